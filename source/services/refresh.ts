@@ -44,6 +44,13 @@ import {processGone} from '../store/process-identity.js';
 import {readTokenFile} from '../store/tokens.js';
 import {tokenFilePrefixesOf} from '../providers/table.js';
 
+/**
+ * A refresh was granted but its token file could not take the grant (written meanwhile, removed, not
+ * writable): the message says where the grant is now (tui/refresh-kept/, or a temp file the next
+ * refresh adopts). Shown wherever a refresh is made, never taken for "try the old token".
+ */
+export class GrantNotSavedError extends UserError {}
+
 export {NeedsLoginError, RefreshOutcomeUnknownError, RefreshRefusedError} from './refresh-attempt.js';
 export {refreshLockBounds} from './refresh-lock.js';
 
@@ -325,7 +332,7 @@ async function saveRefreshed(
     if (unsaved.length === 0) await settled();
     else {
       const why = failed ? `could not be written (${failed.message})` : 'changed while its refresh was in flight';
-      throw new UserError(`${provider} account ${accountId}: ${started} ${why}, and the refreshed grant could not be kept in ${deps.store.paths.refreshKept} either (${(error as Error).message}); it stays in ${unsaved[unsaved.length - 1]}, which the next refresh of the account takes once this process has ended`);
+      throw new GrantNotSavedError(`${provider} account ${accountId}: ${started} ${why}, and the refreshed grant could not be kept in ${deps.store.paths.refreshKept} either (${(error as Error).message}); it stays in ${unsaved[unsaved.length - 1]}, which the next refresh of the account takes once this process has ended`);
     }
     throw error;
   }
@@ -339,7 +346,7 @@ async function saveRefreshed(
         ? 'is gone (removed?)'
         : 'changed while its refresh was in flight (a new login, or another tool wrote it); it was left as it is';
   const cause = noAccess ? `${noAccess}, only a new refresh token (the one sent is spent); ` : '';
-  throw new UserError(`${provider} account ${accountId}: ${cause}${started} ${what}, and ${noAccess ? 'the new refresh token' : 'the refreshed grant'} was kept in ${kept}`);
+  throw new GrantNotSavedError(`${provider} account ${accountId}: ${cause}${started} ${what}, and ${noAccess ? 'the new refresh token' : 'the refreshed grant'} was kept in ${kept}`);
 }
 
 /** The token file of `provider` that holds `token`'s grant (same access and refresh token), if any: a full read, for rare paths. */

@@ -249,6 +249,29 @@ describe('native mode: the mark survives a change of the account id', () => {
   }
 });
 
+describe('`quota` when a refresh\'s grant could not go into its token file', () => {
+  it('says where the grant was kept (the row and --json), instead of asking with the spent token', async () => {
+    await withServer({delayMs: 800}, async (server, ccs) => {
+      ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1'));
+      const quota = runBin(['quota', '--provider', 'claude', '--refresh', '--json'], ccs.env);
+      await waitFor(() => server.presented.length === 1, 'the refresh was sent');
+      // Another tool (CLIProxyAPI's login) writes the file, taking no lock of ours.
+      ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-OTHER-TOOL', {expired: LATER()}));
+      const run = await quota;
+      const keptDir = path.join(ccs.paths.state, 'refresh-kept');
+      const [kept] = readdirSync(keptDir);
+      assert.ok(kept, 'the grant was kept');
+      const rows = JSON.parse(run.stdout) as {accounts?: {error?: {kind: string; message: string}}[]} | {error?: {kind: string; message: string}}[];
+      const text = JSON.stringify(rows);
+      assert.match(text, /changed while its refresh was in flight/, run.stdout);
+      assert.ok(text.includes(path.join(keptDir, kept!)), `the kept file is named: ${run.stdout}`);
+      assert.ok(!`${run.stdout}${run.stderr}`.includes('sk-ant-ort01-new-1'), 'no token printed');
+      const shown = await runBin(['quota', '--provider', 'claude'], ccs.env);
+      assert.ok(shown.stdout.includes(kept!), `the table names the kept file: ${shown.stdout}`);
+    });
+  });
+});
+
 describe('the account changes while its refresh is in flight', () => {
   const changes: [string, (ccs: TempCcs, store: AccountStore) => Promise<string>][] = [
     ['paused', async (_ccs, store) => (await store.setPaused('claude', 'a@x.com', true), path.join(store.paths.pausedDir, 'claude-a@x.com.json'))],

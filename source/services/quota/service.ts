@@ -12,7 +12,7 @@ import {endpointOverrides, loadSettings, settingsUnreadable, type TuiSettings} f
 import {systemClock, type Clock} from '../clock.js';
 import type {ServiceNeeds} from '../deps.js';
 import {undiciHttpClient} from '../http.js';
-import {NeedsLoginError, RefreshOutcomeUnknownError, ensureFreshToken, markRefreshRefused} from '../refresh.js';
+import {GrantNotSavedError, NeedsLoginError, RefreshOutcomeUnknownError, ensureFreshToken, markRefreshRefused} from '../refresh.js';
 import {refreshUnknownWords} from '../../core/accounts.js';
 import {cacheEntry, directQuotaSink, keepUnchangedEntries, readQuotaCacheIfChanged, QuotaCacheWriter, readQuotaCache, type QuotaCache, type QuotaCacheEntry, type QuotaEntryChange, type QuotaEntrySink} from './cache.js';
 import {asQuotaError, QuotaFetchError, settingsUnreadableQuotaError} from './errors.js';
@@ -44,6 +44,9 @@ async function tokenFor(deps: QuotaDeps, account: Account) {
       if (error instanceof NeedsLoginError) throw new QuotaFetchError('needs-login', error.reason);
       // The refresh token may have been spent and the access token is due: the row says a login is needed, as `accounts` does.
       if (error instanceof RefreshOutcomeUnknownError) throw new QuotaFetchError('needs-login', refreshUnknownWords(error.detail));
+      // The refresh was granted but its file could not take it: where the grant went is the news (the
+      // token on disk is the spent one's).
+      if (error instanceof GrantNotSavedError) throw new QuotaFetchError('file', error.message);
       // A refusal (now, or one met before) is marked, so the row says its refresh failed, as after `t`;
       // otherwise not fatal here: the token on disk may still be accepted.
       await markRefreshRefused(deps.store, account.provider, account, error).catch(() => false);
