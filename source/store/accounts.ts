@@ -1537,7 +1537,7 @@ export function namesUnreadableAccount(account: Account, nickname: string | unde
  * its nickname as email, and so as id) and `token`, its token, is an API key's.
  */
 export function namesKeyAccount(account: Account, token: TokenFile | undefined, nickname: string | undefined): boolean {
-  if (!nickname?.trim() || token === undefined || apiKeyAccountId(token) === undefined) return false;
+  if (!nickname?.trim() || token === undefined || heldApiKey(token) === undefined) return false;
   const as = matchedAs(account, nickname.trim());
   return as === 'nickname' || as === 'email' || as === 'id';
 }

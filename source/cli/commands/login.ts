@@ -10,6 +10,7 @@ import {shellWord} from '../../core/quote.js';
 import {UserError, type Account} from '../../core/types.js';
 import {PROVIDERS, requireProvider} from '../../providers/table.js';
 import type {LoginFlow} from '../../providers/types.js';
+import type {CcsPaths} from '../../store/paths.js';
 import {parseCommandArgs, printJson, type CliContext, type CommandSpec, type OutputStream} from '../context.js';
 import {accountJson} from './accounts.js';
 import {LOGIN_OPTIONS, loginCancelled, loginMethod} from '../login-early.js';
@@ -98,22 +99,32 @@ const login: CommandSpec = {
       if (method === 'api-key') {
         // Before the key is asked for: a base URL the provider needs is a flag, and its example is in the table.
         const flow = row.logins.find((f) => f.kind === 'api-key');
-        if (flow?.kind === 'api-key' && flow.needsBaseUrl && !values['base-url']) {
+        let givenBaseUrl = values['base-url'];
+        if (flow?.kind === 'api-key' && flow.needsBaseUrl && !givenBaseUrl && nickname) {
+          // A new key for an account named by --nickname (the advice for a refused key): its stored base
+          // URL, as L in the TUI offers it.
+          const stored = await storedBaseUrl(ctx.paths, row.id, nickname);
+          if (stored) {
+            givenBaseUrl = stored;
+            say(`base URL: ${sanitizeLine(stored)} (the one ${sanitizeLine(nickname)} has; --base-url gives another)`);
+          }
+        }
+        if (flow?.kind === 'api-key' && flow.needsBaseUrl && !givenBaseUrl) {
           throw new UserError(`${row.displayName} needs a base URL (--base-url URL): ccs-tui login ${row.id} --base-url ${flow.baseUrlExample ?? 'URL'}, the key on stdin`, 2);
         }
         // A base URL that cannot be used (plain http:// to another machine) is refused before the key is read.
-        const urlProblem = login.baseUrlProblem(row, values['base-url']?.trim() || undefined, 'cli', Boolean(values['allow-insecure-http']));
+        const urlProblem = login.baseUrlProblem(row, givenBaseUrl?.trim() || undefined, 'cli', Boolean(values['allow-insecure-http']));
         if (urlProblem) throw new UserError(urlProblem, 2);
         const apiKey = await readSecret(ctx, {whole: false, signal: controller.signal, prompt: `Paste the ${row.displayName} API key, then press Enter (it is not shown):`, what: 'the key'});
         if (controller.signal.aborted) throw controller.signal.reason;
         // Said here, where stdin is the source: the service's own wording does not know where the key came from.
         if (apiKey.trim() === '' && !controller.signal.aborted) {
           // The URL as errors show it: a query or user info may carry a key (maskedUrl).
-          const baseUrl = values['base-url'] ? ` --base-url ${shellWord(sanitizeLine(maskedUrl(values['base-url'].trim())))}` : '';
+          const baseUrl = givenBaseUrl ? ` --base-url ${shellWord(sanitizeLine(maskedUrl(givenBaseUrl.trim())))}` : '';
           const command = `ccs-tui login ${row.id}${baseUrl}${values['allow-insecure-http'] ? ' --allow-insecure-http' : ''}`;
           throw new UserError(`no ${row.displayName} API key: stdin was empty (the key is read from stdin, never from the command line); pipe it in, e.g. ${command} < key.txt, or run ${command} in a terminal and paste it`, 2);
         }
-        account = await login.addApiKeyAccount(deps, row.id, {apiKey, baseUrl: values['base-url'], nickname, signal: controller.signal, allowInsecureHttp: Boolean(values['allow-insecure-http'])});
+        account = await login.addApiKeyAccount(deps, row.id, {apiKey, baseUrl: givenBaseUrl, nickname, signal: controller.signal, allowInsecureHttp: Boolean(values['allow-insecure-http'])});
       } else if (method === 'service-account') {
         const keyFile = values['key-file'];
         if (keyFile) {
@@ -228,3 +239,10 @@ const login: CommandSpec = {
 };
 
 export const loginCommands: CommandSpec[] = [login];
+
+/** The base URL of the one API-key account of `provider` that `name` names (nickname, email or id), if it has one. */
+async function storedBaseUrl(paths: CcsPaths, provider: string, name: string): Promise<string | undefined> {
+  const [{AccountStore}, {matchedAs}] = await Promise.all([import('../../store/accounts.js'), import('../../core/accounts.js')]);
+  const named = (await new AccountStore(paths).load()).accounts.filter((a) => a.provider === provider && a.apiKey !== undefined && ['nickname', 'email', 'id'].includes(matchedAs(a, name) ?? ''));
+  return named.length === 1 ? named[0]!.baseUrl : undefined;
+}
