@@ -81,6 +81,8 @@ describe('agents table', () => {
       assert.doesNotMatch(forced.stdout, /OPENAI_MODEL/);
       assert.match(forced.stderr, /^ccs-tui: warning: Qwen Code would name no Google AI Studio model the proxy serves, .*\n(?: {2}.*\n)* {2}then name one for Qwen Code \(it takes its model from OPENAI_MODEL\)/m);
       assert.doesNotMatch(forced.stderr, /add --force/, 'forced: no offer of --force');
+      // The run's own list read is the first to hear the key refused: warned of at once.
+      assert.match(forced.stderr, /^ccs-tui: warning: aistudio account work has its key refused /m);
       assert.ok(asked.at(-1)!.includes('AIzaSyTestKeyWork000123'), `the list is asked with the run's account: ${asked.join(', ')}`);
       // Named by hand: passed on, no warning about the model. The key, refused by the list read just
       // made, is warned of: the agent runs (a refused key is still tried), but likely meets refusals.

@@ -341,8 +341,8 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   notes.push(...exports.notes.filter((note) => note.startsWith('config.yaml had no api-keys')));
   warnings.push(...exports.warnings);
   // A refused key is still tried (canServeNow), so the launch goes on with a warning. Judged after the
-  // exports: their live list read with the key ends the mark when the upstream takes it now.
-  if (target.account?.health === 'key-rejected') {
+  // exports: their live list read with the key marks it when refused now, and ends the mark when taken.
+  if (target.account?.apiKey) {
     const pinned = target.account;
     const current = await options.store.loadAccount(target.provider.id, {id: pinned.id}).catch(() => pinned);
     const refused = keyRefusedTrouble(current);
