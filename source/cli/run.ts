@@ -8,6 +8,7 @@ import {describeUserError} from '../store/errors.js';
 import {SettingsUnreadableError} from '../store/settings.js';
 import {onSettingsProblem, onSettingsWarning, settingsProblemSaid} from '../store/settings-report.js';
 import {onExposedSecret} from '../store/secret-files.js';
+import {onLockWait} from '../store/lock-wait.js';
 import {failureJson, FailureWithData, makeContext, printJson, type CliContext, type CliIo, type CommandSpec} from './context.js';
 import {isRemote, takeTargetFlag} from './target.js';
 
@@ -175,6 +176,14 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     // api-keys) warns of it once, in store/secret-files.ts's words.
     const exposed = exposedSecretPrinter(run.stderr, ctx.paths.root);
     onExposedSecret(exposed.say);
+    // A write waiting for a lock another process holds says so, once per lock: a command that only
+    // waits would look hung (store/lock-wait.ts).
+    const waitsSaid = new Set<string>();
+    onLockWait((message) => {
+      if (waitsSaid.has(message)) return;
+      waitsSaid.add(message);
+      run.stderr.write(`ccs-tui: ${message}\n`);
+    });
     try {
       if (isRemote(ctx)) return await (await import('./commands/remote.js')).runOnTarget(run, found.command, found.rest);
       return await found.command.run(run, found.rest);

@@ -1,10 +1,11 @@
 // What the shell's own screens (home, detail, quota) share with the root: the reducer state, the
 // confirm prompt and the runner of actions (actions/). Feature screens use ScreenProps instead.
-import {createContext, useCallback, useContext, useMemo, useRef, type Dispatch} from 'react';
+import {createContext, useCallback, useContext, useEffect, useMemo, useRef, type Dispatch} from 'react';
 import {currentRoute, type AppAction, type AppState, type ConfirmChoice, type StatusKind} from '../core/app-state.js';
 import {keysOf, type KeyAction, type KeyScope} from '../core/keymap.js';
 import {sanitizeText} from '../core/sanitize.js';
 import {credentialRedactor} from '../services/credential-redactor.js';
+import {onLockWait} from '../store/lock-wait.js';
 import {runAction, type ActionResult} from './actions/result.js';
 import {useServices} from './services.js';
 
@@ -58,6 +59,12 @@ export function useShellValue(state: AppState, dispatch: Dispatch<AppAction>, re
     (text: string, kind?: StatusKind) => dispatch({type: 'status', text: sanitizeText(credentialRedactor(paths).redact(text, {cutEchoes: true})), kind}),
     [dispatch, paths],
   );
+  // A change waiting for a lock another process holds (a CCS command, another ccs-tui) says so: the
+  // field or key that made it would otherwise look stuck (store/lock-wait.ts).
+  useEffect(() => {
+    const before = onLockWait((message) => setStatus(message, 'info'));
+    return () => void onLockWait(before);
+  }, [setStatus]);
   const ask = (prompt: string, wanted: ReadonlyArray<{action: KeyAction; scope: KeyScope; label: string}>) =>
     new Promise<'yes' | 'no' | KeyAction>((resolve) => {
       pendingConfirm.current?.('no');

@@ -47,6 +47,8 @@ test('a rename waits while CCS holds its lock, and keeps the change CCS made mea
   await release();
   const run = await rename;
   assert.equal(run.code, 0, run.stderr);
+  // Said while it waited (once), so the command does not look hung.
+  assert.equal(run.stderr.match(/^ccs-tui: waiting for \S*cliproxy\.lock: CCS \(or another program\) holds it while it changes the files \(the change is made once it lets go\)$/gm)?.length, 1, run.stderr);
   const erin = registryOf(ccs).providers.claude.accounts['erin@example.com']!;
   assert.equal(erin.nickname, 'work', 'the nickname was lost');
   assert.equal(erin.tier, 'max', "CCS's change was lost");

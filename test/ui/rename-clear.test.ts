@@ -56,3 +56,29 @@ test('the rename field keeps the account it renames in sight: its row still name
   const row = frame.split('\n').find((line) => line.includes('rename:')) ?? '';
   assert.match(row, /bob@example\.com.*rename:/, frame);
 });
+
+test('a rename waiting for CCS\'s lock says so on the status line, then is made once CCS lets go', async () => {
+  ccs = makeUiCcs();
+  const {default: lockfile} = await import('proper-lockfile');
+  // A CCS command changing its account list: its lock on its cliproxy dir, held.
+  const release = await lockfile.lock(ccs.paths.cliproxy, {stale: 10_000});
+  let released = false;
+  try {
+    tui = await renderTui({paths: ccs.paths, width: 140});
+    await tui.waitFor('alice@example.com');
+    await tui.press('l', 'n');
+    await tui.waitFor('rename:');
+    await tui.press('ctrl+u');
+    await tui.type('work');
+    await tui.press('enter');
+    const frame = await tui.waitFor((f) => /waiting for \S*cliproxy\.lock: CCS \(or another program\) holds it/.test(f), 8000);
+    assert.doesNotMatch(frame, /renamed to work/);
+    await release();
+    released = true;
+    await tui.waitFor(/renamed to work|is now "work"/, 8000);
+    const entry = JSON.parse(readFileSync(ccs.paths.registry, 'utf8')).providers.claude.accounts['alice@example.com'];
+    assert.equal(entry.nickname, 'work');
+  } finally {
+    if (!released) await release();
+  }
+});
