@@ -101,12 +101,12 @@ test('e on an account cooling down after a limit asks first, naming the healthy 
     tui = await renderTui({paths: ccs.paths, width: 260, env: {...ccs.env, CCS_TUI_AGENT_CLAUDE: '/bin/true'}});
     await tui.waitFor('alice@example.com');
     await tui.press('l', 'j', 'e');
-    await tui.waitFor(/Launch anyway\? claude account bob@example\.com is cooling down .*\(usage limit reached\): served alone, its requests would be refused until then; run the claude pool instead \(work is healthy\): e on the claude provider row/);
+    await tui.waitFor(/claude account bob@example\.com is cooling down .*\(usage limit reached\): served alone, its requests would be refused until then; run the claude pool instead \(work is healthy\): e on the claude provider row\. Launch anyway\? \[y\/N\]/);
     await tui.press('n');
     await tui.waitFor('not launched: claude account bob@example.com is cooling down');
     assert.equal(existsSync(path.join(ccs.paths.state, 'proxy.json')), false, 'no proxy was started');
     await tui.press('e');
-    await tui.waitFor('Launch anyway? claude account bob@example.com');
+    await tui.waitFor(/claude account bob@example\.com is cooling down.*Launch anyway\?/);
     await tui.press('y');
     await tui.waitFor(/Claude Code on claude \/ bob@example\.com exited with code 0; warning: claude account bob@example\.com is cooling down/);
   } finally {

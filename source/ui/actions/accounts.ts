@@ -213,8 +213,8 @@ export async function serveAccount({services, provider, account, siblings, progr
     const wayOut = `${actionKey('account.relogin', 'home')} ${target.apiKey ? 'replaces the key' : 'logs in again'}`;
     // The way out before the reason: the reason quotes an upstream answer and may not fit the status line.
     if (!canServeNow(target, services.clock.now())) throw new UserError(`not served (${wayOut}, then ${serve} serves it): ${provider} ${label} ${trouble}`);
-    // The question first (the prompt wraps over the rows it needs).
-    if (!(await confirm(`Serve anyway? ${provider} ${label} ${trouble}; ${wayOut}`))) return {text: `not served (${wayOut}): ${provider} ${label} ${trouble}`, kind: 'info', done: false};
+    // The question last: a prompt too long for its rows loses the start of its reason, never the question (Chrome.tsx promptRows).
+    if (!(await confirm(`${provider} ${label} ${trouble}; ${wayOut}. Serve anyway?`))) return {text: `not served (${wayOut}): ${provider} ${label} ${trouble}`, kind: 'info', done: false};
   }
   const result = await startAndSettle(services.proxy, {provider, account: target.id}, progress, label);
   return {...result, navigate: {screen: 'proxy', params: {provider, accountId: target.id}}};

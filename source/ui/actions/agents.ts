@@ -45,7 +45,7 @@ export async function launchAgent({services, provider, account, confirm, progres
     // Trouble the person may still want (a cooling account, no model to name): asked, as `run --force` is.
     if (!(error instanceof LaunchNeedsForce)) throw error;
     // The question first: a long reason is cut at the screen's edge, the question must not be.
-    if (!(await confirm(`Launch anyway? ${error.message}`))) return {text: `not launched: ${error.message}`, kind: 'info', done: false};
+    if (!(await confirm(`${error.message}. Launch anyway?`))) return {text: `not launched: ${error.message}`, kind: 'info', done: false};
     plan = await planAgentRun({...options, force: true});
   }
   if (insideTmux(services.env)) {
