@@ -592,6 +592,37 @@ test('IBM Bob: a wrong base URL is said in the TUI\'s words (no --base-url); onl
   }
 });
 
+test('IBM Bob: a refused key, Enter: the key is asked again, the base URL step comes prefilled with the one tried', async () => {
+  const {startFakeServer} = await import('../helpers/fake-providers/server.js');
+  const KEY = 'bob-key-0123456789abcdefRIGHT';
+  const bob = await startFakeServer({'GET /v1/models': (req) => (req.headers.authorization === `Bearer ${KEY}` ? {json: {object: 'list', data: [{id: 'bob-1', object: 'model'}]}} : {status: 401, json: {error: {message: 'bad key'}}})});
+  const ccs = makeTempCcs();
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'bob'}}});
+  try {
+    await tui.waitFor('Enter skips');
+    await tui.press('enter');
+    await tui.waitFor('Step 1 of 2');
+    await tui.type('bob-key-0123456789abcdefWRONG');
+    await tui.press('enter');
+    await tui.waitFor('Step 2 of 2');
+    await tui.type(`${bob.url}/v1`);
+    await tui.press('enter');
+    await tui.waitFor(/refused the key/);
+    await tui.press('enter');
+    await tui.waitFor('Step 1 of 2');
+    await tui.type(KEY);
+    await tui.press('enter');
+    await tui.waitFor((f) => f.includes('Step 2 of 2') && f.includes(`${bob.url}/v1`));
+    await tui.press('enter');
+    await tui.waitFor('Added IBM Bob account');
+    assert.equal(bob.on('/v1/models').at(-1)?.headers.authorization, `Bearer ${KEY}`);
+  } finally {
+    tui.unmount();
+    await bob.close();
+    ccs.cleanup();
+  }
+});
+
 test('API key refused by the provider: the error screen names the refusal with the key masked, Enter: try again, nothing stored', async () => {
   const {fakeKeyedApi} = await import('../helpers/fake-providers/providers.js');
   const studio = await fakeKeyedApi('AIzaSyTheRightKey0123456789', '/v1beta/openai');

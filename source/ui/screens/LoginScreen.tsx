@@ -86,7 +86,8 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
   const [pasting, setPasting] = useState(false);
   const [fieldError, setFieldError] = useState<string | undefined>();
   // The API key typed at step 1 and the base URL last tried: a retry after a failure at the base URL
-  // asks only for the URL again (prefilled), with the key kept.
+  // asks only for the URL again (prefilled), with the key kept; after any other, the key again, then
+  // the URL prefilled.
   const [apiKey, setApiKey] = useState<string | undefined>();
   const [baseUrl, setBaseUrl] = useState<string | undefined>();
   // A key given as the base URL is hidden in that field: at once when it is the key typed at step 1
@@ -139,10 +140,8 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
       if (view?.kind === 'ended' || (otherIdentity && !removed)) {
         setPasting(false);
         setFieldError(undefined);
-        if (!(view?.kind === 'ended' && view.field === 'base-url')) {
-          setApiKey(undefined);
-          setBaseUrl(undefined);
-        }
+        // The base URL last tried stays, prefilled at its step: a refused key is typed again, not the URL.
+        if (!(view?.kind === 'ended' && view.field === 'base-url')) setApiKey(undefined);
         return session?.retry();
       }
       if (view?.kind === 'done') return back();
