@@ -33,9 +33,10 @@ export interface AccountActionContext {
 
 export type AccountAction = (context: AccountActionContext) => Promise<ActionResult | string>;
 
+/** The account the key acts on, or an error saying how to select one (the cursor is on the providers pane). */
 function selected(account: Account | undefined, missing = 'no account selected'): Account {
-  if (!account) throw new UserError(missing);
-  return account;
+  if (account) return account;
+  throw new UserError(`${missing} (${actionKey('pane.right', 'home')} or ${actionKey('pane.next', 'home')}: the accounts pane)`);
 }
 
 /** `u` (Enter on the detail screen): make the account its provider's default. */
@@ -197,7 +198,7 @@ function validity(expired: string | undefined, now: number): string | undefined 
 /** `s`: serve the account with the TUI's proxy child, then show the proxy screen. */
 export async function serveAccount({services, provider, account, siblings, progress, confirm}: AccountActionContext): Promise<ActionResult> {
   if (!services.proxy) throw new UserError('no proxy supervisor in this session');
-  const target = selected(account, `select a ${provider} account to serve (S serves the whole pool)`);
+  const target = selected(account, `select a ${provider} account to serve, or S to serve the whole pool`);
   const label = accountLabel(target, siblings);
   const serve = actionKey('account.serve', 'home');
   // A proxy pinned to a paused account would answer every request 503 "is paused": said here instead.

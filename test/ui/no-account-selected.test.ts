@@ -1,0 +1,25 @@
+// An account key pressed where no account is selected (the cursor on the providers pane) says how to
+// get one selected, not only that none is.
+import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
+import assert from 'node:assert/strict';
+import {afterEach, test} from 'node:test';
+import type {TempCcs} from '../helpers/ccs.js';
+import {makeUiCcs} from './fixtures.js';
+
+let ccs: TempCcs | undefined;
+let tui: TuiHandle | undefined;
+afterEach(() => ([tui, ccs] = cleanUp(tui, ccs)));
+
+const statusLine = (frame: string) => frame.split('\n').at(-2) ?? '';
+
+test('t and p on the providers pane name the accounts pane', async () => {
+  ccs = makeUiCcs();
+  tui = await renderTui({paths: ccs.paths, width: 120, height: 30});
+  await tui.waitFor('alice@example.com');
+  await tui.press('t');
+  let frame = await tui.waitFor('select an account to test');
+  assert.match(statusLine(frame), /select an account to test \(l or Tab: the accounts pane\)/);
+  await tui.press('p');
+  frame = await tui.waitFor('no account selected');
+  assert.match(statusLine(frame), /no account selected \(l or Tab: the accounts pane\)/);
+});
