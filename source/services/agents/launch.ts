@@ -285,6 +285,7 @@ function noModelText(agent: AgentRow, provider: ProviderRow, gap: ModelGap | und
     `why: ${gap?.causes.join('; ') ?? 'no model to name'}`,
     ...(gap?.ways ?? []),
     `then name one for ${agent.displayName} (it takes its model from ${agent.model.setting}): ${agent.model.byHand}`,
+    ...(gap?.aliasWay ? [gap.aliasWay] : []),
     ...(offerForce && !tui ? ['or launch it anyway: add --force'] : []),
   ];
   // Each part one line (causes quote what a server answered), so only the joins break lines.

@@ -45,6 +45,8 @@ export interface ClaudeCodeEnv {
 export interface ModelGap {
   causes: string[];
   ways: string[];
+  /** When a live list was had but picks no model for the slots: naming one for every launch, by an alias with a Claude tier word. */
+  aliasWay?: string;
 }
 
 /**
@@ -225,7 +227,11 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
       const advice = noModelsAdvice(row, livePicksNone ? fromStatic.resolution : slots.resolution, account, snapshot.accounts, token, options.surface);
       notes.push(...advice.claudeNotes);
       const neutralLive = liveCause(false);
-      modelGap = {causes: [advice.cause, ...(neutralLive ? [neutralLive] : [])], ways: advice.ways};
+      // Models listed, none picked: an alias with a tier word names one for every launch (README "env").
+      const aliasWay = livePicksNone
+        ? `or, for every launch, give the model to use an alias holding the word opus (e.g. team-opus; sonnet and haiku name the smaller slots): ${options.surface === 'tui' ? `on the model rules screen (${actionKey('screen.models')})` : `ccs-tui alias add ${row.id} <model id> team-opus`}`
+        : undefined;
+      modelGap = {causes: [advice.cause, ...(neutralLive ? [neutralLive] : [])], ways: advice.ways, ...(aliasWay ? {aliasWay} : {})};
     }
   }
   const warnings = slots.resolution.warnings.filter((w) => w.kind === 'name-refused').map(describeWarning);
