@@ -459,10 +459,14 @@ export class AccountStore implements AccountService {
    */
   private parsedRegistry: {stamp: string; registry: Promise<RegistryFile>} | undefined;
   private async registryForReading(): Promise<RegistryFile> {
-    const stamp = await fs.stat(this.paths.registry).then(
-      (stat) => (changedRecently(stat) ? undefined : fileStamp(stat)),
-      () => 'missing',
-    );
+    // One stat per look-up (each quota fetch and refresh): synchronous, as the store's reads are (files.ts readRegularFile).
+    let stamp: string | undefined;
+    try {
+      const stat = statSync(this.paths.registry);
+      stamp = changedRecently(stat) ? undefined : fileStamp(stat);
+    } catch {
+      stamp = 'missing';
+    }
     if (stamp === undefined || this.parsedRegistry?.stamp !== stamp) {
       const registry = readRegistry(this.paths.registry);
       void registry.then((parsed) => this.readOnlyRegistries.set(parsed, new Map()), () => undefined);
