@@ -36,6 +36,17 @@ export const keyOf = (account: Pick<Account, 'provider' | 'id'>) => `${account.p
 
 export type {ServedNow};
 
+/** The accounts of each provider, in the order given (providers in the order first met). */
+export function accountsByProvider<A extends Account>(accounts: readonly A[]): Map<string, A[]> {
+  const groups = new Map<string, A[]>();
+  for (const account of accounts) {
+    const mine = groups.get(account.provider);
+    if (mine) mine.push(account);
+    else groups.set(account.provider, [account]);
+  }
+  return groups;
+}
+
 /**
  * ★, on the accounts list and the quota dashboard alike: for each provider, the account its pool
  * serves next, the pool's own answer (core/pool.ts servedNext, never a second ranking) over all the
@@ -52,14 +63,8 @@ export function servedNextKeys(
   now: number,
   servedNow?: ServedNow,
 ): Set<string> {
-  const byProvider = new Map<string, Account[]>();
-  for (const account of accounts) {
-    const mine = byProvider.get(account.provider);
-    if (mine) mine.push(account);
-    else byProvider.set(account.provider, [account]);
-  }
   const keys = new Set<string>();
-  for (const [provider, mine] of byProvider) {
+  for (const [provider, mine] of accountsByProvider(accounts)) {
     if (servedNow?.provider !== provider && mine.filter((a) => canServeNow(a, now)).length < 2) continue;
     const windows = new Map(mine.map((a) => [a.id, entryOf(a)?.windows ?? []] as const));
     const next = servedNext(mine, strategy, windows, now, servedNow);

@@ -459,12 +459,35 @@ export class AccountStore implements AccountService {
    */
   private parsedRegistry: {stamp: string; registry: Promise<RegistryFile>} | undefined;
   private async registryForReading(): Promise<RegistryFile> {
-    const stamp = await fs.stat(this.paths.registry).then(
-      (stat) => (changedRecently(stat) ? undefined : fileStamp(stat)),
-      () => 'missing',
-    );
-    if (stamp === undefined || this.parsedRegistry?.stamp !== stamp) this.parsedRegistry = {stamp: stamp ?? '', registry: readRegistry(this.paths.registry)};
+    // One stat per look-up (each quota fetch and refresh): synchronous, as the store's reads are (files.ts readRegularFile).
+    let stamp: string | undefined;
+    try {
+      const stat = statSync(this.paths.registry);
+      stamp = changedRecently(stat) ? undefined : fileStamp(stat);
+    } catch {
+      stamp = 'missing';
+    }
+    if (stamp === undefined || this.parsedRegistry?.stamp !== stamp) {
+      const registry = readRegistry(this.paths.registry);
+      void registry.then((parsed) => this.readOnlyRegistries.set(parsed, new Map()), () => undefined);
+      this.parsedRegistry = {stamp: stamp ?? '', registry};
+    }
     return this.parsedRegistry.registry;
+  }
+
+  /**
+   * registryForReading's registries (never changed by a caller), with each provider's registered
+   * accounts as toSnapshot lists them: a one-account read (every quota fetch and refresh) would
+   * otherwise list all the provider's entries again, several times per result of a 1,000-account poll.
+   */
+  private readonly readOnlyRegistries = new WeakMap<RegistryFile, Map<string, ReturnType<typeof registeredAccountsOf>>>();
+
+  private registeredAccounts(registry: RegistryFile, provider: string): ReturnType<typeof registeredAccountsOf> {
+    const kept = this.readOnlyRegistries.get(registry);
+    if (!kept) return registeredAccountsOf(registry, provider);
+    let listed = kept.get(provider);
+    if (!listed) kept.set(provider, (listed = registeredAccountsOf(registry, provider)));
+    return listed;
   }
 
   /** Token files as the last full read (load(), tokenFilesHolding) found them, by path, with their stat stamp; never changed by a caller. */
@@ -717,7 +740,7 @@ export class AccountStore implements AccountService {
     for (const providerId of new Set(Object.keys(files.registry.providers).map(providerOfRegistryKey))) {
       if (onlyProvider !== undefined && providerId !== onlyProvider) continue;
       // The same account under both spellings (`antigravity` and `agy`) is one account.
-      const {accounts: entries, ignored} = registeredAccountsOf(files.registry, providerId);
+      const {accounts: entries, ignored} = this.registeredAccounts(files.registry, providerId);
       for (const [id, entry] of ignored) {
         problems.push({
           file: this.paths.registry,

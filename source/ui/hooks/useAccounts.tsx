@@ -126,7 +126,8 @@ export function keepUnchanged(previous: AccountsSnapshot, next: AccountsSnapshot
   const before = new Map(previous.accounts.map((a) => [`${a.provider}\u0000${a.id}`, a] as const));
   const same = (a: Account) => {
     const old = before.get(`${a.provider}\u0000${a.id}`);
-    return old && sameFields(old, a) ? old : a;
+    // loadChanged keeps every account it did not read again: those need no field-by-field look.
+    return old && (old === a || sameFields(old, a)) ? old : a;
   };
   const accounts = next.accounts.map(same);
   const byAccount = new Map(next.accounts.map((a, i) => [a, accounts[i]!] as const));

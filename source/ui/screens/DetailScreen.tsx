@@ -13,6 +13,7 @@ import {useAccountActions} from '../actions/useActions.js';
 import {DraftText} from '../components/TextField.js';
 import {useAccounts} from '../hooks/useAccounts.js';
 import {useRedrawAt} from '../hooks/useRedrawAt.js';
+import {useTimeText} from '../hooks/useTimeText.js';
 import {useTarget} from '../hooks/useTarget.js';
 import {LOCAL_TARGET} from '../../store/targets.js';
 import {useScreenKeys} from '../keys.js';
@@ -58,6 +59,8 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
   const windows = account ? quota.cache?.accounts[account.provider]?.[account.id] : undefined;
   // A cooldown that ends changes the status and the Cooldown row with no file changing: draw again then.
   useRedrawAt(account ? nextCoolingEnd([account], clock.now()) : undefined);
+  // The Cooldown row counts down by the second while the screen is open (nothing else need redraw it).
+  const now = useTimeText((at) => (account?.coolingUntil ? formatCooldown(account.coolingUntil, at) : ''));
 
   useScreenKeys({
     ...actions.keys,
@@ -76,7 +79,6 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
       </Box>
     );
   }
-  const now = clock.now();
   const rename = state.modal?.kind === 'rename' && state.modal.accountId === account.id ? state.modal : undefined;
   const status = accountStatus(account, false, now);
   // Numbers to show, else why not (never fetched, fetching…, the last error, no quota source).

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {FakeClock} from '../../helpers/fake-clock.js';
-import {QuotaCacheWriter, readQuotaCache, updateQuotaEntry} from '../../../source/services/quota/cache.js';
+import {QuotaCacheWriter, quotaCacheFile, readQuotaCache, updateQuotaEntry} from '../../../source/services/quota/cache.js';
+import {readFileSync, writeFileSync} from 'node:fs';
 import {QuotaPoller} from '../../../source/services/quota/service.js';
 import {makeQuotaFixture, quotaToken} from './fixture.js';
 
@@ -26,6 +27,33 @@ test('the cache writer writes many results in one read-modify-write and keeps wh
     const cache = await readQuotaCache(fx.ccs.paths);
     assert.equal(Object.keys(cache.accounts.claude!).length, 50);
     assert.equal(cache.accounts.codex!['proxy@example.com']!.windows[0]!.usedPct, 77, 'merged, not clobbered');
+  } finally {
+    await fx.close();
+  }
+});
+
+test('batch after batch, the cache file holds every result, and an entry another process wrote between two batches is kept', async () => {
+  const fx = await makeQuotaFixture();
+  try {
+    const writer = new QuotaCacheWriter(fx.ccs.paths, 20);
+    const batch = (from: number, pct: number) =>
+      Promise.all(Array.from({length: 10}, (_, i) => writer.update('claude', `u${from + i}@example.com`, () => ({windows: [windowAt(pct, NOW) as never], fetchedAt: new Date(NOW).toISOString()}))));
+    await batch(0, 10);
+    await batch(10, 20);
+    // Another process rewrites the file between two batches (as the proxy does, without this process's lock).
+    const file = quotaCacheFile(fx.ccs.paths);
+    const onDisk = JSON.parse(readFileSync(file, 'utf8')) as {accounts: Record<string, Record<string, unknown>>};
+    onDisk.accounts.codex = {'proxy@example.com': {windows: [windowAt(77, NOW)]}};
+    writeFileSync(file, JSON.stringify(onDisk));
+    await batch(20, 30);
+    await batch(0, 40);
+    assert.equal(writer.writes, 4, 'one write per batch');
+    const cache = await readQuotaCache(fx.ccs.paths);
+    assert.equal(Object.keys(cache.accounts.claude!).length, 30);
+    assert.equal(cache.accounts.claude!['u0@example.com']!.windows[0]!.usedPct, 40, 'the newest result');
+    assert.equal(cache.accounts.claude!['u15@example.com']!.windows[0]!.usedPct, 20);
+    assert.equal(cache.accounts.claude!['u25@example.com']!.windows[0]!.usedPct, 30);
+    assert.equal(cache.accounts.codex!['proxy@example.com']!.windows[0]!.usedPct, 77, 'the other process\'s entry is kept');
   } finally {
     await fx.close();
   }
