@@ -55,6 +55,8 @@ export class CoreHeads {
    * 0.3 MB of `accounts --json`).
    */
   mayHoldCore(text: string | Uint8Array): boolean {
+    // One loop written twice, over bytes and over char codes: a single loop reading through an
+    // accessor (or over either type) would turn the masker's hottest path polymorphic.
     return typeof text === 'string' ? this.mayHoldCoreInText(text) : this.mayHoldCoreInBytes(text);
   }
 
