@@ -550,17 +550,23 @@ test('IBM Bob: the key typed into the base URL step is never shown (field hidden
   }
 });
 
-test('IBM Bob: a wrong base URL is said in the TUI\'s words (no --base-url); only the URL is asked again, the key is kept', async () => {
+/** An IBM Bob whose models list at /v1 takes only `key`, and the TUI at the key login's first step. */
+async function bobKeyStep(key: string) {
   const {startFakeServer} = await import('../helpers/fake-providers/server.js');
-  const KEY = 'bob-key-0123456789abcdefSECRET';
-  // Nothing at /wrong (404); the models list at /v1 takes the key.
-  const bob = await startFakeServer({'GET /v1/models': (req) => (req.headers.authorization === `Bearer ${KEY}` ? {json: {object: 'list', data: [{id: 'bob-1', object: 'model'}]}} : {status: 401, json: {error: {message: 'bad key'}}})});
+  const bob = await startFakeServer({'GET /v1/models': (req) => (req.headers.authorization === `Bearer ${key}` ? {json: {object: 'list', data: [{id: 'bob-1', object: 'model'}]}} : {status: 401, json: {error: {message: 'bad key'}}})});
   const ccs = makeTempCcs();
   const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'bob'}}});
+  await tui.waitFor('Enter skips');
+  await tui.press('enter');
+  await tui.waitFor('Step 1 of 2');
+  return {bob, ccs, tui};
+}
+
+test('IBM Bob: a wrong base URL is said in the TUI\'s words (no --base-url); only the URL is asked again, the key is kept', async () => {
+  const KEY = 'bob-key-0123456789abcdefSECRET';
+  // Nothing at /wrong (404); the models list at /v1 takes the key.
+  const {bob, ccs, tui} = await bobKeyStep(KEY);
   try {
-    await tui.waitFor('Enter skips');
-    await tui.press('enter');
-    await tui.waitFor('Step 1 of 2');
     await tui.type(KEY);
     await tui.press('enter');
     await tui.waitFor('Step 2 of 2');
@@ -593,15 +599,9 @@ test('IBM Bob: a wrong base URL is said in the TUI\'s words (no --base-url); onl
 });
 
 test('IBM Bob: a refused key, Enter: the key is asked again, the base URL step comes prefilled with the one tried', async () => {
-  const {startFakeServer} = await import('../helpers/fake-providers/server.js');
   const KEY = 'bob-key-0123456789abcdefRIGHT';
-  const bob = await startFakeServer({'GET /v1/models': (req) => (req.headers.authorization === `Bearer ${KEY}` ? {json: {object: 'list', data: [{id: 'bob-1', object: 'model'}]}} : {status: 401, json: {error: {message: 'bad key'}}})});
-  const ccs = makeTempCcs();
-  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'bob'}}});
+  const {bob, ccs, tui} = await bobKeyStep(KEY);
   try {
-    await tui.waitFor('Enter skips');
-    await tui.press('enter');
-    await tui.waitFor('Step 1 of 2');
     await tui.type('bob-key-0123456789abcdefWRONG');
     await tui.press('enter');
     await tui.waitFor('Step 2 of 2');
