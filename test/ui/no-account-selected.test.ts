@@ -1,5 +1,5 @@
-// An account key pressed where no account is selected (the cursor on the providers pane) says how to
-// get one selected, not only that none is.
+// An account key pressed where no account is selected says how to get one: the accounts pane (the
+// cursor on the providers pane), or the add key for a provider with none.
 import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
@@ -22,4 +22,10 @@ test('t and p on the providers pane name the accounts pane', async () => {
   await tui.press('p');
   frame = await tui.waitFor('no account selected');
   assert.match(statusLine(frame), /no account selected \(l or Tab: the accounts pane\)/);
+  // Down to a provider with no account (Claude and Codex have them; Gemini has none).
+  await tui.press('j', 'j');
+  await tui.waitFor('No Gemini account yet');
+  await tui.press('t');
+  frame = await tui.waitFor('account yet: a adds one');
+  assert.match(statusLine(frame), /select an account to test \(no gemini account yet: a adds one\)/);
 });

@@ -33,15 +33,19 @@ export interface AccountActionContext {
 
 export type AccountAction = (context: AccountActionContext) => Promise<ActionResult | string>;
 
-/** The account the key acts on, or an error saying how to select one (the cursor is on the providers pane). */
-function selected(account: Account | undefined, missing = 'no account selected'): Account {
+/**
+ * The account the key acts on, or an error saying how to get one: the accounts pane (the cursor is on
+ * the providers pane), or, for a provider with no account, the add key.
+ */
+function selected({account, siblings, provider}: Pick<AccountActionContext, 'account' | 'siblings' | 'provider'>, missing = 'no account selected'): Account {
   if (account) return account;
-  throw new UserError(`${missing} (${actionKey('pane.right', 'home')} or ${actionKey('pane.next', 'home')}: the accounts pane)`);
+  const how = siblings !== undefined && !siblings.some((a) => a.provider === provider) ? `no ${provider} account yet: ${actionKey('account.login', 'home')} adds one` : `${actionKey('pane.right', 'home')} or ${actionKey('pane.next', 'home')}: the accounts pane`;
+  throw new UserError(`${missing} (${how})`);
 }
 
 /** `u` (Enter on the detail screen): make the account its provider's default. */
-export async function makeDefault({services, account, confirm, siblings}: AccountActionContext): Promise<ActionResult | string> {
-  const target = selected(account);
+export async function makeDefault({services, account, confirm, siblings, provider}: AccountActionContext): Promise<ActionResult | string> {
+  const target = selected({account, siblings, provider});
   const accounts = services.targets.current.accounts;
   if (target.default) {
     // The proxy may serve another account of the pool meanwhile (its strategy moved on): moved back, and said.
@@ -76,15 +80,15 @@ export async function renameAccount(services: AppServices, provider: string, acc
 }
 
 /** `p`: pause the account (its token file moves to auth-paused/; on a server: disabled) or resume it. */
-export async function togglePause({services, account, siblings}: AccountActionContext): Promise<string> {
-  const target = selected(account);
+export async function togglePause({services, account, siblings, provider}: AccountActionContext): Promise<string> {
+  const target = selected({account, siblings, provider});
   const result: Account & {defaultMovedTo?: Account | null} = await services.targets.current.accounts.setPaused(target.provider, {id: target.id}, !target.paused);
   return `${accountLabel(target, siblings)} ${target.paused ? 'resumed' : 'paused'}${defaultMoveNote(result.defaultMovedTo, Date.now())}`;
 }
 
 /** `d`: remove the account and its token file, after a yes. */
-export async function removeAccount({services, account, confirm, siblings}: AccountActionContext): Promise<ActionResult | string> {
-  const target = selected(account);
+export async function removeAccount({services, account, confirm, siblings, provider}: AccountActionContext): Promise<ActionResult | string> {
+  const target = selected({account, siblings, provider});
   const where = services.targets.current.name === 'local' ? '' : ` on target ${services.targets.current.name}`;
   const loss = await removalLoss(services.targets.current.accounts, target);
   if (!(await confirm(`Remove ${target.provider} account ${accountLabel(target, siblings)}${where}? This deletes ${loss}.`))) {
@@ -123,7 +127,7 @@ async function noAccountsYet(services: AppServices, provider: string, verb: stri
  * the test found; an unreachable endpoint marks nothing (the network, not the account).
  */
 export async function testAccount({services, provider, account, progress, siblings}: AccountActionContext): Promise<string> {
-  const target = selected(account, 'select an account to test');
+  const target = selected({account, siblings, provider}, 'select an account to test');
   const label = accountLabel(target, siblings);
   progress(`testing ${provider} ${label}…`);
   if (target.apiKey) return testApiKey(services, provider, target, label);
@@ -198,7 +202,7 @@ function validity(expired: string | undefined, now: number): string | undefined 
 /** `s`: serve the account with the TUI's proxy child, then show the proxy screen. */
 export async function serveAccount({services, provider, account, siblings, progress, confirm}: AccountActionContext): Promise<ActionResult> {
   if (!services.proxy) throw new UserError('no proxy supervisor in this session');
-  const target = selected(account, `select a ${provider} account to serve, or S to serve the whole pool`);
+  const target = selected({account, siblings, provider}, `select a ${provider} account to serve, or S to serve the whole pool`);
   const label = accountLabel(target, siblings);
   const serve = actionKey('account.serve', 'home');
   // A proxy pinned to a paused account would answer every request 503 "is paused": said here instead.
@@ -243,8 +247,8 @@ export async function refreshQuota({services, provider, account, progress, sibli
 }
 
 /** `C`: ask the server to end the account's cooldown (its next_retry_after), so it is tried again now. */
-export async function clearCooldown({services, account, siblings}: AccountActionContext): Promise<string> {
-  const target = selected(account);
+export async function clearCooldown({services, account, siblings, provider}: AccountActionContext): Promise<string> {
+  const target = selected({account, siblings, provider});
   const {accounts, name} = services.targets.current;
   await accounts.clearCooldown(target.provider, target.id);
   return `cleared the cooldown of ${target.provider} ${accountLabel(target, siblings)} on target ${name}`;
