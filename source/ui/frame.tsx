@@ -37,6 +37,8 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
     : 'loading…';
   const overlay = state.modal?.kind === 'help' || state.modal?.kind === 'messages';
   const scopes: KeyScope[] = confirmPrompt !== undefined ? ['confirm'] : routeScopes(route);
+  // A text field is open: letters go into it, not to their keys.
+  const typing = Boolean(hints.typing) || state.filterEditing !== undefined || state.modal?.kind === 'rename' || state.modal?.kind === 'jump';
 
   return (
     <Box flexDirection="column" width={columns} height={rows} display={hidden ? 'none' : 'flex'}>
@@ -75,6 +77,7 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
         message={confirmPrompt ? {text: confirmPrompt, kind: 'info'} : (state.status ?? (state.busy.length ? {text: state.busy.at(-1)!.text, kind: 'info'} : undefined))}
         keep={confirmPrompt ? confirmHint(confirmChoices) : undefined}
         emphasize={Boolean(confirmPrompt)}
+        typing={typing}
       />
       <HintBar
         width={columns}
@@ -82,7 +85,7 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
         // Esc in the filter field clears the filter (core/app-state.ts applyFilterKey); elsewhere the field says.
         overrides={{
           ...hints,
-          typing: hints.typing || state.filterEditing !== undefined || state.modal?.kind === 'rename' || state.modal?.kind === 'jump',
+          typing,
           ...(state.filterEditing ? {escape: 'clear'} : {}),
           // The accounts screen at the root, nothing open or filtered: Esc has nothing to go back from.
           hide: [...(hints.hide ?? []), ...(route.screen === 'home' && !escapeActs(state) ? (['back'] as const) : [])],

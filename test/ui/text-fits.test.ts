@@ -89,3 +89,18 @@ test('the proxy screen shows the "no api-keys yet" placeholder whole, never half
   const frame = await tui.waitFor('ANTHROPIC_AUTH_TOKEN');
   assert.match(frame, /export ANTHROPIC_AUTH_TOKEN='<no api-keys in config\.yaml yet: c or s generates and saves one>'/);
 });
+
+test('while a text field is open, a cut status message says M is for after the field (M would type into it)', async () => {
+  ccs = makeUiCcs();
+  tui = await renderTui({paths: ccs.paths, width: 60, height: 20});
+  await tui.waitFor('work · alice@');
+  await tui.press('l', 'n', 'ctrl+u');
+  await tui.type('sk-proj-abcdefghijklmnop');
+  await tui.press('enter');
+  let frame = await tui.waitFor('(M once the field closes)');
+  assert.match(frame, /rename:/, 'the field is still open');
+  assert.doesNotMatch(frame, /\(M\)/);
+  await tui.press('escape');
+  frame = await tui.waitFor((f) => !/rename:/.test(f));
+  assert.doesNotMatch(frame, /once the field closes/);
+});

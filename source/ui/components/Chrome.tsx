@@ -60,8 +60,8 @@ export function promptRows(prompt: string, choices: string, width: number): stri
 }
 
 /** The last action's result first (it matters most), then the counts and the CCS dir (cut from its start). */
-export function StatusLine(props: {width: number; counts: string; dir: string; message?: {text: string; kind: StatusKind}; emphasize?: boolean; keep?: string}) {
-  const {width, counts, dir, message, emphasize, keep} = props;
+export function StatusLine(props: {width: number; counts: string; dir: string; message?: {text: string; kind: StatusKind}; emphasize?: boolean; keep?: string; typing?: boolean}) {
+  const {width, counts, dir, message, emphasize, keep, typing} = props;
   const theme = useTheme();
   const color = message?.kind === 'error' ? theme.error : message?.kind === 'ok' ? theme.ok : undefined;
   // A question too long for the line is wrapped (promptRows): its reason, question and choices all show.
@@ -77,12 +77,14 @@ export function StatusLine(props: {width: number; counts: string; dir: string; m
     );
   }
   const full = message ? `${message.kind === 'error' ? 'error: ' : ''}${sanitizeLine(message.text)}` : '';
-  // `keep` (a prompt's [y/N]) always shows; a message longer than the line says where to read it whole.
+  // `keep` (a prompt's [y/N]) always shows; a message longer than the line says where to read it whole
+  // (while a text field is open, its key types into the field: it is said for after).
+  const readWhole = typing ? `(${actionKey('messages')} once the field closes)` : `(${actionKey('messages')})`;
   const tail = keep ? ` ${keep}` : '';
   const text =
     cellWidth(full + tail) <= width ? full + tail
     : keep ? `${truncateCells(full, width - cellWidth(tail))}${tail}`
-    : `${truncateCells(full, width - 4)} (${actionKey('messages')})`;
+    : `${truncateCells(full, width - cellWidth(readWhole) - 1)} ${readWhole}`;
   const room = width - cellWidth(text) - (text ? 3 : 0);
   const right = [counts, dir].join(' · ');
   // Short of room, the dir is cut from its start (its end names it), then left out; the counts stay whole while they fit.
