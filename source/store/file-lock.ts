@@ -21,7 +21,7 @@ import fs, {lstatSync, rmdirSync, statSync, utimesSync, type Stats} from 'node:f
 import path from 'node:path';
 import {UserError} from '../core/types.js';
 import {sameStamp, type StampedStat} from './file-stamp.js';
-import {reportLockWait, SAY_WAIT_AFTER_MS} from './lock-wait.js';
+import {LockWait} from './lock-wait.js';
 import {ensurePrivateDir, FILE_MODE, readRegularFile, writeFileAtomic, type RegularFile} from './files.js';
 
 export interface LockOptions {
@@ -304,9 +304,8 @@ function denied(act: () => void): void {
  */
 async function withPeerLock(peerLock: string, file: string, waitMs: number, act: () => void): Promise<void> {
   const {default: lockfile} = await import('proper-lockfile');
-  const started = Date.now();
-  let said = false;
-  for (let attempt = 0; ; attempt++) {
+  const wait = new LockWait(waitMs, 'CCS (or another program)');
+  for (;;) {
     let release: () => void;
     try {
       release = lockfile.lockSync(peerLock, {stale: PEER_STALE_MS, fs: peerFs});
@@ -322,14 +321,7 @@ async function withPeerLock(peerLock: string, file: string, waitMs: number, act:
         throw new UserError(`${file}: not saved: ${err.path ?? lockDir} is a file, where CCS keeps its registry lock (a directory) while it changes its accounts; remove it and try again`);
       }
       if (err.code !== 'ELOCKED') throw error;
-      if (Date.now() - started > waitMs) {
-        throw new UserError(`${file}: not saved: ${lockDir} is held by another program (CCS?): waited ${Math.round(waitMs / 1000)} s; if no CCS command is running, remove ${lockDir} and try again`);
-      }
-      if (!said && Date.now() - started >= SAY_WAIT_AFTER_MS) {
-        said = true;
-        reportLockWait(lockDir, 'CCS (or another program)');
-      }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(100, 5 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random())));
+      await wait.again(lockDir, () => new UserError(`${file}: not saved: ${lockDir} is held by another program (CCS?): waited ${Math.round(waitMs / 1000)} s; if no CCS command is running, remove ${lockDir} and try again`));
       continue;
     }
     try {
@@ -350,9 +342,8 @@ async function withPeerLock(peerLock: string, file: string, waitMs: number, act:
 async function acquire(target: string, staleMs: number, waitMs: number): Promise<{observed: Observed; release: () => Promise<void>}> {
   // Loaded on first use: read-only commands never pay for it.
   const {default: lockfile} = await import('proper-lockfile');
-  const started = Date.now();
-  let said = false;
-  for (let attempt = 0; ; attempt++) {
+  const wait = new LockWait(waitMs, 'another process (a ccs-tui command, its TUI or proxy)');
+  for (;;) {
     // The dir proper-lockfile locks (realpath: false resolves the path, nothing more).
     const observed = new Observed(`${path.resolve(target)}.lock`, staleMs);
     try {
@@ -372,13 +363,7 @@ async function acquire(target: string, staleMs: number, waitMs: number): Promise
       return {observed, release};
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-      if (Date.now() - started > waitMs) throw new UserError(`${target} is locked by another process (waited ${Math.round(waitMs / 1000)} s)`);
-      if (!said && Date.now() - started >= SAY_WAIT_AFTER_MS) {
-        said = true;
-        reportLockWait(observed.lockDir, 'another process (a ccs-tui command, its TUI or proxy)');
-      }
-      const backoff = Math.min(100, 5 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random());
-      await new Promise((resolve) => setTimeout(resolve, backoff));
+      await wait.again(observed.lockDir, () => new UserError(`${target} is locked by another process (waited ${Math.round(waitMs / 1000)} s)`));
     }
   }
 }
