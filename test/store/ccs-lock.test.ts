@@ -14,7 +14,7 @@ import {AccountStore} from '../../source/store/accounts.js';
 import {describeUserError} from '../../source/store/errors.js';
 import {withFileLock} from '../../source/store/file-lock.js';
 import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
-import {binPath, runBin} from '../helpers/cli.js';
+import {binPath, runBin, runInteractive} from '../helpers/cli.js';
 
 const here = fileURLToPath(import.meta.url);
 const peer = path.join(path.dirname(here), `ccs-peer${path.extname(here)}`);
@@ -37,8 +37,12 @@ test('a rename waits while CCS holds its lock, and keeps the change CCS made mea
   const release = await lockfile.lock(ccs.paths.cliproxy, {stale: 10_000});
   const ccsRead = registryOf(ccs);
   let finished = false;
-  const rename = runBin(['rename', 'claude', 'erin@example.com', 'work'], ccs.env).finally(() => (finished = true));
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  // Held until the rename says it waits (after a second of waiting): a fixed pause lost the race to a
+  // command line slow to start on a loaded machine.
+  let saidWaiting!: () => void;
+  const waiting = new Promise<void>((resolve) => (saidWaiting = resolve));
+  const rename = runInteractive(['rename', 'claude', 'erin@example.com', 'work'], ccs.env, (stderr) => (/waiting for \S*cliproxy\.lock/.test(stderr) ? (saidWaiting(), true) : false), {watch: 'stderr'}).finally(() => (finished = true));
+  await Promise.race([waiting, rename]);
   assert.equal(finished, false, 'the rename was made while CCS held its lock');
   // CCS writes its change (from its read) and lets the lock go.
   ccsRead.providers.claude.accounts['erin@example.com']!.tier = 'max';
