@@ -226,10 +226,10 @@ const built = await build({
 const code = built.outputFiles.find((file) => file.path === outfile)?.text;
 const map = built.outputFiles.find((file) => file.path === `${outfile}.map`)?.text;
 // The ES module's one export statement, last: the script returns the same names instead.
-const exported = code && /export\{([^}]*)\};\n$/.exec(code);
+const exported = code && /export\s*\{([^}]*)\};?\s*$/.exec(code);
 if (!exported || !map) throw new Error('bundle-tui: the bundle no longer ends with its export statement; update scripts/bundle-tui.mjs');
 const names = exported[1].split(',').map((entry) => {
-  const [local, name = local] = entry.split(' as ');
+  const [local, name = local] = entry.trim().split(/\s+as\s+/);
   return `${name}:${local}`;
 });
 const body = code.slice(0, exported.index);
