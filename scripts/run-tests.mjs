@@ -44,7 +44,7 @@ if (newestSource(path.join(root, 'source')) > bundleTime) {
 }
 
 const home = mkdtempSync(path.join(tmpdir(), 'ccs-tui-test-home-'));
-const env = {...process.env, HOME: home, CCS_DIR: '', CCS_HOME: '', XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache'), CI: 'false', FORCE_COLOR: '0'};
+const env = {...process.env, HOME: home, CCS_DIR: '', CCS_HOME: '', XDG_CONFIG_HOME: path.join(home, '.config'), CI: 'false', FORCE_COLOR: '0'};
 delete env.CCS_DIR;
 delete env.CCS_HOME;
 delete env.SSH_CONNECTION;
