@@ -75,10 +75,11 @@ function readCache(file: string, key: string): Buffer | undefined {
   }
 }
 
-/** Writes the cache whole (a temp file renamed over), 0600, and drops all but the newest few others. */
-function writeCache(dir: string, file: string, key: string, payload: Buffer): void {
+/** Writes the cache of what V8 compiled so far whole (a temp file renamed over), 0600, and drops all but the newest few others. */
+function writeCache(dir: string, file: string, key: string, script: Script): void {
   const temp = `${file}.${process.pid}.tmp`;
   try {
+    const payload = script.createCachedData();
     writeFileSync(temp, Buffer.concat([Buffer.from(`${MAGIC} | ${key} | ${sha256(payload)}\n`, 'latin1'), payload]), {mode: 0o600, flag: 'wx'});
     renameSync(temp, file);
     const others = readdirSync(dir)
@@ -87,7 +88,7 @@ function writeCache(dir: string, file: string, key: string, payload: Buffer): vo
       .sort((a, b) => b.at - a.at);
     for (const {name} of others.slice(KEEP_OTHERS)) rmSync(path.join(dir, name), {force: true});
   } catch {
-    // No cache this time (a full disk, a read-only home): the next start compiles again.
+    // No cache this time (a full disk, a read-only home, V8 declining): the next start compiles again.
     rmSync(temp, {force: true});
   }
 }
@@ -124,7 +125,7 @@ export async function loadBundle(bundle: string, cacheDir: string | undefined = 
       if (written) return;
       written = true;
       process.off('exit', write);
-      writeCache(dir, file, key, script.createCachedData());
+      writeCache(dir, file, key, script);
     };
     setTimeout(write, WRITE_AFTER_MS).unref();
     process.on('exit', write);
