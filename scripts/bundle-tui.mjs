@@ -1,11 +1,18 @@
 #!/usr/bin/env node
-// Bundles the TUI (dist/source/ui/launch.js and everything it imports) into dist/tui/launch.js.
+// Bundles the TUI (dist/source/ui/launch.js and everything it imports) into dist/tui/launch-script.js.
 // Why: loading Ink, React and Yoga as hundreds of separate modules takes ~400 ms on Node 20, which
 // has no compile cache; one bundle loads in ~100 ms, which is what makes the first frame fast.
+// It is one script, not an ES module: Node 20 keeps V8's compiled code only for scripts
+// (vm.Script's cachedData), which source/ui/load-bundle.ts uses. The script is a function expression
+// `(async function (require, __ccsMetaUrl, __ccsImport) {…})` that resolves to launch.ts's exports: the bundle's
+// ES module code, its top-level awaits (Yoga's WebAssembly) inside the async function, its imports of
+// Node's modules and of the CommonJS packages left out of it turned into require().
 // The command line has its own bundle, split so that its commands load only what they need (bundle-cli.mjs).
 import {build} from 'esbuild';
-import {readFile, rm} from 'node:fs/promises';
+import {builtinModules} from 'node:module';
+import {mkdir, readFile, rm, writeFile} from 'node:fs/promises';
 import path from 'node:path';
+import {Script} from 'node:vm';
 import {fileURLToPath} from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -165,28 +172,74 @@ const stringWidthOneCell = {
   },
 };
 
-// Chunks of an earlier build (their names carry a hash of their content): else they pile up in dist/tui.
+/**
+ * Loaded from node_modules at run time, by require(): qrcode-terminal (its encoder is required by
+ * path), undici (imported lazily for its named exports), and react-devtools-core (only in Ink's dev
+ * mode).
+ */
+const fromNodeModules = ['qrcode-terminal', 'undici', 'react-devtools-core'];
+const required = new Set([...fromNodeModules, ...builtinModules, ...builtinModules.map((name) => `node:${name}`)]);
+
+/**
+ * Node's modules and the packages above, imported in the bundle's code: a require() of them (the
+ * script's own). `open` (it finds its xdg-open script by path) is an ES module, which a script cannot
+ * import() without a Node flag: its default export (the one used) imports it through the loader's
+ * `__ccsImport` when called.
+ */
+const requireShim = {
+  name: 'require-shim',
+  setup(esbuild) {
+    esbuild.onResolve({filter: /.*/}, (args) => {
+      if (args.namespace === 'require-shim') return {path: args.path, external: true};
+      if (args.path === 'open') return {path: args.path, namespace: 'import-shim'};
+      return required.has(args.path) ? {path: args.path, namespace: 'require-shim'} : undefined;
+    });
+    esbuild.onLoad({filter: /.*/, namespace: 'require-shim'}, (args) => ({contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js'}));
+    esbuild.onLoad({filter: /.*/, namespace: 'import-shim'}, (args) => ({contents: `export default (...args) => __ccsImport(${JSON.stringify(args.path)}).then((module) => module.default(...args));`, loader: 'js'}));
+  },
+};
+
+// Chunks of an earlier build: else they pile up in dist/tui.
 await rm(path.join(root, 'dist/tui'), {recursive: true, force: true});
 
-await build({
-  plugins: [inkFrameCaches, yogaEmbeddedWasm, inkSkipSameFrame, stringWidthOneCell],
+const outfile = path.join(root, 'dist/tui/launch-script.js');
+const built = await build({
+  plugins: [requireShim, inkFrameCaches, yogaEmbeddedWasm, inkSkipSameFrame, stringWidthOneCell],
   entryPoints: [path.join(root, 'dist/source/ui/launch.js')],
-  outdir: path.join(root, 'dist/tui'),
+  outfile,
+  write: false,
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
   minify: true,
   // The shipped TUI runs React's production build (as start.ts asks); this also drops the
   // development builds of react and react-reconciler from the bundle.
-  define: {'process.env.NODE_ENV': '"production"'},
-  sourcemap: 'linked',
+  // import.meta.url (finding files beside the bundle) is the bundle's URL, which the script is given.
+  define: {'process.env.NODE_ENV': '"production"', 'import.meta.url': '__ccsMetaUrl'},
+  sourcemap: 'external',
+  // Licence comments where their code is: the script must end with its return.
+  legalComments: 'inline',
   logLevel: 'warning',
-  // Loaded from node_modules at run time: open (finds its xdg-open script by path), qrcode-terminal
-  // (its encoder is required by path), undici (imported lazily for its named exports, which a split
-  // CommonJS chunk would not have), and react-devtools-core (only in Ink's dev mode).
-  external: ['open', 'qrcode-terminal', 'undici', 'react-devtools-core'],
-  // CommonJS dependencies inside an ESM bundle still call require().
-  banner: {js: "import {createRequire as __ccsCreateRequire} from 'node:module'; const require = __ccsCreateRequire(import.meta.url);"},
 });
+
+const code = built.outputFiles.find((file) => file.path === outfile)?.text;
+const map = built.outputFiles.find((file) => file.path === `${outfile}.map`)?.text;
+// The ES module's one export statement, last: the script returns the same names instead.
+const exported = code && /export\s*\{([^}]*)\};?\s*$/.exec(code);
+if (!exported || !map) throw new Error('bundle-tui: the bundle no longer ends with its export statement; update scripts/bundle-tui.mjs');
+const names = exported[1].split(',').map((entry) => {
+  const [local, name = local] = entry.trim().split(/\s+as\s+/);
+  return `${name}:${local}`;
+});
+const body = code.slice(0, exported.index);
+// The script's first line is the function's head: the source map's lines move down one.
+const script = `(async function (require, __ccsMetaUrl, __ccsImport) {\n${body}\nreturn {${names.join(',')}};\n})\n//# sourceMappingURL=${path.basename(outfile)}.map\n`;
+const sourceMap = JSON.parse(map);
+sourceMap.mappings = `;${sourceMap.mappings}`;
+// A leftover import or export statement, or top-level code a script cannot hold, fails the build here.
+new Script(script, {filename: outfile});
+if (/\bimport(\.meta\b|\()/.test(body)) throw new Error('bundle-tui: import.meta or import() left in the bundle (a script has neither)');
+await mkdir(path.dirname(outfile), {recursive: true});
+await writeFile(outfile, script);
+await writeFile(`${outfile}.map`, JSON.stringify(sourceMap));

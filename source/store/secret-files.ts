@@ -7,6 +7,7 @@
 // banner / M, the proxy's log warnings). tui.json holds no secret (a target's management key is in a
 // key file, refused when not 0600, or in an environment variable), nor does accounts.json (names,
 // emails, dates).
+import {statSync} from 'node:fs';
 import fs from 'node:fs/promises';
 import {exposedMode} from './files.js';
 import {sayOnce} from './say-once.js';
@@ -69,7 +70,9 @@ export function proxyRecordHoldsNonce(text: string): boolean {
 async function exposedFileWarning(file: string, holds: (text: string) => boolean | Promise<boolean>, what: string): Promise<string | undefined> {
   let mode: number;
   try {
-    mode = (await fs.stat(file)).mode & 0o777;
+    // Synchronous, as the store's other reads (files.ts): every full account read looks at both
+    // files, and an fs/promises stat waits for a thread of the pool (the TUI's first frame waited).
+    mode = statSync(file).mode & 0o777;
   } catch {
     return undefined;
   }

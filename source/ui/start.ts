@@ -1,4 +1,5 @@
 // Entry from the command line (`ccs-tui` with no arguments).
+import {fileURLToPath} from 'node:url';
 import type {TuiContext} from './launch.js';
 
 export async function startTui(ctx: TuiContext): Promise<number> {
@@ -27,15 +28,17 @@ async function withoutCiDetection<T>(load: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The TUI as one bundle (dist/tui/launch.js, made by scripts/bundle-tui.mjs) when it is there: Ink,
- * React and their dependencies load from one file in a third of the time of hundreds of modules.
- * Unbundled (running from source, or before a bundle was built) the same code loads module by module.
+ * The TUI as one bundle (dist/tui/launch-script.js, made by scripts/bundle-tui.mjs) when it is there:
+ * Ink, React and their dependencies load from one file in a third of the time of hundreds of
+ * modules, and from V8's code cache after the first start (load-bundle.ts). Unbundled (running from
+ * source, or before a bundle was built) the same code loads module by module.
  */
 async function loadLaunch(): Promise<typeof import('./launch.js')> {
-  const bundled = new URL('../../tui/launch.js', import.meta.url);
+  const bundled = new URL('../../tui/launch-script.js', import.meta.url);
   const {existsSync} = await import('node:fs');
   if (import.meta.url.endsWith('/dist/source/ui/start.js') && existsSync(bundled)) {
-    return (await import(bundled.href)) as typeof import('./launch.js');
+    const {loadBundle} = await import('./load-bundle.js');
+    return loadBundle(fileURLToPath(bundled));
   }
   return import('./launch.js');
 }

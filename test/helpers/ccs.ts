@@ -30,7 +30,7 @@ export function makeTempCcs(): TempCcs {
   };
   return {
     paths,
-    env: {...process.env, CCS_DIR: root, CCS_HOME: '', HOME: base, CI: 'false'},
+    env: {...process.env, CCS_DIR: root, CCS_HOME: '', HOME: base, XDG_CACHE_HOME: path.join(base, '.cache'), CI: 'false'},
     writeToken: (name, token, dir = 'auth') => writeRaw(path.join('cliproxy', dir, name), JSON.stringify(token, null, 2)),
     writeRegistry: (registry) => writeRaw(path.join('cliproxy', 'accounts.json'), JSON.stringify(registry, null, 2)),
     writeRaw,

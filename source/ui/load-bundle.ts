@@ -1,0 +1,134 @@
+// Runs the TUI's bundle (dist/tui/launch-script.js, made by scripts/bundle-tui.mjs) with a V8 code
+// cache. Node 20 has no compile cache for ES modules, so the bundle is one script, and compiling
+// its ~1 MB and the functions the first frame runs was a fifth of the first frame. The cache holds
+// what V8 compiled in an earlier start; it is only ever a shortcut: a cache that is missing, stale
+// (another bundle, Node or V8), damaged, or not private to this user is not used, and the bundle
+// is compiled as without one. The cache is code, so it is read only from a dir and file that this
+// user alone owns and can write (0700, 0600), never from the token dirs.
+import {createHash} from 'node:crypto';
+import {chmodSync, closeSync, constants as fsConstants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {createRequire, Module} from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import {pathToFileURL} from 'node:url';
+import {Script} from 'node:vm';
+
+/** What the bundle's function returns: launch.ts's exports. */
+type LaunchModule = typeof import('./launch.js');
+/** The bundle: a function of `require`, the bundle's URL (import.meta.url) and import(). */
+type RunBundle = (require: NodeJS.Require, url: string, importModule: (specifier: string) => Promise<unknown>) => Promise<LaunchModule>;
+
+/** First line of a cache file; a new layout changes the number. */
+const MAGIC = 'ccs-tui v8 code cache 1';
+/** Caches kept for other bundles (an upgrade, a second checkout) besides the one written now. */
+const KEEP_OTHERS = 3;
+/** When the cache is written if the TUI is still open: its first frame is drawn by then. */
+const WRITE_AFTER_MS = 1000;
+
+/**
+ * Where the code cache lives: $XDG_CACHE_HOME/ccs-tui, else ~/.cache/ccs-tui (~/Library/Caches/ccs-tui
+ * on macOS). None where files have no owner to check (Windows).
+ */
+export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (typeof process.getuid !== 'function') return undefined;
+  const home = env.HOME || os.homedir();
+  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : process.platform === 'darwin' ? path.join(home, 'Library', 'Caches') : path.join(home, '.cache');
+  return path.join(base, 'ccs-tui');
+}
+
+const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+/** The cache dir, made 0700 if it is not there; undefined when it is not this user's alone. */
+function privateDir(dir: string): string | undefined {
+  try {
+    mkdirSync(dir, {recursive: true, mode: 0o700});
+    const stat = lstatSync(dir);
+    if (!stat.isDirectory() || stat.uid !== process.getuid!()) return undefined;
+    if ((stat.mode & 0o077) !== 0) chmodSync(dir, 0o700);
+    return dir;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The cached data in `file` for the bundle whose hash is `key`, if it is intact and this user's alone. */
+function readCache(file: string, key: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile() || stat.uid !== process.getuid!() || (stat.mode & 0o077) !== 0) return undefined;
+    const data = readFileSync(fd);
+    const headerEnd = data.indexOf(10);
+    const [magic, bundle, payloadHash] = data.subarray(0, Math.max(0, headerEnd)).toString('latin1').split(' | ');
+    const payload = data.subarray(headerEnd + 1);
+    if (headerEnd < 0 || magic !== MAGIC || bundle !== key || payloadHash !== sha256(payload)) return undefined;
+    return payload;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes the cache of what V8 compiled so far whole (a temp file renamed over), 0600, and drops all but the newest few others. */
+function writeCache(dir: string, file: string, key: string, script: Script): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    const payload = script.createCachedData();
+    writeFileSync(temp, Buffer.concat([Buffer.from(`${MAGIC} | ${key} | ${sha256(payload)}\n`, 'latin1'), payload]), {mode: 0o600, flag: 'wx'});
+    renameSync(temp, file);
+    const others = readdirSync(dir)
+      .filter((name) => /^tui-[0-9a-f]{64}\.v8$/.test(name) && path.join(dir, name) !== file)
+      .map((name) => ({name, at: statSync(path.join(dir, name)).mtimeMs}))
+      .sort((a, b) => b.at - a.at);
+    for (const {name} of others.slice(KEEP_OTHERS)) rmSync(path.join(dir, name), {force: true});
+  } catch {
+    // No cache this time (a full disk, a read-only home, V8 declining): the next start compiles again.
+    rmSync(temp, {force: true});
+  }
+}
+
+/**
+ * Compiles and runs the bundle at `bundle` (a function expression of `require`, the bundle's URL and
+ * `import`, that resolves to launch.ts's exports), with the code cache in `cacheDir` (undefined: none).
+ */
+export async function loadBundle(bundle: string, cacheDir: string | undefined = codeCacheDir()): Promise<LaunchModule> {
+  const source = readFileSync(bundle);
+  // import() for the ES modules the bundle leaves out (open): a script's own needs a Node flag.
+  const importModule = (specifier: string) => import(specifier);
+  if (process.sourceMapsEnabled) {
+    // --enable-source-maps: Node 20 maps the traces of CommonJS modules, not of vm scripts, so the
+    // bundle runs as one (no cache), and a stack trace names the source files.
+    const module = new Module(bundle) as Module & {_compile(code: string, file: string): void};
+    module.filename = bundle;
+    module.paths = (Module as unknown as {_nodeModulePaths(dir: string): string[]})._nodeModulePaths(path.dirname(bundle));
+    module._compile(`module.exports = ${source.toString('utf8')}`, bundle);
+    return (module.exports as RunBundle)(createRequire(bundle), pathToFileURL(bundle).href, importModule);
+  }
+  const key = sha256(source);
+  const dir = cacheDir === undefined ? undefined : privateDir(cacheDir);
+  const file = dir && path.join(dir, `tui-${key}.v8`);
+  const cachedData = file ? readCache(file, key) : undefined;
+  const script = new Script(source.toString('utf8'), {
+    filename: bundle,
+    cachedData,
+  });
+  if (dir && file && (!cachedData || script.cachedDataRejected)) {
+    // Written once the first frame is drawn, or on the way out if the TUI is quit before that.
+    let written = false;
+    const write = () => {
+      if (written) return;
+      written = true;
+      process.off('exit', write);
+      writeCache(dir, file, key, script);
+    };
+    setTimeout(write, WRITE_AFTER_MS).unref();
+    process.on('exit', write);
+  }
+  return (script.runInThisContext() as RunBundle)(createRequire(bundle), pathToFileURL(bundle).href, importModule);
+}
