@@ -2,7 +2,7 @@
 // untouched, because CCS (and future CCS versions) own this file as much as we do.
 import {idMap, setOwn} from '../core/id-map.js';
 import {sanitizeLine} from '../core/sanitize.js';
-import {CorruptFileError, parseJsonFile, readTextIfExists} from './files.js';
+import {CorruptFileError, parseJsonFile} from './files.js';
 
 export interface RegistryAccount {
   email?: string;
@@ -64,9 +64,8 @@ export function validateRegistry(file: string, data: unknown): RegistryFile {
   return data as RegistryFile;
 }
 
-/** Reads the registry; an empty registry when the file does not exist; CorruptFileError when broken. */
-export async function readRegistry(file: string): Promise<RegistryFile> {
-  const text = await readTextIfExists(file);
+/** The registry `file` holds as `text`; an empty registry when there is no file (undefined); CorruptFileError when broken. */
+export function parseRegistry(file: string, text: string | undefined): RegistryFile {
   if (text === undefined) return emptyRegistry();
   return validateRegistry(file, parseJsonFile(file, text));
 }
