@@ -1513,12 +1513,13 @@ function sameMembers(a: readonly {id: string; label: string}[], b: readonly {id:
   return a.length === b.length && a.every((x, i) => x.id === b[i]!.id && x.label === b[i]!.label);
 }
 
-function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+/** node:http's header record (its names lower case already: none is folded again, issue 14), one string per field. */
+function flatHeaders(headers: IncomingMessage['headers']): Record<string, string> {
   // No Object.prototype: a header name is data (node:http hands `__proto__` over as an own key).
   const out = nullRecord<string>();
   for (const name in headers) {
     const value = headers[name];
-    if (value !== undefined && Object.hasOwn(headers, name)) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    if (value !== undefined && Object.hasOwn(headers, name)) out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
 }
