@@ -79,7 +79,13 @@ function decidedKeyAt(chunk: Buffer, from: number, to: number): string | null | 
     if (b < 0x20 || b >= 0x80 || b === BACKSLASH || (b >= 0x41 && b <= 0x5a)) return undefined;
   }
   const length = to - from;
-  for (const {name, bytes} of DECIDED_BYTES) if (bytes.length === length && chunk.compare(bytes, 0, length, from, to) === 0) return name;
+  // Compared here, byte by byte: a Buffer method's checks and native call cost more than these few bytes.
+  for (const {name, bytes} of DECIDED_BYTES) {
+    if (bytes.length !== length) continue;
+    let i = 0;
+    while (i < length && chunk[from + i] === bytes[i]) i++;
+    if (i === length) return name;
+  }
   return null;
 }
 
@@ -238,10 +244,10 @@ export class ModelScanner {
       this.escaped = false;
       fresh = from + 1;
     }
-    let quote = chunk.indexOf(QUOTE, fresh);
+    let quote = quoteFrom(chunk, fresh);
     while (quote >= 0 && backslashesBefore(chunk, quote, fresh) % 2 === 1) {
       fresh = quote + 1;
-      quote = chunk.indexOf(QUOTE, fresh);
+      quote = quoteFrom(chunk, fresh);
     }
     if (quote < 0) {
       this.keep(chunk, from, chunk.length);
@@ -328,6 +334,20 @@ function plainText(chunk: Buffer, from: number, to: number): string | undefined 
     if (b < 0x20 || b === BACKSLASH) return undefined;
   }
   return chunk.toString('utf8', from, to);
+}
+
+/** Bytes a string's closing quote is looked for in JavaScript before the native search takes over. */
+const QUOTE_LOOP_BYTES = 64;
+
+/**
+ * The index of the first quote at or after `from` in `chunk`, -1 when none: the first bytes in a
+ * loop (most strings of a request's top level are short keys, and a Buffer search's checks and
+ * native call cost more than they do: issue 14), the rest by indexOf (message text, base64 images).
+ */
+function quoteFrom(chunk: Buffer, from: number): number {
+  const end = Math.min(chunk.length, from + QUOTE_LOOP_BYTES);
+  for (let i = from; i < end; i++) if (chunk[i] === QUOTE) return i;
+  return end < chunk.length ? chunk.indexOf(QUOTE, end) : -1;
 }
 
 /** How many backslashes come right before `at`, counting back no further than `floor`. */
