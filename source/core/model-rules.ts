@@ -212,8 +212,11 @@ const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLow
  * empty `model()`), undefined when the id has none.
  */
 export function splitModelSuffix(id: string): {base: string; suffix?: string} {
-  const match = /^(.*[^\s(])\s*\(([^()]*)\)$/.exec(id.trim());
-  return match ? {base: match[1]!, suffix: match[2]!.trim()} : {base: id.trim()};
+  const trimmed = id.trim();
+  // Most ids end in no ')': no expression run (the proxy asks several times per request, issue 14).
+  if (!trimmed.endsWith(')')) return {base: trimmed};
+  const match = /^(.*[^\s(])\s*\(([^()]*)\)$/.exec(trimmed);
+  return match ? {base: match[1]!, suffix: match[2]!.trim()} : {base: trimmed};
 }
 
 /** `id` with a thinking suffix; an empty or missing suffix gives the bare id. */

@@ -63,6 +63,31 @@ export const DECIDED_FIELDS = ['model', 'stream', 'metadata', 'prompt_cache_key'
 const DECIDED_BY_FOLDED = new Map<string, string>(DECIDED_FIELDS.map((name) => [foldCase(name), name]));
 /** Each decided field's bit in ModelScanner's `seen`. */
 const DECIDED_BIT = new Map<string, number>(DECIDED_FIELDS.map((name, i) => [name, 1 << i]));
+/** The decided fields' names as bytes (all lower-case ASCII: each folds to itself), for decidedKeyAt. */
+const DECIDED_BYTES = DECIDED_FIELDS.map((name) => ({name, bytes: Buffer.from(name, 'latin1')}));
+
+/**
+ * A top-level key whose bytes `chunk[from..to)` are ASCII without a capital letter, an escape or a
+ * control byte, decided without decoding it: the decided field it names, or null when it names none
+ * (case folding leaves such a key as it is, and every folded decided name is lower-case ASCII, so
+ * its bytes either equal one of them or name none; checkKey says the same of its decoded text).
+ * Undefined for any other key (checkKey decides on its text). No string made per key (issue 14).
+ */
+function decidedKeyAt(chunk: Buffer, from: number, to: number): string | null | undefined {
+  for (let i = from; i < to; i++) {
+    const b = chunk[i]!;
+    if (b < 0x20 || b >= 0x80 || b === BACKSLASH || (b >= 0x41 && b <= 0x5a)) return undefined;
+  }
+  const length = to - from;
+  // Compared here, byte by byte: a Buffer method's checks and native call cost more than these few bytes.
+  for (const {name, bytes} of DECIDED_BYTES) {
+    if (bytes.length !== length) continue;
+    let i = 0;
+    while (i < length && chunk[from + i] === bytes[i]) i++;
+    if (i === length) return name;
+  }
+  return null;
+}
 
 /** Whether a name is all ASCII without a capital letter: case folding leaves it as it is. */
 function foldsToItself(name: string): boolean {
@@ -116,6 +141,7 @@ export class ModelScanner {
   private inString = false;
   private escaped = false;
   private expectKey = true;
+  /** The current top-level key (undefined after a comma); one decidedKeyAt found no decided field in may be left undefined: only `model` is looked for. */
   private key: string | undefined;
   /** The decided fields seen so far, one bit each (DECIDED_BIT). */
   private seen = 0;
@@ -218,10 +244,10 @@ export class ModelScanner {
       this.escaped = false;
       fresh = from + 1;
     }
-    let quote = chunk.indexOf(QUOTE, fresh);
+    let quote = quoteFrom(chunk, fresh);
     while (quote >= 0 && backslashesBefore(chunk, quote, fresh) % 2 === 1) {
       fresh = quote + 1;
-      quote = chunk.indexOf(QUOTE, fresh);
+      quote = quoteFrom(chunk, fresh);
     }
     if (quote < 0) {
       this.keep(chunk, from, chunk.length);
@@ -231,7 +257,19 @@ export class ModelScanner {
     this.inString = false;
     if (this.token && this.token.length === 0 && quote + 1 - from <= MAX_TOKEN_BYTES) {
       // The whole string in this chunk (the common case): read in place, no copy of its bytes.
-      if (this.depth === 1) this.topLevelString(plainText(chunk, from, quote) ?? chunk.subarray(from, quote + 1), this.offset + quote + 1);
+      if (this.depth !== 1) return quote + 1;
+      if (this.expectKey) {
+        const decided = decidedKeyAt(chunk, from, quote);
+        if (decided !== undefined) {
+          this.key = decided ?? undefined;
+          if (decided !== null) this.checkKey(decided);
+          return quote + 1;
+        }
+      } else if (this.key !== 'model' || this.model) {
+        // A value no one reads (only the first top-level model's is): not decoded.
+        return quote + 1;
+      }
+      this.topLevelString(plainText(chunk, from, quote) ?? chunk.subarray(from, quote + 1), this.offset + quote + 1);
       return quote + 1;
     }
     this.keep(chunk, from, quote + 1);
@@ -296,6 +334,20 @@ function plainText(chunk: Buffer, from: number, to: number): string | undefined 
     if (b < 0x20 || b === BACKSLASH) return undefined;
   }
   return chunk.toString('utf8', from, to);
+}
+
+/** Bytes a string's closing quote is looked for in JavaScript before the native search takes over. */
+const QUOTE_LOOP_BYTES = 64;
+
+/**
+ * The index of the first quote at or after `from` in `chunk`, -1 when none: the first bytes in a
+ * loop (most strings of a request's top level are short keys, and a Buffer search's checks and
+ * native call cost more than they do: issue 14), the rest by indexOf (message text, base64 images).
+ */
+function quoteFrom(chunk: Buffer, from: number): number {
+  const end = Math.min(chunk.length, from + QUOTE_LOOP_BYTES);
+  for (let i = from; i < end; i++) if (chunk[i] === QUOTE) return i;
+  return end < chunk.length ? chunk.indexOf(QUOTE, end) : -1;
 }
 
 /** How many backslashes come right before `at`, counting back no further than `floor`. */

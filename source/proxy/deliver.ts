@@ -144,16 +144,6 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       clearTimeout(holdTimer);
       holdTimer = undefined;
     };
-    const watchHold = () => {
-      if (!runs!.blocked) {
-        if (holdTimer) stopHoldTimer();
-        return;
-      }
-      holdTimer ??= setTimeout(() => {
-        holdTimer = undefined;
-        if (!settled && !ended) deliver(runs!.expire());
-      }, HOLD_RELEASE_MS);
-    };
     /** What the maskers still hold, masked (rest), through `streamed` when it is one. */
     const restOut = () => (streamed ? Buffer.concat([streamed.push(rest()), streamed.end()]) : rest());
     /** Some body bytes were written (the body can no longer be masked whole). */
@@ -208,6 +198,37 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
         res.destroy();
       }
       resolve(status);
+    };
+    const onFinish = () => settle();
+    const onResClose = () => {
+      if (!res.writableFinished) settle(new Error('client closed the connection'));
+    };
+    res.on('finish', onFinish).on('close', onResClose);
+    upstream.on('error', settle);
+    if (upstream.complete && upstream.readableFlowing === null) {
+      // The whole message is here already (node:http set `complete` when it parsed the end, having
+      // pushed every body byte; nothing has read it): read at once, masked whole, and written with
+      // its head and its end in one write, without a 'data' and an 'end' turn (issue 14: most JSON
+      // answers, and short streams, are complete before they are piped).
+      const body = upstream.read() as Buffer | null;
+      const out = body === null ? undefined : mask(body);
+      ended = true;
+      const last = rest();
+      const all = whole(last.length === 0 ? (out ?? last) : out === undefined || out.length === 0 ? last : Buffer.concat([out, last]));
+      if (!head(all.length)) return;
+      res.end(all.length > 0 ? all : undefined);
+      return;
+    }
+    // Only a message still arriving needs what follows (not made for most answers: issue 14).
+    const watchHold = () => {
+      if (!runs!.blocked) {
+        if (holdTimer) stopHoldTimer();
+        return;
+      }
+      holdTimer ??= setTimeout(() => {
+        holdTimer = undefined;
+        if (!settled && !ended) deliver(runs!.expire());
+      }, HOLD_RELEASE_MS);
     };
     /**
      * Masked bytes to the client, or held for the end when the body is complete and not started.
@@ -303,29 +324,9 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       held = [];
       res.end(last.length > 0 ? last : undefined);
     };
-    const onFinish = () => settle();
     const onUpstreamClose = () => {
       if (!ended) settle(new Error('aborted'));
     };
-    const onResClose = () => {
-      if (!res.writableFinished) settle(new Error('client closed the connection'));
-    };
-    res.on('finish', onFinish).on('close', onResClose);
-    upstream.on('error', settle);
-    if (upstream.complete && upstream.readableFlowing === null) {
-      // The whole message is here already (node:http set `complete` when it parsed the end, having
-      // pushed every body byte; nothing has read it): read at once, masked whole, and written with
-      // its head and its end in one write, without a 'data' and an 'end' turn (issue 14: most JSON
-      // answers, and short streams, are complete before they are piped).
-      const body = upstream.read() as Buffer | null;
-      const out = body === null ? undefined : mask(body);
-      ended = true;
-      const last = rest();
-      const all = whole(last.length === 0 ? (out ?? last) : out === undefined || out.length === 0 ? last : Buffer.concat([out, last]));
-      if (!head(all.length)) return;
-      res.end(all.length > 0 ? all : undefined);
-      return;
-    }
     upstream.on('data', onData).on('end', onEnd).on('close', onUpstreamClose);
     if (!declaredLength) {
       // A stream: the client sees it start even while the upstream is still silent.

@@ -64,7 +64,8 @@ export function whyCannotServe(row: ProviderRow, client: ApiProtocol, token: Tok
 
 /** What is missing when an upstream URL is not absolute (no `api` endpoint in the table, the account or tui.json). */
 export function missingBaseUrl(row: ProviderRow, url: string, withAccount: boolean): string | undefined {
-  if (/^https?:\/\//i.test(url)) return undefined;
+  // The usual lower-case scheme without an expression (asked on every request, issue 14).
+  if (url.startsWith('https://') || url.startsWith('http://') || /^https?:\/\//i.test(url)) return undefined;
   return `${row.displayName} has no inference base URL: ${withAccount ? 'the account names none and ' : 'log in first (its account names the base URL), or '}set endpoints.${row.id}.api in tui.json`;
 }
 

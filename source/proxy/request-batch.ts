@@ -45,8 +45,10 @@ export class RequestBatch {
    * forwarded request's (in `count`), not a refusal's.
    */
   add(prefix: string, text: string, counted = true): void {
-    const room = Buffer.byteLength(prefix) + Buffer.byteLength(text) + 1;
-    if (this.used + room > this.bytes.length) {
+    // A UTF-16 unit is at most 3 UTF-8 bytes: a line that fits so is not measured (issue 14).
+    const fits = this.used + 3 * (prefix.length + text.length) + 1 <= this.bytes.length;
+    const room = fits ? 0 : Buffer.byteLength(prefix) + Buffer.byteLength(text) + 1;
+    if (!fits && this.used + room > this.bytes.length) {
       // A full buffer goes out early; a line larger than the buffer gets a buffer of its own size.
       this.flush();
       if (room > this.bytes.length) this.bytes = Buffer.allocUnsafe(room);

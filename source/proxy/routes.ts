@@ -22,7 +22,10 @@ const ENDPOINTS: Record<string, Endpoint> = {
 
 /** Parses a request path (query ignored); undefined when it is not a proxy route. */
 export function parseRoute(url: string): Route | undefined {
-  const path = (url.split('?')[0] ?? '').replace(/\/+$/, '');
+  // Up to the query, trailing slashes dropped; neither an array nor an expression when there are none (issue 14).
+  const query = url.indexOf('?');
+  let path = query < 0 ? url : url.slice(0, query);
+  if (path.endsWith('/')) path = path.replace(/\/+$/, '');
   const direct = ownValue(ENDPOINTS, path);
   if (direct) return {endpoint: direct};
   const match = /^\/api\/provider\/([A-Za-z0-9_-]+)(\/.*)$/.exec(path);

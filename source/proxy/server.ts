@@ -1195,10 +1195,12 @@ export class ProxyServer {
    * request). Not saved: a line in the log, never the proxy's last error.
    */
   private noteServed(row: ProviderRow, account: Account, now: number): void {
-    const key = `${row.id}\u0000${account.id}`;
-    const last = this.servedNoted.get(key);
+    // By provider, then account: no key string built (and hashed) per request.
+    let noted = this.servedNoted.get(row.id);
+    if (!noted) this.servedNoted.set(row.id, (noted = new Map()));
+    const last = noted.get(account.id);
     if (last !== undefined && now - last < SERVED_NOTE_MS) return;
-    this.servedNoted.set(key, now);
+    noted.set(account.id, now);
     const store = this.options.store;
     this.persisting = this.persisting
       .then(() => store.noteServed(row.id, account.id, now))
@@ -1206,7 +1208,7 @@ export class ProxyServer {
   }
 
   /** When each account's last use was written (ms; noteServed). */
-  private readonly servedNoted = new Map<string, number>();
+  private readonly servedNoted = new Map<string, Map<string, number>>();
 
   /**
    * An API-key account's answer, recorded off the request's path (services/key-check.ts): a refusal
@@ -1511,12 +1513,13 @@ function sameMembers(a: readonly {id: string; label: string}[], b: readonly {id:
   return a.length === b.length && a.every((x, i) => x.id === b[i]!.id && x.label === b[i]!.label);
 }
 
-function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+/** node:http's header record (its names lower case already: none is folded again, issue 14), one string per field. */
+function flatHeaders(headers: IncomingMessage['headers']): Record<string, string> {
   // No Object.prototype: a header name is data (node:http hands `__proto__` over as an own key).
   const out = nullRecord<string>();
   for (const name in headers) {
     const value = headers[name];
-    if (value !== undefined && Object.hasOwn(headers, name)) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    if (value !== undefined && Object.hasOwn(headers, name)) out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
 }
@@ -1567,8 +1570,9 @@ class ClientWatch implements ClientGone {
   private quietSince = 0;
 
   constructor(res: ServerResponse) {
-    // One listener for the client's going and the answers' end (a listener per answer cost as much again).
-    res.once('close', () => {
+    // One listener for the client's going and the answers' end (a listener per answer cost as much
+    // again). A response closes once: on(), not the wrapper and removal once() adds (issue 14).
+    res.on('close', () => {
       if (!res.writableFinished) {
         this.aborted = true;
         this.upstream?.destroy(new Error('client disconnected'));
@@ -1659,6 +1663,8 @@ function wholeBodyReason(row: ProviderRow): string | undefined {
 }
 
 function aliasOfUnlisted(resolution: ModelResolution, model: string): boolean {
+  // Asked on every request; nearly every list has no such alias (nothing to build then, issue 14).
+  if (!resolution.aliases.some((alias) => alias.status === 'unknown')) return false;
   const wanted = new Set([model.trim().toLowerCase(), splitModelSuffix(model.trim()).base.toLowerCase()]);
   return resolution.aliases.some((alias) => alias.status === 'unknown' && wanted.has(alias.alias.toLowerCase()));
 }

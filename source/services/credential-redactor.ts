@@ -40,7 +40,9 @@ const SENDER_DIR_CHECK_EVERY_MS = 100;
 
 function stampOf(dir: string): string {
   try {
-    return fileStamp(statSync(dir));
+    // A missing dir (often a second CCS dir) without an exception: building one costs more than the stat.
+    const stat = statSync(dir, {throwIfNoEntry: false});
+    return stat ? fileStamp(stat) : '-';
   } catch {
     return '-';
   }

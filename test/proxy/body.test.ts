@@ -100,6 +100,28 @@ describe('ModelScanner refuses top-level keys the proxy and an upstream could re
     }
   });
 
+  it('decides a key read whole from its bytes as it decides one cut across chunks (decoded), and reads no value but the model', () => {
+    // Whole in one chunk, a plain lower-case key is decided from its bytes and a value that is not
+    // the model's is not decoded; in pieces of one byte every string is decoded: both must agree.
+    for (const text of [
+      '{"max_tokens":1,"model":"m","stream":true,"stream":false}',
+      '{"note":"model","model":"m","x":"stream","stream":true}',
+      '{"mode":"a","models":"b","modell":"c","model":"m","streams":1,"user_id":2,"users":3}',
+      '{"a":"\\q","b":"\u0000","model":"m","messages":[],"messages":[]}',
+      '{"model":"m","model2":"n","prompt_cache_keys":"p","prompt_cache_key":"q","metadata":{},"user":"u"}',
+      '{"system":"s","model":"first","model":"second"}',
+      '{"x":"y","Model":"m"}',
+    ]) {
+      const whole = scan(text);
+      const pieces = scan(text, 1);
+      assert.equal(whole.refusal?.message, pieces.refusal?.message, text);
+      assert.deepEqual(whole.model, pieces.model, text);
+    }
+    assert.equal(scan('{"note":"model","model":"m"}').model?.value, 'm');
+    assert.match(scan('{"x":"stream","stream":true,"stream":false}').refusal?.message ?? '', /repeats the top-level "stream" field/);
+    assert.equal(scan('{"models":"a","streams":1,"model":"m"}').refusal, undefined);
+  });
+
   it('stops at the refused key: nothing after it is read', () => {
     const scanner = scan('{"model":"a","model":"b"}');
     assert.equal(scanner.model?.value, 'a');
