@@ -233,8 +233,10 @@ const names = exported[1].split(',').map((entry) => {
   return `${name}:${local}`;
 });
 const body = code.slice(0, exported.index);
-// The script's first line is the function's head: the source map's lines move down one.
-const script = `(async function (require, __ccsMetaUrl, __ccsImport) {\n${body}\nreturn {${names.join(',')}};\n})\n//# sourceMappingURL=${path.basename(outfile)}.map\n`;
+// The script's first line is the function's head: the source map's lines move down one. "use strict"
+// on that line: an ES module's code is strict, a script's is not unless it says so (a write to a
+// frozen object or an undeclared name would pass silently instead of throwing as in the modules).
+const script = `(async function (require, __ccsMetaUrl, __ccsImport) {"use strict";\n${body}\nreturn {${names.join(',')}};\n})\n//# sourceMappingURL=${path.basename(outfile)}.map\n`;
 const sourceMap = JSON.parse(map);
 sourceMap.mappings = `;${sourceMap.mappings}`;
 // A leftover import or export statement, or top-level code a script cannot hold, fails the build here.

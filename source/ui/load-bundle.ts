@@ -5,8 +5,8 @@
 // (another bundle, Node or V8), damaged, or not private to this user is not used, and the bundle
 // is compiled as without one. The cache is code, so it is read only from a dir and file that this
 // user alone owns and can write (0700, 0600), never from the token dirs.
-import {createHash} from 'node:crypto';
-import {chmodSync, closeSync, constants as fsConstants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {createHash, randomBytes} from 'node:crypto';
+import {chmodSync, closeSync, constants as fsConstants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
 import {createRequire, Module} from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,23 +24,46 @@ const MAGIC = 'ccs-tui v8 code cache 1';
 const KEEP_OTHERS = 3;
 /** When the cache is written if the TUI is still open: its first frame is drawn by then. */
 const WRITE_AFTER_MS = 1000;
+/** A cache file larger than this is not read (ccs-tui's is ~1.2 MB): a runaway file is no cache. */
+const MAX_CACHE_BYTES = 64 * 1024 * 1024;
 
 /**
  * Where the code cache lives: $XDG_CACHE_HOME/ccs-tui, else ~/.cache/ccs-tui (~/Library/Caches/ccs-tui
- * on macOS). None where files have no owner to check (Windows).
+ * on macOS). None where files have no owner to check (Windows), nor without a home (HOME unset and
+ * no passwd entry: os.homedir() throws, and a cache is not worth failing the start for).
  */
 export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (typeof process.getuid !== 'function') return undefined;
-  const home = env.HOME || os.homedir();
+  let home: string;
+  try {
+    home = env.HOME || os.homedir();
+  } catch {
+    return undefined;
+  }
+  if (!path.isAbsolute(home) && !(env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME))) return undefined;
   const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : process.platform === 'darwin' ? path.join(home, 'Library', 'Caches') : path.join(home, '.cache');
   return path.join(base, 'ccs-tui');
 }
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 
-/** The cache dir, made 0700 if it is not there; undefined when it is not this user's alone. */
+/**
+ * The cache dir, made 0700 if it is not there; undefined when it is not this user's alone. Dirs are
+ * made only inside a dir of this user's: `sudo ccs-tui` with the user's HOME would otherwise leave a
+ * root-owned ~/.cache (or ~/.cache/ccs-tui) that the user's own starts can never use again.
+ */
 function privateDir(dir: string): string | undefined {
   try {
+    let existing = dir;
+    for (;;) {
+      try {
+        if (lstatSync(existing).uid !== process.getuid!()) return undefined;
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || path.dirname(existing) === existing) return undefined;
+        existing = path.dirname(existing);
+      }
+    }
     mkdirSync(dir, {recursive: true, mode: 0o700});
     const stat = lstatSync(dir);
     if (!stat.isDirectory() || stat.uid !== process.getuid!()) return undefined;
@@ -55,13 +78,14 @@ function privateDir(dir: string): string | undefined {
 function readCache(file: string, key: string): Buffer | undefined {
   let fd: number;
   try {
-    fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+    // O_NONBLOCK: a FIFO of that name would otherwise hang the start until something wrote to it.
+    fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
   } catch {
     return undefined;
   }
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile() || stat.uid !== process.getuid!() || (stat.mode & 0o077) !== 0) return undefined;
+    if (!stat.isFile() || stat.uid !== process.getuid!() || (stat.mode & 0o077) !== 0 || stat.size > MAX_CACHE_BYTES) return undefined;
     const data = readFileSync(fd);
     const headerEnd = data.indexOf(10);
     const [magic, bundle, payloadHash] = data.subarray(0, Math.max(0, headerEnd)).toString('latin1').split(' | ');
@@ -77,20 +101,54 @@ function readCache(file: string, key: string): Buffer | undefined {
 
 /** Writes the cache of what V8 compiled so far whole (a temp file renamed over), 0600, and drops all but the newest few others. */
 function writeCache(dir: string, file: string, key: string, script: Script): void {
-  const temp = `${file}.${process.pid}.tmp`;
+  let payload: Buffer;
   try {
-    const payload = script.createCachedData();
-    writeFileSync(temp, Buffer.concat([Buffer.from(`${MAGIC} | ${key} | ${sha256(payload)}\n`, 'latin1'), payload]), {mode: 0o600, flag: 'wx'});
-    renameSync(temp, file);
-    const others = readdirSync(dir)
-      .filter((name) => /^tui-[0-9a-f]{64}\.v8$/.test(name) && path.join(dir, name) !== file)
-      .map((name) => ({name, at: statSync(path.join(dir, name)).mtimeMs}))
-      .sort((a, b) => b.at - a.at);
-    for (const {name} of others.slice(KEEP_OTHERS)) rmSync(path.join(dir, name), {force: true});
+    payload = script.createCachedData();
   } catch {
-    // No cache this time (a full disk, a read-only home, V8 declining): the next start compiles again.
-    rmSync(temp, {force: true});
+    return; // V8 declining: the next start compiles again
   }
+  // A random name: two TUIs starting at once (a pid can repeat across containers sharing a home)
+  // each write their own, and a failed write removes only its own.
+  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  let fd: number;
+  try {
+    fd = openSync(temp, 'wx', 0o600);
+  } catch {
+    return; // a read-only or missing dir: the next start compiles again
+  }
+  try {
+    try {
+      writeFileSync(fd, Buffer.concat([Buffer.from(`${MAGIC} | ${key} | ${sha256(payload)}\n`, 'latin1'), payload]));
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, file);
+  } catch {
+    // No cache this time (a full disk): the next start compiles again.
+    rmSync(temp, {force: true});
+    return;
+  }
+  try {
+    pruneOthers(dir, file);
+  } catch {
+    // The dir went away meanwhile: nothing to prune.
+  }
+}
+
+/** Drops all but the newest few cache files of other bundles. */
+function pruneOthers(dir: string, file: string): void {
+  // Only files named as ours; one another TUI removed meanwhile is skipped.
+  const others = readdirSync(dir)
+    .filter((name) => /^tui-[0-9a-f]{64}\.v8$/.test(name) && path.join(dir, name) !== file)
+    .flatMap((name) => {
+      try {
+        return [{name, at: lstatSync(path.join(dir, name)).mtimeMs}];
+      } catch {
+        return [];
+      }
+    })
+    .sort((a, b) => b.at - a.at);
+  for (const {name} of others.slice(KEEP_OTHERS)) rmSync(path.join(dir, name), {force: true});
 }
 
 /**
@@ -110,7 +168,9 @@ export async function loadBundle(bundle: string, cacheDir: string | undefined = 
     module._compile(`module.exports = ${source.toString('utf8')}`, bundle);
     return (module.exports as RunBundle)(createRequire(bundle), pathToFileURL(bundle).href, importModule);
   }
-  const key = sha256(source);
+  // V8 takes a cache only from its own version and CPU: Node 20 and 22 (or an arm64 and an x64 Node
+  // sharing a home) would otherwise each reject and rewrite the other's at every start.
+  const key = sha256(Buffer.concat([source, Buffer.from(`\0${process.versions.v8} ${process.arch}`)]));
   const dir = cacheDir === undefined ? undefined : privateDir(cacheDir);
   const file = dir && path.join(dir, `tui-${key}.v8`);
   const cachedData = file ? readCache(file, key) : undefined;

@@ -3,11 +3,12 @@
 // the bundle is compiled as if there were none, and what runs is the bundle on disk.
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
-import {chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {test} from 'node:test';
 import {repoRoot} from '../helpers/cli.js';
+import {ensureNode22} from '../helpers/npm-cache.js';
 
 const loader = path.join(repoRoot, 'dist/source/ui/load-bundle.js');
 
@@ -15,9 +16,9 @@ const loader = path.join(repoRoot, 'dist/source/ui/load-bundle.js');
 const bundleText = (value: number) => `(async function (require, url, importModule) {\n  return {value: ${value}, fromUrl: url.startsWith('file:')};\n})\n`;
 
 /** Loads `bundle` in a fresh process with the cache in `cacheDir`, as ccs-tui does; what it returned. */
-function load(bundle: string, cacheDir: string): {value: number; fromUrl: boolean} {
-  const code = `const {loadBundle} = await import(${JSON.stringify(loader)}); console.log(JSON.stringify(await loadBundle(${JSON.stringify(bundle)}, ${JSON.stringify(cacheDir)})));`;
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], {encoding: 'utf8'});
+function load(bundle: string, cacheDir: string | undefined, options: {node?: string; env?: NodeJS.ProcessEnv; uid?: number} = {}): {value: number; fromUrl: boolean} {
+  const code = `const {loadBundle} = await import(${JSON.stringify(loader)}); console.log(JSON.stringify(await loadBundle(${JSON.stringify(bundle)}${cacheDir === undefined ? '' : `, ${JSON.stringify(cacheDir)}`})));`;
+  const run = spawnSync(options.node ?? process.execPath, ['--input-type=module', '-e', code], {encoding: 'utf8', timeout: 20_000, env: options.env ?? process.env, uid: options.uid, gid: options.uid});
   assert.equal(run.status, 0, run.stderr);
   assert.equal(run.stderr, '', 'nothing said on stderr');
   return JSON.parse(run.stdout) as {value: number; fromUrl: boolean};
@@ -114,6 +115,89 @@ test('a cache dir that others can enter is made private before a cache is writte
     chmodSync(t.cacheDir, 0o755);
     assert.deepEqual(load(t.bundle, t.cacheDir), {value: 1, fromUrl: true});
     assert.equal(statSync(t.cacheDir).mode & 0o777, 0o700);
+  } finally {
+    t.cleanup();
+  }
+});
+
+/** The cache file's name for `bundle` in this Node, found by a load into a scratch dir. */
+function cacheName(t: ReturnType<typeof setUp>, bundle: string): string {
+  const scratch = path.join(t.base, 'scratch');
+  load(bundle, scratch);
+  const [name] = readdirSync(scratch).filter((entry) => entry.endsWith('.v8'));
+  rmSync(scratch, {recursive: true});
+  return name!;
+}
+
+test('a FIFO or a huge file where the cache would be is not read: the TUI starts (it hung on the FIFO)', () => {
+  const t = setUp();
+  try {
+    writeFileSync(t.bundle, bundleText(1));
+    const name = cacheName(t, t.bundle);
+    mkdirSync(t.cacheDir, {recursive: true, mode: 0o700});
+    const made = spawnSync('mkfifo', ['-m', '600', path.join(t.cacheDir, name)]);
+    assert.equal(made.status, 0, String(made.stderr));
+    assert.deepEqual(load(t.bundle, t.cacheDir), {value: 1, fromUrl: true});
+    rmSync(path.join(t.cacheDir, name));
+    writeFileSync(path.join(t.cacheDir, name), '', {mode: 0o600});
+    truncateSync(path.join(t.cacheDir, name), 2 ** 40); // sparse: 1 TiB read whole would fail the start
+    assert.deepEqual(load(t.bundle, t.cacheDir), {value: 1, fromUrl: true});
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('the TUI bundle runs as strict code, as the ES modules it is built from', () => {
+  // A sloppy caller is visible to a sloppy callee as `.caller`; a strict one is not (null).
+  const code = `const {Script} = require('node:vm');
+const run = new Script(require('node:fs').readFileSync(${JSON.stringify(path.join(repoRoot, 'dist/tui/launch-script.js'))}, 'utf8')).runInThisContext();
+function probe() { console.log(probe.caller === null ? 'strict' : 'sloppy'); throw new Error('stop'); }
+run(probe, 'file:///bundle.js', () => Promise.resolve()).catch(() => {});`;
+  const run = spawnSync(process.execPath, ['-e', code], {encoding: 'utf8'});
+  assert.equal(run.stdout.trim(), 'strict', run.stderr);
+});
+
+test('no home at all (HOME unset, no passwd entry): no cache, and the bundle still runs', {skip: process.getuid?.() !== 0 && 'needs root to run as a uid without a passwd entry'}, () => {
+  const t = setUp();
+  try {
+    chmodSync(t.base, 0o755);
+    writeFileSync(t.bundle, bundleText(1));
+    const env = {...process.env};
+    delete env.HOME;
+    delete env.XDG_CACHE_HOME;
+    assert.deepEqual(load(t.bundle, undefined, {env, uid: 54_321}), {value: 1, fromUrl: true});
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('run as root with another user\'s home (sudo keeping HOME): no dir is made in it, so that user\'s own starts keep their cache', {skip: process.getuid?.() !== 0 && 'needs root'}, () => {
+  const t = setUp();
+  try {
+    writeFileSync(t.bundle, bundleText(1));
+    const home = path.join(t.base, 'alice');
+    mkdirSync(home, {mode: 0o755});
+    chownSync(home, 54_321, 54_321);
+    assert.deepEqual(load(t.bundle, path.join(home, '.cache', 'ccs-tui')), {value: 1, fromUrl: true});
+    assert.equal(existsSync(path.join(home, '.cache')), false, 'no root-owned ~/.cache in her home');
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('Node 20 and Node 22 sharing a cache dir each keep their own cache (neither rewrites it at every start)', async (ctx) => {
+  const node22 = await ensureNode22();
+  if ('skip' in node22) return ctx.skip(node22.skip);
+  const t = setUp();
+  try {
+    writeFileSync(t.bundle, bundleText(1));
+    load(t.bundle, t.cacheDir);
+    assert.deepEqual(load(t.bundle, t.cacheDir, {node: node22.file}), {value: 1, fromUrl: true});
+    const written = new Map(t.cacheFiles().map((name) => [name, statSync(path.join(t.cacheDir, name)).mtimeMs]));
+    load(t.bundle, t.cacheDir);
+    load(t.bundle, t.cacheDir, {node: node22.file});
+    assert.deepEqual(new Map(t.cacheFiles().map((name) => [name, statSync(path.join(t.cacheDir, name)).mtimeMs])), written, 'each used its own, written once');
+    assert.equal(written.size, 2);
   } finally {
     t.cleanup();
   }
