@@ -24,6 +24,26 @@ function load(bundle: string, cacheDir: string | undefined, options: {node?: str
   return JSON.parse(run.stdout) as {value: number; fromUrl: boolean};
 }
 
+/** Why another uid cannot run this Node (a dir on its path or the file lacks o+x: npm's Node 22 under /root), if so. */
+function notRunnableByOthers(file: string): string | undefined {
+  for (let at = file; ; at = path.dirname(at)) {
+    if ((statSync(at).mode & 0o001) === 0) return `${at} is not searchable by another user`;
+    if (path.dirname(at) === at) return undefined;
+  }
+}
+
+/** A Node whose V8 is not this process's: npm's Node 22, or, on the Node 22 pass, another `node` on PATH (the machine's Node 20). */
+async function nodeOfAnotherV8(): Promise<{file: string} | {skip: string}> {
+  const node22 = await ensureNode22();
+  const candidates = [...('file' in node22 ? [node22.file] : []), ...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, 'node'))];
+  for (const file of candidates) {
+    if (!existsSync(file)) continue;
+    const v8 = spawnSync(file, ['-p', 'process.versions.v8'], {encoding: 'utf8'}).stdout?.trim();
+    if (v8 && v8 !== process.versions.v8) return {file};
+  }
+  return {skip: `no Node with another V8 than this one (${process.versions.v8})${'skip' in node22 ? `; ${node22.skip}` : ''}`};
+}
+
 function setUp() {
   const base = mkdtempSync(path.join(tmpdir(), 'ccs-tui-load-bundle-'));
   const bundle = path.join(base, 'launch-script.js');
@@ -157,7 +177,7 @@ run(probe, 'file:///bundle.js', () => Promise.resolve()).catch(() => {});`;
   assert.equal(run.stdout.trim(), 'strict', run.stderr);
 });
 
-test('no home at all (HOME unset, no passwd entry): no cache, and the bundle still runs', {skip: process.getuid?.() !== 0 && 'needs root to run as a uid without a passwd entry'}, () => {
+test('no home at all (HOME unset, no passwd entry): no cache, and the bundle still runs', {skip: process.getuid?.() !== 0 ? 'needs root to run as a uid without a passwd entry' : notRunnableByOthers(process.execPath)}, () => {
   const t = setUp();
   try {
     chmodSync(t.base, 0o755);
@@ -186,16 +206,16 @@ test('run as root with another user\'s home (sudo keeping HOME): no dir is made 
 });
 
 test('Node 20 and Node 22 sharing a cache dir each keep their own cache (neither rewrites it at every start)', async (ctx) => {
-  const node22 = await ensureNode22();
-  if ('skip' in node22) return ctx.skip(node22.skip);
+  const other = await nodeOfAnotherV8();
+  if ('skip' in other) return ctx.skip(other.skip);
   const t = setUp();
   try {
     writeFileSync(t.bundle, bundleText(1));
     load(t.bundle, t.cacheDir);
-    assert.deepEqual(load(t.bundle, t.cacheDir, {node: node22.file}), {value: 1, fromUrl: true});
+    assert.deepEqual(load(t.bundle, t.cacheDir, {node: other.file}), {value: 1, fromUrl: true});
     const written = new Map(t.cacheFiles().map((name) => [name, statSync(path.join(t.cacheDir, name)).mtimeMs]));
     load(t.bundle, t.cacheDir);
-    load(t.bundle, t.cacheDir, {node: node22.file});
+    load(t.bundle, t.cacheDir, {node: other.file});
     assert.deepEqual(new Map(t.cacheFiles().map((name) => [name, statSync(path.join(t.cacheDir, name)).mtimeMs])), written, 'each used its own, written once');
     assert.equal(written.size, 2);
   } finally {
