@@ -16,6 +16,8 @@ import {Script} from 'node:vm';
 import {fileURLToPath} from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** Imported into patched dependencies: text of one grapheme per code unit, segmenters made on first use. */
+const graphemesModule = JSON.stringify(path.join(root, 'dist/source/core/graphemes.js'));
 
 /** Replaces `from` with `to` in a dependency's source, or fails the build naming the patch to update. */
 function patchSource(file, source, from, to, patch = 'ink-frame-caches') {
@@ -109,7 +111,9 @@ function rowText(y, cells) {
 `;
       let patched = patchSource(args.path, source, 'caches = new OutputCaches();', 'caches = framesCaches();');
       // A line clipped by an overflow-hidden box is sliced again every frame (~11 % of a frame during a quota poll): kept too.
-      patched = patchSource(args.path, patched, 'return sliceAnsi(line, from, to);', 'return slicedLine(line, from, to);');
+      // A line that fits its clip whole is the line: not cut at all when every character is one cell
+      // (slice-ansi and string-width count zero-width characters apart, so such a line is still cut).
+      patched = patchSource(args.path, patched, 'return sliceAnsi(line, from, to);', 'return from === 0 && to === width && __ONE_CELL_STYLED_TEXT.test(line) ? line : slicedLine(line, from, to);');
       // Every blank cell was a new object, so no screen row was ever the same as the last frame's:
       // blanks are one shared cell, and a row made of the same cells as last frame's keeps its text
       // (turning 4,800 cells into text was ~10 % of a frame's CPU at 120×40).
@@ -120,7 +124,7 @@ function rowText(y, cells) {
         '.map(line => {\n            // See https://github.com/vadimdemedes/ink/pull/564#issuecomment-1637022742\n            const lineWithoutEmptyItems = line.filter(item => item !== undefined);\n            return styledCharsToString(lineWithoutEmptyItems).trimEnd();',
         '.map((line, y) => {\n            return rowText(y, line);',
       );
-      return {contents: patchSource(args.path, patched, 'export default class Output', `${shared}export default class Output`), loader: 'js'};
+      return {contents: `import {ONE_CELL_STYLED_TEXT as __ONE_CELL_STYLED_TEXT} from ${graphemesModule};\n${patchSource(args.path, patched, 'export default class Output', `${shared}export default class Output`)}`, loader: 'js'};
     });
   },
 };
@@ -153,21 +157,47 @@ const inkSkipSameFrame = {
 };
 
 /**
- * string-width (Ink measures every line with it) tests text past ASCII character by character
- * against emoji tables; the first text with a symbol such as ›, ★ or ⏸ compiles those tables, 10-15 ms
- * before the first frame, and each later one costs ~60 µs. Text made only of characters that are one
- * cell each (cells.ts ONE_CELL_TEXT, checked there against string-width) is as wide as it is long,
- * as cellWidth already counts it. Only string-width 8 (wrap-ansi's own 7 is left as it is).
+ * Unicode tables on demand. Ink's text helpers build their Unicode tables when they load, before the
+ * first frame, though text of one-cell characters (most of a frame: ASCII, › ★ ⏸, box drawing)
+ * needs none of them: the first Intl.Segmenter of a process loads ICU's break rules (~10 ms), and
+ * string-width's RGI_Emoji regular expression compiles every emoji sequence (~20 ms). Here each
+ * segmenter is made on first use and the emoji expression on first test (core/graphemes.ts).
+ * - string-width 8 (Ink measures every line with it) also measures text made only of one-cell
+ *   characters (graphemes.ts ONE_CELL_TEXT, checked there against string-width) by its length, as
+ *   cellWidth does: past ASCII it tested each character against the emoji tables (~60 µs a line).
+ *   wrap-ansi's own string-width 7 gets only the lazy segmenter.
+ * - ansi-tokenize (Ink turns every new line into styled cells with it) walks text whose every code
+ *   unit is a grapheme without a segmenter (graphemes.ts graphemes()).
+ * - slice-ansi (Ink cuts lines clipped by a box with it): the lazy segmenter.
+ * Done at bundle time on the pinned versions; the build fails if a line to change is gone.
  */
-const stringWidthOneCell = {
-  name: 'string-width-one-cell',
+const unicodeOnDemand = {
+  name: 'unicode-on-demand',
   setup(esbuild) {
+    const patched = (file, source, changes) => {
+      for (const [from, to] of changes) source = patchSource(file, source, from, to, 'unicode-on-demand');
+      return {contents: `import {graphemes as __graphemes, lazySegmenter as __lazySegmenter, ONE_CELL_TEXT as __ONE_CELL_TEXT} from ${graphemesModule};\n${source}`, loader: 'js'};
+    };
+    const segmenter = ['const segmenter = new Intl.Segmenter();', 'const segmenter = __lazySegmenter();'];
     esbuild.onLoad({filter: /[\\/]node_modules[\\/]string-width[\\/]index\.js$/}, async (args) => {
-      if (/[\\/]wrap-ansi[\\/]/.test(args.path)) return undefined;
-      const {ONE_CELL_TEXT} = await import(path.join(root, 'dist/source/core/cells.js'));
-      let source = await readFile(args.path, 'utf8');
-      source = patchSource(args.path, source, 'if (/^[\\u0020-\\u007E]*$/.test(string)) {', 'if (/^[\\u0020-\\u007E]*$/.test(string) || (ambiguousIsNarrow && ONE_CELL_TEXT.test(string))) {', 'string-width-one-cell');
-      return {contents: `const ONE_CELL_TEXT = ${ONE_CELL_TEXT};\n${source}`, loader: 'js'};
+      const source = await readFile(args.path, 'utf8');
+      if (/[\\/]wrap-ansi[\\/]/.test(args.path)) return patched(args.path, source, [segmenter]);
+      return patched(args.path, source, [
+        segmenter,
+        ['const rgiEmojiRegex = /^\\p{RGI_Emoji}$/v;', 'let rgiEmojiMade;\nconst rgiEmojiRegex = {test: (text) => (rgiEmojiMade ??= /^\\p{RGI_Emoji}$/v).test(text)};'],
+        ['if (/^[\\u0020-\\u007E]*$/.test(string)) {', 'if (/^[\\u0020-\\u007E]*$/.test(string) || (ambiguousIsNarrow && __ONE_CELL_TEXT.test(string))) {'],
+      ]);
+    });
+    esbuild.onLoad({filter: /[\\/]node_modules[\\/]@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]tokenize\.js$/}, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      return patched(args.path, source, [
+        ['const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });\n', ''],
+        ['of segmenter.segment(str)) {', 'of __graphemes(str)) {'],
+      ]);
+    });
+    esbuild.onLoad({filter: /[\\/]node_modules[\\/]slice-ansi[\\/]tokenize-ansi\.js$/}, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      return patched(args.path, source, [["const GRAPHEME_SEGMENTER = new Intl.Segmenter(undefined, {granularity: 'grapheme'});", "const GRAPHEME_SEGMENTER = __lazySegmenter(undefined, {granularity: 'grapheme'});"]]);
     });
   },
 };
@@ -204,7 +234,7 @@ await rm(path.join(root, 'dist/tui'), {recursive: true, force: true});
 
 const outfile = path.join(root, 'dist/tui/launch-script.js');
 const built = await build({
-  plugins: [requireShim, inkFrameCaches, yogaEmbeddedWasm, inkSkipSameFrame, stringWidthOneCell],
+  plugins: [requireShim, inkFrameCaches, yogaEmbeddedWasm, inkSkipSameFrame, unicodeOnDemand],
   entryPoints: [path.join(root, 'dist/source/ui/launch.js')],
   outfile,
   write: false,

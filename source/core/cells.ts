@@ -4,24 +4,17 @@
 // any script keep the columns straight. Widths are string-width's (Unicode East Asian Width, with
 // ambiguous characters narrow, as most terminals draw them).
 import stringWidth from 'string-width';
+import {graphemes, ONE_CELL_TEXT} from './graphemes.js';
 
 /**
- * Characters that are each one cell and a grapheme of their own, whatever is beside them: printable
- * ASCII, Latin, Greek, Cyrillic, punctuation (· … ›), arrows, ⏸, box drawing, blocks, ★, ✓, braille.
- * Text made only of these is as many cells as characters. string-width finds the same, but past
- * ASCII it segments and tests each character against emoji tables (~60 µs for `nick · email`), and
- * the accounts list measures every account's name for its first frame (Ink's string-width gets the
- * same shortcut at bundle time: scripts/bundle-tui.mjs). test/core/cells.test.ts
- * checks every character here against string-width.
+ * The number of terminal cells `text` takes (ANSI escapes count as none). Text of one-cell characters
+ * (graphemes.ts ONE_CELL_TEXT) is measured by its length: the accounts list measures every account's
+ * name for its first frame (Ink's string-width gets the same shortcut at bundle time:
+ * scripts/bundle-tui.mjs).
  */
-export const ONE_CELL_TEXT = /^[\u0020-\u007E\u00A0-\u00AC\u00AE-\u02FF\u0370-\u0482\u2010-\u2027\u202F-\u205E\u2190-\u2319\u23F4-\u23FF\u2500-\u25FC\u2600-\u2613\u270C-\u2727\u2800-\u28FF]*$/;
-
-/** The number of terminal cells `text` takes (ANSI escapes count as none). */
 export function cellWidth(text: string): number {
   return ONE_CELL_TEXT.test(text) ? text.length : stringWidth(text);
 }
-
-const segmenter = new Intl.Segmenter(undefined, {granularity: 'grapheme'});
 
 /**
  * `text` cut to at most `width` cells, never inside a character (a grapheme cluster: a letter with
@@ -35,7 +28,7 @@ export function truncateCells(text: string, width: number, ellipsis = '…'): st
   if (room < 0) return truncateCells(ellipsis, width, '');
   let out = '';
   let used = 0;
-  for (const {segment} of segmenter.segment(text)) {
+  for (const {segment} of graphemes(text)) {
     const w = cellWidth(segment);
     if (used + w > room) break;
     out += segment;
@@ -96,7 +89,7 @@ function truncateMiddle(text: string, width: number): string {
 
 /** The end of `text` that fits in `width` cells, whole characters only (a path cut from its start). */
 export function lastCells(text: string, width: number): string {
-  const segments = [...segmenter.segment(text)].map((s) => s.segment);
+  const segments = Array.from(graphemes(text), (s) => s.segment);
   let out = '';
   let used = 0;
   for (let i = segments.length - 1; i >= 0; i--) {
@@ -124,7 +117,7 @@ export function wrapWords(text: string, width: number): string[] {
     let rest = row ? `${row} ${word}` : word;
     while (cellWidth(rest) > width && width > 0) {
       // A wide character on a one-cell row still goes somewhere: a row of its own.
-      const head = truncateCells(rest, width, '') || [...segmenter.segment(rest)][0]!.segment;
+      const head = truncateCells(rest, width, '') || [...graphemes(rest)][0]!.segment;
       rows.push(head);
       rest = rest.slice(head.length);
     }

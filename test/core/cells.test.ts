@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import stringWidth from 'string-width';
-import {cellWidth, ONE_CELL_TEXT, padCells, truncateCells, truncateName} from '../../source/core/cells.js';
+import {cellWidth, padCells, truncateCells, truncateName} from '../../source/core/cells.js';
+import {ONE_CELL_TEXT} from '../../source/core/graphemes.js';
 
 test('widths in cells: CJK two, combining marks none, emoji sequences two', () => {
   assert.equal(cellWidth('abc'), 3);
