@@ -1,7 +1,7 @@
 // The TUI's bundle draws a line of one-cell styled text that fits its box without cutting it
-// (scripts/bundle-tui.mjs, ink's output.js): slice-ansi's cut from the line's start to its full width
-// must give the same cells, colours and links as the line itself, or the shortcut would draw
-// something else than Ink.
+// (scripts/bundle-tui.mjs, ink's output.js), as Ink draws every line of a box that does not clip.
+// For the lines the screens draw, slice-ansi's cut from the line's start to its full width gives the
+// same cells, colours and links as the line itself; where it does not, the cut lost a style.
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {styledCharsFromTokens, tokenize} from '@alcalzone/ansi-tokenize';
@@ -28,6 +28,13 @@ test('a one-cell styled line cut from its start to its width is the same cells a
     assert.ok(ONE_CELL_STYLED_TEXT.test(line), JSON.stringify(line));
     assert.deepEqual(cells(sliceAnsi(line, 0, stringWidth(line))), cells(line), JSON.stringify(line));
   }
+});
+
+test('bold and dim together: slice-ansi\'s cut keeps only dim, the whole line keeps both (a stale window at its limit)', () => {
+  const line = chalk.bold.dim('100%');
+  const styles = (text: string) => cells(text)[0]!.styles.map((style) => style.code);
+  assert.deepEqual(styles(line), ['\u001b[1m', '\u001b[2m']);
+  assert.deepEqual(styles(sliceAnsi(line, 0, stringWidth(line))), ['\u001b[2m']);
 });
 
 test('lines whose characters slice-ansi and string-width count apart are still cut by Ink: not one-cell styled text', () => {
