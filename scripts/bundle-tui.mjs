@@ -13,17 +13,13 @@ import {builtinModules} from 'node:module';
 import {mkdir, readFile, rm, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {Script} from 'node:vm';
+import {patchSource, unicodeOnDemand} from './bundle-patches.mjs';
 import {fileURLToPath} from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Imported into patched dependencies: text of one grapheme per code unit, segmenters made on first use. */
-const graphemesModule = JSON.stringify(path.join(root, 'dist/source/core/graphemes.js'));
+const graphemesModule = path.join(root, 'dist/source/core/graphemes.js');
 
-/** Replaces `from` with `to` in a dependency's source, or fails the build naming the patch to update. */
-function patchSource(file, source, from, to, patch = 'ink-frame-caches') {
-  if (!source.includes(from)) throw new Error(`${file}: the dependency changed; update the ${patch} patch in scripts/bundle-tui.mjs`);
-  return source.replace(from, to);
-}
 
 /**
  * Yoga (Ink's layout engine) carries its WebAssembly inside its code as a base64 `data:` URL, and its
@@ -128,7 +124,7 @@ function rowText(y, cells) {
         '.map(line => {\n            // See https://github.com/vadimdemedes/ink/pull/564#issuecomment-1637022742\n            const lineWithoutEmptyItems = line.filter(item => item !== undefined);\n            return styledCharsToString(lineWithoutEmptyItems).trimEnd();',
         '.map((line, y) => {\n            return rowText(y, line);',
       );
-      return {contents: `import {ONE_CELL_STYLED_TEXT as __ONE_CELL_STYLED_TEXT} from ${graphemesModule};\n${patchSource(args.path, patched, 'export default class Output', `${shared}export default class Output`)}`, loader: 'js'};
+      return {contents: `import {ONE_CELL_STYLED_TEXT as __ONE_CELL_STYLED_TEXT} from ${JSON.stringify(graphemesModule)};\n${patchSource(args.path, patched, 'export default class Output', `${shared}export default class Output`)}`, loader: 'js'};
     });
   },
 };
@@ -156,52 +152,6 @@ const inkSkipSameFrame = {
       // resized(): forget the last frame, so the next one is written whole.
       source = patchSource(args.path, source, '        this.calculateLayout();\n        this.onRender();\n        this.lastTerminalWidth = currentWidth;', "        this.lastOutput = '';\n        this.calculateLayout();\n        this.onRender();\n        this.lastTerminalWidth = currentWidth;", 'ink-skip-same-frame');
       return {contents: source, loader: 'js'};
-    });
-  },
-};
-
-/**
- * Unicode tables on demand. Ink's text helpers build their Unicode tables when they load, before the
- * first frame, though text of one-cell characters (most of a frame: ASCII, › ★ ⏸, box drawing)
- * needs none of them: the first Intl.Segmenter of a process loads ICU's break rules (~10 ms), and
- * string-width's RGI_Emoji regular expression compiles every emoji sequence (~20 ms). Here each
- * segmenter is made on first use and the emoji expression on first test (core/graphemes.ts).
- * - string-width 8 (Ink measures every line with it) also measures text made only of one-cell
- *   characters (graphemes.ts ONE_CELL_TEXT, checked there against string-width) by its length, as
- *   cellWidth does: past ASCII it tested each character against the emoji tables (~60 µs a line).
- *   wrap-ansi's own string-width 7 gets only the lazy segmenter.
- * - ansi-tokenize (Ink turns every new line into styled cells with it) walks text whose every code
- *   unit is a grapheme without a segmenter (graphemes.ts graphemes()).
- * - slice-ansi (Ink cuts lines clipped by a box with it): the lazy segmenter.
- * Done at bundle time on the pinned versions; the build fails if a line to change is gone.
- */
-const unicodeOnDemand = {
-  name: 'unicode-on-demand',
-  setup(esbuild) {
-    const patched = (file, source, changes) => {
-      for (const [from, to] of changes) source = patchSource(file, source, from, to, 'unicode-on-demand');
-      return {contents: `import {graphemes as __graphemes, lazySegmenter as __lazySegmenter, ONE_CELL_TEXT as __ONE_CELL_TEXT} from ${graphemesModule};\n${source}`, loader: 'js'};
-    };
-    const segmenter = ['const segmenter = new Intl.Segmenter();', 'const segmenter = __lazySegmenter();'];
-    esbuild.onLoad({filter: /[\\/]node_modules[\\/]string-width[\\/]index\.js$/}, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      if (/[\\/]wrap-ansi[\\/]/.test(args.path)) return patched(args.path, source, [segmenter]);
-      return patched(args.path, source, [
-        segmenter,
-        ['const rgiEmojiRegex = /^\\p{RGI_Emoji}$/v;', 'let rgiEmojiMade;\nconst rgiEmojiRegex = {test: (text) => (rgiEmojiMade ??= /^\\p{RGI_Emoji}$/v).test(text)};'],
-        ['if (/^[\\u0020-\\u007E]*$/.test(string)) {', 'if (/^[\\u0020-\\u007E]*$/.test(string) || (ambiguousIsNarrow && __ONE_CELL_TEXT.test(string))) {'],
-      ]);
-    });
-    esbuild.onLoad({filter: /[\\/]node_modules[\\/]@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]tokenize\.js$/}, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      return patched(args.path, source, [
-        ['const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });\n', ''],
-        ['of segmenter.segment(str)) {', 'of __graphemes(str)) {'],
-      ]);
-    });
-    esbuild.onLoad({filter: /[\\/]node_modules[\\/]slice-ansi[\\/]tokenize-ansi\.js$/}, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      return patched(args.path, source, [["const GRAPHEME_SEGMENTER = new Intl.Segmenter(undefined, {granularity: 'grapheme'});", "const GRAPHEME_SEGMENTER = __lazySegmenter(undefined, {granularity: 'grapheme'});"]]);
     });
   },
 };
@@ -238,7 +188,7 @@ await rm(path.join(root, 'dist/tui'), {recursive: true, force: true});
 
 const outfile = path.join(root, 'dist/tui/launch-script.js');
 const built = await build({
-  plugins: [requireShim, inkFrameCaches, yogaEmbeddedWasm, inkSkipSameFrame, unicodeOnDemand],
+  plugins: [requireShim, inkFrameCaches, yogaEmbeddedWasm, inkSkipSameFrame, unicodeOnDemand(graphemesModule)],
   entryPoints: [path.join(root, 'dist/source/ui/launch.js')],
   outfile,
   write: false,

@@ -1,0 +1,56 @@
+// Changes made to dependencies while bundling, for more than one bundle (bundle-tui.mjs). Each names the exact text it replaces and fails the build when a
+// dependency no longer has it.
+import {readFile} from 'node:fs/promises';
+
+/** Replaces `from` with `to` in a dependency's source, or fails the build naming the patch to update. */
+export function patchSource(file, source, from, to, patch = 'ink-frame-caches') {
+  if (!source.includes(from)) throw new Error(`${file}: the dependency changed; update the ${patch} patch (scripts/bundle-tui.mjs, bundle-patches.mjs)`);
+  return source.replace(from, to);
+}
+
+/**
+ * Unicode tables on demand. Ink's text helpers build their Unicode tables when they load, before the
+ * first frame, though text of one-cell characters (most of a frame: ASCII, › ★ ⏸, box drawing)
+ * needs none of them: the first Intl.Segmenter of a process loads ICU's break rules (~10 ms), and
+ * string-width's RGI_Emoji regular expression compiles every emoji sequence (~20 ms). Here each
+ * segmenter is made on first use and the emoji expression on first test (core/graphemes.ts).
+ * - string-width 8 (Ink measures every line with it) also measures text made only of one-cell
+ *   characters (graphemes.ts ONE_CELL_TEXT, checked there against string-width) by its length, as
+ *   cellWidth does: past ASCII it tested each character against the emoji tables (~60 µs a line).
+ *   wrap-ansi's own string-width 7 gets only the lazy segmenter.
+ * - ansi-tokenize (Ink turns every new line into styled cells with it) walks text whose every code
+ *   unit is a grapheme without a segmenter (graphemes.ts graphemes()).
+ * - slice-ansi (Ink cuts lines clipped by a box with it): the lazy segmenter.
+ * Done at bundle time on the pinned versions; the build fails if a line to change is gone.
+ * `graphemesModule`: the path of core/graphemes (.ts or its built .js) in the bundle being made.
+ */
+export const unicodeOnDemand = (graphemesModule) => ({
+  name: 'unicode-on-demand',
+  setup(esbuild) {
+    const patched = (file, source, changes) => {
+      for (const [from, to] of changes) source = patchSource(file, source, from, to, 'unicode-on-demand');
+      return {contents: `import {graphemes as __graphemes, lazySegmenter as __lazySegmenter, ONE_CELL_TEXT as __ONE_CELL_TEXT} from ${JSON.stringify(graphemesModule)};\n${source}`, loader: 'js'};
+    };
+    const segmenter = ['const segmenter = new Intl.Segmenter();', 'const segmenter = __lazySegmenter();'];
+    esbuild.onLoad({filter: /[\\/]node_modules[\\/]string-width[\\/]index\.js$/}, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (/[\\/]wrap-ansi[\\/]/.test(args.path)) return patched(args.path, source, [segmenter]);
+      return patched(args.path, source, [
+        segmenter,
+        ['const rgiEmojiRegex = /^\\p{RGI_Emoji}$/v;', 'let rgiEmojiMade;\nconst rgiEmojiRegex = {test: (text) => (rgiEmojiMade ??= /^\\p{RGI_Emoji}$/v).test(text)};'],
+        ['if (/^[\\u0020-\\u007E]*$/.test(string)) {', 'if (/^[\\u0020-\\u007E]*$/.test(string) || (ambiguousIsNarrow && __ONE_CELL_TEXT.test(string))) {'],
+      ]);
+    });
+    esbuild.onLoad({filter: /[\\/]node_modules[\\/]@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]tokenize\.js$/}, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      return patched(args.path, source, [
+        ['const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });\n', ''],
+        ['of segmenter.segment(str)) {', 'of __graphemes(str)) {'],
+      ]);
+    });
+    esbuild.onLoad({filter: /[\\/]node_modules[\\/]slice-ansi[\\/]tokenize-ansi\.js$/}, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      return patched(args.path, source, [["const GRAPHEME_SEGMENTER = new Intl.Segmenter(undefined, {granularity: 'grapheme'});", "const GRAPHEME_SEGMENTER = __lazySegmenter(undefined, {granularity: 'grapheme'});"]]);
+    });
+  },
+});
