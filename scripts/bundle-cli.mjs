@@ -14,6 +14,7 @@ import {build} from 'esbuild';
 import {readdirSync, rmSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {unicodeOnDemand} from './bundle-patches.mjs';
 import {mergeChunks} from './merge-chunks.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,12 +35,24 @@ const tuiStaysOutside = {
   },
 };
 
+/**
+ * string-width is bundled, not loaded from node_modules as the other packages are, so that it makes
+ * its Unicode tables on first use (bundle-patches.mjs): loading it compiled its emoji expression,
+ * ~20 ms of every command that prints a table, whose text mostly needs none of it.
+ */
+const stringWidthBundled = {
+  name: 'string-width-bundled',
+  setup(esbuild) {
+    esbuild.onResolve({filter: /^string-width$/}, () => ({path: fileURLToPath(import.meta.resolve('string-width'))}));
+  },
+};
+
 // Chunks of an earlier build (their names carry a hash of their content).
 for (const name of readdirSync(outdir)) if (name.startsWith('bundle-')) rmSync(path.join(outdir, name));
 rmSync(stageDir, {recursive: true, force: true});
 
 const {metafile} = await build({
-  plugins: [tuiStaysOutside],
+  plugins: [tuiStaysOutside, stringWidthBundled, unicodeOnDemand(path.join(root, 'source/core/graphemes.ts'))],
   entryPoints: [path.join(root, 'source/cli/main.ts')],
   outdir: stageDir,
   absWorkingDir: root,

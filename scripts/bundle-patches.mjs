@@ -1,4 +1,5 @@
-// Changes made to dependencies while bundling, for more than one bundle (bundle-tui.mjs). Each names the exact text it replaces and fails the build when a
+// Changes made to dependencies while bundling, shared by the TUI's bundle (bundle-tui.mjs) and the
+// command line's (bundle-cli.mjs). Each names the exact text it replaces and fails the build when a
 // dependency no longer has it.
 import {readFile} from 'node:fs/promises';
 
