@@ -112,8 +112,9 @@ function rowText(y, cells) {
       // A line clipped by an overflow-hidden box is sliced again every frame (~11 % of a frame during a quota poll): kept too.
       // A line that fits its clip whole is drawn as it is, as in a box that does not clip, when every
       // character is one cell (slice-ansi and string-width count zero-width characters apart, so such
-      // a line is still cut). Cutting it cost a first frame 6-42 ms, and the cut dropped bold beside dim.
-      patched = patchSource(args.path, patched, 'return sliceAnsi(line, from, to);', 'return from === 0 && to === width && __ONE_CELL_STYLED_TEXT.test(line) ? line : slicedLine(line, from, to);');
+      // a line is still cut), and it has not both bold and dim (graphemes.ts drawnUncut: the cut and the
+      // line differ there). Cutting it cost a first frame 6-42 ms.
+      patched = patchSource(args.path, patched, 'return sliceAnsi(line, from, to);', 'return from === 0 && to === width && __drawnUncut(line) ? line : slicedLine(line, from, to);');
       // Every blank cell was a new object, so no screen row was ever the same as the last frame's:
       // blanks are one shared cell, and a row made of the same cells as last frame's keeps its text
       // (turning 4,800 cells into text was ~10 % of a frame's CPU at 120×40).
@@ -124,7 +125,7 @@ function rowText(y, cells) {
         '.map(line => {\n            // See https://github.com/vadimdemedes/ink/pull/564#issuecomment-1637022742\n            const lineWithoutEmptyItems = line.filter(item => item !== undefined);\n            return styledCharsToString(lineWithoutEmptyItems).trimEnd();',
         '.map((line, y) => {\n            return rowText(y, line);',
       );
-      return {contents: `import {ONE_CELL_STYLED_TEXT as __ONE_CELL_STYLED_TEXT} from ${JSON.stringify(graphemesModule)};\n${patchSource(args.path, patched, 'export default class Output', `${shared}export default class Output`)}`, loader: 'js'};
+      return {contents: `import {drawnUncut as __drawnUncut} from ${JSON.stringify(graphemesModule)};\n${patchSource(args.path, patched, 'export default class Output', `${shared}export default class Output`)}`, loader: 'js'};
     });
   },
 };

@@ -34,6 +34,16 @@ export const ONE_CELL_TEXT = new RegExp(`^[${ONE_CELL_CHARS}]*$`);
 export const ONE_CELL_STYLED_TEXT = new RegExp(`^[\\u0007\\u001B${ONE_CELL_CHARS}]*$`);
 
 /**
+ * Whether Ink's bundle may draw `line` (fitting its box) as it is instead of cutting it with slice-ansi:
+ * one-cell styled text without both bold and dim. Bold and dim share their end code (22): the cut
+ * keeps one of them, the line both, and Ink then ends bold with 22 and never turns dim on again,
+ * so `<Text dimColor><Text bold>Name</Text> rest</Text>` would lose the dim of ` rest`. Such a line is cut, as before.
+ */
+export function drawnUncut(line: string): boolean {
+  return ONE_CELL_STYLED_TEXT.test(line) && !(line.includes('\u001b[1m') && line.includes('\u001b[2m'));
+}
+
+/**
  * Text in which every UTF-16 code unit is a grapheme of its own: the one-cell characters, and control
  * characters (a grapheme each, UAX #29 GB4/GB5) but CR, which joins a following LF.
  */
