@@ -334,9 +334,18 @@ interface AccountColumns {
 
 /** What each account row shows in its text columns (the same strings AccountRow draws). */
 function accountCells(account: Account, now: number, wide: boolean, siblings: readonly Account[], short = false) {
-  const status = accountStatus(account, short, now).text;
+  const {status, expiry} = rowClockTexts(account, now, short);
+  return {...nameCells(account, wide, siblings), status: status.text, expiry};
+}
+
+/** What an account row draws from the clock: its STATUS (words, and whether they warn) and TOKEN texts. */
+function rowClockTexts(account: Account, now: number, short: boolean): {status: {text: string; attention: boolean}; expiry: string} {
   // Past expiry reads "5m ago"; the STATUS column says what it means (refresh due).
-  const expiry = formatRelative(account.expiresAt, now, short);
+  return {status: accountStatus(account, short, now), expiry: formatRelative(account.expiresAt, now, short)};
+}
+
+/** An account row's NAME and EMAIL texts (one ACCOUNT text in `name` when not `wide`). */
+function nameCells(account: Account, wide: boolean, siblings: readonly Account[]): {name: string; email: string} {
   // Neither nickname nor email (an API key added without a name, a hand-copied token file): the id
   // names it, in the NAME column (as the command line's ACCOUNT column), never under EMAIL.
   const idOnly = !account.nickname && !account.email;
@@ -346,7 +355,7 @@ function accountCells(account: Account, now: number, wide: boolean, siblings: re
   // No nickname: the EMAIL column shows the label (the email, or the id that tells two logins of one
   // email apart), never a blank row.
   const email = account.nickname || idOnly ? (account.email ?? '') : accountLabel(account, siblings);
-  return {name, email, status, expiry};
+  return {name, email};
 }
 
 /**
@@ -370,13 +379,13 @@ const widest = (header: string, cells: string[], pad: number) => Math.max(cellWi
 
 /** The widths the names need (NAME, EMAIL, or both in one ACCOUNT column): of the accounts alone, not of the clock. */
 function nameWidths(accounts: readonly Account[]): {nick: number; email: number; combined: number} {
-  const wideCells = accounts.map((a) => accountCells(a, 0, true, accounts));
+  const wideCells = accounts.map((a) => nameCells(a, true, accounts));
   // One column: the longest name a row would show whole (nickname · email, else its label).
   const labels = accounts.map((a) => accountLabel(a, accounts));
   return {
     nick: widest('NAME', wideCells.map((c) => c.name), 2),
     email: widest('EMAIL', wideCells.map((c) => c.email), 2),
-    combined: widest('ACCOUNT', accounts.map((a, i) => accountCells(a, 0, false, accounts).name || labels[i]!), 1),
+    combined: widest('ACCOUNT', accounts.map((a, i) => nameCells(a, false, accounts).name || labels[i]!), 1),
   };
 }
 
@@ -424,9 +433,9 @@ function headerRow(c: AccountColumns): string {
 const AccountRow = memo(function AccountRow(props: {account: Account; siblings: readonly Account[]; selected: boolean; focused: boolean; served: boolean; columns: AccountColumns; now: number; theme: Theme; renameDraft?: TextDraft; quota?: readonly QuotaWindow[]; quotaCause?: string; quotaNow: number}) {
   const {account, siblings, selected, focused, served, columns: c, now, theme, renameDraft, quota, quotaNow} = props;
   // From the `now` given, not the clock: a memoised row shows what its props say.
-  const status = accountStatus(account, c.short, now);
-  const cells = accountCells(account, now, c.email > 0, siblings, c.short);
-  const {email, expiry} = cells;
+  const {status, expiry} = rowClockTexts(account, now, c.short);
+  const cells = nameCells(account, c.email > 0, siblings);
+  const {email} = cells;
   const name = c.email > 0 ? cells.name : narrowName(account, siblings, cells.name, c.name);
   // The default stays bold when ★ takes its `*`'s place.
   const marks = `${selected ? '›' : ' '}${served ? BEST_MARK : account.default ? '*' : ' '}`;
