@@ -93,7 +93,9 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   const now = Math.floor(clock.now() / 1000) * 1000;
   // The names' widths once per list; STATUS and TOKEN follow the clock.
   const names = useMemo(() => nameWidths(accounts), [accounts]);
-  const columns = useMemo(() => accountColumns(rightWidth - 4, accounts, now, names), [rightWidth, accounts, now, names]);
+  // The same object while the widths are the same: every row takes it, and a new one each second
+  // (the clock moving the STATUS and TOKEN texts, seldom their widths) drew every row again.
+  const columns = useSameColumns(useMemo(() => accountColumns(rightWidth - 4, accounts, now, names), [rightWidth, accounts, now, names]));
   // A cooldown that ends turns its row's status back (`ok`) with no file changing: draw again then.
   useRedrawAt(useMemo(() => nextCoolingEnd(providers.flatMap((p) => p.accounts), now), [providers, now]));
   // Ordered by headroom, any result may move rows; otherwise only the drawn rows' numbers matter, and
@@ -338,7 +340,10 @@ function accountCells(account: Account, now: number, wide: boolean, siblings: re
   return {...nameCells(account, wide, siblings), status: status.text, expiry};
 }
 
-/** What an account row draws from the clock: its STATUS (words, and whether they warn) and TOKEN texts. */
+/**
+ * What an account row draws from the clock: its STATUS (words, and whether they warn) and TOKEN
+ * texts. AccountRow reads the clock through this alone (sameAccountRow).
+ */
 function rowClockTexts(account: Account, now: number, short: boolean): {status: {text: string; attention: boolean}; expiry: string} {
   // Past expiry reads "5m ago"; the STATUS column says what it means (refresh due).
   return {status: accountStatus(account, short, now), expiry: formatRelative(account.expiresAt, now, short)};
@@ -424,13 +429,37 @@ function accountColumns(width: number, accounts: readonly Account[], now: number
   return {name: rest, email: 0, status, expiry, quota, short};
 }
 
+/** `columns`, or the object given before when its widths are the same. */
+function useSameColumns(columns: AccountColumns): AccountColumns {
+  const kept = useRef(columns);
+  const before = kept.current;
+  if ((Object.keys(columns) as (keyof AccountColumns)[]).some((key) => columns[key] !== before[key])) kept.current = columns;
+  return kept.current;
+}
+
 const cell = fitCell;
 
 function headerRow(c: AccountColumns): string {
   return `   ${cell(c.email ? 'NAME' : 'ACCOUNT', c.name)}${c.email ? cell('EMAIL', c.email) : ''}${cell('STATUS', c.status)}${cell('TOKEN', c.expiry, !c.quota)}${c.quota ? 'QUOTA' : ''}`;
 }
 
-const AccountRow = memo(function AccountRow(props: {account: Account; siblings: readonly Account[]; selected: boolean; focused: boolean; served: boolean; columns: AccountColumns; now: number; theme: Theme; renameDraft?: TextDraft; quota?: readonly QuotaWindow[]; quotaCause?: string; quotaNow: number}) {
+type AccountRowProps = {account: Account; siblings: readonly Account[]; selected: boolean; focused: boolean; served: boolean; columns: AccountColumns; now: number; theme: Theme; renameDraft?: TextDraft; quota?: readonly QuotaWindow[]; quotaCause?: string; quotaNow: number};
+
+/**
+ * React.memo's shallow comparison, except that a new `now` alone does not draw the row again while
+ * its clock texts stay the same ("in 3h" for an hour): the clock moves every second, and drawing
+ * every visible row and its quota cells again for each tick was a good part of a redraw during a poll.
+ */
+function sameAccountRow(before: AccountRowProps, after: AccountRowProps): boolean {
+  const keys = Object.keys(after) as (keyof AccountRowProps)[];
+  if (keys.length !== Object.keys(before).length || keys.some((key) => key !== 'now' && before[key] !== after[key])) return false;
+  if (before.now === after.now) return true;
+  const then = rowClockTexts(after.account, before.now, after.columns.short);
+  const now = rowClockTexts(after.account, after.now, after.columns.short);
+  return then.expiry === now.expiry && then.status.text === now.status.text && then.status.attention === now.status.attention;
+}
+
+const AccountRow = memo(function AccountRow(props: AccountRowProps) {
   const {account, siblings, selected, focused, served, columns: c, now, theme, renameDraft, quota, quotaNow} = props;
   // From the `now` given, not the clock: a memoised row shows what its props say.
   const {status, expiry} = rowClockTexts(account, now, c.short);
@@ -460,4 +489,4 @@ const AccountRow = memo(function AccountRow(props: {account: Account; siblings: 
       {quota ? <QuotaSummary windows={quota} now={quotaNow} barWidth={0} cause={props.quotaCause} /> : null}
     </Text>
   );
-});
+}, sameAccountRow);
