@@ -6,6 +6,7 @@ import {sanitizeLine} from '../core/sanitize.js';
 import {parseJsonObject} from '../core/json-object.js';
 import {credentialsOf, excerpt} from '../core/redact.js';
 import {processRedactor} from './credential-redactor.js';
+import type {Dispatcher} from 'undici';
 
 export interface HttpRequest {
   url: string;
@@ -101,8 +102,7 @@ export const undiciHttpClient: HttpClient = {
     const timeoutMs = req.timeoutMs ?? 30_000;
     const maxBytes = req.maxBytes ?? MAX_ANSWER_BYTES;
     try {
-      // Loaded on first use: undici costs ~20 MB and startup time that most commands never need.
-      const {request} = await import('undici');
+      const request = await undiciRequest();
       const response = await request(req.url, {
         method: req.method ?? (body === undefined ? 'GET' : 'POST'),
         headers,
@@ -126,6 +126,30 @@ export const undiciHttpClient: HttpClient = {
     }
   },
 };
+
+type UndiciRequest = (url: string, options: Omit<Dispatcher.RequestOptions, 'origin' | 'path'>) => Promise<Dispatcher.ResponseData>;
+let undiciRequestLoad: Promise<UndiciRequest> | undefined;
+
+/**
+ * undici's `request()` as its package index makes it (the URL split into origin and path, sent
+ * through the global dispatcher), loaded on first use (undici costs ~20 MB and startup time that most
+ * commands never need) without the rest of that index: fetch, WebSocket, the HTTP caches and the
+ * mocks, loaded and compiled for nothing, were ~60 % of the first request's ~100 ms of CPU (in the
+ * TUI, the first seconds of a quota poll). The paths are undici 7's, pinned in package.json.
+ */
+function undiciRequest(): Promise<UndiciRequest> {
+  return (undiciRequestLoad ??= (async () => {
+    const [{default: dispatchRequest}, {getGlobalDispatcher}, {parseURL}] = await Promise.all([
+      import('undici/lib/api/api-request.js'),
+      import('undici/lib/global.js'),
+      import('undici/lib/core/util.js'),
+    ]);
+    return (url, options) => {
+      const parsed = parseURL(url);
+      return dispatchRequest.call(getGlobalDispatcher(), {...options, origin: parsed.origin, path: parsed.search ? `${parsed.pathname}${parsed.search}` : parsed.pathname});
+    };
+  })());
+}
 
 /** Header names lower-cased, repeated values joined with `, ` (RFC 9110 §5.3). */
 export function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {

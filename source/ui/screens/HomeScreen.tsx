@@ -93,7 +93,9 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   const now = Math.floor(clock.now() / 1000) * 1000;
   // The names' widths once per list; STATUS and TOKEN follow the clock.
   const names = useMemo(() => nameWidths(accounts), [accounts]);
-  const columns = useMemo(() => accountColumns(rightWidth - 4, accounts, now, names), [rightWidth, accounts, now, names]);
+  // The same object while the widths are the same: every row takes it, and a new one each second
+  // (the clock moving the STATUS and TOKEN texts, seldom their widths) drew every row again.
+  const columns = useSameColumns(useMemo(() => accountColumns(rightWidth - 4, accounts, now, names), [rightWidth, accounts, now, names]));
   // A cooldown that ends turns its row's status back (`ok`) with no file changing: draw again then.
   useRedrawAt(useMemo(() => nextCoolingEnd(providers.flatMap((p) => p.accounts), now), [providers, now]));
   // Ordered by headroom, any result may move rows; otherwise only the drawn rows' numbers matter, and
@@ -334,9 +336,21 @@ interface AccountColumns {
 
 /** What each account row shows in its text columns (the same strings AccountRow draws). */
 function accountCells(account: Account, now: number, wide: boolean, siblings: readonly Account[], short = false) {
-  const status = accountStatus(account, short, now).text;
+  const {status, expiry} = rowClockTexts(account, now, short);
+  return {...nameCells(account, wide, siblings), status: status.text, expiry};
+}
+
+/**
+ * What an account row draws from the clock: its STATUS (words, and whether they warn) and TOKEN
+ * texts. AccountRow reads the clock through this alone (sameAccountRow).
+ */
+function rowClockTexts(account: Account, now: number, short: boolean): {status: {text: string; attention: boolean}; expiry: string} {
   // Past expiry reads "5m ago"; the STATUS column says what it means (refresh due).
-  const expiry = formatRelative(account.expiresAt, now, short);
+  return {status: accountStatus(account, short, now), expiry: formatRelative(account.expiresAt, now, short)};
+}
+
+/** An account row's NAME and EMAIL texts (one ACCOUNT text in `name` when not `wide`). */
+function nameCells(account: Account, wide: boolean, siblings: readonly Account[]): {name: string; email: string} {
   // Neither nickname nor email (an API key added without a name, a hand-copied token file): the id
   // names it, in the NAME column (as the command line's ACCOUNT column), never under EMAIL.
   const idOnly = !account.nickname && !account.email;
@@ -346,7 +360,7 @@ function accountCells(account: Account, now: number, wide: boolean, siblings: re
   // No nickname: the EMAIL column shows the label (the email, or the id that tells two logins of one
   // email apart), never a blank row.
   const email = account.nickname || idOnly ? (account.email ?? '') : accountLabel(account, siblings);
-  return {name, email, status, expiry};
+  return {name, email};
 }
 
 /**
@@ -370,13 +384,13 @@ const widest = (header: string, cells: string[], pad: number) => Math.max(cellWi
 
 /** The widths the names need (NAME, EMAIL, or both in one ACCOUNT column): of the accounts alone, not of the clock. */
 function nameWidths(accounts: readonly Account[]): {nick: number; email: number; combined: number} {
-  const wideCells = accounts.map((a) => accountCells(a, 0, true, accounts));
+  const wideCells = accounts.map((a) => nameCells(a, true, accounts));
   // One column: the longest name a row would show whole (nickname · email, else its label).
   const labels = accounts.map((a) => accountLabel(a, accounts));
   return {
     nick: widest('NAME', wideCells.map((c) => c.name), 2),
     email: widest('EMAIL', wideCells.map((c) => c.email), 2),
-    combined: widest('ACCOUNT', accounts.map((a, i) => accountCells(a, 0, false, accounts).name || labels[i]!), 1),
+    combined: widest('ACCOUNT', accounts.map((a, i) => nameCells(a, false, accounts).name || labels[i]!), 1),
   };
 }
 
@@ -415,18 +429,42 @@ function accountColumns(width: number, accounts: readonly Account[], now: number
   return {name: rest, email: 0, status, expiry, quota, short};
 }
 
+/** `columns`, or the object given before when its widths are the same. */
+function useSameColumns(columns: AccountColumns): AccountColumns {
+  const kept = useRef(columns);
+  const before = kept.current;
+  if ((Object.keys(columns) as (keyof AccountColumns)[]).some((key) => columns[key] !== before[key])) kept.current = columns;
+  return kept.current;
+}
+
 const cell = fitCell;
 
 function headerRow(c: AccountColumns): string {
   return `   ${cell(c.email ? 'NAME' : 'ACCOUNT', c.name)}${c.email ? cell('EMAIL', c.email) : ''}${cell('STATUS', c.status)}${cell('TOKEN', c.expiry, !c.quota)}${c.quota ? 'QUOTA' : ''}`;
 }
 
-const AccountRow = memo(function AccountRow(props: {account: Account; siblings: readonly Account[]; selected: boolean; focused: boolean; served: boolean; columns: AccountColumns; now: number; theme: Theme; renameDraft?: TextDraft; quota?: readonly QuotaWindow[]; quotaCause?: string; quotaNow: number}) {
+type AccountRowProps = {account: Account; siblings: readonly Account[]; selected: boolean; focused: boolean; served: boolean; columns: AccountColumns; now: number; theme: Theme; renameDraft?: TextDraft; quota?: readonly QuotaWindow[]; quotaCause?: string; quotaNow: number};
+
+/**
+ * React.memo's shallow comparison, except that a new `now` alone does not draw the row again while
+ * its clock texts stay the same ("in 3h" for an hour): the clock moves every second, and drawing
+ * every visible row and its quota cells again for each tick was a good part of a redraw during a poll.
+ */
+function sameAccountRow(before: AccountRowProps, after: AccountRowProps): boolean {
+  const keys = Object.keys(after) as (keyof AccountRowProps)[];
+  if (keys.length !== Object.keys(before).length || keys.some((key) => key !== 'now' && before[key] !== after[key])) return false;
+  if (before.now === after.now) return true;
+  const then = rowClockTexts(after.account, before.now, after.columns.short);
+  const now = rowClockTexts(after.account, after.now, after.columns.short);
+  return then.expiry === now.expiry && then.status.text === now.status.text && then.status.attention === now.status.attention;
+}
+
+const AccountRow = memo(function AccountRow(props: AccountRowProps) {
   const {account, siblings, selected, focused, served, columns: c, now, theme, renameDraft, quota, quotaNow} = props;
   // From the `now` given, not the clock: a memoised row shows what its props say.
-  const status = accountStatus(account, c.short, now);
-  const cells = accountCells(account, now, c.email > 0, siblings, c.short);
-  const {email, expiry} = cells;
+  const {status, expiry} = rowClockTexts(account, now, c.short);
+  const cells = nameCells(account, c.email > 0, siblings);
+  const {email} = cells;
   const name = c.email > 0 ? cells.name : narrowName(account, siblings, cells.name, c.name);
   // The default stays bold when ★ takes its `*`'s place.
   const marks = `${selected ? '›' : ' '}${served ? BEST_MARK : account.default ? '*' : ' '}`;
@@ -451,4 +489,4 @@ const AccountRow = memo(function AccountRow(props: {account: Account; siblings: 
       {quota ? <QuotaSummary windows={quota} now={quotaNow} barWidth={0} cause={props.quotaCause} /> : null}
     </Text>
   );
-});
+}, sameAccountRow);

@@ -34,16 +34,22 @@ export function selectedProvider(providers: readonly ProviderAccounts[] | undefi
  * a server's rest (health `cooling`) whose end has passed reads as ok until the server's next list.
  */
 export function accountStatus(account: Account, short = false, now = Date.now()): {text: string; attention: boolean} {
-  const attention = needsAttention(account.health);
+  const attention = accountAttention(account);
   const words = short ? HEALTH_SHORT : HEALTH_TEXT;
   // A type ccs-tui does not know is never served or checked: not "ok" (a broken or missing file still says so).
   if (unsupportedType(account)) {
     const unsupported = short ? UNSUPPORTED_TYPE.short : UNSUPPORTED_TYPE.text;
-    return {text: account.paused ? `⏸ ${unsupported}` : unsupported, attention: false};
+    return {text: account.paused ? `⏸ ${unsupported}` : unsupported, attention};
   }
   if (account.paused) return {text: attention ? `⏸ ${words[account.health]}` : PAUSED_TEXT, attention};
   if (coolingNow(account, now)) return {text: words.cooling, attention};
   return {text: words[restEnded(account, now) ? 'ok' : account.health], attention};
+}
+
+/** accountStatus's `attention` alone, without its words (the providers list asks it of every account on each redraw). */
+export function accountAttention(account: Pick<Account, 'provider' | 'health'>): boolean {
+  // A type ccs-tui does not know: nothing to be done about it in ccs-tui.
+  return needsAttention(account.health) && !unsupportedType(account);
 }
 
 /** A server's rest (health `cooling`, its next_retry_after) that is over by `now`. */
@@ -60,7 +66,7 @@ export function statusDetail(account: Account, now = Date.now()): string | undef
 /** `marker` is one column wide for the providers list: `!` needs attention, `⏸` all paused, `·` none. */
 export function providerStatus(accounts: readonly Account[], now = Date.now()): {text: string; marker: string; attention: boolean} {
   if (accounts.length === 0) return {text: 'no accounts', marker: ' ', attention: false};
-  const broken = accounts.filter((a) => accountStatus(a).attention).length;
+  const broken = accounts.filter(accountAttention).length;
   if (broken > 0) return {text: `${broken} ${broken === 1 ? 'needs' : 'need'} attention`, marker: '!', attention: true};
   if (accounts.every((a) => a.paused)) return {text: 'all paused', marker: '⏸', attention: false};
   // One provider, one type: all its accounts or none are of a type ccs-tui does not know.
