@@ -10,7 +10,7 @@ import {createHash, timingSafeEqual} from 'node:crypto';
 import {Agent as HttpAgent, createServer, request as httpRequest, STATUS_CODES, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {accountLabel, canServeNow, healthWords, noUsableAccount} from '../core/accounts.js';
-import {nullRecord} from '../core/id-map.js';
+import {isOwn, nullRecord} from '../core/id-map.js';
 import {matchesPattern, resolveRequestedModel, splitModelSuffix, type ModelResolution, type VisibleModel} from '../core/model-rules.js';
 import {AccountPool, applyStoredCooldowns, failoverOrder, newPool, refusesKey, type PickResult, type UpstreamFailure} from '../core/pool.js';
 import {isoOrUndefined} from '../core/provider-wait.js';
@@ -1519,7 +1519,7 @@ function flatHeaders(headers: IncomingMessage['headers']): Record<string, string
   const out = nullRecord<string>();
   for (const name in headers) {
     const value = headers[name];
-    if (value !== undefined && Object.hasOwn(headers, name)) out[name] = Array.isArray(value) ? value.join(', ') : value;
+    if (value !== undefined && isOwn(headers, name)) out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
 }
