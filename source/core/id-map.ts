@@ -39,3 +39,15 @@ export function setOwn(target: object, key: string, value: unknown): void {
 export function ownValue<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
   return Object.hasOwn(table, key) ? table[key] : undefined;
 }
+
+const hasOwnProperty = Object.prototype.hasOwnProperty;
+
+/**
+ * Object.hasOwn(record, key), for the `for (key in record)` loops of the proxy's per-request path
+ * (header records, request events). Node 20's optimising compiler folds this form to a check of the
+ * record's shape when `key` is the loop's own key; Object.hasOwn stays a builtin call per key, and
+ * ~60 of those per request were about 1 % of a small JSON answer's CPU.
+ */
+export function isOwn(record: object, key: string): boolean {
+  return hasOwnProperty.call(record, key);
+}

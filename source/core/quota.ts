@@ -1,6 +1,6 @@
 // Quota window maths: what a window means right now (reset, stale), pace, run-out, headroom, the
 // binding window, exhaustion, and windows read from response headers. Pure: callers pass `now`.
-import {nullRecord} from './id-map.js';
+import {isOwn, nullRecord} from './id-map.js';
 import {isoOrUndefined} from './provider-wait.js';
 import type {QuotaWindow, QuotaWindowKind} from './types.js';
 
@@ -268,8 +268,12 @@ export function mergeWindows(cached: readonly QuotaWindow[], fresh: readonly Quo
  */
 function headersWithPrefix(headers: Record<string, string>, prefix: string): Record<string, string> | undefined {
   let found: Record<string, string> | undefined;
+  // Names are compared folded, but most cannot start with the prefix: one whose first character
+  // folds to another (prefixes start with an ASCII letter, which only its capital folds to) is
+  // passed over without a lower-cased copy (the proxy asks per answer, of every header).
+  const first = prefix.charCodeAt(0);
   for (const name in headers) {
-    if (!Object.hasOwn(headers, name)) continue;
+    if (!isOwn(headers, name) || (name.charCodeAt(0) | 0x20) !== first) continue;
     const key = name.toLowerCase();
     if (!key.startsWith(prefix)) continue;
     // No Object.prototype: a header name is data, never a prototype key.

@@ -190,7 +190,8 @@ export class ModelScanner {
         case QUOTE:
           this.inString = true;
           this.token = this.depth === 1 ? this.pieces : undefined;
-          this.pieces.length = 0;
+          // Set only when it holds pieces: each length store is a runtime call (~9 strings in a small body).
+          if (this.pieces.length !== 0) this.pieces.length = 0;
           this.tokenBytes = 0;
           this.tokenStart = this.offset + i;
           return i + 1;

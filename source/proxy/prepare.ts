@@ -39,6 +39,9 @@ export function protocolPlan(row: ProviderRow, endpoint: ForwardEndpoint, lookup
 
 const PASS_THROUGH: ProtocolPlan = Object.freeze({kind: 'pass-through'});
 
+/** SIGNATURE_TAG's bytes: a Buffer searched for a string encodes the string again on every search. */
+const SIGNATURE_TAG_BYTES = Buffer.from(SIGNATURE_TAG, 'utf8');
+
 /** How a client of `client` protocol reaches the provider, or what is missing for it to. */
 function planFor(row: ProviderRow, client: ApiProtocol, lookup: TranslatorLookup): ProtocolPlan | {missing: string} {
   if (row.api.includes(client)) return PASS_THROUGH;
@@ -159,7 +162,7 @@ function prepareChecked(input: PrepareInput): PreparedRequest | LocalAnswer {
     let outgoing = client.raw;
     const suffix = model ? thinkingFromModel(model.sentAs) : undefined;
     // Only a body that carries one of this proxy's signature tags is searched (the hot path stays a byte copy).
-    const tagged = call.protocol === 'anthropic' && client.raw.includes(SIGNATURE_TAG);
+    const tagged = call.protocol === 'anthropic' && client.raw.includes(SIGNATURE_TAG_BYTES);
     // The body is copied (and re-encoded when it changed) only when something may change it.
     if (tagged || streamsOnly || (model && (model.changed || suffix?.model !== model.sentAs || row.adapter.rewriteBody))) {
       const body = model ? model.body() : {...client.body};

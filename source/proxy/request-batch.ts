@@ -2,6 +2,8 @@
 // of one of each per request (issue 14: those were a fifth of the proxy's time per request). Held
 // outside the JS heap: a log line kept in a string for the batch's tenth of a second outlives two
 // young-generation collections and is promoted, so the old generation (and RSS) grew with the rate.
+import {isOwn} from '../core/id-map.js';
+
 export interface RequestBatchOut {
   /** The batch's log lines, each ending in a newline (UTF-8). */
   lines: Buffer;
@@ -116,10 +118,10 @@ export class LineMemo<E extends {ms: number}> {
 function sameButMs(a: object, b: object): boolean {
   let fields = 0;
   for (const key in a) {
-    if (!Object.hasOwn(a, key)) continue;
+    if (!isOwn(a, key)) continue;
     fields++;
     if (key !== 'ms' && (a as Record<string, unknown>)[key] !== (b as Record<string, unknown>)[key]) return false;
   }
-  for (const key in b) if (Object.hasOwn(b, key)) fields--;
+  for (const key in b) if (isOwn(b, key)) fields--;
   return fields === 0;
 }

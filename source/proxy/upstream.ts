@@ -6,6 +6,7 @@ import type {IncomingMessage} from 'node:http';
 import {pipeline, type Transform} from 'node:stream';
 import {urlToHttpOptions} from 'node:url';
 import {createBrotliDecompress, createGunzip, createInflate} from 'node:zlib';
+import {isOwn} from '../core/id-map.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {TokenFile} from '../core/types.js';
 import type {ApiProtocol, Endpoints, ProviderRow, UpstreamMethod, UpstreamTarget} from '../providers/table.js';
@@ -160,13 +161,13 @@ export function forwardedRequestHeaders(
   // node:http's names are lower case: the client's fields are distinct as they are.
   for (const name in client) {
     const value = client[name];
-    if (value === undefined || !Object.hasOwn(client, name) || DROPPED_REQUEST_HEADERS.has(name) || named?.has(name)) continue;
+    if (value === undefined || !isOwn(client, name) || DROPPED_REQUEST_HEADERS.has(name) || named?.has(name)) continue;
     list.push(name, Array.isArray(value) ? value.join(', ') : value);
   }
-  for (const name in upstream) if (Object.hasOwn(upstream, name)) putField(list, name, upstream[name]!);
+  for (const name in upstream) if (isOwn(upstream, name)) putField(list, name, upstream[name]!);
   putField(list, 'accept-encoding', 'identity');
   putField(list, 'content-length', String(bodyLength));
-  if (own) for (const name in own) if (Object.hasOwn(own, name)) putField(list, name, own[name]!);
+  if (own) for (const name in own) if (isOwn(own, name)) putField(list, name, own[name]!);
   return list;
 }
 
@@ -226,7 +227,7 @@ export function forwardedResponseHeaders(upstream: IncomingMessage['headers']): 
   const named = connectionOptions(upstream.connection);
   for (const name in upstream) {
     const value = upstream[name];
-    if (value === undefined || !Object.hasOwn(upstream, name)) continue;
+    if (value === undefined || !isOwn(upstream, name)) continue;
     if (DROPPED_RESPONSE_HEADERS.has(name) || named?.has(name)) continue;
     out[name] = value;
   }

@@ -3,6 +3,7 @@
 // which chunks may hold an echo (mayHoldEcho) and where a chunk's tail must be held back
 // (holdBytesFrom). One file because the two call each other. It puts the other files of
 // core/redact/ together; the options and constants only it reads are kept here.
+import {isOwn} from '../id-map.js';
 import {ASCII, BACKSLASH, BACKSLASH_U00, base64Cores, charPattern, CORE_MIN_BYTES, CUT_ESCAPE_AT_END, decodeEchoed, decodeVerbatimEscapes, ECHO_EXPANSION, ESCAPE_HINT, ESCAPED_VERBATIM, escapeRegExp, MIN_SECRET_LENGTH, PARTIAL_ESCAPE, PARTIAL_ESCAPES, redactedForm, utf8OfBytes, VERBATIM_CODES} from './echo-forms.js';
 import {CHAIN_CODES, chainToken, hasBase64Run, isBase64, PARTIAL_CHAIN_TOKEN, SPACE_FOLDED_WIDTH} from './wrapped-base64.js';
 import {CoreHeads, type EchoMask, LiteralFinder} from './finders.js';
@@ -363,7 +364,7 @@ export class Redactor {
     if (this.count === 0) return record;
     let out: Record<string, unknown> | undefined;
     for (const key in record) {
-      if (!Object.hasOwn(record, key)) continue;
+      if (!isOwn(record, key)) continue;
       const value = (record as Record<string, unknown>)[key];
       if (typeof value === 'object' && value !== null) throw new TypeError(`redactValues: "${key}" is not flat; use redactDeep`);
       if (typeof value !== 'string') continue;
@@ -403,7 +404,7 @@ export class Redactor {
     if (this.count === 0) return headers;
     const out: Record<string, string | string[] | number | undefined> = {};
     for (const name in headers) {
-      if (!Object.hasOwn(headers, name) || this.headerValue(name) !== name) continue;
+      if (!isOwn(headers, name) || this.headerValue(name) !== name) continue;
       const value = headers[name];
       out[name] = typeof value === 'string' ? this.headerValue(value) : Array.isArray(value) ? value.map((item: string) => this.headerValue(item)) : value;
     }
