@@ -11,6 +11,7 @@ import {createRequire, Module} from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import {pathToFileURL} from 'node:url';
+import {setFlagsFromString} from 'node:v8';
 import {Script} from 'node:vm';
 
 /** What the bundle's function returns: launch.ts's exports. */
@@ -152,11 +153,37 @@ function pruneOthers(dir: string, file: string): void {
 }
 
 /**
+ * The V8 flag that lets a function of the TUI run four times as long as V8's default before its
+ * optimizing compiler (TurboFan) takes it up, for the V8 of `v8Version` (process.versions.v8);
+ * undefined for a V8 it is not known for. V8's default suits a page or a server whose code runs hot
+ * for long. Most of the TUI's runs in short bursts (a redraw, a quota result), and in the first
+ * seconds of a 1,000-account quota poll TurboFan's background threads used as much CPU as the TUI
+ * itself, compiling ~400 functions; four times the budget halved that (the window's CPU 0.78 of
+ * V8's default on Node 20 and 22), with key press → frame unchanged within noise (docs/benchmarks.md).
+ * Code that stays hot is optimized all the same, a little later. V8 11.3 (Node 20) counts bytecode
+ * run (`--interrupt-budget`, 66 KiB); V8 12 and later count calls (`--invocation-count-for-turbofan`,
+ * 3,000). An unknown flag is not an error, but V8 prints it on stderr, which is the user's terminal:
+ * so none for a V8 not listed here.
+ */
+export function tuiTieringFlag(v8Version: string): string | undefined {
+  const [major = Number.NaN, minor = Number.NaN] = v8Version.split('.').map(Number);
+  if (major === 11 && minor === 3) return '--interrupt-budget=270336';
+  if (major >= 12 && major <= 14) return '--invocation-count-for-turbofan=12000';
+  return undefined;
+}
+
+/**
  * Compiles and runs the bundle at `bundle` (a function expression of `require`, the bundle's URL and
  * `import`, that resolves to launch.ts's exports), with the code cache in `cacheDir` (undefined: none).
  */
 export async function loadBundle(bundle: string, cacheDir: string | undefined = codeCacheDir()): Promise<LaunchModule> {
   const source = readFileSync(bundle);
+  // Before the bundle is compiled: a code cache is V8's for one set of flags, so it is made and
+  // taken under the same. V8 reads the budget each time it resets a function's, so setting it now
+  // (Node's warning on flags changed at run time) takes effect for the code that runs from here.
+  // A budget given on the command line is the user's and stays.
+  const tiering = tuiTieringFlag(process.versions.v8);
+  if (tiering && !process.execArgv.some((arg) => arg.startsWith(tiering.split('=')[0]!))) setFlagsFromString(tiering);
   // import() for the ES modules the bundle leaves out (open): a script's own needs a Node flag.
   const importModule = (specifier: string) => import(specifier);
   if (process.sourceMapsEnabled) {
