@@ -21,7 +21,9 @@ export function patchSource(file, source, from, to, patch = 'ink-frame-caches') 
  *   wrap-ansi's own string-width 7 gets only the lazy segmenter.
  * - ansi-tokenize (Ink turns every new line into styled cells with it) walks text whose every code
  *   unit is a grapheme without a segmenter (graphemes.ts graphemes()).
- * - slice-ansi (Ink cuts lines clipped by a box with it): the lazy segmenter.
+ * - slice-ansi (Ink cuts lines clipped by a box with it, and every line with both bold and dim) asks
+ *   which grapheme holds each index of a line (graphemes.ts graphemeSegments), without a segmenter
+ *   for text whose every code unit is a grapheme: it made a C++ call and an object per character.
  * Done at bundle time on the pinned versions; the build fails if a line to change is gone.
  * `graphemesModule`: the path of core/graphemes (.ts or its built .js) in the bundle being made.
  */
@@ -30,7 +32,7 @@ export const unicodeOnDemand = (graphemesModule) => ({
   setup(esbuild) {
     const patched = (file, source, changes) => {
       for (const [from, to] of changes) source = patchSource(file, source, from, to, 'unicode-on-demand');
-      return {contents: `import {graphemes as __graphemes, lazySegmenter as __lazySegmenter, ONE_CELL_TEXT as __ONE_CELL_TEXT} from ${JSON.stringify(graphemesModule)};\n${source}`, loader: 'js'};
+      return {contents: `import {graphemes as __graphemes, graphemeSegments as __graphemeSegments, lazySegmenter as __lazySegmenter, ONE_CELL_TEXT as __ONE_CELL_TEXT} from ${JSON.stringify(graphemesModule)};\n${source}`, loader: 'js'};
     };
     const segmenter = ['const segmenter = new Intl.Segmenter();', 'const segmenter = __lazySegmenter();'];
     esbuild.onLoad({filter: /[\\/]node_modules[\\/]string-width[\\/]index\.js$/}, async (args) => {
@@ -51,7 +53,7 @@ export const unicodeOnDemand = (graphemesModule) => ({
     });
     esbuild.onLoad({filter: /[\\/]node_modules[\\/]slice-ansi[\\/]tokenize-ansi\.js$/}, async (args) => {
       const source = await readFile(args.path, 'utf8');
-      return patched(args.path, source, [["const GRAPHEME_SEGMENTER = new Intl.Segmenter(undefined, {granularity: 'grapheme'});", "const GRAPHEME_SEGMENTER = __lazySegmenter(undefined, {granularity: 'grapheme'});"]]);
+      return patched(args.path, source, [["const GRAPHEME_SEGMENTER = new Intl.Segmenter(undefined, {granularity: 'grapheme'});", 'const GRAPHEME_SEGMENTER = {segment: __graphemeSegments};']]);
     });
   },
 });

@@ -67,3 +67,25 @@ export function graphemes(text: string): Iterable<Grapheme> {
   for (let index = 0; index < text.length; index++) out.push({segment: text[index]!, index});
   return out;
 }
+
+/** What code reads of Intl.Segmenter's Segments: the grapheme at a UTF-16 index, and every grapheme in order. */
+export interface GraphemeSegments extends Iterable<Grapheme> {
+  /** The grapheme that holds UTF-16 index `index` (default 0); undefined past either end. */
+  containing(index?: number): Grapheme | undefined;
+}
+
+/**
+ * The graphemes of `text` as Intl.Segmenter's `segment(text)` gives them (for code that asks which
+ * grapheme holds an index: slice-ansi, in the TUI's bundle), without a segmenter where every code
+ * unit is a grapheme (graphemes()).
+ */
+export function graphemeSegments(text: string): GraphemeSegments {
+  if (!SINGLE_UNIT_GRAPHEMES.test(text)) return graphemeSegmenter.segment(text);
+  return {
+    containing(at = 0) {
+      const index = Math.trunc(Number(at)) || 0;
+      return index >= 0 && index < text.length ? {segment: text[index]!, index} : undefined;
+    },
+    [Symbol.iterator]: () => (graphemes(text) as Grapheme[])[Symbol.iterator](),
+  };
+}

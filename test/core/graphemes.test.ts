@@ -2,7 +2,7 @@
 // frame makes no segmenter, and what it finds is what the segmenter finds, on any text.
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {graphemes, lazySegmenter, ONE_CELL_STYLED_TEXT, ONE_CELL_TEXT} from '../../source/core/graphemes.js';
+import {graphemes, graphemeSegments, lazySegmenter, ONE_CELL_STYLED_TEXT, ONE_CELL_TEXT} from '../../source/core/graphemes.js';
 
 const segmenter = new Intl.Segmenter(undefined, {granularity: 'grapheme'});
 const expected = (text: string) => Array.from(segmenter.segment(text), ({segment, index}) => ({segment, index}));
@@ -69,3 +69,18 @@ test('styled one-cell text: escapes and one-cell characters only', () => {
   assert.ok(ONE_CELL_STYLED_TEXT.test('\u001b[1m› ★ user@example.com\u001b[22m \u001b]8;;https://example.com\u0007link\u001b]8;;\u0007'));
   for (const text of ['tab\there', 'soft\u00adhyphen', 'zero\u200bwidth', '研', 'e\u0301', '\u0000']) assert.ok(!ONE_CELL_STYLED_TEXT.test(text), JSON.stringify(text));
 });
+
+test('graphemeSegments answers containing() and iterates as Intl.Segmenter\'s segments do, at every index and past both ends', () => {
+  const pick = (segment: {segment: string; index: number} | undefined) => segment && {segment: segment.segment, index: segment.index};
+  const next = random(23);
+  const texts = ['', 'a', 'plain › ★ text', '\u001b[1mbold\u001b[22m · dim', 'e\u0301', 'a\r\nb', '👩‍💻 x', '研究者', 'x\u200dy'];
+  for (let round = 0; round < 100; round++) texts.push(Array.from({length: Math.floor(next() * 30)}, () => String.fromCharCode(0x20 + Math.floor(next() * 0x2600))).join(''));
+  for (const text of texts) {
+    const ours = graphemeSegments(text);
+    const intl = segmenter.segment(text);
+    assert.deepEqual(Array.from(ours, pick), Array.from(intl, pick), JSON.stringify(text));
+    for (let index = -2; index <= text.length + 2; index++) assert.deepEqual(pick(ours.containing(index)), pick(intl.containing(index)), `${JSON.stringify(text)} at ${index}`);
+    assert.deepEqual(pick(ours.containing()), pick(intl.containing()), JSON.stringify(text));
+  }
+});
+

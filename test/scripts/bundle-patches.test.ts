@@ -1,0 +1,88 @@
+// The changes the bundles make to Ink's text libraries (scripts/bundle-patches.mjs): built as the
+// bundles build them, slice-ansi, string-width and ansi-tokenize give what the libraries as published
+// give, on styled lines of one-cell text (where the changes take their shortcuts) and of text that
+// needs a segmenter (wide, joined and combining characters, controls), for every cut of each line.
+import assert from 'node:assert/strict';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {test} from 'node:test';
+import {pathToFileURL} from 'node:url';
+import {tokenize} from '@alcalzone/ansi-tokenize';
+import {Chalk} from 'chalk';
+import {build} from 'esbuild';
+import sliceAnsi from 'slice-ansi';
+import stringWidth from 'string-width';
+import {repoRoot} from '../helpers/cli.js';
+
+type Libraries = {sliceAnsi: typeof sliceAnsi; stringWidth: typeof stringWidth; tokenize: typeof tokenize};
+
+/** The three libraries bundled with the patches, as scripts/bundle-tui.mjs bundles them. */
+async function patchedLibraries(): Promise<Libraries> {
+  const {unicodeOnDemand} = (await import(pathToFileURL(path.join(repoRoot, 'scripts/bundle-patches.mjs')).href)) as {unicodeOnDemand: (module: string) => import('esbuild').Plugin};
+  const dir = mkdtempSync(path.join(tmpdir(), 'ccs-tui-bundle-patches-'));
+  try {
+    const outfile = path.join(dir, 'patched.mjs');
+    await build({
+      stdin: {contents: "export {default as sliceAnsi} from 'slice-ansi';\nexport {default as stringWidth} from 'string-width';\nexport {tokenize} from '@alcalzone/ansi-tokenize';\n", resolveDir: repoRoot, loader: 'js'},
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      outfile,
+      logLevel: 'silent',
+      plugins: [unicodeOnDemand(path.join(repoRoot, 'dist/source/core/graphemes.js'))],
+    });
+    return (await import(pathToFileURL(outfile).href)) as Libraries;
+  } finally {
+    // The module is loaded by now; the file is not needed.
+    rmSync(dir, {recursive: true, force: true});
+  }
+}
+
+/** A small seeded generator (mulberry32): the same lines on every run. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const chalk = new Chalk({level: 3});
+const ONE_CELL = ['a', 'Z', '0', ' ', '@', '.', '·', '…', '›', '★', '⏸', '─', '│', '┌', '█', '▌', '░', 'é', 'Ω', 'Ж', '✓', '⠋', '—'];
+const NEEDS_SEGMENTER = ['研', '究', '👩‍💻', '🇯🇵', 'e\u0301', '\u200b', '\u00ad', '☺\ufe0f', '\t', '\u0007', '\r\n', 'ｱ', '\u1100\u1161'];
+const STYLES = [chalk.bold, chalk.dim, chalk.red, chalk.bgBlue, chalk.inverse, chalk.underline, chalk.italic, chalk.hex('#ff8800'), (s: string) => `\u001b]8;;https://example.com\u0007${s}\u001b]8;;\u0007`];
+
+/** A line of `pieces` characters, parts of it styled (nested at times); `wide` mixes in text that needs a segmenter. */
+function line(next: () => number, wide: boolean): string {
+  const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!;
+  const text = (n: number) => Array.from({length: n}, () => (wide && next() < 0.25 ? pick(NEEDS_SEGMENTER) : pick(ONE_CELL))).join('');
+  let out = '';
+  for (let part = Math.floor(next() * 5); part >= 0; part--) {
+    const inner = text(1 + Math.floor(next() * 8));
+    const styled = next() < 0.6 ? pick(STYLES)(next() < 0.4 ? `${text(2)}${pick(STYLES)(inner)}${text(2)}` : inner) : inner;
+    out += styled;
+  }
+  return out;
+}
+
+test('slice-ansi, string-width and ansi-tokenize as bundled give what the published libraries give, on every cut of 400 styled lines', async () => {
+  const patched = await patchedLibraries();
+  const next = random(19);
+  let oneCellLines = 0;
+  for (let round = 0; round < 400; round++) {
+    const text = line(next, round % 2 === 1);
+    if (round % 2 === 0) oneCellLines++;
+    const label = JSON.stringify(text);
+    const width = stringWidth(text);
+    assert.equal(patched.stringWidth(text), width, label);
+    assert.deepEqual(patched.tokenize(text), tokenize(text), label);
+    for (let from = 0; from <= width; from++) {
+      for (const to of [from, from + 1, Math.ceil((from + width) / 2), width, width + 3]) {
+        assert.equal(patched.sliceAnsi(text, from, to), sliceAnsi(text, from, to), `${label} [${from}, ${to})`);
+      }
+    }
+  }
+  assert.equal(oneCellLines, 200);
+});
