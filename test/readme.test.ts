@@ -84,3 +84,24 @@ test('the README\'s accounts.json example is read as it says: every field an ent
     ccs.cleanup();
   }
 });
+
+test('the README\'s token-file examples are read as it says: Claude\'s and Codex\'s, under the names shown', async () => {
+  const {AccountStore} = await import('../source/store/accounts.js');
+  const {makeTempCcs} = await import('./helpers/ccs.js');
+  const examples = [...readme.matchAll(/(?:Claude's|Codex's), `([^`]+\.json)`[^`]*?```json\n([\s\S]*?)\n```/g)].map((m) => ({name: m[1]!, token: JSON.parse(m[2]!) as Record<string, string>}));
+  assert.deepEqual(examples.map((e) => e.token.type), ['claude', 'codex'], 'README shows a Claude and a Codex token file');
+  const ccs = makeTempCcs();
+  try {
+    for (const {name, token} of examples) ccs.writeToken(name, token);
+    const {accounts, problems} = await new AccountStore(ccs.paths).load();
+    assert.deepEqual(problems, []);
+    const health = (expired: string) => (Date.parse(expired) < Date.now() ? 'expired' : 'ok');
+    assert.deepEqual(
+      accounts.map((a) => [a.provider, a.email, a.tokenFile, a.expiresAt, a.refreshedAt, a.health]),
+      examples.map(({name, token}) => [token.type, token.email, name, token.expired, token.last_refresh, health(token.expired!)]),
+    );
+  } finally {
+    ccs.cleanup();
+  }
+});
+
