@@ -173,6 +173,16 @@ export function tuiTieringFlag(v8Version: string): string | undefined {
 }
 
 /**
+ * Whether `execArgv` sets the V8 flag of `flag` (`--name=value`) as V8 reads it: one dash or two, `_`
+ * or `-` between words (`--interrupt_budget=…` is V8's `--interrupt-budget`), and that name whole
+ * (`--interrupt-budget-for-feedback-allocation` is another flag).
+ */
+export function givenOnCommandLine(flag: string, execArgv: readonly string[]): boolean {
+  const name = (arg: string) => arg.split('=')[0]!.replace(/^--?/, '').replace(/_/g, '-');
+  return execArgv.some((arg) => arg.startsWith('-') && name(arg) === name(flag));
+}
+
+/**
  * Compiles and runs the bundle at `bundle` (a function expression of `require`, the bundle's URL and
  * `import`, that resolves to launch.ts's exports), with the code cache in `cacheDir` (undefined: none).
  */
@@ -183,7 +193,7 @@ export async function loadBundle(bundle: string, cacheDir: string | undefined = 
   // (Node's warning on flags changed at run time) takes effect for the code that runs from here.
   // A budget given on the command line is the user's and stays.
   const tiering = tuiTieringFlag(process.versions.v8);
-  if (tiering && !process.execArgv.some((arg) => arg.startsWith(tiering.split('=')[0]!))) setFlagsFromString(tiering);
+  if (tiering && !givenOnCommandLine(tiering, process.execArgv)) setFlagsFromString(tiering);
   // import() for the ES modules the bundle leaves out (open): a script's own needs a Node flag.
   const importModule = (specifier: string) => import(specifier);
   if (process.sourceMapsEnabled) {

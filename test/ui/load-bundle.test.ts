@@ -16,9 +16,9 @@ const loader = path.join(repoRoot, 'dist/source/ui/load-bundle.js');
 const bundleText = (value: number) => `(async function (require, url, importModule) {\n  return {value: ${value}, fromUrl: url.startsWith('file:')};\n})\n`;
 
 /** Loads `bundle` in a fresh process with the cache in `cacheDir`, as ccs-tui does; what it returned. */
-function load(bundle: string, cacheDir: string | undefined, options: {node?: string; env?: NodeJS.ProcessEnv; uid?: number} = {}): {value: number; fromUrl: boolean} {
+function load(bundle: string, cacheDir: string | undefined, options: {node?: string; env?: NodeJS.ProcessEnv; uid?: number; nodeArgs?: string[]} = {}): {value: number; fromUrl: boolean} {
   const code = `const {loadBundle} = await import(${JSON.stringify(loader)}); console.log(JSON.stringify(await loadBundle(${JSON.stringify(bundle)}${cacheDir === undefined ? '' : `, ${JSON.stringify(cacheDir)}`})));`;
-  const run = spawnSync(options.node ?? process.execPath, ['--input-type=module', '-e', code], {encoding: 'utf8', timeout: 20_000, env: options.env ?? process.env, uid: options.uid, gid: options.uid});
+  const run = spawnSync(options.node ?? process.execPath, [...(options.nodeArgs ?? []), '--input-type=module', '-e', code], {encoding: 'utf8', timeout: 20_000, env: options.env ?? process.env, uid: options.uid, gid: options.uid});
   assert.equal(run.status, 0, run.stderr);
   assert.equal(run.stderr, '', 'nothing said on stderr');
   return JSON.parse(run.stdout) as {value: number; fromUrl: boolean};
@@ -239,3 +239,30 @@ test('the TUI\'s V8 tiering flag is one its V8 knows: Node 20\'s budget of bytec
   }
 });
 
+
+test('a tiering budget the user gives V8 stays the user\'s however it is spelt (one dash, `_` for `-`): the cache made under it is taken again', async (t) => {
+  const {tuiTieringFlag, givenOnCommandLine} = (await import(loader)) as typeof import('../../source/ui/load-bundle.js');
+  const flag = tuiTieringFlag(process.versions.v8);
+  if (!flag) return t.skip(`no tiering flag for V8 ${process.versions.v8}`);
+  const name = flag.split('=')[0]!.slice(2);
+  // Another flag whose name begins with the tiering flag's is not the user's budget: the TUI's is still set.
+  assert.equal(givenOnCommandLine(flag, [`--${name}-for-feedback-allocation=940`]), false);
+  assert.equal(givenOnCommandLine(flag, ['--max-old-space-size=200', `-${name.replace(/-/g, '_')}=5`]), true);
+  const s = setUp();
+  try {
+    writeFileSync(s.bundle, bundleText(1));
+    // The user's budget (not the TUI's), spelt as V8's help spells it: the cache is made under it.
+    load(s.bundle, s.cacheDir, {nodeArgs: [`--${name}=777`]});
+    const [file] = s.cacheFiles();
+    assert.ok(file, 'a cache file');
+    const written = statSync(path.join(s.cacheDir, file)).mtimeMs;
+    // The same budget spelt with `_`: V8 runs with the same flags, so it takes that cache. Had the
+    // TUI's budget replaced the user's, V8 would reject the cache and it would be written again.
+    for (const spelt of [`--${name.replace(/-/g, '_')}=777`, `-${name}=777`]) {
+      assert.deepEqual(load(s.bundle, s.cacheDir, {nodeArgs: [spelt]}), {value: 1, fromUrl: true});
+      assert.equal(statSync(path.join(s.cacheDir, file)).mtimeMs, written, `${spelt}: the cache made under the user's budget was taken, not written again`);
+    }
+  } finally {
+    s.cleanup();
+  }
+});
