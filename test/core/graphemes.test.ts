@@ -3,20 +3,11 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {graphemes, graphemeSegments, lazySegmenter, ONE_CELL_STYLED_TEXT, ONE_CELL_TEXT} from '../../source/core/graphemes.js';
+import {seededRandom} from '../helpers/seeded-random.js';
 
 const segmenter = new Intl.Segmenter(undefined, {granularity: 'grapheme'});
 const expected = (text: string) => Array.from(segmenter.segment(text), ({segment, index}) => ({segment, index}));
 const found = (text: string) => Array.from(graphemes(text), ({segment, index}) => ({segment, index}));
-
-/** A small seeded generator (mulberry32): the same texts on every run. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('every one-cell character and control character but CR is a grapheme of its own beside any other of them', () => {
   const singles: string[] = [];
@@ -30,7 +21,7 @@ test('every one-cell character and control character but CR is a grapheme of its
     const text = `${singles[i]}${singles[(i + 1) % singles.length]}\u001b${singles[i]}a${singles[i]}`;
     assert.deepEqual(found(text), expected(text), `U+${singles[i]!.charCodeAt(0).toString(16)}`);
   }
-  const next = random(14);
+  const next = seededRandom(14);
   for (let round = 0; round < 300; round++) {
     let text = '';
     for (let n = Math.floor(next() * 80); n > 0; n--) text += singles[Math.floor(next() * singles.length)];
@@ -72,7 +63,7 @@ test('styled one-cell text: escapes and one-cell characters only', () => {
 
 test('graphemeSegments answers containing() and iterates as Intl.Segmenter\'s segments do, at every index and past both ends', () => {
   const pick = (segment: {segment: string; index: number} | undefined) => segment && {segment: segment.segment, index: segment.index};
-  const next = random(23);
+  const next = seededRandom(23);
   const texts = ['', 'a', 'plain › ★ text', '\u001b[1mbold\u001b[22m · dim', 'e\u0301', 'a\r\nb', '👩‍💻 x', '研究者', 'x\u200dy'];
   for (let round = 0; round < 100; round++) texts.push(Array.from({length: Math.floor(next() * 30)}, () => String.fromCharCode(0x20 + Math.floor(next() * 0x2600))).join(''));
   for (const text of texts) {

@@ -14,6 +14,7 @@ import {build} from 'esbuild';
 import sliceAnsi from 'slice-ansi';
 import stringWidth from 'string-width';
 import {repoRoot} from '../helpers/cli.js';
+import {seededRandom} from '../helpers/seeded-random.js';
 
 type Libraries = {sliceAnsi: typeof sliceAnsi; stringWidth: typeof stringWidth; tokenize: typeof tokenize};
 
@@ -39,16 +40,6 @@ async function patchedLibraries(): Promise<Libraries> {
   }
 }
 
-/** A small seeded generator (mulberry32): the same lines on every run. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const chalk = new Chalk({level: 3});
 const ONE_CELL = ['a', 'Z', '0', ' ', '@', '.', '·', '…', '›', '★', '⏸', '─', '│', '┌', '█', '▌', '░', 'é', 'Ω', 'Ж', '✓', '⠋', '—'];
 const NEEDS_SEGMENTER = ['研', '究', '👩‍💻', '🇯🇵', 'e\u0301', '\u200b', '\u00ad', '☺\ufe0f', '\t', '\u0007', '\r\n', 'ｱ', '\u1100\u1161'];
@@ -69,7 +60,7 @@ function line(next: () => number, wide: boolean): string {
 
 test('slice-ansi, string-width and ansi-tokenize as bundled give what the published libraries give, on every cut of 400 styled lines', async () => {
   const patched = await patchedLibraries();
-  const next = random(19);
+  const next = seededRandom(19);
   let oneCellLines = 0;
   for (let round = 0; round < 400; round++) {
     const text = line(next, round % 2 === 1);

@@ -9,6 +9,7 @@ import {Chalk} from 'chalk';
 import sliceAnsi from 'slice-ansi';
 import stringWidth from 'string-width';
 import {drawnUncut, ONE_CELL_STYLED_TEXT} from '../../source/core/graphemes.js';
+import {seededRandom} from '../helpers/seeded-random.js';
 
 const chalk = new Chalk({level: 3});
 const cells = (line: string) => styledCharsFromTokens(tokenize(line));
@@ -82,13 +83,7 @@ test('bold and dim together: the line is cut as before, since drawn whole its te
 });
 
 test('random nested styles as Ink writes them: every line drawn whole shows what its cut shows', () => {
-  let seed = 61;
-  const next = () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(61);
   const pick = <T,>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   const styles = [chalk.bold, chalk.dim, chalk.italic, chalk.underline, chalk.inverse, chalk.strikethrough, chalk.red, chalk.cyan, chalk.gray, chalk.bgBlue, chalk.hex('#ff8800')];
   const text = () => Array.from({length: 1 + Math.floor(next() * 5)}, () => pick(['a', 'b', ' ', '─', '★', '›'])).join('');
