@@ -104,4 +104,3 @@ test('the README\'s token-file examples are read as it says: Claude\'s and Codex
     ccs.cleanup();
   }
 });
-

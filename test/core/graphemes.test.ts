@@ -74,4 +74,3 @@ test('graphemeSegments answers containing() and iterates as Intl.Segmenter\'s se
     assert.deepEqual(pick(ours.containing()), pick(intl.containing()), JSON.stringify(text));
   }
 });
-
