@@ -266,3 +266,26 @@ test('a tiering budget the user gives V8 stays the user\'s however it is spelt (
     s.cleanup();
   }
 });
+
+test('the TUI runs under its own tiering budget: a start that names the same budget on the command line takes the cache a plain start made', async (t) => {
+  const {tuiTieringFlag} = (await import(loader)) as typeof import('../../source/ui/load-bundle.js');
+  const flag = tuiTieringFlag(process.versions.v8);
+  if (!flag) return t.skip(`no tiering flag for V8 ${process.versions.v8}`);
+  const s = setUp();
+  try {
+    writeFileSync(s.bundle, bundleText(1));
+    load(s.bundle, s.cacheDir);
+    const [file] = s.cacheFiles();
+    assert.ok(file, 'a cache file');
+    const written = statSync(path.join(s.cacheDir, file)).mtimeMs;
+    // V8 takes a cache only under the flags it was made with: had the plain start run under V8's
+    // default budget, this start (the TUI's budget, given by hand) would reject it and write it again.
+    assert.deepEqual(load(s.bundle, s.cacheDir, {nodeArgs: [flag]}), {value: 1, fromUrl: true});
+    assert.equal(statSync(path.join(s.cacheDir, file)).mtimeMs, written, 'the cache made under the TUI\'s own budget was taken');
+    // And a budget of the user's that differs is a start under other flags: the cache is made again.
+    load(s.bundle, s.cacheDir, {nodeArgs: [`${flag.split('=')[0]}=777`]});
+    assert.notEqual(statSync(path.join(s.cacheDir, file)).mtimeMs, written, 'another budget, another cache');
+  } finally {
+    s.cleanup();
+  }
+});
