@@ -158,8 +158,9 @@ function pruneOthers(dir: string, file: string): void {
  * undefined for a V8 it is not known for. V8's default suits a page or a server whose code runs hot
  * for long. Most of the TUI's runs in short bursts (a redraw, a quota result), and in the first
  * seconds of a 1,000-account quota poll TurboFan's background threads used as much CPU as the TUI
- * itself, compiling ~400 functions; four times the budget halved that (the window's CPU 0.78 of
- * V8's default on Node 20 and 22), with key press → frame unchanged within noise (docs/benchmarks.md).
+ * itself, compiling ~400 functions; four times the budget halved that (the window's CPU about three
+ * quarters of V8's default on Node 20 and 22), for key press → frame 0.5–2 ms slower, well within its
+ * 16 ms budget (docs/benchmarks.md).
  * Code that stays hot is optimized all the same, a little later. V8 11.3 (Node 20) counts bytecode
  * run (`--interrupt-budget`, 66 KiB); V8 12 and later count calls (`--invocation-count-for-turbofan`,
  * 3,000). An unknown flag is not an error, but V8 prints it on stderr, which is the user's terminal:
