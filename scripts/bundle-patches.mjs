@@ -4,7 +4,7 @@
 import {readFile} from 'node:fs/promises';
 
 /** Replaces `from` with `to` in a dependency's source, or fails the build naming the patch to update. */
-export function patchSource(file, source, from, to, patch = 'ink-frame-caches') {
+export function patchSource(file, source, from, to, patch) {
   if (!source.includes(from)) throw new Error(`${file}: the dependency changed; update the ${patch} patch (scripts/bundle-tui.mjs, bundle-patches.mjs)`);
   return source.replace(from, to);
 }

@@ -12,14 +12,13 @@ import {build} from 'esbuild';
 import {builtinModules} from 'node:module';
 import {mkdir, readFile, rm, writeFile} from 'node:fs/promises';
 import path from 'node:path';
+import {fileURLToPath} from 'node:url';
 import {Script} from 'node:vm';
 import {patchSource, unicodeOnDemand} from './bundle-patches.mjs';
-import {fileURLToPath} from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Imported into patched dependencies: text of one grapheme per code unit, segmenters made on first use. */
 const graphemesModule = path.join(root, 'dist/source/core/graphemes.js');
-
 
 /**
  * Yoga (Ink's layout engine) carries its WebAssembly inside its code as a base64 `data:` URL, and its
@@ -58,13 +57,13 @@ const inkFrameCaches = {
     // cut at 3 shared a key, so a text ending in digits could be drawn as cut for another width.
     esbuild.onLoad({filter: /[\\/]ink[\\/]build[\\/]wrap-text\.js$/}, async (args) => {
       const source = await readFile(args.path, 'utf8');
-      return {contents: patchSource(args.path, source, 'const cacheKey = text + String(maxWidth) + String(wrapType);', "const cacheKey = String(maxWidth) + ':' + String(wrapType) + ':' + text;"), loader: 'js'};
+      return {contents: patchSource(args.path, source, 'const cacheKey = text + String(maxWidth) + String(wrapType);', "const cacheKey = String(maxWidth) + ':' + String(wrapType) + ':' + text;", 'ink-frame-caches'), loader: 'js'};
     });
     // Each text node's width is measured again every frame; measure-text.js already caches it by text.
     esbuild.onLoad({filter: /[\\/]ink[\\/]build[\\/]render-node-to-output\.js$/}, async (args) => {
       let source = await readFile(args.path, 'utf8');
-      source = patchSource(args.path, source, 'const currentWidth = widestLine(text);', 'const currentWidth = measureText(text).width;');
-      source = patchSource(args.path, source, "import wrapText from './wrap-text.js';", "import wrapText from './wrap-text.js';\nimport measureText from './measure-text.js';");
+      source = patchSource(args.path, source, 'const currentWidth = widestLine(text);', 'const currentWidth = measureText(text).width;', 'ink-frame-caches');
+      source = patchSource(args.path, source, "import wrapText from './wrap-text.js';", "import wrapText from './wrap-text.js';\nimport measureText from './measure-text.js';", 'ink-frame-caches');
       return {contents: source, loader: 'js'};
     });
     esbuild.onLoad({filter: /[\\/]ink[\\/]build[\\/]output\.js$/}, async (args) => {
@@ -108,24 +107,25 @@ function rowText(y, cells) {
   return text;
 }
 `;
-      let patched = patchSource(args.path, source, 'caches = new OutputCaches();', 'caches = framesCaches();');
+      let patched = patchSource(args.path, source, 'caches = new OutputCaches();', 'caches = framesCaches();', 'ink-frame-caches');
       // A line clipped by an overflow-hidden box is sliced again every frame (~11 % of a frame during a quota poll): kept too.
       // A line that fits its clip whole is drawn as it is, as in a box that does not clip, when every
       // character is one cell (slice-ansi and string-width count zero-width characters apart, so such
       // a line is still cut), and it has not both bold and dim (graphemes.ts drawnUncut: the cut and the
       // line differ there). Cutting it cost a first frame 6-42 ms.
-      patched = patchSource(args.path, patched, 'return sliceAnsi(line, from, to);', 'return from === 0 && to === width && __drawnUncut(line) ? line : slicedLine(line, from, to);');
+      patched = patchSource(args.path, patched, 'return sliceAnsi(line, from, to);', 'return from === 0 && to === width && __drawnUncut(line) ? line : slicedLine(line, from, to);', 'ink-frame-caches');
       // Every blank cell was a new object, so no screen row was ever the same as the last frame's:
       // blanks are one shared cell, and a row made of the same cells as last frame's keeps its text
       // (turning 4,800 cells into text was ~10 % of a frame's CPU at 120×40).
-      patched = patchSource(args.path, patched, "row.push({\n                    type: 'char',\n                    value: ' ',\n                    fullWidth: false,\n                    styles: [],\n                });", 'row.push(BLANK_CELL);');
+      patched = patchSource(args.path, patched, "row.push({\n                    type: 'char',\n                    value: ' ',\n                    fullWidth: false,\n                    styles: [],\n                });", 'row.push(BLANK_CELL);', 'ink-frame-caches');
       patched = patchSource(
         args.path,
         patched,
         '.map(line => {\n            // See https://github.com/vadimdemedes/ink/pull/564#issuecomment-1637022742\n            const lineWithoutEmptyItems = line.filter(item => item !== undefined);\n            return styledCharsToString(lineWithoutEmptyItems).trimEnd();',
         '.map((line, y) => {\n            return rowText(y, line);',
+        'ink-frame-caches',
       );
-      return {contents: `import {drawnUncut as __drawnUncut} from ${JSON.stringify(graphemesModule)};\n${patchSource(args.path, patched, 'export default class Output', `${shared}export default class Output`)}`, loader: 'js'};
+      return {contents: `import {drawnUncut as __drawnUncut} from ${JSON.stringify(graphemesModule)};\n${patchSource(args.path, patched, 'export default class Output', `${shared}export default class Output`, 'ink-frame-caches')}`, loader: 'js'};
     });
   },
 };

@@ -60,12 +60,16 @@ export function lazySegmenter(locales?: string | string[], options?: Intl.Segmen
 
 const graphemeSegmenter = lazySegmenter(undefined, {granularity: 'grapheme'});
 
-/** The graphemes of `text` in order: `segment` and `index` as Intl.Segmenter's grapheme segments have them. */
-export function graphemes(text: string): Iterable<Grapheme> {
-  if (!SINGLE_UNIT_GRAPHEMES.test(text)) return graphemeSegmenter.segment(text);
+/** The graphemes of text whose every code unit is one (SINGLE_UNIT_GRAPHEMES), as Intl.Segmenter gives them. */
+function eachCodeUnit(text: string): Grapheme[] {
   const out: Grapheme[] = [];
   for (let index = 0; index < text.length; index++) out.push({segment: text[index]!, index});
   return out;
+}
+
+/** The graphemes of `text` in order: `segment` and `index` as Intl.Segmenter's grapheme segments have them. */
+export function graphemes(text: string): Iterable<Grapheme> {
+  return SINGLE_UNIT_GRAPHEMES.test(text) ? eachCodeUnit(text) : graphemeSegmenter.segment(text);
 }
 
 /** What code reads of Intl.Segmenter's Segments: the grapheme at a UTF-16 index, and every grapheme in order. */
@@ -86,6 +90,6 @@ export function graphemeSegments(text: string): GraphemeSegments {
       const index = Math.trunc(Number(at)) || 0;
       return index >= 0 && index < text.length ? {segment: text[index]!, index} : undefined;
     },
-    [Symbol.iterator]: () => (graphemes(text) as Grapheme[])[Symbol.iterator](),
+    [Symbol.iterator]: () => eachCodeUnit(text)[Symbol.iterator](),
   };
 }

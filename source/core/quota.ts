@@ -269,8 +269,9 @@ export function mergeWindows(cached: readonly QuotaWindow[], fresh: readonly Quo
 function headersWithPrefix(headers: Record<string, string>, prefix: string): Record<string, string> | undefined {
   let found: Record<string, string> | undefined;
   // Names are compared folded, but most cannot start with the prefix: one whose first character
-  // folds to another (prefixes start with an ASCII letter, which only its capital folds to) is
-  // passed over without a lower-cased copy (the proxy asks per answer, of every header).
+  // is neither the prefix's (an ASCII letter) nor its capital is passed over without a lower-cased
+  // copy (the proxy asks per answer, of every header). Header names are ASCII (node:http and undici
+  // take only token characters), so no other character folds to the prefix's.
   const first = prefix.charCodeAt(0);
   for (const name in headers) {
     if (!isOwn(headers, name) || (name.charCodeAt(0) | 0x20) !== first) continue;
