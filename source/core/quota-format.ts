@@ -1,6 +1,6 @@
 // Quota as text: window names, percentages, countdowns, run-out and bars, shared by the dashboard,
 // the home screen's summary and `ccs-tui quota`. Never colour alone: every state has a mark or word.
-import {paceStatus, pacePct, runOut, windowState, type RunOut} from './quota.js';
+import {instantMs, paceStatus, pacePct, runOut, windowState, type RunOut} from './quota.js';
 import {formatDuration} from './relative-time.js';
 import type {QuotaWindow, QuotaWindowKind} from './types.js';
 
@@ -24,7 +24,7 @@ export function formatResetCountdown(window: QuotaWindow, now: number): string {
   const state = windowState(window, now);
   if (state.resetPassed) return 'reset';
   if (!window.resetsAt) return '?';
-  const at = Date.parse(window.resetsAt);
+  const at = instantMs(window.resetsAt);
   return Number.isNaN(at) ? '?' : formatDuration(at - now);
 }
 

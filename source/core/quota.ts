@@ -76,6 +76,24 @@ export function isoFromInstant(value: unknown): string | null {
 // ---------------------------------------------------------------------------------------------
 // What a window means now
 
+/** instantMs' answers by text; cleared when full, so it never grows without bound. */
+const parsedInstants = new Map<string, number>();
+const PARSED_INSTANTS_KEPT = 8192;
+
+/**
+ * `Date.parse(text)` (ms since the epoch, NaN when it is no date), remembered by text. A redraw
+ * during a 1,000-account poll asks the same windows' `resetsAt` and `observedAt` thousands of times
+ * (the ★ ranking, the rows' bars and countdowns), and each parse is ~0.3 µs; a lookup is a tenth.
+ */
+export function instantMs(text: string): number {
+  let at = parsedInstants.get(text);
+  if (at === undefined) {
+    if (parsedInstants.size >= PARSED_INSTANTS_KEPT) parsedInstants.clear();
+    parsedInstants.set(text, (at = Date.parse(text)));
+  }
+  return at;
+}
+
 export interface WindowState {
   window: QuotaWindow;
   /** The reset time has passed since the numbers were read: counted as 0 % until fresh data comes. */
@@ -90,9 +108,9 @@ export interface WindowState {
 const DEFAULT_STALE_AFTER_MS = 10 * MINUTE_MS;
 
 export function windowState(window: QuotaWindow, now: number, staleAfterMs = DEFAULT_STALE_AFTER_MS): WindowState {
-  const observed = Date.parse(window.observedAt);
+  const observed = instantMs(window.observedAt);
   const ageMs = Number.isNaN(observed) ? Number.POSITIVE_INFINITY : Math.max(0, now - observed);
-  const resetAt = window.resetsAt ? Date.parse(window.resetsAt) : Number.NaN;
+  const resetAt = window.resetsAt ? instantMs(window.resetsAt) : Number.NaN;
   const resetPassed = !Number.isNaN(resetAt) && resetAt <= now;
   return {
     window,
@@ -132,7 +150,7 @@ export function currentWindows(windows: readonly QuotaWindow[], now: number, sta
  */
 export function pacePct(window: QuotaWindow, now: number): number | null {
   if (!window.resetsAt || !window.windowSeconds) return null;
-  const resetAt = Date.parse(window.resetsAt);
+  const resetAt = instantMs(window.resetsAt);
   if (Number.isNaN(resetAt) || resetAt <= now) return null;
   const remaining = (resetAt - now) / (window.windowSeconds * 1000);
   return clampPct((1 - remaining) * 100);
@@ -166,10 +184,10 @@ export function runOut(window: QuotaWindow, now: number): RunOut | null {
   if (state.usedPct === null || state.resetPassed || !window.resetsAt || !window.windowSeconds) return null;
   if (state.usedPct >= 100) return {kind: 'exhausted'};
   if (state.usedPct === 0) return {kind: 'lasts'};
-  const resetAt = Date.parse(window.resetsAt);
+  const resetAt = instantMs(window.resetsAt);
   const start = resetAt - window.windowSeconds * 1000;
   // Measured at read time: usage does not grow while we are not looking.
-  const observed = Math.min(Date.parse(window.observedAt) || now, now);
+  const observed = Math.min(instantMs(window.observedAt) || now, now);
   const elapsed = observed - start;
   if (!(elapsed > 0)) return null;
   const perMs = state.usedPct / elapsed;
@@ -196,7 +214,7 @@ export function bindingWindow<W extends QuotaWindow>(windows: readonly W[], now:
   for (const window of windows) {
     const room = roomLeft(window, now);
     if (room === null) continue;
-    const reset = window.resetsAt ? Date.parse(window.resetsAt) : Number.POSITIVE_INFINITY;
+    const reset = window.resetsAt ? instantMs(window.resetsAt) : Number.POSITIVE_INFINITY;
     if (!best || room < best.room || (room === best.room && reset > best.reset)) best = {window, room, reset};
   }
   return best?.window;
@@ -228,7 +246,7 @@ export function anyWindowAbove(windows: readonly QuotaWindow[], pct: number, now
 export function nextReset(windows: readonly QuotaWindow[], now: number): number | undefined {
   let next: number | undefined;
   for (const w of windows) {
-    const at = w.resetsAt ? Date.parse(w.resetsAt) : Number.NaN;
+    const at = w.resetsAt ? instantMs(w.resetsAt) : Number.NaN;
     if (!Number.isNaN(at) && at > now && (next === undefined || at < next)) next = at;
   }
   return next;

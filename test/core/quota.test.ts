@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {describeWindow, formatPct, formatResetCountdown, formatRunOut, paceMark, quotaBar} from '../../source/core/quota-format.js';
 import {
+  instantMs,
   bindingWindow,
   currentWindows,
   headroom,
@@ -198,4 +199,24 @@ test('a run-out projected from numbers read earlier is never "in 0s": past proje
   assert.doesNotMatch(describeWindow(win('daily:gemini-2.5-pro', 75, 23 * HOUR, 86_400, 30 * 60_000), NOW), /runs out in 0s/);
   // A window whose length is unknown has no pace and no run-out.
   assert.equal(runOut(win('daily:gemini-2.5-pro', 75, 23 * HOUR, null), NOW), null);
+});
+
+test('instantMs reads a time as Date.parse does, for texts seen again, no dates, and past the texts it keeps', () => {
+  const texts = ['2026-12-02T10:00:00Z', '2026-12-02T10:00:00.123+02:00', 'Wed, 02 Dec 2026 10:00:00 GMT', 'not a date', '', '2026-13-45T99:00:00Z'];
+  for (const round of [1, 2]) for (const text of texts) assert.equal(Object.is(instantMs(text), Date.parse(text)), true, `${text} (round ${round})`);
+  // More distinct texts than it keeps: each still reads right, the first ones too after the clear.
+  const many = Array.from({length: 10_000}, (_, i) => new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString());
+  for (const text of [...many, ...many.slice(0, 50)]) assert.equal(instantMs(text), Date.parse(text));
+});
+
+test('a window reads the same when asked again, and a new reset time is read anew', () => {
+  const now = Date.parse('2026-12-02T10:00:00Z');
+  const window: QuotaWindow = {kind: 'weekly', usedPct: 40, resetsAt: '2026-12-02T09:59:00Z', windowSeconds: 7 * 86400, source: 'usage-endpoint', observedAt: '2026-12-02T09:00:00Z'};
+  for (let i = 0; i < 3; i++) {
+    const state = windowState(window, now);
+    assert.equal(state.resetPassed, true);
+    assert.equal(state.usedPct, 0);
+    assert.equal(state.ageMs, 3_600_000);
+  }
+  assert.equal(windowState({...window, resetsAt: '2026-12-02T10:01:00Z'}, now).usedPct, 40);
 });
