@@ -7,7 +7,7 @@ import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {test} from 'node:test';
-import {launchInTmux, tmuxLaunchArgs} from '../../source/services/agents/tmux.js';
+import {keepsFailedPanes, launchInTmux, tmuxLaunchArgs} from '../../source/services/agents/tmux.js';
 import {findAgent} from '../../source/providers/agents.js';
 import type {AgentPlan} from '../../source/services/agents/launch.js';
 import {findProvider} from '../../source/providers/table.js';
@@ -56,6 +56,60 @@ for (const dirName of ['My Tools', 'x;touch pwned']) {
       assert.equal(readFileSync(marker, 'utf8'), `${SECRET}|unset|arg with space`);
       assert.equal(existsSync(path.join(dir, 'pwned')), false, 'nothing after the ; ran');
       assert.deepEqual(readdirSync(ccs.paths.state).filter((f) => f.endsWith('.env')), [], 'the env file is gone once read');
+    } finally {
+      try {
+        execFileSync('tmux', ['-S', socket, 'kill-server']);
+      } catch {
+        /* gone */
+      }
+      ccs.cleanup();
+      rmSync(dir, {recursive: true, force: true});
+    }
+  });
+}
+
+test('remain-on-exit failed only for a tmux that has it (3.2 and later)', () => {
+  for (const line of ['tmux 3.2', 'tmux 3.3a', 'tmux 3.5a\n', 'tmux 4.0', 'tmux next-3.6', 'tmux master', 'tmux openbsd-7.5']) assert.equal(keepsFailedPanes(line), true, line);
+  for (const line of ['tmux 3.1c', 'tmux 3.0a', 'tmux 2.9', '', 'tmux: not found', 'tmux']) assert.equal(keepsFailedPanes(line), false, line);
+  const args = tmuxLaunchArgs(planFor(['/bin/claude']), 'pane', '/state/launch-x.env', true);
+  assert.deepEqual(args.slice(-5), [';', 'set-option', '-p', 'remain-on-exit', 'failed'], 'set on the new pane, in the same command sequence');
+  assert.deepEqual(tmuxLaunchArgs(planFor(['/bin/claude']), 'pane', '/state/launch-x.env').slice(-1), ['/bin/claude']);
+});
+
+/** Panes of the session's windows: `window_index pane_dead pane_dead_status`. */
+const panes = (socket: string) =>
+  execFileSync('tmux', ['-S', socket, 'list-panes', '-s', '-F', '#{window_index} #{pane_dead} #{pane_dead_status}'], {encoding: 'utf8'}).trim().split('\n');
+
+for (const [where, exitCode] of [['window', 3], ['window', 0], ['pane', 127]] as const) {
+  test(`an agent in a tmux ${where} that exits ${exitCode}: ${exitCode === 0 ? 'its pane closes' : 'its pane stays, with what it said'}`, {skip: !hasTmux() && 'no tmux', timeout: 30_000}, async () => {
+    const version = execFileSync('tmux', ['-V'], {encoding: 'utf8'});
+    if (!keepsFailedPanes(version)) return;
+    const dir = mkdtempSync(path.join(tmpdir(), 'ccs-tmux-'));
+    const ccs = makeTempCcs();
+    const socket = path.join(dir, 'sock');
+    try {
+      execFileSync('tmux', ['-S', socket, 'new-session', '-d', '-s', 'att', '-x', '120', '-y', '30', 'sleep 60'], {cwd: dir});
+      // 127: the agent's program is not there (the launcher's exec fails at once).
+      const agent = exitCode === 127 ? path.join(dir, 'no-such-agent') : path.join(dir, 'claude');
+      if (exitCode !== 127) {
+        writeFileSync(agent, `#!/bin/sh\necho "agent says: out of credits"\nexit ${exitCode}\n`);
+        chmodSync(agent, 0o755);
+      }
+      await launchInTmux(planFor([agent]), ccs.paths, where, {...process.env, TMUX: `${socket},1,0`});
+      const deadline = Date.now() + 15_000;
+      const settled = () => (exitCode === 0 ? panes(socket).length === 1 : panes(socket).some((line) => line.endsWith(` 1 ${exitCode}`)));
+      while (!settled() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      if (exitCode === 0) assert.deepEqual(panes(socket), ['0 0'], 'only the first pane is left');
+      else {
+        const dead = panes(socket).find((line) => line.endsWith(` 1 ${exitCode}`));
+        assert.ok(dead, `a dead pane with status ${exitCode}: ${panes(socket).join(' | ')}`);
+        const target = `att:${dead.split(' ')[0]}.${where === 'pane' ? 1 : 0}`;
+        // On screen, not only in the history: what the user sees in the dead pane.
+        const text = execFileSync('tmux', ['-S', socket, 'capture-pane', '-p', '-t', target], {encoding: 'utf8'});
+        assert.match(text, exitCode === 127 ? /no-such-agent/ : /agent says: out of credits/);
+        // The TUI's own pane (the first) is not kept when it ends: the option is the agent pane's alone.
+        assert.equal(execFileSync('tmux', ['-S', socket, 'show-options', '-p', '-v', '-t', 'att:0.0', 'remain-on-exit'], {encoding: 'utf8'}).trim(), '');
+      }
     } finally {
       try {
         execFileSync('tmux', ['-S', socket, 'kill-server']);

@@ -21,8 +21,12 @@ import type {AgentPlan} from './launch.js';
 import {addRunningAgent} from './running.js';
 import {runningEntry} from './launch.js';
 
-/** `$1` is the env file; the rest is the agent's argv, exec'd as given. */
-const LAUNCHER_SCRIPT = '. "$1" && rm -f -- "$1" && shift && exec "$@"';
+/**
+ * `$1` is the env file; the rest is the agent's argv, exec'd as given. The empty first row: tmux
+ * scrolls a dead pane up one row for its "Pane is dead" line, which would hide a one-line error
+ * (an agent that is not installed) in the history.
+ */
+const LAUNCHER_SCRIPT = '. "$1" && rm -f -- "$1" && shift && echo && exec "$@"';
 /** How long an env file the launcher never read may stay (tmux failed to start the pane). */
 const ENV_FILE_TTL_MS = 60_000;
 
@@ -40,11 +44,37 @@ export const insideTmux = (env: NodeJS.ProcessEnv) => Boolean(env.TMUX);
 /**
  * The tmux command line that starts the plan's agent in a new window or pane and prints its pid:
  * several arguments (tmux execs them, no shell), the environment in `envFile`, no secret in argv.
+ * `keepFailed`: the pane stays, dead, when the agent exits with an error (`remain-on-exit failed`,
+ * tmux 3.2+), so what it said last can be read; a clean exit closes it. Set in the same command
+ * sequence as the pane is made, before tmux can see the agent end (an agent that is not there fails
+ * at once).
  */
-export function tmuxLaunchArgs(plan: AgentPlan, where: 'window' | 'pane', envFile: string): string[] {
+export function tmuxLaunchArgs(plan: AgentPlan, where: 'window' | 'pane', envFile: string, keepFailed = false): string[] {
   const name = `${plan.agent.id}:${plan.target.provider.id}`;
   const open = where === 'pane' ? ['split-window', '-h'] : ['new-window', '-n', name];
-  return [...open, '-P', '-F', '#{pane_pid}', '--', '/bin/sh', '-c', LAUNCHER_SCRIPT, 'ccs-tui-launch', envFile, ...plan.command];
+  const args = [...open, '-P', '-F', '#{pane_pid}', '--', '/bin/sh', '-c', LAUNCHER_SCRIPT, 'ccs-tui-launch', envFile, ...plan.command];
+  // Without -t: the pane just made is the current one (neither command is given -d).
+  return keepFailed ? [...args, ';', 'set-option', '-p', 'remain-on-exit', 'failed'] : args;
+}
+
+/**
+ * Whether `tmux -V`'s line names a tmux that has `remain-on-exit failed` (3.2 and later; `master`
+ * and `next-…` builds are newer). An older or unknown one gets nothing set: an option value it
+ * refuses would fail the whole command after the agent had started.
+ */
+export function keepsFailedPanes(versionLine: string): boolean {
+  if (/^tmux (master|next)\b/.test(versionLine.trim())) return true;
+  const version = /(\d+)\.(\d+)/.exec(versionLine);
+  if (!version) return false;
+  const [major, minor] = [Number(version[1]), Number(version[2])];
+  return major > 3 || (major === 3 && minor >= 2);
+}
+
+let tmuxVersionLine: Promise<string> | undefined;
+
+/** `tmux -V`, asked once per process (empty when it cannot be run). */
+function tmuxVersion(env: NodeJS.ProcessEnv): Promise<string> {
+  return (tmuxVersionLine ??= new Promise((resolve) => execFile('tmux', ['-V'], {env, timeout: 5_000}, (error, stdout) => resolve(error ? '' : String(stdout)))));
 }
 
 /** Starts the agent through tmux; resolves with its pid once tmux reports it (recorded in agents.json). */
@@ -52,8 +82,9 @@ export async function launchInTmux(plan: AgentPlan, paths: CcsPaths, where: 'win
   const envFile = path.join(paths.state, `launch-${randomBytes(8).toString('hex')}.env`);
   await writeFileAtomic(envFile, launchEnvFile(plan.changes));
   const removeEnvFile = () => rmSync(envFile, {force: true});
+  const keepFailed = keepsFailedPanes(await tmuxVersion(env));
   const output = await new Promise<string>((resolve, reject) => {
-    execFile('tmux', tmuxLaunchArgs(plan, where, envFile), {env, timeout: 10_000}, (error, stdout, stderr) => {
+    execFile('tmux', tmuxLaunchArgs(plan, where, envFile, keepFailed), {env, timeout: 10_000}, (error, stdout, stderr) => {
       if (error) {
         removeEnvFile();
         reject(new UserError(`tmux could not open a ${where} for ${plan.agent.displayName}: ${(stderr || error.message).trim()}`));
