@@ -64,7 +64,8 @@ export function fitCell(text: string, width: number, last = false, cut: (text: s
  * `id (token file)`) cut to at most `width` cells so that what tells it from the others stays: the
  * email's domain is cut first (`carol@exam…#team`), and when that is not enough the name is cut in
  * the middle, keeping its end (a token file's `…-team.json)`, which tells two logins of one email
- * apart). A name without an email or a token file is cut at its end.
+ * apart). An email whose local part alone is too long keeps its domain (`first.middle.l…@example.com`)
+ * while the local part keeps half the width. A name without an email or a token file is cut at its end.
  */
 export function truncateName(text: string, width: number): string {
   if (cellWidth(text) <= width) return text;
@@ -73,7 +74,12 @@ export function truncateName(text: string, width: number): string {
     const [, before, domain, after] = email as unknown as [string, string, string, string];
     const room = width - cellWidth(before) - cellWidth(after);
     if (room >= 2) return `${before}${truncateCells(domain, room)}${after}`;
-    if (after === '') return truncateCells(text, width);
+    if (after === '') {
+      // A local part too long to leave the domain any room (an unusually long email): the local part
+      // is cut instead and the domain stays whole, while the local part keeps half the width.
+      const local = width - cellWidth(domain) - 1;
+      return local >= width / 2 ? `${truncateCells(before.slice(0, -1), local)}@${domain}` : truncateCells(text, width);
+    }
     return truncateMiddle(`${before}…${after}`, width);
   }
   return / \(.+\)$/s.test(text) ? truncateMiddle(text, width) : truncateCells(text, width);

@@ -2,7 +2,7 @@
 // status line (or the open confirm prompt) and hint bar. Renders only; App.tsx wires it.
 import {Box} from 'ink';
 import {currentRoute, escapeActs, type AppAction, type AppState, type Route} from '../core/app-state.js';
-import {confirmHint, type KeyScope} from '../core/keymap.js';
+import {bindingsFor, confirmHint, type KeyScope} from '../core/keymap.js';
 import {Banner, bannerLines, bannerRows, HelpOverlay, HintBar, MessagesOverlay, promptRows, StatusLine, TitleBar} from './components/Chrome.js';
 import {unavailableActions} from './actions/targets.js';
 import {useAccounts} from './hooks/useAccounts.js';
@@ -10,7 +10,7 @@ import {useProblems} from './hooks/useProblems.js';
 import {useTarget} from './hooks/useTarget.js';
 import {routeScopes, routeTitle, ScreenView, tabOf} from './router.js';
 import {useServices} from './services.js';
-import {useHints} from './hints.js';
+import {useHints, type ScreenHints} from './hints.js';
 import {KeyOwner, screenOwner} from './keys.js';
 import type {Shell} from './shell.js';
 import {countOf} from '../core/wording.js';
@@ -74,28 +74,47 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
         width={columns}
         counts={counts}
         dir={target.where}
-        message={confirmPrompt ? {text: confirmPrompt, kind: 'info'} : (state.status ?? (state.busy.length ? {text: state.busy.at(-1)!.text, kind: 'info'} : undefined))}
+        // An overlay (`?`, `M`) owns the screen: the last action's message is not drawn under it. It is
+        // kept (back when the overlay closes, unless it expired meanwhile) and in the `M` log.
+        message={confirmPrompt ? {text: confirmPrompt, kind: 'info'} : overlay ? undefined : (state.status ?? (state.busy.length ? {text: state.busy.at(-1)!.text, kind: 'info'} : undefined))}
         keep={confirmPrompt ? confirmHint(confirmChoices) : undefined}
         emphasize={Boolean(confirmPrompt)}
         typing={typing}
       />
-      <HintBar
-        width={columns}
-        scopes={scopes}
-        // Esc in the filter field clears the filter (core/app-state.ts applyFilterKey); elsewhere the field says.
-        overrides={{
-          ...hints,
-          typing,
-          ...(state.filterEditing ? {escape: 'clear'} : {}),
-          // The accounts screen at the root, nothing open or filtered: Esc has nothing to go back from.
-          hide: [...(hints.hide ?? []), ...(route.screen === 'home' && !escapeActs(state) ? (['back'] as const) : [])],
-        }}
-        unavailable={unavailableActions(target.accounts)}
-        extra={confirmChoices.map((c) => ({action: c.action, keys: [c.key], scopes: ['confirm'], description: c.label}))}
-      />
+      {overlay ? (
+        <HintBar width={columns} scopes={OVERLAY_SCOPES} overrides={OVERLAY_HINTS} />
+      ) : (
+        <HintBar
+          width={columns}
+          scopes={scopes}
+          // Esc in the filter field clears the filter (core/app-state.ts applyFilterKey); elsewhere the field says.
+          overrides={{
+            ...hints,
+            typing,
+            ...(state.filterEditing ? {escape: 'clear'} : {}),
+            // The accounts screen at the root, nothing open or filtered: Esc has nothing to go back from.
+            hide: [...(hints.hide ?? []), ...(route.screen === 'home' && !escapeActs(state) ? (['back'] as const) : [])],
+          }}
+          unavailable={unavailableActions(target.accounts)}
+          extra={confirmChoices.map((c) => ({action: c.action, keys: [c.key], scopes: ['confirm'], description: c.label}))}
+        />
+      )}
     </Box>
   );
 }
+
+/**
+ * While an overlay (`?`, `M`) is open only its own keys work (core/key-routing.ts: close, scroll,
+ * quit): the hint bar offers closing and quitting, not the covered screen's keys. Scrolling is
+ * offered by the overlay itself when it has more than fits.
+ */
+const OVERLAY_SCOPES: readonly KeyScope[] = ['global'];
+const OVERLAY_HINTS: ScreenHints = {
+  hide: bindingsFor(OVERLAY_SCOPES)
+    .map((b) => b.action)
+    .filter((action) => action !== 'back' && action !== 'quit'),
+  labels: {back: 'close'},
+};
 
 /**
  * The routes whose screens stay mounted: the top one, and under the target picker (a screen laid

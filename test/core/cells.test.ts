@@ -67,3 +67,15 @@ test('truncateName keeps what tells an account apart: the domain goes first, the
   assert.equal(truncateName('key-0123abcd (aistudio-key.json)', 20), 'key-01…dio-key.json)');
   assert.equal(truncateName('a nickname that is long', 10), 'a nicknam…');
 });
+
+test('truncateName: an email whose local part alone is too long keeps its domain while the local part keeps half the width', () => {
+  const long = 'maximilian.alexander.konstantinopoulos.platform-teams@example-corp.com';
+  assert.equal(truncateName(long, 34), 'maximilian.alexa…@example-corp.com');
+  // A local part that fits whole keeps itself whole: the domain is cut (what tells two accounts of one domain apart).
+  assert.equal(truncateName(long, 60), 'maximilian.alexander.konstantinopoulos.platform-teams@examp…');
+  assert.equal(cellWidth(truncateName(long, 34)), 34);
+  // Narrower, the domain would take most of it: the start is what is kept, as before.
+  assert.equal(truncateName(long, 30), 'maximilian.alexander.konstant…');
+  // A local part that leaves the domain some room keeps it whole: the domain is cut, not the local part.
+  assert.equal(truncateName('carol.longname@example.com', 20), 'carol.longname@exam…');
+});

@@ -1,7 +1,7 @@
 // Column widths shared by need (issue 13 screens #3): the names (what identifies an account) get room
 // first; STATUS and TOKEN lose padding, then take short words (`re-login`, `in 4h`) before a name is
-// cut. At 60, 80, 120 and 160 columns, with a long email and a CJK nickname; and the built binary in
-// tmux at 60×20.
+// cut (but an unusually long email is cut to keep QUOTA where it fits). At 60, 80, 120 and 160
+// columns, with a long email and a CJK nickname; and the built binary in tmux at 60×20.
 import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
@@ -43,7 +43,13 @@ test('60, 80, 120, 160 columns: names whole first, then STATUS and TOKEN shrink;
     assert.match(rowOf(frame, 'bob@example.com'), /bob@example\.com /, `${width}: ${rowOf(frame, 'bob')}`);
     assert.ok(rowOf(frame, CJK).includes(`${CJK} `), `${width}: ${rowOf(frame, CJK)}`);
     assert.match(rowOf(frame, 'work'), /›[*★] work /);
-    if (width < 160) {
+    if (width === 120) {
+      // The long email (54 characters, unusually long) cannot be whole below 160; at 120 QUOTA fits
+      // beside every other name whole, so QUOTA stays and that email alone is cut (long-email-quota.test.ts).
+      assert.match(rowOf(frame, 'NAME'), /NAME +EMAIL +STATUS +TOKEN +QUOTA/);
+      assert.match(rowOf(frame, 'bob@example.com'), /bob@example\.com +! re-login +in 1h/);
+      assert.match(rowOf(frame, CJK), /maximilian\.\S*… +ok +in 4h 5m/);
+    } else if (width < 160) {
       // The long email cannot be whole below 160: short words give the names the most room there is
       // (`re-login`, the same word without its marker; `in 4h`; single padding).
       assert.match(rowOf(frame, 'bob@example.com'), /bob@example\.com +re-login +in 1h/);

@@ -378,18 +378,31 @@ function narrowName(account: Account, siblings: readonly Account[], full: string
  * TOKEN are as wide as their longest cell, with two cells of padding, then one, then in short words
  * (`re-login`, `in 4h`), taking the first of these steps where the names fit whole (else the last);
  * the quota summary only where there is room to spare. Names are cut with … only when they do not
- * fit even then.
+ * fit even then, with one exception: an unusually long email (over LONG_EMAIL cells) does not cost
+ * the QUOTA column. Where QUOTA fits beside every other name whole and at least LONG_EMAIL_ROOM cells
+ * of EMAIL, QUOTA stays and that email alone is cut.
  */
 const widest = (header: string, cells: string[], pad: number) => Math.max(cellWidth(header), ...cells.map(cellWidth)) + pad;
 
+/**
+ * An email (or the label in its column) wider than this is unusually long: it is cut to keep the
+ * QUOTA column rather than QUOTA given up for it. Most emails are well under it (`first.last@company.com`).
+ */
+const LONG_EMAIL = 32;
+/** The least EMAIL room an unusually long email keeps beside QUOTA: enough to tell it apart. */
+const LONG_EMAIL_ROOM = 20;
+
 /** The widths the names need (NAME, EMAIL, or both in one ACCOUNT column): of the accounts alone, not of the clock. */
-function nameWidths(accounts: readonly Account[]): {nick: number; email: number; combined: number} {
+function nameWidths(accounts: readonly Account[]): {nick: number; email: number; usualEmail: number; combined: number} {
   const wideCells = accounts.map((a) => nameCells(a, true, accounts));
   // One column: the longest name a row would show whole (nickname · email, else its label).
   const labels = accounts.map((a) => accountLabel(a, accounts));
+  const emails = wideCells.map((c) => c.email);
   return {
     nick: widest('NAME', wideCells.map((c) => c.name), 2),
-    email: widest('EMAIL', wideCells.map((c) => c.email), 2),
+    email: widest('EMAIL', emails, 2),
+    // The EMAIL column's need without the unusually long ones (cut beside QUOTA: accountColumns).
+    usualEmail: widest('EMAIL', emails.filter((e) => cellWidth(e) <= LONG_EMAIL), 2),
     combined: widest('ACCOUNT', accounts.map((a, i) => nameCells(a, false, accounts).name || labels[i]!), 1),
   };
 }
@@ -401,7 +414,7 @@ function nameWidths(accounts: readonly Account[]): {nick: number; email: number;
 const STEADY_STATUS = [PAUSED_TEXT];
 
 function accountColumns(width: number, accounts: readonly Account[], now: number, names: ReturnType<typeof nameWidths>): AccountColumns {
-  const {nick, email, combined} = names;
+  const {nick, email, usualEmail, combined} = names;
   const steps = [
     {pad: 2, short: false},
     {pad: 1, short: false},
@@ -417,13 +430,18 @@ function accountColumns(width: number, accounts: readonly Account[], now: number
     return {status, expiry, quota, rest: Math.max(8, width - fixed - quota), short: step.short, pad: step.pad};
   };
   const layouts = steps.map(layout);
+  const whole = (l: (typeof layouts)[number]) => nick + email <= l.rest || combined <= l.rest;
+  // QUOTA kept over an unusually long email: every other name whole, that email cut to the rest.
+  const first = layouts[0]!;
+  const keepQuota = first.quota > 0 && !whole(first) && email > usualEmail && nick + usualEmail <= first.rest && first.rest - nick >= LONG_EMAIL_ROOM;
   // When no step makes every name whole, the names get the most room there is (short words): a name
-  // is never cut while STATUS or TOKEN keep cells they could give up.
-  const chosen = layouts.find((l) => nick + email <= l.rest || combined <= l.rest) ?? layouts.at(-1)!;
+  // is never cut while STATUS or TOKEN keep cells they could give up (but for the email above).
+  const chosen = keepQuota ? first : (layouts.find(whole) ?? layouts.at(-1)!);
   const {status, expiry, quota, rest, short} = chosen;
-  // Side by side when both fit whole, or when there is room to give each a fair share.
-  if (nick + email <= rest || rest >= 44) {
-    const name = Math.min(nick, Math.max(Math.floor(rest * 0.4), rest - email));
+  // Side by side when both fit whole, or when there is room to give each a fair share and one
+  // column would not show them whole either.
+  if (keepQuota || nick + email <= rest || (rest >= 44 && combined > rest)) {
+    const name = Math.min(nick, Math.max(Math.floor(rest * 0.4), rest - (keepQuota ? usualEmail : email)));
     return {name, email: rest - name, status, expiry, quota, short};
   }
   return {name: rest, email: 0, status, expiry, quota, short};
