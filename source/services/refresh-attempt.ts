@@ -322,8 +322,9 @@ export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>)
  * files older than `minAgeMs` (the refresh lock's bound: no refresh in flight is older) go, each
  * token's under its grant's lock (a busy one is left for the next time):
  * - a token's record and claims once no token file holds that token (`held`: the refresh tokens of
- *   auth/ and auth-paused/ now; undefined when a file could not be read, and then none go): a
- *   rotation, a new login or a removal put it out of every refresh's reach;
+ *   auth/ and auth-paused/ now, asked only once a record is old enough; undefined when a file could
+ *   not be read, and then none go): a rotation, a new login or a removal put it out of every
+ *   refresh's reach;
  * - claims of sends before the token's last one, whatever holds it.
  * A process suspended since it read a record removed here cannot send on its claim: a later send's
  * must match the record (sendOnce), a first send's token must still be in its file (refresh.ts).
@@ -331,7 +332,7 @@ export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>)
  */
 export async function pruneAttemptRecords(
   paths: Pick<CcsPaths, 'state' | 'locks'>,
-  held: ReadonlySet<string> | undefined,
+  held: () => Promise<ReadonlySet<string> | undefined>,
   minAgeMs: number,
   bounds: RefreshLockBounds,
   now: number = Date.now(),
@@ -347,7 +348,8 @@ export async function pruneAttemptRecords(
     groups.set(key, claims);
     if (claim) claims.set(Number(claim[2]), name);
   }
-  const heldPrints = held && new Set([...held].map(tokenFingerprint));
+  let heldPrints: Promise<Set<string> | undefined> | undefined;
+  const heldNow = () => (heldPrints ??= held().then((tokens) => tokens && new Set([...tokens].map(tokenFingerprint))));
   const old = async (name: string) => {
     const stat = await fs.lstat(path.join(dir, name)).catch(() => undefined);
     return stat?.isFile() === true && now - stat.mtimeMs > minAgeMs;
@@ -355,15 +357,18 @@ export async function pruneAttemptRecords(
   /** The files of `key` that can go, as its record and claims are now. */
   const spent = async (key: string, claims: Map<number, string>): Promise<string[]> => {
     const recordName = `${key}.json`;
+    const oldClaims = (await Promise.all([...claims].map(async ([n, name]) => ((await old(name)) ? [{n, name}] : [])))).flat();
+    const recordOld = await old(recordName);
+    // Not read while nothing is old enough: after a poll's refreshes, most records are not.
+    if (!recordOld && oldClaims.length === 0) return [];
     const record = await readRecord(path.join(dir, recordName));
     if (record && 'unreadable' in record) return [];
     // Claims left without their record (a clean-up cut short) stop nobody: sendOnce checks the record.
-    if (record === undefined) return (await Promise.all([...claims.values()].map(async (name) => ((await old(name)) ? [name] : [])))).flat();
-    const recordOld = now - Date.parse(record.at) > minAgeMs && (await old(recordName));
-    const unheld = heldPrints !== undefined && !heldPrints.has(record.fingerprint) && recordOld;
+    if (record === undefined) return oldClaims.map(({name}) => name);
+    const prints = recordOld && now - Date.parse(record.at) > minAgeMs ? await heldNow() : undefined;
+    const unheld = prints !== undefined && !prints.has(record.fingerprint);
     const lastClaim = (record.sends ?? 1) - 1;
-    const names = [...claims].filter(([n]) => unheld || n < lastClaim).map(([, name]) => name);
-    const going = (await Promise.all(names.map(async (name) => ((await old(name)) ? [name] : [])))).flat();
+    const going = oldClaims.filter(({n}) => unheld || n < lastClaim).map(({name}) => name);
     // The record last: a clean-up cut short leaves it whole, with fewer claims.
     return unheld ? [...going, recordName] : going;
   };

@@ -293,9 +293,9 @@ function pruneAttemptsSometimes(deps: RefreshDeps, bounds: RefreshLockBounds): v
   const last = attemptPrunes.get(paths.state);
   if (last && (last.running || Date.now() - last.at < PRUNE_ATTEMPTS_EVERY_MS)) return;
   const prune: {at: number; running?: Promise<void>} = {at: Date.now()};
-  // After this refresh's own work: the token dirs' scan is synchronous.
+  // After this refresh's own work: the token dirs' scan (when needed) is synchronous.
   prune.running = new Promise<void>((resolve) => setImmediate(resolve))
-    .then(async () => void (await pruneAttemptRecords(paths, await deps.store.refreshTokensHeld(), bounds.staleMs, bounds)))
+    .then(async () => void (await pruneAttemptRecords(paths, () => deps.store.refreshTokensHeld(), bounds.staleMs, bounds)))
     .catch(() => undefined)
     .finally(() => (prune.running = undefined));
   attemptPrunes.set(paths.state, prune);

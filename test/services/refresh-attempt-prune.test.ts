@@ -138,13 +138,32 @@ test('a process held up since it read a record whose older claims were cleaned a
     // Claim 1 is older than the token's last send (2): cleaned away.
     utimesSync(file.replace(/\.json$/, '.send-1'), new Date(Date.now() - 2 * DAY), new Date(Date.now() - 2 * DAY));
     const bounds = refreshLockBounds({});
-    assert.equal(await pruneAttemptRecords(ccs.paths, new Set([token]), 60_000, bounds), 1);
+    assert.equal(await pruneAttemptRecords(ccs.paths, async () => new Set([token]), 60_000, bounds), 1);
     resume();
     await assert.rejects(first, /not refreshed: another process refreshed with this refresh token while this one was held up/);
     assert.equal(firstSent, 0, 'the held-up process sent nothing');
     await assert.rejects(sendOnce(target, async () => 'sent'), /refresh outcome unknown \(this refresh token was already sent .*socket hang up/, 'the unanswered send still stops the token');
   } finally {
     fs.link = realLink;
+    ccs.cleanup();
+  }
+});
+
+test('while a token file cannot be read (it may hold any token), no record is cleaned away for being unheld', async () => {
+  const ccs = makeTempCcs();
+  try {
+    const gone = 'sk-ant-ort01-gone-0123456789';
+    oldRecord(attemptFile(ccs.paths.state, 'claude', gone), gone, 'ok', 2 * DAY, {rotated: true});
+    ccs.writeRaw('cliproxy/auth/claude-b@x.com.json', '{"type": "claude", "refresh_token": "sk-ant-ort01-gone-01');
+    const store = new AccountStore(ccs.paths);
+    const bounds = refreshLockBounds({});
+    assert.equal(await pruneAttemptRecords(ccs.paths, () => store.refreshTokensHeld(), bounds.staleMs, bounds), 0);
+    assert.deepEqual(listed(ccs), [path.basename(attemptFile(ccs.paths.state, 'claude', gone))]);
+    // Fixed, and holding another token: the record goes.
+    ccs.writeToken('claude-b@x.com.json', claudeToken('b@x.com', 'sk-ant-ort01-other-0123456789'));
+    assert.equal(await pruneAttemptRecords(ccs.paths, () => store.refreshTokensHeld(), bounds.staleMs, bounds), 1);
+    assert.deepEqual(listed(ccs), []);
+  } finally {
     ccs.cleanup();
   }
 });

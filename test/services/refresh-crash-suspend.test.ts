@@ -111,7 +111,8 @@ describe('a refresher suspended past the lock bound, then resumed', { skip: proc
         // Past the lock's bound no file holds RT1 and no refresh of it can be in flight: its record goes.
         await new Promise((r) => setTimeout(r, 2500));
         const bounds = refreshLockBounds({refresh: {timeoutSeconds: 5, lockStaleSeconds: 2}});
-        await pruneAttemptRecords(ccs.paths, await new AccountStore(ccs.paths).refreshTokensHeld(), bounds.staleMs, bounds);
+        const store = new AccountStore(ccs.paths);
+        await pruneAttemptRecords(ccs.paths, () => store.refreshTokensHeld(), bounds.staleMs, bounds);
         assert.equal(existsSync(record), false, 'the spent token\'s record was cleaned away');
       } finally {
         process.kill(a.child.pid!, 'SIGCONT');
