@@ -301,7 +301,7 @@ function pruneAttemptsSometimes(deps: RefreshDeps, bounds: RefreshLockBounds): v
   attemptPrunes.set(paths.state, prune);
 }
 
-/** The clean-up of `store`'s attempt records under way (pruneAttemptsSometimes), if any: for a process about to end, and tests. */
+/** The clean-up of `store`'s attempt records under way (pruneAttemptsSometimes), if any. One cut short by an exit leaves nothing half done (each file goes whole, a record after its claims). */
 export async function settleAttemptPrunes(store: AccountStore): Promise<void> {
   await attemptPrunes.get(store.paths.state)?.running;
 }
