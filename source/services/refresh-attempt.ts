@@ -317,6 +317,15 @@ export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>)
 }
 
 /**
+ * How long the record of a token that no token file holds is kept (30 days). Such a token can still
+ * come back: a token file restored from a backup or copied in from another machine after its token was
+ * spent, and presenting a spent refresh token can make the provider revoke the whole grant. Its record
+ * refuses it meanwhile; a month of rotations bounds tui/refresh/ (about 3 files a day per account a
+ * poll keeps refreshed).
+ */
+export const SPENT_RECORDS_KEPT_MS = 30 * 24 * 3600_000;
+
+/**
  * Removes the attempt records that can no longer stop a send; tui/refresh/ would otherwise keep one
  * record per rotation, and one claim per refresh of a token that does not rotate, for ever. Only
  * files older than `minAgeMs` (the refresh lock's bound: no refresh in flight is older) go, each
@@ -328,6 +337,7 @@ export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>)
  * - claims of sends before the token's last one, whatever holds it.
  * A process suspended since it read a record removed here cannot send on its claim: a later send's
  * must match the record (sendOnce), a first send's token must still be in its file (refresh.ts).
+ * A token no file holds goes only `keepUnheldMs` after its record's last write (SPENT_RECORDS_KEPT_MS).
  * Unreadable records and earlier versions' (never written now) stay. Returns how many files went.
  */
 export async function pruneAttemptRecords(
@@ -335,6 +345,7 @@ export async function pruneAttemptRecords(
   held: () => Promise<ReadonlySet<string> | undefined>,
   minAgeMs: number,
   bounds: RefreshLockBounds,
+  keepUnheldMs: number = SPENT_RECORDS_KEPT_MS,
   now: number = Date.now(),
 ): Promise<number> {
   const dir = path.join(paths.state, 'refresh');
@@ -350,9 +361,9 @@ export async function pruneAttemptRecords(
   }
   let heldPrints: Promise<Set<string> | undefined> | undefined;
   const heldNow = () => (heldPrints ??= held().then((tokens) => tokens && new Set([...tokens].map(tokenFingerprint))));
-  const old = async (name: string) => {
+  const old = async (name: string, ageMs = minAgeMs) => {
     const stat = await fs.lstat(path.join(dir, name)).catch(() => undefined);
-    return stat?.isFile() === true && now - stat.mtimeMs > minAgeMs;
+    return stat?.isFile() === true && now - stat.mtimeMs > ageMs;
   };
   /** The files of `key` that can go, as its record and claims are now. */
   const spent = async (key: string, claims: Map<number, string>): Promise<string[]> => {
@@ -365,7 +376,8 @@ export async function pruneAttemptRecords(
     if (record && 'unreadable' in record) return [];
     // Claims left without their record (a clean-up cut short) stop nobody: sendOnce checks the record.
     if (record === undefined) return oldClaims.map(({name}) => name);
-    const prints = recordOld && now - Date.parse(record.at) > minAgeMs ? await heldNow() : undefined;
+    const longUnwritten = recordOld && now - Date.parse(record.at) > keepUnheldMs && (await old(recordName, keepUnheldMs));
+    const prints = longUnwritten ? await heldNow() : undefined;
     const unheld = prints !== undefined && !prints.has(record.fingerprint);
     const lastClaim = (record.sends ?? 1) - 1;
     const going = oldClaims.filter(({n}) => unheld || n < lastClaim).map(({name}) => name);

@@ -60,8 +60,11 @@ test('a refresh cleans away the records no token file can present again; the one
     // 300 tokens rotated or refused long ago, accounts since removed, a login since: no file holds them.
     for (let i = 0; i < 300; i++) {
       const token = `sk-ant-ort01-gone-${i}-0123456789`;
-      oldRecord(attemptFile(state, 'claude', token), token, ['ok', 'refused', 'unknown', 'sent'][i % 4]!, 2 * DAY, i % 4 === 0 ? {rotated: true} : {});
+      oldRecord(attemptFile(state, 'claude', token), token, ['ok', 'refused', 'unknown', 'sent'][i % 4]!, 40 * DAY, i % 4 === 0 ? {rotated: true} : {});
     }
+    // Rotated two days ago and held by no file: kept for a month, for a backup of its token file put back.
+    const restored = 'sk-ant-ort01-restored-0123456789';
+    oldRecord(attemptFile(state, 'claude', restored), restored, 'ok', 2 * DAY, {rotated: true});
     // Rotated a minute ago: a refresh of it could still be in flight (the lock's bound is 20 minutes).
     oldRecord(attemptFile(state, 'claude', 'sk-ant-ort01-recent-0123456789'), 'sk-ant-ort01-recent-0123456789', 'ok', 60_000, {rotated: true});
     // Cannot be read: it may name any token. An earlier version's record is never written again.
@@ -70,7 +73,7 @@ test('a refresh cleans away the records no token file can present again; the one
     utimesSync(unreadable, new Date(Date.now() - 2 * DAY), new Date(Date.now() - 2 * DAY));
     const legacy = legacyAttemptFile(state, 'claude', 'old@x.com');
     oldRecord(legacy, 'sk-ant-ort01-legacy-0123456789', 'ok', 2 * DAY, {rotated: true});
-    assert.equal(listed(ccs).length, 3 + 29 + 9 + 300 + 3);
+    assert.equal(listed(ccs).length, 3 + 29 + 9 + 300 + 1 + 3);
 
     const store = new AccountStore(ccs.paths);
     const {settings} = await loadSettings(ccs.paths, {report: false});
@@ -88,6 +91,7 @@ test('a refresh cleans away the records no token file can present again; the one
         base(b).replace('.json', '.send-9'),
         base(c),
         base(attemptFile(state, 'claude', 'sk-ant-ort01-recent-0123456789')),
+        base(attemptFile(state, 'claude', restored)),
         base(unreadable),
         base(legacy),
       ].sort(),
@@ -99,6 +103,9 @@ test('a refresh cleans away the records no token file can present again; the one
     // The record that stayed still stops the copy's refresh: its token is never sent twice.
     const copy = (await store.load()).accounts.find((account) => account.tokenFile === 'claude-copy.json')!;
     await assert.rejects(ensureFresh({store, settings}, 'claude', copy.id, {force: true}), /refresh outcome unknown \(this refresh token was already sent by process 1 on elsewhere .*: the connection was reset\)/);
+    // A backup of a token file holding the token spent two days ago, put back: its record refuses it.
+    ccs.writeToken('claude-d@x.com.json', claudeToken('d@x.com', restored));
+    await assert.rejects(ensureFresh({store, settings}, 'claude', 'd@x.com', {force: true}), /this refresh token was already refreshed/);
     assert.deepEqual(server.presented, ['sk-ant-ort01-RTA-0123456789']);
   } finally {
     ccs.cleanup();
@@ -153,7 +160,7 @@ test('while a token file cannot be read (it may hold any token), no record is cl
   const ccs = makeTempCcs();
   try {
     const gone = 'sk-ant-ort01-gone-0123456789';
-    oldRecord(attemptFile(ccs.paths.state, 'claude', gone), gone, 'ok', 2 * DAY, {rotated: true});
+    oldRecord(attemptFile(ccs.paths.state, 'claude', gone), gone, 'ok', 40 * DAY, {rotated: true});
     ccs.writeRaw('cliproxy/auth/claude-b@x.com.json', '{"type": "claude", "refresh_token": "sk-ant-ort01-gone-01');
     const store = new AccountStore(ccs.paths);
     const bounds = refreshLockBounds({});
