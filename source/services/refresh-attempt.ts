@@ -20,11 +20,15 @@
 // unreadable record is copied aside and blocks only the token held when it was found. Only outcomes
 // that prove the request was never taken up allow another: it never left (connection refused, host
 // not found), or the server put it off unread (429 rate limited, 408 request timeout).
+// Records no token file's token can meet any more are cleaned away (pruneAttemptRecords).
 import {formatLocalTime} from '../core/relative-time.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {backupCorruptFile, createFileExclusive, readJsonFile, writeJsonAtomic} from '../store/files.js';
 import {recordedIdentity, thisProcess, type ProcessIdentity} from '../store/process-identity.js';
+import {outsideGrantLocks, withGrantLock, type RefreshLockBounds} from '../store/grant-lock.js';
+import {LockBusyError} from '../store/owned-lock.js';
+import type {CcsPaths} from '../store/paths.js';
 import {NetworkError} from './http.js';
 import {OAuthError} from './oauth/token-endpoint.js';
 import {grantFingerprint, tokenFingerprint} from '../core/fingerprint.js';
@@ -113,10 +117,15 @@ export function attemptFile(stateDir: string, provider: string, refreshToken: st
   return path.join(stateDir, 'refresh', `rt-${grantFingerprint(provider, refreshToken)}.json`);
 }
 
+/** Names in tui/refresh/ of a token's record (attemptFile) and of its later sends' claims (sendClaimFile). */
+const RECORD_NAME = /^(rt-[0-9a-f]{16})\.json$/;
+const CLAIM_NAME = /^(rt-[0-9a-f]{16})\.send-([1-9][0-9]*)$/;
+
 /**
  * The claim of send number `n` (0: the first) of the refresh token whose record is `recordFile`, a
- * file created exclusively (createFileExclusive) just before the send and never removed: for the first
- * send, the record itself; for a later one (the earlier ones were refused or never left), one beside it.
+ * file created exclusively (createFileExclusive) just before the send, removed only once it can stop
+ * no send (pruneAttemptRecords): for the first send, the record itself; for a later one (the earlier
+ * ones were refused, never left, or did not rotate the token), one beside it.
  */
 function sendClaimFile(recordFile: string, n: number): string {
   return n === 0 ? recordFile : recordFile.replace(/\.json$/, `.send-${n}`);
@@ -285,7 +294,15 @@ export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>)
     const by = other && !('unreadable' in other) ? sentBy(other) : '';
     throw new RefreshOutcomeUnknownError(target.provider, target.accountId, `another process took this refresh over while this one was held up (suspended?) and sent this refresh token${by}; it is never sent twice`);
   }
-  if (claim !== target.file) await write('sent');
+  if (claim !== target.file) {
+    // A claim removed as spent (pruneAttemptRecords) can be made again by a process suspended since it
+    // read the record: the record then counts more sends than this claim's, and nothing is sent or written.
+    const now = await readRecord(target.file);
+    if (!now || 'unreadable' in now || now.fingerprint !== fingerprint || (now.sends ?? 1) !== sends) {
+      throw new NotSentError(`${target.provider} account ${target.accountId}: not refreshed: another process refreshed with this refresh token while this one was held up (suspended?); try again`);
+    }
+    await write('sent');
+  }
   let result: T;
   try {
     result = await send();
@@ -297,4 +314,93 @@ export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>)
     throw error;
   }
   return {result, settled: (rotated, detail) => write('ok', detail, rotated)};
+}
+
+/**
+ * How long the record of a token that no token file holds is kept (30 days). Such a token can still
+ * come back: a token file restored from a backup or copied in from another machine after its token was
+ * spent, and presenting a spent refresh token can make the provider revoke the whole grant. Its record
+ * refuses it meanwhile; a month of rotations bounds tui/refresh/ (about 3 files a day per account a
+ * poll keeps refreshed).
+ */
+export const SPENT_RECORDS_KEPT_MS = 30 * 24 * 3600_000;
+
+/**
+ * Removes the attempt records that can no longer stop a send; tui/refresh/ would otherwise keep one
+ * record per rotation, and one claim per refresh of a token that does not rotate, for ever. Only
+ * files older than `minAgeMs` (the refresh lock's bound: no refresh in flight is older) go, each
+ * token's under its grant's lock (a busy one is left for the next time):
+ * - a token's record and claims once no token file holds that token (`held`: the refresh tokens of
+ *   auth/ and auth-paused/ now, asked only once a record is old enough; undefined when a file could
+ *   not be read, and then none go): a rotation, a new login or a removal put it out of every
+ *   refresh's reach;
+ * - claims of sends before the token's last one, whatever holds it.
+ * A process suspended since it read a record removed here cannot send on its claim: a later send's
+ * must match the record (sendOnce), a first send's token must still be in its file (refresh.ts).
+ * A token no file holds goes only `keepUnheldMs` after its record's last write (SPENT_RECORDS_KEPT_MS).
+ * Unreadable records and earlier versions' (never written now) stay. Returns how many files went.
+ */
+export async function pruneAttemptRecords(
+  paths: Pick<CcsPaths, 'state' | 'locks'>,
+  held: () => Promise<ReadonlySet<string> | undefined>,
+  minAgeMs: number,
+  bounds: RefreshLockBounds,
+  keepUnheldMs: number = SPENT_RECORDS_KEPT_MS,
+  now: number = Date.now(),
+): Promise<number> {
+  const dir = path.join(paths.state, 'refresh');
+  const groups = new Map<string, Map<number, string>>();
+  for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+    const record = RECORD_NAME.exec(name);
+    const claim = record ? undefined : CLAIM_NAME.exec(name);
+    const key = record?.[1] ?? claim?.[1];
+    if (key === undefined) continue;
+    const claims = groups.get(key) ?? new Map<number, string>();
+    groups.set(key, claims);
+    if (claim) claims.set(Number(claim[2]), name);
+  }
+  let heldPrints: Promise<Set<string> | undefined> | undefined;
+  const heldNow = () => (heldPrints ??= held().then((tokens) => tokens && new Set([...tokens].map(tokenFingerprint))));
+  const old = async (name: string, ageMs = minAgeMs) => {
+    const stat = await fs.lstat(path.join(dir, name)).catch(() => undefined);
+    return stat?.isFile() === true && now - stat.mtimeMs > ageMs;
+  };
+  /** The files of `key` that can go, as its record and claims are now. */
+  const spent = async (key: string, claims: Map<number, string>): Promise<string[]> => {
+    const recordName = `${key}.json`;
+    const oldClaims = (await Promise.all([...claims].map(async ([n, name]) => ((await old(name)) ? [{n, name}] : [])))).flat();
+    const recordOld = await old(recordName);
+    // Not read while nothing is old enough: after a poll's refreshes, most records are not.
+    if (!recordOld && oldClaims.length === 0) return [];
+    const record = await readRecord(path.join(dir, recordName));
+    if (record && 'unreadable' in record) return [];
+    // Claims left without their record (a clean-up cut short) stop nobody: sendOnce checks the record.
+    if (record === undefined) return oldClaims.map(({name}) => name);
+    const longUnwritten = recordOld && now - Date.parse(record.at) > keepUnheldMs && (await old(recordName, keepUnheldMs));
+    const prints = longUnwritten ? await heldNow() : undefined;
+    const unheld = prints !== undefined && !prints.has(record.fingerprint);
+    const lastClaim = (record.sends ?? 1) - 1;
+    const going = oldClaims.filter(({n}) => unheld || n < lastClaim).map(({name}) => name);
+    // The record last: a clean-up cut short leaves it whole, with fewer claims.
+    return unheld ? [...going, recordName] : going;
+  };
+  let removed = 0;
+  for (const [key, claims] of groups) {
+    if ((await spent(key, claims)).length === 0) continue;
+    try {
+      // Each lock taken here, never one the caller's context holds (it may be released meanwhile).
+      await outsideGrantLocks(() =>
+        withGrantLock(paths, key, async () => {
+          // Judged again under the lock: a refresh may have written meanwhile.
+          for (const name of await spent(key, claims)) {
+            await fs.rm(path.join(dir, name), {force: true});
+            removed++;
+          }
+        }, {...bounds, waitMs: 0}, 'a clean-up of refresh attempt records'),
+      );
+    } catch (error) {
+      if (!(error instanceof LockBusyError)) throw error;
+    }
+  }
+  return removed;
 }

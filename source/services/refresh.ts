@@ -31,10 +31,10 @@ import {endpoint, knownClients, resolveProvider, type ResolvedProvider} from './
 import {NotTokenResponseError, OAuthError, postToken} from './oauth/token-endpoint.js';
 import {credentialMasker, maskError} from './credential-redactor.js';
 import {tokenFieldsFrom} from './oauth/token-file.js';
-import {attemptFile, legacyAttemptFile, NeedsLoginError, NotSentError, RefreshOutcomeUnknownError, RefreshRefusedError, sendOnce, settleFoundAnswer, unansweredSend} from './refresh-attempt.js';
+import {attemptFile, legacyAttemptFile, NeedsLoginError, NotSentError, pruneAttemptRecords, RefreshOutcomeUnknownError, RefreshRefusedError, sendOnce, settleFoundAnswer, unansweredSend} from './refresh-attempt.js';
 import {nativeTokensInsteadOfRefresh} from './native/sync.js';
 import {nativeFormat} from './native/formats.js';
-import {grantKey, MAX_RATE_LIMIT_WAITS, MAX_RETRY_AFTER_SECONDS, refreshLockBounds, withAccountGrantLock} from './refresh-lock.js';
+import {grantKey, MAX_RATE_LIMIT_WAITS, MAX_RETRY_AFTER_SECONDS, refreshLockBounds, withAccountGrantLock, type RefreshLockBounds} from './refresh-lock.js';
 import {ACCOUNT_ID_FIELDS, ccsAccountId} from '../core/accounts.js';
 import {createHash} from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -231,6 +231,11 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
       if (await nativeTokensInsteadOfRefresh(deps.store, provider, inside.account, inside.token)) {
         throw new NotSentError(`${provider} account ${accountId}: not refreshed: it was just put in an agent's credential file (native mode), which refreshes it from now on`);
       }
+      // Held up past the lock's bound, this process may hold a claim made again after the spent token's
+      // record was cleaned away (pruneAttemptRecords): only a token its file still holds is sent.
+      if (spends !== undefined && !(await lock.stillHeld()) && (await deps.store.readToken(inside.account).catch(() => undefined))?.refresh_token !== spends) {
+        throw new NotSentError(`${provider} account ${accountId}: not refreshed: its token file changed while this refresh was held up (suspended?); try again`);
+      }
       try {
         return {updates: await requestRefresh(deps, resolved, inside.account, inside.token, clock, bounds.timeoutMs, mask)};
       } catch (error) {
@@ -269,8 +274,36 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
     // A refusal met earlier (markRefreshRefused) is over: a refresh token that does not rotate (Google's)
     // would otherwise keep the account "refresh failed" until the next login.
     if (inside.account.health === 'refresh-failed') await deps.store.clearRefreshFailed(provider, fileRef);
+    if (spends !== undefined) pruneAttemptsSometimes(deps, bounds);
     return {token: saved, outcome: {kind: 'refreshed'}};
   }, bounds);
+}
+
+/** How often a process cleans the attempt records of a CCS dir (refresh-attempt.ts pruneAttemptRecords). */
+const PRUNE_ATTEMPTS_EVERY_MS = 3600_000;
+/** When this process last started a clean-up of each CCS dir's attempt records, and the one under way. */
+const attemptPrunes = new Map<string, {at: number; running?: Promise<void>}>();
+
+/**
+ * Starts a clean-up of the attempt records (one record per rotated token is left behind) unless this
+ * process started one in the last hour; not waited for. Records younger than the lock's bound stay.
+ */
+function pruneAttemptsSometimes(deps: RefreshDeps, bounds: RefreshLockBounds): void {
+  const {paths} = deps.store;
+  const last = attemptPrunes.get(paths.state);
+  if (last && (last.running || Date.now() - last.at < PRUNE_ATTEMPTS_EVERY_MS)) return;
+  const prune: {at: number; running?: Promise<void>} = {at: Date.now()};
+  // After this refresh's own work: the token dirs' scan (when needed) is synchronous.
+  prune.running = new Promise<void>((resolve) => setImmediate(resolve))
+    .then(async () => void (await pruneAttemptRecords(paths, () => deps.store.refreshTokensHeld(), bounds.staleMs, bounds)))
+    .catch(() => undefined)
+    .finally(() => (prune.running = undefined));
+  attemptPrunes.set(paths.state, prune);
+}
+
+/** The clean-up of `store`'s attempt records under way (pruneAttemptsSometimes), if any. One cut short by an exit leaves nothing half done (each file goes whole, a record after its claims). */
+export async function settleAttemptPrunes(store: AccountStore): Promise<void> {
+  await attemptPrunes.get(store.paths.state)?.running;
 }
 
 /**

@@ -523,6 +523,24 @@ export class AccountStore implements AccountService {
   }
 
   /**
+   * Every refresh token the token files of auth/ and auth-paused/ hold now (a stat per file unchanged
+   * since the last full read), or undefined when a file or dir could not be read: it may hold any.
+   */
+  async refreshTokensHeld(): Promise<Set<string> | undefined> {
+    const held = new Set<string>();
+    try {
+      for (const {token, error} of this.readTokenDirs(undefined, this.lastTokenReads).tokens.values()) {
+        if (error !== undefined) return undefined;
+        const refreshToken = token?.refresh_token;
+        if (typeof refreshToken === 'string' && refreshToken !== '') held.add(refreshToken);
+      }
+    } catch {
+      return undefined;
+    }
+    return held;
+  }
+
+  /**
    * Reads the token files of auth/ and auth-paused/ (all of them, or only `onlyTokenFile`), with
    * readFiles' `reuse`: what each file holds, or why it cannot be read, and the problems met.
    */

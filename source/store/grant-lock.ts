@@ -80,6 +80,14 @@ export function withGrantLock<T>(
   return withOwnedLock(file, (lock) => held.run(new Map([...(mine ?? []), [file, lock]]), () => work(lock)), {...bounds, describe});
 }
 
+/**
+ * Runs `work` as if no grant lock were held here: for work that outlives the locks of the context it
+ * was started in (a background clean-up), which must take each lock itself rather than re-enter one.
+ */
+export function outsideGrantLocks<T>(work: () => T): T {
+  return held.exit(work);
+}
+
 /** What the lock needs of the account store (store/accounts.ts AccountStore). */
 export interface GrantStore {
   readonly paths: Pick<CcsPaths, 'locks'>;

@@ -1,4 +1,5 @@
 // Where everything lives. The CCS dir is `$CCS_DIR`, else `$CCS_HOME/.ccs`, else `~/.ccs`.
+import {lstatSync, realpathSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -77,4 +78,61 @@ export function ccsPaths(root: string = resolveCcsDir()): CcsPaths {
  */
 export function abandonedTempDirs(paths: CcsPaths): string[] {
   return [paths.root, paths.cliproxy, paths.state, path.join(paths.state, 'refresh'), paths.locks];
+}
+
+/**
+ * The dirs that hold credentials, as `env` names them: the CCS dir (its cliproxy/auth and auth-paused,
+ * tui.json and tui/ are in it) and CLIProxyAPI's own auth dir (~/.cli-proxy-api). A cache is never
+ * written into one: a file there could be read as an account, or synced with the tokens.
+ */
+export function tokenDirs(env: NodeJS.ProcessEnv = process.env): string[] {
+  const dirs = [resolveCcsDir(env)];
+  try {
+    dirs.push(path.join(env.HOME || os.homedir(), '.cli-proxy-api'));
+  } catch {
+    // No home (os.homedir() throws): no such dir to keep clear.
+  }
+  return dirs;
+}
+
+/**
+ * Whether `dir` (made later when missing) is a token dir (tokenDirs) or inside one, once symlinks and
+ * `..` are resolved as the system will when it is made. True too when that cannot be told (a dangling
+ * symlink, a dir that cannot be searched).
+ */
+export function insideTokenDir(dir: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const real = realPathOf(dir);
+  if (real === undefined) return true;
+  return tokenDirs(env).some((tokenDir) => {
+    const realTokenDir = realPathOf(tokenDir);
+    return realTokenDir === undefined || real === realTokenDir || real.startsWith(realTokenDir.endsWith(path.sep) ? realTokenDir : realTokenDir + path.sep);
+  });
+}
+
+/**
+ * `file`'s real path: its longest existing part's (symlinks and `..` resolved by the system), then the
+ * rest as mkdir makes it (plain dirs, so `..` there is lexical). Undefined when that part cannot be
+ * resolved, or is a dangling symlink (mkdir would follow it somewhere not known here).
+ */
+function realPathOf(file: string): string | undefined {
+  // Not path.resolve: `link/..` is lexically the dir holding `link`, to the system the target's parent.
+  let existing = path.isAbsolute(file) ? file : `${process.cwd()}${path.sep}${file}`;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return path.join(realpathSync(existing), ...rest.reverse());
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return undefined;
+      try {
+        lstatSync(existing);
+        return undefined; // there, but its target is not: a dangling symlink
+      } catch {
+        // Not there: mkdir makes it.
+      }
+      const parent = path.dirname(existing);
+      if (parent === existing) return undefined;
+      rest.push(path.basename(existing));
+      existing = parent;
+    }
+  }
 }

@@ -13,6 +13,7 @@ import path from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {setFlagsFromString} from 'node:v8';
 import {Script} from 'node:vm';
+import {insideTokenDir} from '../store/paths.js';
 
 /** What the bundle's function returns: launch.ts's exports. */
 type LaunchModule = typeof import('./launch.js');
@@ -31,7 +32,8 @@ const MAX_CACHE_BYTES = 64 * 1024 * 1024;
 /**
  * Where the code cache lives: $XDG_CACHE_HOME/ccs-tui, else ~/.cache/ccs-tui (~/Library/Caches/ccs-tui
  * on macOS). None where files have no owner to check (Windows), nor without a home (HOME unset and
- * no passwd entry: os.homedir() throws, and a cache is not worth failing the start for).
+ * no passwd entry: os.homedir() throws, and a cache is not worth failing the start for), nor in or
+ * under a token dir (store/paths.ts insideTokenDir).
  */
 export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (typeof process.getuid !== 'function') return undefined;
@@ -43,7 +45,8 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | und
   }
   if (!path.isAbsolute(home) && !(env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME))) return undefined;
   const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : process.platform === 'darwin' ? path.join(home, 'Library', 'Caches') : path.join(home, '.cache');
-  return path.join(base, 'ccs-tui');
+  const dir = path.join(base, 'ccs-tui');
+  return insideTokenDir(dir, env) ? undefined : dir;
 }
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');

@@ -5,6 +5,7 @@
 import {execFileSync} from 'node:child_process';
 import {existsSync, mkdirSync} from 'node:fs';
 import path from 'node:path';
+import {insideTokenDir, tokenDirs} from '../../source/store/paths.js';
 
 export const AGENT_PACKAGES = ['@anthropic-ai/claude-code-linux-x64@2.1.332', '@openai/codex@0.171.0'] as const;
 
@@ -23,6 +24,7 @@ let cached: InstalledAgents | {skip: string} | undefined;
 export function installedAgents(): InstalledAgents | {skip: string} {
   if (cached) return cached;
   const dir = agentsCacheDir();
+  if (insideTokenDir(dir)) return (cached = {skip: `${dir} is in a dir that holds credentials (${tokenDirs().join(', ')}): no cache is kept there`});
   const claude = path.join(dir, 'node_modules', '@anthropic-ai', 'claude-code-linux-x64', 'claude');
   const codex = path.join(dir, 'node_modules', '@openai', 'codex', 'bin', 'codex.js');
   if (!existsSync(claude) || !existsSync(codex)) {

@@ -7,14 +7,19 @@ import {mkdirSync, rmSync, statSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
+import {insideTokenDir, tokenDirs} from '../../source/store/paths.js';
 
 /** A lock older than this was left by a killed install. */
 const STALE_LOCK_MS = 10 * 60_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Runs `install` unless `ready()` already holds, under a lock directory in `dir` shared by every process. */
+/**
+ * Runs `install` unless `ready()` already holds, under a lock directory in `dir` shared by every
+ * process. Refused for a `dir` in or under a token dir (the caller skips): nothing but accounts goes there.
+ */
 export async function installOnce(dir: string, ready: () => boolean, install: () => Promise<void>): Promise<void> {
+  if (insideTokenDir(dir)) throw new Error(`${dir} is in a dir that holds credentials (${tokenDirs().join(', ')}): no cache is kept there`);
   if (ready()) return;
   mkdirSync(dir, {recursive: true});
   const lock = path.join(dir, '.install-lock');

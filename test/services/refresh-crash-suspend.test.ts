@@ -3,12 +3,15 @@
 // once, whatever the timing.
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
-import {readdirSync, readFileSync} from 'node:fs';
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {describe, it} from 'node:test';
 import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
 import {withFileLock} from '../../source/store/file-lock.js';
+import {attemptFile, pruneAttemptRecords} from '../../source/services/refresh-attempt.js';
+import {refreshLockBounds} from '../../source/services/refresh.js';
+import {AccountStore} from '../../source/store/accounts.js';
 import {runBin} from '../helpers/cli.js';
 import {startTokenServer, type TokenServer} from '../helpers/token-server.js';
 
@@ -92,6 +95,36 @@ describe('a refresher suspended past the lock bound, then resumed', { skip: proc
       const listed = await runBin(['accounts'], ccs.env);
       assert.match(listed.stdout, /a@x\.com +a@x\.com +ok/, 'the account holding the newer grant is not marked');
       assert.doesNotMatch(JSON.stringify(resumed.out) + listed.stdout + listed.stderr, /sk-ant-ort01/, 'no token shown');
+    });
+  });
+
+  it('between reading the attempt record and claiming the send, while the spent token\'s record is cleaned away: the resumed one never presents the spent token', async () => {
+    await withAccount(async (server, ccs) => {
+      const a = refresher(ccs, {STOP_AT: ATTEMPT_RECORD_WRITE});
+      const record = attemptFile(ccs.paths.state, 'claude', RT1);
+      try {
+        await until('the refresher stops at its attempt record', () => procState(a.child.pid!) === 'T');
+        await new Promise((r) => setTimeout(r, 2500));
+        const quota = await runBin(['quota'], ccs.env);
+        assert.equal(quota.code, 0, quota.stderr);
+        assert.deepEqual(server.presented, [RT1]);
+        // Past the lock's bound no file holds RT1 and no refresh of it can be in flight: its record goes.
+        await new Promise((r) => setTimeout(r, 2500));
+        const bounds = refreshLockBounds({refresh: {timeoutSeconds: 5, lockStaleSeconds: 2}});
+        const store = new AccountStore(ccs.paths);
+        // Kept only as long as the lock's bound here (a month by default), to meet the case in seconds.
+        await pruneAttemptRecords(ccs.paths, () => store.refreshTokensHeld(), bounds.staleMs, bounds, bounds.staleMs);
+        assert.equal(existsSync(record), false, 'the spent token\'s record was cleaned away');
+      } finally {
+        process.kill(a.child.pid!, 'SIGCONT');
+      }
+      const resumed = await a.done;
+      assert.deepEqual(server.presented, [RT1], 'the resumed process did not present the refresh token another process spent');
+      assert.equal(resumed.code, 1, JSON.stringify(resumed.out));
+      assert.match(resumed.out.error!, /claude account a@x\.com: not refreshed: its token file changed while this refresh was held up \(suspended\?\); try again/);
+      assert.equal(onDisk(ccs).refresh_token, 'sk-ant-ort01-new-1-0123456789abcdef', 'the newer grant stays in the token file');
+      const listed = await runBin(['accounts'], ccs.env);
+      assert.match(listed.stdout, /a@x\.com +a@x\.com +ok/, 'the account holding the newer grant is not marked');
     });
   });
 

@@ -1,0 +1,176 @@
+// Refresh attempt records (tui/refresh/) are cleaned away once they can stop no send, and only then:
+// one record was left per rotated token, one claim per refresh of a token that does not rotate, for ever.
+import assert from 'node:assert/strict';
+import {mkdirSync, readdirSync, statSync, utimesSync, writeFileSync} from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import {test} from 'node:test';
+import {tokenFingerprint} from '../../source/core/fingerprint.js';
+import {attemptFile, legacyAttemptFile, pruneAttemptRecords, sendOnce} from '../../source/services/refresh-attempt.js';
+import {ensureFresh, refreshLockBounds, settleAttemptPrunes} from '../../source/services/refresh.js';
+import {AccountStore} from '../../source/store/accounts.js';
+import {loadSettings} from '../../source/store/settings.js';
+import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
+import {startTokenServer} from '../helpers/token-server.js';
+
+const DAY = 24 * 3600_000;
+const PAST = () => new Date(Date.now() - 3600_000).toISOString();
+const claudeToken = (email: string, refreshToken: string) => ({type: 'claude', email, access_token: `sk-ant-oat01-${refreshToken}-at`, refresh_token: refreshToken, expired: PAST()});
+
+/** Writes `file` as a record of `refreshToken` (and `extra`), dated `agoMs` back, file time too. */
+function oldRecord(file: string, refreshToken: string, outcome: string, agoMs: number, extra: Record<string, unknown> = {}): void {
+  const at = new Date(Date.now() - agoMs);
+  mkdirSync(path.dirname(file), {recursive: true, mode: 0o700});
+  writeFileSync(file, JSON.stringify({fingerprint: tokenFingerprint(refreshToken), outcome, at: at.toISOString(), pid: 1, host: 'elsewhere', ...extra}), {mode: 0o600});
+  utimesSync(file, at, at);
+}
+
+/** A claim file (sendClaimFile) of send `n` of the record `file`, dated `agoMs` back. */
+function oldClaim(file: string, n: number, agoMs: number): string {
+  const claim = file.replace(/\.json$/, `.send-${n}`);
+  writeFileSync(claim, '{}', {mode: 0o600});
+  utimesSync(claim, new Date(Date.now() - agoMs), new Date(Date.now() - agoMs));
+  return claim;
+}
+
+const refreshDir = (ccs: TempCcs) => path.join(ccs.paths.state, 'refresh');
+const listed = (ccs: TempCcs) => readdirSync(refreshDir(ccs)).sort();
+
+test('a refresh cleans away the records no token file can present again; the ones that still guard a token stay, and still stop its refresh', async () => {
+  const server = await startTokenServer();
+  const ccs = makeTempCcs();
+  try {
+    ccs.writeRaw('tui.json', JSON.stringify({endpoints: {claude: {token: `${server.url}/token`, usage: `${server.url}/usage`}}}));
+    const state = ccs.paths.state;
+    // Refreshed 30 times without rotating (each send a claim), then refreshed now: its token rotates.
+    ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RTA-0123456789'));
+    const a = attemptFile(state, 'claude', 'sk-ant-ort01-RTA-0123456789');
+    oldRecord(a, 'sk-ant-ort01-RTA-0123456789', 'ok', 2 * DAY, {sends: 30});
+    for (let n = 1; n < 30; n++) oldClaim(a, n, 2 * DAY);
+    // Held, refreshed 10 times without rotating, not refreshed now: its last claim stays.
+    ccs.writeToken('claude-b@x.com.json', claudeToken('b@x.com', 'sk-ant-ort01-RTB-0123456789'));
+    const b = attemptFile(state, 'claude', 'sk-ant-ort01-RTB-0123456789');
+    oldRecord(b, 'sk-ant-ort01-RTB-0123456789', 'ok', 2 * DAY, {sends: 10});
+    for (let n = 1; n < 10; n++) oldClaim(b, n, 2 * DAY);
+    // Held by a copy whose account's own mark went with a removed file: the record is all that stops
+    // its refresh token, sent two days ago with no answer.
+    ccs.writeToken('claude-copy.json', claudeToken('c@x.com', 'sk-ant-ort01-RTC-0123456789'));
+    const c = attemptFile(state, 'claude', 'sk-ant-ort01-RTC-0123456789');
+    oldRecord(c, 'sk-ant-ort01-RTC-0123456789', 'unknown', 2 * DAY, {detail: 'the connection was reset'});
+    // 300 tokens rotated or refused long ago, accounts since removed, a login since: no file holds them.
+    for (let i = 0; i < 300; i++) {
+      const token = `sk-ant-ort01-gone-${i}-0123456789`;
+      oldRecord(attemptFile(state, 'claude', token), token, ['ok', 'refused', 'unknown', 'sent'][i % 4]!, 40 * DAY, i % 4 === 0 ? {rotated: true} : {});
+    }
+    // Rotated two days ago and held by no file: kept for a month, for a backup of its token file put back.
+    const restored = 'sk-ant-ort01-restored-0123456789';
+    oldRecord(attemptFile(state, 'claude', restored), restored, 'ok', 2 * DAY, {rotated: true});
+    // Rotated a minute ago: a refresh of it could still be in flight (the lock's bound is 20 minutes).
+    oldRecord(attemptFile(state, 'claude', 'sk-ant-ort01-recent-0123456789'), 'sk-ant-ort01-recent-0123456789', 'ok', 60_000, {rotated: true});
+    // Cannot be read: it may name any token. An earlier version's record is never written again.
+    const unreadable = attemptFile(state, 'claude', 'sk-ant-ort01-unknown-0123456789');
+    writeFileSync(unreadable, '{"fingerprint": "ab', {mode: 0o600});
+    utimesSync(unreadable, new Date(Date.now() - 2 * DAY), new Date(Date.now() - 2 * DAY));
+    const legacy = legacyAttemptFile(state, 'claude', 'old@x.com');
+    oldRecord(legacy, 'sk-ant-ort01-legacy-0123456789', 'ok', 2 * DAY, {rotated: true});
+    assert.equal(listed(ccs).length, 3 + 29 + 9 + 300 + 1 + 3);
+
+    const store = new AccountStore(ccs.paths);
+    const {settings} = await loadSettings(ccs.paths, {report: false});
+    const fresh = await ensureFresh({store, settings}, 'claude', 'a@x.com', {force: true});
+    assert.equal(fresh.outcome.kind, 'refreshed');
+    await settleAttemptPrunes(store);
+
+    const base = (file: string) => path.basename(file);
+    assert.deepEqual(
+      listed(ccs),
+      [
+        base(a), // sent just now (young), claim 30 with it
+        base(a).replace('.json', '.send-30'),
+        base(b), // held: the record and the claim of its last send
+        base(b).replace('.json', '.send-9'),
+        base(c),
+        base(attemptFile(state, 'claude', 'sk-ant-ort01-recent-0123456789')),
+        base(attemptFile(state, 'claude', restored)),
+        base(unreadable),
+        base(legacy),
+      ].sort(),
+    );
+    assert.equal(statSync(refreshDir(ccs)).mode & 0o777, 0o700);
+    for (const name of listed(ccs)) assert.equal(statSync(path.join(refreshDir(ccs), name)).mode & 0o777, 0o600, name);
+    assert.deepEqual(readdirSync(ccs.paths.locks).filter((name) => name.endsWith('.lock')), [], 'no lock left behind');
+
+    // The record that stayed still stops the copy's refresh: its token is never sent twice.
+    const copy = (await store.load()).accounts.find((account) => account.tokenFile === 'claude-copy.json')!;
+    await assert.rejects(ensureFresh({store, settings}, 'claude', copy.id, {force: true}), /refresh outcome unknown \(this refresh token was already sent by process 1 on elsewhere .*: the connection was reset\)/);
+    // A backup of a token file holding the token spent two days ago, put back: its record refuses it.
+    ccs.writeToken('claude-d@x.com.json', claudeToken('d@x.com', restored));
+    await assert.rejects(ensureFresh({store, settings}, 'claude', 'd@x.com', {force: true}), /this refresh token was already refreshed/);
+    assert.deepEqual(server.presented, ['sk-ant-ort01-RTA-0123456789']);
+  } finally {
+    ccs.cleanup();
+    await server.close();
+  }
+});
+
+test('a process held up since it read a record whose older claims were cleaned away sends nothing, and leaves the record as it is', async () => {
+  const ccs = makeTempCcs();
+  const realLink = fs.link;
+  try {
+    const token = 'sk-ant-ort01-RT1-0123456789';
+    const file = attemptFile(ccs.paths.state, 'claude', token);
+    oldRecord(file, token, 'ok', 2 * DAY, {sends: 1});
+    const target = {file, provider: 'claude', accountId: 'a@x.com', spends: token};
+    // The first process stops right before it makes its claim (send 1), after reading the record.
+    let resume!: () => void;
+    const held = new Promise<void>((resolve) => (resume = resolve));
+    let stopped!: () => void;
+    const atClaim = new Promise<void>((resolve) => (stopped = resolve));
+    fs.link = (async (from: string, to: string) => {
+      if (String(to).endsWith('.send-1') && stopped) {
+        const go = stopped;
+        stopped = undefined!;
+        go();
+        await held;
+      }
+      return realLink(from, to);
+    }) as typeof fs.link;
+    let firstSent = 0;
+    const first = sendOnce(target, async () => ++firstSent);
+    await atClaim;
+    // Meanwhile others send it twice more (claims 1 and 2); the second gets no answer.
+    const second = await sendOnce(target, async () => 'granted');
+    await second.settled(false);
+    await assert.rejects(sendOnce(target, async () => Promise.reject(new Error('socket hang up'))), /refresh outcome unknown/);
+    // Claim 1 is older than the token's last send (2): cleaned away.
+    utimesSync(file.replace(/\.json$/, '.send-1'), new Date(Date.now() - 2 * DAY), new Date(Date.now() - 2 * DAY));
+    const bounds = refreshLockBounds({});
+    assert.equal(await pruneAttemptRecords(ccs.paths, async () => new Set([token]), 60_000, bounds), 1);
+    resume();
+    await assert.rejects(first, /not refreshed: another process refreshed with this refresh token while this one was held up/);
+    assert.equal(firstSent, 0, 'the held-up process sent nothing');
+    await assert.rejects(sendOnce(target, async () => 'sent'), /refresh outcome unknown \(this refresh token was already sent .*socket hang up/, 'the unanswered send still stops the token');
+  } finally {
+    fs.link = realLink;
+    ccs.cleanup();
+  }
+});
+
+test('while a token file cannot be read (it may hold any token), no record is cleaned away for being unheld', async () => {
+  const ccs = makeTempCcs();
+  try {
+    const gone = 'sk-ant-ort01-gone-0123456789';
+    oldRecord(attemptFile(ccs.paths.state, 'claude', gone), gone, 'ok', 40 * DAY, {rotated: true});
+    ccs.writeRaw('cliproxy/auth/claude-b@x.com.json', '{"type": "claude", "refresh_token": "sk-ant-ort01-gone-01');
+    const store = new AccountStore(ccs.paths);
+    const bounds = refreshLockBounds({});
+    assert.equal(await pruneAttemptRecords(ccs.paths, () => store.refreshTokensHeld(), bounds.staleMs, bounds), 0);
+    assert.deepEqual(listed(ccs), [path.basename(attemptFile(ccs.paths.state, 'claude', gone))]);
+    // Fixed, and holding another token: the record goes.
+    ccs.writeToken('claude-b@x.com.json', claudeToken('b@x.com', 'sk-ant-ort01-other-0123456789'));
+    assert.equal(await pruneAttemptRecords(ccs.paths, () => store.refreshTokensHeld(), bounds.staleMs, bounds), 1);
+    assert.deepEqual(listed(ccs), []);
+  } finally {
+    ccs.cleanup();
+  }
+});
