@@ -47,7 +47,7 @@ import {InFlight, type Slotted} from './in-flight.js';
 import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
 import {translatorFor} from './translate/index.js';
 import {decodedAnswer, forwardedResponseHeaders, UncheckableEncoding, upstreamAddress, addHostFields} from './upstream.js';
-import {UpstreamAgents} from './upstream-agents.js';
+import {UpstreamAgents, type FreeSocketIdle} from './upstream-agents.js';
 import {controlProof} from '../services/proxy/pid-file.js';
 import {LIVE_LIST_TRIES} from '../services/proxy/serving-order.js';
 
@@ -83,6 +83,8 @@ export interface ProxyServerOptions {
   clientTimeouts?: ClientTimeouts;
   /** How long (ms) an upstream request may go without a byte either way (default UPSTREAM_IDLE); tests pass short ones. */
   upstreamIdle?: UpstreamIdle;
+  /** How long an upstream socket is kept unused (default upstream-agents.ts FREE_SOCKET_IDLE, 3–4 s); tests pass short ones. */
+  freeSocketIdle?: FreeSocketIdle;
   /** HTTP for the live model lists routing asks (default: undici). */
   modelListHttp?: HttpClient;
   /**
@@ -189,7 +191,7 @@ export class ProxyServer {
   private readonly resolvedProviders = new Map<string, ResolvedProvider>();
   /** servedList's answers, by provider id and account id ('' for none). */
   private readonly resolutions = new Map<string, Map<string, ServedList & {token: TokenFile | undefined; config: CliproxyConfig; live: LiveBase | undefined}>>();
-  private readonly agents = new UpstreamAgents();
+  private readonly agents: UpstreamAgents;
   private readonly now: () => number;
   private readonly startedAt: number;
   /** Requests of the last minute, counted per second (a timestamp per request held 60 s grew with the rate). */
@@ -252,6 +254,7 @@ export class ProxyServer {
     );
     const timeouts = options.clientTimeouts ?? CLIENT_TIMEOUTS;
     this.upstreamIdle = options.upstreamIdle ?? UPSTREAM_IDLE;
+    this.agents = new UpstreamAgents(options.freeSocketIdle);
     this.server = createServer(
       {
         noDelay: true,
