@@ -1336,8 +1336,11 @@ export class ProxyServer {
     }
   }
 
-  /** One upstream request over a keep-alive agent (node:http: no extra client library in the child). */
-  private send(url: string, headers: string[], body: OutgoingBody, client: ClientWatch): Promise<IncomingMessage> {
+  /**
+   * One upstream request over a keep-alive agent (node:http: no extra client library in the child).
+   * `fresh`: over a connection of its own (no agent), for the one resend below.
+   */
+  private send(url: string, headers: string[], body: OutgoingBody, client: ClientWatch, fresh = false): Promise<IncomingMessage> {
     const address = upstreamAddress(url);
     const {https, hostname, port, path} = address;
     // Plain options, no key more than needed: node:http copies them (three times, upstream-agents.ts), so
@@ -1345,12 +1348,19 @@ export class ProxyServer {
     // `host` key with the same value to its copy otherwise. The headers go as one list, Host and any
     // Basic auth in it (addHostFields).
     const headerList = addHostFields(headers, address);
-    const agent = https ? this.agents.https : this.agents.http;
+    const agent = fresh ? false : https ? this.agents.https : this.agents.http;
     const options: RequestOptions = port === undefined ? {host: hostname, path, method: 'POST', headers: headerList, agent} : {host: hostname, port, path, method: 'POST', headers: headerList, agent};
     return new Promise((resolve, reject) => {
       // 'response' comes once: on() rather than the once() wrapper a callback argument gets.
       const request = (https ? httpsRequest : httpRequest)(options);
-      request.on('response', resolve).on('error', reject);
+      request.on('response', resolve).on('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive connection the upstream closed as it was reused (closing one that idled,
+        // maybe sooner than upstream-agents.ts retires them) fails before any answer: a body held
+        // whole goes once more, over a new connection (never reused, so never a third time). A
+        // streamed body is gone; and only proxied requests come here, a refresh is never sent twice.
+        if (closedOnReuse(request, error) && Buffer.isBuffer(body) && !client.aborted) resolve(this.send(url, headers, body, client, true));
+        else reject(error);
+      });
       client.track(request);
       sendBody(request, body);
     });
@@ -1617,6 +1627,15 @@ class ClientWatch implements ClientGone {
     }
     if (now - this.quietSince >= idleMs) request.destroy(new Error(`no answer within ${idleMs >= 60_000 ? `${Math.round(idleMs / 60_000)} min` : `${idleMs} ms`}`));
   }
+}
+
+/**
+ * The upstream closed a reused connection before answering: reset (ECONNRESET, also node:http's
+ * "socket hang up"), or closed under the request's write (EPIPE). `res` is node:http's answer,
+ * set once its head came.
+ */
+function closedOnReuse(request: UpstreamRequest, error: NodeJS.ErrnoException): boolean {
+  return request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE') && !(request as {res?: IncomingMessage | null}).res;
 }
 
 /** A request target without its query. */
