@@ -3,12 +3,12 @@
 // that meets a reused connection closed under it goes once more over a new one, so the client gets
 // the upstream's answer, not a 502. A streamed body is never sent twice, and nothing thrice.
 import assert from 'node:assert/strict';
-import {createServer, type IncomingMessage} from 'node:http';
+import {createServer, type IncomingMessage, type ServerResponse} from 'node:http';
 import type {AddressInfo, Socket} from 'node:net';
 import {after, describe, it} from 'node:test';
-import {anthropicMessage, sendJson, type FakeUpstream} from '../helpers/fake-upstreams.js';
+import {anthropicMessage, sendJson, startFakeUpstream, type FakeUpstream} from '../helpers/fake-upstreams.js';
 import {waitFor} from '../helpers/wait.js';
-import {API_KEY, askMessages, claudeAccounts, proxyFixture} from './fixture.js';
+import {accountTokens, API_KEY, askMessages, claudeAccounts, proxyFixture} from './fixture.js';
 
 const MODEL = 'claude-sonnet-4-5-20250929';
 
@@ -20,20 +20,25 @@ interface Connection {
   endedAt?: number;
 }
 
-/** What the upstream saw of one request: the connection its head came on, and whether it answered. */
+/** What the upstream saw of one request: the connection its head came on, its body, and whether it answered. */
 interface Arrival {
   connection: number;
-  content: string;
+  raw: string;
   answered: boolean;
 }
 
+/** A Messages upstream's answer: `answer <n> on connection <id>`, n counting the requests that came. */
+function answerMessages(_raw: string, res: ServerResponse, n: number, connection: number): void {
+  sendJson(res, 200, anthropicMessage(MODEL, `answer ${n} on connection ${connection}`));
+}
+
 /**
- * A Messages upstream that keeps connections open for ever and says nothing about it. `onReuse`:
- * what meets a request on a connection that already carried one: an answer, the connection closed
- * (FIN) or reset (RST) as it arrives, as an upstream closing an idle connection does at that moment.
- * `closeEvery`: every request but the first meets that.
+ * A server that keeps connections open for ever and says nothing about it, answering with `answer`.
+ * `onReuse`: what meets a request on a connection that already carried one: an answer, the
+ * connection closed (FIN) or reset (RST) as it arrives, as an upstream closing an idle connection
+ * does at that moment. `closeEvery`: every request but the first meets that.
  */
-function closingUpstream() {
+function closingUpstream(answer = answerMessages) {
   const connections: Connection[] = [];
   const arrivals: Arrival[] = [];
   const bySocket = new WeakMap<Socket, Connection>();
@@ -41,7 +46,7 @@ function closingUpstream() {
   const server = createServer((req: IncomingMessage, res) => {
     const connection = bySocket.get(req.socket)!;
     connection.requests++;
-    const arrival: Arrival = {connection: connection.id, content: '', answered: false};
+    const arrival: Arrival = {connection: connection.id, raw: '', answered: false};
     arrivals.push(arrival);
     if (state.onReuse !== 'answer' && (connection.requests > 1 || (state.closeEvery && arrivals.length > 1))) {
       if (state.onReuse === 'reset') req.socket.resetAndDestroy();
@@ -51,10 +56,9 @@ function closingUpstream() {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {messages: {content: string}[]};
-      arrival.content = body.messages[0]!.content;
+      arrival.raw = Buffer.concat(chunks).toString('utf8');
       arrival.answered = true;
-      sendJson(res, 200, anthropicMessage(MODEL, `answer ${arrivals.length} on connection ${connection.id}`));
+      answer(arrival.raw, res, arrivals.length, connection.id);
     });
   });
   // No idle limit and no `Keep-Alive: timeout=` hint: how it closes is up to each test.
@@ -111,7 +115,7 @@ describe('a lone account whose upstream closes a kept-alive connection as it is 
       const arrivals = upstream.arrivals.slice(before);
       assert.equal(arrivals.length, 2, 'the request came twice: on the kept connection, then on a new one');
       assert.equal(arrivals[0]!.answered, false);
-      assert.equal(arrivals[1]!.content, 'second');
+      assert.equal((JSON.parse(arrivals[1]!.raw) as {messages: {content: string}[]}).messages[0]!.content, 'second');
       assert.ok(arrivals[1]!.connection > opened, 'the second time on a connection opened for it');
       assert.equal(answerText(second.text), `answer ${before + 2} on connection ${arrivals[1]!.connection}`);
     });
@@ -172,5 +176,34 @@ describe('upstream connections the proxy has not used for its idle limit', async
     const used = new Set(upstream.arrivals.slice(before).map((a) => a.connection));
     assert.equal(used.size, 1, 'one connection for all of them');
     assert.equal(upstream.connections[[...used][0]! - 1]!.endedAt, undefined);
+  });
+});
+
+describe('a refresh whose kept-alive connection the token endpoint closes as it is reused', async () => {
+  // The token endpoint answers a grant per refresh, and closes a connection that carried one already.
+  const tokens = closingUpstream((_raw, res, n) => sendJson(res, 200, {access_token: `granted-${n}-0123456789abcdef`, refresh_token: `rotated-${n}-0123456789abcdef`, token_type: 'Bearer', expires_in: 3600}));
+  const tokenServer = await tokens.listening;
+  after(() => tokenServer.close());
+  tokens.state.onReuse = 'close';
+  // Both accounts expired a minute ago: each is refreshed before it is used.
+  const expired = () => ({expired: new Date(Date.now() - 60_000).toISOString()});
+  const upstream = await startFakeUpstream();
+  const f = await proxyFixture({
+    provider: 'claude',
+    tokens: accountTokens('claude', ['a@example.com', 'b@example.com'], expired),
+    upstream,
+    endpoints: {claude: {api: upstream.url, token: `${tokenServer.url}/oauth/token`}},
+  });
+  after(() => f.close());
+
+  it('is not sent again: the token endpoint gets the second refresh token once', async () => {
+    // The first account's answer is a rate limit: the request moves to the second, whose refresh
+    // goes over the connection the first refresh left open.
+    f.upstream.handler = (_req, res) => sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: 'slow down'}});
+    const got = await ask(f.url, 'moves on');
+    assert.equal(got.status, 429, got.text);
+    // The first refresh answered; the second met the close and was not sent again, on any connection.
+    assert.deepEqual(tokens.arrivals.map((a) => a.answered), [true, false]);
+    assert.equal(tokens.arrivals[1]!.connection, tokens.arrivals[0]!.connection, 'the second came on the kept connection');
   });
 });
