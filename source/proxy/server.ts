@@ -7,8 +7,8 @@
 import {cutText, excerpt, maskCredentialPatterns, redactedForm} from '../core/redact.js';
 import {maskJoinedJson} from '../core/joined-text-mask.js';
 import {createHash, timingSafeEqual} from 'node:crypto';
-import {Agent as HttpAgent, createServer, request as httpRequest, STATUS_CODES, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
-import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
+import {createServer, request as httpRequest, STATUS_CODES, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
+import {request as httpsRequest} from 'node:https';
 import {accountLabel, canServeNow, healthWords, noUsableAccount} from '../core/accounts.js';
 import {isOwn, nullRecord} from '../core/id-map.js';
 import {matchesPattern, resolveRequestedModel, splitModelSuffix, type ModelResolution, type VisibleModel} from '../core/model-rules.js';
@@ -47,6 +47,7 @@ import {InFlight, type Slotted} from './in-flight.js';
 import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
 import {translatorFor} from './translate/index.js';
 import {decodedAnswer, forwardedResponseHeaders, UncheckableEncoding, upstreamAddress, addHostFields} from './upstream.js';
+import {UpstreamAgents, type FreeSocketIdle} from './upstream-agents.js';
 import {controlProof} from '../services/proxy/pid-file.js';
 import {LIVE_LIST_TRIES} from '../services/proxy/serving-order.js';
 
@@ -82,6 +83,8 @@ export interface ProxyServerOptions {
   clientTimeouts?: ClientTimeouts;
   /** How long (ms) an upstream request may go without a byte either way (default UPSTREAM_IDLE); tests pass short ones. */
   upstreamIdle?: UpstreamIdle;
+  /** How long an upstream socket is kept unused (default upstream-agents.ts FREE_SOCKET_IDLE, 3–4 s); tests pass short ones. */
+  freeSocketIdle?: FreeSocketIdle;
   /** HTTP for the live model lists routing asks (default: undici). */
   modelListHttp?: HttpClient;
   /**
@@ -106,21 +109,6 @@ export interface UpstreamIdle {
   checkEveryMs: number;
 }
 const UPSTREAM_IDLE: UpstreamIdle = {ms: 10 * 60_000, checkEveryMs: 30_000};
-/** Upstream sockets an agent keeps open at most per origin. */
-const UPSTREAM_SOCKETS = 256;
-
-/**
- * An upstream agent (keep-alive, given with its one option) limited to UPSTREAM_SOCKETS sockets per
- * origin, the most recently freed socket reused first (node:http's default scheduling, 'lifo'). The
- * limit is set on the agent, not passed as an option: node:http copies an agent's options into each
- * request's own (`{__proto__: null, ...options, ...agent.options}`, a dictionary built key by key),
- * and with the request's two copies of its own options that was about a tenth of the CPU of relaying
- * a small JSON answer; every key left out of either makes each copy cheaper.
- */
-function upstreamAgent<A extends HttpAgent>(agent: A): A {
-  agent.maxSockets = UPSTREAM_SOCKETS;
-  return agent;
-}
 /** How long (ms) aliasOwners' answer is reused: the account list's own TTL (AccountSource), so an alias edited into a token file counts within seconds. */
 const ALIAS_OWNERS_TTL_MS = 3000;
 /** A request line's note for an answer the client did not wait for (ActiveRequest broke). */
@@ -203,7 +191,7 @@ export class ProxyServer {
   private readonly resolvedProviders = new Map<string, ResolvedProvider>();
   /** servedList's answers, by provider id and account id ('' for none). */
   private readonly resolutions = new Map<string, Map<string, ServedList & {token: TokenFile | undefined; config: CliproxyConfig; live: LiveBase | undefined}>>();
-  private readonly agents = {http: upstreamAgent(new HttpAgent({keepAlive: true})), https: upstreamAgent(new HttpsAgent({keepAlive: true}))};
+  private readonly agents: UpstreamAgents;
   private readonly now: () => number;
   private readonly startedAt: number;
   /** Requests of the last minute, counted per second (a timestamp per request held 60 s grew with the rate). */
@@ -266,6 +254,7 @@ export class ProxyServer {
     );
     const timeouts = options.clientTimeouts ?? CLIENT_TIMEOUTS;
     this.upstreamIdle = options.upstreamIdle ?? UPSTREAM_IDLE;
+    this.agents = new UpstreamAgents(options.freeSocketIdle);
     this.server = createServer(
       {
         noDelay: true,
@@ -325,8 +314,7 @@ export class ProxyServer {
       this.server.closeIdleConnections();
     });
     clearInterval(this.idleCheck);
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+    this.agents.destroy();
     // A cooldown being written reaches the file before the process exits (the next start reads it).
     await this.persisting;
   }
@@ -1348,21 +1336,31 @@ export class ProxyServer {
     }
   }
 
-  /** One upstream request over a keep-alive agent (node:http: no extra client library in the child). */
-  private send(url: string, headers: string[], body: OutgoingBody, client: ClientWatch): Promise<IncomingMessage> {
+  /**
+   * One upstream request over a keep-alive agent (node:http: no extra client library in the child).
+   * `fresh`: over a connection of its own (no agent), for the one resend below.
+   */
+  private send(url: string, headers: string[], body: OutgoingBody, client: ClientWatch, fresh = false): Promise<IncomingMessage> {
     const address = upstreamAddress(url);
     const {https, hostname, port, path} = address;
-    // Plain options, no key more than needed: node:http copies them (three times, upstreamAgent), so
+    // Plain options, no key more than needed: node:http copies them (three times, upstream-agents.ts), so
     // a URL object's many fields cost on every request. `host`, not `hostname`: node:http adds a
     // `host` key with the same value to its copy otherwise. The headers go as one list, Host and any
     // Basic auth in it (addHostFields).
     const headerList = addHostFields(headers, address);
-    const agent = https ? this.agents.https : this.agents.http;
+    const agent = fresh ? false : https ? this.agents.https : this.agents.http;
     const options: RequestOptions = port === undefined ? {host: hostname, path, method: 'POST', headers: headerList, agent} : {host: hostname, port, path, method: 'POST', headers: headerList, agent};
     return new Promise((resolve, reject) => {
       // 'response' comes once: on() rather than the once() wrapper a callback argument gets.
       const request = (https ? httpsRequest : httpRequest)(options);
-      request.on('response', resolve).on('error', reject);
+      request.on('response', resolve).on('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive connection the upstream closed as it was reused (closing one that idled,
+        // maybe sooner than upstream-agents.ts retires them) fails before any answer: a body held
+        // whole goes once more, over a new connection (never reused, so never a third time). A
+        // streamed body is gone; and only proxied requests come here, a refresh is never sent twice.
+        if (closedOnReuse(request, error) && Buffer.isBuffer(body) && !client.aborted) resolve(this.send(url, headers, body, client, true));
+        else reject(error);
+      });
       client.track(request);
       sendBody(request, body);
     });
@@ -1629,6 +1627,15 @@ class ClientWatch implements ClientGone {
     }
     if (now - this.quietSince >= idleMs) request.destroy(new Error(`no answer within ${idleMs >= 60_000 ? `${Math.round(idleMs / 60_000)} min` : `${idleMs} ms`}`));
   }
+}
+
+/**
+ * The upstream closed a reused connection before answering: reset (ECONNRESET, also node:http's
+ * "socket hang up"), or closed under the request's write (EPIPE). `res` is node:http's answer,
+ * set once its head came.
+ */
+function closedOnReuse(request: UpstreamRequest, error: NodeJS.ErrnoException): boolean {
+  return request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE') && !(request as {res?: IncomingMessage | null}).res;
 }
 
 /** A request target without its query. */

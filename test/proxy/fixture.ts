@@ -6,6 +6,7 @@ import {ProxyServer} from '../../source/proxy/server.js';
 import type {TranslatorLookup} from '../../source/proxy/prepare.js';
 import type {ClientTimeouts} from '../../source/proxy/refusal.js';
 import type {UpstreamIdle} from '../../source/proxy/server.js';
+import type {FreeSocketIdle} from '../../source/proxy/upstream-agents.js';
 import type {ProxyEvent} from '../../source/services/proxy/ipc.js';
 import {quotaHooks} from '../../source/proxy/quota-hooks.js';
 import {ensureFresh} from '../../source/services/refresh.js';
@@ -45,6 +46,8 @@ export interface FixtureOptions {
   clientTimeouts?: ClientTimeouts;
   /** Upstream idle limit handed to the proxy (default: the proxy's own, 10 min). */
   upstreamIdle?: UpstreamIdle;
+  /** How long the proxy keeps an upstream socket unused (default: the proxy's own, 3–4 s). */
+  freeSocketIdle?: FreeSocketIdle;
   /** The proxy's clock (epoch ms; default Date.now): cooldowns, the idle limit and log times follow it. */
   now?: () => number;
   /** The upstream to serve from (default: a fresh startFakeUpstream()); closed with the fixture. */
@@ -89,6 +92,7 @@ export async function proxyFixture(options: FixtureOptions): Promise<ProxyFixtur
     ...(options.translators ? {translators: options.translators} : {}),
     ...(options.clientTimeouts ? {clientTimeouts: options.clientTimeouts} : {}),
     ...(options.upstreamIdle ? {upstreamIdle: options.upstreamIdle} : {}),
+    ...(options.freeSocketIdle ? {freeSocketIdle: options.freeSocketIdle} : {}),
     ...(options.now ? {now: options.now} : {}),
   });
   const port = await proxy.listen();
