@@ -124,7 +124,8 @@ export function routeKey(name: string, input: string, context: KeyContext): KeyR
     if (action === 'help' || action === 'back' || action === 'messages') return {to: 'closeHelp'};
     const scroll = OVERLAY_SCROLL[actionForKey(name, ['list']) ?? 'quit'];
     if (scroll) return {to: 'scrollOverlay', by: scroll};
-    if (action === 'quit') return {to: 'quit'};
+    // As on the screen: its quit handler may ask first (unsaved rules under the overlay).
+    if (action === 'quit') return {to: 'quit', ask: true};
     return {to: 'none'};
   }
   return {to: 'action', action};

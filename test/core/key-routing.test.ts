@@ -90,11 +90,11 @@ test('a short burst (up to MAX_BURST_KEYS keys: printable, Enter, a movement seq
   assert.deepEqual(routeKey('y', 'y', at({modal: 'confirm'})), {to: 'confirm', yes: true});
 });
 
-test('the help overlay closes on ? or Esc, quits on q, and swallows the rest', () => {
+test('the help overlay closes on ? or Esc, quits on q (asking first where the screen would), and swallows the rest', () => {
   const help = at({modal: 'help'});
   assert.deepEqual(routeKey('?', '?', help), {to: 'closeHelp'});
   assert.deepEqual(routeKey('escape', '', help), {to: 'closeHelp'});
-  assert.deepEqual(routeKey('q', 'q', help), {to: 'quit'});
+  assert.deepEqual(routeKey('q', 'q', help), {to: 'quit', ask: true}, 'as q on the screen: unsaved rules under it ask first');
   assert.deepEqual(routeKey('d', 'd', help), {to: 'none'});
   assert.deepEqual(routeKey('F', 'F', help), {to: 'none'}, 'an unbound key');
 });

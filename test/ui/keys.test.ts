@@ -138,6 +138,23 @@ test('unsaved rules: Ctrl-C asks like q; No keeps the edits; a second Ctrl-C at 
   await tui.exited;
 });
 
+test('unsaved rules: q in the ? or M overlay asks as q on the screen does (the overlay offers q quit)', async () => {
+  ccs = makeUiCcs();
+  tui = await unsavedRules(ccs, '*haiku*');
+  for (const overlay of ['?', 'M']) {
+    await tui.type(overlay);
+    await tui.waitFor((f) => f.split('\n').at(-1)!.includes('Esc close'));
+    await tui.press('q');
+    await tui.waitFor('Quit and discard unsaved rule changes? [y/N, s: save, then quit]');
+    await tui.press('n');
+    await tui.waitFor((f) => f.includes('* unsaved') && !f.includes('[y/N'));
+  }
+  await tui.press('q');
+  await tui.waitFor('Quit and discard unsaved rule changes?');
+  await tui.press('y');
+  await tui.exited;
+});
+
 test('unsaved rules: s at the quit prompt saves, then quits; s at the leave prompt saves, then goes back', async () => {
   ccs = makeUiCcs();
   tui = await unsavedRules(ccs, '*haiku*');

@@ -100,3 +100,17 @@ test('a nickname and a normal email too wide side by side beside QUOTA: one ACCO
   assert.doesNotMatch(frame, /…/, frame);
   for (const row of accountRows(frame)) assert.match(row, /5h\s+\d+%\s+week\s+\d+%/, row);
 });
+
+test('a long email and no nickname at all: QUOTA stays and the email gets the whole name room, not a blank NAME column beside it', async () => {
+  // 52 characters: too long for the name room beside QUOTA at 120 columns, so it is cut either way;
+  // an empty NAME column beside it would take cells the email needs.
+  const long = 'firstname.middlename.lastname.department@example.com';
+  ccs = quotaCcs([long]);
+  await new AccountStore(ccs.paths).clearNickname('claude', {id: 'alice@example.com'});
+  const frame = await accountsAt(ccs, 120);
+  assert.match(rowOf(frame, 'ACCOUNT'), /ACCOUNT +STATUS +TOKEN +QUOTA/, frame);
+  assert.doesNotMatch(frame, /NAME +EMAIL/, frame);
+  // Its whole local part: beside an empty NAME column it would be cut (`firstname.middlename.lastna…@example.com`).
+  assert.ok(rowOf(frame, 'firstname.').includes(' firstname.middlename.lastname.department@'), frame);
+  for (const row of accountRows(frame)) assert.match(row, /5h\s+\d+%\s+week\s+\d+%/, row);
+});

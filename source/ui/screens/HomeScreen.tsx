@@ -393,7 +393,7 @@ const LONG_EMAIL = 32;
 const LONG_EMAIL_ROOM = 20;
 
 /** The widths the names need (NAME, EMAIL, or both in one ACCOUNT column): of the accounts alone, not of the clock. */
-function nameWidths(accounts: readonly Account[]): {nick: number; email: number; usualEmail: number; combined: number} {
+function nameWidths(accounts: readonly Account[]): {nick: number; email: number; usualEmail: number; combined: number; named: boolean} {
   const wideCells = accounts.map((a) => nameCells(a, true, accounts));
   // One column: the longest name a row would show whole (nickname · email, else its label).
   const labels = accounts.map((a) => accountLabel(a, accounts));
@@ -404,6 +404,8 @@ function nameWidths(accounts: readonly Account[]): {nick: number; email: number;
     // The EMAIL column's need without the unusually long ones (cut beside QUOTA: accountColumns).
     usualEmail: widest('EMAIL', emails.filter((e) => cellWidth(e) <= LONG_EMAIL), 2),
     combined: widest('ACCOUNT', accounts.map((a, i) => nameCells(a, false, accounts).name || labels[i]!), 1),
+    // Whether any row has a NAME cell (a nickname, or an id that names it): else that column is blank.
+    named: wideCells.some((c) => c.name !== ''),
   };
 }
 
@@ -414,7 +416,7 @@ function nameWidths(accounts: readonly Account[]): {nick: number; email: number;
 const STEADY_STATUS = [PAUSED_TEXT];
 
 function accountColumns(width: number, accounts: readonly Account[], now: number, names: ReturnType<typeof nameWidths>): AccountColumns {
-  const {nick, email, usualEmail, combined} = names;
+  const {nick, email, usualEmail, combined, named} = names;
   const steps = [
     {pad: 2, short: false},
     {pad: 1, short: false},
@@ -439,8 +441,9 @@ function accountColumns(width: number, accounts: readonly Account[], now: number
   const chosen = keepQuota ? first : (layouts.find(whole) ?? layouts.at(-1)!);
   const {status, expiry, quota, rest, short} = chosen;
   // Side by side when both fit whole, or when there is room to give each a fair share and one
-  // column would not show them whole either.
-  if (keepQuota || nick + email <= rest || (rest >= 44 && combined > rest)) {
+  // column would not show them whole either. Where no row has a NAME cell, a cut name gets the
+  // blank column's cells too: one ACCOUNT column.
+  if (nick + email <= rest || (named && (keepQuota || (rest >= 44 && combined > rest)))) {
     const name = Math.min(nick, Math.max(Math.floor(rest * 0.4), rest - (keepQuota ? usualEmail : email)));
     return {name, email: rest - name, status, expiry, quota, short};
   }
