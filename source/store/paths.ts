@@ -81,12 +81,14 @@ export function abandonedTempDirs(paths: CcsPaths): string[] {
 }
 
 /**
- * The dirs that hold credentials, as `env` names them: the CCS dir (its cliproxy/auth and auth-paused,
- * tui.json and tui/ are in it) and CLIProxyAPI's own auth dir (~/.cli-proxy-api). A cache is never
+ * The dirs that hold credentials, as `env` names them: the CCS dir (tui.json is in it), its
+ * cliproxy/auth, auth-paused and tui/ and CLIProxyAPI's own auth dir (~/.cli-proxy-api). A cache is never
  * written into one: a file there could be read as an account, or synced with the tokens.
  */
 export function tokenDirs(env: NodeJS.ProcessEnv = process.env): string[] {
-  const dirs = [resolveCcsDir(env)];
+  const paths = ccsPaths(resolveCcsDir(env));
+  // Each may be a link to a dir elsewhere (tokens kept on other storage): where it leads is kept clear too.
+  const dirs = [paths.root, paths.authDir, paths.pausedDir, paths.state];
   try {
     dirs.push(path.join(env.HOME || os.homedir(), '.cli-proxy-api'));
   } catch {

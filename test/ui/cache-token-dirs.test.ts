@@ -110,3 +110,30 @@ test('the npm caches of tests and the bench (Node 22, the agents, Claude Code Ro
     t.cleanup();
   }
 });
+
+test('a CCS dir whose token dirs or tui/ are links to dirs elsewhere: no code cache is written where they lead, and the TUI starts', () => {
+  const home = mkdtempSync(path.join(tmpdir(), 'ccs-tui-cache-linked-'));
+  try {
+    const ccs = path.join(home, '.ccs');
+    mkdirSync(path.join(ccs, 'cliproxy'), {recursive: true, mode: 0o700});
+    // Token files kept on other storage (a synced dir), linked into the CCS dir.
+    for (const [dir, link] of [['tokens', 'cliproxy/auth'], ['paused', 'cliproxy/auth-paused'], ['state', 'tui']] as const) {
+      mkdirSync(path.join(home, 'elsewhere', dir), {recursive: true, mode: 0o700});
+      symlinkSync(path.join(home, 'elsewhere', dir), path.join(ccs, link));
+    }
+    writeFileSync(path.join(home, 'elsewhere/tokens/claude-a@x.com.json'), '{"type": "claude", "email": "a@x.com"}', {mode: 0o600});
+    const bundle = path.join(home, 'launch-script.js');
+    writeFileSync(bundle, '(async function (require, url, importModule) {\n  return {value: 1};\n})\n');
+    const listing = () => readdirSync(path.join(home, 'elsewhere'), {recursive: true}).map(String).sort();
+    const before = listing();
+    for (const dir of ['tokens', 'paused', 'state', 'tokens/sub/..']) {
+      const code = `const {loadBundle} = await import(${JSON.stringify(loader)}); console.log(JSON.stringify(await loadBundle(${JSON.stringify(bundle)})));`;
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], {encoding: 'utf8', timeout: 20_000, env: {...process.env, HOME: home, CCS_DIR: ccs, CCS_HOME: '', XDG_CACHE_HOME: path.join(home, 'elsewhere', dir)}});
+      assert.equal(run.status, 0, run.stderr);
+      assert.deepEqual(JSON.parse(run.stdout), {value: 1});
+      assert.deepEqual(listing(), before, `nothing written into elsewhere/${dir}`);
+    }
+  } finally {
+    rmSync(home, {recursive: true, force: true});
+  }
+});
