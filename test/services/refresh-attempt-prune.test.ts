@@ -174,3 +174,29 @@ test('while a token file cannot be read (it may hold any token), no record is cl
     ccs.cleanup();
   }
 });
+
+test('a paused copy of a token file under the same name as one in auth/ still guards its spent token: its record stays, and stops its refresh once it is back', async () => {
+  const server = await startTokenServer();
+  const ccs = makeTempCcs();
+  try {
+    ccs.writeRaw('tui.json', JSON.stringify({endpoints: {claude: {token: `${server.url}/token`, usage: `${server.url}/usage`}}}));
+    // A move cut short (or a copy) left the old file in auth-paused/; the one in auth/ was refreshed since.
+    const spent = 'sk-ant-ort01-spent-0123456789';
+    ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', spent), 'auth-paused');
+    ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-now-0123456789'));
+    oldRecord(attemptFile(ccs.paths.state, 'claude', spent), spent, 'ok', 40 * DAY, {rotated: true});
+    const store = new AccountStore(ccs.paths);
+    const bounds = refreshLockBounds({});
+    assert.equal(await pruneAttemptRecords(ccs.paths, () => store.refreshTokensHeld(), bounds.staleMs, bounds), 0);
+    assert.deepEqual(listed(ccs), [path.basename(attemptFile(ccs.paths.state, 'claude', spent))]);
+    // The one in auth/ removed, the paused one resumed: its spent token is refused, never sent.
+    await fs.rm(path.join(ccs.paths.authDir, 'claude-a@x.com.json'));
+    await fs.rename(path.join(ccs.paths.pausedDir, 'claude-a@x.com.json'), path.join(ccs.paths.authDir, 'claude-a@x.com.json'));
+    const {settings} = await loadSettings(ccs.paths, {report: false});
+    await assert.rejects(ensureFresh({store, settings}, 'claude', 'a@x.com', {force: true}), /this refresh token was already refreshed/);
+    assert.deepEqual(server.presented, []);
+  } finally {
+    ccs.cleanup();
+    await server.close();
+  }
+});
