@@ -7,6 +7,7 @@ import path from 'node:path';
 import {test} from 'node:test';
 import {tokenFingerprint} from '../../source/core/fingerprint.js';
 import {attemptFile, legacyAttemptFile, pruneAttemptRecords, sendOnce} from '../../source/services/refresh-attempt.js';
+import {withGrantLock} from '../../source/store/grant-lock.js';
 import {ensureFresh, refreshLockBounds, settleAttemptPrunes} from '../../source/services/refresh.js';
 import {AccountStore} from '../../source/store/accounts.js';
 import {loadSettings} from '../../source/store/settings.js';
@@ -198,5 +199,47 @@ test('a paused copy of a token file under the same name as one in auth/ still gu
   } finally {
     ccs.cleanup();
     await server.close();
+  }
+});
+
+test('a clean-up held up (suspended) past the lock\'s bound after it judged a record removes nothing: the record may guard a send made since', async () => {
+  const ccs = makeTempCcs();
+  const realRename = fs.rename;
+  try {
+    // Not sent a month ago, its file since removed; a backup of it put back while the clean-up is held up.
+    const token = 'sk-ant-ort01-back-0123456789';
+    const file = attemptFile(ccs.paths.state, 'claude', token);
+    oldRecord(file, token, 'not-sent', 40 * DAY, {sends: 1});
+    const bounds = {...refreshLockBounds({}), staleMs: 100};
+    let resume!: () => void;
+    const held = new Promise<void>((resolve) => (resume = resolve));
+    let stopped: (() => void) | undefined;
+    const atRemove = new Promise<void>((resolve) => (stopped = resolve));
+    // Held up right as it removes the record (the move aside that removing it starts with).
+    fs.rename = (async (from: string, to: string) => {
+      if (from === file && !path.basename(String(to)).startsWith('rt-') && stopped) {
+        const go = stopped;
+        stopped = undefined;
+        go();
+        await held;
+      }
+      return realRename(from, to);
+    }) as typeof fs.rename;
+    const pruning = pruneAttemptRecords(ccs.paths, async () => new Set<string>(), 60_000, bounds);
+    await atRemove;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Another process takes the lock over and sends the token; it is killed before the answer comes.
+    const target = {file, provider: 'claude', accountId: 'a@x.com', spends: token};
+    let sent = 0;
+    void withGrantLock(ccs.paths, path.basename(file, '.json'), () => sendOnce(target, () => (sent++, new Promise<never>(() => undefined))), bounds);
+    while (sent === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    resume();
+    await pruning;
+    await assert.rejects(sendOnce(target, async () => ++sent), /refresh outcome unknown \(this refresh token was already sent/);
+    assert.equal(sent, 1, 'sent once');
+    assert.deepEqual(listed(ccs), [path.basename(file), path.basename(file).replace('.json', '.send-1')]);
+  } finally {
+    fs.rename = realRename;
+    ccs.cleanup();
   }
 });
