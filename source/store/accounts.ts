@@ -527,14 +527,14 @@ export class AccountStore implements AccountService {
 
   /**
    * Every refresh token the token files of auth/ and auth-paused/ hold now (a stat per file unchanged
-   * since the last full read), or undefined when a file or dir could not be read: it may hold any. A
-   * paused file of a name auth/ has too counts: no account while both are there, it comes back after.
+   * since the last full read), or undefined when a file or dir could not be read: it may hold any.
+   * The files no account is made of count too (readTokenDirs `unlisted`): they come back.
    */
   async refreshTokensHeld(): Promise<Set<string> | undefined> {
     const held = new Set<string>();
     try {
-      const {tokens, shadowed} = this.readTokenDirs(undefined, this.lastTokenReads);
-      for (const {token, error} of [...tokens.values(), ...shadowed]) {
+      const {tokens, unlisted} = this.readTokenDirs(undefined, this.lastTokenReads);
+      for (const {token, error} of [...tokens.values(), ...unlisted]) {
         if (error !== undefined) return undefined;
         const refreshToken = token?.refresh_token;
         if (typeof refreshToken === 'string' && refreshToken !== '') held.add(refreshToken);
@@ -549,7 +549,7 @@ export class AccountStore implements AccountService {
    * Reads the token files of auth/ and auth-paused/ (all of them, or only `onlyTokenFile`), with
    * readFiles' `reuse`: what each file holds, or why it cannot be read, and the problems met.
    */
-  private readTokenDirs(onlyTokenFile?: string, reuse?: Map<string, TokenRead>): Pick<LoadedFiles, 'tokens' | 'problems' | 'versions'> & {shadowed: TokenDirEntry[]} {
+  private readTokenDirs(onlyTokenFile?: string, reuse?: Map<string, TokenRead>): Pick<LoadedFiles, 'tokens' | 'problems' | 'versions'> & {unlisted: TokenDirEntry[]} {
     const kept = new Map<string, TokenRead>();
     const versions = new Map<string, FileVersion>();
     const readToken = (file: string) => {
@@ -574,11 +574,12 @@ export class AccountStore implements AccountService {
     };
     const problems: StoreProblem[] = [];
     const tokens: LoadedFiles['tokens'] = new Map();
-    // What auth-paused/ files of a name auth/ has too hold: not an account, yet a refresh token there may come back.
-    const shadowed: TokenDirEntry[] = [];
+    // Token files listed that make no account, yet may hold a refresh token that comes back: a paused
+    // file of a name auth/ has too, one gone when read (a link to storage not there now).
+    const unlisted: TokenDirEntry[] = [];
     const set = (name: string, read: TokenDirEntry) => {
       const before = tokens.get(name);
-      if (before) shadowed.push(before);
+      if (before) unlisted.push(before);
       tokens.set(name, read);
     };
     const readDir = (dirName: 'auth' | 'auth-paused', dir: string) => {
@@ -602,7 +603,10 @@ export class AccountStore implements AccountService {
           versions.set(file, found && versionOf(found));
           // Taken again from an earlier read (not told to the masker now), or gone.
           if (!found || found === reuse?.get(file)?.found) everyFileReadNow = false;
-          if (!found) continue;
+          if (!found) {
+            if (onlyTokenFile === undefined) unlisted.push({dir: dirName, error: `${file}: not found`});
+            continue;
+          }
           set(name, {dir: dirName, token: found.token});
           const exposed = exposedSecretWarning(file, found.mode);
           if (exposed) problems.push({file, message: exposed, severity: 'warning', provider: providerForTokenType(found.token.type)?.id});
@@ -621,7 +625,7 @@ export class AccountStore implements AccountService {
       reuse.clear();
       for (const [file, read] of kept) reuse.set(file, read);
     }
-    return {tokens, problems, versions, shadowed};
+    return {tokens, problems, versions, unlisted};
   }
 
   /**

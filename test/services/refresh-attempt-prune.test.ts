@@ -1,7 +1,7 @@
 // Refresh attempt records (tui/refresh/) are cleaned away once they can stop no send, and only then:
 // one record was left per rotated token, one claim per refresh of a token that does not rotate, for ever.
 import assert from 'node:assert/strict';
-import {mkdirSync, readdirSync, statSync, utimesSync, writeFileSync} from 'node:fs';
+import {mkdirSync, readdirSync, statSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {test} from 'node:test';
@@ -241,5 +241,30 @@ test('a clean-up held up (suspended) past the lock\'s bound after it judged a re
   } finally {
     fs.rename = realRename;
     ccs.cleanup();
+  }
+});
+
+test('a token file that is a link to storage not there now (unmounted) may hold any token: no record is cleaned away for being unheld, and its spent token is refused once it is back', async () => {
+  const server = await startTokenServer();
+  const ccs = makeTempCcs();
+  try {
+    ccs.writeRaw('tui.json', JSON.stringify({endpoints: {claude: {token: `${server.url}/token`, usage: `${server.url}/usage`}}}));
+    const spent = 'sk-ant-ort01-usb-0123456789';
+    oldRecord(attemptFile(ccs.paths.state, 'claude', spent), spent, 'ok', 40 * DAY, {rotated: true});
+    const usb = path.join(ccs.paths.root, 'usb');
+    symlinkSync(path.join(usb, 'claude-a@x.com.json'), path.join(ccs.paths.authDir, 'claude-a@x.com.json'));
+    const store = new AccountStore(ccs.paths);
+    const bounds = refreshLockBounds({});
+    assert.equal(await pruneAttemptRecords(ccs.paths, () => store.refreshTokensHeld(), bounds.staleMs, bounds), 0);
+    assert.deepEqual(listed(ccs), [path.basename(attemptFile(ccs.paths.state, 'claude', spent))]);
+    // Mounted again: it holds the spent token (rotated through a copy since removed).
+    mkdirSync(usb, {mode: 0o700});
+    writeFileSync(path.join(usb, 'claude-a@x.com.json'), JSON.stringify(claudeToken('a@x.com', spent)), {mode: 0o600});
+    const {settings} = await loadSettings(ccs.paths, {report: false});
+    await assert.rejects(ensureFresh({store, settings}, 'claude', 'a@x.com', {force: true}), /this refresh token was already refreshed/);
+    assert.deepEqual(server.presented, []);
+  } finally {
+    ccs.cleanup();
+    await server.close();
   }
 });
