@@ -296,9 +296,10 @@ export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>)
   }
   if (claim !== target.file) {
     // A claim removed as spent (pruneAttemptRecords) can be made again by a process suspended since it
-    // read the record: the record then counts more sends than this claim's, and nothing is sent or written.
+    // read the record: the record then counts more sends than this claim's, or (cleaned away whole and made
+    // again) says a send is under way or done, and nothing is sent or written.
     const now = await readRecord(target.file);
-    if (!now || 'unreadable' in now || now.fingerprint !== fingerprint || (now.sends ?? 1) !== sends) {
+    if (!now || 'unreadable' in now || now.fingerprint !== fingerprint || (now.sends ?? 1) !== sends || spentWords(now) || refusedWords(now)) {
       throw new NotSentError(`${target.provider} account ${target.accountId}: not refreshed: another process refreshed with this refresh token while this one was held up (suspended?); try again`);
     }
     await write('sent');

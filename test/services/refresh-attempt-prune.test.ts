@@ -268,3 +268,40 @@ test('a token file that is a link to storage not there now (unmounted) may hold 
     await server.close();
   }
 });
+
+test('a process held up since it read a record cleaned away whole, then made again by a send of the same token, sends nothing', async () => {
+  const ccs = makeTempCcs();
+  const realLink = fs.link;
+  try {
+    const token = 'sk-ant-ort01-RT9-0123456789';
+    const file = attemptFile(ccs.paths.state, 'claude', token);
+    oldRecord(file, token, 'not-sent', 40 * DAY, {sends: 1});
+    const target = {file, provider: 'claude', accountId: 'a@x.com', spends: token};
+    let resume!: () => void;
+    const held = new Promise<void>((resolve) => (resume = resolve));
+    let stopped: (() => void) | undefined;
+    const atClaim = new Promise<void>((resolve) => (stopped = resolve));
+    fs.link = (async (from: string, to: string) => {
+      if (String(to).endsWith('.send-1') && stopped) {
+        const go = stopped;
+        stopped = undefined;
+        go();
+        await held;
+      }
+      return realLink(from, to);
+    }) as typeof fs.link;
+    let sent = 0;
+    const first = sendOnce(target, async () => ++sent);
+    await atClaim;
+    // Its file removed, the record cleaned away a month later; a backup put back, and its token sent (no answer yet).
+    assert.equal(await pruneAttemptRecords(ccs.paths, async () => new Set<string>(), 60_000, refreshLockBounds({})), 1);
+    void sendOnce(target, () => (sent++, new Promise<never>(() => undefined)));
+    while (sent === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    resume();
+    await assert.rejects(first, /not refreshed: another process refreshed with this refresh token while this one was held up/);
+    assert.equal(sent, 1, 'sent once');
+  } finally {
+    fs.link = realLink;
+    ccs.cleanup();
+  }
+});
