@@ -1,5 +1,5 @@
 // Where everything lives. The CCS dir is `$CCS_DIR`, else `$CCS_HOME/.ccs`, else `~/.ccs`.
-import {lstatSync, realpathSync} from 'node:fs';
+import {lstatSync, realpathSync, statSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -105,10 +105,24 @@ export function tokenDirs(env: NodeJS.ProcessEnv = process.env): string[] {
 export function insideTokenDir(dir: string, env: NodeJS.ProcessEnv = process.env): boolean {
   const real = realPathOf(dir);
   if (real === undefined) return true;
-  return tokenDirs(env).some((tokenDir) => {
-    const realTokenDir = realPathOf(tokenDir);
-    return realTokenDir === undefined || real === realTokenDir || real.startsWith(realTokenDir.endsWith(path.sep) ? realTokenDir : realTokenDir + path.sep);
-  });
+  const realTokenDirs = tokenDirs(env).map(realPathOf);
+  if (realTokenDirs.some((t) => t === undefined || real === t || real.startsWith(t.endsWith(path.sep) ? t : t + path.sep))) return true;
+  // One under another path (a bind mount; another case of its name where names ignore case) is the same dir: same device and inode.
+  const ids = new Set(realTokenDirs.flatMap((t) => (t === undefined ? [] : [dirId(t)])));
+  for (let at = real; ; at = path.dirname(at)) {
+    if (ids.has(dirId(at))) return true;
+    if (path.dirname(at) === at) return false;
+  }
+}
+
+/** `dir`'s device and inode, or '' when it is not there (yet). */
+function dirId(dir: string): string {
+  try {
+    const stat = statSync(dir, {bigint: true});
+    return `${stat.dev}:${stat.ino}`;
+  } catch {
+    return '';
+  }
 }
 
 /**
