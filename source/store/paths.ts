@@ -87,7 +87,7 @@ export function abandonedTempDirs(paths: CcsPaths): string[] {
  */
 export function tokenDirs(env: NodeJS.ProcessEnv = process.env): string[] {
   const paths = ccsPaths(resolveCcsDir(env));
-  // Each may be a link to a dir elsewhere (tokens kept on other storage): where it leads is kept clear too.
+  // Each may be a link to a dir elsewhere (tokens kept on other storage), or mounted elsewhere too: kept clear wherever it is.
   const dirs = [paths.root, paths.authDir, paths.pausedDir, paths.state];
   try {
     dirs.push(path.join(env.HOME || os.homedir(), '.cli-proxy-api'));
@@ -108,9 +108,10 @@ export function insideTokenDir(dir: string, env: NodeJS.ProcessEnv = process.env
   const realTokenDirs = tokenDirs(env).map(realPathOf);
   if (realTokenDirs.some((t) => t === undefined || real === t || real.startsWith(t.endsWith(path.sep) ? t : t + path.sep))) return true;
   // One under another path (a bind mount; another case of its name where names ignore case) is the same dir: same device and inode.
-  const ids = new Set(realTokenDirs.flatMap((t) => (t === undefined ? [] : [dirId(t)])));
+  const ids = new Set(realTokenDirs.map((t) => dirId(t!)).filter((id) => id !== ''));
   for (let at = real; ; at = path.dirname(at)) {
-    if (ids.has(dirId(at))) return true;
+    const id = dirId(at);
+    if (id !== '' && ids.has(id)) return true;
     if (path.dirname(at) === at) return false;
   }
 }
@@ -118,8 +119,8 @@ export function insideTokenDir(dir: string, env: NodeJS.ProcessEnv = process.env
 /** `dir`'s device and inode, or '' when it is not there (yet). */
 function dirId(dir: string): string {
   try {
-    const stat = statSync(dir, {bigint: true});
-    return `${stat.dev}:${stat.ino}`;
+    const stat = statSync(dir, {bigint: true, throwIfNoEntry: false});
+    return stat ? `${stat.dev}:${stat.ino}` : '';
   } catch {
     return '';
   }
@@ -136,19 +137,14 @@ function realPathOf(file: string): string | undefined {
   const rest: string[] = [];
   for (;;) {
     try {
-      return path.join(realpathSync(existing), ...rest.reverse());
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return undefined;
-      try {
-        lstatSync(existing);
-        return undefined; // there, but its target is not: a dangling symlink
-      } catch {
-        // Not there: mkdir makes it.
-      }
-      const parent = path.dirname(existing);
-      if (parent === existing) return undefined;
-      rest.push(path.basename(existing));
-      existing = parent;
+      // Looked for without an exception per missing part: this runs at every TUI start.
+      if (lstatSync(existing, {throwIfNoEntry: false})) return path.join(realpathSync(existing), ...rest.reverse());
+    } catch {
+      return undefined; // a dangling symlink (mkdir would follow it somewhere not known here), a dir that cannot be searched
     }
+    const parent = path.dirname(existing);
+    if (parent === existing) return undefined;
+    rest.push(path.basename(existing));
+    existing = parent;
   }
 }

@@ -126,13 +126,19 @@ test('a CCS dir whose token dirs or tui/ are links to dirs elsewhere: no code ca
     writeFileSync(bundle, '(async function (require, url, importModule) {\n  return {value: 1};\n})\n');
     const listing = () => readdirSync(path.join(home, 'elsewhere'), {recursive: true}).map(String).sort();
     const before = listing();
-    for (const dir of ['tokens', 'paused', 'state', 'tokens/sub/..']) {
+    const start = (cacheHome: string) => {
       const code = `const {loadBundle} = await import(${JSON.stringify(loader)}); console.log(JSON.stringify(await loadBundle(${JSON.stringify(bundle)})));`;
-      const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], {encoding: 'utf8', timeout: 20_000, env: {...process.env, HOME: home, CCS_DIR: ccs, CCS_HOME: '', XDG_CACHE_HOME: path.join(home, 'elsewhere', dir)}});
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], {encoding: 'utf8', timeout: 20_000, env: {...process.env, HOME: home, CCS_DIR: ccs, CCS_HOME: '', XDG_CACHE_HOME: cacheHome}});
       assert.equal(run.status, 0, run.stderr);
       assert.deepEqual(JSON.parse(run.stdout), {value: 1});
+    };
+    for (const dir of ['tokens', 'paused', 'state', 'tokens/sub/..']) {
+      start(path.join(home, 'elsewhere', dir));
       assert.deepEqual(listing(), before, `nothing written into elsewhere/${dir}`);
     }
+    // Elsewhere (no ~/.cli-proxy-api, the cache dir not made yet), the cache is written as before.
+    start(path.join(home, 'cache'));
+    assert.equal(readdirSync(path.join(home, 'cache', 'ccs-tui')).filter((name) => name.endsWith('.v8')).length, 1);
   } finally {
     rmSync(home, {recursive: true, force: true});
   }
