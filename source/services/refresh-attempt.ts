@@ -24,10 +24,10 @@
 import {formatLocalTime} from '../core/relative-time.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {backupCorruptFile, createFileExclusive, readJsonFile, writeJsonAtomic} from '../store/files.js';
+import {backupCorruptFile, createFileExclusive, readJsonFile, tempBeside, writeJsonAtomic} from '../store/files.js';
 import {recordedIdentity, thisProcess, type ProcessIdentity} from '../store/process-identity.js';
 import {outsideGrantLocks, withGrantLock, type RefreshLockBounds} from '../store/grant-lock.js';
-import {LockBusyError} from '../store/owned-lock.js';
+import {LockBusyError, type OwnedLock} from '../store/owned-lock.js';
 import type {CcsPaths} from '../store/paths.js';
 import {NetworkError} from './http.js';
 import {OAuthError} from './oauth/token-endpoint.js';
@@ -296,9 +296,10 @@ export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>)
   }
   if (claim !== target.file) {
     // A claim removed as spent (pruneAttemptRecords) can be made again by a process suspended since it
-    // read the record: the record then counts more sends than this claim's, and nothing is sent or written.
+    // read the record: the record then counts more sends than this claim's, or (cleaned away whole and made
+    // again) says a send is under way or done, and nothing is sent or written.
     const now = await readRecord(target.file);
-    if (!now || 'unreadable' in now || now.fingerprint !== fingerprint || (now.sends ?? 1) !== sends) {
+    if (!now || 'unreadable' in now || now.fingerprint !== fingerprint || (now.sends ?? 1) !== sends || spentWords(now) || refusedWords(now)) {
       throw new NotSentError(`${target.provider} account ${target.accountId}: not refreshed: another process refreshed with this refresh token while this one was held up (suspended?); try again`);
     }
     await write('sent');
@@ -324,6 +325,34 @@ export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>)
  * poll keeps refreshed).
  */
 export const SPENT_RECORDS_KEPT_MS = 30 * 24 * 3600_000;
+
+/**
+ * Removes `file` if the lock was held when it went; false (and it is put back) when the lock was lost
+ * meanwhile (held up past its bound): another process may have written it since, a send's record.
+ * Moved aside first: the lock, once lost, is never ours again, so held after the move means held at it.
+ */
+async function removeWhileHeld(lock: OwnedLock, file: string): Promise<boolean> {
+  // Named as a temp file: one left by a process killed here is removed once it is gone (removeAbandonedTemps).
+  const aside = tempBeside(file);
+  try {
+    await fs.rename(file, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw error;
+  }
+  if (await lock.stillHeld()) {
+    await fs.rm(aside, {force: true});
+    return true;
+  }
+  try {
+    await fs.link(aside, file);
+  } catch (error) {
+    // Written again since (EEXIST): that one is newer. Otherwise the moved one stays where it is.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+  }
+  await fs.rm(aside, {force: true});
+  return false;
+}
 
 /**
  * Removes the attempt records that can no longer stop a send; tui/refresh/ would otherwise keep one
@@ -390,10 +419,10 @@ export async function pruneAttemptRecords(
     try {
       // Each lock taken here, never one the caller's context holds (it may be released meanwhile).
       await outsideGrantLocks(() =>
-        withGrantLock(paths, key, async () => {
+        withGrantLock(paths, key, async (lock) => {
           // Judged again under the lock: a refresh may have written meanwhile.
           for (const name of await spent(key, claims)) {
-            await fs.rm(path.join(dir, name), {force: true});
+            if (!(await removeWhileHeld(lock, path.join(dir, name)))) return;
             removed++;
           }
         }, {...bounds, waitMs: 0}, 'a clean-up of refresh attempt records'),

@@ -170,11 +170,14 @@ async function readVersioned(file: string, versions: Map<string, FileVersion>): 
   }
 }
 
+/** A token file as read from auth/ or auth-paused/: its content, or the reason it is unreadable. */
+type TokenDirEntry = {dir: 'auth' | 'auth-paused'; token?: TokenFile; error?: string};
+
 interface LoadedFiles {
   registry: RegistryFile;
   registryRebuilt: boolean;
   /** Token file name → dir it was found in and its content (or the reason it is unreadable). */
-  tokens: Map<string, {dir: 'auth' | 'auth-paused'; token?: TokenFile; error?: string}>;
+  tokens: Map<string, TokenDirEntry>;
   state: Record<string, AccountState>;
   problems: StoreProblem[];
   /** Each file read (registry, account state, token files) by path: the version a write under the lock checks against (file-lock.ts). */
@@ -525,11 +528,13 @@ export class AccountStore implements AccountService {
   /**
    * Every refresh token the token files of auth/ and auth-paused/ hold now (a stat per file unchanged
    * since the last full read), or undefined when a file or dir could not be read: it may hold any.
+   * The files no account is made of count too (readTokenDirs `unlisted`): they come back.
    */
   async refreshTokensHeld(): Promise<Set<string> | undefined> {
     const held = new Set<string>();
     try {
-      for (const {token, error} of this.readTokenDirs(undefined, this.lastTokenReads).tokens.values()) {
+      const {tokens, unlisted} = this.readTokenDirs(undefined, this.lastTokenReads);
+      for (const {token, error} of [...tokens.values(), ...unlisted]) {
         if (error !== undefined) return undefined;
         const refreshToken = token?.refresh_token;
         if (typeof refreshToken === 'string' && refreshToken !== '') held.add(refreshToken);
@@ -544,7 +549,7 @@ export class AccountStore implements AccountService {
    * Reads the token files of auth/ and auth-paused/ (all of them, or only `onlyTokenFile`), with
    * readFiles' `reuse`: what each file holds, or why it cannot be read, and the problems met.
    */
-  private readTokenDirs(onlyTokenFile?: string, reuse?: Map<string, TokenRead>): Pick<LoadedFiles, 'tokens' | 'problems' | 'versions'> {
+  private readTokenDirs(onlyTokenFile?: string, reuse?: Map<string, TokenRead>): Pick<LoadedFiles, 'tokens' | 'problems' | 'versions'> & {unlisted: TokenDirEntry[]} {
     const kept = new Map<string, TokenRead>();
     const versions = new Map<string, FileVersion>();
     const readToken = (file: string) => {
@@ -569,6 +574,14 @@ export class AccountStore implements AccountService {
     };
     const problems: StoreProblem[] = [];
     const tokens: LoadedFiles['tokens'] = new Map();
+    // Token files listed that make no account, yet may hold a refresh token that comes back: a paused
+    // file of a name auth/ has too, one gone when read (a link to storage not there now).
+    const unlisted: TokenDirEntry[] = [];
+    const set = (name: string, read: TokenDirEntry) => {
+      const before = tokens.get(name);
+      if (before) unlisted.push(before);
+      tokens.set(name, read);
+    };
     const readDir = (dirName: 'auth' | 'auth-paused', dir: string) => {
       let names: string[];
       // A whole dir whose every file is read now is told so (tokenDirRead): the credential masker
@@ -590,13 +603,16 @@ export class AccountStore implements AccountService {
           versions.set(file, found && versionOf(found));
           // Taken again from an earlier read (not told to the masker now), or gone.
           if (!found || found === reuse?.get(file)?.found) everyFileReadNow = false;
-          if (!found) continue;
-          tokens.set(name, {dir: dirName, token: found.token});
+          if (!found) {
+            if (onlyTokenFile === undefined) unlisted.push({dir: dirName, error: `${file}: not found`});
+            continue;
+          }
+          set(name, {dir: dirName, token: found.token});
           const exposed = exposedSecretWarning(file, found.mode);
           if (exposed) problems.push({file, message: exposed, severity: 'warning', provider: providerForTokenType(found.token.type)?.id});
         } catch (error) {
           everyFileReadNow = false;
-          tokens.set(name, {dir: dirName, error: (error as Error).message});
+          set(name, {dir: dirName, error: (error as Error).message});
           versions.set(file, statVersion(file));
         }
       }
@@ -609,7 +625,7 @@ export class AccountStore implements AccountService {
       reuse.clear();
       for (const [file, read] of kept) reuse.set(file, read);
     }
-    return {tokens, problems, versions};
+    return {tokens, problems, versions, unlisted};
   }
 
   /**

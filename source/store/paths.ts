@@ -1,5 +1,5 @@
 // Where everything lives. The CCS dir is `$CCS_DIR`, else `$CCS_HOME/.ccs`, else `~/.ccs`.
-import {lstatSync, realpathSync} from 'node:fs';
+import {lstatSync, realpathSync, statSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -81,12 +81,14 @@ export function abandonedTempDirs(paths: CcsPaths): string[] {
 }
 
 /**
- * The dirs that hold credentials, as `env` names them: the CCS dir (its cliproxy/auth and auth-paused,
- * tui.json and tui/ are in it) and CLIProxyAPI's own auth dir (~/.cli-proxy-api). A cache is never
+ * The dirs that hold credentials, as `env` names them: the CCS dir (tui.json is in it), its
+ * cliproxy/auth, auth-paused and tui/ and CLIProxyAPI's own auth dir (~/.cli-proxy-api). A cache is never
  * written into one: a file there could be read as an account, or synced with the tokens.
  */
 export function tokenDirs(env: NodeJS.ProcessEnv = process.env): string[] {
-  const dirs = [resolveCcsDir(env)];
+  const paths = ccsPaths(resolveCcsDir(env));
+  // Each may be a link to a dir elsewhere (tokens kept on other storage), or mounted elsewhere too: kept clear wherever it is.
+  const dirs = [paths.root, paths.authDir, paths.pausedDir, paths.state];
   try {
     dirs.push(path.join(env.HOME || os.homedir(), '.cli-proxy-api'));
   } catch {
@@ -103,10 +105,25 @@ export function tokenDirs(env: NodeJS.ProcessEnv = process.env): string[] {
 export function insideTokenDir(dir: string, env: NodeJS.ProcessEnv = process.env): boolean {
   const real = realPathOf(dir);
   if (real === undefined) return true;
-  return tokenDirs(env).some((tokenDir) => {
-    const realTokenDir = realPathOf(tokenDir);
-    return realTokenDir === undefined || real === realTokenDir || real.startsWith(realTokenDir.endsWith(path.sep) ? realTokenDir : realTokenDir + path.sep);
-  });
+  const realTokenDirs = tokenDirs(env).map(realPathOf);
+  if (realTokenDirs.some((t) => t === undefined || real === t || real.startsWith(t.endsWith(path.sep) ? t : t + path.sep))) return true;
+  // One under another path (a bind mount; another case of its name where names ignore case) is the same dir: same device and inode.
+  const ids = new Set(realTokenDirs.map((t) => dirId(t!)).filter((id) => id !== ''));
+  for (let at = real; ; at = path.dirname(at)) {
+    const id = dirId(at);
+    if (id !== '' && ids.has(id)) return true;
+    if (path.dirname(at) === at) return false;
+  }
+}
+
+/** `dir`'s device and inode, or '' when it is not there (yet). */
+function dirId(dir: string): string {
+  try {
+    const stat = statSync(dir, {bigint: true, throwIfNoEntry: false});
+    return stat ? `${stat.dev}:${stat.ino}` : '';
+  } catch {
+    return '';
+  }
 }
 
 /**
@@ -120,19 +137,14 @@ function realPathOf(file: string): string | undefined {
   const rest: string[] = [];
   for (;;) {
     try {
-      return path.join(realpathSync(existing), ...rest.reverse());
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return undefined;
-      try {
-        lstatSync(existing);
-        return undefined; // there, but its target is not: a dangling symlink
-      } catch {
-        // Not there: mkdir makes it.
-      }
-      const parent = path.dirname(existing);
-      if (parent === existing) return undefined;
-      rest.push(path.basename(existing));
-      existing = parent;
+      // Looked for without an exception per missing part: this runs at every TUI start.
+      if (lstatSync(existing, {throwIfNoEntry: false})) return path.join(realpathSync(existing), ...rest.reverse());
+    } catch {
+      return undefined; // a dangling symlink (mkdir would follow it somewhere not known here), a dir that cannot be searched
     }
+    const parent = path.dirname(existing);
+    if (parent === existing) return undefined;
+    rest.push(path.basename(existing));
+    existing = parent;
   }
 }

@@ -1,12 +1,13 @@
 // Refresh attempt records (tui/refresh/) are cleaned away once they can stop no send, and only then:
 // one record was left per rotated token, one claim per refresh of a token that does not rotate, for ever.
 import assert from 'node:assert/strict';
-import {mkdirSync, readdirSync, statSync, utimesSync, writeFileSync} from 'node:fs';
+import {mkdirSync, readdirSync, statSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {test} from 'node:test';
 import {tokenFingerprint} from '../../source/core/fingerprint.js';
 import {attemptFile, legacyAttemptFile, pruneAttemptRecords, sendOnce} from '../../source/services/refresh-attempt.js';
+import {withGrantLock} from '../../source/store/grant-lock.js';
 import {ensureFresh, refreshLockBounds, settleAttemptPrunes} from '../../source/services/refresh.js';
 import {AccountStore} from '../../source/store/accounts.js';
 import {loadSettings} from '../../source/store/settings.js';
@@ -171,6 +172,136 @@ test('while a token file cannot be read (it may hold any token), no record is cl
     assert.equal(await pruneAttemptRecords(ccs.paths, () => store.refreshTokensHeld(), bounds.staleMs, bounds), 1);
     assert.deepEqual(listed(ccs), []);
   } finally {
+    ccs.cleanup();
+  }
+});
+
+test('a paused copy of a token file under the same name as one in auth/ still guards its spent token: its record stays, and stops its refresh once it is back', async () => {
+  const server = await startTokenServer();
+  const ccs = makeTempCcs();
+  try {
+    ccs.writeRaw('tui.json', JSON.stringify({endpoints: {claude: {token: `${server.url}/token`, usage: `${server.url}/usage`}}}));
+    // A move cut short (or a copy) left the old file in auth-paused/; the one in auth/ was refreshed since.
+    const spent = 'sk-ant-ort01-spent-0123456789';
+    ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', spent), 'auth-paused');
+    ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-now-0123456789'));
+    oldRecord(attemptFile(ccs.paths.state, 'claude', spent), spent, 'ok', 40 * DAY, {rotated: true});
+    const store = new AccountStore(ccs.paths);
+    const bounds = refreshLockBounds({});
+    assert.equal(await pruneAttemptRecords(ccs.paths, () => store.refreshTokensHeld(), bounds.staleMs, bounds), 0);
+    assert.deepEqual(listed(ccs), [path.basename(attemptFile(ccs.paths.state, 'claude', spent))]);
+    // The one in auth/ removed, the paused one resumed: its spent token is refused, never sent.
+    await fs.rm(path.join(ccs.paths.authDir, 'claude-a@x.com.json'));
+    await fs.rename(path.join(ccs.paths.pausedDir, 'claude-a@x.com.json'), path.join(ccs.paths.authDir, 'claude-a@x.com.json'));
+    const {settings} = await loadSettings(ccs.paths, {report: false});
+    await assert.rejects(ensureFresh({store, settings}, 'claude', 'a@x.com', {force: true}), /this refresh token was already refreshed/);
+    assert.deepEqual(server.presented, []);
+  } finally {
+    ccs.cleanup();
+    await server.close();
+  }
+});
+
+test('a clean-up held up (suspended) past the lock\'s bound after it judged a record removes nothing: the record may guard a send made since', async () => {
+  const ccs = makeTempCcs();
+  const realRename = fs.rename;
+  try {
+    // Not sent a month ago, its file since removed; a backup of it put back while the clean-up is held up.
+    const token = 'sk-ant-ort01-back-0123456789';
+    const file = attemptFile(ccs.paths.state, 'claude', token);
+    oldRecord(file, token, 'not-sent', 40 * DAY, {sends: 1});
+    const bounds = {...refreshLockBounds({}), staleMs: 100};
+    let resume!: () => void;
+    const held = new Promise<void>((resolve) => (resume = resolve));
+    let stopped: (() => void) | undefined;
+    const atRemove = new Promise<void>((resolve) => (stopped = resolve));
+    // Held up right as it removes the record (the move aside that removing it starts with).
+    fs.rename = (async (from: string, to: string) => {
+      if (from === file && !path.basename(String(to)).startsWith('rt-') && stopped) {
+        const go = stopped;
+        stopped = undefined;
+        go();
+        await held;
+      }
+      return realRename(from, to);
+    }) as typeof fs.rename;
+    const pruning = pruneAttemptRecords(ccs.paths, async () => new Set<string>(), 60_000, bounds);
+    await atRemove;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Another process takes the lock over and sends the token; it is killed before the answer comes.
+    const target = {file, provider: 'claude', accountId: 'a@x.com', spends: token};
+    let sent = 0;
+    void withGrantLock(ccs.paths, path.basename(file, '.json'), () => sendOnce(target, () => (sent++, new Promise<never>(() => undefined))), bounds);
+    while (sent === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    resume();
+    await pruning;
+    await assert.rejects(sendOnce(target, async () => ++sent), /refresh outcome unknown \(this refresh token was already sent/);
+    assert.equal(sent, 1, 'sent once');
+    assert.deepEqual(listed(ccs), [path.basename(file), path.basename(file).replace('.json', '.send-1')]);
+  } finally {
+    fs.rename = realRename;
+    ccs.cleanup();
+  }
+});
+
+test('a token file that is a link to storage not there now (unmounted) may hold any token: no record is cleaned away for being unheld, and its spent token is refused once it is back', async () => {
+  const server = await startTokenServer();
+  const ccs = makeTempCcs();
+  try {
+    ccs.writeRaw('tui.json', JSON.stringify({endpoints: {claude: {token: `${server.url}/token`, usage: `${server.url}/usage`}}}));
+    const spent = 'sk-ant-ort01-usb-0123456789';
+    oldRecord(attemptFile(ccs.paths.state, 'claude', spent), spent, 'ok', 40 * DAY, {rotated: true});
+    const usb = path.join(ccs.paths.root, 'usb');
+    symlinkSync(path.join(usb, 'claude-a@x.com.json'), path.join(ccs.paths.authDir, 'claude-a@x.com.json'));
+    const store = new AccountStore(ccs.paths);
+    const bounds = refreshLockBounds({});
+    assert.equal(await pruneAttemptRecords(ccs.paths, () => store.refreshTokensHeld(), bounds.staleMs, bounds), 0);
+    assert.deepEqual(listed(ccs), [path.basename(attemptFile(ccs.paths.state, 'claude', spent))]);
+    // Mounted again: it holds the spent token (rotated through a copy since removed).
+    mkdirSync(usb, {mode: 0o700});
+    writeFileSync(path.join(usb, 'claude-a@x.com.json'), JSON.stringify(claudeToken('a@x.com', spent)), {mode: 0o600});
+    const {settings} = await loadSettings(ccs.paths, {report: false});
+    await assert.rejects(ensureFresh({store, settings}, 'claude', 'a@x.com', {force: true}), /this refresh token was already refreshed/);
+    assert.deepEqual(server.presented, []);
+  } finally {
+    ccs.cleanup();
+    await server.close();
+  }
+});
+
+test('a process held up since it read a record cleaned away whole, then made again by a send of the same token, sends nothing', async () => {
+  const ccs = makeTempCcs();
+  const realLink = fs.link;
+  try {
+    const token = 'sk-ant-ort01-RT9-0123456789';
+    const file = attemptFile(ccs.paths.state, 'claude', token);
+    oldRecord(file, token, 'not-sent', 40 * DAY, {sends: 1});
+    const target = {file, provider: 'claude', accountId: 'a@x.com', spends: token};
+    let resume!: () => void;
+    const held = new Promise<void>((resolve) => (resume = resolve));
+    let stopped: (() => void) | undefined;
+    const atClaim = new Promise<void>((resolve) => (stopped = resolve));
+    fs.link = (async (from: string, to: string) => {
+      if (String(to).endsWith('.send-1') && stopped) {
+        const go = stopped;
+        stopped = undefined;
+        go();
+        await held;
+      }
+      return realLink(from, to);
+    }) as typeof fs.link;
+    let sent = 0;
+    const first = sendOnce(target, async () => ++sent);
+    await atClaim;
+    // Its file removed, the record cleaned away a month later; a backup put back, and its token sent (no answer yet).
+    assert.equal(await pruneAttemptRecords(ccs.paths, async () => new Set<string>(), 60_000, refreshLockBounds({})), 1);
+    void sendOnce(target, () => (sent++, new Promise<never>(() => undefined)));
+    while (sent === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    resume();
+    await assert.rejects(first, /not refreshed: another process refreshed with this refresh token while this one was held up/);
+    assert.equal(sent, 1, 'sent once');
+  } finally {
+    fs.link = realLink;
     ccs.cleanup();
   }
 });

@@ -110,3 +110,64 @@ test('the npm caches of tests and the bench (Node 22, the agents, Claude Code Ro
     t.cleanup();
   }
 });
+
+test('a CCS dir whose token dirs or tui/ are links to dirs elsewhere: no code cache is written where they lead, and the TUI starts', () => {
+  const home = mkdtempSync(path.join(tmpdir(), 'ccs-tui-cache-linked-'));
+  try {
+    const ccs = path.join(home, '.ccs');
+    mkdirSync(path.join(ccs, 'cliproxy'), {recursive: true, mode: 0o700});
+    // Token files kept on other storage (a synced dir), linked into the CCS dir.
+    for (const [dir, link] of [['tokens', 'cliproxy/auth'], ['paused', 'cliproxy/auth-paused'], ['state', 'tui']] as const) {
+      mkdirSync(path.join(home, 'elsewhere', dir), {recursive: true, mode: 0o700});
+      symlinkSync(path.join(home, 'elsewhere', dir), path.join(ccs, link));
+    }
+    writeFileSync(path.join(home, 'elsewhere/tokens/claude-a@x.com.json'), '{"type": "claude", "email": "a@x.com"}', {mode: 0o600});
+    const bundle = path.join(home, 'launch-script.js');
+    writeFileSync(bundle, '(async function (require, url, importModule) {\n  return {value: 1};\n})\n');
+    const listing = () => readdirSync(path.join(home, 'elsewhere'), {recursive: true}).map(String).sort();
+    const before = listing();
+    const start = (cacheHome: string) => {
+      const code = `const {loadBundle} = await import(${JSON.stringify(loader)}); console.log(JSON.stringify(await loadBundle(${JSON.stringify(bundle)})));`;
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], {encoding: 'utf8', timeout: 20_000, env: {...process.env, HOME: home, CCS_DIR: ccs, CCS_HOME: '', XDG_CACHE_HOME: cacheHome}});
+      assert.equal(run.status, 0, run.stderr);
+      assert.deepEqual(JSON.parse(run.stdout), {value: 1});
+    };
+    for (const dir of ['tokens', 'paused', 'state', 'tokens/sub/..']) {
+      start(path.join(home, 'elsewhere', dir));
+      assert.deepEqual(listing(), before, `nothing written into elsewhere/${dir}`);
+    }
+    // Elsewhere (no ~/.cli-proxy-api, the cache dir not made yet), the cache is written as before.
+    start(path.join(home, 'cache'));
+    assert.equal(readdirSync(path.join(home, 'cache', 'ccs-tui')).filter((name) => name.endsWith('.v8')).length, 1);
+  } finally {
+    rmSync(home, {recursive: true, force: true});
+  }
+});
+
+test('a token dir mounted a second time elsewhere (a bind mount of ~/.cli-proxy-api, of cliproxy/auth): no code cache is written there, and the TUI starts', (t) => {
+  if (process.getuid?.() !== 0) return t.skip('bind mounts need root');
+  const home = mkdtempSync(path.join(tmpdir(), 'ccs-tui-cache-bind-'));
+  const mounts: string[] = [];
+  try {
+    const ccs = path.join(home, '.ccs');
+    for (const dir of [path.join(ccs, 'cliproxy/auth'), path.join(home, '.cli-proxy-api'), path.join(home, 'mnt/proxy'), path.join(home, 'mnt/auth')]) mkdirSync(dir, {recursive: true, mode: 0o700});
+    writeFileSync(path.join(ccs, 'cliproxy/auth/claude-a@x.com.json'), '{"type": "claude", "email": "a@x.com"}', {mode: 0o600});
+    for (const [from, to] of [[path.join(home, '.cli-proxy-api'), path.join(home, 'mnt/proxy')], [path.join(ccs, 'cliproxy/auth'), path.join(home, 'mnt/auth')]]) {
+      if (spawnSync('mount', ['--bind', from!, to!]).status !== 0) return t.skip('mount --bind is not allowed here');
+      mounts.push(to!);
+    }
+    const bundle = path.join(home, 'launch-script.js');
+    writeFileSync(bundle, '(async function (require, url, importModule) {\n  return {value: 1};\n})\n');
+    for (const dir of ['mnt/proxy', 'mnt/auth', 'mnt/auth/sub']) {
+      const code = `const {loadBundle} = await import(${JSON.stringify(loader)}); console.log(JSON.stringify(await loadBundle(${JSON.stringify(bundle)})));`;
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], {encoding: 'utf8', timeout: 20_000, env: {...process.env, HOME: home, CCS_DIR: ccs, CCS_HOME: '', XDG_CACHE_HOME: path.join(home, dir)}});
+      assert.equal(run.status, 0, run.stderr);
+      assert.deepEqual(JSON.parse(run.stdout), {value: 1});
+      assert.deepEqual(readdirSync(path.join(home, '.cli-proxy-api')), [], `nothing written into ~/.cli-proxy-api through ${dir}`);
+      assert.deepEqual(readdirSync(path.join(ccs, 'cliproxy/auth')), ['claude-a@x.com.json'], `nothing written into cliproxy/auth through ${dir}`);
+    }
+  } finally {
+    for (const mount of mounts.reverse()) spawnSync('umount', [mount]);
+    rmSync(home, {recursive: true, force: true});
+  }
+});
