@@ -36,13 +36,28 @@ test('tmux launch args: several arguments (no sh -c of the agent path), no secre
   assert.ok(args.length - args.indexOf('--') - 1 > 1, 'tmux gets more than one argument, so it execs them');
 });
 
+/** A tmux server of its own (socket in a temp dir, one session `att`) and a temp CCS dir, for `work`; all gone after. */
+async function inTmuxServer(work: (tmux: {dir: string; socket: string; ccs: ReturnType<typeof makeTempCcs>}) => Promise<void>, size: string[] = []): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ccs-tmux-'));
+  const ccs = makeTempCcs();
+  const socket = path.join(dir, 'sock');
+  try {
+    execFileSync('tmux', ['-S', socket, 'new-session', '-d', '-s', 'att', ...size, 'sleep 60'], {cwd: dir});
+    await work({dir, socket, ccs});
+  } finally {
+    try {
+      execFileSync('tmux', ['-S', socket, 'kill-server']);
+    } catch {
+      /* gone */
+    }
+    ccs.cleanup();
+    rmSync(dir, {recursive: true, force: true});
+  }
+}
+
 for (const dirName of ['My Tools', 'x;touch pwned']) {
   test(`tmux launch of an agent in "${dirName}": it starts, sees the key, runs nothing else`, {skip: !hasTmux() && 'no tmux', timeout: 30_000}, async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ccs-tmux-'));
-    const ccs = makeTempCcs();
-    const socket = path.join(dir, 'sock');
-    try {
-      execFileSync('tmux', ['-S', socket, 'new-session', '-d', '-s', 'att', 'sleep 60'], {cwd: dir});
+    await inTmuxServer(async ({dir, socket, ccs}) => {
       const agentDir = path.join(dir, dirName);
       mkdirSync(agentDir);
       const marker = path.join(dir, 'agent-ran');
@@ -56,15 +71,7 @@ for (const dirName of ['My Tools', 'x;touch pwned']) {
       assert.equal(readFileSync(marker, 'utf8'), `${SECRET}|unset|arg with space`);
       assert.equal(existsSync(path.join(dir, 'pwned')), false, 'nothing after the ; ran');
       assert.deepEqual(readdirSync(ccs.paths.state).filter((f) => f.endsWith('.env')), [], 'the env file is gone once read');
-    } finally {
-      try {
-        execFileSync('tmux', ['-S', socket, 'kill-server']);
-      } catch {
-        /* gone */
-      }
-      ccs.cleanup();
-      rmSync(dir, {recursive: true, force: true});
-    }
+    });
   });
 }
 
@@ -84,11 +91,7 @@ for (const [where, exitCode] of [['window', 3], ['window', 0], ['pane', 127]] as
   test(`an agent in a tmux ${where} that exits ${exitCode}: ${exitCode === 0 ? 'its pane closes' : 'its pane stays, with what it said'}`, {skip: !hasTmux() && 'no tmux', timeout: 30_000}, async () => {
     const version = execFileSync('tmux', ['-V'], {encoding: 'utf8'});
     if (!keepsFailedPanes(version)) return;
-    const dir = mkdtempSync(path.join(tmpdir(), 'ccs-tmux-'));
-    const ccs = makeTempCcs();
-    const socket = path.join(dir, 'sock');
-    try {
-      execFileSync('tmux', ['-S', socket, 'new-session', '-d', '-s', 'att', '-x', '120', '-y', '30', 'sleep 60'], {cwd: dir});
+    await inTmuxServer(async ({dir, socket, ccs}) => {
       // 127: the agent's program is not there (the launcher's exec fails at once).
       const agent = exitCode === 127 ? path.join(dir, 'no-such-agent') : path.join(dir, 'claude');
       if (exitCode !== 127) {
@@ -110,14 +113,6 @@ for (const [where, exitCode] of [['window', 3], ['window', 0], ['pane', 127]] as
         // The TUI's own pane (the first) is not kept when it ends: the option is the agent pane's alone.
         assert.equal(execFileSync('tmux', ['-S', socket, 'show-options', '-p', '-v', '-t', 'att:0.0', 'remain-on-exit'], {encoding: 'utf8'}).trim(), '');
       }
-    } finally {
-      try {
-        execFileSync('tmux', ['-S', socket, 'kill-server']);
-      } catch {
-        /* gone */
-      }
-      ccs.cleanup();
-      rmSync(dir, {recursive: true, force: true});
-    }
+    }, ['-x', '120', '-y', '30']);
   });
 }

@@ -34,6 +34,28 @@ function oldClaim(file: string, n: number, agoMs: number): string {
   return claim;
 }
 
+/**
+ * Holds the first call of fs/promises' `method` whose paths `when` matches until `release()`, as a
+ * process suspended right there: `reached` settles once it is held; `restore()` puts the method back.
+ */
+function holdFirst(method: 'link' | 'rename', when: (from: string, to: string) => boolean): {reached: Promise<void>; release: () => void; restore: () => void} {
+  const real = fs[method];
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let reachedNow: (() => void) | undefined;
+  const reached = new Promise<void>((resolve) => (reachedNow = resolve));
+  fs[method] = (async (from: string, to: string) => {
+    if (reachedNow && when(String(from), String(to))) {
+      const go = reachedNow;
+      reachedNow = undefined;
+      go();
+      await held;
+    }
+    return real(from, to);
+  }) as typeof real;
+  return {reached, release, restore: () => void (fs[method] = real)};
+}
+
 const refreshDir = (ccs: TempCcs) => path.join(ccs.paths.state, 'refresh');
 const listed = (ccs: TempCcs) => readdirSync(refreshDir(ccs)).sort();
 
@@ -116,29 +138,16 @@ test('a refresh cleans away the records no token file can present again; the one
 
 test('a process held up since it read a record whose older claims were cleaned away sends nothing, and leaves the record as it is', async () => {
   const ccs = makeTempCcs();
-  const realLink = fs.link;
+  // The first process stops right before it makes its claim (send 1), after reading the record.
+  const atClaim = holdFirst('link', (_from, to) => to.endsWith('.send-1'));
   try {
     const token = 'sk-ant-ort01-RT1-0123456789';
     const file = attemptFile(ccs.paths.state, 'claude', token);
     oldRecord(file, token, 'ok', 2 * DAY, {sends: 1});
     const target = {file, provider: 'claude', accountId: 'a@x.com', spends: token};
-    // The first process stops right before it makes its claim (send 1), after reading the record.
-    let resume!: () => void;
-    const held = new Promise<void>((resolve) => (resume = resolve));
-    let stopped!: () => void;
-    const atClaim = new Promise<void>((resolve) => (stopped = resolve));
-    fs.link = (async (from: string, to: string) => {
-      if (String(to).endsWith('.send-1') && stopped) {
-        const go = stopped;
-        stopped = undefined!;
-        go();
-        await held;
-      }
-      return realLink(from, to);
-    }) as typeof fs.link;
     let firstSent = 0;
     const first = sendOnce(target, async () => ++firstSent);
-    await atClaim;
+    await atClaim.reached;
     // Meanwhile others send it twice more (claims 1 and 2); the second gets no answer.
     const second = await sendOnce(target, async () => 'granted');
     await second.settled(false);
@@ -147,12 +156,12 @@ test('a process held up since it read a record whose older claims were cleaned a
     utimesSync(file.replace(/\.json$/, '.send-1'), new Date(Date.now() - 2 * DAY), new Date(Date.now() - 2 * DAY));
     const bounds = refreshLockBounds({});
     assert.equal(await pruneAttemptRecords(ccs.paths, async () => new Set([token]), 60_000, bounds), 1);
-    resume();
+    atClaim.release();
     await assert.rejects(first, /not refreshed: another process refreshed with this refresh token while this one was held up/);
     assert.equal(firstSent, 0, 'the held-up process sent nothing');
     await assert.rejects(sendOnce(target, async () => 'sent'), /refresh outcome unknown \(this refresh token was already sent .*socket hang up/, 'the unanswered send still stops the token');
   } finally {
-    fs.link = realLink;
+    atClaim.restore();
     ccs.cleanup();
   }
 });
@@ -204,42 +213,29 @@ test('a paused copy of a token file under the same name as one in auth/ still gu
 
 test('a clean-up held up (suspended) past the lock\'s bound after it judged a record removes nothing: the record may guard a send made since', async () => {
   const ccs = makeTempCcs();
-  const realRename = fs.rename;
+  // Not sent a month ago, its file since removed; a backup of it put back while the clean-up is held up.
+  const token = 'sk-ant-ort01-back-0123456789';
+  const file = attemptFile(ccs.paths.state, 'claude', token);
+  // Held up right as it removes the record (the move aside that removing it starts with).
+  const atRemove = holdFirst('rename', (from, to) => from === file && !path.basename(to).startsWith('rt-'));
   try {
-    // Not sent a month ago, its file since removed; a backup of it put back while the clean-up is held up.
-    const token = 'sk-ant-ort01-back-0123456789';
-    const file = attemptFile(ccs.paths.state, 'claude', token);
     oldRecord(file, token, 'not-sent', 40 * DAY, {sends: 1});
     const bounds = {...refreshLockBounds({}), staleMs: 100};
-    let resume!: () => void;
-    const held = new Promise<void>((resolve) => (resume = resolve));
-    let stopped: (() => void) | undefined;
-    const atRemove = new Promise<void>((resolve) => (stopped = resolve));
-    // Held up right as it removes the record (the move aside that removing it starts with).
-    fs.rename = (async (from: string, to: string) => {
-      if (from === file && !path.basename(String(to)).startsWith('rt-') && stopped) {
-        const go = stopped;
-        stopped = undefined;
-        go();
-        await held;
-      }
-      return realRename(from, to);
-    }) as typeof fs.rename;
     const pruning = pruneAttemptRecords(ccs.paths, async () => new Set<string>(), 60_000, bounds);
-    await atRemove;
+    await atRemove.reached;
     await new Promise((resolve) => setTimeout(resolve, 200));
     // Another process takes the lock over and sends the token; it is killed before the answer comes.
     const target = {file, provider: 'claude', accountId: 'a@x.com', spends: token};
     let sent = 0;
     void withGrantLock(ccs.paths, path.basename(file, '.json'), () => sendOnce(target, () => (sent++, new Promise<never>(() => undefined))), bounds);
     while (sent === 0) await new Promise((resolve) => setTimeout(resolve, 10));
-    resume();
+    atRemove.release();
     await pruning;
     await assert.rejects(sendOnce(target, async () => ++sent), /refresh outcome unknown \(this refresh token was already sent/);
     assert.equal(sent, 1, 'sent once');
     assert.deepEqual(listed(ccs), [path.basename(file), path.basename(file).replace('.json', '.send-1')]);
   } finally {
-    fs.rename = realRename;
+    atRemove.restore();
     ccs.cleanup();
   }
 });
@@ -271,37 +267,24 @@ test('a token file that is a link to storage not there now (unmounted) may hold 
 
 test('a process held up since it read a record cleaned away whole, then made again by a send of the same token, sends nothing', async () => {
   const ccs = makeTempCcs();
-  const realLink = fs.link;
+  const atClaim = holdFirst('link', (_from, to) => to.endsWith('.send-1'));
   try {
     const token = 'sk-ant-ort01-RT9-0123456789';
     const file = attemptFile(ccs.paths.state, 'claude', token);
     oldRecord(file, token, 'not-sent', 40 * DAY, {sends: 1});
     const target = {file, provider: 'claude', accountId: 'a@x.com', spends: token};
-    let resume!: () => void;
-    const held = new Promise<void>((resolve) => (resume = resolve));
-    let stopped: (() => void) | undefined;
-    const atClaim = new Promise<void>((resolve) => (stopped = resolve));
-    fs.link = (async (from: string, to: string) => {
-      if (String(to).endsWith('.send-1') && stopped) {
-        const go = stopped;
-        stopped = undefined;
-        go();
-        await held;
-      }
-      return realLink(from, to);
-    }) as typeof fs.link;
     let sent = 0;
     const first = sendOnce(target, async () => ++sent);
-    await atClaim;
+    await atClaim.reached;
     // Its file removed, the record cleaned away a month later; a backup put back, and its token sent (no answer yet).
     assert.equal(await pruneAttemptRecords(ccs.paths, async () => new Set<string>(), 60_000, refreshLockBounds({})), 1);
     void sendOnce(target, () => (sent++, new Promise<never>(() => undefined)));
     while (sent === 0) await new Promise((resolve) => setTimeout(resolve, 10));
-    resume();
+    atClaim.release();
     await assert.rejects(first, /not refreshed: another process refreshed with this refresh token while this one was held up/);
     assert.equal(sent, 1, 'sent once');
   } finally {
-    fs.link = realLink;
+    atClaim.restore();
     ccs.cleanup();
   }
 });
