@@ -73,7 +73,7 @@ export function quotaAccountState(account: Pick<Account, 'paused' | 'health'>): 
 }
 
 /** The table's word for a health without its marker: `re-login`, `refresh due`. */
-export const stateWord = (health: Account['health']) => HEALTH_TEXT[health].replace(/^[!?⏳]\s*/u, '');
+export const stateWord = (health: Account['health']) => HEALTH_TEXT[health].replace(/^[!?\u23f3]\s*/u, '');
 
 /**
  * Whether the account rests now: a server's rest (health `cooling`), or a quota or rate-limit

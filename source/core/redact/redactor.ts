@@ -45,7 +45,7 @@ const COMPILE_AFTER = 8;
 const BYTES_PREFILTER_FROM = 1024;
 
 /** A masked form as a header value takes it: ASCII (`…` is no valid header character, and Node's writeHead throws on it). */
-const asciiMaskedForm = (masked: string) => masked.replace(/…/g, '...').replace(/[^\x20-\x7e]/g, '?');
+const asciiMaskedForm = (masked: string) => masked.replace(/\u2026/g, '...').replace(/[^\x20-\x7e]/g, '?');
 
 /** redactValues remembers values up to this long (a model name, a path)... */
 const SHORT_MEMO_LENGTH = 256;
