@@ -27,6 +27,19 @@ test('credentialsOf finds every credential of a token file, nested ones included
   ]);
 });
 
+test('credentialsOf answers the same for field names it has seen before, prototype names and more names than it remembers', () => {
+  const file = JSON.parse('{"__proto__": {"refresh_token": "1//proto-0123456789"}, "constructor": "not-a-secret-01", "session_key": "sk-session-0123456789"}') as unknown;
+  // Asked twice: the second answer comes from the names remembered the first time.
+  for (let i = 0; i < 2; i++) assert.deepEqual(credentialsOf(file).sort(), ['1//proto-0123456789', 'sk-session-0123456789']);
+  // A file of 3,000 field names: those past the ones remembered are judged all the same.
+  const many: Record<string, string> = {};
+  for (let i = 0; i < 3000; i++) many[`field_${i}_${i % 2 ? 'token' : 'note'}`] = `value-${String(i).padStart(8, '0')}`;
+  const found = credentialsOf(many);
+  assert.equal(found.length, 1500);
+  assert.ok(found.includes('value-00002999') && !found.includes('value-00002998'));
+  assert.deepEqual(credentialsOf({access_token: 'ya29.again-0123456789', type: 'claude'}), ['ya29.again-0123456789']);
+});
+
 test('a Redactor masks every occurrence, URL-encoded ones too, longest secret first', () => {
   const redactor = new Redactor(['1//refresh-0123456789', '1//refresh-0123456789-longer', 'short']);
   const text = `a 1//refresh-0123456789 b ${encodeURIComponent('1//refresh-0123456789')} c 1//refresh-0123456789-longer short`;
