@@ -1,0 +1,56 @@
+// What unlucky upstreams send a translated client, end to end through the proxy: each case is a
+// wire quirk seen from an OpenAI-compatible server or a hostile one, and what the client must get.
+import assert from 'node:assert/strict';
+import {after, describe, it} from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import {API_KEY, oauthToken, proxyFixture} from './fixture.js';
+
+const chunk = (delta: unknown, finish: string | null = null) => `data: ${JSON.stringify({id: 'c1', choices: [{index: 0, delta, finish_reason: finish}]})}\n\n`;
+
+describe('a Chat upstream that numbers every parallel tool call 0 (each call whole, with its own id)', async () => {
+  const f = await proxyFixture({provider: 'qwen', apiPath: '/v1', tokens: [{file: 'qwen-a.json', token: oauthToken('qwen', 'q@example.com')}]});
+  after(() => f.close());
+  f.upstream.handler = (_req, res) => {
+    res.writeHead(200, {'content-type': 'text/event-stream'});
+    res.end(
+      chunk({role: 'assistant', tool_calls: [{index: 0, id: 'call_a', type: 'function', function: {name: 'Read', arguments: '{"path":"a.txt"}'}}]}) +
+        chunk({tool_calls: [{index: 0, id: 'call_b', type: 'function', function: {name: 'Glob', arguments: '{"pattern":"*.md"}'}}]}) +
+        chunk({tool_calls: [{index: 0, id: 'call_c', type: 'function', function: {name: 'Read', arguments: '{"path":"c.txt"}'}}]}) +
+        chunk({}, 'tool_calls') +
+        'data: [DONE]\n\n',
+    );
+  };
+  const tools = [
+    {name: 'Read', input_schema: {type: 'object' as const}},
+    {name: 'Glob', input_schema: {type: 'object' as const}},
+  ];
+
+  it('Claude Code gets two tool_use blocks, each with its own id, name and input', async () => {
+    const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
+    const message = await client.messages.stream({model: 'qwen3-coder-plus', max_tokens: 64, tools, messages: [{role: 'user', content: 'hi'}]}).finalMessage();
+    const calls = message.content.filter((b) => b.type === 'tool_use').map((b) => ({id: b.id, name: b.name, input: b.input}));
+    assert.deepEqual(calls, [
+      {id: 'call_a', name: 'Read', input: {path: 'a.txt'}},
+      {id: 'call_b', name: 'Glob', input: {pattern: '*.md'}},
+      {id: 'call_c', name: 'Read', input: {path: 'c.txt'}},
+    ]);
+    assert.equal(message.stop_reason, 'tool_use');
+  });
+
+  it('Codex CLI (Responses) gets two function_call items', async () => {
+    const client = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/v1`, maxRetries: 0});
+    const stream = await client.responses.create({model: 'qwen3-coder-plus', input: 'hi', stream: true, tools: tools.map((t) => ({type: 'function' as const, name: t.name, parameters: {type: 'object'}, strict: false}))});
+    let output: unknown[] = [];
+    for await (const event of stream) if (event.type === 'response.completed') output = event.response.output;
+    const calls = output.map((item) => {
+      const call = item as {call_id: string; name: string; arguments: string};
+      return {id: call.call_id, name: call.name, arguments: call.arguments};
+    });
+    assert.deepEqual(calls, [
+      {id: 'call_a', name: 'Read', arguments: '{"path":"a.txt"}'},
+      {id: 'call_b', name: 'Glob', arguments: '{"pattern":"*.md"}'},
+      {id: 'call_c', name: 'Read', arguments: '{"path":"c.txt"}'},
+    ]);
+  });
+});
