@@ -384,7 +384,12 @@ export async function deliverTranslated(
         await write(res, masked(stream.push(redactor.redact(readText))));
       } else {
         upstream.setEncoding('utf8');
-        for await (const chunk of upstream) await write(res, masked(stream.push(chunk as string)));
+        for await (const chunk of upstream) {
+          await write(res, masked(stream.push(chunk as string)));
+          // The upstream said its answer is over: the client's stream ends now, not when an upstream
+          // that holds its connection open lets go (leaving the loop destroys the upstream response).
+          if (stream.answered) break;
+        }
       }
       await write(res, masked(stream.end()));
       res.end(masker.end());

@@ -54,3 +54,35 @@ describe('a Chat upstream that numbers every parallel tool call 0 (each call who
     ]);
   });
 });
+
+describe('an upstream that holds its stream open after saying the answer is over', async () => {
+  const f = await proxyFixture({provider: 'qwen', apiPath: '/v1', tokens: [{file: 'qwen-a.json', token: oauthToken('qwen', 'q@example.com')}]});
+  after(() => f.close());
+  f.upstream.handler = (_req, res) => {
+    res.writeHead(200, {'content-type': 'text/event-stream'});
+    // Everything of the answer, then the connection left open (never res.end()).
+    res.write(chunk({role: 'assistant', content: 'hello'}) + chunk({}, 'stop') + `data: ${JSON.stringify({id: 'c1', choices: [], usage: {prompt_tokens: 7, completion_tokens: 2}})}\n\n` + 'data: [DONE]\n\n');
+  };
+  /** `promise`, or a failure naming what hung after `ms`. */
+  const within = <T>(promise: Promise<T>, ms: number, what: string) =>
+    Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: no end after ${ms} ms`)), ms).unref())]);
+
+  it('Claude Code gets the whole message and its stream ends at [DONE]', async () => {
+    const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
+    const message = await within(client.messages.stream({model: 'qwen3-coder-plus', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]}).finalMessage(), 3000, 'the Anthropic stream');
+    assert.equal(message.content.map((block) => (block.type === 'text' ? block.text : '')).join(''), 'hello');
+    assert.equal(message.usage.output_tokens, 2);
+    assert.equal(f.proxy.status().lastError, undefined, 'an answer that ended is no upstream break');
+  });
+
+  it('Codex CLI (Responses) gets response.completed and its stream ends', async () => {
+    const client = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/v1`, maxRetries: 0});
+    const read = async () => {
+      const types: string[] = [];
+      for await (const event of await client.responses.create({model: 'qwen3-coder-plus', input: 'hi', stream: true})) types.push(event.type);
+      return types;
+    };
+    const types = await within(read(), 3000, 'the Responses stream');
+    assert.equal(types.at(-1), 'response.completed');
+  });
+});
