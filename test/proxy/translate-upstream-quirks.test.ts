@@ -86,3 +86,35 @@ describe('an upstream that holds its stream open after saying the answer is over
     assert.equal(types.at(-1), 'response.completed');
   });
 });
+
+describe('an upstream that sends one endless SSE line', async () => {
+  const f = await proxyFixture({provider: 'qwen', apiPath: '/v1', tokens: [{file: 'qwen-a.json', token: oauthToken('qwen', 'q@example.com')}]});
+  after(() => f.close());
+  let sent = 0;
+  f.upstream.handler = (_req, res) => {
+    res.writeHead(200, {'content-type': 'text/event-stream'});
+    res.write(chunk({role: 'assistant', content: 'hi'}) + 'data: {"choices":[{"index":0,"delta":{"content":"');
+    const mb = 'x'.repeat(1024 * 1024);
+    // A line that never ends, 1 MB at a time, for as long as the proxy reads (at most 200 MB).
+    const more = () => {
+      while (sent < 200 && !res.destroyed) {
+        sent++;
+        if (!res.write(mb)) return void res.once('drain', more);
+      }
+      res.end();
+    };
+    res.on('close', () => res.destroy());
+    more();
+  };
+
+  it('the translated client gets an error event naming the size, and the proxy stops reading', async () => {
+    const response = await fetch(`${f.url}/v1/messages`, {
+      method: 'POST',
+      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+      body: JSON.stringify({model: 'qwen3-coder-plus', max_tokens: 8, stream: true, messages: [{role: 'user', content: 'hi'}]}),
+    });
+    const text = await response.text();
+    assert.match(text, /event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"upstream stream broke: an upstream event is larger than 64 MB"\}\}\n\n$/);
+    assert.ok(sent < 100, `the proxy read ${sent} MB of one line`);
+  });
+});
