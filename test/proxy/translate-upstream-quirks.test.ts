@@ -118,3 +118,44 @@ describe('an upstream that sends one endless SSE line', async () => {
     assert.ok(sent < 100, `the proxy read ${sent} MB of one line`);
   });
 });
+
+describe('a tool result with an image, from Codex CLI (Responses) to a Chat upstream', async () => {
+  const f = await proxyFixture({provider: 'qwen', apiPath: '/v1', tokens: [{file: 'qwen-a.json', token: oauthToken('qwen', 'q@example.com')}]});
+  after(() => f.close());
+  f.upstream.handler = (req, res) => {
+    // As OpenAI's Chat API checks it: a tool message's content is a string or text parts only.
+    const messages = (req.body?.messages ?? []) as {role: string; content: unknown}[];
+    const bad = messages.findIndex((m) => m.role === 'tool' && Array.isArray(m.content) && m.content.some((part: {type?: string}) => part.type !== 'text'));
+    if (bad !== -1) {
+      res.writeHead(400, {'content-type': 'application/json'});
+      res.end(JSON.stringify({error: {message: `Invalid value for 'content': messages[${bad}] of role 'tool' takes text parts only.`, type: 'invalid_request_error'}}));
+      return;
+    }
+    res.writeHead(200, {'content-type': 'application/json'});
+    res.end(JSON.stringify({id: 'c1', object: 'chat.completion', choices: [{index: 0, message: {role: 'assistant', content: 'a red dot'}, finish_reason: 'stop'}], usage: {prompt_tokens: 9, completion_tokens: 3}}));
+  };
+
+  it('reaches the upstream as a text tool message and the image in a user message after it', async () => {
+    const image = 'data:image/png;base64,iVBORw0KGgo=';
+    const response = await fetch(`${f.url}/v1/responses`, {
+      method: 'POST',
+      headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'},
+      body: JSON.stringify({
+        model: 'qwen3-coder-plus',
+        input: [
+          {type: 'message', role: 'user', content: [{type: 'input_text', text: 'look at dot.png'}]},
+          {type: 'function_call', call_id: 'call_1', name: 'view_image', arguments: '{"path":"dot.png"}'},
+          {type: 'function_call_output', call_id: 'call_1', output: [{type: 'input_text', text: 'dot.png'}, {type: 'input_image', image_url: image}]},
+        ],
+        tools: [{type: 'function', name: 'view_image', parameters: {type: 'object'}}],
+      }),
+    });
+    const text = await response.text();
+    assert.equal(response.status, 200, text);
+    const sent = f.upstream.requests.at(-1)!.body!.messages as {role: string; content: unknown; tool_call_id?: string}[];
+    assert.deepEqual(sent.slice(-2), [
+      {role: 'tool', tool_call_id: 'call_1', content: 'dot.png'},
+      {role: 'user', content: [{type: 'image_url', image_url: {url: image}}]},
+    ]);
+  });
+});

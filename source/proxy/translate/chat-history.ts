@@ -39,6 +39,35 @@ export function pairToolMessages(messages: JsonObject[]): JsonObject[] {
   return out;
 }
 
+/** A tool message's text when the tool returned only images (they follow in a user message). */
+export const TOOL_IMAGES_ATTACHED = '(the tool returned images, attached below)';
+
+/**
+ * A Chat upstream's tool message takes text only (OpenAI's Chat API refuses other parts there): the
+ * images and files of a run of tool messages (paired: pairToolMessages) follow the run in a user
+ * message, and a result that was only images says so.
+ */
+export function textOnlyToolMessages(messages: JsonObject[]): JsonObject[] {
+  const out: JsonObject[] = [];
+  let attached: JsonObject[] = [];
+  for (const message of messages) {
+    const isTool = message.role === 'tool';
+    if (!isTool && attached.length > 0) {
+      out.push({role: 'user', content: attached});
+      attached = [];
+    }
+    const parts = isTool && Array.isArray(message.content) ? (message.content as unknown[]) : undefined;
+    if (!parts || parts.every((part) => field(part, 'type') === 'text')) {
+      out.push(message);
+      continue;
+    }
+    attached.push(...(parts.filter((part) => field(part, 'type') !== 'text') as JsonObject[]));
+    out.push({...message, content: chatText(parts.filter((part) => field(part, 'type') === 'text')) || TOOL_IMAGES_ATTACHED});
+  }
+  if (attached.length > 0) out.push({role: 'user', content: attached});
+  return out;
+}
+
 /** One call of an assistant message's `tool_calls`, its fields read leniently. */
 export interface ChatToolCall {
   id: string;
