@@ -159,3 +159,29 @@ describe('a tool result with an image, from Codex CLI (Responses) to a Chat upst
     ]);
   });
 });
+
+describe('an upstream that breaks off mid-answer, to a translated client that asked for no stream', async () => {
+  const f = await proxyFixture({provider: 'qwen', apiPath: '/v1', tokens: [{file: 'qwen-a.json', token: oauthToken('qwen', 'q@example.com')}]});
+  after(() => f.close());
+  f.upstream.handler = (_req, res) => {
+    res.writeHead(200, {'content-type': 'text/event-stream'});
+    res.write(chunk({role: 'assistant', content: 'hel'}));
+    setTimeout(() => res.socket?.destroy(), 50);
+  };
+
+  for (const [route, body, shape] of [
+    ['/v1/messages', {model: 'qwen3-coder-plus', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}, (json: {type?: string; error?: {type?: string; message?: string}}) => (json.type === 'error' ? json.error?.message : undefined)],
+    ['/v1/responses', {model: 'qwen3-coder-plus', input: 'hi'}, (json: {error?: {message?: string}}) => json.error?.message],
+  ] as const) {
+    it(`${route}: a 502 in the client's shape saying the upstream broke, and the log blames the upstream, not the proxy`, async () => {
+      const response = await fetch(`${f.url}${route}`, {
+        method: 'POST',
+        headers: {'x-api-key': API_KEY, authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+        body: JSON.stringify(body),
+      });
+      assert.equal(response.status, 502);
+      assert.match(String(shape((await response.json()) as never)), /^upstream stream broke: connection reset$/);
+      assert.doesNotMatch(f.proxy.status().lastError?.message ?? '', /proxy error/);
+    });
+  }
+});
