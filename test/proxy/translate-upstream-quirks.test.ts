@@ -185,3 +185,22 @@ describe('an upstream that breaks off mid-answer, to a translated client that as
     });
   }
 });
+
+describe('an upstream that answers 200 with an empty body, to a translated client that asked for no stream', async () => {
+  const f = await proxyFixture({provider: 'qwen', apiPath: '/v1', tokens: [{file: 'qwen-a.json', token: oauthToken('qwen', 'q@example.com')}]});
+  after(() => f.close());
+  f.upstream.handler = (_req, res) => {
+    res.writeHead(200, {'content-type': 'application/json'});
+    res.end();
+  };
+
+  it('Claude Code gets a 502 that says the body was empty (not "a body that is not JSON: ")', async () => {
+    const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
+    const error = await client.messages.create({model: 'qwen3-coder-plus', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}).then(
+      () => assert.fail('no error'),
+      (e: unknown) => e as InstanceType<typeof Anthropic.APIError>,
+    );
+    assert.equal(error.status, 502);
+    assert.match(error.message, /the upstream answered 200 with an empty body/);
+  });
+});
