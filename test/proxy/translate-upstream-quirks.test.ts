@@ -204,3 +204,28 @@ describe('an upstream that answers 200 with an empty body, to a translated clien
     assert.match(error.message, /the upstream answered 200 with an empty body/);
   });
 });
+
+describe('a tool schema whose $ref is not a valid URI fragment, on a Gemini upstream', async () => {
+  const f = await proxyFixture({provider: 'gemini', tokens: [{file: 'gemini-g.json', token: oauthToken('gemini', 'g@example.com', {project_id: 'p1'})}]});
+  after(() => f.close());
+  f.upstream.handler = (_req, res) => {
+    res.writeHead(200, {'content-type': 'application/json'});
+    res.end(JSON.stringify({response: {candidates: [{content: {role: 'model', parts: [{text: 'ok'}]}, finishReason: 'STOP'}]}}));
+  };
+
+  it('Claude Code is served (the reference stays unresolved), not answered 502 "proxy error: URI malformed"', async () => {
+    const response = await fetch(`${f.url}/v1/messages`, {
+      method: 'POST',
+      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+      body: JSON.stringify({
+        model: 'gemini-2.5-pro',
+        max_tokens: 8,
+        messages: [{role: 'user', content: 'hi'}],
+        tools: [{name: 'Edit', input_schema: {type: 'object', properties: {edit: {$ref: '#/$defs/%E0%A4%A'}}, $defs: {}}}],
+      }),
+    });
+    assert.equal(response.status, 200, await response.clone().text());
+    const sent = f.upstream.requests.at(-1)!.body as {request: {tools: {functionDeclarations: {parameters: unknown}[]}[]}};
+    assert.deepEqual(sent.request.tools[0]!.functionDeclarations[0]!.parameters, {type: 'object', properties: {edit: {type: 'object'}}});
+  });
+});
