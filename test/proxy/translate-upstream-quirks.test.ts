@@ -229,3 +229,29 @@ describe('a tool schema whose $ref is not a valid URI fragment, on a Gemini upst
     assert.deepEqual(sent.request.tools[0]!.functionDeclarations[0]!.parameters, {type: 'object', properties: {edit: {type: 'object'}}});
   });
 });
+
+describe('a Chat client whose tool call id is not a string, on a Responses upstream', async () => {
+  const f = await proxyFixture({provider: 'codex', apiPath: '/backend-api/codex', tokens: [{file: 'codex-a.json', token: oauthToken('codex', 'x@example.com', {account_id: 'a1'})}]});
+  after(() => f.close());
+
+  for (const id of [{toString: 1, valueOf: 1}, 7]) {
+    it(`id ${JSON.stringify(id)}: a 400 naming the field, nothing sent upstream (not 502 "proxy error")`, async () => {
+      const before = f.upstream.requests.length;
+      const response = await fetch(`${f.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'},
+        body: JSON.stringify({
+          model: 'gpt-5.5',
+          messages: [
+            {role: 'user', content: 'hi'},
+            {role: 'assistant', content: null, tool_calls: [{id, type: 'function', function: {name: 'Read', arguments: '{}'}}]},
+            {role: 'tool', tool_call_id: 'call_1', content: 'r'},
+          ],
+        }),
+      });
+      assert.equal(response.status, 400);
+      assert.match(((await response.json()) as {error: {message: string}}).error.message, /messages\[1\]\.tool_calls\[0\]\.id: /);
+      assert.equal(f.upstream.requests.length, before);
+    });
+  }
+});
