@@ -150,13 +150,15 @@ export class OpenAIChatReader extends SseTurnReader {
     const known = this.callIds.get(index);
     let key = this.keys.get(index) ?? String(index);
     // Some servers number every parallel call 0, each whole with its own id: a new id under an index
-    // whose call is complete is the next call (its arguments would otherwise join the first's).
-    if (id && known && id !== known && this.calls.hasWholeArguments(key)) {
+    // whose call is complete (whole arguments, or none yet and a new name comes) is the next call
+    // (its arguments would otherwise join the first's).
+    const name = asString(field(fn, 'name'));
+    if (id && known && id !== known && (this.calls.hasWholeArguments(key) || (name && !this.calls.hasArguments(key)))) {
       key = `${index}.${++this.renumbered}`;
       this.keys.set(index, key);
       this.callIds.set(index, id);
     } else if (known === undefined || (id && !known)) this.callIds.set(index, id ?? '');
-    this.calls.announce(key, id ?? '', asString(field(fn, 'name')) ?? '');
+    this.calls.announce(key, id ?? '', name ?? '');
     const args = asString(field(fn, 'arguments')) ?? (isRecord(field(fn, 'arguments')) ? JSON.stringify(field(fn, 'arguments')) : '');
     // Chat never says a call is complete: a later call's fragment ends it once its JSON is whole.
     this.calls.args(key, args, true);

@@ -33,6 +33,12 @@ export class ToolCallQueue {
     return call !== undefined && isWholeJson(call.emitted + call.pending);
   }
 
+  /** Whether `key` has had any arguments. */
+  hasArguments(key: string): boolean {
+    const call = this.find(key);
+    return call !== undefined && call.emitted + call.pending !== '';
+  }
+
   /** A call is announced (or its id and name arrive later); the first one open opens at once. */
   announce(key: string, id: string, name: string): void {
     let call = this.find(key);
