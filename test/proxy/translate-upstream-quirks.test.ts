@@ -255,3 +255,27 @@ describe('a Chat client whose tool call id is not a string, on a Responses upstr
     });
   }
 });
+
+describe('a long answer from an upstream the proxy reads whole to look for a hidden error (iFlow, JSON)', async () => {
+  const apiKey = 'iflow-api-key-0123456789abcdef';
+  const f = await proxyFixture({provider: 'iflow', apiPath: '/v1', tokens: [{file: 'iflow-a@example.com-1.json', token: oauthToken('iflow', 'a@example.com', {api_key: apiKey})}]});
+  after(() => f.close());
+  // Past the 256 KB an error body is read to: a long code answer, escapes included.
+  const content = 'const line = "x";\n'.repeat(20_000);
+  f.upstream.handler = (_req, res) => {
+    res.writeHead(200, {'content-type': 'application/json'});
+    res.end(JSON.stringify({id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'qwen3-coder-plus', choices: [{index: 0, message: {role: 'assistant', content}, finish_reason: 'stop'}], usage: {prompt_tokens: 5, completion_tokens: 90_000}}));
+  };
+
+  it('Claude Code (translated) gets the whole text', async () => {
+    const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
+    const message = await client.messages.create({model: 'qwen3-coder-plus', max_tokens: 4096, messages: [{role: 'user', content: 'hi'}]});
+    assert.equal(message.content.map((block) => (block.type === 'text' ? block.text : '')).join('').length, content.length);
+  });
+
+  it('a Chat client (passed through) gets the whole completion', async () => {
+    const client = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/v1`, maxRetries: 0});
+    const completion = await client.chat.completions.create({model: 'qwen3-coder-plus', messages: [{role: 'user', content: 'hi'}]});
+    assert.equal(completion.choices[0]!.message.content?.length, content.length);
+  });
+});
