@@ -384,7 +384,12 @@ export async function deliverTranslated(
         await write(res, masked(stream.push(redactor.redact(readText))));
       } else {
         upstream.setEncoding('utf8');
-        for await (const chunk of upstream) await write(res, masked(stream.push(chunk as string)));
+        for await (const chunk of upstream) {
+          await write(res, masked(stream.push(chunk as string)));
+          // The upstream said its answer is over: the client's stream ends now, not when an upstream
+          // that holds its connection open lets go (leaving the loop destroys the upstream response).
+          if (stream.answered) break;
+        }
       }
       await write(res, masked(stream.end()));
       res.end(masker.end());
@@ -397,8 +402,19 @@ export async function deliverTranslated(
     }
     return 200;
   }
+  let read: string;
+  try {
+    read = readText ?? (await readAll(upstream, translation.countTokens ? undefined : translator.answerWatch?.()));
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    if (signal.aborted) return 0;
+    // The upstream broke off before its answer ended: its failure, not the proxy's, in the client's shape.
+    const message = `upstream stream broke: ${transportFailure(error)}`;
+    onBroken(message);
+    return deliverTranslatedError(translation, res, 502, JSON.stringify({error: {message}}), redactor);
+  }
   // Masked before the translator reads it: it may quote a cut excerpt of a body it cannot read.
-  const text = redactor.redact(readText ?? (await readAll(upstream, translation.countTokens ? undefined : translator.answerWatch?.())));
+  const text = redactor.redact(read);
   let body: Record<string, unknown>;
   try {
     body = translation.countTokens ? (translator.countTokensResponse?.(text) ?? (JSON.parse(text) as Record<string, unknown>)) : translator.response(text, context);

@@ -10,7 +10,8 @@ import {headOf} from '../core/code-units.js';
 import {cutText} from '../core/redact.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {ProviderRow} from '../providers/table.js';
-import type {ProxyError} from './errors.js';
+import {MAX_BODY_BYTES} from './client-request.js';
+import {HttpError, type ProxyError} from './errors.js';
 import {ERROR_BODY_WAIT_MS, readWithin, transportFailure} from '../services/http.js';
 import {forwardedResponseHeaders} from './upstream.js';
 
@@ -81,9 +82,12 @@ export async function classifyOutcome(row: ProviderRow, upstream: IncomingMessag
   const mayHideError = !isError;
 
   // A success the adapter suspects (iFlow's error in a 200) is the answer itself: its body may take
-  // as long as generating it does, and only the idle limit applies to it.
-  const {text, stalled} = await readLimited(upstream, MAX_ERROR_BODY, isError ? ERROR_BODY_WAIT_MS : undefined);
+  // as long as generating it does, and only the idle limit applies to it; it is read whole (as
+  // deliver.ts reads an answer), never cut to an error's MAX_ERROR_BODY.
+  const max = isError ? MAX_ERROR_BODY : MAX_BODY_BYTES;
+  const {text, stalled, cut} = await readLimited(upstream, max, isError ? ERROR_BODY_WAIT_MS : undefined);
   if (stalled) return stalledError(status, headers, text, now, credential);
+  if (cut && !isError) throw new HttpError(502, `upstream answer larger than ${MAX_BODY_BYTES / 1024 / 1024} MB`, 'api_error');
   const named = row.adapter.namedError?.(status, text);
   if (mayHideError && !named) return {kind: 'success-read', status, text};
   if (named) {
@@ -136,11 +140,12 @@ function stalledError(status: number, headers: Record<string, string>, text: str
 }
 
 /**
- * A body read whole, cut to `max` characters (the rest read and dropped). `waitMs`: when it has not
+ * A body read whole, cut to `max` characters (the rest read and dropped; `cut` says the body was
+ * longer than `max` bytes). `waitMs`: when it has not
  * ended that long after the read began, what came is returned with `stalled` set (services/http.ts
  * readWithin destroys the body). Rejects when it breaks.
  */
-export async function readLimited(body: IncomingMessage, max: number, waitMs?: number): Promise<{text: string; stalled: boolean}> {
+export async function readLimited(body: IncomingMessage, max: number, waitMs?: number): Promise<{text: string; stalled: boolean; cut: boolean}> {
   const chunks: Buffer[] = [];
   let size = 0;
   const {stalled} = await readWithin(body, waitMs, async () => {
@@ -149,5 +154,5 @@ export async function readLimited(body: IncomingMessage, max: number, waitMs?: n
       size += (chunk as Buffer).length;
     }
   });
-  return {text: headOf(Buffer.concat(chunks).toString('utf8'), max), stalled};
+  return {text: headOf(Buffer.concat(chunks).toString('utf8'), max), stalled, cut: size > max};
 }

@@ -32,10 +32,39 @@ export function pairToolMessages(messages: JsonObject[]): JsonObject[] {
     }
     closeRun();
     out.push(message);
-    if (message.role === 'assistant') open = new Set(asArray(message.tool_calls).map((call) => String(field(call, 'id'))));
+    if (message.role === 'assistant') open = new Set(asArray(message.tool_calls).map((call) => asString(field(call, 'id')) ?? ''));
   }
   // Calls ending the history with no result yet are the turn the client continues, not unanswered ones.
   if (messages.at(-1)?.role !== 'assistant') closeRun();
+  return out;
+}
+
+/** A tool message's text when the tool returned only images (they follow in a user message). */
+export const TOOL_IMAGES_ATTACHED = '(the tool returned images, attached below)';
+
+/**
+ * A Chat upstream's tool message takes text only (OpenAI's Chat API refuses other parts there): the
+ * images and files of a run of tool messages (paired: pairToolMessages) follow the run in a user
+ * message, and a result that was only images says so.
+ */
+export function textOnlyToolMessages(messages: JsonObject[]): JsonObject[] {
+  const out: JsonObject[] = [];
+  let attached: JsonObject[] = [];
+  for (const message of messages) {
+    const isTool = message.role === 'tool';
+    if (!isTool && attached.length > 0) {
+      out.push({role: 'user', content: attached});
+      attached = [];
+    }
+    const parts = isTool && Array.isArray(message.content) ? (message.content as unknown[]) : undefined;
+    if (!parts || parts.every((part) => field(part, 'type') === 'text')) {
+      out.push(message);
+      continue;
+    }
+    attached.push(...(parts.filter((part) => field(part, 'type') !== 'text') as JsonObject[]));
+    out.push({...message, content: chatText(parts.filter((part) => field(part, 'type') === 'text')) || TOOL_IMAGES_ATTACHED});
+  }
+  if (attached.length > 0) out.push({role: 'user', content: attached});
   return out;
 }
 
@@ -58,8 +87,8 @@ export interface ChatMessageVisitor {
 
 /**
  * Walks Chat `messages` by role (`where` is `messages[i]`, for error messages). Throws
- * TranslateError for a role no upstream knows (`function` included) and for a tool message without
- * the id of its call.
+ * TranslateError for a role no upstream knows (`function` included), for a tool message without
+ * the id of its call and for a call whose id is not a string.
  */
 export function visitChatMessages(messages: unknown[], visitor: ChatMessageVisitor): void {
   messages.forEach((message, i) => {
@@ -69,8 +98,8 @@ export function visitChatMessages(messages: unknown[], visitor: ChatMessageVisit
     if (role === 'system' || role === 'developer') return visitor.system(content, where);
     if (role === 'user') return visitor.user(content, where);
     if (role === 'assistant') {
-      const calls = asArray(field(message, 'tool_calls')).map((call) => ({
-        id: asString(field(call, 'id')) ?? '',
+      const calls = asArray(field(message, 'tool_calls')).map((call, j) => ({
+        id: callId(field(call, 'id'), `${where}.tool_calls[${j}].id`),
         name: asString(field(field(call, 'function'), 'name')) ?? '',
         arguments: asString(field(field(call, 'function'), 'arguments')) ?? '',
       }));
@@ -83,6 +112,13 @@ export function visitChatMessages(messages: unknown[], visitor: ChatMessageVisit
     }
     throw new TranslateError(`${where}.role: "${String(role)}" is not a Chat Completions role this upstream can take (system, developer, user, assistant, tool)`);
   });
+}
+
+/** A tool call's id: a string, or none ('') when the client sent none. */
+function callId(id: unknown, where: string): string {
+  if (id === undefined || id === null) return '';
+  if (typeof id !== 'string') throw new TranslateError(`${where}: must be a string (the id its tool message answers)`);
+  return id;
 }
 
 /** The function tools of a Chat request; `upstream` names the upstream in the error for any other kind. */

@@ -78,8 +78,15 @@ function resolveRef(ref: string, root: JsonObject): JsonObject | undefined {
   const match = /^#\/(\$defs|definitions)\/(.+)$/.exec(ref);
   if (!match) return undefined;
   const defs = root[match[1]!];
-  const name = decodeURIComponent(match[2]!).replace(/~1/g, '/').replace(/~0/g, '~');
-  return isRecord(defs) && Object.hasOwn(defs, name) && isRecord(defs[name]) ? defs[name] : undefined;
+  let name: string;
+  try {
+    name = decodeURIComponent(match[2]!).replace(/~1/g, '/').replace(/~0/g, '~');
+  } catch {
+    // Not a URI fragment (a `%` without two hex digits): it names no definition.
+    return undefined;
+  }
+  const target = isRecord(defs) && Object.hasOwn(defs, name) ? defs[name] : undefined;
+  return isRecord(target) ? target : undefined;
 }
 
 function mergeAllOf(schema: JsonObject): JsonObject {

@@ -45,6 +45,9 @@ export function pipeStream(reader: TurnReader, writer: TurnWriter, readBody: (bo
       whole: (body) => writer.write(readBody(body)),
       fail: (message) => writer.fail(message),
       masked,
+      get answered() {
+        return reader.answered;
+      },
     };
   }
   const masker = new TurnEventMasker(redactor);
@@ -56,6 +59,9 @@ export function pipeStream(reader: TurnReader, writer: TurnWriter, readBody: (bo
     // What was held goes out before the error that ends the stream.
     fail: (message) => writer.write(masker.end()) + writer.fail(message),
     masked,
+    get answered() {
+      return reader.answered;
+    },
   };
 }
 

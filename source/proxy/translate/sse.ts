@@ -1,6 +1,7 @@
 // Server-sent events (WHATWG HTML § 9.2 "event stream interpretation"), both ways. The parser accepts
 // the upstream's bytes split anywhere: inside a line, between `\r` and `\n`, inside a UTF-8 sequence.
 import {headOf} from '../../core/code-units.js';
+import {MAX_BODY_BYTES} from '../client-request.js';
 
 export interface SseEvent {
   /** The `event:` field; undefined when the event had none (the spec's default type "message"). */
@@ -26,6 +27,8 @@ export class SseParser {
   /** The event's first `data:` line, and any after it (nearly every event has one). */
   private data: string | undefined;
   private moreData: string[] | undefined;
+  /** Characters of the event's data lines so far. */
+  private dataLength = 0;
   private readonly decoder = new TextDecoder('utf-8');
   /**
    * The start of text that was not SSE at all (e.g. a JSON error body sent with status 200 to a
@@ -70,6 +73,10 @@ export class SseParser {
       if (done) events.push(done);
     }
     if (start < text.length) this.buffer += text.slice(start);
+    // An event is held whole until its blank line: one that never ends would hold the upstream's
+    // bytes without bound. No answer the proxy reads whole may be longer (MAX_BODY_BYTES, in bytes:
+    // never fewer than its characters).
+    if (this.buffer.length + this.dataLength > MAX_BODY_BYTES) throw new Error(`an upstream event is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB`);
     return events;
   }
 
@@ -107,6 +114,7 @@ export class SseParser {
   }
 
   private addData(value: string): void {
+    this.dataLength += value.length;
     if (this.data === undefined) this.data = value;
     else (this.moreData ??= []).push(value);
   }
@@ -120,6 +128,7 @@ export class SseParser {
     if (name !== undefined) event.event = name;
     this.data = undefined;
     this.moreData = undefined;
+    this.dataLength = 0;
     return event;
   }
 }

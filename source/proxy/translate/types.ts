@@ -52,6 +52,11 @@ export interface StreamTranslator {
    * redactor already (pipe.ts pipeStream): the caller need not mask the bytes again.
    */
   readonly masked?: boolean;
+  /**
+   * The upstream has said its answer is over (its reader's `answered`): the caller ends the client's
+   * stream with `end()` then, without waiting for an upstream that holds its connection open.
+   */
+  readonly answered?: boolean;
 }
 
 export interface TranslatedError {

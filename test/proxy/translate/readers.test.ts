@@ -67,6 +67,32 @@ describe('OpenAIChatReader', () => {
     ]);
   });
 
+  it('tells apart parallel calls that a server numbers all 0, a parameterless one included', () => {
+    const events = readChunks(
+      new OpenAIChatReader(),
+      chat({tool_calls: [{index: 0, id: 'a', function: {name: 'now', arguments: ''}}]}) +
+        chat({tool_calls: [{index: 0, id: 'b', function: {name: 'now', arguments: ''}}]}) +
+        chat({tool_calls: [{index: 0, id: 'c', function: {name: 'f', arguments: '{"x":1}'}}]}) +
+        chat({}, 'tool_calls'),
+    );
+    assert.deepEqual(
+      events.filter((event) => event.type === 'tool-call-start').map((event) => event.type === 'tool-call-start' && [event.id, event.name]),
+      [['a', 'now'], ['b', 'now'], ['c', 'f']],
+    );
+    assert.deepEqual(
+      events.filter((event) => event.type === 'tool-call-args').map((event) => event.type === 'tool-call-args' && event.json),
+      ['{"x":1}'],
+    );
+  });
+
+  it('keeps one call whose fragments each carry a new id but no name (its arguments not whole yet)', () => {
+    const events = readChunks(
+      new OpenAIChatReader(),
+      chat({tool_calls: [{index: 0, id: 'a', function: {name: 'f', arguments: '{"x"'}}]}) + chat({tool_calls: [{index: 0, id: 'a2', function: {arguments: ':1}'}}]}) + chat({}, 'tool_calls'),
+    );
+    assert.deepEqual(events.filter((event) => event.type === 'tool-call-start').length, 1);
+  });
+
   it('reads a non-stream body whose arguments are a JSON object instead of a string', () => {
     const body = JSON.stringify({choices: [{index: 0, message: {content: null, tool_calls: [{id: 'c1', function: {name: 'f', arguments: {a: 1}}}]}, finish_reason: 'tool_calls'}]});
     assert.deepEqual(OpenAIChatReader.readBody(body), [

@@ -9,6 +9,7 @@
 // and foreign thinking are dropped (DeepSeek's reasoner refuses reasoning_content elsewhere).
 import {anthropicMessages, clientTools, upstreamBodyBase, mediaUrl, requestSystemText, thinkingEffort, toolChoice, toolResult, type AnthropicMessage} from '../anthropic-request.js';
 import {asNumber, asString, toolInputJson, type JsonObject} from '../json.js';
+import {TOOL_IMAGES_ATTACHED} from '../chat-history.js';
 import {OpenAIChatReader} from '../readers/openai-chat.js';
 import {untagSignature} from '../signatures.js';
 import {toolNamesFor, type ToolNames} from '../tool-names.js';
@@ -89,7 +90,7 @@ function chatMessages(history: AnthropicMessage[], names: ToolNames): JsonObject
         const media = result.media.map((url) => ({type: 'image_url', image_url: {url}}));
         if (unanswered.includes(result.id)) {
           unanswered = unanswered.filter((id) => id !== result.id);
-          out.push({role: 'tool', tool_call_id: result.id, content: result.text || (media.length ? '(the tool returned images, attached below)' : '')});
+          out.push({role: 'tool', tool_call_id: result.id, content: result.text || (media.length ? TOOL_IMAGES_ATTACHED : '')});
           resultMedia.push(...media);
         } else {
           // A result whose call is not in the previous message (history trimmed by the client).

@@ -5,7 +5,7 @@
 // the Chat providers that reason read); other reasoning is left out. Fields the Chat API shares with
 // Responses (`metadata`, `user`, `prompt_cache_key`, `service_tier`, `store`) are carried.
 import {asArray, asNumber, asRecord, asString, field, type JsonObject} from '../json.js';
-import {pairToolMessages} from '../chat-history.js';
+import {pairToolMessages, textOnlyToolMessages} from '../chat-history.js';
 import {requestMemo} from '../request-memo.js';
 import {callArguments, forcedToolName, isCallItem, isCallOutputItem, partsText, readResponsesInput, reasoningSummary, unsupportedItem, responsesFunctionTools} from '../responses-input.js';
 import {untagSignature} from '../signatures.js';
@@ -57,7 +57,7 @@ export function responsesToChatRequest(client: JsonObject, context: TranslateCon
     }
   });
 
-  const body: JsonObject = {model: context.upstreamModel, messages: pairToolMessages(messages)};
+  const body: JsonObject = {model: context.upstreamModel, messages: textOnlyToolMessages(pairToolMessages(messages))};
   for (const key of CARRIED) if (client[key] !== undefined) body[key] = client[key];
   const tools = responsesFunctionTools(declared, memo);
   if (tools.length > 0) {

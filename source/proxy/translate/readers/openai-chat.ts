@@ -53,8 +53,11 @@ function oneDeltaString(chunk: JsonObject | undefined): {kind: 'text' | 'reasoni
 
 export class OpenAIChatReader extends SseTurnReader {
   private readonly calls = new ToolCallQueue(this.out);
-  /** Tool-call ids by index (for fragments without an `index`). */
+  /** Tool-call ids by index (for fragments without an `index`): the id of the index's latest call. */
   private readonly callIds = new Map<number, string>();
+  /** The key of an index's latest call, when it is not the index itself (see onToolCall). */
+  private readonly keys = new Map<number, string>();
+  private renumbered = 0;
   private thinkingOpen = false;
   private sawDone = false;
   /** The last text-only and reasoning-only chunks (see oneDeltaString). */
@@ -144,9 +147,18 @@ export class OpenAIChatReader extends SseTurnReader {
     const id = asString(field(call, 'id'));
     const index = asNumber(field(call, 'index')) ?? this.indexWithoutIndex(id, position);
     const fn = field(call, 'function');
-    if (!this.callIds.has(index) || (id && !this.callIds.get(index))) this.callIds.set(index, id ?? '');
-    const key = String(index);
-    this.calls.announce(key, id ?? '', asString(field(fn, 'name')) ?? '');
+    const known = this.callIds.get(index);
+    let key = this.keys.get(index) ?? String(index);
+    // Some servers number every parallel call 0, each whole with its own id: a new id under an index
+    // whose call is complete (whole arguments, or none yet and a new name comes) is the next call
+    // (its arguments would otherwise join the first's).
+    const name = asString(field(fn, 'name'));
+    if (id && known && id !== known && (this.calls.hasWholeArguments(key) || (name && !this.calls.hasArguments(key)))) {
+      key = `${index}.${++this.renumbered}`;
+      this.keys.set(index, key);
+      this.callIds.set(index, id);
+    } else if (known === undefined || (id && !known)) this.callIds.set(index, id ?? '');
+    this.calls.announce(key, id ?? '', name ?? '');
     const args = asString(field(fn, 'arguments')) ?? (isRecord(field(fn, 'arguments')) ? JSON.stringify(field(fn, 'arguments')) : '');
     // Chat never says a call is complete: a later call's fragment ends it once its JSON is whole.
     this.calls.args(key, args, true);

@@ -61,6 +61,10 @@ export abstract class SseTurnReader implements TurnReader {
    */
   protected readWhole(text: string, readJson: (value: unknown) => void): TurnEvent[] {
     if (looksLikeSse(text)) return [...this.push(text), ...this.end()];
+    if (text.trim() === '') {
+      this.out.error(upstreamErrorMessage(200, text));
+      return this.out.take();
+    }
     let value: unknown;
     try {
       value = JSON.parse(text);

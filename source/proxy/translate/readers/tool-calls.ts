@@ -27,6 +27,18 @@ export class ToolCallQueue {
     return this.find(key) !== undefined;
   }
 
+  /** Whether the arguments `key` has had so far are a whole JSON value. */
+  hasWholeArguments(key: string): boolean {
+    const call = this.find(key);
+    return call !== undefined && isWholeJson(call.emitted + call.pending);
+  }
+
+  /** Whether `key` has had any arguments. */
+  hasArguments(key: string): boolean {
+    const call = this.find(key);
+    return call !== undefined && call.emitted + call.pending !== '';
+  }
+
   /** A call is announced (or its id and name arrive later); the first one open opens at once. */
   announce(key: string, id: string, name: string): void {
     let call = this.find(key);

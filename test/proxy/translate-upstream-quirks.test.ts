@@ -1,0 +1,281 @@
+// What unlucky upstreams send a translated client, end to end through the proxy: each case is a
+// wire quirk seen from an OpenAI-compatible server or a hostile one, and what the client must get.
+import assert from 'node:assert/strict';
+import {after, describe, it} from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import {API_KEY, oauthToken, proxyFixture} from './fixture.js';
+
+const chunk = (delta: unknown, finish: string | null = null) => `data: ${JSON.stringify({id: 'c1', choices: [{index: 0, delta, finish_reason: finish}]})}\n\n`;
+
+describe('a Chat upstream that numbers every parallel tool call 0 (each call whole, with its own id)', async () => {
+  const f = await proxyFixture({provider: 'qwen', apiPath: '/v1', tokens: [{file: 'qwen-a.json', token: oauthToken('qwen', 'q@example.com')}]});
+  after(() => f.close());
+  f.upstream.handler = (_req, res) => {
+    res.writeHead(200, {'content-type': 'text/event-stream'});
+    res.end(
+      chunk({role: 'assistant', tool_calls: [{index: 0, id: 'call_a', type: 'function', function: {name: 'Read', arguments: '{"path":"a.txt"}'}}]}) +
+        chunk({tool_calls: [{index: 0, id: 'call_b', type: 'function', function: {name: 'Glob', arguments: '{"pattern":"*.md"}'}}]}) +
+        chunk({tool_calls: [{index: 0, id: 'call_c', type: 'function', function: {name: 'Read', arguments: '{"path":"c.txt"}'}}]}) +
+        chunk({}, 'tool_calls') +
+        'data: [DONE]\n\n',
+    );
+  };
+  const tools = [
+    {name: 'Read', input_schema: {type: 'object' as const}},
+    {name: 'Glob', input_schema: {type: 'object' as const}},
+  ];
+
+  it('Claude Code gets two tool_use blocks, each with its own id, name and input', async () => {
+    const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
+    const message = await client.messages.stream({model: 'qwen3-coder-plus', max_tokens: 64, tools, messages: [{role: 'user', content: 'hi'}]}).finalMessage();
+    const calls = message.content.filter((b) => b.type === 'tool_use').map((b) => ({id: b.id, name: b.name, input: b.input}));
+    assert.deepEqual(calls, [
+      {id: 'call_a', name: 'Read', input: {path: 'a.txt'}},
+      {id: 'call_b', name: 'Glob', input: {pattern: '*.md'}},
+      {id: 'call_c', name: 'Read', input: {path: 'c.txt'}},
+    ]);
+    assert.equal(message.stop_reason, 'tool_use');
+  });
+
+  it('Codex CLI (Responses) gets two function_call items', async () => {
+    const client = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/v1`, maxRetries: 0});
+    const stream = await client.responses.create({model: 'qwen3-coder-plus', input: 'hi', stream: true, tools: tools.map((t) => ({type: 'function' as const, name: t.name, parameters: {type: 'object'}, strict: false}))});
+    let output: unknown[] = [];
+    for await (const event of stream) if (event.type === 'response.completed') output = event.response.output;
+    const calls = output.map((item) => {
+      const call = item as {call_id: string; name: string; arguments: string};
+      return {id: call.call_id, name: call.name, arguments: call.arguments};
+    });
+    assert.deepEqual(calls, [
+      {id: 'call_a', name: 'Read', arguments: '{"path":"a.txt"}'},
+      {id: 'call_b', name: 'Glob', arguments: '{"pattern":"*.md"}'},
+      {id: 'call_c', name: 'Read', arguments: '{"path":"c.txt"}'},
+    ]);
+  });
+});
+
+describe('an upstream that holds its stream open after saying the answer is over', async () => {
+  const f = await proxyFixture({provider: 'qwen', apiPath: '/v1', tokens: [{file: 'qwen-a.json', token: oauthToken('qwen', 'q@example.com')}]});
+  after(() => f.close());
+  f.upstream.handler = (_req, res) => {
+    res.writeHead(200, {'content-type': 'text/event-stream'});
+    // Everything of the answer, then the connection left open (never res.end()).
+    res.write(chunk({role: 'assistant', content: 'hello'}) + chunk({}, 'stop') + `data: ${JSON.stringify({id: 'c1', choices: [], usage: {prompt_tokens: 7, completion_tokens: 2}})}\n\n` + 'data: [DONE]\n\n');
+  };
+  /** `promise`, or a failure naming what hung after `ms`. */
+  const within = <T>(promise: Promise<T>, ms: number, what: string) =>
+    Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: no end after ${ms} ms`)), ms).unref())]);
+
+  it('Claude Code gets the whole message and its stream ends at [DONE]', async () => {
+    const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
+    const message = await within(client.messages.stream({model: 'qwen3-coder-plus', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]}).finalMessage(), 3000, 'the Anthropic stream');
+    assert.equal(message.content.map((block) => (block.type === 'text' ? block.text : '')).join(''), 'hello');
+    assert.equal(message.usage.output_tokens, 2);
+    assert.equal(f.proxy.status().lastError, undefined, 'an answer that ended is no upstream break');
+  });
+
+  it('Codex CLI (Responses) gets response.completed and its stream ends', async () => {
+    const client = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/v1`, maxRetries: 0});
+    const read = async () => {
+      const types: string[] = [];
+      for await (const event of await client.responses.create({model: 'qwen3-coder-plus', input: 'hi', stream: true})) types.push(event.type);
+      return types;
+    };
+    const types = await within(read(), 3000, 'the Responses stream');
+    assert.equal(types.at(-1), 'response.completed');
+  });
+});
+
+describe('an upstream that sends one endless SSE line', async () => {
+  const f = await proxyFixture({provider: 'qwen', apiPath: '/v1', tokens: [{file: 'qwen-a.json', token: oauthToken('qwen', 'q@example.com')}]});
+  after(() => f.close());
+  let sent = 0;
+  f.upstream.handler = (_req, res) => {
+    res.writeHead(200, {'content-type': 'text/event-stream'});
+    res.write(chunk({role: 'assistant', content: 'hi'}) + 'data: {"choices":[{"index":0,"delta":{"content":"');
+    const mb = 'x'.repeat(1024 * 1024);
+    // A line that never ends, 1 MB at a time, for as long as the proxy reads (at most 200 MB).
+    const more = () => {
+      while (sent < 200 && !res.destroyed) {
+        sent++;
+        if (!res.write(mb)) return void res.once('drain', more);
+      }
+      res.end();
+    };
+    res.on('close', () => res.destroy());
+    more();
+  };
+
+  it('the translated client gets an error event naming the size, and the proxy stops reading', async () => {
+    const response = await fetch(`${f.url}/v1/messages`, {
+      method: 'POST',
+      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+      body: JSON.stringify({model: 'qwen3-coder-plus', max_tokens: 8, stream: true, messages: [{role: 'user', content: 'hi'}]}),
+    });
+    const text = await response.text();
+    assert.match(text, /event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"upstream stream broke: an upstream event is larger than 64 MB"\}\}\n\n$/);
+    assert.ok(sent < 100, `the proxy read ${sent} MB of one line`);
+  });
+});
+
+describe('a tool result with an image, from Codex CLI (Responses) to a Chat upstream', async () => {
+  const f = await proxyFixture({provider: 'qwen', apiPath: '/v1', tokens: [{file: 'qwen-a.json', token: oauthToken('qwen', 'q@example.com')}]});
+  after(() => f.close());
+  f.upstream.handler = (req, res) => {
+    // As OpenAI's Chat API checks it: a tool message's content is a string or text parts only.
+    const messages = (req.body?.messages ?? []) as {role: string; content: unknown}[];
+    const bad = messages.findIndex((m) => m.role === 'tool' && Array.isArray(m.content) && m.content.some((part: {type?: string}) => part.type !== 'text'));
+    if (bad !== -1) {
+      res.writeHead(400, {'content-type': 'application/json'});
+      res.end(JSON.stringify({error: {message: `Invalid value for 'content': messages[${bad}] of role 'tool' takes text parts only.`, type: 'invalid_request_error'}}));
+      return;
+    }
+    res.writeHead(200, {'content-type': 'application/json'});
+    res.end(JSON.stringify({id: 'c1', object: 'chat.completion', choices: [{index: 0, message: {role: 'assistant', content: 'a red dot'}, finish_reason: 'stop'}], usage: {prompt_tokens: 9, completion_tokens: 3}}));
+  };
+
+  it('reaches the upstream as a text tool message and the image in a user message after it', async () => {
+    const image = 'data:image/png;base64,iVBORw0KGgo=';
+    const response = await fetch(`${f.url}/v1/responses`, {
+      method: 'POST',
+      headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'},
+      body: JSON.stringify({
+        model: 'qwen3-coder-plus',
+        input: [
+          {type: 'message', role: 'user', content: [{type: 'input_text', text: 'look at dot.png'}]},
+          {type: 'function_call', call_id: 'call_1', name: 'view_image', arguments: '{"path":"dot.png"}'},
+          {type: 'function_call_output', call_id: 'call_1', output: [{type: 'input_text', text: 'dot.png'}, {type: 'input_image', image_url: image}]},
+        ],
+        tools: [{type: 'function', name: 'view_image', parameters: {type: 'object'}}],
+      }),
+    });
+    const text = await response.text();
+    assert.equal(response.status, 200, text);
+    const sent = f.upstream.requests.at(-1)!.body!.messages as {role: string; content: unknown; tool_call_id?: string}[];
+    assert.deepEqual(sent.slice(-2), [
+      {role: 'tool', tool_call_id: 'call_1', content: 'dot.png'},
+      {role: 'user', content: [{type: 'image_url', image_url: {url: image}}]},
+    ]);
+  });
+});
+
+describe('an upstream that breaks off mid-answer, to a translated client that asked for no stream', async () => {
+  const f = await proxyFixture({provider: 'qwen', apiPath: '/v1', tokens: [{file: 'qwen-a.json', token: oauthToken('qwen', 'q@example.com')}]});
+  after(() => f.close());
+  f.upstream.handler = (_req, res) => {
+    res.writeHead(200, {'content-type': 'text/event-stream'});
+    res.write(chunk({role: 'assistant', content: 'hel'}));
+    setTimeout(() => res.socket?.destroy(), 50);
+  };
+
+  for (const [route, body, shape] of [
+    ['/v1/messages', {model: 'qwen3-coder-plus', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}, (json: {type?: string; error?: {type?: string; message?: string}}) => (json.type === 'error' ? json.error?.message : undefined)],
+    ['/v1/responses', {model: 'qwen3-coder-plus', input: 'hi'}, (json: {error?: {message?: string}}) => json.error?.message],
+  ] as const) {
+    it(`${route}: a 502 in the client's shape saying the upstream broke, and the log blames the upstream, not the proxy`, async () => {
+      const response = await fetch(`${f.url}${route}`, {
+        method: 'POST',
+        headers: {'x-api-key': API_KEY, authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+        body: JSON.stringify(body),
+      });
+      assert.equal(response.status, 502);
+      assert.match(String(shape((await response.json()) as never)), /^upstream stream broke: connection reset$/);
+      assert.doesNotMatch(f.proxy.status().lastError?.message ?? '', /proxy error/);
+    });
+  }
+});
+
+describe('an upstream that answers 200 with an empty body, to a translated client that asked for no stream', async () => {
+  const f = await proxyFixture({provider: 'qwen', apiPath: '/v1', tokens: [{file: 'qwen-a.json', token: oauthToken('qwen', 'q@example.com')}]});
+  after(() => f.close());
+  f.upstream.handler = (_req, res) => {
+    res.writeHead(200, {'content-type': 'application/json'});
+    res.end();
+  };
+
+  it('Claude Code gets a 502 that says the body was empty (not "a body that is not JSON: ")', async () => {
+    const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
+    const error = await client.messages.create({model: 'qwen3-coder-plus', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}).then(
+      () => assert.fail('no error'),
+      (e: unknown) => e as InstanceType<typeof Anthropic.APIError>,
+    );
+    assert.equal(error.status, 502);
+    assert.match(error.message, /the upstream answered 200 with an empty body/);
+  });
+});
+
+describe('a tool schema whose $ref is not a valid URI fragment, on a Gemini upstream', async () => {
+  const f = await proxyFixture({provider: 'gemini', tokens: [{file: 'gemini-g.json', token: oauthToken('gemini', 'g@example.com', {project_id: 'p1'})}]});
+  after(() => f.close());
+  f.upstream.handler = (_req, res) => {
+    res.writeHead(200, {'content-type': 'application/json'});
+    res.end(JSON.stringify({response: {candidates: [{content: {role: 'model', parts: [{text: 'ok'}]}, finishReason: 'STOP'}]}}));
+  };
+
+  it('Claude Code is served (the reference stays unresolved), not answered 502 "proxy error: URI malformed"', async () => {
+    const response = await fetch(`${f.url}/v1/messages`, {
+      method: 'POST',
+      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+      body: JSON.stringify({
+        model: 'gemini-2.5-pro',
+        max_tokens: 8,
+        messages: [{role: 'user', content: 'hi'}],
+        tools: [{name: 'Edit', input_schema: {type: 'object', properties: {edit: {$ref: '#/$defs/%E0%A4%A'}}, $defs: {}}}],
+      }),
+    });
+    assert.equal(response.status, 200, await response.clone().text());
+    const sent = f.upstream.requests.at(-1)!.body as {request: {tools: {functionDeclarations: {parameters: unknown}[]}[]}};
+    assert.deepEqual(sent.request.tools[0]!.functionDeclarations[0]!.parameters, {type: 'object', properties: {edit: {type: 'object'}}});
+  });
+});
+
+describe('a Chat client whose tool call id is not a string, on a Responses upstream', async () => {
+  const f = await proxyFixture({provider: 'codex', apiPath: '/backend-api/codex', tokens: [{file: 'codex-a.json', token: oauthToken('codex', 'x@example.com', {account_id: 'a1'})}]});
+  after(() => f.close());
+
+  for (const id of [{toString: 1, valueOf: 1}, 7]) {
+    it(`id ${JSON.stringify(id)}: a 400 naming the field, nothing sent upstream (not 502 "proxy error")`, async () => {
+      const before = f.upstream.requests.length;
+      const response = await fetch(`${f.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'},
+        body: JSON.stringify({
+          model: 'gpt-5.5',
+          messages: [
+            {role: 'user', content: 'hi'},
+            {role: 'assistant', content: null, tool_calls: [{id, type: 'function', function: {name: 'Read', arguments: '{}'}}]},
+            {role: 'tool', tool_call_id: 'call_1', content: 'r'},
+          ],
+        }),
+      });
+      assert.equal(response.status, 400);
+      assert.match(((await response.json()) as {error: {message: string}}).error.message, /messages\[1\]\.tool_calls\[0\]\.id: /);
+      assert.equal(f.upstream.requests.length, before);
+    });
+  }
+});
+
+describe('a long answer from an upstream the proxy reads whole to look for a hidden error (iFlow, JSON)', async () => {
+  const apiKey = 'iflow-api-key-0123456789abcdef';
+  const f = await proxyFixture({provider: 'iflow', apiPath: '/v1', tokens: [{file: 'iflow-a@example.com-1.json', token: oauthToken('iflow', 'a@example.com', {api_key: apiKey})}]});
+  after(() => f.close());
+  // Past the 256 KB an error body is read to: a long code answer, escapes included.
+  const content = 'const line = "x";\n'.repeat(20_000);
+  f.upstream.handler = (_req, res) => {
+    res.writeHead(200, {'content-type': 'application/json'});
+    res.end(JSON.stringify({id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'qwen3-coder-plus', choices: [{index: 0, message: {role: 'assistant', content}, finish_reason: 'stop'}], usage: {prompt_tokens: 5, completion_tokens: 90_000}}));
+  };
+
+  it('Claude Code (translated) gets the whole text', async () => {
+    const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
+    const message = await client.messages.create({model: 'qwen3-coder-plus', max_tokens: 4096, messages: [{role: 'user', content: 'hi'}]});
+    assert.equal(message.content.map((block) => (block.type === 'text' ? block.text : '')).join('').length, content.length);
+  });
+
+  it('a Chat client (passed through) gets the whole completion', async () => {
+    const client = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/v1`, maxRetries: 0});
+    const completion = await client.chat.completions.create({model: 'qwen3-coder-plus', messages: [{role: 'user', content: 'hi'}]});
+    assert.equal(completion.choices[0]!.message.content?.length, content.length);
+  });
+});
