@@ -105,13 +105,14 @@ export const codexNativeCredentials: NativeCredentials = {
   displayName: 'Codex CLI',
   file: (env, home) => path.join(env.CODEX_HOME || path.join(home, '.codex'), 'auth.json'),
   read(file) {
+    const apiKey = str(file.OPENAI_API_KEY);
     const tokens = obj(file.tokens);
-    if (!tokens) return undefined;
+    if (!tokens) return apiKey ? {apiKey} : undefined;
     const access = str(tokens.access_token);
     const idToken = str(tokens.id_token);
     // `account_id` is the ChatGPT workspace: members of one team share it, so the email tells them apart.
     const accountKey = str(tokens.account_id) ?? str(obj(jwtClaims(idToken)?.['https://api.openai.com/auth'])?.chatgpt_account_id);
-    return {accessToken: access, refreshToken: str(tokens.refresh_token), idToken, accountKey, email: idTokenEmail(idToken), expiresAt: jwtExpiry(access)};
+    return {accessToken: access, refreshToken: str(tokens.refresh_token), idToken, accountKey, email: idTokenEmail(idToken), expiresAt: jwtExpiry(access), ...(apiKey ? {apiKey} : {})};
   },
   write(previous, token, sameAccount) {
     const c = grantCredentials(token);
