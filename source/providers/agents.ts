@@ -5,7 +5,9 @@
 // - Claude Code: ANTHROPIC_BASE_URL, ANTHROPIC_AUTH_TOKEN (sent as `Authorization: Bearer`),
 //   ANTHROPIC_MODEL, ANTHROPIC_DEFAULT_{OPUS,SONNET,HAIKU}_MODEL (docs.claude.com "Model
 //   configuration"); ANTHROPIC_SMALL_FAST_MODEL is the deprecated name of the haiku slot, still read
-//   by older versions. ANTHROPIC_API_KEY would win over the token as `x-api-key`, so it is removed.
+//   by older versions. ANTHROPIC_API_KEY would win over the token as `x-api-key`, so it is removed;
+//   so are CLAUDE_CODE_USE_{BEDROCK,VERTEX,FOUNDRY} (docs "Environment variables"), which send every
+//   request to that cloud, past ANTHROPIC_BASE_URL.
 // - Codex CLI: a custom model provider given with `-c` overrides (openai/codex docs/config.md,
 //   `model_providers.<id>.{name,base_url,wire_api,env_key}`, `model_provider`, `model`); the key is
 //   read from the env var that `env_key` names.
@@ -101,6 +103,9 @@ export const AGENTS: readonly AgentRow[] = [
         ANTHROPIC_BASE_URL: baseUrl,
         ANTHROPIC_AUTH_TOKEN: apiKey,
         ANTHROPIC_API_KEY: undefined,
+        CLAUDE_CODE_USE_BEDROCK: undefined,
+        CLAUDE_CODE_USE_VERTEX: undefined,
+        CLAUDE_CODE_USE_FOUNDRY: undefined,
         // The same variables `ccs-tui env` exports.
         ...Object.fromEntries(claudeModelVariables(models).map(({name, value}) => [name, value])),
       },
