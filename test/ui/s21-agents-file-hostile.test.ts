@@ -13,7 +13,7 @@ let ccs: TempCcs | undefined;
 let tui: TuiHandle | undefined;
 afterEach(() => ([tui, ccs] = cleanUp(tui, ccs)));
 
-const entry = (pid: number, agent: string) => ({pid, agent, provider: 'claude', port: 1, startedAt: '2026-12-01T00:00:00.000Z', where: 'foreground'});
+const entry = (pid: number, agent: string) => ({pid, agent, provider: 'claude', port: 1, startedAt: new Date().toISOString(), where: 'foreground'});
 
 test('agents.json: pids 0 and -1 are no running agent', async () => {
   ccs = makeUiCcs();
