@@ -84,7 +84,12 @@ export interface AgentRow {
    * How the agent is told its model (`OPENAI_MODEL`), and how a person names one when the launch
    * cannot (the provider's model list could not be had): `OPENAI_MODEL=<model id> ccs-tui run …`.
    */
-  model: {setting: string; byHand: string};
+  model: {
+    setting: string;
+    byHand: string;
+    /** Whether the person's own agent arguments name the model (`-m <model id>`), for an agent that takes it there. */
+    namedIn?(args: readonly string[]): boolean;
+  };
 }
 
 const defined = (entries: [string, string | undefined][]) => Object.fromEntries(entries.filter(([, v]) => v !== undefined)) as Record<string, string>;
@@ -130,7 +135,15 @@ export const AGENTS: readonly AgentRow[] = [
         ...(defaultModel ? ['-c', `model=${tomlString(defaultModel)}`] : []),
       ],
     }),
-    model: {setting: '-c model=', byHand: 'add -- -m <model id> to ccs-tui run'},
+    model: {
+      setting: '-c model=',
+      byHand: 'add -- -m <model id> to ccs-tui run',
+      // codex's `-m`/`--model <id>` (also `-m<id>`, `--model=<id>`), or a `-c`/`--config` override of `model`.
+      namedIn: (args) =>
+        args.some((arg, i) =>
+          arg === '-m' || arg === '--model' ? i + 1 < args.length : /^(-m.|--model=)/.test(arg) || ((args[i - 1] === '-c' || args[i - 1] === '--config') && /^model\s*=/.test(arg)) || /^--config=model\s*=/.test(arg),
+        ),
+    },
   },
   {
     id: 'qwen',

@@ -267,9 +267,12 @@ function nativeHint(agent: AgentRow, target: RunTarget, first: Account | undefin
   return `; to run ${agent.displayName} on ${account ? labelOf(account) : `a ${target.provider.id} account`} without the proxy, use native mode: ${how}`;
 }
 
-/** Whether the person's environment already names the agent's model (`OPENAI_MODEL=… ccs-tui run`), which the launch passes on. */
-function modelNamedByHand(agent: AgentRow, env: NodeJS.ProcessEnv): boolean {
-  return !agent.model.setting.startsWith('-') && Boolean(env[agent.model.setting]);
+/**
+ * Whether the person already names the agent's model, in the environment (`OPENAI_MODEL=… ccs-tui
+ * run`) or in the agent's own arguments (`-- -m …`, for an agent that takes it there): passed on.
+ */
+function modelNamedByHand(agent: AgentRow, env: NodeJS.ProcessEnv, agentArgs: readonly string[]): boolean {
+  return Boolean(agent.model.namedIn?.(agentArgs)) || (!agent.model.setting.startsWith('-') && Boolean(env[agent.model.setting]));
 }
 
 /**
@@ -356,7 +359,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   // No model to name (a provider without a static list whose live list was not had, every model
   // excluded): the agent would ask for its own vendor's default, which the proxy refuses. The exports'
   // notes say why and list the models; the agent's own setting is how a person names one.
-  if (defaultModel === undefined && !modelNamedByHand(agent, options.env)) {
+  if (defaultModel === undefined && !modelNamedByHand(agent, options.env, options.agentArgs ?? [])) {
     const text = noModelText(agent, target.provider, exports.modelGap, options.surface, !options.force);
     if (!options.force) throw new LaunchNeedsForce(text);
     warnings.push(text);
