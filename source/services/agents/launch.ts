@@ -414,8 +414,13 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
     // A provider without a static list (AI Studio) has its main model only from the live list the exports were built with.
     defaultModel,
   });
+  // A model the person's environment names where the launch sets none (modelNamedByHand) is one of
+  // the changes: an agent started in tmux gets tmux's environment and the changes only.
+  const setting = agent.model.setting;
+  const byHand = !setting.startsWith('-') && !(setting in launch.env) && options.env[setting] ? {[setting]: options.env[setting]} : {};
+  const changes = {...launch.env, ...byHand};
   const env: NodeJS.ProcessEnv = {...options.env};
-  for (const [name, v] of Object.entries(launch.env)) {
+  for (const [name, v] of Object.entries(changes)) {
     if (v === undefined) delete env[name];
     else env[name] = v;
   }
@@ -424,7 +429,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
     target,
     command: [...command, ...launch.args, ...(options.agentArgs ?? [])],
     env,
-    changes: launch.env,
+    changes,
     port,
     startedProxy,
     ...(startedProxyPid === undefined ? {} : {startedProxyPid}),
