@@ -15,6 +15,7 @@
 //   (QwenLM/qwen-code docs, "Authorization").
 // - Gemini CLI: GOOGLE_GEMINI_BASE_URL + GEMINI_API_KEY (google-gemini/gemini-cli,
 //   packages/core/src/core/contentGenerator.ts); it speaks the Gemini API, which the proxy does not serve.
+import path from 'node:path';
 import {tomlString} from '../core/quote.js';
 import type {ApiProtocol} from './types.js';
 
@@ -84,6 +85,11 @@ export interface AgentRow {
    * How the agent is told its model (`OPENAI_MODEL`), and how a person names one when the launch
    * cannot (the provider's model list could not be had): `OPENAI_MODEL=<model id> ccs-tui run …`.
    */
+  /**
+   * Files whose `env` object the agent applies over the environment it is started with (Claude
+   * Code's settings.json, user and project), for `home` and the working directory `cwd`.
+   */
+  settingsEnvFiles?(env: NodeJS.ProcessEnv, home: string, cwd: string): string[];
   model: {
     setting: string;
     byHand: string;
@@ -116,6 +122,13 @@ export const AGENTS: readonly AgentRow[] = [
       },
       args: [],
     }),
+    // Its settings.json `env` wins over the environment it is started with (checked: a base URL
+    // there took every request past the one ccs-tui set), user settings and the project's.
+    settingsEnvFiles: (env, home, cwd) => [
+      path.join(env.CLAUDE_CONFIG_DIR || path.join(home, '.claude'), 'settings.json'),
+      path.join(cwd, '.claude', 'settings.json'),
+      path.join(cwd, '.claude', 'settings.local.json'),
+    ],
     model: {setting: 'ANTHROPIC_MODEL', byHand: 'set ANTHROPIC_MODEL=<model id> before ccs-tui run'},
   },
   {

@@ -5,7 +5,7 @@
 // `["node", "/opt/codex/bin/codex.js"]`), else `agents.<id>.command` in tui.json (same forms), else the
 // table's binary names on PATH. The environment wins over the file, as usual: it is set for one run.
 import {spawn, type ChildProcess} from 'node:child_process';
-import {constants as osConstants} from 'node:os';
+import {homedir, constants as osConstants} from 'node:os';
 import {accountLabel, accountLabeller, accountTrouble, findAccount, findAccountAnywhere, canServeNow, keyRefusedTrouble, noUsableAccount} from '../../core/accounts.js';
 import {actionKey} from '../../core/keymap.js';
 import {shellWord} from '../../core/quote.js';
@@ -14,6 +14,7 @@ import {UserError, type Account, type ErrorSurface, type TokenFile} from '../../
 import {findProvider, PROVIDERS, rootProvider, servableAccounts, unknownProviderError, type ProviderRow} from '../../providers/table.js';
 import type {AccountStore} from '../../store/accounts.js';
 import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
+import {readRegularFileSync} from '../../store/files.js';
 import {expandHome, type CcsPaths} from '../../store/paths.js';
 import {endpointOverrides, type TuiSettings} from '../../store/settings.js';
 import {fetchProxyStatus, serveOnRunningProxy, startBackgroundProxy, stopRunningProxy} from '../proxy/control.js';
@@ -268,6 +269,31 @@ function nativeHint(agent: AgentRow, target: RunTarget, first: Account | undefin
 }
 
 /**
+ * Refuses, before anything starts, an agent whose own settings set a variable that points it at the
+ * proxy (a base URL, a key, a cloud switch: what its launch sets whatever the models): the agent
+ * would take that over what ccs-tui gives it, and send its requests (with the proxy's key) elsewhere.
+ */
+function refuseSettingsOverride(agent: AgentRow, env: NodeJS.ProcessEnv): void {
+  if (!agent.settingsEnvFiles) return;
+  const pointing = Object.keys(agent.launch({baseUrl: '', apiKey: '', models: {}}).env);
+  for (const file of agent.settingsEnvFiles(env, env.HOME || homedir(), process.cwd())) {
+    let set: unknown;
+    try {
+      set = (JSON.parse(readRegularFileSync(file)?.text ?? '{}') as {env?: unknown})?.env;
+    } catch {
+      continue; // unreadable or not JSON: the agent takes no env from it either
+    }
+    if (typeof set !== 'object' || set === null || Array.isArray(set)) continue;
+    const names = pointing.filter((name) => Object.hasOwn(set as object, name));
+    if (names.length === 0) continue;
+    throw new UserError(
+      `${agent.displayName} would not use the proxy: ${sanitizeLine(file)} sets ${names.map((name) => `env.${name}`).join(', ')}, which ${agent.displayName} takes over what ccs-tui gives it; ` +
+        `remove ${names.length === 1 ? 'it' : 'them'} there (${names.length === 1 ? 'it applies' : 'they apply'} to every ${agent.displayName} session started with that file)`,
+    );
+  }
+}
+
+/**
  * Whether the person already names the agent's model, in the environment (`OPENAI_MODEL=… ccs-tui
  * run`) or in the agent's own arguments (`-- -m …`, for an agent that takes it there): passed on.
  */
@@ -332,6 +358,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   if (caution && !options.force) throw new LaunchNeedsForce(`${caution.reason}; ${caution.alternative}${options.surface === 'tui' ? '' : ', or launch on it anyway: add --force'}`);
   if (caution) warnings.push(caution.reason);
   const command = runnableAgentCommand(agent, settings, options.env);
+  refuseSettingsOverride(agent, options.env);
 
   // A stale record (its proxy gone, its pid maybe another process's) is removed, and said so.
   let running = readRunningProxy(paths, (line) => notes.push(line));
