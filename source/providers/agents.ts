@@ -87,7 +87,8 @@ export interface AgentRow {
    */
   /**
    * Files whose `env` object the agent applies over the environment it is started with (Claude
-   * Code's settings.json, user and project), for `home` and the working directory `cwd`.
+   * Code's settings.json, user and project), for `home` and the working directory `cwd` ('' when it
+   * was removed: no project files).
    */
   settingsEnvFiles?(env: NodeJS.ProcessEnv, home: string, cwd: string): string[];
   model: {
@@ -126,8 +127,7 @@ export const AGENTS: readonly AgentRow[] = [
     // there took every request past the one ccs-tui set), user settings and the project's.
     settingsEnvFiles: (env, home, cwd) => [
       path.join(env.CLAUDE_CONFIG_DIR || path.join(home, '.claude'), 'settings.json'),
-      path.join(cwd, '.claude', 'settings.json'),
-      path.join(cwd, '.claude', 'settings.local.json'),
+      ...(cwd ? [path.join(cwd, '.claude', 'settings.json'), path.join(cwd, '.claude', 'settings.local.json')] : []),
     ],
     model: {setting: 'ANTHROPIC_MODEL', byHand: 'set ANTHROPIC_MODEL=<model id> before ccs-tui run'},
   },

@@ -5,11 +5,12 @@
 // Claude Code went to that gateway (with the proxy's key, when the file sets no token). The run
 // refuses, before anything starts, naming the file and the variables.
 import assert from 'node:assert/strict';
+import {spawnSync} from 'node:child_process';
 import {existsSync, mkdirSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, it} from 'node:test';
 import {makeTempCcs} from '../helpers/ccs.js';
-import {runBin} from '../helpers/cli.js';
+import {binPath, runBin} from '../helpers/cli.js';
 import {freePort} from '../helpers/fake-upstreams.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
 
@@ -36,4 +37,10 @@ it("run claude with a base URL in Claude Code's own settings.json: refused, nami
   const ran = await runBin(['run', 'claude'], env);
   assert.equal(ran.code, 0, ran.stderr);
   assert.equal(ran.stdout, 'agent ran\n');
+  // Run from a directory that was removed meanwhile (no project settings to read): the run goes on.
+  const gone = path.join(ccs.env.HOME!, 'gone');
+  mkdirSync(gone);
+  const fromGone = spawnSync('/bin/sh', ['-c', 'cd "$1" && rmdir "$1" && exec "$2" "$3" run claude', 'sh', gone, process.execPath, binPath], {env, encoding: 'utf8', timeout: 20_000});
+  assert.equal(fromGone.status, 0, fromGone.stderr);
+  assert.equal(fromGone.stdout, 'agent ran\n');
 });

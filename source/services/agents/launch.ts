@@ -276,7 +276,7 @@ function nativeHint(agent: AgentRow, target: RunTarget, first: Account | undefin
 function refuseSettingsOverride(agent: AgentRow, env: NodeJS.ProcessEnv): void {
   if (!agent.settingsEnvFiles) return;
   const pointing = Object.keys(agent.launch({baseUrl: '', apiKey: '', models: {}}).env);
-  for (const file of agent.settingsEnvFiles(env, env.HOME || homedir(), process.cwd())) {
+  for (const file of agent.settingsEnvFiles(env, env.HOME || homedir(), workingDir() ?? '')) {
     let set: unknown;
     try {
       set = (JSON.parse(readRegularFileSync(file)?.text ?? '{}') as {env?: unknown})?.env;
@@ -290,6 +290,15 @@ function refuseSettingsOverride(agent: AgentRow, env: NodeJS.ProcessEnv): void {
       `${agent.displayName} would not use the proxy: ${sanitizeLine(file)} sets ${names.map((name) => `env.${name}`).join(', ')}, which ${agent.displayName} takes over what ccs-tui gives it; ` +
         `remove ${names.length === 1 ? 'it' : 'them'} there (${names.length === 1 ? 'it applies' : 'they apply'} to every ${agent.displayName} session started with that file)`,
     );
+  }
+}
+
+/** The working directory, or undefined when it was removed (process.cwd() throws then): no project settings. */
+function workingDir(): string | undefined {
+  try {
+    return process.cwd();
+  } catch {
+    return undefined;
   }
 }
 
