@@ -5,7 +5,9 @@
 // - Claude Code: ANTHROPIC_BASE_URL, ANTHROPIC_AUTH_TOKEN (sent as `Authorization: Bearer`),
 //   ANTHROPIC_MODEL, ANTHROPIC_DEFAULT_{OPUS,SONNET,HAIKU}_MODEL (docs.claude.com "Model
 //   configuration"); ANTHROPIC_SMALL_FAST_MODEL is the deprecated name of the haiku slot, still read
-//   by older versions. ANTHROPIC_API_KEY would win over the token as `x-api-key`, so it is removed.
+//   by older versions. ANTHROPIC_API_KEY would win over the token as `x-api-key`, so it is removed;
+//   so are CLAUDE_CODE_USE_{BEDROCK,VERTEX,FOUNDRY} (docs "Environment variables"), which send every
+//   request to that cloud, past ANTHROPIC_BASE_URL.
 // - Codex CLI: a custom model provider given with `-c` overrides (openai/codex docs/config.md,
 //   `model_providers.<id>.{name,base_url,wire_api,env_key}`, `model_provider`, `model`); the key is
 //   read from the env var that `env_key` names.
@@ -13,6 +15,7 @@
 //   (QwenLM/qwen-code docs, "Authorization").
 // - Gemini CLI: GOOGLE_GEMINI_BASE_URL + GEMINI_API_KEY (google-gemini/gemini-cli,
 //   packages/core/src/core/contentGenerator.ts); it speaks the Gemini API, which the proxy does not serve.
+import path from 'node:path';
 import {tomlString} from '../core/quote.js';
 import type {ApiProtocol} from './types.js';
 
@@ -82,7 +85,18 @@ export interface AgentRow {
    * How the agent is told its model (`OPENAI_MODEL`), and how a person names one when the launch
    * cannot (the provider's model list could not be had): `OPENAI_MODEL=<model id> ccs-tui run …`.
    */
-  model: {setting: string; byHand: string};
+  /**
+   * Files whose `env` object the agent applies over the environment it is started with (Claude
+   * Code's settings.json, user and project), for `home` and the working directory `cwd` ('' when it
+   * was removed: no project files).
+   */
+  settingsEnvFiles?(env: NodeJS.ProcessEnv, home: string, cwd: string): string[];
+  model: {
+    setting: string;
+    byHand: string;
+    /** Whether the person's own agent arguments name the model (`-m <model id>`), for an agent that takes it there. */
+    namedIn?(args: readonly string[]): boolean;
+  };
 }
 
 const defined = (entries: [string, string | undefined][]) => Object.fromEntries(entries.filter(([, v]) => v !== undefined)) as Record<string, string>;
@@ -101,11 +115,20 @@ export const AGENTS: readonly AgentRow[] = [
         ANTHROPIC_BASE_URL: baseUrl,
         ANTHROPIC_AUTH_TOKEN: apiKey,
         ANTHROPIC_API_KEY: undefined,
+        CLAUDE_CODE_USE_BEDROCK: undefined,
+        CLAUDE_CODE_USE_VERTEX: undefined,
+        CLAUDE_CODE_USE_FOUNDRY: undefined,
         // The same variables `ccs-tui env` exports.
         ...Object.fromEntries(claudeModelVariables(models).map(({name, value}) => [name, value])),
       },
       args: [],
     }),
+    // Its settings.json `env` wins over the environment it is started with (checked: a base URL
+    // there took every request past the one ccs-tui set), user settings and the project's.
+    settingsEnvFiles: (env, home, cwd) => [
+      path.join(env.CLAUDE_CONFIG_DIR || path.join(home, '.claude'), 'settings.json'),
+      ...(cwd ? [path.join(cwd, '.claude', 'settings.json'), path.join(cwd, '.claude', 'settings.local.json')] : []),
+    ],
     model: {setting: 'ANTHROPIC_MODEL', byHand: 'set ANTHROPIC_MODEL=<model id> before ccs-tui run'},
   },
   {
@@ -125,7 +148,15 @@ export const AGENTS: readonly AgentRow[] = [
         ...(defaultModel ? ['-c', `model=${tomlString(defaultModel)}`] : []),
       ],
     }),
-    model: {setting: '-c model=', byHand: 'add -- -m <model id> to ccs-tui run'},
+    model: {
+      setting: '-c model=',
+      byHand: 'add -- -m <model id> to ccs-tui run',
+      // codex's `-m`/`--model <id>` (also `-m<id>`, `--model=<id>`), or a `-c`/`--config` override of `model`.
+      namedIn: (args) =>
+        args.some((arg, i) =>
+          arg === '-m' || arg === '--model' ? i + 1 < args.length : /^(-m.|--model=)/.test(arg) || ((args[i - 1] === '-c' || args[i - 1] === '--config') && /^model\s*=/.test(arg)) || /^--config=model\s*=/.test(arg),
+        ),
+    },
   },
   {
     id: 'qwen',

@@ -290,6 +290,8 @@ export interface NativeTokens {
   accountKey?: string;
   /** The login's email, where the format carries it (the `email` claim of an OpenID id_token). */
   email?: string;
+  /** An API key the file holds (Codex's `OPENAI_API_KEY`): no account's, and a switch clears it. */
+  apiKey?: string;
 }
 
 /**
@@ -302,7 +304,7 @@ export interface NativeCredentials {
   displayName: string;
   /** The credential file, from the same variables the agent reads; `home`: the user's home dir. */
   file(env: NodeJS.ProcessEnv, home: string): string;
-  /** The tokens in the agent's file (undefined when it holds none, e.g. an API-key login). */
+  /** The tokens in the agent's file (undefined when it holds none; an API-key login: only `apiKey`). */
   read(file: Record<string, unknown>): NativeTokens | undefined;
   /**
    * The agent's file holding `token`. `previous` is the file as it is: its unknown fields are kept;

@@ -10,6 +10,8 @@ import os from 'node:os';
 
 /** Whether `pid` exists and has not exited (EPERM: it exists but is not ours; a zombie has exited). */
 export function isProcessAlive(pid: number): boolean {
+  // Signal 0 to 0 or a negative pid reaches a whole process group (-1: every process): always "alive".
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
   } catch (error) {

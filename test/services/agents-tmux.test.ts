@@ -75,6 +75,23 @@ for (const dirName of ['My Tools', 'x;touch pwned']) {
   });
 }
 
+// tmux reads an argument ending in `;` as the end of its command, even after `--`: an agents.<id>.command
+// such as ["sh", "-c", "cd ~/work; exec claude;", …] failed with tmux's "ambiguous command", or ran
+// what followed as a tmux command. Each argument reaches the agent as given.
+test('tmux launch of an agent whose arguments end in ; or \\;: it gets them as given', {skip: !hasTmux() && 'no tmux', timeout: 30_000}, async () => {
+  await inTmuxServer(async ({dir, socket, ccs}) => {
+    const marker = path.join(dir, 'agent-ran');
+    const agent = path.join(dir, 'claude');
+    writeFileSync(agent, `#!/bin/sh\nprintf '%s|' "$@" > '${marker}'\nsleep 5\n`);
+    chmodSync(agent, 0o755);
+    await launchInTmux(planFor([agent, 'one;', 'two\\;', 'kill-server', ';', 'last;']), ccs.paths, 'window', {...process.env, TMUX: `${socket},1,0`});
+    const deadline = Date.now() + 15_000;
+    while (!existsSync(marker) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(existsSync(marker), 'the agent started');
+    assert.equal(readFileSync(marker, 'utf8'), 'one;|two\\;|kill-server|;|last;|');
+  });
+});
+
 test('remain-on-exit failed only for a tmux that has it (3.2 and later)', () => {
   for (const line of ['tmux 3.2', 'tmux 3.3a', 'tmux 3.5a\n', 'tmux 4.0', 'tmux next-3.6', 'tmux master', 'tmux openbsd-7.5']) assert.equal(keepsFailedPanes(line), true, line);
   for (const line of ['tmux 3.1c', 'tmux 3.0a', 'tmux 2.9', '', 'tmux: not found', 'tmux']) assert.equal(keepsFailedPanes(line), false, line);

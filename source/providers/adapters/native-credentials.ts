@@ -9,8 +9,9 @@
 //   "subscriptionType", "rateLimitTier"}}`, other top-level keys (e.g. `mcpOAuth`) beside it. Claude
 //   Code is closed source; the shape is the one public readers agree on (ccusage, cc-switch, CoderFlow).
 // - Codex CLI, `$CODEX_HOME` or `~/.codex`, `auth.json` (openai/codex codex-rs/login/src/auth.rs
-//   `AuthDotJson`, token_data.rs `TokenData`): `{"OPENAI_API_KEY": string|null, "tokens": {"id_token",
-//   "access_token", "refresh_token", "account_id"}, "last_refresh": RFC 3339}`.
+//   `AuthDotJson`, token_data.rs `TokenData`): `{"auth_mode"?: "chatgpt"|"apikey", "OPENAI_API_KEY":
+//   string|null, "tokens": {"id_token", "access_token", "refresh_token", "account_id"}, "last_refresh":
+//   RFC 3339}`; `auth_mode`, when present, is the login codex uses (`resolved_mode`).
 // - Gemini CLI, `~/.gemini/oauth_creds.json` (home from `$GEMINI_CLI_HOME`, else the user's home:
 //   packages/core/src/utils/paths.ts `homedir()`; packages/core/src/code_assist/oauth2.ts caches google-auth-library's
 //   `Credentials`): `{"access_token", "refresh_token", "scope", "token_type", "id_token",
@@ -105,20 +106,23 @@ export const codexNativeCredentials: NativeCredentials = {
   displayName: 'Codex CLI',
   file: (env, home) => path.join(env.CODEX_HOME || path.join(home, '.codex'), 'auth.json'),
   read(file) {
+    const apiKey = str(file.OPENAI_API_KEY);
     const tokens = obj(file.tokens);
-    if (!tokens) return undefined;
+    if (!tokens) return apiKey ? {apiKey} : undefined;
     const access = str(tokens.access_token);
     const idToken = str(tokens.id_token);
     // `account_id` is the ChatGPT workspace: members of one team share it, so the email tells them apart.
     const accountKey = str(tokens.account_id) ?? str(obj(jwtClaims(idToken)?.['https://api.openai.com/auth'])?.chatgpt_account_id);
-    return {accessToken: access, refreshToken: str(tokens.refresh_token), idToken, accountKey, email: idTokenEmail(idToken), expiresAt: jwtExpiry(access)};
+    return {accessToken: access, refreshToken: str(tokens.refresh_token), idToken, accountKey, email: idTokenEmail(idToken), expiresAt: jwtExpiry(access), ...(apiKey ? {apiKey} : {})};
   },
   write(previous, token, sameAccount) {
     const c = grantCredentials(token);
     const before = sameAccount ? obj(previous?.tokens) ?? {} : {};
     return {
       ...previous,
-      // ChatGPT login: an API key left from another login would win over the tokens.
+      // ChatGPT login: an API key left from another login would win over the tokens, and so would
+      // an `auth_mode` of "apikey" (codex takes the mode a file names over what it holds).
+      ...(previous?.auth_mode !== undefined ? {auth_mode: 'chatgpt'} : {}),
       OPENAI_API_KEY: null,
       tokens: {...before, id_token: c.idToken ?? before.id_token, access_token: c.access, refresh_token: c.refresh, account_id: str(token.account_id) ?? null},
       last_refresh: str(token.last_refresh) ?? new Date().toISOString(),

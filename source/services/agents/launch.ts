@@ -5,7 +5,7 @@
 // `["node", "/opt/codex/bin/codex.js"]`), else `agents.<id>.command` in tui.json (same forms), else the
 // table's binary names on PATH. The environment wins over the file, as usual: it is set for one run.
 import {spawn, type ChildProcess} from 'node:child_process';
-import {constants as osConstants} from 'node:os';
+import {homedir, constants as osConstants} from 'node:os';
 import {accountLabel, accountLabeller, accountTrouble, findAccount, findAccountAnywhere, canServeNow, keyRefusedTrouble, noUsableAccount} from '../../core/accounts.js';
 import {actionKey} from '../../core/keymap.js';
 import {shellWord} from '../../core/quote.js';
@@ -14,6 +14,7 @@ import {UserError, type Account, type ErrorSurface, type TokenFile} from '../../
 import {findProvider, PROVIDERS, rootProvider, servableAccounts, unknownProviderError, type ProviderRow} from '../../providers/table.js';
 import type {AccountStore} from '../../store/accounts.js';
 import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
+import {readRegularFileSync} from '../../store/files.js';
 import {expandHome, type CcsPaths} from '../../store/paths.js';
 import {endpointOverrides, type TuiSettings} from '../../store/settings.js';
 import {fetchProxyStatus, serveOnRunningProxy, startBackgroundProxy, stopRunningProxy} from '../proxy/control.js';
@@ -267,9 +268,46 @@ function nativeHint(agent: AgentRow, target: RunTarget, first: Account | undefin
   return `; to run ${agent.displayName} on ${account ? labelOf(account) : `a ${target.provider.id} account`} without the proxy, use native mode: ${how}`;
 }
 
-/** Whether the person's environment already names the agent's model (`OPENAI_MODEL=… ccs-tui run`), which the launch passes on. */
-function modelNamedByHand(agent: AgentRow, env: NodeJS.ProcessEnv): boolean {
-  return !agent.model.setting.startsWith('-') && Boolean(env[agent.model.setting]);
+/**
+ * Refuses, before anything starts, an agent whose own settings set a variable that points it at the
+ * proxy (a base URL, a key, a cloud switch: what its launch sets whatever the models): the agent
+ * would take that over what ccs-tui gives it, and send its requests (with the proxy's key) elsewhere.
+ */
+function refuseSettingsOverride(agent: AgentRow, env: NodeJS.ProcessEnv): void {
+  if (!agent.settingsEnvFiles) return;
+  const pointing = Object.keys(agent.launch({baseUrl: '', apiKey: '', models: {}}).env);
+  for (const file of agent.settingsEnvFiles(env, env.HOME || homedir(), workingDir() ?? '')) {
+    let set: unknown;
+    try {
+      set = (JSON.parse(readRegularFileSync(file)?.text ?? '{}') as {env?: unknown})?.env;
+    } catch {
+      continue; // unreadable or not JSON: the agent takes no env from it either
+    }
+    if (typeof set !== 'object' || set === null || Array.isArray(set)) continue;
+    const names = pointing.filter((name) => Object.hasOwn(set as object, name));
+    if (names.length === 0) continue;
+    throw new UserError(
+      `${agent.displayName} would not use the proxy: ${sanitizeLine(file)} sets ${names.map((name) => `env.${name}`).join(', ')}, which ${agent.displayName} takes over what ccs-tui gives it; ` +
+        `remove ${names.length === 1 ? 'it' : 'them'} there (${names.length === 1 ? 'it applies' : 'they apply'} to every ${agent.displayName} session started with that file)`,
+    );
+  }
+}
+
+/** The working directory, or undefined when it was removed (process.cwd() throws then): no project settings. */
+function workingDir(): string | undefined {
+  try {
+    return process.cwd();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the person already names the agent's model, in the environment (`OPENAI_MODEL=… ccs-tui
+ * run`) or in the agent's own arguments (`-- -m …`, for an agent that takes it there): passed on.
+ */
+function modelNamedByHand(agent: AgentRow, env: NodeJS.ProcessEnv, agentArgs: readonly string[]): boolean {
+  return Boolean(agent.model.namedIn?.(agentArgs)) || (!agent.model.setting.startsWith('-') && Boolean(env[agent.model.setting]));
 }
 
 /**
@@ -329,6 +367,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   if (caution && !options.force) throw new LaunchNeedsForce(`${caution.reason}; ${caution.alternative}${options.surface === 'tui' ? '' : ', or launch on it anyway: add --force'}`);
   if (caution) warnings.push(caution.reason);
   const command = runnableAgentCommand(agent, settings, options.env);
+  refuseSettingsOverride(agent, options.env);
 
   // A stale record (its proxy gone, its pid maybe another process's) is removed, and said so.
   let running = readRunningProxy(paths, (line) => notes.push(line));
@@ -356,7 +395,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   // No model to name (a provider without a static list whose live list was not had, every model
   // excluded): the agent would ask for its own vendor's default, which the proxy refuses. The exports'
   // notes say why and list the models; the agent's own setting is how a person names one.
-  if (defaultModel === undefined && !modelNamedByHand(agent, options.env)) {
+  if (defaultModel === undefined && !modelNamedByHand(agent, options.env, options.agentArgs ?? [])) {
     const text = noModelText(agent, target.provider, exports.modelGap, options.surface, !options.force);
     if (!options.force) throw new LaunchNeedsForce(text);
     warnings.push(text);
@@ -411,8 +450,13 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
     // A provider without a static list (AI Studio) has its main model only from the live list the exports were built with.
     defaultModel,
   });
+  // A model the person's environment names where the launch sets none (modelNamedByHand) is one of
+  // the changes: an agent started in tmux gets tmux's environment and the changes only.
+  const setting = agent.model.setting;
+  const byHand = !setting.startsWith('-') && !(setting in launch.env) && options.env[setting] ? {[setting]: options.env[setting]} : {};
+  const changes = {...launch.env, ...byHand};
   const env: NodeJS.ProcessEnv = {...options.env};
-  for (const [name, v] of Object.entries(launch.env)) {
+  for (const [name, v] of Object.entries(changes)) {
     if (v === undefined) delete env[name];
     else env[name] = v;
   }
@@ -421,7 +465,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
     target,
     command: [...command, ...launch.args, ...(options.agentArgs ?? [])],
     env,
-    changes: launch.env,
+    changes,
     port,
     startedProxy,
     ...(startedProxyPid === undefined ? {} : {startedProxyPid}),

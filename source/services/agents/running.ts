@@ -6,7 +6,7 @@ import path from 'node:path';
 import {fileVersion, withFileLock} from '../../store/file-lock.js';
 import {jsonText} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
-import {isProcessAlive} from '../proxy/pid-file.js';
+import {processStartToken, recordedProcessGone} from '../proxy/pid-file.js';
 
 export interface RunningAgent {
   pid: number;
@@ -18,6 +18,8 @@ export interface RunningAgent {
   /** Port of the proxy it talks to. */
   port: number;
   startedAt: string;
+  /** Its process's processStartToken, when it can be told: a later process given the pid is not the agent. */
+  processStart?: string;
   /** `tmux` when it runs in a tmux window or pane the TUI opened. */
   where?: 'foreground' | 'tmux';
 }
@@ -33,9 +35,9 @@ function readEntries(paths: CcsPaths): RunningAgent[] {
   }
 }
 
-/** Live agents, oldest first. */
+/** Live agents, oldest first (an entry left by a run killed outright goes once its pid is another process's). */
 export function readRunningAgents(paths: CcsPaths): RunningAgent[] {
-  return readEntries(paths).filter((entry) => isProcessAlive(entry.pid));
+  return readEntries(paths).filter((entry) => recordedProcessGone(entry) === undefined);
 }
 
 async function edit(paths: CcsPaths, change: (entries: RunningAgent[]) => RunningAgent[]): Promise<void> {
@@ -48,7 +50,8 @@ async function edit(paths: CcsPaths, change: (entries: RunningAgent[]) => Runnin
 }
 
 export async function addRunningAgent(paths: CcsPaths, entry: RunningAgent): Promise<void> {
-  await edit(paths, (entries) => [...entries.filter((e) => e.pid !== entry.pid), entry]);
+  const processStart = entry.processStart ?? processStartToken(entry.pid);
+  await edit(paths, (entries) => [...entries.filter((e) => e.pid !== entry.pid), {...entry, ...(processStart === undefined ? {} : {processStart})}]);
 }
 
 export async function removeRunningAgent(paths: CcsPaths, pid: number): Promise<void> {

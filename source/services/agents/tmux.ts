@@ -52,10 +52,17 @@ export const insideTmux = (env: NodeJS.ProcessEnv) => Boolean(env.TMUX);
 export function tmuxLaunchArgs(plan: AgentPlan, where: 'window' | 'pane', envFile: string, keepFailed = false): string[] {
   const name = `${plan.agent.id}:${plan.target.provider.id}`;
   const open = where === 'pane' ? ['split-window', '-h'] : ['new-window', '-n', name];
-  const args = [...open, '-P', '-F', '#{pane_pid}', '--', '/bin/sh', '-c', LAUNCHER_SCRIPT, 'ccs-tui-launch', envFile, ...plan.command];
+  const command = ['/bin/sh', '-c', LAUNCHER_SCRIPT, 'ccs-tui-launch', envFile, ...plan.command].map(tmuxLiteral);
+  const args = [...open, '-P', '-F', '#{pane_pid}', '--', ...command];
   // Without -t: the pane just made is the current one (neither command is given -d).
   return keepFailed ? [...args, ';', 'set-option', '-p', 'remain-on-exit', 'failed'] : args;
 }
+
+/**
+ * An argument as tmux passes it on: tmux ends a command at any argument ending in `;` (even after
+ * `--`), taking `\;` there for a literal `;`, so a `\` goes before that last `;`.
+ */
+const tmuxLiteral = (arg: string) => (arg.endsWith(';') ? `${arg.slice(0, -1)}\\;` : arg);
 
 /**
  * Whether `tmux -V`'s line names a tmux that has `remain-on-exit failed` (3.2 and later; `master`

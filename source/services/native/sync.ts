@@ -237,7 +237,7 @@ async function readAgentFile(format: NativeFormat, file: string): Promise<FileRe
     const mtimeMs = (await fs.stat(file).catch(() => undefined))?.mtimeMs ?? Date.now();
     const tokens = format.read(json);
     // The agent's own tokens (it refreshes them itself): masked in every output from now on, as a token file's are.
-    if (tokens) rememberFileSecrets(file, [tokens.accessToken, tokens.refreshToken, tokens.idToken]);
+    if (tokens) rememberFileSecrets(file, [tokens.accessToken, tokens.refreshToken, tokens.idToken, tokens.apiKey]);
     return {kind: 'ok', text, json, tokens, mtimeMs};
   } catch {
     return {kind: 'corrupt', text};
@@ -600,6 +600,8 @@ export async function switchNative(store: AccountStore, provider: string, accoun
               foreignBackup = (await keepForeignLogin(file, read.text)) ?? foreignBackup;
             }
           }
+          // An API key (Codex's OPENAI_API_KEY) is no account's and the write clears it: kept as a foreign login is.
+          if (read.kind === 'ok' && read.tokens?.apiKey) foreignBackup = await keepForeignLogin(file, read.text);
           const current = await store.loadAccount(provider, {tokenFile: target.tokenFile});
           const token = await store.readToken(current);
           if (!token) throw new UserError(`${provider} account ${accountLabel(target, (await store.load()).accounts)}: token file not found`);

@@ -96,11 +96,12 @@ function processStartMs(token: string): number | undefined {
 const START_SLACK_MS = 2000;
 
 /**
- * Why a record is not (or no longer) the proxy it names, or undefined when it is: its process
+ * Why a record of a process (the proxy's, an agent's: its pid, when it recorded itself, and its
+ * processStartToken when kept) no longer names that process, or undefined when it does: the process
  * exited, or another process has its pid (started after the recorded one). A record whose process
  * start cannot be told here (neither /proc nor ps) is trusted by its pid alone.
  */
-function staleReason(entry: ProxyPidFile): string | undefined {
+export function recordedProcessGone(entry: {pid: number; startedAt: string; processStart?: string}): string | undefined {
   if (!isProcessAlive(entry.pid)) return 'its process has exited';
   const token = processStartToken(entry.pid);
   if (token === undefined) return undefined;
@@ -130,7 +131,7 @@ function isProxyRecord(data: unknown): data is ProxyPidFile {
   return (
     isPid(record.pid) &&
     typeof record.port === 'number' && Number.isInteger(record.port) && record.port >= 1 && record.port <= 65535 &&
-    // Text fields are shown sanitised, whatever they say (a start that is no time is stale: staleReason).
+    // Text fields are shown sanitised, whatever they say (a start that is no time is stale: recordedProcessGone).
     typeof record.startedAt === 'string' &&
     typeof record.owner === 'string' &&
     (record.kind === 'builtin' || record.kind === 'cliproxy-binary') &&
@@ -158,7 +159,7 @@ export function readProxyRecord(paths: CcsPaths): ProxyRecord {
     return {state: 'none'};
   }
   if (!isProxyRecord(data)) return {state: 'none'};
-  const why = staleReason(data);
+  const why = recordedProcessGone(data);
   return why === undefined ? {state: 'running', entry: data} : {state: 'stale', entry: data, why};
 }
 
@@ -177,7 +178,7 @@ export function readRunningProxy(paths: CcsPaths, onStale?: (line: string) => vo
 }
 
 /** Whether `entry` still names the running proxy (its process has not exited, its pid is not another's). */
-export const isRecordedProxyRunning = (entry: ProxyPidFile) => staleReason(entry) === undefined;
+export const isRecordedProxyRunning = (entry: ProxyPidFile) => recordedProcessGone(entry) === undefined;
 
 /** A recorded proxy as refusals name it: "pid 123, port 8317, claude". */
 export const runningProxyText = (entry: ProxyPidFile) => `pid ${entry.pid}, port ${entry.port}${entry.provider ? `, ${sanitizeLine(entry.provider)}` : ''}`;
