@@ -121,7 +121,7 @@ const push: CommandSpec = {
 async function removeServerCopy(remote: Awaited<ReturnType<typeof openRemoteStore>>, provider: string, tokenFile: string): Promise<void> {
   const listed = (await remote.load()).accounts.find((a) => a.provider === provider && a.tokenFile === tokenFile);
   if (!listed) return;
-  await remote.remove(provider, {id: listed.id});
+  await remote.remove(provider, {tokenFile: listed.tokenFile});
 }
 
 const pull: CommandSpec = {
@@ -156,7 +156,8 @@ const pull: CommandSpec = {
     const label = await labeller(local);
     const pulled = `pulled ${remoteLabel} from target ${ctx.target} into ${ctx.paths.root} as ${label(saved)}`;
     if (!values.copy) {
-      await remote.remove(provider, {id: account.id}).catch((error: unknown) => {
+      // By its file: the one pulled, whatever id another file of its email may have taken meanwhile.
+      await remote.remove(provider, {tokenFile: account.tokenFile}).catch((error: unknown) => {
         throw bothHoldIt(provider, pulled, `removing it from target ${ctx.target}`, error, `ccs-tui remove ${provider} ${sanitizeLine(positionals[1]!)} --target ${ctx.target} to keep the local one`);
       });
     }

@@ -131,18 +131,26 @@ export class RemoteAccountStore implements AccountService {
     const byProvider = new Map<string, Account[]>();
     this.details.clear();
     this.ambiguous.clear();
-    for (const entry of entries) {
+    const typed = entries.map((entry) => {
       const type = str(entry.type ?? entry.provider) ?? 'unknown';
       const row = providerForTokenType(type);
-      const provider = row?.id ?? type;
+      return {entry, type, row, provider: row?.id ?? type, email: str(entry.email)};
+    });
+    // An email two files share gives both `email#…` ids whatever their order, as the local store
+    // does: first-come ids let a file listed later take the bare email over, and an action naming
+    // the account by the id it was shown with would reach that other file.
+    const emailKey = (provider: string, email: string) => `${provider}\u0000${email.toLowerCase()}`;
+    const emailCount = new Map<string, number>();
+    for (const {provider, email} of typed) if (email !== undefined) emailCount.set(emailKey(provider, email), (emailCount.get(emailKey(provider, email)) ?? 0) + 1);
+    for (const {entry, type, row, provider, email} of typed) {
       if (!rows.has(provider)) rows.set(provider, syntheticProvider(provider));
       const list = byProvider.get(provider) ?? [];
-      const email = str(entry.email);
       const {coolingUntil, ...health} = healthOf(entry, now);
       const name = displayFileName(entry.name);
+      const shared = email !== undefined && emailCount.get(emailKey(provider, email))! > 1;
       list.push({
         provider,
-        id: deriveAccountId(name, email, new Set(list.map((a) => a.id)), tokenFilePrefixesOf(row ?? {id: provider, tokenType: type})),
+        id: deriveAccountId(name, email, new Set(list.map((a) => a.id)), tokenFilePrefixesOf(row ?? {id: provider, tokenType: type}), shared),
         email,
         nickname: str(entry.note),
         tokenFile: name,
