@@ -32,3 +32,12 @@ test('a quoted bearer value in an account state is masked and --json stays JSON'
   assert.match(shown.statusMessage, /^upstream refused header "Bearer Zq8L…\(redacted\)"$/);
   assert.ok(!shown.stdout.includes(bearer));
 });
+
+test('an opaque token the server names by its field, in an account state, is masked', async () => {
+  const refresh = 'QwRt_9fK2pLmN4sVx8ZyTq3Wd';
+  const access = 'Ifa7Hk2MzQ9rTn4YpLx6Vb1C';
+  const secret = 'cs9Ld3Kq7Zp2Wm5Xn8Rt4Yv';
+  const shown = await statusShown(`refresh failed: sent refresh_token=${refresh}&client_secret=${secret}, got {"access_token": "${access}", "token_type": "bearer"}`);
+  assert.equal(shown.statusMessage, 'refresh failed: sent refresh_token=QwRt…(redacted)&client_secret=cs9L…(redacted), got {"access_token": "Ifa7…(redacted)", "token_type": "bearer"}');
+  for (const value of [refresh, access, secret]) assert.ok(!shown.stdout.includes(value), value);
+});
