@@ -261,6 +261,12 @@ export class ManagementClient {
       const route = `${req.method} /v0/management${sanitizeLine(req.route)}`;
       return new ManagementError('unsupported', `target ${this.target.name}: ${version} does not offer ${req.feature ?? route} (${route} is unknown there; it may be too old${this.version ? '' : ', or not a CLIProxyAPI server'})`, 404);
     }
+    if (response.status >= 300 && response.status < 400) {
+      // Never followed: the key would go along, to wherever the server points.
+      const location = response.headers.location ? `, a redirect to ${excerpt(maskedUrl(response.headers.location), 200, processRedactor())}` : ', a redirect';
+      return new ManagementError('rejected', `${where}: the server answered ${response.status}${location}; it is not followed (the management key would go along): ` +
+        `set targets.${sanitizeLine(this.target.name)}.url to the server's own address`, response.status);
+    }
     if (response.status === 404) return new ManagementError('not-found', `${where}: ${message}`, 404);
     if (response.status >= 500) return new ManagementError('server', `${where}: server error ${response.status}: ${message}`, response.status);
     return new ManagementError('rejected', `${where}: ${response.status} ${message}`, response.status);
