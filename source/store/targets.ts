@@ -32,8 +32,8 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 
-/** How a JSON value is named in an error: `a string`, `an array`, `null`. */
-const jsonKind = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`);
+/** How a JSON value is named in an error: `a string`, `an array`, `an object`, `null`. */
+export const jsonKind = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`);
 
 /** How a target's plain http:// is worded, refused or allowed: `targets.lab.url uses plain http:// to HOST: the management key …`. */
 const plainHttpUse = (name: string, host: string, mood: 'would cross' | 'crosses') =>
