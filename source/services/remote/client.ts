@@ -12,7 +12,7 @@ import {UserError} from '../../core/types.js';
 import type {RemoteTarget} from '../../store/targets.js';
 import {bodyExcerpt, flatHeaders, readCapped, transportFailure} from '../http.js';
 import {processRedactor, rememberSecret} from '../credential-redactor.js';
-import {excerpt} from '../../core/redact.js';
+import {excerpt, MIN_SECRET_LENGTH} from '../../core/redact.js';
 import {countOf} from '../../core/wording.js';
 
 export type ManagementErrorKind =
@@ -234,7 +234,10 @@ export class ManagementClient {
   }
 
   private errorFor(req: ManagementRequest, response: ManagementResponse): ManagementError {
-    const message = serverMessage(response.text);
+    // A key too short for the output masking (any secret-key is taken: `hunter2`) is masked here, in
+    // the server's own words, where an echo of it comes from.
+    const text = this.key.length < MIN_SECRET_LENGTH ? [this.key, JSON.stringify(this.key).slice(1, -1)].reduce((t, form) => t.split(form).join('(redacted)'), response.text) : response.text;
+    const message = serverMessage(text);
     const where = this.describe(req);
     const version = this.version ? `CLIProxyAPI ${this.version}` : 'the server';
     if (response.status === 401) {
