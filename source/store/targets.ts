@@ -32,8 +32,8 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 
-/** How a JSON value is named in an error: `a string`, `an array`, `null`. */
-const jsonKind = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`);
+/** How a JSON value is named in an error: `a string`, `an array`, `an object`, `null`. */
+export const jsonKind = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`);
 
 /** How a target's plain http:// is worded, refused or allowed: `targets.lab.url uses plain http:// to HOST: the management key …`. */
 const plainHttpUse = (name: string, host: string, mood: 'would cross' | 'crosses') =>
@@ -124,6 +124,7 @@ export function resolveTarget(paths: CcsPaths, settings: TuiSettings, name: stri
       if (keyFile) return readKeyFile(keyFile, `${where}.managementKeyFile`);
       const value = env[keyEnv!]?.trim();
       if (!value) throw new UserError(`$${keyEnv} is empty or not set (${where}.managementKeyEnv)`);
+      refuseKeyControls(value, `$${keyEnv}`, `${where}.managementKeyEnv`);
       return value;
     },
   };
@@ -146,5 +147,14 @@ async function readKeyFile(file: string, field: string): Promise<string> {
   }
   const key = read.text.trim();
   if (!key) throw new UserError(`${file}: the management key file is empty (${field})`);
+  refuseKeyControls(key, file, field, '; put the key alone on one line');
   return key;
+}
+
+/**
+ * A key with a line break or another control character inside cannot be a header value: sent, the
+ * HTTP client refuses it as if the server could not be reached. Said here, naming where it came from.
+ */
+function refuseKeyControls(key: string, source: string, field: string, hint = ''): void {
+  if (/[\u0000-\u001f\u007f]/.test(key)) throw new UserError(`${source}: the management key holds a line break or another control character (${field})${hint}`);
 }

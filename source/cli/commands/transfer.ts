@@ -89,9 +89,14 @@ const push: CommandSpec = {
       // this token since: checked again right before the upload, and again before the local copy goes.
       const heldUp = async () => !(await lock.stillHeld()) || !sameGrant((await local.readToken(held).catch(() => undefined)) as Record<string, unknown> | undefined, token);
       if (await heldUp()) throw new UserError(`${provider} ${label}: not pushed: another process refreshed it while this push was held up; nothing was uploaded, run push again`);
-      await remote.upload(account.tokenFile, token);
       // Listed again first: the store names files to the server as its list does.
-      const stored = await remote.load().then(() => remote.download(account)).catch(() => undefined);
+      const readBack = () => remote.load().then(() => remote.download(account)).catch(() => undefined);
+      await remote.upload(account.tokenFile, token).catch(async (error: unknown) => {
+        // Stored but answered badly (a 5xx after the write, an answer lost to a timeout): the server
+        // holds the grant too, so the move goes on; only an upload not there is the failure.
+        if (!sameGrant(await readBack(), token)) throw error;
+      });
+      const stored = await readBack();
       if (!sameGrant(stored, token)) {
         throw new UserError(`target ${ctx.target}: ${account.tokenFile} read back from the server does not hold the tokens pushed; the local account is kept (remove the server's copy: ccs-tui remove ${provider} ${sanitizeLine(positionals[1]!)} --target ${ctx.target})`);
       }
@@ -121,7 +126,7 @@ const push: CommandSpec = {
 async function removeServerCopy(remote: Awaited<ReturnType<typeof openRemoteStore>>, provider: string, tokenFile: string): Promise<void> {
   const listed = (await remote.load()).accounts.find((a) => a.provider === provider && a.tokenFile === tokenFile);
   if (!listed) return;
-  await remote.remove(provider, {id: listed.id});
+  await remote.remove(provider, {tokenFile: listed.tokenFile});
 }
 
 const pull: CommandSpec = {
@@ -156,7 +161,8 @@ const pull: CommandSpec = {
     const label = await labeller(local);
     const pulled = `pulled ${remoteLabel} from target ${ctx.target} into ${ctx.paths.root} as ${label(saved)}`;
     if (!values.copy) {
-      await remote.remove(provider, {id: account.id}).catch((error: unknown) => {
+      // By its file: the one pulled, whatever id another file of its email may have taken meanwhile.
+      await remote.remove(provider, {tokenFile: account.tokenFile}).catch((error: unknown) => {
         throw bothHoldIt(provider, pulled, `removing it from target ${ctx.target}`, error, `ccs-tui remove ${provider} ${sanitizeLine(positionals[1]!)} --target ${ctx.target} to keep the local one`);
       });
     }

@@ -11,10 +11,11 @@
 import {formatLocalClock} from '../../core/relative-time.js';
 import {findAccount, nicknameProblem, type AccountRef} from '../../core/accounts.js';
 import {sanitizeLine} from '../../core/sanitize.js';
+import {countOf} from '../../core/wording.js';
 import type {Account, AccountHealth} from '../../core/types.js';
 import {UserError} from '../../core/types.js';
 import {PROVIDERS, providerForTokenType, tokenFilePrefixesOf, type ProviderRow} from '../../providers/table.js';
-import type {AccountOperation, AccountService} from '../../store/account-service.js';
+import type {AccountOperation, AccountService, StoreProblem} from '../../store/account-service.js';
 import {deriveAccountId, syntheticProvider, type AccountsSnapshot, type ProviderAccounts} from '../../store/accounts.js';
 import type {ManagementClient} from './client.js';
 
@@ -56,7 +57,8 @@ const str = (value: unknown) => (typeof value === 'string' && value.trim() !== '
 const DEAD_GRANT = /invalid_grant|revoked|re-?login|refresh[ _-]?token[^.;]*(expired|invalid|reused)/i;
 
 function healthOf(entry: AuthFileEntry, now: number): {health: AccountHealth; healthDetail?: string; coolingUntil?: number} {
-  const retryAt = entry.next_retry_after ? Date.parse(entry.next_retry_after) : NaN;
+  // A string only: Date.parse reads a number as a year (12345: a cooldown of ten thousand years).
+  const retryAt = typeof entry.next_retry_after === 'string' ? Date.parse(entry.next_retry_after) : NaN;
   const message = str(entry.status_message);
   if (!Number.isNaN(retryAt) && retryAt > now) {
     return {health: 'cooling', healthDetail: `cooling down until ${formatLocalClock(new Date(retryAt).toISOString(), now)}${message ? `: ${message}` : ''}`, coolingUntil: retryAt};
@@ -117,32 +119,58 @@ export class RemoteAccountStore implements AccountService {
   }
 
   async entries(): Promise<AuthFileEntry[]> {
+    return (await this.listed()).entries;
+  }
+
+  /** The list's auth files, and how many of its rows were none (no `name`: null, a string, a nested array). */
+  private async listed(): Promise<{entries: AuthFileEntry[]; skipped: number}> {
     const body = await this.client.json<{files?: unknown}>({method: 'GET', route: '/auth-files', feature: 'the account list'});
     if (body.files !== undefined && body.files !== null && !Array.isArray(body.files)) {
       throw new UserError(`target ${this.client.target.name}: GET /v0/management/auth-files answered a "files" field that is not a list (${typeof body.files}); cannot read the accounts`);
     }
-    return ((body.files ?? []) as AuthFileEntry[]).filter((f) => typeof f?.name === 'string' && f.name !== '');
+    const rows = (body.files ?? []) as unknown[];
+    const entries = rows.filter((f): f is AuthFileEntry => typeof (f as AuthFileEntry | null)?.name === 'string' && (f as AuthFileEntry).name !== '');
+    return {entries, skipped: rows.length - entries.length};
   }
 
   async load(): Promise<AccountsSnapshot> {
-    const entries = await this.entries();
+    const {entries, skipped} = await this.listed();
+    // Said, not dropped in silence: a list of nothing else would read "No accounts".
+    const problems: StoreProblem[] = skipped
+      ? [{file: `target ${this.client.target.name}`, severity: 'warning', message: `target ${this.client.target.name} listed ${countOf(skipped, 'entry', 'entries')} that ${skipped === 1 ? 'is not an auth file' : 'are not auth files'} (no "name"), not shown`}]
+      : [];
     const now = this.now();
     const rows = new Map<string, ProviderRow>(PROVIDERS.map((row) => [row.id, row]));
     const byProvider = new Map<string, Account[]>();
     this.details.clear();
     this.ambiguous.clear();
-    for (const entry of entries) {
+    const typed = entries.map((entry) => {
       const type = str(entry.type ?? entry.provider) ?? 'unknown';
       const row = providerForTokenType(type);
-      const provider = row?.id ?? type;
+      return {entry, type, row, provider: row?.id ?? type, email: str(entry.email)};
+    });
+    // An email two files share gives both `email#…` ids whatever their order, as the local store
+    // does: first-come ids let a file listed later take the bare email over, and an action naming
+    // the account by the id it was shown with would reach that other file.
+    const emailKey = (provider: string, email: string) => `${provider}\u0000${email.toLowerCase()}`;
+    const emailCount = new Map<string, number>();
+    for (const {provider, email} of typed) if (email !== undefined) emailCount.set(emailKey(provider, email), (emailCount.get(emailKey(provider, email)) ?? 0) + 1);
+    // Each provider's ids so far, kept as they are given: a Set built again per entry made a list of
+    // 10,000 files take 18 s (and the TUI reads it again every 15 s).
+    const idsOf = new Map<string, Set<string>>();
+    for (const {entry, type, row, provider, email} of typed) {
       if (!rows.has(provider)) rows.set(provider, syntheticProvider(provider));
       const list = byProvider.get(provider) ?? [];
-      const email = str(entry.email);
+      let ids = idsOf.get(provider);
+      if (!ids) idsOf.set(provider, (ids = new Set()));
       const {coolingUntil, ...health} = healthOf(entry, now);
       const name = displayFileName(entry.name);
+      const shared = email !== undefined && emailCount.get(emailKey(provider, email))! > 1;
+      const id = deriveAccountId(name, email, ids, tokenFilePrefixesOf(row ?? {id: provider, tokenType: type}), shared);
+      ids.add(id);
       list.push({
         provider,
-        id: deriveAccountId(name, email, new Set(list.map((a) => a.id)), tokenFilePrefixesOf(row ?? {id: provider, tokenType: type})),
+        id,
         email,
         nickname: str(entry.note),
         tokenFile: name,
@@ -160,7 +188,7 @@ export class RemoteAccountStore implements AccountService {
       this.details.set(name, {entry, coolingUntil});
     }
     const providers: ProviderAccounts[] = [...rows.values()].map((provider) => ({provider, accounts: byProvider.get(provider.id) ?? []}));
-    return {providers, accounts: providers.flatMap((p) => p.accounts), problems: [], registryRebuilt: false};
+    return {providers, accounts: providers.flatMap((p) => p.accounts), problems, registryRebuilt: false};
   }
 
   async find(provider: string, ref: AccountRef): Promise<Account> {

@@ -12,7 +12,7 @@ import {UserError} from '../../core/types.js';
 import type {RemoteTarget} from '../../store/targets.js';
 import {bodyExcerpt, flatHeaders, readCapped, transportFailure} from '../http.js';
 import {processRedactor, rememberSecret} from '../credential-redactor.js';
-import {excerpt} from '../../core/redact.js';
+import {excerpt, MIN_SECRET_LENGTH} from '../../core/redact.js';
 import {countOf} from '../../core/wording.js';
 
 export type ManagementErrorKind =
@@ -234,7 +234,10 @@ export class ManagementClient {
   }
 
   private errorFor(req: ManagementRequest, response: ManagementResponse): ManagementError {
-    const message = serverMessage(response.text);
+    // A key too short for the output masking (any secret-key is taken: `hunter2`) is masked here, in
+    // the server's own words, where an echo of it comes from.
+    const text = this.key.length < MIN_SECRET_LENGTH ? [this.key, JSON.stringify(this.key).slice(1, -1)].reduce((t, form) => t.split(form).join('(redacted)'), response.text) : response.text;
+    const message = serverMessage(text);
     const where = this.describe(req);
     const version = this.version ? `CLIProxyAPI ${this.version}` : 'the server';
     if (response.status === 401) {
@@ -260,6 +263,12 @@ export class ManagementClient {
     if (response.status === 404 && /^(?:not found\.?|404\b.*|\(empty body\))$/i.test(message.trim())) {
       const route = `${req.method} /v0/management${sanitizeLine(req.route)}`;
       return new ManagementError('unsupported', `target ${this.target.name}: ${version} does not offer ${req.feature ?? route} (${route} is unknown there; it may be too old${this.version ? '' : ', or not a CLIProxyAPI server'})`, 404);
+    }
+    if (response.status >= 300 && response.status < 400) {
+      // Never followed: the key would go along, to wherever the server points.
+      const location = response.headers.location ? `, a redirect to ${excerpt(maskedUrl(response.headers.location), 200, processRedactor())}` : ', a redirect';
+      return new ManagementError('rejected', `${where}: the server answered ${response.status}${location}; it is not followed (the management key would go along): ` +
+        `set targets.${sanitizeLine(this.target.name)}.url to the server's own address`, response.status);
     }
     if (response.status === 404) return new ManagementError('not-found', `${where}: ${message}`, 404);
     if (response.status >= 500) return new ManagementError('server', `${where}: server error ${response.status}: ${message}`, response.status);

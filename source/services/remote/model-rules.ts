@@ -9,7 +9,8 @@ import {resolveModels, type ModelResolution, type ModelRules} from '../../core/m
 import type {Account, ModelAlias} from '../../core/types.js';
 import {requireProvider, staticModels} from '../../providers/table.js';
 import {accountPlan, modelNormalizer, rulesChannel, servedBase} from '../../store/model-rules.js';
-import type {ManagementClient} from './client.js';
+import {jsonKind} from '../../store/targets.js';
+import {ManagementError, type ManagementClient} from './client.js';
 
 type AliasMap = Record<string, {name?: string; alias?: string; fork?: boolean}[]>;
 type ExcludedMap = Record<string, string[]>;
@@ -21,17 +22,30 @@ function channelEntry<T>(map: Record<string, T> | undefined, channel: string): T
   return key === undefined ? undefined : map[key];
 }
 
+/**
+ * A list the server answered at `field` of GET `route` (none: empty). Anything else is an error naming
+ * both, rather than a TypeError where the list is read, and nothing is written from it.
+ */
+function answeredList<T>(client: ManagementClient, route: string, field: string, value: T[] | undefined | null): T[] {
+  if (value === undefined || value === null) return [];
+  if (Array.isArray(value)) return value;
+  throw new ManagementError('server', `target ${client.target.name}: GET /v0/management${route} answered ${field} that is not a list (${jsonKind(value)}); cannot read it`);
+}
+
 export async function remoteGlobalRules(client: ManagementClient, provider: string): Promise<ModelRules> {
   const channel = rulesChannel(provider);
   const [aliases, excluded] = await Promise.all([
     client.json<{'oauth-model-alias'?: AliasMap}>({method: 'GET', route: '/oauth-model-alias', feature: 'model aliases'}),
     client.json<{'oauth-excluded-models'?: ExcludedMap}>({method: 'GET', route: '/oauth-excluded-models', feature: 'model exclusions'}),
   ]);
+  const field = (map: string) => `${JSON.stringify(map)}.${sanitizeLine(channel)}`;
   return {
-    aliases: (channelEntry(aliases['oauth-model-alias'], channel) ?? [])
+    aliases: answeredList(client, '/oauth-model-alias', field('oauth-model-alias'), channelEntry(aliases['oauth-model-alias'], channel))
       .filter((a) => typeof a?.name === 'string' && typeof a.alias === 'string')
       .map((a): ModelAlias => ({name: a.name!, alias: a.alias!, ...(a.fork ? {fork: true} : {})})),
-    excluded: (channelEntry(excluded['oauth-excluded-models'], channel) ?? []).filter((p): p is string => typeof p === 'string'),
+    excluded: answeredList(client, '/oauth-excluded-models', field('oauth-excluded-models'), channelEntry(excluded['oauth-excluded-models'], channel)).filter(
+      (p): p is string => typeof p === 'string',
+    ),
   };
 }
 
@@ -76,7 +90,7 @@ export async function serverModels(client: ManagementClient, name: string): Prom
     query: {name},
     feature: "an account's model list",
   });
-  return (body.models ?? []).map((m) => m?.id).filter((id): id is string => typeof id === 'string' && id !== '').map((id) => sanitizeLine(id));
+  return answeredList(client, '/auth-files/models', '"models"', body.models).map((m) => m?.id).filter((id): id is string => typeof id === 'string' && id !== '').map((id) => sanitizeLine(id));
 }
 
 /** Ids only one side lists, case-insensitively (CLIProxyAPI matches model ids that way). */
