@@ -44,3 +44,25 @@ it("run claude with a base URL in Claude Code's own settings.json: refused, nami
   assert.equal(fromGone.status, 0, fromGone.stderr);
   assert.equal(fromGone.stdout, 'agent ran\n');
 });
+
+it("run claude with this proxy's own base URL and key in settings.json (as `ccs-tui env` prints them), or switches set off: no refusal; a switch set on still is", async () => {
+  const settings = path.join(ccs.env.HOME!, '.claude', 'settings.json');
+  mkdirSync(path.dirname(settings), {recursive: true});
+  const env = {...ccs.env, CCS_TUI_AGENT_CLAUDE: JSON.stringify(['/bin/sh', '-c', 'echo agent ran'])};
+  // The run above left its proxy running: `ccs-tui env claude` names it.
+  const exported = await runBin(['env', 'claude', '--json'], env);
+  assert.equal(exported.code, 0, exported.stderr);
+  const own = (JSON.parse(exported.stdout) as {env: Record<string, string>}).env;
+  assert.match(own.ANTHROPIC_BASE_URL!, /^http:\/\/127\.0\.0\.1:\d+/);
+  writeFileSync(settings, JSON.stringify({env: {ANTHROPIC_BASE_URL: own.ANTHROPIC_BASE_URL, ANTHROPIC_AUTH_TOKEN: own.ANTHROPIC_AUTH_TOKEN, CLAUDE_CODE_USE_BEDROCK: '0', CLAUDE_CODE_USE_VERTEX: 'false', ANTHROPIC_API_KEY: ''}}));
+  const ran = await runBin(['run', 'claude'], env);
+  assert.equal(ran.code, 0, ran.stderr);
+  assert.equal(ran.stdout, 'agent ran\n');
+  // Another key, or a cloud switch on: refused as before, naming each.
+  writeFileSync(settings, JSON.stringify({env: {ANTHROPIC_BASE_URL: own.ANTHROPIC_BASE_URL, ANTHROPIC_AUTH_TOKEN: 'another-key-0123456789', CLAUDE_CODE_USE_VERTEX: 'TRUE'}}));
+  const refused = await runBin(['run', 'claude'], env);
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.equal(refused.stdout, '');
+  assert.match(refused.stderr, /sets env\.ANTHROPIC_AUTH_TOKEN, env\.CLAUDE_CODE_USE_VERTEX, which Claude Code takes/);
+  assert.doesNotMatch(refused.stderr, /another-key-0123456789/);
+});

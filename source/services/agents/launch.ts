@@ -268,14 +268,25 @@ function nativeHint(agent: AgentRow, target: RunTarget, first: Account | undefin
   return `; to run ${agent.displayName} on ${account ? labelOf(account) : `a ${target.provider.id} account`} without the proxy, use native mode: ${how}`;
 }
 
+/** A switch's value the agent takes as on (Claude Code: `1`, `true`, `yes`, `on`, any case). */
+const ENV_TRUTHY = /^(1|true|yes|on)$/i;
+
 /**
  * Refuses, before anything starts, an agent whose own settings set a variable that points it at the
  * proxy (a base URL, a key, a cloud switch: what its launch sets whatever the models): the agent
  * would take that over what ccs-tui gives it, and send its requests (with the proxy's key) elsewhere.
  */
-function refuseSettingsOverride(agent: AgentRow, env: NodeJS.ProcessEnv): void {
+function refuseSettingsOverride(agent: AgentRow, env: NodeJS.ProcessEnv, same: Record<string, string | undefined>): void {
   if (!agent.settingsEnvFiles) return;
   const pointing = Object.keys(agent.launch({baseUrl: '', apiKey: '', models: {}}).env);
+  /**
+   * Whether the file's value leaves the agent on the proxy: what the launch sets anyway (`same`: the
+   * base URL and key `ccs-tui env` prints for the proxy already running), or a variable the launch
+   * removes given a value that does nothing (`CLAUDE_CODE_USE_BEDROCK: "0"`, an empty API key).
+   */
+  const harmless = (name: string, value: unknown) =>
+    (same[name] !== undefined && value === same[name]) ||
+    (agent.launch({baseUrl: '', apiKey: '', models: {}}).env[name] === undefined && (value === '' || value === null || value === false || (typeof value === 'string' && !ENV_TRUTHY.test(value.trim()))));
   for (const file of agent.settingsEnvFiles(env, env.HOME || homedir(), workingDir() ?? '')) {
     let set: unknown;
     try {
@@ -284,7 +295,7 @@ function refuseSettingsOverride(agent: AgentRow, env: NodeJS.ProcessEnv): void {
       continue; // unreadable or not JSON: the agent takes no env from it either
     }
     if (typeof set !== 'object' || set === null || Array.isArray(set)) continue;
-    const names = pointing.filter((name) => Object.hasOwn(set as object, name));
+    const names = pointing.filter((name) => Object.hasOwn(set as object, name) && !harmless(name, (set as Record<string, unknown>)[name]));
     if (names.length === 0) continue;
     throw new UserError(
       `${agent.displayName} would not use the proxy: ${sanitizeLine(file)} sets ${names.map((name) => `env.${name}`).join(', ')}, which ${agent.displayName} takes over what ccs-tui gives it; ` +
@@ -367,7 +378,6 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   if (caution && !options.force) throw new LaunchNeedsForce(`${caution.reason}; ${caution.alternative}${options.surface === 'tui' ? '' : ', or launch on it anyway: add --force'}`);
   if (caution) warnings.push(caution.reason);
   const command = runnableAgentCommand(agent, settings, options.env);
-  refuseSettingsOverride(agent, options.env);
 
   // A stale record (its proxy gone, its pid maybe another process's) is removed, and said so.
   let running = readRunningProxy(paths, (line) => notes.push(line));
@@ -378,6 +388,10 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   const exports = await claudeCodeEnv(paths, target.provider.id, running?.port, {liveModels: options.liveModels, surface: options.surface, servingOrder: order.length > 0 ? order : first ? [first] : []});
   // The key note matters to every agent; the model and translation notes are about Claude Code's
   // exports, and whether this agent can be served was decided above.
+  // With the exports: a settings file that names this proxy's own key, and the base URL of the proxy
+  // running now (as `ccs-tui env` printed them), is no detour. Without a running proxy the port it will
+  // get is not known yet: a base URL is refused then.
+  refuseSettingsOverride(agent, options.env, Object.fromEntries(exports.vars.filter((v) => running || v.name !== 'ANTHROPIC_BASE_URL').map((v) => [v.name, v.value])));
   notes.push(...exports.notes.filter((note) => note.startsWith('config.yaml had no api-keys')));
   warnings.push(...exports.warnings);
   // A refused key is still tried (canServeNow), so the launch goes on with a warning. Judged after the
