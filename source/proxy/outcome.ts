@@ -85,7 +85,7 @@ export async function classifyOutcome(row: ProviderRow, upstream: IncomingMessag
   // as long as generating it does, and only the idle limit applies to it; it is read whole (as
   // deliver.ts reads an answer), never cut to an error's MAX_ERROR_BODY.
   const max = isError ? MAX_ERROR_BODY : MAX_BODY_BYTES;
-  const {text, stalled, cut} = await readLimited(upstream, max, isError ? ERROR_BODY_WAIT_MS : undefined);
+  const {text, stalled, cut} = await readLimited(upstream, max, isError ? ERROR_BODY_WAIT_MS : undefined, !isError);
   if (stalled) return stalledError(status, headers, text, now, credential);
   if (cut && !isError) throw new HttpError(502, `upstream answer larger than ${MAX_BODY_BYTES / 1024 / 1024} MB`, 'api_error');
   const named = row.adapter.namedError?.(status, text);
@@ -140,18 +140,23 @@ function stalledError(status: number, headers: Record<string, string>, text: str
 }
 
 /**
- * A body read whole, cut to `max` characters (the rest read and dropped; `cut` says the body was
- * longer than `max` bytes). `waitMs`: when it has not
- * ended that long after the read began, what came is returned with `stalled` set (services/http.ts
- * readWithin destroys the body). Rejects when it breaks.
+ * A body read whole, cut to `max` characters (the rest read and dropped, so its connection can be
+ * used again; `cut` says the body was longer than `max` bytes). `stopPastMax`: the body is destroyed
+ * once past `max` instead (a caller that refuses such a body: an upstream that sends on for ever is
+ * not waited for). `waitMs`: when it has not ended that long after the read began, what came is
+ * returned with `stalled` set (services/http.ts readWithin destroys the body). Rejects when it breaks.
  */
-export async function readLimited(body: IncomingMessage, max: number, waitMs?: number): Promise<{text: string; stalled: boolean; cut: boolean}> {
+export async function readLimited(body: IncomingMessage, max: number, waitMs?: number, stopPastMax = false): Promise<{text: string; stalled: boolean; cut: boolean}> {
   const chunks: Buffer[] = [];
   let size = 0;
   const {stalled} = await readWithin(body, waitMs, async () => {
     for await (const chunk of body) {
       if (size < max) chunks.push(chunk as Buffer);
       size += (chunk as Buffer).length;
+      if (stopPastMax && size > max) {
+        body.destroy();
+        break;
+      }
     }
   });
   return {text: headOf(Buffer.concat(chunks).toString('utf8'), max), stalled, cut: size > max};

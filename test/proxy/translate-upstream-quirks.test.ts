@@ -279,3 +279,32 @@ describe('a long answer from an upstream the proxy reads whole to look for a hid
     assert.equal(completion.choices[0]!.message.content?.length, content.length);
   });
 });
+
+describe('an answer past 64 MB from an upstream the proxy reads whole to look for a hidden error (iFlow), that then sends on', async () => {
+  const apiKey = 'iflow-api-key-0123456789abcdef';
+  const f = await proxyFixture({provider: 'iflow', apiPath: '/v1', tokens: [{file: 'iflow-a@example.com-1.json', token: oauthToken('iflow', 'a@example.com', {api_key: apiKey})}]});
+  let upstreamClosed = false;
+  after(() => f.close());
+  f.upstream.handler = (_req, res) => {
+    res.writeHead(200, {'content-type': 'application/json'});
+    // 65 MB, then a trickle that never ends: only the proxy's giving up ends it.
+    const piece = Buffer.alloc(1024 * 1024, 0x61);
+    for (let i = 0; i < 65; i++) res.write(piece);
+    const trickle = setInterval(() => res.write('a'), 200);
+    res.on('close', () => {
+      upstreamClosed = true;
+      clearInterval(trickle);
+    });
+  };
+
+  it('the client gets the 502 naming the size at once, and the upstream connection is dropped', {timeout: 30_000}, async () => {
+    const started = Date.now();
+    const response = await fetch(`${f.url}/v1/chat/completions`, {method: 'POST', headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'}, body: JSON.stringify({model: 'qwen3-coder-plus', messages: [{role: 'user', content: 'hi'}]})});
+    assert.equal(response.status, 502);
+    assert.match(await response.text(), /upstream answer larger than 64 MB/);
+    // Well before any idle limit: the trickle would otherwise keep the read going.
+    assert.ok(Date.now() - started < 15_000, `${Date.now() - started} ms`);
+    for (let i = 0; i < 50 && !upstreamClosed; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(upstreamClosed, true, 'the upstream response was dropped');
+  });
+});
