@@ -31,3 +31,23 @@ for (const status of [400, 401]) {
     }
   });
 }
+
+test('a short management key that is part of the words the server answers with (`ban`) does not hide what it said: a ban is told as a ban', async () => {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(403, {'content-type': 'application/json'});
+    res.end(JSON.stringify({error: 'IP banned due to too many failed attempts. Try again in 29m'}));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const ccs = makeTempCcs();
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    writeFileSync(path.join(ccs.paths.root, 'tui.json'), JSON.stringify({targets: {team: {url, managementKeyEnv: 'K'}}}));
+    const run = await runBin(['accounts', '--target', 'team'], {...ccs.env, K: 'ban'});
+    assert.equal(run.code, 1, run.stdout);
+    assert.match(run.stderr, /this address is banned by the server/);
+    assert.match(run.stderr, /29 ?m/);
+  } finally {
+    server.close();
+    ccs.cleanup();
+  }
+});

@@ -234,33 +234,34 @@ export class ManagementClient {
   }
 
   private errorFor(req: ManagementRequest, response: ManagementResponse): ManagementError {
-    // A key too short for the output masking (any secret-key is taken: `hunter2`) is masked here, in
-    // the server's own words, where an echo of it comes from.
-    const text = this.key.length < MIN_SECRET_LENGTH ? [this.key, JSON.stringify(this.key).slice(1, -1)].reduce((t, form) => t.split(form).join('(redacted)'), response.text) : response.text;
-    const message = serverMessage(text);
+    // The server's words are judged as it said them (a key such as `ban` would otherwise hide its
+    // "banned"); a key too short for the output masking (any secret-key is taken: `hunter2`) is
+    // masked in what is shown, where an echo of it comes from.
+    const said = serverMessage(response.text);
+    const message = this.key.length < MIN_SECRET_LENGTH ? serverMessage([this.key, JSON.stringify(this.key).slice(1, -1)].reduce((t, form) => t.split(form).join('(redacted)'), response.text)) : said;
     const where = this.describe(req);
     const version = this.version ? `CLIProxyAPI ${this.version}` : 'the server';
     if (response.status === 401) {
       return new ManagementError('wrong-key', `target ${this.target.name}: the management key was refused (${message}); check ${this.target.keySource}. ` +
         'The server bans an address for 30 minutes after 5 wrong keys', 401);
     }
-    if (response.status === 403 && /banned/i.test(message)) {
+    if (response.status === 403 && /banned/i.test(said)) {
       // The ban is the server's, per client address, after failed keys from anyone here (any target
       // naming this server): this target's own key may be right, so it is not blamed.
       this.banned = new ManagementError('banned', `target ${this.target.name} (${maskedUrl(this.target.url)}): this address is banned by the server ` +
-        `${banMinutes(message)} after failed keys (from any target); wait or ask the server's admin. The server said: ${message}; ccs-tui will not retry`, 403);
+        `${banMinutes(said)} after failed keys (from any target); wait or ask the server's admin. The server said: ${message}; ccs-tui will not retry`, 403);
       return this.banned;
     }
-    if (response.status === 403 && /remote management disabled/i.test(message)) {
+    if (response.status === 403 && /remote management disabled/i.test(said)) {
       return new ManagementError('remote-disabled', `target ${this.target.name}: remote management is disabled on the server; ` +
         'set remote-management.allow-remote: true in its config.yaml (or connect from the server itself)', 403);
     }
-    if (response.status === 403 && /key not set/i.test(message)) {
+    if (response.status === 403 && /key not set/i.test(said)) {
       return new ManagementError('key-not-set', `target ${this.target.name}: the server has no management key (remote-management.secret-key is empty)`, 403);
     }
     // A 404 that names no thing (a router's "not found", "404 page not found", an empty body) is
     // the route itself unknown: a server too old for it, or (no X-CPA-Version) not CLIProxyAPI.
-    if (response.status === 404 && /^(?:not found\.?|404\b.*|\(empty body\))$/i.test(message.trim())) {
+    if (response.status === 404 && /^(?:not found\.?|404\b.*|\(empty body\))$/i.test(said.trim())) {
       const route = `${req.method} /v0/management${sanitizeLine(req.route)}`;
       return new ManagementError('unsupported', `target ${this.target.name}: ${version} does not offer ${req.feature ?? route} (${route} is unknown there; it may be too old${this.version ? '' : ', or not a CLIProxyAPI server'})`, 404);
     }
