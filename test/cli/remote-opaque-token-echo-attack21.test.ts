@@ -41,3 +41,14 @@ test('an opaque token the server names by its field, in an account state, is mas
   assert.equal(shown.statusMessage, 'refresh failed: sent refresh_token=QwRt…(redacted)&client_secret=cs9L…(redacted), got {"access_token": "Ifa7…(redacted)", "token_type": "bearer"}');
   for (const value of [refresh, access, secret]) assert.ok(!shown.stdout.includes(value), value);
 });
+
+test('an opaque token named in camelCase or by a header (refreshToken, apiKey, clientSecret, x-api-key) is masked; ordinary words are not', async () => {
+  const refresh = 'QwRt9fK2pLmN4sVx8ZyTq3Wd';
+  const key = 'Ifa7Hk2MzQ9rTn4YpLx6Vb1C';
+  const secret = 'cs9Ld3Kq7Zp2Wm5Xn8Rt4Yv';
+  const header = 'Hd4Lp8Qx2Zm6Wn0Rt5Yv9Kc';
+  const shown = await statusShown(`refresh failed: {"refreshToken": "${refresh}", "apiKey": "${key}", "clientSecret": "${secret}"} x-api-key: ${header}; monkey: ordinarywordshere`);
+  for (const value of [refresh, key, secret, header]) assert.ok(!shown.stdout.includes(value), `${value} shown: ${shown.statusMessage}`);
+  assert.match(shown.statusMessage, /"refreshToken": "QwRt…\(redacted\)"/);
+  assert.match(shown.statusMessage, /monkey: ordinarywordshere$/);
+});

@@ -48,14 +48,15 @@ function isCredentialName(name: string): boolean {
 /**
  * Generic credential shapes, for text from a server whose credentials this process cannot know (a
  * remote CLIProxyAPI's accounts, its management key echoed back): a bearer value, the value of a
- * field named like a credential (`refresh_token=…`, `\"access_token\": \"…`, `client_secret=…`:
+ * field named like a credential (`refresh_token=…`, `\"access_token\": \"…`, `client_secret=…`, camelCase
+ * `refreshToken` and `apiKey`, a header `x-api-key:`:
  * Qwen, iFlow and Kimi tokens have no prefix to know them by; base64url ones hold `_`), and tokens
  * with a well-known prefix (Anthropic `sk-ant-`, Google `ya29.` access and `1//` refresh tokens, GitHub
  * `gho_`/`ghu_`/`ghp_`/`ghs_`/`ghr_`, OpenAI `sk-`, JWTs `eyJ….….…`). Also JSON-escaped `1\/\/`; a `\`
  * in a value only as the escape of a `/`, never that of the quote after it (JSON text stays JSON).
  */
 const CREDENTIAL_PATTERNS =
-  /(?<=(?:\b(?:Bearer|Basic|token)|_(?:token|key|secret))[\s:="'\\]+)(?:[\w.~+/=-]|\\\/){12,}|\bsk-(?:ant-)?[A-Za-z0-9_-]{12,}|\bya29\.[A-Za-z0-9._-]{12,}|\b1(?:\/\/|\\\/\\\/)[A-Za-z0-9._-]{12,}|\bgh[opsur]_[A-Za-z0-9]{12,}|\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*/gi;
+  /(?<=(?:\b(?:Bearer|Basic|token)|_(?:token|key|secret)|\b(?:access|refresh|id|api|client|session|auth|private)-?(?:token|key|secret))[\s:="'\\]+)(?:[\w.~+/=-]|\\\/){12,}|\bsk-(?:ant-)?[A-Za-z0-9_-]{12,}|\bya29\.[A-Za-z0-9._-]{12,}|\b1(?:\/\/|\\\/\\\/)[A-Za-z0-9._-]{12,}|\bgh[opsur]_[A-Za-z0-9]{12,}|\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*/gi;
 
 /** Text with every generic credential shape masked (see CREDENTIAL_PATTERNS). */
 export function maskCredentialPatterns(text: string): string {
