@@ -278,7 +278,8 @@ const ENV_TRUTHY = /^(1|true|yes|on)$/i;
  */
 function refuseSettingsOverride(agent: AgentRow, env: NodeJS.ProcessEnv, same: Record<string, string | undefined>): void {
   if (!agent.settingsEnvFiles) return;
-  const pointing = Object.keys(agent.launch({baseUrl: '', apiKey: '', models: {}}).env);
+  const launchEnv = agent.launch({baseUrl: '', apiKey: '', models: {}}).env;
+  const pointing = Object.keys(launchEnv);
   /**
    * Whether the file's value leaves the agent on the proxy: what the launch sets anyway (`same`: the
    * base URL and key `ccs-tui env` prints for the proxy already running), or a variable the launch
@@ -286,7 +287,7 @@ function refuseSettingsOverride(agent: AgentRow, env: NodeJS.ProcessEnv, same: R
    */
   const harmless = (name: string, value: unknown) =>
     (same[name] !== undefined && value === same[name]) ||
-    (agent.launch({baseUrl: '', apiKey: '', models: {}}).env[name] === undefined && (value === '' || value === null || value === false || (typeof value === 'string' && !ENV_TRUTHY.test(value.trim()))));
+    (launchEnv[name] === undefined && (value === '' || value === null || value === false || (typeof value === 'string' && !ENV_TRUTHY.test(value.trim()))));
   for (const file of agent.settingsEnvFiles(env, env.HOME || homedir(), workingDir() ?? '')) {
     let set: unknown;
     try {
