@@ -90,7 +90,7 @@ export interface AgentRow {
    * Code's settings.json, user and project), for `home` and the working directory `cwd` ('' when it
    * was removed: no project files).
    */
-  settingsEnvFiles?(env: NodeJS.ProcessEnv, home: string, cwd: string): string[];
+  settingsEnvFiles?(env: NodeJS.ProcessEnv, home: string, cwd: string, platform?: NodeJS.Platform): string[];
   model: {
     setting: string;
     byHand: string;
@@ -100,6 +100,17 @@ export interface AgentRow {
 }
 
 const defined = (entries: [string, string | undefined][]) => Object.fromEntries(entries.filter(([, v]) => v !== undefined)) as Record<string, string>;
+
+/**
+ * Claude Code's managed settings file, per system (docs "Settings files": /etc/claude-code on Linux
+ * and WSL, /Library/Application Support/ClaudeCode on macOS; Windows moved it from Program Files to
+ * ProgramData, so both). An organization installs it; nobody else can change it.
+ */
+export const CLAUDE_MANAGED_SETTINGS: Record<'linux' | 'darwin' | 'win32', string[]> = {
+  linux: ['/etc/claude-code/managed-settings.json'],
+  darwin: ['/Library/Application Support/ClaudeCode/managed-settings.json'],
+  win32: ['C:\\ProgramData\\ClaudeCode\\managed-settings.json', 'C:\\Program Files\\ClaudeCode\\managed-settings.json'],
+};
 
 /** The env var the codex provider's `env_key` names (codex reads the key from it). */
 export const CODEX_KEY_VARIABLE = 'CCS_TUI_PROXY_API_KEY';
@@ -124,10 +135,12 @@ export const AGENTS: readonly AgentRow[] = [
       args: [],
     }),
     // Its settings.json `env` wins over the environment it is started with (checked: a base URL
-    // there took every request past the one ccs-tui set), user settings and the project's.
-    settingsEnvFiles: (env, home, cwd) => [
+    // there took every request past the one ccs-tui set): user settings, the project's, and the
+    // managed settings an organization installs, which win over all (docs "Settings files").
+    settingsEnvFiles: (env, home, cwd, platform = process.platform) => [
       path.join(env.CLAUDE_CONFIG_DIR || path.join(home, '.claude'), 'settings.json'),
       ...(cwd ? [path.join(cwd, '.claude', 'settings.json'), path.join(cwd, '.claude', 'settings.local.json')] : []),
+      ...CLAUDE_MANAGED_SETTINGS[platform === 'darwin' || platform === 'win32' ? platform : 'linux'],
     ],
     model: {setting: 'ANTHROPIC_MODEL', byHand: 'set ANTHROPIC_MODEL=<model id> before ccs-tui run'},
   },

@@ -271,13 +271,37 @@ function nativeHint(agent: AgentRow, target: RunTarget, first: Account | undefin
 /** A switch's value the agent takes as on (Claude Code: `1`, `true`, `yes`, `on`, any case). */
 const ENV_TRUTHY = /^(1|true|yes|on)$/i;
 
+/** One of the agent's settings files that has an `env` object (settingsEnvFiles), with that object. */
+interface SettingsEnv {
+  file: string;
+  env: Record<string, unknown>;
+}
+
+/** The `env` objects of the agent's settings files, in the agent's order; a file that is absent, unreadable or not JSON gives the agent no env either. */
+export function settingsEnvs(agent: AgentRow, env: NodeJS.ProcessEnv): SettingsEnv[] {
+  const found: SettingsEnv[] = [];
+  for (const file of agent.settingsEnvFiles?.(env, env.HOME || homedir(), workingDir() ?? '') ?? []) {
+    let set: unknown;
+    try {
+      set = (JSON.parse(readRegularFileSync(file)?.text ?? '{}') as {env?: unknown})?.env;
+    } catch {
+      continue;
+    }
+    if (typeof set === 'object' && set !== null && !Array.isArray(set)) found.push({file, env: set as Record<string, unknown>});
+  }
+  return found;
+}
+
+/** Whether a settings file is the managed one an organization installs (nobody else can change it). */
+const isManagedSettings = (file: string) => /managed-settings\.json$/.test(file);
+
 /**
  * Refuses, before anything starts, an agent whose own settings set a variable that points it at the
  * proxy (a base URL, a key, a cloud switch: what its launch sets whatever the models): the agent
  * would take that over what ccs-tui gives it, and send its requests (with the proxy's key) elsewhere.
  */
-function refuseSettingsOverride(agent: AgentRow, env: NodeJS.ProcessEnv, same: Record<string, string | undefined>): void {
-  if (!agent.settingsEnvFiles) return;
+export function refuseSettingsOverride(agent: AgentRow, files: readonly SettingsEnv[], same: Record<string, string | undefined>): void {
+  if (files.length === 0) return;
   const launchEnv = agent.launch({baseUrl: '', apiKey: '', models: {}}).env;
   const pointing = Object.keys(launchEnv);
   /**
@@ -288,21 +312,35 @@ function refuseSettingsOverride(agent: AgentRow, env: NodeJS.ProcessEnv, same: R
   const harmless = (name: string, value: unknown) =>
     (same[name] !== undefined && value === same[name]) ||
     (launchEnv[name] === undefined && (value === '' || value === null || value === false || (typeof value === 'string' && !ENV_TRUTHY.test(value.trim()))));
-  for (const file of agent.settingsEnvFiles(env, env.HOME || homedir(), workingDir() ?? '')) {
-    let set: unknown;
-    try {
-      set = (JSON.parse(readRegularFileSync(file)?.text ?? '{}') as {env?: unknown})?.env;
-    } catch {
-      continue; // unreadable or not JSON: the agent takes no env from it either
-    }
-    if (typeof set !== 'object' || set === null || Array.isArray(set)) continue;
-    const names = pointing.filter((name) => Object.hasOwn(set as object, name) && !harmless(name, (set as Record<string, unknown>)[name]));
+  for (const {file, env: set} of files) {
+    const names = pointing.filter((name) => Object.hasOwn(set, name) && !harmless(name, set[name]));
     if (names.length === 0) continue;
-    throw new UserError(
-      `${agent.displayName} would not use the proxy: ${sanitizeLine(file)} sets ${names.map((name) => `env.${name}`).join(', ')}, which ${agent.displayName} takes over what ccs-tui gives it; ` +
-        `remove ${names.length === 1 ? 'it' : 'them'} there (${names.length === 1 ? 'it applies' : 'they apply'} to every ${agent.displayName} session started with that file)`,
+    const it = names.length === 1 ? 'it' : 'them';
+    const way = isManagedSettings(file)
+      ? `that file is your organization's managed settings, which win over every other setting and which only its administrator can change: ask them, or run ${agent.displayName} on this account without ccs-tui`
+      : `remove ${it} there (${names.length === 1 ? 'it applies' : 'they apply'} to every ${agent.displayName} session started with that file)`;
+    throw new UserError(`${agent.displayName} would not use the proxy: ${sanitizeLine(file)} sets ${names.map((name) => `env.${name}`).join(', ')}, which ${agent.displayName} takes over what ccs-tui gives it; ${way}`);
+  }
+}
+
+/**
+ * Warnings for the model variables the launch gives (`given`: name → model id) that a settings file
+ * sets to another model: the agent asks the proxy for that one, which the provider may not serve. Not
+ * a refusal: a person may name a model of this provider there on purpose. The agent's own order
+ * decides between files (the last that sets a name wins, as the managed file does).
+ */
+function settingsModelWarnings(agent: AgentRow, files: readonly SettingsEnv[], given: Record<string, string>, providerName: string): string[] {
+  const winner = new Map<string, {file: string; value: unknown}>();
+  for (const {file, env} of files) for (const name of Object.keys(given)) if (Object.hasOwn(env, name)) winner.set(name, {file, value: env[name]});
+  const warnings: string[] = [];
+  for (const [name, {file, value}] of winner) {
+    if (value === given[name]) continue;
+    const theirs = typeof value === 'string' ? quoted(value.slice(0, 120)) : 'a value that is not text';
+    warnings.push(
+      `${sanitizeLine(file)} sets env.${name} to ${theirs}, which ${agent.displayName} takes over ccs-tui's ${quoted(given[name]!)}: its requests will name that model, and fail if ${providerName} does not serve it (remove it there to use ccs-tui's)`,
     );
   }
+  return warnings;
 }
 
 /** The working directory, or undefined when it was removed (process.cwd() throws then): no project settings. */
@@ -392,7 +430,8 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   // With the exports: a settings file that names this proxy's own key, and the base URL of the proxy
   // running now (as `ccs-tui env` printed them), is no detour. Without a running proxy the port it will
   // get is not known yet: a base URL is refused then.
-  refuseSettingsOverride(agent, options.env, Object.fromEntries(exports.vars.filter((v) => running || v.name !== 'ANTHROPIC_BASE_URL').map((v) => [v.name, v.value])));
+  const agentSettingsEnvs = settingsEnvs(agent, options.env);
+  refuseSettingsOverride(agent, agentSettingsEnvs, Object.fromEntries(exports.vars.filter((v) => running || v.name !== 'ANTHROPIC_BASE_URL').map((v) => [v.name, v.value])));
   notes.push(...exports.notes.filter((note) => note.startsWith('config.yaml had no api-keys')));
   warnings.push(...exports.warnings);
   // A refused key is still tried (canServeNow), so the launch goes on with a warning. Judged after the
@@ -465,6 +504,10 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
     // A provider without a static list (AI Studio) has its main model only from the live list the exports were built with.
     defaultModel,
   });
+  // The model variables the launch gives (what it sets beyond pointing the agent at the proxy).
+  const pointing = agent.launch({baseUrl: '', apiKey: '', models: {}}).env;
+  const givenModels = Object.fromEntries(Object.entries(launch.env).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && !(entry[0] in pointing)));
+  warnings.push(...settingsModelWarnings(agent, agentSettingsEnvs, givenModels, target.provider.displayName));
   // A model the person's environment names where the launch sets none (modelNamedByHand) is one of
   // the changes: an agent started in tmux gets tmux's environment and the changes only.
   const setting = agent.model.setting;
