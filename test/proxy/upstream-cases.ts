@@ -23,6 +23,8 @@ export const UPSTREAMS: Record<string, UpstreamCase> = {
   antigravity: {provider: 'antigravity', model: 'gemini-3-pro-high', token: oauthToken('antigravity', 'a@example.com', {project_id: 'proj-agy-1'}), project: 'proj-agy-1'},
   // Gemini 3 on an API key: the stand-in refuses a follow-up whose function call lacks its thought signature.
   aistudio: {provider: 'aistudio', model: 'gemini-3-flash-preview', token: {type: 'aistudio', api_key: 'AIzaSyAgentsKey0123456789abcdefghijklm'}, geminiApiKey: 'AIzaSyAgentsKey0123456789abcdefghijklm'},
+  // An OpenAI-compatible key (IBM Bob's provider) whose gateway serves Gemini 3 over Chat: signatures ride in extra_content.
+  bobGemini: {provider: 'bob', model: 'gemini-3-flash-preview', token: {type: 'bob', api_key: 'bob-gateway-key-0123456789'}},
 };
 
 /** A proxy serving `c`'s provider from a faithful upstream whose model follows `script`. */
