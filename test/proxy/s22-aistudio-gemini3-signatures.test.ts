@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import {after, describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import {AccountStore} from '../../source/store/accounts.js';
 import {startFakeInference, type FakeInference} from '../helpers/fake-inference/server.js';
 import {GEMINI_CALL_SIGNATURE} from '../helpers/fake-inference/turns.js';
 import type {RecordedRequest} from '../helpers/fake-upstreams.js';
@@ -150,5 +151,28 @@ describe("aistudio: a token file's base_url moves both the native and the OpenAI
     assert.equal(chat.choices[0]?.message.content, 'Hello from openai-chat');
     assert.deepEqual(upstream.requests.map((r) => r.url), [`/v1beta/models/${MODEL}:generateContent`, '/v1beta/openai/chat/completions']);
     assert.deepEqual(upstream.refusals, []);
+  });
+});
+
+describe('aistudio: a key the native Gemini API refuses (400 API_KEY_INVALID)', async () => {
+  const upstream = await startFakeInference({geminiApiKey: KEY});
+  const wrong = 'AIzaSyWrongKeyWrongKey0123456789abcdef';
+  const f = await proxyFixture({provider: 'aistudio', upstream, tokens: [{file: 'aistudio-wrong.json', token: {type: 'aistudio', api_key: wrong}}]});
+  after(() => f.close());
+
+  it("marks the account key-rejected, as it did on the Chat endpoint's refusal; the key is in no answer, event or health detail", async () => {
+    const error = await new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0}).messages.create({model: MODEL, max_tokens: 16, messages: [{role: 'user', content: 'hi'}]}).then(
+      () => assert.fail('served with a wrong key'),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof Anthropic.APIError, String(error));
+    assert.ok(error.status !== undefined && error.status >= 400, String(error.status));
+    assert.deepEqual(upstream.refusals.map((r) => r.message), ['API key not valid. Please pass a valid API key.']);
+    assert.equal(upstream.requests[0]!.headers['x-goog-api-key'], wrong);
+    const store = new AccountStore(f.ccs.paths);
+    for (let i = 0; i < 40 && (await store.load()).accounts[0]?.health !== 'key-rejected'; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const [account] = (await store.load()).accounts;
+    assert.equal(account?.health, 'key-rejected');
+    for (const text of [JSON.stringify(error.error), error.message, JSON.stringify(f.events), JSON.stringify(account)]) assert.ok(!text.includes(wrong), text);
   });
 });
