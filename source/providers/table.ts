@@ -462,7 +462,9 @@ const ROWS: ProviderRow[] = [
     },
     quotaSource: null,
     refreshLeadSeconds: 0,
-    api: ['openai-chat'],
+    // Native first: Claude Code and Codex CLI are translated to it (Gemini 3's thought signatures
+    // survive there); Chat clients pass through to the OpenAI-compatible surface (adapters/aistudio.ts).
+    api: ['gemini-native', 'openai-chat'],
     adapter: aistudioAdapter,
   },
   {

@@ -54,7 +54,9 @@ export type QuotaSource = string;
  * Wire protocol of the provider's inference API, which decides the proxy routes it can serve.
  * `gemini-internal`: Cloud Code's `v1internal` methods, the Gemini request in a `{model, project,
  * request}` envelope and answers in `{response}`; `gemini-native`: the native Gemini API (Vertex
- * AI), the same request and answer objects without the envelopes, the model in the URL.
+ * AI, AI Studio), the same request and answer objects without the envelopes, the model in the URL.
+ * A row that speaks several takes a client's own protocol as is, else translates to the first one
+ * listed that a translator reaches (proxy/prepare.ts planFor).
  */
 export type ApiProtocol = 'anthropic' | 'openai-chat' | 'openai-responses' | 'gemini-internal' | 'gemini-native';
 

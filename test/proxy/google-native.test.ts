@@ -1,7 +1,8 @@
 // Claude Code's requests (the Anthropic SDK, as Claude Code sends them) through the proxy on the two
 // Google providers that do not go through Cloud Code: a Vertex AI service account (the native Gemini
 // API of its project, against the Google stand-in, which issued the JWT-bearer token it checks) and
-// an AI Studio API key (Gemini's OpenAI-compatible surface, against the scripted Chat upstream).
+// an AI Studio API key (the native Gemini API too, the key in x-goog-api-key, against the scripted
+// upstream; s22-aistudio-gemini3-signatures.test.ts has its Gemini 3 signatures and Chat pass-through).
 import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
@@ -178,8 +179,8 @@ describe("vertex: the account's region and the stand-in's refusals", async () =>
   });
 });
 
-describe("aistudio: a Claude Code request on an API key reaches Gemini's OpenAI-compatible Chat endpoint", async () => {
-  const upstream = await startFakeInference();
+describe('aistudio: a Claude Code request on an API key reaches the native Gemini API', async () => {
+  const upstream = await startFakeInference({geminiApiKey: 'AIzaSyTestKey0123456789'});
   const f = await proxyFixture({provider: 'aistudio', upstream, tokens: [{file: 'aistudio-key.json', token: {type: 'aistudio', api_key: 'AIzaSyTestKey0123456789'}}]});
   after(() => f.close());
   const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
@@ -192,13 +193,16 @@ describe("aistudio: a Claude Code request on an API key reaches Gemini's OpenAI-
     const second = await client.messages
       .stream({...params, messages: [{role: 'user', content: 'read it'}, {role: 'assistant', content: first.content}, {role: 'user', content: [{type: 'tool_result', tool_use_id: call.id, content: 'box-42'}]}]})
       .finalMessage();
-    assert.deepEqual(second.content.filter((b) => b.type === 'text').map((b) => b.type === 'text' && b.text), ['Tool said: box-42']);
+    assert.deepEqual(second.content.filter((b) => b.type === 'text').map((b) => b.type === 'text' && b.text), ['Tool said: {"result":"box-42"}']);
     const plain = await client.messages.create({model: 'gemini-2.5-flash', max_tokens: 32, messages: [{role: 'user', content: 'hi'}]});
-    assert.deepEqual(plain.content, [{type: 'text', text: 'Hello from openai-chat'}]);
+    assert.deepEqual(plain.content, [{type: 'text', text: 'Hello from gemini'}]);
 
     assert.deepEqual(upstream.refusals, []);
-    assert.deepEqual(new Set(upstream.requests.map((r) => r.path)), new Set(['/v1beta/openai/chat/completions']));
-    assert.ok(upstream.requests.every((r) => r.headers.authorization === 'Bearer AIzaSyTestKey0123456789'));
+    assert.deepEqual(
+      upstream.requests.map((r) => r.url),
+      [...Array(2).fill('/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse'), '/v1beta/models/gemini-2.5-flash:generateContent'],
+    );
+    assert.ok(upstream.requests.every((r) => r.headers['x-goog-api-key'] === 'AIzaSyTestKey0123456789' && r.headers.authorization === undefined));
   });
 });
 

@@ -103,6 +103,8 @@ describe('real Claude Code (headless) through the proxy', async () => {
     ['a Responses upstream (codex)', UPSTREAMS.codex!],
     ['a Gemini upstream (gemini-cli, with its Cloud Code project)', UPSTREAMS.gemini!],
     ['iFlow, its request signature checked', UPSTREAMS.iflow!],
+    ['AI Studio on Gemini 3 (the native Gemini API, thought signatures checked)', UPSTREAMS.aistudio!],
+    ['a Chat upstream serving Gemini 3 (thought signatures in extra_content checked)', UPSTREAMS.bobGemini!],
   ];
   for (const [name, upstreamCase] of cases) {
     it(`reads a file with its Read tool on ${name}`, {timeout: RUN_TIMEOUT_MS + 30_000}, async (t) => {
@@ -173,6 +175,8 @@ describe('real Codex CLI (codex exec) through the proxy', async () => {
   const cases: [string, UpstreamCase][] = [
     ['a Chat upstream (qwen)', UPSTREAMS.qwen!],
     ['an Anthropic upstream (claude)', UPSTREAMS.claude!],
+    ['AI Studio on Gemini 3 (the native Gemini API, thought signatures checked)', UPSTREAMS.aistudio!],
+    ['a Chat upstream serving Gemini 3 (thought signatures in extra_content checked)', UPSTREAMS.bobGemini!],
   ];
   for (const [name, upstreamCase] of cases) {
     it(`runs a shell command on ${name}`, {timeout: RUN_TIMEOUT_MS + 30_000}, async (t) => {

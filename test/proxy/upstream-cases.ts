@@ -10,6 +10,8 @@ export interface UpstreamCase {
   token: Record<string, unknown>;
   project?: string;
   iflowKey?: string;
+  /** AI Studio: the key its native Gemini API takes in x-goog-api-key. */
+  geminiApiKey?: string;
 }
 
 export const UPSTREAMS: Record<string, UpstreamCase> = {
@@ -19,11 +21,15 @@ export const UPSTREAMS: Record<string, UpstreamCase> = {
   codex: {provider: 'codex', model: 'gpt-5.2-codex', apiPath: '/backend-api/codex', token: oauthToken('codex', 'x@example.com', {account_id: 'acct-1'})},
   gemini: {provider: 'gemini', model: 'gemini-2.5-pro', token: oauthToken('gemini', 'g@example.com', {project_id: 'proj-gemini-1'}), project: 'proj-gemini-1'},
   antigravity: {provider: 'antigravity', model: 'gemini-3-pro-high', token: oauthToken('antigravity', 'a@example.com', {project_id: 'proj-agy-1'}), project: 'proj-agy-1'},
+  // Gemini 3 on an API key: the stand-in refuses a follow-up whose function call lacks its thought signature.
+  aistudio: {provider: 'aistudio', model: 'gemini-3-flash-preview', token: {type: 'aistudio', api_key: 'AIzaSyAgentsKey0123456789abcdefghijklm'}, geminiApiKey: 'AIzaSyAgentsKey0123456789abcdefghijklm'},
+  // An OpenAI-compatible key (IBM Bob's provider) whose gateway serves Gemini 3 over Chat: signatures ride in extra_content.
+  bobGemini: {provider: 'bob', model: 'gemini-3-flash-preview', token: {type: 'bob', api_key: 'bob-gateway-key-0123456789'}},
 };
 
 /** A proxy serving `c`'s provider from a faithful upstream whose model follows `script`. */
 export async function inferenceFixture(c: UpstreamCase, script: Script): Promise<{f: ProxyFixture; upstream: FakeInference}> {
-  const upstream = await startFakeInference({...(c.project ? {project: c.project} : {}), ...(c.iflowKey ? {iflowKey: c.iflowKey} : {}), script});
+  const upstream = await startFakeInference({...(c.project ? {project: c.project} : {}), ...(c.iflowKey ? {iflowKey: c.iflowKey} : {}), ...(c.geminiApiKey ? {geminiApiKey: c.geminiApiKey} : {}), script});
   const f = await proxyFixture({provider: c.provider, apiPath: c.apiPath, tokens: [{file: `${c.provider}-a.json`, token: c.token}], upstream});
   return {f, upstream};
 }

@@ -140,7 +140,7 @@ test("a provider with no static model list: the heading is whole, and the notes 
     const frame = await tui.waitFor('ANTHROPIC_DEFAULT_SONNET_MODEL');
     const text = frame.split('\n').map((line) => line.replace(/^[│ ]+|[│ ]+$/g, '')).join(' ');
     assert.match(frame, /Claude Code exports \(c copies them\)/);
-    assert.match(text, /translated to Google AI Studio's openai-chat API by the proxy/);
+    assert.match(text, /translated to Google AI Studio's gemini-native API by the proxy/);
     assert.match(text, /ccs-tui has no static Google AI Studio model list/);
     // The TUI names its key where the command line names a command.
     assert.match(text, /list the provider's models: L on the model rules screen \(3\)/);

@@ -146,7 +146,7 @@ export type GeminiProtocol = Extract<ApiProtocol, 'gemini-internal' | 'gemini-na
 
 /**
  * The body that carries a Gemini request, streamed or not as the client asked: Cloud Code wraps it
- * as `{model, project, request}`; the native API (Vertex) takes the request itself, the model and
+ * as `{model, project, request}`; the native API (Vertex AI, AI Studio) takes the request itself, the model and
  * project being in its URL.
  */
 export function geminiPlan(upstream: GeminiProtocol, context: TranslateContext, request: JsonObject): UpstreamRequestPlan {

@@ -2,6 +2,7 @@
 // arguments in two fragments) or whole, with usage.
 import type {ServerResponse} from 'node:http';
 import {sendJson} from '../fake-upstreams.js';
+import {GEMINI_CALL_SIGNATURE} from './turns.js';
 
 /** Text, or one tool call (its upstream name and arguments), optionally after some reasoning. */
 export type Reply = {text: string; reasoning?: string} | {call: {name: string; args: Record<string, unknown>}; text?: string; reasoning?: string};
@@ -31,10 +32,12 @@ export function writeChat(res: ServerResponse, body: Json, reply: Reply, pauseMs
   const args = 'call' in reply ? JSON.stringify(reply.call.args) : '';
   const usage = {prompt_tokens: USAGE.input, completion_tokens: USAGE.output, total_tokens: USAGE.input + USAGE.output, prompt_tokens_details: {cached_tokens: USAGE.cached}};
   const finish = 'call' in reply ? 'tool_calls' : 'stop';
+  // Gemini's OpenAI-compatible endpoint puts a Gemini 3 call's thought signature beside it (ai.google.dev "OpenAI compatibility").
+  const signed = /^gemini-3/.test(model) ? {extra_content: {google: {thought_signature: GEMINI_CALL_SIGNATURE}}} : {};
   if (body.stream !== true) {
     const message: Json = {role: 'assistant', content: reply.text ?? null};
     if (reply.reasoning) message.reasoning_content = reply.reasoning;
-    if ('call' in reply) message.tool_calls = [{id: callId, type: 'function', function: {name: reply.call.name, arguments: args}}];
+    if ('call' in reply) message.tool_calls = [{id: callId, type: 'function', function: {name: reply.call.name, arguments: args}, ...signed}];
     return sendJson(res, 200, {id: nextId('chatcmpl'), object: 'chat.completion', created: 1_700_000_000, model, choices: [{index: 0, message, finish_reason: finish}], usage});
   }
   const id = nextId('chatcmpl');
@@ -45,7 +48,7 @@ export function writeChat(res: ServerResponse, body: Json, reply: Reply, pauseMs
   if (reply.text) for (const part of halves(reply.text)) frames.push(chunk({content: part}, null));
   if ('call' in reply) {
     const [a, b] = halves(args);
-    frames.push(chunk({tool_calls: [{index: 0, id: callId, type: 'function', function: {name: reply.call.name, arguments: a}}]}, null));
+    frames.push(chunk({tool_calls: [{index: 0, id: callId, type: 'function', function: {name: reply.call.name, arguments: a}, ...signed}]}, null));
     frames.push(chunk({tool_calls: [{index: 0, function: {arguments: b}}]}, null));
   }
   frames.push(chunk({}, finish));
@@ -113,13 +116,13 @@ export function geminiAnswer(stream: boolean, model: string, reply: Reply, nativ
   const parts: Json[] = [];
   if (reply.reasoning) parts.push({text: reply.reasoning, thought: true, thoughtSignature: 'gemini-thought-sig'});
   if (reply.text) parts.push({text: reply.text});
-  if ('call' in reply) parts.push({functionCall: {name: reply.call.name, args: reply.call.args}, thoughtSignature: 'gemini-call-sig'});
+  if ('call' in reply) parts.push({functionCall: {name: reply.call.name, args: reply.call.args}, thoughtSignature: GEMINI_CALL_SIGNATURE});
   if (!stream) return {json: envelope(parts, 'STOP', usageMetadata)};
   return {frames: parts.map((part, i) => `data: ${JSON.stringify(envelope([part], i === parts.length - 1 ? 'STOP' : undefined, i === parts.length - 1 ? usageMetadata : undefined))}\r\n\r\n`)};
 }
 
-export function writeGemini(res: ServerResponse, stream: boolean, model: string, reply: Reply, pauseMs: number): Promise<void> | void {
-  const answer = geminiAnswer(stream, model, reply);
+export function writeGemini(res: ServerResponse, stream: boolean, model: string, reply: Reply, pauseMs: number, native = false): Promise<void> | void {
+  const answer = geminiAnswer(stream, model, reply, native);
   return 'json' in answer ? sendJson(res, 200, answer.json) : sse(res, answer.frames, pauseMs);
 }
 

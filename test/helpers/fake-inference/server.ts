@@ -1,5 +1,5 @@
 // A scripted inference upstream that speaks every protocol the proxy sends to (OpenAI Chat, the codex
-// Responses backend, Cloud Code Gemini, Anthropic Messages) and refuses what the real services refuse
+// Responses backend, Cloud Code Gemini, AI Studio's native Gemini API, Anthropic Messages) and refuses what the real services refuse
 // (PROVIDERS.md; the messages are theirs): Chat's `tool` message without a preceding call or a call
 // left unanswered, codex's non-streamed request / missing `instructions` / `store: true`, Cloud Code's
 // wrong `project` and the schema keywords Gemini rejects, Anthropic's orphan tool_result and foreign
@@ -24,6 +24,11 @@ export interface FakeInferenceOptions {
   iflowKey?: string;
   /** Delay between streamed events. */
   pauseMs?: number;
+  /**
+   * AI Studio's native Gemini API (`/v1beta/models/{model}:generateContent | :streamGenerateContent
+   * ?alt=sse | :countTokens`): the API key it takes, in `x-goog-api-key` only.
+   */
+  geminiApiKey?: string;
 }
 
 export interface FakeInference extends FakeUpstream {
@@ -58,6 +63,32 @@ export async function startFakeInference(options: FakeInferenceOptions = {}): Pr
     upstream.refusals.push({path: req.path, status, message});
     sendJson(res, status, body);
   };
+  /**
+   * The Gemini API as AI Studio serves it (ai.google.dev API reference): an API key in
+   * `x-goog-api-key` (a key sent as Bearer is not an OAuth token: 401; a wrong key: 400
+   * API_KEY_INVALID; none: 403), the request itself as the body, answers bare.
+   */
+  const geminiApi = (req: RecordedRequest, res: ServerResponse, model: string, method: string) => {
+    const googleError = (status: number, code: string, message: string, extra: Record<string, unknown> = {}) => refuse(req, res, status, {error: {code: status, message, status: code, ...extra}}, message);
+    const key = req.headers['x-goog-api-key'];
+    if (key === undefined && req.headers.authorization) {
+      return googleError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.');
+    }
+    if (key === undefined) return googleError(403, 'PERMISSION_DENIED', "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.");
+    if (key !== options.geminiApiKey) {
+      return googleError(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.', {details: [{'@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com'}]});
+    }
+    const body = req.body ?? {};
+    if (method === 'countTokens') {
+      if (!Array.isArray(body.contents)) return googleError(400, 'INVALID_ARGUMENT', 'contents is not specified');
+      return sendJson(res, 200, {totalTokens: Math.ceil(JSON.stringify(body.contents).length / 4)});
+    }
+    if (method === 'streamGenerateContent' && !req.url.includes('alt=sse')) return googleError(400, 'INVALID_ARGUMENT', 'streamGenerateContent without alt=sse answers a JSON array, not SSE');
+    const turn = geminiTurn(body, {model});
+    if ('refusal' in turn) return googleError(400, 'INVALID_ARGUMENT', turn.refusal);
+    upstream.turns.push(turn);
+    return writeGemini(res, method === 'streamGenerateContent', model, upstream.script(turn, req), options.pauseMs ?? 0, true);
+  };
   upstream.handler = async (req, res) => {
     const body = req.body ?? {};
     const pause = options.pauseMs ?? 0;
@@ -83,6 +114,8 @@ export async function startFakeInference(options: FakeInferenceOptions = {}): Pr
       upstream.turns.push(turn);
       return writeResponses(res, body, upstream.script(turn, req), pause);
     }
+    const native = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/.exec(req.path);
+    if (native) return geminiApi(req, res, native[1]!, native[2]!);
     const gemini = /\/v1internal:(generateContent|streamGenerateContent|countTokens)$/.exec(req.path)?.[1];
     if (gemini) {
       const googleError = (message: string) => refuse(req, res, 400, {error: {code: 400, message, status: 'INVALID_ARGUMENT'}}, message);

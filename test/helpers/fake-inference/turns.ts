@@ -19,6 +19,7 @@ export interface Turn {
 export type Refusal = {refusal: string};
 
 const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const field = (v: unknown, key: string): unknown => (isRecord(v) ? v[key] : undefined);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const textOf = (content: unknown): string =>
   typeof content === 'string'
@@ -27,10 +28,32 @@ const textOf = (content: unknown): string =>
         .map((part) => (isRecord(part) ? String(part.text ?? (typeof part.content === 'string' ? part.content : '') ?? '') : ''))
         .join('');
 
-/** OpenAI Chat Completions: `tool` messages must answer the calls of the assistant message before them, all of them. */
+/**
+ * OpenAI Chat Completions: `tool` messages must answer the calls of the assistant message before them,
+ * all of them. A Gemini 3 model (Gemini's OpenAI-compatible endpoint) also wants, in the current turn
+ * (after the last user message), each assistant message's first call to carry the signature it gave
+ * in `extra_content.google.thought_signature`, as the native API wants it on the part.
+ */
 export function chatTurn(body: Json): Turn | Refusal {
   const messages = arr(body.messages).filter(isRecord);
   if (messages.length === 0) return {refusal: "[] is too short - 'messages'"};
+  if (/^gemini-3/.test(String(body.model))) {
+    const start = messages.findLastIndex((m) => m.role === 'user') + 1;
+    // As the native contents they stand for: calls as functionCall parts, `tool` messages as functionResponse parts.
+    const asContents = messages.slice(start).map((m) =>
+      m.role === 'assistant'
+        ? {
+            role: 'model',
+            parts: arr(m.tool_calls).filter(isRecord).map((call) => {
+              const signature = field(field(call.extra_content, 'google'), 'thought_signature');
+              return {functionCall: {name: field(call.function, 'name')}, ...(signature === undefined ? {} : {thoughtSignature: signature})};
+            }),
+          }
+        : {role: 'user', parts: [m.role === 'tool' ? {functionResponse: {}} : {text: ''}]},
+    );
+    const unsigned = thoughtSignatureProblem([{role: 'user', parts: [{text: ''}]}, ...asContents]);
+    if (unsigned) return {refusal: unsigned};
+  }
   let open: string[] = [];
   const toolResults: string[] = [];
   for (const [i, message] of messages.entries()) {
@@ -105,6 +128,34 @@ function geminiSchemaProblem(schema: unknown, where: string): string | undefined
   return undefined;
 }
 
+/** The thoughtSignature the stand-in's Gemini puts on each function call it makes (replies.ts geminiAnswer). */
+export const GEMINI_CALL_SIGNATURE = 'gemini-call-sig';
+/** The value Google documents for function calls in history it did not make (ai.google.dev "Thought signatures"). */
+const SKIP_SIGNATURE_VALIDATOR = 'skip_thought_signature_validator';
+
+/**
+ * Gemini 3's rule (ai.google.dev "Thought signatures"): in the current turn (every content after the
+ * last user content that is not function responses), the first functionCall of each model step must
+ * carry the signature the model gave it (or the documented skip value); calls of earlier turns are
+ * not checked. Google answers 400 INVALID_ARGUMENT with these texts.
+ */
+function thoughtSignatureProblem(contents: Json[]): string | undefined {
+  const start = contents.findLastIndex((c) => c.role !== 'model' && !arr(c.parts).some((p) => isRecord(p) && isRecord(p.functionResponse))) + 1;
+  for (let i = start; i < contents.length; i++) {
+    if (contents[i]!.role !== 'model') continue;
+    const parts = arr(contents[i]!.parts).filter(isRecord);
+    const first = parts.findIndex((p) => isRecord(p.functionCall));
+    if (first < 0) continue;
+    const call = parts[first]!;
+    const name = String((call.functionCall as Json).name);
+    if (call.thoughtSignature === undefined) {
+      return `Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call \`default_api:${name}\` , position ${i + 1}. Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.`;
+    }
+    if (call.thoughtSignature !== GEMINI_CALL_SIGNATURE && call.thoughtSignature !== SKIP_SIGNATURE_VALIDATOR) return `Corrupted thought signature. (contents[${i}].parts[${first}])`;
+  }
+  return undefined;
+}
+
 /**
  * Cloud Code Gemini: `{model, project, request: {contents, tools, systemInstruction, …}}`; with
  * `native` (the Gemini API Vertex serves), the request itself, the model named in the URL: an
@@ -129,6 +180,9 @@ export function geminiTurn(body: Json, native?: {model: string}): Turn | Refusal
       if (problem) return {refusal: problem};
     }
   }
+  const model = native ? native.model : String(body.model);
+  const unsigned = /^gemini-3/.test(model) ? thoughtSignatureProblem(contents) : undefined;
+  if (unsigned) return {refusal: unsigned};
   const toolResults: string[] = [];
   for (const content of contents) {
     for (const part of arr(content.parts).filter(isRecord)) {
@@ -138,7 +192,7 @@ export function geminiTurn(body: Json, native?: {model: string}): Turn | Refusal
   const lastParts = arr(contents.at(-1)!.parts).filter(isRecord);
   return {
     protocol: 'gemini',
-    model: native ? native.model : String(body.model),
+    model,
     tools,
     toolResults,
     continuesToolLoop: lastParts.some((part) => isRecord(part.functionResponse)),

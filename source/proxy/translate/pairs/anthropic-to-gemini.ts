@@ -1,6 +1,6 @@
 // Anthropic Messages client (Claude Code) → Gemini: `{contents, systemInstruction, tools:
 // [{functionDeclarations}], toolConfig, generationConfig}`, in Cloud Code's `{model, project,
-// request}` envelope (gemini-cli, antigravity) or bare for the native API (Vertex AI). Tool schemas are cleaned to the subset Gemini accepts
+// request}` envelope (gemini-cli, antigravity) or bare for the native API (Vertex AI, AI Studio). Tool schemas are cleaned to the subset Gemini accepts
 // (gemini-schema.ts); `tool_result` blocks become `functionResponse` parts named after their call;
 // images go inline. Thought signatures come back to Claude Code as tagged thinking-block signatures
 // and return here to the part that carried them (readers/gemini.ts); thinking another upstream made

@@ -6,11 +6,13 @@
 // `reasoning_content`. Reasoning this upstream made (tagged signature) goes back as the assistant
 // message's `reasoning_content` within the current tool loop (after the last user message that is
 // not only tool results), which DeepSeek V3.2 and Kimi thinking models require there; older turns
-// and foreign thinking are dropped (DeepSeek's reasoner refuses reasoning_content elsewhere).
+// and foreign thinking are dropped (DeepSeek's reasoner refuses reasoning_content elsewhere). A Gemini
+// thought signature this upstream gave on a call (readers/openai-chat.ts) goes back on that call.
 import {anthropicMessages, clientTools, upstreamBodyBase, mediaUrl, requestSystemText, thinkingEffort, toolChoice, toolResult, type AnthropicMessage} from '../anthropic-request.js';
 import {asNumber, asString, toolInputJson, type JsonObject} from '../json.js';
 import {TOOL_IMAGES_ATTACHED} from '../chat-history.js';
-import {OpenAIChatReader} from '../readers/openai-chat.js';
+import {GEMINI_SIGNATURE_FOR_NEXT_PART} from '../readers/gemini.js';
+import {geminiSignatureField, OpenAIChatReader} from '../readers/openai-chat.js';
 import {untagSignature} from '../signatures.js';
 import {toolNamesFor, type ToolNames} from '../tool-names.js';
 import {TranslateError, type TranslateContext, type UpstreamRequestPlan} from '../types.js';
@@ -65,13 +67,18 @@ function chatMessages(history: AnthropicMessage[], names: ToolNames): JsonObject
       const text: string[] = [];
       const reasoning: string[] = [];
       const calls: JsonObject[] = [];
+      /** A Gemini signature for the call that follows. */
+      let signature: string | undefined;
       message.blocks.forEach((block, j) => {
+        const raw = block.type === 'thinking' ? untagSignature(UPSTREAM, block.signature) : undefined;
         if (block.type === 'text') text.push(asString(block.text) ?? '');
-        else if (block.type === 'thinking' && i > loopStart && untagSignature(UPSTREAM, block.signature) !== undefined) reasoning.push(asString(block.thinking) ?? '');
+        else if (raw?.startsWith(GEMINI_SIGNATURE_FOR_NEXT_PART)) signature = raw.slice(GEMINI_SIGNATURE_FOR_NEXT_PART.length);
+        else if (raw !== undefined && i > loopStart) reasoning.push(asString(block.thinking) ?? '');
         else if (block.type === 'tool_use') {
           const id = asString(block.id);
           if (!id) throw new TranslateError(`${message.where}.content[${j}].id: a tool_use needs an id`);
-          calls.push({id, type: 'function', function: {name: names.upstream(asString(block.name) ?? ''), arguments: toolInputJson(block.input)}});
+          calls.push({id, type: 'function', function: {name: names.upstream(asString(block.name) ?? ''), arguments: toolInputJson(block.input)}, ...geminiSignatureField(signature)});
+          signature = undefined;
         }
       });
       const assistant: JsonObject = {role: 'assistant', content: text.length > 0 ? text.join('') : calls.length > 0 ? null : ''};

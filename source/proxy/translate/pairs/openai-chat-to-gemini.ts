@@ -1,5 +1,5 @@
 // OpenAI Chat Completions client → Gemini, through Cloud Code (gemini-cli and antigravity accounts)
-// or the native API (Vertex AI).
+// or the native API (Vertex AI, AI Studio).
 // System messages become `systemInstruction`, assistant tool calls `functionCall` parts, tool
 // messages `functionResponse` parts named after the call they answer; tool schemas are cleaned to
 // the subset Gemini accepts.

@@ -1,5 +1,5 @@
 // OpenAI Responses client (Codex CLI) → Gemini, through Cloud Code (gemini-cli and antigravity
-// accounts) or the native API (Vertex AI). `instructions` become `systemInstruction`, function and custom tool calls `functionCall`
+// accounts) or the native API (Vertex AI, AI Studio). `instructions` become `systemInstruction`, function and custom tool calls `functionCall`
 // parts, their outputs `functionResponse` parts. Reasoning items this proxy made from Gemini
 // signatures go back where Gemini put them: a thought part with its signature, or (signatures the
 // Gemini reader marked for the next part) the signature on the call or text that follows.

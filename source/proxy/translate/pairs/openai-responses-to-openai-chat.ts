@@ -2,7 +2,8 @@
 // OpenAI-compatible API keys). `instructions` become the system message, function and custom tool
 // calls an assistant message's `tool_calls`, their outputs `tool` messages; reasoning items this
 // proxy made from a Chat upstream's reasoning go back as the assistant's `reasoning_content` (what
-// the Chat providers that reason read); other reasoning is left out. Fields the Chat API shares with
+// the Chat providers that reason read), and one that holds a Gemini thought signature goes back on
+// the call it came with (readers/openai-chat.ts); other reasoning is left out. Fields the Chat API shares with
 // Responses (`metadata`, `user`, `prompt_cache_key`, `service_tier`, `store`) are carried.
 import {asArray, asNumber, asRecord, asString, field, type JsonObject} from '../json.js';
 import {pairToolMessages, textOnlyToolMessages} from '../chat-history.js';
@@ -12,7 +13,8 @@ import {untagSignature} from '../signatures.js';
 import {toolNamesFor} from '../tool-names.js';
 import {TranslateError, type TranslateContext, type UpstreamRequestPlan} from '../types.js';
 import {responsesClientPair} from './openai-client.js';
-import {OpenAIChatReader} from '../readers/openai-chat.js';
+import {GEMINI_SIGNATURE_FOR_NEXT_PART} from '../readers/gemini.js';
+import {geminiSignatureField, OpenAIChatReader} from '../readers/openai-chat.js';
 
 const CARRIED = ['metadata', 'user', 'prompt_cache_key', 'service_tier', 'safety_identifier'];
 
@@ -32,6 +34,8 @@ export function responsesToChatRequest(client: JsonObject, context: TranslateCon
     }
     return assistant;
   };
+  /** A Gemini signature for the call that follows. */
+  let signature: string | undefined;
   items.forEach((item, i) => {
     const where = `input[${i}]`;
     if (item.type === 'message' && item.role === 'assistant') {
@@ -41,13 +45,19 @@ export function responsesToChatRequest(client: JsonObject, context: TranslateCon
       assistant = undefined;
       messages.push({role: 'user', content: chatContent(item.content, `${where}.content`)});
     } else if (item.type === 'reasoning') {
-      if (untagSignature('openai-chat', item.encrypted_content) === undefined) return;
+      const raw = untagSignature('openai-chat', item.encrypted_content);
+      if (raw === undefined) return;
+      if (raw.startsWith(GEMINI_SIGNATURE_FOR_NEXT_PART)) {
+        signature = raw.slice(GEMINI_SIGNATURE_FOR_NEXT_PART.length);
+        return;
+      }
       const text = reasoningSummary(item);
       if (text) assistantMessage().reasoning_content = `${asString(assistantMessage().reasoning_content) ?? ''}${text}`;
     } else if (isCallItem(item)) {
       const message = assistantMessage();
       const calls = (message.tool_calls ??= []) as JsonObject[];
-      calls.push({id: asString(item.call_id) ?? '', type: 'function', function: {name: names.upstream(asString(item.name) ?? ''), arguments: callArguments(item)}});
+      calls.push({id: asString(item.call_id) ?? '', type: 'function', function: {name: names.upstream(asString(item.name) ?? ''), arguments: callArguments(item)}, ...geminiSignatureField(signature)});
+      signature = undefined;
     } else if (isCallOutputItem(item)) {
       assistant = undefined;
       const output = item.output;

@@ -2,9 +2,14 @@
 // chunks, tool calls as `delta.tool_calls[].index` fragments (id and name in the first), reasoning as
 // `delta.reasoning_content` (DeepSeek, Qwen, Kimi, iFlow, xAI) or `delta.reasoning` (OpenRouter-style),
 // a final usage chunk (`stream_options.include_usage`) with empty `choices`, then `data: [DONE]`.
+// Gemini's OpenAI-compatible surface (and gateways in front of it) puts a Gemini 3 call's thought
+// signature beside the call, `extra_content.google.thought_signature`, and refuses the next request
+// when it is not sent back there: it becomes a signature for the next part, as the Gemini reader's
+// (readers/gemini.ts), which the Chat request builders put back on that call.
 import type {StopReason, TurnEvent, Usage} from '../events.js';
 import {asArray, asNumber, asRecord, asString, field, isRecord, parseJsonObject, type JsonObject} from '../json.js';
 import {ChunkTemplate} from './chunk-template.js';
+import {GEMINI_SIGNATURE_FOR_NEXT_PART} from './gemini.js';
 import {SseTurnReader} from './sse-reader.js';
 import {ToolCallQueue} from './tool-calls.js';
 
@@ -50,6 +55,14 @@ function oneDeltaString(chunk: JsonObject | undefined): {kind: 'text' | 'reasoni
   if (reasoning !== undefined && !content) return {kind: 'reasoning', value: reasoning};
   return undefined;
 }
+
+/** The Gemini thought signature a Chat tool call (or its first fragment) carries. */
+function geminiThoughtSignature(call: unknown): string | undefined {
+  return asString(field(field(field(call, 'extra_content'), 'google'), 'thought_signature'));
+}
+
+/** A Chat tool call's field that carries `signature` back to Gemini's OpenAI-compatible surface. */
+export const geminiSignatureField = (signature: string | undefined): JsonObject => (signature ? {extra_content: {google: {thought_signature: signature}}} : {});
 
 export class OpenAIChatReader extends SseTurnReader {
   private readonly calls = new ToolCallQueue(this.out);
@@ -153,6 +166,9 @@ export class OpenAIChatReader extends SseTurnReader {
     // whose call is complete (whole arguments, or none yet and a new name comes) is the next call
     // (its arguments would otherwise join the first's).
     const name = asString(field(fn, 'name'));
+    // Gemini signs only the first call of a step; one on a later call (Gemini sends none) would land inside the open call.
+    const signature = this.callIds.size === 0 ? geminiThoughtSignature(call) : undefined;
+    if (signature) this.out.thinkingSignature(GEMINI_SIGNATURE_FOR_NEXT_PART + signature);
     if (id && known && id !== known && (this.calls.hasWholeArguments(key) || (name && !this.calls.hasArguments(key)))) {
       key = `${index}.${++this.renumbered}`;
       this.keys.set(index, key);
