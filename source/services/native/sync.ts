@@ -35,7 +35,7 @@ import {describeUserError} from '../../store/errors.js';
 import {rememberFileSecrets} from '../credential-redactor.js';
 import {handOffRefusal} from '../refresh-attempt.js';
 import {withAccountGrantLock} from '../refresh-lock.js';
-import {nativeFormat, refreshTokenOf, sameTokens, tokenFileUpdate, type NativeFormat, type NativeTokens} from './formats.js';
+import {accessTokenOf, nativeFormat, refreshTokenOf, sameTokens, tokenFileUpdate, type NativeFormat, type NativeTokens} from './formats.js';
 
 /** One agent file ccs-tui wrote an account into. */
 export interface NativeFileEntry {
@@ -602,6 +602,8 @@ export async function switchNative(store: AccountStore, provider: string, accoun
           }
           // An API key (Codex's OPENAI_API_KEY) is no account's and the write clears it: kept as a foreign login is.
           if (read.kind === 'ok' && read.tokens?.apiKey) foreignBackup = await keepForeignLogin(file, read.text);
+          // So is a live access token with no refresh token beside it that no account holds.
+          if (read.kind === 'ok' && (await unheldAccessOnly(store, provider, holder, read.tokens))) foreignBackup = await keepForeignLogin(file, read.text);
           const current = await store.loadAccount(provider, {tokenFile: target.tokenFile});
           const token = await store.readToken(current);
           if (!token) throw new UserError(`${provider} account ${accountLabel(target, (await store.load()).accounts)}: token file not found`);
@@ -654,6 +656,18 @@ export async function switchNative(store: AccountStore, provider: string, accoun
       }),
     );
   }, {waitMs: 120_000});
+}
+
+/**
+ * Whether `tokens` are an access token alone (no refresh token) that no account holds and ccs-tui
+ * never wrote: the only copy of a login that grants until it expires. One whose stated expiry has
+ * passed grants nothing any more (nothing can renew it), so it is not worth keeping.
+ */
+async function unheldAccessOnly(store: AccountStore, provider: string, holder: NativeHolder, tokens: NativeTokens | undefined): Promise<boolean> {
+  if (!tokens?.accessToken || tokens.refreshToken || (tokens.expiresAt !== undefined && tokens.expiresAt <= Date.now())) return false;
+  const access = tokens.accessToken;
+  if (holder.known.some((k) => k.tokens.includes(tokenFingerprint(access)))) return false;
+  return !(await candidates(store, provider)).some((c) => accessTokenOf(c.token) === access);
 }
 
 /**
