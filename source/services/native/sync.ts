@@ -28,7 +28,7 @@ import {tokenFingerprint} from '../../core/fingerprint.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError, type Account, type TokenFile} from '../../core/types.js';
 import type {AccountStore} from '../../store/accounts.js';
-import {backupCorruptFile, CorruptFileError, ensureForeignDir, FILE_MODE, jsonText, readRegularFile, readRegularFileSync, writeFileAtomic, writeTempBeside} from '../../store/files.js';
+import {backupCorruptFile, CorruptFileError, ensureForeignDir, FILE_MODE, jsonText, keepTokenCopy, readRegularFile, readRegularFileSync, writeFileAtomic, writeTempBeside} from '../../store/files.js';
 import {fileVersion, withFileLock} from '../../store/file-lock.js';
 import type {CcsPaths} from '../../store/paths.js';
 import {describeUserError} from '../../store/errors.js';
@@ -344,10 +344,7 @@ async function saveInto(store: AccountStore, provider: string, tokenFile: string
   const account = await store.loadAccount(provider, {tokenFile});
   const current = await store.readToken(account);
   if (!current || sameTokens(current, tokens)) return false;
-  if (weak) {
-    const text = `${JSON.stringify(current, null, 2)}\n`;
-    await writeFileAtomic(path.join(keptTokensDir(store.paths), `${path.basename(account.tokenFile, '.json')}-${createHash('sha256').update(text).digest('hex').slice(0, 8)}.json`), text);
-  }
+  if (weak) await keepTokenCopy(keptTokensDir(store.paths), account.tokenFile, `${JSON.stringify(current, null, 2)}\n`);
   await store.updateToken(provider, {tokenFile}, (latest) => (sameTokens(latest, tokens) ? latest : tokenFileUpdate(latest, tokens)));
   return true;
 }
