@@ -296,7 +296,7 @@ export const corruptKeyFileText = ({error, copy}: {error: string; copy: string})
  * What a login did with the grant it replaced in the account's token file when that grant may be
  * another account's (store saveLogin `keptGrant`: the provider names no account, only the label is shared).
  */
-export const keptGrantText = (copy: string) => `the login this one replaced under the same name may have been another account's (the provider does not say who logs in): it is kept at ${sanitizeLine(copy)}`;
+export const keptGrantText = (copy: string) => `the previous login of this name may have been another account (the provider does not say who logs in): it is kept at ${sanitizeLine(copy)}`;
 
 /**
  * The sentence that ends a login, in the TUI and on the command line alike (`named`: "aistudio
