@@ -234,9 +234,6 @@ export type StoredLogin = Account & {
   keptGrant?: string;
 };
 
-/** Where the grants a login replaced are kept (loginKeptGrant): under tui/, never an auth dir. */
-export const loginKeptDir = (paths: CcsPaths) => path.join(paths.state, 'login-kept');
-
 /** Token-file fields every OAuth grant comes with; the provider's own are its adapter's `grantFields`. */
 const GRANT_FIELDS = ['access_token', 'refresh_token', 'expired', 'id_token'] as const;
 
@@ -1331,7 +1328,7 @@ export class AccountStore implements AccountService {
     const refresh = stringField(current.refresh_token);
     if (refresh && marksByGrant(ctx.files.state).get(grantMarkKey(account.provider, tokenFingerprint(refresh)))?.needsLogin) return undefined;
     const text = await fs.readFile(this.tokenPath(account), 'utf8');
-    return keepTokenCopy(loginKeptDir(this.paths), account.tokenFile, text);
+    return keepTokenCopy(this.paths.loginKept, account.tokenFile, text);
   }
 
   /**

@@ -90,7 +90,6 @@ export const REFRESH_DUE_MS = 10 * 60_000;
 export const nativeStatePath = (paths: CcsPaths) => path.join(paths.state, 'native.json');
 const nativeLockPath = (paths: CcsPaths, provider: string) => path.join(paths.locks, `native-${provider}`);
 const backupPath = (file: string) => `${file}.ccs-tui-previous`;
-const keptTokensDir = (paths: CcsPaths) => path.join(paths.state, 'native-kept');
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -344,7 +343,7 @@ async function saveInto(store: AccountStore, provider: string, tokenFile: string
   const account = await store.loadAccount(provider, {tokenFile});
   const current = await store.readToken(account);
   if (!current || sameTokens(current, tokens)) return false;
-  if (weak) await keepTokenCopy(keptTokensDir(store.paths), account.tokenFile, `${JSON.stringify(current, null, 2)}\n`);
+  if (weak) await keepTokenCopy(store.paths.nativeKept, account.tokenFile, `${JSON.stringify(current, null, 2)}\n`);
   await store.updateToken(provider, {tokenFile}, (latest) => (sameTokens(latest, tokens) ? latest : tokenFileUpdate(latest, tokens)));
   return true;
 }
