@@ -230,7 +230,7 @@ export type StoredLogin = Account & {
   nicknameNotGiven?: string;
   nicknameChanged?: NicknameChange;
   corrupt?: {file: string; error: string; copy: string};
-  /** Where the grant the login replaced was kept (tokenAfterLogin: a label-named account's), when it was. */
+  /** Where the grant the login replaced was kept (keepReplacedGrant: one that may be another account's), when it was. */
   keptGrant?: string;
 };
 
@@ -1327,7 +1327,8 @@ export class AccountStore implements AccountService {
     if (held === undefined || held === (stringField(next.refresh_token) ?? stringField(next.access_token))) return undefined;
     const refresh = stringField(current.refresh_token);
     if (refresh && marksByGrant(ctx.files.state).get(grantMarkKey(account.provider, tokenFingerprint(refresh)))?.needsLogin) return undefined;
-    const text = await fs.readFile(this.tokenPath(account), 'utf8');
+    // The file's own bytes (its layout, every field); read as the store reads token files (no FIFO, no link out).
+    const text = (await readRegularFile(this.tokenPath(account)))?.text ?? `${JSON.stringify(current, null, 2)}\n`;
     return keepTokenCopy(this.paths.loginKept, account.tokenFile, text);
   }
 
