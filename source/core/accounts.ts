@@ -293,6 +293,12 @@ export interface NicknameChange {
 export const corruptKeyFileText = ({error, copy}: {error: string; copy: string}) => `the account's token file could not be read (${error}); the new key replaced it, and the broken file is kept at ${copy}`;
 
 /**
+ * What a login did with the grant it replaced in the account's token file when that grant may be
+ * another account's (store saveLogin `keptGrant`: the provider names no account, only the label is shared).
+ */
+export const keptGrantText = (copy: string) => `the previous login of this name may have been another account (the provider does not say who logs in): it is kept at ${sanitizeLine(copy)}`;
+
+/**
  * The sentence that ends a login, in the TUI and on the command line alike (`named`: "aistudio
  * account work"); the caller adds the project and "(default)" when the login made it the default (StoredLogin `madeDefault`). `renamed`: the login gave the
  * account it turned out to be (one there already) another nickname, said with the outcome.

@@ -329,6 +329,12 @@ export interface ProviderAdapter {
   tokenLayout?: {toFlat(file: TokenFile): TokenFile; toFile(flat: TokenFile): TokenFile};
   /** Provider-only fields a token response carries into the token file (qwen's `resource_url`). */
   tokenResponseFields?(response: TokenResponseLike): Record<string, unknown>;
+  /**
+   * Token-file fields besides the tokens, expiry and id_token that belong to the grant they came with
+   * (qwen's `resource_url`, copilot's API token and host): a refresh keeps those it does not renew, a
+   * new login over the account's file leaves none of the previous grant's (store saveLogin).
+   */
+  grantFields?: readonly string[];
   /** Who logged in. */
   identify(ctx: IdentifyContext): Promise<Identity>;
   /**

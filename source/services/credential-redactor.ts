@@ -139,9 +139,12 @@ export class CredentialRedactor {
     if (seen) this.keepPast(file, seen.secrets, secrets);
   }
 
-  /** Where token files are looked for: auth/, auth-paused/, and the refreshed grants no token file could take (refresh-kept/). */
+  /**
+   * Where token files are looked for: auth/, auth-paused/, and the grants kept aside: refreshed ones no
+   * token file could take (refresh-kept/), ones a login replaced (login-kept/) or native mode saved over (native-kept/).
+   */
   private scannedDirNames(): string[] {
-    return [this.paths.authDir, this.paths.pausedDir, this.paths.refreshKept];
+    return [this.paths.authDir, this.paths.pausedDir, this.paths.refreshKept, this.paths.loginKept, this.paths.nativeKept];
   }
 
   /**

@@ -36,10 +36,9 @@ import {nativeTokensInsteadOfRefresh} from './native/sync.js';
 import {nativeFormat} from './native/formats.js';
 import {grantKey, MAX_RATE_LIMIT_WAITS, MAX_RETRY_AFTER_SECONDS, refreshLockBounds, withAccountGrantLock, type RefreshLockBounds} from './refresh-lock.js';
 import {ACCOUNT_ID_FIELDS, ccsAccountId} from '../core/accounts.js';
-import {createHash} from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {writeFileAtomic} from '../store/files.js';
+import {keepTokenCopy} from '../store/files.js';
 import {processGone} from '../store/process-identity.js';
 import {readTokenFile} from '../store/tokens.js';
 import {tokenFilePrefixesOf} from '../providers/table.js';
@@ -544,10 +543,7 @@ function otherAccount(a: TokenFile, b: TokenFile): boolean {
 
 /** Keeps a refreshed grant no token file could take in `tui/refresh-kept/<file>-<hash>.json` (0600); returns where. */
 async function keepRefreshed(deps: RefreshDeps, tokenFile: string, token: TokenFile): Promise<string> {
-  const text = `${JSON.stringify(token, null, 2)}\n`;
-  const file = path.join(deps.store.paths.refreshKept, `${path.basename(tokenFile, '.json')}-${createHash('sha256').update(text).digest('hex').slice(0, 8)}.json`);
-  await writeFileAtomic(file, text);
-  return file;
+  return keepTokenCopy(deps.store.paths.refreshKept, tokenFile, `${JSON.stringify(token, null, 2)}\n`);
 }
 
 /**

@@ -21,10 +21,10 @@ import type {Account, AccountHealth, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
 import {clampProviderWait} from '../core/provider-wait.js';
 import {setOwn} from '../core/id-map.js';
-import {baseAdapter} from '../providers/adapters/base.js';
+import {asksForLabel, baseAdapter} from '../providers/adapters/base.js';
 import {normalizeTokenType, PROVIDERS, providerForRegistryKey, providerForTokenType, registryKeysOf, tokenFilePrefixesOf, type ProviderRow} from '../providers/table.js';
 import {changedRecently, fileStamp, type StampedStat} from './file-stamp.js';
-import {backupCorruptFile, CorruptFileError, ensurePrivateDir, jsonText, parseJsonFile, readRegularFile, readRegularFileSync, removeAbandonedTemps, readTextIfExists, type RegularFile} from './files.js';
+import {backupCorruptFile, CorruptFileError, ensurePrivateDir, jsonText, keepTokenCopy, parseJsonFile, readRegularFile, readRegularFileSync, removeAbandonedTemps, readTextIfExists, type RegularFile} from './files.js';
 import {fileVersion, withFileLock, type FileLock, type FileVersion, type LockOptions, type Step} from './file-lock.js';
 import type {AccountOperation, AccountService, AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 import {abandonedTempDirs, type CcsPaths} from './paths.js';
@@ -224,7 +224,37 @@ export interface LoginResult {
  * (store/files.ts backupCorruptFile) before the new key was written over it.
  */
 /** `madeDefault`: the login made it its provider's default (it was not before): "(default)" is said only then, as every message says a change of the default. */
-export type StoredLogin = Account & {outcome: LoginOutcome; madeDefault: boolean; nicknameNotGiven?: string; nicknameChanged?: NicknameChange; corrupt?: {file: string; error: string; copy: string}};
+export type StoredLogin = Account & {
+  outcome: LoginOutcome;
+  madeDefault: boolean;
+  nicknameNotGiven?: string;
+  nicknameChanged?: NicknameChange;
+  corrupt?: {file: string; error: string; copy: string};
+  /** Where the grant the login replaced was kept (keepReplacedGrant: one that may be another account's), when it was. */
+  keptGrant?: string;
+};
+
+/** Token-file fields every OAuth grant comes with; the provider's own are its adapter's `grantFields`. */
+const GRANT_FIELDS = ['access_token', 'refresh_token', 'expired', 'id_token'] as const;
+
+/**
+ * The token file a new OAuth login leaves over the account's `current` one: the login's fields, and
+ * of the file's only what is not the previous grant's (the account's options such as `priority`,
+ * `note`, and keys ccs-tui does not know). A grant field the login did not bring (an expiry, an
+ * id_token, qwen's `resource_url`, copilot's API host) would describe the previous grant, and for a
+ * provider whose accounts are only the person's label (asksForLabel) maybe another account's. Only a
+ * refresh token of an account the provider names stays when the login brought none: it is that same
+ * account's, and still refreshes it.
+ */
+function tokenAfterLogin(row: ProviderRow, current: TokenFile, given: TokenFile): TokenFile {
+  const byLabel = asksForLabel(row);
+  const next: TokenFile = {...current};
+  for (const field of [...GRANT_FIELDS, ...(row.adapter.grantFields ?? [])]) {
+    if (field === 'refresh_token' && !byLabel && given.refresh_token === undefined) continue;
+    delete next[field];
+  }
+  return {...next, ...given};
+}
 
 const stateKey = (provider: string, id: string) => `${provider}/${id}`;
 
@@ -1204,10 +1234,14 @@ export class AccountStore implements AccountService {
       let account: Account;
       let outcome: LoginOutcome = 'added';
       let corrupt: StoredLogin['corrupt'];
+      let keptGrant: string | undefined;
       if (found) {
         const file = ctx.files.tokens.get(found.tokenFile);
         const current = file?.token ?? {type: login.token.type};
-        const next: TokenFile = {...current, ...login.token};
+        const row = PROVIDERS.find((r) => r.id === login.provider);
+        // A key given again is the account's one credential; an OAuth login is a new grant.
+        const next: TokenFile = login.keyGiven || !row ? {...current, ...login.token} : tokenAfterLogin(row, current, login.token);
+        if (!login.keyGiven && row && asksForLabel(row) && file?.token) keptGrant = await this.keepReplacedGrant(ctx, found, file.token, next);
         // An API-key account has no email: older versions stored its nickname there.
         if (keyed && login.token.email === undefined) delete next.email;
         // A key replacing an unreadable file's (keyAccountNamed): its bytes are kept aside first.
@@ -1278,8 +1312,24 @@ export class AccountStore implements AccountService {
       delete ctx.files.state[stateKey(login.provider, account.id)];
       ctx.stateChanged = true;
       ctx.registryChanged = true;
-      return {...account, nickname: entry.nickname, tier: entry.tier, projectId: entry.projectId, default: providerEntry.default === account.id, madeDefault: providerEntry.default === account.id && !wasDefault, outcome, ...(nicknameNotGiven ? {nicknameNotGiven} : {}), ...(nicknameChanged ? {nicknameChanged} : {}), ...(corrupt ? {corrupt} : {})};
+      return {...account, nickname: entry.nickname, tier: entry.tier, projectId: entry.projectId, default: providerEntry.default === account.id, madeDefault: providerEntry.default === account.id && !wasDefault, outcome, ...(nicknameNotGiven ? {nicknameNotGiven} : {}), ...(nicknameChanged ? {nicknameChanged} : {}), ...(corrupt ? {corrupt} : {}), ...(keptGrant ? {keptGrant} : {})};
     });
+  }
+
+  /**
+   * Keeps the grant a login replaces in `account`'s token file when it could be another account's
+   * (the provider names no account: the same label is all the two logins share) and is not known to
+   * be dead (the provider refused its refresh token: a needs-login mark). The file as it is on disk
+   * goes to tui/login-kept/. Returns where, or undefined when nothing was worth keeping.
+   */
+  private async keepReplacedGrant(ctx: MutationContext, account: Account, current: TokenFile, next: TokenFile): Promise<string | undefined> {
+    const held = stringField(current.refresh_token) ?? stringField(current.access_token);
+    if (held === undefined || held === (stringField(next.refresh_token) ?? stringField(next.access_token))) return undefined;
+    const refresh = stringField(current.refresh_token);
+    if (refresh && marksByGrant(ctx.files.state).get(grantMarkKey(account.provider, tokenFingerprint(refresh)))?.needsLogin) return undefined;
+    // The file's own bytes (its layout, every field); read as the store reads token files (no FIFO, no link out).
+    const text = (await readRegularFile(this.tokenPath(account)))?.text ?? `${JSON.stringify(current, null, 2)}\n`;
+    return keepTokenCopy(this.paths.loginKept, account.tokenFile, text);
   }
 
   /**

@@ -316,6 +316,18 @@ export async function readJsonFile(file: string): Promise<unknown | undefined> {
 }
 
 /**
+ * Keeps `text`, a token file's content about to be replaced whose grant would otherwise be lost, in
+ * `dir` as `<token file name>-<content hash>.json` (0600, dir 0700). `dir` is under tui/, never an
+ * auth dir (CCS and CLIProxyAPI would take a copy there for an account). Returns its path.
+ */
+export async function keepTokenCopy(dir: string, tokenFile: string, text: string): Promise<string> {
+  const hash = nodeCrypto().createHash('sha256').update(text).digest('hex').slice(0, 8);
+  const copy = path.join(dir, `${path.basename(tokenFile, '.json')}-${hash}.json`);
+  await writeFileAtomic(copy, text);
+  return copy;
+}
+
+/**
  * How many `<name>.corrupt-<hash>` copies of one file stay (backupCorruptFile): the newest broken
  * versions read. A file saved broken again and again (a person editing tui.json or accounts.json by
  * hand, an editor saving every few seconds) leaves no pile of copies.

@@ -30,6 +30,10 @@ export interface CcsPaths {
   proxyRecord: string;
   /** `tui/refresh-kept/`, refreshed grants no token file could take (services/refresh.ts keepRefreshed). */
   refreshKept: string;
+  /** `tui/login-kept/`, grants a login replaced that may be another account's (store saveLogin). */
+  loginKept: string;
+  /** `tui/native-kept/`, token files native mode saved an agent's tokens over by continuity alone (services/native/sync.ts). */
+  nativeKept: string;
 }
 
 /**
@@ -66,6 +70,8 @@ export function ccsPaths(root: string = resolveCcsDir()): CcsPaths {
     logs: path.join(state, 'logs'),
     proxyRecord: path.join(state, 'proxy.json'),
     refreshKept: path.join(state, 'refresh-kept'),
+    loginKept: path.join(state, 'login-kept'),
+    nativeKept: path.join(state, 'native-kept'),
   };
 }
 

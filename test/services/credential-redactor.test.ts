@@ -85,3 +85,10 @@ test('a refreshed grant kept beside (tui/refresh-kept/, no token file could take
   const redactor = credentialRedactor(ccs.paths);
   assert.equal(redactor.redact('a sk-ant-oat01-KEPT-access-0123456789 b sk-ant-ort01-KEPT-refresh-0123456789'), 'a sk-a…(redacted) b sk-a…(redacted)');
 });
+
+test('a grant a login replaced (tui/login-kept/) or native mode took tokens over (tui/native-kept/) is masked too', () => {
+  ccs.writeRaw('tui/login-kept/qwen-work-0a1b2c3d.json', JSON.stringify(tokenFixture('qwen', 'work', {access_token: 'qwen-LOGINKEPT-access-0123456789', refresh_token: 'qwen-LOGINKEPT-refresh-0123456789'})));
+  ccs.writeRaw('tui/native-kept/claude-n@example.com-0a1b2c3d.json', JSON.stringify(tokenFixture('claude', 'n@example.com', {access_token: 'sk-ant-oat01-NATIVEKEPT-access-0123456789', refresh_token: 'sk-ant-ort01-NATIVEKEPT-refresh-0123456789'})));
+  const redactor = credentialRedactor(ccs.paths);
+  assert.equal(redactor.redact('a qwen-LOGINKEPT-refresh-0123456789 b sk-ant-ort01-NATIVEKEPT-refresh-0123456789'), 'a qwen…(redacted) b sk-a…(redacted)');
+});

@@ -64,7 +64,7 @@ const login: CommandSpec = {
       port = Number(values.port);
       if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`--port must be a port number (1-65535), got ${quoted(values.port)}`, 2);
     }
-    const [{worldDeps}, {loadSettings}, login, {sessionKind, callbackForwardHint}, {accountLabel, corruptKeyFileText, loginOutcomeText}] = await Promise.all([
+    const [{worldDeps}, {loadSettings}, login, {sessionKind, callbackForwardHint}, {accountLabel, corruptKeyFileText, keptGrantText, loginOutcomeText}] = await Promise.all([
       import('../../services/deps.js'),
       import('../../store/settings.js'),
       import('../../services/oauth/login.js'),
@@ -209,6 +209,7 @@ const login: CommandSpec = {
       // The login is kept; the name it was meant to have is another account's (an OAuth login is known only once it is done).
       if (account.nicknameNotGiven) say(`ccs-tui: warning: --nickname ${quoted(nickname)} was not given to ${accountLabel(account, accounts)}: ${account.nicknameNotGiven}`);
       if (account.corrupt) say(`ccs-tui: warning: ${corruptKeyFileText(account.corrupt)}`);
+      if (account.keptGrant) say(`ccs-tui: note: ${keptGrantText(account.keptGrant)}`);
       if (values.json) {
         const {nicknameChanged} = account;
         printJson(ctx, {
@@ -216,6 +217,7 @@ const login: CommandSpec = {
           ...(account.outcome === 'key-replaced' ? {keyReplaced: true} : {}),
           ...(nicknameChanged ? {nicknameChanged: {from: nicknameChanged.from ?? null, to: nicknameChanged.to}} : {}),
           ...(account.corrupt ? {corruptCopy: account.corrupt.copy} : {}),
+          ...(account.keptGrant ? {keptGrant: account.keptGrant} : {}),
         });
         return 0;
       }

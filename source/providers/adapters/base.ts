@@ -48,7 +48,8 @@ export function apiBase(ctx: TargetContext): string {
 
 export const bearerHeader = (secret: string) => ({authorization: `Bearer ${secret}`});
 
-const asksForLabel = (row: ProviderRow) => row.logins.some((f) => f.kind === 'device' && f.asksForLabel);
+/** The provider says nothing of who logs in (qwen): the label the person gives is the account's identity. */
+export const asksForLabel = (row: Pick<ProviderRow, 'logins'>) => row.logins.some((f) => f.kind === 'device' && f.asksForLabel);
 
 /** OIDC identity from the id_token, else the userinfo endpoint (not for providers that ask for a label). */
 async function oidcOrUserinfo(ctx: IdentifyContext): Promise<Identity> {

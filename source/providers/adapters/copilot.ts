@@ -101,6 +101,7 @@ export const copilotAdapter: ProviderAdapter = {
   // The GitHub token (`access_token`) does not expire; "refresh" fetches a new Copilot API token with it.
   canRefresh: (token) => typeof token.access_token === 'string' && token.access_token !== '',
   refreshAlwaysDue: (token) => !token.copilot_token,
+  grantFields: ['copilot_token', 'copilot_api_base'],
   async refresh(ctx) {
     const url = ctx.endpoint('discovery');
     const response = await ctx.http.send({url, headers: githubAuth(ctx.token.access_token)});

@@ -155,14 +155,17 @@ export const qwenNativeCredentials: NativeCredentials = {
   displayName: 'Qwen Code',
   file: (_env, home) => path.join(home, '.qwen', 'oauth_creds.json'),
   read: readOauthCreds,
-  write(previous, token) {
+  write(previous, token, sameAccount) {
     const c = grantCredentials(token);
+    // The API host is the grant's: another login's (an account switched out, the person's own) would
+    // send this account's token to that account's endpoint.
+    const host = str(token.resource_url) ?? (sameAccount ? str(previous?.resource_url) : undefined) ?? 'portal.qwen.ai';
     return {
       ...previous,
       access_token: c.access,
       refresh_token: c.refresh,
       token_type: str(token.token_type) ?? 'Bearer',
-      resource_url: str(token.resource_url) ?? (previous?.resource_url as string | undefined) ?? 'portal.qwen.ai',
+      resource_url: host,
       expiry_date: c.expiresAt,
     };
   },

@@ -18,6 +18,7 @@ export const qwenAdapter: ProviderAdapter = {
   nativeCredentials: qwenNativeCredentials,
   ...baseAdapter('qwen'),
   tokenResponseFields: (response) => (typeof response.resource_url === 'string' ? {resource_url: response.resource_url} : {}),
+  grantFields: ['resource_url'],
   upstreamTarget(ctx) {
     const base = ctx.apiOverride ? apiBase(ctx) : (qwenApiBase(ctx.token.resource_url) ?? apiBase(ctx));
     return {url: `${trimSlash(base)}${upstreamPath(ctx.protocol, ctx.method)}`, headers: {...bearerHeader(ctx.secret), ...QWEN_AUTH_TYPE_HEADER}};

@@ -92,3 +92,8 @@ export function sameTokens(token: TokenFile, tokens: NativeTokens): boolean {
 export function refreshTokenOf(token: TokenFile): string | undefined {
   return grantCredentials(token).refresh;
 }
+
+/** The access token a token file holds (flat, or nested in CLIProxyAPI's Gemini layout). */
+export function accessTokenOf(token: TokenFile): string | undefined {
+  return grantCredentials(token).access;
+}

@@ -28,14 +28,14 @@ import {tokenFingerprint} from '../../core/fingerprint.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError, type Account, type TokenFile} from '../../core/types.js';
 import type {AccountStore} from '../../store/accounts.js';
-import {backupCorruptFile, CorruptFileError, ensureForeignDir, FILE_MODE, jsonText, readRegularFile, readRegularFileSync, writeFileAtomic, writeTempBeside} from '../../store/files.js';
+import {backupCorruptFile, CorruptFileError, ensureForeignDir, FILE_MODE, jsonText, keepTokenCopy, readRegularFile, readRegularFileSync, writeFileAtomic, writeTempBeside} from '../../store/files.js';
 import {fileVersion, withFileLock} from '../../store/file-lock.js';
 import type {CcsPaths} from '../../store/paths.js';
 import {describeUserError} from '../../store/errors.js';
 import {rememberFileSecrets} from '../credential-redactor.js';
 import {handOffRefusal} from '../refresh-attempt.js';
 import {withAccountGrantLock} from '../refresh-lock.js';
-import {nativeFormat, refreshTokenOf, sameTokens, tokenFileUpdate, type NativeFormat, type NativeTokens} from './formats.js';
+import {accessTokenOf, nativeFormat, refreshTokenOf, sameTokens, tokenFileUpdate, type NativeFormat, type NativeTokens} from './formats.js';
 
 /** One agent file ccs-tui wrote an account into. */
 export interface NativeFileEntry {
@@ -90,7 +90,6 @@ export const REFRESH_DUE_MS = 10 * 60_000;
 export const nativeStatePath = (paths: CcsPaths) => path.join(paths.state, 'native.json');
 const nativeLockPath = (paths: CcsPaths, provider: string) => path.join(paths.locks, `native-${provider}`);
 const backupPath = (file: string) => `${file}.ccs-tui-previous`;
-const keptTokensDir = (paths: CcsPaths) => path.join(paths.state, 'native-kept');
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -344,10 +343,7 @@ async function saveInto(store: AccountStore, provider: string, tokenFile: string
   const account = await store.loadAccount(provider, {tokenFile});
   const current = await store.readToken(account);
   if (!current || sameTokens(current, tokens)) return false;
-  if (weak) {
-    const text = `${JSON.stringify(current, null, 2)}\n`;
-    await writeFileAtomic(path.join(keptTokensDir(store.paths), `${path.basename(account.tokenFile, '.json')}-${createHash('sha256').update(text).digest('hex').slice(0, 8)}.json`), text);
-  }
+  if (weak) await keepTokenCopy(store.paths.nativeKept, account.tokenFile, `${JSON.stringify(current, null, 2)}\n`);
   await store.updateToken(provider, {tokenFile}, (latest) => (sameTokens(latest, tokens) ? latest : tokenFileUpdate(latest, tokens)));
   return true;
 }
@@ -602,6 +598,8 @@ export async function switchNative(store: AccountStore, provider: string, accoun
           }
           // An API key (Codex's OPENAI_API_KEY) is no account's and the write clears it: kept as a foreign login is.
           if (read.kind === 'ok' && read.tokens?.apiKey) foreignBackup = await keepForeignLogin(file, read.text);
+          // So is a live access token with no refresh token beside it that no account holds.
+          if (read.kind === 'ok' && (await unheldAccessOnly(store, provider, holder, read.tokens))) foreignBackup = await keepForeignLogin(file, read.text);
           const current = await store.loadAccount(provider, {tokenFile: target.tokenFile});
           const token = await store.readToken(current);
           if (!token) throw new UserError(`${provider} account ${accountLabel(target, (await store.load()).accounts)}: token file not found`);
@@ -654,6 +652,18 @@ export async function switchNative(store: AccountStore, provider: string, accoun
       }),
     );
   }, {waitMs: 120_000});
+}
+
+/**
+ * Whether `tokens` are an access token alone (no refresh token) that no account holds and ccs-tui
+ * never wrote: the only copy of a login that grants until it expires. One whose stated expiry has
+ * passed grants nothing any more (nothing can renew it), so it is not worth keeping.
+ */
+async function unheldAccessOnly(store: AccountStore, provider: string, holder: NativeHolder, tokens: NativeTokens | undefined): Promise<boolean> {
+  if (!tokens?.accessToken || tokens.refreshToken || (tokens.expiresAt !== undefined && tokens.expiresAt <= Date.now())) return false;
+  const access = tokens.accessToken;
+  if (holder.known.some((k) => k.tokens.includes(tokenFingerprint(access)))) return false;
+  return !(await candidates(store, provider)).some((c) => accessTokenOf(c.token) === access);
 }
 
 /**

@@ -2,6 +2,7 @@
 // provider tells it is its adapter's identify(); this service hands it the HTTP it needs.
 import {ACCOUNT_ID_FIELDS} from '../../core/accounts.js';
 import {UserError} from '../../core/types.js';
+import {asksForLabel} from '../../providers/adapters/base.js';
 import type {IdentifyContext, Identity} from '../../providers/table.js';
 import {systemClock, type Clock} from '../clock.js';
 import {bodyExcerpt, jsonBody, UnexpectedResponseError, type HttpClient} from '../http.js';
@@ -48,11 +49,11 @@ export async function identify(
     json: (answer, url) => jsonBody({...answer, headers: {}}, url),
   };
   const identity = await row.adapter.identify(context);
-  const asksForLabel = row.logins.some((f) => f.kind === 'device' && f.asksForLabel);
+  const byLabel = asksForLabel(row);
   // A label names the account only where the provider says nothing of who logs in (qwen); elsewhere
   // it is the shown name of an account the provider named (a `sub`, an account id).
-  if (!identity.email && options.label && (asksForLabel || namesAnAccount(identity))) identity.email = options.label;
-  if (!identity.email && asksForLabel) {
+  if (!identity.email && options.label && (byLabel || namesAnAccount(identity))) identity.email = options.label;
+  if (!identity.email && byLabel) {
     throw new UserError(`${row.displayName} does not say who logged in: give the account a name (--nickname N)`, 2);
   }
   // Stored without a name, every such login would be "the same nobody": one file name for all (codex's

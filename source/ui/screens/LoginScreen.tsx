@@ -4,7 +4,7 @@
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
 import {useEffect, useRef, useState} from 'react';
-import {accountLabel, corruptKeyFileText, loginOutcomeText, nicknameFormProblem} from '../../core/accounts.js';
+import {accountLabel, corruptKeyFileText, keptGrantText, loginOutcomeText, nicknameFormProblem} from '../../core/accounts.js';
 import {cellWidth} from '../../core/cells.js';
 import {describePollState, formatCountdown, secondsLeft} from '../../core/device-flow.js';
 import {actionKey} from '../../core/keymap.js';
@@ -373,6 +373,7 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
             {/* The name typed is another account's (the store kept the login, not the name): as `login` warns. */}
             {view.account.nicknameNotGiven ? <Text color={theme.warn} wrap="wrap">{`! The name typed was not given: ${sanitizeLine(view.account.nicknameNotGiven)}`}</Text> : null}
             {view.account.corrupt ? <Text color={theme.warn} wrap="wrap">{`! ${corruptKeyFileText(view.account.corrupt)}`}</Text> : null}
+            {view.account.keptGrant ? <Text color={theme.warn} wrap="wrap">{`! ${keptGrantText(view.account.keptGrant)}`}</Text> : null}
             <Text color={theme.muted}>{`${actionKey('login.retry', 'login')} or ${actionKey('back')}: back to the accounts`}</Text>
           </Box>
         );

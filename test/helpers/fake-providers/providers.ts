@@ -12,6 +12,8 @@ export interface FakeProvider {
 export async function fakeQwen(
   script: Array<'pending' | 'slow' | 'ok'> = ['pending', 'slow', 'ok'],
   completeUrl = 'https://chat.qwen.ai/authorize?user_code=QWEN-1234&client=qwen-code',
+  /** The token answer of an approved login (Qwen's carries `resource_url`; an answer without one is possible). */
+  approved: Record<string, unknown> = {access_token: 'qwen-access-token-123456', refresh_token: 'qwen-refresh-token-123456', expires_in: 21600, token_type: 'Bearer', resource_url: 'portal.qwen.ai'},
 ): Promise<FakeProvider> {
   let challenge: string | undefined;
   let poll = 0;
@@ -27,7 +29,7 @@ export async function fakeQwen(
       const step = script[Math.min(poll++, script.length - 1)];
       if (step === 'pending') return {status: 400, json: {error: 'authorization_pending'}};
       if (step === 'slow') return {status: 429, json: {error: 'slow_down'}};
-      return {json: {access_token: 'qwen-access-token-123456', refresh_token: 'qwen-refresh-token-123456', expires_in: 21600, token_type: 'Bearer', resource_url: 'portal.qwen.ai'}};
+      return {json: approved};
     },
   });
   return {server, settings: {endpoints: {qwen: {device: `${server.url}/api/v1/oauth2/device/code`, token: `${server.url}/api/v1/oauth2/token`}}}};
