@@ -118,7 +118,11 @@ function connectionOptions(value: string | string[] | undefined): Set<string> | 
   return names;
 }
 
-/** Request headers never forwarded: hop-by-hop, the proxy's own credentials, and compression (streams pass raw). */
+/**
+ * Request headers never forwarded: hop-by-hop, credentials (the proxy's own key, and any key a client
+ * sends in another API's header: the account's credential is the adapter's, and a Gemini or Azure key
+ * field beside it would be the one the upstream reads), and compression (streams pass raw).
+ */
 const DROPPED_REQUEST_HEADERS = new Set([
   'host',
   'connection',
@@ -132,6 +136,8 @@ const DROPPED_REQUEST_HEADERS = new Set([
   'proxy-connection',
   'authorization',
   'x-api-key',
+  'x-goog-api-key',
+  'api-key',
   'accept-encoding',
   'cookie',
   'user-agent',

@@ -54,7 +54,7 @@ type Fields = Record<string, string>;
 
 /** The heads node:http writes with a setHeader per field (client's not dropped, adapter's, the proxy's own) and from the proxy's list. */
 async function bothHeads(url: string, client: Fields, upstream: Fields, own?: Fields): Promise<{viaSetHeader: string; viaList: string}> {
-  const forwarded = Object.entries(client).filter(([name]) => !['host', 'connection', 'content-length', 'x-api-key', 'authorization', 'accept-encoding', 'user-agent'].includes(name));
+  const forwarded = Object.entries(client).filter(([name]) => !['host', 'connection', 'content-length', 'x-api-key', 'x-goog-api-key', 'api-key', 'authorization', 'accept-encoding', 'user-agent'].includes(name));
   const fields = [...forwarded, ...Object.entries(upstream), ['accept-encoding', 'identity'], ['content-length', '2'], ...Object.entries(own ?? {})];
   const viaSetHeader = await headOf(url, undefined, (req) => {
     // node:http adds Host and Basic auth in its constructor; fields set after replace them as any other.
@@ -80,6 +80,14 @@ describe('forwardedRequestHeaders', () => {
       viaList,
       `POST /v1/messages?beta=true HTTP/1.1\r\ncontent-type: application/json\r\nanthropic-version: 2023-06-01\r\naccept: application/json\r\nx-msh-platform: client\r\nauthorization: Bearer t0k\r\nanthropic-beta: a,b\r\naccept-encoding: identity\r\ncontent-length: 2\r\nHost: 127.0.0.1:${port}\r\nConnection: keep-alive\r\n\r\n`,
     );
+  });
+
+  it("forwards no credential header of the client's (the proxy's key, or a Gemini or Azure key field the upstream would read before the account's)", async () => {
+    const withKeys = {...client, 'x-goog-api-key': 'proxy-key-0123456789', 'api-key': 'proxy-key-0123456789', authorization: 'Bearer proxy-key-0123456789'};
+    const {viaSetHeader, viaList} = await bothHeads(`http://127.0.0.1:${port}/v1beta/openai/chat/completions`, withKeys, {authorization: 'Bearer AIzaAccountKey'});
+    assert.equal(viaList, viaSetHeader);
+    assert.doesNotMatch(viaList, /proxy-key-0123456789/);
+    assert.match(viaList, /\r\nauthorization: Bearer AIzaAccountKey\r\n/);
   });
 
   it('merges names that differ only in case as setHeader does: the last value and spelling, in the first place', async () => {
