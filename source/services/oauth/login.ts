@@ -83,6 +83,12 @@ async function refuseNicknameOfAnother(store: AccountStore, provider: string, ni
   if (problem) throw new UserError(`${problem}; choose another name`, 2);
 }
 
+/** The id of the `provider` account whose label (its email, which a label-named login stores the label as) or id is `label`. */
+async function accountNamedBy(store: AccountStore, provider: string, label: string): Promise<string | undefined> {
+  const wanted = label.trim();
+  return (await store.load()).accounts.find((a) => a.provider === provider && (a.email === wanted || a.id === wanted))?.id;
+}
+
 /** Identity, token file, registry: what every OAuth login ends with. */
 async function storeLogin(
   deps: LoginDeps,
@@ -117,14 +123,17 @@ export async function deviceLogin(deps: LoginDeps, provider: string, options: De
   if (flow.asksForLabel && !options.nickname?.trim()) {
     throw new UserError(`${resolved.row.displayName} does not say who logged in: give the account a name first (--nickname N)`, 2);
   }
-  await refuseNicknameOfAnother(deps.store, resolved.row.id, options.nickname, options.relogin);
+  // Where the name is all a login is known by (qwen), the account it names is the one logged in
+  // again (`login qwen --nickname work` over the account "work": its name is no other account's).
+  const relogin = options.relogin ?? (flow.asksForLabel ? await accountNamedBy(deps.store, resolved.row.id, options.nickname!) : undefined);
+  await refuseNicknameOfAnother(deps.store, resolved.row.id, options.nickname, relogin);
   const http = deps.http ?? undiciHttpClient;
   const {deviceIdFile} = resolved.row.adapter;
   const device = deviceIdFile ? await deviceId(deps.store, deviceIdFile) : undefined;
   const response = await runDeviceFlowRestarting(resolved, {http, clock: deps.clock, deviceId: device}, options, options.signal);
   return storeLogin(deps, resolved, response, {
     nickname: options.nickname?.trim() || undefined,
-    relogin: options.relogin,
+    relogin,
     signal: options.signal,
     extra: device ? {device_id: device} : undefined,
   });

@@ -41,3 +41,25 @@ test('qwen logged in again: the old resource_url is gone, the old grant kept and
     ccs.cleanup();
   }
 });
+
+test('login qwen --nickname work over the account "work" (the command line has no L): that account is logged in again, not refused as another\'s name', async () => {
+  const fake = await fakeQwen(['ok'], undefined, {access_token: 'qwen-at-new-0123456789', refresh_token: 'qwen-rt-new-0123456789', expires_in: 21600, token_type: 'Bearer'});
+  const ccs = makeTempCcs();
+  try {
+    ccs.writeToken('qwen-work.json', tokenFixture('qwen', 'work', {refresh_token: 'qwen-rt-old-0123456789'}));
+    ccs.writeToken('qwen-home.json', tokenFixture('qwen', 'home', {refresh_token: 'qwen-rt-home-0123456789'}));
+    const store = new AccountStore(ccs.paths);
+    const clock = new FakeClock();
+    const login = deviceLogin({store, settings: {...DEFAULT_SETTINGS, endpoints: fake.settings.endpoints}, clock}, 'qwen', {nickname: ' work '});
+    for (let i = 0; i < 200 && !(await Promise.race([login.then(() => true, () => true), new Promise((r) => setTimeout(() => r(false), 5))])); i++) await clock.advance(1000);
+    const account = await login;
+    assert.equal(account.tokenFile, 'qwen-work.json');
+    assert.equal(account.outcome, 'logged-in-again');
+    assert.equal(JSON.parse(readFileSync(path.join(ccs.paths.authDir, 'qwen-work.json'), 'utf8')).refresh_token, 'qwen-rt-new-0123456789');
+    assert.equal(JSON.parse(readFileSync(path.join(ccs.paths.authDir, 'qwen-home.json'), 'utf8')).refresh_token, 'qwen-rt-home-0123456789', 'the other account is untouched');
+    assert.equal((await store.load()).accounts.length, 2);
+  } finally {
+    await fake.server.close();
+    ccs.cleanup();
+  }
+});
