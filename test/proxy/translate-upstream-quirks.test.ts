@@ -308,3 +308,50 @@ describe('an answer past 64 MB from an upstream the proxy reads whole to look fo
     assert.equal(upstreamClosed, true, 'the upstream response was dropped');
   });
 });
+
+describe('a Gemini stream whose usage (or last text) comes in a chunk after the one with the finishReason', async () => {
+  const f = await proxyFixture({provider: 'gemini', tokens: [{file: 'gemini-a.json', token: oauthToken('gemini', 'g@example.com', {project_id: 'proj-1'})}]});
+  after(() => f.close());
+  const gemini = (response: Record<string, unknown>) => `data: ${JSON.stringify({response: {responseId: 'r1', modelVersion: 'gemini-2.5-pro', ...response}})}\n\n`;
+  const text = (value: string) => ({candidates: [{content: {role: 'model', parts: [{text: value}]}}]});
+  const finish = {candidates: [{content: {role: 'model', parts: []}, finishReason: 'STOP'}]};
+  const usage = {usageMetadata: {promptTokenCount: 11, candidatesTokenCount: 5, totalTokenCount: 16}};
+  /** The chunks with a pause before each after the first; then the connection held open, or ended (`end`). */
+  const serve = (chunks: string[], end: boolean) => {
+    f.upstream.handler = async (_req, res) => {
+      res.writeHead(200, {'content-type': 'text/event-stream'});
+      for (const [i, c] of chunks.entries()) {
+        if (i > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+        res.write(c);
+      }
+      if (end) res.end();
+    };
+  };
+  const within = <T>(promise: Promise<T>, ms: number, what: string) =>
+    Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: no end after ${ms} ms`)), ms).unref())]);
+  const ask = () => new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0}).messages.stream({model: 'gemini-2.5-pro', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]}).finalMessage();
+  const textOf = (message: Anthropic.Message) => message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
+
+  it('Claude Code gets the usage of the usage-only chunk after the finishReason one, and its stream ends there', async () => {
+    serve([gemini(text('hello')), gemini(finish), gemini(usage)], false);
+    const message = await within(ask(), 3000, 'the Anthropic stream');
+    assert.equal(textOf(message), 'hello');
+    assert.equal(message.usage.input_tokens, 11);
+    assert.equal(message.usage.output_tokens, 5);
+    assert.equal(message.stop_reason, 'end_turn');
+  });
+
+  it('text in a chunk after the finishReason one (with the usage) reaches Claude Code', async () => {
+    serve([gemini(text('hello')), gemini(finish), gemini({...text(' world'), ...usage})], true);
+    const message = await within(ask(), 3000, 'the Anthropic stream');
+    assert.equal(textOf(message), 'hello world');
+    assert.equal(message.usage.output_tokens, 5);
+  });
+
+  it('a finishReason chunk that carries the usage still ends a stream held open', async () => {
+    serve([gemini(text('hello')), gemini({...finish, ...usage})], false);
+    const message = await within(ask(), 3000, 'the Anthropic stream');
+    assert.equal(textOf(message), 'hello');
+    assert.equal(message.usage.output_tokens, 5);
+  });
+});
