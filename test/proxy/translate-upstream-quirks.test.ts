@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import {after, describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import {API_KEY, oauthToken, proxyFixture} from './fixture.js';
+import {API_KEY, oauthToken, proxyFixture, type ProxyFixture} from './fixture.js';
 
 const chunk = (delta: unknown, finish: string | null = null) => `data: ${JSON.stringify({id: 'c1', choices: [{index: 0, delta, finish_reason: finish}]})}\n\n`;
 
@@ -354,4 +354,43 @@ describe('a Gemini stream whose usage (or last text) comes in a chunk after the 
     assert.equal(textOf(message), 'hello');
     assert.equal(message.usage.output_tokens, 5);
   });
+});
+
+describe("Moonshot's usage shapes on a Chat upstream: cached_tokens at the usage's top level, and a stream's usage inside its last choice", async () => {
+  const kimi = await proxyFixture({provider: 'kimi', apiPath: '/coding/v1', tokens: [{file: 'kimi-a.json', token: oauthToken('kimi', 'k@example.com', {device_id: 'dev-1'})}]});
+  const qwen = await proxyFixture({provider: 'qwen', apiPath: '/v1', tokens: [{file: 'qwen-a.json', token: oauthToken('qwen', 'q@example.com')}]});
+  after(() => Promise.all([kimi.close(), qwen.close()]));
+  const usage = {prompt_tokens: 120, completion_tokens: 7, total_tokens: 127, cached_tokens: 100};
+  /** A stream whose usage rides in its finish chunk's choice (`inChoice`) or in a usage chunk of its own. */
+  const serve = (f: ProxyFixture, inChoice: boolean) => {
+    f.upstream.handler = (_req, res) => {
+      res.writeHead(200, {'content-type': 'text/event-stream'});
+      const last = inChoice
+        ? `data: ${JSON.stringify({id: 'c1', choices: [{index: 0, delta: {}, finish_reason: 'stop', usage}]})}\n\n`
+        : chunk({}, 'stop') + `data: ${JSON.stringify({id: 'c1', choices: [], usage})}\n\n`;
+      res.end(chunk({role: 'assistant', content: 'hello'}) + last + 'data: [DONE]\n\n');
+    };
+  };
+
+  for (const inChoice of [true, false]) {
+    const where = inChoice ? 'in the last choice' : 'in a usage chunk';
+    it(`Codex CLI on Kimi (usage ${where}): response.completed counts the cached input tokens`, async () => {
+      serve(kimi, inChoice);
+      const client = new OpenAI({apiKey: API_KEY, baseURL: `${kimi.url}/v1`, maxRetries: 0});
+      let completed: OpenAI.Responses.Response | undefined;
+      for await (const event of await client.responses.create({model: 'kimi-k2', input: 'hi', stream: true})) if (event.type === 'response.completed') completed = event.response;
+      assert.equal(completed?.usage?.input_tokens, 120);
+      assert.equal(completed?.usage?.output_tokens, 7);
+      assert.equal(completed?.usage?.input_tokens_details.cached_tokens, 100);
+    });
+
+    it(`Claude Code on a Chat upstream (usage ${where}): cache_read_input_tokens, and input_tokens without them`, async () => {
+      serve(qwen, inChoice);
+      const client = new Anthropic({apiKey: API_KEY, baseURL: qwen.url, maxRetries: 0});
+      const message = await client.messages.stream({model: 'qwen3-coder-plus', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]}).finalMessage();
+      assert.equal(message.usage.cache_read_input_tokens, 100);
+      assert.equal(message.usage.input_tokens, 20);
+      assert.equal(message.usage.output_tokens, 7);
+    });
+  }
 });

@@ -1,7 +1,8 @@
 // OpenAI Chat Completions upstream → TurnEvents. Stream: `data: {choices: [{delta, finish_reason}]}`
 // chunks, tool calls as `delta.tool_calls[].index` fragments (id and name in the first), reasoning as
 // `delta.reasoning_content` (DeepSeek, Qwen, Kimi, iFlow, xAI) or `delta.reasoning` (OpenRouter-style),
-// a final usage chunk (`stream_options.include_usage`) with empty `choices`, then `data: [DONE]`.
+// a final usage chunk (`stream_options.include_usage`) with empty `choices` (Moonshot: the usage in the
+// last chunk's choice), then `data: [DONE]`.
 import type {StopReason, TurnEvent, Usage} from '../events.js';
 import {asArray, asNumber, asRecord, asString, field, isRecord, parseJsonObject, type JsonObject} from '../json.js';
 import {ChunkTemplate} from './chunk-template.js';
@@ -16,14 +17,18 @@ export function chatStopReason(finish: string): StopReason {
   return 'end_turn';
 }
 
-/** Chat `usage` → Usage; `prompt_tokens` includes the cached ones. */
+/**
+ * Chat `usage` → Usage; `prompt_tokens` includes the cached ones, which OpenAI counts in
+ * `prompt_tokens_details.cached_tokens`, Moonshot (Kimi) in a top-level `cached_tokens`, DeepSeek in
+ * `prompt_cache_hit_tokens`.
+ */
 export function chatUsage(usage: unknown): Usage | undefined {
   const record = asRecord(usage);
   if (!record) return undefined;
   return {
     inputTokens: asNumber(record.prompt_tokens),
     outputTokens: asNumber(record.completion_tokens),
-    cachedInputTokens: asNumber(field(record.prompt_tokens_details, 'cached_tokens')) ?? asNumber(record.prompt_cache_hit_tokens),
+    cachedInputTokens: asNumber(field(record.prompt_tokens_details, 'cached_tokens')) ?? asNumber(record.cached_tokens) ?? asNumber(record.prompt_cache_hit_tokens),
     reasoningTokens: asNumber(field(record.completion_tokens_details, 'reasoning_tokens')),
   };
 }
@@ -41,7 +46,7 @@ function reasoningOf(record: unknown): string | undefined {
 function oneDeltaString(chunk: JsonObject | undefined): {kind: 'text' | 'reasoning'; value: string} | undefined {
   if (!chunk || asRecord(chunk.error) || asRecord(chunk.usage)) return undefined;
   const choices = asArray(chunk.choices);
-  if (choices.length !== 1 || (asNumber(field(choices[0], 'index')) ?? 0) !== 0 || asString(field(choices[0], 'finish_reason'))) return undefined;
+  if (choices.length !== 1 || (asNumber(field(choices[0], 'index')) ?? 0) !== 0 || asString(field(choices[0], 'finish_reason')) || asRecord(field(choices[0], 'usage'))) return undefined;
   const delta = field(choices[0], 'delta');
   if (!isRecord(delta) || asArray(field(delta, 'tool_calls')).length > 0) return undefined;
   const reasoning = reasoningOf(delta);
@@ -93,14 +98,17 @@ export class OpenAIChatReader extends SseTurnReader {
       return;
     }
     this.out.start(asString(chunk.id), asString(chunk.model));
+    // Moonshot (Kimi) streams its usage inside the last chunk's choice, not beside `choices`.
+    let choiceUsage: unknown;
     for (const choice of asArray(chunk.choices)) {
       if (asNumber(field(choice, 'index')) ?? 0) continue; // n > 1 is never asked for
       const delta = field(choice, 'delta') ?? field(choice, 'message');
       this.onDelta(delta);
       const finish = asString(field(choice, 'finish_reason'));
       if (finish) this.out.stop(chatStopReason(finish));
+      choiceUsage = field(choice, 'usage');
     }
-    const usage = chatUsage(chunk.usage);
+    const usage = chatUsage(chunk.usage ?? choiceUsage);
     if (usage) this.out.usage(usage);
   }
 
