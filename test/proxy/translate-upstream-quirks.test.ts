@@ -394,3 +394,62 @@ describe("Moonshot's usage shapes on a Chat upstream: cached_tokens at the usage
     });
   }
 });
+
+describe('a Chat upstream that puts the text and each tool call in a choice of its own (Copilot with Claude models)', async () => {
+  const f = await proxyFixture({provider: 'qwen', apiPath: '/v1', tokens: [{file: 'qwen-a.json', token: oauthToken('qwen', 'q@example.com')}]});
+  after(() => f.close());
+  const call = (id: string, name: string, args: string) => ({id, type: 'function', function: {name, arguments: args}});
+  const tools = [
+    {name: 'Read', input_schema: {type: 'object' as const}},
+    {name: 'Glob', input_schema: {type: 'object' as const}},
+  ];
+  const expected = [
+    {type: 'text', text: "I'll look."},
+    {type: 'tool_use', id: 'toolu_a', name: 'Read', input: {path: 'a.txt'}},
+    {type: 'tool_use', id: 'toolu_b', name: 'Glob', input: {pattern: '*.md'}},
+  ];
+  const blocks = (message: Anthropic.Message) => message.content.map((b) => (b.type === 'text' ? {type: b.type, text: b.text} : b.type === 'tool_use' ? {type: b.type, id: b.id, name: b.name, input: b.input} : {type: b.type}));
+
+  it('Claude Code (no stream) gets the text and both tool calls', async () => {
+    f.upstream.handler = (_req, res) => {
+      res.writeHead(200, {'content-type': 'application/json'});
+      res.end(
+        JSON.stringify({
+          id: 'c1',
+          object: 'chat.completion',
+          model: 'claude-sonnet-4.5',
+          choices: [
+            {index: 0, message: {role: 'assistant', content: "I'll look."}, finish_reason: 'tool_calls'},
+            {index: 1, message: {role: 'assistant', tool_calls: [call('toolu_a', 'Read', '{"path":"a.txt"}')]}, finish_reason: 'tool_calls'},
+            {index: 2, message: {role: 'assistant', tool_calls: [call('toolu_b', 'Glob', '{"pattern":"*.md"}')]}, finish_reason: 'tool_calls'},
+          ],
+          usage: {prompt_tokens: 10, completion_tokens: 5, total_tokens: 15},
+        }),
+      );
+    };
+    const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
+    const message = await client.messages.create({model: 'qwen3-coder-plus', max_tokens: 64, tools, messages: [{role: 'user', content: 'hi'}]});
+    assert.deepEqual(blocks(message), expected);
+    assert.equal(message.stop_reason, 'tool_use');
+  });
+
+  it('Claude Code (stream) gets the text and both tool calls from chunks of choices 1 and 2', async () => {
+    const at = (index: number, delta: unknown, finish: string | null = null) => `data: ${JSON.stringify({id: 'c1', choices: [{index, delta, finish_reason: finish}]})}\n\n`;
+    f.upstream.handler = (_req, res) => {
+      res.writeHead(200, {'content-type': 'text/event-stream'});
+      res.end(
+        at(0, {role: 'assistant', content: "I'll "}) +
+          at(0, {content: 'look.'}) +
+          at(1, {tool_calls: [{index: 0, ...call('toolu_a', 'Read', '{"path":')}]}) +
+          at(1, {tool_calls: [{index: 0, function: {arguments: '"a.txt"}'}}]}) +
+          at(2, {tool_calls: [{index: 0, ...call('toolu_b', 'Glob', '{"pattern":"*.md"}')}]}) +
+          at(0, {}, 'tool_calls') +
+          'data: [DONE]\n\n',
+      );
+    };
+    const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
+    const message = await client.messages.stream({model: 'qwen3-coder-plus', max_tokens: 64, tools, messages: [{role: 'user', content: 'hi'}]}).finalMessage();
+    assert.deepEqual(blocks(message), expected);
+    assert.equal(message.stop_reason, 'tool_use');
+  });
+});

@@ -56,6 +56,9 @@ function oneDeltaString(chunk: JsonObject | undefined): {kind: 'text' | 'reasoni
   return undefined;
 }
 
+/** Tool-call indexes of choice n are read as n × CHOICE_STRIDE + index (no answer has this many calls). */
+const CHOICE_STRIDE = 1 << 16;
+
 export class OpenAIChatReader extends SseTurnReader {
   private readonly calls = new ToolCallQueue(this.out);
   /** Tool-call ids by index (for fragments without an `index`): the id of the index's latest call. */
@@ -100,10 +103,11 @@ export class OpenAIChatReader extends SseTurnReader {
     this.out.start(asString(chunk.id), asString(chunk.model));
     // Moonshot (Kimi) streams its usage inside the last chunk's choice, not beside `choices`.
     let choiceUsage: unknown;
+    // The proxy never asks for n > 1: choices past the first are parts of the one answer (Copilot
+    // with Claude models puts the text and each tool call in a choice of its own), read in order.
     for (const choice of asArray(chunk.choices)) {
-      if (asNumber(field(choice, 'index')) ?? 0) continue; // n > 1 is never asked for
       const delta = field(choice, 'delta') ?? field(choice, 'message');
-      this.onDelta(delta);
+      this.onDelta(delta, asNumber(field(choice, 'index')) ?? 0);
       const finish = asString(field(choice, 'finish_reason'));
       if (finish) this.out.stop(chatStopReason(finish));
       choiceUsage = field(choice, 'usage');
@@ -123,12 +127,12 @@ export class OpenAIChatReader extends SseTurnReader {
     });
   }
 
-  private onDelta(delta: unknown): void {
+  private onDelta(delta: unknown, choice: number): void {
     this.onReasoning(reasoningOf(delta));
     this.onText(asString(field(delta, 'content')));
     const toolCalls = asArray(field(delta, 'tool_calls'));
     if (toolCalls.length) this.endThinking();
-    for (const [position, call] of toolCalls.entries()) this.onToolCall(call, position);
+    for (const [position, call] of toolCalls.entries()) this.onToolCall(call, position, choice);
   }
 
   /** `json`: the string as a JSON literal, when at hand (TurnEvent). */
@@ -151,9 +155,11 @@ export class OpenAIChatReader extends SseTurnReader {
     this.out.thinkingSignature('');
   }
 
-  private onToolCall(call: unknown, position: number): void {
+  /** `choice`: the call's choice; each numbers its calls on its own (CHOICE_STRIDE apart). */
+  private onToolCall(call: unknown, position: number, choice: number): void {
     const id = asString(field(call, 'id'));
-    const index = asNumber(field(call, 'index')) ?? this.indexWithoutIndex(id, position);
+    const given = asNumber(field(call, 'index'));
+    const index = given === undefined ? this.indexWithoutIndex(id, position) : choice * CHOICE_STRIDE + given;
     const fn = field(call, 'function');
     const known = this.callIds.get(index);
     let key = this.keys.get(index) ?? String(index);
