@@ -453,3 +453,41 @@ describe('a Chat upstream that puts the text and each tool call in a choice of i
     assert.equal(message.stop_reason, 'tool_use');
   });
 });
+
+describe('a Chat upstream whose tool arguments are not a JSON object', async () => {
+  const f = await proxyFixture({provider: 'qwen', apiPath: '/v1', tokens: [{file: 'qwen-a.json', token: oauthToken('qwen', 'q@example.com')}]});
+  after(() => f.close());
+  /** What Claude Code gets for `args`, sent in pieces of `piece` characters. */
+  const ask = async (args: string, piece: number) => {
+    f.upstream.handler = (_req, res) => {
+      res.writeHead(200, {'content-type': 'text/event-stream'});
+      const fragments = [];
+      for (let i = 0; i < args.length; i += piece) fragments.push(chunk({tool_calls: [{index: 0, ...(i === 0 ? {id: 'call_a', type: 'function'} : {}), function: {...(i === 0 ? {name: 'Read'} : {}), arguments: args.slice(i, i + piece)}}]}));
+      res.end(chunk({role: 'assistant', content: 'Let me look.'}) + fragments.join('') + chunk({}, 'tool_calls') + 'data: [DONE]\n\n');
+    };
+    const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
+    const message = await client.messages.stream({model: 'qwen3-coder-plus', max_tokens: 64, tools: [{name: 'Read', input_schema: {type: 'object' as const}}], messages: [{role: 'user', content: 'hi'}]}).finalMessage();
+    return message.content.map((b) => (b.type === 'text' ? b.text : b.type === 'tool_use' ? b.input : b.type));
+  };
+
+  // Streamed as they came, these made the Anthropic SDK throw ("… is not valid JSON"): Claude Code lost
+  // the whole turn, its text too. Now the tool gets the input a non-stream answer gives (the tool's
+  // check then tells the model what is wrong).
+  for (const [args, input] of [
+    ['path=a.txt', {raw: 'path=a.txt'}],
+    ["{'path': 'a.txt'}", {raw: "{'path': 'a.txt'}"}],
+    ['"{\\"path\\":\\"a.txt\\"}"', {value: '{"path":"a.txt"}'}],
+    ['[1, 2]', {value: [1, 2]}],
+  ] as const) {
+    for (const piece of [1, 100]) {
+      it(`${args} (in pieces of ${piece}): Claude Code gets the text and a tool_use whose input is ${JSON.stringify(input)}`, async () => {
+        assert.deepEqual(await ask(args, piece), ['Let me look.', input]);
+      });
+    }
+  }
+
+  it('a JSON object still streams as it comes, spaces before its first key too', async () => {
+    assert.deepEqual(await ask(' { "path": "a.txt"}', 1), ['Let me look.', {path: 'a.txt'}]);
+    assert.deepEqual(await ask('{}', 1), ['Let me look.', {}]);
+  });
+});
