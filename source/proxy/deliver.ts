@@ -3,6 +3,7 @@
 // client, the whole body for one that did not ask for a stream, errors in the client's format).
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import type {Redactor} from '../core/redact.js';
+import type {ApiProtocol} from '../providers/types.js';
 import {maskJoinedJson, mayJoinTexts, maskJoinedTexts} from '../core/joined-text-mask.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import {MAX_BODY_BYTES} from './client-request.js';
@@ -11,6 +12,7 @@ import {HttpError} from './errors.js';
 import type {Translation} from './prepare.js';
 import {JsonRunMasker} from './json-run-mask.js';
 import {TranslateError, type AnswerWatch} from './translate/types.js';
+import {finalEventWatch} from './sse-final-event.js';
 import {SseRunMasker} from './sse-run-mask.js';
 import {forwardedResponseHeaders, isBodilessStatus} from './upstream.js';
 import {transportFailure} from '../services/http.js';
@@ -90,7 +92,7 @@ const POOLED_BATCH_MIN = Buffer.poolSize >>> 1;
  * stream (no length) whose first bytes are not there by the end of this event-loop turn gets its
  * headers flushed alone then (the client sees the answer start while the upstream is silent).
  */
-export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, client: ClientGone, onBroken: (message: string) => void, redactor: Redactor, clientStream = false): Promise<number> {
+export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, client: ClientGone, onBroken: (message: string) => void, redactor: Redactor, clientStream = false, protocol?: ApiProtocol): Promise<number> {
   // node:http parses a status that res.writeHead refuses (`099`): refused here, where the caller
   // still answers 502, since the head is written later from an event handler (where a throw would
   // end the proxy process).
@@ -104,6 +106,9 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
   // A client that asked for a stream reads the answer as SSE whatever type the upstream gives it.
   const sse = clientStream || /event-stream/i.test(String(upstream.headers['content-type'] ?? ''));
   const runs = redactor.size > 0 && sse ? new SseRunMasker(redactor) : undefined;
+  // The answer is over at the protocol's final event: the client's ends then, not when an upstream
+  // that holds its connection open lets go (sse-final-event.ts).
+  const final = sse ? finalEventWatch(protocol) : undefined;
   const mask = runs ? (chunk: Buffer) => runs.push(masker.push(chunk)) : (chunk: Buffer) => masker.push(chunk);
   /** What the maskers still hold, masked: the body ended or broke off. */
   const rest = () => {
@@ -291,24 +296,33 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       if (runs) watchHold();
     };
     const onData = (chunk: Buffer) => {
+      if (ended) return;
+      // Looked at before the chunk is masked or copied into a reused batch buffer.
+      const over = final?.push(chunk) === true;
       if (chunk.length >= COALESCE_CHUNK_MAX) {
         // In order: the batch so far first (the masker carries a cut echo from it into this chunk).
         if (pendingBytes > 0) flush();
         deliver(mask(chunk));
         if (runs) watchHold();
-        return;
+      } else {
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        if (pendingBytes >= COALESCE_MAX_BYTES) flush();
+        // A complete message's 'end' follows its last chunk in this turn: onEnd writes it all at once.
+        else if (!over && !flushQueued && !upstream.complete) {
+          flushQueued = true;
+          process.nextTick(flush);
+        }
       }
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      if (pendingBytes >= COALESCE_MAX_BYTES) flush();
-      // A complete message's 'end' follows its last chunk in this turn: onEnd writes it all at once.
-      else if (!flushQueued && !upstream.complete) {
-        flushQueued = true;
-        process.nextTick(flush);
+      if (over) {
+        // Ended as at the body's end, and the upstream response dropped (its socket is not reused).
+        onEnd();
+        upstream.destroy();
       }
     };
     const onDrain = () => upstream.resume();
     const onEnd = () => {
+      if (ended) return;
       flush();
       ended = true;
       if (holdTimer) stopHoldTimer();

@@ -20,6 +20,7 @@ import {sanitizeLine} from '../core/sanitize.js';
 import {shellWord} from '../core/quote.js';
 import type {Account, ErrorAdvice, TokenFile} from '../core/types.js';
 import {findProvider, rootProvider, type ProviderRow} from '../providers/table.js';
+import type {ApiProtocol} from '../providers/types.js';
 import {resolveProvider, type ResolvedProvider} from '../services/oauth/provider-config.js';
 import type {ProxyEvent, ProxyStatus, RotateResult} from '../services/proxy/ipc.js';
 import {credentialRedactor, sentEntryKey, type CredentialRedactor} from '../services/credential-redactor.js';
@@ -42,7 +43,7 @@ import {keyRefusalReason, noteKeyAnswer} from '../services/key-check.js';
 import {classifyOutcome, plainSuccess, unreachable, type ErrorOutcome, type Outcome} from './outcome.js';
 import {prepareRequest, protocolPlan, type ForwardEndpoint, type PreparedRequest, type TranslatorLookup, type Translation} from './prepare.js';
 import {closeAfterAnswer, CLIENT_TIMEOUTS, declaresBody, lingerOnClose, type ClientTimeouts} from './refusal.js';
-import {errorShapeOf, parseRoute, type Route} from './routes.js';
+import {errorShapeOf, parseRoute, protocolOf, type Route} from './routes.js';
 import {InFlight, type Slotted} from './in-flight.js';
 import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
 import {translatorFor} from './translate/index.js';
@@ -984,7 +985,7 @@ export class ProxyServer {
           if (account.health === 'key-rejected' || this.keysRejected.size > 0) this.noteKeyAnswer(row, account, token, undefined);
           if (account.coolingUntil !== undefined || this.storedCooldowns.size > 0) this.endStoredCooldown(row, pool, account, poolAccount, now);
         }
-        const status = await this.deliver(prepared, upstream, res, watch, outcome, client.stream, active);
+        const status = await this.deliver(prepared, upstream, res, watch, outcome, client.stream, active, protocolOf(route.endpoint));
         if (watch.aborted) active.broke ??= CLIENT_LEFT;
         return this.finish(active, prepared.sentModel, status, false, true);
       }
@@ -1254,9 +1255,10 @@ export class ProxyServer {
 
   /**
    * "Stream": a success goes to the client, through the translator when there is one. Returns the
-   * status sent. `clientStream`: the client asked for a stream (it reads the answer as SSE).
+   * status sent. `clientStream`: the client asked for a stream (it reads the answer as SSE);
+   * `protocol`: the route's, which a pass-through answer is in (its final event ends the client's).
    */
-  private deliver(prepared: PreparedRequest, upstream: IncomingMessage, res: ServerResponse, signal: ClientGone, outcome: Exclude<Outcome, ErrorOutcome>, clientStream: boolean, active: ActiveRequest): Promise<number> | number {
+  private deliver(prepared: PreparedRequest, upstream: IncomingMessage, res: ServerResponse, signal: ClientGone, outcome: Exclude<Outcome, ErrorOutcome>, clientStream: boolean, active: ActiveRequest, protocol: ApiProtocol): Promise<number> | number {
     const onBroken = (message: string) => {
       active.broke = message;
       this.recordError(`${active.provider}/${active.account}: ${message}`);
@@ -1270,7 +1272,7 @@ export class ProxyServer {
       return deliverCollected(prepared.collect(), upstream, res, signal, onBroken, redactor, readText);
     }
     // Its promise as it is (it resolves with the status): no async wrapper, one hop less per answer.
-    if (readText === undefined) return pipeThrough(upstream, res, signal, onBroken, redactor, clientStream);
+    if (readText === undefined) return pipeThrough(upstream, res, signal, onBroken, redactor, clientStream, protocol);
     // A success read whole (one that may hide an error): its joined strings masked, as pipeThrough masks a whole JSON answer.
     this.endMasked(res, outcome.status, forwardedResponseHeaders(upstream.headers), readText, {}, true);
     return outcome.status;

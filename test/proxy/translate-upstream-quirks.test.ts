@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import {after, describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import {API_KEY, oauthToken, proxyFixture} from './fixture.js';
+import {API_KEY, oauthToken, proxyFixture, type ProxyFixture} from './fixture.js';
 
 const chunk = (delta: unknown, finish: string | null = null) => `data: ${JSON.stringify({id: 'c1', choices: [{index: 0, delta, finish_reason: finish}]})}\n\n`;
 
@@ -306,5 +306,188 @@ describe('an answer past 64 MB from an upstream the proxy reads whole to look fo
     assert.ok(Date.now() - started < 15_000, `${Date.now() - started} ms`);
     for (let i = 0; i < 50 && !upstreamClosed; i++) await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(upstreamClosed, true, 'the upstream response was dropped');
+  });
+});
+
+describe('a Gemini stream whose usage (or last text) comes in a chunk after the one with the finishReason', async () => {
+  const f = await proxyFixture({provider: 'gemini', tokens: [{file: 'gemini-a.json', token: oauthToken('gemini', 'g@example.com', {project_id: 'proj-1'})}]});
+  after(() => f.close());
+  const gemini = (response: Record<string, unknown>) => `data: ${JSON.stringify({response: {responseId: 'r1', modelVersion: 'gemini-2.5-pro', ...response}})}\n\n`;
+  const text = (value: string) => ({candidates: [{content: {role: 'model', parts: [{text: value}]}}]});
+  const finish = {candidates: [{content: {role: 'model', parts: []}, finishReason: 'STOP'}]};
+  const usage = {usageMetadata: {promptTokenCount: 11, candidatesTokenCount: 5, totalTokenCount: 16}};
+  /** The chunks with a pause before each after the first; then the connection held open, or ended (`end`). */
+  const serve = (chunks: string[], end: boolean) => {
+    f.upstream.handler = async (_req, res) => {
+      res.writeHead(200, {'content-type': 'text/event-stream'});
+      for (const [i, c] of chunks.entries()) {
+        if (i > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+        res.write(c);
+      }
+      if (end) res.end();
+    };
+  };
+  const within = <T>(promise: Promise<T>, ms: number, what: string) =>
+    Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: no end after ${ms} ms`)), ms).unref())]);
+  const ask = () => new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0}).messages.stream({model: 'gemini-2.5-pro', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]}).finalMessage();
+  const textOf = (message: Anthropic.Message) => message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
+
+  it('Claude Code gets the usage of the usage-only chunk after the finishReason one, and its stream ends there', async () => {
+    serve([gemini(text('hello')), gemini(finish), gemini(usage)], false);
+    const message = await within(ask(), 3000, 'the Anthropic stream');
+    assert.equal(textOf(message), 'hello');
+    assert.equal(message.usage.input_tokens, 11);
+    assert.equal(message.usage.output_tokens, 5);
+    assert.equal(message.stop_reason, 'end_turn');
+  });
+
+  it('text in a chunk after the finishReason one (with the usage) reaches Claude Code', async () => {
+    serve([gemini(text('hello')), gemini(finish), gemini({...text(' world'), ...usage})], true);
+    const message = await within(ask(), 3000, 'the Anthropic stream');
+    assert.equal(textOf(message), 'hello world');
+    assert.equal(message.usage.output_tokens, 5);
+  });
+
+  it('a finishReason chunk that carries the usage still ends a stream held open', async () => {
+    serve([gemini(text('hello')), gemini({...finish, ...usage})], false);
+    const message = await within(ask(), 3000, 'the Anthropic stream');
+    assert.equal(textOf(message), 'hello');
+    assert.equal(message.usage.output_tokens, 5);
+  });
+});
+
+describe("Moonshot's usage shapes on a Chat upstream: cached_tokens at the usage's top level, and a stream's usage inside its last choice", async () => {
+  const kimi = await proxyFixture({provider: 'kimi', apiPath: '/coding/v1', tokens: [{file: 'kimi-a.json', token: oauthToken('kimi', 'k@example.com', {device_id: 'dev-1'})}]});
+  const qwen = await proxyFixture({provider: 'qwen', apiPath: '/v1', tokens: [{file: 'qwen-a.json', token: oauthToken('qwen', 'q@example.com')}]});
+  after(() => Promise.all([kimi.close(), qwen.close()]));
+  const usage = {prompt_tokens: 120, completion_tokens: 7, total_tokens: 127, cached_tokens: 100};
+  /** A stream whose usage rides in its finish chunk's choice (`inChoice`) or in a usage chunk of its own. */
+  const serve = (f: ProxyFixture, inChoice: boolean) => {
+    f.upstream.handler = (_req, res) => {
+      res.writeHead(200, {'content-type': 'text/event-stream'});
+      const last = inChoice
+        ? `data: ${JSON.stringify({id: 'c1', choices: [{index: 0, delta: {}, finish_reason: 'stop', usage}]})}\n\n`
+        : chunk({}, 'stop') + `data: ${JSON.stringify({id: 'c1', choices: [], usage})}\n\n`;
+      res.end(chunk({role: 'assistant', content: 'hello'}) + last + 'data: [DONE]\n\n');
+    };
+  };
+
+  for (const inChoice of [true, false]) {
+    const where = inChoice ? 'in the last choice' : 'in a usage chunk';
+    it(`Codex CLI on Kimi (usage ${where}): response.completed counts the cached input tokens`, async () => {
+      serve(kimi, inChoice);
+      const client = new OpenAI({apiKey: API_KEY, baseURL: `${kimi.url}/v1`, maxRetries: 0});
+      let completed: OpenAI.Responses.Response | undefined;
+      for await (const event of await client.responses.create({model: 'kimi-k2', input: 'hi', stream: true})) if (event.type === 'response.completed') completed = event.response;
+      assert.equal(completed?.usage?.input_tokens, 120);
+      assert.equal(completed?.usage?.output_tokens, 7);
+      assert.equal(completed?.usage?.input_tokens_details.cached_tokens, 100);
+    });
+
+    it(`Claude Code on a Chat upstream (usage ${where}): cache_read_input_tokens, and input_tokens without them`, async () => {
+      serve(qwen, inChoice);
+      const client = new Anthropic({apiKey: API_KEY, baseURL: qwen.url, maxRetries: 0});
+      const message = await client.messages.stream({model: 'qwen3-coder-plus', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]}).finalMessage();
+      assert.equal(message.usage.cache_read_input_tokens, 100);
+      assert.equal(message.usage.input_tokens, 20);
+      assert.equal(message.usage.output_tokens, 7);
+    });
+  }
+});
+
+describe('a Chat upstream that puts the text and each tool call in a choice of its own (Copilot with Claude models)', async () => {
+  const f = await proxyFixture({provider: 'qwen', apiPath: '/v1', tokens: [{file: 'qwen-a.json', token: oauthToken('qwen', 'q@example.com')}]});
+  after(() => f.close());
+  const call = (id: string, name: string, args: string) => ({id, type: 'function', function: {name, arguments: args}});
+  const tools = [
+    {name: 'Read', input_schema: {type: 'object' as const}},
+    {name: 'Glob', input_schema: {type: 'object' as const}},
+  ];
+  const expected = [
+    {type: 'text', text: "I'll look."},
+    {type: 'tool_use', id: 'toolu_a', name: 'Read', input: {path: 'a.txt'}},
+    {type: 'tool_use', id: 'toolu_b', name: 'Glob', input: {pattern: '*.md'}},
+  ];
+  const blocks = (message: Anthropic.Message) => message.content.map((b) => (b.type === 'text' ? {type: b.type, text: b.text} : b.type === 'tool_use' ? {type: b.type, id: b.id, name: b.name, input: b.input} : {type: b.type}));
+
+  it('Claude Code (no stream) gets the text and both tool calls', async () => {
+    f.upstream.handler = (_req, res) => {
+      res.writeHead(200, {'content-type': 'application/json'});
+      res.end(
+        JSON.stringify({
+          id: 'c1',
+          object: 'chat.completion',
+          model: 'claude-sonnet-4.5',
+          choices: [
+            {index: 0, message: {role: 'assistant', content: "I'll look."}, finish_reason: 'tool_calls'},
+            {index: 1, message: {role: 'assistant', tool_calls: [call('toolu_a', 'Read', '{"path":"a.txt"}')]}, finish_reason: 'tool_calls'},
+            {index: 2, message: {role: 'assistant', tool_calls: [call('toolu_b', 'Glob', '{"pattern":"*.md"}')]}, finish_reason: 'tool_calls'},
+          ],
+          usage: {prompt_tokens: 10, completion_tokens: 5, total_tokens: 15},
+        }),
+      );
+    };
+    const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
+    const message = await client.messages.create({model: 'qwen3-coder-plus', max_tokens: 64, tools, messages: [{role: 'user', content: 'hi'}]});
+    assert.deepEqual(blocks(message), expected);
+    assert.equal(message.stop_reason, 'tool_use');
+  });
+
+  it('Claude Code (stream) gets the text and both tool calls from chunks of choices 1 and 2', async () => {
+    const at = (index: number, delta: unknown, finish: string | null = null) => `data: ${JSON.stringify({id: 'c1', choices: [{index, delta, finish_reason: finish}]})}\n\n`;
+    f.upstream.handler = (_req, res) => {
+      res.writeHead(200, {'content-type': 'text/event-stream'});
+      res.end(
+        at(0, {role: 'assistant', content: "I'll "}) +
+          at(0, {content: 'look.'}) +
+          at(1, {tool_calls: [{index: 0, ...call('toolu_a', 'Read', '{"path":')}]}) +
+          at(1, {tool_calls: [{index: 0, function: {arguments: '"a.txt"}'}}]}) +
+          at(2, {tool_calls: [{index: 0, ...call('toolu_b', 'Glob', '{"pattern":"*.md"}')}]}) +
+          at(0, {}, 'tool_calls') +
+          'data: [DONE]\n\n',
+      );
+    };
+    const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
+    const message = await client.messages.stream({model: 'qwen3-coder-plus', max_tokens: 64, tools, messages: [{role: 'user', content: 'hi'}]}).finalMessage();
+    assert.deepEqual(blocks(message), expected);
+    assert.equal(message.stop_reason, 'tool_use');
+  });
+});
+
+describe('a Chat upstream whose tool arguments are not a JSON object', async () => {
+  const f = await proxyFixture({provider: 'qwen', apiPath: '/v1', tokens: [{file: 'qwen-a.json', token: oauthToken('qwen', 'q@example.com')}]});
+  after(() => f.close());
+  /** What Claude Code gets for `args`, sent in pieces of `piece` characters. */
+  const ask = async (args: string, piece: number) => {
+    f.upstream.handler = (_req, res) => {
+      res.writeHead(200, {'content-type': 'text/event-stream'});
+      const fragments = [];
+      for (let i = 0; i < args.length; i += piece) fragments.push(chunk({tool_calls: [{index: 0, ...(i === 0 ? {id: 'call_a', type: 'function'} : {}), function: {...(i === 0 ? {name: 'Read'} : {}), arguments: args.slice(i, i + piece)}}]}));
+      res.end(chunk({role: 'assistant', content: 'Let me look.'}) + fragments.join('') + chunk({}, 'tool_calls') + 'data: [DONE]\n\n');
+    };
+    const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
+    const message = await client.messages.stream({model: 'qwen3-coder-plus', max_tokens: 64, tools: [{name: 'Read', input_schema: {type: 'object' as const}}], messages: [{role: 'user', content: 'hi'}]}).finalMessage();
+    return message.content.map((b) => (b.type === 'text' ? b.text : b.type === 'tool_use' ? b.input : b.type));
+  };
+
+  // Streamed as they came, these made the Anthropic SDK throw ("… is not valid JSON"): Claude Code lost
+  // the whole turn, its text too. Now the tool gets the input a non-stream answer gives (the tool's
+  // check then tells the model what is wrong).
+  for (const [args, input] of [
+    ['path=a.txt', {raw: 'path=a.txt'}],
+    ["{'path': 'a.txt'}", {raw: "{'path': 'a.txt'}"}],
+    ['"{\\"path\\":\\"a.txt\\"}"', {value: '{"path":"a.txt"}'}],
+    ['[1, 2]', {value: [1, 2]}],
+  ] as const) {
+    for (const piece of [1, 100]) {
+      it(`${args} (in pieces of ${piece}): Claude Code gets the text and a tool_use whose input is ${JSON.stringify(input)}`, async () => {
+        assert.deepEqual(await ask(args, piece), ['Let me look.', input]);
+      });
+    }
+  }
+
+  it('a JSON object still streams as it comes, spaces before its first key too', async () => {
+    assert.deepEqual(await ask(' { "path": "a.txt"}', 1), ['Let me look.', {path: 'a.txt'}]);
+    assert.deepEqual(await ask('{}', 1), ['Let me look.', {}]);
   });
 });

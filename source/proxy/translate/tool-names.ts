@@ -46,8 +46,18 @@ export function toolNamesFor(context: TranslateContext): ToolNames {
   return names;
 }
 
-/** A tool call id Anthropic accepts (^[a-zA-Z0-9_-]+$); the same id always maps to the same one. */
+/** Starts the id safeToolId makes of one Anthropic would refuse (no id an upstream gives starts so). */
+const ENCODED_ID = 'id--';
+
+/**
+ * A tool call id Anthropic accepts (^[a-zA-Z0-9_-]+$). An id it accepts stays as it is; any other
+ * (and one that starts with ENCODED_ID) becomes ENCODED_ID and the id with `_` doubled and each
+ * other refused character (a UTF-16 code unit) as `_<hex>_`: `a.1` → `id--a_2e_1`. A function of
+ * the id alone, so the same id maps to the same one in every turn (the client sends back the ids it
+ * was given), and no two ids map to one (`a.1` and `a_1`, both replaced to `a_1`, matched a tool
+ * result to the wrong call).
+ */
 export function safeToolId(id: string): string {
-  const safe = id.replace(/[^a-zA-Z0-9_-]/g, '_');
-  return safe === '' ? 'toolu_empty' : safe;
+  if (/^[a-zA-Z0-9_-]+$/.test(id) && !id.startsWith(ENCODED_ID)) return id;
+  return ENCODED_ID + id.replace(/[^a-zA-Z0-9-]/g, (c) => (c === '_' ? '__' : `_${c.charCodeAt(0).toString(16)}_`));
 }

@@ -57,11 +57,13 @@ describe('the terminal event of each upstream, for a non-stream client', () => {
     }
   });
 
-  it('Gemini (Cloud Code and native): the chunk whose candidate has a finishReason', () => {
+  it('Gemini (Cloud Code and native): the chunk with a finishReason and the usage, or the usage after a finishReason', () => {
     const part = (text: string, finish?: string) => ({responseId: 'r1', modelVersion: 'gemini-x', candidates: [{content: {role: 'model', parts: [{text}]}, ...(finish ? {finishReason: finish} : {})}]});
+    const usageMetadata = {promptTokenCount: 3, candidatesTokenCount: 2};
     for (const client of ['anthropic', 'openai-chat', 'openai-responses'] as const) {
-      check(client, 'gemini-internal', [sse({response: part('hi')})], sse({response: {...part('!', 'STOP'), usageMetadata: {promptTokenCount: 3, candidatesTokenCount: 2}}}));
-      check(client, 'gemini-native', [sse(part('hi'))], sse(part('!', 'MAX_TOKENS')));
+      check(client, 'gemini-internal', [sse({response: {...part('hi'), usageMetadata}})], sse({response: {...part('!', 'STOP'), usageMetadata}}));
+      // A finishReason without the usage is not the end: the usage (Gemini 3 sends it alone) or more text may follow.
+      check(client, 'gemini-native', [sse(part('hi')), sse(part('!', 'MAX_TOKENS'))], sse({responseId: 'r1', usageMetadata}));
     }
   });
 

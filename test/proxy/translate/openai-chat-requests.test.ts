@@ -54,14 +54,14 @@ describe('openai-chat → anthropic request', () => {
             content: [
               {type: 'text', text: 'Checking.'},
               {type: 'tool_use', id: 'call_1', name: 'get_weather', input: {city: 'Paris'}},
-              {type: 'tool_use', id: 'call_2', name: 'screenshot', input: {}},
+              {type: 'tool_use', id: 'id--call_2e_2', name: 'screenshot', input: {}},
             ],
           },
           {
             role: 'user',
             content: [
               {type: 'tool_result', tool_use_id: 'call_1', content: 'Sunny'},
-              {type: 'tool_result', tool_use_id: 'call_2', content: [{type: 'text', text: 'Here:'}, {type: 'image', source: {type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo='}}]},
+              {type: 'tool_result', tool_use_id: 'id--call_2e_2', content: [{type: 'text', text: 'Here:'}, {type: 'image', source: {type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo='}}]},
               {type: 'text', text: 'Thanks'},
             ],
           },

@@ -40,10 +40,17 @@ export function geminiUsage(metadata: unknown): Usage | undefined {
 
 export class GeminiReader extends SseTurnReader {
   private calls = 0;
+  /** The usage came with the chunk that has the `finishReason`, or after it. */
+  private finalUsage = false;
 
-  /** Gemini's last chunk is the one whose candidate has a `finishReason` (its usage rides on it): no end marker follows. */
+  /**
+   * Gemini sends no end marker: its answer is over at the chunk with a `finishReason` and the usage
+   * (its last, as Google sends it). A `finishReason` alone is not the end (Gemini 3 sends the usage
+   * in a chunk of its own): the chunks after it, with the usage or more parts, are read up to the
+   * one with the usage, or to the stream's end.
+   */
   override get answered(): boolean {
-    return super.answered || this.out.stopKnown;
+    return super.answered || this.finalUsage;
   }
 
   protected onJson(chunk: JsonObject): void {
@@ -62,6 +69,7 @@ export class GeminiReader extends SseTurnReader {
     if (finish) this.out.stop(geminiStopReason(finish));
     const blocked = asString(field(response.promptFeedback, 'blockReason'));
     if (blocked && !finish) this.out.stop('refusal');
+    if (usage && this.out.stopKnown) this.finalUsage = true;
   }
 
   private onPart(part: JsonObject): void {

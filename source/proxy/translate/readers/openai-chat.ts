@@ -1,7 +1,8 @@
 // OpenAI Chat Completions upstream → TurnEvents. Stream: `data: {choices: [{delta, finish_reason}]}`
 // chunks, tool calls as `delta.tool_calls[].index` fragments (id and name in the first), reasoning as
 // `delta.reasoning_content` (DeepSeek, Qwen, Kimi, iFlow, xAI) or `delta.reasoning` (OpenRouter-style),
-// a final usage chunk (`stream_options.include_usage`) with empty `choices`, then `data: [DONE]`.
+// a final usage chunk (`stream_options.include_usage`) with empty `choices` (Moonshot: the usage in the
+// last chunk's choice), then `data: [DONE]`.
 // Gemini's OpenAI-compatible surface (and gateways in front of it) puts a Gemini 3 call's thought
 // signature beside the call, `extra_content.google.thought_signature`, and refuses the next request
 // when it is not sent back there: it becomes a signature for the next part, as the Gemini reader's
@@ -21,14 +22,18 @@ export function chatStopReason(finish: string): StopReason {
   return 'end_turn';
 }
 
-/** Chat `usage` → Usage; `prompt_tokens` includes the cached ones. */
+/**
+ * Chat `usage` → Usage; `prompt_tokens` includes the cached ones, which OpenAI counts in
+ * `prompt_tokens_details.cached_tokens`, Moonshot (Kimi) in a top-level `cached_tokens`, DeepSeek in
+ * `prompt_cache_hit_tokens`.
+ */
 export function chatUsage(usage: unknown): Usage | undefined {
   const record = asRecord(usage);
   if (!record) return undefined;
   return {
     inputTokens: asNumber(record.prompt_tokens),
     outputTokens: asNumber(record.completion_tokens),
-    cachedInputTokens: asNumber(field(record.prompt_tokens_details, 'cached_tokens')) ?? asNumber(record.prompt_cache_hit_tokens),
+    cachedInputTokens: asNumber(field(record.prompt_tokens_details, 'cached_tokens')) ?? asNumber(record.cached_tokens) ?? asNumber(record.prompt_cache_hit_tokens),
     reasoningTokens: asNumber(field(record.completion_tokens_details, 'reasoning_tokens')),
   };
 }
@@ -46,7 +51,7 @@ function reasoningOf(record: unknown): string | undefined {
 function oneDeltaString(chunk: JsonObject | undefined): {kind: 'text' | 'reasoning'; value: string} | undefined {
   if (!chunk || asRecord(chunk.error) || asRecord(chunk.usage)) return undefined;
   const choices = asArray(chunk.choices);
-  if (choices.length !== 1 || (asNumber(field(choices[0], 'index')) ?? 0) !== 0 || asString(field(choices[0], 'finish_reason'))) return undefined;
+  if (choices.length !== 1 || (asNumber(field(choices[0], 'index')) ?? 0) !== 0 || asString(field(choices[0], 'finish_reason')) || asRecord(field(choices[0], 'usage'))) return undefined;
   const delta = field(choices[0], 'delta');
   if (!isRecord(delta) || asArray(field(delta, 'tool_calls')).length > 0) return undefined;
   const reasoning = reasoningOf(delta);
@@ -63,6 +68,9 @@ function geminiThoughtSignature(call: unknown): string | undefined {
 
 /** A Chat tool call's field that carries `signature` back to Gemini's OpenAI-compatible surface. */
 export const geminiSignatureField = (signature: string | undefined): JsonObject => (signature ? {extra_content: {google: {thought_signature: signature}}} : {});
+
+/** Tool-call indexes of choice n are read as n × CHOICE_STRIDE + index (no answer has this many calls). */
+const CHOICE_STRIDE = 1 << 16;
 
 export class OpenAIChatReader extends SseTurnReader {
   private readonly calls = new ToolCallQueue(this.out);
@@ -106,14 +114,18 @@ export class OpenAIChatReader extends SseTurnReader {
       return;
     }
     this.out.start(asString(chunk.id), asString(chunk.model));
+    // Moonshot (Kimi) streams its usage inside the last chunk's choice, not beside `choices`.
+    let choiceUsage: unknown;
+    // The proxy never asks for n > 1: choices past the first are parts of the one answer (Copilot
+    // with Claude models puts the text and each tool call in a choice of its own), read in order.
     for (const choice of asArray(chunk.choices)) {
-      if (asNumber(field(choice, 'index')) ?? 0) continue; // n > 1 is never asked for
       const delta = field(choice, 'delta') ?? field(choice, 'message');
-      this.onDelta(delta);
+      this.onDelta(delta, asNumber(field(choice, 'index')) ?? 0);
       const finish = asString(field(choice, 'finish_reason'));
       if (finish) this.out.stop(chatStopReason(finish));
+      choiceUsage = field(choice, 'usage');
     }
-    const usage = chatUsage(chunk.usage);
+    const usage = chatUsage(chunk.usage ?? choiceUsage);
     if (usage) this.out.usage(usage);
   }
 
@@ -128,12 +140,12 @@ export class OpenAIChatReader extends SseTurnReader {
     });
   }
 
-  private onDelta(delta: unknown): void {
+  private onDelta(delta: unknown, choice: number): void {
     this.onReasoning(reasoningOf(delta));
     this.onText(asString(field(delta, 'content')));
     const toolCalls = asArray(field(delta, 'tool_calls'));
     if (toolCalls.length) this.endThinking();
-    for (const [position, call] of toolCalls.entries()) this.onToolCall(call, position);
+    for (const [position, call] of toolCalls.entries()) this.onToolCall(call, position, choice);
   }
 
   /** `json`: the string as a JSON literal, when at hand (TurnEvent). */
@@ -156,9 +168,11 @@ export class OpenAIChatReader extends SseTurnReader {
     this.out.thinkingSignature('');
   }
 
-  private onToolCall(call: unknown, position: number): void {
+  /** `choice`: the call's choice; each numbers its calls on its own (CHOICE_STRIDE apart). */
+  private onToolCall(call: unknown, position: number, choice: number): void {
     const id = asString(field(call, 'id'));
-    const index = asNumber(field(call, 'index')) ?? this.indexWithoutIndex(id, position);
+    const given = asNumber(field(call, 'index'));
+    const index = given === undefined ? this.indexWithoutIndex(id, position) : choice * CHOICE_STRIDE + given;
     const fn = field(call, 'function');
     const known = this.callIds.get(index);
     let key = this.keys.get(index) ?? String(index);

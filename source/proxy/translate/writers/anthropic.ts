@@ -12,7 +12,7 @@ import type {Redactor} from '../../../core/redact.js';
 import {anthropicError, anthropicErrorBody, anthropicStreamErrorType} from '../errors.js';
 import type {StopReason, TurnEvent, Usage} from '../events.js';
 import {estimatedUsage, estimateTokensOfText} from '../estimate-tokens.js';
-import {parseToolArguments, type JsonObject} from '../json.js';
+import {parseJsonObject, parseToolArguments, type JsonObject} from '../json.js';
 import {pipeStream, type TurnReader, type TurnWriter} from '../pipe.js';
 import {tagSignature} from '../signatures.js';
 import {formatSse} from '../sse.js';
@@ -66,6 +66,14 @@ class AnthropicEvents {
   private started = false;
   private index = -1;
   private open: {block: Block; key?: string} | undefined;
+  /**
+   * The open tool call's arguments while they are held (undefined once they stream): until they
+   * start as a JSON object (`{"` or `{}`), and to the call's end when they do not. Streamed as they
+   * came, arguments that are no JSON object (`path=a.txt`, `{'path': …}`, a JSON string) made the
+   * Anthropic SDK throw at the block and Claude Code lose the whole turn; held, they become the
+   * input a non-stream answer gets (json.ts parseToolArguments).
+   */
+  private heldArgs: string | undefined;
   private usage: Usage = {};
   /** Characters of output, for an estimate when the upstream never reports usage. */
   private outputChars = 0;
@@ -105,10 +113,20 @@ class AnthropicEvents {
         break;
       case 'tool-call-start':
         this.openBlock('tool', {type: 'tool_use', id: anthropicToolId(event.id), name: this.options.names.client(event.name), input: {}}, event.key);
+        this.heldArgs = '';
         break;
       case 'tool-call-args':
         this.outputChars += event.json.length;
-        if (this.open?.block === 'tool' && this.open.key === event.key) this.sink.delta(this.index, 'input_json_delta', event.json);
+        if (this.open?.block !== 'tool' || this.open.key !== event.key) break;
+        if (this.heldArgs === undefined) this.sink.delta(this.index, 'input_json_delta', event.json);
+        else {
+          this.heldArgs += event.json;
+          // An object's start streams from here on; anything else is held to the call's end.
+          if (/^\s*\{\s*["}]/.test(this.heldArgs)) {
+            this.sink.delta(this.index, 'input_json_delta', this.heldArgs);
+            this.heldArgs = undefined;
+          }
+        }
         break;
       case 'tool-call-end':
         if (this.open?.block === 'tool' && this.open.key === event.key) this.closeBlock();
@@ -158,6 +176,12 @@ class AnthropicEvents {
 
   private closeBlock(): void {
     if (!this.open) return;
+    if (this.open.block === 'tool' && this.heldArgs !== undefined) {
+      // Held to the end (see heldArgs): as they are when they are an object after all, else as a non-stream answer reads them.
+      const held = this.heldArgs;
+      this.heldArgs = undefined;
+      if (held.trim() !== '') this.sink.delta(this.index, 'input_json_delta', parseJsonObject(held) !== undefined ? held : JSON.stringify(parseToolArguments(held)));
+    }
     this.sink.event({type: 'content_block_stop', index: this.index});
     this.open = undefined;
   }

@@ -1,0 +1,162 @@
+// Where a pass-through SSE stream's answer is over: the upstream's final event (Anthropic
+// `message_stop`, Chat `data: [DONE]`, Responses `response.completed` / `.incomplete` / `.failed`)
+// has come whole, its closing blank line included. The clients' SDKs read to the body's end, so an
+// upstream that holds its connection open after it would leave them waiting (deliver.ts pipeThrough
+// ends the client's answer here instead; a translated stream ends at its reader's `answered`).
+//
+// Cheap per chunk (the proxy's throughput is measured): a native search for the marker, and only
+// where it is found a look at the few bytes its line starts with. A marker counts only as an event's
+// name (`event: message_stop`) or as the first key of a `data:` line's object
+// (`data: {"type":"message_stop"`), or as the whole data of a Chat `data: [DONE]`: JSON escapes line
+// breaks, so text that quotes one (a model writing about these protocols) never starts a line. An
+// upstream that words the final event otherwise (`type` not first) is not seen: its stream ends when
+// the upstream closes it, as before.
+import type {ApiProtocol} from '../providers/types.js';
+
+const LF = 10;
+const CR = 13;
+/** The longest line start before a marker: `data: {"type": "` and some more spacing. */
+const PREFIX_MAX = 24;
+/** An event's name, or its data object's first key `type` (whatever spacing JSON allows). */
+const NAMED = /^(?:event: ?|data: ?\{[ \t]*"type"[ \t]*:[ \t]*")$/;
+/** Chat's end marker is the whole data of its event. */
+const DATA = /^data: ?$/;
+
+interface Marker {
+  bytes: Buffer;
+  /** What the marker's line must hold before it. */
+  before: RegExp;
+}
+
+const named = (...names: string[]): Marker[] => names.map((name) => ({bytes: Buffer.from(name, 'latin1'), before: NAMED}));
+const MARKERS: Partial<Record<ApiProtocol, Marker[]>> = {
+  anthropic: named('message_stop'),
+  'openai-chat': [{bytes: Buffer.from('[DONE]', 'latin1'), before: DATA}],
+  'openai-responses': named('response.completed', 'response.incomplete', 'response.failed'),
+};
+/** A line start this long is kept across a read: a marker may be cut by one (PREFIX_MAX + the longest marker). */
+const CARRY_MAX = PREFIX_MAX + 20;
+const NONE = Buffer.alloc(0);
+/** Two line ends in a row (a blank line): LF LF, CR CR, LF CR (CRLF CRLF holds it). */
+const BLANK = ['\n\n', '\r\r', '\n\r'].map((pair) => Buffer.from(pair, 'latin1'));
+
+const isBreak = (byte: number | undefined) => byte === LF || byte === CR;
+
+/** The watch of a stream of `protocol` (client and upstream alike), or undefined when it has no final event the proxy knows. */
+export function finalEventWatch(protocol: ApiProtocol | undefined): FinalEventWatch | undefined {
+  const markers = protocol === undefined ? undefined : MARKERS[protocol];
+  return markers ? new FinalEventWatch(markers) : undefined;
+}
+
+export class FinalEventWatch {
+  /** The final event's marker came; its closing blank line has not yet. */
+  private seen = false;
+  /** The byte before the chunk pushed next (a line break cut from the one after it). */
+  private last = -1;
+  /**
+   * The unfinished line the last chunk ended with, when it was at most CARRY_MAX bytes (a copy: the
+   * chunk's buffer may be reused); NONE when it ended with a line break; undefined when the line is
+   * longer (no marker near its start is still to come).
+   */
+  private carry: Buffer | undefined = NONE;
+  /** The event's blank line came but for the LF of its CRLF: the next read ends it, whatever it holds. */
+  private crlfDue = false;
+
+  constructor(private readonly markers: readonly Marker[]) {}
+
+  /** The next bytes of the stream as they came: true once the final event has come whole. */
+  push(chunk: Buffer): boolean {
+    if (chunk.length === 0) return false;
+    let from = 0;
+    if (!this.seen) {
+      const after = this.find(chunk);
+      if (after < 0) {
+        this.keepLine(chunk);
+        return false;
+      }
+      this.seen = true;
+      from = after;
+    }
+    const ended = this.blankLine(chunk, from);
+    this.last = chunk[chunk.length - 1]!;
+    return ended;
+  }
+
+  /** The offset in `chunk` right after the first marker that counts, or -1. */
+  private find(chunk: Buffer): number {
+    const carry = this.carry;
+    if (carry !== undefined && carry.length > 0) {
+      // A marker cut by the read: looked for in the line's start joined with this chunk's (rare:
+      // SSE reads mostly end with an event).
+      const joined = Buffer.concat([carry, chunk.subarray(0, CARRY_MAX)]);
+      for (const marker of this.markers) {
+        for (let at = joined.indexOf(marker.bytes); at >= 0; at = joined.indexOf(marker.bytes, at + 1)) {
+          const end = at + marker.bytes.length;
+          if (end > carry.length && this.counts(joined, at, NONE, marker)) return end - carry.length;
+        }
+      }
+    }
+    for (const marker of this.markers) {
+      for (let at = chunk.indexOf(marker.bytes); at >= 0; at = chunk.indexOf(marker.bytes, at + 1)) {
+        if (this.counts(chunk, at, carry, marker)) return at + marker.bytes.length;
+      }
+    }
+    return -1;
+  }
+
+  /** Whether the marker at `at` is an event's name or type: its line (begun with `carry` when it starts before `bytes`) holds just that before it. */
+  private counts(bytes: Buffer, at: number, carry: Buffer | undefined, marker: Marker): boolean {
+    let start = at;
+    while (start > 0 && at - start <= PREFIX_MAX && !isBreak(bytes[start - 1])) start--;
+    if (at - start > PREFIX_MAX) return false;
+    let before = bytes.toString('latin1', start, at);
+    if (start === 0) {
+      if (carry === undefined) return false;
+      before = carry.toString('latin1') + before;
+    }
+    return before.length <= PREFIX_MAX && marker.before.test(before);
+  }
+
+  /** Keeps the unfinished line `chunk` ends with (see `carry`). */
+  private keepLine(chunk: Buffer): void {
+    if (isBreak(chunk[chunk.length - 1])) {
+      this.carry = NONE;
+      return;
+    }
+    let start = chunk.length - 1;
+    while (start > 0 && chunk.length - start < CARRY_MAX && !isBreak(chunk[start - 1])) start--;
+    if (start > 0 && !isBreak(chunk[start - 1])) this.carry = undefined;
+    else if (start > 0) this.carry = Buffer.from(chunk.subarray(start));
+    else this.carry = this.carry === undefined || this.carry.length + chunk.length > CARRY_MAX ? undefined : Buffer.concat([this.carry, chunk]);
+  }
+
+  /**
+   * Whether the event has ended: a blank line is in `chunk` from `from` on (or made by its first byte
+   * and the one before it). One that ends the chunk with the CR of a CRLF waits for the next read
+   * (its LF), so the client gets the whole line end its parser may wait for.
+   */
+  private blankLine(chunk: Buffer, from: number): boolean {
+    if (this.crlfDue) return true;
+    let end = -1;
+    let first = -1;
+    if (from === 0 && isBreak(this.last) && isBreak(chunk[0]) && !(this.last === CR && chunk[0] === LF)) {
+      end = 0;
+      first = this.last;
+    } else {
+      // The first of BLANK's pairs.
+      let at = -1;
+      for (const pair of BLANK) {
+        const found = chunk.indexOf(pair, from);
+        if (found >= 0 && (at < 0 || found < at)) at = found;
+      }
+      if (at < 0) return false;
+      end = at + 1;
+      first = chunk[at]!;
+    }
+    if (end === chunk.length - 1 && first === LF && chunk[end] === CR) {
+      this.crlfDue = true;
+      return false;
+    }
+    return true;
+  }
+}
