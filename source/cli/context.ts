@@ -137,15 +137,29 @@ export function printJson(ctx: CliIo, value: unknown): void {
  * Async because the cell measure is loaded here, on first use: loading it (string-width's Unicode
  * tables and expressions) costs more than `node -e 0`, and `--json` output never needs it.
  */
-export async function formatTable(ctx: Pick<CliContext, 'paths' | 'target'>, rawRows: readonly (readonly string[])[]): Promise<string> {
+/**
+ * Widest an account's name is shown in a table (terminal cells): a name of thousands of characters
+ * (an email, a nickname, a file name a server sent) is cut with … (truncateName: an email keeps its
+ * domain, a token file its end), so the columns after it stay on the screen. `--json` keeps it whole.
+ */
+const MAX_NAME_CELL = 64;
+
+/** `names`: the columns that hold account names (cut to MAX_NAME_CELL). */
+export async function formatTable(ctx: Pick<CliContext, 'paths' | 'target'>, rawRows: readonly (readonly string[])[], names: readonly number[] = []): Promise<string> {
   if (rawRows.length === 0) return '';
-  const [{cellWidth, padCells}, {credentialRedactor}] = await Promise.all([import('../core/cells.js'), import('../services/credential-redactor.js')]);
+  const [{cellWidth, padCells, truncateName}, {credentialRedactor}] = await Promise.all([import('../core/cells.js'), import('../services/credential-redactor.js')]);
   const redactor = credentialRedactor(ctx.paths);
   // Cells hold names from files and the network: no escape sequence reaches the terminal. Each is
   // masked before it is made one line: a token wrapped over lines (base64 in a registry field) is
   // recognised by its line breaks, which the one-line form turns into spaces. A remote target's
   // tokens are unknown here: generic credential shapes too (as the output's own masking does).
-  const rows = rawRows.map((row) => row.map((cell) => sanitizeLine(redactor.redact(sanitizeText(cell), {patterns: ctx.target !== 'local'}))));
+  // Cut only once masked and made one line: a secret cut first would no longer be known, and its head shown.
+  const rows = rawRows.map((row) =>
+    row.map((cell, col) => {
+      const shown = sanitizeLine(redactor.redact(sanitizeText(cell), {patterns: ctx.target !== 'local'}));
+      return names.includes(col) ? truncateName(shown, MAX_NAME_CELL) : shown;
+    }),
+  );
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => cellWidth(row[col] ?? ''))));
   return rows.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : padCells(cell, widths[col]!))).join('  ')).join('\n') + '\n';
 }

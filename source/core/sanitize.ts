@@ -204,6 +204,22 @@ export function secretInUrlField(value: string): boolean {
 }
 
 /**
+ * What is wrong with the port of an http(s) URL (`has port 99999; a port is 1-65535`), or undefined:
+ * the URL parser takes port 0 (nothing listens there: "connection refused" would follow) and calls
+ * 99999 or `8317x` only "not a valid URL", not saying which part.
+ */
+function badPort(text: string): string | undefined {
+  // The authority's `:port`, after any user info and an IPv6 literal's brackets; an authority that
+  // does not split so (a password holding `[`) is left to the URL parser's "not a valid URL".
+  const port = /^https?:\/\/(?:[^/?#@]*@)?(?:\[[^\]/?#@]*\]|[^/?#:@[\]]*):([^/?#@]*)(?:[/?#]|$)/i.exec(text)?.[1];
+  if (port === undefined || port === '') return undefined;
+  // A port mistyped is short (`8317x`); longer text there may be a password's, shown masked.
+  if (!/^\d+$/.test(port)) return `has port ${quoted(port.length > 6 ? maskSecret(port) : port)}, which is not a number; a port is 1-65535`;
+  const number = Number(port);
+  return number >= 1 && number <= 65535 ? undefined : `has port ${port.length > 12 ? `${port.slice(0, 12)}…` : port}; a port is 1-65535`;
+}
+
+/**
  * Why `value`, given where an http(s) URL belongs, is not one, worded so that a value that is no URL
  * is never shown whole: an API key pasted into the URL's field (or a token into a config's `url`) is
  * the usual cause, and an error quoting it would print the secret. It states the rule (plainHttpRule:
@@ -222,6 +238,8 @@ export function notHttpUrl(value: string, optIn: string): string | undefined {
   } catch {
     parsed = undefined;
   }
+  const port = badPort(text);
+  if (port) return port;
   if (parsed && (parsed.protocol === 'https:' || parsed.protocol === 'http:')) return undefined;
   const rule = `must start with ${plainHttpRule(optIn)}`;
   const scheme = SCHEME.exec(text);

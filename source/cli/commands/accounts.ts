@@ -99,7 +99,7 @@ const accounts: CommandSpec = {
       a.paused ? 'paused' : unsupportedType(a) ? UNSUPPORTED_TYPE.text : coolingNow(a, now) ? `cooling ${formatCooldown(a.coolingUntil!, now)}` : HEALTH_TEXT[a.health],
       a.expiresAt ? formatLocalTime(a.expiresAt) : '',
     ]);
-    ctx.stdout.write(await formatTable(ctx, [['PROVIDER', 'DEF', 'ACCOUNT', 'EMAIL', ...(withProject ? ['PROJECT'] : []), 'STATE', 'EXPIRES'], ...rows]));
+    ctx.stdout.write(await formatTable(ctx, [['PROVIDER', 'DEF', 'ACCOUNT', 'EMAIL', ...(withProject ? ['PROJECT'] : []), 'STATE', 'EXPIRES'], ...rows], withProject ? [2, 3, 4] : [2, 3]));
     // "? refresh unknown" alone does not say what to do: its refresh token is never sent again.
     const unknown = snapshot.accounts.filter((account) => account.health === 'refresh-unknown');
     for (const a of unknown) {

@@ -125,7 +125,7 @@ export async function printQuota(
       ),
       r.error ? `${r.error.kind === 'settings-unreadable' ? `${cachedAge(r.windows, now)}; ` : ''}${quotaErrorText(r.error)}` : '',
     ]);
-    ctx.stdout.write((await formatTable(ctx, [['PROVIDER', 'ACCOUNT', 'WINDOWS', 'ERROR'], ...table])).replace(/ +$/gm, ''));
+    ctx.stdout.write((await formatTable(ctx, [['PROVIDER', 'ACCOUNT', 'WINDOWS', 'ERROR'], ...table], [1])).replace(/ +$/gm, ''));
   }
   const allExhausted = rows.length > 0 && rows.every((r) => isExhausted(r.windows, now));
   return allExhausted ? EXIT_EXHAUSTED : 0;

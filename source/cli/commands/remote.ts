@@ -157,7 +157,8 @@ const remoteLogin: RemoteRun = async function (ctx, args) {
   // What the login stored, read as the TUI's remote login reads it (one outcome, one wording).
   const outcome = remoteLogins.remoteLoginOutcome(ctx.target, provider, before, remoteLogins.stampedAccounts(store, provider, (await store.load()).accounts));
   let added = outcome.kind === 'added' ? outcome.account : undefined;
-  if (added && values.nickname?.trim()) added = await store.rename(provider, added.id, values.nickname);
+  // By its file: its id changes if another file of its email appears meanwhile, and typed as text it would then name both.
+  if (added && values.nickname?.trim()) added = await store.rename(provider, {tokenFile: added.tokenFile}, values.nickname);
   else if (values.nickname?.trim()) ctx.stderr.write(`ccs-tui: warning: --nickname "${sanitizeLine(values.nickname.trim())}" was not given: the server does not say which account it renewed (ccs-tui rename ${provider} <account> <nickname> --target ${ctx.target})\n`);
   if (values.json) {
     printJson(ctx, loginJson(provider, added));

@@ -6,7 +6,7 @@ import path from 'node:path';
 import {fileVersion, withFileLock} from '../../store/file-lock.js';
 import {jsonText} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
-import {processStartToken, recordedProcessGone} from '../proxy/pid-file.js';
+import {isProcessAlive, processStartToken, ProcessStarts, recordedProcessGone} from '../proxy/pid-file.js';
 
 export interface RunningAgent {
   pid: number;
@@ -35,9 +35,17 @@ function readEntries(paths: CcsPaths): RunningAgent[] {
   }
 }
 
-/** Live agents, oldest first (an entry left by a run killed outright goes once its pid is another process's). */
-export function readRunningAgents(paths: CcsPaths): RunningAgent[] {
-  return readEntries(paths).filter((entry) => recordedProcessGone(entry) === undefined);
+// The proxy screen reads the list every second: where starts come from `ps`, it is not run each time for each entry.
+const agentStarts = new ProcessStarts();
+
+/**
+ * Live agents, oldest first (an entry left by a run killed outright goes once its pid is another
+ * process's; one whose process exited goes at the next read).
+ */
+export function readRunningAgents(paths: CcsPaths, starts: ProcessStarts = agentStarts): RunningAgent[] {
+  const entries = readEntries(paths);
+  starts.prime(entries.map((entry) => entry.pid).filter(isProcessAlive));
+  return entries.filter((entry) => recordedProcessGone(entry, (pid) => starts.token(pid)) === undefined);
 }
 
 async function edit(paths: CcsPaths, change: (entries: RunningAgent[]) => RunningAgent[]): Promise<void> {

@@ -65,11 +65,79 @@ export {isProcessAlive};
  * `ps -o lstart=`, the start to the second, in C locale and UTC so that every reader words it alike.
  * Undefined when the process is gone or nothing can tell.
  */
-export function processStartToken(pid: number, method: 'proc' | 'ps' = process.platform === 'linux' ? 'proc' : 'ps'): string | undefined {
-  if (method === 'proc') return procStartToken(pid);
-  const ps = spawnSync('ps', ['-o', 'lstart=', '-p', String(pid)], {encoding: 'utf8', env: {...process.env, LC_ALL: 'C', TZ: 'UTC0'}, timeout: 2000});
-  const text = ps.status === 0 ? ps.stdout.trim() : '';
-  return text === '' ? undefined : text;
+export function processStartToken(pid: number, method: StartMethod = defaultStartMethod()): string | undefined {
+  return method === 'proc' ? procStartToken(pid) : psStartTokens([pid]).get(pid);
+}
+
+export type StartMethod = 'proc' | 'ps';
+const defaultStartMethod = (): StartMethod => (process.platform === 'linux' ? 'proc' : 'ps');
+
+/** Runs `ps` with these arguments and gives what it printed ('' when it could not run). */
+export type PsRunner = (args: string[]) => string;
+
+const runPs: PsRunner = (args) =>
+  // Exit status 1 only says that some pid has no process: the lines of the others still count.
+  spawnSync('ps', args, {encoding: 'utf8', env: {...process.env, LC_ALL: 'C', TZ: 'UTC0'}, timeout: 2000}).stdout ?? '';
+
+/**
+ * The processStartToken (`ps` method) of each of `pids` that has a process, from one run of `ps`
+ * for all of them: `<pid> <lstart>` a line, the start worded as `ps -o lstart=` alone words it.
+ */
+export function psStartTokens(pids: readonly number[], run: PsRunner = runPs): Map<number, string> {
+  const tokens = new Map<number, string>();
+  const asked = pids.filter((pid) => Number.isInteger(pid) && pid > 0);
+  if (asked.length === 0) return tokens;
+  for (const line of run(['-o', 'pid=,lstart=', '-p', asked.join(',')]).split('\n')) {
+    const match = /^\s*(\d+)\s+(\S.*?)\s*$/.exec(line);
+    if (match && asked.includes(Number(match[1]))) tokens.set(Number(match[1]), match[2]!);
+  }
+  return tokens;
+}
+
+/**
+ * Process starts for a list read again and again (agents.json, every second on the proxy screen).
+ * /proc is read each time (a file read); `ps` (macOS, the BSDs), a program run, is asked once for
+ * every pid it does not know yet, and what it said is kept for `ttlMs`: the cost does not grow with
+ * entries × reads. A pid seen without a process (prime's caller checks signal 0 every read) is
+ * forgotten at once, so a later process given that pid is asked about afresh.
+ */
+export class ProcessStarts {
+  private readonly known = new Map<number, {token: string | undefined; at: number}>();
+  private readonly method: StartMethod;
+  private readonly run: PsRunner;
+  private readonly now: () => number;
+  private readonly ttlMs: number;
+
+  constructor(options: {method?: StartMethod; run?: PsRunner; now?: () => number; ttlMs?: number} = {}) {
+    this.method = options.method ?? defaultStartMethod();
+    this.run = options.run ?? runPs;
+    this.now = options.now ?? Date.now;
+    this.ttlMs = options.ttlMs ?? 30_000;
+  }
+
+  /** `live`: the pids with a process now (the others are forgotten); those not known are asked of `ps` in one run. */
+  prime(live: readonly number[]): void {
+    if (this.method === 'proc') return;
+    for (const pid of this.known.keys()) if (!live.includes(pid)) this.known.delete(pid);
+    const at = this.now();
+    const stale = live.filter((pid) => {
+      const seen = this.known.get(pid);
+      return seen === undefined || at - seen.at >= this.ttlMs;
+    });
+    if (stale.length === 0) return;
+    const tokens = psStartTokens(stale, this.run);
+    for (const pid of stale) this.known.set(pid, {token: tokens.get(pid), at});
+  }
+
+  /** `pid`'s processStartToken, as last asked (prime) or asked now. */
+  token(pid: number): string | undefined {
+    if (this.method === 'proc') return procStartToken(pid);
+    const seen = this.known.get(pid);
+    if (seen !== undefined && this.now() - seen.at < this.ttlMs) return seen.token;
+    const token = psStartTokens([pid], this.run).get(pid);
+    this.known.set(pid, {token, at: this.now()});
+    return token;
+  }
 }
 
 /**
@@ -101,9 +169,12 @@ const START_SLACK_MS = 2000;
  * exited, or another process has its pid (started after the recorded one). A record whose process
  * start cannot be told here (neither /proc nor ps) is trusted by its pid alone.
  */
-export function recordedProcessGone(entry: {pid: number; startedAt: string; processStart?: string}): string | undefined {
+export function recordedProcessGone(
+  entry: {pid: number; startedAt: string; processStart?: string},
+  startOf: (pid: number) => string | undefined = processStartToken,
+): string | undefined {
   if (!isProcessAlive(entry.pid)) return 'its process has exited';
-  const token = processStartToken(entry.pid);
+  const token = startOf(entry.pid);
   if (token === undefined) return undefined;
   const reused = `pid ${entry.pid} is now another process`;
   if (entry.processStart !== undefined) return entry.processStart === token ? undefined : reused;

@@ -10,7 +10,8 @@ import {readFile} from 'node:fs/promises';
 import {maskedUrl, sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
 import type {RemoteTarget} from '../../store/targets.js';
-import {bodyExcerpt, flatHeaders, readCapped, transportFailure} from '../http.js';
+import {bodyExcerpt, flatHeaders, readCapped, retryAfterSeconds, transportFailure} from '../http.js';
+import {formatCooldown} from '../../core/relative-time.js';
 import {processRedactor, rememberSecret} from '../credential-redactor.js';
 import {excerpt, MIN_SECRET_LENGTH} from '../../core/redact.js';
 import {countOf} from '../../core/wording.js';
@@ -22,6 +23,7 @@ export type ManagementErrorKind =
   | 'banned' // 403 "IP banned due to too many failed attempts…"
   | 'unsupported' // 404 on a management route: the server is too old for this feature
   | 'not-found' // 404 naming a thing (auth file, channel, state)
+  | 'rate-limited' // 429: the server asks to wait (its Retry-After, when it gives one, is in the message)
   | 'rejected' // another 4xx with the server's message
   | 'server' // 5xx
   | 'network';
@@ -31,6 +33,8 @@ export class ManagementError extends UserError {
     readonly kind: ManagementErrorKind,
     message: string,
     readonly status?: number,
+    /** Rate limited: epoch ms the server named in its Retry-After. */
+    readonly retryAt?: number,
   ) {
     super(message, 1);
     this.name = 'ManagementError';
@@ -62,10 +66,17 @@ export type ManagementTransport = (url: string, init: {method: string; headers: 
 /** Largest management answer read (bytes): an auth-file list of thousands of accounts fits well. */
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
-/** The whole request (headers and body) took longer than its deadline. */
+/**
+ * The whole request (headers and body) took longer than its deadline. `answered`: whether the
+ * server had begun its answer (its headers came): one that sent nothing at all is not slow, it is silent.
+ */
 class ManagementDeadlineError extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`no complete answer within ${Math.round(timeoutMs / 1000)} s`);
+  constructor(
+    readonly timeoutMs: number,
+    readonly answered: boolean,
+  ) {
+    const seconds = Math.round(timeoutMs / 1000);
+    super(answered ? `no complete answer within ${seconds} s (the server sends too slowly)` : `the server sent nothing for ${seconds} s`);
   }
 }
 
@@ -93,17 +104,18 @@ async function undiciTransport(target: RemoteTarget): Promise<ManagementTranspor
       headers: init.headers,
       body: init.body,
       signal,
-      headersTimeout: init.timeoutMs,
-      bodyTimeout: init.timeoutMs,
+      // A moment past the deadline: the deadline, which knows what came, is what fires.
+      headersTimeout: init.timeoutMs + 1000,
+      bodyTimeout: init.timeoutMs + 1000,
       ...(dispatcher ? {dispatcher} : {}),
     }).catch((error: unknown) => {
-      throw deadline.aborted && !init.signal?.aborted ? new ManagementDeadlineError(init.timeoutMs) : error;
+      throw deadline.aborted && !init.signal?.aborted ? new ManagementDeadlineError(init.timeoutMs, false) : error;
     });
     let text: string | undefined;
     try {
       text = await readCapped(response.body, MAX_RESPONSE_BYTES);
     } catch (error) {
-      if (deadline.aborted && !init.signal?.aborted) throw new ManagementDeadlineError(init.timeoutMs);
+      if (deadline.aborted && !init.signal?.aborted) throw new ManagementDeadlineError(init.timeoutMs, true);
       throw error;
     }
     if (text === undefined) throw new ManagementError('server', `the answer is larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MB; not read`);
@@ -202,7 +214,7 @@ export class ManagementClient {
       if (req.signal?.aborted) throw error;
       if (error instanceof ManagementError) throw new ManagementError(error.kind, `target ${this.target.name} (${maskedUrl(this.target.url)}) ${req.method} /v0/management${req.route}: ${error.message}`);
       if (error instanceof ManagementDeadlineError) {
-        throw new ManagementError('network', `target ${this.target.name} (${maskedUrl(this.target.url)}) ${req.method} /v0/management${req.route}: ${error.message} (the server sends too slowly)`);
+        throw new ManagementError('network', `target ${this.target.name} (${maskedUrl(this.target.url)}) ${req.method} /v0/management${req.route}: ${error.message}`);
       }
       let reason = transportFailure(error, req.timeoutMs ?? 30_000);
       if (reason.startsWith('the TLS certificate')) reason += `; set targets.${this.target.name}.caFile`;
@@ -272,6 +284,14 @@ export class ManagementClient {
         `set targets.${sanitizeLine(this.target.name)}.url to the server's own address`, response.status);
     }
     if (response.status === 404) return new ManagementError('not-found', `${where}: ${message}`, 404);
+    if (response.status === 429) {
+      // Retry-After in seconds or as an HTTP date (http.ts retryAfterSeconds), said as a wait and a time on the local clock.
+      const now = Date.now();
+      const after = retryAfterSeconds(response.headers, now);
+      const at = after === undefined ? undefined : now + after * 1000;
+      const when = at === undefined ? 'try again later' : at <= now ? 'try again now' : `try again in ${formatCooldown(new Date(at).toISOString(), now)}`;
+      return new ManagementError('rate-limited', `${where}: 429 ${message}; the server asks to wait: ${when}`, 429, at);
+    }
     if (response.status >= 500) return new ManagementError('server', `${where}: server error ${response.status}: ${message}`, response.status);
     return new ManagementError('rejected', `${where}: ${response.status} ${message}`, response.status);
   }

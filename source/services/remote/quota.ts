@@ -11,7 +11,7 @@ import type {TuiSettings} from '../../store/settings.js';
 import {systemClock, type Clock} from '../clock.js';
 import {encodeBody, type HttpClient, type HttpRequest, type HttpResponse} from '../http.js';
 import {cacheEntry, type QuotaCache, type QuotaCacheEntry} from '../quota/cache.js';
-import {asQuotaError, QuotaFetchError, type QuotaErrorInfo} from '../quota/errors.js';
+import {asQuotaError, DEFAULT_BACKOFF_MS, QuotaFetchError, type QuotaErrorInfo} from '../quota/errors.js';
 import {fetchQuota} from '../quota/fetchers.js';
 import {quotaProvider, type QuotaSource} from '../quota/service.js';
 import type {RemoteAccountStore} from './accounts.js';
@@ -51,8 +51,12 @@ export function apiCallHttp(client: ManagementClient, authIndex: string): HttpCl
  */
 const TARGET_WIDE: ReadonlySet<ManagementError['kind']> = new Set(['wrong-key', 'banned', 'remote-disabled', 'key-not-set', 'unsupported', 'network']);
 
-/** One account's management failure as a quota error: a 502/503/504 means the provider was not reached. */
-function accountError(error: ManagementError): QuotaErrorInfo {
+/**
+ * One account's management failure as a quota error: a 502/503/504 means the provider was not
+ * reached; a 429 is waited out (until its Retry-After, else the usual back-off).
+ */
+function accountError(error: ManagementError, now: number): QuotaErrorInfo {
+  if (error.kind === 'rate-limited') return new QuotaFetchError('rate-limited', error.message, error.retryAt ?? now + DEFAULT_BACKOFF_MS).toInfo();
   const unreached = error.kind === 'server' && [502, 503, 504].includes(error.status ?? 0);
   return new QuotaFetchError(unreached ? 'network' : 'unexpected', error.message).toInfo();
 }
@@ -85,8 +89,10 @@ export async function fetchRemoteQuota(
     return {windows, fetchedAt: new Date(clock.now()).toISOString()};
   } catch (error) {
     if (options.signal?.aborted || (error instanceof ManagementError && TARGET_WIDE.has(error.kind))) throw error;
-    if (error instanceof ManagementError) return {windows: [], fetchedAt: new Date(clock.now()).toISOString(), error: accountError(error)};
-    return {windows: [], fetchedAt: new Date(clock.now()).toISOString(), error: asQuotaError(error).toInfo()};
+    const info = error instanceof ManagementError ? accountError(error, clock.now()) : asQuotaError(error).toInfo();
+    // A 429 (the server's, or the provider's through api-call) holds the next poll off until its time, as for local accounts.
+    const backoffUntil = info.retryAt === undefined ? undefined : Date.parse(info.retryAt);
+    return {windows: [], fetchedAt: new Date(clock.now()).toISOString(), error: info, ...(backoffUntil === undefined ? {} : {backoffUntil})};
   }
 }
 

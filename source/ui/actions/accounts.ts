@@ -250,7 +250,8 @@ export async function refreshQuota({services, provider, account, progress, sibli
 export async function clearCooldown({services, account, siblings, provider}: AccountActionContext): Promise<string> {
   const target = selected({account, siblings, provider});
   const {accounts, name} = services.targets.current;
-  await accounts.clearCooldown(target.provider, target.id);
+  // By its file, the server's name for it: on a server the id changes when another file of its email appears.
+  await accounts.clearCooldown(target.provider, {tokenFile: target.tokenFile});
   return `cleared the cooldown of ${target.provider} ${accountLabel(target, siblings)} on target ${name}`;
 }
 
