@@ -315,9 +315,10 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
         }
       }
       if (over) {
-        // Ended as at the body's end, and the upstream response dropped (its socket is not reused).
+        // Ended as at the body's end. The rest of the upstream's answer is read and dropped: the
+        // client's response, as it closes, gives it a moment to end (server.ts ClientWatch).
         onEnd();
-        upstream.destroy();
+        upstream.resume();
       }
     };
     const onDrain = () => upstream.resume();

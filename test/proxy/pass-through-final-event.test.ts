@@ -73,6 +73,33 @@ describe('pass-through Anthropic (Claude Code → Claude) from an upstream that 
     assert.match(text, /^key .*redacted/);
   });
 
+  it("an upstream that ends its answer right after message_stop (in the same write, or 50 ms later) keeps its connection for the next request; one that holds it is dropped", async () => {
+    const ports: number[] = [];
+    let endAfter = 0;
+    f.upstream.handler = async (_req, res: ServerResponse, incoming) => {
+      ports.push(incoming.socket.remotePort!);
+      // A real upstream's hint (node:http keeps no connection whose server says `timeout=1`, the test server's own).
+      res.writeHead(200, {'content-type': 'text/event-stream', 'keep-alive': 'timeout=30'});
+      const all = anthropicStreamEvents('claude-sonnet-4-5', ['reuse']).join('');
+      if (endAfter === 0) return void res.end(all);
+      res.write(all);
+      if (endAfter > 0) setTimeout(() => res.end(), endAfter);
+    };
+    for (const after of [0, 0, 50, 50]) {
+      endAfter = after;
+      assert.equal(textOf(await within(ask(), 3000, 'the Anthropic stream')), 'reuse');
+      // The next request after the upstream's own end (a request meanwhile takes another connection).
+      await sleep(150);
+    }
+    assert.equal(new Set(ports).size, 1, `one upstream connection for the four answers: ${ports.join(', ')}`);
+    endAfter = -1; // never ends: its connection is dropped after the grace, and the next answer gets a new one
+    assert.equal(textOf(await within(ask(), 3000, 'the Anthropic stream')), 'reuse');
+    await sleep(1300);
+    endAfter = 0;
+    assert.equal(textOf(await within(ask(), 3000, 'the Anthropic stream')), 'reuse');
+    assert.equal(new Set(ports).size, 2, `a new connection after the held one was dropped: ${ports.join(', ')}`);
+  });
+
   it('CRLF line endings, the final event cut between its line ends', async () => {
     holdOpen(f, () => anthropicStreamEvents('claude-sonnet-4-5', ['crlf']).map((e) => e.replace(/\n/g, '\r\n')), ['data: {"type":"message_stop"}\r', -1]);
     const message = await within(ask(), 3000, 'the Anthropic stream');
