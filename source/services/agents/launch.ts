@@ -4,8 +4,7 @@
 // The agent's executable: the env var CCS_TUI_AGENT_<ID> (a path, or a JSON array such as
 // `["node", "/opt/codex/bin/codex.js"]`), else `agents.<id>.command` in tui.json (same forms), else the
 // table's binary names on PATH. The environment wins over the file, as usual: it is set for one run.
-import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
-import {existsSync} from 'node:fs';
+import {spawn, type ChildProcess} from 'node:child_process';
 import {homedir, constants as osConstants} from 'node:os';
 import {accountLabel, accountLabeller, accountTrouble, findAccount, findAccountAnywhere, canServeNow, keyRefusedTrouble, noUsableAccount} from '../../core/accounts.js';
 import {actionKey} from '../../core/keymap.js';
@@ -17,7 +16,6 @@ import type {AccountStore} from '../../store/accounts.js';
 import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
 import {readRegularFileSync} from '../../store/files.js';
 import {expandHome, type CcsPaths} from '../../store/paths.js';
-import {procState} from '../../store/process-identity.js';
 import {endpointOverrides, type TuiSettings} from '../../store/settings.js';
 import {fetchProxyStatus, serveOnRunningProxy, startBackgroundProxy, stopRunningProxy} from '../proxy/control.js';
 import {claudeCodeEnv, providerModelSlots, type ModelGap} from '../proxy/env.js';
@@ -597,15 +595,6 @@ export function watchChild(child: ChildProcess): {spawned: Promise<void>; exited
   return {spawned, exited};
 }
 
-const hasProc = existsSync('/proc/self/stat');
-
-/** Whether process `pid` is stopped (by SIGTSTP, SIGSTOP, SIGTTIN or SIGTTOU): /proc, else `ps` (macOS, the BSDs). */
-function isStopped(pid: number): boolean {
-  if (hasProc) return procState(pid) === 'T';
-  const ps = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], {encoding: 'utf8', env: {...process.env, LC_ALL: 'C'}, timeout: 2000});
-  return (ps.stdout ?? '').trim().startsWith('T');
-}
-
 /**
  * Runs the agent in the foreground with this process's terminal (stdin, stdout, stderr inherited),
  * recorded in agents.json while it runs. Ctrl-C reaches the agent from the terminal (same process
@@ -619,20 +608,11 @@ export async function runAgentForeground(plan: AgentPlan, paths: CcsPaths): Prom
   // Signal handlers go in before any await, so a SIGINT typed while the entry is written is ignored too.
   const ignore = () => undefined;
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-  // An agent that stops only itself (`kill -TSTP $$`, a shell's `suspend`) would leave ccs-tui
-  // waiting and the user's shell, waiting on ccs-tui, hung: ccs-tui stops too, as a shell's job
-  // does, so the shell gets the terminal back; `fg` continues the job's group, and the agent with it.
-  const stopWithChild = () => {
-    if (child.pid !== undefined && isStopped(child.pid)) process.kill(process.pid, 'SIGTSTP');
-  };
   const handlers: [NodeJS.Signals, () => void][] = [
     ['SIGINT', ignore],
     ['SIGQUIT', ignore],
     ['SIGTERM', forward('SIGTERM')],
     ['SIGHUP', forward('SIGHUP')],
-    ['SIGCHLD', stopWithChild],
-    // A continue sent to ccs-tui alone (`kill -CONT <pid>`) reaches the agent too.
-    ['SIGCONT', forward('SIGCONT')],
   ];
   for (const [signal, handler] of handlers) process.on(signal, handler);
   try {
