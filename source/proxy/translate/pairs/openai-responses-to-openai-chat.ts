@@ -43,6 +43,9 @@ export function responsesToChatRequest(client: JsonObject, context: TranslateCon
       message.content = `${asString(message.content) ?? ''}${partsText(item.content)}`;
     } else if (item.type === 'message') {
       assistant = undefined;
+      // A signature is for the call right after its reasoning item; a history that lost the call
+      // (compacted) must not carry it onto a call of a later turn.
+      signature = undefined;
       messages.push({role: 'user', content: chatContent(item.content, `${where}.content`)});
     } else if (item.type === 'reasoning') {
       const raw = untagSignature('openai-chat', item.encrypted_content);
@@ -60,6 +63,7 @@ export function responsesToChatRequest(client: JsonObject, context: TranslateCon
       signature = undefined;
     } else if (isCallOutputItem(item)) {
       assistant = undefined;
+      signature = undefined;
       const output = item.output;
       messages.push({role: 'tool', tool_call_id: asString(item.call_id) ?? '', content: typeof output === 'string' ? output : chatContent(output, `${where}.output`)});
     } else {
