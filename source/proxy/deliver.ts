@@ -209,7 +209,9 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       if (!res.writableFinished) settle(new Error('client closed the connection'));
     };
     res.on('finish', onFinish).on('close', onResClose);
-    upstream.on('error', settle);
+    // After a stream's final event the client's answer is whole: an upstream that then breaks off
+    // (the rest of its answer is only drained, server.ts releaseAnswer) breaks nothing of it.
+    upstream.on('error', (error: Error) => (ended ? upstream.destroy() : settle(error)));
     if (upstream.complete && upstream.readableFlowing === null) {
       // The whole message is here already (node:http set `complete` when it parsed the end, having
       // pushed every body byte; nothing has read it): read at once, masked whole, and written with

@@ -1613,10 +1613,12 @@ class ClientWatch implements ClientGone {
         this.aborted = true;
         this.upstream?.destroy(new Error('client disconnected'));
       }
+      // Only the answer the client got may still be coming (a stream ended at its final event):
+      // earlier attempts' answers are dropped at once.
       const answers = this.answers;
-      const end = finished ? releaseAnswer : destroyAnswer;
-      if (Array.isArray(answers)) for (const answer of answers) end(answer);
-      else if (answers) end(answers);
+      const last = finished ? releaseAnswer : destroyAnswer;
+      if (Array.isArray(answers)) answers.forEach((answer, i) => (i === answers.length - 1 ? last(answer) : answer.destroy()));
+      else if (answers) last(answers);
     });
   }
 
