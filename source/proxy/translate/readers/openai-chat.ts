@@ -123,7 +123,7 @@ export class OpenAIChatReader extends SseTurnReader {
       this.onDelta(delta, asNumber(field(choice, 'index')) ?? 0);
       const finish = asString(field(choice, 'finish_reason'));
       if (finish) this.out.stop(chatStopReason(finish));
-      choiceUsage = field(choice, 'usage');
+      choiceUsage = field(choice, 'usage') ?? choiceUsage;
     }
     const usage = chatUsage(chunk.usage ?? choiceUsage);
     if (usage) this.out.usage(usage);
