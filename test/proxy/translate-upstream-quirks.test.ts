@@ -362,18 +362,21 @@ describe("Moonshot's usage shapes on a Chat upstream: cached_tokens at the usage
   after(() => Promise.all([kimi.close(), qwen.close()]));
   const usage = {prompt_tokens: 120, completion_tokens: 7, total_tokens: 127, cached_tokens: 100};
   /** A stream whose usage rides in its finish chunk's choice (`inChoice`) or in a usage chunk of its own. */
-  const serve = (f: ProxyFixture, inChoice: boolean) => {
+  const serve = (f: ProxyFixture, inChoice: boolean | 'first of two') => {
     f.upstream.handler = (_req, res) => {
       res.writeHead(200, {'content-type': 'text/event-stream'});
-      const last = inChoice
-        ? `data: ${JSON.stringify({id: 'c1', choices: [{index: 0, delta: {}, finish_reason: 'stop', usage}]})}\n\n`
-        : chunk({}, 'stop') + `data: ${JSON.stringify({id: 'c1', choices: [], usage})}\n\n`;
+      const last =
+        inChoice === 'first of two'
+          ? `data: ${JSON.stringify({id: 'c1', choices: [{index: 0, delta: {}, finish_reason: 'stop', usage}, {index: 1, delta: {}}]})}\n\n`
+          : inChoice
+            ? `data: ${JSON.stringify({id: 'c1', choices: [{index: 0, delta: {}, finish_reason: 'stop', usage}]})}\n\n`
+            : chunk({}, 'stop') + `data: ${JSON.stringify({id: 'c1', choices: [], usage})}\n\n`;
       res.end(chunk({role: 'assistant', content: 'hello'}) + last + 'data: [DONE]\n\n');
     };
   };
 
-  for (const inChoice of [true, false]) {
-    const where = inChoice ? 'in the last choice' : 'in a usage chunk';
+  for (const inChoice of [true, false, 'first of two'] as const) {
+    const where = inChoice === 'first of two' ? 'in the first of two choices' : inChoice ? 'in the last choice' : 'in a usage chunk';
     it(`Codex CLI on Kimi (usage ${where}): response.completed counts the cached input tokens`, async () => {
       serve(kimi, inChoice);
       const client = new OpenAI({apiKey: API_KEY, baseURL: `${kimi.url}/v1`, maxRetries: 0});
