@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import {afterEach, beforeEach, test} from 'node:test';
 import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
-import {runBin, runInteractive} from '../helpers/cli.js';
+import {approveDeviceLogin, runBin, runInteractive} from '../helpers/cli.js';
 import type {FakeCliproxy} from '../helpers/fake-cliproxy/server.js';
 import {MANAGEMENT_KEY, remoteTarget} from '../helpers/fake-cliproxy/target.js';
 import {OIDC_CLIENT_ID, startOidcServer, type OidcServer} from '../helpers/oidc.js';
@@ -34,12 +34,7 @@ function assertNoTokens(run: {stdout: string; stderr: string}) {
 }
 
 test('device login through the server: URL and code shown, status polled every 2 s, account stored on the server', async () => {
-  const run = await runInteractive(['login', 'kimi', '--no-browser', '--nickname', 'team-kimi', '--target', 'team'], ccs.env, (stdout) => {
-    const url = /Open: +(\S+)/.exec(stdout)?.[1];
-    if (!url || !/Code: +\S+/.test(stdout)) return false;
-    void oidc.approveDevice(url, 'alice');
-    return true;
-  });
+  const run = await runInteractive(['login', 'kimi', '--no-browser', '--nickname', 'team-kimi', '--target', 'team'], ccs.env, approveDeviceLogin((url) => oidc.approveDevice(url, 'alice')));
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /^Kimi login on target team\n  Open:  http:\/\/127\.0\.0\.1:\d+\/device\?user_code=\S+\n  Code:  \S+\n/);
   assert.match(run.stdout, /Added kimi account team-kimi on target team\n$/);

@@ -55,6 +55,17 @@ export function runBin(args: string[], env: NodeJS.ProcessEnv, input?: string, t
  * Runs the binary, calling `onOutput` with stdout (or, `watch: 'stderr'`, stderr) so far until it
  * returns true (once); stdin stays open for it.
  */
+/**
+ * A runInteractive watcher for a device-code login: once the address and the code are on stdout,
+ * `approve(address)` does the browser's part, and the watch is over.
+ */
+export const approveDeviceLogin = (approve: (url: string) => unknown) => (stdout: string): boolean => {
+  const url = /Open: +(\S+)/.exec(stdout)?.[1];
+  if (!url || !/Code: +\S+/.test(stdout)) return false;
+  void approve(url);
+  return true;
+};
+
 export function runInteractive(
   args: string[],
   env: NodeJS.ProcessEnv,

@@ -34,25 +34,20 @@ describe('use --native over an access-only login', () => {
     });
   });
 
-  it('Claude Code: one with no expiry stated is kept too', async () => {
-    await withTempHome(async ({ccs, home, store, env}) => {
-      ccs.writeToken('claude-a.json', tokenFixture('claude', 'a@example.com'));
-      const file = path.join(home, '.claude', '.credentials.json');
-      const before = writeAgentFile(file, {claudeAiOauth: {accessToken: 'sk-ant-oat01-own-access-token-0123456789'}});
-      const result = await switchNative(store, 'claude', 'a@example.com', env);
-      assert.equal(readFileSync(result.foreignBackup!, 'utf8'), before);
+  const alsoKept = [
+    {what: 'Claude Code: one with no expiry stated is kept too', provider: 'claude', file: ['.claude', '.credentials.json'], login: {claudeAiOauth: {accessToken: 'sk-ant-oat01-own-access-token-0123456789'}}},
+    {what: 'Qwen Code: an oauth_creds.json with only an access token is kept', provider: 'qwen', file: ['.qwen', 'oauth_creds.json'], login: {access_token: 'own-qwen-access-token-0123456789', token_type: 'Bearer', resource_url: 'own.qwen.example', expiry_date: Date.now() + 3600_000}},
+  ];
+  for (const {what, provider, file: parts, login} of alsoKept) {
+    it(what, async () => {
+      await withTempHome(async ({ccs, home, store, env}) => {
+        ccs.writeToken(`${provider}-a.json`, tokenFixture(provider, 'a@example.com'));
+        const before = writeAgentFile(path.join(home, ...parts), login);
+        const result = await switchNative(store, provider, 'a@example.com', env);
+        assert.equal(readFileSync(result.foreignBackup!, 'utf8'), before);
+      });
     });
-  });
-
-  it('Qwen Code: an oauth_creds.json with only an access token is kept', async () => {
-    await withTempHome(async ({ccs, home, store, env}) => {
-      ccs.writeToken('qwen-a.json', tokenFixture('qwen', 'a@example.com'));
-      const file = path.join(home, '.qwen', 'oauth_creds.json');
-      const before = writeAgentFile(file, {access_token: 'own-qwen-access-token-0123456789', token_type: 'Bearer', resource_url: 'own.qwen.example', expiry_date: Date.now() + 3600_000});
-      const result = await switchNative(store, 'qwen', 'a@example.com', env);
-      assert.equal(readFileSync(result.foreignBackup!, 'utf8'), before);
-    });
-  });
+  }
 
   it('an access-only login whose expiry has passed grants nothing: not kept', async () => {
     await withTempHome(async ({ccs, home, store, env}) => {

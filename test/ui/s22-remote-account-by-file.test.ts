@@ -10,7 +10,7 @@ import {RemoteAccountStore} from '../../source/services/remote/accounts.js';
 import {clearCooldown} from '../../source/ui/actions/accounts.js';
 import type {AppServices} from '../../source/ui/services.js';
 import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
-import {runInteractive} from '../helpers/cli.js';
+import {approveDeviceLogin, runInteractive} from '../helpers/cli.js';
 import type {FakeCliproxy} from '../helpers/fake-cliproxy/server.js';
 import {MANAGEMENT_KEY, remoteTarget} from '../helpers/fake-cliproxy/target.js';
 import {OIDC_CLIENT_ID, startOidcServer, type OidcServer} from '../helpers/oidc.js';
@@ -60,12 +60,7 @@ test('login --nickname --target: the added account gets the nickname though the 
     // The list read again after the login's own (to rename it): by then another login of that email is there.
     if ([...stand.files.keys()].some((name) => name !== 'kimi-1700000000000.json') && ++added === 2) stand.addFile('kimi-1800000000000.json', tokenFixture('kimi', 'alice@example.test'));
   };
-  const run = await runInteractive(['login', 'kimi', '--no-browser', '--nickname', 'team-kimi', '--target', 'team'], ccs.env, (stdout) => {
-    const url = /Open: +(\S+)/.exec(stdout)?.[1];
-    if (!url || !/Code: +\S+/.test(stdout)) return false;
-    void oidc.approveDevice(url, 'alice');
-    return true;
-  });
+  const run = await runInteractive(['login', 'kimi', '--no-browser', '--nickname', 'team-kimi', '--target', 'team'], ccs.env, approveDeviceLogin((url) => oidc.approveDevice(url, 'alice')));
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /Added kimi account team-kimi on target team\n$/);
   const named = [...stand.files.values()].filter((f) => f.json.note === 'team-kimi');
