@@ -401,16 +401,18 @@ export async function deliverTranslated(
         await write(res, masked(stream.push(redactor.redact(readText))));
       } else {
         upstream.setEncoding('utf8');
-        for await (const chunk of upstream) {
+        for await (const chunk of keptOnBreak(upstream)) {
           await write(res, masked(stream.push(chunk as string)));
           // The upstream said its answer is over: the client's stream ends now, not when an upstream
-          // that holds its connection open lets go (leaving the loop destroys the upstream response).
+          // that holds its connection open lets go.
           if (stream.answered) break;
         }
       }
       await write(res, masked(stream.end()));
       res.end(masker.end());
     } catch (error) {
+      // A failure of the translator (an event too large) leaves the upstream answer unread: not kept.
+      upstream.destroy();
       if (signal.aborted) return 200;
       const message = `upstream stream broke: ${transportFailure(error)}`;
       onBroken(message);
@@ -450,7 +452,7 @@ export async function deliverTranslated(
 /**
  * A streamed answer collected into the JSON a client that asked for no stream gets (collect.ts), on
  * a pass-through to an upstream that answers only streams. Nothing is written until the stream has
- * ended or its terminal event came (the upstream request is then dropped), so the answer is masked whole; a stream that breaks off (or outgrows MAX_BODY_BYTES) is
+ * ended or its terminal event came (the rest of the upstream answer is then only drained: keptOnBreak), so the answer is masked whole; a stream that breaks off (or outgrows MAX_BODY_BYTES) is
  * answered with a 502 naming why (`onBroken` logs it). `readText`: the body was already read.
  */
 export async function deliverCollected(collector: StreamCollector, upstream: IncomingMessage, res: ServerResponse, signal: ClientGone, onBroken: (message: string) => void, redactor: Redactor, readText?: string): Promise<number> {
@@ -460,7 +462,7 @@ export async function deliverCollected(collector: StreamCollector, upstream: Inc
     try {
       let size = 0;
       upstream.setEncoding('utf8');
-      for await (const chunk of upstream) {
+      for await (const chunk of keptOnBreak(upstream)) {
         size += Buffer.byteLength(chunk as string);
         if (size > MAX_BODY_BYTES) {
           broke = `upstream answer larger than ${MAX_BODY_BYTES / 1024 / 1024} MB`;
@@ -468,7 +470,6 @@ export async function deliverCollected(collector: StreamCollector, upstream: Inc
           break;
         }
         collector.push(chunk as string);
-        // Answered: leaving the loop destroys the upstream response (its socket is not reused).
         if (collector.answered) break;
       }
     } catch (error) {
@@ -530,23 +531,37 @@ async function write(res: ServerResponse, text: string | Buffer): Promise<void> 
 
 /**
  * The upstream's body as text (at most MAX_BODY_BYTES), up to its end, or up to the event after which
- * `watch` says the answer is over (the upstream request is then dropped: a stream held open after
- * its terminal event no longer holds the client). Decoded as it comes and joined as one string: no
+ * `watch` says the answer is over (a stream held open after its terminal event no longer holds the
+ * client; the rest is only drained: keptOnBreak). Decoded as it comes and joined as one string: no
  * list of chunks plus a concatenated copy of them on top of the text.
  */
 async function readAll(body: IncomingMessage, watch?: AnswerWatch): Promise<string> {
   let text = '';
   let size = 0;
   body.setEncoding('utf8');
-  for await (const chunk of body) {
+  for await (const chunk of keptOnBreak(body)) {
     size += Buffer.byteLength(chunk as string);
-    if (size > MAX_BODY_BYTES) throw new HttpError(502, `upstream answer larger than ${MAX_BODY_BYTES / 1024 / 1024} MB`, 'api_error');
+    if (size > MAX_BODY_BYTES) {
+      body.destroy();
+      throw new HttpError(502, `upstream answer larger than ${MAX_BODY_BYTES / 1024 / 1024} MB`, 'api_error');
+    }
     text += chunk as string;
     if (watch) {
       watch.push(chunk as string);
-      // Leaving the loop destroys the upstream response (its socket is not reused).
       if (watch.answered) break;
     }
   }
   return text;
+}
+
+/**
+ * The chunks of an upstream answer, read until its end or until the reader leaves the loop. Leaving
+ * it early (the answer is over at its final event) does not destroy the answer, as a plain
+ * `for await` does: the rest is drained when the client's response closes (server.ts releaseAnswer),
+ * so the connection goes back to the pool and the next request to that upstream pays no new TLS
+ * handshake. A throw inside the loop does not destroy it either (for-await cannot tell it from a
+ * break): a caller that stops on a failure destroys the answer itself.
+ */
+function keptOnBreak(answer: IncomingMessage): AsyncIterable<unknown> {
+  return answer.iterator({destroyOnReturn: false});
 }

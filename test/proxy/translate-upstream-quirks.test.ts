@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import {after, describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import {responsesStreamEvents} from '../helpers/fake-upstreams.js';
 import {API_KEY, oauthToken, proxyFixture, type ProxyFixture} from './fixture.js';
 
 const chunk = (delta: unknown, finish: string | null = null) => `data: ${JSON.stringify({id: 'c1', choices: [{index: 0, delta, finish_reason: finish}]})}\n\n`;
@@ -86,6 +87,89 @@ describe('an upstream that holds its stream open after saying the answer is over
     assert.equal(types.at(-1), 'response.completed');
   });
 });
+
+/**
+ * An answer ended at its final event (a translated stream, a JSON answer read from a stream, a stream
+ * collected for a client that asked for none) used to leave the reader's loop by destroying the
+ * upstream answer, so each next request to a real upstream paid a new TLS handshake.
+ */
+for (const upstreamKind of ['chat', 'responses'] as const) {
+  describe(`an answer from a ${upstreamKind === 'chat' ? 'Chat (qwen)' : 'Responses (codex, streams only)'} upstream that ends just after its final event keeps the upstream connection`, async () => {
+    const f =
+      upstreamKind === 'chat'
+        ? await proxyFixture({provider: 'qwen', apiPath: '/v1', tokens: [{file: 'qwen-a.json', token: oauthToken('qwen', 'q@example.com')}]})
+        : await proxyFixture({provider: 'codex', apiPath: '/backend-api/codex', tokens: [{file: 'codex-a.json', token: oauthToken('codex', 'x@example.com', {account_id: 'a1'})}]});
+    after(() => f.close());
+    const model = upstreamKind === 'chat' ? 'qwen3-coder-plus' : 'gpt-5-codex';
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const ports: number[] = [];
+    /** ms after the answer's last byte that the upstream ends it: 0 in the same write, -1 never. */
+    let endAfter = 0;
+    f.upstream.handler = (req, res, incoming) => {
+      ports.push(incoming.socket.remotePort!);
+      // A real upstream's hint (node:http keeps no connection whose server says `timeout=1`, the test server's own).
+      const headers = {'keep-alive': 'timeout=30'};
+      if (upstreamKind === 'chat' && req.body?.stream !== true) {
+        res.writeHead(200, {...headers, 'content-type': 'application/json'});
+        return void res.end(JSON.stringify({id: 'c1', object: 'chat.completion', choices: [{index: 0, message: {role: 'assistant', content: 'kept'}, finish_reason: 'stop'}], usage: {prompt_tokens: 3, completion_tokens: 1}}));
+      }
+      res.writeHead(200, {...headers, 'content-type': 'text/event-stream'});
+      const all = upstreamKind === 'chat' ? chunk({role: 'assistant', content: 'kept'}) + chunk({}, 'stop') + 'data: [DONE]\n\n' : responsesStreamEvents(model, ['kept']).join('');
+      if (endAfter === 0) return void res.end(all);
+      res.write(all);
+      if (endAfter > 0) setTimeout(() => res.end(), endAfter);
+      // Breaks off after the final event (a reset while the rest is drained).
+      if (endAfter === -2) setTimeout(() => res.destroy(), 50);
+    };
+    const within = <T>(promise: Promise<T>, ms: number, what: string) =>
+      Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: no end after ${ms} ms`)), ms).unref())]);
+    const anthropic = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
+    const openai = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/v1`, maxRetries: 0});
+    const textOf = (message: Anthropic.Message) => message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
+    const clients = {
+      'Claude Code (a Messages stream)': async () => textOf(await anthropic.messages.stream({model, max_tokens: 64, messages: [{role: 'user', content: 'hi'}]}).finalMessage()),
+      'a Messages client without a stream': async () => textOf(await anthropic.messages.create({model, max_tokens: 64, messages: [{role: 'user', content: 'hi'}]})),
+      'Codex CLI (a Responses stream)': async () => {
+        let text = '';
+        for await (const event of await openai.responses.create({model, input: 'hi', stream: true})) if (event.type === 'response.output_text.delta') text += event.delta;
+        return text;
+      },
+      'a Responses client without a stream': async () => (await openai.responses.create({model, input: 'hi'})).output_text,
+    };
+    // Pass-through streams are another test's (pass-through-final-event); a Chat upstream's JSON answer has a length and ends whole.
+    const streamed = (client: string) => upstreamKind === 'responses' || client.includes('(a ');
+    for (const [client, ask] of Object.entries(clients)) {
+      if (upstreamKind === 'responses' && client === 'Codex CLI (a Responses stream)') continue;
+      it(`${client}: one upstream connection for answers that end in the same write or 50 ms later${streamed(client) ? '; one held open is dropped after the grace' : ''}`, async () => {
+        ports.length = 0;
+        await sleep(1100); // the last test's held answer is dropped by now
+        for (const after of [0, 0, 50, 50]) {
+          endAfter = after;
+          assert.equal(await within(ask(), 3000, client), 'kept');
+          // The next request after the upstream's own end (a request meanwhile takes another connection).
+          await sleep(150);
+        }
+        assert.equal(new Set(ports).size, 1, `one upstream connection for the four answers: ${ports.join(', ')}`);
+        if (!streamed(client)) return;
+        endAfter = -1;
+        assert.equal(await within(ask(), 3000, client), 'kept');
+        await sleep(1300);
+        endAfter = 0;
+        assert.equal(await within(ask(), 3000, client), 'kept');
+        assert.equal(new Set(ports).size, 2, `a new connection after the held one was dropped: ${ports.join(', ')}`);
+        assert.equal(f.proxy.status().lastError, undefined, 'an answer that ended is no upstream break');
+      });
+    }
+    it('an upstream that breaks off after its final event, while the rest is drained: the client has its answer, the proxy serves on', async () => {
+      endAfter = -2;
+      assert.equal(await within(clients['Claude Code (a Messages stream)'](), 3000, 'the Anthropic stream'), 'kept');
+      await sleep(200);
+      endAfter = 0;
+      assert.equal(await within(clients['Claude Code (a Messages stream)'](), 3000, 'the Anthropic stream'), 'kept');
+      assert.equal(f.proxy.status().lastError, undefined, 'an answer that ended is no upstream break');
+    });
+  });
+}
 
 describe('an upstream that sends one endless SSE line', async () => {
   const f = await proxyFixture({provider: 'qwen', apiPath: '/v1', tokens: [{file: 'qwen-a.json', token: oauthToken('qwen', 'q@example.com')}]});
