@@ -48,3 +48,21 @@ test(`the status poll gives up after ${MAX_STATUS_ERRORS} failures in a row`, as
   );
   assert.deepEqual(retries, [1, 2, 3, 4]);
 });
+
+test(`a server that answers the status poll 429 more than ${MAX_STATUS_ERRORS} times is waited out, not given up on (it is alive, asking to slow down)`, async () => {
+  let limited = 0;
+  const target: RemoteTarget = {name: 'svc', url: stand.url, keySource: 'test', insecureSkipVerify: false, readKey: async () => KEY};
+  const busy = new ManagementClient(target, KEY, async (url, init) => {
+    if (url.includes('/get-auth-status')) {
+      if (limited++ < MAX_STATUS_ERRORS + 2) return {status: 429, headers: {'retry-after': '0'}, text: '{"error":"slow down"}'};
+      return {status: 200, headers: {}, text: '{"status":"ok"}'};
+    }
+    const response = await fetch(url, {method: init.method, headers: init.headers, body: init.body});
+    return {status: response.status, headers: Object.fromEntries(response.headers), text: await response.text()};
+  });
+  const login = await startRemoteLogin(busy, 'kimi');
+  const said: string[] = [];
+  await waitForRemoteLogin(busy, login, {intervalMs: 5, onProgress: (p) => p.kind === 'retrying' && said.push(p.message)});
+  assert.equal(said.length, MAX_STATUS_ERRORS + 2);
+  assert.match(said[0]!, /429 slow down; the server asks to wait: try again now/);
+});

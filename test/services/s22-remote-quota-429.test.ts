@@ -55,3 +55,33 @@ test("the server's own 429 to api-call says when to try again and holds the next
   assert.match(entry.error!.message, /429 too many requests; the server asks to wait: try again in 2m \(until \d\d:\d\d:\d\d\)/);
   assert.ok(entry.backoffUntil !== undefined && entry.backoffUntil >= before + 119_000, `backoffUntil ${entry.backoffUntil}`);
 });
+
+test("after the server's own 429 with a Retry-After, nothing is sent to it before that time (the TUI's reloads and quota polls ask no more); then requests go again", async () => {
+  const target = {name: 'team', url: stand.url, keySource: 'test', insecureSkipVerify: false, readKey: async () => MANAGEMENT_KEY};
+  const sent: string[] = [];
+  let busy = false;
+  const counting: ManagementTransport = async (url, init) => {
+    sent.push(new URL(url).pathname);
+    if (busy) return {status: 429, headers: {'retry-after': '2'}, text: '{"error":"slow down"}'};
+    return transport(false)(url, init);
+  };
+  const store = new RemoteAccountStore(new ManagementClient(target, MANAGEMENT_KEY, counting));
+  const [account] = (await store.load()).accounts;
+  busy = true;
+  await assert.rejects(store.load(), /429 slow down; the server asks to wait: try again in 2s \(until \d\d:\d\d:\d\d\)/);
+  assert.equal(sent.length, 2);
+  busy = false;
+  // The 15 s reload, a quota poll, an action: refused here, with the time left, and nothing sent.
+  await assert.rejects(store.load(), (error: Error & {kind?: string}) => {
+    assert.equal(error.kind, 'rate-limited');
+    assert.match(error.message, /GET \/v0\/management\/auth-files: not sent: the server asked to wait \(429\): try again in [12]s \(until \d\d:\d\d:\d\d\)/);
+    return true;
+  });
+  const entry = await fetchRemoteQuota(store, (await loadSettings(fx.ccs.paths)).settings, account!);
+  assert.equal(entry.error?.kind, 'rate-limited');
+  assert.ok(entry.backoffUntil !== undefined && entry.backoffUntil > Date.now(), 'the quota poll waits until the same time');
+  assert.equal(sent.length, 2, `nothing more sent: ${sent.join(', ')}`);
+  await new Promise((resolve) => setTimeout(resolve, 2100));
+  assert.equal((await store.load()).accounts.length, 1);
+  assert.equal(sent.length, 3);
+});

@@ -164,6 +164,8 @@ export class ManagementClient {
   /** The server's version from the last answer's X-CPA-VERSION (e.g. "v6.9.1"). */
   version: string | undefined;
   private banned: ManagementError | undefined;
+  /** The server's last 429 with a Retry-After still to come: nothing is sent until its time (a new client, the person's retry, may). */
+  private rateLimited: ManagementError | undefined;
   private transport: ManagementTransport | undefined;
 
   constructor(
@@ -188,6 +190,16 @@ export class ManagementClient {
   /** Sends a request; any non-2xx answer becomes a ManagementError. */
   async send(req: ManagementRequest): Promise<ManagementResponse> {
     if (this.banned) throw this.banned;
+    const waitUntil = this.rateLimited?.retryAt;
+    if (waitUntil !== undefined) {
+      // The TUI's reloads and quota polls, and any action meanwhile, would ask again at once: a
+      // server that said when to come back is not asked before then.
+      const now = Date.now();
+      if (now < waitUntil) {
+        throw new ManagementError('rate-limited', `${this.describe(req)}: not sent: the server asked to wait (429): try again in ${formatCooldown(new Date(waitUntil).toISOString(), now)}`, 429, waitUntil);
+      }
+      this.rateLimited = undefined;
+    }
     if (refusedKeys.has(refusalId(this.target.url, this.key))) {
       // The person may have fixed the key file meanwhile: a new key is tried, the refused one never.
       const fresh = await this.target.readKey().catch(() => this.key);
@@ -290,7 +302,9 @@ export class ManagementClient {
       const after = retryAfterSeconds(response.headers, now);
       const at = after === undefined ? undefined : now + after * 1000;
       const when = at === undefined ? 'try again later' : at <= now ? 'try again now' : `try again in ${formatCooldown(new Date(at).toISOString(), now)}`;
-      return new ManagementError('rate-limited', `${where}: 429 ${message}; the server asks to wait: ${when}`, 429, at);
+      const limited = new ManagementError('rate-limited', `${where}: 429 ${message}; the server asks to wait: ${when}`, 429, at);
+      if (at !== undefined && at > now) this.rateLimited = limited;
+      return limited;
     }
     if (response.status >= 500) return new ManagementError('server', `${where}: server error ${response.status}: ${message}`, response.status);
     return new ManagementError('rejected', `${where}: ${response.status} ${message}`, response.status);

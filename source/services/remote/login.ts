@@ -104,7 +104,9 @@ export async function waitForRemoteLogin(
     } catch (error) {
       if (options.signal?.aborted) throw error;
       if (error instanceof ManagementError && ['wrong-key', 'banned', 'remote-disabled', 'key-not-set', 'unsupported'].includes(error.kind)) throw error;
-      errors++;
+      // A 429 is the server alive and asking to slow down (ManagementClient sends nothing until its
+      // Retry-After): waited out until the code expires, not counted as a failure.
+      if (!(error instanceof ManagementError && error.kind === 'rate-limited')) errors++;
       if (errors >= MAX_STATUS_ERRORS) {
         throw new UserError(`gave up asking target ${client.target.name} for the login status after ${errors} failures in a row: ${(error as Error).message}`);
       }
