@@ -294,6 +294,11 @@ export interface NativeTokens {
   email?: string;
   /** An API key the file holds (Codex's `OPENAI_API_KEY`): no account's, and a switch clears it. */
   apiKey?: string;
+  /**
+   * The adapter's per-grant fields (ProviderAdapter `grantFields`) as the agent wrote them beside
+   * its tokens: Qwen Code's `resource_url`, the API host its refresh named. They go with the tokens.
+   */
+  grant?: Record<string, string>;
 }
 
 /**

@@ -154,7 +154,12 @@ export const qwenNativeCredentials: NativeCredentials = {
   agent: 'qwen',
   displayName: 'Qwen Code',
   file: (_env, home) => path.join(home, '.qwen', 'oauth_creds.json'),
-  read: readOauthCreds,
+  read(file) {
+    // Qwen's token answer may name another host on a refresh (QwenLM/qwen-code qwenOAuth2.ts keeps the
+    // answer's resource_url): the account's requests go where the agent's refreshed token is valid.
+    const host = str(file.resource_url);
+    return {...readOauthCreds(file), ...(host ? {grant: {resource_url: host}} : {})};
+  },
   write(previous, token, sameAccount) {
     const c = grantCredentials(token);
     // The API host is the grant's: another login's (an account switched out, the person's own) would

@@ -79,6 +79,7 @@ export function tokenFileUpdate(current: TokenFile, tokens: NativeTokens): Token
     ...(tokens.refreshToken ? {refresh_token: tokens.refreshToken} : {}),
     ...(tokens.idToken ? {id_token: tokens.idToken} : {}),
     ...(expired ? {expired} : {}),
+    ...tokens.grant,
   };
 }
 
