@@ -26,12 +26,20 @@ export function isProcessAlive(pid: number): boolean {
  * Linux's /proc/<pid>/stat says `Z` after the command name; elsewhere (no /proc) assume not.
  */
 function isZombie(pid: number): boolean {
+  return procState(pid) === 'Z';
+}
+
+/**
+ * The state letter of /proc/<pid>/stat (`R`, `S`, `T` stopped, `Z` exited…), or undefined when the
+ * process is gone or there is no /proc (Linux only).
+ */
+export function procState(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name is in parentheses and may hold any character: the state follows the last `)`.
-    return stat.charAt(stat.lastIndexOf(')') + 2) === 'Z';
+    return stat.charAt(stat.lastIndexOf(')') + 2) || undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 

@@ -4,7 +4,8 @@
 // The agent's executable: the env var CCS_TUI_AGENT_<ID> (a path, or a JSON array such as
 // `["node", "/opt/codex/bin/codex.js"]`), else `agents.<id>.command` in tui.json (same forms), else the
 // table's binary names on PATH. The environment wins over the file, as usual: it is set for one run.
-import {spawn, type ChildProcess} from 'node:child_process';
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
+import {existsSync} from 'node:fs';
 import {homedir, constants as osConstants} from 'node:os';
 import {accountLabel, accountLabeller, accountTrouble, findAccount, findAccountAnywhere, canServeNow, keyRefusedTrouble, noUsableAccount} from '../../core/accounts.js';
 import {actionKey} from '../../core/keymap.js';
@@ -16,6 +17,7 @@ import type {AccountStore} from '../../store/accounts.js';
 import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
 import {readRegularFileSync} from '../../store/files.js';
 import {expandHome, type CcsPaths} from '../../store/paths.js';
+import {procState} from '../../store/process-identity.js';
 import {endpointOverrides, type TuiSettings} from '../../store/settings.js';
 import {fetchProxyStatus, serveOnRunningProxy, startBackgroundProxy, stopRunningProxy} from '../proxy/control.js';
 import {claudeCodeEnv, providerModelSlots, type ModelGap} from '../proxy/env.js';
@@ -608,11 +610,15 @@ export async function runAgentForeground(plan: AgentPlan, paths: CcsPaths): Prom
   // Signal handlers go in before any await, so a SIGINT typed while the entry is written is ignored too.
   const ignore = () => undefined;
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  const stopWithChild = stopWithStoppedChild(child);
   const handlers: [NodeJS.Signals, () => void][] = [
     ['SIGINT', ignore],
     ['SIGQUIT', ignore],
     ['SIGTERM', forward('SIGTERM')],
     ['SIGHUP', forward('SIGHUP')],
+    ['SIGCHLD', stopWithChild.check],
+    // A continue sent to ccs-tui alone (`kill -CONT <pid>`) reaches the agent too; `fg` continues both.
+    ['SIGCONT', forward('SIGCONT')],
   ];
   for (const [signal, handler] of handlers) process.on(signal, handler);
   try {
@@ -637,7 +643,35 @@ export async function runAgentForeground(plan: AgentPlan, paths: CcsPaths): Prom
     await addRunningAgent(paths, runningEntry(plan, child.pid!, 'foreground')).catch(() => undefined);
     return await exited;
   } finally {
+    stopWithChild.stop();
     for (const [signal, handler] of handlers) process.off(signal, handler);
     if (child.pid) await removeRunningAgent(paths, child.pid).catch(() => undefined);
   }
+}
+
+const hasProc = existsSync('/proc/self/stat');
+/** How often (ms) the agent's state is looked at besides each SIGCHLD: a signal can be missed (coalesced, or taken by a library's handler). */
+const STOP_LOOK_MS = 250;
+
+/**
+ * An agent that stops only itself (`kill -TSTP $$`, a shell's `suspend`, an agent handling Ctrl+Z itself in
+ * raw mode) would leave ccs-tui waiting and the user's shell, waiting on ccs-tui, hung with nothing
+ * running. ccs-tui then stops too, as sudo does for its command, so the shell gets the terminal back;
+ * `fg` continues the job's process group, the agent with it. Node reports no stopped child, so its
+ * state is looked at on each SIGCHLD and, on Linux (/proc, one small read), every STOP_LOOK_MS;
+ * elsewhere on SIGCHLD only, through `ps`.
+ */
+function stopWithStoppedChild(child: ChildProcess): {check: () => void; stop: () => void} {
+  const stopped = () => {
+    const pid = child.pid;
+    if (pid === undefined || child.exitCode !== null || child.signalCode !== null) return false;
+    if (hasProc) return procState(pid) === 'T';
+    const ps = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], {encoding: 'utf8', env: {...process.env, LC_ALL: 'C'}, timeout: 2000});
+    return (ps.stdout ?? '').trim().startsWith('T');
+  };
+  const check = () => {
+    if (stopped()) process.kill(process.pid, 'SIGTSTP');
+  };
+  const timer = hasProc ? setInterval(check, STOP_LOOK_MS).unref() : undefined;
+  return {check, stop: () => clearInterval(timer)};
 }
