@@ -29,7 +29,7 @@ export type Modal =
   /** `id` lets the UI resolve the promise of whoever asked; `choices`: answers besides y/N. */
   | {kind: 'confirm'; id: number; prompt: string; choices?: readonly ConfirmChoice[]}
   /** `submitted`: Enter was pressed; the UI saves this draft (the reducer's, never a stale render's). */
-  | {kind: 'rename'; provider: string; accountId: string; draft: TextDraft; submitted?: boolean}
+  | {kind: 'rename'; provider: string; accountId: string; tokenFile: string; draft: TextDraft; submitted?: boolean}
   /** `:` jump to a provider or account by name; `submitted` when Enter was pressed (home resolves it). */
   | {kind: 'jump'; draft: TextDraft; submitted?: boolean};
 
@@ -92,7 +92,7 @@ export type AppAction =
   | {type: 'pane'; pane: Pane | 'next'}
   | {type: 'filterStart'}
   | {type: 'filterKey'; input: string; key: string}
-  | {type: 'renameStart'; provider: string; accountId: string; current: string}
+  | {type: 'renameStart'; provider: string; accountId: string; tokenFile: string; current: string}
   | {type: 'renameKey'; input: string; key: string}
   /** The save of a submitted rename failed: keep editing. */
   | {type: 'renameFailed'}
@@ -206,7 +206,7 @@ export function appReducer(state: AppState, action: AppAction): AppState {
     case 'filterKey':
       return applyFilterKey(state, action.input, action.key);
     case 'renameStart':
-      return {...state, modal: {kind: 'rename', provider: action.provider, accountId: action.accountId, draft: draftOf(action.current)}};
+      return {...state, modal: {kind: 'rename', provider: action.provider, accountId: action.accountId, tokenFile: action.tokenFile, draft: draftOf(action.current)}};
     case 'renameKey': {
       if (state.modal?.kind !== 'rename') return state;
       // A submitted draft is being saved: keys wait (Esc still cancels).

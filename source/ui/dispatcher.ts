@@ -101,7 +101,7 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
   useEffect(() => {
     if (!rename) return;
     const {dispatch, run} = latest.current.shell;
-    void run(() => renameAccount(services, rename.provider, rename.accountId, rename.draft.text)).then((ok) =>
+    void run(() => renameAccount(services, rename.provider, rename.tokenFile, rename.draft.text)).then((ok) =>
       dispatch(ok ? {type: 'closeModal'} : {type: 'renameFailed'}),
     );
   }, [rename]);

@@ -48,7 +48,7 @@ test('the screen stack: navigate pushes, Esc closes a modal first, then pops; 1-
 });
 
 test('rename keeps a draft; Esc cancels; confirm dialogs get increasing ids', () => {
-  let s = run([{type: 'renameStart', provider: 'claude', accountId: 'a', current: 'old'}, {type: 'renameKey', input: '', key: 'ctrl+u'}, {type: 'renameKey', input: 'new', key: 'new'}]);
+  let s = run([{type: 'renameStart', provider: 'claude', accountId: 'a', tokenFile: 'claude-a.json', current: 'old'}, {type: 'renameKey', input: '', key: 'ctrl+u'}, {type: 'renameKey', input: 'new', key: 'new'}]);
   assert.equal(s.modal?.kind === 'rename' && s.modal.draft.text, 'new');
   assert.equal(appReducer(s, {type: 'renameKey', input: '', key: 'escape'}).modal, undefined);
   s = run([{type: 'confirmOpen', prompt: 'Remove?'}]);

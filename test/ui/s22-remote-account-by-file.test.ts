@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import {afterEach, beforeEach, test} from 'node:test';
 import {ManagementClient} from '../../source/services/remote/client.js';
 import {RemoteAccountStore} from '../../source/services/remote/accounts.js';
-import {clearCooldown} from '../../source/ui/actions/accounts.js';
+import {clearCooldown, removeAccount, renameAccount, togglePause} from '../../source/ui/actions/accounts.js';
 import type {AppServices} from '../../source/ui/services.js';
 import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
 import {approveDeviceLogin, runInteractive} from '../helpers/cli.js';
@@ -52,6 +52,30 @@ test("TUI clear-cooldown: the account shown before a second file of its email ca
   const resets = stand.requests.filter((r) => r.path === '/v0/management/reset-quota');
   assert.deepEqual(resets.map((r) => JSON.parse(r.body).auth_index), [first.index]);
 });
+
+for (const action of ['rename', 'pause', 'remove'] as const) {
+  test(`TUI ${action}: the account shown before a second file of its email came is the one ${action === 'pause' ? 'paused' : action === 'rename' ? 'renamed' : 'removed'}, the other untouched`, async () => {
+    const first = stand.addFile('claude-a@example.com.json', tokenFixture('claude', 'a@example.com'));
+    const target = {name: 'team', url: stand.url, keySource: 'test', insecureSkipVerify: false, readKey: async () => MANAGEMENT_KEY};
+    const store = new RemoteAccountStore(new ManagementClient(target, MANAGEMENT_KEY));
+    const shown = (await store.load()).accounts;
+    assert.equal(shown[0]!.id, 'a@example.com');
+    // A login elsewhere adds another file of that email before the TUI's next reload.
+    stand.addFile('claude-a@example.com-team.json', tokenFixture('claude', 'a@example.com'));
+    const services = {targets: {current: {accounts: store, name: 'team'}}} as unknown as AppServices;
+    const context = {services, provider: 'claude', account: shown[0], siblings: shown, confirm: async () => true, progress: () => {}};
+    if (action === 'rename') assert.match(await renameAccount(services, 'claude', shown[0]!.tokenFile, 'work'), /renamed to work/);
+    if (action === 'pause') assert.match(await togglePause(context), /paused/);
+    if (action === 'remove') assert.match(String(await removeAccount(context)), /removed claude account/);
+    const other = stand.files.get('claude-a@example.com-team.json')!;
+    assert.equal(other.disabled, false);
+    assert.equal(other.json.note, undefined);
+    const mine = stand.files.get(first.name);
+    if (action === 'rename') assert.equal(mine?.json.note, 'work');
+    if (action === 'pause') assert.equal(mine?.disabled, true);
+    if (action === 'remove') assert.equal(mine, undefined);
+  });
+}
 
 test('login --nickname --target: the added account gets the nickname though the list changed meanwhile', async () => {
   stand.addFile('kimi-1700000000000.json', tokenFixture('kimi', 'bob@example.test'));

@@ -33,6 +33,13 @@ export interface AccountActionContext {
 
 export type AccountAction = (context: AccountActionContext) => Promise<ActionResult | string>;
 
+
+/**
+ * The account as the stores are asked about it: by its token file, the server's own name for it. On a
+ * remote target the id changes when another file of its email appears (email#…), so an action taken
+ * then by id would be refused until the next reload; a local account's file is as stable as its id.
+ */
+const byFile = (account: Pick<Account, 'tokenFile'>) => ({tokenFile: account.tokenFile});
 /**
  * The account the key acts on, or an error saying how to get one: the accounts pane (the cursor is on
  * the providers pane), or, for a provider with no account, the add key.
@@ -60,11 +67,11 @@ export async function makeDefault({services, account, confirm, siblings, provide
     if (!(await confirm(`${accountLabel(target, siblings)} is paused. Resume it and make it the default?`))) {
       return {text: `${accountLabel(target, siblings)} stays paused; the default is unchanged`, kind: 'info', done: false};
     }
-    await accounts.setPaused(target.provider, {id: target.id}, false);
-    await accounts.setDefault(target.provider, {id: target.id});
+    await accounts.setPaused(target.provider, byFile(target), false);
+    await accounts.setDefault(target.provider, byFile(target));
     return `${accountLabel(target, siblings)} resumed; it is now the default ${target.provider} account`;
   }
-  await accounts.setDefault(target.provider, {id: target.id});
+  await accounts.setDefault(target.provider, byFile(target));
   return `${accountLabel(target, siblings)} is now the default ${target.provider} account`;
 }
 
@@ -72,17 +79,17 @@ export async function makeDefault({services, account, confirm, siblings, provide
  * `n` opens the rename field (shell state); Enter there saves the nickname with this. An empty field
  * removes the nickname (the account is called by its email or id again), as `rename --clear` does.
  */
-export async function renameAccount(services: AppServices, provider: string, accountId: string, nickname: string): Promise<string> {
+export async function renameAccount(services: AppServices, provider: string, tokenFile: string, nickname: string): Promise<string> {
   const accounts = services.targets.current.accounts;
-  if (nickname.trim() === '') return `nickname removed: shown as ${accountLabel(await accounts.clearNickname(provider, {id: accountId}))} now`;
-  const renamed = await accounts.rename(provider, {id: accountId}, nickname);
+  if (nickname.trim() === '') return `nickname removed: shown as ${accountLabel(await accounts.clearNickname(provider, {tokenFile}))} now`;
+  const renamed = await accounts.rename(provider, {tokenFile}, nickname);
   return `renamed to ${accountLabel(renamed)}`;
 }
 
 /** `p`: pause the account (its token file moves to auth-paused/; on a server: disabled) or resume it. */
 export async function togglePause({services, account, siblings, provider}: AccountActionContext): Promise<string> {
   const target = selected({account, siblings, provider});
-  const result: Account & {defaultMovedTo?: Account | null} = await services.targets.current.accounts.setPaused(target.provider, {id: target.id}, !target.paused);
+  const result: Account & {defaultMovedTo?: Account | null} = await services.targets.current.accounts.setPaused(target.provider, byFile(target), !target.paused);
   return `${accountLabel(target, siblings)} ${target.paused ? 'resumed' : 'paused'}${defaultMoveNote(result.defaultMovedTo, Date.now())}`;
 }
 
@@ -94,7 +101,7 @@ export async function removeAccount({services, account, confirm, siblings, provi
   if (!(await confirm(`Remove ${target.provider} account ${accountLabel(target, siblings)}${where}? This deletes ${loss}.`))) {
     return {text: `kept ${accountLabel(target, siblings)}`, kind: 'info', done: false};
   }
-  const removed = await services.targets.current.accounts.remove(target.provider, {id: target.id});
+  const removed = await services.targets.current.accounts.remove(target.provider, byFile(target));
   return `removed ${target.provider} account ${accountLabel(target, siblings)}${defaultMoveNote(removed.defaultMovedTo, Date.now())}`;
 }
 
@@ -250,8 +257,7 @@ export async function refreshQuota({services, provider, account, progress, sibli
 export async function clearCooldown({services, account, siblings, provider}: AccountActionContext): Promise<string> {
   const target = selected({account, siblings, provider});
   const {accounts, name} = services.targets.current;
-  // By its file, the server's name for it: on a server the id changes when another file of its email appears.
-  await accounts.clearCooldown(target.provider, {tokenFile: target.tokenFile});
+  await accounts.clearCooldown(target.provider, byFile(target));
   return `cleared the cooldown of ${target.provider} ${accountLabel(target, siblings)} on target ${name}`;
 }
 

@@ -54,7 +54,7 @@ export function useAccountActions(provider: string | undefined, account: Account
   };
   const keys: KeyHandlers = {
     'account.rename': () =>
-      account ? dispatch({type: 'renameStart', provider: account.provider, accountId: account.id, current: account.nickname ?? ''}) : noAccount(),
+      account ? dispatch({type: 'renameStart', provider: account.provider, accountId: account.id, tokenFile: account.tokenFile, current: account.nickname ?? ''}) : noAccount(),
     // With no provider highlighted too: the picker asks which.
     'account.login': () => login('account.login', provider),
     // Like `gh auth refresh`: the login screen for this account; the new tokens replace its token file.
