@@ -1581,7 +1581,8 @@ const destroyAnswer = (answer: IncomingMessage) => answer.destroy();
 
 /** An upstream answer whose client got all it needed: the rest read and dropped, the connection kept if the answer ends within ANSWER_END_GRACE_MS. */
 function releaseAnswer(answer: IncomingMessage): void {
-  if (answer.complete || answer.destroyed) return;
+  // Read to its end, not only all come (`complete`): one left paused after its last byte came holds its connection.
+  if (answer.readableEnded || answer.destroyed) return;
   // Paused by the client's backpressure, or left by a reader (deliver.ts keptOnBreak), it would never reach its end.
   answer.resume();
   const timer = setTimeout(() => answer.destroy(), ANSWER_END_GRACE_MS).unref();

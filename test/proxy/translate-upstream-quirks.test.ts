@@ -105,6 +105,8 @@ for (const upstreamKind of ['chat', 'responses'] as const) {
     const ports: number[] = [];
     /** ms after the answer's last byte that the upstream ends it: 0 in the same write, -1 never. */
     let endAfter = 0;
+    /** The answer's text is this long (6 MB: written to the client slowly), its end 20 ms after the rest. */
+    let bigText = 0;
     f.upstream.handler = (req, res, incoming) => {
       ports.push(incoming.socket.remotePort!);
       // A real upstream's hint (node:http keeps no connection whose server says `timeout=1`, the test server's own).
@@ -114,7 +116,8 @@ for (const upstreamKind of ['chat', 'responses'] as const) {
         return void res.end(JSON.stringify({id: 'c1', object: 'chat.completion', choices: [{index: 0, message: {role: 'assistant', content: 'kept'}, finish_reason: 'stop'}], usage: {prompt_tokens: 3, completion_tokens: 1}}));
       }
       res.writeHead(200, {...headers, 'content-type': 'text/event-stream'});
-      const all = upstreamKind === 'chat' ? chunk({role: 'assistant', content: 'kept'}) + chunk({}, 'stop') + 'data: [DONE]\n\n' : responsesStreamEvents(model, ['kept']).join('');
+      const all = upstreamKind === 'chat' ? chunk({role: 'assistant', content: 'kept'}) + chunk({}, 'stop') + 'data: [DONE]\n\n' : responsesStreamEvents(model, [bigText ? 'x'.repeat(bigText) : 'kept']).join('');
+      if (bigText) return void res.write(all, () => setTimeout(() => res.end(), 20));
       if (endAfter === 0) return void res.end(all);
       res.write(all);
       if (endAfter > 0) setTimeout(() => res.end(), endAfter);
@@ -158,6 +161,22 @@ for (const upstreamKind of ['chat', 'responses'] as const) {
         assert.equal(await within(ask(), 3000, client), 'kept');
         assert.equal(new Set(ports).size, 2, `a new connection after the held one was dropped: ${ports.join(', ')}`);
         assert.equal(f.proxy.status().lastError, undefined, 'an answer that ended is no upstream break');
+      });
+    }
+    if (upstreamKind === 'responses') {
+      it("a large answer whose end came while the client's answer was still being written keeps its connection too", async () => {
+        ports.length = 0;
+        await sleep(1100);
+        bigText = 6_000_000;
+        try {
+          for (let i = 0; i < 3; i++) {
+            assert.equal((await within(clients['a Messages client without a stream'](), 15_000, 'the large answer')).length, bigText);
+            await sleep(200);
+          }
+        } finally {
+          bigText = 0;
+        }
+        assert.equal(new Set(ports).size, 1, `one upstream connection for the three answers: ${ports.join(', ')}`);
       });
     }
     it('an upstream that breaks off after its final event, while the rest is drained: the client has its answer, the proxy serves on', async () => {
