@@ -66,3 +66,29 @@ test(`a server that answers the status poll 429 more than ${MAX_STATUS_ERRORS} t
   assert.equal(said.length, MAX_STATUS_ERRORS + 2);
   assert.match(said[0]!, /429 slow down; the server asks to wait: try again now/);
 });
+
+test('while a 429 holds: the status is asked again at its time, not every interval, and a cancel still reaches the server', async () => {
+  const target: RemoteTarget = {name: 'svc', url: stand.url, keySource: 'test', insecureSkipVerify: false, readKey: async () => KEY};
+  const asked: number[] = [];
+  const busy = new ManagementClient(target, KEY, async (url, init) => {
+    if (url.includes('/get-auth-status')) {
+      asked.push(Date.now());
+      if (asked.length === 1) return {status: 429, headers: {'retry-after': '1'}, text: '{"error":"slow down"}'};
+      return {status: 200, headers: {}, text: '{"status":"ok"}'};
+    }
+    const response = await fetch(url, {method: init.method, headers: init.headers, body: init.body});
+    return {status: response.status, headers: Object.fromEntries(response.headers), text: await response.text()};
+  });
+  const login = await startRemoteLogin(busy, 'kimi');
+  const said: string[] = [];
+  await waitForRemoteLogin(busy, login, {intervalMs: 5, onProgress: (p) => p.kind === 'retrying' && said.push(p.message)});
+  assert.equal(asked.length, 2, 'asked once more, at the time the server gave');
+  assert.ok(asked[1]! - asked[0]! >= 900, `${asked[1]! - asked[0]!} ms apart`);
+  assert.equal(said.length, 1, `one retry said, not one per interval: ${said.join(' | ')}`);
+  // A 429 again, then the person cancels: the server must drop the pending login all the same.
+  const again = await startRemoteLogin(busy, 'kimi');
+  asked.length = 0;
+  await assert.rejects(busy.json({method: 'GET', route: '/get-auth-status', query: {state: again.state}}), /429 slow down/);
+  assert.equal(await cancelRemoteLogin(busy, again), true);
+  assert.ok(stand.requests.some((r) => r.method === 'DELETE' && r.query.get('state') === again.state));
+});

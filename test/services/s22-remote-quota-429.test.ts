@@ -4,7 +4,7 @@
 // next poll off until then, as for local accounts.
 import assert from 'node:assert/strict';
 import {after, before, test} from 'node:test';
-import {ManagementClient, type ManagementTransport} from '../../source/services/remote/client.js';
+import {ManagementClient, MAX_ASKED_TO_WAIT_MS, type ManagementTransport} from '../../source/services/remote/client.js';
 import {RemoteAccountStore} from '../../source/services/remote/accounts.js';
 import {fetchRemoteQuota} from '../../source/services/remote/quota.js';
 import {loadSettings} from '../../source/store/settings.js';
@@ -84,4 +84,16 @@ test("after the server's own 429 with a Retry-After, nothing is sent to it befor
   await new Promise((resolve) => setTimeout(resolve, 2100));
   assert.equal((await store.load()).accounts.length, 1);
   assert.equal(sent.length, 3);
+});
+
+test("a Retry-After of a day (a proxy in front of the server) holds requests off 5 minutes at most, and says the server's wait", async () => {
+  const target = {name: 'team', url: stand.url, keySource: 'test', insecureSkipVerify: false, readKey: async () => MANAGEMENT_KEY};
+  const store = new RemoteAccountStore(new ManagementClient(target, MANAGEMENT_KEY, async () => ({status: 429, headers: {'retry-after': '86400'}, text: 'slow down'})));
+  const before = Date.now();
+  await assert.rejects(store.load(), (error: Error & {retryAt?: number}) => {
+    assert.match(error.message, /the server asks to wait: try again in 24h \(until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\)/);
+    assert.ok(error.retryAt! <= Date.now() + MAX_ASKED_TO_WAIT_MS && error.retryAt! >= before + MAX_ASKED_TO_WAIT_MS - 1000, `${error.retryAt! - before} ms`);
+    return true;
+  });
+  await assert.rejects(store.load(), /not sent: the server asked to wait \(429\): try again in [45]m/);
 });

@@ -58,7 +58,16 @@ export interface ManagementRequest {
   feature?: string;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** Sent even while the server's 429 asks to wait (a login's cancel: the server must drop the pending login). */
+  evenWhileAskedToWait?: boolean;
 }
+
+/**
+ * The longest a 429's Retry-After keeps a client from asking (ms): a proxy in front of the server may
+ * name hours (http.ts retryAfterSeconds allows 7 days), and a TUI left open would ask nothing all
+ * that time. Past it, one request asks again (and a new 429 holds off again).
+ */
+export const MAX_ASKED_TO_WAIT_MS = 5 * 60_000;
 
 /** Sends one HTTP request; tests may replace it, the default is undici with the target's TLS options. */
 export type ManagementTransport = (url: string, init: {method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal; timeoutMs: number}) => Promise<ManagementResponse>;
@@ -191,7 +200,7 @@ export class ManagementClient {
   async send(req: ManagementRequest): Promise<ManagementResponse> {
     if (this.banned) throw this.banned;
     const waitUntil = this.rateLimited?.retryAt;
-    if (waitUntil !== undefined) {
+    if (waitUntil !== undefined && !req.evenWhileAskedToWait) {
       // The TUI's reloads and quota polls, and any action meanwhile, would ask again at once: a
       // server that said when to come back is not asked before then.
       const now = Date.now();
@@ -302,7 +311,8 @@ export class ManagementClient {
       const after = retryAfterSeconds(response.headers, now);
       const at = after === undefined ? undefined : now + after * 1000;
       const when = at === undefined ? 'try again later' : at <= now ? 'try again now' : `try again in ${formatCooldown(new Date(at).toISOString(), now)}`;
-      const limited = new ManagementError('rate-limited', `${where}: 429 ${message}; the server asks to wait: ${when}`, 429, at);
+      // Held off until then, at most MAX_ASKED_TO_WAIT_MS (here, and in the quota polls' back-off).
+      const limited = new ManagementError('rate-limited', `${where}: 429 ${message}; the server asks to wait: ${when}`, 429, at === undefined ? undefined : Math.min(at, now + MAX_ASKED_TO_WAIT_MS));
       if (at !== undefined && at > now) this.rateLimited = limited;
       return limited;
     }

@@ -92,21 +92,28 @@ export async function waitForRemoteLogin(
   const deadline = clock.now() + Math.min(expiresInMs, MAX_REMOTE_LOGIN_MS);
   let errors = 0;
   let unknown = 0;
+  /** The server's last 429, while it still holds (the next ask waits until its time). */
+  let askedToWait: ManagementError | undefined;
   for (;;) {
     if (clock.now() >= deadline) {
-      throw new UserError(`the login on target ${client.target.name} expired after ${Math.round(Math.min(expiresInMs, MAX_REMOTE_LOGIN_MS) / 60_000)} min without an answer; no account stored, start it again`);
+      const why = askedToWait ? `: the server was still asking to wait (${askedToWait.message})` : ' without an answer';
+      throw new UserError(`the login on target ${client.target.name} expired after ${Math.round(Math.min(expiresInMs, MAX_REMOTE_LOGIN_MS) / 60_000)} min${why}; no account stored, start it again`);
     }
-    await clock.sleep(intervalMs, options.signal);
+    // Asked to wait: the next ask is at the server's time (ManagementClient sends nothing before), not every interval.
+    const wait = askedToWait?.retryAt === undefined ? 0 : askedToWait.retryAt - Date.now();
+    await clock.sleep(Math.max(intervalMs, Math.min(wait, deadline - clock.now())), options.signal);
     let body: {status?: string; error?: string};
     try {
       body = await client.json({method: 'GET', route: '/get-auth-status', query: {state: login.state}, feature: 'login status', signal: options.signal});
       errors = 0;
+      askedToWait = undefined;
     } catch (error) {
       if (options.signal?.aborted) throw error;
       if (error instanceof ManagementError && ['wrong-key', 'banned', 'remote-disabled', 'key-not-set', 'unsupported'].includes(error.kind)) throw error;
       // A 429 is the server alive and asking to slow down (ManagementClient sends nothing until its
       // Retry-After): waited out until the code expires, not counted as a failure.
-      if (!(error instanceof ManagementError && error.kind === 'rate-limited')) errors++;
+      askedToWait = error instanceof ManagementError && error.kind === 'rate-limited' ? error : undefined;
+      if (!askedToWait) errors++;
       if (errors >= MAX_STATUS_ERRORS) {
         throw new UserError(`gave up asking target ${client.target.name} for the login status after ${errors} failures in a row: ${(error as Error).message}`);
       }
@@ -131,7 +138,8 @@ export async function waitForRemoteLogin(
 
 /** Tells the server to drop a pending login (it then stores nothing even if approval comes late). */
 export async function cancelRemoteLogin(client: ManagementClient, login: RemoteLogin): Promise<boolean> {
-  const body = await client.json<{cancelled?: boolean}>({method: 'DELETE', route: '/oauth-session', query: {state: login.state}, feature: 'cancelling logins'});
+  // Sent even while a 429 asks to wait: left pending, a late approval would still store an account.
+  const body = await client.json<{cancelled?: boolean}>({method: 'DELETE', route: '/oauth-session', query: {state: login.state}, feature: 'cancelling logins', evenWhileAskedToWait: true});
   return body.cancelled === true;
 }
 
