@@ -10,6 +10,7 @@ import {chmodSync, existsSync, readFileSync} from 'node:fs';
 import {after, test} from 'node:test';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {binPath, runBin} from '../helpers/cli.js';
+import {startTmux, tmuxSkipReason} from '../helpers/tmux.js';
 import {freePort} from '../helpers/fake-upstreams.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
 
@@ -78,3 +79,30 @@ test('an agent that stops itself stops ccs-tui run too; SIGCONT resumes both', {
     }
   }
 });
+
+// As a person meets it: an interactive shell with job control in a terminal (tmux), where this
+// process's own group does not matter (the test above is skipped where its group is orphaned, as
+// under a CI runner's background job).
+test('in a shell: the agent suspends itself, the shell says Stopped and has the terminal; fg resumes the agent', {skip: tmuxSkipReason(), timeout: 90_000}, async () => {
+  const ccs = makeTempCcs();
+  ccs.writeToken('claude-a@example.com.json', oauthToken('claude', 'a@example.com'));
+  ccs.writeRaw('cliproxy/config.yaml', `port: ${await freePort()}\napi-keys:\n  - "${API_KEY}"\n`);
+  const agent = ccs.writeRaw('suspend.sh', '#!/bin/sh\necho agent-started\nkill -TSTP $$\necho agent-resumed\n');
+  chmodSync(agent, 0o755);
+  const shell = startTmux(['bash', '--norc', '--noprofile', '-i'], {env: {...ccs.env, CCS_TUI_AGENT_CLAUDE: agent, PS1: '$ '}, width: 160, height: 30});
+  try {
+    shell.keys([`'${process.execPath}' '${binPath}' run claude`, 'Enter']);
+    await shell.waitFor('agent-started', 30_000);
+    // Before: ccs-tui went on waiting for its stopped agent, and the shell never came back.
+    await shell.waitFor(/Stopped.*run claude\n\$/, 20_000);
+    shell.keys(['fg', 'Enter']);
+    await shell.waitFor(/agent-resumed\n\$/, 20_000);
+    shell.keys(['echo "status=$?"', 'Enter']);
+    await shell.waitFor('status=0');
+  } finally {
+    shell.kill();
+    await runBin(['proxy', 'stop'], ccs.env);
+    ccs.cleanup();
+  }
+});
+
