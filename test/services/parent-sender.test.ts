@@ -62,8 +62,11 @@ test('a message sent after the parent died is dropped: the proxy child goes on (
   assert.ok(survived, 'the child went on after the failed send');
 });
 
-test('(the case it guards against: a bare process.send there ends the child with an unhandled EPIPE)', async () => {
+test('(the case it guards against: a bare process.send there ends the child with an unhandled EPIPE)', async (t) => {
   const {survived, stderr} = await parentDiesUnder(false);
+  // Node 20 ends the child every time. Node 22 (22.23) now and then drops that send itself (about
+  // two runs in five here): the case then did not arise, which says nothing of the sender.
+  if (survived && stderr === '' && Number(process.versions.node.split('.')[0]) >= 22) return t.skip('this Node dropped the bare send itself this time');
   assert.match(stderr, /EPIPE|ERR_IPC_CHANNEL_CLOSED/);
   assert.ok(!survived);
 });
