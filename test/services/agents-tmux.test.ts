@@ -62,7 +62,8 @@ for (const dirName of ['My Tools', 'x;touch pwned']) {
       mkdirSync(agentDir);
       const marker = path.join(dir, 'agent-ran');
       const agent = path.join(agentDir, 'claude');
-      writeFileSync(agent, `#!/bin/sh\nprintf '%s|%s|%s' "$ANTHROPIC_AUTH_TOKEN" "\${ANTHROPIC_API_KEY-unset}" "$1" > '${marker}'\nsleep 5\n`);
+      // Written beside and moved in: the shell makes the file before printf fills it, and a look in between read it empty.
+      writeFileSync(agent, `#!/bin/sh\nprintf '%s|%s|%s' "$ANTHROPIC_AUTH_TOKEN" "\${ANTHROPIC_API_KEY-unset}" "$1" > '${marker}.tmp' && mv '${marker}.tmp' '${marker}'\nsleep 5\n`);
       chmodSync(agent, 0o755);
       await launchInTmux(planFor([agent, 'arg with space']), ccs.paths, 'window', {...process.env, TMUX: `${socket},1,0`});
       const deadline = Date.now() + 15_000; // a tmux window and a shell started on a busy machine
@@ -82,7 +83,7 @@ test('tmux launch of an agent whose arguments end in ; or \\;: it gets them as g
   await inTmuxServer(async ({dir, socket, ccs}) => {
     const marker = path.join(dir, 'agent-ran');
     const agent = path.join(dir, 'claude');
-    writeFileSync(agent, `#!/bin/sh\nprintf '%s|' "$@" > '${marker}'\nsleep 5\n`);
+    writeFileSync(agent, `#!/bin/sh\nprintf '%s|' "$@" > '${marker}.tmp' && mv '${marker}.tmp' '${marker}'\nsleep 5\n`);
     chmodSync(agent, 0o755);
     await launchInTmux(planFor([agent, 'one;', 'two\\;', 'kill-server', ';', 'last;']), ccs.paths, 'window', {...process.env, TMUX: `${socket},1,0`});
     const deadline = Date.now() + 15_000;

@@ -64,9 +64,10 @@ test('a message sent after the parent died is dropped: the proxy child goes on (
 
 test('(the case it guards against: a bare process.send there ends the child with an unhandled EPIPE)', async (t) => {
   const {survived, stderr} = await parentDiesUnder(false);
-  // Node 20 ends the child every time. Node 22 (22.23) now and then drops that send itself (about
-  // two runs in five here): the case then did not arise, which says nothing of the sender.
-  if (survived && stderr === '' && Number(process.versions.node.split('.')[0]) >= 22) return t.skip('this Node dropped the bare send itself this time');
+  // Now and then Node drops that send itself, and the child goes on: Node 22.23 about two runs in
+  // five here, Node 20 rarely (once in a CI run under load). The case then did not arise, which
+  // says nothing of the sender.
+  if (survived && stderr === '') return t.skip('this Node dropped the bare send itself this time');
   assert.match(stderr, /EPIPE|ERR_IPC_CHANNEL_CLOSED/);
   assert.ok(!survived);
 });

@@ -33,7 +33,8 @@ test('e inside tmux with the model named in the TUI\'s environment: the agent ge
     writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {aistudio: {api: upstream.url}}}));
     const marker = path.join(dir, 'agent-ran');
     const agent = path.join(dir, 'qwen');
-    writeFileSync(agent, `#!/bin/sh\nprintf '%s' "\${OPENAI_MODEL-unset}" > '${marker}'\nsleep 5\n`);
+    // Written beside and moved in: a look between the shell making the file and printf filling it read it empty.
+    writeFileSync(agent, `#!/bin/sh\nprintf '%s' "\${OPENAI_MODEL-unset}" > '${marker}.tmp' && mv '${marker}.tmp' '${marker}'\nsleep 5\n`);
     chmodSync(agent, 0o755);
     // tmux's own environment: the test's, without the model.
     execFileSync('tmux', ['-S', socket, 'new-session', '-d', '-s', 'att', 'sleep 60'], {cwd: dir, env: {...process.env, OPENAI_MODEL: ''}});
