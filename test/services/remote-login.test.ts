@@ -2,7 +2,7 @@
 // status poll gives up after repeated failures instead of asking forever.
 import assert from 'node:assert/strict';
 import {afterEach, beforeEach, test} from 'node:test';
-import {ManagementClient} from '../../source/services/remote/client.js';
+import {ManagementClient, type ManagementResponse} from '../../source/services/remote/client.js';
 import {cancelRemoteLogin, MAX_STATUS_ERRORS, startRemoteLogin, waitForRemoteLogin} from '../../source/services/remote/login.js';
 import type {RemoteTarget} from '../../source/store/targets.js';
 import {startFakeCliproxy, type FakeCliproxy} from '../helpers/fake-cliproxy/server.js';
@@ -25,6 +25,23 @@ afterEach(async () => {
   await stand.close();
   await oidc.close();
 });
+
+/**
+ * A client of the stand-in whose login status (`/get-auth-status`) is answered by `status` (given
+ * the how-manieth ask, from 1); every other route reaches the stand-in.
+ */
+const slowDown = (retryAfter: string): ManagementResponse => ({status: 429, headers: {'retry-after': retryAfter}, text: '{"error":"slow down"}'});
+const statusOk: ManagementResponse = {status: 200, headers: {}, text: '{"status":"ok"}'};
+
+function clientWithStatus(status: (ask: number) => ManagementResponse): ManagementClient {
+  const target: RemoteTarget = {name: 'svc', url: stand.url, keySource: 'test', insecureSkipVerify: false, readKey: async () => KEY};
+  let asks = 0;
+  return new ManagementClient(target, KEY, async (url, init) => {
+    if (url.includes('/get-auth-status')) return status(++asks);
+    const response = await fetch(url, {method: init.method, headers: init.headers, body: init.body});
+    return {status: response.status, headers: Object.fromEntries(response.headers), text: await response.text()};
+  });
+}
 
 test('cancel drops the pending login on the server; the poll then reports it', async () => {
   const login = await startRemoteLogin(client, 'kimi');
@@ -50,16 +67,7 @@ test(`the status poll gives up after ${MAX_STATUS_ERRORS} failures in a row`, as
 });
 
 test(`a server that answers the status poll 429 more than ${MAX_STATUS_ERRORS} times is waited out, not given up on (it is alive, asking to slow down)`, async () => {
-  let limited = 0;
-  const target: RemoteTarget = {name: 'svc', url: stand.url, keySource: 'test', insecureSkipVerify: false, readKey: async () => KEY};
-  const busy = new ManagementClient(target, KEY, async (url, init) => {
-    if (url.includes('/get-auth-status')) {
-      if (limited++ < MAX_STATUS_ERRORS + 2) return {status: 429, headers: {'retry-after': '0'}, text: '{"error":"slow down"}'};
-      return {status: 200, headers: {}, text: '{"status":"ok"}'};
-    }
-    const response = await fetch(url, {method: init.method, headers: init.headers, body: init.body});
-    return {status: response.status, headers: Object.fromEntries(response.headers), text: await response.text()};
-  });
+  const busy = clientWithStatus((ask) => (ask <= MAX_STATUS_ERRORS + 2 ? slowDown('0') : statusOk));
   const login = await startRemoteLogin(busy, 'kimi');
   const said: string[] = [];
   await waitForRemoteLogin(busy, login, {intervalMs: 5, onProgress: (p) => p.kind === 'retrying' && said.push(p.message)});
@@ -68,16 +76,10 @@ test(`a server that answers the status poll 429 more than ${MAX_STATUS_ERRORS} t
 });
 
 test('while a 429 holds: the status is asked again at its time, not every interval, and a cancel still reaches the server', async () => {
-  const target: RemoteTarget = {name: 'svc', url: stand.url, keySource: 'test', insecureSkipVerify: false, readKey: async () => KEY};
   const asked: number[] = [];
-  const busy = new ManagementClient(target, KEY, async (url, init) => {
-    if (url.includes('/get-auth-status')) {
-      asked.push(Date.now());
-      if (asked.length === 1) return {status: 429, headers: {'retry-after': '1'}, text: '{"error":"slow down"}'};
-      return {status: 200, headers: {}, text: '{"status":"ok"}'};
-    }
-    const response = await fetch(url, {method: init.method, headers: init.headers, body: init.body});
-    return {status: response.status, headers: Object.fromEntries(response.headers), text: await response.text()};
+  const busy = clientWithStatus(() => {
+    asked.push(Date.now());
+    return asked.length === 1 ? slowDown('1') : statusOk;
   });
   const login = await startRemoteLogin(busy, 'kimi');
   const said: string[] = [];

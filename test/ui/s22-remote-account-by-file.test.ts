@@ -38,15 +38,23 @@ afterEach(async () => {
   ccs.cleanup();
 });
 
-test("TUI clear-cooldown: the account shown before a second file of its email came is the one cleared", async () => {
-  const first = stand.addFile('claude-a@example.com.json', tokenFixture('claude', 'a@example.com'), {nextRetryAfter: new Date(Date.now() + 3600_000).toISOString()});
+/**
+ * The TUI's view of a server with one file of a@example.com (`state` as addFile takes it), listed
+ * once; then a login elsewhere adds another file of that email before the TUI's next reload.
+ */
+async function shownBeforeSecondFile(state: Parameters<FakeCliproxy['addFile']>[2] = {}) {
+  const first = stand.addFile('claude-a@example.com.json', tokenFixture('claude', 'a@example.com'), state);
   const target = {name: 'team', url: stand.url, keySource: 'test', insecureSkipVerify: false, readKey: async () => MANAGEMENT_KEY};
   const store = new RemoteAccountStore(new ManagementClient(target, MANAGEMENT_KEY));
   const shown = (await store.load()).accounts;
   assert.equal(shown[0]!.id, 'a@example.com');
-  // A login elsewhere adds another file of that email before the TUI's next reload.
   stand.addFile('claude-a@example.com-team.json', tokenFixture('claude', 'a@example.com'));
   const services = {targets: {current: {accounts: store, name: 'team'}}} as unknown as AppServices;
+  return {first, shown, services};
+}
+
+test("TUI clear-cooldown: the account shown before a second file of its email came is the one cleared", async () => {
+  const {first, shown, services} = await shownBeforeSecondFile({nextRetryAfter: new Date(Date.now() + 3600_000).toISOString()});
   const said = await clearCooldown({services, provider: 'claude', account: shown[0], siblings: shown, confirm: async () => false, progress: () => {}});
   assert.match(said, /cleared the cooldown of claude a@example\.com on target team/);
   const resets = stand.requests.filter((r) => r.path === '/v0/management/reset-quota');
@@ -55,14 +63,7 @@ test("TUI clear-cooldown: the account shown before a second file of its email ca
 
 for (const action of ['rename', 'pause', 'remove'] as const) {
   test(`TUI ${action}: the account shown before a second file of its email came is the one ${action === 'pause' ? 'paused' : action === 'rename' ? 'renamed' : 'removed'}, the other untouched`, async () => {
-    const first = stand.addFile('claude-a@example.com.json', tokenFixture('claude', 'a@example.com'));
-    const target = {name: 'team', url: stand.url, keySource: 'test', insecureSkipVerify: false, readKey: async () => MANAGEMENT_KEY};
-    const store = new RemoteAccountStore(new ManagementClient(target, MANAGEMENT_KEY));
-    const shown = (await store.load()).accounts;
-    assert.equal(shown[0]!.id, 'a@example.com');
-    // A login elsewhere adds another file of that email before the TUI's next reload.
-    stand.addFile('claude-a@example.com-team.json', tokenFixture('claude', 'a@example.com'));
-    const services = {targets: {current: {accounts: store, name: 'team'}}} as unknown as AppServices;
+    const {first, shown, services} = await shownBeforeSecondFile();
     const context = {services, provider: 'claude', account: shown[0], siblings: shown, confirm: async () => true, progress: () => {}};
     if (action === 'rename') assert.match(await renameAccount(services, 'claude', shown[0]!.tokenFile, 'work'), /renamed to work/);
     if (action === 'pause') assert.match(await togglePause(context), /paused/);

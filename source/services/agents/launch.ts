@@ -649,7 +649,6 @@ export async function runAgentForeground(plan: AgentPlan, paths: CcsPaths): Prom
   }
 }
 
-const hasProc = existsSync('/proc/self/stat');
 /** How often (ms) the agent's state is looked at besides each SIGCHLD: a signal can be missed (coalesced, or taken by a library's handler). */
 const STOP_LOOK_MS = 250;
 
@@ -662,6 +661,8 @@ const STOP_LOOK_MS = 250;
  * elsewhere on SIGCHLD only, through `ps`.
  */
 function stopWithStoppedChild(child: ChildProcess): {check: () => void; stop: () => void} {
+  // Looked at when an agent runs, not when the module loads (the TUI's start-up imports it).
+  const hasProc = existsSync('/proc/self/stat');
   const stopped = () => {
     const pid = child.pid;
     if (pid === undefined || child.exitCode !== null || child.signalCode !== null) return false;
