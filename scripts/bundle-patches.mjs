@@ -57,3 +57,35 @@ export const unicodeOnDemand = (graphemesModule) => ({
     });
   },
 });
+
+/**
+ * Styled runs without per-character work. Ink turns each screen row into text with ansi-tokenize's
+ * styledCharsToString, which asked diffAnsiCodes for the codes between every two characters (three
+ * Sets and four arrays each), though nearly every neighbour has the same styles: ~4,800 diffs a
+ * 120×40 frame, a third of Ink's output in the first frame. Here the characters of one run share
+ * one styles array (reduceAnsiCodesIncremental returns a new array for each code and changes none,
+ * and no reader changes one), and two neighbours whose styles hold the same code objects in the same
+ * order, which diffAnsiCodes answers with no codes, are joined without asking it; a row that ends
+ * unstyled needs no closing codes either. The same text, checked against the published library
+ * (test/scripts/bundle-patches.test.ts). Ink is the only user of styledChars.js in either bundle.
+ */
+export const styledRuns = {
+  name: 'styled-runs',
+  setup(esbuild) {
+    esbuild.onLoad({filter: /[\\/]node_modules[\\/]@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]styledChars\.js$/}, async (args) => {
+      let source = await readFile(args.path, 'utf8');
+      const patch = (from, to) => (source = patchSource(args.path, source, from, to, 'styled-runs'));
+      patch('                styles: [...codes],', '                styles: codes,');
+      patch(
+        '            ret += ansiCodesToString(diffAnsiCodes(chars[i - 1].styles, char.styles));',
+        '            if (!sameCodes(chars[i - 1].styles, char.styles)) ret += ansiCodesToString(diffAnsiCodes(chars[i - 1].styles, char.styles));',
+      );
+      patch('        if (i === chars.length - 1) {', '        if (i === chars.length - 1 && char.styles.length > 0) {');
+      patch(
+        'export function styledCharsToString(chars) {',
+        'function sameCodes(from, to) {\n    if (from === to) return true;\n    if (from.length !== to.length) return false;\n    for (let i = 0; i < from.length; i++) if (from[i] !== to[i]) return false;\n    return true;\n}\nexport function styledCharsToString(chars) {',
+      );
+      return {contents: source, loader: 'js'};
+    });
+  },
+};

@@ -14,7 +14,7 @@ import {mkdir, readFile, rm, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {Script} from 'node:vm';
-import {patchSource, unicodeOnDemand} from './bundle-patches.mjs';
+import {patchSource, styledRuns, unicodeOnDemand} from './bundle-patches.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Imported into patched dependencies: text of one grapheme per code unit, segmenters made on first use. */
@@ -189,7 +189,7 @@ await rm(path.join(root, 'dist/tui'), {recursive: true, force: true});
 
 const outfile = path.join(root, 'dist/tui/launch-script.js');
 const built = await build({
-  plugins: [requireShim, inkFrameCaches, yogaEmbeddedWasm, inkSkipSameFrame, unicodeOnDemand(graphemesModule)],
+  plugins: [requireShim, inkFrameCaches, yogaEmbeddedWasm, inkSkipSameFrame, unicodeOnDemand(graphemesModule), styledRuns],
   entryPoints: [path.join(root, 'dist/source/ui/launch.js')],
   outfile,
   write: false,

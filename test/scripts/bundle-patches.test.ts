@@ -8,7 +8,7 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {test} from 'node:test';
 import {pathToFileURL} from 'node:url';
-import {tokenize} from '@alcalzone/ansi-tokenize';
+import {styledCharsFromTokens, styledCharsToString, tokenize} from '@alcalzone/ansi-tokenize';
 import {Chalk} from 'chalk';
 import {build} from 'esbuild';
 import sliceAnsi from 'slice-ansi';
@@ -16,22 +16,31 @@ import stringWidth from 'string-width';
 import {repoRoot} from '../helpers/cli.js';
 import {seededRandom} from '../helpers/seeded-random.js';
 
-type Libraries = {sliceAnsi: typeof sliceAnsi; stringWidth: typeof stringWidth; tokenize: typeof tokenize};
+type Libraries = {
+  sliceAnsi: typeof sliceAnsi;
+  stringWidth: typeof stringWidth;
+  tokenize: typeof tokenize;
+  styledCharsFromTokens: typeof styledCharsFromTokens;
+  styledCharsToString: typeof styledCharsToString;
+};
 
 /** The three libraries bundled with the patches, as scripts/bundle-tui.mjs bundles them. */
 async function patchedLibraries(): Promise<Libraries> {
-  const {unicodeOnDemand} = (await import(pathToFileURL(path.join(repoRoot, 'scripts/bundle-patches.mjs')).href)) as {unicodeOnDemand: (module: string) => import('esbuild').Plugin};
+  const {unicodeOnDemand, styledRuns} = (await import(pathToFileURL(path.join(repoRoot, 'scripts/bundle-patches.mjs')).href)) as {
+    unicodeOnDemand: (module: string) => import('esbuild').Plugin;
+    styledRuns: import('esbuild').Plugin;
+  };
   const dir = mkdtempSync(path.join(tmpdir(), 'ccs-tui-bundle-patches-'));
   try {
     const outfile = path.join(dir, 'patched.mjs');
     await build({
-      stdin: {contents: "export {default as sliceAnsi} from 'slice-ansi';\nexport {default as stringWidth} from 'string-width';\nexport {tokenize} from '@alcalzone/ansi-tokenize';\n", resolveDir: repoRoot, loader: 'js'},
+      stdin: {contents: "export {default as sliceAnsi} from 'slice-ansi';\nexport {default as stringWidth} from 'string-width';\nexport {tokenize, styledCharsFromTokens, styledCharsToString} from '@alcalzone/ansi-tokenize';\n", resolveDir: repoRoot, loader: 'js'},
       bundle: true,
       format: 'esm',
       platform: 'node',
       outfile,
       logLevel: 'silent',
-      plugins: [unicodeOnDemand(path.join(repoRoot, 'dist/source/core/graphemes.js'))],
+      plugins: [unicodeOnDemand(path.join(repoRoot, 'dist/source/core/graphemes.js')), styledRuns],
     });
     return (await import(pathToFileURL(outfile).href)) as Libraries;
   } finally {
@@ -76,4 +85,51 @@ test('slice-ansi, string-width and ansi-tokenize as bundled give what the publis
     }
   }
   assert.equal(oneCellLines, 200);
+});
+
+type StyledChar = ReturnType<typeof styledCharsFromTokens>[number];
+type Pipeline = {styledCharsFromTokens: typeof styledCharsFromTokens; styledCharsToString: typeof styledCharsToString; tokenize: typeof tokenize};
+
+/** Where each line's cells go in a row of 60, as Ink's output writes them over blank cells. */
+type RowPlan = {blanks: boolean[]; writes: {text: string; from: number; to: number; x: number}[]};
+
+/** A row of `plan` with one library's cells: blanks are Ink's shared blank cell or one of their own. */
+function row(plan: RowPlan, library: Pipeline): StyledChar[] {
+  // Ink's blank (bundle-tui.mjs BLANK_CELL: one frozen styles array for every blank) or a new one each.
+  const shared = {type: 'char', value: ' ', fullWidth: false, styles: Object.freeze([])} as unknown as StyledChar;
+  const cells = plan.blanks.map((isShared) => (isShared ? shared : ({type: 'char', value: ' ', fullWidth: false, styles: []} as unknown as StyledChar)));
+  for (const write of plan.writes) {
+    const written = library.styledCharsFromTokens(library.tokenize(write.text)).slice(write.from, write.to);
+    written.forEach((cell, i) => {
+      if (write.x + i < cells.length) cells[write.x + i] = cell;
+    });
+  }
+  return cells;
+}
+
+test('ansi-tokenize as bundled turns screen rows into the text the published library makes: whole lines, and rows pieced from cuts of several lines over blanks', async () => {
+  const patched = await patchedLibraries();
+  const published: Pipeline = {styledCharsFromTokens, styledCharsToString, tokenize};
+  const next = seededRandom(23);
+  let styledRows = 0;
+  for (let round = 0; round < 400; round++) {
+    const texts = Array.from({length: 1 + Math.floor(next() * 4)}, () => line(next, next() < 0.3));
+    for (const text of texts) {
+      const label = JSON.stringify(text);
+      assert.equal(patched.styledCharsToString(patched.styledCharsFromTokens(patched.tokenize(text))), styledCharsToString(styledCharsFromTokens(tokenize(text))), label);
+    }
+    const plan: RowPlan = {blanks: Array.from({length: 60}, () => next() < 0.5), writes: []};
+    let x = Math.floor(next() * 4);
+    for (const text of texts) {
+      const length = styledCharsFromTokens(tokenize(text)).length;
+      const from = next() < 0.5 ? 0 : Math.floor(next() * length);
+      const to = from + 1 + Math.floor(next() * length);
+      plan.writes.push({text, from, to, x});
+      x += to - from + Math.floor(next() * 3);
+    }
+    const expected = styledCharsToString(row(plan, published));
+    if (expected.includes('\u001b')) styledRows++;
+    assert.equal(patched.styledCharsToString(row(plan, patched)), expected, JSON.stringify(plan));
+  }
+  assert.ok(styledRows > 300, `only ${styledRows} of 400 rows had styles`);
 });
