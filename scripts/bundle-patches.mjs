@@ -75,7 +75,8 @@ export const styledRuns = {
     esbuild.onLoad({filter: /[\\/]node_modules[\\/]@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]styledChars\.js$/}, async (args) => {
       let source = await readFile(args.path, 'utf8');
       const patch = (from, to) => (source = patchSource(args.path, source, from, to, 'styled-runs'));
-      patch('                styles: [...codes],', '                styles: codes,');
+      // A char token is {type, value, fullWidth} (tokenize.js): named, not spread, which cold code does slowly.
+      patch('                ...token,\n                styles: [...codes],', '                type: token.type,\n                value: token.value,\n                fullWidth: token.fullWidth,\n                styles: codes,');
       patch(
         '            ret += ansiCodesToString(diffAnsiCodes(chars[i - 1].styles, char.styles));',
         '            if (!sameCodes(chars[i - 1].styles, char.styles)) ret += ansiCodesToString(diffAnsiCodes(chars[i - 1].styles, char.styles));',

@@ -116,7 +116,9 @@ test('ansi-tokenize as bundled turns screen rows into the text the published lib
     const texts = Array.from({length: 1 + Math.floor(next() * 4)}, () => line(next, next() < 0.3));
     for (const text of texts) {
       const label = JSON.stringify(text);
-      assert.equal(patched.styledCharsToString(patched.styledCharsFromTokens(patched.tokenize(text))), styledCharsToString(styledCharsFromTokens(tokenize(text))), label);
+      const cells = patched.styledCharsFromTokens(patched.tokenize(text));
+      assert.deepEqual(cells, styledCharsFromTokens(tokenize(text)), label);
+      assert.equal(patched.styledCharsToString(cells), styledCharsToString(styledCharsFromTokens(tokenize(text))), label);
     }
     const plan: RowPlan = {blanks: Array.from({length: 60}, () => next() < 0.5), writes: []};
     let x = Math.floor(next() * 4);
