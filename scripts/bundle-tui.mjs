@@ -184,6 +184,64 @@ const requireShim = {
   },
 };
 
+/**
+ * esbuild's `__toESM` (the helper that turns a CommonJS module's exports into what an ES import
+ * reads) makes a new object with one getter per export at every import of the module: 62 of the
+ * bundle's modules import React, and twenty import node:fs or node:path, ~8,000 getters in all, 10 ms
+ * of every start. The wrapper is the same for the same module and mode, so right after esbuild's
+ * helper (on the bundle's first line) the helper is replaced by one that makes it once and keeps it,
+ * made again if the module's exports have grown since (one half-loaded in a require cycle). Each
+ * wrapper's getters still read the module's current exports. Fails the build when esbuild's helper
+ * no longer has the shape looked for. Returns the body and where on its first line text was added.
+ */
+function wrapsOncePerModule(body) {
+  const firstLineEnd = body.indexOf('\n');
+  const helper = /var (\w+)=\((\w),(\w),(\w)\)=>\(\4=\2!=null\?\w+\(\w+\(\2\)\):\{\},\w+\(\3\|\|!\2\|\|!\2\.__esModule\?\w+\(\4,"default",\{value:\2,enumerable:!0\}\):\4,\2\)\);/.exec(body.slice(0, firstLineEnd));
+  if (firstLineEnd < 0 || !helper) throw new Error("bundle-tui: esbuild's __toESM helper is not on the bundle's first line as it was; update wrapsOncePerModule in scripts/bundle-tui.mjs");
+  const toEsm = helper[1];
+  const once = `${toEsm}=(each=>{const made=new WeakMap;return(module,nodeMode)=>{if(module===null||typeof module!=="object"&&typeof module!=="function")return each(module,nodeMode);const exportCount=Object.getOwnPropertyNames(module).length;let kept=made.get(module);if(kept===undefined)made.set(module,kept=[]);const mode=nodeMode?1:0;if(kept[mode]===undefined||kept[mode].exportCount!==exportCount)kept[mode]={wrapper:each(module,nodeMode),exportCount};return kept[mode].wrapper}})(${toEsm});`;
+  const at = helper.index + helper[0].length;
+  return {body: body.slice(0, at) + once + body.slice(at), added: {column: at, length: once.length}};
+}
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/**
+ * A source map line's mappings (segments of base64 VLQ fields, the first a generated column relative
+ * to the segment before) with the code from `column` on moved right by `length`: only the first
+ * segment at or past it changes, the later ones being relative to it (Source Map Revision 3).
+ */
+function shiftColumns(lineMappings, column, length) {
+  const segments = lineMappings.split(',');
+  let generated = 0;
+  for (let s = 0; s < segments.length; s++) {
+    const segment = segments[s];
+    let value = 0;
+    let shift = 0;
+    let end = 0;
+    for (;;) {
+      const digit = BASE64.indexOf(segment[end++]);
+      value += (digit & 31) << shift;
+      shift += 5;
+      if (!(digit & 32)) break;
+    }
+    const delta = value & 1 ? -(value >>> 1) : value >>> 1;
+    generated += delta;
+    if (generated < column) continue;
+    let rest = (delta + length) << 1;
+    let encoded = '';
+    do {
+      let digit = rest & 31;
+      rest >>>= 5;
+      if (rest > 0) digit |= 32;
+      encoded += BASE64[digit];
+    } while (rest > 0);
+    segments[s] = encoded + segment.slice(end);
+    break;
+  }
+  return segments.join(',');
+}
+
 // Chunks of an earlier build: else they pile up in dist/tui.
 await rm(path.join(root, 'dist/tui'), {recursive: true, force: true});
 
@@ -217,13 +275,15 @@ const names = exported[1].split(',').map((entry) => {
   const [local, name = local] = entry.trim().split(/\s+as\s+/);
   return `${name}:${local}`;
 });
-const body = code.slice(0, exported.index);
+const {body, added} = wrapsOncePerModule(code.slice(0, exported.index));
 // The script's first line is the function's head: the source map's lines move down one. "use strict"
 // on that line: an ES module's code is strict, a script's is not unless it says so (a write to a
 // frozen object or an undeclared name would pass silently instead of throwing as in the modules).
 const script = `(async function (require, __ccsMetaUrl, __ccsImport) {"use strict";\n${body}\nreturn {${names.join(',')}};\n})\n//# sourceMappingURL=${path.basename(outfile)}.map\n`;
 const sourceMap = JSON.parse(map);
-sourceMap.mappings = `;${sourceMap.mappings}`;
+// The head line first, and the first line's code after what wrapsOncePerModule added moved right.
+const [firstLineMappings, ...laterLineMappings] = sourceMap.mappings.split(';');
+sourceMap.mappings = ['', shiftColumns(firstLineMappings, added.column, added.length), ...laterLineMappings].join(';');
 // A leftover import or export statement, or top-level code a script cannot hold, fails the build here.
 new Script(script, {filename: outfile});
 if (/\bimport(\.meta\b|\()/.test(body)) throw new Error('bundle-tui: import.meta or import() left in the bundle (a script has neither)');
