@@ -14,7 +14,7 @@ import {mkdir, readFile, rm, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {Script} from 'node:vm';
-import {patchSource, styledRuns, unicodeOnDemand} from './bundle-patches.mjs';
+import {patchSource, shiftColumns, styledRuns, unicodeOnDemand, wrapsOncePerModule} from './bundle-patches.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Imported into patched dependencies: text of one grapheme per code unit, segmenters made on first use. */
@@ -183,64 +183,6 @@ const requireShim = {
     esbuild.onLoad({filter: /.*/, namespace: 'import-shim'}, (args) => ({contents: `export default (...args) => __ccsImport(${JSON.stringify(args.path)}).then((module) => module.default(...args));`, loader: 'js'}));
   },
 };
-
-/**
- * esbuild's `__toESM` (the helper that turns a CommonJS module's exports into what an ES import
- * reads) makes a new object with one getter per export at every import of the module: 62 of the
- * bundle's modules import React, and twenty import node:fs or node:path, ~8,000 getters in all, 10 ms
- * of every start. The wrapper is the same for the same module and mode, so right after esbuild's
- * helper (on the bundle's first line) the helper is replaced by one that makes it once and keeps it,
- * made again if the module's exports have grown since (one half-loaded in a require cycle). Each
- * wrapper's getters still read the module's current exports. Fails the build when esbuild's helper
- * no longer has the shape looked for. Returns the body and where on its first line text was added.
- */
-function wrapsOncePerModule(body) {
-  const firstLineEnd = body.indexOf('\n');
-  const helper = /var (\w+)=\((\w),(\w),(\w)\)=>\(\4=\2!=null\?\w+\(\w+\(\2\)\):\{\},\w+\(\3\|\|!\2\|\|!\2\.__esModule\?\w+\(\4,"default",\{value:\2,enumerable:!0\}\):\4,\2\)\);/.exec(body.slice(0, firstLineEnd));
-  if (firstLineEnd < 0 || !helper) throw new Error("bundle-tui: esbuild's __toESM helper is not on the bundle's first line as it was; update wrapsOncePerModule in scripts/bundle-tui.mjs");
-  const toEsm = helper[1];
-  const once = `${toEsm}=(each=>{const made=new WeakMap;return(module,nodeMode)=>{if(module===null||typeof module!=="object"&&typeof module!=="function")return each(module,nodeMode);const exportCount=Object.getOwnPropertyNames(module).length;let kept=made.get(module);if(kept===undefined)made.set(module,kept=[]);const mode=nodeMode?1:0;if(kept[mode]===undefined||kept[mode].exportCount!==exportCount)kept[mode]={wrapper:each(module,nodeMode),exportCount};return kept[mode].wrapper}})(${toEsm});`;
-  const at = helper.index + helper[0].length;
-  return {body: body.slice(0, at) + once + body.slice(at), added: {column: at, length: once.length}};
-}
-
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-/**
- * A source map line's mappings (segments of base64 VLQ fields, the first a generated column relative
- * to the segment before) with the code from `column` on moved right by `length`: only the first
- * segment at or past it changes, the later ones being relative to it (Source Map Revision 3).
- */
-function shiftColumns(lineMappings, column, length) {
-  const segments = lineMappings.split(',');
-  let generated = 0;
-  for (let s = 0; s < segments.length; s++) {
-    const segment = segments[s];
-    let value = 0;
-    let shift = 0;
-    let end = 0;
-    for (;;) {
-      const digit = BASE64.indexOf(segment[end++]);
-      value += (digit & 31) << shift;
-      shift += 5;
-      if (!(digit & 32)) break;
-    }
-    const delta = value & 1 ? -(value >>> 1) : value >>> 1;
-    generated += delta;
-    if (generated < column) continue;
-    let rest = (delta + length) << 1;
-    let encoded = '';
-    do {
-      let digit = rest & 31;
-      rest >>>= 5;
-      if (rest > 0) digit |= 32;
-      encoded += BASE64[digit];
-    } while (rest > 0);
-    segments[s] = encoded + segment.slice(end);
-    break;
-  }
-  return segments.join(',');
-}
 
 // Chunks of an earlier build: else they pile up in dist/tui.
 await rm(path.join(root, 'dist/tui'), {recursive: true, force: true});

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
+import {SourceMap} from 'node:module';
 import {test} from 'node:test';
 import {pathToFileURL} from 'node:url';
 import {styledCharsFromTokens, styledCharsToString, tokenize} from '@alcalzone/ansi-tokenize';
@@ -134,4 +135,54 @@ test('ansi-tokenize as bundled turns screen rows into the text the published lib
     assert.equal(patched.styledCharsToString(row(plan, patched)), expected, JSON.stringify(plan));
   }
   assert.ok(styledRows > 300, `only ${styledRows} of 400 rows had styles`);
+});
+
+type Patches = {
+  wrapsOncePerModule: (body: string) => {body: string; added: {column: number; length: number}};
+  shiftColumns: (lineMappings: string, column: number, length: number) => string;
+};
+
+test("esbuild's __toESM made once per module: imports of a CommonJS module share one wrapper that reads its current exports, one that grew gets a new one, and the source map still points each name at its source", async () => {
+  const {wrapsOncePerModule, shiftColumns} = (await import(pathToFileURL(path.join(repoRoot, 'scripts/bundle-patches.mjs')).href)) as Patches;
+  const dir = mkdtempSync(path.join(tmpdir(), 'ccs-tui-to-esm-'));
+  try {
+    // A CommonJS module imported by two ES modules (one by its default, one by name), and one that
+    // grows after a first import, as a module half-loaded in a require cycle does.
+    writeFileSync(path.join(dir, 'shared.cjs'), 'exports.count = 1;\nexports.bump = () => { exports.count++; };\n');
+    writeFileSync(path.join(dir, 'grows.cjs'), 'exports.first = 1;\n');
+    writeFileSync(path.join(dir, 'a.mjs'), "import shared from './shared.cjs';\nimport * as sharedNamespace from './shared.cjs';\nimport * as grows from './grows.cjs';\nexport const a = {shared, sharedNamespace, grows};\n");
+    writeFileSync(path.join(dir, 'b.mjs'), "import {bump} from './shared.cjs';\nimport * as shared from './shared.cjs';\nexport const b = {bump, shared};\n");
+    writeFileSync(path.join(dir, 'entry.mjs'), "import {a} from './a.mjs';\nimport {b} from './b.mjs';\nimport growsModule from './grows.cjs';\ngrowsModule.second = 2;\nconst {c} = await import('./c.mjs');\nexport const result = {a, b, c};\n");
+    writeFileSync(path.join(dir, 'c.mjs'), "import * as grows from './grows.cjs';\nexport const c = {grows};\n");
+    const built = await build({entryPoints: [path.join(dir, 'entry.mjs')], bundle: true, format: 'esm', platform: 'node', minify: true, write: false, sourcemap: 'external', outfile: path.join(dir, 'out.js'), logLevel: 'silent', splitting: false});
+    const code = built.outputFiles.find((file) => file.path.endsWith('out.js'))!.text;
+    const map = JSON.parse(built.outputFiles.find((file) => file.path.endsWith('.map'))!.text) as {mappings: string; sources: string[]};
+    const {body, added} = wrapsOncePerModule(code.replace(/export\s*\{[^}]*\};?\s*$/, ''));
+    assert.ok(added.length > 0 && body.includes('new WeakMap'));
+    // Run as the TUI's script runs: the bundle's body in a function, its results taken by name.
+    const names = [...code.matchAll(/export\s*\{([^}]*)\}/g)][0]![1]!.split(',').map((entry) => entry.trim().split(/\s+as\s+/));
+    const run = new Function(`return (async () => {${body}\nreturn {${names.map(([local, name = local]) => `${name}:${local}`).join(',')}};})()`) as () => Promise<{result: {a: {shared: {count: number}; sharedNamespace: unknown; grows: Record<string, number>}; b: {bump: () => void; shared: {count: number; default: unknown}}; c: {grows: Record<string, number>}}}>;
+    const {result} = await run();
+    result.b.bump();
+    assert.equal(result.b.shared.count, 2, 'a wrapper reads the module as it is now');
+    assert.equal(result.a.shared.count, 2);
+    assert.equal(result.a.sharedNamespace, result.b.shared, 'two imports of one module share its wrapper');
+    assert.deepEqual(Object.keys(result.a.grows).sort(), ['default', 'first']);
+    assert.deepEqual(Object.keys(result.c.grows).sort(), ['default', 'first', 'second'], 'a module that grew since its first import is wrapped again');
+    // The source map after the column moved: a position past the added text maps as before.
+    const [firstLine, ...rest] = map.mappings.split(';');
+    const shifted = new SourceMap({...map, version: 3, mappings: [shiftColumns(firstLine!, added.column, added.length), ...rest].join(';')} as never);
+    const original = new SourceMap({...map, version: 3} as never);
+    const firstBodyLine = code.split('\n')[0]!;
+    let checked = 0;
+    for (let column = added.column; column < firstBodyLine.length; column += 7) {
+      const before = original.findEntry(0, column) as Partial<import('node:module').SourceMapping>;
+      const after = shifted.findEntry(0, column + added.length) as Partial<import('node:module').SourceMapping>;
+      assert.deepEqual([after.originalSource, after.originalLine, after.originalColumn], [before.originalSource, before.originalLine, before.originalColumn], `column ${column}`);
+      if (before.originalSource) checked++;
+    }
+    assert.ok(checked > 10, `only ${checked} mapped positions after the added text`);
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
 });
