@@ -156,23 +156,23 @@ function pruneOthers(dir: string, file: string): void {
 }
 
 /**
- * The V8 flag that lets a function of the TUI run four times as long as V8's default before its
+ * The V8 flag that lets a function of the TUI run eight times as long as V8's default before its
  * optimizing compiler (TurboFan) takes it up, for the V8 of `v8Version` (process.versions.v8);
  * undefined for a V8 it is not known for. V8's default suits a page or a server whose code runs hot
  * for long. Most of the TUI's runs in short bursts (a redraw, a quota result), and in the first
  * seconds of a 1,000-account quota poll TurboFan's background threads used as much CPU as the TUI
- * itself, compiling ~400 functions; four times the budget halved that (the window's CPU about three
- * quarters of V8's default on Node 20 and 22), for key press → frame 0.5–2 ms slower, well within its
- * 16 ms budget (docs/benchmarks.md).
- * Code that stays hot is optimized all the same, a little later. V8 11.3 (Node 20) counts bytecode
- * run (`--interrupt-budget`, 66 KiB); V8 12 and later count calls (`--invocation-count-for-turbofan`,
- * 3,000). An unknown flag is not an error, but V8 prints it on stderr, which is the user's terminal:
- * so none for a V8 not listed here.
+ * itself, compiling ~400 functions. Four times the budget brought the window's CPU to about three
+ * quarters of V8's default on Node 20 and 22; eight times, once frames had become cheaper, to ~0.9 of
+ * that again (Node 20, 0.94 on Node 22), with key press → frame unchanged within its 16 ms budget
+ * (docs/benchmarks.md). Code that stays hot is optimized all the same, a little later. V8 11.3
+ * (Node 20) counts bytecode run (`--interrupt-budget`, 66 KiB); V8 12 and later count calls
+ * (`--invocation-count-for-turbofan`, 3,000). An unknown flag is not an error, but V8 prints it on
+ * stderr, which is the user's terminal: so none for a V8 not listed here.
  */
 export function tuiTieringFlag(v8Version: string): string | undefined {
   const [major = Number.NaN, minor = Number.NaN] = v8Version.split('.').map(Number);
-  if (major === 11 && minor === 3) return '--interrupt-budget=270336';
-  if (major >= 12 && major <= 14) return '--invocation-count-for-turbofan=12000';
+  if (major === 11 && minor === 3) return '--interrupt-budget=540672';
+  if (major >= 12 && major <= 14) return '--invocation-count-for-turbofan=24000';
   return undefined;
 }
 

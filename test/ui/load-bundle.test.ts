@@ -225,8 +225,8 @@ test('Node 20 and Node 22 sharing a cache dir each keep their own cache (neither
 
 test('the TUI\'s V8 tiering flag is one its V8 knows: Node 20\'s budget of bytecode, Node 22\'s count of calls, none for a V8 not known', async () => {
   const {tuiTieringFlag} = (await import(loader)) as typeof import('../../source/ui/load-bundle.js');
-  assert.equal(tuiTieringFlag('11.3.244.8-node.37'), '--interrupt-budget=270336');
-  assert.equal(tuiTieringFlag('12.4.254.21-node.33'), '--invocation-count-for-turbofan=12000');
+  assert.equal(tuiTieringFlag('11.3.244.8-node.37'), '--interrupt-budget=540672');
+  assert.equal(tuiTieringFlag('12.4.254.21-node.33'), '--invocation-count-for-turbofan=24000');
   assert.equal(tuiTieringFlag('11.8.172.17-node.19'), undefined, 'Node 21: neither flag is known to be there');
   assert.equal(tuiTieringFlag('15.0.1'), undefined);
   assert.equal(tuiTieringFlag(''), undefined);
