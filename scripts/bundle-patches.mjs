@@ -97,16 +97,20 @@ export const styledRuns = {
  * bundle's modules import React, and twenty import node:fs or node:path, ~8,000 getters in all, 10 ms
  * of every start. The wrapper is the same for the same module and mode, so right after esbuild's
  * helper (on the bundle's first line) the helper is replaced by one that makes it once and keeps it,
- * made again if the module's exports have grown since (one half-loaded in a require cycle). Each
- * wrapper's getters still read the module's current exports. Fails the build when esbuild's helper
- * no longer has the shape looked for. Returns the body and where on its first line text was added.
+ * made again if the module's export names have changed since (one half-loaded in a require cycle,
+ * or one that replaced an export by another name). Each wrapper's getters still read the module's
+ * current exports. One difference stays: importers share the wrapper, so a property an importer
+ * added to it (no bundled code writes to an import) would be seen by the others. Fails the build when
+ * esbuild's helper no longer has the shape looked for. Returns the body and where on its first line
+ * text was added.
  */
 export function wrapsOncePerModule(body) {
   const firstLineEnd = body.indexOf('\n');
-  const helper = /var (\w+)=\((\w),(\w),(\w)\)=>\(\4=\2!=null\?\w+\(\w+\(\2\)\):\{\},\w+\(\3\|\|!\2\|\|!\2\.__esModule\?\w+\(\4,"default",\{value:\2,enumerable:!0\}\):\4,\2\)\);/.exec(firstLineEnd < 0 ? body : body.slice(0, firstLineEnd));
+  // Minified names are letters, digits, `_` and `$` (esbuild's minifier uses `$`).
+  const helper = /var ([\w$]+)=\(([\w$]+),([\w$]+),([\w$]+)\)=>\(\4=\2!=null\?[\w$]+\([\w$]+\(\2\)\):\{\},[\w$]+\(\3\|\|!\2\|\|!\2\.__esModule\?[\w$]+\(\4,"default",\{value:\2,enumerable:!0\}\):\4,\2\)\);/.exec(firstLineEnd < 0 ? body : body.slice(0, firstLineEnd));
   if (!helper) throw new Error("bundle-tui: esbuild's __toESM helper is not on the bundle's first line as it was; update wrapsOncePerModule in scripts/bundle-patches.mjs");
   const toEsm = helper[1];
-  const once = `${toEsm}=(each=>{const made=new WeakMap;return(module,nodeMode)=>{if(module===null||typeof module!=="object"&&typeof module!=="function")return each(module,nodeMode);const exportCount=Object.getOwnPropertyNames(module).length;let kept=made.get(module);if(kept===undefined)made.set(module,kept=[]);const mode=nodeMode?1:0;if(kept[mode]===undefined||kept[mode].exportCount!==exportCount)kept[mode]={wrapper:each(module,nodeMode),exportCount};return kept[mode].wrapper}})(${toEsm});`;
+  const once = `${toEsm}=(each=>{const made=new WeakMap;const same=(a,b)=>{if(a.length!==b.length)return false;for(let i=0;i<a.length;i++)if(a[i]!==b[i])return false;return true};return(module,nodeMode)=>{if(module===null||typeof module!=="object"&&typeof module!=="function")return each(module,nodeMode);const names=Object.getOwnPropertyNames(module);let kept=made.get(module);if(kept===undefined)made.set(module,kept=[]);const mode=nodeMode?1:0;if(kept[mode]===undefined||!same(kept[mode].names,names))kept[mode]={wrapper:each(module,nodeMode),names};return kept[mode].wrapper}})(${toEsm});`;
   const at = helper.index + helper[0].length;
   return {body: body.slice(0, at) + once + body.slice(at), added: {column: at, length: once.length}};
 }
@@ -119,6 +123,7 @@ const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/
  * segment at or past it changes, the later ones being relative to it (Source Map Revision 3).
  */
 export function shiftColumns(lineMappings, column, length) {
+  if (lineMappings === '') return lineMappings;
   const segments = lineMappings.split(',');
   let generated = 0;
   for (let s = 0; s < segments.length; s++) {
@@ -127,7 +132,9 @@ export function shiftColumns(lineMappings, column, length) {
     let shift = 0;
     let end = 0;
     for (;;) {
-      const digit = BASE64.indexOf(segment[end++]);
+      const char = segment[end++];
+      const digit = char === undefined ? -1 : BASE64.indexOf(char);
+      if (digit < 0) throw new Error(`bundle-tui: the source map's first line has a segment that is not base64 VLQ (${JSON.stringify(segment)}); update shiftColumns in scripts/bundle-patches.mjs`);
       value += (digit & 31) << shift;
       shift += 5;
       if (!(digit & 32)) break;
@@ -135,7 +142,8 @@ export function shiftColumns(lineMappings, column, length) {
     const delta = value & 1 ? -(value >>> 1) : value >>> 1;
     generated += delta;
     if (generated < column) continue;
-    let rest = (delta + length) << 1;
+    const moved = delta + length;
+    let rest = moved < 0 ? (-moved << 1) | 1 : moved << 1;
     let encoded = '';
     do {
       let digit = rest & 31;

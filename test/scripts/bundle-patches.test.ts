@@ -142,26 +142,41 @@ type Patches = {
   shiftColumns: (lineMappings: string, column: number, length: number) => string;
 };
 
-test("esbuild's __toESM made once per module: imports of a CommonJS module share one wrapper that reads its current exports, one that grew gets a new one, and the source map still points each name at its source", async () => {
+test("esbuild's __toESM made once per module: imports of a CommonJS module share one wrapper that reads its current exports, each mode its own, one whose export names changed gets a new one, and the source map still points each name at its source", async () => {
   const {wrapsOncePerModule, shiftColumns} = (await import(pathToFileURL(path.join(repoRoot, 'scripts/bundle-patches.mjs')).href)) as Patches;
   const dir = mkdtempSync(path.join(tmpdir(), 'ccs-tui-to-esm-'));
+  const files: Record<string, string> = {
+    'shared.cjs': 'exports.count = 1;\nexports.bump = () => { exports.count++; };\n',
+    // Grows after a first import, as a module half-loaded in a require cycle does; swaps one name for another.
+    'grows.cjs': 'exports.first = 1;\n',
+    'swaps.cjs': 'exports.before = 1;\n',
+    // Marked as compiled from an ES module: its default is `exports.default` unless imported in node mode.
+    'flagged.cjs': "Object.defineProperty(exports, '__esModule', {value: true});\nexports.default = 'its default';\nexports.named = 'named';\n",
+    'fn.cjs': "module.exports = function answer() { return 42; };\nmodule.exports.extra = 'extra';\n",
+    // .mjs: node mode (esbuild's isNodeMode); d.js, outside a "type": "module" package: not.
+    'a.mjs': "import shared from './shared.cjs';\nimport * as sharedNamespace from './shared.cjs';\nimport * as grows from './grows.cjs';\nimport * as swaps from './swaps.cjs';\nimport flagged from './flagged.cjs';\nimport fn from './fn.cjs';\nimport * as fnNamespace from './fn.cjs';\nexport const a = {shared, sharedNamespace, grows, swaps, flagged, fn, fnNamespace};\n",
+    'b.mjs': "import {bump} from './shared.cjs';\nimport * as shared from './shared.cjs';\nexport const b = {bump, shared};\n",
+    'd.js': "import flagged from './flagged.cjs';\nimport * as fnNamespace from './fn.cjs';\nexport const d = {flagged, fnNamespace};\n",
+    'c.mjs': "import * as grows from './grows.cjs';\nimport * as swaps from './swaps.cjs';\nexport const c = {grows, swaps};\n",
+    'entry.mjs': "import {a} from './a.mjs';\nimport {b} from './b.mjs';\nimport {d} from './d.js';\nimport growsModule from './grows.cjs';\nimport swapsModule from './swaps.cjs';\ngrowsModule.second = 2;\ndelete swapsModule.before;\nswapsModule.after = 2;\nconst {c} = await import('./c.mjs');\nexport const result = {a, b, c, d};\n",
+  };
+  type Namespace = Record<string, unknown>;
+  type Result = {
+    a: {shared: {count: number}; sharedNamespace: unknown; grows: Namespace; swaps: Namespace; flagged: unknown; fn: () => number; fnNamespace: Namespace};
+    b: {bump: () => void; shared: {count: number}};
+    c: {grows: Namespace; swaps: Namespace};
+    d: {flagged: unknown; fnNamespace: Namespace};
+  };
   try {
-    // A CommonJS module imported by two ES modules (one by its default, one by name), and one that
-    // grows after a first import, as a module half-loaded in a require cycle does.
-    writeFileSync(path.join(dir, 'shared.cjs'), 'exports.count = 1;\nexports.bump = () => { exports.count++; };\n');
-    writeFileSync(path.join(dir, 'grows.cjs'), 'exports.first = 1;\n');
-    writeFileSync(path.join(dir, 'a.mjs'), "import shared from './shared.cjs';\nimport * as sharedNamespace from './shared.cjs';\nimport * as grows from './grows.cjs';\nexport const a = {shared, sharedNamespace, grows};\n");
-    writeFileSync(path.join(dir, 'b.mjs'), "import {bump} from './shared.cjs';\nimport * as shared from './shared.cjs';\nexport const b = {bump, shared};\n");
-    writeFileSync(path.join(dir, 'entry.mjs'), "import {a} from './a.mjs';\nimport {b} from './b.mjs';\nimport growsModule from './grows.cjs';\ngrowsModule.second = 2;\nconst {c} = await import('./c.mjs');\nexport const result = {a, b, c};\n");
-    writeFileSync(path.join(dir, 'c.mjs'), "import * as grows from './grows.cjs';\nexport const c = {grows};\n");
-    const built = await build({entryPoints: [path.join(dir, 'entry.mjs')], bundle: true, format: 'esm', platform: 'node', minify: true, write: false, sourcemap: 'external', outfile: path.join(dir, 'out.js'), logLevel: 'silent', splitting: false});
+    for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+    const built = await build({entryPoints: [path.join(dir, 'entry.mjs')], bundle: true, format: 'esm', platform: 'node', minify: true, write: false, sourcemap: 'external', outfile: path.join(dir, 'out.js'), logLevel: 'silent'});
     const code = built.outputFiles.find((file) => file.path.endsWith('out.js'))!.text;
     const map = JSON.parse(built.outputFiles.find((file) => file.path.endsWith('.map'))!.text) as {mappings: string; sources: string[]};
     const {body, added} = wrapsOncePerModule(code.replace(/export\s*\{[^}]*\};?\s*$/, ''));
     assert.ok(added.length > 0 && body.includes('new WeakMap'));
     // Run as the TUI's script runs: the bundle's body in a function, its results taken by name.
     const names = [...code.matchAll(/export\s*\{([^}]*)\}/g)][0]![1]!.split(',').map((entry) => entry.trim().split(/\s+as\s+/));
-    const run = new Function(`return (async () => {${body}\nreturn {${names.map(([local, name = local]) => `${name}:${local}`).join(',')}};})()`) as () => Promise<{result: {a: {shared: {count: number}; sharedNamespace: unknown; grows: Record<string, number>}; b: {bump: () => void; shared: {count: number; default: unknown}}; c: {grows: Record<string, number>}}}>;
+    const run = new Function(`return (async () => {${body}\nreturn {${names.map(([local, name = local]) => `${name}:${local}`).join(',')}};})()`) as () => Promise<{result: Result}>;
     const {result} = await run();
     result.b.bump();
     assert.equal(result.b.shared.count, 2, 'a wrapper reads the module as it is now');
@@ -169,20 +184,48 @@ test("esbuild's __toESM made once per module: imports of a CommonJS module share
     assert.equal(result.a.sharedNamespace, result.b.shared, 'two imports of one module share its wrapper');
     assert.deepEqual(Object.keys(result.a.grows).sort(), ['default', 'first']);
     assert.deepEqual(Object.keys(result.c.grows).sort(), ['default', 'first', 'second'], 'a module that grew since its first import is wrapped again');
-    // The source map after the column moved: a position past the added text maps as before.
+    assert.deepEqual(Object.keys(result.c.swaps).sort(), ['after', 'default'], 'a module that swapped an export for another is wrapped again');
+    assert.equal(result.c.swaps.after, 2);
+    assert.deepEqual(Object.keys(result.a.swaps).sort(), ['before', 'default'], 'a wrapper made before keeps the names it was made with, as esbuild\'s own does');
+    assert.equal((result.a.flagged as {named?: string}).named, 'named', 'in node mode the default is the whole module');
+    assert.equal(result.d.flagged, 'its default', "outside node mode the default of an __esModule module is its exports.default");
+    assert.equal(result.a.fn(), 42, 'a module that is a function');
+    assert.equal(result.a.fnNamespace.default, result.a.fn);
+    assert.equal(result.a.fnNamespace.extra, 'extra');
+    assert.equal(result.d.fnNamespace.extra, 'extra');
+    // The source map after the column moved: a position past the added text maps as before, and the
+    // added text maps as what was before it (no segment left inside it).
     const [firstLine, ...rest] = map.mappings.split(';');
     const shifted = new SourceMap({...map, version: 3, mappings: [shiftColumns(firstLine!, added.column, added.length), ...rest].join(';')} as never);
     const original = new SourceMap({...map, version: 3} as never);
+    const entry = (sourceMap: SourceMap, column: number) => {
+      const found = sourceMap.findEntry(0, column) as Partial<import('node:module').SourceMapping>;
+      return [found.originalSource, found.originalLine, found.originalColumn];
+    };
     const firstBodyLine = code.split('\n')[0]!;
     let checked = 0;
-    for (let column = added.column; column < firstBodyLine.length; column += 7) {
-      const before = original.findEntry(0, column) as Partial<import('node:module').SourceMapping>;
-      const after = shifted.findEntry(0, column + added.length) as Partial<import('node:module').SourceMapping>;
-      assert.deepEqual([after.originalSource, after.originalLine, after.originalColumn], [before.originalSource, before.originalLine, before.originalColumn], `column ${column}`);
-      if (before.originalSource) checked++;
+    for (let column = added.column; column < firstBodyLine.length; column += 3) {
+      const before = entry(original, column);
+      assert.deepEqual(entry(shifted, column + added.length), before, `column ${column}`);
+      if (before[0]) checked++;
     }
     assert.ok(checked > 10, `only ${checked} mapped positions after the added text`);
+    for (let column = added.column; column < added.column + added.length; column++) assert.deepEqual(entry(shifted, column), entry(original, added.column - 1), `added text at column ${column}`);
   } finally {
     rmSync(dir, {recursive: true, force: true});
   }
+});
+
+test("the __toESM change finds esbuild's helper whatever its minified names (letters, digits, _ and $), and shiftColumns leaves an unmapped line alone and refuses a malformed one", async () => {
+  const {wrapsOncePerModule, shiftColumns} = (await import(pathToFileURL(path.join(repoRoot, 'scripts/bundle-patches.mjs')).href)) as Patches;
+  const helper = 'var T$=($,t,n)=>(n=$!=null?E$(I_(($))):{},w0(t||!$||!$.__esModule?$Q(n,"default",{value:$,enumerable:!0}):n,$));'.replace('I_(($))', 'I_($)');
+  const {body, added} = wrapsOncePerModule(`var E$=Object.create;${helper}var x=1;\nrest`);
+  assert.ok(body.startsWith(`var E$=Object.create;${helper}T$=(each=>`), body.slice(0, 200));
+  assert.equal(added.column, `var E$=Object.create;${helper}`.length);
+  assert.throws(() => wrapsOncePerModule('var x=1;\nvar T=(e,t,n)=>(n);'), /__toESM helper is not on the bundle's first line/);
+  assert.equal(shiftColumns('', 5, 3), '', 'a first line without mappings');
+  assert.equal(shiftColumns('AAAA,KAAC', 5, 3), 'AAAA,QAAC', 'the segment at the column moves');
+  assert.equal(shiftColumns('AAAA,KAAC,EAAE', 10, 3), 'AAAA,KAAC,EAAE', 'segments before the column stay');
+  assert.equal(shiftColumns('gBAAA', 16, 1), 'iBAAA', 'a two-digit column');
+  assert.throws(() => shiftColumns('AAAA,,CAAC', 5, 3), /not base64 VLQ/, 'an empty segment fails the build instead of hanging it');
 });
