@@ -59,6 +59,94 @@ export const unicodeOnDemand = (graphemesModule) => ({
 });
 
 /**
+ * Ink 6.8 keeps its per-line caches (ANSI tokenising, string widths) on each frame's Output object,
+ * so they are thrown away every frame and the whole screen is tokenised and measured again: at
+ * 120×40 with colour that was ~20 % of a keypress's CPU, plus the garbage it makes. This keeps ONE
+ * set of caches across frames (keyed by the line's text, so a line that did not change costs a map
+ * look-up), emptied when it grows past a bound, and keeps the slices of clipped lines the same way. Done at bundle time on the pinned Ink version; the
+ * build fails if Ink's code no longer has the line to change.
+ */
+export const inkFrameCaches = (graphemesModule) => ({
+  name: 'ink-frame-caches',
+  setup(esbuild) {
+    // Ink keys its wrap cache by text, width and mode run together: "ab1" cut at 23 cells and "ab12"
+    // cut at 3 shared a key, so a text ending in digits could be drawn as cut for another width.
+    esbuild.onLoad({filter: /[\\/]ink[\\/]build[\\/]wrap-text\.js$/}, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      return {contents: patchSource(args.path, source, 'const cacheKey = text + String(maxWidth) + String(wrapType);', "const cacheKey = String(maxWidth) + ':' + String(wrapType) + ':' + text;", 'ink-frame-caches'), loader: 'js'};
+    });
+    // Each text node's width is measured again every frame; measure-text.js already caches it by text.
+    esbuild.onLoad({filter: /[\\/]ink[\\/]build[\\/]render-node-to-output\.js$/}, async (args) => {
+      let source = await readFile(args.path, 'utf8');
+      source = patchSource(args.path, source, 'const currentWidth = widestLine(text);', 'const currentWidth = measureText(text).width;', 'ink-frame-caches');
+      source = patchSource(args.path, source, "import wrapText from './wrap-text.js';", "import wrapText from './wrap-text.js';\nimport measureText from './measure-text.js';", 'ink-frame-caches');
+      return {contents: source, loader: 'js'};
+    });
+    esbuild.onLoad({filter: /[\\/]ink[\\/]build[\\/]output\.js$/}, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const shared = `
+const MAX_CACHED_LINES = 20000;
+let sharedCaches;
+function framesCaches() {
+  if (!sharedCaches || sharedCaches.styledChars.size + sharedCaches.widths.size > MAX_CACHED_LINES) sharedCaches = new OutputCaches();
+  return sharedCaches;
+}
+let slicedLines = new Map();
+function slicedLine(line, from, to) {
+  const key = from + ':' + to + ':' + line;
+  let sliced = slicedLines.get(key);
+  if (sliced === undefined) {
+    if (slicedLines.size >= MAX_CACHED_LINES) slicedLines = new Map();
+    sliced = sliceAnsi(line, from, to);
+    slicedLines.set(key, sliced);
+  }
+  return sliced;
+}
+const BLANK_CELL = Object.freeze({type: 'char', value: ' ', fullWidth: false, styles: Object.freeze([])});
+let lastRows = [];
+// Cell by cell, holes included: a frame laid out wider than the terminal (the first one after a
+// resize, drawn before React has the new size) writes past the row's end and leaves holes between
+// its writes, which the row's text drops (Ink's filter below). every() skips holes, so such a row
+// matched the full row of the next frame with the same text at the same places, and the footer
+// kept its glued, narrower text after the window grew again.
+function sameCells(last, cells) {
+  if (last.length !== cells.length) return false;
+  for (let x = 0; x < cells.length; x++) if (last[x] !== cells[x]) return false;
+  return true;
+}
+function rowText(y, cells) {
+  const last = lastRows[y];
+  if (last && sameCells(last.cells, cells)) return last.text;
+  // See https://github.com/vadimdemedes/ink/pull/564#issuecomment-1637022742
+  const text = styledCharsToString(cells.filter(item => item !== undefined)).trimEnd();
+  lastRows[y] = {cells, text};
+  return text;
+}
+`;
+      let patched = patchSource(args.path, source, 'caches = new OutputCaches();', 'caches = framesCaches();', 'ink-frame-caches');
+      // A line clipped by an overflow-hidden box is sliced again every frame (~11 % of a frame during a quota poll): kept too.
+      // A line that fits its clip whole is drawn as it is, as in a box that does not clip, when every
+      // character is one cell (slice-ansi and string-width count zero-width characters apart, so such
+      // a line is still cut), and it has not both bold and dim (graphemes.ts drawnUncut: the cut and the
+      // line differ there). Cutting it cost a first frame 6-42 ms.
+      patched = patchSource(args.path, patched, 'return sliceAnsi(line, from, to);', 'return from === 0 && to === width && __drawnUncut(line) ? line : slicedLine(line, from, to);', 'ink-frame-caches');
+      // Every blank cell was a new object, so no screen row was ever the same as the last frame's:
+      // blanks are one shared cell, and a row made of the same cells as last frame's keeps its text
+      // (turning 4,800 cells into text was ~10 % of a frame's CPU at 120×40).
+      patched = patchSource(args.path, patched, "row.push({\n                    type: 'char',\n                    value: ' ',\n                    fullWidth: false,\n                    styles: [],\n                });", 'row.push(BLANK_CELL);', 'ink-frame-caches');
+      patched = patchSource(
+        args.path,
+        patched,
+        '.map(line => {\n            // See https://github.com/vadimdemedes/ink/pull/564#issuecomment-1637022742\n            const lineWithoutEmptyItems = line.filter(item => item !== undefined);\n            return styledCharsToString(lineWithoutEmptyItems).trimEnd();',
+        '.map((line, y) => {\n            return rowText(y, line);',
+        'ink-frame-caches',
+      );
+      return {contents: `import {drawnUncut as __drawnUncut} from ${JSON.stringify(graphemesModule)};\n${patchSource(args.path, patched, 'export default class Output', `${shared}export default class Output`, 'ink-frame-caches')}`, loader: 'js'};
+    });
+  },
+});
+
+/**
  * Styled runs without per-character work. Ink turns each screen row into text with ansi-tokenize's
  * styledCharsToString, which asked diffAnsiCodes for the codes between every two characters (three
  * Sets and four arrays each), though nearly every neighbour has the same styles: ~4,800 diffs a
