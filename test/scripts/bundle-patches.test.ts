@@ -229,3 +229,59 @@ test("the __toESM change finds esbuild's helper whatever its minified names (let
   assert.equal(shiftColumns('gBAAA', 16, 1), 'iBAAA', 'a two-digit column');
   assert.throws(() => shiftColumns('AAAA,,CAAC', 5, 3), /not base64 VLQ/, 'an empty segment fails the build instead of hanging it');
 });
+
+type InkOutput = {write(x: number, y: number, text: string, options: {transformers: ((line: string, index: number) => string)[]}): void; clip(clip: {x1?: number; x2?: number; y1?: number; y2?: number}): void; unclip(): void; get(): {output: string; height: number}};
+type OutputClass = new (options: {width: number; height: number}) => InkOutput;
+
+test("Ink's output as bundled (its frame caches, blank cells, cut lines and styled runs) draws every frame as the published Ink does, over frames that repeat, move and clip wide and styled text", async () => {
+  const {inkFrameCaches, unicodeOnDemand, styledRuns} = (await import(pathToFileURL(path.join(repoRoot, 'scripts/bundle-patches.mjs')).href)) as {
+    inkFrameCaches: (module: string) => import('esbuild').Plugin;
+    unicodeOnDemand: (module: string) => import('esbuild').Plugin;
+    styledRuns: import('esbuild').Plugin;
+  };
+  const inkOutput = path.join(repoRoot, 'node_modules/ink/build/output.js');
+  const graphemesModule = path.join(repoRoot, 'dist/source/core/graphemes.js');
+  const dir = mkdtempSync(path.join(tmpdir(), 'ccs-tui-ink-output-'));
+  let Patched: OutputClass;
+  try {
+    const outfile = path.join(dir, 'output.mjs');
+    await build({entryPoints: [inkOutput], bundle: true, format: 'esm', platform: 'node', outfile, logLevel: 'silent', plugins: [inkFrameCaches(graphemesModule), unicodeOnDemand(graphemesModule), styledRuns]});
+    Patched = ((await import(pathToFileURL(outfile).href)) as {default: OutputClass}).default;
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+  const Published = ((await import(pathToFileURL(inkOutput).href)) as {default: OutputClass}).default;
+  const next = seededRandom(29);
+  const width = 48;
+  const height = 6;
+  // A pool of lines, so that frames repeat lines (the caches' case) as well as change them.
+  const lines = Array.from({length: 24}, (_, i) => line(next, i % 3 !== 0));
+  const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!;
+  let frame: {op: 'write' | 'clip' | 'unclip'; x?: number; y?: number; text?: string; clip?: {x1?: number; x2?: number; y1?: number; y2?: number}}[] = [];
+  let wideRowsDrawn = 0;
+  for (let round = 0; round < 300; round++) {
+    // Most frames are the last one with a row or two changed, as a TUI's are.
+    if (round % 10 === 0) frame = [];
+    frame = frame.filter(() => next() < 0.8);
+    for (let i = 0; i < 1 + Math.floor(next() * 3); i++) {
+      if (next() < 0.2) {
+        frame.push({op: 'clip', clip: next() < 0.5 ? {x1: Math.floor(next() * 10), x2: 20 + Math.floor(next() * 28)} : {x1: 2, x2: 30, y1: 1, y2: 4}});
+        frame.push({op: 'write', x: Math.floor(next() * 12), y: Math.floor(next() * height), text: pick(lines)});
+        frame.push({op: 'unclip'});
+      } else frame.push({op: 'write', x: Math.floor(next() * 20), y: Math.floor(next() * height), text: next() < 0.2 ? `${pick(lines)}\n${pick(lines)}` : pick(lines)});
+    }
+    const draw = (Output: OutputClass) => {
+      const output = new Output({width, height});
+      for (const op of frame) {
+        if (op.op === 'write') output.write(op.x!, op.y!, op.text!, {transformers: []});
+        else if (op.op === 'clip') output.clip(op.clip!);
+        else output.unclip();
+      }
+      return output.get().output;
+    };
+    const expected = draw(Published);
+    if (/[研究👩🇯ｱ]/u.test(expected)) wideRowsDrawn++;
+    assert.equal(draw(Patched), expected, `round ${round}: ${JSON.stringify(frame)}`);
+  }
+  assert.ok(wideRowsDrawn > 50, `only ${wideRowsDrawn} frames drew wide characters`);
+});
