@@ -103,6 +103,15 @@ function slicedLine(line, from, to) {
   return sliced;
 }
 const BLANK_CELL = Object.freeze({type: 'char', value: ' ', fullWidth: false, styles: Object.freeze([])});
+// A wide character's second cell, one per character cell (those are kept per line: getStyledChars):
+// Ink made a new one each frame, so a row holding a wide character never matched last frame's
+// cells (sameCells) and was turned into text again every frame.
+const continuations = new WeakMap();
+function continuationOf(character) {
+  let cell = continuations.get(character);
+  if (cell === undefined) continuations.set(character, (cell = {type: 'char', value: '', fullWidth: false, styles: character.styles}));
+  return cell;
+}
 let lastRows = [];
 // Cell by cell, holes included: a frame laid out wider than the terminal (the first one after a
 // resize, drawn before React has the new size) writes past the row's end and leaves holes between
@@ -134,6 +143,13 @@ function rowText(y, cells) {
       // blanks are one shared cell, and a row made of the same cells as last frame's keeps its text
       // (turning 4,800 cells into text was ~10 % of a frame's CPU at 120×40).
       patched = patchSource(args.path, patched, "row.push({\n                    type: 'char',\n                    value: ' ',\n                    fullWidth: false,\n                    styles: [],\n                });", 'row.push(BLANK_CELL);', 'ink-frame-caches');
+      patched = patchSource(
+        args.path,
+        patched,
+        "currentLine[offsetX + index] = {\n                                    type: 'char',\n                                    value: '',\n                                    fullWidth: false,\n                                    styles: character.styles,\n                                };",
+        'currentLine[offsetX + index] = continuationOf(character);',
+        'ink-frame-caches',
+      );
       patched = patchSource(
         args.path,
         patched,
