@@ -1,6 +1,7 @@
-// Changes made to dependencies while bundling, shared by the TUI's bundle (bundle-tui.mjs) and the
-// command line's (bundle-cli.mjs), and one to the TUI's bundle after esbuild made it. Each names the
-// exact text it replaces and fails the build when a dependency (or esbuild) no longer has it.
+// Changes made to dependencies while bundling the TUI (bundle-tui.mjs) and the command line
+// (bundle-cli.mjs takes unicodeOnDemand), and one made to the TUI's bundle after esbuild made it
+// (wrapsOncePerModule). Here so that their tests can build with them. Each names the exact text it
+// replaces and fails the build when a dependency (or esbuild) no longer has it.
 import {readFile} from 'node:fs/promises';
 
 /** Replaces `from` with `to` in a dependency's source, or fails the build naming the patch to update. */
@@ -63,8 +64,9 @@ export const unicodeOnDemand = (graphemesModule) => ({
  * so they are thrown away every frame and the whole screen is tokenised and measured again: at
  * 120×40 with colour that was ~20 % of a keypress's CPU, plus the garbage it makes. This keeps ONE
  * set of caches across frames (keyed by the line's text, so a line that did not change costs a map
- * look-up), emptied when it grows past a bound, and keeps the slices of clipped lines the same way. Done at bundle time on the pinned Ink version; the
- * build fails if Ink's code no longer has the line to change.
+ * look-up), emptied when it grows past a bound, and keeps the slices of clipped lines the same way.
+ * Done at bundle time on the pinned Ink version; the build fails if Ink's code no longer has the line
+ * to change.
  */
 export const inkFrameCaches = (graphemesModule) => ({
   name: 'ink-frame-caches',
