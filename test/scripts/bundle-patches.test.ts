@@ -25,12 +25,21 @@ type Libraries = {
   styledCharsToString: typeof styledCharsToString;
 };
 
+/** scripts/bundle-patches.mjs: the changes the bundles make, as the build scripts import them. */
+type Patches = {
+  inkFrameCaches: (graphemesModule: string) => import('esbuild').Plugin;
+  unicodeOnDemand: (graphemesModule: string) => import('esbuild').Plugin;
+  styledRuns: import('esbuild').Plugin;
+  wrapsOncePerModule: (body: string) => {body: string; added: {column: number; length: number}};
+  shiftColumns: (lineMappings: string, column: number, length: number) => string;
+};
+const bundlePatches = async () => (await import(pathToFileURL(path.join(repoRoot, 'scripts/bundle-patches.mjs')).href)) as Patches;
+/** core/graphemes as built, which the patched libraries import. */
+const graphemesModule = path.join(repoRoot, 'dist/source/core/graphemes.js');
+
 /** The three libraries bundled with the patches, as scripts/bundle-tui.mjs bundles them. */
 async function patchedLibraries(): Promise<Libraries> {
-  const {unicodeOnDemand, styledRuns} = (await import(pathToFileURL(path.join(repoRoot, 'scripts/bundle-patches.mjs')).href)) as {
-    unicodeOnDemand: (module: string) => import('esbuild').Plugin;
-    styledRuns: import('esbuild').Plugin;
-  };
+  const {unicodeOnDemand, styledRuns} = await bundlePatches();
   const dir = mkdtempSync(path.join(tmpdir(), 'ccs-tui-bundle-patches-'));
   try {
     const outfile = path.join(dir, 'patched.mjs');
@@ -41,7 +50,7 @@ async function patchedLibraries(): Promise<Libraries> {
       platform: 'node',
       outfile,
       logLevel: 'silent',
-      plugins: [unicodeOnDemand(path.join(repoRoot, 'dist/source/core/graphemes.js')), styledRuns],
+      plugins: [unicodeOnDemand(graphemesModule), styledRuns],
     });
     return (await import(pathToFileURL(outfile).href)) as Libraries;
   } finally {
@@ -137,13 +146,8 @@ test('ansi-tokenize as bundled turns screen rows into the text the published lib
   assert.ok(styledRows > 300, `only ${styledRows} of 400 rows had styles`);
 });
 
-type Patches = {
-  wrapsOncePerModule: (body: string) => {body: string; added: {column: number; length: number}};
-  shiftColumns: (lineMappings: string, column: number, length: number) => string;
-};
-
 test("esbuild's __toESM made once per module: imports of a CommonJS module share one wrapper that reads its current exports, each mode its own, one whose export names changed gets a new one, and the source map still points each name at its source", async () => {
-  const {wrapsOncePerModule, shiftColumns} = (await import(pathToFileURL(path.join(repoRoot, 'scripts/bundle-patches.mjs')).href)) as Patches;
+  const {wrapsOncePerModule, shiftColumns} = await bundlePatches();
   const dir = mkdtempSync(path.join(tmpdir(), 'ccs-tui-to-esm-'));
   const files: Record<string, string> = {
     'shared.cjs': 'exports.count = 1;\nexports.bump = () => { exports.count++; };\n',
@@ -217,7 +221,7 @@ test("esbuild's __toESM made once per module: imports of a CommonJS module share
 });
 
 test("the __toESM change finds esbuild's helper whatever its minified names (letters, digits, _ and $), and shiftColumns leaves an unmapped line alone and refuses a malformed one", async () => {
-  const {wrapsOncePerModule, shiftColumns} = (await import(pathToFileURL(path.join(repoRoot, 'scripts/bundle-patches.mjs')).href)) as Patches;
+  const {wrapsOncePerModule, shiftColumns} = await bundlePatches();
   const helper = 'var T$=($,t,n)=>(n=$!=null?E$(I_(($))):{},w0(t||!$||!$.__esModule?$Q(n,"default",{value:$,enumerable:!0}):n,$));'.replace('I_(($))', 'I_($)');
   const {body, added} = wrapsOncePerModule(`var E$=Object.create;${helper}var x=1;\nrest`);
   assert.ok(body.startsWith(`var E$=Object.create;${helper}T$=(each=>`), body.slice(0, 200));
@@ -234,13 +238,8 @@ type InkOutput = {write(x: number, y: number, text: string, options: {transforme
 type OutputClass = new (options: {width: number; height: number}) => InkOutput;
 
 test("Ink's output as bundled (its frame caches, blank cells, cut lines and styled runs) draws every frame as the published Ink does, over frames that repeat, move and clip wide and styled text", async () => {
-  const {inkFrameCaches, unicodeOnDemand, styledRuns} = (await import(pathToFileURL(path.join(repoRoot, 'scripts/bundle-patches.mjs')).href)) as {
-    inkFrameCaches: (module: string) => import('esbuild').Plugin;
-    unicodeOnDemand: (module: string) => import('esbuild').Plugin;
-    styledRuns: import('esbuild').Plugin;
-  };
+  const {inkFrameCaches, unicodeOnDemand, styledRuns} = await bundlePatches();
   const inkOutput = path.join(repoRoot, 'node_modules/ink/build/output.js');
-  const graphemesModule = path.join(repoRoot, 'dist/source/core/graphemes.js');
   const dir = mkdtempSync(path.join(tmpdir(), 'ccs-tui-ink-output-'));
   let Patched: OutputClass;
   try {
