@@ -27,8 +27,12 @@ const submitting = (state: AppState): boolean => (state.modal?.kind === 'rename'
  */
 const AFTER_PASTE_MS = 250;
 
-/** How long keys for a screen still loading its data wait before they are routed anyway. */
-const MAX_LOADING_WAIT_MS = 5000;
+/**
+ * How long a key waits for what it waits for (the render of the key before it, the new screen's
+ * mount, its data, a submitted field) before it is routed anyway (ms). A loaded machine can take
+ * longer than the fallback timer's 250 ms to render a screen change; the key must still go to the new screen.
+ */
+const MAX_KEY_WAIT_MS = 5000;
 
 /**
  * Ink's one useInput for the whole TUI: routes each key (core/key-routing.ts) to the confirm prompt,
@@ -74,11 +78,24 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
     if (next) handleKey(next.input, next.key, force, next.intoField, next.pasted, next.burst);
     if (queued.current.length > 0 && !cancelFallback.current) schedule();
   };
+  /**
+   * Whether a key read now must wait: an action not rendered yet (the screen's handlers still see the
+   * state before it), a route whose screen has not mounted or is loading, a submitted rename or jump
+   * still being carried out (`escape`: Esc still cancels it).
+   */
+  const mustWait = (name?: string): boolean => {
+    const current = live.current;
+    const owner = routeOwner(current);
+    return pending.current !== undefined || current !== latest.current.state || !registry.mounted.has(owner) || registry.loading.has(owner) ||
+      (submitting(current) && name !== 'escape');
+  };
+  // Commits drain the queue (committed, keyCommitted); this timer drains it when none comes, and
+  // routes the keys anyway once they waited MAX_KEY_WAIT_MS.
   const schedule = () => {
+    waitedSince.current ??= services.clock.now();
     cancelFallback.current = services.clock.setTimeout(() => {
-      const loading = registry.loading.has(routeOwner(live.current)) || submitting(live.current);
       const waited = services.clock.now() - (waitedSince.current ?? services.clock.now());
-      if (loading && waited < MAX_LOADING_WAIT_MS) {
+      if (mustWait() && waited < MAX_KEY_WAIT_MS) {
         cancelFallback.current = undefined;
         schedule();
         return;
@@ -95,6 +112,12 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
     committed();
   };
   useEffect(committed);
+  // Unmounted (the TUI quit): keys still queued go nowhere, and no timer keeps the process alive.
+  useEffect(() => () => {
+    cancelFallback.current?.();
+    cancelFallback.current = undefined;
+    queued.current = [];
+  }, []);
 
   // A submitted rename is saved once, with the draft as the reducer holds it.
   const rename = state.modal?.kind === 'rename' && state.modal.submitted ? state.modal : undefined;
@@ -118,13 +141,10 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
     const name = keyName(input, key);
     if (pasted && input === '') return;
     const owner = routeOwner(current);
-    // An action not rendered yet (the screen's handlers still see the state before it), or a route
-    // whose screen has not mounted yet: this key waits for the render, then goes where it leads.
-    // A submitted rename or jump is still being carried out: the keys typed behind its Enter are for
-    // what comes after it (`ali⏎j`: j moves the cursor once the rename is saved), Esc still cancels.
-    const waiting = pending.current !== undefined || current !== latest.current.state || !registry.mounted.has(owner) || registry.loading.has(owner) ||
-      (submitting(current) && name !== 'escape');
-    if (!force && name !== 'ctrl+c' && waiting) {
+    // This key waits for the render, then goes where it leads (mustWait). Keys typed behind a
+    // submitted rename's Enter are for what comes after it (`ali⏎j`: j moves the cursor once the
+    // rename is saved).
+    if (!force && name !== 'ctrl+c' && mustWait(name)) {
       queued.current.unshift({input, key, intoField, pasted, burst});
       waitedSince.current ??= services.clock.now();
       if (!cancelFallback.current) schedule();

@@ -8,6 +8,7 @@ import {readFileSync} from 'node:fs';
 import {afterEach, test} from 'node:test';
 import type {TempCcs} from '../helpers/ccs.js';
 import {makeUiCcs} from './fixtures.js';
+import {FakeClock} from '../helpers/fake-clock.js';
 
 let ccs: TempCcs | undefined;
 let tui: TuiHandle | undefined;
@@ -138,3 +139,21 @@ test('the rest of a field-opening burst with no field to open (nothing to rename
   assert.ok(tui.frame().includes('alice@example.com') && !tui.frame().includes('Remove'), 'q did not quit, d asked nothing');
   assert.equal(readFileSync(ccs.paths.registry, 'utf8'), before, 'nothing ran');
 });
+
+// The fallback timer that routes a key whose screen never answers (250 ms) fires before the new
+// screen mounted (a loaded machine, a slow render): the key still waits for that screen.
+for (const c of CASES.filter((c) => !c.splitOnly)) {
+  test(`${c.name}, the new screen mounting after the fallback timer fired: the second key acts on the new screen`, async () => {
+    ccs = makeUiCcs();
+    const clock = new FakeClock();
+    tui = await renderTui({paths: ccs.paths, width: 100, height: 30, services: {clock}});
+    await tui.waitFor('alice@example.com');
+    if (c.before) await tui.press(...c.before);
+    await tui.waitFor(c.ready);
+    tui.write(c.first + c.second);
+    // Before React renders the first key's route: every timer of the next 300 ms fires now.
+    void clock.advance(300);
+    const at = ccs;
+    await tui.waitFor((frame) => c.done(frame, at), 4000);
+  });
+}
