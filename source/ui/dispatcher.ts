@@ -139,7 +139,11 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
     const {shell: {dispatch, run, setStatus}, answerConfirm: answer, tooSmall: small} = latest.current;
     const current = live.current;
     const name = keyName(input, key);
-    if (pasted && input === '') return;
+    // An empty paste is done with here: a wait that comes after it starts anew (waitedSince).
+    if (pasted && input === '') {
+      waitedSince.current = undefined;
+      return;
+    }
     const owner = routeOwner(current);
     // This key waits for the render, then goes where it leads (mustWait). Keys typed behind a
     // submitted rename's Enter are for what comes after it (`ali⏎j`: j moves the cursor once the
