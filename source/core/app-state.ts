@@ -49,6 +49,11 @@ export interface AppState {
   pane: Pane;
   /** List key → cursor index. Accounts lists are keyed per provider (`accounts:claude`). */
   cursors: Record<string, number>;
+  /**
+   * List key → how many times a key moved its cursor (the `cursor` action): a list that changed in
+   * the same render as a move keeps the move (ui/hooks/useCursorOnId.ts), other cursor changes follow the item.
+   */
+  cursorMoves?: Record<string, number>;
   /** Filter text per filter key (filterKeyOf): `providers` / `accounts` on home, else the screen id. */
   filters: Record<string, string>;
   /** The filter field of this key has focus (typing edits it). */
@@ -136,8 +141,13 @@ export const accountsListKey = (provider: string) => `accounts:${provider}`;
 
 /** The cursor clamped to a list of `total` items (-1 for an empty list). */
 export function cursorIn(state: AppState, list: string, total: number): number {
+  return fitCursor(state.cursors[list], total);
+}
+
+/** A stored cursor (AppState.cursors) as a row of a list of `total`: -1 when the list is empty. */
+export function fitCursor(stored: number | undefined, total: number): number {
   if (total <= 0) return -1;
-  return Math.max(0, Math.min(state.cursors[list] ?? 0, total - 1));
+  return Math.max(0, Math.min(stored ?? 0, total - 1));
 }
 
 export function moveCursor(current: number, move: CursorMove, total: number, page: number): number {
@@ -191,7 +201,8 @@ export function appReducer(state: AppState, action: AppAction): AppState {
     }
     case 'cursor': {
       const index = moveCursor(state.cursors[action.list] ?? 0, action.move, action.total, action.page);
-      return setCursor(state, action.list, index);
+      const moved = setCursor(state, action.list, index);
+      return moved === state ? state : {...moved, cursorMoves: {...state.cursorMoves, [action.list]: (state.cursorMoves?.[action.list] ?? 0) + 1}};
     }
     case 'setCursor':
       return setCursor(state, action.list, action.index);

@@ -3,31 +3,35 @@
 // item it was on now is. The reducer keeps cursors as indices; this hook re-aims them in the same
 // frame (no frame shows the wrong row) and then stores the new index in the reducer.
 import {useLayoutEffect, useRef} from 'react';
-import type {AppAction} from '../../core/app-state.js';
+import {fitCursor, type AppAction} from '../../core/app-state.js';
 
 interface Seen {
   list: string;
   ids: readonly string[];
-  /** The reducer's index last time, and the row drawn for it. */
-  index: number;
+  /** The reducer's cursor last time (before it is fitted to the list), its count of moves by keys, and the row drawn for it. */
+  stored: number | undefined;
+  moves: number | undefined;
   at: number;
 }
 
 /**
- * The row list `list`'s cursor is on: the same id as before when `ids` changed (a new array means a
- * changed list: pass a memoised one) and the id is still there, else the reducer's `index`.
+ * The row list `list`'s cursor is on, -1 in an empty list. `stored` and `moves` are the reducer's
+ * cursor and count of moves by keys (AppState.cursors[list], cursorMoves[list]). When `ids` changed
+ * (a new array means a changed list: pass a memoised one), the cursor stays on the same id while it
+ * is still there; when a key moved the cursor in the same render (a reload landing with the person's
+ * j), on the id it moved to in the list as it was. Otherwise the stored row.
  */
-export function useCursorOnId(list: string, ids: readonly string[], index: number, dispatch: (action: AppAction) => void): number {
+export function useCursorOnId(list: string, ids: readonly string[], stored: number | undefined, moves: number | undefined, dispatch: (action: AppAction) => void): number {
+  const index = fitCursor(stored, ids.length);
   const seen = useRef<Seen | undefined>(undefined);
   const previous = seen.current?.list === list ? seen.current : undefined;
   let at = index;
-  if (previous) {
-    const id = previous.ids[previous.at];
-    const found = previous.ids !== ids && id !== undefined ? ids.indexOf(id) : -1;
+  if (previous && previous.ids !== ids) {
+    const id = previous.ids[moves !== previous.moves ? fitCursor(stored, previous.ids.length) : previous.at];
+    const found = id !== undefined ? ids.indexOf(id) : -1;
     if (found >= 0) at = found;
-    else if (previous.ids === ids && index === previous.index) at = Math.min(previous.at, ids.length - 1);
-  }
-  seen.current = {list, ids, index, at: Math.max(at, ids.length > 0 ? 0 : -1)};
+  } else if (previous && stored === previous.stored) at = Math.min(previous.at, ids.length - 1);
+  seen.current = {list, ids, stored, moves, at: Math.max(at, ids.length > 0 ? 0 : -1)};
   // A layout effect: the reducer holds the new index before any key can arrive for this frame.
   useLayoutEffect(() => {
     if (at >= 0 && at !== index) dispatch({type: 'setCursor', list, index: at});

@@ -4,7 +4,7 @@ import {Box} from 'ink';
 import {Text} from '../components/Text.js';
 import {memo, useEffect, useMemo, useRef, type ReactNode} from 'react';
 import {accountLabel, maskedNickname, nextCoolingEnd, PAUSED_TEXT} from '../../core/accounts.js';
-import {accountsListKey, cursorIn, filterOf, matchesFilter, type AppAction, type StatusKind} from '../../core/app-state.js';
+import {accountsListKey, filterOf, matchesFilter, type AppAction, type StatusKind} from '../../core/app-state.js';
 import {nextOrder, sortAccounts, type AccountOrder} from '../../core/account-order.js';
 import {actionKey} from '../../core/keymap.js';
 import {formatRelative} from '../../core/relative-time.js';
@@ -46,7 +46,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
 
   const providers = useMemo(() => shownProviders(snapshot?.providers ?? [], state), [snapshot, state.filters.providers, state.hideEmpty]);
   const providerIds = useMemo(() => providers.map((p) => p.provider.id), [providers]);
-  const providerIndex = useCursorOnId('providers', providerIds, cursorIn(state, 'providers', providers.length), dispatch);
+  const providerIndex = useCursorOnId('providers', providerIds, state.cursors.providers, state.cursorMoves?.providers, dispatch);
   const selected = providers[providerIndex];
   /** A provider's accounts as the list shows them: the accounts filter, then the chosen order. */
   const shownAccounts = (entry: ProviderAccounts | undefined) =>
@@ -59,7 +59,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   const accounts = useMemo(() => shownAccounts(selected), [selected, state.filters.accounts, state.order, state.order === 'headroom' ? quota.cache : undefined]);
   const accountsKey = accountsListKey(selected?.provider.id ?? '');
   const accountIds = useMemo(() => accounts.map((a) => a.id), [accounts]);
-  const accountIndex = useCursorOnId(accountsKey, accountIds, cursorIn(state, accountsKey, accounts.length), dispatch);
+  const accountIndex = useCursorOnId(accountsKey, accountIds, state.cursors[accountsKey], state.cursorMoves?.[accountsKey], dispatch);
   const account = accounts[accountIndex];
 
   // The providers pane is as wide as its longest row (names whole), within a share of the terminal:
