@@ -50,10 +50,11 @@ export interface AppState {
   /** List key → cursor index. Accounts lists are keyed per provider (`accounts:claude`). */
   cursors: Record<string, number>;
   /**
-   * List key → how many times a key moved its cursor (the `cursor` action): a list that changed in
-   * the same render as a move keeps the move (ui/hooks/useCursorOnId.ts), other cursor changes follow the item.
+   * List key → the last move a key made of its cursor (the `cursor` action) and how many there were:
+   * a list that changed in the same render as a move makes that move again from where the cursor's
+   * item is now (ui/hooks/useCursorOnId.ts); other cursor changes follow the item.
    */
-  cursorMoves?: Record<string, number>;
+  cursorMoves?: Record<string, CursorMoveMade>;
   /** Filter text per filter key (filterKeyOf): `providers` / `accounts` on home, else the screen id. */
   filters: Record<string, string>;
   /** The filter field of this key has focus (typing edits it). */
@@ -84,6 +85,13 @@ export interface AppState {
 export const MESSAGE_LOG_SIZE = 100;
 
 export type CursorMove = 'up' | 'down' | 'top' | 'bottom' | 'pageUp' | 'pageDown';
+
+/** A key's move of a list's cursor (AppState.cursorMoves): the move, its page size (rows), and the count of moves so far. */
+export interface CursorMoveMade {
+  move: CursorMove;
+  page: number;
+  count: number;
+}
 
 export type AppAction =
   | {type: 'navigate'; screen: ScreenId; params?: ScreenParams}
@@ -202,7 +210,8 @@ export function appReducer(state: AppState, action: AppAction): AppState {
     case 'cursor': {
       const index = moveCursor(state.cursors[action.list] ?? 0, action.move, action.total, action.page);
       const moved = setCursor(state, action.list, index);
-      return moved === state ? state : {...moved, cursorMoves: {...state.cursorMoves, [action.list]: (state.cursorMoves?.[action.list] ?? 0) + 1}};
+      const count = (state.cursorMoves?.[action.list]?.count ?? 0) + 1;
+      return moved === state ? state : {...moved, cursorMoves: {...state.cursorMoves, [action.list]: {move: action.move, page: action.page, count}}};
     }
     case 'setCursor':
       return setCursor(state, action.list, action.index);

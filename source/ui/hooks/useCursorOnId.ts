@@ -3,35 +3,37 @@
 // item it was on now is. The reducer keeps cursors as indices; this hook re-aims them in the same
 // frame (no frame shows the wrong row) and then stores the new index in the reducer.
 import {useLayoutEffect, useRef} from 'react';
-import {fitCursor, type AppAction} from '../../core/app-state.js';
+import {fitCursor, moveCursor, type AppAction, type CursorMoveMade} from '../../core/app-state.js';
 
 interface Seen {
   list: string;
   ids: readonly string[];
-  /** The reducer's cursor last time (before it is fitted to the list), its count of moves by keys, and the row drawn for it. */
+  /** The reducer's cursor last time (before it is fitted to the list), the last move a key made of it, and the row drawn for it. */
   stored: number | undefined;
-  moves: number | undefined;
+  moved: CursorMoveMade | undefined;
   at: number;
 }
 
 /**
- * The row list `list`'s cursor is on, -1 in an empty list. `stored` and `moves` are the reducer's
- * cursor and count of moves by keys (AppState.cursors[list], cursorMoves[list]). When `ids` changed
- * (a new array means a changed list: pass a memoised one), the cursor stays on the same id while it
- * is still there; when a key moved the cursor in the same render (a reload landing with the person's
- * j), on the id it moved to in the list as it was. Otherwise the stored row.
+ * The row list `list`'s cursor is on, -1 in an empty list. `stored` and `moved` are the reducer's
+ * cursor and the last move a key made of it (AppState.cursors[list], cursorMoves[list]). When `ids`
+ * changed (a new array means a changed list: pass a memoised one), the cursor stays on the same id
+ * while it is still there; when a key moved the cursor in the same render (a reload landing with the
+ * person's j or G), that move is made again from where that id is now. Otherwise the stored row.
  */
-export function useCursorOnId(list: string, ids: readonly string[], stored: number | undefined, moves: number | undefined, dispatch: (action: AppAction) => void): number {
+export function useCursorOnId(list: string, ids: readonly string[], stored: number | undefined, moved: CursorMoveMade | undefined, dispatch: (action: AppAction) => void): number {
   const index = fitCursor(stored, ids.length);
   const seen = useRef<Seen | undefined>(undefined);
   const previous = seen.current?.list === list ? seen.current : undefined;
   let at = index;
   if (previous && previous.ids !== ids) {
-    const id = previous.ids[moves !== previous.moves ? fitCursor(stored, previous.ids.length) : previous.at];
+    const id = previous.ids[previous.at];
     const found = id !== undefined ? ids.indexOf(id) : -1;
-    if (found >= 0) at = found;
+    // A move a key made since the last render (a new record each move).
+    const key = moved !== previous.moved ? moved : undefined;
+    if (found >= 0) at = key ? moveCursor(found, key.move, ids.length, key.page) : found;
   } else if (previous && stored === previous.stored) at = Math.min(previous.at, ids.length - 1);
-  seen.current = {list, ids, stored, moves, at: Math.max(at, ids.length > 0 ? 0 : -1)};
+  seen.current = {list, ids, stored, moved, at: Math.max(at, ids.length > 0 ? 0 : -1)};
   // A layout effect: the reducer holds the new index before any key can arrive for this frame.
   useLayoutEffect(() => {
     if (at >= 0 && at !== index) dispatch({type: 'setCursor', list, index: at});
