@@ -50,7 +50,7 @@ export interface AppState {
   /** List key → cursor index. Accounts lists are keyed per provider (`accounts:claude`). */
   cursors: Record<string, number>;
   /**
-   * List key → the last move a key made of its cursor (the `cursor` action) and how many there were:
+   * List key → the last move a key made of its cursor (the `cursor` action; a new record per move):
    * a list that changed in the same render as a move makes that move again from where the cursor's
    * item is now (ui/hooks/useCursorOnId.ts); other cursor changes follow the item.
    */
@@ -86,11 +86,10 @@ export const MESSAGE_LOG_SIZE = 100;
 
 export type CursorMove = 'up' | 'down' | 'top' | 'bottom' | 'pageUp' | 'pageDown';
 
-/** A key's move of a list's cursor (AppState.cursorMoves): the move, its page size (rows), and the count of moves so far. */
+/** A key's move of a list's cursor (AppState.cursorMoves): the move and its page size (rows). */
 export interface CursorMoveMade {
   move: CursorMove;
   page: number;
-  count: number;
 }
 
 export type AppAction =
@@ -210,8 +209,7 @@ export function appReducer(state: AppState, action: AppAction): AppState {
     case 'cursor': {
       const index = moveCursor(state.cursors[action.list] ?? 0, action.move, action.total, action.page);
       const moved = setCursor(state, action.list, index);
-      const count = (state.cursorMoves?.[action.list]?.count ?? 0) + 1;
-      return moved === state ? state : {...moved, cursorMoves: {...state.cursorMoves, [action.list]: {move: action.move, page: action.page, count}}};
+      return moved === state ? state : {...moved, cursorMoves: {...state.cursorMoves, [action.list]: {move: action.move, page: action.page}}};
     }
     case 'setCursor':
       return setCursor(state, action.list, action.index);

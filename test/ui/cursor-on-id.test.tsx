@@ -23,7 +23,7 @@ function after(before: readonly string[], from: number, ids: readonly string[], 
   const view = render(<Probe ids={before} stored={from} dispatched={dispatched} />);
   if ('move' in change) {
     const stored = moveCursor(from, change.move, before.length, 2);
-    view.rerender(<Probe ids={ids} stored={stored} moved={{move: change.move, page: 2, count: 1}} dispatched={dispatched} />);
+    view.rerender(<Probe ids={ids} stored={stored} moved={{move: change.move, page: 2}} dispatched={dispatched} />);
   } else view.rerender(<Probe ids={ids} stored={change.set} dispatched={dispatched} />);
   const frame = view.lastFrame() ?? '';
   view.unmount();
@@ -65,7 +65,7 @@ test('a key moves the cursor in the same render as the list changes (a reload): 
 test('a key moves the cursor in an unchanged list: it goes where the key sent it', () => {
   const dispatched: AppAction[] = [];
   const view = render(<Probe ids={PROVIDERS} stored={0} dispatched={dispatched} />);
-  view.rerender(<Probe ids={PROVIDERS} stored={2} moved={{move: 'bottom', page: 2, count: 1}} dispatched={dispatched} />);
+  view.rerender(<Probe ids={PROVIDERS} stored={2} moved={{move: 'bottom', page: 2}} dispatched={dispatched} />);
   assert.equal(view.lastFrame(), 'on gemini');
   view.unmount();
   assert.deepEqual(dispatched, [], 'nothing to correct in the reducer');
