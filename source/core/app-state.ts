@@ -50,9 +50,10 @@ export interface AppState {
   /** List key → cursor index. Accounts lists are keyed per provider (`accounts:claude`). */
   cursors: Record<string, number>;
   /**
-   * List key → the last move a key made of its cursor (the `cursor` action; a new record per move):
-   * a list that changed in the same render as a move makes that move again from where the cursor's
-   * item is now (ui/hooks/useCursorOnId.ts); other cursor changes follow the item.
+   * List key → the last move a person made of its cursor (a new record per move): a key's (the
+   * `cursor` action), or a jump to an item (`setCursor` with its id). A list that changed in the same
+   * render as a move makes that move again where the list is now (ui/hooks/useCursorOnId.ts); other
+   * cursor changes follow the item.
    */
   cursorMoves?: Record<string, CursorMoveMade>;
   /** Filter text per filter key (filterKeyOf): `providers` / `accounts` on home, else the screen id. */
@@ -86,11 +87,11 @@ export const MESSAGE_LOG_SIZE = 100;
 
 export type CursorMove = 'up' | 'down' | 'top' | 'bottom' | 'pageUp' | 'pageDown';
 
-/** A key's move of a list's cursor (AppState.cursorMoves): the move and its page size (rows). */
-export interface CursorMoveMade {
-  move: CursorMove;
-  page: number;
-}
+/**
+ * A person's move of a list's cursor (AppState.cursorMoves): a key's move and its page size (rows),
+ * or a jump to the item of id `to`.
+ */
+export type CursorMoveMade = {move: CursorMove; page: number} | {to: string};
 
 export type AppAction =
   | {type: 'navigate'; screen: ScreenId; params?: ScreenParams}
@@ -100,7 +101,8 @@ export type AppAction =
   /** Esc: closes the modal, else the filter, else clears the filter, else pops the screen. */
   | {type: 'escape'}
   | {type: 'cursor'; list: string; move: CursorMove; total: number; page: number}
-  | {type: 'setCursor'; list: string; index: number}
+  /** `id`: the item at `index`, when the person chose it (a jump): the cursor goes to it even if the list changes in the same render. */
+  | {type: 'setCursor'; list: string; index: number; id?: string}
   | {type: 'pane'; pane: Pane | 'next'}
   | {type: 'filterStart'}
   | {type: 'filterKey'; input: string; key: string}
@@ -211,8 +213,10 @@ export function appReducer(state: AppState, action: AppAction): AppState {
       const moved = setCursor(state, action.list, index);
       return moved === state ? state : {...moved, cursorMoves: {...state.cursorMoves, [action.list]: {move: action.move, page: action.page}}};
     }
-    case 'setCursor':
-      return setCursor(state, action.list, action.index);
+    case 'setCursor': {
+      const moved = setCursor(state, action.list, action.index);
+      return action.id === undefined ? moved : {...moved, cursorMoves: {...state.cursorMoves, [action.list]: {to: action.id}}};
+    }
     case 'pane': {
       const pane = action.pane === 'next' ? (state.pane === 'providers' ? 'accounts' : 'providers') : action.pane;
       return pane === state.pane ? state : {...state, pane, filterEditing: undefined};

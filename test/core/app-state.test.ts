@@ -18,6 +18,19 @@ test('cursor moves are clamped to the list and pages move by the page size', () 
   assert.equal(cursorIn(initialAppState(), 'a', 0), -1);
 });
 
+test('each move a person makes is recorded as a new record: a key\'s move with its page, a jump with its item; the hook\'s own correction is not', () => {
+  const keyed = run([{type: 'cursor', list: 'providers', move: 'down', total: 3, page: 10}]);
+  assert.deepEqual(keyed.cursorMoves?.providers, {move: 'down', page: 10});
+  const jumped = appReducer(keyed, {type: 'setCursor', list: 'providers', index: 1, id: 'codex'});
+  assert.deepEqual(jumped.cursorMoves?.providers, {to: 'codex'});
+  // The same row again is still a new move (the list may have changed under it).
+  const again = appReducer(jumped, {type: 'setCursor', list: 'providers', index: 1, id: 'codex'});
+  assert.notEqual(again.cursorMoves?.providers, jumped.cursorMoves?.providers);
+  const corrected = appReducer(again, {type: 'setCursor', list: 'providers', index: 2});
+  assert.equal(corrected.cursors.providers, 2);
+  assert.equal(corrected.cursorMoves?.providers, again.cursorMoves?.providers);
+});
+
 test('/ edits the filter live; Enter keeps it; Esc clears it; Esc again then pops nothing at the root', () => {
   let s = run([{type: 'pane', pane: 'accounts'}, {type: 'filterStart'}, {type: 'filterKey', input: 'b', key: 'b'}, {type: 'filterKey', input: 'o', key: 'o'}]);
   assert.equal(s.filters.accounts, 'bo');

@@ -70,3 +70,28 @@ test('a key moves the cursor in an unchanged list: it goes where the key sent it
   view.unmount();
   assert.deepEqual(dispatched, [], 'nothing to correct in the reducer');
 });
+
+test('a jump to an item lands on it even when the list changes in the same render, and acts once', () => {
+  const dispatched: AppAction[] = [];
+  const view = render(<Probe ids={PROVIDERS} stored={0} dispatched={dispatched} />);
+  // `:` gemini computed row 2; a provider appeared above it in the same render.
+  const jump: CursorMoveMade = {to: 'gemini'};
+  view.rerender(<Probe ids={['antigravity', ...PROVIDERS]} stored={2} moved={jump} dispatched={dispatched} />);
+  assert.equal(view.lastFrame(), 'on gemini');
+  assert.deepEqual(dispatched.at(-1), {type: 'setCursor', list: 'providers', index: 3}, 'the reducer is told the row');
+  // Later reloads follow the item as usual; the old jump does not pull the cursor back after a key.
+  view.rerender(<Probe ids={['antigravity', ...PROVIDERS]} stored={3} moved={jump} dispatched={dispatched} />);
+  view.rerender(<Probe ids={['antigravity', 'claude', 'codex', 'gemini', 'kimi']} stored={4} moved={{move: 'down', page: 2}} dispatched={dispatched} />);
+  assert.equal(view.lastFrame(), 'on kimi');
+  view.unmount();
+});
+
+test('a move recorded before the list was drawn (the screen came back) is not made again', () => {
+  const dispatched: AppAction[] = [];
+  const jump: CursorMoveMade = {to: 'claude'};
+  // The cursor moved on from claude since that jump, without a key (a filter's reset to the top).
+  const view = render(<Probe ids={PROVIDERS} stored={1} moved={jump} dispatched={dispatched} />);
+  view.rerender(<Probe ids={[...PROVIDERS]} stored={1} moved={jump} dispatched={dispatched} />);
+  assert.equal(view.lastFrame(), 'on codex');
+  view.unmount();
+});

@@ -130,3 +130,29 @@ test('home screen, most-headroom pool: the ★ on an account off screen moves wh
   await quota.refresh([accounts.find((a: Account) => a.id === email(ACCOUNTS - 1))!]);
   await tui.waitFor((f) => f.includes('★'), 5000);
 });
+
+test('quota screen: the cursor stays on its account when a result moves the rows (sorted by headroom), and j goes on from there', async () => {
+  ccs = manyAccounts();
+  const {store, used, quota, services} = pollerOver(ccs);
+  tui = await renderTui({paths: ccs.paths, width: 120, height: 30, route: {screen: 'quota', params: {provider: 'claude'}}, services});
+  await tui.waitFor((f) => f.includes(email(0)) && /10%/.test(f));
+  const selectedAccount = (frame: string) => /›.*?(user\d+@example\.com)/.exec(frame)?.[1];
+  /** The accounts in the order the rows show them. */
+  const order = (frame: string) => frame.split('\n').flatMap((l) => /user\d+@example\.com/.exec(l)?.[0] ?? []);
+  await tui.press('j');
+  await tui.press('j');
+  const before = await tui.waitFor((f) => selectedAccount(f) === order(f)[2]);
+  const chosen = selectedAccount(before)!;
+  const above = order(before);
+  const rowOf = (frame: string, id: string) => order(frame).indexOf(id);
+
+  // A result gives the chosen account the most headroom: its row goes to the top.
+  used.set(chosen, 1);
+  const accounts = (await store.load()).accounts;
+  await quota.refresh([accounts.find((a: Account) => a.id === chosen)!]);
+  const moved = await tui.waitFor((f) => rowOf(f, chosen) < rowOf(f, above[0]!), 5000);
+  assert.equal(selectedAccount(moved), chosen, 'the cursor went with its account');
+  // j goes to the row below it now: the account that was at the top.
+  await tui.press('j');
+  await tui.waitFor((f) => selectedAccount(f) === above[0]);
+});

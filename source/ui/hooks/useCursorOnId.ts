@@ -1,39 +1,48 @@
 // The cursor follows the item, not the row number: when a list's contents change (H hides empty
-// providers, a filter narrows, `o` re-sorts, the files reload), the cursor moves to wherever the
-// item it was on now is. The reducer keeps cursors as indices; this hook re-aims them in the same
-// frame (no frame shows the wrong row) and then stores the new index in the reducer.
+// providers, a filter narrows, `o` re-sorts, the files reload, quota results reorder rows), the
+// cursor moves to wherever the item it was on now is. The reducer keeps cursors as indices; this
+// hook re-aims them in the same frame (no frame shows the wrong row) and then stores the new index
+// in the reducer.
 import {useLayoutEffect, useRef} from 'react';
 import {fitCursor, moveCursor, type AppAction, type CursorMoveMade} from '../../core/app-state.js';
 
 interface Seen {
   list: string;
   ids: readonly string[];
-  /** The reducer's cursor last time (before it is fitted to the list), the last move a key made of it, and the row drawn for it. */
+  /** The reducer's cursor last time (before it is fitted to the list), and the row drawn for it. */
   stored: number | undefined;
-  moved: CursorMoveMade | undefined;
   at: number;
 }
 
 /**
  * The row list `list`'s cursor is on, -1 in an empty list. `stored` and `moved` are the reducer's
- * cursor and the last move a key made of it (AppState.cursors[list], cursorMoves[list]). When `ids`
- * changed (a new array means a changed list: pass a memoised one), the cursor stays on the same id
- * while it is still there; when a key moved the cursor in the same render (a reload landing with the
- * person's j or G), that move is made again from where that id is now. Otherwise the stored row.
+ * cursor and the last move a person made of it (AppState.cursors[list], cursorMoves[list]). A move
+ * this hook has not seen yet is the person's latest: a jump goes to its item wherever it is now;
+ * when `ids` changed (a new array means a changed list: pass a memoised one) in the same render as
+ * a key's move (a reload landing with the person's j or G), that move is made again from where the
+ * cursor's item is now. Otherwise, when `ids` changed, the cursor stays on the same id while it is
+ * still there; else the stored row.
  */
 export function useCursorOnId(list: string, ids: readonly string[], stored: number | undefined, moved: CursorMoveMade | undefined, dispatch: (action: AppAction) => void): number {
   const index = fitCursor(stored, ids.length);
   const seen = useRef<Seen | undefined>(undefined);
+  // A record acts once, in the first render that sees it (a new record per move); one made before
+  // this hook mounted (the screen came back) is old.
+  const acted = useRef<WeakSet<CursorMoveMade> | undefined>(undefined);
+  acted.current ??= new WeakSet(moved ? [moved] : []);
+  const latest = moved && !acted.current.has(moved) ? moved : undefined;
+  if (latest) acted.current.add(latest);
   const previous = seen.current?.list === list ? seen.current : undefined;
   let at = index;
-  if (previous && previous.ids !== ids) {
+  const jumped = latest && 'to' in latest ? ids.indexOf(latest.to) : -1;
+  if (jumped >= 0) at = jumped;
+  else if (previous && previous.ids !== ids) {
     const id = previous.ids[previous.at];
     const found = id !== undefined ? ids.indexOf(id) : -1;
-    // A move a key made since the last render (a new record each move).
-    const key = moved !== previous.moved ? moved : undefined;
+    const key = latest && 'move' in latest ? latest : undefined;
     if (found >= 0) at = key ? moveCursor(found, key.move, ids.length, key.page) : found;
   } else if (previous && stored === previous.stored) at = Math.min(previous.at, ids.length - 1);
-  seen.current = {list, ids, stored, moved, at: Math.max(at, ids.length > 0 ? 0 : -1)};
+  seen.current = {list, ids, stored, at: Math.max(at, ids.length > 0 ? 0 : -1)};
   // A layout effect: the reducer holds the new index before any key can arrive for this frame.
   useLayoutEffect(() => {
     if (at >= 0 && at !== index) dispatch({type: 'setCursor', list, index: at});

@@ -241,13 +241,13 @@ function useJump(
     const query = again?.query ?? typed;
     const wanted = query.toLowerCase();
     if (!wanted) return;
-    const matches: Array<{provider: number; account?: number; name: string}> = [];
+    const matches: Array<{provider: number; account?: {at: number; id: string}; name: string}> = [];
     for (const [index, entry] of visible.entries()) {
       if (entry.provider.id.startsWith(wanted) || entry.provider.displayName.toLowerCase().startsWith(wanted)) matches.push({provider: index, name: entry.provider.displayName});
     }
     for (const [index, entry] of visible.entries()) {
       for (const [at, a] of shownAccounts(entry).entries()) {
-        if ([a.nickname, a.email, a.id].some((f) => f?.toLowerCase().includes(wanted))) matches.push({provider: index, account: at, name: `${entry.provider.displayName} / ${accountLabel(a)}`});
+        if ([a.nickname, a.email, a.id].some((f) => f?.toLowerCase().includes(wanted))) matches.push({provider: index, account: {at, id: a.id}, name: `${entry.provider.displayName} / ${accountLabel(a)}`});
       }
     }
     if (matches.length === 0) {
@@ -259,10 +259,12 @@ function useJump(
     const index = again ? (again.index + 1) % matches.length : 0;
     last.current = {query, index};
     const hit = matches[index]!;
-    dispatch({type: 'setCursor', list: 'providers', index: hit.provider});
+    // With the ids: accounts that reload in the same render (a quota poll) do not undo the jump.
+    const provider = visible[hit.provider]!.provider.id;
+    dispatch({type: 'setCursor', list: 'providers', index: hit.provider, id: provider});
     if (hit.account === undefined) dispatch({type: 'pane', pane: 'providers'});
     else {
-      dispatch({type: 'setCursor', list: accountsListKey(visible[hit.provider]!.provider.id), index: hit.account});
+      dispatch({type: 'setCursor', list: accountsListKey(provider), index: hit.account.at, id: hit.account.id});
       dispatch({type: 'pane', pane: 'accounts'});
     }
     // Always a status: it replaces an earlier jump's "no … matches" and says where the cursor went.

@@ -2,13 +2,13 @@
 // model-scoped, daily or monthly ones where they exist), each with its percentage, a pace marker and
 // a reset countdown that ticks locally; rows sorted by headroom within each provider, ★ on the account
 // the provider's pool serves next (the proxy's own answer), ◆ on each account's binding window. `R`
-// refreshes the selected account now.
+// refreshes the selected account now. The cursor stays on its account when rows reorder.
 import {cellWidth, packItems, truncateCells, truncateName} from '../../core/cells.js';
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
 import {useMemo} from 'react';
 import {accountLabel, quotaAccountState} from '../../core/accounts.js';
-import {cursorIn, filterOf, matchesFilter} from '../../core/app-state.js';
+import {filterOf, matchesFilter} from '../../core/app-state.js';
 import {actionKey} from '../../core/keymap.js';
 import {useListWindow} from '../components/List.js';
 import {quotaLayout, quotaRows, type QuotaRow} from '../../core/quota-dashboard.js';
@@ -21,6 +21,7 @@ import {DEFAULT_SETTINGS} from '../../store/settings.js';
 import {useAccountActions} from '../actions/useActions.js';
 import {FilterLine, useFilterShown} from '../components/FilterLine.js';
 import {useAccounts} from '../hooks/useAccounts.js';
+import {useCursorOnId} from '../hooks/useCursorOnId.js';
 import {useProxyServing} from '../hooks/useProxyServing.js';
 import {useSettings} from '../hooks/useSettings.js';
 import {cursorKeyHandlers, useScreenKeys} from '../keys.js';
@@ -72,7 +73,9 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
   const legend = packItems([`${BEST_MARK} pool serves next`, `${DEFAULT_MARK} default`, `${BINDING_MARK} binding window`, '▲ over pace', '! used up', '│ even pace', '? unknown'], width);
   // Rows with fewer windows are shorter; counting every row as the tallest never overflows.
   const listHeight = Math.max(1, Math.floor((height - legend.length - 1 - (filterShown ? 1 : 0)) / layout.rowHeight));
-  const cursor = cursorIn(state, LIST, rows.length);
+  // Rows reorder as results come in (sorted by headroom): the cursor stays on its account.
+  const rowIds = useMemo(() => rows.map((row) => `${row.account.provider}/${row.account.id}`), [rows]);
+  const cursor = useCursorOnId(LIST, rowIds, state.cursors[LIST], state.cursorMoves?.[LIST], dispatch);
   const selected = rows[cursor];
   // Rows are several lines tall, so the windowing is done here (List draws one-line rows).
   const window = useListWindow(rows.length, cursor, listHeight);
