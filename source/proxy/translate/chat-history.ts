@@ -68,6 +68,17 @@ export function textOnlyToolMessages(messages: JsonObject[]): JsonObject[] {
   return out;
 }
 
+/**
+ * The Gemini thought signature a Chat tool call carries, where Google's OpenAI-compatible API puts
+ * it (ai.google.dev "OpenAI compatibility", thought signatures): `extra_content.google.thought_signature`.
+ */
+export function chatCallThoughtSignature(call: unknown): string | undefined {
+  return asString(field(field(field(call, 'extra_content'), 'google'), 'thought_signature'));
+}
+
+/** The field of a Chat tool call that carries `signature` (chatCallThoughtSignature); none without one. */
+export const chatCallSignatureField = (signature: string | undefined): JsonObject => (signature ? {extra_content: {google: {thought_signature: signature}}} : {});
+
 /** One call of an assistant message's `tool_calls`, its fields read leniently. */
 export interface ChatToolCall {
   id: string;

@@ -10,9 +10,9 @@
 // thought signature this upstream gave on a call (readers/openai-chat.ts) goes back on that call.
 import {anthropicMessages, clientTools, upstreamBodyBase, mediaUrl, requestSystemText, thinkingEffort, toolChoice, toolResult, type AnthropicMessage} from '../anthropic-request.js';
 import {asNumber, asString, toolInputJson, type JsonObject} from '../json.js';
-import {TOOL_IMAGES_ATTACHED} from '../chat-history.js';
+import {chatCallSignatureField, TOOL_IMAGES_ATTACHED} from '../chat-history.js';
 import {GEMINI_SIGNATURE_FOR_NEXT_PART} from '../readers/gemini.js';
-import {geminiSignatureField, OpenAIChatReader} from '../readers/openai-chat.js';
+import {OpenAIChatReader} from '../readers/openai-chat.js';
 import {untagSignature} from '../signatures.js';
 import {toolNamesFor, type ToolNames} from '../tool-names.js';
 import {TranslateError, type TranslateContext, type UpstreamRequestPlan} from '../types.js';
@@ -77,7 +77,7 @@ function chatMessages(history: AnthropicMessage[], names: ToolNames): JsonObject
         else if (block.type === 'tool_use') {
           const id = asString(block.id);
           if (!id) throw new TranslateError(`${message.where}.content[${j}].id: a tool_use needs an id`);
-          calls.push({id, type: 'function', function: {name: names.upstream(asString(block.name) ?? ''), arguments: toolInputJson(block.input)}, ...geminiSignatureField(signature)});
+          calls.push({id, type: 'function', function: {name: names.upstream(asString(block.name) ?? ''), arguments: toolInputJson(block.input)}, ...chatCallSignatureField(signature)});
           signature = undefined;
         }
       });

@@ -6,7 +6,7 @@
 // the call it came with (readers/openai-chat.ts); other reasoning is left out. Fields the Chat API shares with
 // Responses (`metadata`, `user`, `prompt_cache_key`, `service_tier`, `store`) are carried.
 import {asArray, asNumber, asRecord, asString, field, type JsonObject} from '../json.js';
-import {pairToolMessages, textOnlyToolMessages} from '../chat-history.js';
+import {chatCallSignatureField, pairToolMessages, textOnlyToolMessages} from '../chat-history.js';
 import {requestMemo} from '../request-memo.js';
 import {callArguments, forcedToolName, isCallItem, isCallOutputItem, partsText, readResponsesInput, reasoningSummary, unsupportedItem, responsesFunctionTools} from '../responses-input.js';
 import {untagSignature} from '../signatures.js';
@@ -14,7 +14,7 @@ import {toolNamesFor} from '../tool-names.js';
 import {TranslateError, type TranslateContext, type UpstreamRequestPlan} from '../types.js';
 import {responsesClientPair} from './openai-client.js';
 import {GEMINI_SIGNATURE_FOR_NEXT_PART} from '../readers/gemini.js';
-import {geminiSignatureField, OpenAIChatReader} from '../readers/openai-chat.js';
+import {OpenAIChatReader} from '../readers/openai-chat.js';
 
 const CARRIED = ['metadata', 'user', 'prompt_cache_key', 'service_tier', 'safety_identifier'];
 
@@ -59,7 +59,7 @@ export function responsesToChatRequest(client: JsonObject, context: TranslateCon
     } else if (isCallItem(item)) {
       const message = assistantMessage();
       const calls = (message.tool_calls ??= []) as JsonObject[];
-      calls.push({id: asString(item.call_id) ?? '', type: 'function', function: {name: names.upstream(asString(item.name) ?? ''), arguments: callArguments(item)}, ...geminiSignatureField(signature)});
+      calls.push({id: asString(item.call_id) ?? '', type: 'function', function: {name: names.upstream(asString(item.name) ?? ''), arguments: callArguments(item)}, ...chatCallSignatureField(signature)});
       signature = undefined;
     } else if (isCallOutputItem(item)) {
       assistant = undefined;

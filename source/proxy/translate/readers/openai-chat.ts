@@ -9,6 +9,7 @@
 // (readers/gemini.ts), which the Chat request builders put back on that call.
 import type {StopReason, TurnEvent, Usage} from '../events.js';
 import {asArray, asNumber, asRecord, asString, field, isRecord, parseJsonObject, type JsonObject} from '../json.js';
+import {chatCallThoughtSignature} from '../chat-history.js';
 import {ChunkTemplate} from './chunk-template.js';
 import {GEMINI_SIGNATURE_FOR_NEXT_PART} from './gemini.js';
 import {SseTurnReader} from './sse-reader.js';
@@ -60,14 +61,6 @@ function oneDeltaString(chunk: JsonObject | undefined): {kind: 'text' | 'reasoni
   if (reasoning !== undefined && !content) return {kind: 'reasoning', value: reasoning};
   return undefined;
 }
-
-/** The Gemini thought signature a Chat tool call (or its first fragment) carries. */
-function geminiThoughtSignature(call: unknown): string | undefined {
-  return asString(field(field(field(call, 'extra_content'), 'google'), 'thought_signature'));
-}
-
-/** A Chat tool call's field that carries `signature` back to Gemini's OpenAI-compatible surface. */
-export const geminiSignatureField = (signature: string | undefined): JsonObject => (signature ? {extra_content: {google: {thought_signature: signature}}} : {});
 
 /** Tool-call indexes of choice n are read as n × CHOICE_STRIDE + index (no answer has this many calls). */
 const CHOICE_STRIDE = 1 << 16;
@@ -181,7 +174,7 @@ export class OpenAIChatReader extends SseTurnReader {
     // (its arguments would otherwise join the first's).
     const name = asString(field(fn, 'name'));
     // Gemini signs only the first call of a step; one on a later call (Gemini sends none) would land inside the open call.
-    const signature = this.callIds.size === 0 ? geminiThoughtSignature(call) : undefined;
+    const signature = this.callIds.size === 0 ? chatCallThoughtSignature(call) : undefined;
     if (signature) this.out.thinkingSignature(GEMINI_SIGNATURE_FOR_NEXT_PART + signature);
     if (id && known && id !== known && (this.calls.hasWholeArguments(key) || (name && !this.calls.hasArguments(key)))) {
       key = `${index}.${++this.renumbered}`;
