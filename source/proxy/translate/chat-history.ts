@@ -85,6 +85,8 @@ export interface ChatToolCall {
   name: string;
   /** The JSON arguments text ('' when the client sent none). */
   arguments: string;
+  /** Its Gemini thought signature, as the client got it (chatCallThoughtSignature). */
+  signature?: string;
 }
 
 /** What a request translator does with each role of a Chat history. */
@@ -113,6 +115,7 @@ export function visitChatMessages(messages: unknown[], visitor: ChatMessageVisit
         id: callId(field(call, 'id'), `${where}.tool_calls[${j}].id`),
         name: asString(field(field(call, 'function'), 'name')) ?? '',
         arguments: asString(field(field(call, 'function'), 'arguments')) ?? '',
+        signature: chatCallThoughtSignature(call),
       }));
       return visitor.assistant(content, calls, where);
     }

@@ -1,12 +1,14 @@
 // OpenAI Chat Completions client → Gemini, through Cloud Code (gemini-cli and antigravity accounts)
 // or the native API (Vertex AI, AI Studio).
 // System messages become `systemInstruction`, assistant tool calls `functionCall` parts, tool
-// messages `functionResponse` parts named after the call they answer; tool schemas are cleaned to
-// the subset Gemini accepts.
+// messages `functionResponse` parts named after the call they answer, each call with the thought
+// signature this upstream gave it (writers/openai-chat.ts); tool schemas are cleaned to the subset
+// Gemini accepts.
 import {chatFunctionTools, chatText, visitChatMessages} from '../chat-history.js';
 import {GeminiConversation, geminiFunctionDeclaration, geminiGenerationConfig, geminiMediaPart, geminiPlan, geminiToolConfig, type GeminiProtocol} from '../gemini-contents.js';
 import {asArray, asNumber, asRecord, asString, field, parseToolArguments, type JsonObject} from '../json.js';
 import {asEffort} from '../reasoning.js';
+import {untagSignature} from '../signatures.js';
 import {toolNamesFor} from '../tool-names.js';
 import {TranslateError, type TranslateContext, type UpstreamRequestPlan} from '../types.js';
 import {chatClientPair} from './openai-client.js';
@@ -21,7 +23,7 @@ export function chatToGeminiRequest(client: JsonObject, context: TranslateContex
     user: (content, where) => conversation.add('user', chatGeminiParts(content, where)),
     assistant: (content, calls, where) => {
       conversation.add('model', chatGeminiParts(content, where));
-      for (const call of calls) conversation.addCall(call.id, names.upstream(call.name), parseToolArguments(call.arguments));
+      for (const call of calls) conversation.addCall(call.id, names.upstream(call.name), parseToolArguments(call.arguments), untagSignature(upstream, call.signature));
     },
     tool: (id, content, where) => {
       const images = chatGeminiParts(content, where).filter((part) => part.inlineData !== undefined);

@@ -37,7 +37,7 @@ export function openaiClientError(status: number, upstreamBody: string): Transla
 
 /** The translator for an OpenAI Chat Completions client on `upstream`. */
 export function chatClientPair(upstream: ApiProtocol, request: RequestTranslator, Reader: ReaderClass): PairTranslator {
-  const writerOptions = (context: TranslateContext) => ({model: context.clientModel, names: toolNamesFor(context), includeUsage: requestMemo(context).includeUsage, estimatedInputTokens: context.estimatedInputTokens});
+  const writerOptions = (context: TranslateContext) => ({model: context.clientModel, upstream, names: toolNamesFor(context), includeUsage: requestMemo(context).includeUsage, estimatedInputTokens: context.estimatedInputTokens});
   return {
     client: 'openai-chat',
     upstream,

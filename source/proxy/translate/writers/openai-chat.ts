@@ -4,15 +4,20 @@
 // tool call as `delta.tool_calls[{index}]` fragments with id, type and name in the first, then a chunk
 // with `finish_reason`, a usage chunk with empty `choices` when the client set
 // `stream_options.include_usage`, and `data: [DONE]`. Not streaming: one `chat.completion` object.
-// Signatures have no place in Chat messages and are dropped: a Chat client's next turn carries no
-// reasoning to the upstream.
+// Reasoning signatures have no place in Chat messages and are dropped, but the one Gemini puts on a
+// function call goes on that call as Google's own OpenAI-compatible API puts it
+// (`extra_content.google.thought_signature`, tagged with the upstream, ../signatures.ts): clients
+// that keep the calls they were given send it back, and the next request puts it back on the call.
 import type {StopReason, TurnEvent, Usage} from '../events.js';
 import type {JsonObject} from '../json.js';
 import type {TurnWriter} from '../pipe.js';
 import {estimatedUsage} from '../estimate-tokens.js';
 import {formatSse} from '../sse.js';
+import {chatCallSignatureField} from '../chat-history.js';
+import {GEMINI_SIGNATURE_FOR_NEXT_PART} from '../readers/gemini.js';
+import {tagSignature} from '../signatures.js';
 import type {ToolNames} from '../tool-names.js';
-import {TranslateError} from '../types.js';
+import {TranslateError, type ApiProtocol} from '../types.js';
 
 export interface ChatWriterOptions {
   /** The model id the client asked for (reported in every chunk). */
@@ -25,6 +30,17 @@ export interface ChatWriterOptions {
   created?: number;
   /** The proxy's estimate of the request's input tokens (estimate-tokens.ts), reported until the upstream reports its own. */
   estimatedInputTokens?: number;
+  /** The upstream protocol, to tag the signatures it puts on calls with (Gemini's; others put none). */
+  upstream?: ApiProtocol;
+}
+
+/**
+ * The signature a `thinking-signature` event gives the tool call that follows it, tagged for the
+ * client (a Gemini signature of the next part, readers/gemini.ts); undefined for any other.
+ */
+function nextCallSignature(signature: string, upstream: ApiProtocol | undefined): string | undefined {
+  if (!upstream || !signature.startsWith(GEMINI_SIGNATURE_FOR_NEXT_PART)) return undefined;
+  return tagSignature(upstream, signature.slice(GEMINI_SIGNATURE_FOR_NEXT_PART.length));
 }
 
 /** Stop reason → `finish_reason`. */
@@ -59,6 +75,8 @@ export class OpenAIChatWriter implements TurnWriter {
   private readonly calls = new Map<string, {index: number; hasArgs: boolean}>();
   private roleSent = false;
   private done = false;
+  /** The signature for the next part, while it may be a tool call (nextCallSignature). */
+  private callSignature: string | undefined;
 
   constructor(private readonly options: ChatWriterOptions) {
     this.created = options.created ?? Math.floor(Date.now() / 1000);
@@ -83,13 +101,19 @@ export class OpenAIChatWriter implements TurnWriter {
         if (event.id) this.id = event.id.startsWith('chatcmpl') ? event.id : `chatcmpl-${event.id}`;
         return this.delta({content: ''});
       case 'text':
+        this.callSignature = undefined;
         return this.delta({content: event.text});
       case 'thinking':
         return this.delta({reasoning_content: event.text});
+      case 'thinking-signature':
+        this.callSignature = nextCallSignature(event.signature, this.options.upstream);
+        return '';
       case 'tool-call-start': {
         const index = this.calls.size;
         this.calls.set(event.key, {index, hasArgs: false});
-        return this.delta({tool_calls: [{index, id: event.id, type: 'function', function: {name: this.options.names.client(event.name), arguments: ''}}]});
+        const signature = chatCallSignatureField(this.callSignature);
+        this.callSignature = undefined;
+        return this.delta({tool_calls: [{index, id: event.id, type: 'function', function: {name: this.options.names.client(event.name), arguments: ''}, ...signature}]});
       }
       case 'tool-call-args': {
         const call = this.calls.get(event.key);
@@ -143,6 +167,7 @@ export class OpenAIChatWriter implements TurnWriter {
     const args = new Map<string, {fn: JsonObject; json: string}>();
     let usage: Usage = estimatedUsage(options.estimatedInputTokens);
     let finish = 'stop';
+    let callSignature: string | undefined;
     for (const event of events) {
       switch (event.type) {
         case 'start':
@@ -150,14 +175,19 @@ export class OpenAIChatWriter implements TurnWriter {
           break;
         case 'text':
           content += event.text;
+          callSignature = undefined;
           break;
         case 'thinking':
           reasoning += event.text;
           break;
+        case 'thinking-signature':
+          callSignature = nextCallSignature(event.signature, options.upstream);
+          break;
         case 'tool-call-start': {
           const fn: JsonObject = {name: options.names.client(event.name), arguments: ''};
           args.set(event.key, {fn, json: ''});
-          calls.push({id: event.id, type: 'function', function: fn});
+          calls.push({id: event.id, type: 'function', function: fn, ...chatCallSignatureField(callSignature)});
+          callSignature = undefined;
           break;
         }
         case 'tool-call-args': {
