@@ -46,7 +46,8 @@ describe('Claude Code on a Chat upstream whose tool call ids differ only in unsa
     await client.messages.stream({model: 'qwen3-coder-plus', max_tokens: 64, tools, messages: [question, {role: 'assistant', content: first.content}, {role: 'user', content: results}]}).finalMessage();
     const sent = f.upstream.requests.at(-1)!.body!.messages as {role: string; tool_calls?: {id: string; function: {name: string}}[]; tool_call_id?: string; content: string}[];
     const calls = sent.flatMap((m) => m.tool_calls ?? []);
-    assert.equal(new Set(calls.map((call) => call.id)).size, 3);
+    // The upstream reads back the ids it gave (Kimi's model reads `functions.Read:0` ids in its history).
+    assert.deepEqual(calls.map((call) => call.id), IDS);
     const answers = sent.filter((m) => m.role === 'tool');
     assert.equal(answers.length, 3);
     for (const answer of answers) {
@@ -110,7 +111,7 @@ describe('Chat and Responses clients on an Anthropic upstream, with a history wh
   });
 });
 
-describe('safeToolId', () => {
+describe('safeToolId and upstreamToolId', () => {
   it('keeps an id Anthropic accepts, and maps no two ids to one (those an encoded id could spell too)', async () => {
     const {safeToolId} = await import('../../source/proxy/translate/tool-names.js');
     const ids = ['a.1', 'a_1', 'a:1', 'a__1', 'a_2e_1', 'id--a_2e_1', 'id--a', 'a', '', '_', '\ud800', '\ud801', 'x😀', 'call_abc-DEF'];
@@ -119,5 +120,46 @@ describe('safeToolId', () => {
     for (const id of mapped) assert.match(id, /^[a-zA-Z0-9_-]+$/);
     for (const id of ['a_1', 'a__1', 'a_2e_1', 'a', '_', 'call_abc-DEF', 'toolu_01ABC']) assert.equal(safeToolId(id), id);
     assert.equal(safeToolId('a.1'), 'id--a_2e_1');
+  });
+
+  it('upstreamToolId gives back every id safeToolId was given, and leaves any other as it is', async () => {
+    const {safeToolId, upstreamToolId} = await import('../../source/proxy/translate/tool-names.js');
+    const random = Array.from({length: 500}, (_, i) => Array.from({length: 1 + (i % 12)}, () => String.fromCharCode([0x5f, 0x2e, 0x3a, 0x61, 0x32, 0x2d, 0xd83d, 0xde00, 0x7f, 0x20][Math.floor(Math.random() * 10)]!)).join(''));
+    for (const id of ['functions.Read:0', 'functions.Bash:12', 'a.1', 'a_1', 'a:1', 'a__1', 'a_2e_1', 'id--a_2e_1', 'id--', '', '_', '\ud800', 'x😀', 'call_abc-DEF', ...random]) {
+      assert.equal(upstreamToolId(safeToolId(id)), id, JSON.stringify(id));
+    }
+    assert.equal(safeToolId('functions.Read:0'), 'id--functions_2e_Read_3a_0');
+    // Ids no upstream gave through safeToolId: Claude Code's own, and ones that only look encoded.
+    for (const id of ['toolu_01ABC', 'id--a_zz_', 'id--a_', 'id--a_12345_', 'id--a b']) assert.equal(upstreamToolId(id), id);
+  });
+});
+
+describe('Claude Code sends back an encoded id: every upstream reads the id it gave', () => {
+  const history = {
+    model: 'claude-sonnet-4-5',
+    max_tokens: 64,
+    tools: [{name: 'Read', input_schema: {type: 'object'}}],
+    messages: [
+      {role: 'user', content: 'read it'},
+      {role: 'assistant', content: [{type: 'tool_use', id: 'id--functions_2e_Read_3a_0', name: 'Read', input: {}}]},
+      {role: 'user', content: [{type: 'tool_result', tool_use_id: 'id--functions_2e_Read_3a_0', content: 'ok'}]},
+    ],
+  };
+  const context = {clientModel: 'm', upstreamModel: 'm', clientStream: false, project: 'p-1'};
+
+  it('Responses (codex): the call and its output carry the id', async () => {
+    const {translatorFor} = await import('../../source/proxy/translate/index.js');
+    const body = translatorFor('anthropic', 'openai-responses')!.request(history, context).body as {input: {type: string; call_id?: string}[]};
+    assert.deepEqual(body.input.filter((item) => item.call_id !== undefined).map((item) => [item.type, item.call_id]), [
+      ['function_call', 'functions.Read:0'],
+      ['function_call_output', 'functions.Read:0'],
+    ]);
+  });
+
+  it('Gemini (Cloud Code): the functionCall and its functionResponse carry the id', async () => {
+    const {translatorFor} = await import('../../source/proxy/translate/index.js');
+    const body = translatorFor('anthropic', 'gemini-internal')!.request(history, context).body as {request: {contents: {parts: {functionCall?: {id: string}; functionResponse?: {id: string}}[]}[]}};
+    const parts = body.request.contents.flatMap((turn) => turn.parts);
+    assert.deepEqual(parts.flatMap((part) => [part.functionCall?.id, part.functionResponse?.id].filter(Boolean)), ['functions.Read:0', 'functions.Read:0']);
   });
 });

@@ -7,6 +7,7 @@
 import {asArray, asNumber, asRecord, asString, field, isRecord, withoutKeys, type JsonObject} from './json.js';
 import {dataUrl} from './media.js';
 import {asEffort, effortForBudget, type ReasoningEffort} from './reasoning.js';
+import {upstreamToolId} from './tool-names.js';
 import {TranslateError} from './types.js';
 
 /**
@@ -92,9 +93,19 @@ export interface ToolResult {
   media: string[];
 }
 
-/** A `tool_result` block's content, flattened for upstreams whose tool results are text. */
+/**
+ * A `tool_use` block's id as its upstream gave it (tool-names.ts upstreamToolId: Claude Code holds
+ * the id made of it for Anthropic's rules). Throws TranslateError naming `where` when it has none.
+ */
+export function toolUseId(block: JsonObject, where: string): string {
+  const id = asString(block.id);
+  if (!id) throw new TranslateError(`${where}.id: a tool_use needs an id`);
+  return upstreamToolId(id);
+}
+
+/** A `tool_result` block's content, flattened for upstreams whose tool results are text; `id` as toolUseId gives it. */
 export function toolResult(block: JsonObject, where: string): ToolResult {
-  const id = asString(block.tool_use_id) ?? '';
+  const id = upstreamToolId(asString(block.tool_use_id) ?? '');
   const isError = block.is_error === true;
   const texts: string[] = [];
   const media: string[] = [];

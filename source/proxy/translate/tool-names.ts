@@ -61,3 +61,15 @@ export function safeToolId(id: string): string {
   if (/^[a-zA-Z0-9_-]+$/.test(id) && !id.startsWith(ENCODED_ID)) return id;
   return ENCODED_ID + id.replace(/[^a-zA-Z0-9-]/g, (c) => (c === '_' ? '__' : `_${c.charCodeAt(0).toString(16)}_`));
 }
+
+/**
+ * The id safeToolId made `id` of, for the upstream that gave it: a Claude Code request sends back
+ * the ids it was given, and an upstream whose ids Anthropic refuses (Kimi's `functions.Read:0`)
+ * reads its own in the history. Any other id, and one not in safeToolId's form, as it is.
+ */
+export function upstreamToolId(id: string): string {
+  if (!id.startsWith(ENCODED_ID)) return id;
+  const decoded = /^(?:[a-zA-Z0-9-]|__|_[0-9a-f]{1,4}_)*$/.exec(id.slice(ENCODED_ID.length));
+  if (!decoded) return id;
+  return id.slice(ENCODED_ID.length).replace(/__|_([0-9a-f]{1,4})_/g, (match, hex: string | undefined) => (hex === undefined ? '_' : String.fromCharCode(parseInt(hex, 16))));
+}

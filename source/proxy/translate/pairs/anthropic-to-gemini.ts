@@ -6,7 +6,7 @@
 // and return here to the part that carried them (readers/gemini.ts); thinking another upstream made
 // is dropped. Gemini refuses unknown request fields, so the client's extra fields are not carried.
 import {cutText} from '../../../core/redact.js';
-import {anthropicMessages, clientTools, mediaUrl, requestSystemText, thinkingEffort, toolChoice, toolResult, type AnthropicMessage} from '../anthropic-request.js';
+import {anthropicMessages, clientTools, mediaUrl, requestSystemText, thinkingEffort, toolChoice, toolResult, toolUseId, type AnthropicMessage} from '../anthropic-request.js';
 import {geminiFunctionDeclaration, geminiGenerationConfig, geminiMediaPart, geminiPlan, geminiToolConfig, GeminiConversation, type GeminiProtocol} from '../gemini-contents.js';
 import {asArray, asNumber, asString, isRecord, parseJsonObject, type JsonObject} from '../json.js';
 import {GEMINI_SIGNATURE_FOR_NEXT_PART, GeminiReader} from '../readers/gemini.js';
@@ -44,9 +44,7 @@ function geminiContents(history: AnthropicMessage[], names: ToolNames, upstream:
           return;
         }
         case 'tool_use': {
-          const id = asString(block.id);
-          if (!id) throw new TranslateError(`${where}.id: a tool_use needs an id`);
-          conversation.addCall(id, names.upstream(asString(block.name) ?? ''), isRecord(block.input) ? block.input : {}, pending);
+          conversation.addCall(toolUseId(block, where), names.upstream(asString(block.name) ?? ''), isRecord(block.input) ? block.input : {}, pending);
           pending = undefined;
           return;
         }

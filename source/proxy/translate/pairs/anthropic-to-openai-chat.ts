@@ -8,14 +8,14 @@
 // not only tool results), which DeepSeek V3.2 and Kimi thinking models require there; older turns
 // and foreign thinking are dropped (DeepSeek's reasoner refuses reasoning_content elsewhere). A Gemini
 // thought signature this upstream gave on a call (readers/openai-chat.ts) goes back on that call.
-import {anthropicMessages, clientTools, upstreamBodyBase, mediaUrl, requestSystemText, thinkingEffort, toolChoice, toolResult, type AnthropicMessage} from '../anthropic-request.js';
+import {anthropicMessages, clientTools, upstreamBodyBase, mediaUrl, requestSystemText, thinkingEffort, toolChoice, toolResult, toolUseId, type AnthropicMessage} from '../anthropic-request.js';
 import {asNumber, asString, toolInputJson, type JsonObject} from '../json.js';
 import {chatCallSignatureField, TOOL_IMAGES_ATTACHED} from '../chat-history.js';
 import {GEMINI_SIGNATURE_FOR_NEXT_PART} from '../readers/gemini.js';
 import {OpenAIChatReader} from '../readers/openai-chat.js';
 import {untagSignature} from '../signatures.js';
 import {toolNamesFor, type ToolNames} from '../tool-names.js';
-import {TranslateError, type TranslateContext, type UpstreamRequestPlan} from '../types.js';
+import type {TranslateContext, UpstreamRequestPlan} from '../types.js';
 import {anthropicClientPair} from '../writers/anthropic.js';
 
 const UPSTREAM = 'openai-chat' as const;
@@ -75,8 +75,7 @@ function chatMessages(history: AnthropicMessage[], names: ToolNames): JsonObject
         else if (raw?.startsWith(GEMINI_SIGNATURE_FOR_NEXT_PART)) signature = raw.slice(GEMINI_SIGNATURE_FOR_NEXT_PART.length);
         else if (raw !== undefined && i > loopStart) reasoning.push(asString(block.thinking) ?? '');
         else if (block.type === 'tool_use') {
-          const id = asString(block.id);
-          if (!id) throw new TranslateError(`${message.where}.content[${j}].id: a tool_use needs an id`);
+          const id = toolUseId(block, `${message.where}.content[${j}]`);
           calls.push({id, type: 'function', function: {name: names.upstream(asString(block.name) ?? ''), arguments: toolInputJson(block.input)}, ...chatCallSignatureField(signature)});
           signature = undefined;
         }

@@ -7,13 +7,13 @@
 // made is dropped (the backend cannot verify it).
 import {createHash} from 'node:crypto';
 import {CODEX_DEFAULT_INSTRUCTIONS} from '../../../providers/adapters/codex.js';
-import {anthropicMessages, clientTools, upstreamBodyBase, mediaUrl, requestSystemText, thinkingEffort, toolChoice, toolResult, type AnthropicMessage} from '../anthropic-request.js';
+import {anthropicMessages, clientTools, upstreamBodyBase, mediaUrl, requestSystemText, thinkingEffort, toolChoice, toolResult, toolUseId, type AnthropicMessage} from '../anthropic-request.js';
 import {asString, field, toolInputJson, type JsonObject} from '../json.js';
 import {OpenAIResponsesReader} from '../readers/openai-responses.js';
 import {orphanResultText} from '../chat-history.js';
 import {untagSignature} from '../signatures.js';
 import {toolNamesFor, type ToolNames} from '../tool-names.js';
-import {TranslateError, type TranslateContext, type UpstreamRequestPlan} from '../types.js';
+import type {TranslateContext, UpstreamRequestPlan} from '../types.js';
 import {anthropicClientPair} from '../writers/anthropic.js';
 
 const UPSTREAM = 'openai-responses' as const;
@@ -79,8 +79,7 @@ function responsesInput(history: AnthropicMessage[], names: ToolNames): JsonObje
           return;
         }
         case 'tool_use': {
-          const id = asString(block.id);
-          if (!id) throw new TranslateError(`${where}.id: a tool_use needs an id`);
+          const id = toolUseId(block, where);
           flush();
           calls.add(id);
           items.push({type: 'function_call', call_id: id, name: names.upstream(asString(block.name) ?? ''), arguments: toolInputJson(block.input)});
