@@ -104,6 +104,41 @@ describe('OpenAIChatReader', () => {
     ]);
   });
 
+  it('drops the whole arguments sent again after they were streamed, and stray closing brackets; other text after them goes on', () => {
+    /** Each call's arguments as the client joins them, for these fragments of call 0 (a call to f). */
+    const joined = (...fragments: string[]) => {
+      const events = readChunks(new OpenAIChatReader(), ...fragments.map((args, i) => chat({tool_calls: [{index: 0, ...(i === 0 ? {id: 'c', function: {name: 'f', arguments: args}} : {function: {arguments: args}})}]})), chat({}, 'tool_calls'));
+      return events.flatMap((event) => (event.type === 'tool-call-args' ? [event.json] : [])).join('');
+    };
+    // Streamed, then the whole again in one chunk (a "consolidated" final chunk), or split anywhere.
+    assert.equal(joined('{"path":', '"a.txt"}', '{"path":"a.txt"}'), '{"path":"a.txt"}');
+    assert.equal(joined('{"path":', '"a.txt"}', '{"pa', 'th":"a.t', 'xt"}'), '{"path":"a.txt"}');
+    assert.equal(joined('{"path":"a.txt"}{"path":"a.txt"}'), '{"path":"a.txt"}', 'twice in one fragment');
+    assert.equal(joined('{"path":"a.txt"}', '\n', ' {"path":"a.txt"}'), '{"path":"a.txt"}', 'with white space between');
+    // Braces and quotes inside strings do not close the object.
+    const tricky = '{"s":"} \\" {]","n":[{"a":"}"}]}';
+    assert.equal(joined(tricky.slice(0, 9), tricky.slice(9), tricky), tricky);
+    assert.deepEqual(JSON.parse(tricky), {s: '} " {]', n: [{a: '}'}]});
+    // A stray closer some models add.
+    assert.equal(joined('{"a":{"b":1}}', '}'), '{"a":{"b":1}}');
+    // A repeat cut short by the end of the turn is dropped too.
+    assert.equal(joined('{"a":1}', '{"a"'), '{"a":1}');
+    // Anything else is not ours to drop: the client says the arguments are broken.
+    assert.equal(joined('{"a":1}', 'x'), '{"a":1}x');
+    assert.equal(joined('{"a":1}', '{"a":2}'), '{"a":1}{"a":2}');
+    assert.equal(joined('{"a":1}', '{"a', '":2}'), '{"a":1}{"a":2}', 'held while it could be a repeat, then given back whole');
+    // Arguments that are not an object or array are not followed.
+    assert.equal(joined('"x"', '"y"'), '"x""y"');
+  });
+
+  it('drops a repeated whole arguments in a non-stream body too', () => {
+    const body = JSON.stringify({choices: [{index: 0, message: {content: null, tool_calls: [{id: 'c1', function: {name: 'f', arguments: '{"a":1} {"a":1}'}}]}, finish_reason: 'tool_calls'}]});
+    assert.deepEqual(
+      OpenAIChatReader.readBody(body).flatMap((event) => (event.type === 'tool-call-args' ? [event.json] : [])),
+      ['{"a":1}'],
+    );
+  });
+
   it('quotes a JSON error body sent with status 200 to a streaming request', () => {
     const events = readChunks(new OpenAIChatReader(), '{"status":"439","msg":"token expired', '","body":null}');
     assert.deepEqual(events, [{type: 'start'}, {type: 'error', message: 'token expired'}]);
@@ -137,6 +172,19 @@ describe('OpenAIResponsesReader', () => {
       {type: 'usage', usage: {inputTokens: 3, outputTokens: 2}},
       {type: 'stop', reason: 'tool_use'},
     ]);
+  });
+
+  it('drops the whole arguments sent again in a delta after they were streamed', () => {
+    const delta = (text: string) => `data: ${JSON.stringify({type: 'response.function_call_arguments.delta', output_index: 0, item_id: 'fc_1', delta: text})}\n\n`;
+    const events = readChunks(
+      new OpenAIResponsesReader(),
+      `data: ${JSON.stringify({type: 'response.output_item.added', output_index: 0, item: {type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'f', arguments: ''}})}\n\n`,
+      delta('{"a":'),
+      delta('1}'),
+      delta('{"a":1}'),
+      `data: ${JSON.stringify({type: 'response.completed', response: {id: 'r', status: 'completed', output: [], usage: {input_tokens: 1, output_tokens: 1}}})}\n\n`,
+    );
+    assert.equal(events.flatMap((event) => (event.type === 'tool-call-args' ? [event.json] : [])).join(''), '{"a":1}');
   });
 
   it('ends with an error when the stream closes before response.completed', () => {
