@@ -30,7 +30,7 @@ export interface CcsPaths {
   proxyRecord: string;
   /** `tui/refresh-kept/`, refreshed grants no token file could take (services/refresh.ts keepRefreshed). */
   refreshKept: string;
-  /** `tui/login-kept/`, grants a login replaced that may be another account's (store saveLogin). */
+  /** `tui/login-kept/`, grants a login replaced that may be another account's (store saveLogin), and a server's that `push --force` replaced (cli/commands/transfer.ts). */
   loginKept: string;
   /** `tui/native-kept/`, token files native mode saved an agent's tokens over by continuity alone (services/native/sync.ts). */
   nativeKept: string;

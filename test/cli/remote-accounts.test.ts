@@ -2,7 +2,7 @@
 // on local files: same JSON shapes, pause/resume as disabled, remove, rename as note; the key never in
 // any output; wrong keys, the IP ban and remote-disabled reported by name.
 import assert from 'node:assert/strict';
-import {chmodSync, existsSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import {chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterEach, beforeEach, describe, test} from 'node:test';
 import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
@@ -239,6 +239,43 @@ describe('moving accounts between local files and a remote target', () => {
     const file = JSON.parse(readFileSync(path.join(fx.ccs.paths.authDir, claude.tokenFile), 'utf8'));
     assert.equal(file.refresh_token, C.refresh_token);
     assert.equal(statSync(path.join(fx.ccs.paths.authDir, claude.tokenFile)).mode & 0o777, 0o600);
+  });
+
+  test('push --force: the server file it replaces, when it holds another grant, is kept here first (0600) and the output says where; the same grant is not kept; an unreadable one is not replaced', async () => {
+    const kept = () => (existsSync(fx.ccs.paths.loginKept) ? readdirSync(fx.ccs.paths.loginKept) : []);
+    // The server's codex-a.json holds another grant (B's tokens under A's file name).
+    fx.stand.addFile('codex-a.json', {...B, note: 'server'});
+    fx.ccs.writeToken('codex-a.json', A);
+    const forced = await runBin(['push', 'codex', 'a@example.com', '--target', 'team', '--force'], fx.ccs.env);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stdout, /^codex: pushed a@example\.com \(codex-a\.json\) to target team; removed here, so only the server refreshes it; the server's file it replaced held another grant, kept in .*login-kept\/codex-a-[0-9a-f]{8}\.json\n$/);
+    assertNoSecrets(forced);
+    assert.deepEqual(fx.stand.files.get('codex-a.json')!.json, A);
+    assert.equal(kept().length, 1);
+    const copy = path.join(fx.ccs.paths.loginKept, kept()[0]!);
+    const held = JSON.parse(readFileSync(copy, 'utf8'));
+    assert.equal(held.refresh_token, B.refresh_token);
+    assert.equal(held.note, 'server');
+    assert.equal(statSync(copy).mode & 0o777, 0o600);
+
+    // The server's file holds this very grant: nothing to keep.
+    fx.ccs.writeToken('codex-a.json', A);
+    const same = await runBin(['push', 'codex', 'a@example.com', '--target', 'team', '--force'], fx.ccs.env);
+    assert.equal(same.code, 0, same.stderr);
+    assert.doesNotMatch(same.stdout, /kept in/);
+    assert.equal(kept().length, 1);
+
+    // The server's file cannot be read: nothing replaced, nothing removed here.
+    fx.stand.addFile('codex-a.json', B);
+    fx.ccs.writeToken('codex-a.json', A);
+    fx.stand.refuse.add('GET /auth-files/download');
+    const unreadable = await runBin(['push', 'codex', 'a@example.com', '--target', 'team', '--force'], fx.ccs.env);
+    fx.stand.refuse.clear();
+    assert.equal(unreadable.code, 1);
+    assert.match(unreadable.stderr, /target team: reading its codex-a\.json to keep the grant it holds failed \(.*500.*\); nothing was replaced/);
+    assert.deepEqual(fx.stand.files.get('codex-a.json')!.json, B);
+    assert.ok(existsSync(path.join(fx.ccs.paths.authDir, 'codex-a.json')));
+    assertNoSecrets(unreadable);
   });
 
   test('pull: when the server cannot remove its copy, the error says both hold the grant and how to fix it', async () => {

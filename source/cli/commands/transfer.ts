@@ -57,7 +57,7 @@ const push: CommandSpec = {
   name: ['push'],
   usage: '<provider> <account> --target T [--force] [--copy]',
   summary:
-    "move a local account to a remote server: uploaded, checked there, then removed here (--force replaces a file of the same name; --copy keeps the local one too, only for accounts without a refresh token: both sides would refresh it)",
+    "move a local account to a remote server: uploaded, checked there, then removed here (--force replaces a file of the same name, keeping the grant it held here; --copy keeps the local one too, only for accounts without a refresh token: both sides would refresh it)",
   async run(ctx, args) {
     const {values, positionals} = parseRemoteCommandArgs(this, ctx, args, {force: {type: 'boolean'}, ...COPY_FLAG});
     const provider = knownProvider(positionals[0]!);
@@ -85,6 +85,9 @@ const push: CommandSpec = {
       if (existing && !values.force) {
         throw new UserError(`target ${ctx.target} already has ${account.tokenFile}; pass --force to replace it`);
       }
+      // --force replaces the server's file: a grant it holds that is not this one (another account's,
+      // or this one's refreshed there since) is kept here first, as a login keeps the grant it replaces.
+      const keptServerGrant = existing ? await keepServerGrant(ctx, remote, account.tokenFile, token) : undefined;
       // A push held up (suspended) past the lock's bound lost the lock to a refresh that may have spent
       // this token since: checked again right before the upload, and again before the local copy goes.
       const heldUp = async () => !(await lock.stillHeld()) || !sameGrant((await local.readToken(held).catch(() => undefined)) as Record<string, unknown> | undefined, token);
@@ -116,11 +119,29 @@ const push: CommandSpec = {
           throw bothHoldIt(provider, pushed, `removing it here (${local.tokenPath(account)})`, error, `ccs-tui remove ${provider} ${sanitizeLine(positionals[1]!)} to keep the server's`);
         });
       }
-      ctx.stdout.write(`${provider}: ${pushed}${values.copy ? '; kept here too (--copy)' : '; removed here, so only the server refreshes it'}\n`);
+      const kept = keptServerGrant ? `; the server's file it replaced held another grant, kept in ${sanitizeLine(keptServerGrant)}` : '';
+      ctx.stdout.write(`${provider}: ${pushed}${values.copy ? '; kept here too (--copy)' : '; removed here, so only the server refreshes it'}${kept}\n`);
       return 0;
     });
   },
 };
+
+/**
+ * Keeps the server's `tokenFile`, about to be replaced by `token`, in tui/login-kept/ when it holds
+ * another grant (a refresh or access token `token` does not hold); returns where, undefined when it
+ * holds the same one. Throws UserError (nothing replaced) when it cannot be read: its grant could be lost.
+ */
+async function keepServerGrant(ctx: CliContext, remote: Awaited<ReturnType<typeof openRemoteStore>>, tokenFile: string, token: Record<string, unknown>): Promise<string | undefined> {
+  // Listed first: the store names files to the server as its list does.
+  const theirs = await remote.load().then(() => remote.download({tokenFile})).catch((error: unknown) => {
+    throw new UserError(`target ${ctx.target}: reading its ${sanitizeLine(tokenFile)} to keep the grant it holds failed (${sanitizeLine(describeUserError(error)?.text ?? (error as Error).message)}); nothing was replaced`);
+  });
+  const grant = (file: Record<string, unknown>) => [file.refresh_token, file.access_token].filter((value) => typeof value === 'string' && value !== '');
+  const held = grant(theirs);
+  if (held.length === 0 || held.every((value) => grant(token).includes(value))) return undefined;
+  const {keepTokenCopy} = await import('../../store/files.js');
+  return keepTokenCopy(ctx.paths.loginKept, tokenFile, `${JSON.stringify(theirs, null, 2)}\n`);
+}
 
 /** Removes the server's file `tokenFile` of `provider` (listed again first: the store names files as its list does). */
 async function removeServerCopy(remote: Awaited<ReturnType<typeof openRemoteStore>>, provider: string, tokenFile: string): Promise<void> {
