@@ -13,7 +13,7 @@ import {headerValue} from './client-request.js';
 import {HttpError} from './errors.js';
 import {protocolMismatchFor, protocolOf, type Endpoint} from './routes.js';
 import {estimatedCountTokensResponse, estimateRequestInputTokens} from './translate/estimate-tokens.js';
-import {dropForeignThinking} from './translate/foreign-thinking.js';
+import {FOREIGN_SIGNATURES} from './translate/foreign-thinking.js';
 import {SIGNATURE_TAG} from './translate/signatures.js';
 import {applyThinking, thinkingFromModel} from './translate/thinking-suffix.js';
 import {TranslateError, type PairTranslator, type TranslateContext} from './translate/types.js';
@@ -162,13 +162,14 @@ function prepareChecked(input: PrepareInput): PreparedRequest | LocalAnswer {
     let outgoing = client.raw;
     const suffix = model ? thinkingFromModel(model.sentAs) : undefined;
     // Only a body that carries one of this proxy's signature tags is searched (the hot path stays a byte copy).
-    const tagged = call.protocol === 'anthropic' && client.raw.includes(SIGNATURE_TAG_BYTES);
+    const foreign = FOREIGN_SIGNATURES[call.protocol];
+    const tagged = foreign !== undefined && client.raw.includes(SIGNATURE_TAG_BYTES);
     // The body is copied (and re-encoded when it changed) only when something may change it.
     if (tagged || streamsOnly || (model && (model.changed || suffix?.model !== model.sentAs || row.adapter.rewriteBody))) {
       const body = model ? model.body() : {...client.body};
       if (suffix?.thinking) applyThinking(body, call.protocol, suffix.model, suffix.thinking);
       if (suffix) body.model = suffix.model;
-      const droppedThinking = tagged && dropForeignThinking(body);
+      const droppedThinking = tagged && foreign(body);
       const changedParams = model ? (row.adapter.rewriteBody?.(body, model.rewriteFor) ?? false) : false;
       // What the upstream refuses a request without (codex: stream, store, instructions); a body that has it all goes as sent.
       const required = streamsOnly?.require(body) ?? false;

@@ -65,3 +65,22 @@ for (const c of CASES) {
     }
   });
 }
+
+describe('a Chat conversation that moves from gemini (Cloud Code) to aistudio (passed through to Google\'s OpenAI-compatible API)', async () => {
+  const upstream = await startFakeInference({geminiApiKey: UPSTREAMS.aistudio!.geminiApiKey, script: (turn) => ({text: `Tool said: ${turn.toolResults.join(' | ')}`})});
+  const f = await proxyFixture({provider: 'aistudio', upstream, tokens: [{file: 'aistudio-a.json', token: UPSTREAMS.aistudio!.token}]});
+  after(() => f.close());
+
+  it('the signature tagged for Cloud Code is not sent to Google as is (it would answer 400): the value Google allows goes instead', async () => {
+    const openai = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/api/provider/aistudio/v1`, maxRetries: 0});
+    const call = {id: 'call_1', type: 'function' as const, function: {name: 'Read', arguments: '{"file_path":"/etc/hostname"}'}, extra_content: {google: {thought_signature: 'ccs1:gemini-internal:gemini-call-sig'}}};
+    const answer = await openai.chat.completions.create({
+      model: 'gemini-3-flash-preview',
+      tools: [READ],
+      messages: [{role: 'user', content: 'read /etc/hostname'}, {role: 'assistant', content: null, tool_calls: [call]} as OpenAI.Chat.ChatCompletionMessageParam, {role: 'tool', tool_call_id: 'call_1', content: 'box-42'}],
+    });
+    assert.deepEqual(upstream.refusals, []);
+    assert.match(answer.choices[0]!.message.content ?? '', /box-42/);
+    assert.deepEqual(chatSignatures(upstream.requests.at(-1)!), ['skip_thought_signature_validator']);
+  });
+});

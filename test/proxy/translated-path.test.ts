@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import {once} from 'node:events';
 import {after, describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import {readQuotaCache} from '../../source/services/quota/cache.js';
 import {startFakeInference} from '../helpers/fake-inference/server.js';
 import {API_KEY, oauthToken, proxyFixture} from './fixture.js';
@@ -370,5 +371,34 @@ describe('an overload on a translated path (Claude Code → qwen): failover with
       assert.deepEqual(f.proxy.status().cooling, [], `${status}: nothing parked`);
     }
     upstream.handler = inner;
+  });
+});
+
+describe('Codex CLI back on codex after another provider (pass-through)', async () => {
+  const upstream = await startFakeInference({script: () => ({text: 'served'})});
+  const f = await proxyFixture({provider: 'codex', apiPath: '/backend-api/codex', tokens: [{file: 'codex-a.json', token: oauthToken('codex', 'x@example.com', {account_id: 'a1'})}], upstream});
+  after(() => f.close());
+
+  it('drops reasoning items this proxy tagged for another upstream, keeps codex-made ones, so codex does not 400', async () => {
+    const client = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/v1`, maxRetries: 0});
+    const stream = client.responses.stream({
+        model: 'gpt-5-codex',
+        instructions: 'be brief',
+        store: false,
+        input: [
+          {role: 'user', content: 'first'},
+          {type: 'reasoning', id: 'rs_1', summary: [{type: 'summary_text', text: 'claude thought'}], encrypted_content: 'ccs1:anthropic:sig-1'},
+          {role: 'assistant', content: 'claude answer'},
+          {type: 'reasoning', id: 'rs_2', summary: [], encrypted_content: 'enc-own-1'},
+          {role: 'user', content: 'second'},
+        ] as OpenAI.Responses.ResponseInput,
+    });
+    let text = '';
+    for await (const event of stream) if (event.type === 'response.output_text.delta') text += event.delta;
+    assert.equal(text, 'served');
+    assert.deepEqual(upstream.refusals, []);
+    const sent = upstream.requests.at(-1)!.body as {input: {type?: string; encrypted_content?: string}[]};
+    assert.deepEqual(sent.input.filter((item) => item.type === 'reasoning').map((item) => item.encrypted_content), ['enc-own-1']);
+    assert.equal(sent.input.length, 4);
   });
 });

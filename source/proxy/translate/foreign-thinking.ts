@@ -1,10 +1,18 @@
-// A Claude Code conversation that switched models mid-way (another provider through this proxy, then
-// Claude again) carries thinking blocks whose signatures this proxy made for another upstream
-// (tagged, signatures.ts). Anthropic verifies every signature it is sent and answers 400 to a
-// foreign one, so the pass-through path to an Anthropic upstream drops those blocks first; thinking
-// Anthropic made itself (untagged) stays untouched.
+// A conversation that switched providers mid-way (another provider through this proxy, then one whose
+// protocol the client speaks itself) carries reasoning signatures this proxy made for another
+// upstream (tagged, signatures.ts). The upstream verifies what it is sent and refuses a foreign one,
+// so the pass-through path takes them out first, per protocol:
+// - Anthropic: 400 to a thinking block it did not sign: those blocks are dropped;
+// - OpenAI Responses (codex): 400 to encrypted reasoning it cannot decrypt: those reasoning items
+//   are dropped;
+// - OpenAI Chat in front of Gemini 3 (Google's OpenAI-compatible API, gateways to it): 400 to a
+//   call's thought signature it did not make, and to a call without one: a tagged signature on a
+//   call becomes the value Google allows for history it did not make.
+// Reasoning the upstream made itself (untagged) stays untouched.
+import {SKIP_THOUGHT_SIGNATURE} from './gemini-contents.js';
 import {asArray, isRecord, type JsonObject} from './json.js';
 import {isTaggedSignature} from './signatures.js';
+import type {ApiProtocol} from './types.js';
 
 /** Whether a content block is thinking this proxy tagged for another upstream. */
 function isForeignThinking(block: unknown): boolean {
@@ -34,3 +42,45 @@ export function dropForeignThinking(body: JsonObject): boolean {
   if (changed) body.messages = kept;
   return changed;
 }
+
+/** Drops the reasoning items whose encrypted content this proxy tagged from a Responses body's `input`, in place. True when it changed. */
+export function dropForeignReasoningItems(body: JsonObject): boolean {
+  if (!Array.isArray(body.input)) return false;
+  const kept = body.input.filter((item) => !(isRecord(item) && item.type === 'reasoning' && isTaggedSignature(item.encrypted_content)));
+  if (kept.length === body.input.length) return false;
+  body.input = kept;
+  return true;
+}
+
+/** The tagged thought signature a Chat tool call carries (`extra_content.google.thought_signature`), if any. */
+function hasForeignCallSignature(call: unknown): boolean {
+  const google = isRecord(call) && isRecord(call.extra_content) ? call.extra_content.google : undefined;
+  return isRecord(google) && isTaggedSignature(google.thought_signature);
+}
+
+/**
+ * Replaces tagged thought signatures on the tool calls of a Chat body's assistant messages, in place
+ * (new messages and calls: the client's body may be sent again, to another account). True when it changed.
+ */
+export function replaceForeignCallSignatures(body: JsonObject): boolean {
+  const messages = asArray(body.messages);
+  if (!messages.some((message) => isRecord(message) && message.role === 'assistant' && asArray(message.tool_calls).some(hasForeignCallSignature))) return false;
+  body.messages = messages.map((message) => {
+    if (!isRecord(message) || message.role !== 'assistant' || !asArray(message.tool_calls).some(hasForeignCallSignature)) return message;
+    const calls = asArray(message.tool_calls).map((call) => {
+      if (!hasForeignCallSignature(call)) return call;
+      const record = call as JsonObject;
+      const extra = record.extra_content as JsonObject;
+      return {...record, extra_content: {...extra, google: {...(extra.google as JsonObject), thought_signature: SKIP_THOUGHT_SIGNATURE}}};
+    });
+    return {...message, tool_calls: calls};
+  });
+  return true;
+}
+
+/** What takes foreign signatures out of a pass-through body of `protocol`, when it can hold any. */
+export const FOREIGN_SIGNATURES: Partial<Record<ApiProtocol, (body: JsonObject) => boolean>> = {
+  anthropic: dropForeignThinking,
+  'openai-responses': dropForeignReasoningItems,
+  'openai-chat': replaceForeignCallSignatures,
+};

@@ -1,7 +1,8 @@
 // A scripted inference upstream that speaks every protocol the proxy sends to (OpenAI Chat, the codex
 // Responses backend, Cloud Code Gemini, AI Studio's native Gemini API, Anthropic Messages) and refuses what the real services refuse
 // (PROVIDERS.md; the messages are theirs): Chat's `tool` message without a preceding call or a call
-// left unanswered, codex's non-streamed request / missing `instructions` / `store: true`, Cloud Code's
+// left unanswered, codex's non-streamed request / missing `instructions` / `store: true` / encrypted
+// reasoning it did not make, Cloud Code's
 // wrong `project` and the schema keywords Gemini rejects, Anthropic's orphan tool_result and foreign
 // thinking signatures, and (with `iflowKey`) iFlow's signature check. What the model "does" is a
 // script: a function of the turn as seen in any protocol (tools offered, tool results sent back).
@@ -51,6 +52,11 @@ export function codexRefusal(body: Record<string, unknown>): string | undefined 
   if (body.stream !== true) return 'Stream must be set to true';
   if (typeof body.instructions !== 'string') return 'Instructions are required';
   if (body.store !== false) return 'Store must be set to false';
+  // Encrypted reasoning it did not make (replies.ts writes `enc-<id>`) cannot be decrypted.
+  for (const item of Array.isArray(body.input) ? body.input : []) {
+    const encrypted = (item as {type?: unknown; encrypted_content?: unknown}).type === 'reasoning' ? (item as {encrypted_content?: unknown}).encrypted_content : undefined;
+    if (typeof encrypted === 'string' && !encrypted.startsWith('enc-')) return 'The encrypted content could not be verified.';
+  }
   return undefined;
 }
 
