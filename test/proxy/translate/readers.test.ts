@@ -119,6 +119,10 @@ describe('OpenAIChatReader', () => {
     const tricky = '{"s":"} \\" {]","n":[{"a":"}"}]}';
     assert.equal(joined(tricky.slice(0, 9), tricky.slice(9), tricky), tricky);
     assert.deepEqual(JSON.parse(tricky), {s: '} " {]', n: [{a: '}'}]});
+    // The same value spaced otherwise (a consolidated chunk re-serialised), then a stray closer too.
+    assert.equal(joined('{"a": 1, "b": [2]}', '{"a":1,"b":[2]}'), '{"a": 1, "b": [2]}');
+    assert.equal(joined('{"a":1}', '{"a":1}}'), '{"a":1}');
+    assert.equal(joined('{"a":1}', '{"a":1}', '{"a":1}'), '{"a":1}', 'twice again');
     // A stray closer some models add.
     assert.equal(joined('{"a":{"b":1}}', '}'), '{"a":{"b":1}}');
     // A repeat cut short by the end of the turn is dropped too.
@@ -185,6 +189,42 @@ describe('OpenAIResponsesReader', () => {
       `data: ${JSON.stringify({type: 'response.completed', response: {id: 'r', status: 'completed', output: [], usage: {input_tokens: 1, output_tokens: 1}}})}\n\n`,
     );
     assert.equal(events.flatMap((event) => (event.type === 'tool-call-args' ? [event.json] : [])).join(''), '{"a":1}');
+  });
+
+  it('drops a repeat in the item\'s arguments at output_item.done (built by joining the deltas), streamed or not', () => {
+    const item = (args: string) => ({type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'f', arguments: args});
+    const line = (event: object) => `data: ${JSON.stringify(event)}\n\n`;
+    const argsOf = (events: {type: string; json?: string}[]) => events.flatMap((event) => (event.type === 'tool-call-args' ? [event.json] : [])).join('');
+    const completed = line({type: 'response.completed', response: {id: 'r', status: 'completed', output: [], usage: {input_tokens: 1, output_tokens: 1}}});
+    for (const doubled of ['{"a":1}{"a":1}', '{"a":1}}']) {
+      const streamed = readChunks(
+        new OpenAIResponsesReader(),
+        line({type: 'response.output_item.added', output_index: 0, item: item('')}),
+        line({type: 'response.function_call_arguments.delta', output_index: 0, item_id: 'fc_1', delta: '{"a":'}),
+        line({type: 'response.function_call_arguments.delta', output_index: 0, item_id: 'fc_1', delta: doubled.slice(5)}),
+        line({type: 'response.output_item.done', output_index: 0, item: item(doubled)}),
+        completed,
+      );
+      assert.equal(argsOf(streamed), '{"a":1}', doubled);
+      // No deltas at all: the item's arguments alone.
+      const whole = readChunks(new OpenAIResponsesReader(), line({type: 'response.output_item.added', output_index: 0, item: item('')}), line({type: 'response.output_item.done', output_index: 0, item: item(doubled)}), completed);
+      assert.equal(argsOf(whole), '{"a":1}', doubled);
+      const body = JSON.stringify({id: 'r', status: 'completed', output: [item(doubled)], usage: {input_tokens: 1, output_tokens: 1}});
+      assert.equal(argsOf(OpenAIResponsesReader.readBody(body)), '{"a":1}', doubled);
+    }
+  });
+
+  it('long arguments repeated in small fragments come out once, whole', () => {
+    const args = JSON.stringify({file_path: '/a', content: 'x{"}\\'.repeat(40_000)});
+    const fragments = (text: string) => Array.from({length: Math.ceil(text.length / 16)}, (_, i) => text.slice(i * 16, i * 16 + 16));
+    const line = (event: object) => `data: ${JSON.stringify(event)}\n\n`;
+    const events = readChunks(
+      new OpenAIResponsesReader(),
+      line({type: 'response.output_item.added', output_index: 0, item: {type: 'function_call', id: 'fc_1', call_id: 'c', name: 'Write', arguments: ''}}),
+      [...fragments(args), ...fragments(args)].map((delta) => line({type: 'response.function_call_arguments.delta', output_index: 0, item_id: 'fc_1', delta})).join(''),
+      line({type: 'response.completed', response: {id: 'r', status: 'completed', output: [], usage: {input_tokens: 1, output_tokens: 1}}}),
+    );
+    assert.equal(events.flatMap((event) => (event.type === 'tool-call-args' ? [event.json] : [])).join(''), args);
   });
 
   it('ends with an error when the stream closes before response.completed', () => {

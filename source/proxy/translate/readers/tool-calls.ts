@@ -3,60 +3,10 @@
 // API may interleave `function_call_arguments.delta` of several items. The first unfinished call
 // streams live; fragments of the others are buffered per call and emitted whole, in the order the
 // calls were announced, once the calls before them are complete.
-// Arguments end where their JSON object (or array) closes. Some OpenAI-compatible servers send the
-// whole arguments again after streaming them (or a stray closing bracket): joined to the rest they
-// make invalid JSON, and the client fails the tool call. Such a repeat, held until it is one, and
-// stray closers are dropped; anything else after the close goes on as it came (the client says the
-// arguments are broken rather than a call being lost).
+// Each call's arguments pass a ToolArgumentsFilter (tool-arguments.ts): what an upstream sends
+// after their JSON has closed (the whole arguments again, stray closers) is not passed on.
+import {ToolArgumentsFilter, withoutRepeat} from './tool-arguments.js';
 import type {TurnEmitter} from './turn-emitter.js';
-
-/** Where a call's arguments stand as JSON, read once per character as fragments arrive. */
-interface ArgumentsScan {
-  /** Nesting depth of objects and arrays; 0 before the first `{` or `[`. */
-  depth: number;
-  inString: boolean;
-  escaped: boolean;
-  /** `open`: reading; `closed`: the top-level object or array ended; `other`: not an object or array (not followed). */
-  state: 'open' | 'closed' | 'other';
-  /** After the close: text held while it may be a repeat of the arguments, and the arguments (trimmed). */
-  held: string;
-  whole?: string;
-}
-
-/** What comes after the close of a call's arguments (`whole`, trimmed): `drop` a repeat or stray closers, `hold` while it may become one, `pass` anything else. */
-function afterClose(whole: string, after: string): 'drop' | 'hold' | 'pass' {
-  const text = after.trim();
-  if (text === whole || /^[\]}\s]*$/.test(text)) return 'drop';
-  return whole.startsWith(after.trimStart()) ? 'hold' : 'pass';
-}
-
-/**
- * How much of `text` belongs to the arguments `scan` has read so far: all of it, or the part up
- * to the close of the top-level object or array (0 once it has closed).
- */
-function argumentsPart(scan: ArgumentsScan, text: string): number {
-  if (scan.state === 'closed') return 0;
-  if (scan.state === 'other') return text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (scan.inString) {
-      if (scan.escaped) scan.escaped = false;
-      else if (c === 0x5c) scan.escaped = true;
-      else if (c === 0x22) scan.inString = false;
-    } else if (c === 0x22) scan.inString = true;
-    else if (c === 0x7b || c === 0x5b) scan.depth++;
-    else if ((c === 0x7d || c === 0x5d) && scan.depth > 0) {
-      if (--scan.depth === 0) {
-        scan.state = 'closed';
-        return i + 1;
-      }
-    } else if (scan.depth === 0 && c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) {
-      scan.state = 'other';
-      return text.length;
-    }
-  }
-  return text.length;
-}
 
 interface QueuedCall {
   key: string;
@@ -69,7 +19,7 @@ interface QueuedCall {
   /** The upstream said the call is complete. */
   done: boolean;
   state: 'queued' | 'open' | 'closed';
-  scan: ArgumentsScan;
+  filter: ToolArgumentsFilter;
 }
 
 export class ToolCallQueue {
@@ -97,7 +47,7 @@ export class ToolCallQueue {
   announce(key: string, id: string, name: string): void {
     let call = this.find(key);
     if (!call) {
-      call = {key, id: '', name: '', pending: '', emitted: '', done: false, state: 'queued', scan: {depth: 0, inString: false, escaped: false, state: 'open', held: ''}};
+      call = {key, id: '', name: '', pending: '', emitted: '', done: false, state: 'queued', filter: new ToolArgumentsFilter()};
       this.calls.push(call);
     }
     call.id ||= id;
@@ -117,20 +67,9 @@ export class ToolCallQueue {
       current.done = true;
       this.advance();
     }
-    const part = argumentsPart(call.scan, json);
-    call.pending += part === json.length ? json : json.slice(0, part);
-    if (part < json.length) {
-      const scan = call.scan;
-      scan.held += json.slice(part);
-      scan.whole ??= (call.emitted + call.pending).trim();
-      const verdict = afterClose(scan.whole, scan.held);
-      if (verdict === 'drop') scan.held = '';
-      else if (verdict === 'pass') {
-        call.pending += scan.held;
-        scan.held = '';
-        scan.state = 'other';
-      }
-    }
+    const part = call.filter.push(json);
+    if (part === '') return;
+    call.pending += part;
     if (call.state === 'open') this.emitPending(call);
   }
 
@@ -142,6 +81,7 @@ export class ToolCallQueue {
     const call = this.find(key);
     if (!call || call.state === 'closed') return;
     if (fullArguments !== undefined && fullArguments !== '') {
+      fullArguments = withoutRepeat(fullArguments);
       const have = call.emitted + call.pending;
       if (have !== fullArguments) {
         if (fullArguments.startsWith(call.emitted)) call.pending = fullArguments.slice(call.emitted.length);
