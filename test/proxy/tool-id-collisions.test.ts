@@ -130,7 +130,7 @@ describe('safeToolId and upstreamToolId', () => {
     }
     assert.equal(safeToolId('functions.Read:0'), 'id--functions_2e_Read_3a_0');
     // Ids no upstream gave through safeToolId: Claude Code's own, and ones that only look encoded.
-    for (const id of ['toolu_01ABC', 'id--a_zz_', 'id--a_', 'id--a_12345_', 'id--a b']) assert.equal(upstreamToolId(id), id);
+    for (const id of ['toolu_01ABC', 'id--a_zz_', 'id--a_', 'id--a_12345_', 'id--a b', 'id--abc', 'id--call__1', 'id--a_61_', 'id--a_2E_1']) assert.equal(upstreamToolId(id), id);
   });
 });
 

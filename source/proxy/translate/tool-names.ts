@@ -71,5 +71,7 @@ export function upstreamToolId(id: string): string {
   if (!id.startsWith(ENCODED_ID)) return id;
   const decoded = /^(?:[a-zA-Z0-9-]|__|_[0-9a-f]{1,4}_)*$/.exec(id.slice(ENCODED_ID.length));
   if (!decoded) return id;
-  return id.slice(ENCODED_ID.length).replace(/__|_([0-9a-f]{1,4})_/g, (match, hex: string | undefined) => (hex === undefined ? '_' : String.fromCharCode(parseInt(hex, 16))));
+  const original = id.slice(ENCODED_ID.length).replace(/__|_([0-9a-f]{1,4})_/g, (match, hex: string | undefined) => (hex === undefined ? '_' : String.fromCharCode(parseInt(hex, 16))));
+  // Only what safeToolId makes (`id--abc` decodes to `abc`, which it keeps as it is): one id per id.
+  return safeToolId(original) === id ? original : id;
 }
