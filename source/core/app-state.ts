@@ -300,7 +300,9 @@ function setCursor(state: AppState, list: string, index: number): AppState {
 
 /**
  * Typing filters live (k9s style); Enter keeps the filter and leaves the field, Esc clears it. The
- * list of the same name (providers, quota, models) goes back to its top when the filter changes.
+ * list of the same name (providers, quota, models) goes back to its top when the filter changes; a
+ * screen whose cursor follows its item (ui/hooks/useCursorOnId.ts) keeps it there while the filter
+ * still shows it.
  */
 function applyFilterKey(state: AppState, input: string, key: string): AppState {
   if (!state.filterEditing) return state;

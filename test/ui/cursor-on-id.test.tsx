@@ -8,8 +8,12 @@ import {render} from 'ink-testing-library';
 import {moveCursor, type AppAction, type CursorMove, type CursorMoveMade} from '../../source/core/app-state.js';
 import {useCursorOnId} from '../../source/ui/hooks/useCursorOnId.js';
 
-function Probe({ids, stored, moved, dispatched}: {ids: readonly string[]; stored: number; moved?: CursorMoveMade; dispatched: AppAction[]}) {
-  const at = useCursorOnId('providers', ids, stored, moved, (action) => dispatched.push(action));
+/** A key's move made before the probe mounted: the person has moved this cursor (it keeps to its item). */
+const EARLIER: CursorMoveMade = {move: 'down', page: 2};
+
+function Probe(props: {list?: string; ids: readonly string[]; stored: number; moved?: CursorMoveMade | null; others?: Record<string, CursorMoveMade>; untouched?: 'item' | 'row'; dispatched: AppAction[]}) {
+  const {list = 'providers', ids, stored, moved = EARLIER, others, untouched, dispatched} = props;
+  const at = useCursorOnId(list, ids, stored, {...others, ...(moved ? {[list]: moved} : {})}, (action) => dispatched.push(action), {untouched});
   return <Text>{`on ${ids[at] ?? '-'}`}</Text>;
 }
 
@@ -32,6 +36,22 @@ function after(before: readonly string[], from: number, ids: readonly string[], 
 
 const PROVIDERS = ['claude', 'codex', 'gemini'];
 const ALL = ['claude', 'codex', 'gemini', 'antigravity', 'qwen', 'iflow', 'kimi'];
+
+test('a cursor no one has moved follows its item, or with untouched: row (the quota dashboard) stays on its row', () => {
+  for (const [untouched, expected] of [['item', 'on claude'], ['row', 'on codex']] as const) {
+    const dispatched: AppAction[] = [];
+    const view = render(<Probe ids={PROVIDERS} stored={0} moved={null} untouched={untouched} dispatched={dispatched} />);
+    view.rerender(<Probe ids={['codex', 'gemini', 'claude']} stored={0} moved={null} untouched={untouched} dispatched={dispatched} />);
+    assert.equal(view.lastFrame(), expected, untouched);
+    view.unmount();
+  }
+  // Once moved, it follows its item there too.
+  const dispatched: AppAction[] = [];
+  const view = render(<Probe ids={PROVIDERS} stored={1} untouched="row" dispatched={dispatched} />);
+  view.rerender(<Probe ids={['codex', 'gemini', 'claude']} stored={1} untouched="row" dispatched={dispatched} />);
+  assert.equal(view.lastFrame(), 'on codex');
+  view.unmount();
+});
 
 test('the list changes under a still cursor: it stays on its item', () => {
   assert.equal(after(PROVIDERS, 0, [...PROVIDERS], {set: 0}), 'on claude');
@@ -83,6 +103,18 @@ test('a jump to an item lands on it even when the list changes in the same rende
   view.rerender(<Probe ids={['antigravity', ...PROVIDERS]} stored={3} moved={jump} dispatched={dispatched} />);
   view.rerender(<Probe ids={['antigravity', 'claude', 'codex', 'gemini', 'kimi']} stored={4} moved={{move: 'down', page: 2}} dispatched={dispatched} />);
   assert.equal(view.lastFrame(), 'on kimi');
+  view.unmount();
+});
+
+test('a jump recorded for another list before the hook mounted is old when that list comes (another provider\'s accounts, after a screen change)', () => {
+  const dispatched: AppAction[] = [];
+  // `:` bob jumped to claude's bob; then the cursor went on to dave without a key (bob filtered
+  // out, the filter cleared), the person selected codex, and the screen changed and came back.
+  const moves = {'accounts:claude': {to: 'bob'} as CursorMoveMade};
+  const view = render(<Probe list="accounts:codex" ids={['carol']} stored={0} others={moves} dispatched={dispatched} />);
+  // k: claude again, its cursor on dave.
+  view.rerender(<Probe list="accounts:claude" ids={['alice', 'bob', 'dave']} stored={2} moved={null} others={moves} dispatched={dispatched} />);
+  assert.equal(view.lastFrame(), 'on dave');
   view.unmount();
 });
 

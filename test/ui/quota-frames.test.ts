@@ -156,3 +156,20 @@ test('quota screen: the cursor stays on its account when a result moves the rows
   await tui.press('j');
   await tui.waitFor((f) => selectedAccount(f) === above[0]);
 });
+
+test('quota screen: a cursor no one moved stays on the top row when a result moves the top account down', async () => {
+  ccs = manyAccounts();
+  const {store, used, quota, services} = pollerOver(ccs);
+  tui = await renderTui({paths: ccs.paths, width: 120, height: 30, route: {screen: 'quota', params: {provider: 'claude'}}, services});
+  await tui.waitFor((f) => f.includes(email(0)) && /10%/.test(f));
+  const selectedAccount = (frame: string) => /›.*?(user\d+@example\.com)/.exec(frame)?.[1];
+  const order = (frame: string) => frame.split('\n').flatMap((l) => /user\d+@example\.com/.exec(l)?.[0] ?? []);
+  const top = order(tui.frame())[0]!;
+  assert.equal(selectedAccount(tui.frame()), top);
+  // The top account runs out: it goes to the bottom of the list, off screen.
+  used.set(top, 95);
+  const accounts = (await store.load()).accounts;
+  await quota.refresh([accounts.find((a: Account) => a.id === top)!]);
+  const after = await tui.waitFor((f) => !order(f).includes(top), 5000);
+  assert.equal(selectedAccount(after), order(after)[0], 'the cursor is on the new top row, the top of the list in view');
+});

@@ -1,6 +1,6 @@
-// The cursor follows the item, not the row number: when a list's contents change (H hides empty
-// providers, a filter narrows, `o` re-sorts, the files reload, quota results reorder rows), the
-// cursor moves to wherever the item it was on now is. The reducer keeps cursors as indices; this
+// A cursor the person moved follows its item, not the row number: when a list's contents change (H
+// hides empty providers, a filter narrows, `o` re-sorts, the files reload, quota results reorder
+// rows), the cursor moves to wherever the item it was on now is. The reducer keeps cursors as indices; this
 // hook re-aims them in the same frame (no frame shows the wrong row) and then stores the new index
 // in the reducer.
 import {useLayoutEffect, useRef} from 'react';
@@ -15,27 +15,39 @@ interface Seen {
 }
 
 /**
- * The row list `list`'s cursor is on, -1 in an empty list. `stored` and `moved` are the reducer's
- * cursor and the last move a person made of it (AppState.cursors[list], cursorMoves[list]). A move
+ * The row list `list`'s cursor is on, -1 in an empty list. `stored` and `moves` are the reducer's
+ * cursor and the last move a person made of each list's cursor (AppState.cursors[list],
+ * AppState.cursorMoves). With `untouched: 'row'`, a cursor no one has moved (no move of its list)
+ * stays on its row (the quota dashboard, sorted by headroom, keeps its top in view as results
+ * reorder it); by default it follows its item like a moved one. A move
  * this hook has not seen yet is the person's latest: a jump goes to its item wherever it is now;
  * when `ids` changed (a new array means a changed list: pass a memoised one) in the same render as
  * a key's move (a reload landing with the person's j or G), that move is made again from where the
  * cursor's item is now. Otherwise, when `ids` changed, the cursor stays on the same id while it is
  * still there; else the stored row.
  */
-export function useCursorOnId(list: string, ids: readonly string[], stored: number | undefined, moved: CursorMoveMade | undefined, dispatch: (action: AppAction) => void): number {
+export function useCursorOnId(
+  list: string,
+  ids: readonly string[],
+  stored: number | undefined,
+  moves: Readonly<Record<string, CursorMoveMade>> | undefined,
+  dispatch: (action: AppAction) => void,
+  {untouched = 'item'}: {untouched?: 'item' | 'row'} = {},
+): number {
   const index = fitCursor(stored, ids.length);
+  const moved = moves?.[list];
   const seen = useRef<Seen | undefined>(undefined);
-  // A record acts once, in the first render that sees it (a new record per move); one made before
-  // this hook mounted (the screen came back) is old.
+  // A move acts once, in the first render that sees it (a new record per move); every move made
+  // before this hook mounted (the screen came back; another provider's accounts) is old.
   const acted = useRef<WeakSet<CursorMoveMade> | undefined>(undefined);
-  acted.current ??= new WeakSet(moved ? [moved] : []);
+  acted.current ??= new WeakSet(Object.values(moves ?? {}));
   const latest = moved && !acted.current.has(moved) ? moved : undefined;
   if (latest) acted.current.add(latest);
   const previous = seen.current?.list === list ? seen.current : undefined;
   let at = index;
   const jumped = latest && 'to' in latest ? ids.indexOf(latest.to) : -1;
-  if (jumped >= 0) at = jumped;
+  if (!moved && untouched === 'row') at = index;
+  else if (jumped >= 0) at = jumped;
   else if (previous && previous.ids !== ids) {
     const id = previous.ids[previous.at];
     const found = id !== undefined ? ids.indexOf(id) : -1;

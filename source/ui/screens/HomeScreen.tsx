@@ -46,7 +46,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
 
   const providers = useMemo(() => shownProviders(snapshot?.providers ?? [], state), [snapshot, state.filters.providers, state.hideEmpty]);
   const providerIds = useMemo(() => providers.map((p) => p.provider.id), [providers]);
-  const providerIndex = useCursorOnId('providers', providerIds, state.cursors.providers, state.cursorMoves?.providers, dispatch);
+  const providerIndex = useCursorOnId('providers', providerIds, state.cursors.providers, state.cursorMoves, dispatch);
   const selected = providers[providerIndex];
   /** A provider's accounts as the list shows them: the accounts filter, then the chosen order. */
   const shownAccounts = (entry: ProviderAccounts | undefined) =>
@@ -59,7 +59,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   const accounts = useMemo(() => shownAccounts(selected), [selected, state.filters.accounts, state.order, state.order === 'headroom' ? quota.cache : undefined]);
   const accountsKey = accountsListKey(selected?.provider.id ?? '');
   const accountIds = useMemo(() => accounts.map((a) => a.id), [accounts]);
-  const accountIndex = useCursorOnId(accountsKey, accountIds, state.cursors[accountsKey], state.cursorMoves?.[accountsKey], dispatch);
+  const accountIndex = useCursorOnId(accountsKey, accountIds, state.cursors[accountsKey], state.cursorMoves, dispatch);
   const account = accounts[accountIndex];
 
   // The providers pane is as wide as its longest row (names whole), within a share of the terminal:

@@ -73,9 +73,10 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
   const legend = packItems([`${BEST_MARK} pool serves next`, `${DEFAULT_MARK} default`, `${BINDING_MARK} binding window`, '▲ over pace', '! used up', '│ even pace', '? unknown'], width);
   // Rows with fewer windows are shorter; counting every row as the tallest never overflows.
   const listHeight = Math.max(1, Math.floor((height - legend.length - 1 - (filterShown ? 1 : 0)) / layout.rowHeight));
-  // Rows reorder as results come in (sorted by headroom): the cursor stays on its account.
+  // Rows reorder as results come in (sorted by headroom): a cursor the person moved stays on its
+  // account; one no one moved stays on the top row, the top of the dashboard in view.
   const rowIds = useMemo(() => rows.map((row) => `${row.account.provider}/${row.account.id}`), [rows]);
-  const cursor = useCursorOnId(LIST, rowIds, state.cursors[LIST], state.cursorMoves?.[LIST], dispatch);
+  const cursor = useCursorOnId(LIST, rowIds, state.cursors[LIST], state.cursorMoves, dispatch, {untouched: 'row'});
   const selected = rows[cursor];
   // Rows are several lines tall, so the windowing is done here (List draws one-line rows).
   const window = useListWindow(rows.length, cursor, listHeight);
