@@ -131,45 +131,48 @@ test('home screen, most-headroom pool: the ★ on an account off screen moves wh
   await tui.waitFor((f) => f.includes('★'), 5000);
 });
 
-test('quota screen: the cursor stays on its account when a result moves the rows (sorted by headroom), and j goes on from there', async () => {
+/** The account on the selected (›) row of a quota screen frame. */
+const selectedAccount = (frame: string) => /›.*?(user\d+@example\.com)/.exec(frame)?.[1];
+/** The accounts in the order the rows show them. */
+const order = (frame: string) => frame.split('\n').flatMap((l) => /user\d+@example\.com/.exec(l)?.[0] ?? []);
+
+/** The quota screen over the 60 accounts, and `answer(id, used)`: a result for one account arrives. */
+async function quotaScreen(): Promise<{tui: TuiHandle; answer: (id: string, usedPct: number) => Promise<void>}> {
   ccs = manyAccounts();
   const {store, used, quota, services} = pollerOver(ccs);
   tui = await renderTui({paths: ccs.paths, width: 120, height: 30, route: {screen: 'quota', params: {provider: 'claude'}}, services});
   await tui.waitFor((f) => f.includes(email(0)) && /10%/.test(f));
-  const selectedAccount = (frame: string) => /›.*?(user\d+@example\.com)/.exec(frame)?.[1];
-  /** The accounts in the order the rows show them. */
-  const order = (frame: string) => frame.split('\n').flatMap((l) => /user\d+@example\.com/.exec(l)?.[0] ?? []);
-  await tui.press('j');
-  await tui.press('j');
-  const before = await tui.waitFor((f) => selectedAccount(f) === order(f)[2]);
+  const answer = async (id: string, usedPct: number) => {
+    used.set(id, usedPct);
+    const accounts = (await store.load()).accounts;
+    await quota.refresh([accounts.find((a: Account) => a.id === id)!]);
+  };
+  return {tui, answer};
+}
+
+test('quota screen: the cursor stays on its account when a result moves the rows (sorted by headroom), and j goes on from there', async () => {
+  const {tui: t, answer} = await quotaScreen();
+  await t.press('j');
+  await t.press('j');
+  const before = await t.waitFor((f) => selectedAccount(f) === order(f)[2]);
   const chosen = selectedAccount(before)!;
   const above = order(before);
   const rowOf = (frame: string, id: string) => order(frame).indexOf(id);
-
   // A result gives the chosen account the most headroom: its row goes to the top.
-  used.set(chosen, 1);
-  const accounts = (await store.load()).accounts;
-  await quota.refresh([accounts.find((a: Account) => a.id === chosen)!]);
-  const moved = await tui.waitFor((f) => rowOf(f, chosen) < rowOf(f, above[0]!), 5000);
+  await answer(chosen, 1);
+  const moved = await t.waitFor((f) => rowOf(f, chosen) < rowOf(f, above[0]!), 5000);
   assert.equal(selectedAccount(moved), chosen, 'the cursor went with its account');
   // j goes to the row below it now: the account that was at the top.
-  await tui.press('j');
-  await tui.waitFor((f) => selectedAccount(f) === above[0]);
+  await t.press('j');
+  await t.waitFor((f) => selectedAccount(f) === above[0]);
 });
 
 test('quota screen: a cursor no one moved stays on the top row when a result moves the top account down', async () => {
-  ccs = manyAccounts();
-  const {store, used, quota, services} = pollerOver(ccs);
-  tui = await renderTui({paths: ccs.paths, width: 120, height: 30, route: {screen: 'quota', params: {provider: 'claude'}}, services});
-  await tui.waitFor((f) => f.includes(email(0)) && /10%/.test(f));
-  const selectedAccount = (frame: string) => /›.*?(user\d+@example\.com)/.exec(frame)?.[1];
-  const order = (frame: string) => frame.split('\n').flatMap((l) => /user\d+@example\.com/.exec(l)?.[0] ?? []);
-  const top = order(tui.frame())[0]!;
-  assert.equal(selectedAccount(tui.frame()), top);
+  const {tui: t, answer} = await quotaScreen();
+  const top = order(t.frame())[0]!;
+  assert.equal(selectedAccount(t.frame()), top);
   // The top account runs out: it goes to the bottom of the list, off screen.
-  used.set(top, 95);
-  const accounts = (await store.load()).accounts;
-  await quota.refresh([accounts.find((a: Account) => a.id === top)!]);
-  const after = await tui.waitFor((f) => !order(f).includes(top), 5000);
+  await answer(top, 95);
+  const after = await t.waitFor((f) => !order(f).includes(top), 5000);
   assert.equal(selectedAccount(after), order(after)[0], 'the cursor is on the new top row, the top of the list in view');
 });
