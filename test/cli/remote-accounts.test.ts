@@ -278,6 +278,43 @@ describe('moving accounts between local files and a remote target', () => {
     assertNoSecrets(unreadable);
   });
 
+  test('push --force keeps a server file of any layout that holds another grant, refuses one it cannot read a grant from, and drops its copy when the upload fails', async () => {
+    const kept = () => (existsSync(fx.ccs.paths.loginKept) ? readdirSync(fx.ccs.paths.loginKept).map((name) => readFileSync(path.join(fx.ccs.paths.loginKept, name), 'utf8')) : []);
+    const push = () => runBin(['push', 'codex', 'a@example.com', '--target', 'team', '--force'], fx.ccs.env);
+    // CLIProxyAPI's nested Gemini layout and an API key file: their credentials are not top-level tokens.
+    const nested = {type: 'gemini', token: {access_token: 'ya29.ServerAccess0123456789', refresh_token: '1//ServerRefresh0123456789'}};
+    const keyOnly = {type: 'aistudio', api_key: 'AIzaSyServerKey0123456789abcdef'};
+    for (const theirs of [nested, keyOnly]) {
+      fx.stand.addFile('codex-a.json', theirs);
+      fx.ccs.writeToken('codex-a.json', A);
+      const run = await push();
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /held another grant, kept in .*login-kept/);
+      assert.ok(kept().some((text) => JSON.stringify(JSON.parse(text)) === JSON.stringify(theirs)), `kept: ${theirs.type}`);
+      assert.ok(!run.stdout.includes('ServerRefresh0123456789') && !run.stdout.includes('AIzaSyServerKey0123456789abcdef'));
+    }
+    const before = kept().length;
+
+    // The server answers with a file that holds no credential: nothing is replaced.
+    fx.stand.addFile('codex-a.json', {type: 'codex', status: 'ok'});
+    fx.ccs.writeToken('codex-a.json', A);
+    const nonsense = await push();
+    assert.equal(nonsense.code, 1);
+    assert.match(nonsense.stderr, /its codex-a\.json as downloaded holds no token or key ccs-tui can recognise, so its grant could not be kept; nothing was replaced/);
+    assert.deepEqual(fx.stand.files.get('codex-a.json')!.json, {type: 'codex', status: 'ok'});
+
+    // The upload fails: the server still holds its grant, so the copy made of it goes (it would go stale).
+    fx.stand.addFile('codex-a.json', B);
+    fx.stand.refuse.add('POST /auth-files');
+    const failed = await push();
+    fx.stand.refuse.clear();
+    assert.equal(failed.code, 1);
+    assert.deepEqual(fx.stand.files.get('codex-a.json')!.json, B);
+    assert.equal(kept().length, before, 'no copy left of a grant the server still holds');
+    assert.ok(existsSync(path.join(fx.ccs.paths.authDir, 'codex-a.json')), 'the local account stays');
+    assertNoSecrets(failed);
+  });
+
   test('pull: when the server cannot remove its copy, the error says both hold the grant and how to fix it', async () => {
     fx.stand.addFile('claude-c.json', C);
     fx.stand.refuse.add('DELETE /auth-files');

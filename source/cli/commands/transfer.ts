@@ -7,6 +7,8 @@ import {quoted, sanitizeLine} from '../../core/sanitize.js';
 import {providerForTokenType} from '../../providers/table.js';
 import {UserError, type Account, type TokenFile} from '../../core/types.js';
 import {describeUserError} from '../../store/errors.js';
+import {credentialsOf} from '../../core/redact/credentials.js';
+import {rm} from 'node:fs/promises';
 import {parseCommandArgs, type CliContext, type CommandOptions, type CommandSpec} from '../context.js';
 import {isRemote, openRemoteStore} from '../target.js';
 import {knownProvider, labeller} from './accounts.js';
@@ -44,8 +46,16 @@ function refuseCopyOfGrant(token: Record<string, unknown>, what: string): void {
   );
 }
 
-/** The same tokens (the other side may add or reorder fields; the grant is what must match). */
-const sameGrant = (a: Record<string, unknown> | undefined, b: Record<string, unknown>) => a?.refresh_token === b.refresh_token && a?.access_token === b.access_token;
+/**
+ * Whether token file `a` holds exactly the credentials `b` does, whatever the layout (CLIProxyAPI's
+ * nested Gemini file, an API key): the other side may add or reorder fields, the grant must match.
+ */
+function sameGrant(a: Record<string, unknown> | undefined, b: Record<string, unknown>): boolean {
+  if (!a) return false;
+  const held = credentialsOf(a);
+  const wanted = credentialsOf(b);
+  return held.length === wanted.length && held.every((credential) => wanted.includes(credential));
+}
 
 /** The line a move ends with when the source's copy could not be removed: both now refresh it. */
 function bothHoldIt(provider: string, done: string, failed: string, error: unknown, fixes: string): UserError {
@@ -88,59 +98,94 @@ const push: CommandSpec = {
       // --force replaces the server's file: a grant it holds that is not this one (another account's,
       // or this one's refreshed there since) is kept here first, as a login keeps the grant it replaces.
       const keptServerGrant = existing ? await keepServerGrant(ctx, remote, account.tokenFile, token) : undefined;
-      // A push held up (suspended) past the lock's bound lost the lock to a refresh that may have spent
-      // this token since: checked again right before the upload, and again before the local copy goes.
-      const heldUp = async () => !(await lock.stillHeld()) || !sameGrant((await local.readToken(held).catch(() => undefined)) as Record<string, unknown> | undefined, token);
-      if (await heldUp()) throw new UserError(`${provider} ${label}: not pushed: another process refreshed it while this push was held up; nothing was uploaded, run push again`);
-      // Listed again first: the store names files to the server as its list does.
-      const readBack = () => remote.load().then(() => remote.download(account)).catch(() => undefined);
-      await remote.upload(account.tokenFile, token).catch(async (error: unknown) => {
-        // Stored but answered badly (a 5xx after the write, an answer lost to a timeout): the server
-        // holds the grant too, so the move goes on; only an upload not there is the failure.
-        if (!sameGrant(await readBack(), token)) throw error;
-      });
-      const stored = await readBack();
-      if (!sameGrant(stored, token)) {
-        throw new UserError(`target ${ctx.target}: ${account.tokenFile} read back from the server does not hold the tokens pushed; the local account is kept (remove the server's copy: ccs-tui remove ${provider} ${sanitizeLine(positionals[1]!)} --target ${ctx.target})`);
-      }
-      const pushed = `pushed ${label} (${sanitizeLine(account.tokenFile)}) to target ${ctx.target}`;
-      // The server's copy holds a refresh token spent meanwhile: refreshing it there could revoke the
-      // grant the local file holds now, so it goes, and the local account stays.
-      const spentOnServer = async () => {
-        const gone = await removeServerCopy(remote, provider, account.tokenFile).then(() => 'the server\'s copy was removed', (error: unknown) =>
-          `removing the server's copy failed (${sanitizeLine(describeUserError(error)?.text ?? (error as Error).message)}): remove it now, ccs-tui remove ${provider} ${sanitizeLine(positionals[1]!)} --target ${ctx.target}`);
-        return new UserError(`${provider} ${label}: another process refreshed it while this push was held up, so the copy uploaded holds a spent refresh token; ${gone}, and the local account is kept: run push again`);
-      };
-      if (await heldUp()) throw await spentOnServer();
-      if (!values.copy) {
-        // Removed only while the file still holds the grant pushed (checked under the store's lock).
-        await local.remove(provider, {id: account.id}, undefined, token).catch(async (error: unknown) => {
-          if (await heldUp()) throw await spentOnServer();
-          throw bothHoldIt(provider, pushed, `removing it here (${local.tokenPath(account)})`, error, `ccs-tui remove ${provider} ${sanitizeLine(positionals[1]!)} to keep the server's`);
+      /** The upload, its checks and the local copy's removal. */
+      const moveToServer = async (): Promise<number> => {
+        // A push held up (suspended) past the lock's bound lost the lock to a refresh that may have spent
+        // this token since: checked again right before the upload, and again before the local copy goes.
+        const heldUp = async () => !(await lock.stillHeld()) || !sameGrant((await local.readToken(held).catch(() => undefined)) as Record<string, unknown> | undefined, token);
+        if (await heldUp()) throw new UserError(`${provider} ${label}: not pushed: another process refreshed it while this push was held up; nothing was uploaded, run push again`);
+        // Listed again first: the store names files to the server as its list does.
+        const readBack = () => remote.load().then(() => remote.download(account)).catch(() => undefined);
+        await remote.upload(account.tokenFile, token).catch(async (error: unknown) => {
+          // Stored but answered badly (a 5xx after the write, an answer lost to a timeout): the server
+          // holds the grant too, so the move goes on; only an upload not there is the failure.
+          if (!sameGrant(await readBack(), token)) throw error;
         });
+        const stored = await readBack();
+        if (!sameGrant(stored, token)) {
+          throw new UserError(`target ${ctx.target}: ${account.tokenFile} read back from the server does not hold the tokens pushed; the local account is kept (remove the server's copy: ccs-tui remove ${provider} ${sanitizeLine(positionals[1]!)} --target ${ctx.target})`);
+        }
+        const pushed = `pushed ${label} (${sanitizeLine(account.tokenFile)}) to target ${ctx.target}`;
+        // The server's copy holds a refresh token spent meanwhile: refreshing it there could revoke the
+        // grant the local file holds now, so it goes, and the local account stays.
+        const spentOnServer = async () => {
+          const gone = await removeServerCopy(remote, provider, account.tokenFile).then(() => 'the server\'s copy was removed', (error: unknown) =>
+            `removing the server's copy failed (${sanitizeLine(describeUserError(error)?.text ?? (error as Error).message)}): remove it now, ccs-tui remove ${provider} ${sanitizeLine(positionals[1]!)} --target ${ctx.target}`);
+          return new UserError(`${provider} ${label}: another process refreshed it while this push was held up, so the copy uploaded holds a spent refresh token; ${gone}, and the local account is kept: run push again`);
+        };
+        if (await heldUp()) throw await spentOnServer();
+        if (!values.copy) {
+          // Removed only while the file still holds the grant pushed (checked under the store's lock).
+          await local.remove(provider, {id: account.id}, undefined, token).catch(async (error: unknown) => {
+            if (await heldUp()) throw await spentOnServer();
+            throw bothHoldIt(provider, pushed, `removing it here (${local.tokenPath(account)})`, error, `ccs-tui remove ${provider} ${sanitizeLine(positionals[1]!)} to keep the server's`);
+          });
+        }
+        const kept = keptServerGrant ? `; the server's file it replaced held another grant, kept in ${sanitizeLine(keptServerGrant.copy)}` : '';
+        ctx.stdout.write(`${provider}: ${pushed}${values.copy ? '; kept here too (--copy)' : '; removed here, so only the server refreshes it'}${kept}\n`);
+        return 0;
+      };
+      try {
+        return await moveToServer();
+      } catch (error) {
+        throw keptServerGrant ? await afterFailedPush(remote, account.tokenFile, keptServerGrant, error) : error;
       }
-      const kept = keptServerGrant ? `; the server's file it replaced held another grant, kept in ${sanitizeLine(keptServerGrant)}` : '';
-      ctx.stdout.write(`${provider}: ${pushed}${values.copy ? '; kept here too (--copy)' : '; removed here, so only the server refreshes it'}${kept}\n`);
-      return 0;
     });
   },
 };
 
+/** A server file `push --force` replaced whose grant was kept here: where, and the credentials it held. */
+interface KeptServerGrant {
+  copy: string;
+  credentials: string[];
+}
+
 /**
  * Keeps the server's `tokenFile`, about to be replaced by `token`, in tui/login-kept/ when it holds
- * another grant (a refresh or access token `token` does not hold); returns where, undefined when it
- * holds the same one. Throws UserError (nothing replaced) when it cannot be read: its grant could be lost.
+ * a credential `token` does not (any layout: CLIProxyAPI's nested Gemini file, an API key); returns
+ * where, undefined when it holds the same grant. Throws UserError (nothing replaced) when it cannot
+ * be read or holds no credential it can recognise: its grant could otherwise be lost.
  */
-async function keepServerGrant(ctx: CliContext, remote: Awaited<ReturnType<typeof openRemoteStore>>, tokenFile: string, token: Record<string, unknown>): Promise<string | undefined> {
+async function keepServerGrant(ctx: CliContext, remote: Awaited<ReturnType<typeof openRemoteStore>>, tokenFile: string, token: Record<string, unknown>): Promise<KeptServerGrant | undefined> {
+  const name = sanitizeLine(tokenFile);
   // Listed first: the store names files to the server as its list does.
   const theirs = await remote.load().then(() => remote.download({tokenFile})).catch((error: unknown) => {
-    throw new UserError(`target ${ctx.target}: reading its ${sanitizeLine(tokenFile)} to keep the grant it holds failed (${sanitizeLine(describeUserError(error)?.text ?? (error as Error).message)}); nothing was replaced`);
+    throw new UserError(`target ${ctx.target}: reading its ${name} to keep the grant it holds failed (${sanitizeLine(describeUserError(error)?.text ?? (error as Error).message)}); nothing was replaced`);
   });
-  const grant = (file: Record<string, unknown>) => [file.refresh_token, file.access_token].filter((value) => typeof value === 'string' && value !== '');
-  const held = grant(theirs);
-  if (held.length === 0 || held.every((value) => grant(token).includes(value))) return undefined;
+  const credentials = credentialsOf(theirs);
+  if (credentials.length === 0) {
+    throw new UserError(`target ${ctx.target}: its ${name} as downloaded holds no token or key ccs-tui can recognise, so its grant could not be kept; nothing was replaced (remove it on the server first to replace it)`);
+  }
+  const ours = new Set(credentialsOf(token));
+  if (credentials.every((credential) => ours.has(credential))) return undefined;
   const {keepTokenCopy} = await import('../../store/files.js');
-  return keepTokenCopy(ctx.paths.loginKept, tokenFile, `${JSON.stringify(theirs, null, 2)}\n`);
+  return {copy: await keepTokenCopy(ctx.paths.loginKept, tokenFile, `${JSON.stringify(theirs, null, 2)}\n`), credentials};
+}
+
+/**
+ * A push that failed after keeping the server's file: when the server still holds that grant (the
+ * upload did not go through) the copy goes (it would go stale as the server refreshes it); else the
+ * error says where the grant is.
+ */
+async function afterFailedPush(remote: Awaited<ReturnType<typeof openRemoteStore>>, tokenFile: string, kept: KeptServerGrant, error: unknown): Promise<unknown> {
+  const now = await remote.load().then(() => remote.download({tokenFile})).catch(() => undefined);
+  const held = now ? new Set(credentialsOf(now)) : undefined;
+  if (held && kept.credentials.every((credential) => held.has(credential))) {
+    await rm(kept.copy, {force: true});
+    return error;
+  }
+  const where = `; the grant the server's file held is kept in ${sanitizeLine(kept.copy)}`;
+  return error instanceof UserError ? new UserError(`${error.message}${where}`, error.exitCode, error.advice) : new UserError(`${describeUserError(error)?.text ?? (error as Error).message}${where}`);
 }
 
 /** Removes the server's file `tokenFile` of `provider` (listed again first: the store names files as its list does). */
