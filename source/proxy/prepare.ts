@@ -140,6 +140,23 @@ export function prepareRequest(input: PrepareInput): PreparedRequest | LocalAnsw
   }
 }
 
+/**
+ * Whether a large pass-through body about to be streamed (body.ts: only its model may change then)
+ * must be read whole instead: the bytes read so far (`head`, the first STREAM_ABOVE_BYTES or more)
+ * hold one of this proxy's signature tags, which the upstream would refuse (FOREIGN_SIGNATURES).
+ * A tag only past the head still goes through: finding it would mean holding the whole body.
+ */
+export function streamedHeadHoldsTag(endpoint: ForwardEndpoint, head: readonly Buffer[]): boolean {
+  if (FOREIGN_SIGNATURES[passThroughCall(endpoint).protocol] === undefined) return false;
+  const edge = SIGNATURE_TAG_BYTES.length - 1;
+  return head.some((chunk, i) => {
+    if (chunk.includes(SIGNATURE_TAG_BYTES)) return true;
+    // A tag cut across two reads.
+    const next = head[i + 1];
+    return next !== undefined && Buffer.concat([chunk.subarray(Math.max(0, chunk.length - edge)), next.subarray(0, edge)]).includes(SIGNATURE_TAG_BYTES);
+  });
+}
+
 function prepareChecked(input: PrepareInput): PreparedRequest | LocalAnswer {
   const {row, client} = input;
   const model = applyModelRules(row, input.resolution, client);

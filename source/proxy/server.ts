@@ -41,7 +41,7 @@ import {LiveListCache, providerModelList, ROUTING_LIST_DEADLINE_MS, ROUTING_LIST
 import {hostOf, undiciHttpClient, type HttpClient} from '../services/http.js';
 import {keyRefusalReason, noteKeyAnswer} from '../services/key-check.js';
 import {classifyOutcome, plainSuccess, unreachable, type ErrorOutcome, type Outcome} from './outcome.js';
-import {prepareRequest, protocolPlan, type ForwardEndpoint, type PreparedRequest, type TranslatorLookup, type Translation} from './prepare.js';
+import {prepareRequest, protocolPlan, streamedHeadHoldsTag, type ForwardEndpoint, type PreparedRequest, type TranslatorLookup, type Translation} from './prepare.js';
 import {closeAfterAnswer, CLIENT_TIMEOUTS, declaresBody, lingerOnClose, type ClientTimeouts} from './refusal.js';
 import {errorShapeOf, parseRoute, protocolOf, type Route} from './routes.js';
 import {InFlight, type Slotted} from './in-flight.js';
@@ -859,7 +859,12 @@ export class ProxyServer {
     // So does a thinking suffix (`model(8192)`): it becomes a field of the body (translate/thinking-suffix.ts).
     // And so does an upstream that answers only streams: whether the client asked for one, and what
     // the upstream requires (adapter.upstreamStreamsOnly), may stand anywhere in the body.
-    if (client.streamed && (plan.kind === 'translate' || row.adapter.rewriteBody || row.adapter.upstreamStreamsOnly || client.model?.includes('('))) client = await readWhole(client, wholeBodyReason(row));
+    // And so does one that holds reasoning this proxy tagged for another upstream (a conversation that
+    // switched providers): it is taken out (prepare.ts streamedHeadHoldsTag).
+    if (client.streamed) {
+      if (plan.kind === 'translate' || row.adapter.rewriteBody || row.adapter.upstreamStreamsOnly || client.model?.includes('(')) client = await readWhole(client, wholeBodyReason(row));
+      else if (streamedHeadHoldsTag(route.endpoint, client.streamed.head)) client = await readWhole(client, ' to be read whole: it holds reasoning another provider made, which this upstream would refuse and the proxy takes out');
+    }
     let usable = this.accounts.usableNow(row.id) ?? (await this.accounts.usable(row.id));
     let pool = this.poolOf(row, usable);
     // An empty pool may only be an old view of the files (an account resumed a moment ago).

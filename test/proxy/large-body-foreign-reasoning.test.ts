@@ -1,0 +1,59 @@
+// A pass-through body over 4 MB is streamed to the upstream with only its model changed (body.ts),
+// so reasoning this proxy tagged for another upstream went through unparsed, and the upstream
+// answered 400. When the bytes read before streaming hold a tag, the body is read whole and the tag
+// taken out, as for a small body (prepare.ts streamedHeadHoldsTag, translate/foreign-thinking.ts).
+import assert from 'node:assert/strict';
+import {after, describe, it} from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import {startFakeInference} from '../helpers/fake-inference/server.js';
+import {API_KEY, oauthToken, proxyFixture} from './fixture.js';
+import {UPSTREAMS} from './upstream-cases.js';
+
+/** Over STREAM_ABOVE_BYTES (4 MB) on its own. */
+const LARGE = 'x'.repeat(5 * 1024 * 1024);
+
+describe('Claude Code back on Claude with a 5 MB conversation that holds another provider\'s thinking', async () => {
+  const upstream = await startFakeInference({script: () => ({text: 'back on Claude'})});
+  const f = await proxyFixture({provider: 'claude', tokens: [{file: 'claude-a.json', token: oauthToken('claude', 'c@example.com')}], upstream});
+  after(() => f.close());
+
+  it('is served: the foreign thinking is taken out', async () => {
+    const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
+    const message = await client.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 64,
+      messages: [
+        {role: 'user', content: 'first'},
+        {role: 'assistant', content: [{type: 'thinking', thinking: 'kimi thought', signature: 'ccs1:openai-chat:'}, {type: 'text', text: 'kimi answer'}]},
+        {role: 'user', content: LARGE},
+      ],
+    });
+    assert.equal(message.content[0]?.type === 'text' && message.content[0].text, 'back on Claude');
+    assert.deepEqual(upstream.refusals, []);
+    const sent = upstream.requests.at(-1)!.body as {messages: {content: unknown}[]};
+    assert.deepEqual(sent.messages[1]!.content, [{type: 'text', text: 'kimi answer'}]);
+  });
+});
+
+describe('a 5 MB Chat conversation from Cloud Code sent to AI Studio (passed through)', async () => {
+  const upstream = await startFakeInference({geminiApiKey: UPSTREAMS.aistudio!.geminiApiKey, script: () => ({text: 'served'})});
+  const f = await proxyFixture({provider: 'aistudio', upstream, tokens: [{file: 'aistudio-a.json', token: UPSTREAMS.aistudio!.token}]});
+  after(() => f.close());
+
+  it('is served: the call\'s signature from Cloud Code is replaced by the value Google allows', async () => {
+    const openai = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/api/provider/aistudio/v1`, maxRetries: 0});
+    const call = {id: 'call_1', type: 'function' as const, function: {name: 'Read', arguments: '{}'}, extra_content: {google: {thought_signature: 'ccs1:gemini-internal:gemini-call-sig'}}};
+    const answer = await openai.chat.completions.create({
+      model: 'gemini-3-flash-preview',
+      tools: [{type: 'function', function: {name: 'Read', parameters: {type: 'object'}}}],
+      messages: [
+        {role: 'user', content: 'read it'},
+        {role: 'assistant', content: null, tool_calls: [call]} as OpenAI.Chat.ChatCompletionMessageParam,
+        {role: 'tool', tool_call_id: 'call_1', content: LARGE},
+      ],
+    });
+    assert.equal(answer.choices[0]!.message.content, 'served');
+    assert.deepEqual(upstream.refusals, []);
+  });
+});
