@@ -131,6 +131,8 @@ describe('OpenAIChatReader', () => {
     assert.equal(joined('{"a":1}', 'x'), '{"a":1}x');
     assert.equal(joined('{"a":1}', '{"a":2}'), '{"a":1}{"a":2}');
     assert.equal(joined('{"a":1}', '{"a', '":2}'), '{"a":1}{"a":2}', 'held while it could be a repeat, then given back whole');
+    assert.equal(joined('{"a":1}', ' {"b":2'), '{"a":1}{"b":2', 'not a repeat, cut short by the end of the turn: given back (white space between is not)');
+    assert.equal(joined('{"a": 1}', '{"a":'), '{"a": 1}', 'a repeat cut short, spaced otherwise: dropped');
     // Arguments that are not an object or array are not followed.
     assert.equal(joined('"x"', '"y"'), '"x""y"');
   });

@@ -2,9 +2,9 @@
 // servers send the whole arguments again after streaming them (a "consolidated" last chunk, or the
 // Responses item's `arguments` built by joining every delta), or a model adds a stray closing
 // bracket: joined to the rest they make invalid JSON, and the client fails the tool call. A repeat
-// (the same JSON value, however spaced) is held until it has closed and then dropped, stray closers
-// are dropped, and anything else after the close goes on as it came (the client says the arguments
-// are broken rather than losing a call it cannot know about).
+// (the same JSON value, however spaced) is held until it has closed and then dropped, as is one cut
+// short by the end of the call; stray closers are dropped; anything else after the close goes on as
+// it came (the client says the arguments are broken rather than losing a call it cannot know about).
 // One pass over each character as it arrives, and one parse of the arguments and of each repeat.
 
 /** Where a JSON text stands, read once per character. */
@@ -99,6 +99,19 @@ export class ToolArgumentsFilter {
       this.repeat = undefined;
     }
     return '';
+  }
+
+  /**
+   * The call is over: what is still held. A repeat cut short (the start of the arguments again,
+   * however spaced) is dropped; anything else goes on, as it would have once it closed.
+   */
+  end(): string {
+    this.repeat = undefined;
+    const squeeze = (text: string) => text.replace(/\s+/g, '');
+    const cutShort = this.held !== '' && squeeze(this.whole).startsWith(squeeze(this.held));
+    const out = cutShort ? '' : this.held;
+    this.held = '';
+    return out;
   }
 
   private pass(rest: string): string {

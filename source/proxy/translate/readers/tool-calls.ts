@@ -117,6 +117,11 @@ export class ToolCallQueue {
       }
       this.emitPending(call);
       if (!call.done) return;
+      const rest = call.filter.end();
+      if (rest) {
+        call.pending += rest;
+        this.emitPending(call);
+      }
       this.out.toolCallEnd(call.key);
       call.state = 'closed';
     }
