@@ -6,7 +6,7 @@ import {resolveRequestedModel, shownModelName, type ModelResolution} from '../co
 import {accountProject} from '../core/accounts.js';
 import type {TokenFile} from '../core/types.js';
 import type {ApiProtocol, Endpoints, ProviderRow} from '../providers/table.js';
-import {streamedBody, type OutgoingBody} from './body.js';
+import {MAX_PARSED_BODY_BYTES, streamedBody, type OutgoingBody} from './body.js';
 import type {ClientRequest} from './client-request.js';
 import {streamCollectorFor, type StreamCollector} from './collect.js';
 import {headerValue} from './client-request.js';
@@ -140,20 +140,24 @@ export function prepareRequest(input: PrepareInput): PreparedRequest | LocalAnsw
   }
 }
 
+/** A JSON string that starts with a signature tag: where tags stand (a signature's whole value), not a prompt's words about them. */
+const TAGGED_STRING_BYTES = Buffer.from(`"${SIGNATURE_TAG}`, 'utf8');
+
 /**
  * Whether a large pass-through body about to be streamed (body.ts: only its model may change then)
  * must be read whole instead: the bytes read so far (`head`, the first STREAM_ABOVE_BYTES or more)
- * hold one of this proxy's signature tags, which the upstream would refuse (FOREIGN_SIGNATURES).
- * A tag only past the head still goes through: finding it would mean holding the whole body.
+ * hold a string that starts with one of this proxy's signature tags, which the upstream would
+ * refuse (FOREIGN_SIGNATURES). A tag only past the head still goes through, and so does a body too
+ * large to read whole (`declaredLength` over MAX_PARSED_BODY_BYTES: the upstream's answer, not a 413).
  */
-export function streamedHeadHoldsTag(endpoint: ForwardEndpoint, head: readonly Buffer[]): boolean {
-  if (FOREIGN_SIGNATURES[passThroughCall(endpoint).protocol] === undefined) return false;
-  const edge = SIGNATURE_TAG_BYTES.length - 1;
+export function streamedHeadHoldsTag(endpoint: ForwardEndpoint, head: readonly Buffer[], declaredLength: number): boolean {
+  if (declaredLength > MAX_PARSED_BODY_BYTES || FOREIGN_SIGNATURES[passThroughCall(endpoint).protocol] === undefined) return false;
+  const edge = TAGGED_STRING_BYTES.length - 1;
   return head.some((chunk, i) => {
-    if (chunk.includes(SIGNATURE_TAG_BYTES)) return true;
+    if (chunk.includes(TAGGED_STRING_BYTES)) return true;
     // A tag cut across two reads.
     const next = head[i + 1];
-    return next !== undefined && Buffer.concat([chunk.subarray(Math.max(0, chunk.length - edge)), next.subarray(0, edge)]).includes(SIGNATURE_TAG_BYTES);
+    return next !== undefined && Buffer.concat([chunk.subarray(Math.max(0, chunk.length - edge)), next.subarray(0, edge)]).includes(TAGGED_STRING_BYTES);
   });
 }
 

@@ -863,7 +863,7 @@ export class ProxyServer {
     // switched providers): it is taken out (prepare.ts streamedHeadHoldsTag).
     if (client.streamed) {
       if (plan.kind === 'translate' || row.adapter.rewriteBody || row.adapter.upstreamStreamsOnly || client.model?.includes('(')) client = await readWhole(client, wholeBodyReason(row));
-      else if (streamedHeadHoldsTag(route.endpoint, client.streamed.head)) client = await readWhole(client, ' to be read whole: it holds reasoning another provider made, which this upstream would refuse and the proxy takes out');
+      else if (streamedHeadHoldsTag(route.endpoint, client.streamed.head, client.streamed.declaredLength)) client = await readWhole(client, ' to be read whole: it holds reasoning another provider made, which this upstream would refuse and the proxy takes out');
     }
     let usable = this.accounts.usableNow(row.id) ?? (await this.accounts.usable(row.id));
     let pool = this.poolOf(row, usable);

@@ -315,6 +315,32 @@ describe('moving accounts between local files and a remote target', () => {
     assertNoSecrets(failed);
   });
 
+  test('push and pull judge a grant by its tokens and keys, not by the client secret, the ID token or the layout', async () => {
+    // The server's file is this grant with an ID token added: no copy is kept of it.
+    fx.stand.addFile('codex-a.json', {...A, id_token: 'eyJhbGciOiJub25lIn0.server-id-token-0123456789'});
+    fx.ccs.writeToken('codex-a.json', A);
+    const forced = await runBin(['push', 'codex', 'a@example.com', '--target', 'team', '--force'], fx.ccs.env);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.doesNotMatch(forced.stdout, /kept in/);
+    assert.ok(!existsSync(fx.ccs.paths.loginKept) || readdirSync(fx.ccs.paths.loginKept).length === 0);
+
+    // A pull into a local Gemini file that keeps its client secret (the server's has none), and one
+    // of CLIProxyAPI's nested Gemini layout: pulled, and removed from the server.
+    const gemini = tokenFixture('gemini', 'g@example.com', {project_id: 'p'});
+    fx.ccs.writeToken('gemini-g@example.com-p.json', {...gemini, access_token: 'ya29.OldLocalAccess0123456789', refresh_token: '1//OldLocalRefresh0123456789', client_secret: 'GOCSPX-local-client-secret-0123'});
+    fx.stand.addFile('gemini-g@example.com-p.json', gemini);
+    const flat = await runBin(['pull', 'gemini', 'g@example.com', '--target', 'team'], fx.ccs.env);
+    assert.equal(flat.code, 0, flat.stderr);
+    assert.equal(fx.stand.files.has('gemini-g@example.com-p.json'), false);
+    const {access_token: access, refresh_token: refresh, ...rest} = tokenFixture('gemini', 'n@example.com', {project_id: 'q'});
+    fx.stand.addFile('gemini-n@example.com-q.json', {...rest, token: {access_token: access, refresh_token: refresh, client_secret: 'GOCSPX-server-secret-0123456'}});
+    const nested = await runBin(['pull', 'gemini', 'n@example.com', '--target', 'team'], fx.ccs.env);
+    assert.equal(nested.code, 0, nested.stderr);
+    assert.equal(fx.stand.files.has('gemini-n@example.com-q.json'), false, "the server's copy is gone");
+    assertNoSecrets(flat);
+    assertNoSecrets(nested);
+  });
+
   test('pull: when the server cannot remove its copy, the error says both hold the grant and how to fix it', async () => {
     fx.stand.addFile('claude-c.json', C);
     fx.stand.refuse.add('DELETE /auth-files');

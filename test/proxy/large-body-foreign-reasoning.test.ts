@@ -57,3 +57,22 @@ describe('a 5 MB Chat conversation from Cloud Code sent to AI Studio (passed thr
     assert.deepEqual(upstream.refusals, []);
   });
 });
+
+describe('streamedHeadHoldsTag', () => {
+  it('reads a body whole only for a string that starts with a tag, cut across reads or not, and never one too large to read whole', async () => {
+    const {streamedHeadHoldsTag} = await import('../../source/proxy/prepare.js');
+    const {MAX_PARSED_BODY_BYTES} = await import('../../source/proxy/body.js');
+    const chunks = (...texts: string[]) => texts.map((text) => Buffer.from(text));
+    const small = 5 * 1024 * 1024;
+    assert.equal(streamedHeadHoldsTag('messages', chunks('{"signature":"ccs1:openai-chat:abc"}'), small), true);
+    assert.equal(streamedHeadHoldsTag('messages', chunks('{"signature":"cc', 's1:openai-chat:abc"}'), small), true, 'cut across two reads');
+    assert.equal(streamedHeadHoldsTag('messages', chunks('{"signature":"', 'ccs1:x"}'), small), true, 'cut at the quote');
+    // A person's words about the prefix are not a tag.
+    assert.equal(streamedHeadHoldsTag('messages', chunks('{"content":"what does ccs1: mean in my logs?"}'), small), false);
+    // Too large to read whole: streamed as before (the upstream's answer rather than a 413).
+    assert.equal(streamedHeadHoldsTag('messages', chunks('{"signature":"ccs1:openai-chat:abc"}'), MAX_PARSED_BODY_BYTES + 1), false);
+    // Chat and Responses bodies too.
+    assert.equal(streamedHeadHoldsTag('chat-completions', chunks('{"thought_signature":"ccs1:gemini-internal:x"}'), small), true);
+    assert.equal(streamedHeadHoldsTag('responses', chunks('{"encrypted_content":"ccs1:anthropic:x"}'), small), true);
+  });
+});

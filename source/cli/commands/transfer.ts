@@ -46,18 +46,35 @@ function refuseCopyOfGrant(token: Record<string, unknown>, what: string): void {
   );
 }
 
+/** Credential fields that are not the grant: the OAuth client's secret (the same for every account), the ID token (who, not access). */
+const NOT_GRANT = new Set(['client_secret', 'id_token']);
+
 /**
- * Whether token file `a` holds exactly the credentials `b` does, whatever the layout (CLIProxyAPI's
- * nested Gemini file, an API key): the other side may add or reorder fields, the grant must match.
+ * The grant a token file holds: every credential in it (credentialsOf: tokens, API keys, a service
+ * account's private key), whatever the layout (CLIProxyAPI's nested Gemini file, the flat view with
+ * top-level copies), but the client secret and the ID token.
  */
-function sameGrant(a: Record<string, unknown> | undefined, b: Record<string, unknown>): boolean {
-  if (!a) return false;
-  const held = credentialsOf(a);
-  const wanted = credentialsOf(b);
-  return held.length === wanted.length && held.every((credential) => wanted.includes(credential));
+function grantOf(file: Record<string, unknown>): Set<string> {
+  const grant = new Set(credentialsOf(file));
+  const drop = (value: unknown, depth: number): void => {
+    if (typeof value !== 'object' || value === null || depth > 3) return;
+    for (const [name, field] of Object.entries(value)) {
+      if (typeof field === 'string' && NOT_GRANT.has(name)) grant.delete(field);
+      else drop(field, depth + 1);
+    }
+  };
+  drop(file, 0);
+  return grant;
 }
 
-/** The line a move ends with when the source's copy could not be removed: both now refresh it. */
+/** Whether token file `a` holds the grant `b` does (grantOf: the other side may add or reorder fields, or keep another layout). */
+function sameGrant(a: Record<string, unknown> | undefined, b: Record<string, unknown>): boolean {
+  if (!a) return false;
+  const held = grantOf(a);
+  const wanted = grantOf(b);
+  return held.size === wanted.size && [...wanted].every((credential) => held.has(credential));
+}
+
 function bothHoldIt(provider: string, done: string, failed: string, error: unknown, fixes: string): UserError {
   const why = describeUserError(error)?.text ?? (error as Error).message;
   return new UserError(`${provider}: ${done}, but ${failed} failed: ${sanitizeLine(why)}. Both now hold the grant and both will refresh it, which breaks one of them: remove one copy now (${fixes})`);
@@ -162,11 +179,11 @@ async function keepServerGrant(ctx: CliContext, remote: Awaited<ReturnType<typeo
   const theirs = await remote.load().then(() => remote.download({tokenFile})).catch((error: unknown) => {
     throw new UserError(`target ${ctx.target}: reading its ${name} to keep the grant it holds failed (${sanitizeLine(describeUserError(error)?.text ?? (error as Error).message)}); nothing was replaced`);
   });
-  const credentials = credentialsOf(theirs);
+  const credentials = [...grantOf(theirs)];
   if (credentials.length === 0) {
     throw new UserError(`target ${ctx.target}: its ${name} as downloaded holds no token or key ccs-tui can recognise, so its grant could not be kept; nothing was replaced (remove it on the server first to replace it)`);
   }
-  const ours = new Set(credentialsOf(token));
+  const ours = grantOf(token);
   if (credentials.every((credential) => ours.has(credential))) return undefined;
   const {keepTokenCopy} = await import('../../store/files.js');
   return {copy: await keepTokenCopy(ctx.paths.loginKept, tokenFile, `${JSON.stringify(theirs, null, 2)}\n`), credentials};
@@ -179,7 +196,7 @@ async function keepServerGrant(ctx: CliContext, remote: Awaited<ReturnType<typeo
  */
 async function afterFailedPush(remote: Awaited<ReturnType<typeof openRemoteStore>>, tokenFile: string, kept: KeptServerGrant, error: unknown): Promise<unknown> {
   const now = await remote.load().then(() => remote.download({tokenFile})).catch(() => undefined);
-  const held = now ? new Set(credentialsOf(now)) : undefined;
+  const held = now ? grantOf(now) : undefined;
   if (held && kept.credentials.every((credential) => held.has(credential))) {
     await rm(kept.copy, {force: true});
     return error;

@@ -216,6 +216,20 @@ describe('OpenAIResponsesReader', () => {
     }
   });
 
+  it('the item\'s whole arguments at output_item.done replace what the deltas left held: nothing is given twice', () => {
+    const line = (event: object) => `data: ${JSON.stringify(event)}\n\n`;
+    const item = (args: string) => ({type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'f', arguments: args});
+    const events = readChunks(
+      new OpenAIResponsesReader(),
+      line({type: 'response.output_item.added', output_index: 0, item: item('')}),
+      line({type: 'response.function_call_arguments.delta', output_index: 0, item_id: 'fc_1', delta: '{"a":1}'}),
+      line({type: 'response.function_call_arguments.delta', output_index: 0, item_id: 'fc_1', delta: '{"b":2'}),
+      line({type: 'response.output_item.done', output_index: 0, item: item('{"a":1}{"b":2}')}),
+      line({type: 'response.completed', response: {id: 'r', status: 'completed', output: [], usage: {input_tokens: 1, output_tokens: 1}}}),
+    );
+    assert.equal(events.flatMap((event) => (event.type === 'tool-call-args' ? [event.json] : [])).join(''), '{"a":1}{"b":2}');
+  });
+
   it('long arguments repeated in small fragments come out once, whole', () => {
     const args = JSON.stringify({file_path: '/a', content: 'x{"}\\'.repeat(40_000)});
     const fragments = (text: string) => Array.from({length: Math.ceil(text.length / 16)}, (_, i) => text.slice(i * 16, i * 16 + 16));

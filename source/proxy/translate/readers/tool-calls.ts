@@ -82,6 +82,8 @@ export class ToolCallQueue {
     if (!call || call.state === 'closed') return;
     if (fullArguments !== undefined && fullArguments !== '') {
       fullArguments = withoutRepeat(fullArguments);
+      // What the deltas left held is in the whole arguments (or was not theirs): not given again at the end.
+      call.filter = new ToolArgumentsFilter();
       const have = call.emitted + call.pending;
       if (have !== fullArguments) {
         if (fullArguments.startsWith(call.emitted)) call.pending = fullArguments.slice(call.emitted.length);
