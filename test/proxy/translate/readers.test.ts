@@ -198,6 +198,11 @@ describe('OpenAIResponsesReader', () => {
     const line = (event: object) => `data: ${JSON.stringify(event)}\n\n`;
     const argsOf = (events: {type: string; json?: string}[]) => events.flatMap((event) => (event.type === 'tool-call-args' ? [event.json] : [])).join('');
     const completed = line({type: 'response.completed', response: {id: 'r', status: 'completed', output: [], usage: {input_tokens: 1, output_tokens: 1}}});
+    const whole = (args: string) =>
+      argsOf(readChunks(new OpenAIResponsesReader(), line({type: 'response.output_item.added', output_index: 0, item: item('')}), line({type: 'response.output_item.done', output_index: 0, item: item(args)}), completed));
+    // Not a repeat, cut short: given back, as the stream would have.
+    assert.equal(whole('{"a":1}{"b":2'), '{"a":1}{"b":2');
+    assert.equal(whole('{"a":1}{"a"'), '{"a":1}');
     for (const doubled of ['{"a":1}{"a":1}', '{"a":1}}']) {
       const streamed = readChunks(
         new OpenAIResponsesReader(),

@@ -124,5 +124,6 @@ export class ToolArgumentsFilter {
 
 /** `text` (a call's whole arguments, as a Responses item gives them) without a repeat or stray closers after its close. */
 export function withoutRepeat(text: string): string {
-  return new ToolArgumentsFilter().push(text);
+  const filter = new ToolArgumentsFilter();
+  return filter.push(text) + filter.end();
 }
