@@ -40,7 +40,8 @@ export function protocolPlan(row: ProviderRow, endpoint: ForwardEndpoint, lookup
 const PASS_THROUGH: ProtocolPlan = Object.freeze({kind: 'pass-through'});
 
 /** SIGNATURE_TAG's bytes: a Buffer searched for a string encodes the string again on every search. */
-const SIGNATURE_TAG_BYTES = Buffer.from(SIGNATURE_TAG, 'utf8');
+/** A JSON string that starts with a signature tag: where tags stand (a signature's whole value), not a prompt's words about them. */
+const TAGGED_STRING_BYTES = Buffer.from(`"${SIGNATURE_TAG}`, 'utf8');
 
 /** How a client of `client` protocol reaches the provider, or what is missing for it to. */
 function planFor(row: ProviderRow, client: ApiProtocol, lookup: TranslatorLookup): ProtocolPlan | {missing: string} {
@@ -140,9 +141,6 @@ export function prepareRequest(input: PrepareInput): PreparedRequest | LocalAnsw
   }
 }
 
-/** A JSON string that starts with a signature tag: where tags stand (a signature's whole value), not a prompt's words about them. */
-const TAGGED_STRING_BYTES = Buffer.from(`"${SIGNATURE_TAG}`, 'utf8');
-
 /**
  * Whether a large pass-through body about to be streamed (body.ts: only its model may change then)
  * must be read whole instead: the bytes read so far (`head`, the first STREAM_ABOVE_BYTES or more)
@@ -184,7 +182,7 @@ function prepareChecked(input: PrepareInput): PreparedRequest | LocalAnswer {
     const suffix = model ? thinkingFromModel(model.sentAs) : undefined;
     // Only a body that carries one of this proxy's signature tags is searched (the hot path stays a byte copy).
     const foreign = FOREIGN_SIGNATURES[call.protocol];
-    const tagged = foreign !== undefined && client.raw.includes(SIGNATURE_TAG_BYTES);
+    const tagged = foreign !== undefined && client.raw.includes(TAGGED_STRING_BYTES);
     // The body is copied (and re-encoded when it changed) only when something may change it.
     if (tagged || streamsOnly || (model && (model.changed || suffix?.model !== model.sentAs || row.adapter.rewriteBody))) {
       const body = model ? model.body() : {...client.body};

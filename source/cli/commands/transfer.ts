@@ -121,8 +121,7 @@ const push: CommandSpec = {
         // this token since: checked again right before the upload, and again before the local copy goes.
         const heldUp = async () => !(await lock.stillHeld()) || !sameGrant((await local.readToken(held).catch(() => undefined)) as Record<string, unknown> | undefined, token);
         if (await heldUp()) throw new UserError(`${provider} ${label}: not pushed: another process refreshed it while this push was held up; nothing was uploaded, run push again`);
-        // Listed again first: the store names files to the server as its list does.
-        const readBack = () => remote.load().then(() => remote.download(account)).catch(() => undefined);
+        const readBack = () => downloadListed(remote, account.tokenFile).catch(() => undefined);
         await remote.upload(account.tokenFile, token).catch(async (error: unknown) => {
           // Stored but answered badly (a 5xx after the write, an answer lost to a timeout): the server
           // holds the grant too, so the move goes on; only an upload not there is the failure.
@@ -161,6 +160,12 @@ const push: CommandSpec = {
   },
 };
 
+/** The server's `tokenFile` as it stores it, listed again first: the store names files to the server as its list does. */
+async function downloadListed(remote: Awaited<ReturnType<typeof openRemoteStore>>, tokenFile: string): Promise<Record<string, unknown>> {
+  await remote.load();
+  return remote.download({tokenFile});
+}
+
 /** A server file `push --force` replaced whose grant was kept here: where, and the credentials it held. */
 interface KeptServerGrant {
   copy: string;
@@ -175,8 +180,7 @@ interface KeptServerGrant {
  */
 async function keepServerGrant(ctx: CliContext, remote: Awaited<ReturnType<typeof openRemoteStore>>, tokenFile: string, token: Record<string, unknown>): Promise<KeptServerGrant | undefined> {
   const name = sanitizeLine(tokenFile);
-  // Listed first: the store names files to the server as its list does.
-  const theirs = await remote.load().then(() => remote.download({tokenFile})).catch((error: unknown) => {
+  const theirs = await downloadListed(remote, tokenFile).catch((error: unknown) => {
     throw new UserError(`target ${ctx.target}: reading its ${name} to keep the grant it holds failed (${sanitizeLine(describeUserError(error)?.text ?? (error as Error).message)}); nothing was replaced`);
   });
   const credentials = [...grantOf(theirs)];
@@ -195,7 +199,7 @@ async function keepServerGrant(ctx: CliContext, remote: Awaited<ReturnType<typeo
  * error says where the grant is.
  */
 async function afterFailedPush(remote: Awaited<ReturnType<typeof openRemoteStore>>, tokenFile: string, kept: KeptServerGrant, error: unknown): Promise<unknown> {
-  const now = await remote.load().then(() => remote.download({tokenFile})).catch(() => undefined);
+  const now = await downloadListed(remote, tokenFile).catch(() => undefined);
   const held = now ? grantOf(now) : undefined;
   if (held && kept.credentials.every((credential) => held.has(credential))) {
     await rm(kept.copy, {force: true});
