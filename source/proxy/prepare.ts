@@ -14,6 +14,7 @@ import {HttpError} from './errors.js';
 import {protocolMismatchFor, protocolOf, type Endpoint} from './routes.js';
 import {estimatedCountTokensResponse, estimateRequestInputTokens} from './translate/estimate-tokens.js';
 import {FOREIGN_SIGNATURES} from './translate/foreign-thinking.js';
+import {turnOffThinkingWhereRuleUnmet} from './translate/reasoning-refusal.js';
 import {SIGNATURE_TAG} from './translate/signatures.js';
 import {applyThinking, thinkingFromModel} from './translate/thinking-suffix.js';
 import {TranslateError, type PairTranslator, type TranslateContext} from './translate/types.js';
@@ -39,7 +40,6 @@ export function protocolPlan(row: ProviderRow, endpoint: ForwardEndpoint, lookup
 
 const PASS_THROUGH: ProtocolPlan = Object.freeze({kind: 'pass-through'});
 
-/** SIGNATURE_TAG's bytes: a Buffer searched for a string encodes the string again on every search. */
 /** A JSON string that starts with a signature tag: where tags stand (a signature's whole value), not a prompt's words about them. */
 const TAGGED_STRING_BYTES = Buffer.from(`"${SIGNATURE_TAG}`, 'utf8');
 
@@ -189,10 +189,12 @@ function prepareChecked(input: PrepareInput): PreparedRequest | LocalAnswer {
       if (suffix?.thinking) applyThinking(body, call.protocol, suffix.model, suffix.thinking);
       if (suffix) body.model = suffix.model;
       const droppedThinking = tagged && foreign(body);
+      // Thinking taken out of a tool loop's turn, or turned on mid-loop by a suffix: Anthropic refuses it on.
+      const thinkingOff = call.protocol === 'anthropic' && (droppedThinking || suffix?.thinking !== undefined) && turnOffThinkingWhereRuleUnmet(body);
       const changedParams = model ? (row.adapter.rewriteBody?.(body, model.rewriteFor) ?? false) : false;
       // What the upstream refuses a request without (codex: stream, store, instructions); a body that has it all goes as sent.
       const required = streamsOnly?.require(body) ?? false;
-      if (model?.changed || changedParams || droppedThinking || required || suffix?.model !== model?.sentAs) outgoing = Buffer.from(JSON.stringify(body));
+      if (model?.changed || changedParams || droppedThinking || thinkingOff || required || suffix?.model !== model?.sentAs) outgoing = Buffer.from(JSON.stringify(body));
     }
     const target = checkedTarget(row, upstreamTargetFor(row, input.overrides, input.token, call, targetContext));
     // The SDKs ask for JSON (`accept: application/json`); the upstream is asked for what it sends.
@@ -218,6 +220,8 @@ function prepareChecked(input: PrepareInput): PreparedRequest | LocalAnswer {
   const plan = translate(() => (countTokens ? translator.countTokens?.(body, context) : translator.request(body, context)));
   if (!plan) return {local: estimatedCountTokensResponse(body), sentModel: context.upstreamModel || undefined};
   if (suffix.thinking && !countTokens) applyThinking(plan.body, translator.upstream, suffix.model, suffix.thinking);
+  // A history whose tool loop lost its reasoning (another provider's, or none kept): Anthropic refuses thinking on.
+  if (translator.upstream === 'anthropic') turnOffThinkingWhereRuleUnmet(plan.body);
   if (model) row.adapter.rewriteBody?.(plan.body, model.rewriteFor);
   const streamsOnly = countTokens ? undefined : row.adapter.upstreamStreamsOnly;
   if (streamsOnly) {

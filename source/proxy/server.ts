@@ -47,6 +47,7 @@ import {errorShapeOf, parseRoute, protocolOf, type Route} from './routes.js';
 import {InFlight, type Slotted} from './in-flight.js';
 import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
 import {translatorFor} from './translate/index.js';
+import {refusesReasoning, withoutReasoning} from './translate/reasoning-refusal.js';
 import {decodedAnswer, forwardedResponseHeaders, UncheckableEncoding, upstreamAddress, addHostFields} from './upstream.js';
 import {UpstreamAgents, type FreeSocketIdle} from './upstream-agents.js';
 import {controlProof} from '../services/proxy/pid-file.js';
@@ -156,6 +157,8 @@ interface Attempts {
   refreshed?: Set<string>;
   /** After a successful refresh the same account is tried once more, whatever the strategy says. */
   retrySame?: PoolMember;
+  /** The client's reasoning state was taken out after an upstream refused it (once per request). */
+  reasoningTakenOut?: boolean;
   /** The last account's failure: the client's answer when no account is left and it is not a cooldown. */
   lastFailure?: {outcome: ErrorOutcome; translation: Translation | undefined};
   /**
@@ -993,6 +996,20 @@ export class ProxyServer {
         const status = await this.deliver(prepared, upstream, res, watch, outcome, client.stream, active, protocolOf(route.endpoint));
         if (watch.aborted) active.broke ??= CLIENT_LEFT;
         return this.finish(active, prepared.sentModel, status, false, true);
+      }
+      // Reasoning the upstream cannot verify (another provider's or account's): the same account once
+      // more without it, else the conversation fails for good (translate/reasoning-refusal.ts).
+      if (!attempts.reasoningTakenOut && !bodySpent(prepared.body)) {
+        const clientProtocol = protocolOf(route.endpoint);
+        const upstreamProtocol = plan.kind === 'translate' ? plan.translator.upstream : clientProtocol;
+        const stripped = refusesReasoning(upstreamProtocol, outcome.upstreamStatus, outcome.upstreamText) ? withoutReasoning(clientProtocol, upstreamProtocol, client.body) : undefined;
+        if (stripped) {
+          attempts.reasoningTakenOut = true;
+          this.recordError(`${row.id}/${poolAccount.label}: upstream ${outcome.upstreamStatus} refused the reasoning the conversation carried from elsewhere (${this.excerpt(outcome.upstreamText)}); sent again without it`);
+          client = {...client, body: stripped, raw: Buffer.from(JSON.stringify(stripped))};
+          attempts.retrySame = poolAccount;
+          continue;
+        }
       }
       if (refusesKey(outcome.upstreamStatus, outcome.upstreamText)) this.noteKeyAnswer(row, account, token, keyRefusalReason(outcome.upstreamStatus, hostOf(prepared.url), this.excerpt(outcome.upstreamText)));
       if (outcome.failure?.kind === 'auth' && !attempts.refreshed?.has(account.id)) {

@@ -101,21 +101,21 @@ describe('aistudio on Gemini 3: Claude Code and Codex CLI tool loops go through 
     assert.deepEqual(sentCalls(sent[1]!).map((p) => p.thoughtSignature), [GEMINI_CALL_SIGNATURE]);
   });
 
-  it("a signature Gemini did not make is Gemini's 400 for the client, and the key is in no answer or log", async () => {
+  it("a signature Gemini did not make is refused once, then the turn goes again with Google's skip value; the key is in no answer or log", async () => {
     const first = await anthropic.messages.create({...params, messages: [{role: 'user', content: 'read /etc/hostname'}]});
     // A client that rewrote the signature the proxy handed it (the proxy's tag kept, its payload not Gemini's).
     const forged = first.content.map((block) => (block.type === 'thinking' ? {...block, signature: block.signature.replace(GEMINI_CALL_SIGNATURE, 'forged-sig')} : block));
     assert.ok(forged.some((block) => block.type === 'thinking'), JSON.stringify(first.content));
     const refusals = upstream.refusals.length;
-    const error = await anthropic.messages.create({...params, messages: followUp({...first, content: forged})}).then(
-      () => assert.fail('a forged signature was served'),
-      (e: unknown) => e,
-    );
-    assert.ok(error instanceof Anthropic.APIError, String(error));
-    assert.equal(error.status, 400);
-    assert.match(error.message, /Corrupted thought signature/);
+    const from = upstream.requests.length;
+    const second = await anthropic.messages.create({...params, messages: followUp({...first, content: forged})});
+    assert.deepEqual(texts(second), ['Tool said: {"result":"box-42"}']);
     assert.equal(upstream.refusals.length, refusals + 1);
-    assert.ok(!JSON.stringify(error.error).includes(KEY) && !error.message.includes(KEY));
+    assert.match(upstream.refusals.at(-1)!.message, /Corrupted thought signature/);
+    const sent = nativeCalls(upstream, from);
+    assert.equal(sent.length, 2, 'refused, then sent again');
+    assert.deepEqual(sentCalls(sent[1]!).map((p) => p.thoughtSignature), ['skip_thought_signature_validator']);
+    assert.ok(!JSON.stringify(second).includes(KEY));
     assert.ok(!JSON.stringify(f.events).includes(KEY), 'the key is in no proxy event');
     assert.ok(!JSON.stringify(f.events).includes(KEY.slice(0, 20)));
   });

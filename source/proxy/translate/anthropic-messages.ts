@@ -4,6 +4,7 @@
 // other content, and every `tool_use` answered. The API answers 400 to each of these otherwise.
 import type {JsonObject} from './json.js';
 import {parseMediaUrl} from './media.js';
+import {toolLoopLacksThinking} from './reasoning-refusal.js';
 import type {ToolNames} from './tool-names.js';
 import {TranslateError} from './types.js';
 
@@ -87,7 +88,7 @@ export function applyThinking(
   options: {maxTokens?: number; budget: number; temperature?: number; topP?: number; conversation: AnthropicConversation},
 ): void {
   const forcedTool = (body.tool_choice as JsonObject | undefined)?.type === 'any' || (body.tool_choice as JsonObject | undefined)?.type === 'tool';
-  let budget = options.budget >= 1024 && !forcedTool && !endsInUnsignedToolLoop(options.conversation) ? options.budget : 0;
+  let budget = options.budget >= 1024 && !forcedTool && !toolLoopLacksThinking(options.conversation.messages()) ? options.budget : 0;
   let maxTokens = options.maxTokens;
   if (maxTokens === undefined) {
     // Chosen here: room for the answer beside the thinking, within every current model's output limit.
@@ -105,16 +106,6 @@ export function applyThinking(
   // top_p together, so temperature (the one clients set on purpose) wins.
   if (options.temperature !== undefined) body.temperature = Math.min(options.temperature, 1);
   else if (options.topP !== undefined) body.top_p = options.topP;
-}
-
-function endsInUnsignedToolLoop(conversation: AnthropicConversation): boolean {
-  const turns = conversation.messages();
-  const last = turns.at(-1);
-  const previous = turns.at(-2);
-  if (last?.role !== 'user' || previous?.role !== 'assistant') return false;
-  if (!last.content.some((block) => block.type === 'tool_result')) return false;
-  const first = previous.content[0]?.type;
-  return first !== 'thinking' && first !== 'redacted_thinking';
 }
 
 /** One Anthropic tool definition; `input_schema` must be an object schema. */

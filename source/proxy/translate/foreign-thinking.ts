@@ -8,11 +8,15 @@
 // - OpenAI Chat in front of Gemini 3 (Google's OpenAI-compatible API, gateways to it): 400 to a
 //   call's thought signature it did not make, and to a call without one: a tagged signature on a
 //   call becomes the value Google allows for history it did not make.
-// Reasoning the upstream made itself (untagged) stays untouched.
+// Reasoning the upstream made itself (untagged) stays untouched. The same droppers, picking every
+// block, take out reasoning an upstream refused anyway (reasoning-refusal.ts).
 import {SKIP_THOUGHT_SIGNATURE} from './gemini-contents.js';
 import {asArray, isRecord, type JsonObject} from './json.js';
 import {isTaggedSignature} from './signatures.js';
 import type {ApiProtocol} from './types.js';
+
+/** Whether a content block is thinking or redacted thinking. */
+export const isThinkingBlock = (block: unknown): boolean => isRecord(block) && (block.type === 'thinking' || block.type === 'redacted_thinking');
 
 /** Whether a content block is thinking this proxy tagged for another upstream. */
 function isForeignThinking(block: unknown): boolean {
@@ -23,52 +27,56 @@ function isForeignThinking(block: unknown): boolean {
 }
 
 /**
- * Drops foreign thinking blocks from the assistant messages of an Anthropic Messages body, in place.
- * An assistant message left empty is removed (Anthropic refuses empty content). True when it changed.
+ * Drops the content blocks `which` picks from the assistant messages of an Anthropic Messages body,
+ * in place (new arrays and messages: the client's body may be sent again). An assistant message left
+ * empty is removed (Anthropic refuses empty content; it takes consecutive messages of one role as one
+ * turn). True when it changed.
  */
-export function dropForeignThinking(body: JsonObject): boolean {
+export function dropThinkingBlocks(body: JsonObject, which: (block: unknown) => boolean): boolean {
   const messages = asArray(body.messages);
   let changed = false;
   const kept: unknown[] = [];
   for (const message of messages) {
-    if (!isRecord(message) || message.role !== 'assistant' || !Array.isArray(message.content) || !message.content.some(isForeignThinking)) {
+    if (!isRecord(message) || message.role !== 'assistant' || !Array.isArray(message.content) || !message.content.some(which)) {
       kept.push(message);
       continue;
     }
     changed = true;
-    const content = message.content.filter((block) => !isForeignThinking(block));
+    const content = message.content.filter((block) => !which(block));
     if (content.length > 0) kept.push({...message, content});
   }
   if (changed) body.messages = kept;
   return changed;
 }
 
-/** Drops the reasoning items whose encrypted content this proxy tagged from a Responses body's `input`, in place. True when it changed. */
-export function dropForeignReasoningItems(body: JsonObject): boolean {
+/** Drops the reasoning items `which` picks from a Responses body's `input`, in place. True when it changed. */
+export function dropReasoningItems(body: JsonObject, which: (item: JsonObject) => boolean): boolean {
   if (!Array.isArray(body.input)) return false;
-  const kept = body.input.filter((item) => !(isRecord(item) && item.type === 'reasoning' && isTaggedSignature(item.encrypted_content)));
+  const kept = body.input.filter((item) => !(isRecord(item) && item.type === 'reasoning' && which(item)));
   if (kept.length === body.input.length) return false;
   body.input = kept;
   return true;
 }
 
-/** The tagged thought signature a Chat tool call carries (`extra_content.google.thought_signature`), if any. */
-function hasForeignCallSignature(call: unknown): boolean {
+/** The Gemini thought signature a Chat tool call carries (`extra_content.google.thought_signature`), if any. */
+function callSignature(call: unknown): unknown {
   const google = isRecord(call) && isRecord(call.extra_content) ? call.extra_content.google : undefined;
-  return isRecord(google) && isTaggedSignature(google.thought_signature);
+  return isRecord(google) ? google.thought_signature : undefined;
 }
 
 /**
- * Replaces tagged thought signatures on the tool calls of a Chat body's assistant messages, in place
- * (new messages and calls: the client's body may be sent again, to another account). True when it changed.
+ * Replaces the thought signatures `which` picks on the tool calls of a Chat body's assistant messages
+ * with the value Google takes for history it did not make, in place (new messages and calls: the
+ * client's body may be sent again, to another account). True when it changed.
  */
-export function replaceForeignCallSignatures(body: JsonObject): boolean {
+export function skipCallSignatures(body: JsonObject, which: (signature: unknown) => boolean): boolean {
+  const picked = (call: unknown) => which(callSignature(call));
   const messages = asArray(body.messages);
-  if (!messages.some((message) => isRecord(message) && message.role === 'assistant' && asArray(message.tool_calls).some(hasForeignCallSignature))) return false;
+  if (!messages.some((message) => isRecord(message) && message.role === 'assistant' && asArray(message.tool_calls).some(picked))) return false;
   body.messages = messages.map((message) => {
-    if (!isRecord(message) || message.role !== 'assistant' || !asArray(message.tool_calls).some(hasForeignCallSignature)) return message;
+    if (!isRecord(message) || message.role !== 'assistant' || !asArray(message.tool_calls).some(picked)) return message;
     const calls = asArray(message.tool_calls).map((call) => {
-      if (!hasForeignCallSignature(call)) return call;
+      if (!picked(call)) return call;
       const record = call as JsonObject;
       const extra = record.extra_content as JsonObject;
       return {...record, extra_content: {...extra, google: {...(extra.google as JsonObject), thought_signature: SKIP_THOUGHT_SIGNATURE}}};
@@ -77,6 +85,15 @@ export function replaceForeignCallSignatures(body: JsonObject): boolean {
   });
   return true;
 }
+
+/** Drops foreign thinking blocks from an Anthropic Messages body, in place (dropThinkingBlocks). */
+export const dropForeignThinking = (body: JsonObject): boolean => dropThinkingBlocks(body, isForeignThinking);
+
+/** Drops the reasoning items whose encrypted content this proxy tagged from a Responses body's `input`, in place. */
+export const dropForeignReasoningItems = (body: JsonObject): boolean => dropReasoningItems(body, (item) => isTaggedSignature(item.encrypted_content));
+
+/** Replaces tagged thought signatures on a Chat body's tool calls with the skip value, in place (skipCallSignatures). */
+export const replaceForeignCallSignatures = (body: JsonObject): boolean => skipCallSignatures(body, isTaggedSignature);
 
 /** What takes foreign signatures out of a pass-through body of `protocol`, when it can hold any. */
 export const FOREIGN_SIGNATURES: Partial<Record<ApiProtocol, (body: JsonObject) => boolean>> = {

@@ -128,10 +128,10 @@ export function writeGemini(res: ServerResponse, stream: boolean, model: string,
 
 // ---- Anthropic Messages ----
 
-export function writeAnthropic(res: ServerResponse, body: Json, reply: Reply, pauseMs: number): Promise<void> | void {
+export function writeAnthropic(res: ServerResponse, body: Json, reply: Reply, pauseMs: number, signaturePrefix = 'sig-anthropic-'): Promise<void> | void {
   const model = String(body.model);
   const content: Json[] = [];
-  if (reply.reasoning) content.push({type: 'thinking', thinking: reply.reasoning, signature: `sig-anthropic-${++counter}`});
+  if (reply.reasoning) content.push({type: 'thinking', thinking: reply.reasoning, signature: `${signaturePrefix}${++counter}`});
   if (reply.text) content.push({type: 'text', text: reply.text});
   if ('call' in reply) content.push({type: 'tool_use', id: nextId('toolu'), name: reply.call.name, input: reply.call.args});
   const stop = 'call' in reply ? 'tool_use' : 'end_turn';

@@ -3,8 +3,8 @@
 // (PROVIDERS.md; the messages are theirs): Chat's `tool` message without a preceding call or a call
 // left unanswered, codex's non-streamed request / missing `instructions` / `store: true` / encrypted
 // reasoning it did not make, Cloud Code's
-// wrong `project` and the schema keywords Gemini rejects, Anthropic's orphan tool_result and foreign
-// thinking signatures, and (with `iflowKey`) iFlow's signature check. What the model "does" is a
+// wrong `project` and the schema keywords Gemini rejects, Anthropic's orphan tool_result, foreign
+// thinking signatures and thinking on in a tool loop whose turn did not think, and (with `iflowKey`) iFlow's signature check. What the model "does" is a
 // script: a function of the turn as seen in any protocol (tools offered, tool results sent back).
 import type {ServerResponse} from 'node:http';
 import {sendJson, startFakeUpstream, type FakeUpstream, type RecordedRequest} from '../fake-upstreams.js';
@@ -30,6 +30,12 @@ export interface FakeInferenceOptions {
    * ?alt=sse | :countTokens`): the API key it takes, in `x-goog-api-key` only.
    */
   geminiApiKey?: string;
+  /**
+   * Anthropic Messages: what the signatures this service makes start with, and the only ones it
+   * takes back (default `sig-anthropic-`; `sig-kimi-` stands for Kimi's Anthropic endpoint, whose
+   * signatures Anthropic refuses).
+   */
+  signaturePrefix?: string;
 }
 
 export interface FakeInference extends FakeUpstream {
@@ -52,10 +58,22 @@ export function codexRefusal(body: Record<string, unknown>): string | undefined 
   if (body.stream !== true) return 'Stream must be set to true';
   if (typeof body.instructions !== 'string') return 'Instructions are required';
   if (body.store !== false) return 'Store must be set to false';
-  // Encrypted reasoning it did not make (replies.ts writes `enc-<id>`) cannot be decrypted.
+  return undefined;
+}
+
+/**
+ * What the codex backend answers 400 to encrypted reasoning it did not make (replies.ts writes
+ * `enc-<id>`; another tool's or another account's cannot be decrypted), in its words (openai/codex
+ * issues, Dec 2025): `{error: {message: "The encrypted content gAAA...DQ== could not be verified.",
+ * type, param, code: "invalid_encrypted_content"}}`; undefined when there is none.
+ */
+export function codexEncryptedRefusal(body: Record<string, unknown>): {error: Record<string, unknown>} | undefined {
   for (const item of Array.isArray(body.input) ? body.input : []) {
     const encrypted = (item as {type?: unknown; encrypted_content?: unknown}).type === 'reasoning' ? (item as {encrypted_content?: unknown}).encrypted_content : undefined;
-    if (typeof encrypted === 'string' && !encrypted.startsWith('enc-')) return 'The encrypted content could not be verified.';
+    if (typeof encrypted === 'string' && !encrypted.startsWith('enc-')) {
+      const shown = encrypted.length > 8 ? `${encrypted.slice(0, 4)}...${encrypted.slice(-4)}` : encrypted;
+      return {error: {message: `The encrypted content ${shown} could not be verified.`, type: 'invalid_request_error', param: null, code: 'invalid_encrypted_content'}};
+    }
   }
   return undefined;
 }
@@ -112,6 +130,8 @@ export async function startFakeInference(options: FakeInferenceOptions = {}): Pr
     if (req.path.endsWith('/responses')) {
       const detail = codexRefusal(body);
       if (detail) return refuse(req, res, 400, {detail}, detail);
+      const encrypted = codexEncryptedRefusal(body);
+      if (encrypted) return refuse(req, res, 400, encrypted, String(encrypted.error.message));
       for (const key of ['max_output_tokens', 'temperature', 'top_p']) {
         if (key in body) return refuse(req, res, 400, {detail: `Unsupported parameter: ${key}`}, `Unsupported parameter: ${key}`);
       }
@@ -141,10 +161,11 @@ export async function startFakeInference(options: FakeInferenceOptions = {}): Pr
     }
     if (req.path.endsWith('/messages/count_tokens')) return sendJson(res, 200, {input_tokens: Math.ceil(req.raw.length / 4)});
     if (req.path.endsWith('/messages')) {
-      const turn = anthropicTurn(body);
+      const signatures = options.signaturePrefix ?? 'sig-anthropic-';
+      const turn = anthropicTurn(body, signatures);
       if ('refusal' in turn) return refuse(req, res, 400, {type: 'error', error: {type: 'invalid_request_error', message: turn.refusal}}, turn.refusal);
       upstream.turns.push(turn);
-      return writeAnthropic(res, body, upstream.script(turn, req), pause);
+      return writeAnthropic(res, body, upstream.script(turn, req), pause, signatures);
     }
     sendJson(res, 404, {error: {message: `fake inference upstream has no route ${req.path}`}});
   };

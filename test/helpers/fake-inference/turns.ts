@@ -203,10 +203,12 @@ export function geminiTurn(body: Json, native?: {model: string}): Turn | Refusal
 
 /**
  * Anthropic Messages: each tool_result answers a tool_use of the assistant message just before it,
- * every tool_use is answered, and thinking signatures are Anthropic's own (a tag of this proxy's,
- * `ccs1:…`, is refused like any signature Anthropic did not make).
+ * every tool_use is answered, thinking signatures are the service's own (`signaturePrefix`; a tag
+ * of this proxy's, `ccs1:…`, is refused like any signature it did not make), and with thinking on
+ * (`enabled`, `adaptive`) the assistant message that opened the current tool loop starts with
+ * thinking (docs.claude.com "Extended thinking", the 400 quoted in many reports).
  */
-export function anthropicTurn(body: Json): Turn | Refusal {
+export function anthropicTurn(body: Json, signaturePrefix = 'sig-anthropic-'): Turn | Refusal {
   const messages = arr(body.messages).filter(isRecord);
   if (messages.length === 0) return {refusal: 'messages: at least one message is required'};
   let open: string[] = [];
@@ -228,13 +230,29 @@ export function anthropicTurn(body: Json): Turn | Refusal {
       if (open.length > 0) return {refusal: `messages.${i}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${open.join(', ')}.`};
       for (const [j, block] of blocks.entries()) {
         const signature = block.type === 'thinking' ? block.signature : block.type === 'redacted_thinking' ? block.data : undefined;
-        if (typeof signature === 'string' && !signature.startsWith('sig-anthropic-')) return {refusal: `messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`};
+        if (typeof signature === 'string' && !signature.startsWith(signaturePrefix)) return {refusal: `messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`};
       }
       open = blocks.filter((b) => b.type === 'tool_use').map((b) => String(b.id));
     }
   }
   const last = messages.at(-1)!;
   const lastBlocks = typeof last.content === 'string' ? [] : arr(last.content).filter(isRecord);
+  const thinkingOn = isRecord(body.thinking) && (body.thinking.type === 'enabled' || body.thinking.type === 'adaptive');
+  if (thinkingOn && last.role === 'user' && lastBlocks.some((b) => b.type === 'tool_result')) {
+    // The loop's turn: back over tool-result messages and the assistant messages between them.
+    let opening = -1;
+    for (let i = messages.length - 1; i >= 0; i--) {
+      const blocks = arr(messages[i]!.content).filter(isRecord);
+      if (messages[i]!.role === 'assistant') opening = i;
+      else if (!blocks.some((b) => b.type === 'tool_result')) break;
+    }
+    const first = opening < 0 ? undefined : arr(messages[opening]!.content).filter(isRecord)[0];
+    if (opening >= 0 && first?.type !== 'thinking' && first?.type !== 'redacted_thinking') {
+      return {
+        refusal: `messages.${opening}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${String(first?.type)}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable \`thinking\`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking`,
+      };
+    }
+  }
   return {
     protocol: 'anthropic',
     model: String(body.model),

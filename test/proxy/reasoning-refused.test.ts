@@ -1,0 +1,258 @@
+// Reasoning an upstream refuses to take back (translate/reasoning-refusal.ts): a conversation that
+// moved from Kimi's Anthropic endpoint to Claude, a Codex CLI history whose encrypted reasoning another
+// account made, a Chat history with a thought signature Gemini does not know. The faithful stand-ins
+// refuse them as the real services do; the proxy sends the request once more without them, and the
+// client gets its answer instead of a 400 its every later turn would meet again.
+import assert from 'node:assert/strict';
+import {after, describe, it} from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import {sendJson} from '../helpers/fake-upstreams.js';
+import {startFakeInference} from '../helpers/fake-inference/server.js';
+import {API_KEY, oauthToken, proxyFixture} from './fixture.js';
+import {inferenceFixture, UPSTREAMS} from './upstream-cases.js';
+
+type Json = Record<string, unknown>;
+const READ_TOOL = {name: 'Read', description: 'Reads a file', input_schema: {type: 'object' as const, properties: {path: {type: 'string'}}}};
+const sentBody = (request: {body?: unknown}) => request.body as {thinking?: unknown; messages: {role: string; content: unknown}[]; context_management?: unknown};
+const field = (value: unknown, key: string) => (typeof value === 'object' && value !== null ? (value as Json)[key] : undefined);
+/** A Messages request as Claude Code sends it, straight to the proxy (`body` as given, nothing added by an SDK). */
+const postMessages = (url: string, body: unknown) =>
+  fetch(`${url}/v1/messages`, {method: 'POST', headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'}, body: JSON.stringify(body)});
+const hasThinkingBlock = (body: ReturnType<typeof sentBody>) => body.messages.some((m) => Array.isArray(m.content) && m.content.some((b: Json) => b.type === 'thinking' || b.type === 'redacted_thinking'));
+
+describe('Claude Code moves from Kimi (Anthropic endpoint) to Claude mid-conversation', async () => {
+  // Kimi signs its thinking its own way; Anthropic refuses any signature it did not make.
+  const kimi = await startFakeInference({
+    signaturePrefix: 'sig-kimi-',
+    script: (turn) => (turn.toolResults.length > 0 ? {text: 'kimi read it'} : {call: {name: 'Read', args: {path: 'a.txt'}}, reasoning: 'I should read a.txt'}),
+  });
+  const claude = await startFakeInference({
+    script: (turn) => (turn.continuesToolLoop ? {text: `claude saw: ${turn.toolResults.join('')}`} : {text: `claude answers: ${turn.userText}`}),
+  });
+  const f = await proxyFixture({
+    provider: 'kimi',
+    serve: {provider: null},
+    upstream: kimi,
+    tokens: [
+      {file: 'kimi-1700000000000.json', token: oauthToken('kimi', 'k@example.com', {device_id: 'dev-1'})},
+      {file: 'claude-c@example.com.json', token: oauthToken('claude', 'c@example.com')},
+    ],
+    endpoints: {kimi: {api: `${kimi.url}/coding/v1`}, claude: {api: claude.url}},
+  });
+  after(async () => {
+    await f.close();
+    await claude.close();
+  });
+  const onKimi = new Anthropic({apiKey: API_KEY, baseURL: `${f.url}/api/provider/kimi`, maxRetries: 0});
+  const onClaude = new Anthropic({apiKey: API_KEY, baseURL: `${f.url}/api/provider/claude`, maxRetries: 0});
+  const thinking = {type: 'enabled' as const, budget_tokens: 1024};
+
+  // Turn 1 on Kimi: it thinks (Kimi's signature, passed through as Kimi gave it) and calls Read.
+  const first = await onKimi.messages.create({model: 'kimi-k2-thinking', max_tokens: 2048, thinking, tools: [READ_TOOL], messages: [{role: 'user', content: 'read a.txt'}]});
+  const call = first.content.find((block) => block.type === 'tool_use');
+  const history: Anthropic.MessageParam[] = [
+    {role: 'user', content: 'read a.txt'},
+    {role: 'assistant', content: first.content as Anthropic.ContentBlockParam[]},
+    {role: 'user', content: [{type: 'tool_result', tool_use_id: call?.type === 'tool_use' ? call.id : 'none', content: 'the file says 42'}]},
+  ];
+
+  it('Kimi gave thinking signed its own way and a tool call (the setting the rest starts from)', () => {
+    assert.ok(call, JSON.stringify(first.content));
+    const signed = first.content.find((block) => block.type === 'thinking');
+    assert.match(signed?.type === 'thinking' ? signed.signature : '', /^sig-kimi-/);
+  });
+
+  it('the tool loop goes on on Claude: Kimi’s thinking is taken out and thinking is off for the rest of the loop', async () => {
+    const before = claude.requests.length;
+    const stream = onClaude.messages.stream({model: 'claude-sonnet-4-5', max_tokens: 2048, thinking, tools: [READ_TOOL], messages: history});
+    const message = await stream.finalMessage();
+    assert.deepEqual(message.content.map((b) => (b.type === 'text' ? b.text : b.type)), ['claude saw: the file says 42']);
+    const sent = claude.requests.slice(before);
+    assert.equal(sent.length, 2, 'refused once, then sent again');
+    assert.match(claude.refusals.at(-1)!.message, /Invalid `signature` in `thinking` block/);
+    const retried = sentBody(sent[1]!);
+    assert.equal(hasThinkingBlock(retried), false);
+    assert.equal(retried.thinking, undefined, 'Anthropic refuses thinking on where the loop’s turn has none');
+    assert.deepEqual(retried.messages.map((m) => m.role), ['user', 'assistant', 'user']);
+    assert.ok(f.events.some((e) => e.type === 'error' && /claude\/.*refused the reasoning the conversation carried from elsewhere.*sent again without it/.test(e.message)), 'the proxy log says why');
+    assert.equal(f.events.findLast((e) => e.type === 'request')?.type === 'request' && f.events.findLast((e) => e.type === 'request')!.status, 200);
+  });
+
+  it('a new question after the loop keeps thinking on; only the refused reasoning is gone', async () => {
+    const before = claude.requests.length;
+    const message = await onClaude.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 2048,
+      thinking,
+      messages: [...history, {role: 'assistant', content: 'kimi read it'}, {role: 'user', content: 'and now?'}],
+    });
+    assert.deepEqual(message.content.map((b) => (b.type === 'text' ? b.text : b.type)), ['claude answers: and now?']);
+    const sent = claude.requests.slice(before);
+    assert.equal(sent.length, 2);
+    assert.deepEqual(sentBody(sent[1]!).thinking, thinking);
+    assert.equal(hasThinkingBlock(sentBody(sent[1]!)), false);
+  });
+
+  it('back on Kimi, Claude’s history goes as the client sent it when Kimi takes it (no second request)', async () => {
+    const before = kimi.requests.length;
+    const message = await onKimi.messages.create({model: 'kimi-k2-thinking', max_tokens: 2048, thinking, tools: [READ_TOOL], messages: history});
+    assert.deepEqual(message.content.map((b) => (b.type === 'text' ? b.text : b.type)), ['kimi read it']);
+    assert.equal(kimi.requests.length - before, 1);
+  });
+});
+
+describe('a tool loop that another provider’s thinking opened, now on Claude (tagged reasoning)', async () => {
+  const claude = await startFakeInference({script: (turn) => ({text: `claude saw: ${turn.toolResults.join('')}`})});
+  const f = await proxyFixture({provider: 'claude', tokens: [{file: 'claude-a.json', token: oauthToken('claude', 'c@example.com')}], upstream: claude});
+  after(() => f.close());
+
+  it('is sent once, the foreign thinking taken out and thinking turned off (with clear_thinking edits), not refused', async () => {
+    const response = await postMessages(f.url, {
+      model: 'claude-sonnet-4-5',
+      max_tokens: 2048,
+      thinking: {type: 'adaptive'},
+      context_management: {edits: [{type: 'clear_thinking_20251015', keep: 'all'}, {type: 'clear_tool_uses_20250919'}]},
+      tools: [READ_TOOL],
+      messages: [
+        {role: 'user', content: 'read a.txt'},
+        {role: 'assistant', content: [{type: 'thinking', thinking: 'gemini thought', signature: 'ccs1:gemini-internal:abc'}, {type: 'tool_use', id: 'toolu_1', name: 'Read', input: {path: 'a.txt'}}]},
+        {role: 'user', content: [{type: 'tool_result', tool_use_id: 'toolu_1', content: 'forty-two'}, {type: 'text', text: '<system-reminder>a note</system-reminder>'}]},
+      ],
+    });
+    assert.equal(response.status, 200, await response.clone().text());
+    assert.equal(((await response.json()) as {content: {text?: string}[]}).content[0]?.text, 'claude saw: forty-two');
+    assert.deepEqual(claude.refusals, []);
+    assert.equal(claude.requests.length, 1);
+    const sent = sentBody(claude.requests[0]!);
+    assert.equal(sent.thinking, undefined);
+    assert.deepEqual(sent.context_management, {edits: [{type: 'clear_tool_uses_20250919'}]});
+    assert.equal(hasThinkingBlock(sent), false);
+  });
+});
+
+describe('OpenAI clients asking Claude to reason, in a tool loop whose turn holds no thinking', async () => {
+  const claude = await startFakeInference({script: (turn) => ({text: `claude saw: ${turn.toolResults.join('')}`})});
+  const f = await proxyFixture({provider: 'claude', tokens: [{file: 'claude-a.json', token: oauthToken('claude', 'c@example.com')}], upstream: claude});
+  after(() => f.close());
+  const openai = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/api/provider/claude/v1`, maxRetries: 0});
+  const shell = {type: 'object', properties: {cmd: {type: 'string'}}};
+
+  it('Chat with reasoning_effort (Chat carries no Anthropic thinking back): thinking is left off for the loop, sent once', async () => {
+    const before = claude.requests.length;
+    const completion = await openai.chat.completions.create({
+      model: 'claude-sonnet-4-5',
+      reasoning_effort: 'high',
+      tools: [{type: 'function', function: {name: 'shell', parameters: shell}}],
+      messages: [
+        {role: 'user', content: 'list files'},
+        {role: 'assistant', content: null, tool_calls: [{id: 'call_1', type: 'function', function: {name: 'shell', arguments: '{"cmd":"ls"}'}}]},
+        {role: 'tool', tool_call_id: 'call_1', content: 'a.txt'},
+      ],
+    });
+    assert.equal(completion.choices[0]?.message.content, 'claude saw: a.txt');
+    assert.deepEqual(claude.refusals, []);
+    assert.equal(claude.requests.length - before, 1);
+    assert.equal(sentBody(claude.requests.at(-1)!).thinking, undefined);
+  });
+
+  it('the same client’s next question thinks again', async () => {
+    await openai.chat.completions.create({model: 'claude-sonnet-4-5', reasoning_effort: 'high', messages: [{role: 'user', content: 'hi'}]});
+    assert.equal(field(sentBody(claude.requests.at(-1)!).thinking, 'type'), 'enabled');
+  });
+
+  it('Responses with reasoning effort and a history without its reasoning item: the same', async () => {
+    const before = claude.requests.length;
+    const response = await openai.responses.create({
+      model: 'claude-sonnet-4-5',
+      reasoning: {effort: 'high'},
+      tools: [{type: 'function', name: 'shell', parameters: shell, strict: false}],
+      input: [
+        {role: 'user', content: 'list files'},
+        {type: 'function_call', call_id: 'call_1', name: 'shell', arguments: '{"cmd":"ls"}'},
+        {type: 'function_call_output', call_id: 'call_1', output: 'a.txt'},
+      ],
+    });
+    assert.equal(response.output_text, 'claude saw: a.txt');
+    assert.deepEqual(claude.refusals, []);
+    assert.equal(claude.requests.length - before, 1);
+    assert.equal(sentBody(claude.requests.at(-1)!).thinking, undefined);
+  });
+});
+
+describe('Codex CLI history with encrypted reasoning codex cannot verify (another account’s, another tool’s)', async () => {
+  const {f, upstream} = await inferenceFixture(UPSTREAMS.codex!, (turn) => ({text: `codex saw: ${turn.toolResults.join('') || turn.userText}`}));
+  after(() => f.close());
+  const client = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/api/provider/codex/v1`, maxRetries: 0});
+
+  it('is answered: the request goes again without reasoning items after invalid_encrypted_content', async () => {
+    const response = await client.responses.create({
+      model: UPSTREAMS.codex!.model,
+      input: [
+        {role: 'user', content: 'list files'},
+        {type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'gAAAAABpOtherAccount0123456789=='},
+        {type: 'function_call', call_id: 'call_1', name: 'shell', arguments: '{"cmd":"ls"}'},
+        {type: 'function_call_output', call_id: 'call_1', output: 'a.txt'},
+      ],
+      tools: [{type: 'function', name: 'shell', parameters: {type: 'object', properties: {cmd: {type: 'string'}}}, strict: false}],
+    });
+    assert.equal(response.output_text, 'codex saw: a.txt');
+    assert.equal(upstream.requests.length, 2);
+    assert.match(upstream.refusals[0]!.message, /The encrypted content gAAA\.\.\.89== could not be verified/);
+    const input = (upstream.requests[1]!.body as {input: Json[]}).input;
+    assert.deepEqual(input.slice(1).map((item) => item.type), ['function_call', 'function_call_output']);
+    assert.equal(input.length, 3, 'the user message, the call and its output: no reasoning item');
+  });
+});
+
+describe('a Chat history whose Gemini 3 call carries a thought signature Google does not know (AI Studio)', async () => {
+  const {f, upstream} = await inferenceFixture(UPSTREAMS.aistudio!, (turn) => ({text: `gemini saw: ${turn.toolResults.join('')}`}));
+  after(() => f.close());
+  const client = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/api/provider/aistudio/v1`, maxRetries: 0});
+
+  it('is answered: the call gets the value Google takes for history it did not make', async () => {
+    const completion = await client.chat.completions.create({
+      model: UPSTREAMS.aistudio!.model,
+      messages: [
+        {role: 'user', content: 'list files'},
+        {role: 'assistant', content: null, tool_calls: [{id: 'c1', type: 'function', function: {name: 'shell', arguments: '{}'}, extra_content: {google: {thought_signature: 'another-project-sig'}}} as OpenAI.ChatCompletionMessageToolCall]},
+        {role: 'tool', tool_call_id: 'c1', content: 'a.txt'},
+      ],
+    });
+    assert.equal(completion.choices[0]?.message.content, 'gemini saw: a.txt');
+    assert.equal(upstream.requests.length, 2);
+    assert.match(upstream.refusals[0]!.message, /thought signature/i);
+    const calls = (upstream.requests[1]!.body as {messages: {tool_calls?: Json[]}[]}).messages[1]!.tool_calls!;
+    assert.deepEqual(calls[0]!.extra_content, {google: {thought_signature: 'skip_thought_signature_validator'}});
+  });
+});
+
+describe('what is not sent again', async () => {
+  const f = await proxyFixture({provider: 'claude', tokens: [{file: 'claude-a.json', token: oauthToken('claude', 'c@example.com')}]});
+  after(() => f.close());
+  const ask = (messages: unknown[]) => postMessages(f.url, {model: 'claude-sonnet-4-5', max_tokens: 64, messages});
+  const withThinking = [
+    {role: 'user', content: 'q'},
+    {role: 'assistant', content: [{type: 'thinking', thinking: 't', signature: 'sig-elsewhere'}, {type: 'text', text: 'a'}]},
+    {role: 'user', content: 'q2'},
+  ];
+
+  it('a refusal of reasoning is retried once only: a second refusal is the client’s answer', async () => {
+    const before = f.upstream.requests.length;
+    f.upstream.handler = (_req, res) => sendJson(res, 400, {type: 'error', error: {type: 'invalid_request_error', message: 'messages.1.content.0: Invalid `signature` in `thinking` block'}});
+    const response = await ask(withThinking);
+    assert.equal(response.status, 400);
+    assert.match(await response.text(), /Invalid `signature` in `thinking` block/);
+    assert.equal(f.upstream.requests.length - before, 2);
+  });
+
+  it('nor a body that carried no reasoning, nor another 400', async () => {
+    const before = f.upstream.requests.length;
+    f.upstream.handler = (_req, res) => sendJson(res, 400, {type: 'error', error: {type: 'invalid_request_error', message: 'messages.1.content.0: Invalid `signature` in `thinking` block'}});
+    assert.equal((await ask([{role: 'user', content: 'q'}])).status, 400);
+    assert.equal(f.upstream.requests.length - before, 1);
+    f.upstream.handler = (_req, res) => sendJson(res, 400, {type: 'error', error: {type: 'invalid_request_error', message: 'max_tokens: must be at most 64000'}});
+    assert.equal((await ask(withThinking)).status, 400);
+    assert.equal(f.upstream.requests.length - before, 2);
+  });
+});
