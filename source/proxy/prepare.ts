@@ -13,8 +13,8 @@ import {headerValue} from './client-request.js';
 import {HttpError} from './errors.js';
 import {protocolMismatchFor, protocolOf, type Endpoint} from './routes.js';
 import {estimatedCountTokensResponse, estimateRequestInputTokens} from './translate/estimate-tokens.js';
-import {FOREIGN_SIGNATURES} from './translate/foreign-thinking.js';
-import {turnOffThinkingWhereRuleUnmet} from './translate/reasoning-refusal.js';
+import {FOREIGN_SIGNATURES, skipCallSignatures} from './translate/foreign-thinking.js';
+import {notSkipValue, turnOffThinkingWhereRuleUnmet} from './translate/reasoning-refusal.js';
 import {SIGNATURE_TAG} from './translate/signatures.js';
 import {applyThinking, thinkingFromModel} from './translate/thinking-suffix.js';
 import {TranslateError, type PairTranslator, type TranslateContext} from './translate/types.js';
@@ -123,6 +123,12 @@ export interface PrepareInput {
   endpoint: ForwardEndpoint;
   plan: ProtocolPlan;
   now: number;
+  /**
+   * The upstream refused the reasoning this request carried, and `client` is the request without it
+   * (reasoning-refusal.ts withoutReasoning): a translated Chat body's calls get Google's skip value,
+   * which no other protocol's history can carry.
+   */
+  reasoningRefused?: boolean;
 }
 
 /**
@@ -222,6 +228,7 @@ function prepareChecked(input: PrepareInput): PreparedRequest | LocalAnswer {
   if (suffix.thinking && !countTokens) applyThinking(plan.body, translator.upstream, suffix.model, suffix.thinking);
   // A history whose tool loop lost its reasoning (another provider's, or none kept): Anthropic refuses thinking on.
   if (translator.upstream === 'anthropic') turnOffThinkingWhereRuleUnmet(plan.body);
+  if (input.reasoningRefused && translator.upstream === 'openai-chat') skipCallSignatures(plan.body, notSkipValue);
   if (model) row.adapter.rewriteBody?.(plan.body, model.rewriteFor);
   const streamsOnly = countTokens ? undefined : row.adapter.upstreamStreamsOnly;
   if (streamsOnly) {

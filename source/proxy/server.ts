@@ -929,6 +929,7 @@ export class ProxyServer {
         endpoint: route.endpoint,
         plan,
         now,
+        reasoningRefused: attempts.reasoningTakenOut,
       });
       if ('local' in prepared) {
         sendJson(res, 200, prepared.local);
@@ -1002,7 +1003,7 @@ export class ProxyServer {
       if (!attempts.reasoningTakenOut && !bodySpent(prepared.body)) {
         const clientProtocol = protocolOf(route.endpoint);
         const upstreamProtocol = plan.kind === 'translate' ? plan.translator.upstream : clientProtocol;
-        const stripped = refusesReasoning(upstreamProtocol, outcome.upstreamStatus, outcome.upstreamText) ? withoutReasoning(clientProtocol, upstreamProtocol, client.body) : undefined;
+        const stripped = refusesReasoning(upstreamProtocol, outcome.upstreamStatus, outcome.upstreamText) ? withoutReasoning(clientProtocol, client.body) : undefined;
         if (stripped) {
           attempts.reasoningTakenOut = true;
           this.recordError(`${row.id}/${poolAccount.label}: upstream ${outcome.upstreamStatus} refused the reasoning the conversation carried from elsewhere (${this.excerpt(outcome.upstreamText)}); sent again without it`);

@@ -9,6 +9,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import {sendJson} from '../helpers/fake-upstreams.js';
 import {startFakeInference} from '../helpers/fake-inference/server.js';
+import {GEMINI_CALL_SIGNATURE} from '../helpers/fake-inference/turns.js';
 import {API_KEY, oauthToken, proxyFixture} from './fixture.js';
 import {inferenceFixture, UPSTREAMS} from './upstream-cases.js';
 
@@ -254,5 +255,136 @@ describe('what is not sent again', async () => {
     f.upstream.handler = (_req, res) => sendJson(res, 400, {type: 'error', error: {type: 'invalid_request_error', message: 'max_tokens: must be at most 64000'}});
     assert.equal((await ask(withThinking)).status, 400);
     assert.equal(f.upstream.requests.length - before, 2);
+  });
+});
+
+describe('Claude on Antigravity: Vertex’s refusal comes inside Google’s error', async () => {
+  const f = await proxyFixture({provider: 'antigravity', tokens: [{file: 'antigravity-a.json', token: oauthToken('antigravity', 'a@example.com', {project_id: 'p1'})}]});
+  after(() => f.close());
+  // As CLIProxyAPI users report it (#570): Claude's own 400 as the message of Cloud Code's.
+  const refusal = {error: {code: 400, message: JSON.stringify({type: 'error', error: {type: 'invalid_request_error', message: 'messages.1.content.0: Invalid `signature` in `thinking` block'}}), status: 'INVALID_ARGUMENT'}};
+
+  it('is sent again without the thinking, and answered', async () => {
+    f.upstream.handler = (req, res) =>
+      JSON.stringify(req.body).includes('"thought":true') || JSON.stringify(req.body).includes('other-model-sig')
+        ? sendJson(res, 400, refusal)
+        : sendJson(res, 200, {response: {candidates: [{content: {role: 'model', parts: [{text: 'antigravity claude answers'}]}, finishReason: 'STOP'}]}});
+    const response = await postMessages(f.url, {
+      model: 'claude-sonnet-4-6',
+      max_tokens: 2048,
+      thinking: {type: 'enabled', budget_tokens: 1024},
+      messages: [
+        {role: 'user', content: 'q'},
+        {role: 'assistant', content: [{type: 'thinking', thinking: 't', signature: 'ccs1:gemini-internal:other-model-sig'}, {type: 'text', text: 'a'}]},
+        {role: 'user', content: 'q2'},
+      ],
+    });
+    assert.equal(response.status, 200, await response.clone().text());
+    assert.equal(((await response.json()) as {content: {text?: string}[]}).content[0]?.text, 'antigravity claude answers');
+    assert.equal(f.upstream.requests.length, 2);
+  });
+});
+
+describe('a Chat gateway serving Gemini 3 (IBM Bob’s), reached by Claude Code and Codex CLI through translation', async () => {
+  const c = UPSTREAMS.bobGemini!;
+  const {f, upstream} = await inferenceFixture(c, (turn) => (turn.continuesToolLoop ? {text: `gemini saw: ${turn.toolResults.join('')}`} : {call: {name: 'Read', args: {path: 'a'}}}));
+  after(() => f.close());
+
+  it('Claude Code: a call signature Google does not know is refused once; the calls then carry the skip value', async () => {
+    const anthropic = new Anthropic({apiKey: API_KEY, baseURL: `${f.url}/api/provider/${c.provider}`, maxRetries: 0});
+    const params = {model: c.model, max_tokens: 256, tools: [READ_TOOL]};
+    const first = await anthropic.messages.create({...params, messages: [{role: 'user', content: 'read a'}]});
+    const call = first.content.find((b) => b.type === 'tool_use');
+    assert.ok(call?.type === 'tool_use' && first.content.some((b) => b.type === 'thinking'), JSON.stringify(first.content));
+    // Another account's (or a rewritten) signature, under this proxy's tag for this upstream.
+    const other = first.content.map((b) => (b.type === 'thinking' ? {...b, signature: b.signature.replace(/[^:]+$/, 'another-project-sig')} : b));
+    const from = upstream.requests.length;
+    const second = await anthropic.messages.create({...params, messages: [{role: 'user', content: 'read a'}, {role: 'assistant', content: other}, {role: 'user', content: [{type: 'tool_result', tool_use_id: call.id, content: 'A'}]}]});
+    assert.deepEqual(second.content.map((b) => (b.type === 'text' ? b.text : b.type)), ['gemini saw: A']);
+    const sent = upstream.requests.slice(from);
+    assert.equal(sent.length, 2);
+    const calls = (sent[1]!.body as {messages: {tool_calls?: Json[]}[]}).messages.flatMap((m) => m.tool_calls ?? []);
+    assert.deepEqual(calls.map((call) => call.extra_content), [{google: {thought_signature: 'skip_thought_signature_validator'}}]);
+  });
+
+  it('Codex CLI: the same, its reasoning item (which carried the signature) taken out', async () => {
+    const openai = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/api/provider/${c.provider}/v1`, maxRetries: 0});
+    const tools = [{type: 'function' as const, name: 'Read', parameters: {type: 'object', properties: {path: {type: 'string'}}}, strict: false}];
+    const first = await openai.responses.create({model: c.model, tools, input: 'read a', include: ['reasoning.encrypted_content']});
+    const call = first.output.find((item) => item.type === 'function_call');
+    assert.ok(call?.type === 'function_call', JSON.stringify(first.output));
+    const other = JSON.parse(JSON.stringify(first.output).replaceAll(GEMINI_CALL_SIGNATURE, 'another-project-sig')) as OpenAI.Responses.ResponseInputItem[];
+    assert.notEqual(JSON.stringify(other), JSON.stringify(first.output), 'the signature rides in the output');
+    const from = upstream.requests.length;
+    const second = await openai.responses.create({model: c.model, tools, input: [{role: 'user', content: 'read a'}, ...other, {type: 'function_call_output', call_id: call.call_id, output: 'A'}]});
+    assert.equal(second.output_text, 'gemini saw: A');
+    assert.equal(upstream.requests.length - from, 2);
+  });
+});
+
+describe('a Chat client whose SDK dropped the call’s signature (AI Studio, Gemini 3)', async () => {
+  const {f, upstream} = await inferenceFixture(UPSTREAMS.aistudio!, (turn) => ({text: `gemini saw: ${turn.toolResults.join('')}`}));
+  after(() => f.close());
+  const client = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/api/provider/aistudio/v1`, maxRetries: 0});
+
+  it('"missing a thought_signature" is answered by sending the call again with the skip value', async () => {
+    const completion = await client.chat.completions.create({
+      model: UPSTREAMS.aistudio!.model,
+      messages: [
+        {role: 'user', content: 'list files'},
+        {role: 'assistant', content: null, tool_calls: [{id: 'c1', type: 'function', function: {name: 'shell', arguments: '{}'}}]},
+        {role: 'tool', tool_call_id: 'c1', content: 'a.txt'},
+      ],
+    });
+    assert.equal(completion.choices[0]?.message.content, 'gemini saw: a.txt');
+    assert.match(upstream.refusals.at(-1)!.message, /missing a thought_signature/);
+    assert.equal(upstream.requests.length, 2);
+  });
+});
+
+describe('Codex CLI history that codex compacted on another account', async () => {
+  const {f, upstream} = await inferenceFixture(UPSTREAMS.codex!, () => ({text: 'codex goes on'}));
+  after(() => f.close());
+
+  it('the compaction item, whose encrypted content codex cannot read, goes with the reasoning', async () => {
+    const client = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/api/provider/codex/v1`, maxRetries: 0});
+    const response = await client.responses.create({
+      model: UPSTREAMS.codex!.model,
+      input: [{type: 'compaction', id: 'cmp_1', encrypted_content: 'gAAAAABpCompactedElsewhere0123=='} as unknown as OpenAI.Responses.ResponseInputItem, {role: 'user', content: 'go on'}],
+    });
+    assert.equal(response.output_text, 'codex goes on');
+    assert.equal(upstream.requests.length, 2);
+    const input = (upstream.requests[1]!.body as {input: Json[]}).input;
+    assert.equal(input.length, 1);
+    assert.equal(input[0]!.role, 'user');
+  });
+});
+
+describe('Claude’s own tool loop, with another provider’s thinking in an earlier turn', async () => {
+  const claude = await startFakeInference({script: (turn) => ({text: `claude saw: ${turn.toolResults.join(' ')}`})});
+  const f = await proxyFixture({provider: 'claude', tokens: [{file: 'claude-a.json', token: oauthToken('claude', 'c@example.com')}], upstream: claude});
+  after(() => f.close());
+
+  it('keeps thinking on: the loop opened with Claude’s thinking, later steps need none', async () => {
+    const thinking = {type: 'enabled', budget_tokens: 2048};
+    const response = await postMessages(f.url, {
+      model: 'claude-sonnet-4-5',
+      max_tokens: 4096,
+      thinking,
+      tools: [READ_TOOL],
+      messages: [
+        {role: 'user', content: 'earlier'},
+        {role: 'assistant', content: [{type: 'thinking', thinking: 'g', signature: 'ccs1:gemini-internal:x'}, {type: 'text', text: 'earlier answer'}]},
+        {role: 'user', content: 'read a and b'},
+        {role: 'assistant', content: [{type: 'thinking', thinking: 'plan', signature: 'sig-anthropic-1'}, {type: 'tool_use', id: 'toolu_1', name: 'Read', input: {path: 'a'}}]},
+        {role: 'user', content: [{type: 'tool_result', tool_use_id: 'toolu_1', content: 'A'}]},
+        {role: 'assistant', content: [{type: 'tool_use', id: 'toolu_2', name: 'Read', input: {path: 'b'}}]},
+        {role: 'user', content: [{type: 'tool_result', tool_use_id: 'toolu_2', content: 'B'}]},
+      ],
+    });
+    assert.equal(response.status, 200, await response.clone().text());
+    assert.equal(claude.requests.length, 1);
+    assert.deepEqual(sentBody(claude.requests[0]!).thinking, thinking);
+    assert.equal(JSON.stringify(sentBody(claude.requests[0]!).messages).includes('ccs1:'), false);
   });
 });

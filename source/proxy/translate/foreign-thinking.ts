@@ -65,12 +65,13 @@ function callSignature(call: unknown): unknown {
 }
 
 /**
- * Replaces the thought signatures `which` picks on the tool calls of a Chat body's assistant messages
- * with the value Google takes for history it did not make, in place (new messages and calls: the
- * client's body may be sent again, to another account). True when it changed.
+ * Gives the tool calls of a Chat body's assistant messages whose thought signature `which` picks
+ * (the signature, or undefined for a call without one) the value Google takes for history it did not
+ * make, in place (new messages and calls: the client's body may be sent again, to another account).
+ * True when it changed.
  */
 export function skipCallSignatures(body: JsonObject, which: (signature: unknown) => boolean): boolean {
-  const picked = (call: unknown) => which(callSignature(call));
+  const picked = (call: unknown) => isRecord(call) && which(callSignature(call));
   const messages = asArray(body.messages);
   if (!messages.some((message) => isRecord(message) && message.role === 'assistant' && asArray(message.tool_calls).some(picked))) return false;
   body.messages = messages.map((message) => {
@@ -78,8 +79,9 @@ export function skipCallSignatures(body: JsonObject, which: (signature: unknown)
     const calls = asArray(message.tool_calls).map((call) => {
       if (!picked(call)) return call;
       const record = call as JsonObject;
-      const extra = record.extra_content as JsonObject;
-      return {...record, extra_content: {...extra, google: {...(extra.google as JsonObject), thought_signature: SKIP_THOUGHT_SIGNATURE}}};
+      const extra = isRecord(record.extra_content) ? record.extra_content : {};
+      const google = isRecord(extra.google) ? extra.google : {};
+      return {...record, extra_content: {...extra, google: {...google, thought_signature: SKIP_THOUGHT_SIGNATURE}}};
     });
     return {...message, tool_calls: calls};
   });

@@ -62,14 +62,16 @@ export function codexRefusal(body: Record<string, unknown>): string | undefined 
 }
 
 /**
- * What the codex backend answers 400 to encrypted reasoning it did not make (replies.ts writes
- * `enc-<id>`; another tool's or another account's cannot be decrypted), in its words (openai/codex
+ * What the codex backend answers 400 to encrypted content it did not make, in a reasoning or a
+ * compaction item (replies.ts writes `enc-<id>`; another tool's or another account's cannot be
+ * decrypted), in its words (openai/codex
  * issues, Dec 2025): `{error: {message: "The encrypted content gAAA...DQ== could not be verified.",
  * type, param, code: "invalid_encrypted_content"}}`; undefined when there is none.
  */
 export function codexEncryptedRefusal(body: Record<string, unknown>): {error: Record<string, unknown>} | undefined {
   for (const item of Array.isArray(body.input) ? body.input : []) {
-    const encrypted = (item as {type?: unknown; encrypted_content?: unknown}).type === 'reasoning' ? (item as {encrypted_content?: unknown}).encrypted_content : undefined;
+    // Reasoning items and codex's compaction of earlier turns alike.
+    const encrypted = (item as {encrypted_content?: unknown} | null)?.encrypted_content;
     if (typeof encrypted === 'string' && !encrypted.startsWith('enc-')) {
       const shown = encrypted.length > 8 ? `${encrypted.slice(0, 4)}...${encrypted.slice(-4)}` : encrypted;
       return {error: {message: `The encrypted content ${shown} could not be verified.`, type: 'invalid_request_error', param: null, code: 'invalid_encrypted_content'}};
