@@ -12,7 +12,7 @@ import {makeTempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
 import {startFakeGoogle} from '../helpers/fake-google/server.js';
 import {startFakeInference, type Script, type Turn} from '../helpers/fake-inference/server.js';
-import {freePort} from '../helpers/fake-upstreams.js';
+import {freePort, sendJson} from '../helpers/fake-upstreams.js';
 import {ensureClaudeCode, ensureCodex, type AgentCommand} from '../helpers/real-agents.js';
 import {API_KEY, oauthToken, proxyFixture} from './fixture.js';
 import {inferenceFixture, UPSTREAMS, type UpstreamCase} from './upstream-cases.js';
@@ -222,6 +222,54 @@ describe('real Codex CLI (codex exec) through the proxy', async () => {
       }
     });
   }
+
+  it('goes on when its codex pool moves to another account mid-task (the first out of quota; its reasoning unreadable there)', {timeout: RUN_TIMEOUT_MS + 30_000}, async (t) => {
+    if (skip || !codex) return t.skip(skip);
+    const ws = workspace();
+    const upstream = await startFakeInference({
+      accountBoundReasoning: true,
+      script: (turn) => answerFromResult(turn) ?? {call: {name: turn.tools.includes('shell') ? 'shell' : 'exec_command', args: turn.tools.includes('shell') ? {command: ['cat', 'notes.txt'], workdir: ws.dir} : {cmd: 'cat notes.txt', workdir: ws.dir}}, reasoning: 'read notes.txt first'},
+    });
+    const faithful = upstream.handler;
+    let aAnswered = false;
+    upstream.handler = (req, res, ...rest) => {
+      if (req.headers['chatgpt-account-id'] !== 'acct-a') return faithful(req, res, ...rest);
+      if (aAnswered) return sendJson(res, 429, {error: {type: 'usage_limit_reached', message: 'The usage limit has been reached', resets_in_seconds: 3600}});
+      aAnswered = true;
+      return faithful(req, res, ...rest);
+    };
+    const c = UPSTREAMS.codex!;
+    const f = await proxyFixture({
+      provider: 'codex',
+      apiPath: c.apiPath,
+      upstream,
+      tokens: [
+        {file: 'codex-a@example.com.json', token: oauthToken('codex', 'a@example.com', {account_id: 'acct-a'})},
+        {file: 'codex-b@example.com.json', token: oauthToken('codex', 'b@example.com', {account_id: 'acct-b'})},
+      ],
+    });
+    const codexHome = path.join(ws.home, '.codex');
+    mkdirSync(codexHome);
+    const config = [`model = "${c.model}"`, 'model_provider = "ccs"', '', '[model_providers.ccs]', 'name = "ccs-tui proxy"', `base_url = "${f.url}/api/provider/codex/v1"`, 'wire_api = "responses"', 'env_key = "CCS_TUI_PROXY_KEY"', ''];
+    writeFileSync(path.join(codexHome, 'config.toml'), config.join('\n'));
+    try {
+      const result = await run(codex, ['exec', '--skip-git-repo-check', '--sandbox', 'read-only', 'What is the password in notes.txt? Use the shell to read it.'], {
+        cwd: ws.dir,
+        env: cleanEnv(ws.home, {CODEX_HOME: codexHome, CCS_TUI_PROXY_KEY: API_KEY}),
+      });
+      const accounts = upstream.requests.map((r) => r.headers['chatgpt-account-id']);
+      const detail = `exit ${result.code}\nstdout: ${result.stdout.slice(0, 1500)}\nstderr: ${result.stderr.slice(-2500)}\naccounts: ${accounts.join(', ')}\nrefusals: ${JSON.stringify(upstream.refusals)}`;
+      assert.equal(result.code, 0, detail);
+      assert.match(result.stdout, new RegExp(`password is ${SECRET}`), detail);
+      assert.ok(upstream.requests.some((r) => r.headers['chatgpt-account-id'] === 'acct-a' && JSON.stringify(r.body).includes('enc-acct-a-')), `Codex CLI sent its reasoning back: ${detail}`);
+      assert.ok(upstream.refusals.some((r) => /could not be verified/.test(r.message)), `account B refused A's reasoning: ${detail}`);
+      assert.deepEqual(accounts.slice(-1), ['acct-b'], detail);
+      t.diagnostic(`Codex answered: ${result.stdout.trim()}; accounts asked: ${accounts.join(', ')}`);
+    } finally {
+      await f.close();
+      ws.cleanup();
+    }
+  });
 });
 
 

@@ -206,6 +206,44 @@ describe('Codex CLI history with encrypted reasoning codex cannot verify (anothe
   });
 });
 
+describe('a codex pool that moves to another account mid tool loop (the first one out of quota)', async () => {
+  const upstream = await startFakeInference({
+    accountBoundReasoning: true,
+    script: (turn) => (turn.continuesToolLoop ? {text: `codex saw: ${turn.toolResults.join('')}`} : {call: {name: 'shell', args: {cmd: 'ls'}}, reasoning: 'list the files first'}),
+  });
+  const faithful = upstream.handler;
+  // Account A runs out of quota after its first answer (codex's usage_limit_reached, in the body).
+  let aAnswered = false;
+  upstream.handler = (req, res, ...rest) => {
+    if (req.headers['chatgpt-account-id'] === 'acct-a' && aAnswered) return sendJson(res, 429, {error: {type: 'usage_limit_reached', message: 'The usage limit has been reached', resets_in_seconds: 3600}});
+    if (req.headers['chatgpt-account-id'] === 'acct-a') aAnswered = true;
+    return faithful(req, res, ...rest);
+  };
+  const f = await proxyFixture({
+    provider: 'codex',
+    apiPath: UPSTREAMS.codex!.apiPath,
+    upstream,
+    tokens: [
+      {file: 'codex-a@example.com.json', token: oauthToken('codex', 'a@example.com', {account_id: 'acct-a'})},
+      {file: 'codex-b@example.com.json', token: oauthToken('codex', 'b@example.com', {account_id: 'acct-b'})},
+    ],
+  });
+  after(() => f.close());
+
+  it('the next account cannot read the first one’s reasoning: it is taken out, and B answers', async () => {
+    const client = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/api/provider/codex/v1`, maxRetries: 0});
+    const tools = [{type: 'function' as const, name: 'shell', parameters: {type: 'object', properties: {cmd: {type: 'string'}}}, strict: false}];
+    const first = await client.responses.create({model: UPSTREAMS.codex!.model, tools, input: 'list files', include: ['reasoning.encrypted_content']});
+    const call = first.output.find((item) => item.type === 'function_call');
+    assert.ok(call?.type === 'function_call' && first.output.some((item) => item.type === 'reasoning'), JSON.stringify(first.output));
+    const second = await client.responses.create({model: UPSTREAMS.codex!.model, tools, input: [{role: 'user', content: 'list files'}, ...first.output, {type: 'function_call_output', call_id: call.call_id, output: 'a.txt'}] as OpenAI.Responses.ResponseInput});
+    assert.equal(second.output_text, 'codex saw: a.txt');
+    assert.deepEqual(upstream.requests.map((r) => r.headers['chatgpt-account-id']), ['acct-a', 'acct-a', 'acct-b', 'acct-b']);
+    assert.match(upstream.refusals.at(-1)!.message, /could not be verified/);
+    assert.ok(f.events.some((e) => e.type === 'failover' && e.from === 'a@example.com'), JSON.stringify(f.events.filter((e) => e.type === 'failover')));
+  });
+});
+
 describe('a Chat history whose Gemini 3 call carries a thought signature Google does not know (AI Studio)', async () => {
   const {f, upstream} = await inferenceFixture(UPSTREAMS.aistudio!, (turn) => ({text: `gemini saw: ${turn.toolResults.join('')}`}));
   after(() => f.close());

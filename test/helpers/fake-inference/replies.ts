@@ -60,7 +60,8 @@ export function writeChat(res: ServerResponse, body: Json, reply: Reply, pauseMs
 
 // ---- codex Responses (always streamed) ----
 
-export function writeResponses(res: ServerResponse, body: Json, reply: Reply, pauseMs: number): Promise<void> {
+/** `encryptedPrefix`: what the encrypted reasoning written starts with (`enc-`, or `enc-<account>-` for account-bound reasoning). */
+export function writeResponses(res: ServerResponse, body: Json, reply: Reply, pauseMs: number, encryptedPrefix = 'enc-'): Promise<void> {
   const model = String(body.model);
   const id = nextId('resp');
   let seq = 0;
@@ -69,7 +70,7 @@ export function writeResponses(res: ServerResponse, body: Json, reply: Reply, pa
   const frames = [event({type: 'response.created', response: base}), event({type: 'response.in_progress', response: base})];
   const output: Json[] = [];
   if (reply.reasoning) {
-    const item = {id: nextId('rs'), type: 'reasoning', summary: [{type: 'summary_text', text: reply.reasoning}], encrypted_content: `enc-${id}`};
+    const item = {id: nextId('rs'), type: 'reasoning', summary: [{type: 'summary_text', text: reply.reasoning}], encrypted_content: `${encryptedPrefix}${id}`};
     frames.push(event({type: 'response.output_item.added', output_index: output.length, item: {...item, summary: []}}));
     frames.push(event({type: 'response.reasoning_summary_text.delta', item_id: item.id, output_index: output.length, summary_index: 0, delta: reply.reasoning}));
     frames.push(event({type: 'response.output_item.done', output_index: output.length, item}));

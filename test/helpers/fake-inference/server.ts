@@ -36,6 +36,11 @@ export interface FakeInferenceOptions {
    * signatures Anthropic refuses).
    */
   signaturePrefix?: string;
+  /**
+   * codex: encrypted reasoning is the account's own (`enc-<chatgpt-account-id>-…`): another account
+   * of a pool cannot read it back, as users report after an account switch.
+   */
+  accountBoundReasoning?: boolean;
 }
 
 export interface FakeInference extends FakeUpstream {
@@ -68,11 +73,11 @@ export function codexRefusal(body: Record<string, unknown>): string | undefined 
  * issues, Dec 2025): `{error: {message: "The encrypted content gAAA...DQ== could not be verified.",
  * type, param, code: "invalid_encrypted_content"}}`; undefined when there is none.
  */
-export function codexEncryptedRefusal(body: Record<string, unknown>): {error: Record<string, unknown>} | undefined {
+export function codexEncryptedRefusal(body: Record<string, unknown>, prefix = 'enc-'): {error: Record<string, unknown>} | undefined {
   for (const item of Array.isArray(body.input) ? body.input : []) {
     // Reasoning items and codex's compaction of earlier turns alike.
     const encrypted = (item as {encrypted_content?: unknown} | null)?.encrypted_content;
-    if (typeof encrypted === 'string' && !encrypted.startsWith('enc-')) {
+    if (typeof encrypted === 'string' && !encrypted.startsWith(prefix)) {
       const shown = encrypted.length > 8 ? `${encrypted.slice(0, 4)}...${encrypted.slice(-4)}` : encrypted;
       return {error: {message: `The encrypted content ${shown} could not be verified.`, type: 'invalid_request_error', param: null, code: 'invalid_encrypted_content'}};
     }
@@ -132,7 +137,9 @@ export async function startFakeInference(options: FakeInferenceOptions = {}): Pr
     if (req.path.endsWith('/responses')) {
       const detail = codexRefusal(body);
       if (detail) return refuse(req, res, 400, {detail}, detail);
-      const encrypted = codexEncryptedRefusal(body);
+      // Account-bound: only the account that made it can read it back (`chatgpt-account-id`).
+      const prefix = options.accountBoundReasoning ? `enc-${String(req.headers['chatgpt-account-id'])}-` : 'enc-';
+      const encrypted = codexEncryptedRefusal(body, prefix);
       if (encrypted) return refuse(req, res, 400, encrypted, String(encrypted.error.message));
       for (const key of ['max_output_tokens', 'temperature', 'top_p']) {
         if (key in body) return refuse(req, res, 400, {detail: `Unsupported parameter: ${key}`}, `Unsupported parameter: ${key}`);
@@ -140,7 +147,7 @@ export async function startFakeInference(options: FakeInferenceOptions = {}): Pr
       const turn = responsesTurn(body);
       if ('refusal' in turn) return refuse(req, res, 400, {error: {message: turn.refusal, type: 'invalid_request_error'}}, turn.refusal);
       upstream.turns.push(turn);
-      return writeResponses(res, body, upstream.script(turn, req), pause);
+      return writeResponses(res, body, upstream.script(turn, req), pause, prefix);
     }
     const native = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/.exec(req.path);
     if (native) return geminiApi(req, res, native[1]!, native[2]!);
