@@ -41,13 +41,13 @@ import {LiveListCache, providerModelList, ROUTING_LIST_DEADLINE_MS, ROUTING_LIST
 import {hostOf, undiciHttpClient, type HttpClient} from '../services/http.js';
 import {keyRefusalReason, noteKeyAnswer} from '../services/key-check.js';
 import {classifyOutcome, plainSuccess, unreachable, type ErrorOutcome, type Outcome} from './outcome.js';
-import {prepareRequest, protocolPlan, streamedHeadHoldsTag, type ForwardEndpoint, type PreparedRequest, type TranslatorLookup, type Translation} from './prepare.js';
+import {prepareRequest, protocolPlan, streamedHeadHoldsTag, type ForwardEndpoint, type PreparedRequest, type ProtocolPlan, type TranslatorLookup, type Translation} from './prepare.js';
 import {closeAfterAnswer, CLIENT_TIMEOUTS, declaresBody, lingerOnClose, type ClientTimeouts} from './refusal.js';
 import {errorShapeOf, parseRoute, protocolOf, type Route} from './routes.js';
 import {InFlight, type Slotted} from './in-flight.js';
 import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
 import {translatorFor} from './translate/index.js';
-import {refusesReasoning, withoutReasoning} from './translate/reasoning-refusal.js';
+import {reasoningRefusal, withoutReasoning, type RetryScope, type WithoutReasoning} from './translate/reasoning-refusal.js';
 import {decodedAnswer, forwardedResponseHeaders, UncheckableEncoding, upstreamAddress, addHostFields} from './upstream.js';
 import {UpstreamAgents, type FreeSocketIdle} from './upstream-agents.js';
 import {controlProof} from '../services/proxy/pid-file.js';
@@ -135,6 +135,8 @@ interface ActiveRequest extends Slotted {
   watch?: ClientWatch;
   /** The answer broke off (after its head was sent, or the client left first): why. The log line says so, as the last error does for an upstream's break. */
   broke?: string;
+  /** Sent again without reasoning the upstream refused (withoutRefusedReasoning): what was taken out and the refusal, for the log line. */
+  retried?: string;
 }
 
 type PoolMember = {id: string; label: string};
@@ -157,8 +159,11 @@ interface Attempts {
   refreshed?: Set<string>;
   /** After a successful refresh the same account is tried once more, whatever the strategy says. */
   retrySame?: PoolMember;
-  /** The client's reasoning state was taken out after an upstream refused it (once per request). */
-  reasoningTakenOut?: boolean;
+  /**
+   * The client's reasoning taken out after an upstream refused it (RetryScope: the earlier turns', then
+   * all), and the body that was refused: a retry that would send the same bytes is not sent.
+   */
+  reasoning?: {scope: RetryScope; refusedBody: Buffer};
   /** The last account's failure: the client's answer when no account is left and it is not a cooldown. */
   lastFailure?: {outcome: ErrorOutcome; translation: Translation | undefined};
   /**
@@ -929,13 +934,18 @@ export class ProxyServer {
         endpoint: route.endpoint,
         plan,
         now,
-        reasoningRefused: attempts.reasoningTakenOut,
+        reasoningRefused: attempts.reasoning !== undefined,
       });
       if ('local' in prepared) {
         sendJson(res, 200, prepared.local);
         return finish(prepared.sentModel, 200);
       }
       if (prepared.unknownModel && this.pinToOwners(row, pool, usable, client.model!, poolAccount.id, attempts)) continue;
+      // Taking the reasoning out changed nothing the upstream gets (it was not in the translated body): its refusal stands.
+      if (attempts.reasoning && Buffer.isBuffer(prepared.body) && prepared.body.equals(attempts.reasoning.refusedBody)) {
+        const refused = attempts.lastFailure!;
+        return finish(prepared.sentModel, answerError(refused.translation, refused.outcome));
+      }
 
       let upstream: IncomingMessage;
       try {
@@ -999,18 +1009,17 @@ export class ProxyServer {
         return this.finish(active, prepared.sentModel, status, false, true);
       }
       // Reasoning the upstream cannot verify (another provider's or account's): the same account once
-      // more without it, else the conversation fails for good (translate/reasoning-refusal.ts).
-      if (!attempts.reasoningTakenOut && !bodySpent(prepared.body)) {
-        const clientProtocol = protocolOf(route.endpoint);
-        const upstreamProtocol = plan.kind === 'translate' ? plan.translator.upstream : clientProtocol;
-        const stripped = refusesReasoning(upstreamProtocol, outcome.upstreamStatus, outcome.upstreamText) ? withoutReasoning(clientProtocol, client.body) : undefined;
-        if (stripped) {
-          attempts.reasoningTakenOut = true;
-          this.recordError(`${row.id}/${poolAccount.label}: upstream ${outcome.upstreamStatus} refused the reasoning the conversation carried from elsewhere (${this.excerpt(outcome.upstreamText)}); sent again without it`);
-          client = {...client, body: stripped, raw: Buffer.from(JSON.stringify(stripped))};
-          attempts.retrySame = poolAccount;
-          continue;
-        }
+      // more without the earlier turns' reasoning, then without any, else the conversation fails for
+      // good (translate/reasoning-refusal.ts).
+      const sentBody = prepared.body;
+      const retry = attempts.reasoning?.scope === 'all' || !Buffer.isBuffer(sentBody) ? undefined : this.withoutRefusedReasoning(route.endpoint, plan, client, outcome, attempts.reasoning?.scope);
+      if (retry && Buffer.isBuffer(sentBody)) {
+        attempts.reasoning = {scope: retry.scope, refusedBody: sentBody};
+        attempts.lastFailure = {outcome, translation: prepared.translation};
+        active.retried = `sent again without ${retry.takenOut}: upstream ${outcome.upstreamStatus}, ${this.excerpt(outcome.upstreamText)}`;
+        client = {...client, body: retry.body, raw: Buffer.from(JSON.stringify(retry.body))};
+        attempts.retrySame = poolAccount;
+        continue;
       }
       if (refusesKey(outcome.upstreamStatus, outcome.upstreamText)) this.noteKeyAnswer(row, account, token, keyRefusalReason(outcome.upstreamStatus, hostOf(prepared.url), this.excerpt(outcome.upstreamText)));
       if (outcome.failure?.kind === 'auth' && !attempts.refreshed?.has(account.id)) {
@@ -1046,6 +1055,22 @@ export class ProxyServer {
       // A streamed body cannot be sent again: the client gets this answer; the account cools as usual.
       if (bodySpent(prepared.body)) return finish(prepared.sentModel, answerError(prepared.translation, outcome));
     }
+  }
+
+  /**
+   * The client's request without the reasoning an upstream's error answer refused (reasoning-refusal.ts),
+   * in the next scope after `after` that changes it; undefined when the answer refuses none, or
+   * nothing is left to take out.
+   */
+  private withoutRefusedReasoning(endpoint: ForwardEndpoint, plan: ProtocolPlan, client: ClientRequest, outcome: ErrorOutcome, after: RetryScope | undefined): (WithoutReasoning & {scope: RetryScope}) | undefined {
+    const clientProtocol = protocolOf(endpoint);
+    const refusal = reasoningRefusal(plan.kind === 'translate' ? plan.translator.upstream : clientProtocol, outcome.upstreamStatus, outcome.upstreamText);
+    if (!refusal) return undefined;
+    for (const scope of after === undefined ? (['earlier-turns', 'all'] as const) : (['all'] as const)) {
+      const retry = withoutReasoning(clientProtocol, client.body, refusal, scope);
+      if (retry) return {...retry, scope};
+    }
+    return undefined;
   }
 
   /**
@@ -1415,6 +1440,7 @@ export class ProxyServer {
       ms: now - active.started,
     };
     if (active.unlisted) event.unlisted = true;
+    if (active.retried) event.retried = active.retried;
     if (cut) event.cut = 'stop';
     else if (active.broke) event.broke = active.broke;
     // An upstream's success after the last error makes it history (status `servedSince`), not the state now.

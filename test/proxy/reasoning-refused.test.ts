@@ -76,8 +76,10 @@ describe('Claude Code moves from Kimi (Anthropic endpoint) to Claude mid-convers
     assert.equal(hasThinkingBlock(retried), false);
     assert.equal(retried.thinking, undefined, 'Anthropic refuses thinking on where the loop’s turn has none');
     assert.deepEqual(retried.messages.map((m) => m.role), ['user', 'assistant', 'user']);
-    assert.ok(f.events.some((e) => e.type === 'error' && /claude\/.*refused the reasoning the conversation carried from elsewhere.*sent again without it/.test(e.message)), 'the proxy log says why');
-    assert.equal(f.events.findLast((e) => e.type === 'request')?.type === 'request' && f.events.findLast((e) => e.type === 'request')!.status, 200);
+    const logged = f.events.findLast((e) => e.type === 'request');
+    assert.ok(logged?.type === 'request' && logged.status === 200, JSON.stringify(logged));
+    assert.match(logged.retried ?? '', /^sent again without the thinking the conversation carried, and thinking for the rest of this tool loop .*: upstream 400, .*Invalid `signature` in `thinking` block/, 'the request’s log line says why');
+    assert.equal(f.events.some((e) => e.type === 'error'), false, 'served: no error to show in proxy status');
   });
 
   it('a new question after the loop keeps thinking on; only the refused reasoning is gone', async () => {
@@ -93,6 +95,40 @@ describe('Claude Code moves from Kimi (Anthropic endpoint) to Claude mid-convers
     assert.equal(sent.length, 2);
     assert.deepEqual(sentBody(sent[1]!).thinking, thinking);
     assert.equal(hasThinkingBlock(sentBody(sent[1]!)), false);
+  });
+
+  it('Claude’s own thinking in a later loop is kept: only the earlier turns’ (Kimi’s) is taken out, thinking stays on', async () => {
+    const before = claude.requests.length;
+    const loop: Anthropic.MessageParam[] = [
+      ...history,
+      {role: 'assistant', content: 'kimi read it'},
+      {role: 'user', content: 'read it again'},
+      {role: 'assistant', content: [{type: 'thinking', thinking: 'once more', signature: 'sig-anthropic-own'}, {type: 'tool_use', id: 'toolu_own', name: 'Read', input: {path: 'a.txt'}}]},
+      {role: 'user', content: [{type: 'tool_result', tool_use_id: 'toolu_own', content: 'still 42'}]},
+    ];
+    const message = await onClaude.messages.create({model: 'claude-sonnet-4-5', max_tokens: 2048, thinking, tools: [READ_TOOL], messages: loop});
+    assert.deepEqual(message.content.map((b) => (b.type === 'text' ? b.text : b.type)), ['claude saw: the file says 42still 42']);
+    const sent = claude.requests.slice(before);
+    assert.equal(sent.length, 2);
+    assert.deepEqual(sentBody(sent[1]!).thinking, thinking);
+    assert.match(JSON.stringify(sentBody(sent[1]!).messages), /sig-anthropic-own/);
+    assert.doesNotMatch(JSON.stringify(sentBody(sent[1]!).messages), /sig-kimi-/);
+  });
+
+  it('a tool loop Kimi opened without thinking, thinking on for Claude: sent again with thinking off', async () => {
+    const before = claude.requests.length;
+    const message = await onClaude.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 2048,
+      thinking,
+      tools: [READ_TOOL],
+      messages: [{role: 'user', content: 'read b.txt'}, {role: 'assistant', content: [{type: 'tool_use', id: 'toolu_k', name: 'Read', input: {path: 'b.txt'}}]}, {role: 'user', content: [{type: 'tool_result', tool_use_id: 'toolu_k', content: 'b says 7'}]}],
+    });
+    assert.deepEqual(message.content.map((b) => (b.type === 'text' ? b.text : b.type)), ['claude saw: b says 7']);
+    const sent = claude.requests.slice(before);
+    assert.equal(sent.length, 2);
+    assert.match(claude.refusals.at(-1)!.message, /Expected `thinking` or `redacted_thinking`/);
+    assert.equal(sentBody(sent[1]!).thinking, undefined);
   });
 
   it('back on Kimi, Claude’s history goes as the client sent it when Kimi takes it (no second request)', async () => {
@@ -283,6 +319,21 @@ describe('what is not sent again', async () => {
     assert.equal(response.status, 400);
     assert.match(await response.text(), /Invalid `signature` in `thinking` block/);
     assert.equal(f.upstream.requests.length - before, 2);
+  });
+
+  it('nor a request whose upstream body the taking out would not change (a Chat client’s calls, translated for Claude)', async () => {
+    const before = f.upstream.requests.length;
+    f.upstream.handler = (_req, res) => sendJson(res, 400, {type: 'error', error: {type: 'invalid_request_error', message: 'messages.1.content.0: Invalid `signature` in `thinking` block'}});
+    const response = await fetch(`${f.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'},
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-5',
+        messages: [{role: 'user', content: 'q'}, {role: 'assistant', content: null, tool_calls: [{id: 'c1', type: 'function', function: {name: 'f', arguments: '{}'}, extra_content: {google: {thought_signature: 'x'}}}]}, {role: 'tool', tool_call_id: 'c1', content: 'r'}],
+      }),
+    });
+    assert.equal(response.status, 400);
+    assert.equal(f.upstream.requests.length - before, 1);
   });
 
   it('nor a body that carried no reasoning, nor another 400', async () => {

@@ -27,17 +27,17 @@ function isForeignThinking(block: unknown): boolean {
 }
 
 /**
- * Drops the content blocks `which` picks from the assistant messages of an Anthropic Messages body,
- * in place (new arrays and messages: the client's body may be sent again). An assistant message left
+ * Drops the content blocks `which` picks from the assistant messages (those `inMessage` picks, default
+ * all) of an Anthropic Messages body, in place (new arrays and messages: the client's body may be sent again). An assistant message left
  * empty is removed (Anthropic refuses empty content; it takes consecutive messages of one role as one
  * turn). True when it changed.
  */
-export function dropThinkingBlocks(body: JsonObject, which: (block: unknown) => boolean): boolean {
+export function dropThinkingBlocks(body: JsonObject, which: (block: unknown) => boolean, inMessage: (message: unknown) => boolean = () => true): boolean {
   const messages = asArray(body.messages);
   let changed = false;
   const kept: unknown[] = [];
   for (const message of messages) {
-    if (!isRecord(message) || message.role !== 'assistant' || !Array.isArray(message.content) || !message.content.some(which)) {
+    if (!isRecord(message) || message.role !== 'assistant' || !Array.isArray(message.content) || !inMessage(message) || !message.content.some(which)) {
       kept.push(message);
       continue;
     }

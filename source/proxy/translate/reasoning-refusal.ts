@@ -6,9 +6,9 @@
 // switch between providers: "Invalid `signature` in `thinking` block", codex's
 // `invalid_encrypted_content`). The proxy's tags (signatures.ts) already take out what it made for
 // another upstream; what it cannot tell apart is handled as other gateways do (a "thinking
-// signature rectifier"): on such a refusal the request goes once more to the same account with the
-// reasoning state taken out of the client's history. The model loses its earlier reasoning, not the
-// conversation. Only a request that carried reasoning state is sent again.
+// signature rectifier"): on such a refusal the request goes again to the same account with the
+// reasoning taken out of the client's history, the earlier turns' first (RetryScope). The model loses
+// reasoning, not the conversation. Only a request whose reasoning taken out changes it is sent again.
 import {dropThinkingBlocks, isThinkingBlock, skipCallSignatures} from './foreign-thinking.js';
 import {SKIP_THOUGHT_SIGNATURE} from './gemini-contents.js';
 import {asArray, field, isRecord, type JsonObject} from './json.js';
@@ -18,10 +18,18 @@ import type {ApiProtocol} from './types.js';
 const ANTHROPIC_REFUSAL = (text: string) => /thinking/i.test(text) && /signature|Expected `?thinking|thinking`? blocks?\b/i.test(text);
 /** Google's words for a function call's thought signature it will not take, or one missing. */
 const GEMINI_REFUSAL = (text: string) => /thought[ _]?signature/i.test(text);
+/** codex's words for encrypted content it cannot read. */
+const ENCRYPTED_REFUSAL = (text: string) => /invalid_encrypted_content|encrypted content.{0,200}could not be (?:verified|decrypted)/is.test(text);
+
+/**
+ * Whose rules refused the reasoning: Anthropic's (thinking signatures, and thinking in a tool loop),
+ * Google's (function calls' thought signatures) or codex's (encrypted reasoning).
+ */
+export type ReasoningRefusal = 'anthropic' | 'gemini' | 'encrypted';
 
 /**
  * Whether an upstream's error answer (`status`, body `text`) refuses reasoning state the request
- * carried, by its protocol's words:
+ * carried, and by whose rules; undefined when it does not. The protocols' own words:
  * - Anthropic: `messages.N.content.M: Invalid \`signature\` in \`thinking\` block`, `Expected
  *   \`thinking\` or \`redacted_thinking\`, but found …` (a tool loop's turn without its thinking),
  *   `\`thinking\` … blocks in the latest assistant message cannot be modified`, `each thinking block must
@@ -31,55 +39,99 @@ const GEMINI_REFUSAL = (text: string) => /thought[ _]?signature/i.test(text);
  * - Gemini, and Chat in front of it: "Corrupted thought signature", "Thought signature is not valid",
  *   "Function call is missing a thought_signature"; Cloud Code also passes on the words of the Claude
  *   models Antigravity serves, inside Google's error (`{"error": {"message": "{\"type\":\"error\"…
- *   Invalid \`signature\` in \`thinking\` block…"}}`).
+ *   Invalid \`signature\` in \`thinking\` block…"}}`): Anthropic's rules then.
  */
-export function refusesReasoning(upstream: ApiProtocol, status: number, text: string): boolean {
-  if (status !== 400) return false;
+export function reasoningRefusal(upstream: ApiProtocol, status: number, text: string): ReasoningRefusal | undefined {
+  if (status !== 400) return undefined;
   switch (upstream) {
     case 'anthropic':
-      return ANTHROPIC_REFUSAL(text);
+      return ANTHROPIC_REFUSAL(text) ? 'anthropic' : undefined;
     case 'openai-responses':
-      return /invalid_encrypted_content|encrypted content.{0,200}could not be (?:verified|decrypted)/is.test(text);
+      return ENCRYPTED_REFUSAL(text) ? 'encrypted' : undefined;
     case 'openai-chat':
-      return GEMINI_REFUSAL(text);
+      return GEMINI_REFUSAL(text) ? 'gemini' : undefined;
     case 'gemini-internal':
     case 'gemini-native':
-      return GEMINI_REFUSAL(text) || ANTHROPIC_REFUSAL(text);
+      return GEMINI_REFUSAL(text) ? 'gemini' : ANTHROPIC_REFUSAL(text) ? 'anthropic' : undefined;
   }
 }
 
 /**
- * A copy of the client's `body` (of the `client` protocol) with its reasoning state taken out;
- * undefined when it holds none (sending it again would change nothing):
- * - Anthropic Messages: thinking and redacted thinking blocks are dropped (an assistant message left
- *   empty with them), and thinking is turned off where a tool loop's turn is then left without the
- *   thinking it must start with (thinkingRuleUnmet; Claude on Antigravity has the same rule);
- * - OpenAI Responses: reasoning items, and any other item with encrypted content (codex's compaction
- *   of earlier turns), are dropped from `input`;
- * - OpenAI Chat: every tool call gets the value Google takes for history it did not make
- *   (SKIP_THOUGHT_SIGNATURE), in place of a signature or where there is none.
+ * How much reasoning a retry takes out. First the earlier turns' only, which costs the model nothing
+ * (Anthropic and OpenAI leave earlier turns' reasoning out of the model's context; Google checks the
+ * current turn's signatures only), and is where a conversation that moved keeps the foreign reasoning
+ * once its tool loop is over; then, if that is refused too, all of it.
+ */
+export type RetryScope = 'earlier-turns' | 'all';
+
+/** The client's body without reasoning, and what was taken out, in words for the log. */
+export interface WithoutReasoning {
+  body: JsonObject;
+  takenOut: string;
+}
+
+/**
+ * A copy of the client's `body` (of the `client` protocol) with the reasoning state `refusal`'s rules
+ * refused taken out, as far as `scope` goes; undefined when that changes nothing (sending it again
+ * would be refused again):
+ * - Anthropic Messages: thinking and redacted thinking blocks (an assistant message left empty with
+ *   them goes too); under Anthropic's rules, with all of them, thinking is turned off where a tool
+ *   loop's opening turn is then left without the thinking it must start with (thinkingRuleUnmet), also
+ *   when it had none to take out (a loop another provider opened without thinking);
+ * - OpenAI Responses: reasoning items, and with all of them any other item with encrypted content
+ *   (codex's compaction of earlier turns: the model then no longer sees what it summarised);
+ * - OpenAI Chat (Google's rules only, all of them): every tool call gets the value Google takes for
+ *   history it did not make (SKIP_THOUGHT_SIGNATURE), in place of a signature or where there is none.
  * A client of another protocol whose request goes to a Chat upstream in front of Gemini gets that
  * value on the calls of the translated body (prepare.ts, reasoningRefused).
  */
-export function withoutReasoning(client: ApiProtocol, body: JsonObject): JsonObject | undefined {
+export function withoutReasoning(client: ApiProtocol, body: JsonObject, refusal: ReasoningRefusal, scope: RetryScope): WithoutReasoning | undefined {
   const out = {...body};
   switch (client) {
-    case 'anthropic':
-      if (!dropThinkingBlocks(out, isThinkingBlock)) return undefined;
-      turnOffThinkingWhereRuleUnmet(out);
-      return out;
+    case 'anthropic': {
+      const messages = asArray(body.messages);
+      const opening = currentTurnStart(messages, (message) => field(message, 'role') === 'user' && !asArray(field(message, 'content')).some((block) => field(block, 'type') === 'tool_result'));
+      const earlier = new Set(messages.slice(0, opening));
+      const dropped = dropThinkingBlocks(out, isThinkingBlock, scope === 'earlier-turns' ? (message) => earlier.has(message) : undefined);
+      const off = scope === 'all' && refusal === 'anthropic' && turnOffThinkingWhereRuleUnmet(out);
+      if (!dropped && !off) return undefined;
+      const where = scope === 'earlier-turns' ? 'earlier turns’ thinking' : 'the thinking the conversation carried';
+      return {body: out, takenOut: off ? `${dropped ? `${where}, and ` : ''}thinking for the rest of this tool loop (Anthropic's rule for a loop whose turn has none)` : where};
+    }
     case 'openai-responses': {
       if (!Array.isArray(body.input)) return undefined;
-      const input = body.input.filter((item) => field(item, 'type') !== 'reasoning' && typeof field(item, 'encrypted_content') !== 'string');
-      if (input.length === body.input.length) return undefined;
+      const items = body.input;
+      const opening = currentTurnStart(items, (item) => field(item, 'role') === 'user' || (field(item, 'type') === 'message' && field(item, 'role') !== 'assistant'));
+      let compactions = 0;
+      const input = items.filter((item, i) => {
+        if (scope === 'earlier-turns' && i >= opening) return true;
+        if (field(item, 'type') === 'reasoning') return false;
+        if (scope === 'all' && typeof field(item, 'encrypted_content') === 'string') {
+          compactions++;
+          return false;
+        }
+        return true;
+      });
+      if (input.length === items.length) return undefined;
       out.input = input;
-      return out;
+      const where = scope === 'earlier-turns' ? 'earlier turns’ reasoning' : 'the reasoning the conversation carried';
+      return {body: out, takenOut: compactions > 0 ? `${where}, and codex's compaction of earlier turns, which this account cannot read (the model no longer sees what it summarised)` : where};
     }
     case 'openai-chat':
-      return skipCallSignatures(out, notSkipValue) ? out : undefined;
+      if (refusal !== 'gemini' || scope !== 'all' || !skipCallSignatures(out, notSkipValue)) return undefined;
+      return {body: out, takenOut: 'the tool calls’ thought signatures (Google’s skip value instead)'};
     default:
       return undefined;
   }
+}
+
+/**
+ * Where the current turn starts in `items`: just after the last one `personWrote` picks (the last
+ * message a person wrote; tool results are the model's turn going on), 0 when none does.
+ */
+function currentTurnStart(items: readonly unknown[], personWrote: (item: unknown) => boolean): number {
+  for (let i = items.length - 1; i >= 0; i--) if (personWrote(items[i])) return i + 1;
+  return 0;
 }
 
 /** Whether a call's thought signature is anything but Google's skip value (none, another, or a foreign one). */

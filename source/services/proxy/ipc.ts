@@ -27,7 +27,7 @@ export type ProxyEvent =
   /** `cut`: the proxy stopped before the answer ended (`status` 0 when none was sent). */
   /** `unlisted`: no provider lists the model; a root route sent it to the root provider (`provider`). */
   /** `broke`: the answer broke off after its head (`status`) was sent, and why (an upstream's break is also the last error); `status` 0: no head was sent. */
-  | {type: 'request'; provider: string; account: string; method: string; path: string; model?: string; unlisted?: true; status: number; ms: number; cut?: 'stop'; broke?: string}
+  | {type: 'request'; provider: string; account: string; method: string; path: string; model?: string; unlisted?: true; status: number; ms: number; cut?: 'stop'; broke?: string; retried?: string}
   /**
    * A request the proxy answered with its own error (ProxyStatus refusedRequests): `path` without
    * its query, `reason` in a few words (never the presented key), `provider` when it was known.
@@ -211,7 +211,7 @@ export function describeEvent(event: ProxyEvent, now = Date.now(), surface: Erro
     case 'listening':
       return `listening on http://127.0.0.1:${event.port} (pid ${event.pid}) serving ${servingText({provider: event.provider, account: event.account, pinned: event.pinned ?? false, poolSize: event.poolSize})}`;
     case 'request':
-      return `${event.method} ${event.path} ${event.model ?? '-'} → ${event.provider}/${event.account} ${event.cut ? 'cut by stop' : event.status === 0 ? 'not answered' : event.status} ${event.ms} ms${event.broke ? `${event.status === 0 ? ':' : ', then'} ${event.broke}` : ''}${event.unlisted ? ` (model listed by no provider: sent to ${event.provider}, the root provider)` : ''}`;
+      return `${event.method} ${event.path} ${event.model ?? '-'} → ${event.provider}/${event.account} ${event.cut ? 'cut by stop' : event.status === 0 ? 'not answered' : event.status} ${event.ms} ms${event.broke ? `${event.status === 0 ? ':' : ', then'} ${event.broke}` : ''}${event.unlisted ? ` (model listed by no provider: sent to ${event.provider}, the root provider)` : ''}${event.retried ? ` (${event.retried})` : ''}`;
     case 'refused':
       // Status 0: the client left before any answer; `method` and `path` '-': Node could not read the request.
       return `${event.method} ${event.path} → ${event.provider ? `${event.provider} ` : ''}${event.status === 0 ? 'not answered' : `refused by the proxy ${event.status}`} ${event.over ? 'over ' : ''}${event.ms} ms: ${event.reason}`;

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {refusesReasoning, thinkingRuleUnmet, toolLoopLacksThinking, turnOffThinkingWhereRuleUnmet, withoutReasoning} from '../../../source/proxy/translate/reasoning-refusal.js';
+import {reasoningRefusal, thinkingRuleUnmet, toolLoopLacksThinking, turnOffThinkingWhereRuleUnmet, withoutReasoning} from '../../../source/proxy/translate/reasoning-refusal.js';
 
 const thinking = (signature = 'sig') => ({type: 'thinking', thinking: 't', signature});
 const toolUse = (id: string) => ({type: 'tool_use', id, name: 'Read', input: {}});
 const toolResult = (id: string) => ({type: 'tool_result', tool_use_id: id, content: 'r'});
 
-describe('refusesReasoning: the upstream’s own words, 400 only', () => {
-  const cases: [Parameters<typeof refusesReasoning>[0], string, boolean][] = [
+describe('reasoningRefusal: the upstream’s own words, 400 only, and whose rules', () => {
+  const cases: [Parameters<typeof reasoningRefusal>[0], string, boolean][] = [
     ['anthropic', '{"type":"error","error":{"type":"invalid_request_error","message":"messages.1.content.0: Invalid `signature` in `thinking` block"}}', true],
     ['anthropic', 'messages.3.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`. When `thinking` is enabled, a final `assistant` message must start with a thinking block', true],
     ['anthropic', 'messages.1.content.2: `thinking` or `redacted_thinking` blocks in the latest assistant message cannot be modified', true],
@@ -28,11 +28,12 @@ describe('refusesReasoning: the upstream’s own words, 400 only', () => {
     ['gemini-internal', '{"error":{"code":400,"message":"{\\"type\\":\\"error\\",\\"error\\":{\\"type\\":\\"invalid_request_error\\",\\"message\\":\\"messages.1.content.0: Invalid `signature` in `thinking` block\\"}}","status":"INVALID_ARGUMENT"}}', true],
     ['gemini-internal', '{"error":{"code":400,"message":"Permission denied on resource project p-2.","status":"INVALID_ARGUMENT"}}', false],
   ];
+  const rulesOf = (upstream: string, text: string) => (upstream === 'anthropic' || /Invalid `signature`/.test(text) ? 'anthropic' : upstream === 'openai-responses' ? 'encrypted' : 'gemini');
   for (const [upstream, text, expected] of cases) {
     it(`${upstream}: ${expected ? 'refusal' : 'not one'}: ${text.slice(0, 70)}`, () => {
-      assert.equal(refusesReasoning(upstream, 400, text), expected);
-      assert.equal(refusesReasoning(upstream, 500, text), false);
-      assert.equal(refusesReasoning(upstream, 200, text), false);
+      assert.equal(reasoningRefusal(upstream, 400, text), expected ? rulesOf(upstream, text) : undefined);
+      assert.equal(reasoningRefusal(upstream, 500, text), undefined);
+      assert.equal(reasoningRefusal(upstream, 200, text), undefined);
     });
   }
 });
@@ -81,51 +82,77 @@ describe('toolLoopLacksThinking and the thinking rule', () => {
   });
 });
 
-describe('withoutReasoning: the client’s history without reasoning state, or undefined when there is none', () => {
-  it('Anthropic: thinking blocks out, an emptied message out, other fields and messages as they were, the body not changed', () => {
-    const body = {
-      model: 'm',
-      thinking: {type: 'enabled', budget_tokens: 2048},
-      messages: [
-        {role: 'user', content: 'q1'},
-        {role: 'assistant', content: [thinking('sig-kimi-1'), {type: 'text', text: 'a1'}]},
-        {role: 'user', content: 'q2'},
-        {role: 'assistant', content: [{type: 'redacted_thinking', data: 'x'}]},
-        {role: 'user', content: 'q3'},
-      ],
-    };
-    const copy = structuredClone(body);
-    const out = withoutReasoning('anthropic', body)!;
-    assert.deepEqual(body, copy, 'the client’s body is kept for any other attempt');
-    assert.deepEqual(out.messages, [{role: 'user', content: 'q1'}, {role: 'assistant', content: [{type: 'text', text: 'a1'}]}, {role: 'user', content: 'q2'}, {role: 'user', content: 'q3'}]);
-    assert.deepEqual(out.thinking, body.thinking, 'not in a loop: thinking stays on');
-    assert.equal(withoutReasoning('anthropic', {messages: [{role: 'user', content: 'q'}, {role: 'assistant', content: 'a'}]}), undefined);
-    assert.equal(withoutReasoning('anthropic', {messages: 'nonsense'}), undefined);
+describe('withoutReasoning: the client’s history without the refused reasoning, or undefined when that changes nothing', () => {
+  const history = {
+    model: 'm',
+    thinking: {type: 'enabled', budget_tokens: 2048},
+    messages: [
+      {role: 'user', content: 'q1'},
+      {role: 'assistant', content: [thinking('sig-kimi-1'), {type: 'text', text: 'a1'}]},
+      {role: 'user', content: 'q2'},
+      {role: 'assistant', content: [{type: 'redacted_thinking', data: 'x'}]},
+      {role: 'user', content: 'q3'},
+      {role: 'assistant', content: [thinking('sig-anthropic-2'), toolUse('t')]},
+      {role: 'user', content: [toolResult('t')]},
+    ],
+  };
+
+  it('Anthropic, earlier turns: their thinking out (an emptied message too), this loop’s kept, thinking on; the body not changed', () => {
+    const copy = structuredClone(history);
+    const out = withoutReasoning('anthropic', history, 'anthropic', 'earlier-turns')!;
+    assert.deepEqual(history, copy, 'the client’s body is kept for any other attempt');
+    assert.deepEqual(out.body.messages, [history.messages[0], {role: 'assistant', content: [{type: 'text', text: 'a1'}]}, history.messages[2], history.messages[4], history.messages[5], history.messages[6]]);
+    assert.deepEqual(out.body.thinking, history.thinking);
+    assert.match(out.takenOut, /earlier turns/);
   });
 
-  it('Anthropic in a loop: thinking off with the loop’s thinking gone (Claude on Antigravity has the same rule)', () => {
-    const body = {thinking: {type: 'enabled', budget_tokens: 2048}, messages: [{role: 'user', content: 'q'}, {role: 'assistant', content: [thinking(), toolUse('a')]}, {role: 'user', content: [toolResult('a')]}]};
-    assert.equal(withoutReasoning('anthropic', body)!.thinking, undefined);
-    assert.deepEqual(body.thinking, {type: 'enabled', budget_tokens: 2048});
+  it('Anthropic, all: this loop’s thinking too, and thinking off under Anthropic’s rules only', () => {
+    const out = withoutReasoning('anthropic', history, 'anthropic', 'all')!;
+    assert.equal(JSON.stringify(out.body.messages).includes('thinking'), false);
+    assert.equal(out.body.thinking, undefined);
+    assert.match(out.takenOut, /rest of this tool loop/);
+    const onGemini = withoutReasoning('anthropic', history, 'gemini', 'all')!;
+    assert.deepEqual(onGemini.body.thinking, history.thinking, 'Google has no such rule: the effort the user asked for stays');
   });
 
-  it('Responses: reasoning items out of input; none, or input a string: undefined', () => {
-    const input = [{role: 'user', content: 'q'}, {type: 'reasoning', id: 'rs_1', encrypted_content: 'gAAA'}, {type: 'function_call', call_id: 'c', name: 'f', arguments: '{}'}];
-    assert.deepEqual(withoutReasoning('openai-responses', {input})!.input, [input[0], input[2]]);
-    assert.equal(withoutReasoning('openai-responses', {input: 'hi'}), undefined);
-    assert.equal(withoutReasoning('openai-responses', {input: [input[0]]}), undefined);
-    // Codex's compaction of earlier turns carries encrypted content another account cannot read either.
-    const compacted = [{type: 'compaction', id: 'cmp_1', encrypted_content: 'gAAA'}, {role: 'user', content: 'q'}];
-    assert.deepEqual(withoutReasoning('openai-responses', {input: compacted})!.input, [compacted[1]]);
+  it('Anthropic: a loop another provider opened without thinking: thinking off although nothing else is taken out; nothing to do: undefined', () => {
+    const body = {thinking: {type: 'adaptive'}, messages: [{role: 'user', content: 'q'}, {role: 'assistant', content: [toolUse('a')]}, {role: 'user', content: [toolResult('a')]}]};
+    assert.equal(withoutReasoning('anthropic', body, 'anthropic', 'earlier-turns'), undefined);
+    assert.deepEqual(withoutReasoning('anthropic', body, 'anthropic', 'all')!.body, {messages: body.messages});
+    assert.equal(withoutReasoning('anthropic', {messages: [{role: 'user', content: 'q'}, {role: 'assistant', content: 'a'}]}, 'anthropic', 'all'), undefined);
+    assert.equal(withoutReasoning('anthropic', {messages: 'nonsense'}, 'anthropic', 'all'), undefined);
   });
 
-  it('Chat: every call gets Google’s skip value, other extra_content kept; no call, or all skipped already: undefined', () => {
+  it('Responses: earlier turns’ reasoning items first, then all, and codex’s compaction items only with all (said: the model loses what they summarised)', () => {
+    const input = [
+      {type: 'compaction', id: 'cmp_1', encrypted_content: 'gAAA-c'},
+      {role: 'user', content: 'q1'},
+      {type: 'reasoning', id: 'rs_1', encrypted_content: 'gAAA-1'},
+      {type: 'message', role: 'assistant', content: [{type: 'output_text', text: 'a1'}]},
+      {type: 'message', role: 'user', content: [{type: 'input_text', text: 'q2'}]},
+      {type: 'reasoning', id: 'rs_2', encrypted_content: 'gAAA-2'},
+      {type: 'function_call', call_id: 'c', name: 'f', arguments: '{}'},
+      {type: 'function_call_output', call_id: 'c', output: 'r'},
+    ];
+    assert.deepEqual(withoutReasoning('openai-responses', {input}, 'encrypted', 'earlier-turns')!.body.input, input.filter((item) => item.id !== 'rs_1'));
+    const all = withoutReasoning('openai-responses', {input}, 'encrypted', 'all')!;
+    assert.deepEqual(all.body.input, input.filter((item) => item.type !== 'reasoning' && item.type !== 'compaction'));
+    assert.match(all.takenOut, /compaction.*no longer sees/);
+    assert.equal(withoutReasoning('openai-responses', {input: 'hi'}, 'encrypted', 'all'), undefined);
+    assert.equal(withoutReasoning('openai-responses', {input: [input[1]]}, 'encrypted', 'all'), undefined);
+  });
+
+  it('Chat: under Google’s rules only, every call gets the skip value (other extra_content kept); nothing left: undefined', () => {
     const call = {id: 'c', type: 'function', function: {name: 'f', arguments: '{}'}, extra_content: {google: {thought_signature: 'bad', other: 1}, vendor: 2}};
-    const out = withoutReasoning('openai-chat', {messages: [{role: 'assistant', tool_calls: [call]}]})!;
-    assert.deepEqual((out.messages as {tool_calls: unknown[]}[])[0]!.tool_calls[0], {...call, extra_content: {google: {thought_signature: 'skip_thought_signature_validator', other: 1}, vendor: 2}});
-    assert.equal(withoutReasoning('openai-chat', out), undefined, 'the skip value is what is left: nothing more to take out');
-    const unsigned = withoutReasoning('openai-chat', {messages: [{role: 'assistant', tool_calls: [{id: 'c', function: {name: 'f'}}, null]}]})!;
-    assert.deepEqual((unsigned.messages as {tool_calls: unknown[]}[])[0]!.tool_calls, [{id: 'c', function: {name: 'f'}, extra_content: {google: {thought_signature: 'skip_thought_signature_validator'}}}, null], 'a call without one gets it too ("missing a thought_signature")');
-    assert.equal(withoutReasoning('openai-chat', {messages: [{role: 'user', content: 'q'}]}), undefined);
+    const body = {messages: [{role: 'assistant', tool_calls: [call, {id: 'd', function: {name: 'g'}}, null]}]};
+    assert.equal(withoutReasoning('openai-chat', body, 'gemini', 'earlier-turns'), undefined, 'Google checks the current turn only');
+    assert.equal(withoutReasoning('openai-chat', body, 'anthropic', 'all'), undefined, 'a Chat history carries no Anthropic thinking');
+    const out = withoutReasoning('openai-chat', body, 'gemini', 'all')!;
+    assert.deepEqual((out.body.messages as {tool_calls: unknown[]}[])[0]!.tool_calls, [
+      {...call, extra_content: {google: {thought_signature: 'skip_thought_signature_validator', other: 1}, vendor: 2}},
+      {id: 'd', function: {name: 'g'}, extra_content: {google: {thought_signature: 'skip_thought_signature_validator'}}},
+      null,
+    ]);
+    assert.equal(withoutReasoning('openai-chat', out.body, 'gemini', 'all'), undefined);
   });
 });
