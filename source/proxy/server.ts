@@ -47,7 +47,7 @@ import {errorShapeOf, parseRoute, protocolOf, type Route} from './routes.js';
 import {InFlight, type Slotted} from './in-flight.js';
 import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
 import {translatorFor} from './translate/index.js';
-import {reasoningRefusal, withoutReasoning, type RetryScope, type WithoutReasoning} from './translate/reasoning-refusal.js';
+import {reasoningRefusal, withoutReasoning, type ReasoningRefusal, type RetryScope, type WithoutReasoning} from './translate/reasoning-refusal.js';
 import {decodedAnswer, forwardedResponseHeaders, UncheckableEncoding, upstreamAddress, addHostFields} from './upstream.js';
 import {UpstreamAgents, type FreeSocketIdle} from './upstream-agents.js';
 import {controlProof} from '../services/proxy/pid-file.js';
@@ -151,6 +151,9 @@ interface ServedList {
 /** What pickAccount gives: the account and its token, or 'next' (try again) / 'exhausted' (the last failure is the answer). */
 type Picked = {account: Account; poolAccount: PoolMember; token: TokenFile} | 'next' | 'exhausted';
 
+/** The protocol the upstream speaks for a request on `endpoint` under `plan`. */
+const upstreamProtocolOf = (endpoint: ForwardEndpoint, plan: ProtocolPlan): ApiProtocol => (plan.kind === 'translate' ? plan.translator.upstream : protocolOf(endpoint));
+
 /** What one request has tried so far, across its attempts. */
 interface Attempts {
   /** Accounts tried (markTried; made on the first, as most requests are served by the first account). */
@@ -163,7 +166,15 @@ interface Attempts {
    * The client's reasoning taken out after an upstream refused it (RetryScope: the earlier turns', then
    * all), and the body that was refused: a retry that would send the same bytes is not sent.
    */
-  reasoning?: {scope: RetryScope; refusedBody: Buffer};
+  reasoning?: {
+    refusal: ReasoningRefusal;
+    scope: RetryScope;
+    /** What was taken out and the refusal, for the request's log line (`retried`) once it is sent. */
+    takenOut: string;
+    why: string;
+    refusedBody: Buffer;
+    sent: boolean;
+  };
   /** The last account's failure: the client's answer when no account is left and it is not a cooldown. */
   lastFailure?: {outcome: ErrorOutcome; translation: Translation | undefined};
   /**
@@ -941,10 +952,20 @@ export class ProxyServer {
         return finish(prepared.sentModel, 200);
       }
       if (prepared.unknownModel && this.pinToOwners(row, pool, usable, client.model!, poolAccount.id, attempts)) continue;
-      // Taking the reasoning out changed nothing the upstream gets (it was not in the translated body): its refusal stands.
-      if (attempts.reasoning && Buffer.isBuffer(prepared.body) && prepared.body.equals(attempts.reasoning.refusedBody)) {
-        const refused = attempts.lastFailure!;
-        return finish(prepared.sentModel, answerError(refused.translation, refused.outcome));
+      if (attempts.reasoning && !attempts.reasoning.sent) {
+        // Taking the earlier turns' reasoning out changed nothing the upstream gets (the proxy leaves
+        // it out itself: another upstream's, or not in the translated body): all of it, then; when
+        // that changes nothing either, the refusal stands.
+        if (Buffer.isBuffer(prepared.body) && prepared.body.equals(attempts.reasoning.refusedBody)) {
+          const all = attempts.reasoning.scope === 'earlier-turns' ? this.withoutRefusedReasoning(route.endpoint, plan, client, attempts.reasoning.refusal, 'earlier-turns') : undefined;
+          if (!all) return finish(prepared.sentModel, answerError(attempts.lastFailure!.translation, attempts.lastFailure!.outcome));
+          attempts.reasoning = {...attempts.reasoning, scope: all.scope, takenOut: all.takenOut};
+          client = {...client, body: all.body, raw: Buffer.from(JSON.stringify(all.body))};
+          attempts.retrySame = poolAccount;
+          continue;
+        }
+        attempts.reasoning.sent = true;
+        active.retried = `sent again without ${attempts.reasoning.takenOut}: ${attempts.reasoning.why}`;
       }
 
       let upstream: IncomingMessage;
@@ -1012,11 +1033,12 @@ export class ProxyServer {
       // more without the earlier turns' reasoning, then without any, else the conversation fails for
       // good (translate/reasoning-refusal.ts).
       const sentBody = prepared.body;
-      const retry = attempts.reasoning?.scope === 'all' || !Buffer.isBuffer(sentBody) ? undefined : this.withoutRefusedReasoning(route.endpoint, plan, client, outcome, attempts.reasoning?.scope);
+      const refusal = attempts.reasoning?.scope === 'all' || !Buffer.isBuffer(sentBody) ? undefined : reasoningRefusal(upstreamProtocolOf(route.endpoint, plan), outcome.upstreamStatus, outcome.upstreamText);
+      const retry = refusal && this.withoutRefusedReasoning(route.endpoint, plan, client, refusal, attempts.reasoning?.scope);
       if (retry && Buffer.isBuffer(sentBody)) {
-        attempts.reasoning = {scope: retry.scope, refusedBody: sentBody};
+        const why = `upstream ${outcome.upstreamStatus}, ${this.excerpt(outcome.upstreamText)}`;
+        attempts.reasoning = {refusal: refusal!, scope: retry.scope, takenOut: retry.takenOut, why, refusedBody: sentBody, sent: false};
         attempts.lastFailure = {outcome, translation: prepared.translation};
-        active.retried = `sent again without ${retry.takenOut}: upstream ${outcome.upstreamStatus}, ${this.excerpt(outcome.upstreamText)}`;
         client = {...client, body: retry.body, raw: Buffer.from(JSON.stringify(retry.body))};
         attempts.retrySame = poolAccount;
         continue;
@@ -1062,13 +1084,16 @@ export class ProxyServer {
    * in the next scope after `after` that changes it; undefined when the answer refuses none, or
    * nothing is left to take out.
    */
-  private withoutRefusedReasoning(endpoint: ForwardEndpoint, plan: ProtocolPlan, client: ClientRequest, outcome: ErrorOutcome, after: RetryScope | undefined): (WithoutReasoning & {scope: RetryScope}) | undefined {
+  private withoutRefusedReasoning(endpoint: ForwardEndpoint, plan: ProtocolPlan, client: ClientRequest, refusal: ReasoningRefusal, after: RetryScope | undefined): (WithoutReasoning & {scope: RetryScope}) | undefined {
     const clientProtocol = protocolOf(endpoint);
-    const refusal = reasoningRefusal(plan.kind === 'translate' ? plan.translator.upstream : clientProtocol, outcome.upstreamStatus, outcome.upstreamText);
-    if (!refusal) return undefined;
     for (const scope of after === undefined ? (['earlier-turns', 'all'] as const) : (['all'] as const)) {
       const retry = withoutReasoning(clientProtocol, client.body, refusal, scope);
       if (retry) return {...retry, scope};
+    }
+    // A translated Chat body in front of Gemini gets Google's skip value on its calls on the retry
+    // (prepare.ts reasoningRefused), whatever the client's body held: a loop another provider opened.
+    if (refusal === 'gemini' && plan.kind === 'translate' && plan.translator.upstream === 'openai-chat') {
+      return {body: client.body, takenOut: 'the tool calls’ thought signatures (Google’s skip value instead)', scope: 'all'};
     }
     return undefined;
   }

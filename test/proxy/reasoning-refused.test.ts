@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import {after, describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import {describeEvent} from '../../source/services/proxy/ipc.js';
 import {sendJson} from '../helpers/fake-upstreams.js';
 import {startFakeInference} from '../helpers/fake-inference/server.js';
 import {GEMINI_CALL_SIGNATURE} from '../helpers/fake-inference/turns.js';
@@ -80,6 +81,7 @@ describe('Claude Code moves from Kimi (Anthropic endpoint) to Claude mid-convers
     assert.ok(logged?.type === 'request' && logged.status === 200, JSON.stringify(logged));
     assert.match(logged.retried ?? '', /^sent again without the thinking the conversation carried, and thinking for the rest of this tool loop .*: upstream 400, .*Invalid `signature` in `thinking` block/, 'the request’s log line says why');
     assert.equal(f.events.some((e) => e.type === 'error'), false, 'served: no error to show in proxy status');
+    assert.match(describeEvent(logged), /^POST \/api\/provider\/claude\/v1\/messages claude-sonnet-4-5 → claude\/c@example\.com 200 \d+ ms \(sent again without the thinking the conversation carried/);
   });
 
   it('a new question after the loop keeps thinking on; only the refused reasoning is gone', async () => {
@@ -129,6 +131,46 @@ describe('Claude Code moves from Kimi (Anthropic endpoint) to Claude mid-convers
     assert.equal(sent.length, 2);
     assert.match(claude.refusals.at(-1)!.message, /Expected `thinking` or `redacted_thinking`/);
     assert.equal(sentBody(sent[1]!).thinking, undefined);
+  });
+
+  it('earlier turns the proxy already cleans (another provider’s tagged thinking): straight on to all of it, the loop’s Kimi thinking too', async () => {
+    const before = claude.requests.length;
+    const message = await onClaude.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 2048,
+      thinking,
+      tools: [READ_TOOL],
+      messages: [{role: 'user', content: 'earlier'}, {role: 'assistant', content: [{type: 'thinking', thinking: 'g', signature: 'ccs1:gemini-internal:x'}, {type: 'text', text: 'earlier answer'}]}, ...history],
+    });
+    assert.deepEqual(message.content.map((b) => (b.type === 'text' ? b.text : b.type)), ['claude saw: the file says 42']);
+    const sent = claude.requests.slice(before);
+    assert.equal(sent.length, 2, 'the first retry would have sent the same bytes: not sent');
+    assert.equal(hasThinkingBlock(sentBody(sent[1]!)), false);
+    assert.equal(sentBody(sent[1]!).thinking, undefined);
+    const logged = f.events.findLast((e) => e.type === 'request');
+    assert.match(logged?.type === 'request' ? (logged.retried ?? '') : '', /without the thinking the conversation carried/);
+  });
+
+  it('text sent in a message of its own after the tool results is still the loop’s turn: Claude’s own thinking of it is kept', async () => {
+    const before = claude.requests.length;
+    await onClaude.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 2048,
+      thinking,
+      tools: [READ_TOOL],
+      messages: [
+        ...history,
+        {role: 'assistant', content: 'kimi read it'},
+        {role: 'user', content: 'read it again'},
+        {role: 'assistant', content: [{type: 'thinking', thinking: 'once more', signature: 'sig-anthropic-own2'}, {type: 'tool_use', id: 'toolu_own2', name: 'Read', input: {path: 'a.txt'}}]},
+        {role: 'user', content: [{type: 'tool_result', tool_use_id: 'toolu_own2', content: 'still 42'}]},
+        {role: 'user', content: '<system-reminder>a note</system-reminder>'},
+      ],
+    });
+    const sent = claude.requests.slice(before);
+    assert.equal(sent.length, 2);
+    assert.match(JSON.stringify(sentBody(sent[1]!).messages), /sig-anthropic-own2/);
+    assert.deepEqual(sentBody(sent[1]!).thinking, thinking);
   });
 
   it('back on Kimi, Claude’s history goes as the client sent it when Kimi takes it (no second request)', async () => {
@@ -394,6 +436,20 @@ describe('a Chat gateway serving Gemini 3 (IBM Bob’s), reached by Claude Code 
     assert.equal(sent.length, 2);
     const calls = (sent[1]!.body as {messages: {tool_calls?: Json[]}[]}).messages.flatMap((m) => m.tool_calls ?? []);
     assert.deepEqual(calls.map((call) => call.extra_content), [{google: {thought_signature: 'skip_thought_signature_validator'}}]);
+  });
+
+  it('Claude Code: a loop another provider opened, no signature anywhere: sent again with the skip value', async () => {
+    const anthropic = new Anthropic({apiKey: API_KEY, baseURL: `${f.url}/api/provider/${c.provider}`, maxRetries: 0});
+    const from = upstream.requests.length;
+    const answer = await anthropic.messages.create({
+      model: c.model,
+      max_tokens: 256,
+      tools: [READ_TOOL],
+      messages: [{role: 'user', content: 'read a'}, {role: 'assistant', content: [{type: 'tool_use', id: 'toolu_x', name: 'Read', input: {path: 'a'}}]}, {role: 'user', content: [{type: 'tool_result', tool_use_id: 'toolu_x', content: 'A'}]}],
+    });
+    assert.deepEqual(answer.content.map((b) => (b.type === 'text' ? b.text : b.type)), ['gemini saw: A']);
+    assert.match(upstream.refusals.at(-1)!.message, /missing a thought_signature/);
+    assert.equal(upstream.requests.length - from, 2);
   });
 
   it('Codex CLI: the same, its reasoning item (which carried the signature) taken out', async () => {

@@ -90,8 +90,7 @@ export function withoutReasoning(client: ApiProtocol, body: JsonObject, refusal:
   switch (client) {
     case 'anthropic': {
       const messages = asArray(body.messages);
-      const opening = currentTurnStart(messages, (message) => field(message, 'role') === 'user' && !asArray(field(message, 'content')).some((block) => field(block, 'type') === 'tool_result'));
-      const earlier = new Set(messages.slice(0, opening));
+      const earlier = new Set(messages.slice(0, anthropicTurnStart(messages)));
       const dropped = dropThinkingBlocks(out, isThinkingBlock, scope === 'earlier-turns' ? (message) => earlier.has(message) : undefined);
       const off = scope === 'all' && refusal === 'anthropic' && turnOffThinkingWhereRuleUnmet(out);
       if (!dropped && !off) return undefined;
@@ -132,6 +131,30 @@ export function withoutReasoning(client: ApiProtocol, body: JsonObject, refusal:
 function currentTurnStart(items: readonly unknown[], personWrote: (item: unknown) => boolean): number {
   for (let i = items.length - 1; i >= 0; i--) if (personWrote(items[i])) return i + 1;
   return 0;
+}
+
+/**
+ * Where the current turn starts in Anthropic messages: just after the last run of user messages that
+ * holds no tool result (consecutive messages of one role are one turn, as Anthropic takes them: text
+ * sent in a message of its own after tool results is still the loop's); 0 when there is none.
+ */
+function anthropicTurnStart(messages: readonly unknown[]): number {
+  let end = -1;
+  let toolResults = false;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const role = field(messages[i], 'role');
+    if (role === 'user') {
+      if (end < 0) {
+        end = i;
+        toolResults = false;
+      }
+      toolResults ||= asArray(field(messages[i], 'content')).some((block) => field(block, 'type') === 'tool_result');
+    } else if (role === 'assistant') {
+      if (end >= 0 && !toolResults) return end + 1;
+      end = -1;
+    }
+  }
+  return end >= 0 && !toolResults ? end + 1 : 0;
 }
 
 /** Whether a call's thought signature is anything but Google's skip value (none, another, or a foreign one). */
