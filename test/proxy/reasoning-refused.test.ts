@@ -49,6 +49,20 @@ describe('Claude Code moves from Kimi (Anthropic endpoint) to Claude mid-convers
   const onKimi = new Anthropic({apiKey: API_KEY, baseURL: `${f.url}/api/provider/kimi`, maxRetries: 0});
   const onClaude = new Anthropic({apiKey: API_KEY, baseURL: `${f.url}/api/provider/claude`, maxRetries: 0});
   const thinking = {type: 'enabled' as const, budget_tokens: 1024};
+  /** The Kimi history, its loop over, then a loop of Claude's own: its thinking signed `signature`, its call `id`. */
+  const ownLoop = (signature: string, id: string): Anthropic.MessageParam[] => [
+    ...history,
+    {role: 'assistant', content: 'kimi read it'},
+    {role: 'user', content: 'read it again'},
+    {role: 'assistant', content: [{type: 'thinking', thinking: 'once more', signature}, {type: 'tool_use', id, name: 'Read', input: {path: 'a.txt'}}]},
+    {role: 'user', content: [{type: 'tool_result', tool_use_id: id, content: 'still 42'}]},
+  ];
+  /** One Claude Code turn on Claude, thinking on, Read offered: the answer's texts and the bodies Claude got for it. */
+  const claudeTurn = async (messages: Anthropic.MessageParam[]) => {
+    const before = claude.requests.length;
+    const message = await onClaude.messages.create({model: 'claude-sonnet-4-5', max_tokens: 2048, thinking, tools: [READ_TOOL], messages});
+    return {texts: message.content.map((b) => (b.type === 'text' ? b.text : b.type)), sent: claude.requests.slice(before).map(sentBody)};
+  };
 
   // Turn 1 on Kimi: it thinks (Kimi's signature, passed through as Kimi gave it) and calls Read.
   const first = await onKimi.messages.create({model: 'kimi-k2-thinking', max_tokens: 2048, thinking, tools: [READ_TOOL], messages: [{role: 'user', content: 'read a.txt'}]});
@@ -100,77 +114,37 @@ describe('Claude Code moves from Kimi (Anthropic endpoint) to Claude mid-convers
   });
 
   it('Claude’s own thinking in a later loop is kept: only the earlier turns’ (Kimi’s) is taken out, thinking stays on', async () => {
-    const before = claude.requests.length;
-    const loop: Anthropic.MessageParam[] = [
-      ...history,
-      {role: 'assistant', content: 'kimi read it'},
-      {role: 'user', content: 'read it again'},
-      {role: 'assistant', content: [{type: 'thinking', thinking: 'once more', signature: 'sig-anthropic-own'}, {type: 'tool_use', id: 'toolu_own', name: 'Read', input: {path: 'a.txt'}}]},
-      {role: 'user', content: [{type: 'tool_result', tool_use_id: 'toolu_own', content: 'still 42'}]},
-    ];
-    const message = await onClaude.messages.create({model: 'claude-sonnet-4-5', max_tokens: 2048, thinking, tools: [READ_TOOL], messages: loop});
-    assert.deepEqual(message.content.map((b) => (b.type === 'text' ? b.text : b.type)), ['claude saw: the file says 42still 42']);
-    const sent = claude.requests.slice(before);
+    const {texts, sent} = await claudeTurn(ownLoop('sig-anthropic-own', 'toolu_own'));
+    assert.deepEqual(texts, ['claude saw: the file says 42still 42']);
     assert.equal(sent.length, 2);
-    assert.deepEqual(sentBody(sent[1]!).thinking, thinking);
-    assert.match(JSON.stringify(sentBody(sent[1]!).messages), /sig-anthropic-own/);
-    assert.doesNotMatch(JSON.stringify(sentBody(sent[1]!).messages), /sig-kimi-/);
+    assert.deepEqual(sent[1]!.thinking, thinking);
+    assert.match(JSON.stringify(sent[1]!.messages), /sig-anthropic-own/);
+    assert.doesNotMatch(JSON.stringify(sent[1]!.messages), /sig-kimi-/);
   });
 
   it('a tool loop Kimi opened without thinking, thinking on for Claude: sent again with thinking off', async () => {
-    const before = claude.requests.length;
-    const message = await onClaude.messages.create({
-      model: 'claude-sonnet-4-5',
-      max_tokens: 2048,
-      thinking,
-      tools: [READ_TOOL],
-      messages: [{role: 'user', content: 'read b.txt'}, {role: 'assistant', content: [{type: 'tool_use', id: 'toolu_k', name: 'Read', input: {path: 'b.txt'}}]}, {role: 'user', content: [{type: 'tool_result', tool_use_id: 'toolu_k', content: 'b says 7'}]}],
-    });
-    assert.deepEqual(message.content.map((b) => (b.type === 'text' ? b.text : b.type)), ['claude saw: b says 7']);
-    const sent = claude.requests.slice(before);
+    const {texts, sent} = await claudeTurn([{role: 'user', content: 'read b.txt'}, {role: 'assistant', content: [{type: 'tool_use', id: 'toolu_k', name: 'Read', input: {path: 'b.txt'}}]}, {role: 'user', content: [{type: 'tool_result', tool_use_id: 'toolu_k', content: 'b says 7'}]}]);
+    assert.deepEqual(texts, ['claude saw: b says 7']);
     assert.equal(sent.length, 2);
     assert.match(claude.refusals.at(-1)!.message, /Expected `thinking` or `redacted_thinking`/);
-    assert.equal(sentBody(sent[1]!).thinking, undefined);
+    assert.equal(sent[1]!.thinking, undefined);
   });
 
   it('earlier turns the proxy already cleans (another provider’s tagged thinking): straight on to all of it, the loop’s Kimi thinking too', async () => {
-    const before = claude.requests.length;
-    const message = await onClaude.messages.create({
-      model: 'claude-sonnet-4-5',
-      max_tokens: 2048,
-      thinking,
-      tools: [READ_TOOL],
-      messages: [{role: 'user', content: 'earlier'}, {role: 'assistant', content: [{type: 'thinking', thinking: 'g', signature: 'ccs1:gemini-internal:x'}, {type: 'text', text: 'earlier answer'}]}, ...history],
-    });
-    assert.deepEqual(message.content.map((b) => (b.type === 'text' ? b.text : b.type)), ['claude saw: the file says 42']);
-    const sent = claude.requests.slice(before);
+    const {texts, sent} = await claudeTurn([{role: 'user', content: 'earlier'}, {role: 'assistant', content: [{type: 'thinking', thinking: 'g', signature: 'ccs1:gemini-internal:x'}, {type: 'text', text: 'earlier answer'}]}, ...history]);
+    assert.deepEqual(texts, ['claude saw: the file says 42']);
     assert.equal(sent.length, 2, 'the first retry would have sent the same bytes: not sent');
-    assert.equal(hasThinkingBlock(sentBody(sent[1]!)), false);
-    assert.equal(sentBody(sent[1]!).thinking, undefined);
+    assert.equal(hasThinkingBlock(sent[1]!), false);
+    assert.equal(sent[1]!.thinking, undefined);
     const logged = f.events.findLast((e) => e.type === 'request');
     assert.match(logged?.type === 'request' ? (logged.retried ?? '') : '', /without the thinking the conversation carried/);
   });
 
   it('text sent in a message of its own after the tool results is still the loop’s turn: Claude’s own thinking of it is kept', async () => {
-    const before = claude.requests.length;
-    await onClaude.messages.create({
-      model: 'claude-sonnet-4-5',
-      max_tokens: 2048,
-      thinking,
-      tools: [READ_TOOL],
-      messages: [
-        ...history,
-        {role: 'assistant', content: 'kimi read it'},
-        {role: 'user', content: 'read it again'},
-        {role: 'assistant', content: [{type: 'thinking', thinking: 'once more', signature: 'sig-anthropic-own2'}, {type: 'tool_use', id: 'toolu_own2', name: 'Read', input: {path: 'a.txt'}}]},
-        {role: 'user', content: [{type: 'tool_result', tool_use_id: 'toolu_own2', content: 'still 42'}]},
-        {role: 'user', content: '<system-reminder>a note</system-reminder>'},
-      ],
-    });
-    const sent = claude.requests.slice(before);
+    const {sent} = await claudeTurn([...ownLoop('sig-anthropic-own2', 'toolu_own2'), {role: 'user', content: '<system-reminder>a note</system-reminder>'}]);
     assert.equal(sent.length, 2);
-    assert.match(JSON.stringify(sentBody(sent[1]!).messages), /sig-anthropic-own2/);
-    assert.deepEqual(sentBody(sent[1]!).thinking, thinking);
+    assert.match(JSON.stringify(sent[1]!.messages), /sig-anthropic-own2/);
+    assert.deepEqual(sent[1]!.thinking, thinking);
   });
 
   it('back on Kimi, Claude’s history goes as the client sent it when Kimi takes it (no second request)', async () => {
