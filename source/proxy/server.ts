@@ -47,7 +47,7 @@ import {errorShapeOf, parseRoute, protocolOf, type Route} from './routes.js';
 import {InFlight, type Slotted} from './in-flight.js';
 import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
 import {translatorFor} from './translate/index.js';
-import {reasoningRefusal, withoutReasoning, type ReasoningRefusal, type RetryScope, type WithoutReasoning} from './translate/reasoning-refusal.js';
+import {reasoningRefusal, SKIPPED_CALL_SIGNATURES, withoutReasoning, type ReasoningRefusal, type RetryScope, type WithoutReasoning} from './translate/reasoning-refusal.js';
 import {decodedAnswer, forwardedResponseHeaders, UncheckableEncoding, upstreamAddress, addHostFields} from './upstream.js';
 import {UpstreamAgents, type FreeSocketIdle} from './upstream-agents.js';
 import {controlProof} from '../services/proxy/pid-file.js';
@@ -1093,7 +1093,7 @@ export class ProxyServer {
     // A translated Chat body in front of Gemini gets Google's skip value on its calls on the retry
     // (prepare.ts reasoningRefused), whatever the client's body held: a loop another provider opened.
     if (refusal === 'gemini' && plan.kind === 'translate' && plan.translator.upstream === 'openai-chat') {
-      return {body: client.body, takenOut: 'the tool calls’ thought signatures (Google’s skip value instead)', scope: 'all'};
+      return {body: client.body, takenOut: SKIPPED_CALL_SIGNATURES, scope: 'all'};
     }
     return undefined;
   }
@@ -1107,8 +1107,11 @@ export class ProxyServer {
    * promise more on a small answer's path (issue 14).
    */
   private pickAccount(row: ProviderRow, pool: AccountPool, usable: readonly Account[], client: ClientRequest, attempts: Attempts, now: number): Picked | Promise<Picked> {
-    const pick = attempts.retrySame
-      ? {account: attempts.retrySame}
+    // The same account once more (a refreshed token, reasoning taken out), unless a request beside
+    // this one has since parked it: no request goes to an account its cooldown bars.
+    const same = attempts.retrySame && !pool.cooldownOf(attempts.retrySame.id, now, client.model) ? attempts.retrySame : undefined;
+    const pick = same
+      ? {account: same}
       : pool.pick({now, session: client.session, model: client.model, exclude: attempts.tried, ranked: pool.strategy === 'most-headroom' ? this.options.rank?.(row.id, usable) : undefined});
     attempts.retrySame = undefined;
     if (!pick.account) return this.noneToPick(row, pool, attempts, pick);

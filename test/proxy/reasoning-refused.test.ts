@@ -318,6 +318,27 @@ describe('a Chat history whose Gemini 3 call carries a thought signature Google 
   });
 });
 
+describe('a retry while a request beside it parks the account', async () => {
+  const f = await proxyFixture({provider: 'claude', tokens: [{file: 'claude-a@example.com.json', token: oauthToken('claude', 'a@example.com')}, {file: 'claude-b@example.com.json', token: oauthToken('claude', 'b@example.com')}]});
+  after(() => f.close());
+
+  it('goes to the next account, not to the one its cooldown bars', async () => {
+    const withThinking = (body: unknown) => JSON.stringify(body).includes('"thinking"');
+    const on = (req: {headers: Record<string, unknown>}) => (String(req.headers.authorization).includes('a@example.com') ? 'A' : 'B');
+    f.upstream.handler = (req, res) => {
+      // The refusal comes late: meanwhile another request meets A's rate limit.
+      if (withThinking(req.body)) return void setTimeout(() => sendJson(res, 400, {type: 'error', error: {type: 'invalid_request_error', message: 'messages.1.content.0: Invalid `signature` in `thinking` block'}}), 150);
+      if (on(req) === 'A') return sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: 'rate limited'}});
+      return sendJson(res, 200, {id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [{type: 'text', text: 'ok'}], stop_reason: 'end_turn', stop_sequence: null, usage: {input_tokens: 1, output_tokens: 1}});
+    };
+    const refused = postMessages(f.url, {model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{role: 'user', content: 'q'}, {role: 'assistant', content: [{type: 'thinking', thinking: 't', signature: 'sig-elsewhere'}, {type: 'text', text: 'a'}]}, {role: 'user', content: 'q2'}]});
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal((await postMessages(f.url, {model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]})).status, 200);
+    assert.equal((await refused).status, 200);
+    assert.deepEqual(f.upstream.requests.map((r) => `${on(r)}:${withThinking(r.body) ? 'thinking' : 'none'}`), ['A:thinking', 'A:none', 'B:none', 'B:none']);
+  });
+});
+
 describe('what is not sent again', async () => {
   const f = await proxyFixture({provider: 'claude', tokens: [{file: 'claude-a.json', token: oauthToken('claude', 'c@example.com')}]});
   after(() => f.close());
@@ -386,6 +407,30 @@ describe('Claude on Antigravity: Vertex’s refusal comes inside Google’s erro
     });
     assert.equal(response.status, 200, await response.clone().text());
     assert.equal(((await response.json()) as {content: {text?: string}[]}).content[0]?.text, 'antigravity claude answers');
+    assert.equal(f.upstream.requests.length, 2);
+  });
+});
+
+describe('a Chat client on Claude on Antigravity, with a call signature from another account', async () => {
+  const f = await proxyFixture({provider: 'antigravity', tokens: [{file: 'antigravity-a.json', token: oauthToken('antigravity', 'a@example.com', {project_id: 'p1'})}]});
+  after(() => f.close());
+
+  it('Vertex Claude refuses it (Anthropic’s words inside Google’s error): sent again with the skip value', async () => {
+    const refusal = {error: {code: 400, message: JSON.stringify({type: 'error', error: {type: 'invalid_request_error', message: 'messages.1.content.0: Invalid `signature` in `thinking` block'}}), status: 'INVALID_ARGUMENT'}};
+    f.upstream.handler = (req, res) =>
+      JSON.stringify(req.body).includes('other-account-sig')
+        ? sendJson(res, 400, refusal)
+        : sendJson(res, 200, {response: {candidates: [{content: {role: 'model', parts: [{text: 'antigravity claude answers'}]}, finishReason: 'STOP'}]}});
+    const client = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/v1`, maxRetries: 0});
+    const completion = await client.chat.completions.create({
+      model: 'claude-sonnet-4-6',
+      messages: [
+        {role: 'user', content: 'q'},
+        {role: 'assistant', content: null, tool_calls: [{id: 'c1', type: 'function', function: {name: 'f', arguments: '{}'}, extra_content: {google: {thought_signature: 'ccs1:gemini-internal:other-account-sig'}}} as OpenAI.ChatCompletionMessageToolCall]},
+        {role: 'tool', tool_call_id: 'c1', content: 'r'},
+      ],
+    });
+    assert.equal(completion.choices[0]?.message.content, 'antigravity claude answers');
     assert.equal(f.upstream.requests.length, 2);
   });
 });

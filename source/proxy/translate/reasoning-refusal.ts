@@ -80,8 +80,10 @@ export interface WithoutReasoning {
  *   when it had none to take out (a loop another provider opened without thinking);
  * - OpenAI Responses: reasoning items, and with all of them any other item with encrypted content
  *   (codex's compaction of earlier turns: the model then no longer sees what it summarised);
- * - OpenAI Chat (Google's rules only, all of them): every tool call gets the value Google takes for
- *   history it did not make (SKIP_THOUGHT_SIGNATURE), in place of a signature or where there is none.
+ * - OpenAI Chat (all of it; the only reasoning a Chat history carries is Gemini's call signatures):
+ *   every tool call gets the value Google takes for history it did not make (SKIP_THOUGHT_SIGNATURE),
+ *   in place of a signature or where there is none; a request translated for Anthropic carries none
+ *   of it, so its retry would send the same bytes and is not sent (server.ts).
  * A client of another protocol whose request goes to a Chat upstream in front of Gemini gets that
  * value on the calls of the translated body (prepare.ts, reasoningRefused).
  */
@@ -94,7 +96,7 @@ export function withoutReasoning(client: ApiProtocol, body: JsonObject, refusal:
       const dropped = dropThinkingBlocks(out, isThinkingBlock, scope === 'earlier-turns' ? (message) => earlier.has(message) : undefined);
       const off = scope === 'all' && refusal === 'anthropic' && turnOffThinkingWhereRuleUnmet(out);
       if (!dropped && !off) return undefined;
-      const where = scope === 'earlier-turns' ? 'earlier turns’ thinking' : 'the thinking the conversation carried';
+      const where = scope === 'earlier-turns' ? "earlier turns' thinking" : 'the thinking the conversation carried';
       return {body: out, takenOut: off ? `${dropped ? `${where}, and ` : ''}thinking for the rest of this tool loop (Anthropic's rule for a loop whose turn has none)` : where};
     }
     case 'openai-responses': {
@@ -113,12 +115,14 @@ export function withoutReasoning(client: ApiProtocol, body: JsonObject, refusal:
       });
       if (input.length === items.length) return undefined;
       out.input = input;
-      const where = scope === 'earlier-turns' ? 'earlier turns’ reasoning' : 'the reasoning the conversation carried';
+      const where = scope === 'earlier-turns' ? "earlier turns' reasoning" : 'the reasoning the conversation carried';
       return {body: out, takenOut: compactions > 0 ? `${where}, and codex's compaction of earlier turns, which this account cannot read (the model no longer sees what it summarised)` : where};
     }
     case 'openai-chat':
-      if (refusal !== 'gemini' || scope !== 'all' || !skipCallSignatures(out, notSkipValue)) return undefined;
-      return {body: out, takenOut: 'the tool calls’ thought signatures (Google’s skip value instead)'};
+      // A Chat history carries reasoning only as Gemini's call signatures: refused by Google, or by
+      // the Claude models Antigravity serves behind Cloud Code (Anthropic's words there).
+      if (scope !== 'all' || !skipCallSignatures(out, notSkipValue)) return undefined;
+      return {body: out, takenOut: SKIPPED_CALL_SIGNATURES};
     default:
       return undefined;
   }
@@ -156,6 +160,9 @@ function anthropicTurnStart(messages: readonly unknown[]): number {
   }
   return end >= 0 && !toolResults ? end + 1 : 0;
 }
+
+/** What a retry whose calls got Google's skip value took out, in words for the log. */
+export const SKIPPED_CALL_SIGNATURES = "the tool calls' thought signatures (Google's skip value instead)";
 
 /** Whether a call's thought signature is anything but Google's skip value (none, another, or a foreign one). */
 export const notSkipValue = (signature: unknown): boolean => signature !== SKIP_THOUGHT_SIGNATURE;

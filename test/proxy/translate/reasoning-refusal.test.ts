@@ -142,11 +142,11 @@ describe('withoutReasoning: the client’s history without the refused reasoning
     assert.equal(withoutReasoning('openai-responses', {input: [input[1]]}, 'encrypted', 'all'), undefined);
   });
 
-  it('Chat: under Google’s rules only, every call gets the skip value (other extra_content kept); nothing left: undefined', () => {
+  it('Chat: with all of it, every call gets the skip value (other extra_content kept); nothing left: undefined', () => {
     const call = {id: 'c', type: 'function', function: {name: 'f', arguments: '{}'}, extra_content: {google: {thought_signature: 'bad', other: 1}, vendor: 2}};
     const body = {messages: [{role: 'assistant', tool_calls: [call, {id: 'd', function: {name: 'g'}}, null]}]};
     assert.equal(withoutReasoning('openai-chat', body, 'gemini', 'earlier-turns'), undefined, 'Google checks the current turn only');
-    assert.equal(withoutReasoning('openai-chat', body, 'anthropic', 'all'), undefined, 'a Chat history carries no Anthropic thinking');
+    assert.ok(withoutReasoning('openai-chat', body, 'anthropic', 'all'), 'Claude on Antigravity refuses a Gemini call signature in Anthropic’s words');
     const out = withoutReasoning('openai-chat', body, 'gemini', 'all')!;
     assert.deepEqual((out.body.messages as {tool_calls: unknown[]}[])[0]!.tool_calls, [
       {...call, extra_content: {google: {thought_signature: 'skip_thought_signature_validator', other: 1}, vendor: 2}},
