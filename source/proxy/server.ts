@@ -1092,7 +1092,7 @@ export class ProxyServer {
     }
     // A translated Chat body in front of Gemini gets Google's skip value on its calls on the retry
     // (prepare.ts reasoningRefused), whatever the client's body held: a loop another provider opened.
-    if (refusal === 'gemini' && plan.kind === 'translate' && plan.translator.upstream === 'openai-chat') {
+    if (refusal === 'google' && plan.kind === 'translate' && plan.translator.upstream === 'openai-chat') {
       return {body: client.body, takenOut: SKIPPED_CALL_SIGNATURES, scope: 'all'};
     }
     return undefined;

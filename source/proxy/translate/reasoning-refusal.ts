@@ -25,7 +25,7 @@ const ENCRYPTED_REFUSAL = (text: string) => /invalid_encrypted_content|encrypted
  * Whose rules refused the reasoning: Anthropic's (thinking signatures, and thinking in a tool loop),
  * Google's (function calls' thought signatures) or codex's (encrypted reasoning).
  */
-export type ReasoningRefusal = 'anthropic' | 'gemini' | 'encrypted';
+export type ReasoningRefusal = 'anthropic' | 'google' | 'encrypted';
 
 /**
  * Whether an upstream's error answer (`status`, body `text`) refuses reasoning state the request
@@ -49,10 +49,10 @@ export function reasoningRefusal(upstream: ApiProtocol, status: number, text: st
     case 'openai-responses':
       return ENCRYPTED_REFUSAL(text) ? 'encrypted' : undefined;
     case 'openai-chat':
-      return GEMINI_REFUSAL(text) ? 'gemini' : undefined;
+      return GEMINI_REFUSAL(text) ? 'google' : undefined;
     case 'gemini-internal':
     case 'gemini-native':
-      return GEMINI_REFUSAL(text) ? 'gemini' : ANTHROPIC_REFUSAL(text) ? 'anthropic' : undefined;
+      return GEMINI_REFUSAL(text) ? 'google' : ANTHROPIC_REFUSAL(text) ? 'anthropic' : undefined;
   }
 }
 

@@ -28,7 +28,7 @@ describe('reasoningRefusal: the upstream’s own words, 400 only, and whose rule
     ['gemini-internal', '{"error":{"code":400,"message":"{\\"type\\":\\"error\\",\\"error\\":{\\"type\\":\\"invalid_request_error\\",\\"message\\":\\"messages.1.content.0: Invalid `signature` in `thinking` block\\"}}","status":"INVALID_ARGUMENT"}}', true],
     ['gemini-internal', '{"error":{"code":400,"message":"Permission denied on resource project p-2.","status":"INVALID_ARGUMENT"}}', false],
   ];
-  const rulesOf = (upstream: string, text: string) => (upstream === 'anthropic' || /Invalid `signature`/.test(text) ? 'anthropic' : upstream === 'openai-responses' ? 'encrypted' : 'gemini');
+  const rulesOf = (upstream: string, text: string) => (upstream === 'anthropic' || /Invalid `signature`/.test(text) ? 'anthropic' : upstream === 'openai-responses' ? 'encrypted' : 'google');
   for (const [upstream, text, expected] of cases) {
     it(`${upstream}: ${expected ? 'refusal' : 'not one'}: ${text.slice(0, 70)}`, () => {
       assert.equal(reasoningRefusal(upstream, 400, text), expected ? rulesOf(upstream, text) : undefined);
@@ -111,7 +111,7 @@ describe('withoutReasoning: the client’s history without the refused reasoning
     assert.equal(JSON.stringify(out.body.messages).includes('thinking'), false);
     assert.equal(out.body.thinking, undefined);
     assert.match(out.takenOut, /rest of this tool loop/);
-    const onGemini = withoutReasoning('anthropic', history, 'gemini', 'all')!;
+    const onGemini = withoutReasoning('anthropic', history, 'google', 'all')!;
     assert.deepEqual(onGemini.body.thinking, history.thinking, 'Google has no such rule: the effort the user asked for stays');
   });
 
@@ -145,14 +145,14 @@ describe('withoutReasoning: the client’s history without the refused reasoning
   it('Chat: with all of it, every call gets the skip value (other extra_content kept); nothing left: undefined', () => {
     const call = {id: 'c', type: 'function', function: {name: 'f', arguments: '{}'}, extra_content: {google: {thought_signature: 'bad', other: 1}, vendor: 2}};
     const body = {messages: [{role: 'assistant', tool_calls: [call, {id: 'd', function: {name: 'g'}}, null]}]};
-    assert.equal(withoutReasoning('openai-chat', body, 'gemini', 'earlier-turns'), undefined, 'Google checks the current turn only');
+    assert.equal(withoutReasoning('openai-chat', body, 'google', 'earlier-turns'), undefined, 'Google checks the current turn only');
     assert.ok(withoutReasoning('openai-chat', body, 'anthropic', 'all'), 'Claude on Antigravity refuses a Gemini call signature in Anthropic’s words');
-    const out = withoutReasoning('openai-chat', body, 'gemini', 'all')!;
+    const out = withoutReasoning('openai-chat', body, 'google', 'all')!;
     assert.deepEqual((out.body.messages as {tool_calls: unknown[]}[])[0]!.tool_calls, [
       {...call, extra_content: {google: {thought_signature: 'skip_thought_signature_validator', other: 1}, vendor: 2}},
       {id: 'd', function: {name: 'g'}, extra_content: {google: {thought_signature: 'skip_thought_signature_validator'}}},
       null,
     ]);
-    assert.equal(withoutReasoning('openai-chat', out.body, 'gemini', 'all'), undefined);
+    assert.equal(withoutReasoning('openai-chat', out.body, 'google', 'all'), undefined);
   });
 });
