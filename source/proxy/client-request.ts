@@ -110,6 +110,11 @@ function parsed(req: IncomingMessage, raw: Buffer): ClientRequest {
   };
 }
 
+/** The request with another parsed `body` (a whole one), its raw bytes encoded from it. */
+export function withBody(client: ClientRequest, body: Record<string, unknown>): ClientRequest {
+  return {...client, body, raw: Buffer.from(JSON.stringify(body))};
+}
+
 export function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(',') : value;
 }

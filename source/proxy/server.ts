@@ -33,7 +33,7 @@ import {DEFAULT_SETTINGS, endpointOverrides, SettingsUnreadableError, settingsUn
 import {AccountSource, requestArrived} from './accounts.js';
 import {bodySpent, ClientLeft, sendBody, type OutgoingBody} from './body.js';
 import type {Duplex} from 'node:stream';
-import {readClientRequest, readWhole, type ClientRequest} from './client-request.js';
+import {readClientRequest, readWhole, withBody, type ClientRequest} from './client-request.js';
 import {deliverCollected, deliverTranslated, deliverTranslatedError, pipeThrough, sendJson, type ClientGone} from './deliver.js';
 import {AdvisedHttpError, errorJson, HttpError, pinnedAdvice, type ErrorShape} from './errors.js';
 import {modelsPayload, type ListedModels} from './models.js';
@@ -960,7 +960,7 @@ export class ProxyServer {
           const all = attempts.reasoning.scope === 'earlier-turns' ? this.withoutRefusedReasoning(route.endpoint, plan, client, attempts.reasoning.refusal, 'earlier-turns') : undefined;
           if (!all) return finish(prepared.sentModel, answerError(attempts.lastFailure!.translation, attempts.lastFailure!.outcome));
           attempts.reasoning = {...attempts.reasoning, scope: all.scope, takenOut: all.takenOut};
-          client = {...client, body: all.body, raw: Buffer.from(JSON.stringify(all.body))};
+          client = withBody(client, all.body);
           attempts.retrySame = poolAccount;
           continue;
         }
@@ -1039,7 +1039,7 @@ export class ProxyServer {
         const why = `upstream ${outcome.upstreamStatus}, ${this.excerpt(outcome.upstreamText)}`;
         attempts.reasoning = {refusal: refusal!, scope: retry.scope, takenOut: retry.takenOut, why, refusedBody: sentBody, sent: false};
         attempts.lastFailure = {outcome, translation: prepared.translation};
-        client = {...client, body: retry.body, raw: Buffer.from(JSON.stringify(retry.body))};
+        client = withBody(client, retry.body);
         attempts.retrySame = poolAccount;
         continue;
       }
