@@ -31,7 +31,7 @@ import type {CliproxyConfig} from '../store/cliproxy-config.js';
 import {accountResolution, fromStaticList, type LiveBase} from '../store/model-rules.js';
 import {DEFAULT_SETTINGS, endpointOverrides, SettingsUnreadableError, settingsUnreadable, type TuiSettings} from '../store/settings.js';
 import {AccountSource, requestArrived} from './accounts.js';
-import {bodySpent, ClientLeft, sendBody, type OutgoingBody} from './body.js';
+import {bodySpent, ClientLeft, MAX_PARSED_BODY_BYTES, sendBody, STREAM_ABOVE_BYTES, type OutgoingBody} from './body.js';
 import type {Duplex} from 'node:stream';
 import {readClientRequest, readWhole, withBody, type ClientRequest} from './client-request.js';
 import {deliverCollected, deliverTranslated, deliverTranslatedError, pipeThrough, sendJson, type ClientGone} from './deliver.js';
@@ -113,6 +113,12 @@ export interface UpstreamIdle {
 const UPSTREAM_IDLE: UpstreamIdle = {ms: 10 * 60_000, checkEveryMs: 30_000};
 /** How long (ms) aliasOwners' answer is reused: the account list's own TTL (AccountSource), so an alias edited into a token file counts within seconds. */
 const ALIAS_OWNERS_TTL_MS = 3000;
+/**
+ * How long (ms) after an upstream of a provider last refused reasoning (reasoning-refusal.ts) that
+ * provider's streamed bodies are read whole: a conversation that carries reasoning another account
+ * or provider made carries it every turn, and only a body read whole can be sent again without it.
+ */
+const READ_WHOLE_AFTER_REFUSAL_MS = 60 * 60_000;
 /** A request line's note for an answer the client did not wait for (ActiveRequest broke). */
 const CLIENT_LEFT = 'the client left before the answer ended';
 /** The same, when the client's body had not all come either (a large body is sent upstream as it comes). */
@@ -250,6 +256,8 @@ export class ProxyServer {
   private readonly aliasOwnersKept = new Map<string, {usable: readonly Account[]; model: string; at: number; owners: ReadonlySet<string>}>();
   /** Live model lists for the root routes' routing (providerFor, asked only for unknown models) and /v1/models. */
   private readonly liveLists: LiveListCache;
+  /** When (ms) an upstream of each provider (its id) last refused reasoning: READ_WHOLE_AFTER_REFUSAL_MS. */
+  private readonly reasoningRefusedAt = new Map<string, number>();
 
   constructor(private readonly options: ProxyServerOptions) {
     this.now = options.now ?? Date.now;
@@ -883,6 +891,7 @@ export class ProxyServer {
     if (client.streamed) {
       if (plan.kind === 'translate' || row.adapter.rewriteBody || row.adapter.upstreamStreamsOnly || client.model?.includes('(')) client = await readWhole(client, wholeBodyReason(row));
       else if (streamedHeadHoldsTag(route.endpoint, client.streamed.head, client.streamed.declaredLength)) client = await readWhole(client, ' to be read whole: it holds reasoning another provider made, which this upstream would refuse and the proxy takes out');
+      else if (client.streamed.declaredLength <= MAX_PARSED_BODY_BYTES && this.refusedReasoningLately(row.id)) client = await readWhole(client, ` to be read whole: ${row.displayName} refused reasoning another account or provider made lately, and only a body read whole can be sent again without it`);
     }
     let usable = this.accounts.usableNow(row.id) ?? (await this.accounts.usable(row.id));
     let pool = this.poolOf(row, usable);
@@ -1033,8 +1042,15 @@ export class ProxyServer {
       // more without the earlier turns' reasoning, then without any, else the conversation fails for
       // good (translate/reasoning-refusal.ts).
       const sentBody = prepared.body;
-      const refusal = attempts.reasoning?.scope === 'all' || !Buffer.isBuffer(sentBody) ? undefined : reasoningRefusal(upstreamProtocolOf(route.endpoint, plan), outcome.upstreamStatus, outcome.upstreamText);
-      const retry = refusal && this.withoutRefusedReasoning(route.endpoint, plan, client, refusal, attempts.reasoning?.scope);
+      const refusal = attempts.reasoning?.scope === 'all' ? undefined : reasoningRefusal(upstreamProtocolOf(route.endpoint, plan), outcome.upstreamStatus, outcome.upstreamText);
+      if (refusal) this.reasoningRefusedAt.set(row.id, this.now());
+      const retry = refusal && Buffer.isBuffer(sentBody) && this.withoutRefusedReasoning(route.endpoint, plan, client, refusal, attempts.reasoning?.scope);
+      if (refusal && !Buffer.isBuffer(sentBody)) {
+        // Streamed as it came (over body.ts STREAM_ABOVE_BYTES): gone, it cannot be sent again. The
+        // provider's next large bodies are read whole (refusedReasoningLately): the client's next try is.
+        this.recordError(`${row.id}/${poolAccount.label}: upstream ${outcome.upstreamStatus}: ${this.excerpt(outcome.upstreamText)} (the request, over ${STREAM_ABOVE_BYTES / 1024 / 1024} MB, was streamed upstream as it came and cannot be sent again without that reasoning; ${row.displayName}'s next large requests are read whole so that they can be)`);
+        return finish(prepared.sentModel, answerError(prepared.translation, outcome));
+      }
       if (retry && Buffer.isBuffer(sentBody)) {
         const why = `upstream ${outcome.upstreamStatus}, ${this.excerpt(outcome.upstreamText)}`;
         attempts.reasoning = {refusal: refusal!, scope: retry.scope, takenOut: retry.takenOut, why, refusedBody: sentBody, sent: false};
@@ -1077,6 +1093,12 @@ export class ProxyServer {
       // A streamed body cannot be sent again: the client gets this answer; the account cools as usual.
       if (bodySpent(prepared.body)) return finish(prepared.sentModel, answerError(prepared.translation, outcome));
     }
+  }
+
+  /** Whether an upstream of provider `id` refused reasoning within READ_WHOLE_AFTER_REFUSAL_MS. */
+  private refusedReasoningLately(id: string): boolean {
+    const at = this.reasoningRefusedAt.get(id);
+    return at !== undefined && this.now() - at < READ_WHOLE_AFTER_REFUSAL_MS;
   }
 
   /**

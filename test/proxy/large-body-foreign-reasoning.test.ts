@@ -58,6 +58,76 @@ describe('a 5 MB Chat conversation from Cloud Code sent to AI Studio (passed thr
   });
 });
 
+describe('a 5 MB conversation whose earlier thinking Kimi signed, sent on to Claude (reasoning only the refusal shows)', async () => {
+  const upstream = await startFakeInference({script: () => ({text: 'back on Claude'})});
+  const f = await proxyFixture({provider: 'claude', tokens: [{file: 'claude-a.json', token: oauthToken('claude', 'c@example.com')}], upstream});
+  after(() => f.close());
+  const post = (content: string) =>
+    fetch(`${f.url}/v1/messages`, {
+      method: 'POST',
+      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 64,
+        messages: [
+          {role: 'user', content: 'first'},
+          // Kimi's own signature, passed through to Claude Code as Kimi made it: no tag says whose it is.
+          {role: 'assistant', content: [{type: 'thinking', thinking: 'kimi thought', signature: 'sig-kimi-1'}, {type: 'text', text: 'kimi answer'}]},
+          {role: 'user', content},
+        ],
+      }),
+    });
+  const holdsThinking = (request: {body?: unknown}) => JSON.stringify(request.body).includes('"type":"thinking"');
+
+  it('the first try, streamed upstream as it came, gets Claude\'s refusal, and the log says why it was not sent again', async () => {
+    const response = await post(LARGE);
+    assert.equal(response.status, 400);
+    assert.match(await response.text(), /signature/);
+    assert.equal(upstream.requests.length, 1);
+    assert.match(f.proxy.status().lastError?.message ?? '', /over 4 MB, was streamed upstream as it came and cannot be sent again without that reasoning; Claude's next large requests are read whole/);
+  });
+
+  it('the client\'s next try is read whole: sent again without Kimi\'s thinking, and served', async () => {
+    const response = await post(LARGE);
+    assert.equal(response.status, 200);
+    assert.match(await response.text(), /back on Claude/);
+    assert.deepEqual(upstream.requests.slice(1).map(holdsThinking), [true, false], 'refused with the thinking, served without');
+  });
+
+  it('a body too large to read whole (over 32 MB) is still streamed, not refused with a 413', async () => {
+    const {MAX_PARSED_BODY_BYTES} = await import('../../source/proxy/body.js');
+    const before = upstream.requests.length;
+    const response = await post('y'.repeat(MAX_PARSED_BODY_BYTES + 1024));
+    assert.equal(response.status, 400, 'Claude\'s refusal, as before the mark');
+    assert.equal(upstream.requests.length - before, 1);
+  });
+});
+
+describe('a refusal of reasoning met on a small request: the same conversation, grown past 4 MB, is read whole', async () => {
+  const upstream = await startFakeInference({script: () => ({text: 'back on Claude'})});
+  const f = await proxyFixture({provider: 'claude', tokens: [{file: 'claude-a.json', token: oauthToken('claude', 'c@example.com')}], upstream});
+  after(() => f.close());
+
+  it('its first large turn is sent again without the thinking and served', async () => {
+    const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
+    const ask = (content: string) =>
+      client.messages.create({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 64,
+        messages: [
+          {role: 'user', content: 'first'},
+          {role: 'assistant', content: [{type: 'thinking', thinking: 'kimi thought', signature: 'sig-kimi-1'}, {type: 'text', text: 'kimi answer'}]},
+          {role: 'user', content},
+        ],
+      });
+    const textOf = (message: Anthropic.Message) => (message.content[0]?.type === 'text' ? message.content[0].text : '');
+    assert.equal(textOf(await ask('small')), 'back on Claude');
+    assert.equal(upstream.requests.length, 2, 'refused, then sent again');
+    assert.equal(textOf(await ask(LARGE)), 'back on Claude');
+    assert.equal(upstream.requests.length, 4, 'the large one too: refused, then sent again');
+  });
+});
+
 describe('streamedHeadHoldsTag', () => {
   it('reads a body whole only for a string that starts with a tag, cut across reads or not, and never one too large to read whole', async () => {
     const {streamedHeadHoldsTag} = await import('../../source/proxy/prepare.js');
