@@ -373,6 +373,15 @@ describe('what is not sent again', async () => {
     assert.equal(f.upstream.requests.length - before, 1);
   });
 
+  it('nor an error that quotes the client’s words about signatures (a content check’s), though the body has thinking', async () => {
+    const before = f.upstream.requests.length;
+    f.upstream.handler = (_req, res) => sendJson(res, 400, {type: 'error', error: {type: 'invalid_request_error', message: 'Output blocked by content filtering policy: "why is my thinking block signature invalid"'}});
+    const response = await ask([...withThinking.slice(0, 2), {role: 'user', content: 'why is my thinking block signature invalid'}]);
+    assert.equal(response.status, 400);
+    assert.match(await response.text(), /content filtering policy/);
+    assert.equal(f.upstream.requests.length - before, 1);
+  });
+
   it('nor a body that carried no reasoning, nor another 400', async () => {
     const before = f.upstream.requests.length;
     f.upstream.handler = (_req, res) => sendJson(res, 400, {type: 'error', error: {type: 'invalid_request_error', message: 'messages.1.content.0: Invalid `signature` in `thinking` block'}});
@@ -381,6 +390,33 @@ describe('what is not sent again', async () => {
     f.upstream.handler = (_req, res) => sendJson(res, 400, {type: 'error', error: {type: 'invalid_request_error', message: 'max_tokens: must be at most 64000'}});
     assert.equal((await ask(withThinking)).status, 400);
     assert.equal(f.upstream.requests.length - before, 2);
+  });
+});
+
+describe('Claude Code on a Chat upstream that is not Google’s (qwen), whose content check quotes the prompt', async () => {
+  const {f, upstream} = await inferenceFixture(UPSTREAMS.qwen!, () => ({text: 'unused'}));
+  after(() => f.close());
+  upstream.handler = (_req, res) => sendJson(res, 400, {error: {message: 'Input data may contain inappropriate content: "why is my thought signature invalid?"', type: 'invalid_request_error', code: 'data_inspection_failed'}});
+
+  it('is sent once, with no Google field added: the 400 is the client’s answer', async () => {
+    const response = await fetch(`${f.url}/api/provider/qwen/v1/messages`, {
+      method: 'POST',
+      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+      body: JSON.stringify({
+        model: UPSTREAMS.qwen!.model,
+        max_tokens: 64,
+        tools: [READ_TOOL],
+        messages: [
+          {role: 'user', content: 'read a.txt'},
+          {role: 'assistant', content: [{type: 'tool_use', id: 'toolu_1', name: 'Read', input: {path: 'a.txt'}}]},
+          {role: 'user', content: [{type: 'tool_result', tool_use_id: 'toolu_1', content: 'x'}, {type: 'text', text: 'why is my thought signature invalid?'}]},
+        ],
+      }),
+    });
+    assert.equal(response.status, 400);
+    assert.match(await response.text(), /inappropriate content/);
+    assert.equal(upstream.requests.length, 1);
+    assert.doesNotMatch(JSON.stringify(upstream.requests[0]!.body), /skip_thought_signature_validator/);
   });
 });
 

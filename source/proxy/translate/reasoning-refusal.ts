@@ -11,15 +11,38 @@
 // reasoning, not the conversation. Only a request whose reasoning taken out changes it is sent again.
 import {dropThinkingBlocks, isThinkingBlock, skipCallSignatures} from './foreign-thinking.js';
 import {SKIP_THOUGHT_SIGNATURE} from './gemini-contents.js';
-import {asArray, field, isRecord, type JsonObject} from './json.js';
+import {upstreamErrorMessage} from './errors.js';
+import {asArray, asString, field, isRecord, type JsonObject} from './json.js';
 import type {ApiProtocol} from './types.js';
 
-/** Anthropic's words for thinking it will not take back. */
-const ANTHROPIC_REFUSAL = (text: string) => /thinking/i.test(text) && /signature|Expected `?thinking|thinking`? blocks?\b/i.test(text);
-/** Google's words for a function call's thought signature it will not take, or one missing. */
-const GEMINI_REFUSAL = (text: string) => /thought[ _]?signature/i.test(text);
-/** codex's words for encrypted content it cannot read. */
-const ENCRYPTED_REFUSAL = (text: string) => /invalid_encrypted_content|encrypted content.{0,200}could not be (?:verified|decrypted)/is.test(text);
+// Each service's words stand at the start of its error's message (a location, then the rule), never
+// anywhere in the answer: an error that quotes the client's prompt (a content check's) may hold any
+// of them, and is not a refusal of reasoning.
+/** Anthropic's: a place in the messages, then thinking it will not take back (its signature, a turn without it, a block changed). */
+const ANTHROPIC_REFUSAL = (message: string) => /^messages\.\d+\.content\.\d+[\w.]*:/.test(message) && /thinking/i.test(message) && /signature|Expected `?thinking|thinking`? blocks?\b/i.test(message);
+/** Google's (Vertex's with its prefix): a function call's thought signature it will not take, or one missing. */
+const GEMINI_REFUSAL = (message: string) =>
+  /^(?:Unable to submit request because )?(?:Corrupted thought signature|(?:Invalid )?thought signature is not valid|Invalid thought signature|(?:the )?function call\b[^\n]{0,300}?\bis missing a `?thought_?signature)/i.test(message);
+/** codex's: encrypted content it cannot read (its code, or its words). */
+const ENCRYPTED_REFUSAL = (message: string, code: string | undefined) => code === 'invalid_encrypted_content' || /^The encrypted content .{0,200}could not be (?:verified|decrypted)/s.test(message);
+
+/**
+ * The message of an upstream's error answer (errors.ts upstreamErrorMessage), and the one inside it
+ * when that message is itself an error body: Cloud Code passes on the Claude models' that way.
+ */
+function errorMessageOf(text: string): string {
+  const message = upstreamErrorMessage(400, text);
+  return message.startsWith('{') ? upstreamErrorMessage(400, message) : message;
+}
+
+/** An OpenAI-shaped error's `code` (codex: `invalid_encrypted_content`). */
+function openAiErrorCode(text: string): string | undefined {
+  try {
+    return asString(field(field(JSON.parse(text) as unknown, 'error'), 'code'));
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Whose rules refused the reasoning: Anthropic's (thinking signatures, and thinking in a tool loop),
@@ -29,7 +52,8 @@ export type ReasoningRefusal = 'anthropic' | 'google' | 'encrypted';
 
 /**
  * Whether an upstream's error answer (`status`, body `text`) refuses reasoning state the request
- * carried, and by whose rules; undefined when it does not. The protocols' own words:
+ * carried, and by whose rules; undefined when it does not. The protocols' own words, at the start of
+ * the error's message (an error quoting the client's prompt is none):
  * - Anthropic: `messages.N.content.M: Invalid \`signature\` in \`thinking\` block`, `Expected
  *   \`thinking\` or \`redacted_thinking\`, but found …` (a tool loop's turn without its thinking),
  *   `\`thinking\` … blocks in the latest assistant message cannot be modified`, `each thinking block must
@@ -43,16 +67,17 @@ export type ReasoningRefusal = 'anthropic' | 'google' | 'encrypted';
  */
 export function reasoningRefusal(upstream: ApiProtocol, status: number, text: string): ReasoningRefusal | undefined {
   if (status !== 400) return undefined;
+  const message = errorMessageOf(text);
   switch (upstream) {
     case 'anthropic':
-      return ANTHROPIC_REFUSAL(text) ? 'anthropic' : undefined;
+      return ANTHROPIC_REFUSAL(message) ? 'anthropic' : undefined;
     case 'openai-responses':
-      return ENCRYPTED_REFUSAL(text) ? 'encrypted' : undefined;
+      return ENCRYPTED_REFUSAL(message, openAiErrorCode(text)) ? 'encrypted' : undefined;
     case 'openai-chat':
-      return GEMINI_REFUSAL(text) ? 'google' : undefined;
+      return GEMINI_REFUSAL(message) ? 'google' : undefined;
     case 'gemini-internal':
     case 'gemini-native':
-      return GEMINI_REFUSAL(text) ? 'google' : ANTHROPIC_REFUSAL(text) ? 'anthropic' : undefined;
+      return GEMINI_REFUSAL(message) ? 'google' : ANTHROPIC_REFUSAL(message) ? 'anthropic' : undefined;
   }
 }
 

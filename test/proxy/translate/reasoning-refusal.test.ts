@@ -27,6 +27,16 @@ describe('reasoningRefusal: the upstream’s own words, 400 only, and whose rule
     // Claude on Antigravity: Vertex's refusal inside Google's error (CLIProxyAPI #570).
     ['gemini-internal', '{"error":{"code":400,"message":"{\\"type\\":\\"error\\",\\"error\\":{\\"type\\":\\"invalid_request_error\\",\\"message\\":\\"messages.1.content.0: Invalid `signature` in `thinking` block\\"}}","status":"INVALID_ARGUMENT"}}', true],
     ['gemini-internal', '{"error":{"code":400,"message":"Permission denied on resource project p-2.","status":"INVALID_ARGUMENT"}}', false],
+    // Gemini's OpenAI-compatible endpoint wraps its error in an array; Vertex prefixes its words.
+    ['openai-chat', '[{"error":{"code":400,"message":"Function call is missing a thought_signature in functionCall parts.","status":"INVALID_ARGUMENT"}}]', true],
+    ['gemini-internal', 'Unable to submit request because function call `default_api:read_file` in the 2. content block is missing a `thought_signature`. Learn more: https://cloud.google.com/vertex-ai/generative-ai/docs/thought-signatures', true],
+    ['openai-responses', '{"error":{"message":"Bad reasoning item.","type":"invalid_request_error","param":null,"code":"invalid_encrypted_content"}}', true],
+    // Errors that quote the client's words (a content check): the words are there, the refusal is not.
+    ['openai-chat', '{"error":{"message":"Input data may contain inappropriate content: \\"why is my thought signature invalid?\\"","type":"invalid_request_error","code":"data_inspection_failed"}}', false],
+    ['anthropic', '{"type":"error","error":{"type":"invalid_request_error","message":"Output blocked by content filtering policy: \\"explain why my thinking block signature is invalid\\""}}', false],
+    ['anthropic', 'prompt is too long: my notes on messages.1.content.0: Invalid `signature` in `thinking` block', false],
+    ['openai-responses', '{"error":{"message":"Flagged: the user asked why the encrypted content could not be verified (invalid_encrypted_content)","type":"invalid_request_error","code":"content_filter"}}', false],
+    ['gemini-native', '{"error":{"code":400,"message":"Request contains an invalid argument: Corrupted thought signature.","status":"INVALID_ARGUMENT"}}', false],
   ];
   const rulesOf = (upstream: string, text: string) => (upstream === 'anthropic' || /Invalid `signature`/.test(text) ? 'anthropic' : upstream === 'openai-responses' ? 'encrypted' : 'google');
   for (const [upstream, text, expected] of cases) {
