@@ -44,3 +44,27 @@ test('s on a paused account says it is paused and how to resume it; no proxy sta
   assert.match(frame, /claude bob@example\.com is paused: p resumes it, then s serves it/);
   assert.equal(supervisor.current.phase, 'stopped', 'no proxy was started for it');
 });
+
+test('the account the proxy served alone was removed: s on the proxy screen serves the pool and says so (it failed on --account at every press)', async () => {
+  const {ccs, supervisor} = await supervisedProxy(API_KEY, started);
+  const tui = (started.tui = await renderTui({paths: ccs.paths, width: 200, height: 40, route: {screen: 'proxy', params: {provider: 'claude', accountId: 'alice@example.com'}}, services: {proxy: supervisor}}));
+  await tui.waitFor(/Serving\s+nothing \(s serves claude \/ alice@example\.com\)/, 5000);
+  assert.equal((await runBin(['remove', 'claude', 'alice@example.com', '--yes'], ccs.env)).code, 0);
+  await tui.press('s');
+  const frame = await tui.waitFor(/was removed: the claude pool instead/, 15_000);
+  assert.match(frame, /proxy running on port \d+ for claude \(for root-URL clients too\) \(claude alice@example\.com was removed: the claude pool instead\)/);
+  assert.equal(supervisor.current.phase, 'running');
+  assert.equal(supervisor.current.target?.account, undefined, 'the pool, no account named');
+  assert.equal((await askClaude(supervisor.current.port!, API_KEY)).status, 200, 'bob serves');
+});
+
+test('the account the proxy served alone was paused: s on the proxy screen says how to resume it or serve the pool; no proxy starts', async () => {
+  const {ccs, supervisor} = await supervisedProxy(API_KEY, started);
+  assert.equal((await runBin(['pause', 'claude', 'alice@example.com'], ccs.env)).code, 0);
+  const tui = (started.tui = await renderTui({paths: ccs.paths, width: 200, height: 40, route: {screen: 'proxy', params: {provider: 'claude', accountId: 'alice@example.com'}}, services: {proxy: supervisor}}));
+  await tui.press('s');
+  const frame = await tui.waitFor(/which the proxy served alone, is paused/, 5000);
+  assert.match(frame, /claude alice@example\.com, which the proxy served alone, is paused: p on the accounts screen resumes it; S on the accounts screen serves the claude pool/);
+  assert.doesNotMatch(frame, /--account/);
+  assert.equal(supervisor.current.phase, 'stopped');
+});

@@ -1,8 +1,9 @@
 // The proxy screen's actions: start, stop, restart, live rotation and copying the Claude Code
 // exports. The screen renders the supervisor's state; only these functions command it.
+import {AmbiguousAccountError, findAccount} from '../../core/accounts.js';
 import {countOf} from '../../core/wording.js';
 import {actionKey, type KeyAction} from '../../core/keymap.js';
-import {UserError} from '../../core/types.js';
+import {UserError, type Account} from '../../core/types.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {ServeTarget} from '../../services/proxy/launch.js';
 import type {ClaudeCodeEnv} from '../../services/proxy/env.js';
@@ -36,7 +37,33 @@ export async function startProxy({services, state, requested, progress}: ProxyAc
     return {text: `the proxy is already ${state?.phase} (${actionKey('proxy.restart', 'proxy')} restarts it, ${actionKey('proxy.stop', 'proxy')} stops it)`, kind: 'info'};
   }
   const target = requested ?? state?.target ?? {};
+  const pinned = target.provider && target.account ? await pinnedAccount(services, target.provider, target.account) : undefined;
+  if (pinned === 'gone') {
+    // Removed meanwhile: its provider's pool, said so, rather than a start that fails the same way at every press.
+    const result = await startAndSettle(services.proxy, {...target, account: undefined}, progress);
+    return {...result, text: `${result.text} (${target.provider} ${sanitizeLine(target.account!)} was removed: the ${target.provider} pool instead)`};
+  }
+  // Paused meanwhile: said as `s` on the accounts screen says it (a proxy pinned to it would answer every request 503).
+  if (pinned?.paused) {
+    const onAccounts = (action: KeyAction) => `${actionKey(action, 'home')} on the accounts screen`;
+    return {text: `${target.provider} ${sanitizeLine(target.account!)}, which the proxy served alone, is paused: ${onAccounts('account.pause')} resumes it; ${onAccounts('provider.serve')} serves the ${target.provider} pool`, kind: 'info'};
+  }
   return startAndSettle(services.proxy, target, progress);
+}
+
+/** The account `ref` of `provider` as the files have it now, 'gone' when none is (undefined: the list could not be read, or `ref` names several: the start says why). */
+async function pinnedAccount(services: AppServices, provider: string, ref: string): Promise<Account | 'gone' | undefined> {
+  let accounts: readonly Account[];
+  try {
+    accounts = (await services.targets.current.accounts.load()).accounts;
+  } catch {
+    return undefined;
+  }
+  try {
+    return findAccount(accounts, provider, ref);
+  } catch (error) {
+    return error instanceof AmbiguousAccountError ? undefined : 'gone';
+  }
 }
 
 /** What a start is for, as the status line says it: ` for claude / work`, or nothing (every provider). */
