@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import {readdirSync, rmSync} from 'node:fs';
+import path from 'node:path';
 import {after, before, test} from 'node:test';
 import {runBin} from '../helpers/cli.js';
 import {makeQuotaFixture, quotaToken, type QuotaFixture} from '../services/quota/fixture.js';
@@ -118,4 +120,29 @@ test('errors are reported per account in JSON; bad provider is exit 2; a provide
   assert.deepEqual(json.find((r) => r.provider === 'qwen'), {provider: 'qwen', account: 'q@example.com', windows: [], error: null, note: 'no quota source'});
   const flag = await runBin(['quota', '--bogus'], fx.ccs.env);
   assert.equal(flag.code, 2);
+});
+
+test('a cache whose entries are damaged (null, numbers, wrong types): the whole ones are shown, the rest read again, the file as it was kept beside it', async () => {
+  const good = [window('5h', 20, inHours(2), 18000)];
+  const damaged: [string, unknown][] = [
+    ['a null window', [null, ...good]],
+    ['a number and an empty object for windows', [5, {}, ...good]],
+    ['windows an object', {length: 3}],
+    ['a percentage as text', [{...good[0], usedPct: 'x'}]],
+  ];
+  for (const [what, windows] of damaged) {
+    fx.ccs.writeRaw('tui/quota-cache.json', JSON.stringify({version: 1, accounts: {claude: {'user@example.com': {fetchedAt: new Date().toISOString(), windows}, 'second@example.com': {fetchedAt: new Date().toISOString(), windows: good, error: 'x', backoffUntil: 'soon'}}, qwen: null}}));
+    for (const args of [['quota', '--provider', 'claude'], ['quota', '--provider', 'claude', '--json'], ['rotate', 'claude']]) {
+      const run = await runBin(args, fx.ccs.env);
+      assert.doesNotMatch(run.stdout + run.stderr, /unexpected|TypeError|NaN|undefined/, `${what}, ${args.join(' ')}: ${run.stdout}${run.stderr}`);
+      assert.ok(run.code === 0 || run.code === 3, `${what}, ${args.join(' ')}: exit ${run.code} ${run.stderr}`);
+    }
+    const rows = JSON.parse((await runBin(['quota', '--provider', 'claude', '--json'], fx.ccs.env)).stdout) as {account: string; windows: {usedPct: number}[]; error: unknown}[];
+    assert.deepEqual(rows.find((r) => r.account === 'second@example.com')!.windows.map((w) => w.usedPct), [20], `${what}: the whole entry's numbers`);
+    assert.equal(rows.find((r) => r.account === 'second@example.com')!.error, null, `${what}: an error that is no error object is not shown`);
+    const copies = readdirSync(path.join(fx.ccs.paths.state)).filter((name) => name.startsWith('quota-cache.json.corrupt-'));
+    assert.ok(copies.length > 0, `${what}: the file as it was is kept`);
+    for (const copy of copies) rmSync(path.join(fx.ccs.paths.state, copy));
+  }
+  rmSync(path.join(fx.ccs.paths.state, 'quota-cache.json'), {force: true});
 });

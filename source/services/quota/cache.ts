@@ -34,11 +34,55 @@ export const quotaCacheFile = (paths: CcsPaths) => path.join(paths.state, 'quota
 
 const emptyCache = (): QuotaCache => ({version: 1, accounts: idMap()});
 
-/** Account ids are keys here: maps without prototypes, so `__proto__` or `constructor` is an ordinary id. */
-function withIdMaps(cache: QuotaCache): QuotaCache {
+/**
+ * The cache with every entry of the shape this module writes, and whether anything else was left out
+ * (an entry, a window or a field of another type: a hand edit, another tool, a damaged disk; read as
+ * it was, one `null` window stopped every quota view and every proxy request). Account ids are keys
+ * here: maps without prototypes, so `__proto__` or `constructor` is an ordinary id.
+ */
+function checkedEntries(cache: QuotaCache): {cache: QuotaCache; leftOut: boolean} {
+  let leftOut = false;
   const accounts = idMap<Record<string, QuotaCacheEntry>>();
-  for (const [provider, byAccount] of Object.entries(cache.accounts)) accounts[provider] = idMap(byAccount);
-  return {...cache, accounts};
+  for (const [provider, byAccount] of Object.entries(cache.accounts)) {
+    if (!isObject(byAccount)) {
+      leftOut = true;
+      continue;
+    }
+    const entries = (accounts[provider] = idMap<QuotaCacheEntry>());
+    for (const [accountId, entry] of Object.entries(byAccount)) {
+      const checked = checkedEntry(entry);
+      if (checked) entries[accountId] = checked;
+      if (checked !== entry) leftOut = true;
+    }
+  }
+  return {cache: {...cache, accounts}, leftOut};
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isTextOrNull = (value: unknown) => value === null || typeof value === 'string';
+const isNumberOrNull = (value: unknown) => value === null || (typeof value === 'number' && Number.isFinite(value));
+
+/** A window as QuotaWindow types it (`stale` optional), else undefined. */
+function isWindow(value: unknown): value is QuotaWindow {
+  if (!isObject(value)) return false;
+  const {kind, usedPct, resetsAt, windowSeconds, source, observedAt, stale} = value;
+  return typeof kind === 'string' && isNumberOrNull(usedPct) && isTextOrNull(resetsAt) && isNumberOrNull(windowSeconds) && typeof source === 'string' && typeof observedAt === 'string' && (stale === undefined || typeof stale === 'boolean');
+}
+
+/** `entry` itself when it is whole, a copy without what is not of its type, or undefined when it is no entry at all. */
+function checkedEntry(entry: unknown): QuotaCacheEntry | undefined {
+  if (!isObject(entry) || !Array.isArray(entry.windows)) return undefined;
+  const windows = entry.windows.every(isWindow) ? (entry.windows as QuotaWindow[]) : entry.windows.filter(isWindow);
+  const {fetchedAt, error, backoffUntil} = entry;
+  const errorWhole = error === undefined || (isObject(error) && typeof error.kind === 'string' && typeof error.message === 'string' && (error.retryAt === undefined || typeof error.retryAt === 'string'));
+  const whole = windows === entry.windows && (fetchedAt === undefined || typeof fetchedAt === 'string') && errorWhole && (backoffUntil === undefined || (typeof backoffUntil === 'number' && Number.isFinite(backoffUntil)));
+  if (whole) return entry as unknown as QuotaCacheEntry;
+  return {
+    windows,
+    ...(typeof fetchedAt === 'string' ? {fetchedAt} : {}),
+    ...(error !== undefined && errorWhole ? {error: error as unknown as QuotaErrorInfo} : {}),
+    ...(typeof backoffUntil === 'number' && Number.isFinite(backoffUntil) ? {backoffUntil} : {}),
+  };
 }
 
 function isCache(value: unknown): value is QuotaCache {
@@ -52,7 +96,10 @@ export async function readQuotaCache(paths: CcsPaths): Promise<QuotaCache> {
     const value = await readJsonFile(file);
     if (value === undefined) return emptyCache();
     if (!isCache(value)) throw new CorruptFileError(file, 'expected {"version": 1, "accounts": {...}}');
-    return withIdMaps(value);
+    const {cache, leftOut} = checkedEntries(value);
+    // What was left out is fetched again; the file as it was is kept beside it (the next write drops it).
+    if (leftOut) await backupCorruptFile(file).catch(() => undefined);
+    return cache;
   } catch (error) {
     if (!(error instanceof CorruptFileError)) throw error;
     await backupCorruptFile(file).catch(() => undefined);
