@@ -92,6 +92,24 @@ function cooldownAhead(value: unknown, now: number): AccountCooldown | undefined
   return {until: new Date(at).toISOString(), kind, reason: typeof reason === 'string' ? reason : 'cooling down'};
 }
 
+/** A mark of the account state as it is used: its reason, when and (for most) the credential it names. */
+interface Mark {
+  reason: string;
+  at?: string;
+  fingerprint?: string;
+}
+
+/**
+ * A mark of the account state (needsLogin, refreshUnknown, refreshFailed, keyRejected) as it may be
+ * used: the file is the user's, any shape. `null`, a number or a list is no mark; a field of another
+ * type is read as missing (a fingerprint that is not text names no credential).
+ */
+function markOf(value: unknown): Mark | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const {reason, at, fingerprint} = value as Record<string, unknown>;
+  return {reason: typeof reason === 'string' ? reason : 'no reason recorded', ...(typeof at === 'string' ? {at} : {}), ...(typeof fingerprint === 'string' ? {fingerprint} : {})};
+}
+
 /**
  * Removes the cooldowns whose `until` is past from the account state (and an account's entry left
  * empty): they are ignored once past, and would otherwise stay in the file for good. One whose
@@ -779,15 +797,18 @@ export class AccountStore implements AccountService {
       const ofGrant = held === undefined ? undefined : grantMarks.get(grantMarkKey(provider, held));
       // A mark that names a refresh token holds while the file holds that token: a login by another
       // tool (CCS, CLIProxyAPI) or its refresh replaced it, and the new one was never refused.
-      const ownNeedsLogin = own?.needsLogin?.fingerprint === undefined || own.needsLogin.fingerprint === held ? own?.needsLogin : undefined;
-      const needsLogin = ownNeedsLogin ?? ofGrant?.needsLogin;
-      const holds = (mark: {fingerprint: string} | undefined) => mark !== undefined && mark.fingerprint === held;
-      const unknown = holds(own?.refreshUnknown) ? own!.refreshUnknown : ofGrant?.refreshUnknown;
-      const failed = holds(own?.refreshFailed) ? own!.refreshFailed : ofGrant?.refreshFailed;
+      const ownNeedsLogin = markOf(own?.needsLogin);
+      const needsLogin = (ownNeedsLogin?.fingerprint === undefined || ownNeedsLogin.fingerprint === held ? ownNeedsLogin : undefined) ?? markOf(ofGrant?.needsLogin);
+      const holds = (mark: Mark | undefined) => mark !== undefined && mark.fingerprint === held;
+      const ownUnknown = markOf(own?.refreshUnknown);
+      const ownFailed = markOf(own?.refreshFailed);
+      const unknown = holds(ownUnknown) ? ownUnknown : markOf(ofGrant?.refreshUnknown);
+      const failed = holds(ownFailed) ? ownFailed : markOf(ofGrant?.refreshFailed);
       // An API-key account's mark names its key the same way (apiKeyOf: a key and no refresh token).
       const apiKey = heldApiKey(entry?.token);
       const key = apiKey === undefined || !anyMark ? undefined : tokenFingerprint(apiKey);
-      const keyMark = key === undefined ? undefined : own?.keyRejected?.fingerprint === key ? own.keyRejected : grantMarks.get(grantMarkKey(provider, key))?.keyRejected;
+      const ownKeyMark = markOf(own?.keyRejected);
+      const keyMark = key === undefined ? undefined : ownKeyMark?.fingerprint === key ? ownKeyMark : markOf(grantMarks.get(grantMarkKey(provider, key))?.keyRejected);
       let value: AccountHealth = 'ok';
       let detail: string | undefined;
       let since: string | undefined;
