@@ -60,3 +60,23 @@ test('tmux: U shows the auth URL as one soft-wrapped line (byte-exact, longer th
     await fake.server.close();
   }
 });
+
+test('tmux: run inside tmux (TMUX set, as in a person\'s tmux shell), c copies the URL into tmux\'s clipboard with set-clipboard on, and the status says what it needs', {skip}, async () => {
+  const fake = await fakeClaude();
+  try {
+    const ccs = makeTempCcs();
+    writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
+    // allow-passthrough stays off (tmux 3.3's default): only the plain sequence can arrive.
+    const t = startBin(ccs, {width: 120, height: 24, insideTmux: true});
+    await t.waitFor('Providers (');
+    t.keys(['a']);
+    await t.waitFor('Which provider?');
+    t.keys(['Enter']);
+    await t.waitFor('v: paste it here');
+    t.keys(['c']);
+    await t.waitFor('copied the login URL (OSC 52; inside tmux it arrives with `set -g set-clipboard on`)');
+    assert.ok(t.buffer().startsWith(`${fake.server.url}/oauth/authorize?`), t.buffer());
+  } finally {
+    await fake.server.close();
+  }
+});

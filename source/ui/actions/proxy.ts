@@ -166,7 +166,7 @@ export async function copyProxyEnv({services, env}: ProxyActionContext): Promise
   const {config, generated} = await ensureApiKey(services.paths);
   const vars = env.vars.map((v) => (v.name === 'ANTHROPIC_AUTH_TOKEN' ? {...v, value: config.apiKeys[0]!} : v));
   services.clipboard.copy(`${exportLines({...env, vars}).join('\n')}\n`);
-  const copied = `copied ${countOf(vars.length, 'export line')} (OSC 52)`;
+  const copied = `copied ${countOf(vars.length, 'export line')}${services.clipboard.caveat ?? ' (OSC 52)'}`;
   return {text: generated ? `${generatedKeyNote(services.paths)}; ${copied}` : copied, kind: 'ok'};
 }
 

@@ -151,7 +151,7 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
       const text = session?.copyText();
       if (!text) return notNow(actionKey('login.copy', 'login'));
       clipboard.copy(text);
-      setStatus(view?.kind === 'device' ? `copied the code ${text}` : 'copied the login URL', 'ok');
+      setStatus(`${view?.kind === 'device' ? `copied the code ${text}` : 'copied the login URL'}${clipboard.caveat ?? ''}`, 'ok');
     },
     'login.open': () => {
       if (!session?.urlToOpen()) return notNow(actionKey('login.open', 'login'));
