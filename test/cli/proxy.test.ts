@@ -104,10 +104,15 @@ describe('proxy start / status / stop', async () => {
     }
   });
 
-  it('rejects a bad --port', async () => {
-    const result = await runBin(['proxy', 'serve', '--port', 'abc'], ccs.env);
-    assert.equal(result.code, 2);
-    assert.match(result.stderr, /--port must be a port number/);
+  it('rejects a bad --port, and every spelling of a number but plain digits (1e3, 0x50, " 80", 08080 opened another port)', async () => {
+    for (const port of ['abc', '1e3', '0x50', ' 80', '08080', '80.0', '-1', '65536', '+80', '']) {
+      const result = await runBin(['proxy', 'serve', `--port=${port}`], ccs.env);
+      assert.equal(result.code, 2, `--port ${JSON.stringify(port)}: ${result.stderr}`);
+      assert.match(result.stderr, /--port must be a port number \(1-65535, or 0 for any free port\), got/);
+    }
+    const login = await runBin(['login', 'codex', '--port', '0'], ccs.env);
+    assert.equal(login.code, 2, login.stderr);
+    assert.match(login.stderr, /--port must be a port number \(1-65535\), got "0"/);
   });
 });
 

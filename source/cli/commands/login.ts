@@ -13,6 +13,7 @@ import type {LoginFlow} from '../../providers/types.js';
 import type {CcsPaths} from '../../store/paths.js';
 import {parseCommandArgs, printJson, type CliContext, type CommandSpec, type OutputStream} from '../context.js';
 import {accountJson} from './accounts.js';
+import {portValue} from './proxy.js';
 import {LOGIN_OPTIONS, loginCancelled, loginMethod} from '../login-early.js';
 import {readSecret, readStdin} from '../stdin.js';
 
@@ -59,11 +60,7 @@ const login: CommandSpec = {
   async run(ctx, args) {
     const {values, positionals} = parseCommandArgs(this, args, LOGIN_OPTIONS, {required: ['provider']});
     const row = requireProvider(positionals[0]!);
-    let port: number | undefined;
-    if (values.port !== undefined) {
-      port = Number(values.port);
-      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`--port must be a port number (1-65535), got ${quoted(values.port)}`, 2);
-    }
+    const port = portValue(values.port, false);
     const [{worldDeps}, {loadSettings}, login, {sessionKind, callbackForwardHint}, {accountLabel, corruptKeyFileText, keptGrantText, loginOutcomeText}] = await Promise.all([
       import('../../services/deps.js'),
       import('../../store/settings.js'),

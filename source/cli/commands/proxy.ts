@@ -7,12 +7,15 @@ import {UserError} from '../../core/types.js';
 import type {ProxyPidFile} from '../../services/proxy/pid-file.js';
 import {FailureWithData, JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
 
-/** `--port N` of the commands that start a proxy (proxy serve/start, run). */
-export function portValue(value: string | undefined): number | undefined {
+/**
+ * `--port N`: decimal digits only, 1-65535 (`anyFree`: 0 too, the system's pick, which the proxy
+ * reports), for the commands that start a proxy (proxy serve/start, run) and a login's callback.
+ * JavaScript's Number() also reads `1e3`, `0x50`, ` 80` and `08080`: a typo then opened another port.
+ */
+export function portValue(value: string | undefined, anyFree = true): number | undefined {
   if (value === undefined) return undefined;
-  const port = Number(value);
-  // 0 asks the system for any free port (the proxy reports the one it got).
-  if (value.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be a port number (1-65535, or 0 for any free port), got ${quoted(value)}`, 2);
+  const port = /^[0-9]{1,5}$/.test(value) && (value === '0' || !value.startsWith('0')) ? Number(value) : Number.NaN;
+  if (!(port >= (anyFree ? 0 : 1) && port <= 65535)) throw new UserError(`--port must be a port number (1-65535${anyFree ? ', or 0 for any free port' : ''}), got ${quoted(value)}`, 2);
   return port;
 }
 
