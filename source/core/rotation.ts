@@ -3,10 +3,14 @@
 // proxy's pools all rank with these.
 import {canServeNow, nextInTurn} from './accounts.js';
 import {headroom, isExhausted} from './quota.js';
-import type {Account, QuotaWindow} from './types.js';
+import {quoted} from './sanitize.js';
+import {UserError, type Account, type QuotaWindow} from './types.js';
+
+/** The strategies, in the order they are named (tui.json's check of `rotation.strategy` lists them). */
+export const ROTATION_STRATEGIES = ['most-headroom', 'fill-first', 'round-robin'] as const;
 
 /** How the next account is picked, for `rotate`, the TUI's `r` and the proxy's pools alike (tui.json `rotation.strategy`). */
-export type RotationStrategy = 'most-headroom' | 'fill-first' | 'round-robin';
+export type RotationStrategy = (typeof ROTATION_STRATEGIES)[number];
 export type WindowsByAccount = ReadonlyMap<string, readonly QuotaWindow[]> | Readonly<Record<string, readonly QuotaWindow[]>>;
 
 function windowsOf(windows: WindowsByAccount, id: string): readonly QuotaWindow[] {
@@ -55,6 +59,13 @@ export function chooseNext(
     case 'round-robin': {
       const serving = accounts.filter((a) => a.id === currentId || canServe(a, windows, now));
       return nextInTurn(serving, currentId, now);
+    }
+    default: {
+      // tui.json's reader refuses any other value; one that still got here is said, never taken for
+      // "no account can serve".
+      const unknown: never = strategy;
+      const said = typeof unknown === 'string' ? quoted(unknown) : unknown === null || typeof unknown !== 'object' ? String(unknown) : 'an object';
+      throw new UserError(`unknown rotation strategy ${said} (tui.json "rotation.strategy" must be one of ${ROTATION_STRATEGIES.join(', ')})`);
     }
   }
 }

@@ -1,10 +1,11 @@
 // ccs-tui's own settings, `tui.json` in the CCS dir, kept with `conf` (atomic writes) under its lock.
-// A broken tui.json is reported with its position and left as it is; ccs-tui then runs on defaults,
-// except where a credential would leave the machine (the rule below, `endpointOverrides`).
+// A broken tui.json (invalid JSON, or a setting of the wrong kind: SETTINGS_SHAPE) is reported with
+// its position or field and left as it is; ccs-tui then runs on defaults, except where a credential
+// would leave the machine (the rule below, `endpointOverrides`).
 import {setOwn} from '../core/id-map.js';
 import {plainHttpHost} from '../core/plain-http.js';
-import {sanitizeLine} from '../core/sanitize.js';
-import type {RotationStrategy} from '../core/rotation.js';
+import {quoted, sanitizeLine} from '../core/sanitize.js';
+import {ROTATION_STRATEGIES, type RotationStrategy} from '../core/rotation.js';
 import {UserError} from '../core/types.js';
 import type {Endpoints} from '../providers/table.js';
 import {backupCorruptFile, CorruptFileError, FILE_MODE, parseJsonFile, readTextIfExists} from './files.js';
@@ -51,8 +52,10 @@ export interface TuiSettings {
      */
     lockStaleSeconds?: number;
   };
-  theme: 'auto' | 'dark' | 'light';
+  theme: (typeof THEMES)[number];
 }
+
+const THEMES = ['auto', 'dark', 'light'] as const;
 
 export const DEFAULT_SETTINGS: TuiSettings = {
   endpoints: {},
@@ -103,6 +106,90 @@ export interface LoadedSettings {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/**
+ * What each setting must be. Settings not named here (agents, targets: their readers check them
+ * where they are used, services/agents/launch.ts and store/targets.ts) and unknown keys at any level
+ * are not checked: they are kept as they are (a newer version's setting, a note of the user's).
+ */
+type Shape =
+  | {kind: 'object'; fields: Readonly<Record<string, Shape>>}
+  /** Named entries (per provider), each of shape `of`. */
+  | {kind: 'record'; of: Shape}
+  | {kind: 'number'; what: string; valid: (n: number) => boolean}
+  | {kind: 'string'}
+  | {kind: 'boolean'}
+  | {kind: 'enum'; values: readonly string[]};
+
+/** An object's shape, one field for each of T's (the compiler holds this to TuiSettings). */
+const object = <T>(fields: {[K in keyof T]-?: Shape}): Shape => ({kind: 'object', fields});
+const seconds: Shape = {kind: 'number', what: 'a number of seconds above 0', valid: (n) => Number.isFinite(n) && n > 0};
+const percent: Shape = {kind: 'number', what: 'a percentage, 0-100', valid: (n) => n >= 0 && n <= 100};
+const port: Shape = {kind: 'number', what: 'a port number, 1-65535', valid: (n) => Number.isInteger(n) && n >= 1 && n <= 65535};
+const url: Shape = {kind: 'string'};
+
+/** The shape tui.json's settings must have (DEFAULT_SETTINGS has it). */
+export const SETTINGS_SHAPE: Shape = object<TuiSettings>({
+  endpoints: {
+    kind: 'record',
+    of: object<Required<Endpoints> & {allowInsecureHttp: boolean}>({
+      authorize: url,
+      token: url,
+      device: url,
+      discovery: url,
+      userinfo: url,
+      usage: url,
+      api: url,
+      allowInsecureHttp: {kind: 'boolean'},
+    }),
+  },
+  rotation: object<TuiSettings['rotation']>({strategy: {kind: 'enum', values: ROTATION_STRATEGIES}}),
+  quota: object<TuiSettings['quota']>({pollSeconds: seconds, fastPollSeconds: seconds, fastPollAbovePct: percent, staleAfterSeconds: seconds}),
+  login: object<TuiSettings['login']>({callbackPorts: {kind: 'record', of: port}, clientIds: {kind: 'record', of: {kind: 'string'}}}),
+  proxy: object<TuiSettings['proxy']>({useCliproxyBinary: {kind: 'boolean'}}),
+  refresh: object<TuiSettings['refresh']>({timeoutSeconds: seconds, lockStaleSeconds: seconds}),
+  theme: {kind: 'enum', values: THEMES},
+});
+
+/**
+ * A value from the file as an error quotes it: `"roundrobin"`, `5`, `null`, `an object`. A long
+ * string is not quoted (a key or token put in the wrong place would be printed): its length is said.
+ */
+function described(value: unknown): string {
+  if (typeof value === 'string') return value.length <= 40 ? quoted(value) : `a string of ${value.length} characters`;
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  return Array.isArray(value) ? 'an array' : 'an object';
+}
+
+/**
+ * What is wrong with `value` against `shape`, one line per wrong setting: `"quota.pollSeconds" must
+ * be a number of seconds above 0 (it is "300")`. Only own keys are looked at, so a key named like
+ * Object's members (`constructor`, `toString`, `__proto__`) is an unknown key like any other.
+ */
+export function settingsProblems(shape: Shape, value: unknown, where = ''): string[] {
+  const wrong = (what: string) => [`${quoted(where)} must be ${what} (it is ${described(value)})`];
+  const at = (key: string) => (where === '' ? sanitizeLine(key) : `${where}.${sanitizeLine(key)}`);
+  switch (shape.kind) {
+    case 'object':
+      if (!isObject(value)) return where === '' ? [`the settings must be a JSON object (it is ${described(value)})`] : wrong('an object');
+      return Object.entries(shape.fields).flatMap(([key, field]) => (Object.hasOwn(value, key) ? settingsProblems(field, value[key], at(key)) : []));
+    case 'record':
+      if (!isObject(value)) return wrong('an object');
+      return Object.keys(value).flatMap((key) => settingsProblems(shape.of, value[key], at(key)));
+    case 'number':
+      return typeof value === 'number' && shape.valid(value) ? [] : wrong(shape.what);
+    case 'string':
+      return typeof value === 'string' ? [] : wrong('a string');
+    case 'boolean':
+      return typeof value === 'boolean' ? [] : wrong('true or false');
+    case 'enum':
+      return typeof value === 'string' && shape.values.includes(value) ? [] : wrong(`one of ${shape.values.join(', ')}`);
+    default: {
+      const unknown: never = shape;
+      throw new Error(`no check for setting shape ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
 function merge<T>(defaults: T, value: unknown): T {
   if (!isObject(defaults) || !isObject(value)) return (value === undefined ? defaults : value) as T;
   const out: Record<string, unknown> = {...defaults};
@@ -125,6 +212,10 @@ async function settingsFromText(paths: CcsPaths, text: string, report: boolean):
   try {
     const data = parseJsonFile(paths.settings, text);
     if (!isObject(data)) throw new CorruptFileError(paths.settings, 'expected a JSON object at the top level');
+    // A setting of the wrong kind (null for an object, a string for a number, an unknown strategy)
+    // makes the file as broken as invalid JSON: the defaults are not mixed with half of it.
+    const wrong = settingsProblems(SETTINGS_SHAPE, data);
+    if (wrong.length > 0) throw new CorruptFileError(paths.settings, wrong.join('; '));
     return {settings: {...merge(DEFAULT_SETTINGS, data), [SOURCE]: paths.settings} as TuiSettings};
   } catch (error) {
     if (!(error instanceof CorruptFileError)) throw error;
@@ -175,6 +266,17 @@ export async function saveSetting(paths: CcsPaths, key: string, value: unknown):
     const read = await lock.read(paths.settings);
     const current = read === undefined ? undefined : await settingsFromText(paths, read.text, false);
     if (current?.problem) throw new UserError(`${current.problem.cause}; fix it before changing settings (nothing was changed)`);
+    // The file as it would be after the change must still be one this reader takes.
+    const next: unknown = read === undefined ? {} : parseJsonFile(paths.settings, read.text);
+    let node = next as Record<string, unknown>;
+    const parts = key.split('.');
+    for (const part of parts.slice(0, -1)) {
+      if (!Object.hasOwn(node, part) || !isObject(node[part])) setOwn(node, part, {});
+      node = node[part] as Record<string, unknown>;
+    }
+    setOwn(node, parts.at(-1)!, value);
+    const wrong = settingsProblems(SETTINGS_SHAPE, next);
+    if (wrong.length > 0) throw new UserError(`${paths.settings}: ${wrong.join('; ')}; nothing was changed`);
     const conf = new Conf<Record<string, unknown>>({
       cwd: path.dirname(paths.settings),
       configName: path.basename(paths.settings, '.json'),

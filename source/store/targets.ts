@@ -93,6 +93,11 @@ export function requireTargetName(paths: CcsPaths, settings: TuiSettings, name: 
 export function resolveTarget(paths: CcsPaths, settings: TuiSettings, name: string, env: NodeJS.ProcessEnv): RemoteTarget {
   const where = `${paths.settings}: targets.${sanitizeLine(name)}`;
   const entry = requireTargetName(paths, settings, name);
+  // A field of the wrong kind is named as such, not taken as missing (or as false).
+  for (const field of ['url', 'managementKeyFile', 'managementKeyEnv', 'caFile']) {
+    if (Object.hasOwn(entry, field) && typeof entry[field] !== 'string') throw new UserError(`${where}.${field} must be a string, not ${jsonKind(entry[field])}`);
+  }
+  if (Object.hasOwn(entry, 'allowInsecureHttp') && typeof entry.allowInsecureHttp !== 'boolean') throw new UserError(`${where}.allowInsecureHttp must be true or false, not ${jsonKind(entry.allowInsecureHttp)}`);
   if (typeof entry.url !== 'string' || entry.url.trim() === '') throw new UserError(`${where}.url is missing (e.g. "https://proxy.example.com:8317")`);
   // A management key put in `url` is never shown whole (notHttpUrl).
   const notUrl = notHttpUrl(entry.url, `"allowInsecureHttp": true in targets.${sanitizeLine(name)}`);

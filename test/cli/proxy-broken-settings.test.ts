@@ -90,6 +90,23 @@ describe('a proxy started on a broken tui.json or config.yaml', async () => {
     assert.equal((await served.exited).code, 0, served.output.stderr);
   });
 
+  it('`proxy serve` on a setting of the wrong kind ("rotation": null): 503 naming the field, not 502 for every request; serves once fixed', async () => {
+    gateway.requests.length = 0;
+    const {ccs, fixed} = brokenCcs(gateway);
+    cleanups.push(() => ccs.cleanup());
+    const wrong = JSON.stringify({...(JSON.parse(fixed) as object), rotation: null});
+    writeFileSync(ccs.paths.settings, wrong);
+    const served = await serveByHand(['--port', '0', '--provider', 'claude'], ccs.env, started);
+    const refused = await askClaude(served.port);
+    const text = await refused.text();
+    assert.equal(refused.status, 503, text);
+    assert.match((JSON.parse(text) as {error: {message: string}}).error.message, /tui\.json: "rotation" must be an object \(it is null\); no token is sent to any provider until it is fixed/);
+    assert.deepEqual(gateway.requests.map((r) => r.path), []);
+    await assertServesOnceFixed(served.port, gateway, ccs, fixed);
+    served.shell.kill('SIGTERM');
+    assert.equal((await served.exited).code, 0, served.output.stderr);
+  });
+
   it("the TUI's proxy child: 503 while broken, serves once fixed without a restart", async () => {
     gateway.requests.length = 0;
     const {ccs, fixed} = brokenCcs(gateway);

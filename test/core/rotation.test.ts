@@ -64,3 +64,19 @@ test('fill-first takes the earliest account that can serve; round-robin the next
   assert.equal(chooseNext('round-robin', accounts, 'd', windows, NOW)?.id, 'c');
   assert.equal(chooseNext('round-robin', accounts, 'a', {}, NOW)?.id, 'b');
 });
+
+test('chooseNext: a strategy it does not know is said, never taken for "no account can serve"', () => {
+  const accounts = [account('current'), account('other')];
+  for (const strategy of ['roundrobin', '__proto__', 'toString', 5, null, undefined]) {
+    assert.throws(
+      () => chooseNext(strategy as unknown as 'fill-first', accounts, 'current', {}, NOW),
+      (error: Error) => {
+        assert.equal(error.name, 'UserError');
+        assert.match(error.message, /^unknown rotation strategy .* \(tui\.json "rotation\.strategy" must be one of most-headroom, fill-first, round-robin\)$/);
+        return true;
+      },
+      String(strategy),
+    );
+  }
+  assert.throws(() => chooseNext('roundrobin' as unknown as 'fill-first', accounts, 'current', {}, NOW), /unknown rotation strategy "roundrobin"/);
+});

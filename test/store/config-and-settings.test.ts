@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import {readFileSync, statSync} from 'node:fs';
 import {afterEach, beforeEach, test} from 'node:test';
 import {loadCliproxyConfig, UNREADABLE_CONFIG_CONSEQUENCE, updateCliproxyConfig} from '../../source/store/cliproxy-config.js';
-import {loadSettings, saveSetting} from '../../source/store/settings.js';
+import {DEFAULT_SETTINGS, endpointOverrides, loadSettings, saveSetting, SettingsUnreadableError, SETTINGS_SHAPE, settingsProblems, settingsUnreadable, type TuiSettings} from '../../source/store/settings.js';
+import {agentSettings} from '../../source/services/agents/launch.js';
+import {resolveTarget} from '../../source/store/targets.js';
 import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
 
 let ccs: TempCcs;
@@ -63,4 +65,114 @@ test('tui.json: defaults, merged values, and a broken file reported with its pos
     return true;
   });
   assert.equal(readFileSync(ccs.paths.settings, 'utf8'), '{\n  "rotation": {"strategy": }\n}');
+});
+
+// Each kind of wrong value, in each nested setting: the file and the field are named, the defaults
+// are used (the endpoint rule too: its overrides are unknown), and the file is left as it is.
+const WRONG_SETTINGS: [json: string, said: string][] = [
+  ['{"quota": null}', '"quota" must be an object (it is null)'],
+  ['{"quota": "fast"}', '"quota" must be an object (it is "fast")'],
+  ['{"quota": [1, 2]}', '"quota" must be an object (it is an array)'],
+  ['{"quota": {"staleAfterSeconds": "600"}}', '"quota.staleAfterSeconds" must be a number of seconds above 0 (it is "600")'],
+  ['{"quota": {"pollSeconds": null}}', '"quota.pollSeconds" must be a number of seconds above 0 (it is null)'],
+  ['{"quota": {"fastPollSeconds": 0}}', '"quota.fastPollSeconds" must be a number of seconds above 0 (it is 0)'],
+  ['{"quota": {"fastPollAbovePct": {"x": 1}}}', '"quota.fastPollAbovePct" must be a percentage, 0-100 (it is an object)'],
+  ['{"rotation": null}', '"rotation" must be an object (it is null)'],
+  ['{"rotation": "x"}', '"rotation" must be an object (it is "x")'],
+  ['{"rotation": {"strategy": "roundrobin"}}', '"rotation.strategy" must be one of most-headroom, fill-first, round-robin (it is "roundrobin")'],
+  ['{"rotation": {"strategy": "__proto__"}}', '"rotation.strategy" must be one of most-headroom, fill-first, round-robin (it is "__proto__")'],
+  ['{"rotation": {"strategy": "toString"}}', '"rotation.strategy" must be one of most-headroom, fill-first, round-robin (it is "toString")'],
+  ['{"rotation": {"strategy": 1}}', '"rotation.strategy" must be one of most-headroom, fill-first, round-robin (it is 1)'],
+  ['{"rotation": {"strategy": null}}', '"rotation.strategy" must be one of most-headroom, fill-first, round-robin (it is null)'],
+  ['{"endpoints": null}', '"endpoints" must be an object (it is null)'],
+  ['{"endpoints": {"claude": "https://gateway.example.com"}}', '"endpoints.claude" must be an object (it is "https://gateway.example.com")'],
+  // A long string (a key put in the wrong place) is not printed.
+  [`{"endpoints": {"claude": "sk-ant-oat01-${'x'.repeat(60)}"}}`, '"endpoints.claude" must be an object (it is a string of 73 characters)'],
+  ['{"endpoints": {"claude": {"token": 443}}}', '"endpoints.claude.token" must be a string (it is 443)'],
+  ['{"endpoints": {"claude": {"allowInsecureHttp": "yes"}}}', '"endpoints.claude.allowInsecureHttp" must be true or false (it is "yes")'],
+  ['{"login": null}', '"login" must be an object (it is null)'],
+  ['{"login": {"callbackPorts": {"codex": "1455"}}}', '"login.callbackPorts.codex" must be a port number, 1-65535 (it is "1455")'],
+  ['{"login": {"callbackPorts": {"codex": 70000}}}', '"login.callbackPorts.codex" must be a port number, 1-65535 (it is 70000)'],
+  ['{"login": {"clientIds": ["x"]}}', '"login.clientIds" must be an object (it is an array)'],
+  ['{"login": {"clientIds": {"codex": 5}}}', '"login.clientIds.codex" must be a string (it is 5)'],
+  ['{"proxy": {"useCliproxyBinary": "true"}}', '"proxy.useCliproxyBinary" must be true or false (it is "true")'],
+  ['{"proxy": false}', '"proxy" must be an object (it is false)'],
+  ['{"refresh": {"timeoutSeconds": "120"}}', '"refresh.timeoutSeconds" must be a number of seconds above 0 (it is "120")'],
+  ['{"refresh": {"lockStaleSeconds": -1}}', '"refresh.lockStaleSeconds" must be a number of seconds above 0 (it is -1)'],
+  ['{"theme": "blue"}', '"theme" must be one of auto, dark, light (it is "blue")'],
+  ['{"theme": {}}', '"theme" must be one of auto, dark, light (it is an object)'],
+];
+
+test('tui.json: a setting of the wrong kind names the file and the field; the defaults are used and the file is kept', async () => {
+  for (const [json, said] of WRONG_SETTINGS) {
+    ccs.writeRaw('tui.json', json);
+    const {settings, problem} = await loadSettings(ccs.paths, {report: false});
+    assert.ok(problem, `${json}: no problem reported`);
+    assert.equal(problem.cause, `${ccs.paths.settings}: ${said}`, json);
+    assert.match(problem.message, /; no token is sent to any provider until it is fixed .*, other settings are the defaults$/, json);
+    assert.equal(settingsUnreadable(settings), problem.cause, json);
+    assert.throws(() => endpointOverrides(settings, 'claude'), SettingsUnreadableError, json);
+    // The defaults, whole: every nested setting usable as its type says.
+    assert.deepEqual(JSON.parse(JSON.stringify(settings)), DEFAULT_SETTINGS, json);
+    assert.equal(readFileSync(ccs.paths.settings, 'utf8'), json, `${json}: the file was changed`);
+  }
+  // Every wrong setting is named, not only the first.
+  ccs.writeRaw('tui.json', '{"quota": {"pollSeconds": "1"}, "rotation": {"strategy": "x"}}');
+  const both = await loadSettings(ccs.paths, {report: false});
+  assert.match(both.problem!.cause, /"rotation\.strategy" must be one of .*; "quota\.pollSeconds" must be a number/);
+});
+
+test('tui.json: unknown keys and prototype-looking names stay data and are no problem; good values load', async () => {
+  assert.deepEqual(settingsProblems(SETTINGS_SHAPE, DEFAULT_SETTINGS), []);
+  ccs.writeRaw(
+    'tui.json',
+    '{"__proto__": {"quota": null}, "constructor": "x", "futureSetting": [1], "agents": {"default": "claude"},' +
+      ' "rotation": {"strategy": "round-robin", "constructor": null, "__proto__": 5}, "quota": {"toString": "x", "pollSeconds": 30},' +
+      ' "endpoints": {"__proto__": {"token": "https://gw.example.com/t"}, "claude": {"api": "https://gw.example.com", "note": 1, "allowInsecureHttp": false}},' +
+      ' "login": {"callbackPorts": {"codex": 1455}, "clientIds": {"constructor": "id-1"}}, "refresh": {"lockStaleSeconds": 2}, "theme": "light"}',
+  );
+  const {settings, problem} = await loadSettings(ccs.paths, {report: false});
+  assert.equal(problem, undefined);
+  assert.equal(Object.getPrototypeOf(settings), Object.prototype);
+  assert.equal(Object.getPrototypeOf(settings.rotation), Object.prototype);
+  assert.equal(({} as {quota?: unknown}).quota, undefined, 'Object.prototype untouched');
+  assert.equal(settings.rotation.strategy, 'round-robin');
+  assert.equal(settings.quota.pollSeconds, 30);
+  assert.equal(settings.quota.staleAfterSeconds, 600);
+  assert.equal(settings.refresh.lockStaleSeconds, 2);
+  assert.equal(settings.login.clientIds.constructor, 'id-1');
+  assert.equal(endpointOverrides(settings, '__proto__')?.token, 'https://gw.example.com/t');
+  assert.equal(endpointOverrides(settings, 'claude')?.api, 'https://gw.example.com');
+  assert.deepEqual((settings as unknown as {futureSetting: unknown}).futureSetting, [1], 'unknown keys are kept');
+});
+
+test('saveSetting refuses a value of the wrong kind, naming the field; nothing is written', async () => {
+  ccs.writeRaw('tui.json', '{"rotation": {"strategy": "fill-first"}}');
+  await assert.rejects(saveSetting(ccs.paths, 'rotation.strategy', 'roundrobin'), (error: Error) => {
+    assert.equal(error.message, `${ccs.paths.settings}: "rotation.strategy" must be one of most-headroom, fill-first, round-robin (it is "roundrobin"); nothing was changed`);
+    return true;
+  });
+  await assert.rejects(saveSetting(ccs.paths, 'quota', null), /"quota" must be an object \(it is null\); nothing was changed$/);
+  assert.equal(readFileSync(ccs.paths.settings, 'utf8'), '{"rotation": {"strategy": "fill-first"}}');
+  await saveSetting(ccs.paths, 'quota.pollSeconds', 90);
+  assert.equal((await loadSettings(ccs.paths)).settings.quota.pollSeconds, 90);
+});
+
+test('tui.json agents and targets (checked where they are used): a field of the wrong kind is named, not skipped or taken as missing', () => {
+  const agents = (value: unknown) => () => agentSettings({...DEFAULT_SETTINGS, agents: value} as unknown as TuiSettings);
+  assert.throws(agents(null), /^UserError: tui\.json: "agents" must be an object$/);
+  assert.throws(agents({claude: null}), /tui\.json: agents\.claude must be an object \(\{"command": …\}\)/);
+  assert.throws(agents({codex: 'codex'}), /tui\.json: agents\.codex must be an object/);
+  assert.throws(agents({default: 5}), /tui\.json: agents\.default must be one of/);
+  assert.deepEqual(agents({claude: {command: '/bin/claude'}, constructor: null, future: 1})().commands, {claude: ['/bin/claude']});
+
+  const target = (entry: unknown) => () => resolveTarget(ccs.paths, {...DEFAULT_SETTINGS, targets: {team: entry}} as unknown as TuiSettings, 'team', {K: 'k'});
+  const where = `${ccs.paths.settings}: targets.team`;
+  assert.throws(target({url: 8317, managementKeyEnv: 'K'}), {message: `${where}.url must be a string, not a number`});
+  assert.throws(target({url: 'https://p.example.com', managementKeyEnv: ['K']}), {message: `${where}.managementKeyEnv must be a string, not an array`});
+  assert.throws(target({url: 'https://p.example.com', managementKeyFile: null}), {message: `${where}.managementKeyFile must be a string, not null`});
+  assert.throws(target({url: 'https://p.example.com', managementKeyEnv: 'K', caFile: {}}), {message: `${where}.caFile must be a string, not an object`});
+  assert.throws(target({url: 'http://p.example.com', managementKeyEnv: 'K', allowInsecureHttp: 'true'}), {message: `${where}.allowInsecureHttp must be true or false, not a string`});
+  assert.throws(() => resolveTarget(ccs.paths, {...DEFAULT_SETTINGS, targets: null} as unknown as TuiSettings, 'team', {}), /"targets" must be an object of named servers .*, not null$/);
+  assert.equal(target({url: 'https://p.example.com', managementKeyEnv: 'K', note: 1})().url, 'https://p.example.com');
 });

@@ -10,6 +10,7 @@ import {guardLoopback} from '../helpers/loopback-guard.js';
 import {makeQuotaFixture} from '../services/quota/fixture.js';
 import {AccountStore} from '../../source/store/accounts.js';
 import {QuotaPoller} from '../../source/services/quota/service.js';
+import {makeUiCcs} from './fixtures.js';
 
 let tui: TuiHandle | undefined;
 let cleanup: (() => Promise<void>) | undefined;
@@ -66,4 +67,22 @@ test('a broken tui.json: banner and M say it, no quota read goes out until it is
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.deepEqual(fx.upstream.requests.map((r) => r.path), ['/claude/usage']);
   assert.deepEqual(guard.blocked, []);
+});
+
+test('a tui.json setting of the wrong kind: the TUI starts, its banner names the field, `r` rotates on the default strategy', async () => {
+  const ccs = makeUiCcs();
+  cleanup = async () => ccs.cleanup();
+  ccs.writeRaw('tui.json', '{"quota": null, "rotation": {"strategy": "roundrobin"}}');
+  tui = await renderTui({paths: ccs.paths, env: {HOME: ccs.env.HOME!}, width: 220, height: 30});
+  const frame = await tui.waitFor('alice@example.com');
+  await tui.waitFor((f) => /tui\.json: "rotation\.strategy" must be one of most-headroom, fill-first, round-robin \(it is "roundrobin"\); "quota" must be an object \(it is null\)/.test(flat(f)));
+  assert.doesNotMatch(frame, /unexpected|TypeError|Cannot read/);
+  await tui.press('r');
+  const rotated = await tui.waitFor(/default work → bob@example\.com/);
+  assert.doesNotMatch(rotated, /no other usable|unexpected|TypeError/);
+  // The quota screen too: its staleness reads the defaults.
+  await tui.press('2');
+  await tui.waitFor((f) => /Quota · @local/.test(f) && /never fetched/.test(f));
+  assert.doesNotMatch(tui.frame(), /unexpected|TypeError|Cannot read/);
+  assert.equal(readFileSync(ccs.paths.settings, 'utf8'), '{"quota": null, "rotation": {"strategy": "roundrobin"}}');
 });

@@ -50,7 +50,8 @@ export function agentSettings(settings: TuiSettings): AgentSettings {
       if (value !== 'window' && value !== 'pane') throw new UserError('tui.json: agents.launchIn must be "window" or "pane"');
       out.launchIn = value;
     } else if (findAgent(key)) {
-      const command = (value as {command?: unknown} | null)?.command;
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UserError(`tui.json: agents.${key} must be an object ({"command": …})`);
+      const command = (value as {command?: unknown}).command;
       if (command === undefined) continue;
       const list = typeof command === 'string' ? [command] : command;
       if (!Array.isArray(list) || list.length === 0 || !list.every((part) => typeof part === 'string' && part !== '')) {
