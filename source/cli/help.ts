@@ -23,6 +23,7 @@ export async function helpText(): Promise<string> {
     'Exit codes: 0 ok, 1 failure, 2 bad usage; 3 is an answer with its data, not a failure',
     '(quota: every account is used up; proxy status: no proxy runs);',
     '141: the reader of the output went away (ccs-tui accounts | head), as for cat.',
+    '--version (-v, -V): the version.',
     '',
   ].join('\n');
 }

@@ -114,7 +114,7 @@ async function printHelp(io: CliIo): Promise<number> {
 export async function runCli(args: string[], io: CliIo): Promise<number> {
   // Help is text for a person, whatever else was asked (`--json` too): README "Command line".
   if (args[0] === '--help' || args[0] === '-h' || args[0] === 'help') return printHelp(io);
-  if (args[0] === '--version' || args[0] === '-V') {
+  if (args[0] === '--version' || args[0] === '-V' || args[0] === '-v') {
     io.stdout.write(`${VERSION}\n`);
     return 0;
   }

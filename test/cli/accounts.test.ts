@@ -165,5 +165,11 @@ describe('ccs-tui account commands (built binary)', () => {
     for (const word of ['accounts [--json]', 'use <provider> <account>', 'rotate <provider>', 'rename <provider> <account> <nickname>']) {
       assert.ok(run.stdout.includes(word), word);
     }
+    assert.match(run.stdout, /^--version \(-v, -V\): the version\.$/m);
+    const {version} = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {version: string};
+    for (const flag of ['--version', '-v', '-V']) {
+      const asked = await runBin([flag], ccs.env);
+      assert.deepEqual([asked.code, asked.stdout, asked.stderr], [0, `${version}\n`, ''], flag);
+    }
   });
 });
