@@ -40,7 +40,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import {keepTokenCopy} from '../store/files.js';
 import {processGone} from '../store/process-identity.js';
-import {readTokenFile} from '../store/tokens.js';
+import {readTokenFile, tokenWriteTarget} from '../store/tokens.js';
 import {tokenFilePrefixesOf} from '../providers/table.js';
 
 /**
@@ -497,11 +497,19 @@ async function adoptInterruptedSave(deps: RefreshDeps, provider: string, account
   // (a container restarted under the same host name gives pids again; another's pids name none here).
   if (!sender || processGone(sender) === undefined) return undefined;
   const file = deps.store.tokenPath(account);
-  const prefix = `.${path.basename(file)}.${sender.pid}.`;
+  // A token file that is a link within the token dirs is written through (tokens.ts tokenWriteTarget):
+  // its answer was written beside the file the link leads to, named after it.
+  let into = file;
+  try {
+    into = tokenWriteTarget(file);
+  } catch {
+    // A link out of the token dirs: never written through, so nothing of it is looked for there.
+  }
+  const prefixes = [...new Set([file, into].map((name) => `.${path.basename(name)}.${sender.pid}.`))];
   // Looked for in both token dirs: the file may have been paused or resumed (by CCS, whose lock its
   // write waited for) after the killed process wrote its answer beside it.
-  const dirs = [false, true].map((paused) => path.dirname(deps.store.tokenPath({...account, paused})));
-  const temps = await Promise.all(dirs.map(async (dir) => (await fs.readdir(dir).catch(() => [] as string[])).filter((name) => name.startsWith(prefix) && name.endsWith('.tmp')).map((name) => path.join(dir, name))));
+  const dirs = [...new Set([...[false, true].map((paused) => path.dirname(deps.store.tokenPath({...account, paused}))), path.dirname(into)])];
+  const temps = await Promise.all(dirs.map(async (dir) => (await fs.readdir(dir).catch(() => [] as string[])).filter((name) => prefixes.some((prefix) => name.startsWith(prefix)) && name.endsWith('.tmp')).map((name) => path.join(dir, name))));
   for (const temp of temps.flat()) {
     const name = path.basename(temp);
     // Its answer is a private regular file (writeTempBeside makes it 0600; a link would make the token

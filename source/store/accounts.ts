@@ -31,7 +31,7 @@ import {abandonedTempDirs, type CcsPaths} from './paths.js';
 import {withAccountGrantLock, type RefreshLockBounds} from './grant-lock.js';
 import {exposedConfigWarning, exposedProxyRecordWarning, exposedSecretWarning} from './secret-files.js';
 import {emptyRegistry, idMap, parseRegistry, salvageRegistry, validateRegistry, type RegistryAccount, type RegistryFile, type RegistryProvider} from './registry.js';
-import {isPlainTokenFileName, listJsonFiles, readTokenFile, readTokenFileSync, tokenDirRead, tokenDirReadStart, tokenFileText, uniqueFileName, upstreamTokenFileName} from './tokens.js';
+import {isPlainTokenFileName, listJsonFiles, readTokenFile, readTokenFileSync, tokenDirRead, tokenDirReadStart, tokenFileText, tokenReadOptions, tokenWriteTarget, uniqueFileName, upstreamTokenFileName} from './tokens.js';
 import {countOf} from '../core/wording.js';
 
 export type {AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
@@ -1131,7 +1131,13 @@ export class AccountStore implements AccountService {
       // A file of that name in the other dir too (copied there by hand or by another tool) would be
       // replaced by the rename: unless it is the same bytes, it may be the only copy of another grant.
       const there = await fs.lstat(to).catch(() => undefined);
-      if (there && !(there.isFile() && (await fs.readFile(to)).equals(await fs.readFile(from)))) {
+      // Read as token files are (no link out of the token dirs followed): one that cannot be is no copy.
+      const bytes = (file: string) => readRegularFile(file, tokenReadOptions(file)).then((read) => read?.text, () => undefined);
+      const same = async () => {
+        const [theirs, ours] = await Promise.all([bytes(to), bytes(from)]);
+        return theirs !== undefined && theirs === ours;
+      };
+      if (there && !(there.isFile() && (await same()))) {
         throw new UserError(`${to} exists already and is not a copy of ${from} (it may hold another grant); nothing was moved: move whichever of the two you do not want out of the token dirs, then ${paused ? 'pause' : 'resume'} again`);
       }
       // Checked and moved in one synchronous step (files.ts writeFileAtomic says why), the registry's write.
@@ -1267,7 +1273,7 @@ export class AccountStore implements AccountService {
         if (keyed && login.token.email === undefined) delete next.email;
         // A key replacing an unreadable file's (keyAccountNamed): its bytes are kept aside first.
         if (file?.error !== undefined && file.token === undefined) {
-          const copy = await backupCorruptFile(this.tokenPath(found));
+          const copy = await backupCorruptFile(this.tokenPath(found), tokenReadOptions(this.tokenPath(found)));
           if (copy === undefined) throw new UserError(`${this.tokenPath(found)}: ${file.error}; it could not be copied aside, so it was not replaced; nothing was saved`);
           corrupt = {file: this.tokenPath(found), error: file.error, copy};
         }
@@ -1349,7 +1355,7 @@ export class AccountStore implements AccountService {
     const refresh = stringField(current.refresh_token);
     if (refresh && marksByGrant(ctx.files.state).get(grantMarkKey(account.provider, tokenFingerprint(refresh)))?.needsLogin) return undefined;
     // The file's own bytes (its layout, every field); read as the store reads token files (no FIFO, no link out).
-    const text = (await readRegularFile(this.tokenPath(account)))?.text ?? `${JSON.stringify(current, null, 2)}\n`;
+    const text = (await readRegularFile(this.tokenPath(account), tokenReadOptions(this.tokenPath(account))))?.text ?? `${JSON.stringify(current, null, 2)}\n`;
     return keepTokenCopy(this.paths.loginKept, account.tokenFile, text);
   }
 
@@ -1517,9 +1523,12 @@ class MutationContext {
     return this.lock.write(file, jsonText(value), this.files.versions.get(file), {along});
   }
 
-  /** Writes a (flat) token in the layout the file has (tokens.ts tokenFileText). */
+  /**
+   * Writes a (flat) token in the layout the file has (tokens.ts tokenFileText); a link within the
+   * token dirs is written through (tokenWriteTarget: the file read through it gets the new grant).
+   */
   writeToken(file: string, token: TokenFile): Promise<void> {
-    return this.lock.write(file, tokenFileText(token), this.files.versions.get(file));
+    return this.lock.write(tokenWriteTarget(file), tokenFileText(token), this.files.versions.get(file));
   }
 
   /** Token files moved or removed, not yet: made with the registry's write (AccountStore.mutate), in order. */

@@ -2,9 +2,10 @@
 // broken. Every writer in the store goes through these (under the store's lock: file-lock.ts).
 import {nodeCrypto} from '../core/crypto.js';
 import fs from 'node:fs/promises';
-import {closeSync, constants as fsConstants, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync} from 'node:fs';
+import {closeSync, constants as fsConstants, fstatSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, renameSync, statSync} from 'node:fs';
 import path from 'node:path';
 import {jsonErrorOffset} from '../core/json-error-position.js';
+import {sanitizeLine} from '../core/sanitize.js';
 import {isProcessAlive} from './process-identity.js';
 
 export const DIR_MODE = 0o700;
@@ -232,29 +233,105 @@ export interface RegularFile {
 }
 
 /**
+ * How a read treats a symlink at the path. `linksWithin`: the dirs (the token dirs, auth/ and
+ * auth-paused/) a link may lead into; a link whose target, fully resolved (realpath), lies outside
+ * them is a CorruptFileError saying so, its target never opened. Without it, links are followed.
+ */
+export interface ReadOptions {
+  linksWithin?: readonly string[];
+}
+
+/**
+ * Where the symlink `file` leads, fully resolved: undefined when nothing is there (a dangling link,
+ * read as a missing file), a CorruptFileError when that is outside every dir of `dirs` (each resolved
+ * too: a token dir may itself be a link to another dir).
+ */
+export function linkTargetWithin(file: string, dirs: readonly string[]): string | undefined {
+  let target: string;
+  try {
+    target = realpathSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const inside = dirs.some((dir) => {
+    let real: string;
+    try {
+      real = realpathSync(dir);
+    } catch {
+      return false;
+    }
+    const relative = path.relative(real, target);
+    return relative !== '' && relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
+  });
+  // Where it points is a name from the disk: shown sanitised, and nothing of what is there.
+  if (!inside) throw new CorruptFileError(file, `is a symlink to ${sanitizeLine(target)}, outside the token dirs; not read (a token file may only link within ${dirs.map((dir) => `${path.basename(dir)}/`).join(' and ')})`);
+  return target;
+}
+
+/**
+ * Opens `file` read-only and non-blocking (a FIFO's open returns at once); undefined when it does not
+ * exist. With `linksWithin`, a link is never followed by the open itself (O_NOFOLLOW): its target is
+ * resolved and checked (linkTargetWithin), then that path opened, again without following a link
+ * put there since, so a link swapped meanwhile is refused rather than followed out.
+ */
+function openForRead(file: string, {linksWithin}: ReadOptions): number | undefined {
+  const flags = fsConstants.O_RDONLY | fsConstants.O_NONBLOCK;
+  if (!linksWithin) {
+    try {
+      return openSync(file, flags);
+    } catch (error) {
+      return missingOrThrow(file, error);
+    }
+  }
+  try {
+    return openSync(file, flags | fsConstants.O_NOFOLLOW);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOOP') return missingOrThrow(file, error);
+  }
+  const target = linkTargetWithin(file, linksWithin);
+  if (target === undefined) return undefined;
+  try {
+    return openSync(target, flags | fsConstants.O_NOFOLLOW);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new CorruptFileError(file, 'is a symlink that changed while it was read; not read');
+    return missingOrThrow(file, error);
+  }
+}
+
+/**
  * Reads a regular file; undefined when it does not exist. Anything else at the path (a directory, a
  * FIFO that would block the read forever, a socket or device) is a CorruptFileError saying what it is.
  * Opened non-blocking, so even a FIFO's open returns at once. Read synchronously (readRegularFileSync):
  * the store's files are small and local, and on Node 20 the same read through fs/promises (open, stat,
  * read, close: four trips through the thread pool) costs ten times the CPU; a 1,000-account quota poll
- * reads several per result.
+ * reads several per result. `options`: ReadOptions (links out of the token dirs).
  */
-export async function readRegularFile(file: string): Promise<RegularFile | undefined> {
-  return readRegularFileSync(file);
+export async function readRegularFile(file: string, options: ReadOptions = {}): Promise<RegularFile | undefined> {
+  return readRegularFileSync(file, options);
 }
 
 /** readRegularFile for a caller that cannot wait (bulk token-file reads). */
-export function readRegularFileSync(file: string): RegularFile | undefined {
-  let fd: number;
-  try {
-    fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
-  } catch (error) {
-    return missingOrThrow(file, error);
-  }
+export function readRegularFileSync(file: string, options: ReadOptions = {}): RegularFile | undefined {
+  const fd = openForRead(file, options);
+  if (fd === undefined) return undefined;
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new CorruptFileError(file, notAFile(stat));
     return {text: readOpenFileSync(fd, stat.size), mode: stat.mode & 0o777, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, size: stat.size, ino: stat.ino};
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A regular file's bytes, as readRegularFileSync finds it (undefined: missing; else it throws as that does). */
+function readRegularBytesSync(file: string, options: ReadOptions): Buffer | undefined {
+  const fd = openForRead(file, options);
+  if (fd === undefined) return undefined;
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new CorruptFileError(file, notAFile(stat));
+    return readFileSync(fd);
   } finally {
     closeSync(fd);
   }
@@ -340,13 +417,20 @@ export const CORRUPT_COPIES = 5;
  * account-state.json, the quota cache, refresh-attempt records, an agent's credential file). Named by
  * content, so reading the same broken file twice makes one copy. At most CORRUPT_COPIES copies of the
  * file stay, the newest by when their version was last read broken (the one just read always among
- * them). Returns the copy's path; undefined when `file` is no regular file.
+ * them). Returns the copy's path; undefined when `file` is no regular file (or a link `options` refuses:
+ * ReadOptions).
  */
-export async function backupCorruptFile(file: string): Promise<string | undefined> {
-  // Only a regular file has content to keep (a directory or FIFO in its place is reported as such).
-  const found = await readRegularFile(file).catch(() => undefined);
-  if (!found) return undefined;
-  const content = await fs.readFile(file);
+export async function backupCorruptFile(file: string, options: ReadOptions = {}): Promise<string | undefined> {
+  // Only a regular file has content to keep (a directory or FIFO in its place is reported as such;
+  // with `options.linksWithin`, a link out of those dirs is never opened). One open: the bytes kept
+  // are the ones of the file checked.
+  let content: Buffer | undefined;
+  try {
+    content = readRegularBytesSync(file, options);
+  } catch {
+    content = undefined;
+  }
+  if (!content) return undefined;
   const hash = nodeCrypto().createHash('sha256').update(content).digest('hex').slice(0, 8);
   const backup = `${file}.corrupt-${hash}`;
   const made = await fs.writeFile(backup, content, {mode: FILE_MODE, flag: 'wx'}).then(

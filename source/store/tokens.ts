@@ -1,5 +1,5 @@
 // CLIProxyAPI token files (`cliproxy/auth/*.json`). Keys we do not know are kept on every rewrite.
-import {readdirSync, statSync} from 'node:fs';
+import {lstatSync, readdirSync, statSync} from 'node:fs';
 import path from 'node:path';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {TokenFile} from '../core/types.js';
@@ -7,7 +7,7 @@ import {baseAdapter} from '../providers/adapters/base.js';
 import {findProvider, normalizeTokenType, providerForTokenType} from '../providers/table.js';
 import {fileStamp} from './file-stamp.js';
 import {reportExposedSecret} from './secret-files.js';
-import {CorruptFileError, jsonText, parseJsonFile, readRegularFile, readRegularFileSync, type RegularFile} from './files.js';
+import {CorruptFileError, jsonText, linkTargetWithin, parseJsonFile, readRegularFile, readRegularFileSync, type ReadOptions, type RegularFile} from './files.js';
 
 export function validateTokenFile(file: string, data: unknown): TokenFile {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
@@ -26,9 +26,35 @@ const layoutOf = (token: TokenFile) => providerForTokenType(token.type)?.adapter
 /** The file as the rest of ccs-tui reads it: flat credentials, whatever the file's layout. */
 const toFlat = (token: TokenFile): TokenFile => layoutOf(token)?.toFlat(token) ?? token;
 
+/** The token dirs, each CCS dir's `cliproxy/<name>` (paths.ts authDir, pausedDir). */
+const TOKEN_DIR_NAMES = ['auth', 'auth-paused'];
+
+/**
+ * How a file of a token dir is read (files.ts ReadOptions): a symlink is followed only to a file
+ * inside the token dirs (auth/, auth-paused/; a file of ccs-tui's own dirs, only inside its dir). A
+ * link out is a problem naming it, never opened: a token read through it would be refreshed, and its
+ * spent refresh token left out there for another tool to send again.
+ */
+export function tokenReadOptions(file: string): ReadOptions {
+  const dir = path.dirname(file);
+  const linksWithin = TOKEN_DIR_NAMES.includes(path.basename(dir)) ? TOKEN_DIR_NAMES.map((name) => path.join(path.dirname(dir), name)) : [dir];
+  return {linksWithin};
+}
+
+/**
+ * The path a token file's new content is written to: the file itself, or, when it is a symlink within
+ * the token dirs, the file it leads to. The link stays and its target gets the new grant: a write
+ * over the link would leave the target holding the refresh token just spent. A link out of the token
+ * dirs is a CorruptFileError (tokenReadOptions): never written through, nor over. A dangling link: the file.
+ */
+export function tokenWriteTarget(file: string): string {
+  if (!lstatSync(file, {throwIfNoEntry: false})?.isSymbolicLink()) return file;
+  return linkTargetWithin(file, tokenReadOptions(file).linksWithin!) ?? file;
+}
+
 /** Reads a token file (flat, see toFlat); its listeners are told, as readTokenFileSync's are. */
 export async function readTokenFile(file: string): Promise<TokenFile | undefined> {
-  const found = await readRegularFile(file);
+  const found = await readRegularFile(file, tokenReadOptions(file));
   return found && parsedToken(file, found);
 }
 
@@ -102,7 +128,7 @@ function parsedToken(file: string, found: RegularFile): TokenFile {
  * once, and sync reads are several times faster than as many promise round-trips through the pool.
  */
 export function readTokenFileSync(file: string): ({token: TokenFile} & Omit<RegularFile, 'text'>) | undefined {
-  const found = readRegularFileSync(file);
+  const found = readRegularFileSync(file, tokenReadOptions(file));
   if (!found) return undefined;
   const token = parsedToken(file, found);
   // The fstat of the read: what a reader that keeps tokens stamps them with (AccountStore).
@@ -146,6 +172,7 @@ export function listJsonFiles(dir: string): {names: string[]; skipped: {file: st
     if (!entry.name.endsWith('.json') || entry.name.startsWith('.')) continue;
     if (!isPlainTokenFileName(entry.name)) skip(entry.name, 'control characters in the file name');
     // A FIFO named *.json would block every read; directories and sockets are not token files either.
+    // A symlink is listed: its read follows it only within the token dirs (tokenReadOptions), else says why not.
     else if (!entry.isFile() && !entry.isSymbolicLink()) skip(entry.name, 'not a regular file');
     else names.push(entry.name);
   }

@@ -170,9 +170,11 @@ test('an auth dir that is a link, pointed at another dir (ln -sfn), is followed 
   }
 });
 
-test('a token file that is a link is looked at on every request (its target changes outside the dir)', async () => {
+test('a token file that is a link (within the token dirs) is looked at on every request (its target changes where the auth dir\'s watch does not see)', async () => {
   const ccs = makeTempCcs();
-  const outside = path.join(path.dirname(ccs.paths.authDir), 'elsewhere.json');
+  // A link out of the token dirs is never read (tokens.ts tokenReadOptions): this one leads into a dir of auth/.
+  mkdirSync(path.join(ccs.paths.authDir, 'store'), {mode: 0o700});
+  const outside = path.join(ccs.paths.authDir, 'store', 'elsewhere.json');
   writeFileSync(outside, JSON.stringify(tokenFixture('claude', 'l@example.com')), {mode: 0o600});
   symlinkSync(outside, path.join(ccs.paths.authDir, 'claude-l.json'));
   const source = new AccountSource(new AccountStore(ccs.paths), Date.now, 60_000);

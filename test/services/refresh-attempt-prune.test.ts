@@ -247,7 +247,8 @@ test('a token file that is a link to storage not there now (unmounted) may hold 
     ccs.writeRaw('tui.json', JSON.stringify({endpoints: {claude: {token: `${server.url}/token`, usage: `${server.url}/usage`}}}));
     const spent = 'sk-ant-ort01-usb-0123456789';
     oldRecord(attemptFile(ccs.paths.state, 'claude', spent), spent, 'ok', 40 * DAY, {rotated: true});
-    const usb = path.join(ccs.paths.root, 'usb');
+    // Mounted inside the token dirs: a link out of them is never read (tokens.ts tokenReadOptions).
+    const usb = path.join(ccs.paths.authDir, 'usb');
     symlinkSync(path.join(usb, 'claude-a@x.com.json'), path.join(ccs.paths.authDir, 'claude-a@x.com.json'));
     const store = new AccountStore(ccs.paths);
     const bounds = refreshLockBounds({});
