@@ -292,6 +292,9 @@ export interface NicknameChange {
  */
 export const corruptKeyFileText = ({error, copy}: {error: string; copy: string}) => `the account's token file could not be read (${error}); the new key replaced it, and the broken file is kept at ${copy}`;
 
+/** What `remove` did with a token file that could not be read (store remove `corruptCopy`): kept, not lost. */
+export const removedCorruptText = (copy: string) => `its token file could not be read, so the broken file is kept at ${sanitizeLine(copy)}`;
+
 /**
  * What a login did with the grant it replaced in the account's token file when that grant may be
  * another account's (store saveLogin `keptGrant`: the provider names no account, only the label is shared).

@@ -64,8 +64,10 @@ export interface AccountService {
   /**
    * Removes the account and its token file. Removing the default moves the default to the next usable
    * account: `defaultMovedTo` says where, null when none is left (absent: the default did not move).
+   * `corruptCopy`: where the bytes of a token file that could not be read were kept before it was
+   * removed (files.ts backupCorruptFile).
    */
-  remove(provider: string, ref: AccountRef): Promise<Account & {defaultMovedTo?: Account | null}>;
+  remove(provider: string, ref: AccountRef): Promise<Account & {defaultMovedTo?: Account | null; corruptCopy?: string}>;
   /** Why `operation` is not offered here (shown to the person as is), or undefined when it is. */
   unavailable(operation: AccountOperation): string | undefined;
   /** Where the account's token file is, for display: a path, or `<name> on target team`. */

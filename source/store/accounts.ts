@@ -9,7 +9,7 @@
 //   rewrite of a registered account: the registry, the state and that one file), then writes atomically;
 // - a corrupt registry is backed up and rebuilt from the token files; a corrupt token file is never
 //   written over.
-import {renameSync, rmSync, statSync} from 'node:fs';
+import {lstatSync, renameSync, rmSync, statSync} from 'node:fs';
 import {tokenFingerprint} from '../core/fingerprint.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -1161,13 +1161,13 @@ export class AccountStore implements AccountService {
    * `holding`: remove only while the token file still holds these access and refresh tokens (`push`:
    * a file refreshed meanwhile holds a grant that must stay); else a UserError, nothing removed.
    */
-  async remove(provider: string, ref: AccountRef, bounds?: RefreshLockBounds, holding?: Pick<TokenFile, 'access_token' | 'refresh_token'>): Promise<Account & {defaultMovedTo?: Account | null}> {
+  async remove(provider: string, ref: AccountRef, bounds?: RefreshLockBounds, holding?: Pick<TokenFile, 'access_token' | 'refresh_token'>): Promise<Account & {defaultMovedTo?: Account | null; corruptCopy?: string}> {
     // Followed by its token file while the lock is waited for (an id may change meanwhile).
     return withAccountGrantLock(this, provider, ref, (_lock, inside) => this.removeHeld(provider, ref, inside.account.tokenFile, holding), bounds);
   }
 
   /** remove, under the grant lock of `tokenFile`: the account with that file (the one `ref` names when two entries name it). */
-  private async removeHeld(provider: string, ref: AccountRef, tokenFile: string, holding?: Pick<TokenFile, 'access_token' | 'refresh_token'>): Promise<Account & {defaultMovedTo?: Account | null}> {
+  private async removeHeld(provider: string, ref: AccountRef, tokenFile: string, holding?: Pick<TokenFile, 'access_token' | 'refresh_token'>): Promise<Account & {defaultMovedTo?: Account | null; corruptCopy?: string}> {
     return this.mutate(async (ctx) => {
       const named = ctx.snapshot.accounts.filter((a) => a.provider === provider && a.tokenFile === tokenFile);
       // Two registry entries naming one file (a hand edit): the one the person named.
@@ -1195,11 +1195,22 @@ export class AccountStore implements AccountService {
           ctx.registryChanged = true;
         }
       }
+      // A file that could not be read is not lost with the account: its bytes are kept beside it
+      // first (`<name>.corrupt-<hash>`, as every reader keeps a broken file), or nothing is removed.
+      // A link (its read refused or broken) is removed alone: what it points to stays where it is.
+      const file = this.tokenPath(account);
+      const read = ctx.files.tokens.get(account.tokenFile);
+      let corruptCopy: string | undefined;
+      if (read?.error !== undefined && read.token === undefined && lstatSync(file, {throwIfNoEntry: false})?.isFile()) {
+        corruptCopy = await backupCorruptFile(file, tokenReadOptions(file));
+        if (corruptCopy === undefined) throw new UserError(`${read.error}; it could not be copied aside, so nothing was removed`);
+      }
       // Checked and removed in one synchronous step (files.ts writeFileAtomic says why), the registry's write.
-      ctx.step([this.tokenPath(account)], () => rmSync(this.tokenPath(account), {force: true}));
+      ctx.step([file], () => rmSync(file, {force: true}));
       delete ctx.files.state[stateKey(provider, account.id)];
       ctx.stateChanged = true;
-      return withDefaultMove(account, siblings, siblings.filter((a) => a.id !== account.id), namedDefault(ctx.files.registry, provider));
+      const removed = withDefaultMove(account, siblings, siblings.filter((a) => a.id !== account.id), namedDefault(ctx.files.registry, provider));
+      return corruptCopy === undefined ? removed : {...removed, corruptCopy};
     });
   }
 

@@ -1,5 +1,5 @@
 // Registry commands: accounts, use, rotate, rename, pause, resume, remove.
-import {accountLabel, accountLabeller, coolingNow, maskedNickname, defaultMoveNote, findAccount, HEALTH_TEXT, keyRejectedWords, refreshUnknownWords, reloginAdvice, UNSUPPORTED_TYPE} from '../../core/accounts.js';
+import {accountLabel, accountLabeller, coolingNow, maskedNickname, defaultMoveNote, findAccount, HEALTH_TEXT, keyRejectedWords, refreshUnknownWords, reloginAdvice, removedCorruptText, UNSUPPORTED_TYPE} from '../../core/accounts.js';
 import {formatCooldown, formatLocalTime} from '../../core/relative-time.js';
 import {problemText} from '../../core/problems.js';
 import {quoted, sanitizeLine} from '../../core/sanitize.js';
@@ -283,7 +283,8 @@ const remove: CommandSpec = {
       if (!/^y(es)?$/i.test(answer.trim())) throw new UserError(`kept ${accountLabel(account, accounts)}: not removed (answer y to remove it, or pass --yes)`);
     }
     const account = await service.remove(p, ref);
-    ctx.stdout.write(`${sanitizeLine(`${p}: removed ${(await labeller(service))(account)}${defaultMoveNote(account.defaultMovedTo, Date.now())}`)}\n`);
+    const kept = account.corruptCopy === undefined ? '' : `; ${removedCorruptText(account.corruptCopy)}`;
+    ctx.stdout.write(`${sanitizeLine(`${p}: removed ${(await labeller(service))(account)}${defaultMoveNote(account.defaultMovedTo, Date.now())}${kept}`)}\n`);
     return 0;
   },
 };

@@ -2,7 +2,7 @@
 // keymap action in ACCOUNT_ACTIONS (so "what does `s` do?" is: core/keymap.ts `s` → 'account.serve'
 // → serveAccount below). Each returns the status line or throws a UserError.
 import {formatLocalTime} from '../../core/relative-time.js';
-import {accountLabel, accountTrouble, canServeNow, defaultMoveNote, keyRefusedTrouble, stateWord} from '../../core/accounts.js';
+import {accountLabel, accountTrouble, canServeNow, defaultMoveNote, keyRefusedTrouble, removedCorruptText, stateWord} from '../../core/accounts.js';
 import {actionKey, type KeyAction} from '../../core/keymap.js';
 import {UserError, type Account} from '../../core/types.js';
 import {AccountStore, removalLoss} from '../../store/accounts.js';
@@ -102,7 +102,8 @@ export async function removeAccount({services, account, confirm, siblings, provi
     return {text: `kept ${accountLabel(target, siblings)}`, kind: 'info', done: false};
   }
   const removed = await services.targets.current.accounts.remove(target.provider, byFile(target));
-  return `removed ${target.provider} account ${accountLabel(target, siblings)}${defaultMoveNote(removed.defaultMovedTo, Date.now())}`;
+  const kept = removed.corruptCopy === undefined ? '' : `; ${removedCorruptText(removed.corruptCopy)}`;
+  return `removed ${target.provider} account ${accountLabel(target, siblings)}${defaultMoveNote(removed.defaultMovedTo, Date.now())}${kept}`;
 }
 
 /** `r`: move the provider's default to the next usable account (the rotation strategy picks it). */
