@@ -37,9 +37,15 @@ const TOKEN_DIR_NAMES = ['auth', 'auth-paused'];
  */
 export function tokenReadOptions(file: string): ReadOptions {
   const dir = path.dirname(file);
-  const linksWithin = TOKEN_DIR_NAMES.includes(path.basename(dir)) ? TOKEN_DIR_NAMES.map((name) => path.join(path.dirname(dir), name)) : [dir];
-  return {linksWithin};
+  let options = readOptionsByDir.get(dir);
+  if (options === undefined) {
+    options = {linksWithin: TOKEN_DIR_NAMES.includes(path.basename(dir)) ? TOKEN_DIR_NAMES.map((name) => path.join(path.dirname(dir), name)) : [dir]};
+    // A listing reads 1,000 files of one dir: its options are made once (a few dirs per process).
+    if (readOptionsByDir.size < 64) readOptionsByDir.set(dir, options);
+  }
+  return options;
 }
+const readOptionsByDir = new Map<string, ReadOptions>();
 
 /**
  * The path a token file's new content is written to: the file itself, or, when it is a symlink within
