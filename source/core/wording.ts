@@ -27,3 +27,8 @@ export function withCause(title: string, cause?: string): string {
 export function countOf(n: number, singular: string, plural = `${singular}s`): string {
   return `${n} ${n === 1 ? singular : plural}`;
 }
+
+/** `a` or `an` before `word` as it is read aloud by its first letter (`an aistudio account`, `a claude account`). */
+export function articleFor(word: string): 'a' | 'an' {
+  return /^[aeiou]/i.test(word) ? 'an' : 'a';
+}

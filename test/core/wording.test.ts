@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {countOf, withCause} from '../../source/core/wording.js';
+import {articleFor, countOf, withCause} from '../../source/core/wording.js';
 
 test('withCause never repeats the title in the cause', () => {
   assert.equal(withCause('Access denied', 'access denied'), 'Access denied');
@@ -20,4 +20,8 @@ test('countOf: singular for exactly one, the plural otherwise, an irregular plur
   assert.equal(countOf(2, 'account'), '2 accounts');
   assert.equal(countOf(1, 'account entry', 'account entries'), '1 account entry');
   assert.equal(countOf(3, 'account entry', 'account entries'), '3 account entries');
+});
+
+test('articleFor: an before a provider id read from a vowel (an aistudio, an iflow, an antigravity account), else a', () => {
+  assert.deepEqual(['aistudio', 'iflow', 'antigravity', 'claude', 'codex', 'qwen', 'bob'].map((id) => `${articleFor(id)} ${id}`), ['an aistudio', 'an iflow', 'an antigravity', 'a claude', 'a codex', 'a qwen', 'a bob']);
 });

@@ -29,3 +29,15 @@ test('t and p on the providers pane name the accounts pane', async () => {
   frame = await tui.waitFor('account yet: a adds one');
   assert.match(statusLine(frame), /select an account to test \(no gemini account yet: a adds one\)/);
 });
+
+test('n and L on the providers pane say the same as the other account keys, and an aistudio account is "an aistudio account"', async () => {
+  ccs = makeUiCcs();
+  tui = await renderTui({paths: ccs.paths, width: 120, height: 30});
+  await tui.waitFor('alice@example.com');
+  for (const key of ['n', 'L']) {
+    await tui.press(key);
+    const frame = await tui.waitFor('no account selected');
+    assert.match(statusLine(frame), /no account selected \(l or Tab: the accounts pane\)/, key);
+    await tui.press('escape');
+  }
+});

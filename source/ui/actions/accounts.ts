@@ -15,7 +15,7 @@ import type {AppServices} from '../services.js';
 import {launchAgent, useNatively} from './agents.js';
 import {startAndSettle} from './proxy.js';
 import type {ActionResult} from './result.js';
-import {countOf} from '../../core/wording.js';
+import {articleFor, countOf} from '../../core/wording.js';
 
 /** What an account action gets when its key is pressed. */
 export interface AccountActionContext {
@@ -46,8 +46,13 @@ const byFile = (account: Pick<Account, 'tokenFile'>) => ({tokenFile: account.tok
  */
 function selected({account, siblings, provider}: Pick<AccountActionContext, 'account' | 'siblings' | 'provider'>, missing = 'no account selected'): Account {
   if (account) return account;
+  throw new UserError(noAccountText(provider, siblings, missing));
+}
+
+/** `missing`, and how to get an account to act on: the accounts pane, or, for a provider with none, the add key. */
+export function noAccountText(provider: string, siblings: readonly Account[] | undefined, missing = 'no account selected'): string {
   const how = siblings !== undefined && !siblings.some((a) => a.provider === provider) ? `no ${provider} account yet: ${actionKey('account.login', 'home')} adds one` : `${actionKey('pane.right', 'home')} or ${actionKey('pane.next', 'home')}: the accounts pane`;
-  throw new UserError(`${missing} (${how})`);
+  return `${missing} (${how})`;
 }
 
 /** `u` (Enter on the detail screen): make the account its provider's default. */
@@ -210,7 +215,7 @@ function validity(expired: string | undefined, now: number): string | undefined 
 /** `s`: serve the account with the TUI's proxy child, then show the proxy screen. */
 export async function serveAccount({services, provider, account, siblings, progress, confirm}: AccountActionContext): Promise<ActionResult> {
   if (!services.proxy) throw new UserError('no proxy supervisor in this session');
-  const target = selected({account, siblings, provider}, `select a ${provider} account to serve, or S to serve the whole pool`);
+  const target = selected({account, siblings, provider}, `select ${articleFor(provider)} ${provider} account to serve, or S to serve the whole pool`);
   const label = accountLabel(target, siblings);
   const serve = actionKey('account.serve', 'home');
   // A proxy pinned to a paused account would answer every request 503 "is paused": said here instead.

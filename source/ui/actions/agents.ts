@@ -3,6 +3,7 @@
 // and the TUI comes back where it was.
 import {accountLabel} from '../../core/accounts.js';
 import {UserError, type Account} from '../../core/types.js';
+import {articleFor} from '../../core/wording.js';
 import {requireProvider} from '../../providers/table.js';
 import {clientProtocolProblem} from '../../proxy/client-support.js';
 import {agentSettings, LaunchNeedsForce, planAgentRun, runAgentForeground, type AgentPlan, type PlanOptions} from '../../services/agents/launch.js';
@@ -67,7 +68,7 @@ const withNotes = (text: string, plan: Pick<AgentPlan, 'notes' | 'warnings'>) =>
 
 /** `N`: the selected account goes into its agent's own credential file. */
 export async function useNatively({services, provider, account}: AgentActionContext): Promise<string> {
-  if (!account) throw new UserError(`select a ${provider} account to write into its agent's credential file`);
+  if (!account) throw new UserError(`select ${articleFor(provider)} ${provider} account to write into its agent's credential file`);
   const result = await switchNative(services.store, provider, account.id, services.env);
   const saved = result.savedOutgoing && result.from ? ` (saved the refreshed tokens of ${result.from} first)` : '';
   const kept = result.foreignBackup ? `; the login it held before is kept in ${result.foreignBackup}` : '';

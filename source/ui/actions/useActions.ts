@@ -6,7 +6,7 @@ import type {KeyHandlers} from '../screen-types.js';
 import {useAccounts} from '../hooks/useAccounts.js';
 import {useServices} from '../services.js';
 import {useShell, type Shell} from '../shell.js';
-import {ACCOUNT_ACTIONS, type AccountActionName} from './accounts.js';
+import {ACCOUNT_ACTIONS, noAccountText, type AccountActionName} from './accounts.js';
 import {PROXY_ACTIONS, type ProxyActionContext} from './proxy.js';
 import {unavailableReason} from './targets.js';
 import {unknownTypeRefusal} from './unknown-type.js';
@@ -41,7 +41,7 @@ export function useAccountActions(provider: string | undefined, account: Account
     );
   const noAccount = () =>
     run(async () => {
-      throw new UserError('no account selected');
+      throw new UserError(noAccountText(provider ?? '', siblings));
     });
   /** Opens the login screen, unless ccs-tui cannot log in to the provider (it says why, and stays). */
   const login = (action: 'account.login' | 'account.relogin', forProvider: string | undefined, accountId?: string) => {
