@@ -57,14 +57,14 @@ describe('a TUI proxy stopped or switched from outside', async () => {
     assert.equal(status.code, 3, status.stdout);
   });
 
-  it('another TUI’s x: it stays stopped, "stopped by another TUI"; a later start clears the note', async () => {
+  it('another TUI’s x: it stays stopped, "stopped by a TUI (pid …)"; a later start clears the note', async () => {
     await a.start({provider: 'claude'});
     await waitFor(a, (s) => s.phase === 'running' && (s.port ?? 0) > 0);
     assert.equal(a.current.stoppedBy, undefined, 'a new start forgets the last stop');
     assert.equal(await b.adopt(), true);
     await b.stop();
     assert.equal(b.current.phase, 'stopped');
-    await waitFor(a, (s) => s.phase === 'stopped' && /stopped by another TUI/.test(s.stoppedBy ?? ''));
+    await waitFor(a, (s) => s.phase === 'stopped' && /stopped by a TUI \(pid \d+\)/.test(s.stoppedBy ?? ''));
     await sleep(1000);
     assert.equal(a.current.phase, 'stopped');
     assert.equal(await b.adopt(), false, 'no proxy came back for B to follow');

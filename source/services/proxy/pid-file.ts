@@ -50,8 +50,11 @@ export interface StopRequest {
   pid: number;
 }
 
-/** "ccs-tui proxy stop (pid 4242)", "another TUI (pid 4242)": a stop request's sender as messages name it. */
-export const stopperText = (request: StopRequest) => `${request.by === 'cli' ? 'ccs-tui proxy stop' : 'another TUI'} (pid ${request.pid})`;
+/**
+ * "ccs-tui proxy stop (pid 4242)", "a TUI (pid 4242)": a stop request's sender as messages name it.
+ * Not "another TUI": the proxy's log is read by the TUI that sent it too.
+ */
+export const stopperText = (request: StopRequest) => `${request.by === 'cli' ? 'ccs-tui proxy stop' : 'a TUI'} (pid ${request.pid})`;
 
 export const proxyPidFilePath = (paths: CcsPaths) => paths.proxyRecord;
 export const proxyLogPath = (paths: CcsPaths) => path.join(paths.logs, 'proxy.log');
