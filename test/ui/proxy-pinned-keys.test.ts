@@ -64,7 +64,15 @@ test('the account the proxy served alone was paused: s on the proxy screen says 
   const tui = (started.tui = await renderTui({paths: ccs.paths, width: 200, height: 40, route: {screen: 'proxy', params: {provider: 'claude', accountId: 'alice@example.com'}}, services: {proxy: supervisor}}));
   await tui.press('s');
   const frame = await tui.waitFor(/which the proxy served alone, is paused/, 5000);
-  assert.match(frame, /claude alice@example\.com, which the proxy served alone, is paused: p on the accounts screen resumes it; S on the accounts screen serves the claude pool/);
+  assert.match(frame, /claude work, which the proxy served alone, is paused: p on the accounts screen resumes it; S on the accounts screen serves the claude pool/, 'named by its nickname, as the screens name it');
   assert.doesNotMatch(frame, /--account/);
   assert.equal(supervisor.current.phase, 'stopped');
+});
+
+test('s on the proxy screen for an account asked by its email says the start with the name the screens give it (its nickname)', async () => {
+  const {ccs, supervisor} = await supervisedProxy(API_KEY, started);
+  const tui = (started.tui = await renderTui({paths: ccs.paths, width: 200, height: 40, route: {screen: 'proxy', params: {provider: 'claude', accountId: 'alice@example.com'}}, services: {proxy: supervisor}}));
+  await tui.press('s');
+  const frame = await tui.waitFor(/proxy running on port \d+ for claude \/ /, 15_000);
+  assert.match(frame, /proxy running on port \d+ for claude \/ work /);
 });

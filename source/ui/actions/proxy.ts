@@ -1,6 +1,6 @@
 // The proxy screen's actions: start, stop, restart, live rotation and copying the Claude Code
 // exports. The screen renders the supervisor's state; only these functions command it.
-import {AmbiguousAccountError, findAccount} from '../../core/accounts.js';
+import {accountLabel, AmbiguousAccountError, findAccount} from '../../core/accounts.js';
 import {countOf} from '../../core/wording.js';
 import {actionKey, type KeyAction} from '../../core/keymap.js';
 import {UserError, type Account} from '../../core/types.js';
@@ -37,7 +37,8 @@ export async function startProxy({services, state, requested, progress}: ProxyAc
     return {text: `the proxy is already ${state?.phase} (${actionKey('proxy.restart', 'proxy')} restarts it, ${actionKey('proxy.stop', 'proxy')} stops it)`, kind: 'info'};
   }
   const target = requested ?? state?.target ?? {};
-  const pinned = target.provider && target.account ? await pinnedAccount(services, target.provider, target.account) : undefined;
+  const found = target.provider && target.account ? await pinnedAccount(services, target.provider, target.account) : undefined;
+  const pinned = found === 'gone' ? found : found?.account;
   if (pinned === 'gone') {
     // Removed meanwhile: its provider's pool, said so, rather than a start that fails the same way at every press.
     const result = await startAndSettle(services.proxy, {...target, account: undefined}, progress);
@@ -46,13 +47,18 @@ export async function startProxy({services, state, requested, progress}: ProxyAc
   // Paused meanwhile: said as `s` on the accounts screen says it (a proxy pinned to it would answer every request 503).
   if (pinned?.paused) {
     const onAccounts = (action: KeyAction) => `${actionKey(action, 'home')} on the accounts screen`;
-    return {text: `${target.provider} ${sanitizeLine(target.account!)}, which the proxy served alone, is paused: ${onAccounts('account.pause')} resumes it; ${onAccounts('provider.serve')} serves the ${target.provider} pool`, kind: 'info'};
+    return {text: `${target.provider} ${found !== 'gone' && found ? found.label : sanitizeLine(target.account!)}, which the proxy served alone, is paused: ${onAccounts('account.pause')} resumes it; ${onAccounts('provider.serve')} serves the ${target.provider} pool`, kind: 'info'};
   }
-  return startAndSettle(services.proxy, target, progress);
+  // Named as the screens name it (its nickname), not by the id the start was asked with.
+  return startAndSettle(services.proxy, target, progress, found !== 'gone' ? found?.label : undefined);
 }
 
-/** The account `ref` of `provider` as the files have it now, 'gone' when none is (undefined: the list could not be read, or `ref` names several: the start says why). */
-async function pinnedAccount(services: AppServices, provider: string, ref: string): Promise<Account | 'gone' | undefined> {
+/**
+ * The account `ref` of `provider` as the files have it now, with its label among its provider's
+ * (accountLabel), 'gone' when none is (undefined: the list could not be read, or `ref` names several:
+ * the start says why).
+ */
+async function pinnedAccount(services: AppServices, provider: string, ref: string): Promise<{account: Account; label: string} | 'gone' | undefined> {
   let accounts: readonly Account[];
   try {
     accounts = (await services.targets.current.accounts.load()).accounts;
@@ -60,7 +66,8 @@ async function pinnedAccount(services: AppServices, provider: string, ref: strin
     return undefined;
   }
   try {
-    return findAccount(accounts, provider, ref);
+    const account = findAccount(accounts, provider, ref);
+    return {account, label: accountLabel(account, accounts.filter((a) => a.provider === provider))};
   } catch (error) {
     return error instanceof AmbiguousAccountError ? undefined : 'gone';
   }
