@@ -225,6 +225,8 @@ const OVERLAY_SCROLL: Partial<Record<KeyAction, number>> = {
   'cursor.pageDown': 10,
   'cursor.pageUp': -10,
   'cursor.top': -1_000_000,
+  // Past the end: the overlay shows its last page and takes the offset back to it (onClamp).
+  'cursor.bottom': 1_000_000,
 };
 
 const SCREEN_KEYS: Partial<Record<KeyAction, Route['screen']>> = {

@@ -36,6 +36,7 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
     ? `${countOf(snapshot.accounts.length, 'account')} · ${snapshot.providers.filter((p) => p.accounts.length > 0).length}/${countOf(snapshot.providers.length, 'provider')}`
     : 'loading…';
   const overlay = state.modal?.kind === 'help' || state.modal?.kind === 'messages';
+  const scrollOverlayBy = (by: number) => dispatch({type: 'scrollOverlay', by});
   const scopes: KeyScope[] = confirmPrompt !== undefined ? ['confirm'] : routeScopes(route);
   // A text field is open: letters go into it, not to their keys.
   const typing = Boolean(hints.typing) || state.filterEditing !== undefined || state.modal?.kind === 'rename' || state.modal?.kind === 'jump';
@@ -47,10 +48,10 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
       {/* Clipped: a screen taller than its room is cut at its foot, never drawn over the status line. */}
       <Box height={bodyHeight} width={columns} flexDirection="column" overflow="hidden" flexShrink={0}>
         {state.modal?.kind === 'help' ? (
-          <HelpOverlay width={columns} height={bodyHeight} scopes={routeScopes(route)} offset={state.modal.offset} />
+          <HelpOverlay width={columns} height={bodyHeight} scopes={routeScopes(route)} offset={state.modal.offset} onClamp={scrollOverlayBy} />
         ) : state.modal?.kind === 'messages' ? (
           // The banner's problems too, whole (it shows two): listed first, as they hold now.
-          <MessagesOverlay width={columns} height={bodyHeight} messages={[...state.messages, ...[...problems].reverse().map((text) => ({text, kind: 'info' as const}))]} offset={state.modal.offset} />
+          <MessagesOverlay width={columns} height={bodyHeight} messages={[...state.messages, ...[...problems].reverse().map((text) => ({text, kind: 'info' as const}))]} offset={state.modal.offset} onClamp={scrollOverlayBy} />
         ) : null}
         {mountedRoutes(state).map(({route: shown, index, visible}) => (
           // Hidden, not unmounted: an overlay or the target picker over a screen must not restart

@@ -99,3 +99,29 @@ test('help keeps pairs together: k ↑ / j ↓ (and every other pair) in one col
     }
   }
 });
+
+test('help that scrolls (60×20): G and End show the last page, full; k then moves up at once; g goes back to the top', async () => {
+  ccs = makeUiCcs();
+  tui = await renderTui({paths: ccs.paths, width: 60, height: 20});
+  await tui.waitFor('work · alice');
+  const bindings = bindingsFor(routeScopes({screen: 'home', params: {}} as Route));
+  const last = bindings.at(-1)!;
+  const first = bindings[0]!;
+  const keyOf = (b: typeof last) => b.keys.map(keyLabel).join(' ');
+  for (const bottom of ['G', 'end'] as const) {
+    await tui.press('?');
+    await tui.waitFor(/more · j\/k scroll/);
+    await tui.press(bottom);
+    const frame = await tui.waitFor((f) => f.includes(`│ ${keyOf(last).padEnd(KEY_COLUMN)}`) || f.includes(` ${keyOf(last).padEnd(KEY_COLUMN)}${last.description.slice(0, 10)}`));
+    assert.doesNotMatch(frame, /↓ \d+ more/, `${bottom}: nothing below the last page`);
+    const above = Number(/↑ (\d+) above/.exec(frame)?.[1]);
+    assert.ok(above > 0, frame);
+    // The page is full: one entry up would not fit below, so k shows exactly one more above.
+    await tui.press('k');
+    await tui.waitFor(`↑ ${above - 1} above`);
+    await tui.press('g');
+    await tui.waitFor((f) => !/↑ \d+ above/.test(f) && f.includes(keyOf(first)));
+    await tui.press('escape');
+    await tui.waitFor('work · alice');
+  }
+});

@@ -2,7 +2,7 @@
 // overlay and the too-small screen. All key texts come from the keymap table.
 import {Box} from 'ink';
 import {Text} from './Text.js';
-import type {ReactNode} from 'react';
+import {useEffect, type ReactNode} from 'react';
 import {actionKey, bindingsFor, keyLabel, pairedWith, type KeyAction, type KeyBinding, type KeyScope} from '../../core/keymap.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {cellWidth, lastCells, truncateCells, wrapWords} from '../../core/cells.js';
@@ -244,7 +244,10 @@ function WrappedText({text, width, color}: {text: string; width: number; color?:
 function scrollWindow<T>(entries: readonly T[], lines: (entry: T) => number, room: number, offset: number): {shown: T[]; start: number; more: number} {
   const total = entries.reduce((sum, e) => sum + lines(e), 0);
   const budget = total <= room ? room : room - 1;
-  const start = Math.max(0, Math.min(offset, entries.length - 1));
+  // The last page is full: no start later than the one whose entries to the end fill the room.
+  let lastStart = entries.length;
+  for (let used = 0; lastStart > 0 && (used += lines(entries[lastStart - 1]!)) <= budget; ) lastStart--;
+  const start = Math.max(0, Math.min(offset, lastStart, entries.length - 1));
   const shown: T[] = [];
   let used = 0;
   for (const entry of entries.slice(start)) {
@@ -268,7 +271,17 @@ const COLUMN_GAP = 3;
  * Every key of the active scopes. Descriptions wrap instead of being cut: in up to three columns
  * when all fit the height, else in one column that scrolls (j/k, PgUp/PgDn).
  */
-export function HelpOverlay({width, height, scopes, offset = 0}: {width: number; height: number; scopes: readonly KeyScope[]; offset?: number}) {
+/**
+ * Gives an overlay's offset back to the start it shows (`onClamp(by)`: the change) when the offset
+ * went past it (G, or j at the end): else k would first have to climb back the keys pressed past it.
+ */
+function useClampedOffset(offset: number, shownStart: number, onClamp: ((by: number) => void) | undefined): void {
+  useEffect(() => {
+    if (offset > shownStart) onClamp?.(shownStart - offset);
+  }, [offset, shownStart, onClamp]);
+}
+
+export function HelpOverlay({width, height, scopes, offset = 0, onClamp}: {width: number; height: number; scopes: readonly KeyScope[]; offset?: number; onClamp?: (by: number) => void}) {
   const theme = useTheme();
   const bindings = bindingsFor(scopes);
   const room = Math.max(1, height - 3);
@@ -297,6 +310,9 @@ export function HelpOverlay({width, height, scopes, offset = 0}: {width: number;
     return {columnWidth, textWidth, chunks};
   };
   const fitting = [1, 2, 3].map(layout).find((l, i) => l.chunks.length <= i + 1 && l.textWidth >= 16);
+  const textWidth = Math.max(10, width - 4 - KEY_COLUMN);
+  const view = fitting ? undefined : scrollWindow(bindings, (b) => wrappedLines(b.description, textWidth), room, offset);
+  useClampedOffset(offset, view?.start ?? 0, onClamp);
   const row = (textWidth: number) => (b: (typeof bindings)[number]) => (
     <Box key={b.action}>
       <Box width={KEY_COLUMN} flexShrink={0}>
@@ -325,21 +341,20 @@ export function HelpOverlay({width, height, scopes, offset = 0}: {width: number;
       </Box>,
     );
   }
-  const textWidth = Math.max(10, width - 4 - KEY_COLUMN);
-  const view = scrollWindow(bindings, (b) => wrappedLines(b.description, textWidth), room, offset);
   return frame(
     <>
-      {view.shown.map(row(textWidth))}
-      <ScrollNote start={view.start} more={view.more} />
+      {view!.shown.map(row(textWidth))}
+      <ScrollNote start={view!.start} more={view!.more} />
     </>,
   );
 }
 
 /** The session's status messages, newest first, each wrapped in full (`M` opens it; j/k scroll). */
-export function MessagesOverlay({width, height, messages, offset = 0}: {width: number; height: number; messages: ReadonlyArray<{text: string; kind: StatusKind}>; offset?: number}) {
+export function MessagesOverlay({width, height, messages, offset = 0, onClamp}: {width: number; height: number; messages: ReadonlyArray<{text: string; kind: StatusKind}>; offset?: number; onClamp?: (by: number) => void}) {
   const theme = useTheme();
   const line = (m: {text: string; kind: StatusKind}) => `${m.kind === 'error' ? 'error: ' : ''}${sanitizeLine(m.text)}`;
   const view = scrollWindow([...messages].reverse(), (m) => wrappedLines(line(m), width - 4), Math.max(1, height - 3), offset);
+  useClampedOffset(offset, view.start, onClamp);
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={theme.accent} paddingX={1}>
       <Text bold>{`Messages, newest first (${actionKey('back')} or ${actionKey('messages')} closes)`}</Text>
