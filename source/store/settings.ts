@@ -1,7 +1,8 @@
 // ccs-tui's own settings, `tui.json` in the CCS dir, kept with `conf` (atomic writes) under its lock.
-// A broken tui.json (invalid JSON, or a setting of the wrong kind: SETTINGS_SHAPE) is reported with
-// its position or field and left as it is; ccs-tui then runs on defaults, except where a credential
-// would leave the machine (the rule below, `endpointOverrides`).
+// A broken tui.json (invalid JSON) is reported with its position and left as it is; ccs-tui then runs
+// on defaults, except where a credential would leave the machine (the rule below, `endpointOverrides`).
+// A setting of the wrong kind (SETTINGS_SHAPE) is said and read as its default; an endpoint override of
+// the wrong kind refuses its provider where it is used.
 import {setOwn} from '../core/id-map.js';
 import {plainHttpHost} from '../core/plain-http.js';
 import {quoted, sanitizeLine} from '../core/sanitize.js';
@@ -76,6 +77,12 @@ const UNREADABLE = Symbol('tui.json unreadable');
 /** The file settings were read from (for warnings that name it), kept as UNREADABLE is. */
 const SOURCE = Symbol('tui.json path');
 
+/** The warning about settings of the wrong kind read as their defaults (settingsFromText), kept as UNREADABLE is. */
+const WRONG = Symbol('tui.json settings of the wrong kind');
+
+/** What settingsFromText said of settings of the wrong kind (each read as its default), or undefined: the TUI's banner lists it. */
+export const wrongSettingsWarning = (settings: TuiSettings): string | undefined => (settings as TuiSettings & {[WRONG]?: string})[WRONG];
+
 /**
  * What waits while tui.json cannot be read, said once for every surface. The rule: tui.json may
  * override any provider's endpoints (a company gateway instead of the public host), so while it
@@ -87,8 +94,11 @@ export const UNREADABLE_SETTINGS_CONSEQUENCE =
 
 /** Thrown by `endpointOverrides` for settings read from a broken tui.json (see the rule above). */
 export class SettingsUnreadableError extends UserError {
-  constructor(readonly why: string) {
-    super(`${why}; ${UNREADABLE_SETTINGS_CONSEQUENCE}`);
+  constructor(
+    readonly why: string,
+    consequence = UNREADABLE_SETTINGS_CONSEQUENCE,
+  ) {
+    super(`${why}; ${consequence}`);
     this.name = 'SettingsUnreadableError';
   }
 }
@@ -118,36 +128,45 @@ type Shape =
   | {kind: 'number'; what: string; valid: (n: number) => boolean}
   | {kind: 'string'}
   | {kind: 'boolean'}
-  | {kind: 'enum'; values: readonly string[]};
+  | {kind: 'enum'; values: readonly string[]}
+  /** Anything: checked elsewhere (endpoints' entries). */
+  | {kind: 'any'};
 
 /** An object's shape, one field for each of T's (the compiler holds this to TuiSettings). */
 const object = <T>(fields: {[K in keyof T]-?: Shape}): Shape => ({kind: 'object', fields});
 const seconds: Shape = {kind: 'number', what: 'a number of seconds above 0', valid: (n) => Number.isFinite(n) && n > 0};
+/** refresh.*: 0 is the default, as its readers have always taken it (store/grant-lock.ts). */
+const secondsOrDefault: Shape = {kind: 'number', what: 'a number of seconds (0: the default)', valid: (n) => Number.isFinite(n) && n >= 0};
 const percent: Shape = {kind: 'number', what: 'a percentage, 0-100', valid: (n) => n >= 0 && n <= 100};
 const port: Shape = {kind: 'number', what: 'a port number, 1-65535', valid: (n) => Number.isInteger(n) && n >= 1 && n <= 65535};
 const url: Shape = {kind: 'string'};
 
-/** The shape tui.json's settings must have (DEFAULT_SETTINGS has it). */
+/** One provider's endpoint overrides (`endpoints.<provider>`): checked where they are used (endpointOverrides). */
+const ENDPOINTS_SHAPE: Shape = object<Required<Endpoints> & {allowInsecureHttp: boolean}>({
+  authorize: url,
+  token: url,
+  device: url,
+  discovery: url,
+  userinfo: url,
+  usage: url,
+  api: url,
+  allowInsecureHttp: {kind: 'boolean'},
+});
+
+/**
+ * The shape tui.json's settings must have (DEFAULT_SETTINGS has it). `endpoints` holds one entry per
+ * provider, and notes beside them (`"_comment"`) are the user's: an entry is checked when its
+ * provider's credentials are about to be sent (endpointOverrides), and then refuses that provider alone.
+ */
 export const SETTINGS_SHAPE: Shape = object<TuiSettings>({
-  endpoints: {
-    kind: 'record',
-    of: object<Required<Endpoints> & {allowInsecureHttp: boolean}>({
-      authorize: url,
-      token: url,
-      device: url,
-      discovery: url,
-      userinfo: url,
-      usage: url,
-      api: url,
-      allowInsecureHttp: {kind: 'boolean'},
-    }),
-  },
+  endpoints: {kind: 'record', of: {kind: 'any'}},
   rotation: object<TuiSettings['rotation']>({strategy: {kind: 'enum', values: ROTATION_STRATEGIES}}),
   quota: object<TuiSettings['quota']>({pollSeconds: seconds, fastPollSeconds: seconds, fastPollAbovePct: percent, staleAfterSeconds: seconds}),
   login: object<TuiSettings['login']>({callbackPorts: {kind: 'record', of: port}, clientIds: {kind: 'record', of: {kind: 'string'}}}),
   proxy: object<TuiSettings['proxy']>({useCliproxyBinary: {kind: 'boolean'}}),
-  refresh: object<TuiSettings['refresh']>({timeoutSeconds: seconds, lockStaleSeconds: seconds}),
-  theme: {kind: 'enum', values: THEMES},
+  refresh: object<TuiSettings['refresh']>({timeoutSeconds: secondsOrDefault, lockStaleSeconds: secondsOrDefault}),
+  // Not read yet (README): any text is kept as it is.
+  theme: {kind: 'string'},
 });
 
 /**
@@ -166,17 +185,32 @@ function described(value: unknown): string {
  * Object's members (`constructor`, `toString`, `__proto__`) is an unknown key like any other.
  */
 export function settingsProblems(shape: Shape, value: unknown, where = ''): string[] {
-  const wrong = (what: string) => [`${quoted(where)} must be ${what} (it is ${described(value)})`];
-  const at = (key: string) => (where === '' ? sanitizeLine(key) : `${where}.${sanitizeLine(key)}`);
+  return wrongSettings(shape, value, []).map(({text}) => text);
+}
+
+/** A setting of the wrong kind: where it is (its keys from the top) and what is wrong, as settingsProblems words it. */
+interface WrongSetting {
+  keys: string[];
+  text: string;
+}
+
+function wrongSettings(shape: Shape, value: unknown, keys: string[]): WrongSetting[] {
+  const where = keys.map(sanitizeLine).join('.');
+  const wrong = (what: string) => [{keys, text: `${quoted(where)} must be ${what} (it is ${described(value)})`}];
+  // null is "not set": the default, as for a setting left out.
+  if (value === null && keys.length > 0) return [];
   switch (shape.kind) {
+    case 'any':
+      return [];
     case 'object':
-      if (!isObject(value)) return where === '' ? [`the settings must be a JSON object (it is ${described(value)})`] : wrong('an object');
-      return Object.entries(shape.fields).flatMap(([key, field]) => (Object.hasOwn(value, key) ? settingsProblems(field, value[key], at(key)) : []));
+      if (!isObject(value)) return keys.length === 0 ? [{keys, text: `the settings must be a JSON object (it is ${described(value)})`}] : wrong('an object');
+      return Object.entries(shape.fields).flatMap(([key, field]) => (Object.hasOwn(value, key) ? wrongSettings(field, value[key], [...keys, key]) : []));
     case 'record':
       if (!isObject(value)) return wrong('an object');
-      return Object.keys(value).flatMap((key) => settingsProblems(shape.of, value[key], at(key)));
+      return Object.keys(value).flatMap((key) => wrongSettings(shape.of, value[key], [...keys, key]));
     case 'number':
-      return typeof value === 'number' && shape.valid(value) ? [] : wrong(shape.what);
+      // A number written as text ("300") is read as that number, as the readers always have.
+      return (typeof value === 'number' || (typeof value === 'string' && value.trim() !== '')) && shape.valid(Number(value)) ? [] : wrong(shape.what);
     case 'string':
       return typeof value === 'string' ? [] : wrong('a string');
     case 'boolean':
@@ -188,6 +222,25 @@ export function settingsProblems(shape: Shape, value: unknown, where = ''): stri
       throw new Error(`no check for setting shape ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+/** `data` without the settings of `wrong` (a copy where one is taken out; null ones too: not set). */
+function withoutSettings(data: Record<string, unknown>, wrong: readonly WrongSetting[]): Record<string, unknown> {
+  const out = dropNulls(data) as Record<string, unknown>;
+  for (const {keys} of wrong) {
+    let node: Record<string, unknown> | undefined = out;
+    for (const key of keys.slice(0, -1)) node = isObject(node?.[key]) ? (node[key] as Record<string, unknown>) : undefined;
+    if (node && keys.length > 0) delete node[keys.at(-1)!];
+  }
+  return out;
+}
+
+/** A deep copy of a JSON object without the keys whose value is null (not set: the default). Own keys only, so `__proto__` stays data. */
+function dropNulls(value: unknown): unknown {
+  if (!isObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) if (v !== null) setOwn(out, key, dropNulls(v));
+  return out;
 }
 
 function merge<T>(defaults: T, value: unknown): T {
@@ -212,11 +265,12 @@ async function settingsFromText(paths: CcsPaths, text: string, report: boolean):
   try {
     const data = parseJsonFile(paths.settings, text);
     if (!isObject(data)) throw new CorruptFileError(paths.settings, 'expected a JSON object at the top level');
-    // A setting of the wrong kind (null for an object, a string for a number, an unknown strategy)
-    // makes the file as broken as invalid JSON: the defaults are not mixed with half of it.
-    const wrong = settingsProblems(SETTINGS_SHAPE, data);
-    if (wrong.length > 0) throw new CorruptFileError(paths.settings, wrong.join('; '));
-    return {settings: {...merge(DEFAULT_SETTINGS, data), [SOURCE]: paths.settings} as TuiSettings};
+    // A setting of the wrong kind (an object where a number goes, an unknown strategy) is said, and
+    // that setting alone is its default: the rest of the file holds (endpoints: endpointOverrides).
+    const wrong = wrongSettings(SETTINGS_SHAPE, data, []);
+    const warning = wrong.length === 0 ? undefined : `${paths.settings}: ${wrong.map(({text}) => text).join('; ')}; ${wrong.length === 1 ? 'that setting is its default' : 'those settings are their defaults'}`;
+    if (warning && report) reportSettingsWarning(warning);
+    return {settings: {...merge(DEFAULT_SETTINGS, withoutSettings(data, wrong)), [SOURCE]: paths.settings, ...(warning ? {[WRONG]: warning} : {})} as TuiSettings};
   } catch (error) {
     if (!(error instanceof CorruptFileError)) throw error;
     const backup = await backupCorruptFile(paths.settings).catch(() => undefined);
@@ -307,6 +361,15 @@ export function endpointOverrides(settings: TuiSettings, provider: string): Endp
   const unreadable = settingsUnreadable(settings);
   if (unreadable !== undefined) throw new SettingsUnreadableError(unreadable);
   const overrides = Object.hasOwn(settings.endpoints, provider) ? settings.endpoints[provider] : undefined;
+  // Where this provider's credentials go: an entry of the wrong kind refuses the provider (never its public host instead).
+  const wrong = overrides === undefined ? [] : wrongSettings(ENDPOINTS_SHAPE, overrides, ['endpoints', provider]);
+  if (wrong.length > 0 || (overrides !== undefined && !isObject(overrides))) {
+    const file = (settings as TuiSettings & {[SOURCE]?: string})[SOURCE] ?? 'tui.json';
+    throw new SettingsUnreadableError(
+      `${file}: ${wrong.map(({text}) => text).join('; ') || `"endpoints.${sanitizeLine(provider)}" must be an object (it is ${described(overrides)})`}`,
+      `no token is sent to ${sanitizeLine(provider)} until it is fixed (where its endpoint overrides point is unknown): its quota reads, token refreshes, live model lists, logins and proxy requests wait`,
+    );
+  }
   if (overrides !== undefined && isObject(overrides) && !warnedOverrides.has(overrides)) {
     warnedOverrides.add(overrides);
     for (const warning of plainHttpWarnings(settings, provider)) reportSettingsWarning(warning);

@@ -10,7 +10,7 @@ import {ProxySupervisor} from '../../source/services/proxy-supervisor.js';
 import {loadSettings} from '../../source/store/settings.js';
 import {stateWhen} from '../helpers/supervisor.js';
 import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
-import {binPath, killAll, serveByHand} from '../helpers/cli.js';
+import {binPath, killAll, runBin, serveByHand} from '../helpers/cli.js';
 import {startFakeUpstream, type FakeUpstream} from '../helpers/fake-upstreams.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
 
@@ -90,21 +90,30 @@ describe('a proxy started on a broken tui.json or config.yaml', async () => {
     assert.equal((await served.exited).code, 0, served.output.stderr);
   });
 
-  it('`proxy serve` on a setting of the wrong kind ("rotation": null): 503 naming the field, not 502 for every request; serves once fixed', async () => {
+  it('`proxy serve` on a setting of the wrong kind ("rotation": "x"): it serves, that setting its default, and says the field', async () => {
     gateway.requests.length = 0;
     const {ccs, fixed} = brokenCcs(gateway);
     cleanups.push(() => ccs.cleanup());
-    const wrong = JSON.stringify({...(JSON.parse(fixed) as object), rotation: null});
-    writeFileSync(ccs.paths.settings, wrong);
+    writeFileSync(ccs.paths.settings, JSON.stringify({...(JSON.parse(fixed) as object), rotation: 'x'}));
     const served = await serveByHand(['--port', '0', '--provider', 'claude'], ccs.env, started);
-    const refused = await askClaude(served.port);
-    const text = await refused.text();
-    assert.equal(refused.status, 503, text);
-    assert.match((JSON.parse(text) as {error: {message: string}}).error.message, /tui\.json: "rotation" must be an object \(it is null\); no token is sent to any provider until it is fixed/);
-    assert.deepEqual(gateway.requests.map((r) => r.path), []);
-    await assertServesOnceFixed(served.port, gateway, ccs, fixed);
+    const answer = await askClaude(served.port);
+    assert.equal(answer.status, 200, await answer.clone().text());
+    assert.deepEqual(gateway.requests.map((r) => r.path), ['/v1/messages']);
     served.shell.kill('SIGTERM');
     assert.equal((await served.exited).code, 0, served.output.stderr);
+    assert.match(served.output.stderr, /tui\.json: "rotation" must be an object \(it is "x"\); that setting is its default/);
+  });
+
+  it('`proxy serve` for a provider whose endpoint override is of the wrong kind does not start: the field is named, no token goes to its public host instead', async () => {
+    gateway.requests.length = 0;
+    const {ccs, fixed} = brokenCcs(gateway);
+    cleanups.push(() => ccs.cleanup());
+    const endpoints = (JSON.parse(fixed) as {endpoints: {claude: object}}).endpoints;
+    writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {claude: {...endpoints.claude, api: 5}}}));
+    const run = await runBin(['proxy', 'serve', '--port', '0', '--provider', 'claude'], ccs.env);
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(run.stderr, `ccs-tui: ${ccs.paths.settings}: "endpoints.claude.api" must be a string (it is 5); no token is sent to claude until it is fixed (where its endpoint overrides point is unknown): its quota reads, token refreshes, live model lists, logins and proxy requests wait\n`);
+    assert.deepEqual(gateway.requests.map((r) => r.path), []);
   });
 
   it("the TUI's proxy child: 503 while broken, serves once fixed without a restart", async () => {

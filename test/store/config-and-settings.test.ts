@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {readFileSync, statSync} from 'node:fs';
 import {afterEach, beforeEach, test} from 'node:test';
 import {loadCliproxyConfig, UNREADABLE_CONFIG_CONSEQUENCE, updateCliproxyConfig} from '../../source/store/cliproxy-config.js';
-import {DEFAULT_SETTINGS, endpointOverrides, loadSettings, saveSetting, SettingsUnreadableError, SETTINGS_SHAPE, settingsProblems, settingsUnreadable, type TuiSettings} from '../../source/store/settings.js';
+import {DEFAULT_SETTINGS, endpointOverrides, loadSettings, saveSetting, SettingsUnreadableError, SETTINGS_SHAPE, settingsProblems, settingsUnreadable, wrongSettingsWarning, type TuiSettings} from '../../source/store/settings.js';
 import {agentSettings} from '../../source/services/agents/launch.js';
 import {resolveTarget} from '../../source/store/targets.js';
 import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
@@ -69,57 +69,80 @@ test('tui.json: defaults, merged values, and a broken file reported with its pos
 
 // Each kind of wrong value, in each nested setting: the file and the field are named, the defaults
 // are used (the endpoint rule too: its overrides are unknown), and the file is left as it is.
+/** Settings of the wrong kind, each read as its default (the warning names the field). */
 const WRONG_SETTINGS: [json: string, said: string][] = [
-  ['{"quota": null}', '"quota" must be an object (it is null)'],
   ['{"quota": "fast"}', '"quota" must be an object (it is "fast")'],
   ['{"quota": [1, 2]}', '"quota" must be an object (it is an array)'],
-  ['{"quota": {"staleAfterSeconds": "600"}}', '"quota.staleAfterSeconds" must be a number of seconds above 0 (it is "600")'],
-  ['{"quota": {"pollSeconds": null}}', '"quota.pollSeconds" must be a number of seconds above 0 (it is null)'],
+  ['{"quota": {"staleAfterSeconds": "soon"}}', '"quota.staleAfterSeconds" must be a number of seconds above 0 (it is "soon")'],
   ['{"quota": {"fastPollSeconds": 0}}', '"quota.fastPollSeconds" must be a number of seconds above 0 (it is 0)'],
   ['{"quota": {"fastPollAbovePct": {"x": 1}}}', '"quota.fastPollAbovePct" must be a percentage, 0-100 (it is an object)'],
-  ['{"rotation": null}', '"rotation" must be an object (it is null)'],
   ['{"rotation": "x"}', '"rotation" must be an object (it is "x")'],
   ['{"rotation": {"strategy": "roundrobin"}}', '"rotation.strategy" must be one of most-headroom, fill-first, round-robin (it is "roundrobin")'],
   ['{"rotation": {"strategy": "__proto__"}}', '"rotation.strategy" must be one of most-headroom, fill-first, round-robin (it is "__proto__")'],
   ['{"rotation": {"strategy": "toString"}}', '"rotation.strategy" must be one of most-headroom, fill-first, round-robin (it is "toString")'],
   ['{"rotation": {"strategy": 1}}', '"rotation.strategy" must be one of most-headroom, fill-first, round-robin (it is 1)'],
-  ['{"rotation": {"strategy": null}}', '"rotation.strategy" must be one of most-headroom, fill-first, round-robin (it is null)'],
-  ['{"endpoints": null}', '"endpoints" must be an object (it is null)'],
-  ['{"endpoints": {"claude": "https://gateway.example.com"}}', '"endpoints.claude" must be an object (it is "https://gateway.example.com")'],
-  // A long string (a key put in the wrong place) is not printed.
-  [`{"endpoints": {"claude": "sk-ant-oat01-${'x'.repeat(60)}"}}`, '"endpoints.claude" must be an object (it is a string of 73 characters)'],
-  ['{"endpoints": {"claude": {"token": 443}}}', '"endpoints.claude.token" must be a string (it is 443)'],
-  ['{"endpoints": {"claude": {"allowInsecureHttp": "yes"}}}', '"endpoints.claude.allowInsecureHttp" must be true or false (it is "yes")'],
-  ['{"login": null}', '"login" must be an object (it is null)'],
-  ['{"login": {"callbackPorts": {"codex": "1455"}}}', '"login.callbackPorts.codex" must be a port number, 1-65535 (it is "1455")'],
+  ['{"endpoints": "x"}', '"endpoints" must be an object (it is "x")'],
+  ['{"login": {"callbackPorts": {"codex": "x"}}}', '"login.callbackPorts.codex" must be a port number, 1-65535 (it is "x")'],
   ['{"login": {"callbackPorts": {"codex": 70000}}}', '"login.callbackPorts.codex" must be a port number, 1-65535 (it is 70000)'],
   ['{"login": {"clientIds": ["x"]}}', '"login.clientIds" must be an object (it is an array)'],
   ['{"login": {"clientIds": {"codex": 5}}}', '"login.clientIds.codex" must be a string (it is 5)'],
   ['{"proxy": {"useCliproxyBinary": "true"}}', '"proxy.useCliproxyBinary" must be true or false (it is "true")'],
   ['{"proxy": false}', '"proxy" must be an object (it is false)'],
-  ['{"refresh": {"timeoutSeconds": "120"}}', '"refresh.timeoutSeconds" must be a number of seconds above 0 (it is "120")'],
-  ['{"refresh": {"lockStaleSeconds": -1}}', '"refresh.lockStaleSeconds" must be a number of seconds above 0 (it is -1)'],
-  ['{"theme": "blue"}', '"theme" must be one of auto, dark, light (it is "blue")'],
-  ['{"theme": {}}', '"theme" must be one of auto, dark, light (it is an object)'],
+  ['{"refresh": {"lockStaleSeconds": -1}}', '"refresh.lockStaleSeconds" must be a number of seconds (0: the default) (it is -1)'],
+  ['{"theme": {}}', '"theme" must be a string (it is an object)'],
 ];
 
-test('tui.json: a setting of the wrong kind names the file and the field; the defaults are used and the file is kept', async () => {
+test('tui.json: a setting of the wrong kind is named with its file; that setting alone is its default, the rest holds and the file is kept', async () => {
   for (const [json, said] of WRONG_SETTINGS) {
-    ccs.writeRaw('tui.json', json);
+    ccs.writeRaw('tui.json', `{"rotation": {"strategy": "fill-first"}, "quota": {"pollSeconds": 77}, ${json.slice(1)}`.replace(/, \}$/, '}'));
+    const text = readFileSync(ccs.paths.settings, 'utf8');
     const {settings, problem} = await loadSettings(ccs.paths, {report: false});
-    assert.ok(problem, `${json}: no problem reported`);
-    assert.equal(problem.cause, `${ccs.paths.settings}: ${said}`, json);
-    assert.match(problem.message, /; no token is sent to any provider until it is fixed .*, other settings are the defaults$/, json);
-    assert.equal(settingsUnreadable(settings), problem.cause, json);
-    assert.throws(() => endpointOverrides(settings, 'claude'), SettingsUnreadableError, json);
-    // The defaults, whole: every nested setting usable as its type says.
-    assert.deepEqual(JSON.parse(JSON.stringify(settings)), DEFAULT_SETTINGS, json);
-    assert.equal(readFileSync(ccs.paths.settings, 'utf8'), json, `${json}: the file was changed`);
+    assert.equal(problem, undefined, json);
+    assert.equal(wrongSettingsWarning(settings), `${ccs.paths.settings}: ${said}; that setting is its default`, json);
+    assert.equal(settingsUnreadable(settings), undefined, json);
+    assert.doesNotThrow(() => endpointOverrides(settings, 'claude'), json);
+    // Every nested setting usable as its type says; what the file says right is kept.
+    const whole = JSON.parse(JSON.stringify(settings)) as typeof DEFAULT_SETTINGS;
+    for (const key of ['quota', 'rotation', 'login', 'proxy', 'refresh'] as const) assert.equal(typeof whole[key], 'object', `${json}: ${key}`);
+    if (!json.includes('"rotation"')) assert.equal(settings.rotation.strategy, 'fill-first', json);
+    if (!json.includes('"quota"')) assert.equal(settings.quota.pollSeconds, 77, json);
+    assert.equal(readFileSync(ccs.paths.settings, 'utf8'), text, `${json}: the file was changed`);
   }
   // Every wrong setting is named, not only the first.
-  ccs.writeRaw('tui.json', '{"quota": {"pollSeconds": "1"}, "rotation": {"strategy": "x"}}');
+  ccs.writeRaw('tui.json', '{"quota": {"pollSeconds": "x"}, "rotation": {"strategy": "x"}}');
   const both = await loadSettings(ccs.paths, {report: false});
-  assert.match(both.problem!.cause, /"rotation\.strategy" must be one of .*; "quota\.pollSeconds" must be a number/);
+  assert.match(wrongSettingsWarning(both.settings)!, /"rotation\.strategy" must be one of .*; "quota\.pollSeconds" must be a number.*; those settings are their defaults$/);
+});
+
+test('tui.json as older versions read it: null is not set, numbers as text are numbers, refresh 0 is its default, notes beside the endpoints, any theme', async () => {
+  ccs.writeRaw('tui.json', '{"quota": {"pollSeconds": "300", "staleAfterSeconds": null}, "rotation": null, "refresh": {"timeoutSeconds": 0, "lockStaleSeconds": null}, "theme": "system", "endpoints": {"_comment": "the gateway", "claude": {"api": "https://gw.example.com"}}, "login": {"callbackPorts": {"claude": "54545"}}}');
+  const {settings, problem} = await loadSettings(ccs.paths, {report: false});
+  assert.equal(problem, undefined);
+  assert.equal(wrongSettingsWarning(settings), undefined);
+  assert.equal(Number(settings.quota.pollSeconds), 300);
+  assert.equal(settings.quota.staleAfterSeconds, DEFAULT_SETTINGS.quota.staleAfterSeconds);
+  assert.equal(settings.rotation.strategy, DEFAULT_SETTINGS.rotation.strategy);
+  assert.equal(endpointOverrides(settings, 'claude')?.api, 'https://gw.example.com');
+});
+
+test('an endpoint override of the wrong kind refuses its provider alone, naming the field (where its tokens go is unknown)', async () => {
+  for (const [json, said] of [
+    ['{"endpoints": {"claude": "https://gateway.example.com"}}', '"endpoints.claude" must be an object (it is "https://gateway.example.com")'],
+    // A long string (a key put in the wrong place) is not printed.
+    [`{"endpoints": {"claude": "sk-ant-oat01-${'x'.repeat(60)}"}}`, '"endpoints.claude" must be an object (it is a string of 73 characters)'],
+    ['{"endpoints": {"claude": {"token": 443}}}', '"endpoints.claude.token" must be a string (it is 443)'],
+    ['{"endpoints": {"claude": {"allowInsecureHttp": "yes"}}}', '"endpoints.claude.allowInsecureHttp" must be true or false (it is "yes")'],
+  ]) {
+    ccs.writeRaw('tui.json', json);
+    const {settings, problem} = await loadSettings(ccs.paths, {report: false});
+    assert.equal(problem, undefined, json);
+    assert.throws(() => endpointOverrides(settings, 'claude'), (error: Error) => {
+      assert.ok(error instanceof SettingsUnreadableError, json);
+      assert.equal(error.message, `${ccs.paths.settings}: ${said}; no token is sent to claude until it is fixed (where its endpoint overrides point is unknown): its quota reads, token refreshes, live model lists, logins and proxy requests wait`);
+      return true;
+    });
+    assert.equal(endpointOverrides(settings, 'codex'), undefined, `${json}: another provider is not refused`);
+  }
 });
 
 test('tui.json: unknown keys and prototype-looking names stay data and are no problem; good values load', async () => {
@@ -152,7 +175,7 @@ test('saveSetting refuses a value of the wrong kind, naming the field; nothing i
     assert.equal(error.message, `${ccs.paths.settings}: "rotation.strategy" must be one of most-headroom, fill-first, round-robin (it is "roundrobin"); nothing was changed`);
     return true;
   });
-  await assert.rejects(saveSetting(ccs.paths, 'quota', null), /"quota" must be an object \(it is null\); nothing was changed$/);
+  await assert.rejects(saveSetting(ccs.paths, 'quota', 'fast'), /"quota" must be an object \(it is "fast"\); nothing was changed$/);
   assert.equal(readFileSync(ccs.paths.settings, 'utf8'), '{"rotation": {"strategy": "fill-first"}}');
   await saveSetting(ccs.paths, 'quota.pollSeconds', 90);
   assert.equal((await loadSettings(ccs.paths)).settings.quota.pollSeconds, 90);

@@ -5,7 +5,7 @@ import {describeError} from '../errors.js';
 import {orderProblems, problemText, type ProblemSeverity} from '../../core/problems.js';
 import {useAccounts} from './useAccounts.js';
 import {useSettings, useSettingsProblem} from './useSettings.js';
-import {plainHttpWarnings} from '../../store/settings.js';
+import {plainHttpWarnings, wrongSettingsWarning} from '../../store/settings.js';
 import {LOCAL_TARGET, plainHttpTargetNote} from '../../store/targets.js';
 import {useTarget} from './useTarget.js';
 import {useServices} from '../services.js';
@@ -30,6 +30,8 @@ export function useProblems(): string[] {
     ...(accounts.error ? [{severity: 'error' as const, message: `cannot read the accounts: ${accounts.error}`}] : []),
     // What the command line warns of when it uses them (an endpoint override in plain http://), in its words.
     ...(settings ? plainHttpWarnings(settings) : []).map((message) => ({severity: 'warning' as const, message})),
+    // Settings of the wrong kind, each read as its default (the rest of tui.json holds).
+    ...(settings && wrongSettingsWarning(settings) ? [{severity: 'warning' as const, message: wrongSettingsWarning(settings)!}] : []),
     // The live remote target in plain http:// (allowed in tui.json): said on every screen, as its name is in the title.
     ...(remotePlainHttp ? [{severity: 'warning' as const, message: `${paths.settings}: ${remotePlainHttp}`}] : []),
     ...(accounts.snapshot?.problems ?? []).map((p) => ({
