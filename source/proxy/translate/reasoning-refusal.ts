@@ -22,17 +22,45 @@ import type {ApiProtocol} from './types.js';
 const ANTHROPIC_REFUSAL = (message: string) => /^messages\.\d+\.content\.\d+[\w.]*:/.test(message) && /thinking/i.test(message) && /signature|Expected `?thinking|thinking`? blocks?\b/i.test(message);
 /** Google's (Vertex's with its prefix): a function call's thought signature it will not take, or one missing. */
 const GEMINI_REFUSAL = (message: string) =>
-  /^(?:Unable to submit request because )?(?:Corrupted thought signature|(?:Invalid )?thought signature is not valid|Invalid thought signature|(?:the )?function call\b[^\n]{0,300}?\bis missing a `?thought_?signature)/i.test(message);
+  /^(?:Unable to submit request because )?(?:Corrupted thought signature|(?:Invalid )?thought signature is not valid|Invalid thought signature|(?:the )?function call\b[^\n]{0,300}?\bis missing a `?thought_?signature)/i.test(message) ||
+  // A signature a client changed (its base64 broken): Google's decoder refuses the field itself.
+  /^Invalid value at '[^']{0,200}\.thought_signature' \(TYPE_BYTES\), Base64 decoding failed/.test(message);
 /** codex's: encrypted content it cannot read (its code, or its words). */
-const ENCRYPTED_REFUSAL = (message: string, code: string | undefined) => code === 'invalid_encrypted_content' || /^The encrypted content .{0,200}could not be (?:verified|decrypted)/s.test(message);
+const ENCRYPTED_REFUSAL = (message: string) => /^The encrypted content .{0,200}could not be (?:verified|decrypted)/s.test(message);
 
 /**
- * The message of an upstream's error answer (errors.ts upstreamErrorMessage), and the one inside it
- * when that message is itself an error body: Cloud Code passes on the Claude models' that way.
+ * Where a service's own words may stand in an upstream's error answer: its message (errors.ts
+ * upstreamErrorMessage), trimmed; what follows a gateway's prefix of plain words (`Error from
+ * upstream: …`, `litellm.BadRequestError: AnthropicException - …`: a prefix with no quote in it, so
+ * a content check quoting the prompt is none); and, in turn, the messages of an error body inside it
+ * (Cloud Code passes on the Claude models' as its message, LiteLLM after its prefix, OpenRouter in
+ * `error.metadata.raw`). At most a few levels, each bounded by upstreamErrorMessage's 1,000 characters.
  */
-function errorMessageOf(text: string): string {
-  const message = upstreamErrorMessage(400, text);
-  return message.startsWith('{') ? upstreamErrorMessage(400, message) : message;
+function refusalCandidates(text: string, depth = 0): string[] {
+  const message = upstreamErrorMessage(400, text).trim();
+  const found = [message];
+  // After each plain-words prefix ending in ": " or " - " (within the first 200 characters).
+  const prefix = /^[^"'`{[]{1,200}?(?:: | - )/;
+  let rest = message;
+  for (let step = 0, cut = prefix.exec(rest); step < 3 && cut; step++, cut = prefix.exec(rest)) {
+    rest = rest.slice(cut[0].length).trim();
+    found.push(rest);
+  }
+  if (depth < 2) {
+    // An error body inside: the message itself, one after a prefix, or OpenRouter's metadata.raw.
+    const raw = openRouterRaw(text);
+    for (const inner of [...found.filter((candidate) => candidate.startsWith('{') || candidate.startsWith('[')), ...(raw ? [raw] : [])]) found.push(...refusalCandidates(inner, depth + 1));
+  }
+  return found;
+}
+
+/** OpenRouter's upstream error body (`{"error": {"metadata": {"raw": "…"}}}`), if any. */
+function openRouterRaw(text: string): string | undefined {
+  try {
+    return asString(field(field(field(JSON.parse(text) as unknown, 'error'), 'metadata'), 'raw'));
+  } catch {
+    return undefined;
+  }
 }
 
 /** An OpenAI-shaped error's `code` (codex: `invalid_encrypted_content`). */
@@ -67,17 +95,20 @@ export type ReasoningRefusal = 'anthropic' | 'google' | 'encrypted';
  */
 export function reasoningRefusal(upstream: ApiProtocol, status: number, text: string): ReasoningRefusal | undefined {
   if (status !== 400) return undefined;
-  const message = errorMessageOf(text);
+  const candidates = refusalCandidates(text);
+  const any = (words: (message: string) => boolean) => candidates.some(words);
   switch (upstream) {
     case 'anthropic':
-      return ANTHROPIC_REFUSAL(message) ? 'anthropic' : undefined;
+      return any(ANTHROPIC_REFUSAL) ? 'anthropic' : undefined;
     case 'openai-responses':
-      return ENCRYPTED_REFUSAL(message, openAiErrorCode(text)) ? 'encrypted' : undefined;
+      return openAiErrorCode(text) === 'invalid_encrypted_content' || any(ENCRYPTED_REFUSAL) ? 'encrypted' : undefined;
     case 'openai-chat':
-      return GEMINI_REFUSAL(message) ? 'google' : undefined;
+      // A Chat gateway in front of Gemini passes on Google's words; one in front of Claude, Anthropic's
+      // (its calls carry no thinking: the Chat body's retry is Google's skip value, SKIPPED_CALL_SIGNATURES).
+      return any(GEMINI_REFUSAL) ? 'google' : undefined;
     case 'gemini-internal':
     case 'gemini-native':
-      return GEMINI_REFUSAL(message) ? 'google' : ANTHROPIC_REFUSAL(message) ? 'anthropic' : undefined;
+      return any(GEMINI_REFUSAL) ? 'google' : any(ANTHROPIC_REFUSAL) ? 'anthropic' : undefined;
   }
 }
 

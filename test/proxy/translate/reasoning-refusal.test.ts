@@ -31,12 +31,20 @@ describe('reasoningRefusal: the upstream’s own words, 400 only, and whose rule
     ['openai-chat', '[{"error":{"code":400,"message":"Function call is missing a thought_signature in functionCall parts.","status":"INVALID_ARGUMENT"}}]', true],
     ['gemini-internal', 'Unable to submit request because function call `default_api:read_file` in the 2. content block is missing a `thought_signature`. Learn more: https://cloud.google.com/vertex-ai/generative-ai/docs/thought-signatures', true],
     ['openai-responses', '{"error":{"message":"Bad reasoning item.","type":"invalid_request_error","param":null,"code":"invalid_encrypted_content"}}', true],
+    // Gateways in between: a prefix of plain words, an error body inside the message, OpenRouter's metadata.raw, a leading line break.
+    ['anthropic', 'litellm.BadRequestError: AnthropicException - {"type":"error","error":{"type":"invalid_request_error","message":"messages.1.content.0: Invalid `signature` in `thinking` block"}}', true],
+    ['anthropic', '{"error":{"message":"Error from upstream: messages.1.content.0: Invalid `signature` in `thinking` block"}}', true],
+    ['anthropic', '{"error":{"message":"Provider returned error","code":400,"metadata":{"raw":"{\\"type\\":\\"error\\",\\"error\\":{\\"type\\":\\"invalid_request_error\\",\\"message\\":\\"messages.1.content.0: Invalid `signature` in `thinking` block\\"}}","provider_name":"Anthropic"}}}', true],
+    ['anthropic', '{"type":"error","error":{"type":"invalid_request_error","message":"\\nmessages.1.content.0: Invalid `signature` in `thinking` block"}}', true],
+    ['openai-chat', '{"error":{"message":"Error from upstream: Function call is missing a thought_signature in functionCall parts.","code":400}}', true],
+    // A signature whose base64 a client broke: Google's decoder refuses the field.
+    ['gemini-native', `{"error":{"code":400,"message":"Invalid value at 'contents[2].parts[0].thought_signature' (TYPE_BYTES), Base64 decoding failed for \\"abc\\"","status":"INVALID_ARGUMENT"}}`, true],
     // Errors that quote the client's words (a content check): the words are there, the refusal is not.
     ['openai-chat', '{"error":{"message":"Input data may contain inappropriate content: \\"why is my thought signature invalid?\\"","type":"invalid_request_error","code":"data_inspection_failed"}}', false],
     ['anthropic', '{"type":"error","error":{"type":"invalid_request_error","message":"Output blocked by content filtering policy: \\"explain why my thinking block signature is invalid\\""}}', false],
     ['anthropic', 'prompt is too long: my notes on messages.1.content.0: Invalid `signature` in `thinking` block', false],
     ['openai-responses', '{"error":{"message":"Flagged: the user asked why the encrypted content could not be verified (invalid_encrypted_content)","type":"invalid_request_error","code":"content_filter"}}', false],
-    ['gemini-native', '{"error":{"code":400,"message":"Request contains an invalid argument: Corrupted thought signature.","status":"INVALID_ARGUMENT"}}', false],
+    ['gemini-native', '{"error":{"code":400,"message":"Content blocked: \\"Corrupted thought signature.\\" in the user turn","status":"INVALID_ARGUMENT"}}', false],
   ];
   const rulesOf = (upstream: string, text: string) => (upstream === 'anthropic' || /Invalid `signature`/.test(text) ? 'anthropic' : upstream === 'openai-responses' ? 'encrypted' : 'google');
   for (const [upstream, text, expected] of cases) {
