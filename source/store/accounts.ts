@@ -101,12 +101,15 @@ interface Mark {
 
 /**
  * A mark of the account state (needsLogin, refreshUnknown, refreshFailed, keyRejected) as it may be
- * used: the file is the user's, any shape. `null`, a number or a list is no mark; a field of another
- * type is read as missing (a fingerprint that is not text names no credential).
+ * used: the file is the user's, any shape. `null`, a number or a list is no mark, nor is one whose
+ * fingerprint is not text (it names no credential); a reason or time of another type is read as missing.
  */
 function markOf(value: unknown): Mark | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const {reason, at, fingerprint} = value as Record<string, unknown>;
+  // A fingerprint that is not text names no credential: the mark holds for none (absent, a needsLogin
+  // of older versions holds under the account's id).
+  if (fingerprint !== undefined && typeof fingerprint !== 'string') return undefined;
   return {reason: typeof reason === 'string' ? reason : 'no reason recorded', ...(typeof at === 'string' ? {at} : {}), ...(typeof fingerprint === 'string' ? {fingerprint} : {})};
 }
 

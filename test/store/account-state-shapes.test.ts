@@ -31,3 +31,9 @@ test('marks and entries of any other shape are no marks: every command answers; 
     assert.doesNotMatch(JSON.stringify(accounts), /undefined|"9"/, JSON.stringify(odd));
   }
 });
+
+test('a needsLogin mark whose fingerprint is not text names no credential: the account is not shut out by it', async () => {
+  ccs.writeRaw('tui/account-state.json', JSON.stringify({'claude/a@example.com': {needsLogin: {reason: 'refused', at: new Date().toISOString(), fingerprint: 12345}}}));
+  const accounts = JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout) as {email: string; health: string}[];
+  assert.equal(accounts.find((a) => a.email === 'a@example.com')?.health, 'ok');
+});
