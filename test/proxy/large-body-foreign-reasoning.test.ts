@@ -58,6 +58,16 @@ describe('a 5 MB Chat conversation from Cloud Code sent to AI Studio (passed thr
   });
 });
 
+/**
+ * A conversation whose earlier turn Kimi's Anthropic endpoint answered, its thinking signed Kimi's own
+ * way and passed through to the client as Kimi made it (no tag says whose it is), then `content`.
+ */
+const afterKimi = (content: string): Anthropic.MessageParam[] => [
+  {role: 'user', content: 'first'},
+  {role: 'assistant', content: [{type: 'thinking', thinking: 'kimi thought', signature: 'sig-kimi-1'}, {type: 'text', text: 'kimi answer'}]},
+  {role: 'user', content},
+];
+
 describe('a 5 MB conversation whose earlier thinking Kimi signed, sent on to Claude (reasoning only the refusal shows)', async () => {
   const upstream = await startFakeInference({script: () => ({text: 'back on Claude'})});
   const f = await proxyFixture({provider: 'claude', tokens: [{file: 'claude-a.json', token: oauthToken('claude', 'c@example.com')}], upstream});
@@ -69,12 +79,7 @@ describe('a 5 MB conversation whose earlier thinking Kimi signed, sent on to Cla
       body: JSON.stringify({
         model: 'claude-sonnet-4-5',
         max_tokens: 64,
-        messages: [
-          {role: 'user', content: 'first'},
-          // Kimi's own signature, passed through to Claude Code as Kimi made it: no tag says whose it is.
-          {role: 'assistant', content: [{type: 'thinking', thinking: 'kimi thought', signature: 'sig-kimi-1'}, {type: 'text', text: 'kimi answer'}]},
-          {role: 'user', content},
-        ],
+        messages: afterKimi(content),
       }),
     });
   const holdsThinking = (request: {body?: unknown}) => JSON.stringify(request.body).includes('"type":"thinking"');
@@ -114,11 +119,7 @@ describe('a refusal of reasoning met on a small request: the same conversation, 
       client.messages.create({
         model: 'claude-sonnet-4-5',
         max_tokens: 64,
-        messages: [
-          {role: 'user', content: 'first'},
-          {role: 'assistant', content: [{type: 'thinking', thinking: 'kimi thought', signature: 'sig-kimi-1'}, {type: 'text', text: 'kimi answer'}]},
-          {role: 'user', content},
-        ],
+        messages: afterKimi(content),
       });
     const textOf = (message: Anthropic.Message) => (message.content[0]?.type === 'text' ? message.content[0].text : '');
     assert.equal(textOf(await ask('small')), 'back on Claude');
