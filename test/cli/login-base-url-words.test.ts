@@ -2,6 +2,8 @@
 // plain http:// needs --allow-insecure-http), and never repeat what may carry a key: the URL's query
 // when stdin was empty, a key given as --base-url, a key file's contents given as --key-file.
 import assert from 'node:assert/strict';
+import {writeFileSync} from 'node:fs';
+import path from 'node:path';
 import {test} from 'node:test';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
@@ -47,6 +49,26 @@ test('login vertex --key-file given the key\'s contents instead of a path says s
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, /--key-file that is a key, not the path of a key file/);
     assert.ok(!run.stderr.includes(SECRET) && !run.stderr.includes('private_key'), run.stderr);
+  } finally {
+    ccs.cleanup();
+  }
+});
+
+test('login vertex --key-file naming a device, a directory or a huge file says what it is and reads nothing (/dev/zero was read to ~512 MB)', async () => {
+  const ccs = makeTempCcs();
+  try {
+    const huge = path.join(ccs.paths.root, 'huge.json');
+    writeFileSync(huge, Buffer.alloc(2 * 1024 * 1024, 0x20));
+    for (const [file, said] of [
+      ['/dev/zero', /\/dev\/zero: is not a regular file/],
+      [ccs.paths.root, /is a directory|not a file/],
+      [huge, /huge\.json: 2097152 bytes, not a service-account key file/],
+    ] as const) {
+      const run = await runBin(['login', 'vertex', '--key-file', file], ccs.env, '');
+      assert.notEqual(run.code, 0, run.stderr);
+      assert.match(run.stderr, said, run.stderr);
+      assert.doesNotMatch(run.stderr, /Invalid string length|unexpected/);
+    }
   } finally {
     ccs.cleanup();
   }

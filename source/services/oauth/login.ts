@@ -3,14 +3,14 @@
 import {actionKey} from '../../core/keymap.js';
 import {apiKeyPlainHttp, plainHttpHost} from '../../core/plain-http.js';
 import {createPrivateKey, randomUUID} from 'node:crypto';
-import {readFile} from 'node:fs/promises';
+import {stat} from 'node:fs/promises';
 import path from 'node:path';
 import {accountLabel, nicknameFormProblem, nicknameNamesAnother, nicknameProblem} from '../../core/accounts.js';
 import {maskedUrl, notHttpUrl, quoted, sanitizeLine, secretInPathField, secretInUrlField} from '../../core/sanitize.js';
 import type {Account, TokenFile} from '../../core/types.js';
 import {UserError, type ErrorSurface} from '../../core/types.js';
 import {identityOf, namesKeyAccount, namesUnreadableAccount, type AccountStore, type StoredLogin} from '../../store/accounts.js';
-import {CorruptFileError, createFileExclusive, parseJsonFile, readTextIfExists, writeFileAtomic} from '../../store/files.js';
+import {CorruptFileError, createFileExclusive, parseJsonFile, readRegularFile, readTextIfExists, writeFileAtomic} from '../../store/files.js';
 import {expandHome, type CcsPaths} from '../../store/paths.js';
 import type {TuiSettings} from '../../store/settings.js';
 import {credentialMasker} from '../credential-redactor.js';
@@ -385,6 +385,9 @@ export function validateServiceAccount(file: string, text: string): Record<strin
   return account as Record<string, string>;
 }
 
+/** The largest service-account key file read (Google's are ~2.4 KB). */
+const MAX_KEY_FILE_BYTES = 1024 * 1024;
+
 /**
  * Reads a service-account key file whose path a person typed (a TUI field, --key-file): `~` is the
  * home dir (store/paths.ts expandHome). `file` is the path read; a UserError names the path as
@@ -395,10 +398,20 @@ export async function readKeyFile(typed: string, env: NodeJS.ProcessEnv): Promis
   if (secretInPathField(typed)) throw new UserError('that is a key, not the path of a key file: give the path of the JSON file (e.g. ~/Downloads/project-1234.json)');
   const file = expandHome(typed.trim(), env);
   const named = file === typed.trim() ? file : `${typed.trim()} (${file})`;
-  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new UserError(`${named}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+  // A key file is a few KB: anything else at the path (a device, a FIFO, a directory) or a file past
+  // MAX_KEY_FILE_BYTES is named, never read (/dev/zero was read until the string limit, ~512 MB).
+  const size = await stat(file).then(
+    (found) => (found.isFile() ? found.size : undefined),
+    (error: NodeJS.ErrnoException) => {
+      throw new UserError(`${named}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+    },
+  );
+  if (size !== undefined && size > MAX_KEY_FILE_BYTES) throw new UserError(`${named}: ${size} bytes, not a service-account key file (those are a few KB)`);
+  const found = await readRegularFile(file).catch((error: Error) => {
+    throw new UserError(error instanceof CorruptFileError ? error.message : `${named}: ${error.message}`);
   });
-  return {file, text};
+  if (!found) throw new UserError(`${named}: no such file`);
+  return {file, text: found.text};
 }
 
 /** Imports a service-account key (Vertex): validated, then stored 0600 like every token file. */
