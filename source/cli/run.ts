@@ -105,6 +105,13 @@ function unknownCommandText(args: readonly string[], group: boolean): string {
   return `unknown command "${words.join(' ')}"`;
 }
 
+/** The usage lines of the commands whose first word `typed` may be a typo of (core/wording.ts nearWords). */
+async function commandsNear(typed: string): Promise<string[]> {
+  const [{COMMAND_GROUPS, commandsStartingWith}, {nearWords}] = await Promise.all([import('./commands/index.js'), import('../core/wording.js')]);
+  const words = nearWords(typed, [...new Set(COMMAND_GROUPS.flatMap((group) => group.firstWords))]);
+  return (await Promise.all(words.map((word) => commandsStartingWith(word)))).flat().map((c) => `ccs-tui ${c.name.join(' ')} ${c.usage}`.trimEnd());
+}
+
 async function printHelp(io: CliIo): Promise<number> {
   // Loaded only here: the help's columns need the cell measure (core/cells.ts), which is slow to load.
   io.stdout.write(await (await import('./help.js')).helpText());
@@ -158,7 +165,10 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
         io.stdout.write(`usage:\n  ${near.join('\n  ')}\n`);
         return 0;
       }
-      throw new UserError(`${unknownCommandText(args, near.length > 0)}\n${near.length ? `did you mean:\n  ${near.join('\n  ')}` : 'see ccs-tui --help'}`, 2);
+      // A typo of a command's first word (`acounts`): the commands it may be, else the help.
+      const typo = near.length > 0 || args[0]!.startsWith('-') ? [] : await commandsNear(args[0]!);
+      const suggested = near.length > 0 ? near : typo;
+      throw new UserError(`${unknownCommandText(args, near.length > 0)}\n${suggested.length ? `did you mean:\n  ${suggested.join('\n  ')}` : 'see ccs-tui --help'}`, 2);
     }
     if (targetProblem) throw targetProblem;
     if (asksHelp(ownArgs(found.rest))) {
