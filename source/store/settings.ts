@@ -197,8 +197,9 @@ interface WrongSetting {
 function wrongSettings(shape: Shape, value: unknown, keys: string[]): WrongSetting[] {
   const where = keys.map(sanitizeLine).join('.');
   const wrong = (what: string) => [{keys, text: `${quoted(where)} must be ${what} (it is ${described(value)})`}];
-  // null is "not set": the default, as for a setting left out.
-  if (value === null && keys.length > 0) return [];
+  // null is "not set": the default, as for a setting left out; never where a credential's
+  // destination is decided (an endpoint override), where it is a value of the wrong kind.
+  if (value === null && keys.length > 0 && keys[0] !== 'endpoints') return [];
   switch (shape.kind) {
     case 'any':
       return [];
@@ -227,7 +228,8 @@ function wrongSettings(shape: Shape, value: unknown, keys: string[]): WrongSetti
 /** `data` without the settings of `wrong` (a copy where one is taken out; null ones too: not set). */
 function withoutSettings(data: Record<string, unknown>, wrong: readonly WrongSetting[]): Record<string, unknown> {
   const out = dropNulls(data) as Record<string, unknown>;
-  for (const {keys} of wrong) {
+  // `endpoints` of the wrong kind stays: every provider is then refused (endpointOverrides), never sent to its public host.
+  for (const {keys} of wrong.filter(({keys}) => keys[0] !== 'endpoints')) {
     let node: Record<string, unknown> | undefined = out;
     for (const key of keys.slice(0, -1)) node = isObject(node?.[key]) ? (node[key] as Record<string, unknown>) : undefined;
     if (node && keys.length > 0) delete node[keys.at(-1)!];
@@ -235,11 +237,21 @@ function withoutSettings(data: Record<string, unknown>, wrong: readonly WrongSet
   return out;
 }
 
-/** A deep copy of a JSON object without the keys whose value is null (not set: the default). Own keys only, so `__proto__` stays data. */
-function dropNulls(value: unknown): unknown {
+/**
+ * A deep copy of a JSON object without the keys whose value is null (not set: the default), and each
+ * number written as text (checked by wrongSettings) as the number it reads as, so every reader gets a
+ * number (a callback port "1455.0" made a redirect to `localhost:1455.0`). Own keys only, so
+ * `__proto__` stays data.
+ */
+function dropNulls(value: unknown, shape: Shape | undefined = SETTINGS_SHAPE): unknown {
   if (!isObject(value)) return value;
   const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) if (v !== null) setOwn(out, key, dropNulls(v));
+  for (const [key, v] of Object.entries(value)) {
+    const field = shape?.kind === 'object' ? (Object.hasOwn(shape.fields, key) ? shape.fields[key] : undefined) : shape?.kind === 'record' ? shape.of : undefined;
+    // The endpoints are kept as written, nulls too: endpointOverrides refuses what is not a URL.
+    if (shape === SETTINGS_SHAPE && key === 'endpoints') setOwn(out, key, v);
+    else if (v !== null) setOwn(out, key, field?.kind === 'number' && typeof v === 'string' ? Number(v) : dropNulls(v, field));
+  }
   return out;
 }
 
@@ -267,7 +279,8 @@ async function settingsFromText(paths: CcsPaths, text: string, report: boolean):
     if (!isObject(data)) throw new CorruptFileError(paths.settings, 'expected a JSON object at the top level');
     // A setting of the wrong kind (an object where a number goes, an unknown strategy) is said, and
     // that setting alone is its default: the rest of the file holds (endpoints: endpointOverrides).
-    const wrong = wrongSettings(SETTINGS_SHAPE, data, []);
+    // `endpoints` of the wrong kind is said where it is used, refusing every provider (endpointOverrides).
+    const wrong = wrongSettings(SETTINGS_SHAPE, data, []).filter(({keys}) => keys[0] !== 'endpoints');
     const warning = wrong.length === 0 ? undefined : `${paths.settings}: ${wrong.map(({text}) => text).join('; ')}; ${wrong.length === 1 ? 'that setting is its default' : 'those settings are their defaults'}`;
     if (warning && report) reportSettingsWarning(warning);
     return {settings: {...merge(DEFAULT_SETTINGS, withoutSettings(data, wrong)), [SOURCE]: paths.settings, ...(warning ? {[WRONG]: warning} : {})} as TuiSettings};
@@ -360,16 +373,18 @@ export function settingsUnreadable(settings: TuiSettings): string | undefined {
 export function endpointOverrides(settings: TuiSettings, provider: string): Endpoints | undefined {
   const unreadable = settingsUnreadable(settings);
   if (unreadable !== undefined) throw new SettingsUnreadableError(unreadable);
+  const file = (settings as TuiSettings & {[SOURCE]?: string})[SOURCE] ?? 'tui.json';
+  const refused = (why: string) =>
+    new SettingsUnreadableError(
+      `${file}: ${why}`,
+      `no token is sent to ${sanitizeLine(provider)} until it is fixed (where its endpoint overrides point is unknown): its quota reads, token refreshes, live model lists, logins and proxy requests wait`,
+    );
+  if (!isObject(settings.endpoints)) throw refused(`"endpoints" must be an object (it is ${described(settings.endpoints)})`);
   const overrides = Object.hasOwn(settings.endpoints, provider) ? settings.endpoints[provider] : undefined;
   // Where this provider's credentials go: an entry of the wrong kind refuses the provider (never its public host instead).
   const wrong = overrides === undefined ? [] : wrongSettings(ENDPOINTS_SHAPE, overrides, ['endpoints', provider]);
-  if (wrong.length > 0 || (overrides !== undefined && !isObject(overrides))) {
-    const file = (settings as TuiSettings & {[SOURCE]?: string})[SOURCE] ?? 'tui.json';
-    throw new SettingsUnreadableError(
-      `${file}: ${wrong.map(({text}) => text).join('; ') || `"endpoints.${sanitizeLine(provider)}" must be an object (it is ${described(overrides)})`}`,
-      `no token is sent to ${sanitizeLine(provider)} until it is fixed (where its endpoint overrides point is unknown): its quota reads, token refreshes, live model lists, logins and proxy requests wait`,
-    );
-  }
+  if (overrides !== undefined && !isObject(overrides)) throw refused(`"endpoints.${sanitizeLine(provider)}" must be an object (it is ${described(overrides)})`);
+  if (wrong.length > 0) throw refused(wrong.map(({text}) => text).join('; '));
   if (overrides !== undefined && isObject(overrides) && !warnedOverrides.has(overrides)) {
     warnedOverrides.add(overrides);
     for (const warning of plainHttpWarnings(settings, provider)) reportSettingsWarning(warning);

@@ -81,7 +81,6 @@ const WRONG_SETTINGS: [json: string, said: string][] = [
   ['{"rotation": {"strategy": "__proto__"}}', '"rotation.strategy" must be one of most-headroom, fill-first, round-robin (it is "__proto__")'],
   ['{"rotation": {"strategy": "toString"}}', '"rotation.strategy" must be one of most-headroom, fill-first, round-robin (it is "toString")'],
   ['{"rotation": {"strategy": 1}}', '"rotation.strategy" must be one of most-headroom, fill-first, round-robin (it is 1)'],
-  ['{"endpoints": "x"}', '"endpoints" must be an object (it is "x")'],
   ['{"login": {"callbackPorts": {"codex": "x"}}}', '"login.callbackPorts.codex" must be a port number, 1-65535 (it is "x")'],
   ['{"login": {"callbackPorts": {"codex": 70000}}}', '"login.callbackPorts.codex" must be a port number, 1-65535 (it is 70000)'],
   ['{"login": {"clientIds": ["x"]}}', '"login.clientIds" must be an object (it is an array)'],
@@ -132,6 +131,9 @@ test('an endpoint override of the wrong kind refuses its provider alone, naming 
     [`{"endpoints": {"claude": "sk-ant-oat01-${'x'.repeat(60)}"}}`, '"endpoints.claude" must be an object (it is a string of 73 characters)'],
     ['{"endpoints": {"claude": {"token": 443}}}', '"endpoints.claude.token" must be a string (it is 443)'],
     ['{"endpoints": {"claude": {"allowInsecureHttp": "yes"}}}', '"endpoints.claude.allowInsecureHttp" must be true or false (it is "yes")'],
+    // null is no "not set" where a credential's destination is decided: never the public host instead.
+    ['{"endpoints": {"claude": {"api": null, "usage": null}}}', '"endpoints.claude.usage" must be a string (it is null); "endpoints.claude.api" must be a string (it is null)'],
+    ['{"endpoints": {"claude": null}}', '"endpoints.claude" must be an object (it is null)'],
   ]) {
     ccs.writeRaw('tui.json', json);
     const {settings, problem} = await loadSettings(ccs.paths, {report: false});
@@ -143,6 +145,22 @@ test('an endpoint override of the wrong kind refuses its provider alone, naming 
     });
     assert.equal(endpointOverrides(settings, 'codex'), undefined, `${json}: another provider is not refused`);
   }
+  // endpoints itself of the wrong kind: every provider is refused, none sent to its public host.
+  for (const json of ['{"endpoints": null}', '{"endpoints": "https://gw.example.com"}', '{"endpoints": []}']) {
+    ccs.writeRaw('tui.json', json);
+    const {settings} = await loadSettings(ccs.paths, {report: false});
+    for (const provider of ['claude', 'codex']) assert.throws(() => endpointOverrides(settings, provider), /"endpoints" must be an object .*; no token is sent to (claude|codex) until it is fixed/, json);
+  }
+});
+
+test('a number written as text is read as that number by every reader (a callback port "1455.0" made the redirect localhost:1455.0)', async () => {
+  ccs.writeRaw('tui.json', '{"login": {"callbackPorts": {"codex": "1455.0", "claude": " 54545 "}}, "quota": {"pollSeconds": "300"}, "refresh": {"timeoutSeconds": "90"}}');
+  const {settings} = await loadSettings(ccs.paths, {report: false});
+  assert.equal(wrongSettingsWarning(settings), undefined);
+  assert.equal(settings.login.callbackPorts.codex, 1455);
+  assert.equal(settings.login.callbackPorts.claude, 54545);
+  assert.equal(settings.quota.pollSeconds, 300);
+  assert.equal(settings.refresh.timeoutSeconds, 90);
 });
 
 test('tui.json: unknown keys and prototype-looking names stay data and are no problem; good values load', async () => {
