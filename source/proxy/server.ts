@@ -623,6 +623,16 @@ export class ProxyServer {
     return this.resolved(id).row;
   }
 
+  /** requireProvider's row, or none when its endpoint overrides are of the wrong kind (store/settings.ts endpointOverrides). */
+  private providerIfServable(id: string): ProviderRow[] {
+    try {
+      return [this.requireProvider(id)];
+    } catch (error) {
+      if (error instanceof SettingsUnreadableError) return [];
+      throw error;
+    }
+  }
+
   private resolved(id: string | undefined): ResolvedProvider {
     const row = id ? findProvider(id) : undefined;
     if (!row) throw new HttpError(404, `unknown provider "${sanitizeLine(id)}"`, 'not_found_error');
@@ -837,7 +847,9 @@ export class ProxyServer {
     const accounts = served ? [] : await this.accounts.all();
     const now = this.now();
     const withAccounts = [...new Set(accounts.filter((a) => canServeNow(a, now)).map((a) => a.provider))].filter((id) => findProvider(id) !== undefined);
-    const rows = served ? [served] : (withAccounts.length > 0 ? withAccounts : [rootProvider().id]).map((id) => this.requireProvider(id));
+    // A provider whose endpoint override is of the wrong kind is left out of the list of all (its own
+    // requests are refused naming the field): one provider's mistake does not fail the others'.
+    const rows = served ? [served] : (withAccounts.length > 0 ? withAccounts : [rootProvider().id]).flatMap((id) => this.providerIfServable(id));
     await waitAtMost(Promise.all(rows.map((row) => (this.liveLists.cached(row.id) ? undefined : this.askLiveList(row)))), ROUTING_LIST_DEADLINE_MS);
     const lists = await Promise.all(rows.map((row) => this.listedModels(row)));
     // Root routing's order: every static list before any live one (providerFor).

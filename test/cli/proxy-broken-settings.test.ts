@@ -116,6 +116,24 @@ describe('a proxy started on a broken tui.json or config.yaml', async () => {
     assert.deepEqual(gateway.requests.map((r) => r.path), []);
   });
 
+  it('/v1/models of a proxy serving every provider lists the others when one provider\'s endpoint override is of the wrong kind (it answered 502 for all)', async () => {
+    gateway.requests.length = 0;
+    const {ccs, fixed} = brokenCcs(gateway);
+    cleanups.push(() => ccs.cleanup());
+    ccs.writeToken('codex-x@example.com.json', oauthToken('codex', 'x@example.com', {account_id: 'acct-x'}));
+    const endpoints = (JSON.parse(fixed) as {endpoints: {claude: object}}).endpoints;
+    writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {claude: endpoints.claude, codex: {api: []}}}));
+    const served = await serveByHand(['--port', '0'], ccs.env, started);
+    const models = await fetch(`http://127.0.0.1:${served.port}/v1/models`, {headers: {'x-api-key': API_KEY}});
+    const text = await models.text();
+    assert.equal(models.status, 200, text);
+    const ids = (JSON.parse(text) as {data: {id: string}[]}).data.map((m) => m.id);
+    assert.ok(ids.some((id) => id.startsWith('claude-')), text);
+    assert.ok(!ids.some((id) => id.startsWith('gpt-')), `codex's models are left out: ${text}`);
+    served.shell.kill('SIGTERM');
+    assert.equal((await served.exited).code, 0, served.output.stderr);
+  });
+
   it("the TUI's proxy child: 503 while broken, serves once fixed without a restart", async () => {
     gateway.requests.length = 0;
     const {ccs, fixed} = brokenCcs(gateway);
