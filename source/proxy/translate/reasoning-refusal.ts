@@ -29,28 +29,30 @@ const GEMINI_REFUSAL = (message: string) =>
 const ENCRYPTED_REFUSAL = (message: string) => /^The encrypted content .{0,200}could not be (?:verified|decrypted)/s.test(message);
 
 /**
- * Where a service's own words may stand in an upstream's error answer: its message (errors.ts
- * upstreamErrorMessage), trimmed; what follows a gateway's prefix of plain words (`Error from
- * upstream: …`, `litellm.BadRequestError: AnthropicException - …`: a prefix with no quote in it, so
- * a content check quoting the prompt is none); and, in turn, the messages of an error body inside it
- * (Cloud Code passes on the Claude models' as its message, LiteLLM after its prefix, OpenRouter in
- * `error.metadata.raw`). At most a few levels, each bounded by upstreamErrorMessage's 1,000 characters.
+ * Where a service's own words may stand in an upstream's error answer: at the start of its message
+ * (errors.ts upstreamErrorMessage), trimmed; and at the start of the message of an error body inside
+ * it: the message itself (Cloud Code passes on the Claude models' so), one after a gateway's prefix of
+ * plain words (`litellm.BadRequestError: AnthropicException - {…}`), or OpenRouter's
+ * `error.metadata.raw`. Never plain words after a prefix: a content check or a rate limit that quotes
+ * the client's text after its own words (`Content blocked: Invalid thought signature in my …`) is
+ * no refusal. At most a few levels, each bounded by upstreamErrorMessage's 1,000 characters.
  */
 function refusalCandidates(text: string, depth = 0): string[] {
   const message = upstreamErrorMessage(400, text).trim();
   const found = [message];
-  // After each plain-words prefix ending in ": " or " - " (within the first 200 characters).
+  if (depth >= 2) return found;
+  const inner: string[] = [];
+  if (message.startsWith('{') || message.startsWith('[')) inner.push(message);
+  // An error body after each plain-words prefix ending in ": " or " - " (within the first 200 characters).
   const prefix = /^[^"'`{[]{1,200}?(?:: | - )/;
   let rest = message;
   for (let step = 0, cut = prefix.exec(rest); step < 3 && cut; step++, cut = prefix.exec(rest)) {
     rest = rest.slice(cut[0].length).trim();
-    found.push(rest);
+    if (rest.startsWith('{') || rest.startsWith('[')) inner.push(rest);
   }
-  if (depth < 2) {
-    // An error body inside: the message itself, one after a prefix, or OpenRouter's metadata.raw.
-    const raw = openRouterRaw(text);
-    for (const inner of [...found.filter((candidate) => candidate.startsWith('{') || candidate.startsWith('[')), ...(raw ? [raw] : [])]) found.push(...refusalCandidates(inner, depth + 1));
-  }
+  const raw = openRouterRaw(text);
+  if (raw) inner.push(raw);
+  for (const body of inner) found.push(...refusalCandidates(body, depth + 1));
   return found;
 }
 

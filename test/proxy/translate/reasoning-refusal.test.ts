@@ -33,13 +33,19 @@ describe('reasoningRefusal: the upstream’s own words, 400 only, and whose rule
     ['openai-responses', '{"error":{"message":"Bad reasoning item.","type":"invalid_request_error","param":null,"code":"invalid_encrypted_content"}}', true],
     // Gateways in between: a prefix of plain words, an error body inside the message, OpenRouter's metadata.raw, a leading line break.
     ['anthropic', 'litellm.BadRequestError: AnthropicException - {"type":"error","error":{"type":"invalid_request_error","message":"messages.1.content.0: Invalid `signature` in `thinking` block"}}', true],
-    ['anthropic', '{"error":{"message":"Error from upstream: messages.1.content.0: Invalid `signature` in `thinking` block"}}', true],
     ['anthropic', '{"error":{"message":"Provider returned error","code":400,"metadata":{"raw":"{\\"type\\":\\"error\\",\\"error\\":{\\"type\\":\\"invalid_request_error\\",\\"message\\":\\"messages.1.content.0: Invalid `signature` in `thinking` block\\"}}","provider_name":"Anthropic"}}}', true],
     ['anthropic', '{"type":"error","error":{"type":"invalid_request_error","message":"\\nmessages.1.content.0: Invalid `signature` in `thinking` block"}}', true],
-    ['openai-chat', '{"error":{"message":"Error from upstream: Function call is missing a thought_signature in functionCall parts.","code":400}}', true],
+    ['openai-chat', '{"error":{"message":"litellm.BadRequestError: VertexAIException BadRequestError - {\\"error\\":{\\"code\\":400,\\"message\\":\\"Function call is missing a thought_signature in functionCall parts.\\",\\"status\\":\\"INVALID_ARGUMENT\\"}}","code":"400"}}', true],
     // A signature whose base64 a client broke: Google's decoder refuses the field.
     ['gemini-native', `{"error":{"code":400,"message":"Invalid value at 'contents[2].parts[0].thought_signature' (TYPE_BYTES), Base64 decoding failed for \\"abc\\"","status":"INVALID_ARGUMENT"}}`, true],
     // Errors that quote the client's words (a content check): the words are there, the refusal is not.
+    // Nor after a prefix of the gateway's own words, unquoted: only an error body there is read.
+    ['openai-chat', '{"error":{"message":"Content blocked by safety filter: Invalid thought signature errors keep happening in my app"}}', false],
+    ['gemini-native', '{"error":{"message":"The prompt was flagged - Corrupted thought signature is what my log says"}}', false],
+    ['anthropic', '{"type":"error","error":{"type":"invalid_request_error","message":"This request would exceed your rate limit - messages.1.content.0: thinking signature"}}', false],
+    ['openai-responses', '{"error":{"message":"Prompt rejected - The encrypted content in my file could not be decrypted"}}', false],
+    ['openai-chat', 'Blocked: Invalid thought signature in my question', false],
+    ['anthropic', '{"error":{"message":"Error from upstream: messages.1.content.0: Invalid `signature` in `thinking` block"}}', false],
     ['openai-chat', '{"error":{"message":"Input data may contain inappropriate content: \\"why is my thought signature invalid?\\"","type":"invalid_request_error","code":"data_inspection_failed"}}', false],
     ['anthropic', '{"type":"error","error":{"type":"invalid_request_error","message":"Output blocked by content filtering policy: \\"explain why my thinking block signature is invalid\\""}}', false],
     ['anthropic', 'prompt is too long: my notes on messages.1.content.0: Invalid `signature` in `thinking` block', false],
