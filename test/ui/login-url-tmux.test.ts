@@ -6,23 +6,29 @@ import assert from 'node:assert/strict';
 import {readdirSync, writeFileSync} from 'node:fs';
 import {test} from 'node:test';
 import {fakeClaude} from '../helpers/fake-providers/providers.js';
-import {makeTempCcs} from '../helpers/ccs.js';
-import {binInTmux, binInTmuxSkipReason} from '../helpers/tmux.js';
+import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
+import {binInTmux, binInTmuxSkipReason, type TmuxOptions, type TmuxSession} from '../helpers/tmux.js';
 
 const skip = binInTmuxSkipReason();
 const startBin = binInTmux();
 
+/** The built binary in tmux on a CCS dir pointed at `fake`, on Claude's login screen waiting for the pasted redirect. */
+async function openClaudeLogin(fake: Awaited<ReturnType<typeof fakeClaude>>, options: TmuxOptions): Promise<{t: TmuxSession; ccs: TempCcs}> {
+  const ccs = makeTempCcs();
+  writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
+  const t = startBin(ccs, options);
+  await t.waitFor('Providers (');
+  t.keys(['a']);
+  await t.waitFor('Which provider?');
+  t.keys(['Enter']);
+  await t.waitFor('v: paste it here');
+  return {t, ccs};
+}
+
 test('tmux: U shows the auth URL as one soft-wrapped line (byte-exact, longer than two widths); Enter returns and the login completes', {skip}, async () => {
   const fake = await fakeClaude();
   try {
-    const ccs = makeTempCcs();
-    writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
-    const t = startBin(ccs, {width: 80, height: 24});
-    await t.waitFor('Providers (');
-    t.keys(['a']);
-    await t.waitFor('Which provider?');
-    t.keys(['Enter']);
-    await t.waitFor('v: paste it here');
+    const {t, ccs} = await openClaudeLogin(fake, {width: 80, height: 24});
     // The URL as `c` copies it (OSC 52, which this tmux turns into a paste buffer).
     t.keys(['c']);
     await t.waitFor('copied the login URL');
@@ -64,15 +70,8 @@ test('tmux: U shows the auth URL as one soft-wrapped line (byte-exact, longer th
 test('tmux: run inside tmux (TMUX set, as in a person\'s tmux shell), c copies the URL into tmux\'s clipboard with set-clipboard on, and the status says what it needs', {skip}, async () => {
   const fake = await fakeClaude();
   try {
-    const ccs = makeTempCcs();
-    writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
     // allow-passthrough stays off (tmux 3.3's default): only the plain sequence can arrive.
-    const t = startBin(ccs, {width: 120, height: 24, insideTmux: true});
-    await t.waitFor('Providers (');
-    t.keys(['a']);
-    await t.waitFor('Which provider?');
-    t.keys(['Enter']);
-    await t.waitFor('v: paste it here');
+    const {t} = await openClaudeLogin(fake, {width: 120, height: 24, insideTmux: true});
     t.keys(['c']);
     await t.waitFor('copied the login URL (OSC 52; inside tmux it arrives with `set -g set-clipboard on`)');
     assert.ok(t.buffer().startsWith(`${fake.server.url}/oauth/authorize?`), t.buffer());

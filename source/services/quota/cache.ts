@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {mergeWindows} from '../../core/quota.js';
+import {isObject} from '../../providers/adapters/quota-windows.js';
 import type {QuotaWindow} from '../../core/types.js';
 import {idMap} from '../../core/id-map.js';
 import {backupCorruptFile, CorruptFileError, readJsonFile, readTextIfExists} from '../../store/files.js';
@@ -58,7 +59,6 @@ function checkedEntries(cache: QuotaCache): {cache: QuotaCache; leftOut: boolean
   return {cache: {...cache, accounts}, leftOut};
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isTextOrNull = (value: unknown) => value === null || typeof value === 'string';
 const isNumberOrNull = (value: unknown) => value === null || (typeof value === 'number' && Number.isFinite(value));
 
