@@ -191,6 +191,12 @@ async function readVersioned(file: string, versions: Map<string, FileVersion>): 
   }
 }
 
+/**
+ * What a corrupt registry's problem says after the parse error: the list shown is read from the token
+ * files, and nothing on disk was rebuilt (an edit refuses until --force; the store's mutate).
+ */
+const LISTED_FROM_TOKEN_FILES = '; the accounts are listed from the token files';
+
 /** A token file as read from auth/ or auth-paused/: its content, or the reason it is unreadable. */
 type TokenDirEntry = {dir: 'auth' | 'auth-paused'; token?: TokenFile; error?: string};
 
@@ -702,7 +708,7 @@ export class AccountStore implements AccountService {
       const kept = await this.mergeSalvaged(registry, tokens);
       problems.push({
         file: this.paths.registry,
-        message: `${error.message}; rebuilt the account list from the token files${kept ? ` and the ${countOf(kept, 'account entry', 'account entries')} the file still held` : ''}`,
+        message: `${error.message}${LISTED_FROM_TOKEN_FILES}${kept ? ` and the ${countOf(kept, 'account entry', 'account entries')} the file still held` : ''}`,
         severity: 'error',
         backup,
       });
@@ -1013,7 +1019,7 @@ export class AccountStore implements AccountService {
         // The way to rebuild is the command line's --force; the TUI has no key for it.
         const lost = `default accounts, dates and fields of other tools ${problem.backup ? 'stay only in that copy' : 'are lost'}`;
         throw new UserError(
-          `${problem.message.replace(/; rebuilt the account list from the token files.*$/, '')}\n` +
+          `${problem.message.slice(0, problem.message.lastIndexOf(LISTED_FROM_TOKEN_FILES))}\n` +
             `Nothing was changed.${problem.backup ? ` The original is kept at ${problem.backup}.` : ''}`,
           1,
           {

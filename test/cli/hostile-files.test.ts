@@ -107,7 +107,8 @@ describe('hostile files', () => {
     }
     const forced = await runBin(['use', 'codex', 'a@example.com', '--force'], ccs.env);
     assert.equal(forced.code, 0, forced.stderr);
-    assert.match(forced.stderr, /error: .*accounts\.json:3:\d+: invalid JSON.*original kept at .*corrupt-/);
+    assert.match(forced.stderr, /error: .*accounts\.json:3:\d+: invalid JSON.*listed from the token files \(a copy is kept at .*corrupt-/);
+    assert.match(forced.stderr, /--force: the edit writes .*accounts\.json anew from that list/);
     const list = JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout) as {id: string; default: boolean}[];
     assert.deepEqual(list.map((a) => [a.id, a.default]), [['a@example.com', true], ['b@example.com', false]]);
   });

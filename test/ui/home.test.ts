@@ -231,7 +231,7 @@ test('problems (a corrupt registry, with its backup) show in a banner; the rebui
   ccs = makeUiCcs();
   ccs.writeRaw('cliproxy/accounts.json', '{"providers": {');
   tui = await renderTui({paths: ccs.paths});
-  const frame = await tui.waitFor('rebuilt the account list');
+  const frame = await tui.waitFor('listed from the token files');
   assert.match(frame, /! .*accounts\.json/);
   assert.match(frame, /backup/);
   assert.match(frame, /alice@example.com/);
@@ -244,7 +244,7 @@ test('problems (a corrupt registry, with its backup) show in a banner; the rebui
   assert.match(text, /Nothing was changed\. The original is kept at .* \(fix the file, or remove it to have the account list rebuilt from the token files; default accounts, dates and fields of other tools stay only in that copy\)/);
   assert.doesNotMatch(text, /--force|run the command/);
   // The banner's problem is in the message log too, whole.
-  assert.match(text, /error: .*accounts\.json.*rebuilt the account list/);
+  assert.match(text, /error: .*accounts\.json.*listed from the token files/);
 });
 
 test('more than two problems: the banner shows the first and says M lists them all, as it does', async () => {

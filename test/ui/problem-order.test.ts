@@ -44,7 +44,7 @@ test('a corrupt accounts.json comes before two 0644 token files in the banner; t
   // The CLI, on the files as the TUI left them (the registry was rebuilt: its backup is said).
   ccs.writeRaw('cliproxy/accounts.json', '{"version": 1, "providers": {');
   const run = await runBin(['accounts'], ccs.env);
-  assert.match(run.stderr, /^ccs-tui: error: .*accounts\.json:1:\d+: invalid JSON.*original kept at/m);
+  assert.match(run.stderr, /^ccs-tui: error: .*accounts\.json:1:\d+: invalid JSON.*a copy is kept at/m);
   assert.match(run.stderr, /^ccs-tui: warning: .*claude-alice@example\.com\.json: readable by group and others \(mode 0644\)/m);
   assert.doesNotMatch(run.stderr, /error: .*readable by group/);
 });

@@ -65,7 +65,7 @@ function reportProblems(ctx: CliContext, problems: StoreProblem[]): void {
   for (const p of problems) {
     // A secret file others may read was already said when it was read (cli/run.ts).
     if (exposedSecretSaid(p.message)) continue;
-    ctx.stderr.write(`ccs-tui: ${problemText({severity: p.severity, message: sanitizeLine(p.message)})}${p.backup ? ` (original kept at ${p.backup})` : ''}\n`);
+    ctx.stderr.write(`ccs-tui: ${problemText({severity: p.severity, message: sanitizeLine(p.message)})}${p.backup ? ` (a copy is kept at ${p.backup})` : ''}\n`);
   }
 }
 
@@ -136,13 +136,17 @@ function registryEdit(
 
 /**
  * The store for a registry edit. With `--force`, a corrupt registry may be rebuilt from the token
- * files, and the same warnings as `accounts` (file:line:col, backup path) are printed first.
+ * files, and the same warnings as `accounts` (file:line:col, backup path) are printed first, then
+ * that the edit writes the file anew.
  */
 async function storeForEdit(ctx: CliContext, force: boolean): Promise<AccountStore> {
   const store = new AccountStore(ctx.paths);
   if (force) {
     store.rebuildCorruptRegistry = true;
-    reportProblems(ctx, (await store.load()).problems);
+    const {problems, registryRebuilt} = await store.load();
+    reportProblems(ctx, problems);
+    // The problem says what is listed; what --force does to the file is said here, before it does it.
+    if (registryRebuilt) ctx.stderr.write(`ccs-tui: --force: the edit writes ${ctx.paths.registry} anew from that list\n`);
   }
   return store;
 }
