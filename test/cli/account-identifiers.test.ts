@@ -7,7 +7,7 @@ import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, test} from 'node:test';
 import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
-import {runBin} from '../helpers/cli.js';
+import {binPath, runBin} from '../helpers/cli.js';
 
 const people = ['dave', 'erin', 'frank'] as const;
 
@@ -184,4 +184,26 @@ test('on a remote target too: text naming two accounts is refused and nothing is
   assert.match(clash.stderr, /nickname "codex-b" is the token file of another codex account \(.*, codex-b\.json\)/);
   // Only the one rename that was allowed reached the server.
   assert.equal(stand.requests.filter((r) => r.method !== 'GET').length, sentBefore + 1);
+});
+
+test('a device login says at once that it asks for a code, while the provider has not answered; Ctrl-C then stores nothing', async () => {
+  const ccs = makeTempCcs();
+  after(() => ccs.cleanup());
+  const {createServer} = await import('node:net');
+  // A device-code endpoint that accepts the connection and never answers.
+  const silent = createServer(() => undefined);
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  after(() => silent.close());
+  const port = (silent.address() as {port: number}).port;
+  writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {codex: {device: `http://127.0.0.1:${port}/deviceauth`, token: `http://127.0.0.1:${port}/token`, allowInsecureHttp: true}}}));
+  const {spawn} = await import('node:child_process');
+  const child = spawn(process.execPath, [binPath, 'login', 'codex', '--device', '--no-browser'], {env: ccs.env, stdio: ['pipe', 'pipe', 'pipe']});
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  for (let waited = 0; !/Asking Codex for a device code…/.test(stderr) && waited < 15_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+  assert.match(stderr, /^Asking Codex for a device code…$/m);
+  child.kill('SIGINT');
+  assert.equal(await exited, 130, stderr);
+  assert.deepEqual(files(ccs, 'auth'), []);
 });

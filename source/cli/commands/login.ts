@@ -138,6 +138,8 @@ const login: CommandSpec = {
         }
       } else if (method === 'device') {
         const {qrForTerminal, wrappedRows} = await import('../../services/qr.js');
+        // The provider's answer may take up to the request timeout: said at once, not after.
+        say(`Asking ${row.displayName} for a device code…`);
         const approved = login.deviceLogin(deps, row.id, {
           nickname,
           signal: controller.signal,
