@@ -119,6 +119,8 @@ test('device login without a terminal: prints code and URL (no QR), exits 0 once
     assert.match(run.stdout, /Open: {2}http:\/\/127\.0\.0\.1:\d+\/device/);
     assert.ok(!run.stdout.includes('█'), 'no QR when stdout is not a terminal');
     assert.match(run.stdout, /Added xai account erin@example\.test \(default\)/);
+    // Each wait on the provider is said as it starts: before the code, and after the approval.
+    assert.match(run.stderr, /^Asking Grok \(xAI\) for a device code…\n(.*\n)*Approved; storing the Grok \(xAI\) account…$/m);
   }));
 
 test('login --json: the code and URL go to stderr, stdout is the stored account as accounts --json lists it', () =>
@@ -166,6 +168,7 @@ test('auth-code login over SSH: the loopback server listens and a pasted redirec
     assert.equal(run.code, 0, run.stderr);
     assert.ok(run.stdout.includes(`ssh -L ${port}:localhost:${port} 10.0.0.1`), run.stdout);
     assert.match(run.stdout, /Added codex account frank@example\.test/);
+    assert.match(run.stderr, /^Pasted; checking the code with Codex…$/m);
   }));
 
 test('codex over SSH: the ssh -L hint names the port ccs-tui listens on; a browser coming back through it completes the login', () =>
@@ -192,6 +195,7 @@ test('codex over SSH: the ssh -L hint names the port ccs-tui listens on; a brows
     assert.match(run.stderr, new RegExp(`--no-browser: no browser is opened; open the address in a browser yourself \\(it comes back to http://localhost:${port}/auth/callback, where ccs-tui listens on this machine\\), then wait here or paste`));
     assert.match(run.stdout, /Added codex account gina@example\.test/);
     assert.match(run.stderr, /over SSH a device code needs no port and no paste: ccs-tui login codex --device/);
+    assert.match(run.stderr, /^The browser came back; checking the code with Codex…$/m);
   }));
 
 test('codex over SSH with the callback port taken: no ssh -L hint (nothing of ours listens), the paste still works', () =>
@@ -230,6 +234,7 @@ test('codex over SSH: a paste that is no code ends the login at once (exit 1, th
     });
     assert.equal(run.code, 1, run.stderr);
     assert.match(run.stderr, /that is not a redirect URL or a code/);
+    assert.doesNotMatch(run.stderr, /checking the code/i, 'no code, nothing checked');
     assert.ok(Date.now() - started < 15_000, 'exits at once, not at the callback timeout');
     assert.equal(JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout).length, 0);
   }));
@@ -248,6 +253,7 @@ test('--no-browser says what happens; claude paste mode gives no ssh -L advice (
       });
       assert.equal(run.code, 1);
       assert.match(run.stderr, /--no-browser: no browser is opened; open the address in a browser yourself, then paste what it ends on here/);
+      assert.doesNotMatch(run.stderr, /checking the code/i, 'nothing pasted, nothing checked');
       assert.doesNotMatch(run.stdout, /ssh -L/);
     } finally {
       await fake.server.close();

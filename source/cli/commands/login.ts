@@ -157,6 +157,7 @@ const login: CommandSpec = {
             else if (session.local) void deps.browser.open(url).catch(() => undefined);
           },
           onState: (s) => {
+            if (s.phase === 'approved') say(`Approved; storing the ${row.displayName} account…`);
             if (s.pollState === 'slowed-down' && s.phase === 'polling') say(`(server asked to slow down: polling every ${s.intervalSeconds} s)`);
             if (s.pollState === 'retrying' && s.phase === 'polling') say(`(network error, retrying: ${s.message ?? ''})`);
           },
@@ -190,7 +191,8 @@ const login: CommandSpec = {
           // login ends (Ctrl-C included: a listening server would keep the process alive).
           const reading = new AbortController();
           try {
-            account = await Promise.race([flow.viaFirst(readStdin(ctx, false, reading.signal), controller.signal), cancelled]);
+            const claimed = (by: 'callback' | 'paste') => say(`${by === 'callback' ? 'The browser came back' : 'Pasted'}; checking the code with ${row.displayName}…`);
+            account = await Promise.race([flow.viaFirst(readStdin(ctx, false, reading.signal), controller.signal, claimed), cancelled]);
           } finally {
             reading.abort();
             flow.cancel();
@@ -199,7 +201,10 @@ const login: CommandSpec = {
           const pasted = await readStdin(ctx, false, controller.signal);
           if (controller.signal.aborted) throw controller.signal.reason;
           if (!pasted.trim()) throw new UserError('nothing was pasted; no account stored');
-          account = await flow.viaPaste(pasted, controller.signal);
+          // Claimed first: a paste that is no code is refused before anything is said or sent.
+          const code = flow.session.claimPaste(pasted);
+          say(`Checking the code with ${row.displayName}…`);
+          account = await flow.exchangeClaimed(code, controller.signal);
         }
       } else {
         throw new UserError(`${row.id} has no login method`, 2);

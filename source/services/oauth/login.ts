@@ -167,9 +167,10 @@ export interface AuthCodeLogin {
   viaPaste(text: string, signal?: AbortSignal): Promise<StoredLogin>;
   /**
    * Loopback and paste at once: the callback or `pasted` (a blank paste is no answer), whichever
-   * claims the login first, is exchanged. A pasted text that is no code throws (UserError).
+   * claims the login first, is exchanged (`onClaimed` is told which, before the exchange is sent).
+   * A pasted text that is no code throws (UserError).
    */
-  viaFirst(pasted: Promise<string>, signal?: AbortSignal): Promise<StoredLogin>;
+  viaFirst(pasted: Promise<string>, signal?: AbortSignal, onClaimed?: (by: 'callback' | 'paste') => void): Promise<StoredLogin>;
   /** Exchanges a code that claimed the login (session.claimPaste) and stores the account. */
   exchangeClaimed(code: string, signal?: AbortSignal): Promise<StoredLogin>;
   cancel(): void;
@@ -212,7 +213,7 @@ export async function beginAuthCodeLogin(
     },
     // claimPaste runs before the first await: the claim is taken when viaPaste is called.
     viaPaste: async (text, signal) => finish(session.claimPaste(text), signal),
-    viaFirst: async (pasted, signal) => {
+    viaFirst: async (pasted, signal, onClaimed) => {
       const never = new Promise<never>(() => undefined);
       // The loser of the claim is no answer: a paste after the callback took the login is ignored,
       // and the callback's rejection when a paste took it is the paste's win, not an error.
@@ -226,6 +227,7 @@ export async function beginAuthCodeLogin(
         session.close();
         throw error;
       }
+      onClaimed?.(session.claimedBy() === 'paste' ? 'paste' : 'callback');
       return finish(code, signal);
     },
     exchangeClaimed: finish,
