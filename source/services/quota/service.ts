@@ -33,6 +33,7 @@ export function quotaProvider(settings: TuiSettings, provider: string): Provider
 export const hasQuotaSource = (provider: string) => Boolean(findProvider(provider)?.quotaSource);
 
 async function tokenFor(deps: QuotaDeps, account: Account) {
+  let refreshFailure: unknown;
   if (account.health === 'needs-login') {
     throw new QuotaFetchError('needs-login', account.healthDetail ?? 'the refresh token is no longer valid');
   }
@@ -50,10 +51,18 @@ async function tokenFor(deps: QuotaDeps, account: Account) {
       // A refusal (now, or one met before) is marked, so the row says its refresh failed, as after `t`;
       // otherwise not fatal here: the token on disk may still be accepted.
       await markRefreshRefused(deps.store, account.provider, account, error).catch(() => false);
+      refreshFailure = error;
     }
   }
   const token = await deps.store.readToken(account);
   if (!token) throw new QuotaFetchError('needs-login', `${deps.store.tokenPath(account)}: token file not found`);
+  // An access token already past its expiry is only refused (a 401 that says nothing of why): the
+  // refresh's failure is what the row says (an answer without an access token, a server error).
+  const expiresAt = typeof token.expired === 'string' ? Date.parse(token.expired) : Number.NaN;
+  if (refreshFailure !== undefined && expiresAt <= (deps.clock ?? systemClock).now()) {
+    const failure = asQuotaError(refreshFailure);
+    throw new QuotaFetchError(failure.kind, `refresh failed: ${failure.message}`, failure.retryAt);
+  }
   return token;
 }
 

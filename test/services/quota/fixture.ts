@@ -19,6 +19,8 @@ export interface QuotaFixture {
   account(provider: string, email?: string): Promise<Account>;
   /** Answers `/<provider>/usage` with this JSON (status 200 unless given). */
   serve(provider: string, body: unknown, status?: number, headers?: Record<string, string>): void;
+  /** Answers requests to `path` (e.g. a token endpoint set in tui.json) with `body`. */
+  route(path: string, body: unknown, status?: number, headers?: Record<string, string>): void;
   close(): Promise<void>;
 }
 
@@ -63,6 +65,9 @@ export async function makeQuotaFixture(extraTokens: Record<string, Record<string
     },
     serve(provider, body, status = 200, headers = {}) {
       routes.set(`/${provider}/usage`, {status, body, headers});
+    },
+    route(path, body, status = 200, headers = {}) {
+      routes.set(path, {status, body, headers});
     },
     async close() {
       await upstream.close();
