@@ -4,6 +4,7 @@
 // quits. A proxy started elsewhere (`ccs-tui proxy start`) is found through `tui/proxy.json` and
 // managed over its loopback API instead.
 import {cutText} from '../core/redact.js';
+import {formatLocalClock} from '../core/relative-time.js';
 import {spawn, type ChildProcess} from 'node:child_process';
 import type {ProxyCommand, ProxyEvent, ProxyRequestBatch, ProxyStatus, ProxyTraffic, RotateAnswer, RotateResult} from './proxy/ipc.js';
 import {describeEvent} from './proxy/ipc.js';
@@ -150,7 +151,10 @@ export class ProxySupervisor {
   private log(...lines: string[]): void {
     // Every account's credentials and the proxy's API keys (added at start) masked, in every echoed form (issue 11).
     const redactor = credentialRedactor(this.options.paths);
-    const clean = lines.map((line) => cutText(sanitizeLine(redactor.redact(line, {cutEchoes: true})), 400));
+    // Each line with the local time it came, as an adopted proxy's lines from its log file show theirs (ownLogLines).
+    const now = this.clock.now();
+    const time = formatLocalClock(new Date(now).toISOString(), now);
+    const clean = lines.map((line) => `${time} ${cutText(sanitizeLine(redactor.redact(line, {cutEchoes: true})), 400)}`);
     const tail = [...this.state.logTail, ...clean].slice(-(this.options.logLines ?? 200));
     this.update({logTail: tail});
   }
@@ -605,19 +609,24 @@ const STOP_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(['SIGTERM', 'SIGINT', 
 /** The proxy screen's note on a child stopped from outside, from its `stopped` event. */
 const stoppedByText = (event: Extract<ProxyEvent, {type: 'stopped'}>) => (event.by ? `stopped by ${stopperText(event.by)}` : `stopped from outside this TUI: ${event.reason}`);
 
-/**
- * The last 50 lines of tui/logs/proxy.log that the proxy started at `startedAt` (ISO UTC, its pid
- * file's) wrote: a line starts with its ISO UTC time, which compares as text, so the lines of earlier
- * proxies and of starts that failed before it are not shown as its own.
- */
 /** The log line a proxy ends with (ipc.ts describeEvent of `stopped`). */
 const STOPPED_LINE = /\bstopped \(pid \d+\): /;
 
-function ownLogLines(paths: CcsPaths, startedAt: string): string[] {
+/**
+ * The last 50 lines of tui/logs/proxy.log that the proxy started at `startedAt` (ISO UTC, its pid
+ * file's) wrote: a line starts with its ISO UTC time, which compares as text, so the lines of earlier
+ * proxies and of starts that failed before it are not shown as its own. Each is shown with that time
+ * on the local clock, as the lines of a child of this TUI are (log).
+ */
+function ownLogLines(paths: CcsPaths, startedAt: string, now = Date.now()): string[] {
   // Read more than is shown: the older lines cut off may be many.
   return tailFile(proxyLogPath(paths), 500)
     .filter((line) => line.slice(0, startedAt.length) >= startedAt)
-    .slice(-50);
+    .slice(-50)
+    .map((line) => {
+      const space = line.indexOf(' ');
+      return space > 0 ? `${formatLocalClock(line.slice(0, space), now)}${line.slice(space)}` : line;
+    });
 }
 
 /** Whether an adopted proxy is a background one this TUI started (`e` on an account, `R`). */

@@ -45,7 +45,7 @@ test("a supervised proxy's exposed secret files: one warning line each in the TU
   const tail = supervisor.current.logTail;
   assert.equal(count(tail, tokenLine), 1, tail.join('\n'));
   assert.equal(count(tail, configLine), 1, tail.join('\n'));
-  assert.match(tail.find((line) => tokenLine.test(line))!, /^warning: /);
+  assert.match(tail.find((line) => tokenLine.test(line))!, /^\d\d:\d\d:\d\d warning: /);
   assert.equal(count(logLines(ccs), tokenLine), 1);
   assert.equal(count(logLines(ccs), configLine), 1);
 });

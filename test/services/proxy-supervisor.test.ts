@@ -68,6 +68,8 @@ describe('ProxySupervisor', async () => {
     const state = await waitFor(supervisor, (s) => s.totalRequests >= before + 120);
     assert.equal(state.totalRequests, before + 120);
     assert.ok(state.logTail.at(-1)?.includes('POST /v1/messages claude-opus-4-6 → claude/a@example.com 200'), state.logTail.at(-1));
+    // With the local time it came, as the lines of a proxy followed from its log file show theirs.
+    assert.match(state.logTail.at(-1)!, /^\d\d:\d\d:\d\d POST \/v1\/messages /);
     // The log write of the last batch may land a moment after its IPC message.
     const logged = () => readFileSync(path.join(ccs.paths.logs, 'proxy.log'), 'utf8').split('\n').filter((line) => line.includes('POST /v1/messages claude-opus-4-6 → claude/a@example.com 200')).length;
     for (let waited = 0; logged() < before + 120 && waited < 3000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));

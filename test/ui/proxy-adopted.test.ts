@@ -94,6 +94,9 @@ test('R on an adopted background proxy restarts it in the background on the same
   const {port, entry} = await backgroundProxy();
   tui = await renderTui({paths: ccs!.paths, width: 140, height: 30, route: {screen: 'proxy', params: {}}, services: {proxy: supervisor}});
   await tui.waitFor(`PID ${entry.pid}`, 10_000);
+  // Its lines from the log file, each with its time on the local clock (not the file's ISO UTC).
+  const followed = await tui.waitFor(/\d\d:\d\d:\d\d listening on http:\/\/127\.0\.0\.1:/, 5000);
+  assert.doesNotMatch(followed, /\d{4}-\d\d-\d\dT\d\d:/);
   await tui.press('R');
   const frame = await tui.waitFor(new RegExp(`proxy running on port ${port} for claude \\(started by this TUI in the background, outlives this TUI\\)`), 20_000);
   // Restarted by this TUI: its own, though in the background (never "started outside this TUI").
