@@ -48,8 +48,11 @@ test('s on a paused account says it is paused and how to resume it; no proxy sta
 test('the account the proxy served alone was removed: s on the proxy screen serves the pool and says so (it failed on --account at every press)', async () => {
   const {ccs, supervisor} = await supervisedProxy(API_KEY, started);
   const tui = (started.tui = await renderTui({paths: ccs.paths, width: 200, height: 40, route: {screen: 'proxy', params: {provider: 'claude', accountId: 'alice@example.com'}}, services: {proxy: supervisor}}));
-  await tui.waitFor(/Serving\s+nothing \(s serves claude \/ alice@example\.com\)/, 5000);
+  // Named as the screens name it (its nickname), not by the id it was asked with.
+  await tui.waitFor(/Serving\s+nothing \(s serves claude \/ work\)/, 5000);
   assert.equal((await runBin(['remove', 'claude', 'alice@example.com', '--yes'], ccs.env)).code, 0);
+  // Before the press, the row already says what s will do instead.
+  await tui.waitFor(/Serving\s+nothing \(s serves the claude pool: alice@example\.com, served alone before, was removed\)/, 5000);
   await tui.press('s');
   const frame = await tui.waitFor(/was removed: the claude pool instead/, 15_000);
   assert.match(frame, /proxy running on port \d+ for claude \(for root-URL clients too\) \(claude alice@example\.com was removed: the claude pool instead\)/);
@@ -62,6 +65,7 @@ test('the account the proxy served alone was paused: s on the proxy screen says 
   const {ccs, supervisor} = await supervisedProxy(API_KEY, started);
   assert.equal((await runBin(['pause', 'claude', 'alice@example.com'], ccs.env)).code, 0);
   const tui = (started.tui = await renderTui({paths: ccs.paths, width: 200, height: 40, route: {screen: 'proxy', params: {provider: 'claude', accountId: 'alice@example.com'}}, services: {proxy: supervisor}}));
+  await tui.waitFor(/Serving\s+nothing \(claude \/ work is paused: s starts nothing until p on the accounts screen resumes it\)/, 5000);
   await tui.press('s');
   const frame = await tui.waitFor(/which the proxy served alone, is paused/, 5000);
   assert.match(frame, /claude work, which the proxy served alone, is paused: p on the accounts screen resumes it; S on the accounts screen serves the claude pool/, 'named by its nickname, as the screens name it');
@@ -75,4 +79,17 @@ test('s on the proxy screen for an account asked by its email says the start wit
   await tui.press('s');
   const frame = await tui.waitFor(/proxy running on port \d+ for claude \/ /, 15_000);
   assert.match(frame, /proxy running on port \d+ for claude \/ work /);
+});
+
+test('stopped after a run, the Serving row says what s serves again (the last target, by its nickname); with no run yet, every provider', async () => {
+  const {ccs, supervisor} = await supervisedProxy(API_KEY, started);
+  const tui = (started.tui = await renderTui({paths: ccs.paths, width: 200, height: 40, route: {screen: 'proxy', params: {}}, services: {proxy: supervisor}}));
+  await tui.waitFor(/Serving\s+nothing \(s serves every provider, picked by the model asked for\)/, 5000);
+  await supervisor.start({provider: 'claude', account: 'alice@example.com'});
+  await tui.waitFor(/Serving\s+claude \/ work\s/, 15_000);
+  await tui.press('x');
+  await tui.waitFor(/Serving\s+nothing \(s serves claude \/ work\)/, 10_000);
+  await tui.press('s');
+  await tui.waitFor(/proxy running on port \d+ for claude \/ work /, 15_000);
+  assert.equal(supervisor.current.target?.account, 'alice@example.com');
 });

@@ -8,6 +8,7 @@ import {sanitizeLine} from '../../core/sanitize.js';
 import type {ServeTarget} from '../../services/proxy/launch.js';
 import type {ClaudeCodeEnv} from '../../services/proxy/env.js';
 import {adoptedText, originText, type ProxyState} from '../../services/proxy-supervisor.js';
+import {SERVED_BY_MODEL} from '../../services/proxy/ipc.js';
 import {noProxyText} from '../../services/proxy/wording.js';
 import type {AppServices} from '../services.js';
 import type {ActionResult} from './result.js';
@@ -56,21 +57,50 @@ export async function startProxy({services, state, requested, progress}: ProxyAc
 /**
  * The account `ref` of `provider` as the files have it now, with its label among its provider's
  * (accountLabel), 'gone' when none is (undefined: the list could not be read, or `ref` names several:
- * the start says why).
+ * the start goes on as asked and the proxy says what it finds).
  */
-async function pinnedAccount(services: AppServices, provider: string, ref: string): Promise<{account: Account; label: string} | 'gone' | undefined> {
+async function pinnedAccount(services: AppServices, provider: string, ref: string): Promise<PinnedAccount | 'gone' | undefined> {
   let accounts: readonly Account[];
   try {
     accounts = (await services.targets.current.accounts.load()).accounts;
   } catch {
     return undefined;
   }
+  return pinnedIn(accounts, provider, ref);
+}
+
+interface PinnedAccount {
+  account: Account;
+  /** As the screens name it (its nickname). */
+  label: string;
+}
+
+/** pinnedAccount on a list already read. */
+function pinnedIn(accounts: readonly Account[], provider: string, ref: string): PinnedAccount | 'gone' | undefined {
   try {
     const account = findAccount(accounts, provider, ref);
     return {account, label: accountLabel(account, accounts.filter((a) => a.provider === provider))};
   } catch (error) {
     return error instanceof AmbiguousAccountError ? undefined : 'gone';
   }
+}
+
+/**
+ * What `s` on the proxy screen would do now (startProxy), for the Serving row of a stopped proxy:
+ * "s serves claude / work", "s serves the claude pool", "s serves every provider, …", or why it
+ * would serve the pool or nothing (the account it served alone was removed, or is paused).
+ * `accounts`: the list as shown (undefined while it loads: the account is named as asked).
+ */
+export function startServesText(target: ServeTarget, accounts: readonly Account[] | undefined): string {
+  const key = actionKey('proxy.start', 'proxy');
+  if (!target.provider) return `${key} serves ${SERVED_BY_MODEL}`;
+  const provider = sanitizeLine(target.provider);
+  if (!target.account) return `${key} serves the ${provider} pool`;
+  const found = accounts && pinnedIn(accounts, target.provider, target.account);
+  if (found === 'gone') return `${key} serves the ${provider} pool: ${sanitizeLine(target.account)}, served alone before, was removed`;
+  const label = found ? sanitizeLine(found.label) : sanitizeLine(target.account);
+  if (found?.account.paused) return `${provider} / ${label} is paused: ${key} starts nothing until ${actionKey('account.pause', 'home')} on the accounts screen resumes it`;
+  return `${key} serves ${provider} / ${label}`;
 }
 
 /** What a start is for, as the status line says it: ` for claude / work`, or nothing (every provider). */

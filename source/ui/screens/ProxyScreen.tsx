@@ -15,6 +15,7 @@ import {originText, type ProxyState} from '../../services/proxy-supervisor.js';
 import {errorWhen, SERVED_SINCE, trafficText, type ProxyTraffic} from '../../services/proxy/ipc.js';
 import {coolingLines, poolSize, servingText as describeServing} from '../../services/proxy/wording.js';
 import {useProxyActions} from '../actions/useActions.js';
+import {startServesText} from '../actions/proxy.js';
 import {useScreenKeys} from '../keys.js';
 import {useAccounts} from '../hooks/useAccounts.js';
 import type {ScreenProps} from '../screen-types.js';
@@ -108,13 +109,9 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
     // Unknown until the account list has loaded (never "pool of 0" meanwhile).
     poolSize: (running ? state?.poolSize : undefined) ?? (target.provider && !pinned && snapshot ? poolSize(snapshot.accounts, target.provider, Date.now()) : undefined),
   });
-  // Stopped: nothing is served; what the start key would serve is said only when this screen was
-  // opened for an account or provider (the last run's target is history, not the present).
-  const servingText =
-    // No provider named: the request's model picks the provider, said once.
-    running ? serving
-    : requested ? `nothing (${actionKey('proxy.start', 'proxy')} serves ${requested.provider}${requested.account ? ` / ${sanitizeLine(requested.account)}` : ''})`
-    : 'nothing';
+  // Stopped: nothing is served, and what the start key would serve is said (the target asked for on
+  // the accounts screen, else the last run's), named as the screens name it: `s` starts no hidden target.
+  const servingText = running ? serving : `nothing (${startServesText(requested ?? state?.target ?? {}, snapshot?.accounts)})`;
   const rows: Array<[string, string]> = [
     ['Port', padCells(`${running ? (state?.port ?? target.port ?? dash) : dash}`, 8) + padCells(`PID ${running ? (state?.pid ?? dash) : dash}`, 14) + `Uptime ${uptimeText(state, running, now)}`],
     ['Serving', servingText],
