@@ -211,7 +211,9 @@ export async function loadBundle(bundle: string, cacheDir: string | undefined = 
   }
   // V8 takes a cache only from its own version and CPU: Node 20 and 22 (or an arm64 and an x64 Node
   // sharing a home) would otherwise each reject and rewrite the other's at every start.
-  const key = sha256(Buffer.concat([source, Buffer.from(`\0${process.versions.v8} ${process.arch}`)]));
+  // Hashed in two updates: a concatenated copy of the ~1 MB bundle was a fresh allocation whose page
+  // faults alone took milliseconds before the first frame.
+  const key = createHash('sha256').update(source).update(`\0${process.versions.v8} ${process.arch}`, 'latin1').digest('hex');
   const dir = cacheDir === undefined ? undefined : privateDir(cacheDir);
   const file = dir && path.join(dir, `tui-${key}.v8`);
   const cachedData = file ? readCache(file, key) : undefined;
