@@ -28,6 +28,7 @@ import {backupCorruptFile, CorruptFileError, ensurePrivateDir, jsonText, keepTok
 import {fileVersion, withFileLock, type FileLock, type FileVersion, type LockOptions, type Step} from './file-lock.js';
 import type {AccountOperation, AccountService, AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 import {abandonedTempDirs, type CcsPaths} from './paths.js';
+import {readSnapshotCache, snapshotSourceStamps, writeSnapshotCache} from './snapshot-cache.js';
 import {withAccountGrantLock, type RefreshLockBounds} from './grant-lock.js';
 import {exposedConfigWarning, exposedProxyRecordWarning, exposedSecretWarning} from './secret-files.js';
 import {emptyRegistry, idMap, parseRegistry, salvageRegistry, validateRegistry, type RegistryAccount, type RegistryFile, type RegistryProvider} from './registry.js';
@@ -415,13 +416,32 @@ export class AccountStore implements AccountService {
 
   /** Reads everything. Never writes, except a backup beside a corrupt registry. */
   async load(): Promise<AccountsSnapshot> {
+    // Before anything is read: a file changed during the load changes them (snapshot-cache.ts).
+    const stamps = snapshotSourceStamps(this.paths);
     // Read-only: the registry as parsed while unchanged, and token files unchanged since the last
     // load are not read again (a TUI re-reads after every refresh of a 1,000-account poll).
     const registry = await this.registryForReading().catch(() => undefined);
     const snapshot = this.toSnapshot(await this.readFiles(undefined, registry, this.lastTokenReads));
+    this.lastLoad = stamps && {stamps, snapshot};
     this.tokenFileById.clear();
     for (const account of snapshot.accounts) this.tokenFileById.set(`${account.provider}\u0000${account.id}`, account.tokenFile);
     return snapshot;
+  }
+
+  /** The last full load, with the stamps its sources had (snapshot-cache.ts). */
+  private lastLoad: {stamps: string[]; snapshot: AccountsSnapshot} | undefined;
+
+  /**
+   * Keeps the last full load for the next TUI's first frame (snapshot-cache.ts); nothing when there
+   * was none. A TUI calls it as it quits.
+   */
+  async keepSnapshotForNextStart(): Promise<void> {
+    if (this.lastLoad) await writeSnapshotCache(this.paths, this.lastLoad.stamps, this.lastLoad.snapshot);
+  }
+
+  /** The accounts as the last TUI read them, while their files' stamps say they still are (snapshot-cache.ts); else undefined. */
+  cachedSnapshot(): AccountsSnapshot | undefined {
+    return readSnapshotCache(this.paths, (id) => PROVIDERS.find((row) => row.id === id) ?? syntheticProvider(id));
   }
 
   /**

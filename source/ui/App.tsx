@@ -22,9 +22,11 @@ export interface AppProps {
   initialRoute?: Route;
   /** Accounts read before mounting, so the first frame already shows them. */
   initialAccounts?: AccountsSnapshot;
+  /** initialAccounts is the last TUI's snapshot (store/snapshot-cache.ts): the files are read right after the first frame. */
+  initialFromCache?: boolean;
 }
 
-export function App({services, size, initialRoute, initialAccounts}: AppProps) {
+export function App({services, size, initialRoute, initialAccounts, initialFromCache}: AppProps) {
   const theme = useMemo(() => makeTheme(services.env), [services.env]);
   const registry = useMemo(createKeyRegistry, []);
   return (
@@ -32,7 +34,7 @@ export function App({services, size, initialRoute, initialAccounts}: AppProps) {
       <SizeContext.Provider value={size}>
         <ThemeContext.Provider value={theme}>
           <KeyRegistryContext.Provider value={registry}>
-            <AccountsProvider initial={initialAccounts}>
+            <AccountsProvider initial={initialAccounts} initialFromCache={initialFromCache}>
               <HintsProvider>
                 <Root initialRoute={initialRoute} />
               </HintsProvider>

@@ -42,13 +42,18 @@ export async function launchTui(ctx: TuiContext): Promise<number> {
       }
     }
     // Read before mounting, so the first frame shows the accounts instead of an empty list; a failure
-    // here is shown by the app, which loads again.
-    const initialAccounts = await services.targets.current.accounts.load().catch(() => undefined);
+    // here is shown by the app, which loads again. Locally, the last TUI's snapshot while the files
+    // it was read from are as they were (store/snapshot-cache.ts): the app reads them after that frame.
+    const local = services.targets.current.accounts === services.store;
+    const cached = local ? services.store.cachedSnapshot() : undefined;
+    const initialAccounts = cached ?? (await services.targets.current.accounts.load().catch(() => undefined));
     return await runFullScreen((controls) => {
       suspend = controls.suspend;
-      return createElement(App, {services, size: controls.size, initialAccounts});
+      return createElement(App, {services, size: controls.size, initialAccounts, initialFromCache: cached !== undefined});
     }, io);
   } finally {
+    // What this TUI last read, for the next one's first frame; a failure costs only that.
+    await services.store.keepSnapshotForNextStart().catch(() => undefined);
     stopNativeWatch();
     // Quitting the TUI stops its proxy child (signals kill it through the supervisor's exit hook)
     // and the quota poller: its timers and requests in flight would keep the process alive after quit.

@@ -6,6 +6,7 @@ import './force-color.js';
 import {createElement} from 'react';
 import type {Route} from '../../source/core/app-state.js';
 import type {CcsPaths} from '../../source/store/paths.js';
+import type {AccountsSnapshot} from '../../source/store/accounts.js';
 import {App} from '../../source/ui/App.js';
 import type {AppServices} from '../../source/ui/services.js';
 import {buildServices, withTargets} from '../../source/ui/app-services.js';
@@ -29,6 +30,8 @@ export interface RenderTuiOptions {
   target?: string;
   /** Reads go through terminal.ts as the real terminal's do (holdCutEscapes: cut-off escape sequences held, unnamed Ctrl keys dropped). */
   terminalReads?: boolean;
+  /** The accounts the first frame shows, as launch.ts hands them (`fromCache`: the last TUI's snapshot, read again after that frame). */
+  initialAccounts?: {snapshot: AccountsSnapshot; fromCache: boolean};
 }
 
 export interface TuiHandle {
@@ -80,7 +83,8 @@ export async function renderTui(options: RenderTuiOptions): Promise<TuiHandle> {
   const services: AppServices = options.services?.targets ? (merged as AppServices) : withTargets(merged);
   if (options.target) await services.targets.switchTo(options.target);
   if (options.terminalReads) holdCutEscapes(stdin as unknown as NodeJS.ReadStream);
-  const instance = render(createElement(App, {services, size, initialRoute: options.route}), {
+  const initial = options.initialAccounts && {initialAccounts: options.initialAccounts.snapshot, initialFromCache: options.initialAccounts.fromCache};
+  const instance = render(createElement(App, {services, size, initialRoute: options.route, ...initial}), {
     stdout: stdout as unknown as NodeJS.WriteStream,
     stderr: new FakeStdout(width, height) as unknown as NodeJS.WriteStream,
     stdin: stdin as unknown as NodeJS.ReadStream,

@@ -25,7 +25,11 @@ type Loaded = Pick<AccountsState, 'snapshot' | 'error'>;
  */
 const WATCH_RELOAD_EVERY_MS = 1000;
 
-export function AccountsProvider({children, initial}: {children: ReactNode; initial?: AccountsSnapshot}) {
+/**
+ * `initial`: the accounts read before mounting; `initialFromCache`: they are the last TUI's snapshot
+ * (store/snapshot-cache.ts), so the files are read at once after the first frame is out.
+ */
+export function AccountsProvider({children, initial, initialFromCache = false}: {children: ReactNode; initial?: AccountsSnapshot; initialFromCache?: boolean}) {
   const target = useTarget();
   const store = target.accounts;
   const [state, setState] = useState<Loaded>({snapshot: initial});
@@ -69,8 +73,11 @@ export function AccountsProvider({children, initial}: {children: ReactNode; init
   const first = useRef(true);
   useEffect(() => {
     mounted.current = true;
-    // The snapshot read before mounting is the first target's; a switch loads the new one.
+    // The snapshot read before mounting is the first target's; a switch loads the new one. One from
+    // the cache is read again once the first frame is out (a timer: after Ink's write of it).
+    let readAfterFirstFrame: NodeJS.Timeout | undefined;
     if (!initial || !first.current) void reload();
+    else if (initialFromCache) readAfterFirstFrame = setTimeout(() => void reload(), 0);
     first.current = false;
     let lastAt = -Infinity;
     let pending: NodeJS.Timeout | undefined;
@@ -102,6 +109,7 @@ export function AccountsProvider({children, initial}: {children: ReactNode; init
     });
     return () => {
       mounted.current = false;
+      clearTimeout(readAfterFirstFrame);
       clearTimeout(pending);
       cancelWait?.();
       stop();

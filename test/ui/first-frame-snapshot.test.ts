@@ -1,0 +1,62 @@
+// The first frame from the last TUI's snapshot (store/snapshot-cache.ts): the accounts are read again
+// at once after it, and what the files hold replaces it (a token file rewritten in place, which the
+// snapshot's stamps do not see). The built binary too: its first start keeps a snapshot as it quits,
+// and a second start after such a rewrite ends on what the files say.
+import {renderTui, type TuiHandle} from '../helpers/ink.js';
+import assert from 'node:assert/strict';
+import {existsSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import {afterEach, test} from 'node:test';
+import {AccountStore} from '../../source/store/accounts.js';
+import {snapshotCacheFile} from '../../source/store/snapshot-cache.js';
+import {binInTmux, binInTmuxSkipReason} from '../helpers/tmux.js';
+import {makeUiCcs} from './fixtures.js';
+
+let tui: TuiHandle | undefined;
+afterEach(() => tui?.unmount());
+
+test('a first frame from the snapshot is replaced by what the files hold, read right after it', async () => {
+  const ccs = makeUiCcs();
+  const snapshot = await new AccountStore(ccs.paths).load();
+  // What the snapshot says and the files no longer do: bob's row as it was.
+  const stale = {...snapshot, accounts: snapshot.accounts.map((a) => (a.id === 'bob@example.com' ? {...a, nickname: 'stale-name'} : a))};
+  stale.providers = snapshot.providers.map((p) => ({...p, accounts: stale.accounts.filter((a) => a.provider === p.provider.id)}));
+  tui = await renderTui({paths: ccs.paths, width: 120, height: 30, initialAccounts: {snapshot: stale, fromCache: true}});
+  const frame = await tui.waitFor((f) => f.includes('bob@example.com') && !f.includes('stale-name'), 5000);
+  assert.match(frame, /work\s+alice@example\.com/);
+  ccs.cleanup();
+});
+
+test('a first frame read from the files is not read again at once (only a snapshot is)', async () => {
+  const ccs = makeUiCcs();
+  const snapshot = await new AccountStore(ccs.paths).load();
+  const marked = {...snapshot, accounts: snapshot.accounts.map((a) => (a.id === 'bob@example.com' ? {...a, nickname: 'as-read'} : a))};
+  marked.providers = snapshot.providers.map((p) => ({...p, accounts: marked.accounts.filter((a) => a.provider === p.provider.id)}));
+  tui = await renderTui({paths: ccs.paths, width: 120, height: 30, initialAccounts: {snapshot: marked, fromCache: false}});
+  await tui.waitFor('as-read', 5000);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.match(tui.frame(), /as-read/, 'no second read replaced it');
+  ccs.cleanup();
+});
+
+const skip = binInTmuxSkipReason();
+const startBin = binInTmux();
+
+test('the binary keeps a snapshot as it quits; after a token file is rewritten in place, the next start ends on the file', {skip}, async () => {
+  const ccs = makeUiCcs();
+  const first = startBin(ccs);
+  await first.waitFor(/work\s+alice@example\.com/);
+  first.keys(['q']);
+  assert.equal(await first.waitForExit(), 0);
+  assert.ok(existsSync(snapshotCacheFile(ccs.paths)), 'kept for the next start');
+  // Rewritten in place (same inode, the dir untouched): the snapshot's stamps still match.
+  writeFileSync(path.join(ccs.paths.authDir, 'claude-bob@example.com.json'), '{"type": ');
+  assert.ok(new AccountStore(ccs.paths).cachedSnapshot(), 'the next first frame comes from the snapshot');
+  const second = startBin(ccs);
+  const screen = await second.waitFor(/claude-bob@example\.com\.json/);
+  assert.match(screen, /invalid JSON|unreadable/);
+  second.keys(['q']);
+  assert.equal(await second.waitForExit(), 0);
+  // That start read a problem: no snapshot is kept (its words may quote a file).
+  assert.equal(existsSync(snapshotCacheFile(ccs.paths)), false);
+});
