@@ -5,7 +5,8 @@
 import type {IncomingMessage} from 'node:http';
 import {pipeline, type Transform} from 'node:stream';
 import {urlToHttpOptions} from 'node:url';
-import {createBrotliDecompress, createGunzip, createInflate} from 'node:zlib';
+import {createRequire} from 'node:module';
+import type * as Zlib from 'node:zlib';
 import {isOwn} from '../core/id-map.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {TokenFile} from '../core/types.js';
@@ -247,7 +248,10 @@ export class UncheckableEncoding extends Error {
   }
 }
 
-const DECODERS: Record<string, () => Transform> = {gzip: createGunzip, 'x-gzip': createGunzip, deflate: createInflate, br: createBrotliDecompress};
+/** node:zlib, loaded when an upstream first compresses an answer: the TUI bundles this module, and its first frame does without it. */
+let zlib: typeof Zlib | undefined;
+const loadZlib = () => (zlib ??= createRequire(import.meta.url)('node:zlib') as typeof Zlib);
+const DECODERS: Record<string, () => Transform> = {gzip: () => loadZlib().createGunzip(), 'x-gzip': () => loadZlib().createGunzip(), deflate: () => loadZlib().createInflate(), br: () => loadZlib().createBrotliDecompress()};
 
 /**
  * The upstream's answer with its Content-Encoding undone: the proxy asks for `identity`, but an

@@ -17,7 +17,7 @@
 // When the browser is elsewhere (SSH), providers with a page of their own that shows the code
 // (`pasteRedirectUri`) redirect there and nothing listens; the others still listen on the loopback
 // port, so forwarding it (`ssh -L`) works as well as pasting the address the browser ends on.
-import http from 'node:http';
+import type http from 'node:http';
 import {makePkce, makeState, parsePastedCode, type Pkce} from '../../core/pkce.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
@@ -97,9 +97,11 @@ function page(kind: PageKind, message: string): string {
     `<p>${message.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`)}</p><p>You can close this tab and return to the terminal.</p></body></html>`;
 }
 
-function listen(port: number, handler: http.RequestListener): Promise<http.Server | undefined> {
+async function listen(port: number, handler: http.RequestListener): Promise<http.Server | undefined> {
+  // Loaded when a login listens: the TUI bundles this module, and its first frame does without node:http.
+  const {createServer} = await import('node:http');
   return new Promise((resolve, reject) => {
-    const server = http.createServer(handler);
+    const server = createServer(handler);
     server.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE' || error.code === 'EACCES') resolve(undefined);
       else reject(error);
