@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import {existsSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterEach, test} from 'node:test';
-import {AccountStore} from '../../source/store/accounts.js';
+import {AccountStore, type AccountsSnapshot} from '../../source/store/accounts.js';
 import {snapshotCacheFile} from '../../source/store/snapshot-cache.js';
 import {binInTmux, binInTmuxSkipReason} from '../helpers/tmux.js';
 import {makeUiCcs} from './fixtures.js';
@@ -15,12 +15,16 @@ import {makeUiCcs} from './fixtures.js';
 let tui: TuiHandle | undefined;
 afterEach(() => tui?.unmount());
 
+/** `snapshot` with bob's account nicknamed `nickname`: a list the files do not hold. */
+function withBobNamed(snapshot: AccountsSnapshot, nickname: string): AccountsSnapshot {
+  const accounts = snapshot.accounts.map((a) => (a.id === 'bob@example.com' ? {...a, nickname} : a));
+  return {...snapshot, accounts, providers: snapshot.providers.map((p) => ({...p, accounts: accounts.filter((a) => a.provider === p.provider.id)}))};
+}
+
 test('a first frame from the snapshot is replaced by what the files hold, read right after it', async () => {
   const ccs = makeUiCcs();
-  const snapshot = await new AccountStore(ccs.paths).load();
   // What the snapshot says and the files no longer do: bob's row as it was.
-  const stale = {...snapshot, accounts: snapshot.accounts.map((a) => (a.id === 'bob@example.com' ? {...a, nickname: 'stale-name'} : a))};
-  stale.providers = snapshot.providers.map((p) => ({...p, accounts: stale.accounts.filter((a) => a.provider === p.provider.id)}));
+  const stale = withBobNamed(await new AccountStore(ccs.paths).load(), 'stale-name');
   tui = await renderTui({paths: ccs.paths, width: 120, height: 30, initialAccounts: {snapshot: stale, fromCache: true}});
   const frame = await tui.waitFor((f) => f.includes('bob@example.com') && !f.includes('stale-name'), 5000);
   assert.match(frame, /work\s+alice@example\.com/);
@@ -29,9 +33,7 @@ test('a first frame from the snapshot is replaced by what the files hold, read r
 
 test('a first frame read from the files is not read again at once (only a snapshot is)', async () => {
   const ccs = makeUiCcs();
-  const snapshot = await new AccountStore(ccs.paths).load();
-  const marked = {...snapshot, accounts: snapshot.accounts.map((a) => (a.id === 'bob@example.com' ? {...a, nickname: 'as-read'} : a))};
-  marked.providers = snapshot.providers.map((p) => ({...p, accounts: marked.accounts.filter((a) => a.provider === p.provider.id)}));
+  const marked = withBobNamed(await new AccountStore(ccs.paths).load(), 'as-read');
   tui = await renderTui({paths: ccs.paths, width: 120, height: 30, initialAccounts: {snapshot: marked, fromCache: false}});
   await tui.waitFor('as-read', 5000);
   await new Promise((resolve) => setTimeout(resolve, 300));
