@@ -9,7 +9,8 @@
 //   rewrite of a registered account: the registry, the state and that one file), then writes atomically;
 // - a corrupt registry is backed up and rebuilt from the token files; a corrupt token file is never
 //   written over.
-import {lstatSync, renameSync, rmSync, statSync} from 'node:fs';
+import {randomBytes} from 'node:crypto';
+import {lstatSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync} from 'node:fs';
 import {tokenFingerprint} from '../core/fingerprint.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -24,7 +25,7 @@ import {setOwn} from '../core/id-map.js';
 import {asksForLabel, baseAdapter} from '../providers/adapters/base.js';
 import {normalizeTokenType, PROVIDERS, providerForRegistryKey, providerForTokenType, registryKeysOf, tokenFilePrefixesOf, type ProviderRow} from '../providers/table.js';
 import {changedRecently, fileStamp, type StampedStat} from './file-stamp.js';
-import {backupCorruptFile, CorruptFileError, ensurePrivateDir, jsonText, keepTokenCopy, parseJsonFile, readRegularFile, readRegularFileSync, removeAbandonedTemps, readTextIfExists, type RegularFile} from './files.js';
+import {backupCorruptFile, CorruptFileError, ensurePrivateDir, jsonText, keepTokenCopy, linkTargetWithin, parseJsonFile, readRegularFile, readRegularFileSync, removeAbandonedTemps, readTextIfExists, type RegularFile} from './files.js';
 import {fileVersion, withFileLock, type FileLock, type FileVersion, type LockOptions, type Step} from './file-lock.js';
 import type {AccountOperation, AccountService, AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 import {abandonedTempDirs, type CcsPaths} from './paths.js';
@@ -197,6 +198,31 @@ async function readVersioned(file: string, versions: Map<string, FileVersion>): 
  * files, and nothing on disk was rebuilt (an edit refuses until --force; the store's mutate).
  */
 const LISTED_FROM_TOKEN_FILES = '; the accounts are listed from the token files';
+
+/**
+ * The file a token file's symlink leads to (within the token dirs: linkTargetWithin refuses any other)
+ * when the link names it relatively; undefined for a plain file, an absolute link, or a dangling one.
+ */
+function relativeLinkTarget(file: string): string | undefined {
+  if (!lstatSync(file, {throwIfNoEntry: false})?.isSymbolicLink() || path.isAbsolute(readlinkSync(file))) return undefined;
+  return linkTargetWithin(file, tokenReadOptions(file).linksWithin!);
+}
+
+/**
+ * Moves the relative link `from` to `to` (another dir) as a link to `target` named from there: made
+ * beside `to` under a temp name and renamed into place, then `from` removed.
+ */
+function moveRelativeLink(from: string, to: string, target: string): void {
+  const temp = `${to}.${randomBytes(6).toString('hex')}.tmp`;
+  symlinkSync(path.relative(path.dirname(to), target), temp);
+  try {
+    renameSync(temp, to);
+  } catch (error) {
+    rmSync(temp, {force: true});
+    throw error;
+  }
+  rmSync(from);
+}
 
 /** A token file as read from auth/ or auth-paused/: its content, or the reason it is unreadable. */
 type TokenDirEntry = {dir: 'auth' | 'auth-paused'; token?: TokenFile; error?: string};
@@ -1169,8 +1195,11 @@ export class AccountStore implements AccountService {
       if (there && !(there.isFile() && (await same()))) {
         throw new UserError(`${to} exists already and is not a copy of ${from} (it may hold another grant); nothing was moved: move whichever of the two you do not want out of the token dirs, then ${paused ? 'pause' : 'resume'} again`);
       }
+      // A link by a relative name (`auth/x.json -> keep/x.json`) would point elsewhere from the other
+      // dir: it is made again there, to the same file, by its name from there.
+      const linked = relativeLinkTarget(from);
       // Checked and moved in one synchronous step (files.ts writeFileAtomic says why), the registry's write.
-      ctx.step([from, to], () => renameSync(from, to));
+      ctx.step([from, to], () => (linked === undefined ? renameSync(from, to) : moveRelativeLink(from, to, linked)));
     }
     const entry = ctx.entry(account);
     entry.paused = paused;

@@ -77,3 +77,29 @@ test('backupCorruptFile with the token read options keeps a broken token file\'s
     ccs.cleanup();
   }
 });
+
+test('pausing and resuming an account whose token file is a relative link: the link moves and still leads to its file', async () => {
+  const ccs = makeTempCcs();
+  try {
+    // The file kept in a dir of its own inside auth/ (not listed), linked by a relative name.
+    const kept = path.join(ccs.paths.authDir, 'keep', 'claude-a.json');
+    mkdirSync(path.dirname(kept), {recursive: true});
+    writeFileSync(kept, JSON.stringify(tokenFixture('claude', 'a@example.com')), {mode: 0o600});
+    symlinkSync(path.join('keep', 'claude-a.json'), path.join(ccs.paths.authDir, 'claude-a.json'));
+    const store = new AccountStore(ccs.paths);
+    await store.setPaused('claude', 'a@example.com', true);
+    const paused = path.join(ccs.paths.pausedDir, 'claude-a.json');
+    assert.ok(lstatSync(paused).isSymbolicLink(), 'still a link');
+    assert.equal(readFileSync(paused, 'utf8'), readFileSync(kept, 'utf8'), 'leading to the same file');
+    assert.deepEqual(readdirSync(ccs.paths.authDir).sort(), ['keep']);
+    let account = (await store.load()).accounts.find((a) => a.id === 'a@example.com')!;
+    assert.deepEqual([account.paused, account.health], [true, 'ok']);
+    await store.setPaused('claude', 'a@example.com', false);
+    assert.equal(readFileSync(path.join(ccs.paths.authDir, 'claude-a.json'), 'utf8'), readFileSync(kept, 'utf8'));
+    assert.deepEqual(readdirSync(ccs.paths.pausedDir), []);
+    account = (await store.load()).accounts.find((a) => a.id === 'a@example.com')!;
+    assert.deepEqual([account.paused, account.health], [false, 'ok']);
+  } finally {
+    ccs.cleanup();
+  }
+});
