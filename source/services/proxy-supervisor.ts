@@ -148,15 +148,17 @@ export class ProxySupervisor {
     for (const listener of this.listeners) listener(this.state);
   }
 
-  private log(...lines: string[]): void {
+  /** Adds `lines` to the log tail, masked and cleaned; returns them as added, without their time. */
+  private log(...lines: string[]): string[] {
     // Every account's credentials and the proxy's API keys (added at start) masked, in every echoed form (issue 11).
     const redactor = credentialRedactor(this.options.paths);
+    const clean = lines.map((line) => cutText(sanitizeLine(redactor.redact(line, {cutEchoes: true})), 400));
     // Each line with the local time it came, as an adopted proxy's lines from its log file show theirs (ownLogLines).
     const now = this.clock.now();
     const time = formatLocalClock(new Date(now).toISOString(), now);
-    const clean = lines.map((line) => `${time} ${cutText(sanitizeLine(redactor.redact(line, {cutEchoes: true})), 400)}`);
-    const tail = [...this.state.logTail, ...clean].slice(-(this.options.logLines ?? 200));
+    const tail = [...this.state.logTail, ...clean.map((line) => `${time} ${line}`)].slice(-(this.options.logLines ?? 200));
     this.update({logTail: tail});
+    return clean;
   }
 
   /**
@@ -347,8 +349,8 @@ export class ProxySupervisor {
         if (builtin && stream === child.stdout) return;
         for (const line of lines) {
           if (!line.trim()) continue;
-          this.log(line);
-          if (stream === child.stderr) lastStderr = this.state.logTail.at(-1);
+          const [logged] = this.log(line);
+          if (stream === child.stderr) lastStderr = logged;
         }
       };
       stream?.setEncoding('utf8');

@@ -14,8 +14,10 @@ import type {ServiceNeeds} from '../deps.js';
 import {undiciHttpClient} from '../http.js';
 import {GrantNotSavedError, NeedsLoginError, RefreshOutcomeUnknownError, ensureFreshToken, markRefreshRefused} from '../refresh.js';
 import {refreshUnknownWords} from '../../core/accounts.js';
+import {formatLocalTime} from '../../core/relative-time.js';
+import {OAuthError} from '../oauth/token-endpoint.js';
 import {cacheEntry, directQuotaSink, keepUnchangedEntries, readQuotaCacheIfChanged, QuotaCacheWriter, readQuotaCache, type QuotaCache, type QuotaCacheEntry, type QuotaEntryChange, type QuotaEntrySink} from './cache.js';
-import {asQuotaError, QuotaFetchError, settingsUnreadableQuotaError} from './errors.js';
+import {asQuotaError, DEFAULT_BACKOFF_MS, QuotaFetchError, settingsUnreadableQuotaError} from './errors.js';
 import {credentialRedactor} from '../credential-redactor.js';
 import {idMap} from '../../core/id-map.js';
 import {fetchQuota} from './fetchers.js';
@@ -59,11 +61,22 @@ async function tokenFor(deps: QuotaDeps, account: Account) {
   // An access token already past its expiry is only refused (a 401 that says nothing of why): the
   // refresh's failure is what the row says (an answer without an access token, a server error).
   const expiresAt = typeof token.expired === 'string' ? Date.parse(token.expired) : Number.NaN;
-  if (refreshFailure !== undefined && expiresAt <= (deps.clock ?? systemClock).now()) {
-    const failure = asQuotaError(refreshFailure);
-    throw new QuotaFetchError(failure.kind, `refresh failed: ${failure.message}`, failure.retryAt);
-  }
+  const now = (deps.clock ?? systemClock).now();
+  if (refreshFailure !== undefined && expiresAt <= now) throw refreshFailed(refreshFailure, now);
   return token;
+}
+
+/**
+ * A refresh's failure as the row says it: `refresh failed: <why>`, a rate limit (429) with its next
+ * try (Retry-After, else the usage endpoint's default backoff), as a usage endpoint's is.
+ */
+function refreshFailed(error: unknown, now: number): QuotaFetchError {
+  if (error instanceof OAuthError && error.status === 429) {
+    const retryAt = now + (error.retryAfter === undefined ? DEFAULT_BACKOFF_MS : error.retryAfter * 1000);
+    return new QuotaFetchError('rate-limited', `refresh failed: ${error.message}; next try at ${formatLocalTime(new Date(retryAt).toISOString())}`, retryAt);
+  }
+  const failure = asQuotaError(error);
+  return new QuotaFetchError(failure.kind, `refresh failed: ${failure.message}`, failure.retryAt);
 }
 
 /**
