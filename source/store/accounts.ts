@@ -29,7 +29,7 @@ import {backupCorruptFile, CorruptFileError, ensurePrivateDir, jsonText, keepTok
 import {fileVersion, withFileLock, type FileLock, type FileVersion, type LockOptions, type Step} from './file-lock.js';
 import type {AccountOperation, AccountService, AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 import {abandonedTempDirs, type CcsPaths} from './paths.js';
-import {readSnapshotCache, snapshotSourceStamps, writeSnapshotCache} from './snapshot-cache.js';
+import {readSnapshotCache, sameStamps, snapshotSourceStamps, writeSnapshotCache} from './snapshot-cache.js';
 import {withAccountGrantLock, type RefreshLockBounds} from './grant-lock.js';
 import {exposedConfigWarning, exposedProxyRecordWarning, exposedSecretWarning} from './secret-files.js';
 import {emptyRegistry, idMap, parseRegistry, salvageRegistry, validateRegistry, type RegistryAccount, type RegistryFile, type RegistryProvider} from './registry.js';
@@ -426,6 +426,8 @@ export class AccountStore implements AccountService {
    * command line's `--force`). Without it, mutations refuse and say where the backup is.
    */
   rebuildCorruptRegistry = false;
+  /** Told the registry's path once an edit has written a corrupt registry anew from the token files (rebuildCorruptRegistry). */
+  onRegistryRebuilt?: (registry: string) => void;
 
   constructor(
     readonly paths: CcsPaths,
@@ -462,7 +464,13 @@ export class AccountStore implements AccountService {
    * was none. A TUI calls it as it quits.
    */
   async keepSnapshotForNextStart(): Promise<void> {
-    if (this.lastLoad) await writeSnapshotCache(this.paths, this.lastLoad.stamps, this.lastLoad.snapshot);
+    if (!this.lastLoad) return;
+    // Changed since (a refresh the TUI's watch patched in with loadChanged, an edit): read whole again,
+    // so what is kept is the files as they are now, with their stamps.
+    const now = snapshotSourceStamps(this.paths);
+    if (!now || !sameStamps(now, this.lastLoad.stamps)) await this.load();
+    const last = this.lastLoad;
+    if (last) await writeSnapshotCache(this.paths, last.stamps, last.snapshot);
   }
 
   /** The accounts as the last TUI read them, while their files' stamps say they still are (snapshot-cache.ts); else undefined. */
@@ -1063,10 +1071,10 @@ export class AccountStore implements AccountService {
       if (files.registryRebuilt && options.writesRegistry && !this.rebuildCorruptRegistry) {
         const problem = files.problems.find((p) => p.file === this.paths.registry)!;
         // The way to rebuild is the command line's --force; the TUI has no key for it.
-        const lost = `default accounts, dates and fields of other tools ${problem.backup ? 'stay only in that copy' : 'are lost'}`;
+        const lost = `what the rebuild cannot read from the broken file ${problem.backup ? 'stays only in that copy' : 'is lost'}`;
         throw new UserError(
           `${problem.message.slice(0, problem.message.lastIndexOf(LISTED_FROM_TOKEN_FILES))}\n` +
-            `Nothing was changed.${problem.backup ? ` The original is kept at ${problem.backup}.` : ''}`,
+            `Nothing was changed.${problem.backup ? ` A copy of it is kept at ${problem.backup}.` : ''}`,
           1,
           {
             command: `to rebuild the account list from the token files, run the command again with --force; ${lost}`,
@@ -1083,6 +1091,7 @@ export class AccountStore implements AccountService {
       // The token files' moves and removals are made in the registry's rename step: CCS (under its
       // lock) never sees a file moved or gone that the registry does not say so of, nor the reverse.
       if (context.registryChanged) await context.writeJson(this.paths.registry, files.registry, context.takeSteps());
+      if (context.registryChanged && files.registryRebuilt) this.onRegistryRebuilt?.(this.paths.registry);
       else if (context.hasSteps()) await context.lockStep(context.takeSteps());
       if (context.stateChanged) {
         // A state file that did not parse held marks (refresh-unknown) nobody may lose: its bytes are

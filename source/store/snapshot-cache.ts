@@ -18,8 +18,11 @@ import {fileStamp} from './file-stamp.js';
 import {writeFileAtomic} from './files.js';
 import type {CcsPaths} from './paths.js';
 
-/** The file's layout; another number is not read. */
-const FORMAT = 1;
+/**
+ * The file's layout; another number is not read. Two lines of JSON: `{format, stamps}`, then
+ * `{providers, accounts}`, so a snapshot whose stamps no longer hold is dropped before its list is parsed.
+ */
+const FORMAT = 2;
 /** A cache larger than this is not read (1,000 accounts: ~0.3 MB). */
 const MAX_BYTES = 32 * 1024 * 1024;
 
@@ -44,28 +47,37 @@ export function snapshotSourceStamps(paths: CcsPaths): string[] | undefined {
   return stamps;
 }
 
-/** What is written: the snapshot with each provider named by its id (a provider row holds functions). */
-interface CachedSnapshot {
+/** The first line: what says whether the rest is worth reading. */
+interface CachedHeader {
   format: number;
   stamps: string[];
+}
+
+/** The second line: the snapshot with each provider named by its id (a provider row holds functions). */
+interface CachedList {
   providers: string[];
   accounts: Account[];
 }
 
+/** Whether two lists of stamps (snapshotSourceStamps) are the same. */
+export const sameStamps = (a: readonly unknown[], b: readonly unknown[]): boolean => a.length === b.length && a.every((stamp, i) => stamp === b[i]);
+
 /**
  * Keeps `snapshot`, read when the sources had `stamps`, for the next TUI's first frame. A snapshot
  * with problems (or a registry rebuilt from the token files) is not kept, and the one kept before is
- * removed: its picture is older than what the person has seen since.
+ * removed: its picture is older than what the person has seen since. Nor is a list without accounts
+ * (its first frame costs nothing to read, and a CCS dir that is not there is not made for it).
  */
 export async function writeSnapshotCache(paths: CcsPaths, stamps: readonly string[], snapshot: AccountsSnapshot): Promise<void> {
   const file = snapshotCacheFile(paths);
-  if (snapshot.problems.length > 0 || snapshot.registryRebuilt) {
+  if (snapshot.problems.length > 0 || snapshot.registryRebuilt || snapshot.accounts.length === 0) {
     rmSync(file, {force: true});
     return;
   }
-  const cached: CachedSnapshot = {format: FORMAT, stamps: [...stamps], providers: snapshot.providers.map((p) => p.provider.id), accounts: snapshot.accounts};
+  const header: CachedHeader = {format: FORMAT, stamps: [...stamps]};
+  const list: CachedList = {providers: snapshot.providers.map((p) => p.provider.id), accounts: snapshot.accounts};
   // Compact: it is read before the first frame, and only by this code.
-  await writeFileAtomic(file, JSON.stringify(cached));
+  await writeFileAtomic(file, `${JSON.stringify(header)}\n${JSON.stringify(list)}\n`);
 }
 
 /**
@@ -80,14 +92,17 @@ export function readSnapshotCache(paths: CcsPaths, rowOf: (id: string) => Provid
     // A regular file of a sane size only (a FIFO would block the read); read by path, Node's fastest read.
     const stat = statSync(file);
     if (!stat.isFile() || stat.size > MAX_BYTES) return undefined;
-    cached = JSON.parse(readFileSync(file, 'utf8'));
+    const text = readFileSync(file, 'utf8');
+    const headerEnd = text.indexOf('\n');
+    const header: unknown = JSON.parse(text.slice(0, headerEnd));
+    if (!isObject(header) || header.format !== FORMAT || !Array.isArray(header.stamps)) return undefined;
+    const now = snapshotSourceStamps(paths);
+    if (!now || !sameStamps(now, header.stamps)) return undefined;
+    cached = JSON.parse(text.slice(headerEnd + 1));
   } catch {
     return undefined;
   }
-  if (!isObject(cached) || cached.format !== FORMAT || !Array.isArray(cached.stamps) || !Array.isArray(cached.providers) || !Array.isArray(cached.accounts)) return undefined;
-  const kept = cached.stamps as unknown[];
-  const now = snapshotSourceStamps(paths);
-  if (!now || now.length !== kept.length || now.some((stamp, i) => stamp !== kept[i])) return undefined;
+  if (!isObject(cached) || !Array.isArray(cached.providers) || !Array.isArray(cached.accounts)) return undefined;
   if (!cached.accounts.every(isAccount) || !cached.providers.every((id) => typeof id === 'string')) return undefined;
   const accounts = cached.accounts as Account[];
   const providers = (cached.providers as string[]).map((id) => ({provider: rowOf(id), accounts: accounts.filter((a) => a.provider === id)}));
@@ -95,6 +110,9 @@ export function readSnapshotCache(paths: CcsPaths, rowOf: (id: string) => Provid
   if (providers.reduce((sum, p) => sum + p.accounts.length, 0) !== accounts.length || new Set(cached.providers).size !== providers.length) return undefined;
   return {providers, accounts, problems: [], registryRebuilt: false};
 }
+
+/** C0 and C1 control characters (line breaks, escapes). */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
  * An account as this version writes it (core/types.ts Account): its fields, each of its kind, and no
@@ -126,14 +144,17 @@ function isAccount(value: unknown): boolean {
         break;
       case 'email':
       case 'nickname':
+      case 'projectId':
+      case 'baseUrl':
+        // One line, as a load leaves them (store/accounts.ts oneLineName): a row never splits.
+        if (typeof field !== 'string' || CONTROL.test(field)) return false;
+        break;
       case 'pausedAt':
       case 'createdAt':
       case 'lastUsedAt':
       case 'servedAt':
       case 'refreshedAt':
       case 'tier':
-      case 'projectId':
-      case 'baseUrl':
       case 'expiresAt':
       case 'healthDetail':
       case 'healthSince':

@@ -105,10 +105,15 @@ describe('hostile files', () => {
       assert.match(run.stderr, /--force/);
       assert.equal(readFileSync(ccs.paths.registry, 'utf8'), broken, `${args[0]} left the file alone`);
     }
+    // A forced edit that fails writes nothing, and says nothing was written.
+    const failed = await runBin(['rename', 'codex', 'nosuch@example.com', 'x', '--force'], ccs.env);
+    assert.notEqual(failed.code, 0);
+    assert.doesNotMatch(failed.stderr, /written anew/);
+    assert.equal(readFileSync(ccs.paths.registry, 'utf8'), broken);
     const forced = await runBin(['use', 'codex', 'a@example.com', '--force'], ccs.env);
     assert.equal(forced.code, 0, forced.stderr);
     assert.match(forced.stderr, /error: .*accounts\.json:3:\d+: invalid JSON.*listed from the token files \(a copy is kept at .*corrupt-/);
-    assert.match(forced.stderr, /--force: the edit writes .*accounts\.json anew from that list/);
+    assert.match(forced.stderr, /--force: .*accounts\.json was written anew from the token files/);
     const list = JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout) as {id: string; default: boolean}[];
     assert.deepEqual(list.map((a) => [a.id, a.default]), [['a@example.com', true], ['b@example.com', false]]);
   });

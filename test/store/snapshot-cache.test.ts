@@ -66,30 +66,64 @@ for (const [what, change] of [
   });
 }
 
-for (const [what, text] of [
-  ['not JSON', '{"format": 1, "stamps": ['],
-  ['another format', null],
-  ['an account field of the wrong kind', null],
-  ['an unknown field', null],
-  ['a __proto__ key', null],
-  ['an account under no provider listed', null],
+/** The kept file's two lines (header, list), parsed; and the file written back from them. */
+const keptLines = () => readFileSync(snapshotCacheFile(ccs.paths), 'utf8').split('\n').slice(0, 2).map((line) => JSON.parse(line) as Record<string, unknown>) as [Record<string, unknown>, {providers: string[]; accounts: Record<string, unknown>[]}];
+const writeKept = (header: unknown, list: unknown) => writeFileSync(snapshotCacheFile(ccs.paths), `${JSON.stringify(header)}\n${JSON.stringify(list)}\n`);
+const firstAccount = (change: (account: Record<string, unknown>) => Record<string, unknown>) => {
+  const [header, list] = keptLines();
+  writeKept(header, {...list, accounts: list.accounts.map((a, i) => (i === 0 ? change(a) : a))});
+};
+
+for (const [what, damage] of [
+  ['not JSON', () => writeFileSync(snapshotCacheFile(ccs.paths), '{"format": 2, "stamps": [')],
+  ['of another format', () => {
+    const [header, list] = keptLines();
+    writeKept({...header, format: 1}, list);
+  }],
+  ['cut short (the list half written)', () => writeFileSync(snapshotCacheFile(ccs.paths), readFileSync(snapshotCacheFile(ccs.paths), 'utf8').slice(0, -40))],
+  ['holding an account field of the wrong kind', () => firstAccount((a) => ({...a, email: {}}))],
+  ['holding an unknown field', () => firstAccount((a) => ({...a, colour: 'red'}))],
+  ['holding a __proto__ key', () => {
+    const text = readFileSync(snapshotCacheFile(ccs.paths), 'utf8');
+    writeFileSync(snapshotCacheFile(ccs.paths), text.replace('"provider":"claude"', '"__proto__":{"polluted":true},"provider":"claude"'));
+  }],
+  ['holding a name of two lines (a load makes every name one line)', () => firstAccount((a) => ({...a, nickname: 'evil\nsecond line'}))],
+  ['holding an escape sequence in an email', () => firstAccount((a) => ({...a, email: 'a@example.com\u001b[2J'}))],
+  ['holding an account under no provider listed', () => {
+    const [header, list] = keptLines();
+    writeKept(header, {...list, providers: list.providers.filter((id) => id !== 'codex')});
+  }],
 ] as const) {
-  test(`a kept snapshot that is ${what} is not used (nothing thrown)`, async () => {
+  test(`a kept snapshot ${what} is not used (nothing thrown)`, async () => {
     await keptByLastTui();
-    const file = snapshotCacheFile(ccs.paths);
-    const kept = JSON.parse(readFileSync(file, 'utf8'));
-    const damaged =
-      text ??
-      (what === 'another format' ? JSON.stringify({...kept, format: 99})
-      : what === 'an account field of the wrong kind' ? JSON.stringify({...kept, accounts: kept.accounts.map((a: Record<string, unknown>, i: number) => (i === 0 ? {...a, email: {}} : a))})
-      : what === 'an unknown field' ? JSON.stringify({...kept, accounts: kept.accounts.map((a: Record<string, unknown>, i: number) => (i === 0 ? {...a, colour: 'red'} : a))})
-      : what === 'a __proto__ key' ? JSON.stringify(kept).replace('"provider":"claude"', '"__proto__":{"polluted":true},"provider":"claude"')
-      : JSON.stringify({...kept, providers: kept.providers.filter((id: string) => id !== 'codex')}));
-    writeFileSync(file, damaged);
+    assert.ok(new AccountStore(ccs.paths).cachedSnapshot(), 'usable before it was damaged');
+    damage();
     assert.equal(new AccountStore(ccs.paths).cachedSnapshot(), undefined);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 }
+
+test('a refresh written by rename and patched in by the watch (loadChanged) still leaves a snapshot the next start uses, of the files as they are', async () => {
+  const store = new AccountStore(ccs.paths);
+  const first = await store.load();
+  const file = path.join(ccs.paths.authDir, 'codex-b.json');
+  writeFileSync(`${file}.tmp`, JSON.stringify(tokenFixture('codex', 'b@example.com', {access_token: 'codex-access-refreshed-bbbbbbbbbb', refresh_token: 'codex-refresh-refreshed-bbbbbbbbb', expired: '2031-01-01T00:00:00Z'})), {mode: 0o600});
+  renameSync(`${file}.tmp`, file);
+  // What the TUI's watch does on hearing it (useAccounts reload(changed)).
+  await store.loadChanged(first, new Set([file]));
+  await store.keepSnapshotForNextStart();
+  const cached = new AccountStore(ccs.paths).cachedSnapshot();
+  assert.ok(cached, 'usable: nothing changed since it was kept');
+  assert.equal(cached.accounts.find((a) => a.id === 'b@example.com')?.expiresAt, '2031-01-01T00:00:00Z', 'the refreshed file, not the list before it');
+});
+
+test('a TUI on a CCS dir that is not there (or has no account) leaves nothing behind', async () => {
+  rmSync(ccs.paths.root, {recursive: true, force: true});
+  const store = new AccountStore(ccs.paths);
+  assert.deepEqual((await store.load()).accounts, []);
+  await store.keepSnapshotForNextStart();
+  assert.equal(existsSync(ccs.paths.root), false, 'no CCS dir made');
+});
 
 test('a load with a problem keeps no snapshot, and drops the one kept before', async () => {
   await keptByLastTui();

@@ -241,7 +241,7 @@ test('problems (a corrupt registry, with its backup) show in a banner; the rebui
   await tui.press('M');
   const log = await tui.waitFor('Messages, newest first');
   const text = log.split('\n').map((l) => l.replace(/^│ ?|\s*│$/g, '').trim()).join(' ');
-  assert.match(text, /Nothing was changed\. The original is kept at .* \(fix the file, or remove it to have the account list rebuilt from the token files; default accounts, dates and fields of other tools stay only in that copy\)/);
+  assert.match(text, /Nothing was changed\. A copy of it is kept at .* \(fix the file, or remove it to have the account list rebuilt from the token files; what the rebuild cannot read from the broken file stays only in that copy\)/);
   assert.doesNotMatch(text, /--force|run the command/);
   // The banner's problem is in the message log too, whole.
   assert.match(text, /error: .*accounts\.json.*listed from the token files/);

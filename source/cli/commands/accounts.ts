@@ -136,17 +136,16 @@ function registryEdit(
 
 /**
  * The store for a registry edit. With `--force`, a corrupt registry may be rebuilt from the token
- * files, and the same warnings as `accounts` (file:line:col, backup path) are printed first, then
- * that the edit writes the file anew.
+ * files, and the same warnings as `accounts` (file:line:col, backup path) are printed first, then,
+ * once an edit has written it anew, that it did.
  */
 async function storeForEdit(ctx: CliContext, force: boolean): Promise<AccountStore> {
   const store = new AccountStore(ctx.paths);
   if (force) {
     store.rebuildCorruptRegistry = true;
-    const {problems, registryRebuilt} = await store.load();
-    reportProblems(ctx, problems);
-    // The problem says what is listed; what --force does to the file is said here, before it does it.
-    if (registryRebuilt) ctx.stderr.write(`ccs-tui: --force: the edit writes ${ctx.paths.registry} anew from that list\n`);
+    reportProblems(ctx, (await store.load()).problems);
+    // The problem says what is listed; what --force did to the file is said once the edit has done it.
+    store.onRegistryRebuilt = (registry) => ctx.stderr.write(`ccs-tui: --force: ${registry} was written anew from the token files\n`);
   }
   return store;
 }
