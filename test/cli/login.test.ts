@@ -120,7 +120,7 @@ test('device login without a terminal: prints code and URL (no QR), exits 0 once
     assert.ok(!run.stdout.includes('█'), 'no QR when stdout is not a terminal');
     assert.match(run.stdout, /Added xai account erin@example\.test \(default\)/);
     // Each wait on the provider is said as it starts: before the code, and after the approval.
-    assert.match(run.stderr, /^Asking Grok \(xAI\) for a device code…\n(.*\n)*Approved; storing the Grok \(xAI\) account…$/m);
+    assert.match(run.stderr, /^Asking Grok \(xAI\) for a device code…\n(.*\n)*Approved; finishing the login with Grok \(xAI\) and storing the account…$/m);
   }));
 
 test('login --json: the code and URL go to stderr, stdout is the stored account as accounts --json lists it', () =>

@@ -157,7 +157,7 @@ const login: CommandSpec = {
             else if (session.local) void deps.browser.open(url).catch(() => undefined);
           },
           onState: (s) => {
-            if (s.phase === 'approved') say(`Approved; storing the ${row.displayName} account…`);
+            if (s.phase === 'approved') say(`Approved; finishing the login with ${row.displayName} and storing the account…`);
             if (s.pollState === 'slowed-down' && s.phase === 'polling') say(`(server asked to slow down: polling every ${s.intervalSeconds} s)`);
             if (s.pollState === 'retrying' && s.phase === 'polling') say(`(network error, retrying: ${s.message ?? ''})`);
           },

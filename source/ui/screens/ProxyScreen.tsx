@@ -16,6 +16,8 @@ import {errorWhen, SERVED_SINCE, trafficText, type ProxyTraffic} from '../../ser
 import {coolingLines, poolSize, servingText as describeServing} from '../../services/proxy/wording.js';
 import {useProxyActions} from '../actions/useActions.js';
 import {startServesText} from '../actions/proxy.js';
+import {unavailableReason} from '../actions/targets.js';
+import {useTarget} from '../hooks/useTarget.js';
 import {useScreenKeys} from '../keys.js';
 import {useAccounts} from '../hooks/useAccounts.js';
 import type {ScreenProps} from '../screen-types.js';
@@ -73,6 +75,7 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
   const theme = useTheme();
   const {state, env, envError, askingLive, agents} = useProxy(params.provider);
   const {snapshot} = useAccounts();
+  const liveTarget = useTarget();
   const {state: app, dispatch} = useShell();
   const running = state?.phase === 'running' || state?.phase === 'starting';
   // Every text drawn from the time (the restart countdown, the uptime, the error's age, the waits):
@@ -111,7 +114,9 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
   });
   // Stopped: nothing is served, and what the start key would serve is said (the target asked for on
   // the accounts screen, else the last run's), named as the screens name it: `s` starts no hidden target.
-  const servingText = running ? serving : `nothing (${startServesText(requested ?? state?.target ?? {}, snapshot?.accounts)})`;
+  // On a remote target the list shown is the server's, and this machine's proxy does not start here.
+  const startRefused = unavailableReason(liveTarget.accounts, 'proxy.start');
+  const servingText = running ? serving : `nothing (${startRefused ? `${actionKey('proxy.start', 'proxy')}: ${startRefused}` : startServesText(requested ?? state?.target ?? {}, snapshot?.accounts)})`;
   const rows: Array<[string, string]> = [
     ['Port', padCells(`${running ? (state?.port ?? target.port ?? dash) : dash}`, 8) + padCells(`PID ${running ? (state?.pid ?? dash) : dash}`, 14) + `Uptime ${uptimeText(state, running, now)}`],
     ['Serving', servingText],
