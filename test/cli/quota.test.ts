@@ -99,6 +99,23 @@ test('quota --refresh fetches every account now; accounts with nothing cached ar
   assert.doesNotMatch(refreshed.stdout + refreshed.stderr, /at-claude-/);
 });
 
+test('an account whose cache holds only an error (no numbers) is asked again by a plain quota; one with numbers is not', async () => {
+  const fetchedAt = new Date(Date.now() - 3600_000).toISOString();
+  fx.ccs.writeRaw('tui/quota-cache.json', JSON.stringify({version: 1, accounts: {claude: {
+    'user@example.com': {fetchedAt, windows: [], error: {kind: 'unexpected', message: 'usage answered 500'}},
+    'second@example.com': {fetchedAt, windows: [window('5h', 50, inHours(2), 18000)]},
+  }}}));
+  fx.serve('claude', {five_hour: {utilization: 9, resets_at: inHours(3)}, seven_day: {utilization: 10, resets_at: inHours(50)}});
+  const before = fx.upstream.requests.length;
+  const run = await runBin(['quota', '--provider', 'claude', '--json'], fx.ccs.env);
+  assert.equal(run.code, 0, run.stderr);
+  const rows = JSON.parse(run.stdout) as {account: string; windows: {usedPct: number}[]; error: unknown}[];
+  assert.deepEqual(rows.find((r) => r.account === 'user@example.com')!.windows.map((w) => w.usedPct), [9, 10]);
+  assert.equal(rows.find((r) => r.account === 'user@example.com')!.error, null);
+  assert.deepEqual(rows.find((r) => r.account === 'second@example.com')!.windows.map((w) => w.usedPct), [50]);
+  assert.equal(fx.upstream.requests.length, before + 1, 'only the account without numbers was asked');
+});
+
 test('errors are reported per account in JSON; bad provider is exit 2; a provider without quota is listed as unknown, not an error', async () => {
   fx.serve('kimi', {message: 'unauthorized'}, 401);
   const run = await runBin(['quota', '--provider', 'kimi', '--json', '--refresh'], fx.ccs.env);
