@@ -626,6 +626,8 @@ const headroomRanking = (usable: readonly Account[], strategy: RotationStrategy,
 export interface ServedNow {
   provider: string;
   accountId: string;
+  /** The proxy serves that account alone (`--account`, `s` on an account): no other is served after it. */
+  pinned?: boolean;
 }
 
 /**
@@ -637,7 +639,12 @@ export interface ServedNow {
  */
 export function servedNext<A extends Account>(accounts: readonly A[], strategy: RotationStrategy, windows: WindowsByAccount, now: number, servedNow?: ServedNow): A | undefined {
   const provider = accounts[0]?.provider;
-  if (provider !== undefined && servedNow?.provider === provider) return accounts.find((a) => a.id === servedNow.accountId);
+  if (provider !== undefined && servedNow?.provider === provider) {
+    const current = accounts.find((a) => a.id === servedNow.accountId);
+    // Paused or shut out since: a pool moves on at its next request; a proxy pinned to it serves none.
+    if (!current || canServeNow(current, now)) return current;
+    if (servedNow.pinned) return undefined;
+  }
   return firstServed(accounts, strategy, windows, now);
 }
 

@@ -37,6 +37,16 @@ test('★ marks the pool\'s pick, or what the running proxy says it serves next;
   assert.deepEqual([...servedNextKeys([alice, work, carol], entryOf, 'most-headroom', NOW, {provider: 'codex', accountId: 'carol@example.com'})], ['claude\u0000bob@example.com', 'codex\u0000carol@example.com']);
 });
 
+test('★ is never on an account that cannot serve: the running proxy\'s account paused since moves it to the pool\'s pick, or, pinned, to none', () => {
+  const alicePaused = {...alice, paused: true};
+  // A pool held alice, paused since: its next request goes to the pool's pick.
+  assert.deepEqual([...servedNextKeys([alicePaused, work], entryOf, 'most-headroom', NOW, {provider: 'claude', accountId: 'alice@example.com'})], ['claude\u0000bob@example.com']);
+  // A proxy pinned to alice serves no other: no ★ for claude.
+  assert.deepEqual([...servedNextKeys([alicePaused, work], entryOf, 'most-headroom', NOW, {provider: 'claude', accountId: 'alice@example.com', pinned: true})], []);
+  // Pinned and still able to serve: it.
+  assert.deepEqual([...servedNextKeys([alice, work], entryOf, 'most-headroom', NOW, {provider: 'claude', accountId: 'alice@example.com', pinned: true})], ['claude\u0000alice@example.com']);
+});
+
 test('servedNextChangesAt: the earliest reset ahead of a usable account or end of a stored cooldown; Infinity when none', () => {
   const later = (ms: number) => new Date(NOW + ms).toISOString();
   // Both windows reset in an hour (used()): that is when the answer may change.

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
 import {serveOnRunningProxy} from '../../source/services/proxy/control.js';
 import {runBin} from '../helpers/cli.js';
+import {waitForState} from '../helpers/wait.js';
 import {askClaude, stopSupervised, supervisedProxy, type SupervisedProxy} from './supervised-proxy.js';
 
 const API_KEY = 'pinned-keys-key-0123456789abcdef';
@@ -92,4 +93,22 @@ test('stopped after a run, the Serving row says what s serves again (the last ta
   await tui.press('s');
   await tui.waitFor(/proxy running on port \d+ for claude \/ work /, 15_000);
   assert.equal(supervisor.current.target?.account, 'alice@example.com');
+});
+
+test('p and d on the account the running proxy serves alone say so (it answers 503 after), and the paused account loses its ★', async () => {
+  const {ccs, supervisor} = await supervisedProxy(API_KEY, started);
+  await supervisor.start({provider: 'claude', account: 'alice@example.com'});
+  await waitForState(supervisor, (s) => s.phase === 'running' && s.pinned === true, 15_000);
+  const tui = (started.tui = await renderTui({paths: ccs.paths, width: 200, height: 40, services: {proxy: supervisor}}));
+  await tui.waitFor(/★\s*work\s+alice@example\.com/, 15_000);
+  await tui.press('l');
+  await tui.waitFor(/›★?\s*work\s+alice@example\.com/, 5000);
+  await tui.press('p');
+  const paused = await tui.waitFor(/work paused/, 5000);
+  assert.match(paused, /work paused.*; the running proxy serves it alone and answers 503 \(S serves the claude pool\) until it is resumed/);
+  const row = paused.split('\n').find((line) => line.includes('alice@example.com')) ?? '';
+  assert.doesNotMatch(row, /★/, 'a paused account is served next by no one');
+  await tui.press('d');
+  const asked = await tui.waitFor(/Remove claude account work\?/, 5000);
+  assert.match(asked, /and the running proxy serves it alone\./);
 });

@@ -2,7 +2,7 @@
 // keymap action in ACCOUNT_ACTIONS (so "what does `s` do?" is: core/keymap.ts `s` → 'account.serve'
 // → serveAccount below). Each returns the status line or throws a UserError.
 import {formatLocalTime} from '../../core/relative-time.js';
-import {accountLabel, accountTrouble, canServeNow, defaultMoveNote, keyRefusedTrouble, removedCorruptText, stateWord} from '../../core/accounts.js';
+import {accountLabel, accountTrouble, canServeNow, defaultMoveNote, findAccount, keyRefusedTrouble, removedCorruptText, stateWord} from '../../core/accounts.js';
 import {actionKey, type KeyAction} from '../../core/keymap.js';
 import {UserError, type Account} from '../../core/types.js';
 import {AccountStore, removalLoss} from '../../store/accounts.js';
@@ -95,20 +95,36 @@ export async function renameAccount(services: AppServices, provider: string, tok
 export async function togglePause({services, account, siblings, provider}: AccountActionContext): Promise<string> {
   const target = selected({account, siblings, provider});
   const result: Account & {defaultMovedTo?: Account | null} = await services.targets.current.accounts.setPaused(target.provider, byFile(target), !target.paused);
-  return `${accountLabel(target, siblings)} ${target.paused ? 'resumed' : 'paused'}${defaultMoveNote(result.defaultMovedTo, Date.now())}`;
+  const alone = !target.paused && servedAloneByProxy(services, target) ? `; ${ALONE_NOTE(target.provider)} until it is resumed` : '';
+  return `${accountLabel(target, siblings)} ${target.paused ? 'resumed' : 'paused'}${defaultMoveNote(result.defaultMovedTo, Date.now())}${alone}`;
 }
+
+/** Whether this TUI's running proxy serves `account` alone (pinned: `s` on it, `--account`): pausing or removing it leaves that proxy nothing to serve. */
+function servedAloneByProxy(services: AppServices, account: Account): boolean {
+  const state = services.proxy?.current;
+  if (services.targets.current.name !== 'local' || state?.phase !== 'running' || !state.pinned || state.target.provider !== account.provider || !state.target.account) return false;
+  try {
+    return findAccount([account], account.provider, state.target.account) === account;
+  } catch {
+    return false;
+  }
+}
+
+/** What a proxy serving an account alone does once that account cannot serve, and the way out. */
+const ALONE_NOTE = (provider: string) => `the running proxy serves it alone and answers 503 (${actionKey('provider.serve', 'home')} serves the ${provider} pool)`;
 
 /** `d`: remove the account and its token file, after a yes. */
 export async function removeAccount({services, account, confirm, siblings, provider}: AccountActionContext): Promise<ActionResult | string> {
   const target = selected({account, siblings, provider});
   const where = services.targets.current.name === 'local' ? '' : ` on target ${services.targets.current.name}`;
   const loss = await removalLoss(services.targets.current.accounts, target);
-  if (!(await confirm(`Remove ${target.provider} account ${accountLabel(target, siblings)}${where}? This deletes ${loss}.`))) {
+  const alone = servedAloneByProxy(services, target);
+  if (!(await confirm(`Remove ${target.provider} account ${accountLabel(target, siblings)}${where}? This deletes ${loss}${alone ? `, and the running proxy serves it alone` : ''}.`))) {
     return {text: `kept ${accountLabel(target, siblings)}`, kind: 'info', done: false};
   }
   const removed = await services.targets.current.accounts.remove(target.provider, byFile(target));
   const kept = removed.corruptCopy === undefined ? '' : `; ${removedCorruptText(removed.corruptCopy)}`;
-  return `removed ${target.provider} account ${accountLabel(target, siblings)}${defaultMoveNote(removed.defaultMovedTo, Date.now())}${kept}`;
+  return `removed ${target.provider} account ${accountLabel(target, siblings)}${defaultMoveNote(removed.defaultMovedTo, Date.now())}${kept}${alone ? `; ${ALONE_NOTE(target.provider)}` : ''}`;
 }
 
 /** `r`: move the provider's default to the next usable account (the rotation strategy picks it). */

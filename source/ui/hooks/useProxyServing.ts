@@ -17,7 +17,7 @@ export interface ProxyServing {
 }
 
 /** The served provider and account label as one string ('' when no proxy runs): equal strings, no render. */
-const servingKey = (state: ProxyState | undefined): string => (state?.phase === 'running' ? JSON.stringify([state.target.provider ?? '', state.account ?? '']) : '');
+const servingKey = (state: ProxyState | undefined): string => (state?.phase === 'running' ? JSON.stringify([state.target.provider ?? '', state.account ?? '', Boolean(state.pinned)]) : '');
 
 /**
  * What the running proxy serves (undefined when none runs), its account found among `all` by the
@@ -30,10 +30,10 @@ export function useProxyServing(all: readonly Account[] | undefined): ProxyServi
   const key = useSyncExternalStore(subscribe, () => servingKey(proxy?.current));
   return useMemo(() => {
     if (key === '') return undefined;
-    const [provider, label] = JSON.parse(key) as [string, string];
+    const [provider, label, pinned] = JSON.parse(key) as [string, string, boolean];
     if (!provider) return {};
     const labelOf = all && accountLabeller(all);
     const account = label && labelOf ? all!.find((a) => a.provider === provider && labelOf(a) === label) : undefined;
-    return {provider, ...(account ? {next: {provider, accountId: account.id}} : {})};
+    return {provider, ...(account ? {next: {provider, accountId: account.id, ...(pinned ? {pinned} : {})}} : {})};
   }, [key, all]);
 }

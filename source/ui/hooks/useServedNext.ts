@@ -62,6 +62,6 @@ export function useServedNext(snapshotAccounts: readonly Account[] | undefined, 
 }
 
 const NO_ACCOUNTS: readonly Account[] = [];
-const sameServedNow = (a: ServedNow | undefined, b: ServedNow | undefined) => a?.provider === b?.provider && a?.accountId === b?.accountId;
+const sameServedNow = (a: ServedNow | undefined, b: ServedNow | undefined) => a?.provider === b?.provider && a?.accountId === b?.accountId && a?.pinned === b?.pinned;
 const sameKeys = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size === b.size && [...a].every((k) => b.has(k));
 const sameItems = <T>(a: readonly T[], b: readonly T[]) => a.length === b.length && a.every((item, i) => item === b[i]);
