@@ -578,8 +578,11 @@ export class ProxySupervisor {
       await exited;
       clearTimeout(timer);
     } else if (this.state.managed === 'adopted' && this.adopted) {
-      await stopRecordedProxy(this.adopted, undefined, {paths: this.options.paths, by: 'tui'});
-      removeProxyPidFile(this.options.paths, this.adopted.pid);
+      const adopted = this.adopted;
+      await stopRecordedProxy(adopted, undefined, {paths: this.options.paths, by: 'tui'});
+      removeProxyPidFile(this.options.paths, adopted.pid);
+      // Its last line (`stopped (pid …): SIGTERM from a TUI …`) is in the log file it was followed through.
+      this.update({logTail: ownLogLines(this.options.paths, adopted.startedAt)});
     }
     // Replacing: the new proxy is on its way, so the state never says `stopped` in between (an `x`
     // read in that gap would find nothing to stop, and the restart would go on).

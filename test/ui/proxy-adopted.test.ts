@@ -128,6 +128,8 @@ test('x on an adopted proxy stops it and says which one it was', async () => {
   // Said once what it was (`proxy start` in a shell started it, not this TUI).
   const frame = await tui.waitFor(`stopped the background proxy (pid ${entry.pid}, port ${port})`, 10_000);
   assert.doesNotMatch(frame, /which was started|outside this TUI/);
+  // Its own last line, from the log file it was followed through, as for a child of this TUI.
+  assert.match(frame, new RegExp(`\\d\\d:\\d\\d:\\d\\d stopped \\(pid ${entry.pid}\\): SIGTERM from a TUI`));
   assert.ok(!isProcessAlive(entry.pid));
   await tui.press('x');
   await tui.waitFor('no proxy is running (start one: s)');
