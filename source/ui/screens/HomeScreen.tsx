@@ -433,14 +433,18 @@ function accountColumns(width: number, accounts: readonly Account[], now: number
     const quota = !step.short && step.pad === 2 && width - fixed >= 60 ? quotaSummaryWidth(0) + 1 : 0;
     return {status, expiry, quota, rest: Math.max(8, width - fixed - quota), short: step.short, pad: step.pad};
   };
-  const layouts = steps.map(layout);
-  const whole = (l: (typeof layouts)[number]) => nick + email <= l.rest || combined <= l.rest;
+  const whole = (l: ReturnType<typeof layout>) => nick + email <= l.rest || combined <= l.rest;
   // QUOTA kept over an unusually long email: every other name whole, that email cut to the rest.
-  const first = layouts[0]!;
+  const first = layout(steps[0]!);
   const keepQuota = first.quota > 0 && !whole(first) && email > usualEmail && nick + usualEmail <= first.rest && first.rest - nick >= LONG_EMAIL_ROOM;
   // When no step makes every name whole, the names get the most room there is (short words): a name
   // is never cut while STATUS or TOKEN keep cells they could give up (but for the email above).
-  const chosen = keepQuota ? first : (layouts.find(whole) ?? layouts.at(-1)!);
+  // The next steps are laid out only when needed: each formats every account's cells (1,000 before the first frame).
+  let chosen = first;
+  for (const step of steps.slice(1)) {
+    if (keepQuota || whole(chosen)) break;
+    chosen = layout(step);
+  }
   const {status, expiry, quota, rest, short} = chosen;
   // Side by side when both fit whole, or when there is room to give each a fair share and one
   // column would not show them whole either. Where no row has a NAME cell, a cut name gets the
