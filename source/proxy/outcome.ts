@@ -12,7 +12,7 @@ import {sanitizeLine} from '../core/sanitize.js';
 import type {ProviderRow} from '../providers/table.js';
 import {MAX_BODY_BYTES} from './client-request.js';
 import {HttpError, type ProxyError} from './errors.js';
-import {ERROR_BODY_WAIT_MS, readWithin, transportFailure} from '../services/http.js';
+import {ERROR_BODY_WAIT_MS, networkFailureText, readWithin, transportFailure} from '../services/http.js';
 import {forwardedResponseHeaders} from './upstream.js';
 
 /** Error bodies read to decide about failover are small; a giant one is cut here. */
@@ -50,7 +50,7 @@ export type ErrorOutcome = Extract<Outcome, {kind: 'error'}>;
  * the account's: no cooldown (`failure` unset), and the client gets 502 naming the cause, in its
  * protocol's shape, once no other account could be tried. `upstreamText` is the message (for logs).
  */
-export function unreachable(url: string, error: unknown, message = `cannot reach ${hostOf(url)}: ${transportFailure(error)}`): ErrorOutcome & {message: string} {
+export function unreachable(url: string, error: unknown, message = networkFailureText(hostOf(url), transportFailure(error))): ErrorOutcome & {message: string} {
   return {kind: 'error', status: 502, headers: {'content-type': 'application/json'}, own: {message, type: 'api_error'}, upstreamStatus: 502, upstreamText: message, message};
 }
 

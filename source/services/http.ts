@@ -48,6 +48,19 @@ export interface HttpClient {
   send(req: HttpRequest): Promise<HttpResponse>;
 }
 
+/** transportFailure's words for a request sent whose answer did not come (or not whole) in time. */
+const ANSWER_TIMED_OUT = /^(no answer (within|in time)|answer not whole within)/;
+
+/**
+ * A request's network failure as a sentence (`where`: the host and path asked, `reason`:
+ * transportFailure's words): `cannot reach <where>: connection refused`, but `<where>: no answer
+ * within 30 s (the request was sent)` for a server that took the request and said nothing in time,
+ * which was reached: "cannot reach" would have a person send again what may have been received (a
+ * login's one-time code, a refresh token).
+ */
+export const networkFailureText = (where: string, reason: string): string =>
+  ANSWER_TIMED_OUT.test(reason) ? `${where}: ${reason} (the request was sent)` : `cannot reach ${where}: ${reason}`;
+
 /** The request never got an answer: refused, reset, timed out, DNS. */
 export class NetworkError extends Error {
   constructor(
@@ -56,7 +69,7 @@ export class NetworkError extends Error {
     /** True when the request certainly never reached the server (refused, host not found). */
     readonly beforeSending: boolean = false,
   ) {
-    super(`cannot reach ${hostOf(url)}: ${reason}`);
+    super(networkFailureText(hostOf(url), reason));
     this.name = 'NetworkError';
   }
 }
