@@ -10,7 +10,7 @@
 // - a corrupt registry is backed up and rebuilt from the token files; a corrupt token file is never
 //   written over.
 import {randomBytes} from 'node:crypto';
-import {lstatSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync} from 'node:fs';
+import {lstatSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, symlinkSync} from 'node:fs';
 import {tokenFingerprint} from '../core/fingerprint.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -208,13 +208,24 @@ function relativeLinkTarget(file: string): string | undefined {
   return linkTargetWithin(file, tokenReadOptions(file).linksWithin!);
 }
 
+/** Whether `from` is a symlink leading to the file at `to` itself. */
+function linksTo(from: string, to: string): boolean {
+  if (!lstatSync(from, {throwIfNoEntry: false})?.isSymbolicLink()) return false;
+  try {
+    return realpathSync(from) === realpathSync(to);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Moves the relative link `from` to `to` (another dir) as a link to `target` named from there: made
  * beside `to` under a temp name and renamed into place, then `from` removed.
  */
 function moveRelativeLink(from: string, to: string, target: string): void {
   const temp = `${to}.${randomBytes(6).toString('hex')}.tmp`;
-  symlinkSync(path.relative(path.dirname(to), target), temp);
+  // From the dir as the kernel resolves the link (the token dir may be reached through a link itself).
+  symlinkSync(path.relative(realpathSync(path.dirname(to)), target), temp);
   try {
     renameSync(temp, to);
   } catch (error) {
@@ -1192,6 +1203,12 @@ export class AccountStore implements AccountService {
       const from = this.tokenPath(account);
       const to = this.tokenPath({...account, paused});
       await ensurePrivateDir(path.dirname(to));
+      // A link whose file is the one of that name in the other dir (auth/x.json -> ../auth-paused/x.json):
+      // the account is there once the link is gone. Renamed over it, the link would replace the file.
+      if (linksTo(from, to)) {
+        ctx.step([from, to], () => rmSync(from));
+        return this.recordPaused(ctx, account, paused);
+      }
       // A file of that name in the other dir too (copied there by hand or by another tool) would be
       // replaced by the rename: unless it is the same bytes, it may be the only copy of another grant.
       const there = await fs.lstat(to).catch(() => undefined);
@@ -1210,6 +1227,11 @@ export class AccountStore implements AccountService {
       // Checked and moved in one synchronous step (files.ts writeFileAtomic says why), the registry's write.
       ctx.step([from, to], () => (linked === undefined ? renameSync(from, to) : moveRelativeLink(from, to, linked)));
     }
+    return this.recordPaused(ctx, account, paused);
+  }
+
+  /** movePaused's registry half: the entry says paused (and since when) or not. */
+  private recordPaused(ctx: MutationContext, account: Account, paused: boolean): Account {
     const entry = ctx.entry(account);
     entry.paused = paused;
     // Pausing a paused account keeps the time it was paused.

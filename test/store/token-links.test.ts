@@ -3,7 +3,8 @@
 // token dir that is itself a link to another dir) is read; writes go into a link's target within them,
 // never through nor over a link out; a broken file's copy (backupCorruptFile) is never taken through one.
 import assert from 'node:assert/strict';
-import {lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
+import {lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
+import {ccsPaths} from '../../source/store/paths.js';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {test} from 'node:test';
@@ -101,5 +102,49 @@ test('pausing and resuming an account whose token file is a relative link: the l
     assert.deepEqual([account.paused, account.health], [false, 'ok']);
   } finally {
     ccs.cleanup();
+  }
+});
+
+for (const [how, linkTo] of [
+  ['a relative link', (ccs: ReturnType<typeof makeTempCcs>) => path.join('..', 'auth-paused', 'claude-a.json')],
+  ['an absolute link', (ccs: ReturnType<typeof makeTempCcs>) => path.join(ccs.paths.pausedDir, 'claude-a.json')],
+] as const) {
+  test(`pausing an account whose token file is ${how} to its own name in auth-paused/ removes the link and keeps the file`, async () => {
+    const ccs = makeTempCcs();
+    try {
+      mkdirSync(ccs.paths.pausedDir, {mode: 0o700});
+      const file = ccs.writeToken('claude-a.json', tokenFixture('claude', 'a@example.com'), 'auth-paused');
+      const text = readFileSync(file, 'utf8');
+      symlinkSync(linkTo(ccs), path.join(ccs.paths.authDir, 'claude-a.json'));
+      const store = new AccountStore(ccs.paths);
+      await store.setPaused('claude', 'a@example.com', true);
+      // The file as it was (renamed over by the link, it had pointed at itself and the token was gone).
+      assert.ok(lstatSync(file).isFile());
+      assert.equal(readFileSync(file, 'utf8'), text);
+      assert.deepEqual(readdirSync(ccs.paths.authDir), []);
+      const account = (await store.load()).accounts.find((a) => a.id === 'a@example.com')!;
+      assert.deepEqual([account.paused, account.health], [true, 'ok']);
+    } finally {
+      ccs.cleanup();
+    }
+  });
+}
+
+test('a relative link paused while the CCS dir is reached through a link at another depth still leads to its file', async () => {
+  const base = mkdtempSync(path.join(tmpdir(), 'ccs-tui-deep-'));
+  try {
+    const real = path.join(base, 'deep', 'er', 'real-ccs');
+    mkdirSync(path.join(real, 'cliproxy', 'auth', 'keep'), {recursive: true, mode: 0o700});
+    mkdirSync(path.join(base, 'home'));
+    symlinkSync(real, path.join(base, 'home', '.ccs'));
+    const paths = ccsPaths(path.join(base, 'home', '.ccs'));
+    writeFileSync(path.join(paths.authDir, 'keep', 'claude-a.json'), JSON.stringify(tokenFixture('claude', 'a@example.com')), {mode: 0o600});
+    symlinkSync(path.join('keep', 'claude-a.json'), path.join(paths.authDir, 'claude-a.json'));
+    const store = new AccountStore(paths);
+    await store.setPaused('claude', 'a@example.com', true);
+    const account = (await store.load()).accounts.find((a) => a.id === 'a@example.com')!;
+    assert.deepEqual([account.paused, account.health, readlinkSync(path.join(paths.pausedDir, 'claude-a.json'))], [true, 'ok', path.join('..', 'auth', 'keep', 'claude-a.json')]);
+  } finally {
+    rmSync(base, {recursive: true, force: true});
   }
 });
