@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
 import {serveOnRunningProxy} from '../../source/services/proxy/control.js';
 import {runBin} from '../helpers/cli.js';
+import {tokenFixture} from '../helpers/ccs.js';
 import {waitForState} from '../helpers/wait.js';
 import {askClaude, stopSupervised, supervisedProxy, type SupervisedProxy} from './supervised-proxy.js';
 
@@ -111,4 +112,28 @@ test('p and d on the account the running proxy serves alone say so (it answers 5
   await tui.press('d');
   const asked = await tui.waitFor(/Remove claude account work\?/, 5000);
   assert.match(asked, /and the running proxy serves it alone\./);
+});
+
+test('★ stays off every account once the one the proxy serves alone is paused, then removed (a third account is no stand-in)', async () => {
+  const {ccs, supervisor} = await supervisedProxy(API_KEY, started);
+  ccs.writeToken('claude-carol.json', tokenFixture('claude', 'carol@example.com'));
+  await supervisor.start({provider: 'claude', account: 'alice@example.com'});
+  await waitForState(supervisor, (s) => s.phase === 'running' && s.pinned === true, 15_000);
+  const tui = (started.tui = await renderTui({paths: ccs.paths, width: 200, height: 40, services: {proxy: supervisor}}));
+  const starred = (frame: string) => frame.split('\n').filter((line) => line.includes('★') && line.includes('@example.com'));
+  await tui.waitFor(/★\s*work\s+alice@example\.com/, 15_000);
+  await tui.press('l');
+  await tui.waitFor(/›★?\s*work\s+alice@example\.com/, 5000);
+  await tui.press('p');
+  await tui.waitFor(/work paused/, 5000);
+  // A request makes the proxy report again what it serves: the account it was pinned to, by its id.
+  assert.equal((await askClaude(supervisor.current.port!, API_KEY)).status, 503);
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  assert.deepEqual(starred(tui.frame()), [], 'after p');
+  await tui.press('d');
+  await tui.waitFor(/Remove claude account work\?/, 5000);
+  await tui.press('y');
+  await tui.waitFor(/removed claude account/, 5000);
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  assert.deepEqual(starred(tui.frame()), [], 'after d');
 });

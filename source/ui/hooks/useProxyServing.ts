@@ -33,7 +33,10 @@ export function useProxyServing(all: readonly Account[] | undefined): ProxyServi
     const [provider, label, pinned] = JSON.parse(key) as [string, string, boolean];
     if (!provider) return {};
     const labelOf = all && accountLabeller(all);
-    const account = label && labelOf ? all!.find((a) => a.provider === provider && labelOf(a) === label) : undefined;
-    return {provider, ...(account ? {next: {provider, accountId: account.id, ...(pinned ? {pinned} : {})}} : {})};
+    // By its label, or by its id (a pinned proxy names an account that cannot serve by the id it was given).
+    const account = label && labelOf ? all!.find((a) => a.provider === provider && (labelOf(a) === label || a.id === label)) : undefined;
+    // Pinned: that account or none, never the pool's pick (servedNext).
+    if (pinned) return {provider, next: {provider, accountId: account?.id ?? '', pinned}};
+    return {provider, ...(account ? {next: {provider, accountId: account.id}} : {})};
   }, [key, all]);
 }
