@@ -29,7 +29,7 @@ import {backupCorruptFile, CorruptFileError, ensurePrivateDir, jsonText, keepTok
 import {fileVersion, withFileLock, type FileLock, type FileVersion, type LockOptions, type Step} from './file-lock.js';
 import type {AccountOperation, AccountService, AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 import {abandonedTempDirs, type CcsPaths} from './paths.js';
-import {readSnapshotCache, sameStamps, snapshotSourceStamps, writeSnapshotCache} from './snapshot-cache.js';
+import {readSnapshotCache, snapshotSourceStamps, writeSnapshotCache} from './snapshot-cache.js';
 import {withAccountGrantLock, type RefreshLockBounds} from './grant-lock.js';
 import {exposedConfigWarning, exposedProxyRecordWarning, exposedSecretWarning} from './secret-files.js';
 import {emptyRegistry, idMap, parseRegistry, salvageRegistry, validateRegistry, type RegistryAccount, type RegistryFile, type RegistryProvider} from './registry.js';
@@ -476,10 +476,10 @@ export class AccountStore implements AccountService {
    */
   async keepSnapshotForNextStart(): Promise<void> {
     if (!this.lastLoad) return;
-    // Changed since (a refresh the TUI's watch patched in with loadChanged, an edit): read whole again,
-    // so what is kept is the files as they are now, with their stamps.
-    const now = snapshotSourceStamps(this.paths);
-    if (!now || !sameStamps(now, this.lastLoad.stamps)) await this.load();
+    // Read whole again: what the TUI shows last may have been patched in (loadChanged) from writes
+    // the stamps do not see (a token file rewritten in place, a write through a link into a subdir).
+    // Unchanged token files are not read again (lastTokenReads): a stat each.
+    await this.load();
     const last = this.lastLoad;
     if (last) await writeSnapshotCache(this.paths, last.stamps, last.snapshot);
   }

@@ -4,9 +4,10 @@
 // picture: the TUI reads the files right after drawing it and shows what they hold (ui/hooks/
 // useAccounts.tsx). It is used only while the token dirs, the registry and the account state have
 // the stamps they had when it was read: a token file added, removed, renamed or written by rename
-// (every write of ccs-tui and CCS) makes it unused; one rewritten in place shows with the read that
-// follows. It holds no credential (names, emails, file names, dates, health words), and a snapshot
-// with a problem (whose words may quote a file) is never kept.
+// into a token dir makes it unused; one rewritten in place (or through a link into a subdir), or in
+// the same tick of the clock as the stamp was taken (file-stamp.ts: the "racily clean" case), shows
+// with the read that follows. It holds no credential (names, emails, file names, dates, health
+// words), and a snapshot with a problem (whose words may quote a file) is never kept.
 import {readFileSync, rmSync, statSync} from 'node:fs';
 import path from 'node:path';
 import type {ProviderRow} from '../providers/table.js';
@@ -60,7 +61,7 @@ interface CachedList {
 }
 
 /** Whether two lists of stamps (snapshotSourceStamps) are the same. */
-export const sameStamps = (a: readonly unknown[], b: readonly unknown[]): boolean => a.length === b.length && a.every((stamp, i) => stamp === b[i]);
+const sameStamps = (a: readonly unknown[], b: readonly unknown[]): boolean => a.length === b.length && a.every((stamp, i) => stamp === b[i]);
 
 /**
  * Keeps `snapshot`, read when the sources had `stamps`, for the next TUI's first frame. A snapshot

@@ -113,7 +113,7 @@ describe('hostile files', () => {
     const forced = await runBin(['use', 'codex', 'a@example.com', '--force'], ccs.env);
     assert.equal(forced.code, 0, forced.stderr);
     assert.match(forced.stderr, /error: .*accounts\.json:3:\d+: invalid JSON.*listed from the token files \(a copy is kept at .*corrupt-/);
-    assert.match(forced.stderr, /--force: .*accounts\.json was written anew from the token files/);
+    assert.match(forced.stderr, /--force: .*accounts\.json was written anew from the accounts listed above/);
     const list = JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout) as {id: string; default: boolean}[];
     assert.deepEqual(list.map((a) => [a.id, a.default]), [['a@example.com', true], ['b@example.com', false]]);
   });

@@ -99,12 +99,15 @@ test('quota --refresh fetches every account now; accounts with nothing cached ar
   assert.doesNotMatch(refreshed.stdout + refreshed.stderr, /at-claude-/);
 });
 
-test('an account whose cache holds only an error (no numbers) is asked again by a plain quota; one with numbers is not', async () => {
+test('an account whose cache holds only an error is asked again by a plain quota; one with an answer (numbers, or none) is not', async () => {
   const fetchedAt = new Date(Date.now() - 3600_000).toISOString();
   fx.ccs.writeRaw('tui/quota-cache.json', JSON.stringify({version: 1, accounts: {claude: {
     'user@example.com': {fetchedAt, windows: [], error: {kind: 'unexpected', message: 'usage answered 500'}},
     'second@example.com': {fetchedAt, windows: [window('5h', 50, inHours(2), 18000)]},
-  }}}));
+  }, codex: {'user@example.com': {fetchedAt, windows: []}}}}));
+  const codex = await runBin(['quota', '--provider', 'codex', '--json'], fx.ccs.env);
+  assert.equal(fx.upstream.requests.filter((r) => r.path === '/codex/usage').length, 0, 'an answer without windows is an answer');
+  assert.equal(codex.code, 0, codex.stderr);
   fx.serve('claude', {five_hour: {utilization: 9, resets_at: inHours(3)}, seven_day: {utilization: 10, resets_at: inHours(50)}});
   const before = fx.upstream.requests.length;
   const run = await runBin(['quota', '--provider', 'claude', '--json'], fx.ccs.env);

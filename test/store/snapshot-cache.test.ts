@@ -117,6 +117,18 @@ test('a refresh written by rename and patched in by the watch (loadChanged) stil
   assert.equal(cached.accounts.find((a) => a.id === 'b@example.com')?.expiresAt, '2031-01-01T00:00:00Z', 'the refreshed file, not the list before it');
 });
 
+test('a token file rewritten in place (no stamp moves) and patched in by the watch: the snapshot kept at quit has what the TUI showed', async () => {
+  const store = new AccountStore(ccs.paths);
+  const first = await store.load();
+  const file = path.join(ccs.paths.authDir, 'codex-b.json');
+  // In place, as CLIProxyAPI's os.WriteFile writes: the dir's stamp does not move.
+  writeFileSync(file, JSON.stringify(tokenFixture('codex', 'b@example.com', {expired: '2032-01-01T00:00:00Z'})));
+  const shown = await store.loadChanged(first, new Set([file]));
+  assert.equal(shown.accounts.find((a) => a.id === 'b@example.com')?.expiresAt, '2032-01-01T00:00:00Z');
+  await store.keepSnapshotForNextStart();
+  assert.equal(new AccountStore(ccs.paths).cachedSnapshot()?.accounts.find((a) => a.id === 'b@example.com')?.expiresAt, '2032-01-01T00:00:00Z');
+});
+
 test('a TUI on a CCS dir that is not there (or has no account) leaves nothing behind', async () => {
   rmSync(ccs.paths.root, {recursive: true, force: true});
   const store = new AccountStore(ccs.paths);

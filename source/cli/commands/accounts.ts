@@ -145,7 +145,7 @@ async function storeForEdit(ctx: CliContext, force: boolean): Promise<AccountSto
     store.rebuildCorruptRegistry = true;
     reportProblems(ctx, (await store.load()).problems);
     // The problem says what is listed; what --force did to the file is said once the edit has done it.
-    store.onRegistryRebuilt = (registry) => ctx.stderr.write(`ccs-tui: --force: ${registry} was written anew from the token files\n`);
+    store.onRegistryRebuilt = (registry) => ctx.stderr.write(`ccs-tui: --force: ${registry} was written anew from the accounts listed above\n`);
   }
   return store;
 }

@@ -73,8 +73,8 @@ const quota: CommandSpec = {
     // wait for its batch to be written, the command waits for all of them at the end.
     const written = await mapWithConcurrency(accounts, QUOTA_FETCHES_AT_ONCE, async (account: Account) => {
       const cached = cacheModule.cacheEntry(cache, account.provider, account.id);
-      // Cached numbers are shown as they are; an account with none (never asked, or only an error) is asked.
-      if (!values.refresh && cached && cached.windows.length > 0) return {entry: Promise.resolve(cached)};
+      // Cached answers are shown as they are; an account never asked, or whose cache holds only an error, is asked.
+      if (!values.refresh && cached && !(cached.windows.length === 0 && cached.error)) return {entry: Promise.resolve(cached)};
       const change = await service.askAccountQuota(deps, account, cached, {force: values.refresh});
       // Wrapped: an async function's returned promise would be awaited here, holding the slot.
       return {entry: change ? sink.update(account.provider, account.id, change) : Promise.resolve(cached ?? {windows: []})};
