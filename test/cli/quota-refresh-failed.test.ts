@@ -40,8 +40,12 @@ test('an expired token whose refresh brought a new refresh token and no access t
   assert.equal(f.upstream.requests.filter((r) => r.path === '/claude/usage').length, 0, 'the expired token is not sent to be refused');
   // The grant is kept: the new refresh token is what the next refresh sends.
   assert.equal(JSON.parse(readFileSync(path.join(f.ccs.paths.authDir, FILE), 'utf8')).refresh_token, NEW_RT);
+  // Asked again (the cache holds only an error): the saved refresh token is sent, and the row says
+  // what its refresh met this time, never the usage endpoint's 401.
   const text = await runBin(['quota', '--provider', 'claude'], f.ccs.env);
-  assert.match(text.stdout, /user@example\.com .*refresh failed: /);
+  assert.match(text.stdout, /user@example\.com .*refresh (failed|unknown)/);
+  assert.doesNotMatch(text.stdout, /401|Invalid bearer/);
+  assert.equal(f.upstream.requests.filter((r) => r.path === '/claude/usage').length, 0);
 });
 
 test('an expired token whose refresh was rate limited: the row names the refresh and its rate limit, not the usage endpoint 401', async () => {

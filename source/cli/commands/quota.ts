@@ -73,8 +73,10 @@ const quota: CommandSpec = {
     // wait for its batch to be written, the command waits for all of them at the end.
     const written = await mapWithConcurrency(accounts, QUOTA_FETCHES_AT_ONCE, async (account: Account) => {
       const cached = cacheModule.cacheEntry(cache, account.provider, account.id);
-      // Cached answers are shown as they are; an account never asked, or whose cache holds only an error, is asked.
-      if (!values.refresh && cached && !(cached.windows.length === 0 && cached.error)) return {entry: Promise.resolve(cached)};
+      // Cached answers are shown as they are; an account never asked, or whose cache holds only an
+      // error, is asked. Not a local file's trouble (`file`): where a refreshed grant was kept beside
+      // its token file is news that stays until someone reads it (--refresh asks all the same).
+      if (!values.refresh && cached && !(cached.windows.length === 0 && cached.error && cached.error.kind !== 'file')) return {entry: Promise.resolve(cached)};
       const change = await service.askAccountQuota(deps, account, cached, {force: values.refresh});
       // Wrapped: an async function's returned promise would be awaited here, holding the slot.
       return {entry: change ? sink.update(account.provider, account.id, change) : Promise.resolve(cached ?? {windows: []})};
