@@ -137,3 +137,18 @@ test('★ stays off every account once the one the proxy serves alone is paused,
   await new Promise((resolve) => setTimeout(resolve, 1500));
   assert.deepEqual(starred(tui.frame()), [], 'after d');
 });
+
+test('ccs-tui pause and remove from a shell say so too when the running proxy serves that account alone; not for another account', async () => {
+  const {ccs, supervisor} = await supervisedProxy(API_KEY, started);
+  await supervisor.start({provider: 'claude', account: 'alice@example.com'});
+  await waitForState(supervisor, (s) => s.phase === 'running' && s.pinned === true, 15_000);
+  const other = await runBin(['pause', 'claude', 'bob@example.com'], ccs.env);
+  assert.equal(other.code, 0, other.stderr);
+  assert.doesNotMatch(other.stdout, /serves it alone/);
+  const paused = await runBin(['pause', 'claude', 'alice@example.com'], ccs.env);
+  assert.equal(paused.code, 0, paused.stderr);
+  assert.match(paused.stdout, new RegExp(`paused work.*; the running proxy \\(pid ${supervisor.current.pid}, port ${supervisor.current.port}\\) serves it alone and answers 503 until it is resumed: ccs-tui proxy stop, then ccs-tui proxy start --provider claude serves the claude pool`));
+  const removed = await runBin(['remove', 'claude', 'alice@example.com', '--yes'], ccs.env);
+  assert.equal(removed.code, 0, removed.stderr);
+  assert.match(removed.stdout, /removed work.*; the running proxy \(pid \d+, port \d+\) serves it alone and answers 503: ccs-tui proxy stop/);
+});

@@ -10,6 +10,7 @@ import {AccountStore, removalLoss} from '../../store/accounts.js';
 import {exposedSecretSaid} from '../../store/secret-files.js';
 import {withAdvice} from '../../store/errors.js';
 import type {AccountService, StoreProblem} from '../../store/account-service.js';
+import type {CcsPaths} from '../../store/paths.js';
 import {isRemote, openAccountService} from '../target.js';
 import {FailureWithData, formatTable, JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
 
@@ -287,10 +288,32 @@ const remove: CommandSpec = {
     }
     const account = await service.remove(p, ref);
     const kept = account.corruptCopy === undefined ? '' : `; ${removedCorruptText(account.corruptCopy)}`;
-    ctx.stdout.write(`${sanitizeLine(`${p}: removed ${(await labeller(service))(account)}${defaultMoveNote(account.defaultMovedTo, Date.now())}${kept}`)}\n`);
+    const alone = await servedAloneNote(service, ctx.paths, account);
+    ctx.stdout.write(`${sanitizeLine(`${p}: removed ${(await labeller(service))(account)}${defaultMoveNote(account.defaultMovedTo, Date.now())}${kept}${alone}`)}\n`);
     return 0;
   },
 };
+
+/**
+ * When this CCS dir's running proxy serves `account` alone (its own status: `--account`, or `ccs-tui
+ * run` switching it live), what it does now that the account cannot serve: answers 503, and how to
+ * have it serve the pool; '' otherwise (a remote target's accounts are no local proxy's).
+ */
+async function servedAloneNote(service: AccountService, paths: CcsPaths, account: Account, until = ''): Promise<string> {
+  if (!(service instanceof AccountStore)) return '';
+  const {readRunningProxy} = await import('../../services/proxy/pid-file.js');
+  const running = readRunningProxy(paths);
+  if (!running || running.kind !== 'builtin') return '';
+  const {fetchProxyStatus} = await import('../../services/proxy/control.js');
+  const status = await fetchProxyStatus(paths, running.port).catch(() => undefined);
+  if (!status?.pinnedAccount || status.provider !== account.provider) return '';
+  try {
+    if (findAccount([account], account.provider, status.pinnedAccount).id !== account.id) return '';
+  } catch {
+    return '';
+  }
+  return `; the running proxy (pid ${running.pid}, port ${running.port}) serves it alone and answers 503${until ? ` ${until}` : ''}: ccs-tui proxy stop, then ccs-tui proxy start --provider ${account.provider} serves the ${account.provider} pool`;
+}
 
 export const accountCommands: CommandSpec[] = [
   accounts,
@@ -309,12 +332,13 @@ export const accountCommands: CommandSpec[] = [
   }),
   rotate,
   rename,
-  registryEdit('pause', 'pause (moves the token file to auth-paused/)', [], async (store, p, a) => {
+  registryEdit('pause', 'pause (moves the token file to auth-paused/)', [], async (store, p, a, _rest, paths) => {
     const same = await already(store, p, a, (account) => account.paused);
     if (same) return `${p}: ${same} was already paused`;
     // The local store says where the default went (a remote server decides that itself).
     const account: Account & {defaultMovedTo?: Account | null} = await store.setPaused(p, a, true);
-    return `${p}: paused ${(await labeller(store))(account)}${defaultMoveNote(account.defaultMovedTo, Date.now())}`;
+    const alone = await servedAloneNote(store, paths, account, 'until it is resumed');
+    return `${p}: paused ${(await labeller(store))(account)}${defaultMoveNote(account.defaultMovedTo, Date.now())}${alone}`;
   }),
   registryEdit('resume', 'resume a paused account', [], async (store, p, a) => {
     const same = await already(store, p, a, (account) => !account.paused);
