@@ -9,7 +9,7 @@ import {maskSecret, sanitizeLine} from '../../core/sanitize.js';
 import {shellQuoted} from '../../core/quote.js';
 import {packItems, padCells, truncateCells, wrapWords} from '../../core/cells.js';
 import {fitRows, hiddenNote, type FitRow} from '../../core/fit-rows.js';
-import type {ReactNode} from 'react';
+import {useMemo, type ReactNode} from 'react';
 import type {ServeTarget} from '../../services/proxy/launch.js';
 import {originText, type ProxyState} from '../../services/proxy-supervisor.js';
 import {errorWhen, SERVED_SINCE, trafficText, type ProxyTraffic} from '../../services/proxy/ipc.js';
@@ -116,7 +116,10 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
   // the accounts screen, else the last run's), named as the screens name it: `s` starts no hidden target.
   // On a remote target the list shown is the server's, and this machine's proxy does not start here.
   const startRefused = unavailableReason(liveTarget.accounts, 'proxy.start');
-  const servingText = running ? serving : `nothing (${startRefused ? `${actionKey('proxy.start', 'proxy')}: ${startRefused}` : startServesText(requested ?? state?.target ?? {}, snapshot?.accounts)})`;
+  // Worked out when the target or the list changes, not at each of the screen's one-a-second ticks.
+  const nextTarget = requested ?? state?.target;
+  const startServes = useMemo(() => startServesText(nextTarget ?? {}, snapshot?.accounts), [nextTarget?.provider, nextTarget?.account, snapshot?.accounts]);
+  const servingText = running ? serving : `nothing (${startRefused ? `${actionKey('proxy.start', 'proxy')}: ${startRefused}` : startServes})`;
   const rows: Array<[string, string]> = [
     ['Port', padCells(`${running ? (state?.port ?? target.port ?? dash) : dash}`, 8) + padCells(`PID ${running ? (state?.pid ?? dash) : dash}`, 14) + `Uptime ${uptimeText(state, running, now)}`],
     ['Serving', servingText],
