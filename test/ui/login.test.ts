@@ -230,6 +230,40 @@ test('a failed login, tui.json fixed, Enter: the retry uses the fixed endpoints 
   }
 });
 
+test('a refused paste (another login\'s state, then two words): the field is emptied with the reason under it, and the next paste is taken whole', async () => {
+  const fake = await fakeClaude();
+  const ccs = makeTempCcs();
+  writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'claude'}}, services: recorders().services});
+  try {
+    await tui.waitFor('v: paste it here');
+    await tui.press('v');
+    await tui.type('http://localhost:54545/callback?code=old-code&state=from-another-login');
+    await tui.press('enter');
+    let frame = await tui.waitFor('does not match this login');
+    assert.match(frame, /^›\s*$/m, 'the field is empty again');
+    assert.doesNotMatch(frame, /old-code|from-another-login/);
+    await tui.type('my code');
+    frame = await tui.waitFor((f) => f.includes('› my code'));
+    assert.doesNotMatch(frame, /does not match this login/, 'typing takes the reason away');
+    await tui.press('enter');
+    frame = await tui.waitFor('not a redirect URL or a code');
+    assert.match(frame, /^›\s*$/m);
+    // Pasted into the emptied field, the code is not appended to what was refused.
+    await tui.type('a-code-from-the-page');
+    await tui.press('enter');
+    await tui.waitFor('Added Claude account');
+    const exchanges = fake.server.on('/v1/oauth/token');
+    assert.equal(exchanges.length, 1, 'only the last paste was sent');
+    assert.equal(exchanges[0]!.fields.code, 'a-code-from-the-page');
+    assert.doesNotMatch(String(exchanges[0]!.body), /my code|old-code/);
+  } finally {
+    tui.unmount();
+    await fake.server.close();
+    ccs.cleanup();
+  }
+});
+
 test('the auth URL takes whole rows above the QR, never beside it; OSC 8 links where the terminal supports them; c copies it whole', async () => {
   const ccs = makeTempCcs();
   const rec = recorders();

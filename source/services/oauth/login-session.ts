@@ -292,7 +292,7 @@ export class LoginSession {
   }
 
   /**
-   * The pasted redirect URL, code#state or code. Refused (the field stays, the problem returned)
+   * The pasted redirect URL, code#state or code. Refused (the problem returned; the TUI's field stays open, emptied)
    * when it is no code, or when the browser's callback already took the login; otherwise it takes
    * the login (the loopback server closes), shows `storing`, then the exchange's outcome.
    */

@@ -85,6 +85,8 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
   useKeysWait(view === undefined && error === undefined);
   const [pasting, setPasting] = useState(false);
   const [fieldError, setFieldError] = useState<string | undefined>();
+  // Bumped when a paste is refused: the field starts empty again, so the next paste is not appended to the refused one.
+  const [refusedPastes, setRefusedPastes] = useState(0);
   // The API key typed at step 1 and the base URL last tried: a retry after a failure at the base URL
   // asks only for the URL again (prefilled), with the key kept; after any other, the key again, then
   // the URL prefilled.
@@ -192,6 +194,7 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
   const submitPaste = async (text: string) => {
     const problem = await session?.paste(text);
     setFieldError(problem);
+    if (problem) setRefusedPastes((n) => n + 1);
   };
 
   const body = (() => {
@@ -274,6 +277,7 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
               <Box>
                 <Text>› </Text>
                 <TextField
+                  key={refusedPastes}
                   focus
                   onChange={clearFieldError}
                   maskIf={looksLikeCredential}
