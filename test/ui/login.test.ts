@@ -264,6 +264,75 @@ test('a refused paste (another login\'s state, then two words): the field is emp
   }
 });
 
+test('Esc while the code is being checked leaves the login to finish: the wait counts seconds, the accounts come back at once, the status line says the account was added, and it is listed', async () => {
+  let release!: () => void;
+  const fake = await fakeClaude({tokenGate: new Promise<void>((r) => (release = r))});
+  const ccs = makeTempCcs();
+  writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
+  const clock = new FakeClock();
+  // From the accounts, as a person gets there: a, Enter on Claude.
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, services: {clock, ...recorders().services}});
+  try {
+    await tui.waitFor('No Claude account yet');
+    await tui.press('a');
+    await tui.waitFor(/^› Claude/m);
+    await tui.press('enter');
+    await pasteCode(tui);
+    let frame = await tui.waitFor('checking with the provider and storing the account…');
+    assert.match(frame, /Esc leave/, 'the hint bar says what Esc does now');
+    await tick(clock, 3);
+    frame = await tui.waitFor(/storing the account… 3 s/);
+    await tui.press('escape');
+    frame = await tui.waitFor('still storing the account');
+    assert.doesNotMatch(frame, /checking with the provider/, 'the screen was left');
+    release();
+    frame = await tui.waitFor('✓ Added Claude account claude-user@example.com');
+    await tui.waitFor((f) => /claude-user@example\.com/.test(f.split('\n').slice(1, -3).join('\n')), 5000);
+    assert.equal(fake.server.on('/v1/oauth/token').length, 1, 'one exchange');
+    const {readdirSync} = await import('node:fs');
+    assert.ok(readdirSync(ccs.paths.authDir).some((f) => String(f).includes('claude-user@example.com')), 'the grant was stored');
+  } finally {
+    release();
+    tui.unmount();
+    await fake.server.close();
+    ccs.cleanup();
+  }
+});
+
+test('Esc while the code is being checked, and the provider then refuses it: the status line says the login failed and why', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const {startFakeServer} = await import('../helpers/fake-providers/server.js');
+  const server = await startFakeServer({
+    'POST /v1/oauth/token': async () => {
+      await gate;
+      return {status: 400, json: {error: 'invalid_grant', error_description: 'Invalid authorization code'}};
+    },
+  });
+  const ccs = makeTempCcs();
+  writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {claude: {authorize: `${server.url}/oauth/authorize`, token: `${server.url}/v1/oauth/token`}}}));
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, services: recorders().services});
+  try {
+    await tui.waitFor('No Claude account yet');
+    await tui.press('a');
+    await tui.waitFor(/^› Claude/m);
+    await tui.press('enter');
+    await pasteCode(tui);
+    await tui.waitFor('checking with the provider and storing the account…');
+    await tui.press('escape');
+    await tui.waitFor('still storing the account');
+    release();
+    const frame = await tui.waitFor(/Claude: Login failed: 127\.0\.0\.1:\d+\/v1\/oauth\/token refused: Invalid authorization code/);
+    assert.doesNotMatch(frame, /Added Claude account/);
+    assert.match(frame, /No Claude account yet/, 'on the accounts, nothing added');
+  } finally {
+    release();
+    tui.unmount();
+    await server.close();
+    ccs.cleanup();
+  }
+});
+
 test('the auth URL takes whole rows above the QR, never beside it; OSC 8 links where the terminal supports them; c copies it whole', async () => {
   const ccs = makeTempCcs();
   const rec = recorders();

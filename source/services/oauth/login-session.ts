@@ -63,7 +63,9 @@ export const METHOD_LABELS: Record<LoginMethod, string> = {
 export type AccountLogin = Pick<
   LoginSession,
   'view' | 'local' | 'start' | 'choose' | 'setLabel' | 'stepBack' | 'previousStep' | 'retry' | 'paste' | 'submitApiKey' | 'submitKeyFile' | 'copyText' | 'urlToOpen' | 'openBrowser' | 'cancel'
->;
+> &
+  /** Absent from a remote server's login (the server stores the account; leaving cancels it there). */
+  Partial<Pick<LoginSession, 'leave'>>;
 
 export interface LoginSessionOptions {
   /** The settings in `deps` are those the first attempt uses; each retry uses `reloadSettings`'s. */
@@ -98,6 +100,8 @@ export class LoginSession {
   private method?: LoginMethod;
   private nickname?: string;
   private closed = false;
+  /** Set by leave(): the login goes on unseen, and this is told how it ends. */
+  private unseen?: (last: LoginView) => void;
   private labelOffered = false;
   /** Counts starts of a method; a flow's late end is ignored once a newer one runs. */
   private attempt = 0;
@@ -150,7 +154,30 @@ export class LoginSession {
   private set(view: LoginView): void {
     if (this.closed) return;
     this.view = view;
+    if (this.unseen) {
+      // Left while storing (leave()): only how it ends is told, then the session is over.
+      if (view.kind === 'done' || view.kind === 'ended') {
+        this.closed = true;
+        this.unseen(view);
+      }
+      return;
+    }
     this.options.onChange(view);
+  }
+
+  /**
+   * The screen is left while the account is being stored: the provider has the code or approval,
+   * and cancelling then would lose the grant it issues (a code is used once). The login finishes
+   * without a screen, and `report` is given how it ended (a `done` or `ended` view); cancel() is a
+   * no-op from then on. At any other step it cancels. Returns whether the login goes on.
+   */
+  leave(report: (last: LoginView) => void): boolean {
+    if (this.closed || this.unseen || this.view.kind !== 'storing') {
+      this.cancel();
+      return false;
+    }
+    this.unseen = report;
+    return true;
   }
 
   choose(method: LoginMethod): void {
@@ -397,7 +424,7 @@ export class LoginSession {
 
   /** Esc: stops polling, closes the callback server; nothing keeps running. */
   cancel(): void {
-    if (this.closed) return;
+    if (this.closed || this.unseen) return;
     this.controller.abort(new UserError('login cancelled'));
     this.authCode?.cancel();
     this.closed = true;

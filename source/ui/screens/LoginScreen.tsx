@@ -3,7 +3,7 @@
 // itself runs in services/oauth/login-session.ts; this screen renders its view and maps keys.
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
-import {useEffect, useRef, useState} from 'react';
+import {useEffect, useMemo, useRef, useState} from 'react';
 import {accountLabel, corruptKeyFileText, keptGrantText, loginOutcomeText, nicknameFormProblem} from '../../core/accounts.js';
 import {cellWidth} from '../../core/cells.js';
 import {describePollState, formatCountdown, secondsLeft} from '../../core/device-flow.js';
@@ -69,12 +69,7 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
   const actions = useAccountActions(provider, again);
   const otherIdentity = view?.kind === 'done' && view.notRelogin !== undefined;
   // What the login did, as the screen says it; the status line says it too, so M keeps it.
-  const doneText =
-    view?.kind !== 'done' || otherIdentity
-      ? undefined
-      : view.account
-        ? `✓ ${loginOutcomeText(view.account.outcome, `${row?.displayName ?? provider} account ${sanitizeLine(accountLabel(view.account))}`, view.account.nicknameChanged)}${view.account.projectId ? ` (project ${sanitizeLine(view.account.projectId)})` : ''}${view.account.madeDefault ? ' (default)' : ''}`
-        : `✓ ${sanitizeLine(view.renewed)}`;
+  const doneText = view?.kind !== 'done' || otherIdentity ? undefined : doneTextOf(view, row?.displayName ?? provider);
   useEffect(() => {
     if (doneText) setStatus(doneText, 'ok');
   }, [doneText]);
@@ -123,6 +118,9 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
   })();
   const textWidth = qrFits ? width - qr[0]!.length - 2 : width;
   const pasteFocused = view?.kind === 'auth-code' && pasting;
+  // When the code went to the provider: the storing step shows how long it has waited.
+  // Taken when the view changes only (not at each tick of `now`).
+  const storingSince = useMemo(() => (view?.kind === 'storing' ? now : undefined), [view]);
   const spinner = SPINNER[Math.floor(now / 1000) % SPINNER.length];
 
   // Esc in a step asking for something goes back one step: the step before it in this login, else the
@@ -131,7 +129,7 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
   const leave = () => (toPicker ? (session?.cancel(), toPicker()) : back());
   const stepBack = () => session?.stepBack() || leave();
   const escLabel = stepsBack ? 'back' : 'cancel';
-  useScreenHints(loginHints(view, removed, stepsBack));
+  useScreenHints(loginHints(view, removed, stepsBack, Boolean(session?.leave)));
   /** A login key pressed in a step where it means nothing says so, and what the step waits for. */
   const notNow = (key: string) => setStatus(`${key} does nothing now: ${STEP_WORDS[view?.kind ?? 'starting']}`, 'info');
   useScreenKeys({
@@ -172,6 +170,14 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
     // Logged in as another identity: the account asked for can be removed from here (asks first).
     'account.remove': () => (otherIdentity && !removed ? actions.keys['account.remove']?.() : false),
     back: () => {
+      // The provider has the code (or approval) already: cancelling now would lose the grant it
+      // issues, so the login finishes without the screen and the status line says how it ended.
+      // It goes back to the accounts, where the account will show, not to the provider picker.
+      if (view?.kind === 'storing' && session?.leave?.((last) => setStatus(unseenOutcomeText(last, row?.displayName ?? provider), last.kind === 'done' ? 'ok' : 'error'))) {
+        setStatus(`${row?.displayName ?? provider} login: still storing the account; this line says how it ends`, 'info');
+        back();
+        return true;
+      }
       // A finished login goes back to the accounts; any other leaves to the picker it came from.
       if (toPicker && view?.kind !== 'done') return leave();
       session?.cancel();
@@ -247,8 +253,16 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
         );
       case 'starting':
         return <Text>{spinner} asking {row.displayName} for a login…</Text>;
-      case 'storing':
-        return <Text>{spinner} {view.method === 'device' ? 'approved, storing the account…' : 'checking with the provider and storing the account…'}</Text>;
+      case 'storing': {
+        const seconds = Math.floor((now - (storingSince ?? now)) / 1000);
+        return (
+          <Text wrap="wrap">
+            {spinner} {view.method === 'device' ? 'approved, storing the account…' : 'checking with the provider and storing the account…'}
+            {seconds > 0 ? ` ${seconds} s` : ''}
+            {session?.leave ? <Text color={theme.muted}>{`  (${actionKey('back')} leaves it to finish; the status line says how it ends)`}</Text> : null}
+          </Text>
+        );
+      }
       case 'device': {
         const left = secondsLeft(view.state, now);
         const code = view.authorization.userCode.split('').join(' ');
@@ -421,6 +435,21 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
   );
 }
 
+/** What a stored login did, as its screen and the status line say it (`view`: done, not as another identity). */
+function doneTextOf(view: Extract<LoginView, {kind: 'done'}>, displayName: string): string {
+  if (!view.account) return `✓ ${sanitizeLine(view.renewed)}`;
+  const {account} = view;
+  return `✓ ${loginOutcomeText(account.outcome, `${displayName} account ${sanitizeLine(accountLabel(account))}`, account.nicknameChanged)}${account.projectId ? ` (project ${sanitizeLine(account.projectId)})` : ''}${account.madeDefault ? ' (default)' : ''}`;
+}
+
+/** How a login left while it was being stored ended (session.leave), for the status line. */
+function unseenOutcomeText(last: LoginView, displayName: string): string {
+  if (last.kind === 'ended') return `${displayName}: ${last.message}`;
+  if (last.kind !== 'done') return `${displayName} login: cancelled`;
+  const text = doneTextOf(last, displayName);
+  return last.notRelogin !== undefined && last.account ? `${text}; it logged in as ${sanitizeLine(accountLabel(last.account))}, not as the account asked for, which still needs a login` : text;
+}
+
 /** What each login step is doing or waits for, for a key pressed there that means nothing. */
 const STEP_WORDS: Record<LoginView['kind'], string> = {
   choose: 'choose how to log in first',
@@ -439,9 +468,10 @@ const STEP_WORDS: Record<LoginView['kind'], string> = {
  * The hint bar per login state: only keys that do something now, Enter named for what it does, and
  * Esc as the step says it: while a login waits, Esc cancels it (the `back` handler above); once it
  * ended or is stored, Esc only goes back; in a step asking for something it says "back" where it
- * goes back one step (`stepsBack`: an earlier step, or the provider picker).
+ * goes back one step (`stepsBack`: an earlier step, or the provider picker). While the account is
+ * stored, Esc leaves the login to finish where the session can (`leaves`, LoginSession.leave).
  */
-function loginHints(view: LoginView | undefined, removed: boolean, stepsBack: boolean): ScreenHints {
+function loginHints(view: LoginView | undefined, removed: boolean, stepsBack: boolean, leaves: boolean): ScreenHints {
   const codeKeys = ['login.copy', 'login.open', 'login.paste', 'login.showUrl', 'account.remove'] as const;
   const moves = ['cursor.down', 'cursor.up'] as const;
   const cancel = {back: 'cancel'} as const;
@@ -454,6 +484,8 @@ function loginHints(view: LoginView | undefined, removed: boolean, stepsBack: bo
       return {hide: ['account.remove', ...moves], labels: cancel};
     case 'ended':
       return {hide: [...codeKeys, ...moves], labels: {'login.retry': view.reason === 'expired' ? 'new code' : 'try again'}};
+    case 'storing':
+      return {hide: [...codeKeys, ...moves], labels: leaves ? {back: 'leave'} : cancel};
     case 'done':
       if (view.notRelogin !== undefined && !removed) return {hide: ['login.copy', 'login.open', 'login.paste', 'login.showUrl', ...moves], labels: {'login.retry': 'log in again'}};
       return {hide: [...codeKeys, ...moves], labels: {'login.retry': 'back'}};
