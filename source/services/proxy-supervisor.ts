@@ -7,7 +7,7 @@ import {cutText} from '../core/redact.js';
 import {formatLocalClock} from '../core/relative-time.js';
 import {spawn, type ChildProcess} from 'node:child_process';
 import type {ProxyCommand, ProxyEvent, ProxyRequestBatch, ProxyStatus, ProxyTraffic, RotateAnswer, RotateResult} from './proxy/ipc.js';
-import {describeEvent} from './proxy/ipc.js';
+import {describeEvent, RotateRefusedError} from './proxy/ipc.js';
 import {withAdvice} from '../store/errors.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import {credentialRedactor} from './credential-redactor.js';
@@ -517,15 +517,17 @@ export class ProxySupervisor {
   /**
    * `r` on the proxy screen: the running proxy moves `provider` (default: the one it serves; a
    * proxy serving every provider needs one named) to its next healthy account, no restart.
-   * Resolves with the label of the account now first; throws a UserError with the proxy's own
-   * answer when it moved nothing.
+   * Resolves with the label of the account now first; throws RotateRefusedError with the proxy's own
+   * answer when it moved nothing, a UserError when it did not answer.
    */
   async rotate(provider?: string): Promise<string> {
     const child = this.child;
     if (child && this.state.kind === 'builtin' && child.connected) {
       const id = ++this.rotateCount;
+      // An error the proxy answered is its "no"; one made here (no answer) is a fault.
+      let answered = false;
       const result = await new Promise<RotateResult>((resolve) => {
-        const onMessage = (message: Partial<RotateAnswer>) => message?.type === 'rotateAnswer' && message.id === id && settle(message as RotateAnswer);
+        const onMessage = (message: Partial<RotateAnswer>) => message?.type === 'rotateAnswer' && message.id === id && ((answered = true), settle(message as RotateAnswer));
         const onExit = () => settle({error: 'the proxy stopped before it answered'});
         const cancel = this.clock.setTimeout(() => settle({error: 'the proxy did not answer within 5 s'}), 5000);
         const settle = (answer: RotateResult) => {
@@ -536,7 +538,7 @@ export class ProxySupervisor {
         child.on('message', onMessage).once('exit', onExit);
         child.send({type: 'rotate', provider, id} satisfies ProxyCommand);
       });
-      if ('error' in result) throw new UserError(result.error);
+      if ('error' in result) throw answered ? new RotateRefusedError(result.error) : new UserError(result.error);
       return result.account;
     }
     if (this.state.managed === 'adopted' && this.state.port && this.state.kind === 'builtin') {

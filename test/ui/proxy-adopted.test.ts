@@ -29,7 +29,7 @@ afterEach(async () => {
 });
 
 /** Two claude accounts reaching the fake upstream; the TUI's own proxy would use another port. */
-async function backgroundProxy(limitOnce = false): Promise<{port: number; entry: ProxyPidFile}> {
+async function backgroundProxy(limitOnce = false, emails = ['alice@example.com', 'bob@example.com']): Promise<{port: number; entry: ProxyPidFile}> {
   let limited = limitOnce;
   upstream = await startFakeUpstream((req, res) => {
     if (!limited) return answerByProtocol(req, res);
@@ -37,8 +37,7 @@ async function backgroundProxy(limitOnce = false): Promise<{port: number; entry:
     sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: 'slow down'}}, {'retry-after': '120'});
   });
   ccs = makeTempCcs();
-  ccs.writeToken('claude-alice@example.com.json', oauthToken('claude', 'alice@example.com'));
-  ccs.writeToken('claude-bob@example.com.json', oauthToken('claude', 'bob@example.com'));
+  for (const email of emails) ccs.writeToken(`claude-${email}.json`, oauthToken('claude', email));
   ccs.writeRaw('cliproxy/config.yaml', `port: ${await freePort()}\napi-keys:\n  - "${API_KEY}"\n`);
   writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {claude: {api: upstream.url}}}));
   const port = await freePort();
@@ -158,4 +157,16 @@ test('the proxy screen says what is served and which accounts wait in the words 
   // The account list loads beside the status: the pool's size shows once it has.
   const frame = await tui.waitFor((f) => f.includes(`cooling: ${cooling[1]}`) && servingRow.test(f), 5000);
   assert.ok(frame.includes(cooling[2]!), `the same end and reason as proxy status: ${cooling[2]}\n${frame}`);
+});
+
+test('r on a background proxy whose provider has one account: its refusal is said as an answer on the status line, not as an error', async () => {
+  await backgroundProxy(false, ['alice@example.com']);
+  tui = await renderTui({paths: ccs!.paths, width: 180, height: 30, services: {proxy: supervisor}});
+  await tui.waitFor('alice@example.com');
+  await tui.press('4');
+  await tui.waitFor('● running', 10_000);
+  await tui.press('r');
+  const statusLine = (f: string) => f.split('\n').at(-2) ?? '';
+  const frame = await tui.waitFor((f) => statusLine(f).includes('claude: no other healthy account to rotate to'), 10_000);
+  assert.doesNotMatch(statusLine(frame), /error:|rotated:/);
 });

@@ -4,7 +4,7 @@ import {spawn} from 'node:child_process';
 import {closeSync, openSync, readFileSync, renameSync, rmSync} from 'node:fs';
 import {connect, type Socket} from 'node:net';
 import path from 'node:path';
-import type {ProxyStatus} from './ipc.js';
+import {RotateRefusedError, type ProxyStatus} from './ipc.js';
 import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
 import {describeUserError} from '../../store/errors.js';
 import {ensurePrivateDir, FILE_MODE} from '../../store/files.js';
@@ -256,6 +256,8 @@ export async function fetchProxyStatus(paths: CcsPaths, port: number): Promise<P
 export async function rotateRunningProxy(paths: CcsPaths, port: number, provider?: string): Promise<string> {
   const {status, body} = await controlRequest(paths, port, 'POST', `/_ccs-tui/rotate${provider ? `?${new URLSearchParams({provider})}` : ''}`);
   const result = body as {account?: string; error?: {message?: string}};
+  // 409 is the proxy's own "no" (proxy/server.ts rotateResult); any other answer is a fault.
+  if (status === 409 && typeof result.error?.message === 'string') throw new RotateRefusedError(sanitizeLine(result.error.message));
   if (status !== 200 || !result.account) throw new UserError(sanitizeLine(result.error?.message ?? `the proxy answered ${status}`));
   return result.account;
 }

@@ -5,7 +5,7 @@ import {problemText, type ProblemSeverity} from '../../core/problems.js';
 import {formatCooldown, formatLocalClock, formatRelative} from '../../core/relative-time.js';
 import {isoOrUndefined} from '../../core/provider-wait.js';
 import {sanitizeLine} from '../../core/sanitize.js';
-import type {ErrorAdvice, ErrorSurface} from '../../core/types.js';
+import {UserError, type ErrorAdvice, type ErrorSurface} from '../../core/types.js';
 import {withAdvice} from '../../store/errors.js';
 import type {StopRequest} from './pid-file.js';
 
@@ -80,6 +80,18 @@ export type ProxyCommand = {type: 'rotate'; provider?: string; id?: number} | {t
 
 /** The proxy's answer to a rotate: the account that now serves `provider` first, or why none does. */
 export type RotateResult = {provider: string; account: string} | {error: string};
+
+/**
+ * The proxy's answer that it cannot rotate (RotateResult `error`: no other healthy account, no
+ * provider named): the person's request refused, not a fault of the proxy, so the TUI says it as
+ * information.
+ */
+export class RotateRefusedError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RotateRefusedError';
+  }
+}
 
 /** The child's answer to a `rotate` command that had an `id`. */
 export type RotateAnswer = {type: 'rotateAnswer'; id: number} & RotateResult;

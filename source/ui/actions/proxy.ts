@@ -8,7 +8,7 @@ import {sanitizeLine} from '../../core/sanitize.js';
 import type {ServeTarget} from '../../services/proxy/launch.js';
 import type {ClaudeCodeEnv} from '../../services/proxy/env.js';
 import {adoptedText, originText, type ProxyState} from '../../services/proxy-supervisor.js';
-import {SERVED_BY_MODEL} from '../../services/proxy/ipc.js';
+import {RotateRefusedError, SERVED_BY_MODEL} from '../../services/proxy/ipc.js';
 import {noProxyText} from '../../services/proxy/wording.js';
 import type {AppServices} from '../services.js';
 import type {ActionResult} from './result.js';
@@ -189,8 +189,14 @@ export async function rotateProxy({services, state, requested, selectedProvider}
   if (!services.proxy || !running) return {text: `start the proxy first (${actionKey('proxy.start', 'proxy')})`, kind: 'info'};
   const provider = running.target.provider ?? requested?.provider ?? selectedProvider;
   if (!provider) return {text: `this proxy serves every provider: select one on the accounts screen (${actionKey('screen.accounts')}), then ${actionKey('account.rotate', 'proxy')} here`, kind: 'info'};
-  const account = await services.proxy.rotate(provider);
-  return {text: `rotated: ${provider} now serves ${sanitizeLine(account)} first`, kind: 'ok'};
+  try {
+    const account = await services.proxy.rotate(provider);
+    return {text: `rotated: ${provider} now serves ${sanitizeLine(account)} first`, kind: 'ok'};
+  } catch (error) {
+    // The proxy's own "no" (one account only) is an answer, not an error of the proxy.
+    if (error instanceof RotateRefusedError) return {text: sanitizeLine(error.message), kind: 'info', done: false};
+    throw error;
+  }
 }
 
 /**
