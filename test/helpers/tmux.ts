@@ -5,7 +5,7 @@
 // pane before the program's last bytes, e.g. leaving the alternate screen, arrive).
 import {execFileSync, spawnSync} from 'node:child_process';
 import {randomUUID} from 'node:crypto';
-import {existsSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
 import {afterEach} from 'node:test';
 import type {TempCcs} from './ccs.js';
 import {binPath} from './cli.js';
@@ -142,10 +142,38 @@ export function startTmux(command: string[], options: TmuxOptions = {}): TmuxSes
       return tmux(['capture-pane', '-p', '-t', `${name}:${index}`]);
     },
     kill() {
+      // The programs get SIGHUP and may still write as they quit (the TUI keeps its accounts snapshot
+      // in the CCS dir): waited for, so a cleanup right after does not race them.
+      const programs = paneProcesses(socket);
       spawnSync('tmux', ['-L', socket, 'kill-server'], {stdio: 'ignore'});
+      waitGone(programs, 5000);
     },
   };
   return session;
+}
+
+/** The pids of every pane's shell in the tmux server on `socket` and of their children. */
+function paneProcesses(socket: string): number[] {
+  const listed = spawnSync('tmux', ['-L', socket, 'list-panes', '-a', '-F', '#{pane_pid}'], {encoding: 'utf8'});
+  const shells = (listed.stdout ?? '').split(/\s+/).filter(Boolean).map(Number);
+  return shells.flatMap((shell) => {
+    const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(shell)], {encoding: 'utf8'}).stdout ?? '';
+    return [shell, ...children.split(/\s+/).filter(Boolean).map(Number)];
+  });
+}
+
+/** Waits (blocking, a few ms at a time) until none of `pids` runs, or `timeoutMs` has passed; a zombie counts as gone. */
+function waitGone(pids: number[], timeoutMs: number): void {
+  const running = (pid: number) => {
+    try {
+      return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const until = Date.now() + timeoutMs;
+  while (pids.some(running) && Date.now() < until) Atomics.wait(pause, 0, 0, 10);
 }
 
 /** Why a test of the built binary in tmux is skipped: no tmux, or the binary is not built yet. */
