@@ -13,7 +13,8 @@
 //   without the lock, by another tool) is left as it is and the result kept beside (keepRefreshed);
 // - an answer without an access token but with a new refresh token (the one sent is spent) is saved
 //   as a refresh is, its refresh token alone, and then reported: the new one is all there is of the grant;
-// - a 429 waits for Retry-After; `invalid_grant` / `refresh_token_reused` marks the account
+// - a 429 waits once for a short Retry-After (grant-lock.ts MAX_RETRY_AFTER_SECONDS), else fails as
+//   rate limited at once; `invalid_grant` / `refresh_token_reused` marks the account
 //   "needs login", after which no refresh is attempted until a new login clears the mark;
 // - a server's error text may quote any account's credentials: masked before it is recorded
 //   (attempt record, account-state.json) or thrown.

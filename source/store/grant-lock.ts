@@ -17,9 +17,15 @@ import {withOwnedLock, type OwnedLock} from './owned-lock.js';
 import type {CcsPaths} from './paths.js';
 import type {TuiSettings} from './settings.js';
 
-export const MAX_RATE_LIMIT_WAITS = 3;
-/** A 429 asking for a longer wait than this fails the refresh instead (the lock's bound stays finite). */
-export const MAX_RETRY_AFTER_SECONDS = 60;
+/**
+ * How often a refresh answered 429 (rate limited, the request put off unread) is sent again after
+ * its Retry-After: once. Whoever asked (a proxy request, `quota`, the TUI) waits through it saying
+ * nothing, so a longer limit is the caller's to handle: `quota` says when it tries again, the proxy
+ * serves another account meanwhile.
+ */
+export const MAX_RATE_LIMIT_WAITS = 1;
+/** A 429 asking for a longer wait than this (seconds) fails the refresh at once, as rate limited with its next try. */
+export const MAX_RETRY_AFTER_SECONDS = 10;
 
 export interface RefreshLockBounds {
   /** The token call's timeout, ms (tui.json `refresh.timeoutSeconds`, default 120 s). */

@@ -89,3 +89,19 @@ describe("a refresh the token endpoint rate-limits during the proxy's request", 
     assert.notEqual(await healthOnceSettled(f, 'refresh-failed'), 'refresh-failed');
   });
 });
+
+describe('a refresh rate-limited for longer than a short wait, during a request', async () => {
+  const token = oauthToken('claude', 'me@example.com', {expired: new Date(Date.now() + 120_000).toISOString(), last_refresh: new Date(Date.now() - 8 * 3600_000).toISOString()});
+  const f = await proxyFixture({provider: 'claude', tokens: [{file: 'claude-me@example.com.json', token}]});
+  after(() => f.close());
+
+  it('does not hold the request through the wait (Retry-After 30 s): one refresh sent, the request answered with the token still alive', async () => {
+    f.tokenServer.handler = (_req, res) => sendJson(res, 429, {error: 'rate_limited'}, {'retry-after': '30'});
+    const started = Date.now();
+    const answer = await askMessages(f);
+    assert.equal(answer.status, 200, answer.text);
+    // Before, the request waited out the 30 s (up to three times) saying nothing.
+    assert.ok(Date.now() - started < 20_000, `answered after ${(Date.now() - started) / 1000} s`);
+    assert.equal(f.tokenServer.requests.length, 1);
+  });
+});

@@ -144,35 +144,70 @@ test('a reused refresh token: invalid_grant marks the account needs-login, and n
   });
 });
 
-test('a 429 on refresh waits for Retry-After on the clock, then succeeds', async () => {
-  await withLoggedInAccount({deviceInterval: 1}, 'wes', async ({oidc, account, store, settings}) => {
+/** An HttpClient whose token endpoint answers 429 with `retryAfter` the first `limitedTimes` times; the send times on `clock`. */
+function rateLimitedOnce(clock: FakeClock, retryAfter: string, limitedTimes = 1): {http: HttpClient; sent: number[]} {
+  let limited = 0;
+  const sent: number[] = [];
+  const http: HttpClient = {
+    async send(req) {
+      if (!req.url.endsWith('/token')) return undiciHttpClient.send(req);
+      sent.push(clock.now());
+      if (limited < limitedTimes) {
+        limited++;
+        return {status: 429, headers: {'retry-after': retryAfter}, text: '{"error":"rate_limited"}'};
+      }
+      return undiciHttpClient.send(req);
+    },
+  };
+  return {http, sent};
+}
+
+/** Runs `promise` while the fake clock moves a second at a time (its sleeps end). */
+async function onTheClock<T>(clock: FakeClock, promise: Promise<T>): Promise<T> {
+  let done = false;
+  promise.then(() => (done = true), () => (done = true));
+  for (let i = 0; i < 200 && !done; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    await clock.advance(1000);
+  }
+  return promise;
+}
+
+test('a 429 on refresh with a short Retry-After waits for it on the clock once, then succeeds', async () => {
+  await withLoggedInAccount({deviceInterval: 1}, 'wes', async ({account, store, settings}) => {
     await expireSoon(store, account.id);
     const clock = new FakeClock(Date.now());
-    let limited = false;
-    const sent: number[] = [];
-    const http: HttpClient = {
-      async send(req) {
-        if (!req.url.endsWith('/token')) return undiciHttpClient.send(req);
-        sent.push(clock.now());
-        if (!limited) {
-          limited = true;
-          return {status: 429, headers: {'retry-after': '42'}, text: '{"error":"rate_limited"}'};
-        }
-        return undiciHttpClient.send(req);
-      },
-    };
-    const refreshing = ensureFreshToken({store, settings, http, clock}, 'xai', account.id);
-    let done = false;
-    refreshing.then(() => (done = true), () => (done = true));
-    for (let i = 0; i < 200 && !done; i++) {
-      await new Promise((r) => setTimeout(r, 10));
-      await clock.advance(1000);
-    }
-    const fresh = await refreshing;
+    const {http, sent} = rateLimitedOnce(clock, '7');
+    const fresh = await onTheClock(clock, ensureFreshToken({store, settings, http, clock}, 'xai', account.id));
     assert.ok(fresh.access_token);
     const tokenSends = sent.slice(-2);
-    assert.ok(tokenSends[1]! - tokenSends[0]! >= 42_000, `waited ${(tokenSends[1]! - tokenSends[0]!) / 1000} s`);
+    assert.ok(tokenSends[1]! - tokenSends[0]! >= 7_000, `waited ${(tokenSends[1]! - tokenSends[0]!) / 1000} s`);
   });
+});
+
+// Whoever asked waits through it saying nothing (a proxy request, quota): a longer limit is theirs to
+// say (quota's next try) or to go around (the proxy's next account), not a minute of silence.
+test('a 429 on refresh asking for a long wait (42 s), or a second 429: the refresh fails at once as rate limited, with the wait, the grant kept', async () => {
+  for (const [retryAfter, times] of [['42', 1], ['2', 2]] as const) {
+    await withLoggedInAccount({deviceInterval: 1}, `wes${retryAfter}`, async ({account, store, settings}) => {
+      await expireSoon(store, account.id);
+      const before = await store.readToken(account);
+      const clock = new FakeClock(Date.now());
+      const {http, sent} = rateLimitedOnce(clock, retryAfter, times);
+      const started = clock.now();
+      await assert.rejects(onTheClock(clock, ensureFreshToken({store, settings, http, clock}, 'xai', account.id)), (error: Error & {status?: number; retryAfter?: number}) => {
+        assert.equal(error.status, 429);
+        assert.equal(error.retryAfter, Number(retryAfter));
+        return true;
+      });
+      assert.equal(sent.length, times, `sent ${sent.length} times`);
+      assert.ok(clock.now() - started <= (times - 1) * Number(retryAfter) * 1000 + 2000, `waited ${(clock.now() - started) / 1000} s`);
+      // Rate limited is no refusal: the refresh token is kept and sent again later.
+      assert.equal((await store.readToken(account))!.refresh_token, before!.refresh_token);
+      const fresh = await ensureFreshToken({store, settings}, 'xai', account.id);
+      assert.ok(fresh.access_token);
+    });
+  }
 });
 
 /** tui.json with the refresh timeout set (keeps the endpoint overrides the login wrote). */
