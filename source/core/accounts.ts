@@ -110,9 +110,13 @@ export function healthWords(account: Pick<Account, 'health' | 'healthDetail'>): 
  * Why an account whose last refresh got no answer (health `refresh-unknown`, services/refresh-attempt.ts)
  * needs a new login, after the table's word for it: the refresh token is never sent again, since the
  * server may have spent it. `detail`: what happened to the refresh (the account's healthDetail).
+ * `expiresAt` (RFC 3339): its access token's expiry, when it is about the account itself (not a
+ * hand-off): while that is ahead, the account still serves, and the login can wait until then.
  */
-export function refreshUnknownWords(detail: string | undefined): string {
-  return `${stateWord('refresh-unknown')}${detail ? ` (${detail})` : ''}: the refresh token may have been spent, so it is never sent again; a new login is needed`;
+export function refreshUnknownWords(detail: string | undefined, expiresAt?: string, now = Date.now()): string {
+  const alive = expiresAt !== undefined && Date.parse(expiresAt) > now;
+  const until = alive ? ` once its access token expires (${formatLocalTime(expiresAt)}); it serves until then` : '';
+  return `${stateWord('refresh-unknown')}${detail ? ` (${detail})` : ''}: the refresh token may have been spent, so it is never sent again; a new login is needed${until}`;
 }
 
 /**

@@ -442,4 +442,13 @@ describe('an account marked "refresh unknown" whose attempt record is gone (clea
       assert.match(accounts.stderr, /^ccs-tui: claude a@x\.com: refresh unknown \(the token request timed out\): the refresh token may have been spent, so it is never sent again; a new login is needed \(ccs-tui login claude\)$/m);
     });
   });
+
+  it('`accounts` of one whose access token is still alive: the login is needed once it expires, and it serves until then', async () => {
+    await withServer({}, async (server, ccs) => {
+      await markOnly(ccs, LATER());
+      const accounts = await runBin(['accounts'], ccs.env);
+      assert.match(accounts.stderr, /^ccs-tui: claude a@x\.com: refresh unknown \(the token request timed out\): the refresh token may have been spent, so it is never sent again; a new login is needed once its access token expires \(\d{4}-\d\d-\d\d \d\d:\d\d[^)]*\); it serves until then \(ccs-tui login claude\)$/m);
+      assert.deepEqual(server.presented, []);
+    });
+  });
 });

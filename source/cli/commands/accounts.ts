@@ -104,7 +104,7 @@ const accounts: CommandSpec = {
     // "? refresh unknown" alone does not say what to do: its refresh token is never sent again.
     const unknown = snapshot.accounts.filter((account) => account.health === 'refresh-unknown');
     for (const a of unknown) {
-      ctx.stderr.write(`ccs-tui: ${sanitizeLine(withAdvice(`${a.provider} ${label(a)}: ${refreshUnknownWords(a.healthDetail)}`, reloginAdvice(a.provider), 'cli'))}\n`);
+      ctx.stderr.write(`ccs-tui: ${sanitizeLine(withAdvice(`${a.provider} ${label(a)}: ${refreshUnknownWords(a.healthDetail, a.expiresAt, now)}`, reloginAdvice(a.provider), 'cli'))}\n`);
     }
     // "! key rejected" alone does not say by whom, when or what to do.
     for (const a of snapshot.accounts.filter((account) => account.health === 'key-rejected')) {

@@ -46,7 +46,7 @@ async function tokenFor(deps: QuotaDeps, account: Account) {
     } catch (error) {
       if (error instanceof NeedsLoginError) throw new QuotaFetchError('needs-login', error.reason);
       // The refresh token may have been spent and the access token is due: the row says a login is needed, as `accounts` does.
-      if (error instanceof RefreshOutcomeUnknownError) throw new QuotaFetchError('needs-login', refreshUnknownWords(error.detail));
+      if (error instanceof RefreshOutcomeUnknownError) throw new QuotaFetchError('needs-login', refreshUnknownWords(error.detail, account.expiresAt));
       // The refresh was granted but its file could not take it: where the grant went is the news (the
       // token on disk is the spent one's).
       if (error instanceof GrantNotSavedError) throw new QuotaFetchError('file', error.message);
