@@ -213,12 +213,17 @@ export const styledRuns = {
 export function wrapsOncePerModule(body) {
   const firstLineEnd = body.indexOf('\n');
   // Minified names are letters, digits, `_` and `$` (esbuild's minifier uses `$`).
-  const helper = /var ([\w$]+)=\(([\w$]+),([\w$]+),([\w$]+)\)=>\(\4=\2!=null\?[\w$]+\([\w$]+\(\2\)\):\{\},[\w$]+\(\3\|\|!\2\|\|!\2\.__esModule\?[\w$]+\(\4,"default",\{value:\2,enumerable:!0\}\):\4,\2\)\);/.exec(firstLineEnd < 0 ? body : body.slice(0, firstLineEnd));
+  // The helper ends its `var` statement (`;`), or esbuild declares the next helper in it (`,`, when
+  // the bundle has ES modules required from CommonJS: __toCommonJS follows).
+  const helper = /var ([\w$]+)=\(([\w$]+),([\w$]+),([\w$]+)\)=>\(\4=\2!=null\?[\w$]+\([\w$]+\(\2\)\):\{\},[\w$]+\(\3\|\|!\2\|\|!\2\.__esModule\?[\w$]+\(\4,"default",\{value:\2,enumerable:!0\}\):\4,\2\)\)([;,])/.exec(firstLineEnd < 0 ? body : body.slice(0, firstLineEnd));
   if (!helper) throw new Error("bundle-tui: esbuild's __toESM helper is not on the bundle's first line as it was; update wrapsOncePerModule in scripts/bundle-patches.mjs");
   const toEsm = helper[1];
-  const once = `${toEsm}=(each=>{const made=new WeakMap;const same=(a,b)=>{if(a.length!==b.length)return false;for(let i=0;i<a.length;i++)if(a[i]!==b[i])return false;return true};return(module,nodeMode)=>{if(module===null||typeof module!=="object"&&typeof module!=="function")return each(module,nodeMode);const names=Object.getOwnPropertyNames(module);let kept=made.get(module);if(kept===undefined)made.set(module,kept=[]);const mode=nodeMode?1:0;if(kept[mode]===undefined||!same(kept[mode].names,names))kept[mode]={wrapper:each(module,nodeMode),names};return kept[mode].wrapper}})(${toEsm});`;
-  const at = helper.index + helper[0].length;
-  return {body: body.slice(0, at) + once + body.slice(at), added: {column: at, length: once.length}};
+  const once = `${toEsm}=(each=>{const made=new WeakMap;const same=(a,b)=>{if(a.length!==b.length)return false;for(let i=0;i<a.length;i++)if(a[i]!==b[i])return false;return true};return(module,nodeMode)=>{if(module===null||typeof module!=="object"&&typeof module!=="function")return each(module,nodeMode);const names=Object.getOwnPropertyNames(module);let kept=made.get(module);if(kept===undefined)made.set(module,kept=[]);const mode=nodeMode?1:0;if(kept[mode]===undefined||!same(kept[mode].names,names))kept[mode]={wrapper:each(module,nodeMode),names};return kept[mode].wrapper}})(${toEsm});${helper[5] === ',' ? 'var ' : ''}`;
+  // After the helper's `;`, or in place of its `,`: the declarations after it start a `var` of their own.
+  const at = helper.index + helper[0].length - (helper[5] === ',' ? 1 : 0);
+  const rest = helper[5] === ',' ? body.slice(at + 1) : body.slice(at);
+  const added = helper[5] === ',' ? `;${once}` : once;
+  return {body: body.slice(0, at) + added + rest, added: {column: at, length: added.length - (helper[5] === ',' ? 1 : 0)}};
 }
 
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';

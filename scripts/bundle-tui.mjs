@@ -9,7 +9,8 @@
 // Node's modules and of the CommonJS packages left out of it turned into require().
 // The command line has its own bundle, split so that its commands load only what they need (bundle-cli.mjs).
 import {build} from 'esbuild';
-import {builtinModules} from 'node:module';
+import {createHash} from 'node:crypto';
+import {builtinModules, createRequire} from 'node:module';
 import {mkdir, readFile, rm, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -78,6 +79,30 @@ const fromNodeModules = ['qrcode-terminal', 'undici', 'undici/lib/api/api-reques
 const required = new Set([...fromNodeModules, ...builtinModules, ...builtinModules.map((name) => `node:${name}`)]);
 
 /**
+ * Node's modules that the bundle's code imports at its top (its modules' imports all run when the
+ * script starts) but that nothing before the first frame calls: each is loaded (compiled, with the
+ * modules it needs) at its first call instead. child_process came with Ink's terminal-size and the
+ * proxy supervisor, crypto with the store and the proxy's translators, fs/promises with the store's
+ * reads after the first frame: ~10 ms of compiling Node's own modules before the first frame.
+ */
+const LAZY_BUILTINS = new Set(['child_process', 'crypto', 'fs/promises']);
+
+/**
+ * An ES module standing for the Node module `specifier` that loads it at the first call of any of its
+ * functions (named exports, the same names as Node's; `new` works through them too) or the first use
+ * of its default export. Only functions are named: importing one of its other values (`constants`)
+ * fails the build, rather than running with a stand-in.
+ */
+function lazyBuiltin(specifier) {
+  const real = createRequire(import.meta.url)(specifier);
+  const names = Object.keys(real).filter((name) => typeof real[name] === 'function' && /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default');
+  const load = `let loaded;\nconst load = () => (loaded ??= require(${JSON.stringify(specifier)}));\n`;
+  const each = names.map((name) => `export function ${name}(...args) { return new.target ? Reflect.construct(load().${name}, args, new.target) : load().${name}.apply(this, args); }`);
+  const whole = 'export default new Proxy({}, {get: (_, key) => load()[key], has: (_, key) => key in load(), ownKeys: () => Reflect.ownKeys(load()), getOwnPropertyDescriptor: (_, key) => ({...Reflect.getOwnPropertyDescriptor(load(), key), configurable: true})});';
+  return `${load}${each.join('\n')}\n${whole}\n`;
+}
+
+/**
  * Node's modules and the packages above, imported in the bundle's code: a require() of them (the
  * script's own). `open` (it finds its xdg-open script by path) is an ES module, which a script cannot
  * import() without a Node flag: its default export (the one used) imports it through the loader's
@@ -91,7 +116,7 @@ const requireShim = {
       if (args.path === 'open') return {path: args.path, namespace: 'import-shim'};
       return required.has(args.path) ? {path: args.path, namespace: 'require-shim'} : undefined;
     });
-    esbuild.onLoad({filter: /.*/, namespace: 'require-shim'}, (args) => ({contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js'}));
+    esbuild.onLoad({filter: /.*/, namespace: 'require-shim'}, (args) => ({contents: LAZY_BUILTINS.has(args.path.replace(/^node:/, '')) ? lazyBuiltin(args.path) : `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js'}));
     esbuild.onLoad({filter: /.*/, namespace: 'import-shim'}, (args) => ({contents: `export default (...args) => __ccsImport(${JSON.stringify(args.path)}).then((module) => module.default(...args));`, loader: 'js'}));
   },
 };
@@ -147,5 +172,7 @@ if (/\bimport(\.meta\b|\()/.test(body)) throw new Error('bundle-tui: import.meta
 const nonAscii = /[^\x00-\x7f]/.exec(script);
 if (nonAscii) throw new Error(`bundle-tui: the bundle holds ${JSON.stringify(nonAscii[0])} (U+${nonAscii[0].codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}) at ${JSON.stringify(script.slice(Math.max(0, nonAscii.index - 60), nonAscii.index + 20))}; write it as a \\u escape in the source`);
 await mkdir(path.dirname(outfile), {recursive: true});
-await writeFile(outfile, script);
+// Its id, last: what the TUI's code cache is kept under (source/ui/load-bundle.ts BUNDLE_ID_MARK),
+// so that a start need not hash the ~1 MB bundle itself.
+await writeFile(outfile, `${script}//# ccs-tui-bundle ${createHash('sha256').update(script).digest('hex')}\n`);
 await writeFile(`${outfile}.map`, JSON.stringify(sourceMap));

@@ -5,7 +5,9 @@
 // (another bundle, Node or V8), damaged, or not private to this user is not used, and the bundle
 // is compiled as without one. The cache is code, so it is read only from a dir and file that this
 // user alone owns and can write (0700, 0600), never from the token dirs.
-import {createHash, randomBytes} from 'node:crypto';
+// No node:crypto here: loading it took ~5 ms before the first frame, and hashing the bundle and the
+// cache ~3 ms more. The bundle names itself (its build's SHA-256, BUNDLE_ID_MARK), the cache records
+// the bundle file's size and time, and V8 checks the cache's own checksum (CHECKSUM_FLAG).
 import {chmodSync, closeSync, constants as fsConstants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
 import {createRequire, Module} from 'node:module';
 import os from 'node:os';
@@ -20,8 +22,21 @@ type LaunchModule = typeof import('./launch.js');
 /** The bundle: a function of `require`, the bundle's URL (import.meta.url) and import(). */
 type RunBundle = (require: NodeJS.Require, url: string, importModule: (specifier: string) => Promise<unknown>) => Promise<LaunchModule>;
 
-/** First line of a cache file; a new layout changes the number. */
-const MAGIC = 'ccs-tui v8 code cache 1';
+/** First field of a cache file's header line; a new layout changes the number. */
+const MAGIC = 'ccs-tui v8 code cache 2';
+
+/**
+ * How the bundle's last line starts: then its build's SHA-256 of everything before that line, in hex
+ * (scripts/bundle-tui.mjs). A bundle without it gets no cache.
+ */
+export const BUNDLE_ID_MARK = '//# ccs-tui-bundle ';
+
+/**
+ * V8 checks a code cache's checksum only under this flag (a release build does not by default, and
+ * a damaged cache then crashes the process): set before the bundle is compiled, so the cache is made
+ * and read under it. A damaged one is rejected, and the bundle compiled as without it.
+ */
+const CHECKSUM_FLAG = '--verify-snapshot-checksum';
 /** Caches kept for other bundles (an upgrade, a second checkout) besides the one written now. */
 const KEEP_OTHERS = 3;
 /** When the cache is written if the TUI is still open: its first frame is drawn by then. */
@@ -48,8 +63,6 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | und
   const dir = path.join(base, 'ccs-tui');
   return insideTokenDir(dir, env) ? undefined : dir;
 }
-
-const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 /**
  * The cache dir, made 0700 if it is not there; undefined when it is not this user's alone. Dirs are
@@ -78,8 +91,12 @@ function privateDir(dir: string): string | undefined {
   }
 }
 
-/** The cached data in `file` for the bundle whose hash is `key`, if it is intact and this user's alone. */
-function readCache(file: string, key: string): Buffer | undefined {
+/**
+ * The cached data in `file` for the bundle whose header line is `header` (its build, Node's V8 and
+ * CPU, and the bundle file's size and time), if it is this user's alone and its header is that one.
+ * V8 checks the rest (CHECKSUM_FLAG).
+ */
+function readCache(file: string, header: string): Buffer | undefined {
   let fd: number;
   try {
     // O_NONBLOCK: a FIFO of that name would otherwise hang the start until something wrote to it.
@@ -92,10 +109,8 @@ function readCache(file: string, key: string): Buffer | undefined {
     if (!stat.isFile() || stat.uid !== process.getuid!() || (stat.mode & 0o077) !== 0 || stat.size > MAX_CACHE_BYTES) return undefined;
     const data = readFileSync(fd);
     const headerEnd = data.indexOf(10);
-    const [magic, bundle, payloadHash] = data.subarray(0, Math.max(0, headerEnd)).toString('latin1').split(' | ');
-    const payload = data.subarray(headerEnd + 1);
-    if (headerEnd < 0 || magic !== MAGIC || bundle !== key || payloadHash !== sha256(payload)) return undefined;
-    return payload;
+    if (headerEnd < 0 || data.toString('latin1', 0, headerEnd) !== header) return undefined;
+    return data.subarray(headerEnd + 1);
   } catch {
     return undefined;
   } finally {
@@ -104,7 +119,7 @@ function readCache(file: string, key: string): Buffer | undefined {
 }
 
 /** Writes the cache of what V8 compiled so far whole (a temp file renamed over), 0600, and drops all but the newest few others. */
-function writeCache(dir: string, file: string, key: string, script: Script): void {
+function writeCache(dir: string, file: string, header: string, script: Script): void {
   let payload: Buffer;
   try {
     payload = script.createCachedData();
@@ -113,7 +128,7 @@ function writeCache(dir: string, file: string, key: string, script: Script): voi
   }
   // A random name: two TUIs starting at once (a pid can repeat across containers sharing a home)
   // each write their own, and a failed write removes only its own.
-  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  const temp = `${file}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`;
   let fd: number;
   try {
     fd = openSync(temp, 'wx', 0o600);
@@ -122,7 +137,7 @@ function writeCache(dir: string, file: string, key: string, script: Script): voi
   }
   try {
     try {
-      writeFileSync(fd, Buffer.concat([Buffer.from(`${MAGIC} | ${key} | ${sha256(payload)}\n`, 'latin1'), payload]));
+      writeFileSync(fd, Buffer.concat([Buffer.from(`${header}\n`, 'latin1'), payload]));
     } finally {
       closeSync(fd);
     }
@@ -139,11 +154,14 @@ function writeCache(dir: string, file: string, key: string, script: Script): voi
   }
 }
 
+/** A cache file's name: `tui-<bundle id>-<V8 version>-<CPU>.v8` (and this layout's older names, pruned alike). */
+const CACHE_NAME = /^tui-[0-9a-f]{64}(-[0-9a-z._-]+)?\.v8$/;
+
 /** Drops all but the newest few cache files of other bundles. */
 function pruneOthers(dir: string, file: string): void {
   // Only files named as ours; one another TUI removed meanwhile is skipped.
   const others = readdirSync(dir)
-    .filter((name) => /^tui-[0-9a-f]{64}\.v8$/.test(name) && path.join(dir, name) !== file)
+    .filter((name) => CACHE_NAME.test(name) && path.join(dir, name) !== file)
     .flatMap((name) => {
       try {
         return [{name, at: lstatSync(path.join(dir, name)).mtimeMs}];
@@ -191,7 +209,15 @@ export function givenOnCommandLine(flag: string, execArgv: readonly string[]): b
  * `import`, that resolves to launch.ts's exports), with the code cache in `cacheDir` (undefined: none).
  */
 export async function loadBundle(bundle: string, cacheDir: string | undefined = codeCacheDir()): Promise<LaunchModule> {
-  const source = readFileSync(bundle);
+  const fd = openSync(bundle, 'r');
+  let source: Buffer;
+  let stat: ReturnType<typeof fstatSync>;
+  try {
+    source = readFileSync(fd);
+    stat = fstatSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   // Before the bundle is compiled: a code cache is V8's for one set of flags, so it is made and
   // taken under the same. V8 reads the budget each time it resets a function's, so setting it now
   // (Node's warning on flags changed at run time) takes effect for the code that runs from here.
@@ -209,29 +235,49 @@ export async function loadBundle(bundle: string, cacheDir: string | undefined = 
     module._compile(`module.exports = ${source.toString('utf8')}`, bundle);
     return (module.exports as RunBundle)(createRequire(bundle), pathToFileURL(bundle).href, importModule);
   }
+  // A V8 the checksum flag is not known for gets no cache: it might not check one, and V8 prints an unknown flag on stderr.
+  const checked = checksumFlagKnown(process.versions.v8);
+  if (checked) setFlagsFromString(CHECKSUM_FLAG);
+  const id = checked ? bundleId(source) : undefined;
   // V8 takes a cache only from its own version and CPU: Node 20 and 22 (or an arm64 and an x64 Node
-  // sharing a home) would otherwise each reject and rewrite the other's at every start.
-  // Hashed in two updates: a concatenated copy of the ~1 MB bundle was a fresh allocation whose page
-  // faults alone took milliseconds before the first frame.
-  const key = createHash('sha256').update(source).update(`\0${process.versions.v8} ${process.arch}`, 'latin1').digest('hex');
-  const dir = cacheDir === undefined ? undefined : privateDir(cacheDir);
-  const file = dir && path.join(dir, `tui-${key}.v8`);
-  const cachedData = file ? readCache(file, key) : undefined;
+  // sharing a home) each have their own file, else they would reject and rewrite each other's at
+  // every start. The file's size and time: a bundle edited in place (its id line kept) is another.
+  const runtime = `${process.versions.v8}-${process.arch}`.replace(/[^0-9a-z._-]/gi, '_');
+  const header = id && `${MAGIC} | ${id} | ${runtime} | ${stat.size} ${stat.mtimeMs}`;
+  const dir = header && cacheDir !== undefined ? privateDir(cacheDir) : undefined;
+  const file = dir && path.join(dir, `tui-${id}-${runtime}.v8`);
+  const cachedData = file && header ? readCache(file, header) : undefined;
   const script = new Script(source.toString('utf8'), {
     filename: bundle,
     cachedData,
   });
-  if (dir && file && (!cachedData || script.cachedDataRejected)) {
+  if (dir && file && header && (!cachedData || script.cachedDataRejected)) {
     // Written once the first frame is drawn, or on the way out if the TUI is quit before that.
     let written = false;
     const write = () => {
       if (written) return;
       written = true;
       process.off('exit', write);
-      writeCache(dir, file, key, script);
+      writeCache(dir, file, header, script);
     };
     setTimeout(write, WRITE_AFTER_MS).unref();
     process.on('exit', write);
   }
   return (script.runInThisContext() as RunBundle)(createRequire(bundle), pathToFileURL(bundle).href, importModule);
+}
+
+/** Whether CHECKSUM_FLAG is known to the V8 of `v8Version` (process.versions.v8): V8 11 to 14 (Node 20 to 25). */
+export function checksumFlagKnown(v8Version: string): boolean {
+  const major = Number(v8Version.split('.')[0]);
+  return major >= 11 && major <= 14;
+}
+
+/** The bundle's id from its last line (BUNDLE_ID_MARK and 64 hex digits), or undefined. */
+export function bundleId(source: Buffer): string | undefined {
+  const end = source.length > 0 && source[source.length - 1] === 10 ? source.length - 1 : source.length;
+  const start = source.lastIndexOf(10, end - 1) + 1;
+  const line = source.toString('latin1', start, end);
+  if (!line.startsWith(BUNDLE_ID_MARK)) return undefined;
+  const id = line.slice(BUNDLE_ID_MARK.length);
+  return /^[0-9a-f]{64}$/.test(id) ? id : undefined;
 }

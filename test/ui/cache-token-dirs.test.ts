@@ -13,6 +13,7 @@ import {installedAgents} from '../helpers/agents.js';
 import {repoRoot} from '../helpers/cli.js';
 import {ensureNode22, installOnce} from '../helpers/npm-cache.js';
 import {ensureClaudeCode} from '../helpers/real-agents.js';
+import {withBundleId} from '../helpers/tui-bundle.js';
 import {benchClaudeCodeRouter} from '../../scripts/bench-ccr.js';
 
 const loader = path.join(repoRoot, 'dist/source/ui/load-bundle.js');
@@ -46,7 +47,7 @@ test('the TUI starts with XDG_CACHE_HOME in a token dir (however named), and wri
   const t = setUp();
   try {
     const bundle = path.join(t.home, 'launch-script.js');
-    writeFileSync(bundle, '(async function (require, url, importModule) {\n  return {value: 1};\n})\n');
+    writeFileSync(bundle, withBundleId('(async function (require, url, importModule) {\n  return {value: 1};\n})\n'));
     const start = (env: NodeJS.ProcessEnv) => {
       const code = `const {loadBundle} = await import(${JSON.stringify(loader)}); const m = await loadBundle(${JSON.stringify(bundle)}); console.log(JSON.stringify(m));`;
       const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], {encoding: 'utf8', timeout: 20_000, env: {...process.env, ...env}});
@@ -123,7 +124,7 @@ test('a CCS dir whose token dirs or tui/ are links to dirs elsewhere: no code ca
     }
     writeFileSync(path.join(home, 'elsewhere/tokens/claude-a@x.com.json'), '{"type": "claude", "email": "a@x.com"}', {mode: 0o600});
     const bundle = path.join(home, 'launch-script.js');
-    writeFileSync(bundle, '(async function (require, url, importModule) {\n  return {value: 1};\n})\n');
+    writeFileSync(bundle, withBundleId('(async function (require, url, importModule) {\n  return {value: 1};\n})\n'));
     const listing = () => readdirSync(path.join(home, 'elsewhere'), {recursive: true}).map(String).sort();
     const before = listing();
     const start = (cacheHome: string) => {
@@ -157,7 +158,7 @@ test('a token dir mounted a second time elsewhere (a bind mount of ~/.cli-proxy-
       mounts.push(to!);
     }
     const bundle = path.join(home, 'launch-script.js');
-    writeFileSync(bundle, '(async function (require, url, importModule) {\n  return {value: 1};\n})\n');
+    writeFileSync(bundle, withBundleId('(async function (require, url, importModule) {\n  return {value: 1};\n})\n'));
     for (const dir of ['mnt/proxy', 'mnt/auth', 'mnt/auth/sub']) {
       const code = `const {loadBundle} = await import(${JSON.stringify(loader)}); console.log(JSON.stringify(await loadBundle(${JSON.stringify(bundle)})));`;
       const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], {encoding: 'utf8', timeout: 20_000, env: {...process.env, HOME: home, CCS_DIR: ccs, CCS_HOME: '', XDG_CACHE_HOME: path.join(home, dir)}});

@@ -9,11 +9,15 @@ import path from 'node:path';
 import {test} from 'node:test';
 import {repoRoot} from '../helpers/cli.js';
 import {ensureNode22} from '../helpers/npm-cache.js';
+import {withBundleId} from '../helpers/tui-bundle.js';
 
 const loader = path.join(repoRoot, 'dist/source/ui/load-bundle.js');
 
-/** Two bundles of the same length (V8 checks a cache against the source's length only). */
-const bundleText = (value: number) => `(async function (require, url, importModule) {\n  return {value: ${value}, fromUrl: url.startsWith('file:')};\n})\n`;
+/**
+ * Two bundles of the same length (V8 checks a cache against the source's length only), each with its
+ * id line as scripts/bundle-tui.mjs writes it (`id`: another one, as a bundle edited in place keeps).
+ */
+const bundleText = (value: number, id?: string) => withBundleId(`(async function (require, url, importModule) {\n  return {value: ${value}, fromUrl: url.startsWith('file:')};\n})\n`, id);
 
 /** Loads `bundle` in a fresh process with the cache in `cacheDir`, as ccs-tui does; what it returned. */
 function load(bundle: string, cacheDir: string | undefined, options: {node?: string; env?: NodeJS.ProcessEnv; uid?: number; nodeArgs?: string[]} = {}): {value: number; fromUrl: boolean} {
@@ -87,17 +91,57 @@ test('a cache written for another bundle (same length, after an upgrade) is not 
   }
 });
 
+test('a bundle edited in place that keeps its id line (same length, same id) does not take the cache of the one before: the bundle on disk runs', () => {
+  const t = setUp();
+  try {
+    const id = 'a'.repeat(64);
+    writeFileSync(t.bundle, bundleText(1, id));
+    assert.deepEqual(load(t.bundle, t.cacheDir), {value: 1, fromUrl: true});
+    const [file] = t.cacheFiles();
+    writeFileSync(t.bundle, bundleText(2, id));
+    assert.deepEqual(load(t.bundle, t.cacheDir), {value: 2, fromUrl: true});
+    assert.deepEqual(t.cacheFiles(), [file], 'the same file, written again for the bundle now on disk');
+    assert.deepEqual(load(t.bundle, t.cacheDir), {value: 2, fromUrl: true});
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a bundle without its id line (or with one that is not an id) runs, and no cache is written for it', () => {
+  const t = setUp();
+  try {
+    for (const text of ['(async function (require, url, importModule) {\n  return {value: 3, fromUrl: true};\n})\n', withBundleId('(async function (require, url, importModule) {\n  return {value: 3, fromUrl: true};\n})\n', 'not-an-id')]) {
+      writeFileSync(t.bundle, text);
+      assert.deepEqual(load(t.bundle, t.cacheDir), {value: 3, fromUrl: true});
+      assert.deepEqual(existsSync(t.cacheDir) ? t.cacheFiles() : [], []);
+    }
+  } finally {
+    t.cleanup();
+  }
+});
+
 test('a damaged cache is not used and is written again; one that others can write is not used', () => {
   const t = setUp();
   try {
     writeFileSync(t.bundle, bundleText(1));
     load(t.bundle, t.cacheDir);
     const file = path.join(t.cacheDir, t.cacheFiles()[0]!);
-    const data = readFileSync(file);
-    data[data.length - 100] ^= 0xff;
-    writeFileSync(file, data);
-    assert.deepEqual(load(t.bundle, t.cacheDir), {value: 1, fromUrl: true});
-    assert.notDeepEqual(readFileSync(file), data, 'written again');
+    const good = readFileSync(file);
+    const payloadStart = good.indexOf(10) + 1;
+    // V8 checks the cache's checksum (a release build does not unless told, and a damaged cache crashed it).
+    for (const at of [payloadStart + 8, payloadStart + 40, Math.floor((payloadStart + good.length) / 2), good.length - 100, good.length - 1]) {
+      const data = Buffer.from(good);
+      data[at] ^= 0xff;
+      writeFileSync(file, data);
+      assert.deepEqual(load(t.bundle, t.cacheDir), {value: 1, fromUrl: true}, `a byte changed at ${at} of ${good.length}`);
+      assert.notDeepEqual(readFileSync(file), data, 'written again');
+    }
+    // Cut short, or its header changed.
+    for (const data of [good.subarray(0, good.length - 10), Buffer.concat([Buffer.from(good.subarray(0, payloadStart - 1).toString('latin1').replace(/ \d+ /, ' 1 '), 'latin1'), good.subarray(payloadStart - 1)])]) {
+      writeFileSync(file, data);
+      assert.deepEqual(load(t.bundle, t.cacheDir), {value: 1, fromUrl: true});
+      assert.notDeepEqual(readFileSync(file), data, 'written again');
+    }
 
     // The first bundle's cache, its header naming the second bundle: used as it is, it would run the
     // first bundle's code. Only a file this user alone can write is trusted at all.
@@ -111,10 +155,9 @@ test('a damaged cache is not used and is written again; one that others can writ
       writeFileSync(again.bundle, bundleText(2));
       load(again.bundle, path.join(again.base, 'other'));
       const [second] = readdirSync(path.join(again.base, 'other')).filter((name) => name.endsWith('.v8'));
-      const firstKey = /tui-([0-9a-f]{64})/.exec(first!)![1]!;
-      const secondKey = /tui-([0-9a-f]{64})/.exec(second!)![1]!;
-      const headerEnd = cache.indexOf(10);
-      const forged = Buffer.concat([Buffer.from(cache.subarray(0, headerEnd).toString('latin1').replace(firstKey, secondKey), 'latin1'), cache.subarray(headerEnd)]);
+      // The second bundle's own header line, over the first one's cache.
+      const secondCache = readFileSync(path.join(again.base, 'other', second!));
+      const forged = Buffer.concat([secondCache.subarray(0, secondCache.indexOf(10)), cache.subarray(cache.indexOf(10))]);
       const target = path.join(again.cacheDir, second!);
       writeFileSync(target, forged, {mode: 0o600});
       chmodSync(target, 0o666);
@@ -240,6 +283,30 @@ test('the TUI\'s V8 tiering flag is one its V8 knows: Node 20\'s budget of bytec
 });
 
 
+test('the code cache checksum flag is one this V8 lists; a V8 it is not known for gets no cache (none written, the bundle runs)', async () => {
+  const {checksumFlagKnown} = (await import(loader)) as typeof import('../../source/ui/load-bundle.js');
+  assert.equal(checksumFlagKnown('11.3.244.8-node.37'), true);
+  assert.equal(checksumFlagKnown('12.4.254.21-node.33'), true);
+  assert.equal(checksumFlagKnown('15.0.1'), false);
+  assert.equal(checksumFlagKnown(''), false);
+  assert.equal(checksumFlagKnown(process.versions.v8), true, 'this Node is one the TUI caches its code for');
+  const listed = spawnSync(process.execPath, ['--v8-options'], {encoding: 'utf8'}).stdout;
+  assert.match(listed, /^\s+--verify-snapshot-checksum /m);
+  // A V8 not known: no cache (the process's V8 version as another's).
+  const t = setUp();
+  try {
+    writeFileSync(t.bundle, bundleText(1));
+    const code = `Object.defineProperty(process.versions, 'v8', {value: '15.0.1'}); const {loadBundle} = await import(${JSON.stringify(loader)}); console.log(JSON.stringify(await loadBundle(${JSON.stringify(t.bundle)}, ${JSON.stringify(t.cacheDir)})));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], {encoding: 'utf8', timeout: 20_000});
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stderr, '');
+    assert.deepEqual(JSON.parse(run.stdout), {value: 1, fromUrl: true});
+    assert.equal(existsSync(t.cacheDir), false, 'no cache dir made, no cache written');
+  } finally {
+    t.cleanup();
+  }
+});
+
 test('a tiering budget the user gives V8 stays the user\'s however it is spelt (one dash, `_` for `-`): the cache made under it is taken again', async (t) => {
   const {tuiTieringFlag, givenOnCommandLine} = (await import(loader)) as typeof import('../../source/ui/load-bundle.js');
   const flag = tuiTieringFlag(process.versions.v8);
@@ -287,5 +354,20 @@ test('the TUI runs under its own tiering budget: a start that names the same bud
     assert.notEqual(statSync(path.join(s.cacheDir, file)).mtimeMs, written, 'another budget, another cache');
   } finally {
     s.cleanup();
+  }
+});
+
+test('the built TUI bundle, loaded, has not loaded node:crypto or node:child_process: they load at their first use (after the first frame)', {skip: !existsSync(path.join(repoRoot, 'dist/tui/launch-script.js')) && 'build first'}, () => {
+  const t = setUp();
+  try {
+    const bundle = path.join(repoRoot, 'dist/tui/launch-script.js');
+    const code = `const {loadBundle} = await import(${JSON.stringify(loader)}); const before = new Set(process.moduleLoadList);
+const launch = await loadBundle(${JSON.stringify(bundle)}, ${JSON.stringify(t.cacheDir)});
+console.log(JSON.stringify({launch: typeof launch.launchTui, loaded: process.moduleLoadList.filter((m) => !before.has(m) && /^NativeModule (crypto|child_process|fs\\/promises)$/.test(m))}));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], {encoding: 'utf8', timeout: 20_000});
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout), {launch: 'function', loaded: []});
+  } finally {
+    t.cleanup();
   }
 });
