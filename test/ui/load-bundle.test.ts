@@ -357,13 +357,13 @@ test('the TUI runs under its own tiering budget: a start that names the same bud
   }
 });
 
-test('the built TUI bundle, loaded, has not loaded node:crypto or node:child_process: they load at their first use (after the first frame)', {skip: !existsSync(path.join(repoRoot, 'dist/tui/launch-script.js')) && 'build first'}, () => {
+test('the built TUI bundle, loaded, has not loaded node:crypto, node:child_process or node:assert: they load at their first use (after the first frame)', {skip: !existsSync(path.join(repoRoot, 'dist/tui/launch-script.js')) && 'build first'}, () => {
   const t = setUp();
   try {
     const bundle = path.join(repoRoot, 'dist/tui/launch-script.js');
     const code = `const {loadBundle} = await import(${JSON.stringify(loader)}); const before = new Set(process.moduleLoadList);
 const launch = await loadBundle(${JSON.stringify(bundle)}, ${JSON.stringify(t.cacheDir)});
-console.log(JSON.stringify({launch: typeof launch.launchTui, loaded: process.moduleLoadList.filter((m) => !before.has(m) && /^NativeModule (crypto|child_process|fs\\/promises)$/.test(m))}));`;
+console.log(JSON.stringify({launch: typeof launch.launchTui, loaded: process.moduleLoadList.filter((m) => !before.has(m) && /^NativeModule (assert|crypto|child_process|fs\\/promises)$/.test(m))}));`;
     const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], {encoding: 'utf8', timeout: 20_000});
     assert.equal(run.status, 0, run.stderr);
     assert.deepEqual(JSON.parse(run.stdout), {launch: 'function', loaded: []});

@@ -4,7 +4,6 @@
 // Polling: every `quota.pollSeconds` per account, every `quota.fastPollSeconds` once a window is above
 // `quota.fastPollAbovePct`, and at each window's reset. A 429 backs the token off (`Retry-After`, else
 // 5 minutes); a refresh the user asked for bypasses the backoff.
-import {performance} from 'node:perf_hooks';
 import {anyWindowAbove, nextReset} from '../../core/quota.js';
 import type {Account, QuotaWindow} from '../../core/types.js';
 import {findProvider, withEndpointOverrides, type ProviderRow} from '../../providers/table.js';
