@@ -12,15 +12,21 @@ const args = process.argv.slice(2);
 // node:tty only then: loading it costs every other command a millisecond or two.
 if (args[0] === 'login' && (await import('node:tty')).isatty(0)) (await import('./login-early.js')).holdForSecretLogin(args.slice(1), process.stdin, process.stderr);
 
-const {runCli} = await import('./run.js');
+const io = {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env};
 try {
-  process.exitCode = await runCli(args, {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    stdin: process.stdin,
-    env: process.env,
-  });
+  // No arguments: the TUI. run.ts (every command's dispatch, ~110 KB of modules) took ~10 ms to
+  // compile before the TUI's first frame, and is loaded only if the TUI fails to start.
+  process.exitCode = args.length === 0 ? await openTui(io) : await (await import('./run.js')).runCli(args, io);
 } finally {
   // A login that ended before its prompt (bad usage, an error): the terminal's echo is back.
   if (args[0] === 'login') (await import('./stdin.js')).releaseTerminalInput();
+}
+
+/** The TUI on this machine; a failure to start is said as a command's is (run.ts). */
+async function openTui(io: Parameters<typeof import('./run.js').runCli>[1]): Promise<number> {
+  try {
+    return await (await import('../ui/start.js')).openTui(io);
+  } catch (error) {
+    return (await import('./run.js')).reportTuiFailure(io, error);
+  }
 }

@@ -138,18 +138,8 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     args = rest;
     if (args.length === 0) {
       if (targetProblem) throw targetProblem;
-      if (!io.stdout.isTTY || !io.stdin.isTTY) {
-        io.stderr.write('ccs-tui: the full-screen TUI needs a terminal (stdin and stdout must be a TTY).\n' +
-          'For scripts, use the commands instead: ccs-tui --help\n');
-        return 2;
-      }
-      if (ctx.env.TERM === 'dumb') {
-        io.stderr.write('ccs-tui: this terminal (TERM=dumb) cannot draw the full-screen TUI (no cursor movement).\n' +
-          'Use the commands instead: ccs-tui accounts, ccs-tui login <provider>, ccs-tui --help\n');
-        return 2;
-      }
-      const {startTui} = await import('../ui/start.js');
-      return await startTui(ctx);
+      // `ccs-tui --target NAME` (`ccs-tui` alone goes to the TUI from main.ts).
+      return await (await import('../ui/start.js')).openTui(io, target);
     }
     // Loaded here, after the TUI's branch: the commands and their stores are not the TUI's (its bundle
     // has its own), and loading them first delayed its first frame. Only the commands that start with
@@ -201,16 +191,29 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       exposed.end();
     }
   } catch (error) {
-    // Messages quote names from files and servers: shown without escapes, credentials masked.
-    const report = describeUserError(error);
-    const message = report ? await redactedMessage(ctx, report.text) : `unexpected error: ${await redactedMessage(ctx, (error as Error | null)?.stack ?? String(error))}\n(a fault in ccs-tui; its trace names built bundle files: NODE_OPTIONS=--enable-source-maps names the source files)`;
-    const exitCode = report?.exitCode ?? 1;
-    // `{error, exitCode}` on stdout for --json (the same message as stderr's line, which stays for a person),
-    // after the data a FailureWithData carries (env's exports and notes).
-    if (json) printJson(out, failureJson(report ? message : message.split('\n')[0]!, exitCode, error instanceof FailureWithData ? error.data : undefined));
-    // A command that stopped on a broken tui.json: its warning (just above) said the file, position and why.
-    const said = error instanceof SettingsUnreadableError && settingsProblemSaid();
-    io.stderr.write(`ccs-tui: ${said ? 'stopped until tui.json is fixed (the error above says where); nothing was sent' : message}\n`);
-    return exitCode;
+    return reportFailure(ctx, io, error, json, out);
   }
+}
+
+/** Says why the TUI, opened from main.ts (`ccs-tui` alone), failed to start, as a command's failure is said. */
+export async function reportTuiFailure(io: CliIo, error: unknown): Promise<number> {
+  return reportFailure(makeContext(io), io, error, false);
+}
+
+/**
+ * Says why a command (or the TUI's start) failed, on stderr as one line, and on stdout as
+ * `{error, exitCode}` when `json` was asked (`out`: the streams the command wrote to); resolves with
+ * the exit code. Messages quote names from files and servers: shown without escapes, credentials masked.
+ */
+export async function reportFailure(ctx: CliContext, io: CliIo, error: unknown, json: boolean, out: CliIo = io): Promise<number> {
+  const report = describeUserError(error);
+  const message = report ? await redactedMessage(ctx, report.text) : `unexpected error: ${await redactedMessage(ctx, (error as Error | null)?.stack ?? String(error))}\n(a fault in ccs-tui; its trace names built bundle files: NODE_OPTIONS=--enable-source-maps names the source files)`;
+  const exitCode = report?.exitCode ?? 1;
+  // `{error, exitCode}` on stdout for --json (the same message as stderr's line, which stays for a person),
+  // after the data a FailureWithData carries (env's exports and notes).
+  if (json) printJson(out, failureJson(report ? message : message.split('\n')[0]!, exitCode, error instanceof FailureWithData ? error.data : undefined));
+  // A command that stopped on a broken tui.json: its warning (just above) said the file, position and why.
+  const said = error instanceof SettingsUnreadableError && settingsProblemSaid();
+  io.stderr.write(`ccs-tui: ${said ? 'stopped until tui.json is fixed (the error above says where); nothing was sent' : message}\n`);
+  return exitCode;
 }

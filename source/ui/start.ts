@@ -1,6 +1,30 @@
-// Entry from the command line (`ccs-tui` with no arguments).
+// Entry from the command line (`ccs-tui` with no arguments, or only --target).
 import {fileURLToPath} from 'node:url';
+import {ccsPaths, resolveCcsDir} from '../store/paths.js';
 import type {TuiContext} from './launch.js';
+
+/** The streams and environment the TUI is opened with (the command line's). */
+export type TuiIo = Omit<TuiContext, 'paths' | 'target' | 'stdin' | 'stdout'> & {
+  stdin: NodeJS.ReadableStream & {isTTY?: boolean};
+  stdout: NodeJS.WritableStream & {isTTY?: boolean};
+};
+
+/**
+ * Opens the TUI on `target` (local, or one of tui.json "targets") with the CCS dir the environment
+ * names; resolves with the exit code. Refuses (exit 2, said on stderr) where it cannot draw: no
+ * terminal, or TERM=dumb.
+ */
+export async function openTui(io: TuiIo, target = 'local'): Promise<number> {
+  if (!io.stdout.isTTY || !io.stdin.isTTY) {
+    io.stderr.write('ccs-tui: the full-screen TUI needs a terminal (stdin and stdout must be a TTY).\n' + 'For scripts, use the commands instead: ccs-tui --help\n');
+    return 2;
+  }
+  if (io.env.TERM === 'dumb') {
+    io.stderr.write('ccs-tui: this terminal (TERM=dumb) cannot draw the full-screen TUI (no cursor movement).\n' + 'Use the commands instead: ccs-tui accounts, ccs-tui login <provider>, ccs-tui --help\n');
+    return 2;
+  }
+  return startTui({...io, paths: ccsPaths(resolveCcsDir(io.env)), target});
+}
 
 export async function startTui(ctx: TuiContext): Promise<number> {
   // React's development build is several times slower per frame; run the production build unless
