@@ -227,6 +227,14 @@ test("the __toESM change finds esbuild's helper whatever its minified names (let
   assert.ok(body.startsWith(`var E$=Object.create;${helper}T$=(each=>`), body.slice(0, 200));
   assert.equal(added.column, `var E$=Object.create;${helper}`.length);
   assert.throws(() => wrapsOncePerModule('var x=1;\nvar T=(e,t,n)=>(n);'), /__toESM helper is not on the bundle's first line/);
+  // esbuild declaring the next helper in the same statement (`,`: __toCommonJS follows when ES modules
+  // are required from CommonJS): that declaration starts a `var` of its own, in strict code too, and
+  // a source map segment after the helper moves by what was added.
+  const {body: joined, added: joinedAdded} = wrapsOncePerModule(`var E$=Object.create,w0=(a)=>a,$Q=(a)=>a,I_=(a)=>a;${helper.slice(0, -1)},zQ=e=>e+1;var x=1;\nrest`);
+  assert.match(joined, /T\$=\(each=>.*\(T\$\);var zQ=e=>e\+1;var x=1;\nrest$/s, joined.slice(0, 300));
+  assert.equal(new Function(`"use strict";${joined.split('\n')[0]}return [typeof T$, zQ(1)];`)().join(), 'function,2');
+  const column = `var E$=Object.create,w0=(a)=>a,$Q=(a)=>a,I_=(a)=>a;${helper.slice(0, -1)}`.length;
+  assert.deepEqual(joinedAdded, {column, length: joined.indexOf('zQ=e=>') - column - 1});
   assert.equal(shiftColumns('', 5, 3), '', 'a first line without mappings');
   assert.equal(shiftColumns('AAAA,KAAC', 5, 3), 'AAAA,QAAC', 'the segment at the column moves');
   assert.equal(shiftColumns('AAAA,KAAC,EAAE', 10, 3), 'AAAA,KAAC,EAAE', 'segments before the column stay');
