@@ -53,6 +53,26 @@ export function resolveCcsDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(os.homedir(), '.ccs');
 }
 
+/**
+ * Why the CCS dir cannot be used, or undefined: it, or its cliproxy/ or tui/, is there but is no
+ * directory (CCS_DIR naming a file). A dir that is not there yet is fine (it is made when needed).
+ */
+export function ccsDirProblem(paths: Pick<CcsPaths, 'root' | 'cliproxy' | 'state'>): string | undefined {
+  for (const dir of [paths.root, paths.cliproxy, paths.state]) {
+    let stat: ReturnType<typeof statSync>;
+    try {
+      stat = statSync(dir);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return undefined;
+      if (code === 'ENOTDIR') return `${dir}: a part of this path is a file where a directory is expected (ENOTDIR)`;
+      return undefined; // said where it is read, in that reader's words
+    }
+    if (!stat.isDirectory()) return `${dir} is a file, not a directory: ${dir === paths.root ? 'the CCS dir (CCS_DIR, else ~/.ccs) must be a directory' : `the CCS dir's ${path.basename(dir)}/ must be a directory`}`;
+  }
+  return undefined;
+}
+
 export function ccsPaths(root: string = resolveCcsDir()): CcsPaths {
   const cliproxy = path.join(root, 'cliproxy');
   const state = path.join(root, 'tui');

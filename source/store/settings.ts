@@ -9,6 +9,7 @@ import {quoted, sanitizeLine} from '../core/sanitize.js';
 import {ROTATION_STRATEGIES, type RotationStrategy} from '../core/rotation.js';
 import {UserError} from '../core/types.js';
 import type {Endpoints} from '../providers/table.js';
+import {describeUserError} from './errors.js';
 import {backupCorruptFile, CorruptFileError, FILE_MODE, parseJsonFile, readTextIfExists} from './files.js';
 import {withFileLock} from './file-lock.js';
 import {fileStamp} from './file-stamp.js';
@@ -268,8 +269,24 @@ function merge<T>(defaults: T, value: unknown): T {
  * says the cause with its own consequence instead.
  */
 export async function loadSettings(paths: CcsPaths, {report = true}: {report?: boolean} = {}): Promise<LoadedSettings> {
-  const text = await readTextIfExists(paths.settings);
+  let text: string | undefined;
+  try {
+    text = await readTextIfExists(paths.settings);
+  } catch (error) {
+    // Not read at all (a directory, no permission, a file where a directory is in its path): as
+    // broken as a file that does not parse, and said the same way. The TUI stopped on it.
+    const cause = error instanceof CorruptFileError ? error.message : describeUserError(error)?.text;
+    if (cause === undefined) throw error;
+    return unreadableSettings(paths, cause, report);
+  }
   return text === undefined ? {settings: DEFAULT_SETTINGS} : settingsFromText(paths, text, report);
+}
+
+/** The defaults, marked unreadable (no token is sent: endpointOverrides), with `cause` said as the problem. */
+function unreadableSettings(paths: CcsPaths, cause: string, report: boolean, backup?: string): LoadedSettings {
+  const message = `${cause}; ${UNREADABLE_SETTINGS_CONSEQUENCE}, other settings are the defaults`;
+  if (report) reportSettingsProblem(message);
+  return {settings: {...DEFAULT_SETTINGS, [UNREADABLE]: cause} as TuiSettings, problem: {file: paths.settings, cause, message, ...(backup ? {backup} : {})}};
 }
 
 /** tui.json's settings from its text (`text`, as read from paths.settings); loadSettings says the rest. */
@@ -287,9 +304,7 @@ async function settingsFromText(paths: CcsPaths, text: string, report: boolean):
   } catch (error) {
     if (!(error instanceof CorruptFileError)) throw error;
     const backup = await backupCorruptFile(paths.settings).catch(() => undefined);
-    const message = `${error.message}; ${UNREADABLE_SETTINGS_CONSEQUENCE}, other settings are the defaults`;
-    if (report) reportSettingsProblem(message);
-    return {settings: {...DEFAULT_SETTINGS, [UNREADABLE]: error.message} as TuiSettings, problem: {file: paths.settings, cause: error.message, message, backup}};
+    return unreadableSettings(paths, error.message, report, backup);
   }
 }
 

@@ -1,6 +1,6 @@
 // Entry from the command line (`ccs-tui` with no arguments, or only --target).
 import {fileURLToPath} from 'node:url';
-import {ccsPaths, resolveCcsDir} from '../store/paths.js';
+import {ccsDirProblem, ccsPaths, resolveCcsDir} from '../store/paths.js';
 import type {TuiContext} from './launch.js';
 
 /** The streams and environment the TUI is opened with (the command line's). */
@@ -11,8 +11,8 @@ export type TuiIo = Omit<TuiContext, 'paths' | 'target' | 'stdin' | 'stdout'> & 
 
 /**
  * Opens the TUI on `target` (local, or one of tui.json "targets") with the CCS dir the environment
- * names; resolves with the exit code. Refuses (exit 2, said on stderr) where it cannot draw: no
- * terminal, or TERM=dumb.
+ * names; resolves with the exit code. Refuses (exit 2, said on stderr) where it cannot draw (no
+ * terminal, or TERM=dumb) and where the CCS dir cannot be used (a file: ccsDirProblem).
  */
 export async function openTui(io: TuiIo, target = 'local'): Promise<number> {
   if (!io.stdout.isTTY || !io.stdin.isTTY) {
@@ -23,7 +23,15 @@ export async function openTui(io: TuiIo, target = 'local'): Promise<number> {
     io.stderr.write('ccs-tui: this terminal (TERM=dumb) cannot draw the full-screen TUI (no cursor movement).\n' + 'Use the commands instead: ccs-tui accounts, ccs-tui login <provider>, ccs-tui --help\n');
     return 2;
   }
-  return startTui({...io, paths: ccsPaths(resolveCcsDir(io.env)), target});
+  const paths = ccsPaths(resolveCcsDir(io.env));
+  const problem = ccsDirProblem(paths);
+  if (problem) {
+    // CCS_DIR is text from the environment: said without escapes (sanitize.ts loaded only then).
+    const {sanitizeLine} = await import('../core/sanitize.js');
+    io.stderr.write(`ccs-tui: ${sanitizeLine(problem)}\n`);
+    return 2;
+  }
+  return startTui({...io, paths, target});
 }
 
 export async function startTui(ctx: TuiContext): Promise<number> {

@@ -4,7 +4,7 @@
 // while the TUI runs shows the same.
 import {renderTui, type TuiHandle} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
-import {readFileSync} from 'node:fs';
+import {mkdirSync, readFileSync, rmSync} from 'node:fs';
 import {afterEach, test} from 'node:test';
 import {guardLoopback} from '../helpers/loopback-guard.js';
 import {makeQuotaFixture} from '../services/quota/fixture.js';
@@ -66,6 +66,29 @@ test('a broken tui.json: banner and M say it, no quota read goes out until it is
   await tui.press('R');
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.deepEqual(fx.upstream.requests.map((r) => r.path), ['/claude/usage']);
+  assert.deepEqual(guard.blocked, []);
+});
+
+test('a tui.json that cannot be read at all (a directory): the TUI starts and its banner says so, as for a file that does not parse; no quota read goes out', async () => {
+  const fx = await makeQuotaFixture();
+  const guard = guardLoopback();
+  fx.serve('claude', {five_hour: {utilization: 12, resets_at: null}, seven_day: {utilization: 34, resets_at: null}});
+  rmSync(fx.ccs.paths.settings);
+  mkdirSync(fx.ccs.paths.settings);
+  const quota = new QuotaPoller({paths: fx.ccs.paths, store: new AccountStore(fx.ccs.paths)});
+  cleanup = async () => {
+    quota.stop();
+    guard.restore();
+    await fx.close();
+  };
+  // Before, the TUI stopped at its first frame: "unexpected error: CorruptFileError: …tui.json: is a directory, not a file".
+  tui = await renderTui({paths: fx.ccs.paths, width: 140, height: 30, route: {screen: 'quota', params: {provider: 'claude'}}, services: {quota}});
+  tui.services.settings.subscribe(({settings}) => quota.updateSettings(settings));
+  const frame = await tui.waitFor((f) => /^(?!.*unexpected).*tui\.json: is a directory, not a file; no token is sent/m.test(f));
+  assert.match(frame, /user@example\.com/);
+  await tui.press('R');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.deepEqual(fx.upstream.requests.map((r) => r.path), []);
   assert.deepEqual(guard.blocked, []);
 });
 

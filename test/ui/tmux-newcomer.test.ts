@@ -2,7 +2,8 @@
 // cause, typed filter text runs no command, keys from one read all count, CI=true still draws,
 // TERM=dumb is told where to go.
 import assert from 'node:assert/strict';
-import {readFileSync, writeFileSync} from 'node:fs';
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
 import {test} from 'node:test';
 import {startFakeServer} from '../helpers/fake-providers/server.js';
 import {binInTmux, binInTmuxSkipReason} from '../helpers/tmux.js';
@@ -218,4 +219,18 @@ test('tmux: at 60×20 the compact layout keeps the accounts list and a login usa
   await t.waitFor('work · alice@');
   t.keys(['C-c']);
   assert.equal(await t.waitForExit(), 0);
+});
+
+test('tmux: a CCS dir that is a file (CCS_DIR naming one), or whose cliproxy/ is: ccs-tui says so and exits 2, no stack trace', {skip}, async () => {
+  for (const make of [(root: string) => writeFileSync(root, 'not a dir'), (root: string) => (mkdirSync(root, {recursive: true}), writeFileSync(path.join(root, 'cliproxy'), 'x'))]) {
+    const c = makeUiCcs();
+    const root = path.join(c.env.HOME!, 'file-ccs');
+    make(root);
+    const t = startBin({...c, env: {...c.env, CCS_DIR: root}});
+    await t.waitFor(/__program_exited_with=/);
+    const screen = t.screen({joined: true});
+    assert.match(screen, /ccs-tui: \S+file-ccs(\/cliproxy)? is a file, not a directory: the CCS dir('s cliproxy\/| \(CCS_DIR, else ~\/\.ccs\)) must be a directory/);
+    assert.doesNotMatch(screen, /unexpected|at \S+ \(/);
+    assert.equal(await t.waitForExit(), 2);
+  }
 });
