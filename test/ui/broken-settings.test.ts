@@ -23,12 +23,17 @@ afterEach(async () => {
 
 const flat = (frame: string) => frame.replace(/[\s│]+/g, ' ');
 
-test('a broken tui.json: banner and M say it, no quota read goes out until it is fixed', async () => {
+/**
+ * The quota screen over a quota fixture whose tui.json `breakSettings` makes unusable, with the poller
+ * following tui.json as app-services.ts wires it (renderTui's own poller is replaced); the loopback
+ * guard names any request that leaves 127.0.0.1.
+ */
+async function quotaScreenOn(breakSettings: (fx: Awaited<ReturnType<typeof makeQuotaFixture>>) => void) {
   const fx = await makeQuotaFixture();
   const guard = guardLoopback();
   const working = readFileSync(fx.ccs.paths.settings, 'utf8');
   fx.serve('claude', {five_hour: {utilization: 12, resets_at: null}, seven_day: {utilization: 34, resets_at: null}});
-  fx.ccs.writeRaw('tui.json', '{"endpoints": {');
+  breakSettings(fx);
   const quota = new QuotaPoller({paths: fx.ccs.paths, store: new AccountStore(fx.ccs.paths)});
   cleanup = async () => {
     quota.stop();
@@ -36,8 +41,12 @@ test('a broken tui.json: banner and M say it, no quota read goes out until it is
     await fx.close();
   };
   tui = await renderTui({paths: fx.ccs.paths, width: 140, height: 30, route: {screen: 'quota', params: {provider: 'claude'}}, services: {quota}});
-  // The poller follows tui.json as app-services.ts wires it (renderTui's own poller is replaced).
   tui.services.settings.subscribe(({settings}) => quota.updateSettings(settings));
+  return {fx, guard, working, tui};
+}
+
+test('a broken tui.json: banner and M say it, no quota read goes out until it is fixed', async () => {
+  const {fx, guard, working, tui} = await quotaScreenOn((made) => made.ccs.writeRaw('tui.json', '{"endpoints": {'));
   // The banner: the file relative to the CCS dir, its position and what waits.
   const banner = /^(?!.*unexpected).*tui\.json:1:16: invalid JSON \(Expected property name or '\}'\); no token is sent/m;
   await tui.waitFor((f) => banner.test(f));
@@ -70,20 +79,8 @@ test('a broken tui.json: banner and M say it, no quota read goes out until it is
 });
 
 test('a tui.json that cannot be read at all (a directory): the TUI starts and its banner says so, as for a file that does not parse; no quota read goes out', async () => {
-  const fx = await makeQuotaFixture();
-  const guard = guardLoopback();
-  fx.serve('claude', {five_hour: {utilization: 12, resets_at: null}, seven_day: {utilization: 34, resets_at: null}});
-  rmSync(fx.ccs.paths.settings);
-  mkdirSync(fx.ccs.paths.settings);
-  const quota = new QuotaPoller({paths: fx.ccs.paths, store: new AccountStore(fx.ccs.paths)});
-  cleanup = async () => {
-    quota.stop();
-    guard.restore();
-    await fx.close();
-  };
   // Before, the TUI stopped at its first frame: "unexpected error: CorruptFileError: …tui.json: is a directory, not a file".
-  tui = await renderTui({paths: fx.ccs.paths, width: 140, height: 30, route: {screen: 'quota', params: {provider: 'claude'}}, services: {quota}});
-  tui.services.settings.subscribe(({settings}) => quota.updateSettings(settings));
+  const {fx, guard, tui} = await quotaScreenOn((made) => (rmSync(made.ccs.paths.settings), mkdirSync(made.ccs.paths.settings)));
   const frame = await tui.waitFor((f) => /^(?!.*unexpected).*tui\.json: is a directory, not a file; no token is sent/m.test(f));
   assert.match(frame, /user@example\.com/);
   await tui.press('R');

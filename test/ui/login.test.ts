@@ -176,6 +176,14 @@ async function refusingTokenEndpoint() {
   return startFakeServer({'POST /v1/oauth/token': () => ({status: 400, json: {error: 'invalid_grant', error_description: 'Invalid authorization code'}})});
 }
 
+/** From the accounts, as a person gets there: `a`, Enter on Claude. */
+async function claudeFromAccounts(tui: TuiHandle): Promise<void> {
+  await tui.waitFor('No Claude account yet');
+  await tui.press('a');
+  await tui.waitFor(/^› Claude/m);
+  await tui.press('enter');
+}
+
 /** On the auth-code screen: `v`, a code, Enter. */
 async function pasteCode(tui: TuiHandle): Promise<void> {
   await tui.waitFor('v: paste it here');
@@ -270,13 +278,9 @@ test('Esc while the code is being checked leaves the login to finish: the wait c
   const ccs = makeTempCcs();
   writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
   const clock = new FakeClock();
-  // From the accounts, as a person gets there: a, Enter on Claude.
   const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, services: {clock, ...recorders().services}});
   try {
-    await tui.waitFor('No Claude account yet');
-    await tui.press('a');
-    await tui.waitFor(/^› Claude/m);
-    await tui.press('enter');
+    await claudeFromAccounts(tui);
     await pasteCode(tui);
     let frame = await tui.waitFor('checking with the provider and storing the account…');
     assert.match(frame, /Esc leave/, 'the hint bar says what Esc does now');
@@ -313,10 +317,7 @@ test('Esc while the code is being checked, and the provider then refuses it: the
   writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {claude: {authorize: `${server.url}/oauth/authorize`, token: `${server.url}/v1/oauth/token`}}}));
   const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, services: recorders().services});
   try {
-    await tui.waitFor('No Claude account yet');
-    await tui.press('a');
-    await tui.waitFor(/^› Claude/m);
-    await tui.press('enter');
+    await claudeFromAccounts(tui);
     await pasteCode(tui);
     await tui.waitFor('checking with the provider and storing the account…');
     await tui.press('escape');
