@@ -48,6 +48,13 @@ export interface AttemptRecord extends ProcessIdentity {
   rotated?: boolean;
   /** How many sends of this refresh token were claimed (sendClaimFile); absent in earlier versions' records: 1. */
   sends?: number;
+  /**
+   * On `not-sent` after a 429: when the token endpoint asked to be left alone until (ISO), and which
+   * endpoint. No process sends this refresh token before then (sendOnce): a request at each proxy
+   * request or poll would only prolong the limit.
+   */
+  rateLimitedUntil?: string;
+  endpoint?: string;
 }
 
 /**
@@ -197,6 +204,12 @@ export function classifyFailure(error: unknown): AttemptOutcome {
   return 'unknown';
 }
 
+/** How long a 429 asked the token endpoint to be left alone (its Retry-After, else a minute), for the record. */
+function rateLimit(error: unknown, now: number): Partial<AttemptRecord> {
+  if (!(error instanceof OAuthError) || error.status !== 429) return {};
+  return {rateLimitedUntil: new Date(now + (error.retryAfter ?? 60) * 1000).toISOString(), endpoint: error.url};
+}
+
 /** ` by process <pid> on <host> at <time>`: who sent the record's refresh token, when the record says. */
 const sentBy = (record: AttemptRecord) => (record.pid ? ` by process ${record.pid} on ${record.host} at ${formatLocalTime(record.at)}` : '');
 
@@ -257,6 +270,8 @@ export interface AttemptTarget {
   spends: string | undefined;
   /** Masks credentials in the text recorded (a server's error may quote any account's token). */
   mask?: (text: string) => string;
+  /** The clock a rate limit's wait is counted on (ms; default Date.now). */
+  now?: () => number;
 }
 
 /**
@@ -278,13 +293,17 @@ export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>)
     if (refused) throw new RefreshRefusedError(target.provider, target.accountId, refused);
     const spent = spentWords(previous);
     if (spent) throw new RefreshOutcomeUnknownError(target.provider, target.accountId, spent);
+    const limitedFor = previous.rateLimitedUntil === undefined ? Number.NaN : Date.parse(previous.rateLimitedUntil) - (target.now?.() ?? Date.now());
+    if (previous.outcome === 'not-sent' && limitedFor > 0) {
+      throw new OAuthError(previous.endpoint ?? '', 429, 'rate_limited', `not sent again before ${formatLocalTime(previous.rateLimitedUntil!)}, as the token endpoint asked`, Math.ceil(limitedFor / 1000));
+    }
     // Never sent, or sent and not rotated: this send is the next one.
     if (file === target.file) sends = previous.sends ?? 1;
   }
   const mask = target.mask ?? ((text: string) => text);
-  const record = (outcome: AttemptOutcome, detail?: string, rotated?: boolean): AttemptRecord =>
-    ({fingerprint, outcome, at: new Date().toISOString(), ...thisProcess(), ...(detail ? {detail: mask(detail)} : {}), ...(rotated ? {rotated} : {}), sends: sends + 1});
-  const write = (outcome: AttemptOutcome, detail?: string, rotated?: boolean) => writeJsonAtomic(target.file, record(outcome, detail, rotated));
+  const record = (outcome: AttemptOutcome, detail?: string, rotated?: boolean, more: Partial<AttemptRecord> = {}): AttemptRecord =>
+    ({fingerprint, outcome, at: new Date().toISOString(), ...thisProcess(), ...(detail ? {detail: mask(detail)} : {}), ...(rotated ? {rotated} : {}), sends: sends + 1, ...more});
+  const write = (outcome: AttemptOutcome, detail?: string, rotated?: boolean, more?: Partial<AttemptRecord>) => writeJsonAtomic(target.file, record(outcome, detail, rotated, more));
   // The lock alone does not make this the one send: a holder suspended after the record was read, past
   // the lock's bound, lost the lock to a process that may have sent the token since, and would send it
   // again on waking. Of every process that read the record as it was, the one that claims this send sends.
@@ -310,7 +329,7 @@ export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>)
   } catch (error) {
     const outcome = classifyFailure(error);
     const detail = mask((error as Error).message);
-    await write(outcome, detail);
+    await write(outcome, detail, undefined, rateLimit(error, target.now?.() ?? Date.now()));
     if (outcome === 'unknown') throw new RefreshOutcomeUnknownError(target.provider, target.accountId, detail);
     throw error;
   }

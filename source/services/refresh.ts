@@ -222,6 +222,7 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
       accountId,
       spends,
       mask,
+      now: () => clock.now(),
     };
     const fileRef = {tokenFile: inside.account.tokenFile};
     const send = async (): Promise<{updates: Partial<TokenFile>; unusable?: NotTokenResponseError}> => {

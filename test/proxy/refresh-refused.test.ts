@@ -103,5 +103,8 @@ describe('a refresh rate-limited for longer than a short wait, during a request'
     // Before, the request waited out the 30 s (up to three times) saying nothing.
     assert.ok(Date.now() - started < 20_000, `answered after ${(Date.now() - started) / 1000} s`);
     assert.equal(f.tokenServer.requests.length, 1);
+    // Nor is the refresh sent again at each request while the endpoint asked to be left alone.
+    for (let i = 0; i < 4; i++) assert.equal((await askMessages(f)).status, 200);
+    assert.equal(f.tokenServer.requests.length, 1, 'no refresh sent before Retry-After');
   });
 });

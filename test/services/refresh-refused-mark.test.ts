@@ -11,6 +11,7 @@ import {ensureFreshToken, markRefreshRefused} from '../../source/services/refres
 import {AccountStore} from '../../source/store/accounts.js';
 import {loadSettings} from '../../source/store/settings.js';
 import {makeTempCcs} from '../helpers/ccs.js';
+import {FakeClock} from '../helpers/fake-clock.js';
 import {runBin} from '../helpers/cli.js';
 import {oauthToken} from '../proxy/fixture.js';
 
@@ -38,10 +39,11 @@ describe('a refused refresh', () => {
     ccs.writeToken('claude-me@example.com.json', oauthToken('claude', 'me@example.com', {refresh_token: held, expired: new Date(Date.now() - 60_000).toISOString()}));
     const store = new AccountStore(ccs.paths);
     const {settings} = await loadSettings(ccs.paths);
-    const refresh = (force = false) => ensureFreshToken({store, settings}, 'claude', 'me@example.com', {force}).then(() => undefined, (e: unknown) => e as Error);
+    const clock = new FakeClock(Date.now());
+    const refresh = (force = false) => ensureFreshToken({store, settings, clock}, 'claude', 'me@example.com', {force}).then(() => undefined, (e: unknown) => e as Error);
     const refusal = await refresh();
     assert.ok(refusal, 'the refresh was refused');
-    return {ccs, store, refusal, presented, refresh, cleanup: () => (ccs.cleanup(), server.close())};
+    return {ccs, store, refusal, presented, refresh, clock, cleanup: () => (ccs.cleanup(), server.close())};
   };
 
   for (const [status, body] of [
@@ -80,11 +82,17 @@ describe('a refused refresh', () => {
   }
 
   for (const status of [429, 408]) {
-    it(`answered ${status} (put off unread): sent again later`, async () => {
-      const {presented, refresh, store, cleanup} = await refusedOnce('rt-put-off-0123456789abcdef', status, JSON.stringify({error: status === 429 ? 'rate_limited' : 'timeout'}));
+    it(`answered ${status} (put off unread): sent again later${status === 429 ? ', once its Retry-After is over (not before, forced or not)' : ''}`, async () => {
+      const {presented, refresh, store, clock, cleanup} = await refusedOnce('rt-put-off-0123456789abcdef', status, JSON.stringify({error: status === 429 ? 'rate_limited' : 'timeout'}));
       try {
         assert.notEqual((await store.load()).accounts[0]!.health, 'needs-login');
         const before = presented.length;
+        if (status === 429) {
+          const held = await refresh(true);
+          assert.match(String(held?.message), /refused: not sent again before .*, as the token endpoint asked \(rate_limited\)/);
+          assert.equal(presented.length, before, 'not sent during the hour the endpoint asked for');
+          await clock.advance(3601_000);
+        }
         await refresh(true);
         assert.ok(presented.length > before, 'the refresh token was sent again');
       } finally {
