@@ -7,6 +7,7 @@ import {QuotaPoller} from '../services/quota/service.js';
 import {Targets} from '../services/targets.js';
 import type {CcsPaths} from '../store/paths.js';
 import type {AppServices} from './services.js';
+import {UnfinishedWork} from '../services/unfinished.js';
 
 export function buildServices(paths: CcsPaths, env: NodeJS.ProcessEnv, output: NodeJS.WritableStream, suspend: AppServices['suspend']): AppServices {
   const deps = worldDeps(paths, env, output);
@@ -24,6 +25,7 @@ export function buildServices(paths: CcsPaths, env: NodeJS.ProcessEnv, output: N
     suspend,
     proxy: new ProxySupervisor({paths, clock, env}),
     quota,
+    unfinished: new UnfinishedWork(),
   };
   return withTargets(services);
 }

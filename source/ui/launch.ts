@@ -52,6 +52,9 @@ export async function launchTui(ctx: TuiContext): Promise<number> {
       return createElement(App, {services, size: controls.size, initialAccounts, initialFromCache: cached !== undefined});
     }, io);
   } finally {
+    // A login left to finish (Esc while its account was stored): waited for, saying so, once the
+    // screen is given back; Ctrl-C still ends it.
+    await services.unfinished.finish((line) => ctx.stderr.write(`ccs-tui: ${line}\n`));
     // What this TUI last read, for the next one's first frame; a failure costs only that.
     await services.store.keepSnapshotForNextStart().catch(() => undefined);
     stopNativeWatch();

@@ -7,6 +7,7 @@ import type {ServiceDeps} from '../services/deps.js';
 import type {ProxySupervisor} from '../services/proxy-supervisor.js';
 import type {QuotaPoller} from '../services/quota/service.js';
 import type {Targets} from '../services/targets.js';
+import type {UnfinishedWork} from '../services/unfinished.js';
 
 /** The services' dependency bag (paths, store, http, clock, browser, clipboard, env) plus the TUI's own parts. */
 export interface AppServices extends Omit<ServiceDeps, 'settings'> {
@@ -28,6 +29,8 @@ export interface AppServices extends Omit<ServiceDeps, 'settings'> {
    * accounts, quota, rules and login screens act on `targets.current` (services/targets.ts).
    */
   targets: Targets;
+  /** Work left running when its screen went (a login being stored): quitting waits for it, saying so. */
+  unfinished: UnfinishedWork;
 }
 
 export const ServicesContext = createContext<AppServices | undefined>(undefined);

@@ -952,3 +952,53 @@ test('Vertex key file: a path typed with ~ is the home dir; a missing one names 
     ccs.cleanup();
   }
 });
+
+test('Esc while a Qwen login again is stored, and it replaces a grant: the status line and M say where the replaced grant was kept, as its screen would have', async () => {
+  const {fakeQwen: qwen} = await import('../helpers/fake-providers/providers.js');
+  const {grantKey, withGrantLock} = await import('../../source/store/grant-lock.js');
+  const {tokenFixture} = await import('../helpers/ccs.js');
+  const fake = await qwen(['ok'], undefined, {access_token: 'qwen-at-new-0123456789', refresh_token: 'qwen-rt-new-0123456789', expires_in: 21600, token_type: 'Bearer'});
+  const ccs = makeTempCcs();
+  const old = tokenFixture('qwen', 'work', {refresh_token: 'qwen-rt-old-0123456789', resource_url: 'old-region.qwen.example'});
+  ccs.writeToken('qwen-work.json', old);
+  writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
+  await new AccountStore(ccs.paths).setRefreshFailed('qwen', 'work', 'HTTP 500 from the token endpoint', 'qwen-rt-old-0123456789');
+  // The grant's lock held elsewhere: the login waits in its storing step until it is let go.
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let held!: () => void;
+  const isHeld = new Promise<void>((r) => (held = r));
+  const holding = withGrantLock(ccs.paths, grantKey('qwen', 'qwen-work.json', old as never), async () => {
+    held();
+    await gate;
+  });
+  await isHeld;
+  const tui = await renderTui({paths: ccs.paths, width: 140, height: 40, services: recorders().services});
+  try {
+    await tui.waitFor('IBM Bob');
+    tui.write(':qwen\r');
+    await tui.waitFor(/Qwen accounts \(1\)[^]*work/);
+    await tui.press('l');
+    await tui.waitFor((f) => /L re-login/.test(f.split('\n').at(-1) ?? ''));
+    await tui.press('L');
+    await tui.waitFor('Name this account');
+    await tui.type('work');
+    await tui.press('enter');
+    await tui.waitFor('storing the account', 20_000);
+    await tui.press('escape');
+    await tui.waitFor('still storing the account');
+    release();
+    await holding;
+    const frame = await tui.waitFor(/✓ Logged in again as Qwen account work/, 20_000);
+    // The status line is cut to its row; M has it whole.
+    assert.match(frame, /✓ Logged in again as Qwen account work.*; the previous login of this name may have been another/);
+    await tui.press('M');
+    const messages = await tui.waitFor('Messages, newest first');
+    assert.match(messages.replace(/[\s│]+/g, ' '), /✓ Logged in again as Qwen account work.*kept at \S*login-kept/);
+  } finally {
+    release();
+    tui.unmount();
+    await fake.server.close();
+    ccs.cleanup();
+  }
+});

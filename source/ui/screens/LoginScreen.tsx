@@ -173,10 +173,27 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
       // The provider has the code (or approval) already: cancelling now would lose the grant it
       // issues, so the login finishes without the screen and the status line says how it ended.
       // It goes back to the accounts, where the account will show, not to the provider picker.
-      if (view?.kind === 'storing' && session?.leave?.((last) => setStatus(unseenOutcomeText(last, row?.displayName ?? provider), last.kind === 'done' ? 'ok' : 'error'))) {
-        setStatus(`${row?.displayName ?? provider} login: still storing the account; this line says how it ends`, 'info');
-        back();
-        return true;
+      if (view?.kind === 'storing' && session?.leave) {
+        const name = row?.displayName ?? provider;
+        let ended!: (line: string) => void;
+        const outcome = new Promise<string>((resolve) => (ended = resolve));
+        const report = (last: LoginView) => {
+          const text = unseenOutcomeText(last, name);
+          setStatus(text, last.kind === 'done' ? 'ok' : 'error');
+          ended(text);
+        };
+        if (session.leave(report)) {
+          services.unfinished.add(`waiting for the ${name} login that is storing its account (Ctrl-C ends it, and the login is lost)…`, outcome);
+          setStatus(`${name} login: still storing the account; this line says how it ends`, 'info');
+          back();
+          return true;
+        }
+        // It ended as Esc came (React has not drawn it yet): said as it would have been, from the accounts.
+        if (session.view.kind === 'done' || session.view.kind === 'ended') {
+          report(session.view);
+          back();
+          return true;
+        }
       }
       // A finished login goes back to the accounts; any other leaves to the picker it came from.
       if (toPicker && view?.kind !== 'done') return leave();
@@ -442,12 +459,18 @@ function doneTextOf(view: Extract<LoginView, {kind: 'done'}>, displayName: strin
   return `✓ ${loginOutcomeText(account.outcome, `${displayName} account ${sanitizeLine(accountLabel(account))}`, account.nicknameChanged)}${account.projectId ? ` (project ${sanitizeLine(account.projectId)})` : ''}${account.madeDefault ? ' (default)' : ''}`;
 }
 
-/** How a login left while it was being stored ended (session.leave), for the status line. */
+/** How a login left while it was being stored ended (session.leave), for the status line: with what its screen would have warned of. */
 function unseenOutcomeText(last: LoginView, displayName: string): string {
   if (last.kind === 'ended') return `${displayName}: ${last.message}`;
   if (last.kind !== 'done') return `${displayName} login: cancelled`;
-  const text = doneTextOf(last, displayName);
-  return last.notRelogin !== undefined && last.account ? `${text}; it logged in as ${sanitizeLine(accountLabel(last.account))}, not as the account asked for, which still needs a login` : text;
+  const {account} = last;
+  const notes = [
+    last.notRelogin !== undefined && account ? `it logged in as ${sanitizeLine(accountLabel(account))}, not as the account asked for, which still needs a login` : undefined,
+    account?.nicknameNotGiven ? `the name typed was not given: ${sanitizeLine(account.nicknameNotGiven)}` : undefined,
+    account?.corrupt ? corruptKeyFileText(account.corrupt) : undefined,
+    account?.keptGrant ? keptGrantText(account.keptGrant) : undefined,
+  ].filter((note) => note !== undefined);
+  return [doneTextOf(last, displayName), ...notes].join('; ');
 }
 
 /** What each login step is doing or waits for, for a key pressed there that means nothing. */
