@@ -442,11 +442,12 @@ export class ProxyServer {
    */
   async rotateResult(providerId?: string): Promise<RotateResult> {
     const provider = providerId || this.options.provider;
-    if (!provider) return {error: 'this proxy serves every provider: name the one to rotate'};
+    if (!provider) return {error: 'this proxy serves every provider: name the one to rotate', refused: true};
     try {
       const account = await this.rotate(provider);
-      return account ? {provider, account} : {error: `${sanitizeLine(provider)}: no other healthy account to rotate to`};
+      return account ? {provider, account} : {error: `${sanitizeLine(provider)}: no other healthy account to rotate to`, refused: true};
     } catch (error) {
+      // A fault met while rotating (a file that cannot be read), not the proxy's "no".
       return {error: sanitizeLine((error as Error).message)};
     }
   }
@@ -499,7 +500,7 @@ export class ProxyServer {
         const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';
         const provider = new URLSearchParams(query).get('provider') ?? undefined;
         const result = await this.rotateResult(provider);
-        return sendJson(res, 'error' in result ? 409 : 200, 'error' in result ? {error: {message: result.error}} : result);
+        return sendJson(res, 'error' in result ? (result.refused ? 409 : 500) : 200, 'error' in result ? {error: {message: result.error}} : result);
       }
       if (req.url?.startsWith('/_ccs-tui/serve?') && req.method === 'POST') {
         const query = new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1));

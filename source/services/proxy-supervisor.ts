@@ -524,10 +524,8 @@ export class ProxySupervisor {
     const child = this.child;
     if (child && this.state.kind === 'builtin' && child.connected) {
       const id = ++this.rotateCount;
-      // An error the proxy answered is its "no"; one made here (no answer) is a fault.
-      let answered = false;
       const result = await new Promise<RotateResult>((resolve) => {
-        const onMessage = (message: Partial<RotateAnswer>) => message?.type === 'rotateAnswer' && message.id === id && ((answered = true), settle(message as RotateAnswer));
+        const onMessage = (message: Partial<RotateAnswer>) => message?.type === 'rotateAnswer' && message.id === id && settle(message as RotateAnswer);
         const onExit = () => settle({error: 'the proxy stopped before it answered'});
         const cancel = this.clock.setTimeout(() => settle({error: 'the proxy did not answer within 5 s'}), 5000);
         const settle = (answer: RotateResult) => {
@@ -538,7 +536,8 @@ export class ProxySupervisor {
         child.on('message', onMessage).once('exit', onExit);
         child.send({type: 'rotate', provider, id} satisfies ProxyCommand);
       });
-      if ('error' in result) throw answered ? new RotateRefusedError(result.error) : new UserError(result.error);
+      // The proxy's "no" is an answer; a fault it met, or no answer at all, is an error.
+      if ('error' in result) throw result.refused ? new RotateRefusedError(result.error) : new UserError(result.error);
       return result.account;
     }
     if (this.state.managed === 'adopted' && this.state.port && this.state.kind === 'builtin') {

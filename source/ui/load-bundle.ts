@@ -154,7 +154,7 @@ function writeCache(dir: string, file: string, header: string, script: Script): 
   }
 }
 
-/** A cache file's name: `tui-<bundle id>-<V8 version>-<CPU>.v8` (and this layout's older names, pruned alike). */
+/** A cache file's name: `tui-<bundle id>-<V8 version>-<CPU>-<bundle file's inode>.v8` (and the older layout's names, pruned alike). */
 const CACHE_NAME = /^tui-[0-9a-f]{64}(-[0-9a-z._-]+)?\.v8$/;
 
 /** Drops all but the newest few cache files of other bundles. */
@@ -241,11 +241,13 @@ export async function loadBundle(bundle: string, cacheDir: string | undefined = 
   const id = checked ? bundleId(source) : undefined;
   // V8 takes a cache only from its own version and CPU: Node 20 and 22 (or an arm64 and an x64 Node
   // sharing a home) each have their own file, else they would reject and rewrite each other's at
-  // every start. The file's size and time: a bundle edited in place (its id line kept) is another.
+  // every start; so does each copy of the bundle file (two checkouts of one build). The bundle
+  // file's size, times and inode: a bundle edited in place (its id line kept) is another, whatever
+  // its mtime is set back to (its ctime moves with any write, and no tool sets it).
   const runtime = `${process.versions.v8}-${process.arch}`.replace(/[^0-9a-z._-]/gi, '_');
-  const header = id && `${MAGIC} | ${id} | ${runtime} | ${stat.size} ${stat.mtimeMs}`;
+  const header = id && `${MAGIC} | ${id} | ${runtime} | ${stat.size} ${stat.mtimeMs} ${stat.ctimeMs} ${stat.dev}:${stat.ino}`;
   const dir = header && cacheDir !== undefined ? privateDir(cacheDir) : undefined;
-  const file = dir && path.join(dir, `tui-${id}-${runtime}.v8`);
+  const file = dir && path.join(dir, `tui-${id}-${runtime}-${stat.ino}.v8`);
   const cachedData = file && header ? readCache(file, header) : undefined;
   const script = new Script(source.toString('utf8'), {
     filename: bundle,

@@ -3,7 +3,7 @@
 // the bundle is compiled as if there were none, and what runs is the bundle on disk.
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
-import {chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync} from 'node:fs';
+import {chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {test} from 'node:test';
@@ -96,12 +96,36 @@ test('a bundle edited in place that keeps its id line (same length, same id) doe
   try {
     const id = 'a'.repeat(64);
     writeFileSync(t.bundle, bundleText(1, id));
+    // A whole second, which a time set back gives again exactly.
+    utimesSync(t.bundle, new Date('2026-01-01T00:00:00Z'), new Date('2026-01-01T00:00:00Z'));
     assert.deepEqual(load(t.bundle, t.cacheDir), {value: 1, fromUrl: true});
     const [file] = t.cacheFiles();
+    const {atime, mtime} = statSync(t.bundle);
     writeFileSync(t.bundle, bundleText(2, id));
+    // Its time set back too (`touch -r`, `cp -p`): the ctime still moved.
+    utimesSync(t.bundle, atime, mtime);
     assert.deepEqual(load(t.bundle, t.cacheDir), {value: 2, fromUrl: true});
     assert.deepEqual(t.cacheFiles(), [file], 'the same file, written again for the bundle now on disk');
     assert.deepEqual(load(t.bundle, t.cacheDir), {value: 2, fromUrl: true});
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('two copies of one bundle (two checkouts of a build) sharing a cache dir each keep their own cache: neither rewrites it at every start', () => {
+  const t = setUp();
+  try {
+    writeFileSync(t.bundle, bundleText(1));
+    const copy = path.join(t.base, 'copy', 'launch-script.js');
+    mkdirSync(path.dirname(copy));
+    writeFileSync(copy, bundleText(1));
+    load(t.bundle, t.cacheDir);
+    load(copy, t.cacheDir);
+    const written = new Map(t.cacheFiles().map((name) => [name, statSync(path.join(t.cacheDir, name)).mtimeMs]));
+    assert.equal(written.size, 2);
+    assert.deepEqual(load(t.bundle, t.cacheDir), {value: 1, fromUrl: true});
+    assert.deepEqual(load(copy, t.cacheDir), {value: 1, fromUrl: true});
+    assert.deepEqual(new Map(t.cacheFiles().map((name) => [name, statSync(path.join(t.cacheDir, name)).mtimeMs])), written, 'each used its own, written once');
   } finally {
     t.cleanup();
   }

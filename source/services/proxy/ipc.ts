@@ -78,11 +78,14 @@ export interface ProxyRequestBatch {
  */
 export type ProxyCommand = {type: 'rotate'; provider?: string; id?: number} | {type: 'status'} | {type: 'shutdown'};
 
-/** The proxy's answer to a rotate: the account that now serves `provider` first, or why none does. */
-export type RotateResult = {provider: string; account: string} | {error: string};
+/**
+ * The proxy's answer to a rotate: the account that now serves `provider` first, or why none does
+ * (`refused`: the proxy's own "no", as no other healthy account; else a fault met on the way).
+ */
+export type RotateResult = {provider: string; account: string} | {error: string; refused?: boolean};
 
 /**
- * The proxy's answer that it cannot rotate (RotateResult `error`: no other healthy account, no
+ * The proxy's answer that it cannot rotate (RotateResult `refused`: no other healthy account, no
  * provider named): the person's request refused, not a fault of the proxy, so the TUI says it as
  * information.
  */
