@@ -315,9 +315,12 @@ onTokenFileRead((file, stamp, token) => {
   const dir = path.dirname(file);
   const redactor = byTokenDir.get(dir);
   if (redactor) return redactor.noteToken(file, stamp, token);
+  // A file holding no credential (none yet, or under names not known) adds nothing to keep.
+  const list = withRecent(readEarlier.get(dir)?.get(file), credentialsOf(token));
+  if (!list) return;
   let files = readEarlier.get(dir);
   if (!files) readEarlier.set(dir, (files = new Map()));
-  files.set(file, withRecent(files.get(file), credentialsOf(token))!);
+  files.set(file, list);
 });
 
 // A whole token dir the store read (every file of it told above): the dir's redactor need not stat them all again.

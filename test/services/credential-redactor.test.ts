@@ -92,3 +92,16 @@ test('a grant a login replaced (tui/login-kept/) or native mode took tokens over
   const redactor = credentialRedactor(ccs.paths);
   assert.equal(redactor.redact('a qwen-LOGINKEPT-refresh-0123456789 b sk-ant-ort01-NATIVEKEPT-refresh-0123456789'), 'a qwen…(redacted) b sk-a…(redacted)');
 });
+
+test('token files read before any redactor, one holding no credential at all: the redactor made after is made (it threw "not iterable"), and masks what the other held', async () => {
+  const fresh = makeTempCcs();
+  try {
+    fresh.writeToken('kimi-empty.json', {type: 'kimi'});
+    fresh.writeToken('kimi-g@example.com.json', tokenFixture('kimi', 'g@example.com', {access_token: 'kimi-read-first-0123456789'}));
+    await new AccountStore(fresh.paths).load(); // the TUI lists its accounts before its first message is masked
+    const redactor = credentialRedactor(fresh.paths);
+    assert.equal(redactor.redact('a kimi-read-first-0123456789 b'), 'a kimi…(redacted) b');
+  } finally {
+    fresh.cleanup();
+  }
+});
