@@ -235,36 +235,42 @@ test('tmux: a CCS dir that is a file (CCS_DIR naming one), or whose cliproxy/ is
   }
 });
 
-test('tmux: q after Esc left a login storing its account: the screen is given back, ccs-tui says it waits for that login, then how it ended, and the account is stored', {skip}, async () => {
-  let release!: () => void;
-  const {fakeClaude} = await import('../helpers/fake-providers/providers.js');
-  const fake = await fakeClaude({tokenGate: new Promise<void>((r) => (release = r))});
-  try {
-    const ccs = makeUiCcs();
-    writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
-    const t = startBin(ccs);
-    await t.waitFor(/work\s+alice@example\.com/);
-    t.keys(['a']);
-    await t.waitFor('Which provider?');
-    t.keys(['Enter']);
-    await t.waitFor('v: paste it here');
-    t.keys(['v']);
-    await t.waitFor(/^›\s*$/m);
-    t.keys(['a-code-from-the-page'], {literal: true});
-    t.keys(['Enter']);
-    await t.waitFor('checking with the provider and storing the account');
-    t.keys(['Escape']);
-    await t.waitFor('still storing the account');
-    t.keys(['q']);
-    // Before, the process went on silently on a blank screen, and Ctrl-C there lost the login unsaid.
-    await t.waitFor((s) => s.replace(/\n/g, '').includes('ccs-tui: waiting for the Claude login that is storing its account (Ctrl-C ends it, and the login is lost)'));
-    assert.equal(t.display('#{alternate_on}'), '0', 'the screen was given back');
-    release();
-    await t.waitFor((s) => s.replace(/\n/g, '').includes('ccs-tui: ✓ Added Claude account claude-user@example.com'));
-    assert.equal(await t.waitForExit(), 0);
-    assert.ok(readFileSync(ccs.paths.registry, 'utf8').includes('claude-user@example.com'), 'the account is stored');
-  } finally {
-    release();
-    await fake.server.close();
-  }
-});
+for (const keys of [['Escape', 'q'], ['q']]) {
+  test(`tmux: ${keys.join(' then ')} while a login stores its account: the screen is given back, ccs-tui says it waits for that login, then how it ended, and the account is stored`, {skip}, async () => {
+    let release!: () => void;
+    const {fakeClaude} = await import('../helpers/fake-providers/providers.js');
+    const fake = await fakeClaude({tokenGate: new Promise<void>((r) => (release = r))});
+    try {
+      const ccs = makeUiCcs();
+      writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
+      const t = startBin(ccs);
+      await t.waitFor(/work\s+alice@example\.com/);
+      t.keys(['a']);
+      await t.waitFor('Which provider?');
+      t.keys(['Enter']);
+      await t.waitFor('v: paste it here');
+      t.keys(['v']);
+      await t.waitFor(/^›\s*$/m);
+      t.keys(['a-code-from-the-page'], {literal: true});
+      t.keys(['Enter']);
+      await t.waitFor('checking with the provider and storing the account');
+      if (keys[0] === 'Escape') {
+        t.keys(['Escape']);
+        await t.waitFor('still storing the account');
+      }
+      // q at once, on the storing screen: it quit and lost the login unsaid (found by the newcomer).
+      t.keys(['q']);
+      // Before, the process went on silently on a blank screen, and Ctrl-C there lost the login unsaid.
+      await t.waitFor((s) => s.replace(/\n/g, '').includes('ccs-tui: waiting for the Claude login that is storing its account (Ctrl-C ends it, and the login is lost)'));
+      assert.equal(t.display('#{alternate_on}'), '0', 'the screen was given back');
+      release();
+      await t.waitFor((s) => s.replace(/\n/g, '').includes('ccs-tui: ✓ Added Claude account claude-user@example.com'));
+      assert.equal(await t.waitForExit(), 0);
+      assert.ok(readFileSync(ccs.paths.registry, 'utf8').includes('claude-user@example.com'), 'the account is stored');
+    } finally {
+      release();
+      await fake.server.close();
+    }
+  });
+}
+

@@ -10,7 +10,7 @@ import {describePollState, formatCountdown, secondsLeft} from '../../core/device
 import {actionKey} from '../../core/keymap.js';
 import {looksLikeCredential, sanitizeLine, secretInPathField, secretInUrlField} from '../../core/sanitize.js';
 import {findProvider} from '../../providers/table.js';
-import {METHOD_LABELS, type LoginView} from '../../services/oauth/login-session.js';
+import {METHOD_LABELS, type AccountLogin, type LoginView} from '../../services/oauth/login-session.js';
 import {TextField} from '../components/TextField.js';
 import {showUrlAlone} from '../actions/login.js';
 import {LinkText, urlRows} from '../components/LinkText.js';
@@ -65,7 +65,40 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
   const removed = Boolean(again && snapshot && !snapshot.accounts.some((a) => a.provider === provider && a.id === again.id));
   // An API-key account's login again is a new key for it: asked at once, stored over its own.
   const replacingKey = again?.apiKey === true;
-  const {view, error, now, session} = useLoginSession(provider, again?.nickname, again?.id, replacingKey);
+  /**
+   * Leaves a login whose code or approval is with the provider to finish without this screen
+   * (session.leave): cancelling it would lose the grant issued for that one code. Its end is said on
+   * the status line, and quitting waits for it (services.unfinished). True when it goes on, or when
+   * it had just ended (said as its screen would have said it); false at any other step.
+   */
+  const leaveToFinish = (left: AccountLogin): boolean => {
+    if (left.view.kind !== 'storing' && left.view.kind !== 'done' && left.view.kind !== 'ended') return false;
+    if (!left.leave) return false;
+    const name = row?.displayName ?? provider;
+    let ended!: (line: string) => void;
+    const outcome = new Promise<string>((resolve) => (ended = resolve));
+    const report = (last: LoginView) => {
+      const text = unseenOutcomeText(last, name);
+      setStatus(text, last.kind === 'done' ? 'ok' : 'error');
+      ended(text);
+    };
+    const shown = left.view;
+    if (left.leave(report)) {
+      services.unfinished.add(`waiting for the ${name} login that is storing its account (Ctrl-C ends it, and the login is lost)…`, outcome);
+      setStatus(`${name} login: still storing the account; this line says how it ends`, 'info');
+      return true;
+    }
+    // It ended as the key came (React has not drawn it yet): said as it would have been.
+    if (shown.kind === 'done' || shown.kind === 'ended') {
+      report(shown);
+      return true;
+    }
+    return false;
+  };
+  // Quitting (q, Ctrl-C) or leaving this screen while the account is stored: the same as Esc there.
+  const onUnmount = useRef<(left: AccountLogin) => boolean>(() => false);
+  onUnmount.current = (left) => left.view.kind === 'storing' && leaveToFinish(left);
+  const {view, error, now, session} = useLoginSession(provider, again?.nickname, again?.id, replacingKey, onUnmount);
   const actions = useAccountActions(provider, again);
   const otherIdentity = view?.kind === 'done' && view.notRelogin !== undefined;
   // What the login did, as the screen says it; the status line says it too, so M keeps it.
@@ -173,27 +206,9 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
       // The provider has the code (or approval) already: cancelling now would lose the grant it
       // issues, so the login finishes without the screen and the status line says how it ended.
       // It goes back to the accounts, where the account will show, not to the provider picker.
-      if (view?.kind === 'storing' && session?.leave) {
-        const name = row?.displayName ?? provider;
-        let ended!: (line: string) => void;
-        const outcome = new Promise<string>((resolve) => (ended = resolve));
-        const report = (last: LoginView) => {
-          const text = unseenOutcomeText(last, name);
-          setStatus(text, last.kind === 'done' ? 'ok' : 'error');
-          ended(text);
-        };
-        if (session.leave(report)) {
-          services.unfinished.add(`waiting for the ${name} login that is storing its account (Ctrl-C ends it, and the login is lost)…`, outcome);
-          setStatus(`${name} login: still storing the account; this line says how it ends`, 'info');
-          back();
-          return true;
-        }
-        // It ended as Esc came (React has not drawn it yet): said as it would have been, from the accounts.
-        if (session.view.kind === 'done' || session.view.kind === 'ended') {
-          report(session.view);
-          back();
-          return true;
-        }
+      if (view?.kind === 'storing' && session && leaveToFinish(session)) {
+        back();
+        return true;
       }
       // A finished login goes back to the accounts; any other leaves to the picker it came from.
       if (toPicker && view?.kind !== 'done') return leave();

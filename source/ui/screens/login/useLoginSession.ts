@@ -1,6 +1,7 @@
 // Subscribes the login screen to a LoginSession (services/oauth/login-session.ts): takes tui.json,
 // creates the session, re-renders on every change, ticks the countdown and spinners on the injected
-// clock while something is under way, and cancels everything on unmount.
+// clock while something is under way, and cancels everything on unmount (but a login whose account
+// is being stored, which the screen may leave to finish).
 import {useEffect, useRef, useState} from 'react';
 import type {AccountLogin, LoginView} from '../../../services/oauth/login-session.js';
 import {useTarget} from '../../hooks/useTarget.js';
@@ -10,7 +11,7 @@ import {useServices} from '../../services.js';
  * `nickname` / `relogin`: logging in again as a known account (its name and id; the name is not asked
  * for); `replaceKey`: it is an API-key account, whose key the login replaces.
  */
-export function useLoginSession(provider: string, nickname?: string, relogin?: string, replaceKey = false) {
+export function useLoginSession(provider: string, nickname?: string, relogin?: string, replaceKey = false, onUnmount?: {current: (session: AccountLogin) => boolean}) {
   const services = useServices();
   const [view, setView] = useState<LoginView | undefined>();
   const [error, setError] = useState<string | undefined>();
@@ -45,7 +46,9 @@ export function useLoginSession(provider: string, nickname?: string, relogin?: s
     );
     return () => {
       cancelled = true;
-      sessionRef.current?.cancel();
+      const session = sessionRef.current;
+      // Cancelled, unless the screen leaves it to finish (an account being stored: onUnmount).
+      if (session && !onUnmount?.current(session)) session.cancel();
       sessionRef.current = undefined;
     };
   }, [provider, nickname, relogin, replaceKey, services, target]);
