@@ -1002,3 +1002,26 @@ test('Esc while a Qwen login again is stored, and it replaces a grant: the statu
     ccs.cleanup();
   }
 });
+
+test('a login that cannot start on a broken tui.json says it failed and why, with Enter: try again; fixed, Enter starts it from the file as it is now', async () => {
+  const fake = await fakeClaude();
+  const ccs = makeTempCcs();
+  ccs.writeRaw('tui.json', '{"endpoints": {,}');
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, services: recorders().services});
+  try {
+    await claudeFromAccounts(tui);
+    let frame = await tui.waitFor('✗ Login failed:');
+    assert.match(frame.replace(/\s*\n\s*/g, ' '), /✗ Login failed: \S*tui\.json:1:16: invalid JSON .*no token is sent/);
+    assert.match(frame.split('\n').at(-1) ?? '', /Enter try again/);
+    // Before, Enter said "does nothing now: asking the provider for a login…", and only Esc, a, Enter got further.
+    writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await tui.press('enter');
+    frame = await tui.waitFor('v: paste it here');
+    assert.doesNotMatch(frame, /Login failed/);
+  } finally {
+    tui.unmount();
+    await fake.server.close();
+    ccs.cleanup();
+  }
+});

@@ -98,7 +98,7 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
   // Quitting (q, Ctrl-C) or leaving this screen while the account is stored: the same as Esc there.
   const onUnmount = useRef<(left: AccountLogin) => boolean>(() => false);
   onUnmount.current = (left) => left.view.kind === 'storing' && leaveToFinish(left);
-  const {view, error, now, session} = useLoginSession(provider, again?.nickname, again?.id, replacingKey, onUnmount);
+  const {view, error, now, session, retry: restart} = useLoginSession(provider, again?.nickname, again?.id, replacingKey, onUnmount);
   const actions = useAccountActions(provider, again);
   const otherIdentity = view?.kind === 'done' && view.notRelogin !== undefined;
   // What the login did, as the screen says it; the status line says it too, so M keeps it.
@@ -162,13 +162,15 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
   const leave = () => (toPicker ? (session?.cancel(), toPicker()) : back());
   const stepBack = () => session?.stepBack() || leave();
   const escLabel = stepsBack ? 'back' : 'cancel';
-  useScreenHints(loginHints(view, removed, stepsBack, Boolean(session?.leave)));
+  useScreenHints(error ? {hide: ['login.copy', 'login.open', 'login.paste', 'login.showUrl', 'account.remove', 'cursor.down', 'cursor.up'], labels: {'login.retry': 'try again'}} : loginHints(view, removed, stepsBack, Boolean(session?.leave)));
   /** A login key pressed in a step where it means nothing says so, and what the step waits for. */
   const notNow = (key: string) => setStatus(`${key} does nothing now: ${STEP_WORDS[view?.kind ?? 'starting']}`, 'info');
   useScreenKeys({
     'cursor.down': () => view?.kind === 'choose' && setChoice(Math.min(cursor + 1, view.methods.length - 1)),
     'cursor.up': () => view?.kind === 'choose' && setChoice(Math.max(cursor - 1, 0)),
     'login.retry': () => {
+      // The login could not start (tui.json broken, a target that refused): from the start, the file read again.
+      if (error) return restart();
       if (view?.kind === 'choose') return session?.choose(view.methods[cursor]!);
       if (view?.kind === 'ended' || (otherIdentity && !removed)) {
         setPasting(false);
@@ -219,7 +221,14 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
 
   // Reached only by a route naming it (the keys that open this screen refuse such a provider first).
   if (!row) return <Text color={theme.error} wrap="wrap">{`${unknownTypeRefusal(provider, 'account.login')}. ${actionKey('back')}: back`}</Text>;
-  if (error) return <Text color={theme.error}>{error}</Text>;
+  if (error) {
+    return (
+      <Box flexDirection="column" width={width}>
+        <Text color={theme.error} wrap="wrap">{`✗ Login failed: ${error}`}</Text>
+        <Text color={theme.muted}>{`${actionKey('login.retry', 'login')}: try again · ${actionKey('back')}: back`}</Text>
+      </Box>
+    );
+  }
   const title = (
     <Text bold>
       {again ? `${row.displayName} — ${replacingKey ? 'replace the key of' : 'log in again as'} ${sanitizeLine(accountLabel(again))}` : `${row.displayName} — add an account`}

@@ -15,6 +15,8 @@ export function useLoginSession(provider: string, nickname?: string, relogin?: s
   const services = useServices();
   const [view, setView] = useState<LoginView | undefined>();
   const [error, setError] = useState<string | undefined>();
+  // Bumped by retry(): the login starts again from tui.json as it is now (a start that failed on it).
+  const [starts, setStarts] = useState(0);
   const [now, setNow] = useState(() => services.clock.now());
   const sessionRef = useRef<AccountLogin | undefined>(undefined);
   // Logins run where the live target keeps accounts: here, or on the server (it keeps the token).
@@ -22,7 +24,9 @@ export function useLoginSession(provider: string, nickname?: string, relogin?: s
 
   useEffect(() => {
     let cancelled = false;
-    services.settings.load().then(
+    setError(undefined);
+    // A retry reads tui.json now (it may have just been fixed), not the copy read before.
+    (starts > 0 ? services.settings.reload() : services.settings.load()).then(
       ({settings}) => {
         if (cancelled) return;
         try {
@@ -51,7 +55,7 @@ export function useLoginSession(provider: string, nickname?: string, relogin?: s
       if (session && !onUnmount?.current(session)) session.cancel();
       sessionRef.current = undefined;
     };
-  }, [provider, nickname, relogin, replaceKey, services, target]);
+  }, [provider, nickname, relogin, replaceKey, services, target, starts]);
 
   // The countdown and every spinner move once a second while something is under way.
   const ticking = view?.kind === 'device' || view?.kind === 'starting' || view?.kind === 'storing' || (view?.kind === 'auth-code' && view.mode === 'loopback');
@@ -61,5 +65,7 @@ export function useLoginSession(provider: string, nickname?: string, relogin?: s
     return services.clock.setInterval(() => setNow(services.clock.now()), 1000);
   }, [ticking, services.clock]);
 
-  return {view, error, now, session: sessionRef.current};
+  /** Starts the login again after it could not start (`error`): tui.json is read again first. */
+  const retry = () => setStarts((n) => n + 1);
+  return {view, error, now, session: sessionRef.current, retry};
 }
