@@ -11,6 +11,7 @@ import {onExposedSecret} from '../store/secret-files.js';
 import {onLockWait} from '../store/lock-wait.js';
 import {failureJson, FailureWithData, makeContext, printJson, type CliContext, type CliIo, type CommandSpec} from './context.js';
 import {isRemote, takeTargetFlag} from './target.js';
+import {ccsDirProblem} from '../store/paths.js';
 
 const VERSION = '0.1.0';
 
@@ -165,6 +166,9 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       io.stdout.write(`usage: ccs-tui ${found.command.name.join(' ')} ${found.command.usage}\n  ${found.command.summary}\n${found.command.help?.() ?? ''}`);
       return 0;
     }
+    // A CCS dir that is a file (CCS_DIR naming one): said as such, not as the first path under it a command meets.
+    const dirProblem = ccsDirProblem(ctx.paths);
+    if (dirProblem) throw new UserError(dirProblem, 2);
     const run = await redactedContext(ctx);
     out = run;
     // Every command that reads tui.json says so the same way when it is broken (store/settings-report.ts):

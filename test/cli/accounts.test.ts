@@ -174,3 +174,29 @@ describe('ccs-tui account commands (built binary)', () => {
     }
   });
 });
+
+test('CCS_DIR naming a file, or a CCS dir whose cliproxy/ is one: every command says so (exit 2, in JSON too), not the first path under it that it meets', async () => {
+  const ccs = makeTempCcs();
+  try {
+    const {mkdirSync, writeFileSync} = await import('node:fs');
+    const path = await import('node:path');
+    const asFile = path.join(ccs.env.HOME!, 'ccs-file');
+    writeFileSync(asFile, 'not a dir');
+    const withFile = path.join(ccs.env.HOME!, 'ccs-with-file');
+    mkdirSync(withFile);
+    writeFileSync(path.join(withFile, 'cliproxy'), 'x');
+    for (const [root, words] of [[asFile, /ccs-file is a file, not a directory: the CCS dir \(CCS_DIR, else ~\/\.ccs\) must be a directory/], [withFile, /ccs-with-file\/cliproxy is a file, not a directory: the CCS dir's cliproxy\/ must be a directory/]] as const) {
+      for (const args of [['accounts'], ['quota'], ['proxy', 'status'], ['proxy', 'start']]) {
+        const run = await runBin(args, {...ccs.env, CCS_DIR: root});
+        assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+        assert.match(run.stderr, words);
+        assert.doesNotMatch(run.stderr, /ENOTDIR|no proxy is running/);
+      }
+      const json = await runBin(['accounts', '--json'], {...ccs.env, CCS_DIR: root});
+      assert.equal(JSON.parse(json.stdout).exitCode, 2);
+      assert.match(JSON.parse(json.stdout).error, words);
+    }
+  } finally {
+    ccs.cleanup();
+  }
+});
