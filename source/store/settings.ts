@@ -396,19 +396,25 @@ export function endpointOverrides(settings: TuiSettings, provider: string): Endp
     );
   if (!isObject(settings.endpoints)) throw refused(`"endpoints" must be an object (it is ${described(settings.endpoints)})`);
   const overrides = Object.hasOwn(settings.endpoints, provider) ? settings.endpoints[provider] : undefined;
+  if (overrides === undefined) return undefined;
+  if (!isObject(overrides)) throw refused(`"endpoints.${sanitizeLine(provider)}" must be an object (it is ${described(overrides)})`);
   // Where this provider's credentials go: an entry of the wrong kind refuses the provider (never its public host instead).
-  const wrong = overrides === undefined ? [] : wrongSettings(ENDPOINTS_SHAPE, overrides, ['endpoints', provider]);
-  if (overrides !== undefined && !isObject(overrides)) throw refused(`"endpoints.${sanitizeLine(provider)}" must be an object (it is ${described(overrides)})`);
-  if (wrong.length > 0) throw refused(wrong.map(({text}) => text).join('; '));
-  if (overrides !== undefined && isObject(overrides) && !warnedOverrides.has(overrides)) {
-    warnedOverrides.add(overrides);
-    for (const warning of plainHttpWarnings(settings, provider)) reportSettingsWarning(warning);
+  let checked = checkedOverrides.get(overrides);
+  if (checked?.provider !== provider) {
+    checked = {provider, wrong: wrongSettings(ENDPOINTS_SHAPE, overrides, ['endpoints', provider])};
+    checkedOverrides.set(overrides, checked);
+    if (checked.wrong.length === 0) for (const warning of plainHttpWarnings(settings, provider)) reportSettingsWarning(warning);
   }
+  if (checked.wrong.length > 0) throw refused(checked.wrong.map(({text}) => text).join('; '));
   return overrides;
 }
 
-/** Overrides already looked at for plain http:// (the proxy asks on every request: a URL parse each was ~5 % of its CPU). */
-const warnedOverrides = new WeakSet<object>();
+/**
+ * Each overrides object's check, made once: the proxy asks on every request (a URL parse each for the
+ * plain http:// warning was ~5 % of its CPU, the shape check ~10 % more: issue 14). Settings are
+ * never changed in place (a changed tui.json is read into new objects), so an object's check holds.
+ */
+const checkedOverrides = new WeakMap<object, {provider: string; wrong: readonly WrongSetting[]}>();
 
 /**
  * The warning for each override that is plain http:// to another machine: the tokens and keys sent

@@ -153,6 +153,24 @@ test('an endpoint override of the wrong kind refuses its provider alone, naming 
   }
 });
 
+test('an endpoint override asked for again and again (the proxy asks on every request) keeps its verdict, and a tui.json read again is judged anew', async () => {
+  const sequence: Array<[string, string | undefined]> = [
+    ['{"endpoints": {"claude": {"api": "https://gw.example.com"}}}', undefined],
+    ['{"endpoints": {"claude": {"api": 443}}}', '"endpoints.claude.api" must be a string (it is 443)'],
+    ['{"endpoints": {"claude": {"api": "https://gw2.example.com"}}}', undefined],
+    ['{"endpoints": {"claude": []}}', '"endpoints.claude" must be an object (it is an array)'],
+    ['{"endpoints": {"codex": {"api": "https://gw.example.com"}, "claude": {"token": false}}}', '"endpoints.claude.token" must be a string (it is false)'],
+  ];
+  for (const [json, said] of sequence) {
+    ccs.writeRaw('tui.json', json);
+    const {settings} = await loadSettings(ccs.paths, {report: false});
+    for (let ask = 0; ask < 3; ask++) {
+      if (said === undefined) assert.equal(endpointOverrides(settings, 'claude')?.api, (JSON.parse(json) as {endpoints: {claude: {api: string}}}).endpoints.claude.api, `${json}, ask ${ask}`);
+      else assert.throws(() => endpointOverrides(settings, 'claude'), (error: Error) => error instanceof SettingsUnreadableError && error.message.startsWith(`${ccs.paths.settings}: ${said}; no token is sent to claude`), `${json}, ask ${ask}`);
+    }
+  }
+});
+
 test('a number written as text is read as that number by every reader (a callback port "1455.0" made the redirect localhost:1455.0)', async () => {
   ccs.writeRaw('tui.json', '{"login": {"callbackPorts": {"codex": "1455.0", "claude": " 54545 "}}, "quota": {"pollSeconds": "300"}, "refresh": {"timeoutSeconds": "90"}}');
   const {settings} = await loadSettings(ccs.paths, {report: false});
