@@ -18,6 +18,28 @@ import {LOGIN_OPTIONS, loginCancelled, loginMethod} from '../login-early.js';
 import {readSecret, readStdin} from '../stdin.js';
 
 /**
+ * The line pasted at the prompt (stdin, up to its newline). At a terminal, a line that holds no code
+ * (`codeFromPaste` throws a UserError: no code in it, another login's state, the provider's refusal)
+ * is said and the next line read, as the TUI's field stays open for another try; from a pipe it is
+ * returned as it is, and the login ends on it (no one is there to paste again). An empty line, the
+ * input's end or `signal` ends the wait with what was read.
+ */
+async function pastedLine(ctx: CliContext, codeFromPaste: (text: string) => string, signal: AbortSignal, say: (text: string) => void): Promise<string> {
+  for (;;) {
+    const text = await readStdin(ctx, false, signal);
+    if (!ctx.stdin.isTTY || signal.aborted || !text.trim()) return text;
+    try {
+      codeFromPaste(text);
+      return text;
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      say(`✗ ${error.message}`);
+      say('Paste it again (the whole address the browser ends on, or the code it shows) and press Enter, or press Ctrl-C to stop.');
+    }
+  }
+}
+
+/**
  * Where a login's words for a person go (header, QR, address, code, prompts): stdout, or stderr under
  * --json, so that stdout holds only the answer (loginJson).
  */
@@ -192,13 +214,13 @@ const login: CommandSpec = {
           const reading = new AbortController();
           try {
             const claimed = (by: 'callback' | 'paste') => say(`${by === 'callback' ? 'The browser came back' : 'Pasted'}; checking the code with ${row.displayName}…`);
-            account = await Promise.race([flow.viaFirst(readStdin(ctx, false, reading.signal), controller.signal, claimed), cancelled]);
+            account = await Promise.race([flow.viaFirst(pastedLine(ctx, flow.session.codeFromPaste, reading.signal, say), controller.signal, claimed), cancelled]);
           } finally {
             reading.abort();
             flow.cancel();
           }
         } else {
-          const pasted = await readStdin(ctx, false, controller.signal);
+          const pasted = await pastedLine(ctx, flow.session.codeFromPaste, controller.signal, say);
           if (controller.signal.aborted) throw controller.signal.reason;
           if (!pasted.trim()) throw new UserError('nothing was pasted; no account stored');
           // Claimed first: a paste that is no code is refused before anything is said or sent.
