@@ -148,7 +148,7 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'quota.refresh', keys: ['R'], scopes: ['home', 'detail', 'quota'], description: 'Refresh quota now (ignores backoff)', hint: 'refresh'},
 
   {action: 'login.copy', keys: ['c'], scopes: ['login'], description: 'Copy the code or URL (OSC 52, works over SSH)', hint: 'copy'},
-  {action: 'login.open', keys: ['o'], scopes: ['login'], description: 'Open the browser', hint: 'open'},
+  {action: 'login.open', keys: ['o'], scopes: ['login'], description: 'Open the browser (where none opens, the status line says why)', hint: 'open'},
   {action: 'login.paste', keys: ['v'], scopes: ['login'], description: 'Paste the redirect URL or code', hint: 'paste', opensField: true},
   {action: 'login.showUrl', keys: ['U'], scopes: ['login'], description: 'Show the URL alone on a page of its own, one line to select and copy (Enter returns; the login keeps waiting)', hint: 'show URL'},
   {action: 'login.retry', keys: ['enter'], scopes: ['login'], description: 'New code after expiry or an error'},

@@ -198,6 +198,33 @@ test('codex over SSH: the ssh -L hint names the port ccs-tui listens on; a brows
     assert.match(run.stderr, /^The browser came back; checking the code with Codex…$/m);
   }));
 
+test('on this machine with no browser to open (the opener finds none): login says so on stderr and the address stays to open by hand; the login goes on', () =>
+  withTempCcs(async (ccs) => {
+    // No real browser may start: `open` runs its own copy of xdg-open (or one on PATH), which on a
+    // desktop-less session asks xdg-mime for a handler, then tries $BROWSER. Stand-ins for all three
+    // find none, as xdg-open does on a box with no browser.
+    const bin = path.join(ccs.paths.root, '..', 'fake-bin');
+    const {mkdirSync, chmodSync} = await import('node:fs');
+    mkdirSync(bin, {recursive: true});
+    for (const [name, script] of [['xdg-open', 'exit 3'], ['xdg-mime', 'exit 1'], ['no-browser', 'exit 7']]) {
+      writeFileSync(path.join(bin, name!), `#!/bin/sh\n${script}\n`);
+      chmodSync(path.join(bin, name!), 0o755);
+    }
+    writeFileSync(ccs.paths.settings, JSON.stringify(oidcSettingsFor(oidc, 'xai')));
+    const env: NodeJS.ProcessEnv = {...ccs.env, DISPLAY: ':99', BROWSER: path.join(bin, 'no-browser'), PATH: `${bin}:${process.env.PATH}`};
+    for (const name of ['SSH_CONNECTION', 'SSH_TTY', 'SSH_CLIENT', 'WAYLAND_DISPLAY', 'XDG_CURRENT_DESKTOP', 'DESKTOP_SESSION', 'KDE_FULL_SESSION', 'GNOME_DESKTOP_SESSION_ID', 'MATE_DESKTOP_SESSION_ID']) delete env[name];
+    // --json: the address and the words both on stderr, watched together.
+    const run = await runInteractive(['login', 'xai', '--json'], env, (output) => {
+      const complete = /or open directly: (\S+)/.exec(output)?.[1];
+      if (!complete || !/no browser opened/.test(output)) return false;
+      void oidc.approveDevice(complete, 'ivy');
+      return true;
+    }, {watch: 'stderr'});
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /ccs-tui: no browser opened: xdg-open found no browser \(exit 3\); open the address above yourself/);
+    assert.equal(JSON.parse(run.stdout).provider, 'xai');
+  }));
+
 test('codex over SSH with the callback port taken: no ssh -L hint (nothing of ours listens), the paste still works', () =>
   withTempCcs(async (ccs) => {
     const {createServer} = await import('node:net');

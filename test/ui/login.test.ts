@@ -82,6 +82,31 @@ test('device login screen: code, URL, QR beside the text at 80x24, countdown tic
   }
 });
 
+test('o where no browser can be opened: the status line says so and why, and how to open the address by hand; the login keeps waiting', async () => {
+  const fake = await fakeCopilot();
+  const ccs = makeTempCcs();
+  writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
+  const {BrowserNotOpened} = await import('../../source/services/browser.js');
+  const tried: string[] = [];
+  const browser = {open: async (url: string) => {
+    tried.push(url);
+    throw new BrowserNotOpened('xdg-open found no browser (exit 3)');
+  }};
+  const tui = await renderTui({paths: ccs.paths, width: 120, height: 40, route: {screen: 'login', params: {provider: 'copilot'}}, services: {clock: new FakeClock(), browser} as unknown as Partial<AppServices>});
+  try {
+    await tui.waitFor('W D J B - M J H T');
+    await tui.press('o');
+    const frame = await tui.waitFor('no browser opened');
+    assert.match(frame, /error: no browser opened: xdg-open found no browser \(exit 3\); c copies the URL, U shows it alone/);
+    assert.deepEqual(tried, ['https://github.com/login/device']);
+    assert.match(frame, /W D J B - M J H T/, 'the login is still on screen');
+  } finally {
+    tui.unmount();
+    await fake.server.close();
+    ccs.cleanup();
+  }
+});
+
 test('Esc cancels: no timer, no further poll', async () => {
   const fake = await fakeCopilot();
   const ccs = makeTempCcs();

@@ -16,6 +16,14 @@ import {accountJson} from './accounts.js';
 import {portValue} from './proxy.js';
 import {LOGIN_OPTIONS, loginCancelled, loginMethod} from '../login-early.js';
 import {readSecret, readStdin} from '../stdin.js';
+import {openOrWhyNot, type Browser} from '../../services/browser.js';
+
+/** Opens a login's address in the browser as the login starts; says so when none opened (the address is printed, to open by hand). */
+export function openLoginAddress(browser: Browser, url: string, say: (text: string) => void): void {
+  void openOrWhyNot(browser, url).then((why) => {
+    if (why) say(`ccs-tui: no browser opened: ${why}; open the address above yourself`);
+  });
+}
 
 /**
  * The line pasted at the prompt (stdin, up to its newline). At a terminal, a line that holds no code
@@ -176,7 +184,7 @@ const login: CommandSpec = {
             if (tty) out.write(qrForTerminal(url, out, (columns) => 1 + wrappedRows(tail, columns)));
             out.write(tail);
             if (values['no-browser']) say('--no-browser: no browser is opened; open the address on any device yourself.');
-            else if (session.local) void deps.browser.open(url).catch(() => undefined);
+            else if (session.local) openLoginAddress(deps.browser, url, say);
           },
           onState: (s) => {
             if (s.phase === 'approved') say(`Approved; finishing the login with ${row.displayName} and storing the account…`);
@@ -205,7 +213,7 @@ const login: CommandSpec = {
         if (tty) out.write(qrForTerminal(s.authorizeUrl, out, (columns) => 1 + wrappedRows(open + prompt, columns)));
         out.write(open);
         if (values['no-browser']) say(`--no-browser: no browser is opened; open the address in a browser yourself${s.mode === 'loopback' ? ` (it comes back to ${s.redirectUri}, where ccs-tui listens on this machine)` : ''}, then ${s.mode === 'loopback' ? 'wait here or ' : ''}paste what it ends on here.`);
-        else if (session.local) void deps.browser.open(s.authorizeUrl).catch(() => undefined);
+        else if (session.local) openLoginAddress(deps.browser, s.authorizeUrl, say);
         out.write(prompt);
         if (!session.local && methods.includes('device')) say(`(over SSH a device code needs no port and no paste: ccs-tui login ${row.id} --device)`);
         if (s.mode === 'loopback') {

@@ -11,7 +11,7 @@ import {formatTable, parseCommandArgs, printJson} from '../context.js';
 import {loadTargetSettings, openRemoteStore} from '../target.js';
 import {knownProvider} from './accounts.js';
 import {printQuota} from './quota.js';
-import {loginJson, loginOutput} from './login.js';
+import {loginJson, loginOutput, openLoginAddress} from './login.js';
 import {loginCancelled} from '../login-early.js';
 import {readStdin} from '../stdin.js';
 import {modelsJson, printWarnings} from './models.js';
@@ -119,7 +119,7 @@ const remoteLogin: RemoteRun = async function (ctx, args) {
     out.write(qrForTerminal(login.url, out, (columns) => 3 + wrappedRows(open, columns)));
   }
   out.write(open);
-  if (sessionKind(ctx.env).local && !values['no-browser']) void systemBrowser.open(login.url).catch(() => undefined);
+  if (sessionKind(ctx.env).local && !values['no-browser']) openLoginAddress(systemBrowser, login.url, (text) => ctx.stderr.write(`${text}\n`));
 
   const controller = new AbortController();
   const onSignal = () => {

@@ -9,7 +9,7 @@ import type {StoredLogin} from '../../store/accounts.js';
 import type {ApiKeyLogin} from '../../providers/types.js';
 import {UserError} from '../../core/types.js';
 import {callbackForwardHint, sessionKind} from '../environment.js';
-import type {Browser} from '../browser.js';
+import {openOrWhyNot, type Browser} from '../browser.js';
 import type {DeviceAuthorization} from './device.js';
 import {DeviceFlowEnded} from './device.js';
 import {addApiKeyAccount, ApiKeyCheckError, baseUrlProblem, beginAuthCodeLogin, maskedLine, deviceLogin, importServiceAccount, readKeyFile, type AuthCodeLogin, type LoginDeps, type LoginMethod} from './login.js';
@@ -396,9 +396,9 @@ export class LoginSession {
     return undefined;
   }
 
-  async openBrowser(): Promise<void> {
-    const url = this.urlToOpen();
-    if (url) await this.options.browser.open(url).catch(() => undefined);
+  /** Opens the login's URL in a browser; resolves with why none opened, else undefined. */
+  openBrowser(): Promise<string | undefined> {
+    return openOrWhyNot(this.options.browser, this.urlToOpen());
   }
 
   /**

@@ -7,7 +7,7 @@ import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account} from '../../core/types.js';
 import {UserError} from '../../core/types.js';
 import {findProvider} from '../../providers/table.js';
-import type {Browser} from '../browser.js';
+import {openOrWhyNot, type Browser} from '../browser.js';
 import {systemClock, type Clock} from '../clock.js';
 import {sessionKind} from '../environment.js';
 import type {AccountLogin, LoginView} from '../oauth/login-session.js';
@@ -187,9 +187,9 @@ export class RemoteLoginSession implements AccountLogin {
     return this.view.kind === 'device' || this.view.kind === 'auth-code' ? this.login?.url : undefined;
   }
 
-  async openBrowser(): Promise<void> {
-    const url = this.urlToOpen();
-    if (url) await this.options.browser.open(url).catch(() => undefined);
+  /** Opens the login's URL in a browser; resolves with why none opened, else undefined. */
+  openBrowser(): Promise<string | undefined> {
+    return openOrWhyNot(this.options.browser, this.urlToOpen());
   }
 
   private fail(error: unknown): void {

@@ -190,8 +190,10 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
     },
     'login.open': () => {
       if (!session?.urlToOpen()) return notNow(actionKey('login.open', 'login'));
-      void session.openBrowser();
       setStatus(session.local ? 'opening the browser…' : 'asked to open a browser (over SSH it opens on this machine, if at all)', 'info');
+      void session.openBrowser().then((why) => {
+        if (why) setStatus(`no browser opened: ${why}; c copies the URL, U shows it alone`, 'error');
+      });
     },
     'login.showUrl': () => {
       const url = session?.urlToOpen();
