@@ -12,7 +12,7 @@
 import {closeSync, constants as fsConstants, openSync, readSync} from 'node:fs';
 import type {CliContext} from './context.js';
 
-/** The first line (or all of stdin for JSON) once stdin ends or a line arrives; '' once `signal` aborts. */
+/** The first line (or all of stdin for JSON) once stdin ends or a line arrives; '' once `signal` aborts, or when stdin has already ended. */
 export function readStdin(ctx: CliContext, whole: boolean, signal?: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
@@ -21,6 +21,7 @@ export function readStdin(ctx: CliContext, whole: boolean, signal?: AbortSignal)
       if (!whole && text.includes('\n')) finish();
     };
     const finish = () => {
+      signal?.removeEventListener('abort', stop);
       ctx.stdin.off('data', onData);
       ctx.stdin.off('end', finish);
       ctx.stdin.off('error', reject);
@@ -33,7 +34,8 @@ export function readStdin(ctx: CliContext, whole: boolean, signal?: AbortSignal)
       text = '';
       finish();
     };
-    if (signal?.aborted) return stop();
+    // Read again after its end (a paste asked for again after Ctrl-D): no 'end' comes a second time.
+    if (signal?.aborted || (ctx.stdin as NodeJS.ReadStream).readableEnded) return stop();
     signal?.addEventListener('abort', stop, {once: true});
     ctx.stdin.on('data', onData);
     ctx.stdin.once('end', finish);

@@ -30,12 +30,14 @@ export function openLoginAddress(browser: Browser, url: string, say: (text: stri
  * (`codeFromPaste` throws a UserError: no code in it, another login's state, the provider's refusal)
  * is said and the next line read, as the TUI's field stays open for another try; from a pipe it is
  * returned as it is, and the login ends on it (no one is there to paste again). An empty line, the
- * input's end or `signal` ends the wait with what was read.
+ * input's end (Ctrl-D), `signal`, or the login taken meanwhile (`taken`: the browser came back) ends
+ * the wait with what was read.
  */
-async function pastedLine(ctx: CliContext, codeFromPaste: (text: string) => string, signal: AbortSignal, say: (text: string) => void): Promise<string> {
+async function pastedLine(ctx: CliContext, codeFromPaste: (text: string) => string, signal: AbortSignal, say: (text: string) => void, taken: () => boolean = () => false): Promise<string> {
   for (;;) {
     const text = await readStdin(ctx, false, signal);
-    if (!ctx.stdin.isTTY || signal.aborted || !text.trim()) return text;
+    const ended = (ctx.stdin as NodeJS.ReadStream).readableEnded === true;
+    if (!ctx.stdin.isTTY || ended || signal.aborted || taken() || !text.trim()) return text;
     try {
       codeFromPaste(text);
       return text;
@@ -222,7 +224,7 @@ const login: CommandSpec = {
           const reading = new AbortController();
           try {
             const claimed = (by: 'callback' | 'paste') => say(`${by === 'callback' ? 'The browser came back' : 'Pasted'}; checking the code with ${row.displayName}…`);
-            account = await Promise.race([flow.viaFirst(pastedLine(ctx, flow.session.codeFromPaste, reading.signal, say), controller.signal, claimed), cancelled]);
+            account = await Promise.race([flow.viaFirst(pastedLine(ctx, flow.session.codeFromPaste, reading.signal, say, () => flow.session.claimedBy() !== undefined), controller.signal, claimed), cancelled]);
           } finally {
             reading.abort();
             flow.cancel();
