@@ -145,7 +145,7 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
 
   {action: 'target.choose', keys: ['enter'], scopes: ['targets'], description: 'Switch to the highlighted target', hint: 'switch'},
 
-  {action: 'quota.refresh', keys: ['R'], scopes: ['home', 'detail', 'quota'], description: 'Refresh quota now (ignores backoff)', hint: 'refresh'},
+  {action: 'quota.refresh', keys: ['R'], scopes: ['home', 'detail', 'quota'], description: "Refresh the selected account's quota now (ignores backoff)", hint: 'refresh'},
 
   {action: 'login.copy', keys: ['c'], scopes: ['login'], description: 'Copy the code or URL (OSC 52, works over SSH)', hint: 'copy'},
   {action: 'login.open', keys: ['o'], scopes: ['login'], description: 'Open the browser (where none opens, the status line says why)', hint: 'open'},
