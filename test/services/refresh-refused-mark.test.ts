@@ -89,7 +89,8 @@ describe('a refused refresh', () => {
         const before = presented.length;
         if (status === 429) {
           const held = await refresh(true);
-          assert.match(String(held?.message), /refused: not sent again before .*, as the token endpoint asked \(rate_limited\)/);
+          assert.match(String(held?.message), /is rate limiting: not sent again before .*, as the token endpoint asked \(rate_limited\)/);
+          assert.doesNotMatch(String(held?.message), /refused/, 'put off, not refused');
           assert.equal(presented.length, before, 'not sent during the hour the endpoint asked for');
           await clock.advance(3601_000);
         }

@@ -26,7 +26,8 @@ export class OAuthError extends Error {
     /** Seconds from Retry-After, on a 429. */
     readonly retryAfter?: number,
   ) {
-    super(`${hostOf(url)} refused: ${oauthCause(error, description)}`);
+    // A 429 is a request put off, not refused: the grant still holds (said so, not `refused: rate_limited`).
+    super(`${hostOf(url)} ${status === 429 ? 'is rate limiting' : 'refused'}: ${oauthCause(error, description)}`);
     this.name = 'OAuthError';
   }
 
