@@ -52,7 +52,7 @@ test('an expired token whose refresh was rate limited: the row names the refresh
   const f = await claudeWithToken(-3600_000);
   f.route('/claude/token', {error: {type: 'rate_limit_error', message: 'slow down'}}, 429, {'retry-after': '0'});
   const {run, row} = await claudeRow(f);
-  assert.match(row.error?.message ?? '', /^refresh failed: .*claude\/token refused: slow down \(rate_limit_error\); next try at /, run.stdout);
+  assert.match(row.error?.message ?? '', /^refresh failed: .*claude\/token is rate limiting: slow down \(rate_limit_error\); next try at /, run.stdout);
   // A rate limit as a usage endpoint's is: its kind and next try (Retry-After 0: now, not the default backoff).
   const error = row.error as {kind: string; retryAt?: string};
   assert.equal(error.kind, 'rate-limited');
