@@ -89,9 +89,10 @@ const signalExitCheck = {
 /**
  * Loaded from node_modules at run time, by require(): qrcode-terminal (its encoder is required by
  * path), undici (imported lazily for its named exports; services/http.ts loads only the three modules
- * of it that its requests need), and react-devtools-core (only in Ink's dev mode).
+ * of it that its requests need, services/extra-ca-certs.ts its Agent), and react-devtools-core (only
+ * in Ink's dev mode).
  */
-const fromNodeModules = ['qrcode-terminal', 'undici', 'undici/lib/api/api-request.js', 'undici/lib/global.js', 'undici/lib/core/util.js', 'react-devtools-core'];
+const fromNodeModules = ['qrcode-terminal', 'undici', 'undici/lib/api/api-request.js', 'undici/lib/global.js', 'undici/lib/core/util.js', 'undici/lib/dispatcher/agent.js', 'react-devtools-core'];
 const required = new Set([...fromNodeModules, ...builtinModules, ...builtinModules.map((name) => `node:${name}`)]);
 
 /**

@@ -3,6 +3,7 @@
 import {Agent as HttpAgent} from 'node:http';
 import {Agent as HttpsAgent} from 'node:https';
 import type {Duplex} from 'node:stream';
+import {extraCaContext} from '../services/extra-ca-certs.js';
 
 /** Upstream sockets an agent keeps open at most per origin. */
 const UPSTREAM_SOCKETS = 256;
@@ -57,7 +58,10 @@ export class UpstreamAgents {
 
   constructor(private readonly idle: FreeSocketIdle = FREE_SOCKET_IDLE) {
     this.http = upstreamAgent(new HttpAgent({keepAlive: true}), this.kept);
-    this.https = upstreamAgent(new HttpsAgent({keepAlive: true}), this.kept);
+    // A proxy run in the process that took NODE_EXTRA_CA_CERTS over (services/extra-ca-certs.ts) trusts
+    // its file here; one started as a child has the variable back, and Node reads it there.
+    const secureContext = extraCaContext();
+    this.https = upstreamAgent(new HttpsAgent({keepAlive: true, ...(secureContext ? {secureContext} : {})}), this.kept);
   }
 
   private readonly kept = (socket: Kept) => {

@@ -6,6 +6,7 @@ import {sanitizeLine} from '../core/sanitize.js';
 import {parseJsonObject} from '../core/json-object.js';
 import {credentialsOf, excerpt} from '../core/redact.js';
 import {processRedactor} from './credential-redactor.js';
+import {trustExtraCaCertsInUndici} from './extra-ca-certs.js';
 import type {Dispatcher} from 'undici';
 
 export interface HttpRequest {
@@ -156,6 +157,7 @@ function undiciRequest(): Promise<UndiciRequest> {
       import('undici/lib/api/api-request.js'),
       import('undici/lib/global.js'),
       import('undici/lib/core/util.js'),
+      trustExtraCaCertsInUndici(),
     ]);
     return (url, options) => {
       const parsed = parseURL(url);

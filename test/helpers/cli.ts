@@ -12,6 +12,10 @@ export const repoRoot = (() => {
   return dir;
 })();
 export const binPath = path.join(repoRoot, 'dist', 'source', 'cli', 'main.js');
+/** The `ccs-tui` command npm installs (a shell script that runs binPath on PATH's node). */
+export const commandPath = path.join(repoRoot, 'bin', 'ccs-tui');
+/** `env` with this test's node first on PATH: the one commandPath runs. */
+export const withThisNode = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({...env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${env.PATH ?? ''}`});
 
 export interface CliRun {
   code: number | null;
@@ -23,8 +27,11 @@ export interface CliRun {
  * Spawns the binary. It, and any proxy it starts in its CCS dir (`proxy start`, `run`), are stopped
  * if this test process is interrupted (helpers/interrupt.ts).
  */
-function spawnBin(args: string[], env: NodeJS.ProcessEnv, options: {detached?: boolean; stdin?: 'ignore'} = {}): ChildProcessWithoutNullStreams {
-  const child = spawn(process.execPath, [binPath, ...args], {env, stdio: [options.stdin ?? 'pipe', 'pipe', 'pipe'], detached: options.detached});
+function spawnBin(args: string[], env: NodeJS.ProcessEnv, options: {detached?: boolean; stdin?: 'ignore'; viaCommand?: boolean} = {}): ChildProcessWithoutNullStreams {
+  const stdio = [options.stdin ?? 'pipe', 'pipe', 'pipe'] as const;
+  const child = options.viaCommand
+    ? spawn(commandPath, args, {env: withThisNode(env), stdio: [...stdio], detached: options.detached})
+    : spawn(process.execPath, [binPath, ...args], {env, stdio: [...stdio], detached: options.detached});
   const forget = killOnInterrupt(child.pid);
   child.once('exit', forget);
   stopProxyOnInterrupt(env.CCS_DIR);
@@ -32,9 +39,10 @@ function spawnBin(args: string[], env: NodeJS.ProcessEnv, options: {detached?: b
   return child as ChildProcessWithoutNullStreams;
 }
 
-export function runBin(args: string[], env: NodeJS.ProcessEnv, input?: string, timeoutMs = 20_000): Promise<CliRun> {
+/** Runs the binary (`viaCommand`: through the `ccs-tui` command, bin/ccs-tui, as installed). */
+export function runBin(args: string[], env: NodeJS.ProcessEnv, input?: string, timeoutMs = 20_000, options: {viaCommand?: boolean} = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawnBin(args, env);
+    const child = spawnBin(args, env, options);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

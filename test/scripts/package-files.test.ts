@@ -9,7 +9,7 @@ import path from 'node:path';
 import {test} from 'node:test';
 import {repoRoot} from '../helpers/cli.js';
 
-test('the package ships the binary and the TUI bundle it starts from', () => {
+test('the package ships the command, the binary it runs and the TUI bundle it starts from', () => {
   const home = mkdtempSync(path.join(os.tmpdir(), 'ccs-tui-pack-'));
   try {
     // --ignore-scripts: `prepare` would build again; the suite runs after a build.
@@ -18,7 +18,8 @@ test('the package ships the binary and the TUI bundle it starts from', () => {
     assert.equal(pack.status, 0, pack.stderr);
     const files = new Set((JSON.parse(pack.stdout) as {files: {path: string}[]}[])[0]!.files.map((file) => file.path));
     const bin = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {bin: Record<string, string>}).bin['ccs-tui']!;
-    for (const needed of [bin, 'dist/tui/launch-script.js', 'dist/source/ui/start.js', 'dist/source/ui/load-bundle.js']) assert.ok(files.has(needed), `${needed} is not in the package`);
+    assert.equal(bin, 'bin/ccs-tui');
+    for (const needed of [bin, 'dist/source/cli/main.js', 'dist/tui/launch-script.js', 'dist/source/ui/start.js', 'dist/source/ui/load-bundle.js']) assert.ok(files.has(needed), `${needed} is not in the package`);
     assert.deepEqual([...files].filter((file) => file.startsWith('dist/test/') || file.startsWith('dist/scripts/')), [], 'tests and bench scripts stay out');
   } finally {
     rmSync(home, {recursive: true, force: true});

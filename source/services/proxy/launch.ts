@@ -4,7 +4,7 @@ import {accessSync, closeSync, constants, openSync, readSync, statSync} from 'no
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {CcsPaths} from '../../store/paths.js';
-import {existsSync, readFileSync} from 'node:fs';
+import {existsSync} from 'node:fs';
 
 export interface ServeTarget {
   provider?: string;
@@ -19,14 +19,14 @@ export interface LaunchCommand {
 }
 
 /**
- * The `ccs-tui` binary as package.json's `bin` names it. Found from the package root rather than
- * relative to this module, because this module also runs from the TUI bundle (dist/tui/).
+ * The `ccs-tui` binary's Node entry, which package.json's `bin` (bin/ccs-tui, a shell script) runs.
+ * Found from the package root rather than relative to this module, because this module also runs
+ * from the TUI bundle (dist/tui/).
  */
 export const cliEntryPoint = (() => {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  const bin = (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {bin: Record<string, string>}).bin['ccs-tui']!;
-  return path.join(dir, bin);
+  return path.join(dir, 'dist', 'source', 'cli', 'main.js');
 })();
 
 export const CLIPROXY_BINARY_NAMES = ['cli-proxy-api', 'CLIProxyAPI'] as const;

@@ -13,6 +13,7 @@ import type {RemoteTarget} from '../../store/targets.js';
 import {bodyExcerpt, flatHeaders, readCapped, retryAfterSeconds, transportFailure} from '../http.js';
 import {formatCooldown} from '../../core/relative-time.js';
 import {processRedactor, rememberSecret} from '../credential-redactor.js';
+import {trustExtraCaCertsInUndici} from '../extra-ca-certs.js';
 import {excerpt, MIN_SECRET_LENGTH} from '../../core/redact.js';
 import {countOf} from '../../core/wording.js';
 
@@ -101,7 +102,10 @@ async function undiciTransport(target: RemoteTarget): Promise<ManagementTranspor
         throw new UserError(`${target.caFile}: ${(error as NodeJS.ErrnoException).code ?? 'cannot read'} (targets.${target.name}.caFile)`);
       }
     }
+    // `ca` replaces Node's roots, NODE_EXTRA_CA_CERTS's included, as Node's own option does.
     dispatcher = new Agent({connect: {...(ca ? {ca} : {}), rejectUnauthorized: !target.insecureSkipVerify}});
+  } else {
+    await trustExtraCaCertsInUndici();
   }
   return async (url, init) => {
     // undici's timeouts are idle timeouts: a server trickling a byte every few seconds never trips

@@ -1,0 +1,115 @@
+// NODE_EXTRA_CA_CERTS (a corporate or sandbox CA bundle), read at this process's first TLS connection
+// instead of at Node's start.
+//
+// Why: Node 20 reads the file that variable names, and builds its whole root certificate store with
+// it, before any script runs: ~40 ms of every command's start on a machine whose bundle is the
+// system's (~140 certificates), a sixth of the TUI's first frame. Node 22 waits for the first TLS
+// connection. So the `ccs-tui` command (bin/ccs-tui, a shell script) hands the file over under
+// DEFERRED_VARIABLE; the entry (cli/main.ts) takes it back at once, so every program ccs-tui starts
+// (the proxy child, agents, the browser) gets NODE_EXTRA_CA_CERTS as it was set. This process's own
+// TLS clients trust the file through `extraCaContext`: undici's global dispatcher (logins, refresh,
+// quota, a remote server) and the proxy's upstream agent. `node dist/source/cli/main.js` run by hand
+// skips the script: Node then reads the file itself, and `extraCaContext` is undefined.
+import type {SecureContext} from 'node:tls';
+
+/** What bin/ccs-tui moves NODE_EXTRA_CA_CERTS to (the same file name). */
+export const DEFERRED_VARIABLE = 'CCS_TUI_EXTRA_CA_CERTS';
+
+/**
+ * The file taken over, and its context once built: one per process, though the TUI's bundle has a
+ * copy of this module of its own beside the command line's.
+ */
+const TAKEN = Symbol.for('ccs-tui.extra-ca-certs');
+interface Taken {
+  file: string;
+  context?: SecureContext | null;
+}
+const taken = (): Taken | undefined => (globalThis as {[TAKEN]?: Taken})[TAKEN];
+
+/**
+ * Called first by the entry: DEFERRED_VARIABLE's file becomes NODE_EXTRA_CA_CERTS again in `env`
+ * (what children inherit), and is remembered for `extraCaContext`. Nothing when the variable is absent.
+ */
+export function takeOverExtraCaCerts(env: NodeJS.ProcessEnv = process.env): void {
+  const file = env[DEFERRED_VARIABLE];
+  if (file === undefined) return;
+  delete env[DEFERRED_VARIABLE];
+  if (file === '') return;
+  env.NODE_EXTRA_CA_CERTS = file;
+  (globalThis as {[TAKEN]?: Taken})[TAKEN] = {file};
+}
+
+/**
+ * A TLS client context that trusts what Node's own default does (its bundled roots, or the system's
+ * under `--use-openssl-ca`) and the taken-over file's certificates, as NODE_EXTRA_CA_CERTS read at
+ * start would. Built once, at the first call (~40 ms with a system bundle, as Node 20 took at its
+ * start). Undefined when no file was taken over (Node's own default already holds it), or when the
+ * file could not be used: then a warning names it, as Node's own does, and Node's roots alone apply.
+ */
+export function extraCaContext(): SecureContext | undefined {
+  const state = taken();
+  if (!state) return undefined;
+  if (state.context === undefined) state.context = buildContext(state.file) ?? null;
+  return state.context ?? undefined;
+}
+
+/** PEM certificates as OpenSSL reads them from a bundle (`TRUSTED CERTIFICATE` too). */
+const PEM_CERTIFICATE = /-----BEGIN (?:TRUSTED |X509 )?CERTIFICATE-----[\s\S]*?-----END (?:TRUSTED |X509 )?CERTIFICATE-----/g;
+
+function buildContext(file: string): SecureContext | undefined {
+  const {readFileSync} = process.getBuiltinModule('node:fs');
+  let text: string;
+  try {
+    text = readFileSync(file, 'latin1');
+  } catch (error) {
+    return ignored(file, (error as NodeJS.ErrnoException).code ?? String(error));
+  }
+  const certificates = text.match(PEM_CERTIFICATE);
+  if (!certificates) return ignored(file, 'no PEM certificate in it');
+  try {
+    return contextTrusting(certificates);
+  } catch (error) {
+    return ignored(file, (error as Error).message);
+  }
+}
+
+/**
+ * Node's default roots plus `certificates` (PEM). A SecureContext made without `ca` shares Node's root
+ * store; adding a certificate to it gives the context a store of its own, made as Node makes the
+ * default one (bundled roots or the system's, per its flags and build), and adds to that
+ * (src/crypto/crypto_context.cc, SecureContext::AddCACert). `ca` itself would replace the roots, so
+ * where that method is missing the bundled roots are listed beside the file's.
+ */
+export function contextTrusting(certificates: readonly string[], options: {nodeInternal?: boolean} = {}): SecureContext {
+  const tls = process.getBuiltinModule('node:tls');
+  const context = tls.createSecureContext();
+  const native = (context as unknown as {context?: {addCACert?: (pem: string) => void}}).context;
+  if (options.nodeInternal !== false && typeof native?.addCACert === 'function') {
+    for (const pem of certificates) native.addCACert(pem);
+    return context;
+  }
+  return tls.createSecureContext({ca: [...tls.rootCertificates, ...certificates]});
+}
+
+function ignored(file: string, reason: string): undefined {
+  // Node's own words for the same fault at its start.
+  process.emitWarning(`Ignoring extra certs from \`${file}\`, load failed: ${reason}`);
+  return undefined;
+}
+
+let undiciTrusts: Promise<void> | undefined;
+
+/**
+ * undici's global dispatcher (services/http.ts's requests, and a remote server's without a caFile of
+ * its own) trusts the taken-over file too: once, before undici's first request. Nothing when no file
+ * was taken over.
+ */
+export function trustExtraCaCertsInUndici(): Promise<void> {
+  if (!taken()) return Promise.resolve();
+  return (undiciTrusts ??= (async () => {
+    const context = extraCaContext();
+    if (!context) return;
+    const [{setGlobalDispatcher}, {default: Agent}] = await Promise.all([import('undici/lib/global.js'), import('undici/lib/dispatcher/agent.js')]);
+    setGlobalDispatcher(new Agent({connect: {secureContext: context}}));
+  })());
+}
