@@ -172,6 +172,13 @@ test('bin/ccs-tui, linked as npm links it: runs the entry on PATH\'s node with t
     }
     const none = run({});
     assert.deepEqual([none.extra, none.handed], ['NODE_EXTRA_CA_CERTS=unset', 'CCS_TUI_EXTRA_CA_CERTS=unset']);
+    // The hand-over variable is the script's alone: set from outside, it is dropped (or replaced).
+    const stray = run({CCS_TUI_EXTRA_CA_CERTS: certs});
+    assert.deepEqual([stray.extra, stray.handed], ['NODE_EXTRA_CA_CERTS=unset', 'CCS_TUI_EXTRA_CA_CERTS=unset']);
+    const strayLeft = run({CCS_TUI_EXTRA_CA_CERTS: certs, NODE_EXTRA_CA_CERTS: noCertificate});
+    assert.deepEqual([strayLeft.extra, strayLeft.handed], [`NODE_EXTRA_CA_CERTS=${noCertificate}`, 'CCS_TUI_EXTRA_CA_CERTS=unset']);
+    const strayReplaced = run({CCS_TUI_EXTRA_CA_CERTS: noCertificate, NODE_EXTRA_CA_CERTS: certs});
+    assert.deepEqual([strayReplaced.extra, strayReplaced.handed], ['NODE_EXTRA_CA_CERTS=unset', `CCS_TUI_EXTRA_CA_CERTS=${certs}`]);
   } finally {
     dir.cleanup();
   }
