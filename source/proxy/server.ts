@@ -9,6 +9,7 @@ import {maskJoinedJson} from '../core/joined-text-mask.js';
 import {createHash, timingSafeEqual} from 'node:crypto';
 import {createServer, request as httpRequest, STATUS_CODES, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
 import {request as httpsRequest} from 'node:https';
+import type {SecureContext} from 'node:tls';
 import {accountLabel, canServeNow, healthWords, noUsableAccount} from '../core/accounts.js';
 import {isOwn, nullRecord} from '../core/id-map.js';
 import {matchesPattern, resolveRequestedModel, splitModelSuffix, type ModelResolution, type VisibleModel} from '../core/model-rules.js';
@@ -1462,7 +1463,9 @@ export class ProxyServer {
     // Basic auth in it (addHostFields).
     const headerList = addHostFields(headers, address);
     const agent = fresh ? false : https ? this.agents.https : this.agents.http;
-    const options: RequestOptions = port === undefined ? {host: hostname, path, method: 'POST', headers: headerList, agent} : {host: hostname, port, path, method: 'POST', headers: headerList, agent};
+    const options: RequestOptions & {secureContext?: SecureContext} = port === undefined ? {host: hostname, path, method: 'POST', headers: headerList, agent} : {host: hostname, port, path, method: 'POST', headers: headerList, agent};
+    // The connection of its own trusts what the agent's do.
+    if (fresh && https && this.agents.secureContext) options.secureContext = this.agents.secureContext;
     return new Promise((resolve, reject) => {
       // 'response' comes once: on() rather than the once() wrapper a callback argument gets.
       const request = (https ? httpsRequest : httpRequest)(options);

@@ -3,6 +3,7 @@
 import {Agent as HttpAgent} from 'node:http';
 import {Agent as HttpsAgent} from 'node:https';
 import type {Duplex} from 'node:stream';
+import type {SecureContext} from 'node:tls';
 import {extraCaContext} from '../services/extra-ca-certs.js';
 
 /** Upstream sockets an agent keeps open at most per origin. */
@@ -53,14 +54,18 @@ function upstreamAgent<A extends HttpAgent>(agent: A, kept: (socket: Kept) => vo
 export class UpstreamAgents {
   readonly http: HttpAgent;
   readonly https: HttpsAgent;
+  /**
+   * What TLS trusts beyond Node's default, for the https agent and any connection made without it:
+   * set when the proxy runs in the process that took NODE_EXTRA_CA_CERTS over
+   * (services/extra-ca-certs.ts); a proxy started as a child has the variable back, Node reads it there.
+   */
+  readonly secureContext: SecureContext | undefined = extraCaContext();
   /** The next look at the free sockets, armed while there are any. */
   private look: NodeJS.Timeout | undefined;
 
   constructor(private readonly idle: FreeSocketIdle = FREE_SOCKET_IDLE) {
     this.http = upstreamAgent(new HttpAgent({keepAlive: true}), this.kept);
-    // A proxy run in the process that took NODE_EXTRA_CA_CERTS over (services/extra-ca-certs.ts) trusts
-    // its file here; one started as a child has the variable back, and Node reads it there.
-    const secureContext = extraCaContext();
+    const secureContext = this.secureContext;
     this.https = upstreamAgent(new HttpsAgent({keepAlive: true, ...(secureContext ? {secureContext} : {})}), this.kept);
   }
 

@@ -42,9 +42,10 @@ export function takeOverExtraCaCerts(env: NodeJS.ProcessEnv = process.env): void
 /**
  * A TLS client context that trusts what Node's own default does (its bundled roots, or the system's
  * under `--use-openssl-ca`) and the taken-over file's certificates, as NODE_EXTRA_CA_CERTS read at
- * start would. Built once, at the first call (~40 ms with a system bundle, as Node 20 took at its
- * start). Undefined when no file was taken over (Node's own default already holds it), or when the
- * file could not be used: then a warning names it, as Node's own does, and Node's roots alone apply.
+ * start would (`certificatesOf`). Built once, at the first call (~40 ms with a system bundle, as
+ * Node 20 took at its start). Undefined when no file was taken over (Node's own default already holds
+ * it), or when it gave no certificate: Node's roots alone then. A fault in the file is warned of in
+ * Node's words, as Node does at its start.
  */
 export function extraCaContext(): SecureContext | undefined {
   const state = taken();
@@ -53,24 +54,58 @@ export function extraCaContext(): SecureContext | undefined {
   return state.context ?? undefined;
 }
 
-/** PEM certificates as OpenSSL reads them from a bundle (`TRUSTED CERTIFICATE` too). */
-const PEM_CERTIFICATE = /-----BEGIN (?:TRUSTED |X509 )?CERTIFICATE-----[\s\S]*?-----END (?:TRUSTED |X509 )?CERTIFICATE-----/g;
-
 function buildContext(file: string): SecureContext | undefined {
   const {readFileSync} = process.getBuiltinModule('node:fs');
   let text: string;
   try {
     text = readFileSync(file, 'latin1');
   } catch (error) {
-    return ignored(file, (error as NodeJS.ErrnoException).code ?? String(error));
+    warn(file, (error as NodeJS.ErrnoException).code ?? String(error));
+    return undefined;
   }
-  const certificates = text.match(PEM_CERTIFICATE);
-  if (!certificates) return ignored(file, 'no PEM certificate in it');
+  const {certificates, failure} = certificatesOf(text);
+  // As Node: the certificates before a fault are kept, and the fault is said.
+  if (failure) warn(file, failure);
+  if (certificates.length === 0) return undefined;
   try {
     return contextTrusting(certificates);
   } catch (error) {
-    return ignored(file, (error as Error).message);
+    warn(file, (error as Error).message);
+    return undefined;
   }
+}
+
+/** A PEM block's first line (OpenSSL: at a line's start, the name up to the closing dashes). */
+const PEM_BEGIN = /^-----BEGIN (.+)-----\r?$/;
+
+/**
+ * The certificates Node 20 takes from NODE_EXTRA_CA_CERTS's `text`, as it reads them
+ * (src/crypto/crypto_context.cc AddCertsFromFile: OpenSSL's PEM_read_bio_X509 until it fails):
+ * `CERTIFICATE` and `X509 CERTIFICATE` blocks in order, any other block (a key, a `TRUSTED
+ * CERTIFICATE`) passed over, and at the first block that does not end or parse, the end, with why in
+ * `failure` (Node warns then, and keeps the certificates before it). No block at all is no failure.
+ */
+export function certificatesOf(text: string): {certificates: string[]; failure?: string} {
+  const {X509Certificate} = process.getBuiltinModule('node:crypto');
+  const lines = text.split('\n');
+  const certificates: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const name = PEM_BEGIN.exec(lines[i]!)?.[1];
+    if (name === undefined) continue;
+    const end = lines.findIndex((line, j) => j > i && line.replace(/\r$/, '') === `-----END ${name}-----`);
+    if (end < 0) return {certificates, failure: `a ${name} block without its END line`};
+    if (name === 'CERTIFICATE' || name === 'X509 CERTIFICATE') {
+      const pem = lines.slice(i, end + 1).join('\n');
+      try {
+        new X509Certificate(pem);
+      } catch (error) {
+        return {certificates, failure: `certificate ${certificates.length + 1}: ${(error as Error).message}`};
+      }
+      certificates.push(pem);
+    }
+    i = end;
+  }
+  return {certificates};
 }
 
 /**
@@ -91,10 +126,9 @@ export function contextTrusting(certificates: readonly string[], options: {nodeI
   return tls.createSecureContext({ca: [...tls.rootCertificates, ...certificates]});
 }
 
-function ignored(file: string, reason: string): undefined {
-  // Node's own words for the same fault at its start.
+/** Node's own words for the same fault at its start. */
+function warn(file: string, reason: string): void {
   process.emitWarning(`Ignoring extra certs from \`${file}\`, load failed: ${reason}`);
-  return undefined;
 }
 
 let undiciTrusts: Promise<void> | undefined;
@@ -109,7 +143,11 @@ export function trustExtraCaCertsInUndici(): Promise<void> {
   return (undiciTrusts ??= (async () => {
     const context = extraCaContext();
     if (!context) return;
-    const [{setGlobalDispatcher}, {default: Agent}] = await Promise.all([import('undici/lib/global.js'), import('undici/lib/dispatcher/agent.js')]);
+    const [{getGlobalDispatcher, setGlobalDispatcher}, {default: Agent}] = await Promise.all([import('undici/lib/global.js'), import('undici/lib/dispatcher/agent.js')]);
+    // Only undici's own default is replaced: a dispatcher set by another hand (Node 22's own, under
+    // NODE_USE_ENV_PROXY, sends through the person's HTTPS proxy) is kept, and the file then not
+    // trusted: a refused certificate, never a request that goes round the proxy.
+    if (getGlobalDispatcher().constructor !== Agent) return;
     setGlobalDispatcher(new Agent({connect: {secureContext: context}}));
   })());
 }

@@ -165,6 +165,9 @@ test('bin/ccs-tui, linked as npm links it: runs the entry on PATH\'s node with t
       ...(process.getuid?.() === 0 ? [] : [{NODE_EXTRA_CA_CERTS: unreadable}]),
       {NODE_EXTRA_CA_CERTS: certs, NODE_OPTIONS: '--use-openssl-ca'},
       {NODE_EXTRA_CA_CERTS: certs, NODE_USE_SYSTEM_CA: '1'},
+      // Node 22's own HTTPS proxy: its dispatcher is not replaced, so the file stays Node's.
+      {NODE_EXTRA_CA_CERTS: certs, NODE_USE_ENV_PROXY: '1'},
+      {NODE_EXTRA_CA_CERTS: certs, NODE_OPTIONS: '--max-old-space-size=512 --use-env-proxy'},
     ]) {
       const left = run(env);
       assert.equal(left.extra, `NODE_EXTRA_CA_CERTS=${env.NODE_EXTRA_CA_CERTS}`, JSON.stringify(env));
@@ -172,6 +175,20 @@ test('bin/ccs-tui, linked as npm links it: runs the entry on PATH\'s node with t
     }
     const none = run({});
     assert.deepEqual([none.extra, none.handed], ['NODE_EXTRA_CA_CERTS=unset', 'CCS_TUI_EXTRA_CA_CERTS=unset']);
+    // A file named like an option is a file: grep is not told to read the terminal, nor a tree.
+    const optionLike = path.join(root, '-v');
+    writeFileSync(optionLike, readFileSync(certs));
+    const dashed = spawnSync(path.join(root, 'prefix/bin/ccs-tui'), [], {cwd: root, env: {PATH: `${fakeBin}:/usr/bin:/bin`, NODE_EXTRA_CA_CERTS: '-v'}, encoding: 'utf8', input: '', timeout: 5000});
+    assert.equal(dashed.status, 0, dashed.stderr);
+    assert.match(dashed.stdout, /^CCS_TUI_EXTRA_CA_CERTS=-v$/m);
+    // Without readlink on PATH (a bare container): ls says where npm's links lead.
+    const bare = path.join(root, 'bare-bin');
+    mkdirSync(bare);
+    for (const tool of ['ls', 'grep']) symlinkSync(spawnSync('sh', ['-c', `command -v ${tool}`], {encoding: 'utf8'}).stdout.trim(), path.join(bare, tool));
+    symlinkSync(path.join(fakeBin, 'node'), path.join(bare, 'node'));
+    const noReadlink = spawnSync(path.join(root, 'prefix/bin/ccs-tui'), [], {env: {PATH: bare}, encoding: 'utf8'});
+    assert.equal(noReadlink.status, 0, noReadlink.stderr);
+    assert.equal(realpathSync(/arg=\[(.*)\]/.exec(noReadlink.stdout)![1]!), realpathSync(binPath));
     // The hand-over variable is the script's alone: set from outside, it is dropped (or replaced).
     const stray = run({CCS_TUI_EXTRA_CA_CERTS: certs});
     assert.deepEqual([stray.extra, stray.handed], ['NODE_EXTRA_CA_CERTS=unset', 'CCS_TUI_EXTRA_CA_CERTS=unset']);

@@ -4,10 +4,16 @@
 // the upstream's answer, not a 502. A streamed body is never sent twice, and nothing thrice.
 import assert from 'node:assert/strict';
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http';
+import {createServer as createHttpsServer} from 'node:https';
 import type {AddressInfo, Socket} from 'node:net';
+import {mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import {anthropicMessage, sendJson, startFakeUpstream, type FakeUpstream} from '../helpers/fake-upstreams.js';
 import {waitFor} from '../helpers/wait.js';
+import {makeTestCa, testCaSkip} from '../helpers/test-ca.js';
+import {DEFERRED_VARIABLE, takeOverExtraCaCerts} from '../../source/services/extra-ca-certs.js';
 import {accountTokens, API_KEY, askMessages, claudeAccounts, proxyFixture} from './fixture.js';
 
 const MODEL = 'claude-sonnet-4-5-20250929';
@@ -38,12 +44,12 @@ function answerMessages(_raw: string, res: ServerResponse, n: number, connection
  * connection closed (FIN) or reset (RST) as it arrives, as an upstream closing an idle connection
  * does at that moment. `closeEvery`: every request but the first meets that.
  */
-function closingUpstream(answer = answerMessages) {
+function closingUpstream(answer = answerMessages, tls?: {key: string; cert: string}) {
   const connections: Connection[] = [];
   const arrivals: Arrival[] = [];
   const bySocket = new WeakMap<Socket, Connection>();
   const state = {onReuse: 'answer' as 'answer' | 'close' | 'reset', closeEvery: false};
-  const server = createServer((req: IncomingMessage, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const connection = bySocket.get(req.socket)!;
     connection.requests++;
     const arrival: Arrival = {connection: connection.id, raw: '', answered: false};
@@ -60,10 +66,12 @@ function closingUpstream(answer = answerMessages) {
       arrival.answered = true;
       answer(arrival.raw, res, arrivals.length, connection.id);
     });
-  });
+  };
+  const server = tls ? createHttpsServer(tls, handle) : createServer(handle);
   // No idle limit and no `Keep-Alive: timeout=` hint: how it closes is up to each test.
   server.keepAliveTimeout = 0;
-  server.on('connection', (socket: Socket) => {
+  // Over TLS a request's socket is the TLS one, which 'secureConnection' gives.
+  server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
     const connection: Connection = {id: connections.length + 1, requests: 0};
     connections.push(connection);
     bySocket.set(socket, connection);
@@ -73,7 +81,7 @@ function closingUpstream(answer = answerMessages) {
     server.listen(0, '127.0.0.1', () => {
       const port = (server.address() as AddressInfo).port;
       resolve({
-        url: `http://127.0.0.1:${port}`,
+        url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
         port,
         requests: [],
         bytesReceived: 0,
@@ -96,6 +104,32 @@ async function ask(url: string, content: string): Promise<{status: number; text:
 }
 
 const answerText = (text: string) => (JSON.parse(text) as {content: {text: string}[]}).content[0]!.text;
+
+describe('over TLS, in the process that took NODE_EXTRA_CA_CERTS over (services/extra-ca-certs.ts)', {skip: testCaSkip}, async () => {
+  // A private CA, trusted only through the file taken over: the resend's connection of its own must
+  // trust it as the agent's do.
+  const dir = mkdtempSync(path.join(tmpdir(), 'ccs-tui-tls-upstream-'));
+  const ca = testCaSkip ? undefined : makeTestCa(dir);
+  takeOverExtraCaCerts({[DEFERRED_VARIABLE]: ca?.caFile ?? ''});
+  const upstream = closingUpstream(answerMessages, ca?.server);
+  const f = testCaSkip ? undefined : await proxyFixture({provider: 'claude', tokens: claudeAccounts('solo'), upstream: await upstream.listening});
+  after(async () => {
+    delete (globalThis as Record<symbol, unknown>)[Symbol.for('ccs-tui.extra-ca-certs')];
+    await f?.close();
+    rmSync(dir, {recursive: true, force: true});
+  });
+
+  it('the answer comes over the kept connection, and once more over a new one when the upstream closed it', async () => {
+    upstream.state.onReuse = 'answer';
+    const first = await ask(f!.url, 'first');
+    assert.equal(first.status, 200, first.text);
+    const opened = upstream.connections.length;
+    upstream.state.onReuse = 'close';
+    const second = await ask(f!.url, 'second');
+    assert.equal(second.status, 200, second.text);
+    assert.ok(upstream.arrivals.at(-1)!.connection > opened, 'the second time on a connection opened for it');
+  });
+});
 
 describe('a lone account whose upstream closes a kept-alive connection as it is reused', async () => {
   const upstream = closingUpstream();
