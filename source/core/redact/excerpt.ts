@@ -18,6 +18,12 @@ export function excerpt(text: string, max: number, mask: Masker): string {
   return cutText(sanitizeLine(masked).trim(), max) || '(empty body)';
 }
 
+/**
+ * The most of a reason a server or a browser's redirect states (an OAuth `error_description`, its
+ * `error`) that a message shows: real ones are a sentence; a page of text in that field is cut.
+ */
+export const REASON_CHARS = 300;
+
 /** Characters that may go on a token: a run of them is one word, wherever the text was cut. */
 const TOKEN_CHAR = /[A-Za-z0-9_\-+/=.~]/;
 

@@ -20,6 +20,7 @@
 import type http from 'node:http';
 import {makePkce, makeState, parsePastedCode, type Pkce} from '../../core/pkce.js';
 import {sanitizeLine} from '../../core/sanitize.js';
+import {cutText, REASON_CHARS} from '../../core/redact.js';
 import {UserError} from '../../core/types.js';
 import type {TuiSettings} from '../../store/settings.js';
 import type {HttpClient} from '../http.js';
@@ -191,7 +192,7 @@ export async function startAuthCode(resolved: ResolvedProvider, settings: TuiSet
     } else if (url.searchParams.get('state') !== state) {
       answer(response, 400, 'failed', `This callback is not for the login under way (its state does not match); nothing was stored. ${stillWaiting}`);
     } else if (error) {
-      const description = sanitizeLine(url.searchParams.get('error_description') ?? error);
+      const description = cutText(sanitizeLine(url.searchParams.get('error_description') ?? error), REASON_CHARS);
       finish(response, `The provider said: ${description}`, () => settle?.reject(new UserError(`login refused: ${description}`)));
     } else if (!code) {
       answer(response, 400, 'failed', `The callback carried no code; nothing was stored. ${stillWaiting}`);
@@ -241,7 +242,7 @@ export async function startAuthCode(resolved: ResolvedProvider, settings: TuiSet
   function codeFromPaste(text: string): string {
     const parsed = parsePastedCode(text);
     if (!parsed) throw new UserError('that is not a redirect URL or a code: paste the whole URL from the browser, or the code');
-    if (parsed.error) throw new UserError(`the provider refused the login: ${sanitizeLine(parsed.error)}`);
+    if (parsed.error) throw new UserError(`the provider refused the login: ${cutText(sanitizeLine(parsed.error), REASON_CHARS)}`);
     if (parsed.state !== undefined && parsed.state !== state) throw new UserError('the pasted state does not match this login (an old or foreign link?); nothing was stored');
     return parsed.code;
   }

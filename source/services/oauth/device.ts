@@ -13,6 +13,7 @@ import {authEndpoints, type AuthEndpoints} from './endpoints.js';
 import {deviceFlowOf, endpoint, type DeviceFlowSpec, type ResolvedProvider} from './provider-config.js';
 import {answerWords, authHeaders, notTokenResponse, OAuthError, parseTokenResponse, postToken, sendTokenRequest, type TokenResponse} from './token-endpoint.js';
 import {parseJsonObject} from '../../core/json-object.js';
+import {excerpt, REASON_CHARS} from '../../core/redact.js';
 
 export interface DeviceAuthorization {
   userCode: string;
@@ -90,7 +91,7 @@ function classifyRfc(response: HttpResponse, url: string): PollOutcome {
   if (!code && ok) return {kind: 'failed', message: notTokenResponse(response, url, []).message};
   if (!code) return {kind: 'failed', message: `${new URL(url).host} answered ${response.status}: ${bodyExcerpt(response, 100)}`};
   const description = str(body.error_description);
-  return outcomeOfError(code, description && answerWords(body, [])(description), body);
+  return outcomeOfError(code, description && excerpt(description, REASON_CHARS, answerWords(body, [])), body);
 }
 
 async function startRfcOrGithub(http: HttpClient, resolved: ResolvedProvider, flow: DeviceFlowSpec, endpoints: AuthEndpoints, deps: DeviceFlowDeps, clock: Clock, signal?: AbortSignal): Promise<Started> {
@@ -104,7 +105,9 @@ async function startRfcOrGithub(http: HttpClient, resolved: ResolvedProvider, fl
   const response = await http.send({url: deviceUrl, method: 'POST', headers, body: new URLSearchParams(params), signal});
   const body = jsonBody(response, deviceUrl);
   if (response.status !== 200 || body.error) {
-    throw new UnexpectedResponseError(deviceUrl, response.status, `${str(body.error) ?? 'no device code'}${str(body.error_description) ? `: ${body.error_description}` : ''}`);
+    const words = answerWords(body, []);
+    const reason = str(body.error_description);
+    throw new UnexpectedResponseError(deviceUrl, response.status, `${excerpt(str(body.error) ?? 'no device code', REASON_CHARS, words)}${reason ? `: ${excerpt(reason, REASON_CHARS, words)}` : ''}`);
   }
   const deviceCode = str(body.device_code);
   const userCode = str(body.user_code);

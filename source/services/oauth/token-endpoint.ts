@@ -4,7 +4,7 @@ import {redactSecrets} from '../../core/sanitize.js';
 import {bodyExcerpt, hostOf, jsonBody, requestSecrets, retryAfterSeconds, UnexpectedResponseError, type HttpClient, type HttpResponse} from '../http.js';
 import type {ResolvedProvider} from './provider-config.js';
 import {parseJsonObject} from '../../core/json-object.js';
-import {credentialsOf, Redactor} from '../../core/redact.js';
+import {credentialsOf, excerpt, REASON_CHARS, Redactor} from '../../core/redact.js';
 
 export interface TokenResponse {
   access_token: string;
@@ -148,7 +148,8 @@ export function oauthErrorOf(response: HttpResponse, url: string, secrets: strin
     (typeof nested?.message === 'string' && nested.message) ||
     (body ? undefined : bodyExcerpt(response, 120));
   const words = answerWords(body, secrets);
-  return new OAuthError(url, response.status, words(code), description && words(description), retryAfterSeconds(response.headers));
+  // Masked, on one line and cut to a reason's length (a page in error_description is not shown whole).
+  return new OAuthError(url, response.status, excerpt(code, REASON_CHARS, words), description ? excerpt(description, REASON_CHARS, words) : undefined, retryAfterSeconds(response.headers));
 }
 
 /**

@@ -9,7 +9,7 @@
 //
 // Without `is_webui` the server waits (5 minutes) for the callback posted to /oauth-callback: the
 // paste flow, which is what a terminal on another machine needs.
-import {cutText, excerpt} from '../../core/redact.js';
+import {cutText, excerpt, REASON_CHARS} from '../../core/redact.js';
 import {processRedactor} from '../credential-redactor.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError, type Account} from '../../core/types.js';
@@ -124,7 +124,7 @@ export async function waitForRemoteLogin(
     if (body.status === 'error') {
       // Its words as a server sends them: a string, or an object (said as JSON, not "[object Object]"); one line, cut.
       const said: unknown = body.error ?? 'unknown error';
-      throw new UserError(`the server's login failed: ${excerpt(typeof said === 'string' ? said : JSON.stringify(said), 300, processRedactor())}; no account stored`);
+      throw new UserError(`the server's login failed: ${excerpt(typeof said === 'string' ? said : JSON.stringify(said), REASON_CHARS, processRedactor())}; no account stored`);
     }
     if (body.status !== 'wait') {
       unknown++;
