@@ -18,7 +18,9 @@ afterEach(async () => {
 const WRONG_PASTES: Array<[string, RegExp]> = [
   ['http://localhost/elsewhere?foo=bar', /✗ that is not a redirect URL or a code/],
   ['the-code#another-logins-state', /✗ the pasted state does not match this login/],
-  ['http://localhost:54545/callback?error=access_denied&state=x', /✗ the provider refused the login: access_denied/],
+  ['http://localhost:54545/callback?error=access_denied', /✗ the provider refused the login: access_denied/],
+  // Another login's refusal is not this one's.
+  ['http://localhost:54545/callback?error=access_denied&state=x', /✗ the pasted state does not match this login/],
 ];
 
 /** `login claude --no-browser` in tmux against the fake provider; `mode`: over SSH (paste only) or on a desktop (the callback port listens too). */
@@ -37,12 +39,12 @@ async function startLogin(mode: 'paste' | 'loopback', options: {tokenGate?: Prom
   return {fake, ccs, port, term};
 }
 
-/** Types `text` and Enter; waits for one more "Paste it again" than the screen held. */
+/** Types `text` and Enter; waits for one more "Paste again:" than the screen held. */
 async function pasteWrong(term: Awaited<ReturnType<typeof startLogin>>['term'], text: string): Promise<string> {
-  const before = term.screen({history: true}).split('Paste it again').length;
+  const before = term.screen({history: true}).split('Paste again:').length;
   term.keys([text], {literal: true});
   term.keys(['Enter']);
-  return term.waitFor(() => term.screen({history: true}).split('Paste it again').length > before, 10_000).then(() => term.screen({history: true}));
+  return term.waitFor(() => term.screen({history: true}).split('Paste again:').length > before, 10_000).then(() => term.screen({history: true}));
 }
 
 for (const mode of ['paste', 'loopback'] as const) {
@@ -95,7 +97,7 @@ test('tmux: the browser comes back while a slow exchange runs, then a line is ty
   await new Promise((resolve) => setTimeout(resolve, 300));
   openGate();
   const screen = await term.waitFor(/login-exit=\d+/, 15_000);
-  assert.doesNotMatch(screen, /✗|Paste it again/);
+  assert.doesNotMatch(screen, /✗|Paste again:/);
   assert.match(screen, /Added claude account claude-user@example\.com/);
   assert.match(screen, /login-exit=0/);
   assert.equal(await callback, 200);

@@ -44,7 +44,8 @@ async function pastedLine(ctx: CliContext, codeFromPaste: (text: string) => stri
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
       say(`✗ ${error.message}`);
-      say('Paste it again (the whole address the browser ends on, or the code it shows) and press Enter, or press Ctrl-C to stop.');
+      // Not "it": a foreign link pasted again is refused again.
+      say("Paste again: the whole address this login's browser tab ends on (or the code it shows), then Enter; Ctrl-C stops.");
     }
   }
 }

@@ -242,8 +242,9 @@ export async function startAuthCode(resolved: ResolvedProvider, settings: TuiSet
   function codeFromPaste(text: string): string {
     const parsed = parsePastedCode(text);
     if (!parsed) throw new UserError('that is not a redirect URL or a code: paste the whole URL from the browser, or the code');
-    if (parsed.error) throw new UserError(`the provider refused the login: ${cutText(sanitizeLine(parsed.error), REASON_CHARS)}`);
+    // The state first, as for the browser's callback: another login's refusal is not this one's.
     if (parsed.state !== undefined && parsed.state !== state) throw new UserError('the pasted state does not match this login (an old or foreign link?); nothing was stored');
+    if (parsed.error) throw new UserError(`the provider refused the login: ${cutText(sanitizeLine(parsed.error), REASON_CHARS)}`);
     return parsed.code;
   }
 

@@ -147,10 +147,12 @@ test('claude paste: a pasted error (access_denied) stays on the field; a wrong s
   try {
     h.session.start();
     const view = await h.until('auth-code');
-    assert.match((await h.session.paste('http://localhost/callback?error=access_denied&state=x')) ?? '', /refused the login: access_denied/);
+    const state = new URL(view.kind === 'auth-code' ? view.url : '').searchParams.get('state');
+    assert.match((await h.session.paste(`http://localhost/callback?error=access_denied&state=${state}`)) ?? '', /refused the login: access_denied/);
+    // Another login's refusal is not this one's: its state is what is wrong.
+    assert.match((await h.session.paste('http://localhost/callback?error=access_denied&state=x')) ?? '', /state does not match/);
     assert.match((await h.session.paste('code#not-the-state')) ?? '', /state does not match/);
     assert.equal(h.session.view.kind, 'auth-code');
-    const state = new URL(view.kind === 'auth-code' ? view.url : '').searchParams.get('state');
     await h.session.paste(`c#${state}`);
     await h.until('ended');
     h.views.length = 0;
