@@ -75,37 +75,64 @@ function buildContext(file: string): SecureContext | undefined {
   }
 }
 
-/** A PEM block's first line (OpenSSL: at a line's start, the name up to the closing dashes). */
-const PEM_BEGIN = /^-----BEGIN (.+)-----\r?$/;
+/** The UTF-8 byte order mark, as the file's first three characters read as latin1. */
+const UTF8_BOM = '\xef\xbb\xbf';
+/** A data line as OpenSSL's base64 decoder takes it; `=` only at the end of the data. */
+const BASE64_LINE = /^[A-Za-z0-9+/]*=?=?$/;
+/** A header line before a block's data (`Proc-Type: …`, `DEK-Info: …`), ended by an empty line. */
+const HEADER_LINE = /^[A-Za-z0-9-]+:/;
 
 /**
- * The certificates Node 20 takes from NODE_EXTRA_CA_CERTS's `text`, as it reads them
- * (src/crypto/crypto_context.cc AddCertsFromFile: OpenSSL's PEM_read_bio_X509 until it fails):
- * `CERTIFICATE` and `X509 CERTIFICATE` blocks in order, any other block (a key, a `TRUSTED
- * CERTIFICATE`) passed over, and at the first block that does not end or parse, the end, with why in
- * `failure` (Node warns then, and keeps the certificates before it). No block at all is no failure.
+ * The certificates Node 20 takes from NODE_EXTRA_CA_CERTS's `text`, each re-encoded alone, as it
+ * reads them (src/crypto/crypto_context.cc AddCertsFromFile: OpenSSL's PEM_read_bio_X509 until it
+ * fails; crypto/pem/pem_lib.c): a UTF-8 BOM at the start and each line's trailing whitespace
+ * dropped; blocks from a line starting `-----BEGIN <name>-----` (another such line starts over) to
+ * the first `-----END ` line, which must name the same; `CERTIFICATE` and `X509 CERTIFICATE` blocks taken in order, any other block (a
+ * key, a `TRUSTED CERTIFICATE`) passed over. At the first block that does not end, match or decode,
+ * the end, with why in `failure` (Node warns then, and keeps the certificates before it). Where this
+ * cannot tell what OpenSSL would do (data that is not plain base64) it stops there too: never a
+ * certificate Node would not take. No block at all is no failure. One pass: linear in the file.
  */
 export function certificatesOf(text: string): {certificates: string[]; failure?: string} {
   const {X509Certificate} = process.getBuiltinModule('node:crypto');
-  const lines = text.split('\n');
+  const lines = (text.startsWith(UTF8_BOM) ? text.slice(UTF8_BOM.length) : text).split('\n');
   const certificates: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const name = PEM_BEGIN.exec(lines[i]!)?.[1];
-    if (name === undefined) continue;
-    const end = lines.findIndex((line, j) => j > i && line.replace(/\r$/, '') === `-----END ${name}-----`);
-    if (end < 0) return {certificates, failure: `a ${name} block without its END line`};
-    if (name === 'CERTIFICATE' || name === 'X509 CERTIFICATE') {
-      const pem = lines.slice(i, end + 1).join('\n');
-      try {
-        new X509Certificate(pem);
-      } catch (error) {
-        return {certificates, failure: `certificate ${certificates.length + 1}: ${(error as Error).message}`};
-      }
-      certificates.push(pem);
+  let name: string | undefined;
+  let data: string[] = [];
+  let blocks = 0;
+  const stop = (why: string) => ({certificates, failure: `block ${blocks} (${name}): ${why}`});
+  for (const whole of lines) {
+    // OpenSSL ends a line at its last byte above space (\r, tabs, spaces and NULs go).
+    const line = whole.replace(/[\x00-\x20]+$/, '');
+    // A BEGIN line starts a block, even inside one that never ended (as OpenSSL reads it).
+    if (line.startsWith('-----BEGIN ') && line.length >= 16 && line.endsWith('-----')) {
+      name = line.slice(11, -5);
+      data = [];
+      blocks++;
+      continue;
     }
-    i = end;
+    if (name === undefined) continue;
+    if (!line.startsWith('-----END ')) {
+      data.push(line);
+      continue;
+    }
+    if (line !== `-----END ${name}-----`) return stop(`its END line names another block (${line.slice(9, -5) || line})`);
+    // Headers (an encrypted key's), then an empty line, then the data.
+    const blank = data.indexOf('');
+    const body = blank > 0 && data.slice(0, blank).every((header) => HEADER_LINE.test(header)) ? data.slice(blank + 1) : data;
+    const padded = body.findIndex((row) => row.includes('='));
+    if (!body.every((row) => BASE64_LINE.test(row)) || (padded >= 0 && body.slice(padded + 1).some((row) => row !== ''))) return stop('bad base64 decode');
+    if (name === 'CERTIFICATE' || name === 'X509 CERTIFICATE') {
+      if (body !== data) return stop('a certificate with headers');
+      try {
+        certificates.push(new X509Certificate(`-----BEGIN CERTIFICATE-----\n${body.join('\n')}\n-----END CERTIFICATE-----\n`).toString());
+      } catch (error) {
+        return stop((error as Error).message);
+      }
+    }
+    name = undefined;
   }
-  return {certificates};
+  return name === undefined ? {certificates} : stop('no END line');
 }
 
 /**
@@ -126,9 +153,12 @@ export function contextTrusting(certificates: readonly string[], options: {nodeI
   return tls.createSecureContext({ca: [...tls.rootCertificates, ...certificates]});
 }
 
-/** Node's own words for the same fault at its start. */
+/**
+ * Node's own line for the same fault at its start, written as Node writes it (to stderr, whatever
+ * NODE_NO_WARNINGS says). The TUI's screen may hide it (docs/benchmarks.md, the thirty-second).
+ */
 function warn(file: string, reason: string): void {
-  process.emitWarning(`Ignoring extra certs from \`${file}\`, load failed: ${reason}`);
+  process.stderr.write(`Warning: Ignoring extra certs from \`${file}\`, load failed: ${reason}\n`);
 }
 
 let undiciTrusts: Promise<void> | undefined;

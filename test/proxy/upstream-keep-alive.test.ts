@@ -124,9 +124,12 @@ describe('over TLS, in the process that took NODE_EXTRA_CA_CERTS over (services/
     const first = await ask(f!.url, 'first');
     assert.equal(first.status, 200, first.text);
     const opened = upstream.connections.length;
+    const before = upstream.arrivals.length;
     upstream.state.onReuse = 'close';
     const second = await ask(f!.url, 'second');
     assert.equal(second.status, 200, second.text);
+    // Twice: on the kept connection (closed under it), then resent on one opened for it.
+    assert.equal(upstream.arrivals.length - before, 2);
     assert.ok(upstream.arrivals.at(-1)!.connection > opened, 'the second time on a connection opened for it');
   });
 });
