@@ -160,7 +160,6 @@ test('bin/ccs-tui, linked as npm links it: runs the entry on PATH\'s node with t
     for (const env of <Record<string, string>[]>[
       {NODE_EXTRA_CA_CERTS: path.join(root, 'missing.pem')},
       {NODE_EXTRA_CA_CERTS: root},
-      {NODE_EXTRA_CA_CERTS: noCertificate},
       // root reads any file: the mode is what a person's account would meet.
       ...(process.getuid?.() === 0 ? [] : [{NODE_EXTRA_CA_CERTS: unreadable}]),
       {NODE_EXTRA_CA_CERTS: certs, NODE_OPTIONS: '--use-openssl-ca'},
@@ -173,9 +172,11 @@ test('bin/ccs-tui, linked as npm links it: runs the entry on PATH\'s node with t
       assert.equal(left.extra, `NODE_EXTRA_CA_CERTS=${env.NODE_EXTRA_CA_CERTS}`, JSON.stringify(env));
       assert.equal(left.handed, 'CCS_TUI_EXTRA_CA_CERTS=unset', JSON.stringify(env));
     }
+    // A file without a certificate is handed over too: Node says nothing of one, nor does ccs-tui.
+    assert.equal(run({NODE_EXTRA_CA_CERTS: noCertificate}).handed, `CCS_TUI_EXTRA_CA_CERTS=${noCertificate}`);
     const none = run({});
     assert.deepEqual([none.extra, none.handed], ['NODE_EXTRA_CA_CERTS=unset', 'CCS_TUI_EXTRA_CA_CERTS=unset']);
-    // A file named like an option is a file: grep is not told to read the terminal, nor a tree.
+    // A file named like an option is a file.
     const optionLike = path.join(root, '-v');
     writeFileSync(optionLike, readFileSync(certs));
     const dashed = spawnSync(path.join(root, 'prefix/bin/ccs-tui'), [], {cwd: root, env: {PATH: `${fakeBin}:/usr/bin:/bin`, NODE_EXTRA_CA_CERTS: '-v'}, encoding: 'utf8', input: '', timeout: 5000});
@@ -184,7 +185,7 @@ test('bin/ccs-tui, linked as npm links it: runs the entry on PATH\'s node with t
     // Without readlink on PATH (a bare container): ls says where npm's links lead.
     const bare = path.join(root, 'bare-bin');
     mkdirSync(bare);
-    for (const tool of ['ls', 'grep']) symlinkSync(spawnSync('sh', ['-c', `command -v ${tool}`], {encoding: 'utf8'}).stdout.trim(), path.join(bare, tool));
+    for (const tool of ['ls']) symlinkSync(spawnSync('sh', ['-c', `command -v ${tool}`], {encoding: 'utf8'}).stdout.trim(), path.join(bare, tool));
     symlinkSync(path.join(fakeBin, 'node'), path.join(bare, 'node'));
     const noReadlink = spawnSync(path.join(root, 'prefix/bin/ccs-tui'), [], {env: {PATH: bare}, encoding: 'utf8'});
     assert.equal(noReadlink.status, 0, noReadlink.stderr);
@@ -192,8 +193,9 @@ test('bin/ccs-tui, linked as npm links it: runs the entry on PATH\'s node with t
     // The hand-over variable is the script's alone: set from outside, it is dropped (or replaced).
     const stray = run({CCS_TUI_EXTRA_CA_CERTS: certs});
     assert.deepEqual([stray.extra, stray.handed], ['NODE_EXTRA_CA_CERTS=unset', 'CCS_TUI_EXTRA_CA_CERTS=unset']);
-    const strayLeft = run({CCS_TUI_EXTRA_CA_CERTS: certs, NODE_EXTRA_CA_CERTS: noCertificate});
-    assert.deepEqual([strayLeft.extra, strayLeft.handed], [`NODE_EXTRA_CA_CERTS=${noCertificate}`, 'CCS_TUI_EXTRA_CA_CERTS=unset']);
+    const missing = path.join(root, 'missing.pem');
+    const strayLeft = run({CCS_TUI_EXTRA_CA_CERTS: certs, NODE_EXTRA_CA_CERTS: missing});
+    assert.deepEqual([strayLeft.extra, strayLeft.handed], [`NODE_EXTRA_CA_CERTS=${missing}`, 'CCS_TUI_EXTRA_CA_CERTS=unset']);
     const strayReplaced = run({CCS_TUI_EXTRA_CA_CERTS: noCertificate, NODE_EXTRA_CA_CERTS: certs});
     assert.deepEqual([strayReplaced.extra, strayReplaced.handed], ['NODE_EXTRA_CA_CERTS=unset', `CCS_TUI_EXTRA_CA_CERTS=${certs}`]);
   } finally {
