@@ -41,11 +41,11 @@ export function takeOverExtraCaCerts(env: NodeJS.ProcessEnv = process.env): void
 
 /**
  * A TLS client context that trusts what Node's own default does (its bundled roots, or the system's
- * under `--use-openssl-ca`) and the taken-over file's certificates, as NODE_EXTRA_CA_CERTS read at
- * start would (`certificatesOf`). Built once, at the first call (~40 ms with a system bundle, as
- * Node 20 took at its start). Undefined when no file was taken over (Node's own default already holds
- * it), or when it gave no certificate: Node's roots alone then. A fault in the file is warned of in
- * Node's words, as Node does at its start.
+ * under `--use-openssl-ca`) and the taken-over file's certificates (`certificatesOf`: never one Node
+ * would not take). Built once, at the first call (~40 ms with a system bundle, as Node 20 took at its
+ * start). Undefined when no file was taken over (Node's own default already holds it), or when it
+ * gave no certificate: Node's roots alone then. A file that cannot be read is said on stderr in
+ * Node's words; one read only in part, in ours.
  */
 export function extraCaContext(): SecureContext | undefined {
   const state = taken();
@@ -63,9 +63,13 @@ function buildContext(file: string): SecureContext | undefined {
     warn(file, (error as NodeJS.ErrnoException).code ?? String(error));
     return undefined;
   }
-  const {certificates, failure} = certificatesOf(text);
-  // As Node: the certificates before a fault are kept, and the fault is said.
-  if (failure) warn(file, failure);
+  const {certificates, stopped} = certificatesOf(text);
+  if (stopped) {
+    process.stderr.write(
+      `Warning: ccs-tui trusts ${certificates.length} certificate${certificates.length === 1 ? '' : 's'} of NODE_EXTRA_CA_CERTS \`${file}\`, none after where it stopped: ${stopped}. ` +
+        `Keep only PEM certificates in it (or run node on ccs-tui's dist/source/cli/main.js, which lets Node read it).\n`,
+    );
+  }
   if (certificates.length === 0) return undefined;
   try {
     return contextTrusting(certificates);
@@ -75,64 +79,67 @@ function buildContext(file: string): SecureContext | undefined {
   }
 }
 
-/** The UTF-8 byte order mark, as the file's first three characters read as latin1. */
+/** The UTF-8 byte order mark, as three characters of the file read as latin1. */
 const UTF8_BOM = '\xef\xbb\xbf';
-/** A data line as OpenSSL's base64 decoder takes it; `=` only at the end of the data. */
-const BASE64_LINE = /^[A-Za-z0-9+/]*=?=?$/;
-/** A header line before a block's data (`Proc-Type: …`, `DEK-Info: …`), ended by an empty line. */
-const HEADER_LINE = /^[A-Za-z0-9-]+:/;
+const BEGIN = '-----BEGIN CERTIFICATE-----';
+const END = '-----END CERTIFICATE-----';
+/** A certificate's base64 line (OpenSSL writes 64 characters; 76 is MIME's). */
+const BASE64_LINE = /^[A-Za-z0-9+/]{1,76}={0,2}$/;
+/** Bytes that OpenSSL's line reading treats otherwise than as text (NUL ends a line, high bytes are trimmed as spaces). */
+const NOT_PLAIN = /[\x00-\x08\x0a-\x1f\x7f-\xff]/;
+/** Under OpenSSL's 254-byte reads (BIO_gets), so each line is read whole. */
+const MAX_LINE = 200;
 
 /**
- * The certificates Node 20 takes from NODE_EXTRA_CA_CERTS's `text`, each re-encoded alone, as it
- * reads them (src/crypto/crypto_context.cc AddCertsFromFile: OpenSSL's PEM_read_bio_X509 until it
- * fails; crypto/pem/pem_lib.c): a UTF-8 BOM at the start and each line's trailing whitespace
- * dropped; blocks from a line starting `-----BEGIN <name>-----` (another such line starts over) to
- * the first `-----END ` line, which must name the same; `CERTIFICATE` and `X509 CERTIFICATE` blocks taken in order, any other block (a
- * key, a `TRUSTED CERTIFICATE`) passed over. At the first block that does not end, match or decode,
- * the end, with why in `failure` (Node warns then, and keeps the certificates before it). Where this
- * cannot tell what OpenSSL would do (data that is not plain base64) it stops there too: never a
- * certificate Node would not take. No block at all is no failure. One pass: linear in the file.
+ * The certificates to trust from NODE_EXTRA_CA_CERTS's `text` (read as latin1): never one that
+ * Node 20 would not take (src/crypto/crypto_context.cc AddCertsFromFile: OpenSSL's
+ * PEM_read_bio_X509 until it fails). Not a second PEM reader: the file is taken while it is plain
+ * PEM, where OpenSSL's reading is not in doubt: lines of printable text (a UTF-8 byte order mark
+ * where OpenSSL drops one: a file's or a block's next line), and `-----BEGIN CERTIFICATE-----`
+ * blocks of base64 lines whose bytes are exactly one certificate (OpenSSL parses each,
+ * X509Certificate). At the first line that is anything else (another kind of block, a key, a
+ * `TRUSTED CERTIFICATE`, control or high bytes, a long line, a block without its END), the
+ * certificates before it are what is taken, and `stopped` says where and why: Node would have read
+ * on (or stopped there too), so the rest is not trusted. One pass: linear in the file.
  */
-export function certificatesOf(text: string): {certificates: string[]; failure?: string} {
+export function certificatesOf(text: string): {certificates: string[]; stopped?: string} {
   const {X509Certificate} = process.getBuiltinModule('node:crypto');
-  const lines = (text.startsWith(UTF8_BOM) ? text.slice(UTF8_BOM.length) : text).split('\n');
   const certificates: string[] = [];
-  let name: string | undefined;
-  let data: string[] = [];
-  let blocks = 0;
-  const stop = (why: string) => ({certificates, failure: `block ${blocks} (${name}): ${why}`});
-  for (const whole of lines) {
-    // OpenSSL ends a line at its last byte above space (\r, tabs, spaces and NULs go).
-    const line = whole.replace(/[\x00-\x20]+$/, '');
-    // A BEGIN line starts a block, even inside one that never ended (as OpenSSL reads it).
-    if (line.startsWith('-----BEGIN ') && line.length >= 16 && line.endsWith('-----')) {
-      name = line.slice(11, -5);
-      data = [];
-      blocks++;
+  const lines = text.split('\n');
+  let data: string[] | undefined;
+  /** OpenSSL drops a byte order mark on the first line each read of a block starts with. */
+  let firstOfRead = true;
+  for (const [index, whole] of lines.entries()) {
+    const stop = (why: string) => ({certificates, stopped: `line ${index + 1} ${why}`});
+    let line = whole.endsWith('\r') ? whole.slice(0, -1) : whole;
+    if (firstOfRead && line.startsWith(UTF8_BOM)) line = line.slice(UTF8_BOM.length);
+    firstOfRead = false;
+    if (line.length > MAX_LINE) return stop(`is longer than ${MAX_LINE} characters`);
+    if (NOT_PLAIN.test(line)) return stop('holds a control character or a byte above 0x7e');
+    line = line.replace(/[ \t]+$/, '');
+    if (data === undefined) {
+      if (line === BEGIN) data = [];
+      else if (line.startsWith('-----')) return stop(`is not ${BEGIN} (${line.slice(0, 40)})`);
       continue;
     }
-    if (name === undefined) continue;
-    if (!line.startsWith('-----END ')) {
+    if (line !== END) {
+      if (!BASE64_LINE.test(line)) return stop('is not a base64 line of a certificate');
       data.push(line);
       continue;
     }
-    if (line !== `-----END ${name}-----`) return stop(`its END line names another block (${line.slice(9, -5) || line})`);
-    // Headers (an encrypted key's), then an empty line, then the data.
-    const blank = data.indexOf('');
-    const body = blank > 0 && data.slice(0, blank).every((header) => HEADER_LINE.test(header)) ? data.slice(blank + 1) : data;
-    const padded = body.findIndex((row) => row.includes('='));
-    if (!body.every((row) => BASE64_LINE.test(row)) || (padded >= 0 && body.slice(padded + 1).some((row) => row !== ''))) return stop('bad base64 decode');
-    if (name === 'CERTIFICATE' || name === 'X509 CERTIFICATE') {
-      if (body !== data) return stop('a certificate with headers');
-      try {
-        certificates.push(new X509Certificate(`-----BEGIN CERTIFICATE-----\n${body.join('\n')}\n-----END CERTIFICATE-----\n`).toString());
-      } catch (error) {
-        return stop((error as Error).message);
-      }
+    let certificate;
+    try {
+      certificate = new X509Certificate(`${BEGIN}\n${data.join('\n')}\n${END}\n`);
+    } catch (error) {
+      return stop(`ends a certificate that does not parse (${(error as Error).message})`);
     }
-    name = undefined;
+    // Exactly one certificate's bytes: OpenSSL would take the first of two, or one with more after it.
+    if (!Buffer.from(data.join(''), 'base64').equals(certificate.raw)) return stop('ends a block that is not exactly one certificate');
+    certificates.push(certificate.toString());
+    data = undefined;
+    firstOfRead = true;
   }
-  return name === undefined ? {certificates} : stop('no END line');
+  return data === undefined ? {certificates} : {certificates, stopped: `the file ends inside a certificate`};
 }
 
 /**

@@ -74,6 +74,21 @@ test('quota over TLS: the command trusts the CA in NODE_EXTRA_CA_CERTS, and refu
   assert.equal(usageAsked, 2, 'the untrusted server got no request');
 });
 
+test('a bundle ccs-tui reads only in part (a key before the CA): the CA is not trusted, and stderr says where it stopped and the way out', {skip}, async () => {
+  const partial = path.join(ccs.paths.root, 'key then CA.pem');
+  writeFileSync(partial, `-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n${readFileSync(ca.caFile, 'utf8')}`);
+  const run = await runBin(['quota', '--provider', 'claude', '--json', '--refresh'], {...ccs.env, NODE_EXTRA_CA_CERTS: partial}, undefined, 20_000, {viaCommand: true});
+  assert.equal(quotaRows(run.stdout)[0]?.error?.kind, 'network', run.stdout);
+  assert.equal(
+    run.stderr,
+    `Warning: ccs-tui trusts 0 certificates of NODE_EXTRA_CA_CERTS \`${partial}\`, none after where it stopped: line 1 is not -----BEGIN CERTIFICATE----- (-----BEGIN PRIVATE KEY-----). ` +
+      "Keep only PEM certificates in it (or run node on ccs-tui's dist/source/cli/main.js, which lets Node read it).\n",
+  );
+  // The way out it names: Node reads the file itself.
+  const byNode = await runBin(['quota', '--provider', 'claude', '--json', '--refresh'], {...ccs.env, NODE_EXTRA_CA_CERTS: partial});
+  assert.equal(quotaRows(byNode.stdout)[0]?.error, null, byNode.stdout);
+});
+
 test('a remote CLIProxyAPI server over TLS (--target, no caFile): trusted through NODE_EXTRA_CA_CERTS as well', {skip}, async () => {
   const stand: FakeCliproxy = await startFakeCliproxy({key: MANAGEMENT_KEY, tls: ca.server});
   try {
