@@ -2,10 +2,10 @@
 // Entry point of the `ccs-tui` binary. Kept tiny: the command line never loads Ink, and the rest
 // of it loads only after a login that reads a secret has turned the terminal's echo off.
 import {exitQuietlyOnClosedPipe} from './closed-pipe.js';
-import {takeOverExtraCaCerts} from '../services/extra-ca-certs.js';
+import {takeOverExtraCaCerts} from './extra-ca-handover.js';
 
 // First: bin/ccs-tui moved NODE_EXTRA_CA_CERTS aside (Node 20 reads it at start, ~40 ms); every
-// program this process starts gets it back (services/extra-ca-certs.ts).
+// program this process starts gets it back (cli/extra-ca-handover.ts).
 takeOverExtraCaCerts();
 
 // Every command: a reader that closes early (`| head`) ends us quietly (exit 141), never a stack trace.

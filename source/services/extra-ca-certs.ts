@@ -5,39 +5,23 @@
 // it, before any script runs: ~40 ms of every command's start on a machine whose bundle is the
 // system's (~140 certificates), a sixth of the TUI's first frame. Node 22 waits for the first TLS
 // connection. So the `ccs-tui` command (bin/ccs-tui, a shell script) hands the file over under
-// DEFERRED_VARIABLE; the entry (cli/main.ts) takes it back at once, so every program ccs-tui starts
-// (the proxy child, agents, the browser) gets NODE_EXTRA_CA_CERTS as it was set. This process's own
+// CCS_TUI_EXTRA_CA_CERTS; the entry takes it back at once (cli/extra-ca-handover.ts), so every
+// program ccs-tui starts (the proxy child, agents, the browser) gets NODE_EXTRA_CA_CERTS as it was set. This process's own
 // TLS clients trust the file through `extraCaContext`: undici's global dispatcher (logins, refresh,
 // quota, a remote server) and the proxy's upstream agent. `node dist/source/cli/main.js` run by hand
 // skips the script: Node then reads the file itself, and `extraCaContext` is undefined.
 import type {SecureContext} from 'node:tls';
 
-/** What bin/ccs-tui moves NODE_EXTRA_CA_CERTS to (the same file name). */
-export const DEFERRED_VARIABLE = 'CCS_TUI_EXTRA_CA_CERTS';
-
 /**
- * The file taken over, and its context once built: one per process, though the TUI's bundle has a
- * copy of this module of its own beside the command line's.
+ * Where the entry leaves the file it took back (cli/extra-ca-handover.ts, the same symbol), and the
+ * context once built: one per process, though the TUI's bundle has a copy of this module of its own.
  */
-const TAKEN = Symbol.for('ccs-tui.extra-ca-certs');
+export const HANDED_OVER = Symbol.for('ccs-tui.extra-ca-certs');
 interface Taken {
   file: string;
   context?: SecureContext | null;
 }
-const taken = (): Taken | undefined => (globalThis as {[TAKEN]?: Taken})[TAKEN];
-
-/**
- * Called first by the entry: DEFERRED_VARIABLE's file becomes NODE_EXTRA_CA_CERTS again in `env`
- * (what children inherit), and is remembered for `extraCaContext`. Nothing when the variable is absent.
- */
-export function takeOverExtraCaCerts(env: NodeJS.ProcessEnv = process.env): void {
-  const file = env[DEFERRED_VARIABLE];
-  if (file === undefined) return;
-  delete env[DEFERRED_VARIABLE];
-  if (file === '') return;
-  env.NODE_EXTRA_CA_CERTS = file;
-  (globalThis as {[TAKEN]?: Taken})[TAKEN] = {file};
-}
+const taken = (): Taken | undefined => (globalThis as {[HANDED_OVER]?: Taken})[HANDED_OVER];
 
 /**
  * A TLS client context that trusts what Node's own default does (its bundled roots, or the system's

@@ -13,7 +13,8 @@ import {after, describe, it} from 'node:test';
 import {anthropicMessage, sendJson, startFakeUpstream, type FakeUpstream} from '../helpers/fake-upstreams.js';
 import {waitFor} from '../helpers/wait.js';
 import {makeTestCa, testCaSkip} from '../helpers/test-ca.js';
-import {DEFERRED_VARIABLE, takeOverExtraCaCerts} from '../../source/services/extra-ca-certs.js';
+import {HANDED_OVER_VARIABLE, takeOverExtraCaCerts} from '../../source/cli/extra-ca-handover.js';
+import {HANDED_OVER} from '../../source/services/extra-ca-certs.js';
 import {accountTokens, API_KEY, askMessages, claudeAccounts, proxyFixture} from './fixture.js';
 
 const MODEL = 'claude-sonnet-4-5-20250929';
@@ -110,11 +111,11 @@ describe('over TLS, in the process that took NODE_EXTRA_CA_CERTS over (services/
   // trust it as the agent's do.
   const dir = mkdtempSync(path.join(tmpdir(), 'ccs-tui-tls-upstream-'));
   const ca = testCaSkip ? undefined : makeTestCa(dir);
-  takeOverExtraCaCerts({[DEFERRED_VARIABLE]: ca?.caFile ?? ''});
+  takeOverExtraCaCerts({[HANDED_OVER_VARIABLE]: ca?.caFile ?? ''});
   const upstream = closingUpstream(answerMessages, ca?.server);
   const f = testCaSkip ? undefined : await proxyFixture({provider: 'claude', tokens: claudeAccounts('solo'), upstream: await upstream.listening});
   after(async () => {
-    delete (globalThis as Record<symbol, unknown>)[Symbol.for('ccs-tui.extra-ca-certs')];
+    delete (globalThis as Record<symbol, unknown>)[HANDED_OVER];
     await f?.close();
     rmSync(dir, {recursive: true, force: true});
   });

@@ -10,7 +10,8 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {after, afterEach, before, test} from 'node:test';
 import {connect, rootCertificates, type SecureContext} from 'node:tls';
-import {certificatesOf, contextTrusting, DEFERRED_VARIABLE, extraCaContext, takeOverExtraCaCerts, trustExtraCaCertsInUndici} from '../../source/services/extra-ca-certs.js';
+import {certificatesOf, contextTrusting, extraCaContext, HANDED_OVER, trustExtraCaCertsInUndici} from '../../source/services/extra-ca-certs.js';
+import {HANDED_OVER_KEY, HANDED_OVER_VARIABLE, takeOverExtraCaCerts} from '../../source/cli/extra-ca-handover.js';
 import {UpstreamAgents} from '../../source/proxy/upstream-agents.js';
 import {makeTestCa, testCaSkip, type TestCa} from '../helpers/test-ca.js';
 
@@ -30,7 +31,7 @@ after(async () => {
   rmSync(dir, {recursive: true, force: true});
 });
 afterEach(() => {
-  delete (globalThis as Record<symbol, unknown>)[Symbol.for('ccs-tui.extra-ca-certs')];
+  delete (globalThis as Record<symbol, unknown>)[HANDED_OVER];
 });
 
 /** 'trusted', or the TLS error code of the handshake with the test server. */
@@ -52,7 +53,8 @@ test('the context trusts the certificates given, both ways it is made; Node\'s d
 });
 
 test('taken over: the variable is back for children, the hand-over gone, and the file trusted at the first call', {skip}, async () => {
-  const env: NodeJS.ProcessEnv = {[DEFERRED_VARIABLE]: ca.caFile};
+  assert.equal(Symbol.for(HANDED_OVER_KEY), HANDED_OVER, 'the entry leaves the file where this module looks');
+  const env: NodeJS.ProcessEnv = {[HANDED_OVER_VARIABLE]: ca.caFile};
   takeOverExtraCaCerts(env);
   assert.deepEqual(env, {NODE_EXTRA_CA_CERTS: ca.caFile});
   const context = extraCaContext();
@@ -65,7 +67,7 @@ test('nothing taken over: the environment is untouched and there is no context o
   takeOverExtraCaCerts(env);
   assert.deepEqual(env, {NODE_EXTRA_CA_CERTS: '/etc/x.pem'});
   assert.equal(extraCaContext(), undefined);
-  const empty: NodeJS.ProcessEnv = {[DEFERRED_VARIABLE]: ''};
+  const empty: NodeJS.ProcessEnv = {[HANDED_OVER_VARIABLE]: ''};
   takeOverExtraCaCerts(empty);
   assert.deepEqual(empty, {});
   assert.equal(extraCaContext(), undefined);
@@ -79,12 +81,12 @@ test('a file without certificates, or gone by the first connection: no context o
   try {
     const junk = path.join(dir, 'not a bundle.pem');
     writeFileSync(junk, 'hello\n');
-    takeOverExtraCaCerts({[DEFERRED_VARIABLE]: junk});
+    takeOverExtraCaCerts({[HANDED_OVER_VARIABLE]: junk});
     assert.equal(extraCaContext(), undefined);
     assert.equal(extraCaContext(), undefined, 'said once');
-    delete (globalThis as Record<symbol, unknown>)[Symbol.for('ccs-tui.extra-ca-certs')];
+    delete (globalThis as Record<symbol, unknown>)[HANDED_OVER];
     const gone = path.join(dir, 'gone.pem');
-    takeOverExtraCaCerts({[DEFERRED_VARIABLE]: gone});
+    takeOverExtraCaCerts({[HANDED_OVER_VARIABLE]: gone});
     assert.equal(extraCaContext(), undefined);
     // A file without any PEM block is no fault to Node (it says nothing); a file gone is.
     assert.deepEqual(warnings, [`Warning: Ignoring extra certs from \`${gone}\`, load failed: ENOENT\n`]);
@@ -95,7 +97,7 @@ test('a file without certificates, or gone by the first connection: no context o
 
 test('a proxy run in the process that took the file over: its upstream agent trusts it', {skip}, async () => {
   const plain = new UpstreamAgents();
-  takeOverExtraCaCerts({[DEFERRED_VARIABLE]: ca.caFile});
+  takeOverExtraCaCerts({[HANDED_OVER_VARIABLE]: ca.caFile});
   const taken = new UpstreamAgents();
   const ask = (agent: UpstreamAgents) =>
     new Promise<string>((resolve) => {
@@ -178,7 +180,7 @@ test('undici\'s dispatcher is replaced only when it is undici\'s own default: on
   const someoneElses = new Client('http://127.0.0.1:9');
   setGlobalDispatcher(someoneElses);
   try {
-    takeOverExtraCaCerts({[DEFERRED_VARIABLE]: ca.caFile});
+    takeOverExtraCaCerts({[HANDED_OVER_VARIABLE]: ca.caFile});
     await trustExtraCaCertsInUndici();
     assert.equal(getGlobalDispatcher(), someoneElses);
   } finally {
