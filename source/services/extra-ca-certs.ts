@@ -11,6 +11,7 @@
 // quota, a remote server) and the proxy's upstream agent. `node dist/source/cli/main.js` run by hand
 // skips the script: Node then reads the file itself, and `extraCaContext` is undefined.
 import type {SecureContext} from 'node:tls';
+import {sanitizeLine} from '../core/sanitize.js';
 
 /**
  * Where the entry leaves the file it took back (cli/extra-ca-handover.ts, the same symbol), and the
@@ -50,7 +51,7 @@ function buildContext(file: string): SecureContext | undefined {
   const {certificates, stopped} = certificatesOf(text);
   if (stopped) {
     process.stderr.write(
-      `Warning: ccs-tui trusts ${certificates.length} certificate${certificates.length === 1 ? '' : 's'} of NODE_EXTRA_CA_CERTS \`${file}\`, none after where it stopped: ${stopped}. ` +
+      `Warning: ccs-tui trusts ${certificates.length} certificate${certificates.length === 1 ? '' : 's'} of NODE_EXTRA_CA_CERTS \`${sanitizeLine(file)}\`, none after where it stopped: ${stopped}. ` +
         `Keep only PEM certificates in it (or run node on ccs-tui's dist/source/cli/main.js, which lets Node read it).\n`,
     );
   }
@@ -149,7 +150,7 @@ export function contextTrusting(certificates: readonly string[], options: {nodeI
  * NODE_NO_WARNINGS says). The TUI's screen may hide it (docs/benchmarks.md, the thirty-second).
  */
 function warn(file: string, reason: string): void {
-  process.stderr.write(`Warning: Ignoring extra certs from \`${file}\`, load failed: ${reason}\n`);
+  process.stderr.write(`Warning: Ignoring extra certs from \`${sanitizeLine(file)}\`, load failed: ${sanitizeLine(reason)}\n`);
 }
 
 let undiciTrusts: Promise<void> | undefined;

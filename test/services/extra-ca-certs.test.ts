@@ -85,11 +85,12 @@ test('a file without certificates, or gone by the first connection: no context o
     assert.equal(extraCaContext(), undefined);
     assert.equal(extraCaContext(), undefined, 'said once');
     delete (globalThis as Record<symbol, unknown>)[HANDED_OVER];
-    const gone = path.join(dir, 'gone.pem');
+    // A name is data: no escape sequence of it reaches the terminal.
+    const gone = path.join(dir, 'gone\x1b[2J.pem');
     takeOverExtraCaCerts({[HANDED_OVER_VARIABLE]: gone});
     assert.equal(extraCaContext(), undefined);
     // A file without any PEM block is no fault to Node (it says nothing); a file gone is.
-    assert.deepEqual(warnings, [`Warning: Ignoring extra certs from \`${gone}\`, load failed: ENOENT\n`]);
+    assert.deepEqual(warnings, [`Warning: Ignoring extra certs from \`${gone.replace('\x1b[2J', '')}\`, load failed: ENOENT\n`]);
   } finally {
     process.stderr.write = write;
   }
