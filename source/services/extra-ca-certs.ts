@@ -6,9 +6,9 @@
 // system's (~140 certificates), a sixth of the TUI's first frame. Node 22 waits for the first TLS
 // connection. So the `ccs-tui` command (bin/ccs-tui, a shell script) hands the file over under
 // CCS_TUI_EXTRA_CA_CERTS; the entry takes it back at once (cli/extra-ca-handover.ts), so every
-// program ccs-tui starts (the proxy child, agents, the browser) gets NODE_EXTRA_CA_CERTS as it was set. This process's own
-// TLS clients trust the file through `extraCaContext`: undici's global dispatcher (logins, refresh,
-// quota, a remote server) and the proxy's upstream agent. `node dist/source/cli/main.js` run by hand
+// program ccs-tui starts (the proxy child, agents, the browser) gets NODE_EXTRA_CA_CERTS as it was
+// set. This process's own TLS clients trust the file through `extraCaContext`: undici's global
+// dispatcher (logins, refresh, quota, a remote server) and the proxy's upstream agent. `node dist/source/cli/main.js` run by hand
 // skips the script: Node then reads the file itself, and `extraCaContext` is undefined.
 import type {SecureContext} from 'node:tls';
 import {sanitizeLine} from '../core/sanitize.js';
