@@ -1,6 +1,9 @@
 // PKCE (RFC 7636, S256), OAuth `state`, and reading JWT claims. Pure: randomness and hashing only.
 import {nodeCrypto} from './crypto.js';
 import {parseJsonObject} from './json-object.js';
+import {cutText, REASON_CHARS} from './redact.js';
+import {sanitizeLine} from './sanitize.js';
+import {UserError} from './types.js';
 
 export interface Pkce {
   verifier: string;
@@ -67,4 +70,18 @@ export function parsePastedCode(input: string): {code: string; state?: string; e
   const hash = text.indexOf('#');
   if (hash > 0) return {code: text.slice(0, hash), state: text.slice(hash + 1) || undefined};
   return {code: text};
+}
+
+/**
+ * The code a paste holds for the login whose `state` is given; throws a UserError saying why there
+ * is none: no code in it, another login's state, or the provider's refusal (its reason cut to
+ * REASON_CHARS, on one line). The state is checked first, as for the browser's callback: another
+ * login's refusal is not this one's. A paste without a state is taken as this login's.
+ */
+export function pastedCodeFor(text: string, state: string): string {
+  const parsed = parsePastedCode(text);
+  if (!parsed) throw new UserError('that is not a redirect URL or a code: paste the whole URL from the browser, or the code');
+  if (parsed.state !== undefined && parsed.state !== state) throw new UserError('the pasted state does not match this login (an old or foreign link?); nothing was stored');
+  if (parsed.error) throw new UserError(`the provider refused the login: ${cutText(sanitizeLine(parsed.error), REASON_CHARS)}`);
+  return parsed.code;
 }

@@ -18,7 +18,7 @@
 // (`pasteRedirectUri`) redirect there and nothing listens; the others still listen on the loopback
 // port, so forwarding it (`ssh -L`) works as well as pasting the address the browser ends on.
 import type http from 'node:http';
-import {makePkce, makeState, parsePastedCode, type Pkce} from '../../core/pkce.js';
+import {makePkce, makeState, pastedCodeFor, type Pkce} from '../../core/pkce.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {cutText, REASON_CHARS} from '../../core/redact.js';
 import {UserError} from '../../core/types.js';
@@ -239,14 +239,7 @@ export async function startAuthCode(resolved: ResolvedProvider, settings: TuiSet
       : undefined;
   timer?.unref();
 
-  function codeFromPaste(text: string): string {
-    const parsed = parsePastedCode(text);
-    if (!parsed) throw new UserError('that is not a redirect URL or a code: paste the whole URL from the browser, or the code');
-    // The state first, as for the browser's callback: another login's refusal is not this one's.
-    if (parsed.state !== undefined && parsed.state !== state) throw new UserError('the pasted state does not match this login (an old or foreign link?); nothing was stored');
-    if (parsed.error) throw new UserError(`the provider refused the login: ${cutText(sanitizeLine(parsed.error), REASON_CHARS)}`);
-    return parsed.code;
-  }
+  const codeFromPaste = (text: string): string => pastedCodeFor(text, state);
 
   function close() {
     if (closed) return;
