@@ -74,13 +74,32 @@ test('auth-code login through the server: the pasted redirect goes to /oauth-cal
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /Added claude account bob@example\.test on target team\n$/);
   const callback = stand.requests.find((r) => r.path === '/v0/management/oauth-callback')!;
-  const body = JSON.parse(callback.body);
-  assert.equal(body.provider, 'anthropic');
-  assert.match(body.redirect_url, /^http:\/\/localhost:54545\/callback\?code=/);
+  const pasted = new URL(/Open: +(\S+)/.exec(run.stdout)![1]!);
+  assert.deepEqual(JSON.parse(callback.body), {provider: 'anthropic', code: JSON.parse(callback.body).code, state: pasted.searchParams.get('state')});
+  assert.ok(JSON.parse(callback.body).code);
   assert.ok(stand.files.has('claude-bob@example.test.json'));
   const listed = JSON.parse((await runBin(['accounts', '--json', '--target', 'team'], ccs.env)).stdout) as {provider: string; email: string}[];
   assert.deepEqual(listed.map((a) => [a.provider, a.email]), [['claude', 'bob@example.test']]);
   assertNoTokens(run);
+});
+
+test("from a pipe, another pending login's redirect is refused here: exit 1, nothing posted, this login dropped on the server, the other still pending", async () => {
+  const headers = {authorization: `Bearer ${MANAGEMENT_KEY}`};
+  const other = (await (await fetch(`${stand.url}/v0/management/anthropic-auth-url`, {headers})).json()) as {url: string; state: string};
+  const run = await runInteractive(['login', 'claude', '--no-browser', '--target', 'team'], ccs.env, async (stdout, stdin) => {
+    if (!/Open: +\S+/.test(stdout) || !stdout.includes('paste')) return false;
+    stdin.end(`${await oidc.authorize(other.url, 'mallory')}\n`);
+    return true;
+  });
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stderr, /^ccs-tui: the pasted state does not match this login \(an old or foreign link\?\); nothing was stored$/m);
+  assert.equal(stand.requests.filter((r) => r.path === '/v0/management/oauth-callback').length, 0, 'nothing was posted');
+  const ours = new URL(/Open: +(\S+)/.exec(run.stdout)![1]!).searchParams.get('state');
+  const dropped = stand.requests.filter((r) => r.method === 'DELETE' && r.path === '/v0/management/oauth-session').map((r) => r.query.get('state'));
+  assert.deepEqual(dropped, [ours], "this login's pending session is dropped, not left to expire");
+  const status = (await (await fetch(`${stand.url}/v0/management/get-auth-status?state=${other.state}`, {headers})).json()) as {status: string};
+  assert.equal(status.status, 'wait', 'the other login was not finished with this paste');
+  assert.equal(stand.files.size, 0);
 });
 
 test('a login the server fails is reported with its message; nothing is stored', async () => {

@@ -53,16 +53,19 @@ test('two pastes in the same moment: one post to the server, the other refused; 
   }
 });
 
-test('a paste the server refuses (400: not this login\'s state) reopens the field with its words; the right paste then logs in', async () => {
+test('a paste the server refuses (409: its login was cancelled elsewhere) reopens the field with its words; nothing is stored', async () => {
   const {s, until} = session();
   try {
     const view = await until('auth-code');
-    const problem = await s.paste('http://localhost:54545/callback?code=abc&state=not-this-one');
-    assert.match(problem ?? '', /400|state/);
-    assert.equal(s.view.kind, 'auth-code', 'the field is open again');
+    const state = new URL(view.kind === 'auth-code' ? view.url : '').searchParams.get('state')!;
+    // Another client drops the server's pending login; this one's paste is then the server's to refuse.
+    await store.client.json({method: 'DELETE', route: '/oauth-session', query: {state}, feature: 'cancelling logins'});
     const redirect = await oidc.authorize(view.kind === 'auth-code' ? view.url : '', 'ivy');
-    assert.equal(await s.paste(redirect), undefined);
-    await until('done');
+    const problem = await s.paste(redirect);
+    assert.match(problem ?? '', /409.*Authentication cancelled/);
+    assert.equal(s.view.kind, 'auth-code', 'the field is open again');
+    assert.equal(callbackPosts(), 1, 'posted once, refused');
+    assert.equal(stand.files.size, 0);
   } finally {
     s.cancel();
   }

@@ -352,7 +352,13 @@ describe('quota, model rules and logins on a remote target', () => {
       await tui.press('o');
       await tui.waitFor(() => opened.length > 0);
       const redirect = await oidc.authorize(opened[0]!, 'bob');
+      // Another login's state is said here and not posted (the server would finish that login with it).
       await tui.press('v');
+      await tui.type('the-code#another-logins-state');
+      await tui.press('enter');
+      const refused = await tui.waitFor('the pasted state does not match this login');
+      assert.match(refused, /^›\s*$/m, 'the field is open again, emptied');
+      assert.ok(!stand.requests.some((r) => r.path === '/v0/management/oauth-callback'), 'nothing was posted');
       await tui.type(redirect);
       await tui.press('enter');
       await tui.waitFor('Added Claude account bob@example.test', 15_000);

@@ -33,7 +33,7 @@ export function openLoginAddress(browser: Browser, url: string, say: (text: stri
  * input's end (Ctrl-D), `signal`, or the login taken meanwhile (`taken`: the browser came back) ends
  * the wait with what was read.
  */
-async function pastedLine(ctx: CliContext, codeFromPaste: (text: string) => string, signal: AbortSignal, say: (text: string) => void, taken: () => boolean = () => false): Promise<string> {
+export async function pastedLine(ctx: CliContext, codeFromPaste: (text: string) => string, signal: AbortSignal, say: (text: string) => void, taken: () => boolean = () => false): Promise<string> {
   for (;;) {
     const text = await readStdin(ctx, false, signal);
     const ended = (ctx.stdin as NodeJS.ReadStream).readableEnded === true;

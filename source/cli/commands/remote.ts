@@ -11,9 +11,9 @@ import {formatTable, parseCommandArgs, printJson} from '../context.js';
 import {loadTargetSettings, openRemoteStore} from '../target.js';
 import {knownProvider} from './accounts.js';
 import {printQuota} from './quota.js';
-import {loginJson, loginOutput, openLoginAddress} from './login.js';
+import {loginJson, loginOutput, openLoginAddress, pastedLine} from './login.js';
+import {pastedCodeFor} from '../../core/pkce.js';
 import {loginCancelled} from '../login-early.js';
-import {readStdin} from '../stdin.js';
 import {modelsJson, printWarnings} from './models.js';
 import {maskedModelName, modelCountText, shownModelName} from '../../core/model-rules.js';
 import {countOf} from '../../core/wording.js';
@@ -135,9 +135,16 @@ const remoteLogin: RemoteRun = async function (ctx, args) {
     } else {
       out.write(`After approving, paste the address the browser ends on (or the code it shows) here and press Enter; the server finishes the login.\n`);
       // Stdin is let go on Ctrl-C too: read on, it would keep the process waiting after the cancel.
-      const pasted = await readStdin(ctx, false, controller.signal);
+      // A line with no code for this login is asked again at a terminal, as a local login asks.
+      const pasted = await pastedLine(ctx, (text) => pastedCodeFor(text, login.state), controller.signal, (text) => ctx.stderr.write(`${text}\n`));
       if (controller.signal.aborted) throw controller.signal.reason;
-      await remoteLogins.submitRemoteCallback(store.client, login, pasted);
+      try {
+        await remoteLogins.submitRemoteCallback(store.client, login, pasted);
+      } catch (error) {
+        // Nothing of it was taken: the server's pending login is dropped, not left to expire.
+        await remoteLogins.cancelRemoteLogin(store.client, login).catch(() => false);
+        throw error;
+      }
     }
     await remoteLogins.waitForRemoteLogin(store.client, login, {
       signal: controller.signal,

@@ -12,7 +12,6 @@ import {systemClock, type Clock} from '../clock.js';
 import {sessionKind} from '../environment.js';
 import type {AccountLogin, LoginView} from '../oauth/login-session.js';
 import type {RemoteAccountStore} from './accounts.js';
-import {ManagementError} from './client.js';
 import {cancelRemoteLogin, remoteLoginOutcome, renewedLoginText, stampedAccounts, startRemoteLogin, submitRemoteCallback, waitForRemoteLogin, type RemoteLogin, type StampedAccount} from './login.js';
 
 export interface RemoteLoginSessionOptions {
@@ -143,9 +142,9 @@ export class RemoteLoginSession implements AccountLogin {
   /**
    * The pasted redirect URL or code goes to the server (`POST /oauth-callback`), at most once per
    * login: the paste takes the login synchronously (`storing`; a second paste is refused) before
-   * anything is sent. A refusal by the server (4xx: it took nothing) reopens the field with its words;
-   * a post whose fate is unknown (no answer, 5xx) may have reached the server, so the server's
-   * status decides the outcome, never a second post.
+   * anything is sent. A paste with no code for this login, or the server's refusal (4xx: it took
+   * nothing), reopens the field with its words; a post whose fate is unknown (no answer, 5xx) may
+   * have reached the server, so the server's status decides the outcome (submitRemoteCallback).
    */
   async paste(text: string): Promise<string | undefined> {
     const view = this.view;
@@ -155,11 +154,8 @@ export class RemoteLoginSession implements AccountLogin {
     try {
       await submitRemoteCallback(this.options.store.client, this.login, text);
     } catch (error) {
-      const refused = error instanceof ManagementError && error.kind !== 'network' && error.kind !== 'server';
-      if (refused || !(error instanceof ManagementError)) {
-        if (this.view.kind === 'storing') this.set(view);
-        return sanitizeLine((error as Error).message);
-      }
+      if (this.view.kind === 'storing') this.set(view);
+      return sanitizeLine((error as Error).message);
     }
     try {
       await this.finish();

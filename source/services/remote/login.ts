@@ -1,14 +1,15 @@
 // Logins on a remote server: the server runs the OAuth flow and stores the token file; this side
-// only shows the URL (and device code) and, for auth-code flows, hands back the redirect the person
-// pasted. Routes and payloads from CLIProxyAPI's auth_files_provider_oauth.go and oauth_callback.go:
+// only shows the URL (and device code) and, for auth-code flows, hands back the code the person
+// pasted, once it is checked to be this login's. Routes and payloads from CLIProxyAPI's auth_files_provider_oauth.go and oauth_callback.go:
 //
 //   GET  /<route>-auth-url            → {status: "ok", url, state[, flow: "device", user_code, expires_in]}
-//   POST /oauth-callback               {provider, redirect_url} or {provider, code, state}
+//   POST /oauth-callback               {provider, code, state} (the server takes {provider, redirect_url} too)
 //   GET  /get-auth-status?state=S      → {status: "wait" | "ok" | "error", error?}
 //   DELETE /oauth-session?state=S      → {status: "ok", cancelled}
 //
 // Without `is_webui` the server waits (5 minutes) for the callback posted to /oauth-callback: the
 // paste flow, which is what a terminal on another machine needs.
+import {pastedCodeFor} from '../../core/pkce.js';
 import {cutText, excerpt, REASON_CHARS} from '../../core/redact.js';
 import {processRedactor} from '../credential-redactor.js';
 import {sanitizeLine} from '../../core/sanitize.js';
@@ -62,14 +63,23 @@ export async function startRemoteLogin(client: ManagementClient, provider: strin
   };
 }
 
-/** Posts what the person pasted: the redirect URL the browser ended on, or the bare code. */
+/**
+ * Posts what the person pasted (the address the browser ended on, `code#state`, or the bare code) as
+ * `{provider, code, state}`, at most once. Resolves when the server took it, and when its fate is
+ * unknown (no answer, a 5xx): it may have reached the server, whose status then decides, never a
+ * second post. Throws a UserError, posting nothing, for a paste that holds no code for this login
+ * (pastedCodeFor): the server would give a code with another state to that state's pending login,
+ * and it reads no fragment. Throws the server's refusal (a 4xx ManagementError: it took nothing).
+ */
 export async function submitRemoteCallback(client: ManagementClient, login: RemoteLogin, pasted: string): Promise<void> {
-  const text = pasted.trim();
-  if (!text) throw new UserError('nothing was pasted; no account stored');
-  const json = /^https?:\/\//i.test(text)
-    ? {provider: login.serverProvider, redirect_url: text}
-    : {provider: login.serverProvider, code: text.split('#')[0], state: login.state};
-  await client.send({method: 'POST', route: '/oauth-callback', json, feature: 'pasted login callbacks'});
+  if (!pasted.trim()) throw new UserError('nothing was pasted; no account stored');
+  const json = {provider: login.serverProvider, code: pastedCodeFor(pasted, login.state), state: login.state};
+  try {
+    await client.send({method: 'POST', route: '/oauth-callback', json, feature: 'pasted login callbacks'});
+  } catch (error) {
+    if (error instanceof ManagementError && (error.kind === 'network' || error.kind === 'server')) return;
+    throw error;
+  }
 }
 
 export type RemoteLoginProgress = {kind: 'waiting'} | {kind: 'retrying'; errors: number; message: string};

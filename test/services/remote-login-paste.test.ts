@@ -1,0 +1,111 @@
+// What a remote login posts for a paste. The server finishes whichever of its pending logins the
+// posted state names, so a paste is checked here first, as a local login's paste is: another
+// login's state, no code, or the provider's refusal is said and nothing is posted (the server would
+// otherwise finish that other login with this person's account, and this one would wait until it
+// expired). What is posted is the code and this login's state, so an answer in the address's
+// fragment, which CLIProxyAPI does not read, works too.
+import assert from 'node:assert/strict';
+import {afterEach, beforeEach, test} from 'node:test';
+import type {RemoteAccountStore} from '../../source/services/remote/accounts.js';
+import {RemoteLoginSession} from '../../source/services/remote/login-session.js';
+import {startRemoteLogin} from '../../source/services/remote/login.js';
+import type {LoginView} from '../../source/services/oauth/login-session.js';
+import type {FakeCliproxy} from '../helpers/fake-cliproxy/server.js';
+import {remoteClaudeLogins} from '../helpers/fake-cliproxy/target.js';
+import type {OidcServer} from '../helpers/oidc.js';
+
+let oidc: OidcServer;
+let stand: FakeCliproxy;
+let store: RemoteAccountStore;
+let close: () => Promise<void>;
+beforeEach(async () => {
+  ({oidc, stand, store, close} = await remoteClaudeLogins());
+});
+afterEach(() => close());
+
+async function openLogin() {
+  const views: LoginView[] = [];
+  const s = new RemoteLoginSession({store, provider: 'claude', env: {}, browser: {open: async () => undefined}, onChange: (v) => void views.push(v)});
+  s.start();
+  const until = async (kind: LoginView['kind']) => {
+    for (let i = 0; i < 1000 && s.view.kind !== kind; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(s.view.kind, kind, `saw ${views.map((v) => v.kind).join(' → ')}`);
+    return s.view;
+  };
+  const view = await until('auth-code');
+  const url = view.kind === 'auth-code' ? view.url : '';
+  return {s, until, url, state: new URL(url).searchParams.get('state')!};
+}
+
+const callbackPosts = () => stand.requests.filter((r) => r.path === '/v0/management/oauth-callback');
+const statusOf = async (state: string) => (await store.client.json<{status: string}>({method: 'GET', route: '/get-auth-status', query: {state}, feature: 'login status'})).status;
+
+test("another pending login's redirect (same server, same provider) is refused here: nothing posted, that login stays pending, this one goes on", async () => {
+  const other = await startRemoteLogin(store.client, 'claude');
+  const {s, until, url} = await openLogin();
+  try {
+    const foreign = await oidc.authorize(other.url, 'mallory');
+    assert.equal(new URL(foreign).searchParams.get('state'), other.state);
+    const problem = await s.paste(foreign);
+    assert.match(problem ?? '', /^the pasted state does not match this login \(an old or foreign link\?\); nothing was stored$/);
+    assert.equal(s.view.kind, 'auth-code', 'the field is open again');
+    assert.deepEqual(callbackPosts(), [], 'nothing was posted');
+    assert.equal(await statusOf(other.state), 'wait', 'the other login was not finished with this paste');
+    assert.equal(stand.files.size, 0);
+
+    oidc.signOut();
+    assert.equal(await s.paste(await oidc.authorize(url, 'ivy')), undefined);
+    const done = await until('done');
+    assert.equal(done.kind === 'done' && done.account?.email, 'ivy@example.test');
+    assert.deepEqual([...stand.files.values()].map((f) => f.json.email), ['ivy@example.test']);
+  } finally {
+    s.cancel();
+  }
+});
+
+test('pastes with no code for this login are each said and post nothing; the field stays open', async () => {
+  const {s, state} = await openLogin();
+  try {
+    const wrong: Array<[string, RegExp]> = [
+      ['the-code#another-logins-state', /^the pasted state does not match this login/],
+      ['http://localhost:54545/callback?foo=bar', /^that is not a redirect URL or a code/],
+      ['two words', /^that is not a redirect URL or a code/],
+      [`http://localhost:54545/callback?error=access_denied&state=${state}`, /^the provider refused the login: access_denied$/],
+      [`http://localhost:54545/callback?error=access_denied&error_description=${encodeURIComponent('no, because '.repeat(100))}&state=${state}`, /^the provider refused the login: (no, because ){20,25}…$/],
+      // Another login's refusal is not this one's.
+      ['http://localhost:54545/callback?error=access_denied&state=someone-else', /^the pasted state does not match this login/],
+      [`http://localhost:54545/callback#code=abc&state=someone-else`, /^the pasted state does not match this login/],
+      ['   ', /^nothing was pasted/],
+    ];
+    for (const [text, said] of wrong) {
+      assert.match((await s.paste(text)) ?? '', said, text);
+      assert.equal(s.view.kind, 'auth-code', `${text}: the field is open again`);
+    }
+    assert.deepEqual(callbackPosts(), [], 'nothing was posted');
+    assert.equal(await statusOf(state), 'wait');
+  } finally {
+    s.cancel();
+  }
+});
+
+for (const [form, reshape] of [
+  ['the address the browser ends on', (redirect: URL) => redirect.href],
+  ['the answer in the fragment (not read by the server)', (redirect: URL) => `${redirect.origin}${redirect.pathname}#${redirect.searchParams}`],
+  ["Claude's code#state", (redirect: URL) => `${redirect.searchParams.get('code')}#${redirect.searchParams.get('state')}`],
+  ['the bare code', (redirect: URL) => redirect.searchParams.get('code')!],
+] as const) {
+  test(`${form}: the code and this login's state are posted; the server stores the account`, async () => {
+    const {s, until, url, state} = await openLogin();
+    try {
+      const redirect = new URL(await oidc.authorize(url, 'kim'));
+      assert.equal(await s.paste(reshape(redirect)), undefined);
+      const done = await until('done');
+      assert.equal(done.kind === 'done' && done.account?.email, 'kim@example.test');
+      const posts = callbackPosts();
+      assert.equal(posts.length, 1);
+      assert.deepEqual(JSON.parse(posts[0]!.body), {provider: 'anthropic', code: redirect.searchParams.get('code'), state});
+    } finally {
+      s.cancel();
+    }
+  });
+}
