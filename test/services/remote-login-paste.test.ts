@@ -7,11 +7,9 @@
 import assert from 'node:assert/strict';
 import {afterEach, beforeEach, test} from 'node:test';
 import type {RemoteAccountStore} from '../../source/services/remote/accounts.js';
-import {RemoteLoginSession} from '../../source/services/remote/login-session.js';
 import {startRemoteLogin} from '../../source/services/remote/login.js';
-import type {LoginView} from '../../source/services/oauth/login-session.js';
 import type {FakeCliproxy} from '../helpers/fake-cliproxy/server.js';
-import {remoteClaudeLogins} from '../helpers/fake-cliproxy/target.js';
+import {remoteClaudeLogins, startRemoteClaudeLogin} from '../helpers/fake-cliproxy/target.js';
 import type {OidcServer} from '../helpers/oidc.js';
 
 let oidc: OidcServer;
@@ -24,14 +22,7 @@ beforeEach(async () => {
 afterEach(() => close());
 
 async function openLogin() {
-  const views: LoginView[] = [];
-  const s = new RemoteLoginSession({store, provider: 'claude', env: {}, browser: {open: async () => undefined}, onChange: (v) => void views.push(v)});
-  s.start();
-  const until = async (kind: LoginView['kind']) => {
-    for (let i = 0; i < 1000 && s.view.kind !== kind; i++) await new Promise((r) => setTimeout(r, 10));
-    assert.equal(s.view.kind, kind, `saw ${views.map((v) => v.kind).join(' → ')}`);
-    return s.view;
-  };
+  const {session: s, until} = startRemoteClaudeLogin(store);
   const view = await until('auth-code');
   const url = view.kind === 'auth-code' ? view.url : '';
   return {s, until, url, state: new URL(url).searchParams.get('state')!};

@@ -4,10 +4,8 @@
 import assert from 'node:assert/strict';
 import {afterEach, beforeEach, test} from 'node:test';
 import type {RemoteAccountStore} from '../../source/services/remote/accounts.js';
-import {RemoteLoginSession} from '../../source/services/remote/login-session.js';
-import type {LoginView} from '../../source/services/oauth/login-session.js';
 import type {FakeCliproxy} from '../helpers/fake-cliproxy/server.js';
-import {remoteClaudeLogins} from '../helpers/fake-cliproxy/target.js';
+import {remoteClaudeLogins, startRemoteClaudeLogin} from '../helpers/fake-cliproxy/target.js';
 import type {OidcServer} from '../helpers/oidc.js';
 
 let oidc: OidcServer;
@@ -21,14 +19,7 @@ beforeEach(async () => {
 afterEach(() => close());
 
 function session() {
-  const views: LoginView[] = [];
-  const s = new RemoteLoginSession({store, provider: 'claude', env: {}, browser: {open: async () => undefined}, onChange: (v) => void views.push(v)});
-  s.start();
-  const until = async (kind: LoginView['kind']) => {
-    for (let i = 0; i < 1000 && s.view.kind !== kind; i++) await new Promise((r) => setTimeout(r, 10));
-    assert.equal(s.view.kind, kind, `saw ${views.map((v) => v.kind).join(' → ')}`);
-    return s.view;
-  };
+  const {session: s, views, until} = startRemoteClaudeLogin(store);
   return {s, views, until};
 }
 

@@ -5,10 +5,9 @@
 import assert from 'node:assert/strict';
 import {afterEach, beforeEach, test} from 'node:test';
 import type {RemoteAccountStore} from '../../source/services/remote/accounts.js';
-import {RemoteLoginSession} from '../../source/services/remote/login-session.js';
 import type {LoginView} from '../../source/services/oauth/login-session.js';
 import type {FakeCliproxy} from '../helpers/fake-cliproxy/server.js';
-import {remoteClaudeLogins} from '../helpers/fake-cliproxy/target.js';
+import {remoteClaudeLogins, startRemoteClaudeLogin} from '../helpers/fake-cliproxy/target.js';
 import type {OidcServer} from '../helpers/oidc.js';
 
 let oidc: OidcServer;
@@ -22,22 +21,15 @@ afterEach(() => close());
 
 /** A remote Claude login (auth code, pasted) as `login`; `relogin`: the account id asked for. */
 async function remoteLogin(login: string, relogin?: string): Promise<LoginView> {
-  const views: LoginView[] = [];
-  const s = new RemoteLoginSession({store, provider: 'claude', env: {}, browser: {open: async () => undefined}, relogin, onChange: (v) => void views.push(v)});
-  s.start();
+  const {session, until} = startRemoteClaudeLogin(store, relogin);
   try {
-    const wait = async (done: (v: LoginView) => boolean) => {
-      for (let i = 0; i < 1000 && !done(s.view); i++) await new Promise((r) => setTimeout(r, 10));
-      assert.ok(done(s.view), `saw ${views.map((v) => v.kind).join(' → ')}`);
-      return s.view;
-    };
-    const view = await wait((v) => v.kind === 'auth-code');
+    const view = await until('auth-code');
     oidc.signOut();
     const redirect = await oidc.authorize(view.kind === 'auth-code' ? view.url : '', login);
-    assert.equal(await s.paste(redirect), undefined);
-    return await wait((v) => v.kind === 'done' || v.kind === 'ended');
+    assert.equal(await session.paste(redirect), undefined);
+    return await until((v) => v.kind === 'done' || v.kind === 'ended');
   } finally {
-    s.cancel();
+    session.cancel();
   }
 }
 

@@ -3,6 +3,9 @@ import {writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {ManagementClient} from '../../../source/services/remote/client.js';
 import {RemoteAccountStore} from '../../../source/services/remote/accounts.js';
+import {RemoteLoginSession} from '../../../source/services/remote/login-session.js';
+import type {LoginView} from '../../../source/services/oauth/login-session.js';
+import assert from 'node:assert/strict';
 import type {RemoteTarget} from '../../../source/store/targets.js';
 import type {TempCcs} from '../ccs.js';
 import {OIDC_CLIENT_ID, startOidcServer, type OidcServer} from '../oidc.js';
@@ -34,4 +37,21 @@ export async function remoteClaudeLogins(): Promise<{oidc: OidcServer; stand: Fa
   const target: RemoteTarget = {name: 'svc', url: stand.url, keySource: 'test', insecureSkipVerify: false, readKey: async () => MANAGEMENT_KEY};
   const store = new RemoteAccountStore(await ManagementClient.open(target), () => Date.now());
   return {oidc, stand, store, close: async () => void (await Promise.all([stand.close(), oidc.close()]))};
+}
+
+/**
+ * A remote Claude login on `store`, started as the TUI starts it (`relogin`: the account id asked
+ * for). `until(kind or test)` waits up to 10 s for its view and fails naming the views it saw.
+ */
+export function startRemoteClaudeLogin(store: RemoteAccountStore, relogin?: string) {
+  const views: LoginView[] = [];
+  const session = new RemoteLoginSession({store, provider: 'claude', env: {}, browser: {open: async () => undefined}, relogin, onChange: (v) => void views.push(v)});
+  session.start();
+  const until = async (wanted: LoginView['kind'] | ((view: LoginView) => boolean)): Promise<LoginView> => {
+    const done = typeof wanted === 'string' ? (view: LoginView) => view.kind === wanted : wanted;
+    for (let i = 0; i < 1000 && !done(session.view); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(done(session.view), `saw ${views.map((v) => v.kind).join(' → ')}`);
+    return session.view;
+  };
+  return {session, views, until};
 }
