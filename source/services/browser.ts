@@ -50,3 +50,11 @@ export async function openOrWhyNot(browser: Browser, url: string | undefined): P
     return error instanceof Error ? error.message : String(error);
   }
 }
+
+/**
+ * A login's address opened as the login starts, not waited on: `onNoBrowser(why)` hears why none
+ * opened (the address is on screen, to open by hand), else nothing is said.
+ */
+export function openAtLoginStart(browser: Browser, url: string, onNoBrowser: (why: string) => void): void {
+  void openOrWhyNot(browser, url).then((why) => why && onNoBrowser(why));
+}

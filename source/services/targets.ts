@@ -55,7 +55,7 @@ export interface Target {
   watch(onChange: (changed?: ChangedPaths) => void): () => void;
   /** A login for `provider` here; `onChange` hears every view. */
   /** `options.nickname` / `relogin`: logging in again as a known account (its name and id; no name is asked for). */
-  login(provider: string, settings: TuiSettings, onChange: (view: LoginView) => void, options?: {nickname?: string; relogin?: string; replaceKey?: boolean}): AccountLogin;
+  login(provider: string, settings: TuiSettings, onChange: (view: LoginView) => void, options?: {nickname?: string; relogin?: string; replaceKey?: boolean; onNoBrowser?: (why: string) => void}): AccountLogin;
   dispose(): void;
 }
 
@@ -102,6 +102,7 @@ export function localTarget(deps: TargetDeps): Target {
         env: deps.env,
         browser: deps.browser,
         onChange,
+        onNoBrowser: options?.onNoBrowser,
         nickname: options?.nickname,
         relogin: options?.relogin,
         replaceKey: options?.replaceKey,
@@ -172,7 +173,7 @@ export async function openRemoteTarget(name: string, deps: TargetDeps): Promise<
         return changes.global ? {global: await remoteRules.updateRemoteGlobalRules(client, context.provider, changes.global)} : {};
       },
     },
-    login: (provider, _settings, onChange, options) => new RemoteLoginSession({store, provider, env: deps.env, browser: deps.browser, clock: deps.clock, relogin: options?.relogin, onChange}),
+    login: (provider, _settings, onChange, options) => new RemoteLoginSession({store, provider, env: deps.env, browser: deps.browser, clock: deps.clock, relogin: options?.relogin, onChange, onNoBrowser: options?.onNoBrowser}),
     dispose: () => quota.stop(),
   };
 }

@@ -16,13 +16,11 @@ import {accountJson} from './accounts.js';
 import {portValue} from './proxy.js';
 import {LOGIN_OPTIONS, loginCancelled, loginMethod} from '../login-early.js';
 import {readSecret, readStdin} from '../stdin.js';
-import {openOrWhyNot, type Browser} from '../../services/browser.js';
+import {openAtLoginStart, type Browser} from '../../services/browser.js';
 
 /** Opens a login's address in the browser as the login starts; says so when none opened (the address is printed, to open by hand). */
 export function openLoginAddress(browser: Browser, url: string, say: (text: string) => void): void {
-  void openOrWhyNot(browser, url).then((why) => {
-    if (why) say(`ccs-tui: no browser opened: ${why}; open the address above yourself`);
-  });
+  openAtLoginStart(browser, url, (why) => say(`ccs-tui: no browser opened: ${why}; open the address above yourself`));
 }
 
 /**

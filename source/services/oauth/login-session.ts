@@ -9,7 +9,7 @@ import type {StoredLogin} from '../../store/accounts.js';
 import type {ApiKeyLogin} from '../../providers/types.js';
 import {UserError} from '../../core/types.js';
 import {callbackForwardHint, sessionKind} from '../environment.js';
-import {openOrWhyNot, type Browser} from '../browser.js';
+import {openAtLoginStart, openOrWhyNot, type Browser} from '../browser.js';
 import type {DeviceAuthorization} from './device.js';
 import {DeviceFlowEnded} from './device.js';
 import {addApiKeyAccount, ApiKeyCheckError, baseUrlProblem, beginAuthCodeLogin, maskedLine, deviceLogin, importServiceAccount, readKeyFile, type AuthCodeLogin, type LoginDeps, type LoginMethod} from './login.js';
@@ -88,6 +88,8 @@ export interface LoginSessionOptions {
    */
   replaceKey?: boolean;
   onChange(view: LoginView): void;
+  /** On this machine the browser opens as the login starts; why none did, when none did. */
+  onNoBrowser?(why: string): void;
 }
 
 export class LoginSession {
@@ -278,7 +280,7 @@ export class LoginSession {
         onAuthorization: (a, state) => {
           authorization = a;
           this.set({kind: 'device', authorization: a, state});
-          if (this.local) void this.openBrowser();
+          this.openAtStart(attempt);
         },
         onState: (state) => {
           if (authorization && state.phase === 'polling') this.set({kind: 'device', authorization, state});
@@ -307,7 +309,7 @@ export class LoginSession {
       const s = login.session;
       this.set({kind: 'auth-code', url: s.authorizeUrl, mode: s.mode, notice: s.notice, sshHint: callbackForwardHint(s.redirectUri, s.port, this.options.env), redirectUri: s.redirectUri});
       if (s.mode === 'loopback') {
-        if (this.local) void this.openBrowser();
+        this.openAtStart(attempt);
         const account = await login.viaCallback(this.controller.signal, () => attempt === this.attempt && this.set({kind: 'storing', method: 'auth-code'}));
         this.done(account, attempt);
       }
@@ -394,6 +396,13 @@ export class LoginSession {
     if (this.view.kind === 'device') return this.view.authorization.verificationUriComplete ?? this.view.authorization.verificationUri;
     if (this.view.kind === 'auth-code') return this.view.url;
     return undefined;
+  }
+
+  /** On this machine, the login's address opened as it starts; why none opened goes to `onNoBrowser` while this attempt is on. */
+  private openAtStart(attempt: number): void {
+    const url = this.urlToOpen();
+    if (!this.local || !url) return;
+    openAtLoginStart(this.options.browser, url, (why) => !this.closed && attempt === this.attempt && this.options.onNoBrowser?.(why));
   }
 
   /** Opens the login's URL in a browser; resolves with why none opened, else undefined. */

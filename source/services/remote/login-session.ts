@@ -7,7 +7,7 @@ import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account} from '../../core/types.js';
 import {UserError} from '../../core/types.js';
 import {findProvider} from '../../providers/table.js';
-import {openOrWhyNot, type Browser} from '../browser.js';
+import {openAtLoginStart, openOrWhyNot, type Browser} from '../browser.js';
 import {systemClock, type Clock} from '../clock.js';
 import {sessionKind} from '../environment.js';
 import type {AccountLogin, LoginView} from '../oauth/login-session.js';
@@ -23,6 +23,8 @@ export interface RemoteLoginSessionOptions {
   /** Logging in again as a known account: its id (as the local LoginSession's `relogin`). */
   relogin?: string;
   onChange(view: LoginView): void;
+  /** As the local LoginSession's: why no browser opened as the login started. */
+  onNoBrowser?(why: string): void;
 }
 
 export class RemoteLoginSession implements AccountLogin {
@@ -95,7 +97,7 @@ export class RemoteLoginSession implements AccountLogin {
           authorization: {userCode: login.userCode ?? '(shown at the address)', verificationUri: login.url, verificationUriComplete: login.url, expiresAt: state.expiresAt},
           state,
         });
-        if (this.local) void this.openBrowser();
+        this.openAtStart();
         await this.finish();
       } else {
         this.set({
@@ -105,7 +107,7 @@ export class RemoteLoginSession implements AccountLogin {
           notice: `The server of target ${this.target} runs this login and keeps the account; the token never comes here.`,
           redirectUri: login.url,
         });
-        if (this.local) void this.openBrowser();
+        this.openAtStart();
       }
     } catch (error) {
       this.fail(error);
@@ -181,6 +183,13 @@ export class RemoteLoginSession implements AccountLogin {
 
   urlToOpen(): string | undefined {
     return this.view.kind === 'device' || this.view.kind === 'auth-code' ? this.login?.url : undefined;
+  }
+
+  /** On this machine, the login's address opened as it starts; why none opened goes to `onNoBrowser` while the login is on. */
+  private openAtStart(): void {
+    const url = this.urlToOpen();
+    if (!this.local || !url) return;
+    openAtLoginStart(this.options.browser, url, (why) => !this.closed && this.options.onNoBrowser?.(why));
   }
 
   /** Opens the login's URL in a browser; resolves with why none opened, else undefined. */

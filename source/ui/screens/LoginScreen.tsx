@@ -98,7 +98,7 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
   // Quitting (q, Ctrl-C) or leaving this screen while the account is stored: the same as Esc there.
   const onUnmount = useRef<(left: AccountLogin) => boolean>(() => false);
   onUnmount.current = (left) => left.view.kind === 'storing' && leaveToFinish(left);
-  const {view, error, now, session, retry: restart} = useLoginSession(provider, again?.nickname, again?.id, replacingKey, onUnmount);
+  const {view, error, now, session, retry: restart, noBrowser} = useLoginSession(provider, again?.nickname, again?.id, replacingKey, onUnmount);
   const actions = useAccountActions(provider, again);
   const otherIdentity = view?.kind === 'done' && view.notRelogin !== undefined;
   // What the login did, as the screen says it; the status line says it too, so M keeps it.
@@ -106,6 +106,11 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
   useEffect(() => {
     if (doneText) setStatus(doneText, 'ok');
   }, [doneText]);
+  // Why no browser opened, by the login's own opening at its start or by `o`: the address is on screen.
+  const sayNoBrowser = (why: string) => setStatus(`no browser opened: ${why}; ${actionKey('login.copy', 'login')} copies the URL, ${actionKey('login.showUrl', 'login')} shows it alone`, 'error');
+  useEffect(() => {
+    if (noBrowser) sayNoBrowser(noBrowser.why);
+  }, [noBrowser]);
   const [choice, setChoice] = useState<number | undefined>();
   // The picker's cursor starts where the session prefers (the device code over SSH).
   const cursor = view?.kind === 'choose' ? (choice ?? view.preferred) : 0;
@@ -133,7 +138,7 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
   const heading =
     view?.kind === 'device'
       ? 'Open this address on any device:'
-      : `${view?.kind === 'auth-code' && view.mode === 'loopback' && session?.local ? 'Log in in the browser (opened if this machine has one)' : 'Open this address in a browser and log in'} (${actionKey('login.copy', 'login')} copies it):`;
+      : `${view?.kind === 'auth-code' && view.mode === 'loopback' && session?.local && !noBrowser ? 'Log in in the browser (opened if this machine has one)' : 'Open this address in a browser and log in'} (${actionKey('login.copy', 'login')} copies it):`;
   // Heading (wrapped), URL rows, and the notice when there is one.
   const urlLinesAt = (columns: number) =>
     address === undefined ? 0 : Math.ceil(cellWidth(heading) / columns) + urlRows(address, columns).length + (view?.kind === 'auth-code' && view.notice ? 1 : 0);
@@ -191,9 +196,7 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
     'login.open': () => {
       if (!session?.urlToOpen()) return notNow(actionKey('login.open', 'login'));
       setStatus(session.local ? 'opening the browser…' : 'asked to open a browser (over SSH it opens on this machine, if at all)', 'info');
-      void session.openBrowser().then((why) => {
-        if (why) setStatus(`no browser opened: ${why}; c copies the URL, U shows it alone`, 'error');
-      });
+      void session.openBrowser().then((why) => why && sayNoBrowser(why));
     },
     'login.showUrl': () => {
       const url = session?.urlToOpen();

@@ -18,6 +18,8 @@ export function useLoginSession(provider: string, nickname?: string, relogin?: s
   // Bumped by retry(): the login starts again from tui.json as it is now (a start that failed on it).
   const [starts, setStarts] = useState(0);
   const [now, setNow] = useState(() => services.clock.now());
+  // Why the browser did not open as the login started (a new object each time: each is said).
+  const [noBrowser, setNoBrowser] = useState<{why: string} | undefined>();
   const sessionRef = useRef<AccountLogin | undefined>(undefined);
   // Logins run where the live target keeps accounts: here, or on the server (it keeps the token).
   const target = useTarget();
@@ -37,7 +39,7 @@ export function useLoginSession(provider: string, nickname?: string, relogin?: s
               setNow(services.clock.now());
               setView(next);
             },
-            {nickname, relogin, replaceKey},
+            {nickname, relogin, replaceKey, onNoBrowser: (why) => !cancelled && setNoBrowser({why})},
           );
           sessionRef.current = session;
           setView(session.view);
@@ -67,5 +69,5 @@ export function useLoginSession(provider: string, nickname?: string, relogin?: s
 
   /** Starts the login again after it could not start (`error`): tui.json is read again first. */
   const retry = () => setStarts((n) => n + 1);
-  return {view, error, now, session: sessionRef.current, retry};
+  return {view, error, now, session: sessionRef.current, retry, noBrowser};
 }
