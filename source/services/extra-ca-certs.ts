@@ -21,6 +21,10 @@ export const HANDED_OVER = Symbol.for('ccs-tui.extra-ca-certs');
 interface Taken {
   file: string;
   context?: SecureContext | null;
+  /** The warnings said so far (a new array at each), and who hears them while the TUI holds the screen. */
+  warnings?: readonly string[];
+  listeners?: Set<() => void>;
+  held?: boolean;
 }
 const taken = (): Taken | undefined => (globalThis as {[HANDED_OVER]?: Taken})[HANDED_OVER];
 
@@ -45,14 +49,14 @@ function buildContext(file: string): SecureContext | undefined {
   try {
     text = readFileSync(file, 'latin1');
   } catch (error) {
-    warn(file, (error as NodeJS.ErrnoException).code ?? String(error));
+    warn(file, systemErrorText(error));
     return undefined;
   }
   const {certificates, stopped} = certificatesOf(text);
   if (stopped) {
-    process.stderr.write(
-      `Warning: ccs-tui trusts ${certificates.length} certificate${certificates.length === 1 ? '' : 's'} of NODE_EXTRA_CA_CERTS \`${sanitizeLine(file)}\`, none after where it stopped: ${stopped}. ` +
-        `Keep only PEM certificates in it (or run node on ccs-tui's dist/source/cli/main.js, which lets Node read it).\n`,
+    say(
+      `ccs-tui trusts ${certificates.length} certificate${certificates.length === 1 ? '' : 's'} of NODE_EXTRA_CA_CERTS \`${sanitizeLine(file)}\`, none after where it stopped: ${stopped}. ` +
+        `Keep only PEM certificates in it (or run node on ccs-tui's dist/source/cli/main.js, which lets Node read it).`,
     );
   }
   if (certificates.length === 0) return undefined;
@@ -145,12 +149,59 @@ export function contextTrusting(certificates: readonly string[], options: {nodeI
   return tls.createSecureContext({ca: [...tls.rootCertificates, ...certificates]});
 }
 
-/**
- * Node's own line for the same fault at its start, written as Node writes it (to stderr, whatever
- * NODE_NO_WARNINGS says). The TUI's screen may hide it (docs/benchmarks.md, the thirty-second).
- */
+/** Node's own line for the same fault at its start (to stderr, whatever NODE_NO_WARNINGS says). */
 function warn(file: string, reason: string): void {
-  process.stderr.write(`Warning: Ignoring extra certs from \`${sanitizeLine(file)}\`, load failed: ${sanitizeLine(reason)}\n`);
+  say(`Ignoring extra certs from \`${sanitizeLine(file)}\`, load failed: ${sanitizeLine(reason)}`);
+}
+
+/** `ENOENT: no such file or directory`: a read's failure in the system's words, without the path. */
+function systemErrorText(error: unknown): string {
+  const {errno, code} = error as NodeJS.ErrnoException;
+  const {getSystemErrorMap} = process.getBuiltinModule('node:util');
+  const described = errno === undefined ? undefined : getSystemErrorMap().get(errno)?.[1];
+  return code ? `${code}${described ? `: ${described}` : ''}` : String(error);
+}
+
+/**
+ * A warning of the hand-over, kept for the TUI's problems list (M; extraCaWarnings) and written to
+ * stderr as `Warning: …`: at once, or, while the TUI holds the screen (holdExtraCaWarnings), once the
+ * screen is given back.
+ */
+function say(message: string): void {
+  const state = taken();
+  if (!state?.held) process.stderr.write(`Warning: ${message}\n`);
+  if (!state) return;
+  state.warnings = [...(state.warnings ?? []), message];
+  for (const listener of state.listeners ?? []) listener();
+}
+
+/**
+ * Keeps the hand-over's warnings off stderr while a full screen is drawn, which would hide them
+ * (ui/launch.ts). The release writes those kept to stderr, the screen given back.
+ */
+export function holdExtraCaWarnings(): () => void {
+  const state = taken();
+  if (!state) return () => undefined;
+  state.held = true;
+  const before = state.warnings?.length ?? 0;
+  return () => {
+    state.held = false;
+    for (const message of state.warnings?.slice(before) ?? []) process.stderr.write(`Warning: ${message}\n`);
+  };
+}
+
+/** The hand-over's warnings so far, oldest first (the same array until the next: a store for React). */
+export function extraCaWarnings(): readonly string[] {
+  return taken()?.warnings ?? NONE;
+}
+const NONE: readonly string[] = [];
+
+/** Hears each new warning kept (useSyncExternalStore's subscribe); returns the unsubscribe. */
+export function onExtraCaWarning(listener: () => void): () => void {
+  const state = taken();
+  if (!state) return () => undefined;
+  (state.listeners ??= new Set()).add(listener);
+  return () => state.listeners?.delete(listener);
 }
 
 let undiciTrusts: Promise<void> | undefined;

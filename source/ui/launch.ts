@@ -2,6 +2,7 @@
 import {createElement} from 'react';
 import {describeUserError} from '../store/errors.js';
 import {watchNativeFiles} from '../services/native/sync.js';
+import {holdExtraCaWarnings} from '../services/extra-ca-certs.js';
 import {AccountStore} from '../store/accounts.js';
 import type {CcsPaths} from '../store/paths.js';
 import {App} from './App.js';
@@ -27,6 +28,7 @@ export async function launchTui(ctx: TuiContext): Promise<number> {
   const services = buildServices(ctx.paths, ctx.env, io.stdout, (task) => (suspend ? suspend(task) : task(plainTerminal(io.stdout))));
   // Native mode: what an agent refreshes into its own credential file is saved while the TUI runs.
   const stopNativeWatch = watchNativeFiles(new AccountStore(ctx.paths));
+  let releaseWarnings: (() => void) | undefined;
   try {
     // Opened before the full screen: a wrong key, a ban or an unreachable server is a plain error on
     // the command line (the key is never part of it). Reported here, not by the caller: in the
@@ -47,11 +49,14 @@ export async function launchTui(ctx: TuiContext): Promise<number> {
     const local = services.targets.current.accounts === services.store;
     const cached = local ? services.store.cachedSnapshot() : undefined;
     const initialAccounts = cached ?? (await services.targets.current.accounts.load().catch(() => undefined));
+    // The hand-over's warnings (a CA file read in part) go to the problems list (M) while the screen is drawn.
+    releaseWarnings = holdExtraCaWarnings();
     return await runFullScreen((controls) => {
       suspend = controls.suspend;
       return createElement(App, {services, size: controls.size, initialAccounts, initialFromCache: cached !== undefined});
     }, io);
   } finally {
+    releaseWarnings?.();
     // A login left to finish (Esc while its account was stored): waited for, saying so, once the
     // screen is given back; Ctrl-C still ends it.
     await services.unfinished.finish((line) => ctx.stderr.write(`ccs-tui: ${line}\n`));

@@ -10,7 +10,7 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {after, afterEach, before, test} from 'node:test';
 import {connect, rootCertificates, type SecureContext} from 'node:tls';
-import {certificatesOf, contextTrusting, extraCaContext, HANDED_OVER, trustExtraCaCertsInUndici} from '../../source/services/extra-ca-certs.js';
+import {certificatesOf, contextTrusting, extraCaContext, extraCaWarnings, HANDED_OVER, holdExtraCaWarnings, onExtraCaWarning, trustExtraCaCertsInUndici} from '../../source/services/extra-ca-certs.js';
 import {HANDED_OVER_KEY, HANDED_OVER_VARIABLE, takeOverExtraCaCerts} from '../../source/cli/extra-ca-handover.js';
 import {UpstreamAgents} from '../../source/proxy/upstream-agents.js';
 import {makeTestCa, testCaSkip, type TestCa} from '../helpers/test-ca.js';
@@ -90,9 +90,34 @@ test('a file without certificates, or gone by the first connection: no context o
     takeOverExtraCaCerts({[HANDED_OVER_VARIABLE]: gone});
     assert.equal(extraCaContext(), undefined);
     // A file without any PEM block is no fault to Node (it says nothing); a file gone is.
-    assert.deepEqual(warnings, [`Warning: Ignoring extra certs from \`${gone.replace('\x1b[2J', '')}\`, load failed: ENOENT\n`]);
+    assert.deepEqual(warnings, [`Warning: Ignoring extra certs from \`${gone.replace('\x1b[2J', '')}\`, load failed: ENOENT: no such file or directory\n`]);
   } finally {
     process.stderr.write = write;
+  }
+});
+
+test('while the TUI holds the screen, a warning is kept (listed, heard) and not written; the release writes it; a directory is said in the system\'s words', () => {
+  const written: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string) => written.push(String(chunk)) > 0) as typeof process.stderr.write;
+  try {
+    takeOverExtraCaCerts({[HANDED_OVER_VARIABLE]: dir});
+    assert.deepEqual(extraCaWarnings(), []);
+    let heard = 0;
+    const unsubscribe = onExtraCaWarning(() => heard++);
+    const release = holdExtraCaWarnings();
+    assert.equal(extraCaContext(), undefined);
+    const said = `Ignoring extra certs from \`${dir}\`, load failed: EISDIR: illegal operation on a directory`;
+    assert.deepEqual(extraCaWarnings(), [said]);
+    assert.equal(extraCaWarnings(), extraCaWarnings(), 'the same array until the next warning');
+    assert.equal(heard, 1);
+    assert.deepEqual(written, [], 'nothing under the screen');
+    release();
+    assert.deepEqual(written, [`Warning: ${said}\n`]);
+    unsubscribe();
+  } finally {
+    process.stderr.write = write;
+    delete (globalThis as Record<symbol, unknown>)[HANDED_OVER];
   }
 });
 

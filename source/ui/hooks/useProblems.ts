@@ -1,6 +1,7 @@
 // The problems the banner and the M list show: tui.json's, config.yaml's, the accounts' read, and
 // each file's (StoreProblem), each with its severity (core/problems.ts), errors first, then the newest first.
-import {useEffect, useRef, useState} from 'react';
+import {useEffect, useRef, useState, useSyncExternalStore} from 'react';
+import {extraCaWarnings, onExtraCaWarning} from '../../services/extra-ca-certs.js';
 import {describeError} from '../errors.js';
 import {orderProblems, problemText, type ProblemSeverity} from '../../core/problems.js';
 import {useAccounts} from './useAccounts.js';
@@ -20,6 +21,8 @@ export function useProblems(): string[] {
   // The live remote target's own URL (`where`), as it was opened.
   const remotePlainHttp = target.name !== LOCAL_TARGET ? plainHttpTargetNote(target.name, target.where) : undefined;
   const configProblem = useConfigProblem();
+  // NODE_EXTRA_CA_CERTS read in part or not at all (services/extra-ca-certs.ts): kept off the screen's stderr.
+  const caWarnings = useSyncExternalStore(onExtraCaWarning, extraCaWarnings);
   // When each problem was first met in this session (a count, not a time: only the order matters).
   const seen = useRef({next: 0, at: new Map<string, number>()});
   const list: Array<{severity: ProblemSeverity; message: string}> = [
@@ -34,6 +37,7 @@ export function useProblems(): string[] {
     ...(settings && wrongSettingsWarning(settings) ? [{severity: 'warning' as const, message: wrongSettingsWarning(settings)!}] : []),
     // The live remote target in plain http:// (allowed in tui.json): said on every screen, as its name is in the title.
     ...(remotePlainHttp ? [{severity: 'warning' as const, message: `${paths.settings}: ${remotePlainHttp}`}] : []),
+    ...caWarnings.map((message) => ({severity: 'warning' as const, message})),
     ...(accounts.snapshot?.problems ?? []).map((p) => ({
       severity: p.severity,
       message: `${p.message.includes(p.file) ? '' : `${p.file}: `}${p.message}${p.backup ? ` (backup: ${p.backup})` : ''}`,
