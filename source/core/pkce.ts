@@ -35,13 +35,30 @@ export function jwtClaims(token: unknown): Record<string, unknown> | undefined {
   return parseJsonObject(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
 }
 
+/** Bracketed-paste marks (ESC[200~ … ESC[201~) a terminal may wrap a paste in. */
+const PASTE_MARKS = /\x1b\[20[01]~/g;
+/** Format characters (zero-width space and joiners, BOM, bidi marks) copied along with an address. */
+const FORMAT_CHARACTERS = /\p{Cf}/gu;
+/** One pair of quotes or angle brackets around the whole paste (a chat's or a mail's rendering). */
+const WRAPPED = /^(?:"([^"]*)"|'([^']*)'|<([^<>]*)>)$/;
+/** What a bare code is made of: base64url, Google's `4/0A…`, percent escapes; no scheme, quote or space. */
+const BARE_CODE = /^[A-Za-z0-9._~+/=%-]+$/;
+
 /**
- * What a person pasted after an auth-code login: the full redirect URL, `code#state` (Claude's
- * callback page), or the bare code. `state` is undefined when the paste did not carry one.
+ * What a person pasted after an auth-code login: the full redirect URL (the answer in its query or
+ * its fragment), `code#state` (Claude's callback page), or the bare code. `states` holds every state
+ * the paste names (the query's, the fragment's, and any after a `#` in the code), so a paste naming
+ * another login's anywhere is seen; empty when it names none. Undefined when it holds no single code
+ * (none, two different ones, whitespace inside, a scheme other than http(s)).
  */
-export function parsePastedCode(input: string): {code: string; state?: string; error?: string} | undefined {
-  const text = input.trim();
-  if (!text) return undefined;
+export function parsePastedCode(input: string): {code: string; states: string[]; error?: string} | undefined {
+  let text = input.replace(PASTE_MARKS, '').replace(FORMAT_CHARACTERS, '').trim();
+  const wrapped = WRAPPED.exec(text);
+  if (wrapped) text = (wrapped[1] ?? wrapped[2] ?? wrapped[3]!).trim();
+  // Two things pasted at once, or a sentence: not one address or code.
+  if (!text || /\s/.test(text)) return undefined;
+  // An address bar may show (and copy) a loopback address without its scheme.
+  if (/^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d+)?[/?#]/i.test(text)) text = `http://${text}`;
   if (/^https?:\/\//i.test(text)) {
     let url: URL;
     try {
@@ -49,39 +66,34 @@ export function parsePastedCode(input: string): {code: string; state?: string; e
     } catch {
       return undefined;
     }
-    const params = new URLSearchParams(url.search);
-    // Some providers put the answer in the fragment.
-    if (!params.get('code') && !params.get('error') && url.hash) {
-      for (const [k, v] of new URLSearchParams(url.hash.slice(1))) params.set(k, v);
-    }
-    const error = params.get('error');
-    if (error) return {code: '', state: params.get('state') ?? undefined, error: params.get('error_description') ?? error};
-    const code = params.get('code');
-    if (!code) return undefined;
-    const state = params.get('state') ?? undefined;
-    // Claude's page may also be pasted as a URL whose code carries `#state`.
-    if (!state && code.includes('#')) {
-      const [c, s] = code.split('#', 2);
-      return {code: c!, state: s};
-    }
-    return {code, state};
+    // Some providers put the answer in the fragment; both are read, and must not disagree.
+    const query = url.searchParams;
+    const fragment = new URLSearchParams(url.hash.slice(1));
+    const all = (name: string) => [...query.getAll(name), ...fragment.getAll(name)];
+    const states = all('state');
+    const error = all('error')[0];
+    if (error) return {code: '', states, error: all('error_description')[0] || error};
+    const codes = new Set(all('code'));
+    if (codes.size !== 1) return undefined;
+    // Claude's page may also be pasted as an address whose code carries `#state`.
+    const [code, ...carried] = [...codes][0]!.split('#');
+    return code ? {code, states: [...states, ...carried]} : undefined;
   }
-  if (/\s/.test(text)) return undefined;
-  const hash = text.indexOf('#');
-  if (hash > 0) return {code: text.slice(0, hash), state: text.slice(hash + 1) || undefined};
-  return {code: text};
+  const [code, ...carried] = text.split('#');
+  return code && BARE_CODE.test(code) ? {code, states: carried} : undefined;
 }
 
 /**
  * The code a paste holds for the login whose `state` is given; throws a UserError saying why there
  * is none: no code in it, another login's state, or the provider's refusal (its reason cut to
  * REASON_CHARS, on one line). The state is checked first, as for the browser's callback: another
- * login's refusal is not this one's. A paste without a state is taken as this login's.
+ * login's refusal is not this one's. A paste that names no state is taken as this login's; one that
+ * names any other (anywhere in it) is refused.
  */
 export function pastedCodeFor(text: string, state: string): string {
   const parsed = parsePastedCode(text);
   if (!parsed) throw new UserError('that is not a redirect URL or a code: paste the whole URL from the browser, or the code');
-  if (parsed.state !== undefined && parsed.state !== state) throw new UserError('the pasted state does not match this login (an old or foreign link?); nothing was stored');
+  if (parsed.states.some((named) => named !== state)) throw new UserError('the pasted state does not match this login (an old or foreign link?); nothing was stored');
   if (parsed.error) throw new UserError(`the provider refused the login: ${cutText(sanitizeLine(parsed.error), REASON_CHARS)}`);
   return parsed.code;
 }

@@ -53,9 +53,9 @@ test('denied, expired and failed stop; a poll that would come after expiry ends 
 });
 
 test('pasted codes: full URL, code#state, bare code, error redirects', () => {
-  assert.deepEqual(parsePastedCode('http://localhost:1455/auth/callback?code=abc&state=xyz'), {code: 'abc', state: 'xyz'});
-  assert.deepEqual(parsePastedCode(' abc#xyz \n'), {code: 'abc', state: 'xyz'});
-  assert.deepEqual(parsePastedCode('abc'), {code: 'abc'});
+  assert.deepEqual(parsePastedCode('http://localhost:1455/auth/callback?code=abc&state=xyz'), {code: 'abc', states: ['xyz']});
+  assert.deepEqual(parsePastedCode(' abc#xyz \n'), {code: 'abc', states: ['xyz']});
+  assert.deepEqual(parsePastedCode('abc'), {code: 'abc', states: []});
   assert.equal(parsePastedCode('http://localhost/cb?error=access_denied')!.error, 'access_denied');
   assert.equal(parsePastedCode('two words'), undefined);
   assert.equal(parsePastedCode(''), undefined);
