@@ -128,6 +128,8 @@ const remoteLogin: RemoteRun = async function (ctx, args) {
     controller.abort(loginCancelled());
   };
   process.once('SIGINT', onSignal);
+  // Until the server has the paste (or may have it), a failure drops its pending login, not left to expire.
+  let handedOver = false;
   try {
     if (login.device) {
       const minutes = login.expiresInSeconds ? ` (the code expires in ${Math.round(login.expiresInSeconds / 60)} min)` : '';
@@ -138,14 +140,10 @@ const remoteLogin: RemoteRun = async function (ctx, args) {
       // A line with no code for this login is asked again at a terminal, as a local login asks.
       const pasted = await pastedLine(ctx, (text) => pastedCodeFor(text, login.state), controller.signal, (text) => ctx.stderr.write(`${text}\n`));
       if (controller.signal.aborted) throw controller.signal.reason;
-      try {
-        await remoteLogins.submitRemoteCallback(store.client, login, pasted);
-      } catch (error) {
-        // Nothing of it was taken: the server's pending login is dropped, not left to expire.
-        await remoteLogins.cancelRemoteLogin(store.client, login).catch(() => false);
-        throw error;
-      }
+      // Ctrl-C ends the post too: it is not waited for (the cancel below reaches the server).
+      await remoteLogins.submitRemoteCallback(store.client, login, pasted, controller.signal);
     }
+    handedOver = true;
     await remoteLogins.waitForRemoteLogin(store.client, login, {
       signal: controller.signal,
       onProgress: (p) => {
@@ -157,6 +155,7 @@ const remoteLogin: RemoteRun = async function (ctx, args) {
       const cancelled = await remoteLogins.cancelRemoteLogin(store.client, login).catch(() => false);
       throw loginCancelled(`login cancelled${cancelled ? '; the server dropped the pending login' : ''}`);
     }
+    if (!handedOver) await remoteLogins.cancelRemoteLogin(store.client, login).catch(() => false);
     throw error;
   } finally {
     process.off('SIGINT', onSignal);

@@ -69,13 +69,14 @@ export async function startRemoteLogin(client: ManagementClient, provider: strin
  * unknown (no answer, a 5xx): it may have reached the server, whose status then decides, never a
  * second post. Throws a UserError, posting nothing, for a paste that holds no code for this login
  * (pastedCodeFor): the server would give a code with another state to that state's pending login,
- * and it reads no fragment. Throws the server's refusal (a 4xx ManagementError: it took nothing).
+ * and it reads no fragment. Throws the server's refusal (a 4xx ManagementError: it took nothing), and
+ * `signal`'s reason when it ends the post (its fate unknown: the caller cancels the login).
  */
-export async function submitRemoteCallback(client: ManagementClient, login: RemoteLogin, pasted: string): Promise<void> {
+export async function submitRemoteCallback(client: ManagementClient, login: RemoteLogin, pasted: string, signal?: AbortSignal): Promise<void> {
   if (!pasted.trim()) throw new UserError('nothing was pasted; no account stored');
   const json = {provider: login.serverProvider, code: pastedCodeFor(pasted, login.state), state: login.state};
   try {
-    await client.send({method: 'POST', route: '/oauth-callback', json, feature: 'pasted login callbacks'});
+    await client.send({method: 'POST', route: '/oauth-callback', json, feature: 'pasted login callbacks', signal});
   } catch (error) {
     if (error instanceof ManagementError && (error.kind === 'network' || error.kind === 'server')) return;
     throw error;
