@@ -184,10 +184,15 @@ export function holdExtraCaWarnings(): () => void {
   if (!state) return () => undefined;
   state.held = true;
   const before = state.warnings?.length ?? 0;
-  return () => {
+  const release = () => {
+    if (!state.held) return;
     state.held = false;
+    process.off('exit', release);
     for (const message of state.warnings?.slice(before) ?? []) process.stderr.write(`Warning: ${message}\n`);
   };
+  // A signal or a crash ends the process without the caller's release (ui/terminal.ts gives the screen back first).
+  process.on('exit', release);
+  return release;
 }
 
 /** The hand-over's warnings so far, oldest first (the same array until the next: a store for React). */

@@ -235,27 +235,30 @@ test('the TUI started by the command reads quota over TLS from a server NODE_EXT
   }
 });
 
-test('the TUI with a bundle it reads only in part: the warning is in the problems list (M), not written under the screen; it is on the terminal once the TUI quits', {skip: skip || tmuxSkipReason()}, async () => {
-  const dir = makeTempCcs();
-  dir.writeToken('claude-user@example.com.json', quotaToken('claude', 'user@example.com'));
-  dir.writeRaw('tui.json', readFileSync(ccs.paths.settings, 'utf8'));
-  const partial = path.join(dir.paths.root, 'key then CA.pem');
-  writeFileSync(partial, `-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n${readFileSync(ca.caFile, 'utf8')}`);
-  const tmux = startTmux([commandPath], {env: withThisNode({...dir.env, NODE_EXTRA_CA_CERTS: partial}), width: 160, height: 40});
-  try {
-    // The quota read fails on the untrusted certificate; the warning says why.
-    await tmux.waitFor(/1 warning|warning/i, 15_000);
-    tmux.keys(['M']);
-    const list = await tmux.waitFor((screen) => screen.replace(/\s+/g, ' ').includes('ccs-tui trusts 0 certificates of NODE_EXTRA_CA_CERTS'), 10_000);
-    assert.doesNotMatch(list, /^Warning: /m, 'not written under the screen');
-    assert.match(list.replace(/\s+/g, ' '), /warning: ccs-tui trusts 0 certificates of NODE_EXTRA_CA_CERTS `[^`]*key then CA\.pem`, none after where it stopped: line 1 is not -----BEGIN CERTIFICATE-----/);
-    tmux.keys(['Escape']);
-    tmux.keys(['q']);
-    await tmux.waitForExit(10_000);
-    const after = tmux.screen({history: true, joined: true});
-    assert.match(after, /^Warning: ccs-tui trusts 0 certificates of NODE_EXTRA_CA_CERTS `[^`]*key then CA\.pem`/m, 'said on the terminal once the screen is given back');
-  } finally {
-    tmux.kill();
-    dir.cleanup();
-  }
-});
+for (const ending of ['q', 'SIGTERM'] as const) {
+  test(`the TUI with a bundle it reads only in part: the warning is in the problems list (M), not written under the screen; it is on the terminal once the TUI ends (${ending})`, {skip: skip || tmuxSkipReason()}, async () => {
+    const dir = makeTempCcs();
+    dir.writeToken('claude-user@example.com.json', quotaToken('claude', 'user@example.com'));
+    dir.writeRaw('tui.json', readFileSync(ccs.paths.settings, 'utf8'));
+    const partial = path.join(dir.paths.root, 'key then CA.pem');
+    writeFileSync(partial, `-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n${readFileSync(ca.caFile, 'utf8')}`);
+    const tmux = startTmux([commandPath], {env: withThisNode({...dir.env, NODE_EXTRA_CA_CERTS: partial}), width: 160, height: 40});
+    try {
+      // The quota read fails on the untrusted certificate; the warning says why.
+      await tmux.waitFor(/warning/i, 15_000);
+      tmux.keys(['M']);
+      const list = await tmux.waitFor((screen) => screen.replace(/\s+/g, ' ').includes('ccs-tui trusts 0 certificates of NODE_EXTRA_CA_CERTS'), 10_000);
+      assert.doesNotMatch(list, /^Warning: /m, 'not written under the screen');
+      assert.match(list.replace(/\s+/g, ' '), /warning: ccs-tui trusts 0 certificates of NODE_EXTRA_CA_CERTS `[^`]*key then CA\.pem`, none after where it stopped: line 1 is not -----BEGIN CERTIFICATE-----/);
+      tmux.keys(['Escape']);
+      if (ending === 'q') tmux.keys(['q']);
+      else process.kill(tmux.programPid(), ending);
+      await tmux.waitForExit(10_000);
+      const after = tmux.screen({history: true, joined: true});
+      assert.equal(after.match(/^Warning: ccs-tui trusts 0 certificates of NODE_EXTRA_CA_CERTS `[^`]*key then CA\.pem`/gm)?.length, 1, `said once on the terminal, the screen given back:\n${after}`);
+    } finally {
+      tmux.kill();
+      dir.cleanup();
+    }
+  });
+}
