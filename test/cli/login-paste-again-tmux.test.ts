@@ -71,6 +71,24 @@ for (const mode of ['paste', 'loopback'] as const) {
   });
 }
 
+for (const mode of ['paste', 'loopback'] as const) {
+  test(`tmux: login claude (${mode}): an Enter with nothing pasted is said and the prompt keeps reading; the right code then logs in`, {skip: binInTmuxSkipReason()}, async () => {
+    const {ccs, term} = await startLogin(mode);
+    for (let round = 0; round < 2; round++) {
+      const before = term.screen({history: true}).split('Nothing was pasted:').length;
+      term.keys(['Enter']);
+      await term.waitFor(() => term.screen({history: true}).split('Nothing was pasted:').length > before, 10_000);
+    }
+    assert.doesNotMatch(term.screen({history: true}), /login-exit=/, 'the login goes on');
+    term.keys(['the-right-code'], {literal: true});
+    term.keys(['Enter']);
+    const screen = await term.waitFor(/login-exit=\d+/, 15_000);
+    assert.match(screen, /Added claude account claude-user@example\.com/);
+    assert.match(screen, /login-exit=0/);
+    assert.equal(readdirSync(ccs.paths.authDir).length, 1);
+  });
+}
+
 test('tmux: a wrong paste, then text ended with Ctrl-D (no Enter): the login ends on that text (exit 1, said), as from a pipe; it does not wait on an input that has ended', {skip: binInTmuxSkipReason()}, async () => {
   const {term, ccs} = await startLogin('paste');
   await pasteWrong(term, 'a b');

@@ -26,16 +26,20 @@ export function openLoginAddress(browser: Browser, url: string, say: (text: stri
 /**
  * The line pasted at the prompt (stdin, up to its newline). At a terminal, a line that holds no code
  * (`codeFromPaste` throws a UserError: no code in it, another login's state, the provider's refusal)
- * is said and the next line read, as the TUI's field stays open for another try; from a pipe it is
- * returned as it is, and the login ends on it (no one is there to paste again). An empty line, the
- * input's end (Ctrl-D), `signal`, or the login taken meanwhile (`taken`: the browser came back) ends
- * the wait with what was read.
+ * or nothing at all (an Enter pressed too soon) is said and the next line read, as the TUI's field
+ * stays open for another try; from a pipe it is returned as it is, and the login ends on it (no one
+ * is there to paste again). The input's end (Ctrl-D), `signal`, or the login taken meanwhile
+ * (`taken`: the browser came back) ends the wait with what was read.
  */
 export async function pastedLine(ctx: CliContext, codeFromPaste: (text: string) => string, signal: AbortSignal, say: (text: string) => void, taken: () => boolean = () => false): Promise<string> {
   for (;;) {
     const text = await readStdin(ctx, false, signal);
     const ended = (ctx.stdin as NodeJS.ReadStream).readableEnded === true;
-    if (!ctx.stdin.isTTY || ended || signal.aborted || taken() || !text.trim()) return text;
+    if (!ctx.stdin.isTTY || ended || signal.aborted || taken()) return text;
+    if (!text.trim()) {
+      say("Nothing was pasted: paste the whole address this login's browser tab ends on (or the code it shows), then Enter; Ctrl-C stops.");
+      continue;
+    }
     try {
       codeFromPaste(text);
       return text;
