@@ -270,9 +270,18 @@ export async function refreshQuota({services, provider, account, progress, sibli
   if (!quota) throw new UserError('quota polling is off in this session');
   if (account) progress(`refreshing quota of ${provider} ${accountLabel(account, siblings)}…`);
   await quota.refresh(targets);
-  const entry = quota.snapshot.accounts[provider]?.[account?.id ?? ''];
-  if (account && entry?.error) throw new UserError(`quota of ${accountLabel(account, siblings)}: ${entry.error.message}`);
-  return account ? `quota of ${provider} ${accountLabel(account, siblings)} refreshed` : `quota of ${countOf(targets.length, `${provider} account`)} refreshed`;
+  // Said as it went: a read that failed is never reported as refreshed.
+  const failed = targets.flatMap((a) => {
+    const error = quota.snapshot.accounts[provider]?.[a.id]?.error;
+    return error ? [{account: a, message: error.message}] : [];
+  });
+  if (account && failed.length > 0) throw new UserError(`quota of ${accountLabel(account, siblings)}: ${failed[0]!.message}`);
+  if (account) return `quota of ${provider} ${accountLabel(account, siblings)} refreshed`;
+  const all = countOf(targets.length, `${provider} account`);
+  if (failed.length === 0) return `quota of ${all} refreshed`;
+  const first = `${accountLabel(failed[0]!.account, targets)}: ${failed[0]!.message}${failed.length > 1 ? ` (and ${failed.length - 1} more)` : ''}`;
+  if (failed.length === targets.length) throw new UserError(`quota of ${all} not refreshed; ${first}`);
+  return {text: `quota of ${targets.length - failed.length} of ${all} refreshed, ${failed.length} not; ${first}`, kind: 'error'};
 }
 
 /** `C`: ask the server to end the account's cooldown (its next_retry_after), so it is tried again now. */
