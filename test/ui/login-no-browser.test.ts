@@ -14,7 +14,8 @@ import {freePort} from '../helpers/fake-providers/server.js';
 import {OIDC_CLIENT_ID, startOidcServer} from '../helpers/oidc.js';
 import {renderTui} from '../helpers/ink.js';
 
-const SAID = /error: no browser opened: xdg-open found no browser \(exit 3\); c copies the URL, U shows it alone/;
+// A note, not an error: the login waits on (an `o` that fails is an error: test/ui/login.test.ts).
+const SAID = /(?<!error: )no browser opened: xdg-open found no browser \(exit 3\); c copies the URL, U shows it alone/;
 
 function browsers() {
   const tried: string[] = [];
@@ -48,6 +49,9 @@ for (const [kind, start] of [
           assert.match(frame, SAID);
           assert.match(frame, new RegExp(shown), 'the login is still on screen');
           assert.doesNotMatch(frame, /opened if this machine has one/);
+          // A note: the next key that does something clears it (it named keys of this screen).
+          await tui.press('escape');
+          await tui.waitFor((f) => !f.includes('no browser opened'));
         }
         assert.equal(b.tried.length, 1, 'opened once, as the login started');
       } finally {
@@ -74,6 +78,34 @@ test('a login on a remote target, on this machine: the browser it could not open
     tui.unmount();
     await stand.close();
     await oidc.close();
+    ccs.cleanup();
+  }
+});
+
+test('a retry whose browser opens: the heading says it was opened again (what the last attempt could not open is not this one\'s)', async () => {
+  const fake = await fakeClaude();
+  const ccs = makeTempCcs();
+  const port = await freePort();
+  writeFileSync(ccs.paths.settings, JSON.stringify({...fake.settings, login: {callbackPorts: {claude: port}}}));
+  const tried: string[] = [];
+  const browser = {open: async (url: string) => {
+    tried.push(url);
+    if (tried.length === 1) throw new BrowserNotOpened('xdg-open found no browser (exit 3)');
+  }};
+  const tui = await renderTui({paths: ccs.paths, width: 120, height: 40, env: {DISPLAY: ':0'}, route: {screen: 'login', params: {provider: 'claude'}}, services: {browser} as unknown as Partial<AppServices>});
+  try {
+    let frame = await tui.waitFor('no browser opened');
+    assert.match(frame, /Open this address in a browser and log in/);
+    // The provider refuses this attempt; Enter tries again, and this time the browser opens.
+    const state = new URL(tried[0]!).searchParams.get('state');
+    await fetch(`http://127.0.0.1:${port}/callback?error=access_denied&state=${state}`);
+    await tui.waitFor('Enter: try again');
+    await tui.press('enter');
+    frame = await tui.waitFor(() => tried.length === 2 && /Log in in the browser \(opened if this machine has one\)/.test(tui.frame()));
+    assert.doesNotMatch(frame, /no browser opened/);
+  } finally {
+    tui.unmount();
+    await fake.server.close();
     ccs.cleanup();
   }
 });

@@ -185,11 +185,13 @@ export class RemoteLoginSession implements AccountLogin {
     return this.view.kind === 'device' || this.view.kind === 'auth-code' ? this.login?.url : undefined;
   }
 
-  /** On this machine, the login's address opened as it starts; why none opened goes to `onNoBrowser` while the login is on. */
+  /** On this machine, the login's address opened as it starts; why none opened goes to `onNoBrowser` while this run is on. */
   private openAtStart(): void {
     const url = this.urlToOpen();
     if (!this.local || !url) return;
-    openAtLoginStart(this.options.browser, url, (why) => !this.closed && this.options.onNoBrowser?.(why));
+    // This run's only: a retry starts another (a new controller).
+    const run = this.controller;
+    openAtLoginStart(this.options.browser, url, (why) => !this.closed && run === this.controller && this.options.onNoBrowser?.(why));
   }
 
   /** Opens the login's URL in a browser; resolves with why none opened, else undefined. */

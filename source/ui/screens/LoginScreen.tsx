@@ -106,10 +106,11 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
   useEffect(() => {
     if (doneText) setStatus(doneText, 'ok');
   }, [doneText]);
-  // Why no browser opened, by the login's own opening at its start or by `o`: the address is on screen.
-  const sayNoBrowser = (why: string) => setStatus(`no browser opened: ${why}; ${actionKey('login.copy', 'login')} copies the URL, ${actionKey('login.showUrl', 'login')} shows it alone`, 'error');
+  // Why no browser opened: the address is on screen. An error when `o` failed; when the login's own
+  // opening at its start did, a note (the login waits on, and the next key clears it).
+  const sayNoBrowser = (why: string, kind: 'error' | 'info') => setStatus(`no browser opened: ${why}; ${actionKey('login.copy', 'login')} copies the URL, ${actionKey('login.showUrl', 'login')} shows it alone`, kind);
   useEffect(() => {
-    if (noBrowser) sayNoBrowser(noBrowser.why);
+    if (noBrowser) sayNoBrowser(noBrowser.why, 'info');
   }, [noBrowser]);
   const [choice, setChoice] = useState<number | undefined>();
   // The picker's cursor starts where the session prefers (the device code over SSH).
@@ -196,7 +197,7 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
     'login.open': () => {
       if (!session?.urlToOpen()) return notNow(actionKey('login.open', 'login'));
       setStatus(session.local ? 'opening the browser…' : 'asked to open a browser (over SSH it opens on this machine, if at all)', 'info');
-      void session.openBrowser().then((why) => why && sayNoBrowser(why));
+      void session.openBrowser().then((why) => why && sayNoBrowser(why, 'error'));
     },
     'login.showUrl': () => {
       const url = session?.urlToOpen();

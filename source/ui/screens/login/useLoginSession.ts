@@ -38,6 +38,8 @@ export function useLoginSession(provider: string, nickname?: string, relogin?: s
             (next) => {
               setNow(services.clock.now());
               setView(next);
+              // A new attempt opens the browser anew: what the last one could not open is not this one's.
+              if (next.kind === 'starting' || next.kind === 'choose') setNoBrowser(undefined);
             },
             {nickname, relogin, replaceKey, onNoBrowser: (why) => !cancelled && setNoBrowser({why})},
           );
