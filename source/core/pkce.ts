@@ -94,6 +94,9 @@ export function pastedCodeFor(text: string, state: string): string {
   const parsed = parsePastedCode(text);
   if (!parsed) throw new UserError('that is not a redirect URL or a code: paste the whole URL from the browser, or the code');
   if (parsed.states.some((named) => named !== state)) throw new UserError('the pasted state does not match this login (an old or foreign link?); nothing was stored');
-  if (parsed.error) throw new UserError(`the provider refused the login: ${cutText(sanitizeLine(parsed.error), REASON_CHARS)}`);
+  if (parsed.error) throw new UserError(providerRefusal(parsed.error));
   return parsed.code;
 }
+
+/** How a provider's refusal of a login (an `error` redirect, RFC 6749 §4.1.2.1) is said, pasted or by the browser's callback: its reason cut to REASON_CHARS, on one line. */
+export const providerRefusal = (reason: string) => `the provider refused the login: ${cutText(sanitizeLine(reason), REASON_CHARS)}`;

@@ -616,7 +616,7 @@ test('codex browser login over SSH: the screen names the port that listens; a wr
     const state = new URL(c.rec.copied.at(-1)!).searchParams.get('state');
     await fetch(`${callback}?error=access_denied&error_description=Denied%20by%20you&state=${state}`);
     frame = await c.tui.waitFor('Enter: try again');
-    assert.match(frame, /Login failed: login refused: Denied by you/);
+    assert.match(frame, /Login failed: the provider refused the login: Denied by you/);
     await c.tui.press('enter');
     frame = await c.tui.waitFor((f) => flat(f).includes(`forwarditwithssh-L${c.port}`));
     assert.doesNotMatch(frame, /How do you want to log in\?/, 'the method chosen is kept');

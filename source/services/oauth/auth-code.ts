@@ -18,7 +18,7 @@
 // (`pasteRedirectUri`) redirect there and nothing listens; the others still listen on the loopback
 // port, so forwarding it (`ssh -L`) works as well as pasting the address the browser ends on.
 import type http from 'node:http';
-import {makePkce, makeState, pastedCodeFor, type Pkce} from '../../core/pkce.js';
+import {makePkce, makeState, pastedCodeFor, providerRefusal, type Pkce} from '../../core/pkce.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {cutText, REASON_CHARS} from '../../core/redact.js';
 import {UserError} from '../../core/types.js';
@@ -193,7 +193,7 @@ export async function startAuthCode(resolved: ResolvedProvider, settings: TuiSet
       answer(response, 400, 'failed', `This callback is not for the login under way (its state does not match); nothing was stored. ${stillWaiting}`);
     } else if (error) {
       const description = cutText(sanitizeLine(url.searchParams.get('error_description') ?? error), REASON_CHARS);
-      finish(response, `The provider said: ${description}`, () => settle?.reject(new UserError(`login refused: ${description}`)));
+      finish(response, `The provider said: ${description}`, () => settle?.reject(new UserError(providerRefusal(description))));
     } else if (!code) {
       answer(response, 400, 'failed', `The callback carried no code; nothing was stored. ${stillWaiting}`);
     } else if (!closed) {

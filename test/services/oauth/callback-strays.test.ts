@@ -111,7 +111,7 @@ test('the provider refusing (error with the right state) ends the login with its
   try {
     const code = session.callback();
     await fetch(`${base}/auth/callback?error=access_denied&error_description=User%20said%20no&state=${state}`);
-    await assert.rejects(code, /login refused: User said no/);
+    await assert.rejects(code, /the provider refused the login: User said no/);
   } finally {
     session.close();
   }

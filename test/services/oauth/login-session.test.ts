@@ -176,7 +176,7 @@ test('claude loopback: the browser returns with error=access_denied → ended wi
     const state = new URL(view.kind === 'auth-code' ? view.url : '').searchParams.get('state');
     const answer = await fetch(`http://127.0.0.1:${port}/callback?error=access_denied&error_description=The+user+said+no&state=${state}`);
     assert.equal(answer.status, 400);
-    assert.match(endedMessage(await h.until('ended')), /^Login failed: login refused: The user said no$/);
+    assert.match(endedMessage(await h.until('ended')), /^Login failed: the provider refused the login: The user said no$/);
   } finally {
     h.cleanup();
     await fake.server.close();
