@@ -41,15 +41,21 @@ const PASTE_MARKS = /\x1b\[20[01]~/g;
 const FORMAT_CHARACTERS = /\p{Cf}/gu;
 /** One pair of quotes or angle brackets around the whole paste (a chat's or a mail's rendering). */
 const WRAPPED = /^(?:"([^"]*)"|'([^']*)'|<([^<>]*)>)$/;
-/** What a bare code is made of: base64url, Google's `4/0A…`, percent escapes; no scheme, quote or space. */
-const BARE_CODE = /^[A-Za-z0-9._~+/=%-]+$/;
+/** What a code is made of: base64url, Google's `4/0A…`, base64 padding; no scheme, quote, escape or `=` inside. */
+const CODE = /^[A-Za-z0-9._~+/-]+={0,2}$/;
+/**
+ * Whether a parameter of the pasted address names a state: `state` however written (`STATE`, an
+ * `&amp;state` copied from a page's source, `/cb?state` in a fragment). Not OIDC's `session_state`.
+ */
+const namesState = (key: string) => key !== 'session_state' && key.toLowerCase().endsWith('state');
 
 /**
  * What a person pasted after an auth-code login: the full redirect URL (the answer in its query or
- * its fragment), `code#state` (Claude's callback page), or the bare code. `states` holds every state
- * the paste names (the query's, the fragment's, and any after a `#` in the code), so a paste naming
- * another login's anywhere is seen; empty when it names none. Undefined when it holds no single code
- * (none, two different ones, whitespace inside, a scheme other than http(s)).
+ * its fragment), `code#state` (Claude's callback page), or the bare code, percent-escaped or not.
+ * `states` holds every state the paste names (any parameter that names one, a fragment that is a
+ * bare state, and any after a `#` in the code), so a paste naming another login's anywhere is seen;
+ * empty when it names none. Undefined when it holds no single code (none, two different ones,
+ * characters no code has, whitespace inside, a scheme other than http(s)).
  */
 export function parsePastedCode(input: string): {code: string; states: string[]; error?: string} | undefined {
   let text = input.replace(PASTE_MARKS, '').replace(FORMAT_CHARACTERS, '').trim();
@@ -67,20 +73,34 @@ export function parsePastedCode(input: string): {code: string; states: string[];
       return undefined;
     }
     // Some providers put the answer in the fragment; both are read, and must not disagree.
-    const query = url.searchParams;
-    const fragment = new URLSearchParams(url.hash.slice(1));
-    const all = (name: string) => [...query.getAll(name), ...fragment.getAll(name)];
-    const states = all('state');
+    const hash = url.hash.slice(1);
+    const params = [...url.searchParams, ...(hash.includes('=') ? new URLSearchParams(hash) : [])];
+    const all = (name: string) => params.filter(([key]) => key === name).map(([, value]) => value);
+    // A fragment with no parameters is a state, as after Claude's code (`…?code=X#state`).
+    const states = [...params.filter(([key]) => namesState(key)).map(([, value]) => value), ...(hash && !hash.includes('=') ? [safeDecode(hash) ?? hash] : [])];
     const error = all('error')[0];
     if (error) return {code: '', states, error: all('error_description')[0] || error};
     const codes = new Set(all('code'));
     if (codes.size !== 1) return undefined;
-    // Claude's page may also be pasted as an address whose code carries `#state`.
-    const [code, ...carried] = [...codes][0]!.split('#');
-    return code ? {code, states: [...states, ...carried]} : undefined;
+    return codeAndStates([...codes][0]!, states);
   }
+  const decoded = safeDecode(text);
+  return decoded === undefined ? undefined : codeAndStates(decoded, []);
+}
+
+/** `code#state…` split, the code checked for a code's characters; `states` are those named elsewhere. */
+function codeAndStates(text: string, states: string[]): {code: string; states: string[]} | undefined {
   const [code, ...carried] = text.split('#');
-  return code && BARE_CODE.test(code) ? {code, states: carried} : undefined;
+  return code && CODE.test(code) ? {code, states: [...states, ...carried]} : undefined;
+}
+
+/** Percent escapes decoded (a code copied out of an address: `4%2F0A…`); undefined when malformed. */
+function safeDecode(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -36,6 +36,15 @@ test('another state anywhere in the paste: refused, whatever else names ours', (
     `X#${OURS}#FOREIGN`,
     'X#FOREIGN',
     `X#${OURS.toUpperCase()}`,
+    // A state written another way than `state=` is still a state.
+    `${CB}?code=X#FOREIGN`,
+    `${CB}?code=X&state=${OURS}#FOREIGN`,
+    `${CB}?code=X#/cb?state=FOREIGN`,
+    `${CB}?code=X&amp;state=FOREIGN`,
+    `${CB}?code=X&STATE=FOREIGN`,
+    // Percent-escaped in a bare paste, as in an address.
+    'X%23FOREIGN',
+    `X%23${OURS}%23FOREIGN`,
   ]) refused(text, NOT_OURS);
 });
 
@@ -55,6 +64,14 @@ test('no single code: refused as not a code (two codes, a scheme, a sentence, a 
     'two words',
     '\x1b[2JX',
     '',
+    // Another parameter pasted alone is no code; nor is a code with characters no code has.
+    'state=FOREIGN',
+    'code=X',
+    'error=access_denied',
+    `${CB}?code=X;state=${OURS}`,
+    `${CB}?code=X%1b%5d0%3bpwn%07&state=${OURS}`,
+    `${CB}?code=%00&state=${OURS}`,
+    'X%ZZ',
   ]) refused(text, NOT_A_CODE);
 });
 
@@ -88,7 +105,13 @@ test('this login\'s code, however it is pasted or wrapped', () => {
   // Google's codes hold a slash; a percent-escaped one stays as pasted.
   taken(`4/0AX4XfWh-abc_def#${OURS}`, '4/0AX4XfWh-abc_def');
   taken(`${CB}?code=4%2F0AX4XfWh&state=${OURS}`, '4/0AX4XfWh');
-  taken('4%2F0AX4XfWh', '4%2F0AX4XfWh');
+  taken('4%2F0AX4XfWh', '4/0AX4XfWh');
+  taken(`4%2F0AX4XfWh%23${OURS}`, '4/0AX4XfWh');
+  // Real providers' answers, with the parameters they add (a scope holding an address, OIDC's session_state).
+  taken(`http://localhost:1455/auth/callback?code=ac_AbC-123_x&scope=openid+profile+email+offline_access&state=${OURS}`, 'ac_AbC-123_x');
+  taken(`http://localhost:8085/oauth2callback?state=${OURS}&code=4/0AX4XfWh&scope=email%20https://www.googleapis.com/auth/cloud-platform&authuser=0&prompt=consent`, '4/0AX4XfWh');
+  taken(`${CB}?code=X&state=${OURS}&session_state=abc-def&iss=https%3A%2F%2Fissuer.example`, 'X');
+  taken(`X==#${OURS}`, 'X==');
 });
 
 test('parameter names are data: __proto__ or constructor in the paste changes nothing', () => {

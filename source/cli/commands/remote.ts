@@ -152,7 +152,8 @@ const remoteLogin: RemoteRun = async function (ctx, args) {
     });
   } catch (error) {
     if (controller.signal.aborted) {
-      const cancelled = await remoteLogins.cancelRemoteLogin(store.client, login).catch(() => false);
+      // Not waited for long: the person asked to stop (a server that holds the cancel too is said as not dropped).
+      const cancelled = await remoteLogins.cancelRemoteLogin(store.client, login, CANCEL_WAIT_MS).catch(() => false);
       throw loginCancelled(`login cancelled${cancelled ? '; the server dropped the pending login' : ''}`);
     }
     if (!handedOver) await remoteLogins.cancelRemoteLogin(store.client, login).catch(() => false);
@@ -174,6 +175,9 @@ const remoteLogin: RemoteRun = async function (ctx, args) {
   ctx.stdout.write(added ? `Added ${provider} account ${accountLabel(added, accounts)} on target ${ctx.target}\n` : `${remoteLogins.renewedLoginText(provider, ctx.target)}\n`);
   return 0;
 };
+
+/** How long a login's cancel, after Ctrl-C, waits for the server (ms). */
+const CANCEL_WAIT_MS = 3000;
 
 export const REMOTE_COMMANDS: Record<string, 'same' | RemoteRun> = {
   accounts: 'same',

@@ -192,7 +192,7 @@ export async function startAuthCode(resolved: ResolvedProvider, settings: TuiSet
     } else if (url.searchParams.get('state') !== state) {
       answer(response, 400, 'failed', `This callback is not for the login under way (its state does not match); nothing was stored. ${stillWaiting}`);
     } else if (error) {
-      const description = cutText(sanitizeLine(url.searchParams.get('error_description') ?? error), REASON_CHARS);
+      const description = cutText(sanitizeLine(url.searchParams.get('error_description') || error), REASON_CHARS);
       finish(response, `The provider said: ${description}`, () => settle?.reject(new UserError(providerRefusal(description))));
     } else if (!code) {
       answer(response, 400, 'failed', `The callback carried no code; nothing was stored. ${stillWaiting}`);

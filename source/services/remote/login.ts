@@ -147,10 +147,10 @@ export async function waitForRemoteLogin(
   }
 }
 
-/** Tells the server to drop a pending login (it then stores nothing even if approval comes late). */
-export async function cancelRemoteLogin(client: ManagementClient, login: RemoteLogin): Promise<boolean> {
+/** Tells the server to drop a pending login (it then stores nothing even if approval comes late); `timeoutMs`: how long the answer is waited for (the client's default, 30 s). */
+export async function cancelRemoteLogin(client: ManagementClient, login: RemoteLogin, timeoutMs?: number): Promise<boolean> {
   // Sent even while a 429 asks to wait: left pending, a late approval would still store an account.
-  const body = await client.json<{cancelled?: boolean}>({method: 'DELETE', route: '/oauth-session', query: {state: login.state}, feature: 'cancelling logins', evenWhileAskedToWait: true});
+  const body = await client.json<{cancelled?: boolean}>({method: 'DELETE', route: '/oauth-session', query: {state: login.state}, feature: 'cancelling logins', evenWhileAskedToWait: true, timeoutMs});
   return body.cancelled === true;
 }
 
