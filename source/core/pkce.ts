@@ -1,4 +1,5 @@
-// PKCE (RFC 7636, S256), OAuth `state`, and reading JWT claims. Pure: randomness and hashing only.
+// PKCE (RFC 7636, S256), OAuth `state`, reading JWT claims, and what a pasted login answer holds. Pure:
+// randomness, hashing and text only.
 import {nodeCrypto} from './crypto.js';
 import {parseJsonObject} from './json-object.js';
 import {cutText, REASON_CHARS} from './redact.js';
