@@ -44,7 +44,7 @@ test('R on the provider, every read fails: an error naming an account and why, n
   const before = upstream.requests.length;
   await tui.press('R');
   const frame = await tui.waitFor((f) => /quota of 2 claude accounts not refreshed/.test(statusLine(f)));
-  assert.match(statusLine(frame), /error: quota of 2 claude accounts not refreshed; (alice|bob)@example\.com: .*500.* \(and 1 more\)/);
+  assert.match(statusLine(frame), /error: quota of 2 claude accounts not refreshed; (alice|bob)@example\.com: 127\.0\.0\.1:\d+\/usage answered 500: .*upstream is down.* \(and 1 more\)/);
   assert.equal(upstream.requests.length, before + 2, 'both asked now');
 });
 
@@ -52,7 +52,7 @@ test('R on the provider, one read fails: how many were read, and the one that wa
   const {tui} = await twoAccounts((email) => (email === 'bob@example.com' ? 503 : 200));
   await tui.press('R');
   const frame = await tui.waitFor((f) => /quota of 1 of 2 claude accounts refreshed/.test(statusLine(f)));
-  assert.match(statusLine(frame), /error: quota of 1 of 2 claude accounts refreshed, 1 not; bob@example\.com: .*503/);
+  assert.match(statusLine(frame), /error: quota of 1 of 2 claude accounts refreshed, 1 not; bob@example\.com: 127\.0\.0\.1:\d+\/usage answered 503: .*upstream is down/);
   assert.doesNotMatch(statusLine(frame), /and \d+ more/);
 });
 
