@@ -5,50 +5,40 @@
 // expired). What is posted is the code and this login's state, so an answer in the address's
 // fragment, which CLIProxyAPI does not read, works too.
 import assert from 'node:assert/strict';
-import {afterEach, beforeEach, test} from 'node:test';
-import type {RemoteAccountStore} from '../../source/services/remote/accounts.js';
+import {test} from 'node:test';
 import {startRemoteLogin} from '../../source/services/remote/login.js';
-import type {FakeCliproxy} from '../helpers/fake-cliproxy/server.js';
-import {remoteClaudeLogins, startRemoteClaudeLogin} from '../helpers/fake-cliproxy/target.js';
-import type {OidcServer} from '../helpers/oidc.js';
+import {remoteClaudeLoginsEachTest, startRemoteClaudeLogin} from '../helpers/fake-cliproxy/target.js';
 
-let oidc: OidcServer;
-let stand: FakeCliproxy;
-let store: RemoteAccountStore;
-let close: () => Promise<void>;
-beforeEach(async () => {
-  ({oidc, stand, store, close} = await remoteClaudeLogins());
-});
-afterEach(() => close());
+const logins = remoteClaudeLoginsEachTest();
 
 async function openLogin() {
-  const {session: s, until} = startRemoteClaudeLogin(store);
+  const {session: s, until} = startRemoteClaudeLogin(logins.store);
   const view = await until('auth-code');
   const url = view.kind === 'auth-code' ? view.url : '';
   return {s, until, url, state: new URL(url).searchParams.get('state')!};
 }
 
-const callbackPosts = () => stand.requests.filter((r) => r.path === '/v0/management/oauth-callback');
-const statusOf = async (state: string) => (await store.client.json<{status: string}>({method: 'GET', route: '/get-auth-status', query: {state}, feature: 'login status'})).status;
+const callbackPosts = () => logins.stand.requests.filter((r) => r.path === '/v0/management/oauth-callback');
+const statusOf = async (state: string) => (await logins.store.client.json<{status: string}>({method: 'GET', route: '/get-auth-status', query: {state}, feature: 'login status'})).status;
 
 test("another pending login's redirect (same server, same provider) is refused here: nothing posted, that login stays pending, this one goes on", async () => {
-  const other = await startRemoteLogin(store.client, 'claude');
+  const other = await startRemoteLogin(logins.store.client, 'claude');
   const {s, until, url} = await openLogin();
   try {
-    const foreign = await oidc.authorize(other.url, 'mallory');
+    const foreign = await logins.oidc.authorize(other.url, 'mallory');
     assert.equal(new URL(foreign).searchParams.get('state'), other.state);
     const problem = await s.paste(foreign);
     assert.match(problem ?? '', /^the pasted state does not match this login \(an old or foreign link\?\); nothing was stored$/);
     assert.equal(s.view.kind, 'auth-code', 'the field is open again');
     assert.deepEqual(callbackPosts(), [], 'nothing was posted');
     assert.equal(await statusOf(other.state), 'wait', 'the other login was not finished with this paste');
-    assert.equal(stand.files.size, 0);
+    assert.equal(logins.stand.files.size, 0);
 
-    oidc.signOut();
-    assert.equal(await s.paste(await oidc.authorize(url, 'ivy')), undefined);
+    logins.oidc.signOut();
+    assert.equal(await s.paste(await logins.oidc.authorize(url, 'ivy')), undefined);
     const done = await until('done');
     assert.equal(done.kind === 'done' && done.account?.email, 'ivy@example.test');
-    assert.deepEqual([...stand.files.values()].map((f) => f.json.email), ['ivy@example.test']);
+    assert.deepEqual([...logins.stand.files.values()].map((f) => f.json.email), ['ivy@example.test']);
   } finally {
     s.cancel();
   }
@@ -88,7 +78,7 @@ for (const [form, reshape] of [
   test(`${form}: the code and this login's state are posted; the server stores the account`, async () => {
     const {s, until, url, state} = await openLogin();
     try {
-      const redirect = new URL(await oidc.authorize(url, 'kim'));
+      const redirect = new URL(await logins.oidc.authorize(url, 'kim'));
       assert.equal(await s.paste(reshape(redirect)), undefined);
       const done = await until('done');
       assert.equal(done.kind === 'done' && done.account?.email, 'kim@example.test');

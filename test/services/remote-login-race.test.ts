@@ -2,34 +2,23 @@
 // every code posted to it, and a code used twice gets its grant revoked (oidc-provider, with code
 // exchanges held back 400 ms so a second post would land mid-exchange).
 import assert from 'node:assert/strict';
-import {afterEach, beforeEach, test} from 'node:test';
-import type {RemoteAccountStore} from '../../source/services/remote/accounts.js';
-import type {FakeCliproxy} from '../helpers/fake-cliproxy/server.js';
-import {remoteClaudeLogins, startRemoteClaudeLogin} from '../helpers/fake-cliproxy/target.js';
-import type {OidcServer} from '../helpers/oidc.js';
+import {test} from 'node:test';
+import {remoteClaudeLoginsEachTest, startRemoteClaudeLogin} from '../helpers/fake-cliproxy/target.js';
 
-let oidc: OidcServer;
-let stand: FakeCliproxy;
-let store: RemoteAccountStore;
-let close: () => Promise<void>;
-beforeEach(async () => {
-  ({oidc, stand, store, close} = await remoteClaudeLogins());
-  oidc.delayCodeExchangeMs = 400;
-});
-afterEach(() => close());
+const logins = remoteClaudeLoginsEachTest((l) => (l.oidc.delayCodeExchangeMs = 400));
 
 function session() {
-  const {session: s, views, until} = startRemoteClaudeLogin(store);
+  const {session: s, views, until} = startRemoteClaudeLogin(logins.store);
   return {s, views, until};
 }
 
-const callbackPosts = () => stand.requests.filter((r) => r.path === '/v0/management/oauth-callback').length;
+const callbackPosts = () => logins.stand.requests.filter((r) => r.path === '/v0/management/oauth-callback').length;
 
 test('two pastes in the same moment: one post to the server, the other refused; done; the stored grant works', async () => {
   const {s, until} = session();
   try {
     const view = await until('auth-code');
-    const redirect = await oidc.authorize(view.kind === 'auth-code' ? view.url : '', 'hal');
+    const redirect = await logins.oidc.authorize(view.kind === 'auth-code' ? view.url : '', 'hal');
     const first = s.paste(redirect);
     assert.equal(s.view.kind, 'storing', 'storing before anything is sent');
     assert.match((await s.paste(redirect)) ?? '', /already being checked; this paste was not used/);
@@ -37,8 +26,8 @@ test('two pastes in the same moment: one post to the server, the other refused; 
     const done = await until('done');
     assert.equal(done.kind === 'done' && done.account?.email, 'hal@example.test');
     assert.equal(callbackPosts(), 1);
-    const file = [...stand.files.values()].find((f) => f.json.email === 'hal@example.test')!;
-    assert.equal(await oidc.userinfo(String(file.json.access_token)), 200, 'the grant was not revoked');
+    const file = [...logins.stand.files.values()].find((f) => f.json.email === 'hal@example.test')!;
+    assert.equal(await logins.oidc.userinfo(String(file.json.access_token)), 200, 'the grant was not revoked');
   } finally {
     s.cancel();
   }
@@ -50,13 +39,13 @@ test('a paste the server refuses (409: its login was cancelled elsewhere) reopen
     const view = await until('auth-code');
     const state = new URL(view.kind === 'auth-code' ? view.url : '').searchParams.get('state')!;
     // Another client drops the server's pending login; this one's paste is then the server's to refuse.
-    await store.client.json({method: 'DELETE', route: '/oauth-session', query: {state}, feature: 'cancelling logins'});
-    const redirect = await oidc.authorize(view.kind === 'auth-code' ? view.url : '', 'ivy');
+    await logins.store.client.json({method: 'DELETE', route: '/oauth-session', query: {state}, feature: 'cancelling logins'});
+    const redirect = await logins.oidc.authorize(view.kind === 'auth-code' ? view.url : '', 'ivy');
     const problem = await s.paste(redirect);
     assert.match(problem ?? '', /409.*Authentication cancelled/);
     assert.equal(s.view.kind, 'auth-code', 'the field is open again');
     assert.equal(callbackPosts(), 1, 'posted once, refused');
-    assert.equal(stand.files.size, 0);
+    assert.equal(logins.stand.files.size, 0);
   } finally {
     s.cancel();
   }

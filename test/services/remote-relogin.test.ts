@@ -3,29 +3,19 @@
 // login screen must say which, as a local login does (`notRelogin`), never report an error for a
 // re-login that worked, and never show another account as the one asked for.
 import assert from 'node:assert/strict';
-import {afterEach, beforeEach, test} from 'node:test';
-import type {RemoteAccountStore} from '../../source/services/remote/accounts.js';
+import {test} from 'node:test';
 import type {LoginView} from '../../source/services/oauth/login-session.js';
-import type {FakeCliproxy} from '../helpers/fake-cliproxy/server.js';
-import {remoteClaudeLogins, startRemoteClaudeLogin} from '../helpers/fake-cliproxy/target.js';
-import type {OidcServer} from '../helpers/oidc.js';
+import {remoteClaudeLoginsEachTest, startRemoteClaudeLogin} from '../helpers/fake-cliproxy/target.js';
 
-let oidc: OidcServer;
-let stand: FakeCliproxy;
-let store: RemoteAccountStore;
-let close: () => Promise<void>;
-beforeEach(async () => {
-  ({oidc, stand, store, close} = await remoteClaudeLogins());
-});
-afterEach(() => close());
+const logins = remoteClaudeLoginsEachTest();
 
 /** A remote Claude login (auth code, pasted) as `login`; `relogin`: the account id asked for. */
 async function remoteLogin(login: string, relogin?: string): Promise<LoginView> {
-  const {session, until} = startRemoteClaudeLogin(store, relogin);
+  const {session, until} = startRemoteClaudeLogin(logins.store, relogin);
   try {
     const view = await until('auth-code');
-    oidc.signOut();
-    const redirect = await oidc.authorize(view.kind === 'auth-code' ? view.url : '', login);
+    logins.oidc.signOut();
+    const redirect = await logins.oidc.authorize(view.kind === 'auth-code' ? view.url : '', login);
     assert.equal(await session.paste(redirect), undefined);
     return await until((v) => v.kind === 'done' || v.kind === 'ended');
   } finally {
@@ -33,7 +23,7 @@ async function remoteLogin(login: string, relogin?: string): Promise<LoginView> 
   }
 }
 
-const idOf = async (email: string) => (await store.load()).accounts.find((a) => a.email === email)!.id;
+const idOf = async (email: string) => (await logins.store.load()).accounts.find((a) => a.email === email)!.id;
 
 test('logging in again as the same identity: done, that account (the server rewrote its file), no error', async () => {
   assert.equal((await remoteLogin('hal')).kind, 'done');
@@ -43,7 +33,7 @@ test('logging in again as the same identity: done, that account (the server rewr
   assert.equal(view.kind === 'done' && view.account?.email, 'hal@example.test');
   assert.equal(view.kind === 'done' && view.notRelogin, undefined);
   assert.equal(view.kind === 'done' && view.account?.outcome, 'logged-in-again', 'the screen says "Logged in again as", not "Added"');
-  assert.equal((await store.load()).accounts.length, 1, 'no second account');
+  assert.equal((await logins.store.load()).accounts.length, 1, 'no second account');
 });
 
 test('logging in again as hal but the browser logs in as a new identity: kept as its own account, hal still needs a login', async () => {
@@ -71,5 +61,5 @@ test('a first login of an identity the server already has: done, "renewed", as `
   assert.equal(view.kind, 'done', JSON.stringify(view));
   // The command line's sentence (cli/commands/remote.ts), word for word: one outcome, one wording.
   assert.equal(view.kind === 'done' ? view.renewed : undefined, 'Claude login done on target svc (an existing account was renewed)');
-  assert.equal((await store.load()).accounts.length, 1, 'no second account');
+  assert.equal((await logins.store.load()).accounts.length, 1, 'no second account');
 });

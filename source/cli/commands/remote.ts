@@ -86,6 +86,9 @@ const remoteQuota: RemoteRun = async function (ctx, args) {
   return await printQuota(ctx, accounts, entries, {json: values.json, provider, staleAfterMs: settings.quota.staleAfterSeconds * 1000});
 };
 
+/** How long a login's cancel, after Ctrl-C, waits for the server (ms). */
+const CANCEL_WAIT_MS = 3000;
+
 /**
  * `login <provider> --target T`: the server runs the flow and keeps the token. Device flows show the
  * URL and code (and a QR on a terminal); auth-code flows show the URL, read the redirect the browser
@@ -175,9 +178,6 @@ const remoteLogin: RemoteRun = async function (ctx, args) {
   ctx.stdout.write(added ? `Added ${provider} account ${accountLabel(added, accounts)} on target ${ctx.target}\n` : `${remoteLogins.renewedLoginText(provider, ctx.target)}\n`);
   return 0;
 };
-
-/** How long a login's cancel, after Ctrl-C, waits for the server (ms). */
-const CANCEL_WAIT_MS = 3000;
 
 export const REMOTE_COMMANDS: Record<string, 'same' | RemoteRun> = {
   accounts: 'same',

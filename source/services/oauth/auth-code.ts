@@ -192,8 +192,8 @@ export async function startAuthCode(resolved: ResolvedProvider, settings: TuiSet
     } else if (url.searchParams.get('state') !== state) {
       answer(response, 400, 'failed', `This callback is not for the login under way (its state does not match); nothing was stored. ${stillWaiting}`);
     } else if (error) {
-      const description = cutText(sanitizeLine(url.searchParams.get('error_description') || error), REASON_CHARS);
-      finish(response, `The provider said: ${description}`, () => settle?.reject(new UserError(providerRefusal(description))));
+      const reason = url.searchParams.get('error_description') || error;
+      finish(response, `The provider said: ${cutText(sanitizeLine(reason), REASON_CHARS)}`, () => settle?.reject(new UserError(providerRefusal(reason))));
     } else if (!code) {
       answer(response, 400, 'failed', `The callback carried no code; nothing was stored. ${stillWaiting}`);
     } else if (!closed) {

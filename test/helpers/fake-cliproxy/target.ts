@@ -6,6 +6,7 @@ import {RemoteAccountStore} from '../../../source/services/remote/accounts.js';
 import {RemoteLoginSession} from '../../../source/services/remote/login-session.js';
 import type {LoginView} from '../../../source/services/oauth/login-session.js';
 import assert from 'node:assert/strict';
+import {afterEach, beforeEach} from 'node:test';
 import type {RemoteTarget} from '../../../source/store/targets.js';
 import type {TempCcs} from '../ccs.js';
 import {OIDC_CLIENT_ID, startOidcServer, type OidcServer} from '../oidc.js';
@@ -38,6 +39,21 @@ export async function remoteClaudeLogins(): Promise<{oidc: OidcServer; stand: Fa
   const store = new RemoteAccountStore(await ManagementClient.open(target), () => Date.now());
   return {oidc, stand, store, close: async () => void (await Promise.all([stand.close(), oidc.close()]))};
 }
+
+/**
+ * remoteClaudeLogins() afresh for each test of the file (beforeEach; closed afterEach): the object
+ * returned holds the current test's. `setup` runs on each (an oidc-provider setting).
+ */
+export function remoteClaudeLoginsEachTest(setup?: (logins: RemoteClaudeLogins) => void): RemoteClaudeLogins {
+  const current = {} as RemoteClaudeLogins;
+  beforeEach(async () => {
+    Object.assign(current, await remoteClaudeLogins());
+    setup?.(current);
+  });
+  afterEach(() => current.close());
+  return current;
+}
+type RemoteClaudeLogins = Awaited<ReturnType<typeof remoteClaudeLogins>>;
 
 /**
  * A remote Claude login on `store`, started as the TUI starts it (`relogin`: the account id asked
