@@ -1,7 +1,7 @@
 // `ccs-tui login` as a user runs it (the built binary, no terminal), against oidc-provider and stdin.
 import assert from 'node:assert/strict';
 import {generateKeyPairSync} from 'node:crypto';
-import {readFileSync, statSync, writeFileSync} from 'node:fs';
+import {chmodSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, before, test} from 'node:test';
 import {runBin, runInteractive} from '../helpers/cli.js';
@@ -198,21 +198,28 @@ test('codex over SSH: the ssh -L hint names the port ccs-tui listens on; a brows
     assert.match(run.stderr, /^The browser came back; checking the code with Codex…$/m);
   }));
 
+/**
+ * ccs-tui's env on "this machine" (a display, no SSH) where no browser opens. No real browser may
+ * start: `open` runs its own copy of xdg-open (or one on PATH), which on a desktop-less session asks
+ * xdg-mime for a handler, then tries $BROWSER. Stand-ins for all three find none, as xdg-open does on
+ * a box with no browser.
+ */
+function noBrowserEnv(ccs: TempCcs): NodeJS.ProcessEnv {
+  const bin = path.join(ccs.paths.root, '..', 'fake-bin');
+  mkdirSync(bin, {recursive: true});
+  for (const [name, script] of [['xdg-open', 'exit 3'], ['xdg-mime', 'exit 1'], ['no-browser', 'exit 7']]) {
+    writeFileSync(path.join(bin, name!), `#!/bin/sh\n${script}\n`);
+    chmodSync(path.join(bin, name!), 0o755);
+  }
+  const env: NodeJS.ProcessEnv = {...ccs.env, DISPLAY: ':99', BROWSER: path.join(bin, 'no-browser'), PATH: `${bin}:${process.env.PATH}`};
+  for (const name of ['SSH_CONNECTION', 'SSH_TTY', 'SSH_CLIENT', 'WAYLAND_DISPLAY', 'XDG_CURRENT_DESKTOP', 'DESKTOP_SESSION', 'KDE_FULL_SESSION', 'GNOME_DESKTOP_SESSION_ID', 'MATE_DESKTOP_SESSION_ID']) delete env[name];
+  return env;
+}
+
 test('on this machine with no browser to open (the opener finds none): login says so on stderr and the address stays to open by hand; the login goes on', () =>
   withTempCcs(async (ccs) => {
-    // No real browser may start: `open` runs its own copy of xdg-open (or one on PATH), which on a
-    // desktop-less session asks xdg-mime for a handler, then tries $BROWSER. Stand-ins for all three
-    // find none, as xdg-open does on a box with no browser.
-    const bin = path.join(ccs.paths.root, '..', 'fake-bin');
-    const {mkdirSync, chmodSync} = await import('node:fs');
-    mkdirSync(bin, {recursive: true});
-    for (const [name, script] of [['xdg-open', 'exit 3'], ['xdg-mime', 'exit 1'], ['no-browser', 'exit 7']]) {
-      writeFileSync(path.join(bin, name!), `#!/bin/sh\n${script}\n`);
-      chmodSync(path.join(bin, name!), 0o755);
-    }
     writeFileSync(ccs.paths.settings, JSON.stringify(oidcSettingsFor(oidc, 'xai')));
-    const env: NodeJS.ProcessEnv = {...ccs.env, DISPLAY: ':99', BROWSER: path.join(bin, 'no-browser'), PATH: `${bin}:${process.env.PATH}`};
-    for (const name of ['SSH_CONNECTION', 'SSH_TTY', 'SSH_CLIENT', 'WAYLAND_DISPLAY', 'XDG_CURRENT_DESKTOP', 'DESKTOP_SESSION', 'KDE_FULL_SESSION', 'GNOME_DESKTOP_SESSION_ID', 'MATE_DESKTOP_SESSION_ID']) delete env[name];
+    const env = noBrowserEnv(ccs);
     // --json: the address and the words both on stderr, watched together.
     const run = await runInteractive(['login', 'xai', '--json'], env, (output) => {
       const complete = /or open directly: (\S+)/.exec(output)?.[1];
@@ -223,6 +230,25 @@ test('on this machine with no browser to open (the opener finds none): login say
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /ccs-tui: no browser opened: xdg-open found no browser \(exit 3\); open the address above yourself/);
     assert.equal(JSON.parse(run.stdout).provider, 'xai');
+  }));
+
+test('a browser login on this machine with no browser: after "no browser opened" the prompt is said again, so what to do next stays the last line', () =>
+  withTempCcs(async (ccs) => {
+    await codexOnPort(ccs);
+    const env = noBrowserEnv(ccs);
+    // --json: the prompt and the words both on stderr, in the order a terminal shows them.
+    const run = await runInteractive(['login', 'codex', '--json'], env, async (output, stdin) => {
+      const url = /Open: (\S+)/.exec(output)?.[1];
+      if (!url || !/no browser opened[^]*paste the address/.test(output)) return false;
+      stdin.end(`${await oidc.authorize(url, 'jill')}\n`);
+      return true;
+    }, {watch: 'stderr'});
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stderr.split('\n');
+    const noBrowser = lines.findIndex((line) => /^ccs-tui: no browser opened: xdg-open found no browser \(exit 3\); open the address above yourself$/.test(line));
+    assert.ok(noBrowser > 0, run.stderr);
+    assert.match(lines[noBrowser + 1]!, /^Waiting for the browser to come back to http:\/\/localhost:\d+\/auth\/callback \(ccs-tui listens there on this machine\), or paste the address the browser ends on \(or the code it shows\) here and press Enter\.$/);
+    assert.equal(JSON.parse(run.stdout).account.email, 'jill@example.test');
   }));
 
 test('codex over SSH with the callback port taken: no ssh -L hint (nothing of ours listens), the paste still works', () =>

@@ -18,9 +18,16 @@ import {LOGIN_OPTIONS, loginCancelled, loginMethod} from '../login-early.js';
 import {readSecret, readStdin} from '../stdin.js';
 import {openAtLoginStart, type Browser} from '../../services/browser.js';
 
-/** Opens a login's address in the browser as the login starts; says so when none opened (the address is printed, to open by hand). */
-export function openLoginAddress(browser: Browser, url: string, say: (text: string) => void): void {
-  openAtLoginStart(browser, url, (why) => say(`ccs-tui: no browser opened: ${why}; open the address above yourself`));
+/**
+ * Opens a login's address in the browser as the login starts; says so when none opened (the address
+ * is printed, to open by hand). The answer comes after the prompt was written, so `askAgain` (if
+ * given) writes it once more: what to do next stays the last line on the terminal.
+ */
+export function openLoginAddress(browser: Browser, url: string, say: (text: string) => void, askAgain?: () => void): void {
+  openAtLoginStart(browser, url, (why) => {
+    say(`ccs-tui: no browser opened: ${why}; open the address above yourself`);
+    askAgain?.();
+  });
 }
 
 /**
@@ -218,7 +225,7 @@ const login: CommandSpec = {
         if (tty) out.write(qrForTerminal(s.authorizeUrl, out, (columns) => 1 + wrappedRows(open + prompt, columns)));
         out.write(open);
         if (values['no-browser']) say(`--no-browser: no browser is opened; open the address in a browser yourself${s.mode === 'loopback' ? ` (it comes back to ${s.redirectUri}, where ccs-tui listens on this machine)` : ''}, then ${s.mode === 'loopback' ? 'wait here or ' : ''}paste what it ends on here.`);
-        else if (session.local) openLoginAddress(deps.browser, s.authorizeUrl, say);
+        else if (session.local) openLoginAddress(deps.browser, s.authorizeUrl, say, () => s.claimedBy() === undefined && !controller.signal.aborted && out.write(prompt));
         out.write(prompt);
         if (!session.local && methods.includes('device')) say(`(over SSH a device code needs no port and no paste: ccs-tui login ${row.id} --device)`);
         if (s.mode === 'loopback') {
