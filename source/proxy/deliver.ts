@@ -2,7 +2,7 @@
 // a translated answer goes through the pair's translator (SSE event by event for a streaming
 // client, the whole body for one that did not ask for a stream, errors in the client's format).
 import type {IncomingMessage, ServerResponse} from 'node:http';
-import type {Redactor} from '../core/redact.js';
+import {ERROR_TEXT, type Redactor} from '../core/redact.js';
 import type {ApiProtocol} from '../providers/types.js';
 import {maskJoinedJson, mayJoinTexts, maskJoinedTexts} from '../core/joined-text-mask.js';
 import {sanitizeLine} from '../core/sanitize.js';
@@ -440,7 +440,7 @@ export async function deliverTranslated(
   } catch (error) {
     // The upstream reported a failure inside its 200 (an error event): the client's error, in its protocol's shape.
     if (error instanceof TranslateError) {
-      onBroken(sanitizeLine(redactor.redact(error.message, {patterns: true})));
+      onBroken(sanitizeLine(redactor.redact(error.message, ERROR_TEXT)));
       return deliverTranslatedError(translation, res, error.status, JSON.stringify({error: {message: error.message}}), redactor);
     }
     throw error;
@@ -496,8 +496,8 @@ function sendMaskedJson(res: ServerResponse, status: number, body: Record<string
 
 /** An upstream error answered to a translated client: the translator maps it to the client's protocol. */
 export function deliverTranslatedError(translation: Translation, res: ServerResponse, status: number, upstreamText: string, redactor: Redactor): number {
-  const mapped = translation.translator.error(status, redactor.redact(upstreamText, {patterns: true}));
-  sendJson(res, mapped.status, redactor.redactDeep(mapped.body, {patterns: true}));
+  const mapped = translation.translator.error(status, redactor.redact(upstreamText, ERROR_TEXT));
+  sendJson(res, mapped.status, redactor.redactDeep(mapped.body, ERROR_TEXT));
   return mapped.status;
 }
 

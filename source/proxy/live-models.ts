@@ -8,6 +8,7 @@
 // provider's live list (AI Studio has no static list at all).
 // It sits in proxy/ because the rules preview and the routing it serves do; the request itself comes from providers/models-list.ts.
 import type {Account, TokenFile} from '../core/types.js';
+import {ERROR_TEXT} from '../core/redact.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import {findProvider, type Endpoints, type ProviderRow} from '../providers/table.js';
 import {modelIdsOf, modelsListTarget} from '../providers/models-list.js';
@@ -144,7 +145,7 @@ export async function liveModelList(
   // `heard`: told too (`t` says whether the key itself was refused, or the list failed otherwise).
   const redactor = credentialRedactor(paths);
   const onKeyAnswer = (provider: string, account: Account, token: TokenFile, refusal: string | undefined) => (
-    heard?.(refusal === undefined ? undefined : redactor.redact(refusal, {patterns: true})), noted(provider, account, token, refusal)
+    heard?.(refusal === undefined ? undefined : redactor.redact(refusal, ERROR_TEXT)), noted(provider, account, token, refusal)
   );
   return maskedList(providerModelList({http, endpoints: (provider) => endpointOverrides(settings, provider), onKeyAnswer, ...limits}), redactor);
 }
@@ -174,7 +175,7 @@ function maskedList(list: LiveModelList, redactor: CredentialRedactor): LiveMode
       answer = await list(provider, account, token);
     } catch (error) {
       // The same error (its class says what failed, errorAdvice reads it), its text masked.
-      if (error instanceof Error) error.message = redactor.redact(error.message, {patterns: true});
+      if (error instanceof Error) error.message = redactor.redact(error.message, ERROR_TEXT);
       throw error;
     }
     if (!answer) return answer;

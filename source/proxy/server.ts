@@ -4,7 +4,7 @@
 // request moves to the next healthy account of the pool. Everything it does is reported as
 // ProxyEvents. The request path's steps live beside it: client-request.ts, prepare.ts, outcome.ts,
 // deliver.ts.
-import {cutText, excerpt, maskCredentialPatterns, redactedForm} from '../core/redact.js';
+import {cutText, ERROR_TEXT, excerpt, maskCredentialPatterns, redactedForm} from '../core/redact.js';
 import {maskJoinedJson} from '../core/joined-text-mask.js';
 import {createHash, timingSafeEqual} from 'node:crypto';
 import {createServer, request as httpRequest, STATUS_CODES, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
@@ -99,6 +99,9 @@ export interface ProxyServerOptions {
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/** How the proxy's events are masked: they are logged, so a credential's cut echo too. */
+const LOGGED: RedactOptions = Object.freeze({cutEchoes: true});
 /** Socket-sized stream buffers: fewer, larger writes for bulk bodies (SSE events are batched per event-loop turn by deliver.ts pipeThrough). */
 const STREAM_HIGH_WATER_MARK = 64 * 1024;
 /**
@@ -266,8 +269,9 @@ export class ProxyServer {
     this.credentials = credentialRedactor(options.store.paths);
     this.config();
     const emit = options.emit ?? (() => {});
-    // A request event (one per request) is flat and its keys are this file's: only its values are masked.
-    this.emit = (event) => emit(event.type === 'request' || event.type === 'refused' ? this.credentials.currentForSender().redactValues(event) : this.credentials.currentForSender().redactDeep(event));
+    // A request event (one per request) is flat and its keys are this file's: only its values are
+    // masked. Events are logged: a credential's cut echo is masked too (cutEchoes), as in every log.
+    this.emit = (event) => emit(event.type === 'request' || event.type === 'refused' ? this.credentials.currentForSender().redactValues(event) : this.credentials.currentForSender().redactDeep(event, LOGGED));
     this.startedAt = this.now();
     this.port = options.port;
     this.accounts = new AccountSource(options.store, this.now, undefined, (file, stamp, token) => this.credentials.noteToken(file, stamp, token), (problem) => this.fileProblem(problem));
@@ -1397,7 +1401,7 @@ export class ProxyServer {
    */
   private answerError(res: ServerResponse, shape: ErrorShape, translation: Translation | undefined, outcome: ErrorOutcome): number {
     if (outcome.own) {
-      this.endMasked(res, outcome.status, outcome.headers, errorJson(shape, outcome.own), {patterns: true});
+      this.endMasked(res, outcome.status, outcome.headers, errorJson(shape, outcome.own), ERROR_TEXT);
       return outcome.status;
     }
     // Credentials masked (issue 11): the client must never learn an account token an upstream echoed.
@@ -1407,7 +1411,7 @@ export class ProxyServer {
       if (retryAfter) res.setHeader('retry-after', masked.redactHeaders({'retry-after': retryAfter})['retry-after']);
       return deliverTranslatedError(translation, res, outcome.upstreamStatus, outcome.upstreamText, masked);
     }
-    this.endMasked(res, outcome.status, outcome.headers, outcome.upstreamText, {patterns: true});
+    this.endMasked(res, outcome.status, outcome.headers, outcome.upstreamText, ERROR_TEXT);
     return outcome.status;
   }
 
@@ -1615,7 +1619,7 @@ export class ProxyServer {
     // The proxy's own errors (cooling, no account, bad input) in the shape of the client's protocol.
     const shape = errorShapeOf(parseRoute(req.url ?? '/'), req.headers['anthropic-version'] !== undefined);
     // Credentials masked (issue 11): a "proxy error: …" message may quote a failure's text.
-    const text = this.credentials.currentForSender().redact(errorJson(shape, {message: error.message, type: error.type}));
+    const text = this.credentials.currentForSender().redact(errorJson(shape, {message: error.message, type: error.type}), ERROR_TEXT);
     res.writeHead(error.status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...error.headers});
     res.end(text);
   }

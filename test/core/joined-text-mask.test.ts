@@ -99,8 +99,12 @@ describe('maskJoinedTexts: a credential cut across the blocks or items a client 
     // Each choice's text is the byte masker's (a cut start at a string's end is its to mask); the two are no run.
     assert.equal(maskJoinedTexts(chat, redactor), false);
     assert.equal(JSON.stringify(chat), before);
+    // The second choice's parts are one run, whose text holds the secret's end cut at its start:
+    // masked there (cutEchoes); the first choice's 8 characters are not joined with it.
     const chatParts = {choices: [{index: 0, message: {content: [{type: 'text', text: a}]}}, {index: 1, message: {content: [{type: 'text', text: 'x'}, {type: 'text', text: b}]}}]};
-    assert.equal(maskJoinedTexts(chatParts, redactor), false);
+    maskJoinedTexts(chatParts, redactor);
+    assert.equal(chatParts.choices[0]!.message.content[0]!.text, a);
+    assert.equal(chatParts.choices[1]!.message.content[1]!.text, 'sk-a…(redacted) end');
   });
 
   it('nothing cut across: unchanged (false), strings as they were', () => {

@@ -123,8 +123,11 @@ export const PARTIAL_ESCAPES = '(?=[%\\\\])(?:(?:%(?:25)*[0-9a-fA-F]{2}){0,3}(?:
 const VERBATIM = /^[A-Za-z0-9_.-]$/;
 
 /**
- * A JSON `\u` escape of a VERBATIM character at any depth of JSON nesting: after one backslash or
- * several (`\u0061`, `\\u0061`, `\\\\u0061`). How many decoding levels (why every one):
+ * A VERBATIM character escaped after all: as a JSON `\u` escape at any depth of JSON nesting (after
+ * one backslash or several: `\u0061`, `\\u0061`), or percent-encoded once or more (`%61`, `%2D`,
+ * `%252D`). No common encoder writes either for these characters (encodeURIComponent, Go's and
+ * Python's quoting keep letters, digits and `-_.`), but a client or a browser decodes both, so an
+ * echo spelled so is an echo. How many JSON decoding levels (why every one):
  * - A client decodes a text delta once (the event's JSON) but a tool call's arguments twice: the
  *   event's JSON, then the arguments' own (OpenAI's `function.arguments` and Responses' `arguments`
  *   are JSON strings; Anthropic's `partial_json` pieces join into one). A model that writes `q` as
@@ -140,20 +143,25 @@ const VERBATIM = /^[A-Za-z0-9_.-]$/;
  *   can only come from the model's own text, one level deeper than any client decodes.
  * Masking text that holds such an escape decodes every escape of the kind (decodeVerbatimEscapes).
  */
-export const ESCAPED_VERBATIM = /\\u00(?:2[dDeE]|3[0-9]|4[1-9a-fA-F]|5[0-9aAfF]|6[1-9a-fA-F]|7[0-9aA])/;
+export const ESCAPED_VERBATIM = /(?:\\u00|%(?:25)*)(?:2[dDeE]|3[0-9]|4[1-9a-fA-F]|5[0-9aAfF]|6[1-9a-fA-F]|7[0-9aA])/;
 export const BACKSLASH_U00 = Buffer.from('\\u00', 'latin1');
 export const BACKSLASH = 0x5c;
-/** A `\u` escape cut off at the text's end, one that may still become ESCAPED_VERBATIM (any backslash: it may be a level's). */
-export const CUT_ESCAPE_AT_END = /\\(?:u(?:0(?:0[2-7]?)?)?)?$/;
+export const PERCENT = 0x25;
+/** An escape cut off at the text's end, one that may still become ESCAPED_VERBATIM (any backslash: it may be a level's). */
+export const CUT_ESCAPE_AT_END = /(?:\\(?:u(?:0(?:0[2-7]?)?)?)?|%(?:25)*[2-7]?)$/;
+
+/** Whether text may hold an ESCAPED_VERBATIM escape (a cheap look for its first characters). */
+export const mayHoldEscapedVerbatim = (text: string): boolean => (text.includes('\\u00') || text.includes('%')) && ESCAPED_VERBATIM.test(text);
 
 /**
- * The text with each escape ESCAPED_VERBATIM finds replaced by its character, its backslashes with
- * it (other escapes kept). JSON stays valid: what goes is a whole escape after pairs of escaped
- * backslashes, or such pairs and the plain text `u00XX`.
+ * The text with each escape ESCAPED_VERBATIM finds replaced by its character, its backslashes or
+ * `%25`s with it (other escapes kept). JSON stays valid: what goes is a whole escape after pairs of
+ * escaped backslashes, or such pairs and the plain text `u00XX`, or a percent escape (no JSON
+ * syntax).
  */
 export function decodeVerbatimEscapes(text: string): string {
-  return text.replace(/\\+u00([0-9a-fA-F]{2})/g, (whole, hex: string) => {
-    const char = String.fromCharCode(parseInt(hex, 16));
+  return text.replace(/\\+u00([0-9a-fA-F]{2})|%(?:25)*([0-9a-fA-F]{2})/g, (whole, unicode: string | undefined, percent: string | undefined) => {
+    const char = String.fromCharCode(parseInt((unicode ?? percent)!, 16));
     return VERBATIM.test(char) ? char : whole;
   });
 }

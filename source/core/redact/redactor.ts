@@ -4,7 +4,7 @@
 // (holdBytesFrom). One file because the two call each other. It puts the other files of
 // core/redact/ together; the options and constants only it reads are kept here.
 import {isOwn} from '../id-map.js';
-import {ASCII, BACKSLASH, BACKSLASH_U00, base64Cores, charPattern, CORE_MIN_BYTES, CUT_ESCAPE_AT_END, decodeEchoed, decodeVerbatimEscapes, ECHO_EXPANSION, ESCAPE_HINT, ESCAPED_VERBATIM, escapeRegExp, MIN_SECRET_LENGTH, PARTIAL_ESCAPE, PARTIAL_ESCAPES, redactedForm, utf8OfBytes, VERBATIM_CODES} from './echo-forms.js';
+import {ASCII, BACKSLASH, BACKSLASH_U00, base64Cores, charPattern, CORE_MIN_BYTES, CUT_ESCAPE_AT_END, decodeEchoed, decodeVerbatimEscapes, ECHO_EXPANSION, ESCAPE_HINT, ESCAPED_VERBATIM, escapeRegExp, mayHoldEscapedVerbatim, MIN_SECRET_LENGTH, PARTIAL_ESCAPE, PARTIAL_ESCAPES, PERCENT, redactedForm, utf8OfBytes, VERBATIM_CODES} from './echo-forms.js';
 import {CHAIN_CODES, chainToken, hasBase64Run, isBase64, PARTIAL_CHAIN_TOKEN, SPACE_FOLDED_WIDTH} from './wrapped-base64.js';
 import {CoreHeads, type EchoMask, LiteralFinder} from './finders.js';
 import {EchoFilter} from './echo-filter.js';
@@ -19,13 +19,22 @@ export interface RedactOptions {
   /**
    * Also mask an echo the sender cut short (`Incorrect API key provided: sk-abc…0123…`): at least
    * CUT_ECHO_MIN characters that are the start of a secret, ending where the text ends or at a
-   * character that cannot go on a token. For messages (excerpts, errors), not for bodies forwarded.
+   * character that cannot go on a token; or as many that are the end of one, beginning where the
+   * text begins or after such a character (`token …ECRETACCESS0123…`, the second line of a token
+   * broken in two). For messages (excerpts, errors, logs), not for bodies forwarded.
    */
   cutEchoes?: boolean;
 }
 
 /** The default options, one shared object (redact runs for every string of every request's log event). */
 const NO_OPTIONS: RedactOptions = Object.freeze({});
+const CUT_ECHOES: RedactOptions = Object.freeze({cutEchoes: true});
+
+/**
+ * For an error's text that a client or a person reads (an upstream's error body, the proxy's own
+ * words quoting a failure): generic credential shapes and cut echoes masked too.
+ */
+export const ERROR_TEXT: RedactOptions = Object.freeze({patterns: true, cutEchoes: true});
 
 /** The shortest start of a secret masked as a cut echo (see RedactOptions.cutEchoes). */
 export const CUT_ECHO_MIN = 12;
@@ -212,10 +221,10 @@ export class Redactor {
    */
   private redactWith(text: string, options: RedactOptions, form?: (masked: string) => string): string {
     if (!text) return text;
-    if (this.count > 0 && text.includes('\\u00') && ESCAPED_VERBATIM.test(text)) {
-      // A letter or digit sent as a JSON `\u` escape (`\u0061` for `a`): no encoder writes one,
-      // but a client decodes it, so the echo is looked for with those escapes decoded. The text
-      // changes (decoded) only when an echo is found there.
+    if (this.count > 0 && mayHoldEscapedVerbatim(text)) {
+      // A letter or digit sent as a JSON `\u` escape (`\u0061` for `a`) or percent-encoded (`%2D`
+      // for `-`): no common encoder writes one, but a client decodes it, so the echo is looked for
+      // with those escapes decoded. The text changes (decoded) only when an echo is found there.
       const plain = decodeVerbatimEscapes(text);
       const masked = this.redactWith(plain, options, form);
       if (masked !== plain) return masked;
@@ -241,35 +250,59 @@ export class Redactor {
     return options.patterns ? maskCredentialPatterns(masked) : masked;
   }
 
-  /** The secrets by their first CUT_ECHO_MIN characters (built on first use). */
-  private byCutHead: Map<string, string[]> | undefined;
+  /** The secrets by their first and by their last CUT_ECHO_MIN characters (built on first use). */
+  private byCutEnd: Map<string, {heads: string[]; tails: string[]}> | undefined;
 
-  /** Masks each start of a secret (CUT_ECHO_MIN characters or more) that ends at a cut: see RedactOptions.cutEchoes. */
+  /**
+   * Masks each start of a secret (CUT_ECHO_MIN characters or more) that ends at a cut, and each end
+   * of one that begins at a cut (`…ECRETACCESS0123…XYZ`, a line break inside a token): see
+   * RedactOptions.cutEchoes.
+   */
   private maskCutEchoes(text: string, form?: (masked: string) => string): string {
     if (this.count === 0 || text.length < CUT_ECHO_MIN) return text;
-    if (!this.byCutHead) {
-      this.byCutHead = new Map();
+    if (!this.byCutEnd) {
+      this.byCutEnd = new Map();
+      const at = (key: string) => {
+        let ends = this.byCutEnd!.get(key);
+        if (!ends) this.byCutEnd!.set(key, (ends = {heads: [], tails: []}));
+        return ends;
+      };
       // The secrets themselves: neither a base64 core (no cut of one is masked) nor a latin1 form.
       for (const literal of this.ownForms) {
         if (literal.length <= CUT_ECHO_MIN || this.secretOfLatin1.has(literal)) continue;
-        const head = literal.slice(0, CUT_ECHO_MIN);
-        this.byCutHead.set(head, [...(this.byCutHead.get(head) ?? []), literal]);
+        at(literal.slice(0, CUT_ECHO_MIN)).heads.push(literal);
+        at(literal.slice(-CUT_ECHO_MIN)).tails.push(literal);
       }
     }
+    const masked = (secret: string) => (form ? form(redactedForm(secret)) : redactedForm(secret));
     let out = '';
     let copied = 0;
-    for (let i = 0; i + CUT_ECHO_MIN <= text.length; i++) {
-      const secrets = this.byCutHead.get(text.slice(i, i + CUT_ECHO_MIN));
-      if (!secrets) continue;
-      for (const secret of secrets) {
+    scan: for (let i = 0; i + CUT_ECHO_MIN <= text.length; i++) {
+      const ends = this.byCutEnd.get(text.slice(i, i + CUT_ECHO_MIN));
+      if (!ends) continue;
+      for (const secret of ends.heads) {
         let end = i + CUT_ECHO_MIN;
         while (end < text.length && end - i < secret.length && text[end] === secret[end - i]) end++;
         // Followed by more token characters: another token that shares the start (`sk-ant-oat01-`).
         if (end < text.length && TOKEN_GOES_ON.test(text[end]!)) continue;
-        out += text.slice(copied, i) + (form ? form(redactedForm(secret)) : redactedForm(secret));
+        out += text.slice(copied, i) + masked(secret);
         i = copied = end;
         i--;
-        break;
+        continue scan;
+      }
+      const end = i + CUT_ECHO_MIN;
+      // Followed by more token characters: another token, whose middle this is.
+      if (end < text.length && TOKEN_GOES_ON.test(text[end]!)) continue;
+      for (const secret of ends.tails) {
+        let start = i;
+        while (start > copied && end - start < secret.length && text[start - 1] === secret[secret.length - (end - start) - 1]) start--;
+        // Preceded by more token characters: another token that shares the end (but for a JSON
+        // escape's letter: `\n` is a line break in the text a client reads).
+        if (start > 0 && TOKEN_GOES_ON.test(text[start - 1]!) && !(start > 1 && text[start - 2] === '\\' && 'nrtbf'.includes(text[start - 1]!))) continue;
+        out += text.slice(copied, start) + masked(secret);
+        i = copied = end;
+        i--;
+        continue scan;
       }
     }
     return copied === 0 ? text : out + text.slice(copied);
@@ -355,8 +388,8 @@ export class Redactor {
   }
 
   /**
-   * A flat record (strings, numbers, booleans; no nested values) with each string value redacted;
-   * the record itself when nothing changed. Its keys are not looked at: for records whose keys are
+   * A flat record (strings, numbers, booleans; no nested values) with each string value redacted,
+   * cut echoes too (a record is logged: RedactOptions.cutEchoes); the record itself when nothing changed. Its keys are not looked at: for records whose keys are
    * the caller's own names (the proxy's request events, one per request, where redactDeep's copy
    * of every key and value was a measurable share of the request's time).
    */
@@ -381,10 +414,10 @@ export class Redactor {
    * SHORT_MEMO_LENGTH characters are kept.
    */
   private redactShort(value: string): string {
-    if (value.length > SHORT_MEMO_LENGTH) return this.redact(value);
+    if (value.length > SHORT_MEMO_LENGTH) return this.redact(value, CUT_ECHOES);
     let masked = this.shortMemo.get(value);
     if (masked === undefined) {
-      masked = this.redact(value);
+      masked = this.redact(value, CUT_ECHOES);
       if (this.shortMemo.size >= SHORT_MEMO_SIZE) this.shortMemo.clear();
       this.shortMemo.set(value, masked);
     }
@@ -443,7 +476,7 @@ export class Redactor {
     const lacksHittingByte = filter.lacksEveryHittingByte(bytes);
     if (filter.mayHoldEcho(bytes, lacksHittingByte)) return true;
     // Escaped letters break the verbatim runs the filter samples (see ESCAPED_VERBATIM).
-    if (bytes.includes(BACKSLASH_U00) && ESCAPED_VERBATIM.test(bytes.toString('latin1'))) return true;
+    if ((bytes.includes(BACKSLASH_U00) || bytes.includes(PERCENT)) && ESCAPED_VERBATIM.test(bytes.toString('latin1'))) return true;
     // A wrapped base64 echo breaks the verbatim runs the filter samples: checked apart, only
     // around separators (line breaks, spaces) between base64 pieces (see SPACE_FOLDED_WIDTH). Its
     // characters are still all there, so bytes without any of the filter's bytes hold none.
@@ -500,7 +533,7 @@ export class Redactor {
     const latin1 = (from: number) => Buffer.from(bytes.buffer, bytes.byteOffset + from, length - from).toString('latin1');
     let hold = head < 0 ? length : head + this.holdFrom(latin1(head), 0, false);
     // Escaped letters near the end may begin an echo the next chunk completes (escapedHoldFrom).
-    if (bytes.indexOf(BACKSLASH, floor) !== -1) hold = Math.min(hold, floor + this.escapedHoldFrom(latin1(floor), 0));
+    if (bytes.indexOf(BACKSLASH, floor) !== -1 || bytes.indexOf(PERCENT, floor) !== -1) hold = Math.min(hold, floor + this.escapedHoldFrom(latin1(floor), 0));
     // Decoded only when the trailing chain has a separator (a bulk body's run of letters has none).
     return separated ? Math.min(hold, chain + this.wrappedHoldFrom(latin1(chain))) : hold;
   }
@@ -580,15 +613,16 @@ export class Redactor {
   /**
    * Escaped letters (ESCAPED_VERBATIM) hide an echo's start from the head pattern: where the text's
    * part `[floor, to)` must be held from for them, the first such escape in it (from the echo
-   * characters right before it), or an escape cut off at `to` (`\`, `\u00`); `to` when it holds neither.
+   * characters right before it), or an escape cut off at `to` (`\`, `\u00`, `%2`); `to` when it holds neither.
    * `known`: the text's first backslash at or after some index up to `floor` (-1: none), so that a
    * caller looking at many parts of one text (an SSE batch's fields) searches it once, not once per
    * part to the text's end.
    */
   escapedHoldFrom(text: string, floor: number, to = text.length, known?: number): number {
     const backslash = known === undefined || (known !== -1 && known < floor) ? text.indexOf('\\', floor) : known;
-    if (backslash === -1 || backslash >= to) return to;
     const tail = text.slice(floor, to);
+    // A percent escape is looked for within the part only (no caller knows where one is).
+    if ((backslash === -1 || backslash >= to) && !tail.includes('%')) return to;
     const escaped = tail.search(ESCAPED_VERBATIM);
     const cut = escaped === -1 ? tail.search(CUT_ESCAPE_AT_END) : -1;
     const at = escaped !== -1 ? escaped : cut;
