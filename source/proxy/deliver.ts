@@ -390,11 +390,14 @@ export async function deliverTranslated(
     const stream = translator.stream(context);
     // A translator that masked its output with this redactor (StreamTranslator.masked) is written as it is.
     const masked = stream.masked ? (text: string) => text : (text: string) => masker.push(Buffer.from(text, 'utf8'));
+    // Said in the log as a break is: the client's stream ended with an error, not the answer.
+    const logFailure = () => stream.failure !== undefined && onBroken(`upstream stream ended with an error: ${sanitizeLine(redactor.redact(stream.failure, ERROR_TEXT))}`);
     try {
       if (stream.whole && isWholeJson(upstream)) {
         // Asked to stream, the upstream answered with one JSON body: read whole, written as the stream.
         await write(res, masked(stream.whole(redactor.redact(readText ?? (await readAll(upstream))))));
         res.end(masker.end());
+        logFailure();
         return 200;
       }
       if (readText !== undefined) {
@@ -410,6 +413,7 @@ export async function deliverTranslated(
       }
       await write(res, masked(stream.end()));
       res.end(masker.end());
+      logFailure();
     } catch (error) {
       // A failure of the translator (an event too large) leaves the upstream answer unread: not kept.
       upstream.destroy();

@@ -13,6 +13,8 @@ export interface TurnReader {
   end(): TurnEvent[];
   /** The upstream said its answer is over (its terminal event): nothing it sends after changes the turn. */
   readonly answered: boolean;
+  /** The message of the `error` the turn ended with (the upstream's error event, a stream cut or garbled); undefined otherwise. */
+  readonly failure?: string;
 }
 
 /** TurnEvents → client stream bytes, one per request (stateful). */
@@ -48,6 +50,9 @@ export function pipeStream(reader: TurnReader, writer: TurnWriter, readBody: (bo
       get answered() {
         return reader.answered;
       },
+      get failure() {
+        return reader.failure;
+      },
     };
   }
   const masker = new TurnEventMasker(redactor);
@@ -61,6 +66,9 @@ export function pipeStream(reader: TurnReader, writer: TurnWriter, readBody: (bo
     masked,
     get answered() {
       return reader.answered;
+    },
+    get failure() {
+      return reader.failure;
     },
   };
 }

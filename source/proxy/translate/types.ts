@@ -57,6 +57,8 @@ export interface StreamTranslator {
    * stream with `end()` then, without waiting for an upstream that holds its connection open.
    */
   readonly answered?: boolean;
+  /** The turn ended with an error (its reader's `failure`): the upstream's error event, or an event cut or garbled. */
+  readonly failure?: string;
 }
 
 export interface TranslatedError {

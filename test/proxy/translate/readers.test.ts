@@ -4,11 +4,12 @@ import {describe, it} from 'node:test';
 import {OpenAIChatReader} from '../../../source/proxy/translate/readers/openai-chat.js';
 import {GeminiReader} from '../../../source/proxy/translate/readers/gemini.js';
 import {OpenAIResponsesReader} from '../../../source/proxy/translate/readers/openai-responses.js';
+import {AnthropicReader} from '../../../source/proxy/translate/readers/anthropic.js';
 import {estimateAnthropicInputTokens} from '../../../source/proxy/translate/estimate-tokens.js';
 import {isTaggedSignature, tagSignature, untagSignature} from '../../../source/proxy/translate/signatures.js';
 
 /** Every event a fresh reader emits for these chunks, pushed one after another, and for the end of the stream. */
-function readChunks(reader: OpenAIChatReader | OpenAIResponsesReader, ...chunks: string[]) {
+function readChunks(reader: OpenAIChatReader | OpenAIResponsesReader | AnthropicReader | GeminiReader, ...chunks: string[]) {
   return [...chunks.flatMap((chunk) => reader.push(chunk)), ...reader.end()];
 }
 
@@ -292,5 +293,91 @@ describe('estimateAnthropicInputTokens', () => {
     };
     // 40 + 40 + (4 + 2) + 36 + JSON of the tool (15) = 137 chars → 35 tokens, plus one image.
     assert.equal(estimateAnthropicInputTokens(body), 35 + 1600);
+  });
+});
+
+describe('an event garbled or cut on the way, between whole ones', () => {
+  // Its text, a tool call's arguments or the stop it carried is lost: the answer is not whole, so it
+  // ends with an error (quoting the event), never with the upstream's stop as if nothing were missing.
+  const cases = {
+    'Anthropic (Claude)': {
+      reader: () => new AnthropicReader(),
+      whole: [
+        'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","model":"m","usage":{"input_tokens":1,"output_tokens":0}}}\n\n',
+        'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n',
+        'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hello"}}\n\n',
+      ],
+      garbled: 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_de\n\n',
+      rest: ['event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n', 'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2}}\n\n', 'event: message_stop\ndata: {"type":"message_stop"}\n\n'],
+    },
+    'OpenAI Chat': {reader: () => new OpenAIChatReader(), whole: [chat({content: 'hello'})], garbled: 'data: {"choices":[{"index":0,"delta":{"content":" wor\n\n', rest: [chat({}, 'stop'), 'data: [DONE]\n\n']},
+    'OpenAI Responses': {
+      reader: () => new OpenAIResponsesReader(),
+      whole: ['data: {"type":"response.output_text.delta","output_index":0,"delta":"hello"}\n\n'],
+      garbled: 'data: {"type":"response.output_text.delta","output_index":0,"del\n\n',
+      rest: ['data: {"type":"response.completed","response":{"status":"completed","output":[],"usage":{"input_tokens":1,"output_tokens":1}}}\n\n'],
+    },
+    Gemini: {
+      reader: () => new GeminiReader(),
+      whole: [`data: ${JSON.stringify({candidates: [{content: {parts: [{text: 'hello'}]}}]})}\n\n`],
+      garbled: 'data: {"candidates":[{"content":{"parts":[{"text":" wor\n\n',
+      rest: [`data: ${JSON.stringify({candidates: [{content: {parts: [{text: '!'}]}, finishReason: 'STOP'}]})}\n\n`],
+    },
+  };
+  for (const [name, {reader, whole, garbled, rest}] of Object.entries(cases)) {
+    it(`${name}: the turn ends with an error quoting the event, not with a stop`, () => {
+      const events = readChunks(reader(), ...whole, garbled, ...rest);
+      const last = events.at(-1) as {type: string; message?: string};
+      assert.equal(last.type, 'error', JSON.stringify(events));
+      assert.match(last.message!, /the upstream sent an event that is not a JSON object: \{/);
+      assert.ok(!events.some((event) => event.type === 'stop'), JSON.stringify(events));
+      assert.ok(events.some((event) => event.type === 'text' && event.text === 'hello'), 'what came before is kept');
+    });
+    it(`${name}: a keep-alive whose data is no JSON (data: ping) is passed over`, () => {
+      const events = readChunks(reader(), ...whole, 'data: ping\n\n', ...rest);
+      assert.notEqual(events.at(-1)!.type, 'error', JSON.stringify(events));
+    });
+  }
+});
+
+describe('AnthropicReader: tool blocks an upstream interleaves', () => {
+  // Anthropic streams one block at a time; a gateway may interleave two tool calls' deltas. Each
+  // call's arguments reach the client whole (they were lost: `{}` and `{"y":`).
+  const event = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({type, ...data})}\n\n`;
+  const start = (index: number, name: string) => event('content_block_start', {index, content_block: {type: 'tool_use', id: `toolu_${name}`, name, input: {}}});
+  const args = (index: number, partial_json: string) => event('content_block_delta', {index, delta: {type: 'input_json_delta', partial_json}});
+  const stop = (index: number) => event('content_block_stop', {index});
+  const head = event('message_start', {message: {id: 'msg_1', model: 'm', usage: {input_tokens: 1, output_tokens: 0}}});
+  const tail = event('message_delta', {delta: {stop_reason: 'tool_use'}, usage: {output_tokens: 2}}) + event('message_stop', {});
+  /** Each call's joined arguments, by name, from the events. */
+  const calls = (events: ReturnType<AnthropicReader['push']>) => {
+    const byKey = new Map<string, {name: string; json: string; ended: boolean}>();
+    for (const e of events) {
+      if (e.type === 'tool-call-start') byKey.set(e.key, {name: e.name, json: '', ended: false});
+      if (e.type === 'tool-call-args') byKey.get(e.key)!.json += e.json;
+      if (e.type === 'tool-call-end') byKey.get(e.key)!.ended = true;
+    }
+    return Object.fromEntries([...byKey.values()].map((c) => [c.name, {args: JSON.parse(c.json || '{}') as unknown, ended: c.ended}]));
+  };
+
+  for (const [name, order] of [
+    ['stopped in reverse', [start(1, 'f'), start(2, 'g'), args(2, '{"y":'), args(1, '{"x":'), args(1, '1}'), args(2, '2}'), stop(2), stop(1)]],
+    ['stopped in order', [start(1, 'f'), start(2, 'g'), args(2, '{"y":'), args(1, '{"x":'), args(1, '1}'), args(2, '2}'), stop(1), stop(2)]],
+    ['three, the third before the first ends', [start(1, 'f'), args(1, '{"x":'), start(2, 'g'), start(3, 'h'), args(3, '{"z":3}'), args(2, '{"y":2}'), args(1, '1}'), stop(3), stop(1), stop(2)]],
+  ] as const) {
+    it(`${name}: every call whole, in the order they started, the turn a tool use`, () => {
+      const events = readChunks(new AnthropicReader(), head, ...order, tail);
+      const got = calls(events);
+      assert.deepEqual(got.f, {args: {x: 1}, ended: true});
+      assert.deepEqual(got.g, {args: {y: 2}, ended: true});
+      if (name.startsWith('three')) assert.deepEqual(got.h, {args: {z: 3}, ended: true});
+      assert.deepEqual(events.filter((e) => e.type === 'tool-call-start').map((e) => (e as {name: string}).name), name.startsWith('three') ? ['f', 'g', 'h'] : ['f', 'g']);
+      assert.deepEqual(events.at(-1), {type: 'stop', reason: 'tool_use'});
+    });
+  }
+
+  it('one block at a time (as Anthropic streams): as before, each call emitted as it comes', () => {
+    const events = readChunks(new AnthropicReader(), head, start(0, 'f'), args(0, '{"x":1}'), stop(0), start(1, 'g'), args(1, '{"y":2}'), stop(1), tail);
+    assert.deepEqual(events.filter((e) => e.type.startsWith('tool')).map((e) => e.type), ['tool-call-start', 'tool-call-args', 'tool-call-end', 'tool-call-start', 'tool-call-args', 'tool-call-end']);
   });
 });

@@ -38,8 +38,23 @@ export function anthropicUsage(usage: unknown): Usage | undefined {
 
 type Block = {kind: 'text' | 'thinking' | 'other'} | {kind: 'tool'; key: string};
 
+/** A tool call whose block started while another was open: held until that one ends (see AnthropicReader). */
+interface HeldToolCall {
+  key: string;
+  id: string;
+  name: string;
+  args: string[];
+  stopped: boolean;
+}
+
 export class AnthropicReader extends SseTurnReader {
   private readonly blocks = new Map<number, Block>();
+  /**
+   * Tool calls an upstream interleaved with the open one (Anthropic itself streams one block at a
+   * time; a gateway may not): held, then emitted whole, in order, once the open one ends, as the
+   * Chat reader keeps interleaved calls. Emitted directly, their arguments were lost.
+   */
+  private readonly held: HeldToolCall[] = [];
 
   protected onJson(event: JsonObject): void {
     switch (event.type) {
@@ -90,9 +105,16 @@ export class AnthropicReader extends SseTurnReader {
       case 'tool_use': {
         const key = String(index);
         this.blocks.set(index, {kind: 'tool', key});
-        this.out.toolCallStart(key, asString(block.id) ?? `toolu_${index}`, asString(block.name) ?? '');
+        const id = asString(block.id) ?? `toolu_${index}`;
+        const name = asString(block.name) ?? '';
         // A whole message carries the input here; a stream sends `{}` and then input_json_delta.
-        if (isRecord(block.input) && Object.keys(block.input).length > 0) this.out.toolCallArgs(key, JSON.stringify(block.input));
+        const input = isRecord(block.input) && Object.keys(block.input).length > 0 ? JSON.stringify(block.input) : undefined;
+        if (this.out.openToolKey !== undefined || this.held.length > 0) {
+          this.held.push({key, id, name, args: input === undefined ? [] : [input], stopped: false});
+          return;
+        }
+        this.out.toolCallStart(key, id, name);
+        if (input !== undefined) this.out.toolCallArgs(key, input);
         return;
       }
       default:
@@ -110,9 +132,13 @@ export class AnthropicReader extends SseTurnReader {
         return this.out.thinking(asString(delta.thinking) ?? '');
       case 'signature_delta':
         return this.out.thinkingSignature(asString(delta.signature) ?? '');
-      case 'input_json_delta':
-        if (block?.kind === 'tool') this.out.toolCallArgs(block.key, asString(delta.partial_json) ?? '');
+      case 'input_json_delta': {
+        if (block?.kind !== 'tool') return;
+        const held = this.held.find((call) => call.key === block.key);
+        if (held) held.args.push(asString(delta.partial_json) ?? '');
+        else this.out.toolCallArgs(block.key, asString(delta.partial_json) ?? '');
         return;
+      }
       default:
         return; // citations_delta: the text it cites already came as text
     }
@@ -120,7 +146,26 @@ export class AnthropicReader extends SseTurnReader {
 
   private onBlockStop(index: number): void {
     const block = this.blocks.get(index);
-    if (block?.kind === 'tool') this.out.toolCallEnd(block.key);
+    if (block?.kind !== 'tool') return;
+    const held = this.held.find((call) => call.key === block.key);
+    if (held) held.stopped = true;
+    else this.out.toolCallEnd(block.key);
+    this.emitHeld(false);
+  }
+
+  /** The held calls, in order, once none is open; all of them (`all`) when the turn ends. */
+  private emitHeld(all: boolean): void {
+    while (this.held.length > 0 && (all || this.out.openToolKey === undefined)) {
+      const call = this.held.shift()!;
+      this.out.toolCallStart(call.key, call.id, call.name);
+      for (const args of call.args) this.out.toolCallArgs(call.key, args);
+      if (call.stopped || all) this.out.toolCallEnd(call.key);
+    }
+  }
+
+  protected override onEnd(): void {
+    this.emitHeld(true);
+    super.onEnd();
   }
 
   private onUsage(usage: unknown): void {

@@ -23,6 +23,10 @@ export abstract class SseTurnReader implements TurnReader {
     return this.out.finished || this.sawDoneMarker;
   }
 
+  get failure(): string | undefined {
+    return this.out.failure;
+  }
+
   push(chunk: string): TurnEvent[] {
     for (const event of this.sse.push(chunk)) this.onData(event.data);
     return this.out.take();
@@ -87,5 +91,8 @@ export abstract class SseTurnReader implements TurnReader {
     if (this.readByTemplate(data)) return;
     const json = parseJsonObject(data);
     if (json) this.onJson(json, data);
+    // An event cut or garbled on the way: what it carried is lost, so the answer is not whole and
+    // must not end as if it were. (Data that is no JSON at all, `data: ping`, is a keep-alive.)
+    else if (/^\s*[{[]/.test(data)) this.out.error(`the upstream sent an event that is not a JSON object: ${cutText(data.trim(), 200)}`);
   }
 }

@@ -116,8 +116,12 @@ export class TurnEmitter {
     this.done = true;
   }
 
+  /** The message of the error the turn ended with (see error()). */
+  failure: string | undefined;
+
   error(message: string, errorType?: string): void {
     if (this.done) return;
+    this.failure = message;
     this.openBlock(undefined);
     const event: TurnEvent = {type: 'error', message};
     if (errorType) event.errorType = errorType;
