@@ -4,6 +4,7 @@
 import type {IncomingMessage} from 'node:http';
 import {bufferedBody, collectBody, MAX_PARSED_BODY_BYTES, ModelScanner, STREAM_ABOVE_BYTES, type StreamedRead} from './body.js';
 import {HttpError} from './errors.js';
+import {jsonErrorOffset} from '../core/json-error-position.js';
 
 /** The largest body the proxy forwards (streamed); a parsed one stops at MAX_PARSED_BODY_BYTES. */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -89,14 +90,15 @@ export async function readWhole(client: ClientRequest, purpose = ' to be transla
 }
 
 function parsed(req: IncomingMessage, raw: Buffer): ClientRequest {
-  let body: Record<string, unknown>;
+  let value: unknown;
+  const text = raw.toString('utf8');
   try {
-    const value = JSON.parse(raw.toString('utf8')) as unknown;
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
-    body = value as Record<string, unknown>;
+    value = JSON.parse(text) as unknown;
   } catch {
-    throw notAnObject();
+    throw notJson(text);
   }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, `request body must be a JSON object, not ${kindOf(value)}`);
+  const body = value as Record<string, unknown>;
   // A model the rules cannot read must not go upstream unchecked: an upstream that coerces reads the
   // name inside `["<excluded>"]`, and no protocol this proxy speaks has a model that is not a string.
   if (Object.hasOwn(body, 'model') && typeof body.model !== 'string') throw new HttpError(400, `model: must be a string (the model id), not ${kindOf(body.model)}`);
@@ -143,6 +145,16 @@ function kindOf(value: unknown): string {
 
 function notAnObject(): HttpError {
   return new HttpError(400, 'request body must be a JSON object');
+}
+
+/**
+ * A body that is no JSON at all: where it breaks (a byte offset, never the text around it, which
+ * is the client's and may hold anything), or that it ends too soon (a body cut off on the way).
+ */
+function notJson(text: string): HttpError {
+  const at = jsonErrorOffset(text);
+  const where = at === undefined ? '' : at >= text.length ? ': it ends too soon (cut off?)' : ` at character ${at + 1} of ${text.length}`;
+  return new HttpError(400, `request body is not valid JSON${where}`);
 }
 
 function modelTooLate(): HttpError {
