@@ -38,4 +38,15 @@ describe('rule commands warn about the rule they added', async () => {
     assert.match(models.stderr, /warning: pattern "o3-\*" matches no model/);
     assert.match(models.stderr, /warning: alias "small": nosuch-model is not in the model list/);
   });
+
+  it('a provider with no static model list (bob): an alias is said to apply to the live list, with the command that shows it; no "see the warning" with none printed, no "0 of 0"', async () => {
+    const alias = await runBin(['alias', 'add', 'bob', 'bob-mid', 'team-mid'], ccs.env);
+    assert.equal(alias.code, 0, alias.stderr);
+    assert.equal(alias.stdout, 'bob: alias team-mid ← bob-mid (bob has no static model list: it applies to the live list, see it with ccs-tui models bob --account A --live)\n');
+    assert.doesNotMatch(alias.stdout + alias.stderr, /see the warning/);
+    const models = await runBin(['models', 'bob'], ccs.env);
+    assert.match(models.stdout, /^bob: no model listed \(static list\)$/m);
+    const removed = await runBin(['alias', 'rm', 'bob', 'team-mid'], ccs.env);
+    assert.equal(removed.stdout, 'bob: removed alias team-mid (no model listed)\n');
+  });
 });

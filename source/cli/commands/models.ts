@@ -82,7 +82,7 @@ const models: CommandSpec = {
     }
     const rows = resolution.models.map((m) => [shown(m.id), m.id === m.upstream ? '' : `← ${shown(m.upstream)}`, m.sentAs === m.upstream ? '' : `sent as ${shown(m.sentAs)}`]);
     const excludedRows = resolution.excluded.map((e) => [shown(e.id), `excluded by "${shown(e.pattern)}"`, '']);
-    ctx.stdout.write(`${provider}: ${modelCountText(resolution)} (${resolution.source} list${context.livePartial ? ', partial' : ''})\n`);
+    ctx.stdout.write(`${provider}: ${listedText(resolution)} (${resolution.source} list${context.livePartial ? ', partial' : ''})\n`);
     ctx.stdout.write((await formatTable(ctx, [...rows, ...excludedRows])).replace(/ +$/gm, ''));
     printWarnings(ctx, resolution);
     return 0;
@@ -144,6 +144,11 @@ function checkText(what: string, value: string, adding: boolean): string {
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
+/** "3 of 5 models"; "no model listed" for a list with none (a provider with no static list: its live list is the one). */
+const listedText = (resolution: ModelResolution) => (resolution.counts.all === 0 ? 'no model listed' : modelCountText(resolution));
+/** After an edit: "3 of 5 models visible", or "no model listed". */
+const visibleText = (resolution: ModelResolution) => (resolution.counts.all === 0 ? listedText(resolution) : `${listedText(resolution)} visible`);
+
 function ruleCommand(
   name: [string, string],
   usage: string,
@@ -151,7 +156,8 @@ function ruleCommand(
   extraFlags: {fork?: boolean},
   positional: readonly string[],
   apply: (rules: ModelRules, where: string, args: string[], fork: boolean) => ModelRules,
-  message: (provider: string, args: string[], resolution: ModelResolution) => string,
+  /** `warned`: a warning about this rule is printed (see `concerns`). */
+  message: (provider: string, args: string[], resolution: ModelResolution, warned: boolean) => string,
   /** Whether a warning is about the rule this command added (`args`: its checked arguments); none for a removal. */
   concerns: (warning: RuleWarning, args: string[]) => boolean = () => false,
 ): CommandSpec {
@@ -166,9 +172,10 @@ function ruleCommand(
       const rest = positional.map((what, i) => checkText(what, positionals[i + 1]!, name[1] === 'add'));
       const fork = (values as {fork?: boolean}).fork === true;
       const resolution = await editRules(ctx, provider, values.account, (rules, where) => apply(rules, where, rest, fork));
-      ctx.stdout.write(`${message(provider, rest, resolution)}\n`);
       const scope = values.account === undefined ? 'global' : 'account';
-      printEditWarnings(ctx, provider, resolution, (warning) => (!('scope' in warning) || warning.scope === scope) && concerns(warning, rest));
+      const concerned = (warning: RuleWarning) => (!('scope' in warning) || warning.scope === scope) && concerns(warning, rest);
+      ctx.stdout.write(`${message(provider, rest, resolution, resolution.warnings.some(concerned))}\n`);
+      printEditWarnings(ctx, provider, resolution, concerned);
       return 0;
     },
   };
@@ -194,9 +201,18 @@ export const modelCommands: CommandSpec[] = [
       }
       return {...rules, aliases: [...rules.aliases, {name: name!, alias: alias!, ...(fork ? {fork: true} : {})}]};
     },
-    (provider, [name, alias], resolution) => {
+    (provider, [name, alias], resolution, warned) => {
       const relation = resolution.aliases.find((a) => same(a.alias, alias!));
-      const state = relation?.status === 'forked' ? 'both ids visible' : relation?.status === 'renamed' ? `${shown(name!)} now appears as ${shown(alias!)}` : 'not visible, see the warning';
+      const state =
+        relation?.status === 'forked'
+          ? 'both ids visible'
+          : relation?.status === 'renamed'
+            ? `${shown(name!)} now appears as ${shown(alias!)}`
+            : warned
+              ? 'not visible, see the warning'
+              : resolution.source === 'static' && resolution.counts.all === 0
+                ? `${provider} has no static model list: it applies to the live list, see it with ccs-tui models ${provider} --account A --live`
+                : `not visible: ${shown(name!)} is not in ${provider}'s ${resolution.source} list`;
       return `${provider}: alias ${shown(alias!)} ← ${shown(name!)} (${state})`;
     },
     (warning, [, alias]) => 'alias' in warning && same(warning.alias, alias!),
@@ -212,7 +228,7 @@ export const modelCommands: CommandSpec[] = [
       if (kept.length === rules.aliases.length) throw new UserError(`no alias "${shown(alias!)}" in ${where}`);
       return {...rules, aliases: kept};
     },
-    (provider, [alias], resolution) => `${provider}: removed alias ${shown(alias!)} (${modelCountText(resolution)} visible)`,
+    (provider, [alias], resolution) => `${provider}: removed alias ${shown(alias!)} (${visibleText(resolution)})`,
   ),
   ruleCommand(
     ['exclude', 'add'],
@@ -223,7 +239,7 @@ export const modelCommands: CommandSpec[] = [
     (rules, _where, [pattern]) => (rules.excluded.some((p) => same(p.trim(), pattern!)) ? rules : {...rules, excluded: [...rules.excluded, pattern!]}),
     (provider, [pattern], resolution) => {
       const removed = resolution.excluded.filter((e) => same(e.pattern, pattern!)).map((e) => e.id);
-      return `${provider}: excluded "${shown(pattern!)}" (${removed.length ? `hides ${removed.map(shown).join(', ')}` : 'matches no model'}; ${modelCountText(resolution)} visible)`;
+      return `${provider}: excluded "${shown(pattern!)}" (${removed.length ? `hides ${removed.map(shown).join(', ')}` : 'matches no model'}; ${visibleText(resolution)})`;
     },
     // Its own pattern, an alias it hides, or the whole list gone.
     (warning, [pattern]) => warning.kind === 'everything-excluded' || ('pattern' in warning && same(warning.pattern, pattern!)),
@@ -239,7 +255,7 @@ export const modelCommands: CommandSpec[] = [
       if (kept.length === rules.excluded.length) throw new UserError(`no exclusion "${shown(pattern!)}" in ${where}`);
       return {...rules, excluded: kept};
     },
-    (provider, [pattern], resolution) => `${provider}: removed exclusion "${shown(pattern!)}" (${modelCountText(resolution)} visible)`,
+    (provider, [pattern], resolution) => `${provider}: removed exclusion "${shown(pattern!)}" (${visibleText(resolution)})`,
   ),
 ];
 
