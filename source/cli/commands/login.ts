@@ -154,7 +154,14 @@ const login: CommandSpec = {
         // A base URL that cannot be used (plain http:// to another machine) is refused before the key is read.
         const urlProblem = login.baseUrlProblem(row, givenBaseUrl?.trim() || undefined, 'cli', Boolean(values['allow-insecure-http']));
         if (urlProblem) throw new UserError(urlProblem, 2);
-        const apiKey = await readSecret(ctx, {whole: false, signal: controller.signal, prompt: `Paste the ${row.displayName} API key, then press Enter (it is not shown):`, what: 'the key'});
+        const apiKey = await readSecret(ctx, {
+          whole: false,
+          signal: controller.signal,
+          prompt: `Paste the ${row.displayName} API key, then press Enter (it is not shown):`,
+          what: 'the key',
+          // At a terminal an Enter with nothing pasted is said and the read goes on (Ctrl-D ends it).
+          emptyEnter: `Nothing was entered. Paste the ${row.displayName} API key, then press Enter (it is not shown; Ctrl-D or Ctrl-C stops):`,
+        });
         if (controller.signal.aborted) throw controller.signal.reason;
         // Said here, where stdin is the source: the service's own wording does not know where the key came from.
         if (apiKey.trim() === '' && !controller.signal.aborted) {
