@@ -10,6 +10,7 @@ import {actionKey, type KeyAction} from '../core/keymap.js';
 import {sanitizeText} from '../core/sanitize.js';
 import {PASTE_END, PASTE_START, pastedText, routeKey, shellActionFor} from '../core/key-routing.js';
 import {renameAccount} from './actions/accounts.js';
+import {agentsLosingProxy, quitStopsAgentsQuestion} from './actions/proxy.js';
 import {describeError} from './errors.js';
 import {noteKey} from './input-priority.js';
 import {routeOwner, topScreenHandlers, topTextHandler, useKeyRegistry} from './keys.js';
@@ -136,7 +137,7 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
    * `burst`: the rest of a read split into keys (KeyContext.burst).
    */
   const handleKey = (input: string, key: RawKey, force = false, intoField = false, pasted = false, burst = false): void => {
-    const {shell: {dispatch, run, setStatus}, answerConfirm: answer, tooSmall: small} = latest.current;
+    const {shell: {dispatch, run, setStatus, confirm}, answerConfirm: answer, tooSmall: small} = latest.current;
     const current = live.current;
     const name = keyName(input, key);
     // An empty paste is done with here: a wait that comes after it starts anew (waitedSince).
@@ -145,6 +146,12 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
       return;
     }
     const owner = routeOwner(current);
+    // Agents would lose the proxy that ends with this TUI: asked first (a second Ctrl-C quits).
+    const quitAsking = () => {
+      const losing = agentsLosingProxy(services);
+      if (losing.length === 0) return exit();
+      void confirm(quitStopsAgentsQuestion(losing)).then((yes) => yes && exit());
+    };
     // This key waits for the render, then goes where it leads (mustWait). Keys typed behind a
     // submitted rename's Enter are for what comes after it (`ali⏎j`: j moves the cursor once the
     // rename is saved).
@@ -172,7 +179,7 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
         // The screen's quit handler may keep the app open to ask first (unsaved rules).
         const quitHandler = route.ask ? topScreenHandlers(registry, owner)?.quit : undefined;
         if (quitHandler && quitHandler() !== false) return;
-        return exit();
+        return route.ask ? quitAsking() : exit();
       }
       case 'none':
         return;
@@ -215,7 +222,7 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
           if (result !== false) return;
         }
         const shellAction = shellActionFor(route.action);
-        if (shellAction?.type === 'quit') return exit();
+        if (shellAction?.type === 'quit') return quitAsking();
         if (shellAction) dispatch(shellAction);
         return;
       }

@@ -198,6 +198,11 @@ test('a config.yaml that does not parse: the exports section says why it is empt
     const frame = await tui.waitFor('no exports:');
     assert.match(frame.replace(/\s*\n\s*│?\s*/g, ' '), /no exports: \S*config\.yaml:\d+:\d+: invalid YAML: .*fix it by hand/);
     assert.ok(!frame.includes('export ANTHROPIC'), frame);
+    // `c` says the same, not "not ready yet": they wait on a fix by hand.
+    await tui.press('c');
+    const status = (await tui.waitFor((f) => f.split('\n').at(-1)!.includes('no exports:') || f.split('\n').at(-2)!.includes('no exports:'))).split('\n').slice(-2).join(' ');
+    assert.match(status, /no exports: \S*config\.yaml:\d+:\d+: invalid YAML/);
+    assert.doesNotMatch(tui.frame(), /not ready yet/);
   } finally {
     tui.unmount();
     ccs.cleanup();
@@ -218,6 +223,22 @@ test('a proxy stopped from outside says who stopped it and that s starts it agai
     // The hints offer the start first, no stop or rotate.
     const frame = await tui.waitFor((f) => /^s start/.test(f.split('\n').at(-1)!));
     assert.doesNotMatch(frame.split('\n').at(-1)!, /x stop|r rotate/);
+  } finally {
+    tui.unmount();
+    ccs.cleanup();
+  }
+});
+
+test('a proxy that ran on another port and stopped: the exports name the port s starts on (config.yaml\'s), not the dead one', async () => {
+  const ccs = makeUiCcs();
+  ccs.writeRaw('cliproxy/config.yaml', `port: 18999\napi-keys:\n  - "${KEY}"\n`);
+  const state: ProxyState = {phase: 'stopped', managed: 'none', kind: 'builtin', target: {provider: 'claude'}, port: 42863, requestsPerMinute: 0, totalRequests: 0, refusedPerMinute: 0, refusedRequests: 0, logTail: [], restarts: 0};
+  const stopped = {current: state, subscribe: () => () => {}, adopt: async () => {}} as unknown as ProxySupervisor;
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'proxy', params: {}}, services: {proxy: stopped}});
+  try {
+    const frame = await tui.waitFor("export ANTHROPIC_BASE_URL='http://127.0.0.1:18999'");
+    assert.match(frame, /○ stopped/);
+    assert.doesNotMatch(frame, /42863/);
   } finally {
     tui.unmount();
     ccs.cleanup();

@@ -408,15 +408,16 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
     order[0] ??
     accounts.find((a) => a.provider === target.provider.id && a.default && canServeNow(a, now)) ??
     accounts.find((a) => a.provider === target.provider.id && canServeNow(a, now));
+  const caution = launchCaution(target, accounts, now, options.surface);
+  // Paused, needing a login or its token file unreadable: nothing to force (the proxy would only
+  // refuse every request). Said first: what its file lacks (a base URL) follows from that.
+  if (caution && target.account && !canServeNow(target.account, now)) throw new UserError(`${caution.reason}; ${caution.alternative}`);
   const token = first ? await options.store.readToken(first).catch(() => undefined) : undefined;
   const problem = options.protocolProblem(target.provider, agent.protocol, token, endpointOverrides(options.settings, target.provider.id)?.api);
   if (problem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName} through the proxy: ${problem}${nativeHint(agent, target, first, labelOf, options.surface)}`);
   if (poolProblem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName}: ${poolProblem}`);
   const notes: string[] = [];
   const warnings: string[] = [];
-  const caution = launchCaution(target, accounts, now, options.surface);
-  // Paused or needing a login: nothing to force (the proxy would only refuse every request).
-  if (caution && target.account && !canServeNow(target.account, now)) throw new UserError(`${caution.reason}; ${caution.alternative}`);
   if (caution && !options.force) throw new LaunchNeedsForce(`${caution.reason}; ${caution.alternative}${options.surface === 'tui' ? '' : ', or launch on it anyway: add --force'}`);
   if (caution) warnings.push(caution.reason);
   const command = runnableAgentCommand(agent, settings, options.env);
@@ -492,7 +493,9 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
     if (running.kind === 'builtin') {
       const before = readRunningAgents(paths).filter((entry) => entry.port === running.port);
       const serving = await serveOnRunningProxy(paths, running.port, target.provider.id, target.account?.id);
-      notes.push(`using the running proxy (pid ${running.pid}, port ${running.port}), now serving ${servingText(target, serving, labelOf)}`);
+      // A TUI's child stops when that TUI quits: said, so the agent's proxy going away is no surprise.
+      const whose = running.owner === 'tui' ? `; a TUI's own, it stops when that TUI quits (it asks first)` : '';
+      notes.push(`using the running proxy (pid ${running.pid}, port ${running.port}${whose}), now serving ${servingText(target, serving, labelOf)}`);
       const moved = movedAgentsWarning(before, target, serving, labelOf);
       if (moved) warnings.push(moved);
     } else {

@@ -10,6 +10,7 @@ import type {ClaudeCodeEnv} from '../../services/proxy/env.js';
 import {adoptedText, originText, type ProxyState} from '../../services/proxy-supervisor.js';
 import {RotateRefusedError, SERVED_BY_MODEL} from '../../services/proxy/ipc.js';
 import {noProxyText} from '../../services/proxy/wording.js';
+import {readRunningAgents, type RunningAgent} from '../../services/agents/running.js';
 import type {AppServices} from '../services.js';
 import type {ActionResult} from './result.js';
 
@@ -23,6 +24,8 @@ export interface ProxyActionContext {
   selectedProvider?: string;
   /** The exports for the running (or configured) proxy, once computed. */
   env?: ClaudeCodeEnv;
+  /** Why there are no exports (config.yaml cannot be read), when that is why. */
+  envError?: string;
   /** Shows what is under way at once (a stop can take seconds). */
   progress?(text: string): void;
 }
@@ -30,6 +33,22 @@ export interface ProxyActionContext {
 export type ProxyAction = (context: ProxyActionContext) => Promise<ActionResult | string>;
 
 const isRunning = (state?: ProxyState) => state?.phase === 'running' || state?.phase === 'starting';
+
+/**
+ * Before the TUI quits: the agents that talk to the proxy this TUI started (its child, which stops
+ * with it; `ccs-tui run` in another shell uses it too), oldest first; none when no such proxy runs.
+ */
+export function agentsLosingProxy({proxy, paths}: Pick<AppServices, 'proxy' | 'paths'>): RunningAgent[] {
+  const state = proxy?.current;
+  if (!state || state.managed !== 'child' || !isRunning(state) || !state.port) return [];
+  return readRunningAgents(paths).filter((agent) => agent.port === state.port);
+}
+
+/** The question `q` asks when agents would lose their proxy (agentsLosingProxy). */
+export function quitStopsAgentsQuestion(agents: readonly RunningAgent[]): string {
+  const named = agents.map((a) => `${sanitizeLine(a.agent)} pid ${a.pid}`).join(', ');
+  return `The proxy this TUI started serves ${countOf(agents.length, 'running agent')} (${named}): quitting stops it. Quit anyway?`;
+}
 
 /** `s`: start the proxy for the requested target, else the last one, else every provider. */
 export async function startProxy({services, state, requested, progress}: ProxyActionContext): Promise<ActionResult> {
@@ -203,8 +222,9 @@ export async function rotateProxy({services, state, requested, selectedProvider}
  * `c`: copy the Claude Code exports (OSC 52, so it works over SSH). As `ccs-tui env` does, a
  * config.yaml without api-keys gets one generated and saved first, and the status says so.
  */
-export async function copyProxyEnv({services, env}: ProxyActionContext): Promise<ActionResult> {
-  if (!env) return {text: 'the exports are not ready yet', kind: 'info'};
+export async function copyProxyEnv({services, env, envError}: ProxyActionContext): Promise<ActionResult> {
+  // Why there are none (config.yaml cannot be read) when that is known: never "not ready yet" for what waits on a fix.
+  if (!env) return envError ? {text: `no exports: ${envError}`, kind: 'error'} : {text: 'the exports are not ready yet', kind: 'info'};
   const [{exportLines}, {ensureApiKey, generatedKeyNote}] = await Promise.all([import('../../services/proxy/env.js'), import('../../services/proxy/api-key.js')]);
   const {config, generated} = await ensureApiKey(services.paths);
   const vars = env.vars.map((v) => (v.name === 'ANTHROPIC_AUTH_TOKEN' ? {...v, value: config.apiKeys[0]!} : v));

@@ -83,7 +83,7 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
   const now = useTimeText((at) => [phaseLine(state, at).text, uptimeText(state, running, at), state?.lastErrorAt ? errorWhen(state.lastErrorAt, at) : '', ...coolingLines(running ? state?.cooling : undefined, at)].join('\n'));
   const requested = params.provider ? {provider: params.provider, account: params.accountId} : undefined;
 
-  const proxyKeys = useProxyActions({state, requested, env, selectedProvider: selectedProvider(snapshot?.providers, app)});
+  const proxyKeys = useProxyActions({state, requested, env, envError, selectedProvider: selectedProvider(snapshot?.providers, app)});
   // The rules of what is served (or would be): the provider, and the account when one is named
   // (pinned); else the provider selected on the accounts screen.
   const shown = running ? state?.target : requested;

@@ -56,7 +56,8 @@ export function useProxy(requested?: string): ProxyView {
 
   const running = state?.phase === 'running' || state?.phase === 'starting';
   const provider = running ? state?.target.provider : (requested ?? state?.target.provider);
-  const port = state?.port;
+  // A stopped proxy's last port is no address: the exports name the one `s` starts on (config.yaml's), as `ccs-tui env` does.
+  const port = running ? state?.port : undefined;
   const phase = state?.phase;
   useEffect(() => {
     let cancelled = false;

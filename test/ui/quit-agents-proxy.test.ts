@@ -1,0 +1,81 @@
+// `q` when the proxy this TUI started (its child, which stops with it) serves running agents (a
+// `ccs-tui run` in another shell uses it too): the TUI asks first, since quitting takes their proxy
+// away mid-task. `n` stays; `y` or a second Ctrl-C quits. No agent, or an agent of another proxy: no
+// question. Found by a newcomer whose agent lost its proxy when they closed the TUI.
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import type {ProxyState, ProxySupervisor} from '../../source/services/proxy-supervisor.js';
+import {renderTui} from '../helpers/ink.js';
+import {makeUiCcs} from './fixtures.js';
+
+/** A supervisor whose child proxy runs on `port` (what quitting reads of it). */
+function childProxyOn(port: number, managed: ProxyState['managed'] = 'child'): ProxySupervisor {
+  const state: ProxyState = {phase: 'running', managed, kind: 'builtin', target: {provider: 'claude'}, pid: 4242, port, startedAt: Date.now(), requestsPerMinute: 0, totalRequests: 0, refusedPerMinute: 0, refusedRequests: 0, logTail: [], restarts: 0};
+  return {current: state, subscribe: () => () => {}, adopt: async () => {}} as unknown as ProxySupervisor;
+}
+
+const agentOn = (port: number) => ({pid: process.pid, agent: 'claude', provider: 'claude', port, startedAt: new Date().toISOString(), where: 'foreground'});
+
+async function settled(exited: Promise<void>, ms = 300): Promise<boolean> {
+  return Promise.race([exited.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
+}
+
+test('q with an agent on this TUI\'s proxy asks; n stays, y quits', async () => {
+  const ccs = makeUiCcs();
+  ccs.writeRaw('tui/agents.json', JSON.stringify([agentOn(18999)]));
+  const tui = await renderTui({paths: ccs.paths, width: 120, height: 30, services: {proxy: childProxyOn(18999)}});
+  try {
+    await tui.waitFor(/alice@e/);
+    await tui.press('q');
+    const frame = await tui.waitFor('Quit anyway?');
+    assert.match(frame, new RegExp(`The proxy this TUI started serves 1 running agent \\(claude pid ${process.pid}\\): quitting stops it\\. Quit anyway\\?`));
+    assert.equal(await settled(tui.exited), false, 'still open while it asks');
+    await tui.press('n');
+    await tui.waitFor((f) => !f.includes('Quit anyway?'));
+    assert.equal(await settled(tui.exited), false, 'n keeps the TUI open');
+    await tui.press('q');
+    await tui.waitFor('Quit anyway?');
+    await tui.press('y');
+    await tui.exited;
+  } finally {
+    tui.unmount();
+    ccs.cleanup();
+  }
+});
+
+test('Ctrl-C at that question quits', async () => {
+  const ccs = makeUiCcs();
+  ccs.writeRaw('tui/agents.json', JSON.stringify([agentOn(18999)]));
+  const tui = await renderTui({paths: ccs.paths, width: 120, height: 30, services: {proxy: childProxyOn(18999)}});
+  try {
+    await tui.waitFor(/alice@e/);
+    await tui.press('ctrl+c');
+    await tui.waitFor('Quit anyway?');
+    await tui.press('ctrl+c');
+    await tui.exited;
+  } finally {
+    tui.unmount();
+    ccs.cleanup();
+  }
+});
+
+test('no question: no agent, an agent of another port, or a proxy this TUI did not start (it outlives the TUI)', async () => {
+  for (const [agents, proxy] of [
+    [[], childProxyOn(18999)],
+    [[agentOn(18000)], childProxyOn(18999)],
+    [[agentOn(18999)], childProxyOn(18999, 'adopted')],
+  ] as const) {
+    const ccs = makeUiCcs();
+    ccs.writeRaw('tui/agents.json', JSON.stringify(agents));
+    const tui = await renderTui({paths: ccs.paths, width: 120, height: 30, services: {proxy}});
+    try {
+      await tui.waitFor(/alice@e/);
+      await tui.press('q');
+      await tui.exited;
+      assert.doesNotMatch(tui.frame(), /Quit anyway/);
+    } finally {
+      tui.unmount();
+      ccs.cleanup();
+    }
+  }
+});
