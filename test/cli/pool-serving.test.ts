@@ -134,6 +134,33 @@ describe('a pool serves the account it says it serves', () => {
       ccs.cleanup();
     }
   });
+
+  it('use and rotate while the proxy serves another account alone: the default moves, and they say the proxy keeps serving that one and how to serve the pool', async () => {
+    const {ccs, upstream} = await twoAccounts();
+    ccs.writeRaw('cliproxy/config.yaml', `port: 8317\napi-keys:\n  - "${API_KEY}"\n`);
+    writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {claude: {api: upstream.url}}}));
+    const port = await freePort();
+    try {
+      const started = await runBin(['proxy', 'start', '--port', String(port), '--provider', 'claude', '--account', 'dave@example.com'], ccs.env);
+      assert.equal(started.code, 0, started.stderr);
+      const note = /; the running proxy \(pid \d+, port \d+\) serves Dave alone and keeps serving it; ccs-tui proxy stop, then ccs-tui proxy start --provider claude serves its pool$/m;
+      const used = await runBin(['use', 'claude', 'Erin Work'], ccs.env);
+      assert.equal(used.code, 0, used.stderr);
+      assert.match(used.stdout, /^claude: default is now Erin Work; the running proxy/);
+      assert.match(used.stdout, note);
+      assert.equal((await ask(port, upstream)).sentWith, tokenOf('dave@example.com'), 'the proxy still serves Dave');
+      // Back to Dave, the account it serves: nothing to say.
+      const rotated = await runBin(['rotate', 'claude'], ccs.env);
+      assert.equal(rotated.stdout, 'claude: Erin Work → Dave\n');
+      const again = await runBin(['rotate', 'claude'], ccs.env);
+      assert.match(again.stdout, /^claude: Dave → Erin Work; the running proxy/);
+      assert.match(again.stdout, note);
+    } finally {
+      await runBin(['proxy', 'stop'], ccs.env);
+      await upstream.close();
+      ccs.cleanup();
+    }
+  });
 });
 
 describe('`ccs-tui run` says when the agent cannot be served as launched', () => {

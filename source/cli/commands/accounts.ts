@@ -183,7 +183,10 @@ const rotate: CommandSpec = {
     const moved = {provider, from: from?.id ?? null, to: to.id};
     const label = await labeller(store);
     // Said before the agent's file follows: the default has moved even if that fails.
-    if (!values.json) ctx.stdout.write(`${provider}: ${from ? `${label(from)} → ` : ''}${label(to)}\n`);
+    if (!values.json) {
+      const pinned = store instanceof AccountStore ? await pinnedElsewhere(ctx.paths, to, label(to)) : undefined;
+      ctx.stdout.write(`${provider}: ${from ? `${label(from)} → ` : ''}${label(to)}${pinned ? `; ${pinned}` : ''}\n`);
+    }
     const {followRotationNatively} = await import('../../services/native/sync.js');
     const native = await followRotationNatively(store, provider, to.id, ctx.env).catch(async (error: unknown) => {
       const {describeUserError} = await import('../../store/errors.js');
@@ -294,6 +297,12 @@ const remove: CommandSpec = {
   },
 };
 
+/** pinnedElsewhereNote, loaded only when asked (services/proxy/default-again.ts). */
+async function pinnedElsewhere(paths: CcsPaths, account: Account, label: string): Promise<string | undefined> {
+  const {pinnedElsewhereNote} = await import('../../services/proxy/default-again.js');
+  return pinnedElsewhereNote(paths, account, label);
+}
+
 /**
  * When this CCS dir's running proxy serves `account` alone (its own status: `--account`, or `ccs-tui
  * run` switching it live), what it does now that the account cannot serve: answers 503, and how to
@@ -328,7 +337,9 @@ export const accountCommands: CommandSpec[] = [
       return `${p}: ${same} is already the default${proxy ? `; ${proxy}` : ''}`;
     }
     const account = await store.setDefault(p, a);
-    return `${p}: default is now ${(await labeller(store))(account)}`;
+    const label = (await labeller(store))(account);
+    const pinned = store instanceof AccountStore ? await pinnedElsewhere(paths, account, label) : undefined;
+    return `${p}: default is now ${label}${pinned ? `; ${pinned}` : ''}`;
   }),
   rotate,
   rename,

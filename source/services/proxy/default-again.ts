@@ -7,6 +7,7 @@ import type {CcsPaths} from '../../store/paths.js';
 import {fetchProxyStatus} from './control.js';
 import {readRunningProxy} from './pid-file.js';
 import {waitText} from './ipc.js';
+import {actionKey} from '../../core/keymap.js';
 
 /**
  * Puts `account` (already the default, named `label` as the proxy names it) first in the running
@@ -27,4 +28,19 @@ export async function proxyToDefaultAgain(paths: CcsPaths, service: AccountServi
   const waiting = after?.cooling.find((c) => c.provider === account.provider && c.account === label);
   const why = waiting ? `${label} is ${waitText(waiting.until, now(), waiting.triedLast)} (${waiting.reason})` : `${label} cannot serve now`;
   return `the proxy still serves ${after?.account ?? before.account}: ${why}`;
+}
+
+/**
+ * After the default of `provider` moved to `account` (`use`, `rotate`, the TUI's `u` and `r`): when
+ * the running built-in proxy serves another account of that provider alone (`--account`, `ccs-tui
+ * run` on an account), the default does not change what it serves: said, with the way to the pool
+ * (`where` words it: the command line's commands or the TUI's keys). Undefined otherwise.
+ */
+export async function pinnedElsewhereNote(paths: CcsPaths, account: Account, label: string, where: 'cli' | 'tui' = 'cli'): Promise<string | undefined> {
+  const running = readRunningProxy(paths);
+  if (running?.kind !== 'builtin') return undefined;
+  const status = await fetchProxyStatus(paths, running.port).catch(() => undefined);
+  if (!status?.pinned || status.provider !== account.provider || !status.account || status.account === label || status.accountId === account.id) return undefined;
+  const toPool = where === 'tui' ? `${actionKey('provider.serve', 'home')} serves its pool` : `ccs-tui proxy stop, then ccs-tui proxy start --provider ${account.provider} serves its pool`;
+  return `the running proxy (pid ${running.pid}, port ${running.port}) serves ${status.account} alone and keeps serving it; ${toPool}`;
 }

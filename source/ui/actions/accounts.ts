@@ -55,6 +55,12 @@ export function noAccountText(provider: string, siblings: readonly Account[] | u
   return `${missing} (${how})`;
 }
 
+/** pinnedElsewhereNote in the TUI's words, loaded only when asked (services/proxy/default-again.ts). */
+async function pinnedElsewhere(paths: AccountActionContext['services']['paths'], account: Account, label: string): Promise<string | undefined> {
+  const {pinnedElsewhereNote} = await import('../../services/proxy/default-again.js');
+  return pinnedElsewhereNote(paths, account, label, 'tui');
+}
+
 /** `u` (Enter on the detail screen): make the account its provider's default. */
 export async function makeDefault({services, account, confirm, siblings, provider}: AccountActionContext): Promise<ActionResult | string> {
   const target = selected({account, siblings, provider});
@@ -77,7 +83,8 @@ export async function makeDefault({services, account, confirm, siblings, provide
     return `${accountLabel(target, siblings)} resumed; it is now the default ${target.provider} account`;
   }
   await accounts.setDefault(target.provider, byFile(target));
-  return `${accountLabel(target, siblings)} is now the default ${target.provider} account`;
+  const pinned = accounts instanceof AccountStore ? await pinnedElsewhere(services.paths, target, accountLabel(target, siblings)) : undefined;
+  return `${accountLabel(target, siblings)} is now the default ${target.provider} account${pinned ? `; ${pinned}` : ''}`;
 }
 
 /**
@@ -134,7 +141,8 @@ export async function rotateProvider({services, provider, siblings}: AccountActi
   const choose = await chooseRotationTarget(services.paths, provider);
   const {from, to} = await services.store.rotate(provider, choose);
   const native = await followRotationNatively(services.store, provider, to.id, services.env);
-  return `${provider}: default ${from ? accountLabel(from, siblings) : '(none)'} → ${accountLabel(to, siblings)}${native ? ` (also in ${native.file})` : ''}`;
+  const pinned = services.store instanceof AccountStore ? await pinnedElsewhere(services.paths, to, accountLabel(to, siblings)) : undefined;
+  return `${provider}: default ${from ? accountLabel(from, siblings) : '(none)'} → ${accountLabel(to, siblings)}${native ? ` (also in ${native.file})` : ''}${pinned ? `; ${pinned}` : ''}`;
 }
 
 /** Nothing to do for a provider without accounts: says so and names the key that adds one. */
