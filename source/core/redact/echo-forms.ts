@@ -150,6 +150,34 @@ export const PERCENT = 0x25;
 /** An escape cut off at the text's end, one that may still become ESCAPED_VERBATIM (any backslash: it may be a level's). */
 export const CUT_ESCAPE_AT_END = /(?:\\(?:u(?:0(?:0[2-7]?)?)?)?|%(?:25)*[2-7]?)$/;
 
+/** A hex digit's value by byte, -1 for any other byte. */
+const HEX_VALUES = (() => {
+  const table = new Int8Array(256).fill(-1);
+  for (let code = 0; code < 256; code++) {
+    const char = String.fromCharCode(code);
+    if (/[0-9a-fA-F]/.test(char)) table[code] = parseInt(char, 16);
+  }
+  return table;
+})();
+
+/**
+ * Whether bytes hold a percent escape of a VERBATIM character (ESCAPED_VERBATIM's `%` half: `%2D`,
+ * `%252D`), found with native searches for `%` rather than by decoding the bytes (a stream chunk
+ * with a `%` in its prose is looked at on every chunk).
+ */
+export function hasPercentVerbatim(bytes: Uint8Array): boolean {
+  const hex = (at: number) => (at < bytes.length ? HEX_VALUES[bytes[at]!]! : -1);
+  for (let i = bytes.indexOf(PERCENT); i !== -1; i = bytes.indexOf(PERCENT, i + 1)) {
+    let at = i + 1;
+    // `%25` encodes the `%` itself: a URL encoded again (`%252D`) keeps its last pair.
+    while (bytes[at] === 0x32 && bytes[at + 1] === 0x35 && hex(at + 2) >= 0 && hex(at + 3) >= 0) at += 2;
+    const high = hex(at);
+    const low = hex(at + 1);
+    if (high >= 0 && low >= 0 && high < 8 && VERBATIM_CODES[high * 16 + low] === 1) return true;
+  }
+  return false;
+}
+
 /** Whether text may hold an ESCAPED_VERBATIM escape (a cheap look for its first characters). */
 export const mayHoldEscapedVerbatim = (text: string): boolean => (text.includes('\\u00') || text.includes('%')) && ESCAPED_VERBATIM.test(text);
 

@@ -4,7 +4,7 @@
 // (holdBytesFrom). One file because the two call each other. It puts the other files of
 // core/redact/ together; the options and constants only it reads are kept here.
 import {isOwn} from '../id-map.js';
-import {ASCII, BACKSLASH, BACKSLASH_U00, base64Cores, charPattern, CORE_MIN_BYTES, CUT_ESCAPE_AT_END, decodeEchoed, decodeVerbatimEscapes, ECHO_EXPANSION, ESCAPE_HINT, ESCAPED_VERBATIM, escapeRegExp, mayHoldEscapedVerbatim, MIN_SECRET_LENGTH, PARTIAL_ESCAPE, PARTIAL_ESCAPES, PERCENT, redactedForm, utf8OfBytes, VERBATIM_CODES} from './echo-forms.js';
+import {ASCII, BACKSLASH, BACKSLASH_U00, base64Cores, charPattern, CORE_MIN_BYTES, CUT_ESCAPE_AT_END, decodeEchoed, decodeVerbatimEscapes, ECHO_EXPANSION, ESCAPE_HINT, ESCAPED_VERBATIM, escapeRegExp, hasPercentVerbatim, mayHoldEscapedVerbatim, MIN_SECRET_LENGTH, PARTIAL_ESCAPE, PARTIAL_ESCAPES, PERCENT, redactedForm, utf8OfBytes, VERBATIM_CODES} from './echo-forms.js';
 import {CHAIN_CODES, chainToken, hasBase64Run, isBase64, PARTIAL_CHAIN_TOKEN, SPACE_FOLDED_WIDTH} from './wrapped-base64.js';
 import {CoreHeads, type EchoMask, LiteralFinder} from './finders.js';
 import {EchoFilter} from './echo-filter.js';
@@ -476,7 +476,7 @@ export class Redactor {
     const lacksHittingByte = filter.lacksEveryHittingByte(bytes);
     if (filter.mayHoldEcho(bytes, lacksHittingByte)) return true;
     // Escaped letters break the verbatim runs the filter samples (see ESCAPED_VERBATIM).
-    if ((bytes.includes(BACKSLASH_U00) || bytes.includes(PERCENT)) && ESCAPED_VERBATIM.test(bytes.toString('latin1'))) return true;
+    if ((bytes.includes(BACKSLASH_U00) && ESCAPED_VERBATIM.test(bytes.toString('latin1'))) || hasPercentVerbatim(bytes)) return true;
     // A wrapped base64 echo breaks the verbatim runs the filter samples: checked apart, only
     // around separators (line breaks, spaces) between base64 pieces (see SPACE_FOLDED_WIDTH). Its
     // characters are still all there, so bytes without any of the filter's bytes hold none.
@@ -533,7 +533,14 @@ export class Redactor {
     const latin1 = (from: number) => Buffer.from(bytes.buffer, bytes.byteOffset + from, length - from).toString('latin1');
     let hold = head < 0 ? length : head + this.holdFrom(latin1(head), 0, false);
     // Escaped letters near the end may begin an echo the next chunk completes (escapedHoldFrom).
-    if (bytes.indexOf(BACKSLASH, floor) !== -1 || bytes.indexOf(PERCENT, floor) !== -1) hold = Math.min(hold, floor + this.escapedHoldFrom(latin1(floor), 0));
+    // A `%` only when it escapes a letter, or may once the next chunk comes (prose has `50%`), and
+    // only when the bytes end in what an echo is made of: else no echo goes on into the next chunk
+    // (an SSE event's closing newlines).
+    const percent =
+      (codes[last]! & TAIL_ECHO) !== 0 &&
+      bytes.indexOf(PERCENT, floor) !== -1 &&
+      (hasPercentVerbatim(bytes.subarray(floor)) || CUT_ESCAPE_AT_END.test(latin1(Math.max(floor, length - CUT_ESCAPE_BYTES))));
+    if (percent || bytes.indexOf(BACKSLASH, floor) !== -1) hold = Math.min(hold, floor + this.escapedHoldFrom(latin1(floor), 0));
     // Decoded only when the trailing chain has a separator (a bulk body's run of letters has none).
     return separated ? Math.min(hold, chain + this.wrappedHoldFrom(latin1(chain))) : hold;
   }
@@ -756,6 +763,8 @@ const TAIL_HEAD = 2;
 const TAIL_CHAIN = 4;
 /** The byte may start a chain's separator or escape (CHAIN_CODES 2). */
 const TAIL_SEPARATOR = 8;
+/** The longest escape CUT_ESCAPE_AT_END may find cut at a chunk's end, with room for `%25` chains. */
+const CUT_ESCAPE_BYTES = 16;
 /** Redactor.decisiveTailBytes: at most this many bytes are searched for (each a native search of the tail)... */
 const DECISIVE_BYTES_MAX = 10;
 /** ...and only in a tail at least this long (a shorter walk costs less than the searches). */
