@@ -494,7 +494,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
       const before = readRunningAgents(paths).filter((entry) => entry.port === running.port);
       const serving = await serveOnRunningProxy(paths, running.port, target.provider.id, target.account?.id);
       // A TUI's child stops when that TUI quits: said, so the agent's proxy going away is no surprise.
-      const whose = running.owner === 'tui' ? `; a TUI's own, it stops when that TUI quits (it asks first)` : '';
+      const whose = running.owner === 'tui' ? `; a TUI's own: it stops when that TUI quits, which asks first` : '';
       notes.push(`using the running proxy (pid ${running.pid}, port ${running.port}${whose}), now serving ${servingText(target, serving, labelOf)}`);
       const moved = movedAgentsWarning(before, target, serving, labelOf);
       if (moved) warnings.push(moved);
