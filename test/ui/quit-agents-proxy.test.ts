@@ -79,3 +79,28 @@ test('no question: no agent, an agent of another port, or a proxy this TUI did n
     }
   }
 });
+
+test('x on the proxy screen with an agent on that proxy asks too; n keeps it running, y stops it', async () => {
+  const ccs = makeUiCcs();
+  ccs.writeRaw('tui/agents.json', JSON.stringify([agentOn(18999)]));
+  let stops = 0;
+  const proxy = Object.assign(childProxyOn(18999, 'adopted'), {stop: async () => void stops++});
+  const tui = await renderTui({paths: ccs.paths, width: 120, height: 30, route: {screen: 'proxy', params: {}}, services: {proxy}});
+  try {
+    await tui.waitFor(/Agents\s+claude pid/);
+    await tui.press('x');
+    let frame = await tui.waitFor('Stop it?');
+    assert.match(frame, new RegExp(`1 running agent \\(claude pid ${process.pid}\\) use this proxy: stopping it leaves them without one\\. Stop it\\?`));
+    await tui.press('n');
+    await tui.waitFor('the proxy keeps running');
+    assert.equal(stops, 0);
+    await tui.press('x');
+    await tui.waitFor('Stop it?');
+    await tui.press('y');
+    frame = await tui.waitFor((f) => stops === 1 && !f.includes('Stop it?'));
+    assert.equal(stops, 1);
+  } finally {
+    tui.unmount();
+    ccs.cleanup();
+  }
+});

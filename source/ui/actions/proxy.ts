@@ -28,6 +28,8 @@ export interface ProxyActionContext {
   envError?: string;
   /** Shows what is under way at once (a stop can take seconds). */
   progress?(text: string): void;
+  /** Asks the person a yes/no question (the shell's confirm prompt). */
+  confirm?(prompt: string): Promise<boolean>;
 }
 
 export type ProxyAction = (context: ProxyActionContext) => Promise<ActionResult | string>;
@@ -44,10 +46,12 @@ export function agentsLosingProxy({proxy, paths}: Pick<AppServices, 'proxy' | 'p
   return readRunningAgents(paths).filter((agent) => agent.port === state.port);
 }
 
+/** `1 running agent (claude pid 4242)`. */
+const agentsText = (agents: readonly RunningAgent[]) => `${countOf(agents.length, 'running agent')} (${agents.map((a) => `${sanitizeLine(a.agent)} pid ${a.pid}`).join(', ')})`;
+
 /** The question `q` asks when agents would lose their proxy (agentsLosingProxy). */
 export function quitStopsAgentsQuestion(agents: readonly RunningAgent[]): string {
-  const named = agents.map((a) => `${sanitizeLine(a.agent)} pid ${a.pid}`).join(', ');
-  return `The proxy this TUI started serves ${countOf(agents.length, 'running agent')} (${named}): quitting stops it. Quit anyway?`;
+  return `The proxy this TUI started serves ${agentsText(agents)}: quitting stops it. Quit anyway?`;
 }
 
 /** `s`: start the proxy for the requested target, else the last one, else every provider. */
@@ -174,9 +178,14 @@ async function serveOnOther(proxy: NonNullable<AppServices['proxy']>, other: Pro
 }
 
 /** `x`: stop the proxy (a proxy adopted from outside this TUI too). */
-export async function stopProxy({services, state, progress}: ProxyActionContext): Promise<ActionResult> {
+export async function stopProxy({services, state, progress, confirm}: ProxyActionContext): Promise<ActionResult> {
   if (!services.proxy || !state || state.phase === 'stopped') return {text: noProxyText(actionKey('proxy.start', 'proxy')), kind: 'info'};
   if (state.phase === 'stopping' && !state.replacing) return {text: 'the proxy is already stopping (a child is given up to 5 s)', kind: 'info'};
+  // Agents that use it would lose it mid-task: asked first, as quitting asks.
+  const agents = state.port ? readRunningAgents(services.paths).filter((agent) => agent.port === state.port) : [];
+  if (agents.length > 0 && confirm && !(await confirm(`${agentsText(agents)} use this proxy: stopping it leaves them without one. Stop it?`))) {
+    return {text: 'the proxy keeps running', kind: 'info'};
+  }
   // Stopping a proxy started elsewhere is what `x` asks for; the message says which one it was.
   const adopted = state.managed === 'adopted' && state.phase === 'running' ? adoptedText(state) : undefined;
   progress?.(`stopping ${adopted ?? 'the proxy'}…`);

@@ -67,7 +67,7 @@ export function useAccountActions(provider: string | undefined, account: Account
 }
 
 /** Key handlers for the proxy screen's actions, given what the screen shows. */
-export function useProxyActions(context: Omit<ProxyActionContext, 'services' | 'progress'>): KeyHandlers {
+export function useProxyActions(context: Omit<ProxyActionContext, 'services' | 'progress' | 'confirm'>): KeyHandlers {
   const services = useServices();
   const shell = useShell();
   const keys: KeyHandlers = {};
@@ -77,7 +77,7 @@ export function useProxyActions(context: Omit<ProxyActionContext, 'services' | '
         shell.run(async () => {
           const reason = unavailableReason(services.targets.current.accounts, name as keyof typeof PROXY_ACTIONS);
           if (reason) throw new UserError(reason);
-          return action({services, progress, ...context});
+          return action({services, progress, confirm: shell.confirm, ...context});
         }),
       );
   }
