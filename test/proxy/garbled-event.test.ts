@@ -1,6 +1,7 @@
 // An upstream stream with one event garbled or cut on the way (its JSON broken), translated for a
-// Chat client: the client's stream ends with an error naming it, never with a clean stop as if the
-// answer were whole; the logged request says the stream broke. Found by an attack on translation.
+// Chat client: the client's stream ends with an error naming the event's type (never its text,
+// which may hold half a credential), never with a clean stop as if the answer were whole; the
+// logged request says the stream broke. Found by an attack on translation.
 import assert from 'node:assert/strict';
 import {after, describe, it} from 'node:test';
 import {oauthToken, proxyFixture} from './fixture.js';
@@ -10,7 +11,7 @@ describe('a garbled event in a translated stream', async () => {
   const f = await proxyFixture({provider: 'claude', tokens: [{file: 'claude-a@example.com.json', token: oauthToken('claude', 'a@example.com')}]});
   after(() => f.close());
 
-  it('Claude upstream → Chat client: "hello", then an error chunk quoting the event; no finish_reason stop, no [DONE]', async () => {
+  it('Claude upstream → Chat client: "hello", then an error chunk naming the event; no finish_reason stop, no [DONE]', async () => {
     serve(
       f,
       [
@@ -29,9 +30,9 @@ describe('a garbled event in a translated stream', async () => {
     const data = answer.text.split('\n').filter((line) => line.startsWith('data: ')).map((line) => line.slice(6));
     assert.ok(data.some((d) => d.includes('"content":"hello"')), answer.text);
     const last = JSON.parse(data.at(-1)!) as {error?: {message: string}};
-    assert.match(last.error?.message ?? '', /the upstream sent an event that is not a JSON object: \{"type":"content_block_delta"/, answer.text);
+    assert.equal(last.error?.message, 'the upstream sent a content_block_delta event whose JSON is broken (64 bytes; cut or garbled on the way)', answer.text);
     assert.ok(!answer.text.includes('"finish_reason":"stop"') && !answer.text.includes('[DONE]'), answer.text);
     const request = f.events.find((event) => event.type === 'request');
-    assert.match(JSON.stringify(request), /"broke":"upstream stream ended with an error: the upstream sent an event that is not a JSON object/);
+    assert.match(JSON.stringify(request), /"broke":"upstream stream ended with an error: the upstream sent a content_block_delta event whose JSON is broken/);
   });
 });

@@ -298,7 +298,7 @@ describe('estimateAnthropicInputTokens', () => {
 
 describe('an event garbled or cut on the way, between whole ones', () => {
   // Its text, a tool call's arguments or the stop it carried is lost: the answer is not whole, so it
-  // ends with an error (quoting the event), never with the upstream's stop as if nothing were missing.
+  // ends with an error (naming the event's type and size), never with the upstream's stop as if nothing were missing.
   const cases = {
     'Anthropic (Claude)': {
       reader: () => new AnthropicReader(),
@@ -325,17 +325,24 @@ describe('an event garbled or cut on the way, between whole ones', () => {
     },
   };
   for (const [name, {reader, whole, garbled, rest}] of Object.entries(cases)) {
-    it(`${name}: the turn ends with an error quoting the event, not with a stop`, () => {
+    it(`${name}: the turn ends with an error naming the event (never quoting it), not with a stop`, () => {
       const events = readChunks(reader(), ...whole, garbled, ...rest);
       const last = events.at(-1) as {type: string; message?: string};
       assert.equal(last.type, 'error', JSON.stringify(events));
-      assert.match(last.message!, /the upstream sent an event that is not a JSON object: \{/);
+      assert.match(last.message!, /^the upstream sent (a [a-z_.]+ event|an event) whose JSON is broken \(\d+ bytes; cut or garbled on the way\)$/);
       assert.ok(!events.some((event) => event.type === 'stop'), JSON.stringify(events));
       assert.ok(events.some((event) => event.type === 'text' && event.text === 'hello'), 'what came before is kept');
     });
-    it(`${name}: a keep-alive whose data is no JSON (data: ping) is passed over`, () => {
-      const events = readChunks(reader(), ...whole, 'data: ping\n\n', ...rest);
+    it(`${name}: keep-alives and markers whose data is no object (ping, [], [PING], [done]) are passed over`, () => {
+      for (const keepAlive of ['ping', '[]', '[ ]', '[PING]', '[done]', '']) {
+        const events = readChunks(reader(), ...whole, `data: ${keepAlive}\n\n`, ...rest);
+        assert.notEqual(events.at(-1)!.type, 'error', `${keepAlive}: ${JSON.stringify(events)}`);
+      }
+    });
+    it(`${name}: an event with a byte order mark before its JSON is read`, () => {
+      const events = readChunks(reader(), ...whole.map((event) => event.replace('data: ', 'data: \ufeff')), ...rest);
       assert.notEqual(events.at(-1)!.type, 'error', JSON.stringify(events));
+      assert.ok(events.some((event) => event.type === 'text' && event.text === 'hello'));
     });
   }
 });
@@ -375,6 +382,28 @@ describe('AnthropicReader: tool blocks an upstream interleaves', () => {
       assert.deepEqual(events.at(-1), {type: 'stop', reason: 'tool_use'});
     });
   }
+
+  const text = (index: number, t: string) => event('content_block_start', {index, content_block: {type: 'text', text: ''}}) + event('content_block_delta', {index, delta: {type: 'text_delta', text: t}});
+  const more = (index: number, t: string) => event('content_block_delta', {index, delta: {type: 'text_delta', text: t}});
+
+  it('text interleaved with an open call (a block started, or an earlier one going on): the call whole, then the text', () => {
+    for (const order of [
+      [start(0, 'f'), args(0, '{"path":"/et'), text(1, 'thinking aloud'), args(0, 'c/passwd"}'), stop(1), stop(0)],
+      [text(0, 'first '), start(1, 'f'), args(1, '{"path":"/et'), more(0, 'then more'), args(1, 'c/passwd"}'), stop(0), stop(1)],
+    ]) {
+      const events = readChunks(new AnthropicReader(), head, ...order, tail);
+      assert.deepEqual(calls(events).f, {args: {path: '/etc/passwd'}, ended: true}, JSON.stringify(events));
+      const texts = events.filter((e) => e.type === 'text').map((e) => (e as {text: string}).text).join('');
+      assert.match(texts, /thinking aloud|first then more/);
+      assert.deepEqual(events.at(-1), {type: 'stop', reason: 'tool_use'});
+    }
+  });
+
+  it('an error while a call is held: nothing of the turn after the error', () => {
+    const events = readChunks(new AnthropicReader(), head, start(0, 'f'), start(1, 'g'), args(1, '{"y":1}'), event('error', {error: {type: 'overloaded_error', message: 'Overloaded'}}));
+    assert.equal(events.at(-1)!.type, 'error', JSON.stringify(events));
+    assert.ok(!events.some((e) => e.type === 'tool-call-start' && (e as {name: string}).name === 'g'), JSON.stringify(events));
+  });
 
   it('one block at a time (as Anthropic streams): as before, each call emitted as it comes', () => {
     const events = readChunks(new AnthropicReader(), head, start(0, 'f'), args(0, '{"x":1}'), stop(0), start(1, 'g'), args(1, '{"y":2}'), stop(1), tail);

@@ -38,23 +38,24 @@ export function anthropicUsage(usage: unknown): Usage | undefined {
 
 type Block = {kind: 'text' | 'thinking' | 'other'} | {kind: 'tool'; key: string};
 
-/** A tool call whose block started while another was open: held until that one ends (see AnthropicReader). */
-interface HeldToolCall {
-  key: string;
-  id: string;
-  name: string;
-  args: string[];
-  stopped: boolean;
+/**
+ * A block an upstream sent while a tool call's block was still open: its events (start, deltas,
+ * stop), held in order until that call ends (see AnthropicReader).
+ */
+interface HeldBlock {
+  index: number;
+  events: Array<() => void>;
 }
 
 export class AnthropicReader extends SseTurnReader {
   private readonly blocks = new Map<number, Block>();
   /**
-   * Tool calls an upstream interleaved with the open one (Anthropic itself streams one block at a
-   * time; a gateway may not): held, then emitted whole, in order, once the open one ends, as the
-   * Chat reader keeps interleaved calls. Emitted directly, their arguments were lost.
+   * Blocks an upstream interleaved with an open tool call (Anthropic itself streams one block at a
+   * time; a gateway may not): a text, thinking or tool block that starts or goes on meanwhile is
+   * held, then emitted in order once the call ends, as the Chat reader keeps interleaved calls.
+   * Emitted directly, they closed the open call and its later arguments were lost.
    */
-  private readonly held: HeldToolCall[] = [];
+  private readonly held: HeldBlock[] = [];
 
   protected onJson(event: JsonObject): void {
     switch (event.type) {
@@ -91,31 +92,24 @@ export class AnthropicReader extends SseTurnReader {
     switch (block.type) {
       case 'text':
         this.blocks.set(index, {kind: 'text'});
-        this.out.text(asString(block.text) ?? '');
-        return;
+        return this.emit(index, true, () => this.out.text(asString(block.text) ?? ''));
       case 'thinking':
         this.blocks.set(index, {kind: 'thinking'});
-        this.out.thinking(asString(block.thinking) ?? '');
-        if (asString(block.signature)) this.out.thinkingSignature(String(block.signature));
-        return;
+        return this.emit(index, true, () => {
+          this.out.thinking(asString(block.thinking) ?? '');
+          if (asString(block.signature)) this.out.thinkingSignature(String(block.signature));
+        });
       case 'redacted_thinking':
         this.blocks.set(index, {kind: 'other'});
-        this.out.redactedThinking(asString(block.data) ?? '');
-        return;
+        return this.emit(index, true, () => this.out.redactedThinking(asString(block.data) ?? ''));
       case 'tool_use': {
         const key = String(index);
         this.blocks.set(index, {kind: 'tool', key});
-        const id = asString(block.id) ?? `toolu_${index}`;
-        const name = asString(block.name) ?? '';
-        // A whole message carries the input here; a stream sends `{}` and then input_json_delta.
-        const input = isRecord(block.input) && Object.keys(block.input).length > 0 ? JSON.stringify(block.input) : undefined;
-        if (this.out.openToolKey !== undefined || this.held.length > 0) {
-          this.held.push({key, id, name, args: input === undefined ? [] : [input], stopped: false});
-          return;
-        }
-        this.out.toolCallStart(key, id, name);
-        if (input !== undefined) this.out.toolCallArgs(key, input);
-        return;
+        return this.emit(index, true, () => {
+          this.out.toolCallStart(key, asString(block.id) ?? `toolu_${index}`, asString(block.name) ?? '');
+          // A whole message carries the input here; a stream sends `{}` and then input_json_delta.
+          if (isRecord(block.input) && Object.keys(block.input).length > 0) this.out.toolCallArgs(key, JSON.stringify(block.input));
+        });
       }
       default:
         // Server tools (web search results and the like) have no counterpart in the clients' protocols.
@@ -127,18 +121,14 @@ export class AnthropicReader extends SseTurnReader {
     const block = this.blocks.get(index);
     switch (delta.type) {
       case 'text_delta':
-        return this.out.text(asString(delta.text) ?? '');
+        return this.emit(index, false, () => this.out.text(asString(delta.text) ?? ''));
       case 'thinking_delta':
-        return this.out.thinking(asString(delta.thinking) ?? '');
+        return this.emit(index, false, () => this.out.thinking(asString(delta.thinking) ?? ''));
       case 'signature_delta':
-        return this.out.thinkingSignature(asString(delta.signature) ?? '');
-      case 'input_json_delta': {
-        if (block?.kind !== 'tool') return;
-        const held = this.held.find((call) => call.key === block.key);
-        if (held) held.args.push(asString(delta.partial_json) ?? '');
-        else this.out.toolCallArgs(block.key, asString(delta.partial_json) ?? '');
+        return this.emit(index, false, () => this.out.thinkingSignature(asString(delta.signature) ?? ''));
+      case 'input_json_delta':
+        if (block?.kind === 'tool') this.emit(index, false, () => this.out.toolCallArgs(block.key, asString(delta.partial_json) ?? ''));
         return;
-      }
       default:
         return; // citations_delta: the text it cites already came as text
     }
@@ -147,20 +137,29 @@ export class AnthropicReader extends SseTurnReader {
   private onBlockStop(index: number): void {
     const block = this.blocks.get(index);
     if (block?.kind !== 'tool') return;
-    const held = this.held.find((call) => call.key === block.key);
-    if (held) held.stopped = true;
-    else this.out.toolCallEnd(block.key);
-    this.emitHeld(false);
+    const open = this.out.openToolKey === block.key;
+    this.emit(index, false, () => this.out.toolCallEnd(block.key));
+    // The call that held the others back has ended: they go out now.
+    if (open) this.emitHeld(false);
   }
 
-  /** The held calls, in order, once none is open; all of them (`all`) when the turn ends. */
+  /**
+   * Runs `event` (a block's start, delta or stop) now, or holds it: its block is held already, or
+   * a tool call of another block is open, or (a start) blocks are held before it.
+   */
+  private emit(index: number, start: boolean, event: () => void): void {
+    const held = this.held.find((block) => block.index === index);
+    if (held) return void held.events.push(event);
+    const open = this.out.openToolKey;
+    if ((open !== undefined && open !== String(index)) || (start && this.held.length > 0)) return void this.held.push({index, events: [event]});
+    event();
+  }
+
+  /** The held blocks' events, in order, while no call is open; all of them (`all`) when the turn ends. */
   private emitHeld(all: boolean): void {
-    while (this.held.length > 0 && (all || this.out.openToolKey === undefined)) {
-      const call = this.held.shift()!;
-      this.out.toolCallStart(call.key, call.id, call.name);
-      for (const args of call.args) this.out.toolCallArgs(call.key, args);
-      if (call.stopped || all) this.out.toolCallEnd(call.key);
-    }
+    // After an error nothing more is the turn's.
+    if (this.out.finished) this.held.length = 0;
+    while (this.held.length > 0 && (all || this.out.openToolKey === undefined)) for (const event of this.held.shift()!.events) event();
   }
 
   protected override onEnd(): void {

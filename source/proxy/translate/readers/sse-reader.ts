@@ -89,10 +89,21 @@ export abstract class SseTurnReader implements TurnReader {
       return;
     }
     if (this.readByTemplate(data)) return;
-    const json = parseJsonObject(data);
-    if (json) this.onJson(json, data);
-    // An event cut or garbled on the way: what it carried is lost, so the answer is not whole and
-    // must not end as if it were. (Data that is no JSON at all, `data: ping`, is a keep-alive.)
-    else if (/^\s*[{[]/.test(data)) this.out.error(`the upstream sent an event that is not a JSON object: ${cutText(data.trim(), 200)}`);
+    // A byte order mark before the JSON (some servers write one per event) is no part of it.
+    const text = data.charCodeAt(0) === 0xfeff ? data.slice(1) : data;
+    const json = parseJsonObject(text);
+    if (json) this.onJson(json, text);
+    // An object cut or garbled on the way: what it carried is lost, so the answer is not whole and
+    // must not end as if it were. (Data that is no object, `data: ping`, `data: []`, is a keep-alive.)
+    else if (/^[ \t]*\{/.test(text)) this.out.error(garbledEventMessage(text));
   }
+}
+
+/**
+ * What the client is told of a garbled event: its type and size, never its text (it may hold a
+ * credential the cut leaves half of, which no masker recognises as one).
+ */
+function garbledEventMessage(text: string): string {
+  const type = /^[ \t]*\{\s*"type"\s*:\s*"([A-Za-z0-9_.]{1,64})"/.exec(text)?.[1];
+  return `the upstream sent ${type ? `a ${type} event` : 'an event'} whose JSON is broken (${Buffer.byteLength(text)} bytes; cut or garbled on the way)`;
 }
