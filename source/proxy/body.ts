@@ -130,6 +130,8 @@ export interface ScannedModel {
 export class ModelScanner {
   model: ScannedModel | undefined;
   invalid = false;
+  /** With `invalid`: the body's first non-blank byte (what the body is instead of an object). */
+  invalidStart: number | undefined;
   refusal: HttpError | undefined;
   /** The object closed, the body is invalid or refused: nothing more to learn (a closed one's tail is still checked to be blank). */
   done = false;
@@ -226,6 +228,7 @@ export class ModelScanner {
     this.started = true;
     if (b !== 0x7b) {
       this.invalid = true;
+      this.invalidStart = b;
       this.done = true;
     } else this.depth = 1;
     return i + 1;

@@ -47,7 +47,7 @@ export function readClientRequest(req: IncomingMessage): ClientRequest | Promise
   const limit = streamable ? MAX_BODY_BYTES : MAX_PARSED_BODY_BYTES;
   const onChunk = (chunk: Buffer, size: number) => {
     scanner.feed(chunk);
-    if (scanner.invalid) return notAnObject();
+    if (scanner.invalid) return notAnObject(scanner.invalidStart);
     if (scanner.refusal) return scanner.refusal;
     if (streamable && size >= STREAM_ABOVE_BYTES && scanner.model) return 'stop';
     if (size > MAX_PARSED_BODY_BYTES && !scanner.model) return modelTooLate();
@@ -143,8 +143,21 @@ function kindOf(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-function notAnObject(): HttpError {
-  return new HttpError(400, 'request body must be a JSON object');
+/** What a body that starts with this byte is, when it is no object: `an array`; undefined when it is not JSON either. */
+function kindOfStart(byte: number | undefined): string | undefined {
+  if (byte === undefined) return undefined;
+  const char = String.fromCharCode(byte);
+  if (char === '[') return 'an array';
+  if (char === '"') return 'a string';
+  if (char === 'n') return 'null';
+  if (char === 't' || char === 'f') return 'a boolean';
+  return /[-0-9]/.test(char) ? 'a number' : undefined;
+}
+
+/** 400 for a body that is no JSON object, naming what it starts as (`startByte`, its first non-blank byte) where that is JSON. */
+function notAnObject(startByte?: number): HttpError {
+  const kind = kindOfStart(startByte);
+  return new HttpError(400, `request body must be a JSON object${kind ? `, not ${kind}` : startByte === undefined ? '' : ' (it is not JSON)'}`);
 }
 
 /**
@@ -152,6 +165,7 @@ function notAnObject(): HttpError {
  * is the client's and may hold anything), or that it ends too soon (a body cut off on the way).
  */
 function notJson(text: string): HttpError {
+  if (text.trim() === '') return new HttpError(400, 'request body is empty (a JSON object was expected)');
   const at = jsonErrorOffset(text);
   const where = at === undefined ? '' : at >= text.length ? ': it ends too soon (cut off?)' : ` at character ${at + 1} of ${text.length}`;
   return new HttpError(400, `request body is not valid JSON${where}`);

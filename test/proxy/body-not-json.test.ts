@@ -22,6 +22,10 @@ describe('request bodies that are not JSON', async () => {
 
   it('JSON that is no object, or an object with more after it: says so', async () => {
     assert.deepEqual(await post('{"model":"claude-sonnet-4-5"} 5'), {status: 400, message: 'request body is not UTF-8 JSON: "5" at offset 30, after the top-level object'});
-    assert.match((await post('[1]')).message, /request body must be a JSON object/);
+    for (const [body, kind] of [['[1,2]', 'an array'], ['"str"', 'a string'], ['null', 'null'], ['42', 'a number'], [' true', 'a boolean']]) {
+      assert.deepEqual(await post(body!), {status: 400, message: `request body must be a JSON object, not ${kind}`}, body);
+    }
+    assert.deepEqual(await post('hello'), {status: 400, message: 'request body must be a JSON object (it is not JSON)'});
+    assert.deepEqual(await post(''), {status: 400, message: 'request body is empty (a JSON object was expected)'});
   });
 });
