@@ -214,7 +214,7 @@ export function interruptAsTerminal(): void {
  * The secret typed or pasted after `prompt`: one line (`whole` false: up to Enter), or everything up
  * to Ctrl-D (`whole`: a pasted JSON file, Enter keeps its line breaks). On a terminal echo goes off
  * before the prompt is drawn, nothing is echoed, and what came before the prompt is dropped and
- * said (`what`: what to paste again, "the key"); an Enter with nothing typed before it is said
+ * said (`what`: what to paste again, "the key"); an Enter with nothing (or only spaces) typed before it is said
  * with `emptyEnter` and the read goes on, where that is given; Backspace and Ctrl-U edit as in a normal line;
  * Ctrl-C is the terminal's interrupt (interruptAsTerminal). Resolves '' once `signal` aborts (as
  * readStdin does). Not a terminal: readStdin, with no prompt.
@@ -261,7 +261,8 @@ export function readSecret(ctx: CliContext, {whole, signal, prompt, what, emptyE
         if (char === CTRL_D) return finish(chars.join(''));
         if (char === '\r' || char === '\n') {
           // An Enter pressed before anything was pasted: said, and the read goes on (`emptyEnter`).
-          if (!whole && emptyEnter !== undefined && chars.length === 0) {
+          if (!whole && emptyEnter !== undefined && chars.join('').trim() === '') {
+            chars = [];
             ctx.stderr.write(`\n${emptyEnter}\n`);
             continue;
           }

@@ -167,7 +167,8 @@ function notAnObject(startByte?: number): HttpError {
 function notJson(text: string): HttpError {
   if (text.trim() === '') return new HttpError(400, 'request body is empty (a JSON object was expected)');
   const at = jsonErrorOffset(text);
-  const where = at === undefined ? '' : at >= text.length ? ': it ends too soon (cut off?)' : ` at character ${at + 1} of ${text.length}`;
+  // NaN: nested deeper than the scanner follows (its stack ran out); where it breaks is not known.
+  const where = at === undefined || !Number.isFinite(at) ? '' : at >= text.length ? ': it ends too soon (cut off?)' : ` at character ${at + 1} of ${text.length}`;
   return new HttpError(400, `request body is not valid JSON${where}`);
 }
 

@@ -1,7 +1,7 @@
 // At a terminal, an Enter at the API key's prompt with nothing pasted is said and the key asked for
 // again; before, the login ended with advice for scripts ("stdin was empty … pipe it in") to a person
-// already at the terminal. Ctrl-D at the prompt, or empty stdin from a pipe, still ends it with that
-// advice (login-secret tests, login.test.ts).
+// already at the terminal. Ctrl-D at the prompt ends it ("no key was entered", login-secret-tmux);
+// empty stdin from a pipe still ends it with that advice (login.test.ts).
 import assert from 'node:assert/strict';
 import {readdirSync, writeFileSync} from 'node:fs';
 import {afterEach, test} from 'node:test';
@@ -15,7 +15,7 @@ afterEach(async () => {
   cleanups = [];
 });
 
-test('tmux: login aistudio: an Enter with nothing pasted asks for the key again; the key then pasted is stored', {skip: binInTmuxSkipReason()}, async () => {
+test('tmux: login aistudio: an Enter with nothing (or only spaces) pasted asks for the key again; the key then pasted is stored', {skip: binInTmuxSkipReason()}, async () => {
   const key = 'AIzaSyExampleExampleExample1234567890';
   const {fakeKeyedApi} = await import('../helpers/fake-providers/providers.js');
   const studio = await fakeKeyedApi(key, '/v1beta/openai');
@@ -28,6 +28,8 @@ test('tmux: login aistudio: an Enter with nothing pasted asks for the key again;
   cleanups.push(() => term.kill());
   await term.waitFor(/Paste the Google AI Studio API key, then press Enter/, 15_000);
   for (let round = 1; round <= 2; round++) {
+    // Only spaces is nothing too.
+    if (round === 2) term.keys(['   '], {literal: true});
     term.keys(['Enter']);
     await term.waitFor(() => term.screen({history: true}).split('Nothing was entered.').length > round, 10_000);
   }

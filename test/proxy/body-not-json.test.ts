@@ -17,6 +17,8 @@ describe('request bodies that are not JSON', async () => {
     const before = f.upstream.requests.length;
     assert.deepEqual(await post('{"model":"claude-sonnet-4-5",'), {status: 400, message: 'request body is not valid JSON: it ends too soon (cut off?)'});
     assert.deepEqual(await post('{"model":"claude-sonnet-4-5", "secret-ish": x}'), {status: 400, message: 'request body is not UTF-8 JSON: "x" at offset 44, outside any string'});
+    // Nested deeper than the offset scanner follows: no made-up place (it said "character NaN").
+    assert.deepEqual(await post('{"a":'.repeat(100_000)), {status: 400, message: 'request body is not valid JSON'});
     assert.equal(f.upstream.requests.length, before);
   });
 

@@ -164,6 +164,8 @@ const login: CommandSpec = {
         });
         if (controller.signal.aborted) throw controller.signal.reason;
         // Said here, where stdin is the source: the service's own wording does not know where the key came from.
+        // At a terminal only Ctrl-D ends the prompt with nothing (an empty Enter is asked again): the person stopped.
+        if (apiKey.trim() === '' && ctx.stdin.isTTY) throw new UserError(`no ${row.displayName} API key was entered; no account stored`);
         if (apiKey.trim() === '' && !controller.signal.aborted) {
           // The URL as errors show it: a query or user info may carry a key (maskedUrl).
           const baseUrl = givenBaseUrl ? ` --base-url ${shellWord(sanitizeLine(maskedUrl(givenBaseUrl.trim())))}` : '';
