@@ -46,7 +46,7 @@ test('a stream holding a percent-encoded token, cut at every byte: no token reac
   }
 });
 
-test('logged text (cutEchoes): a token cut at its start, or broken by a line break, shows no run of it of 12 characters or more', () => {
+test('logged text (cutEchoes): a token cut at its start, or broken by a line break (raw or escaped), shows no run of it of 12 characters or more', () => {
   const cases = [
     `upstream 400: token ...${SECRET.slice(14)}`,
     SECRET.slice(4),
@@ -54,6 +54,12 @@ test('logged text (cutEchoes): a token cut at its start, or broken by a line bre
     `${SECRET.slice(0, 30)}\r\n${SECRET.slice(30)}`,
     `key "${SECRET.slice(9)}"`,
     SECRET.slice(0, 30),
+    // After an escape of a character no token holds (Python's json.dumps writes `…` as \u2026).
+    `{"message":"the credential \\u2026${SECRET.slice(10)} was revoked"}`,
+    `{"message":"bad token ${SECRET.slice(0, 22)}\\u000a${SECRET.slice(22)}"}`,
+    `/x?k=%20${SECRET.slice(5)}`,
+    `/x?k=%0A${SECRET.slice(5)}`,
+    `/x?k=%E2%80%A6${SECRET.slice(5)}`,
   ];
   for (const text of cases) {
     const masked = redactor.redact(text, {cutEchoes: true});
@@ -62,8 +68,19 @@ test('logged text (cutEchoes): a token cut at its start, or broken by a line bre
   }
 });
 
-test('logged text: the end of a token inside a longer word, or shorter than 12 characters, is another word and stays', () => {
-  for (const text of [`id_${SECRET.slice(-15)}`, `${SECRET.slice(-15)}Q`, `…${SECRET.slice(-11)}`]) {
+test('logged text: the end of a token inside a longer word (after a letter, or an escaped letter), or shorter than 12 characters, is another word and stays', () => {
+  for (const text of [`id_${SECRET.slice(-15)}`, `${SECRET.slice(-15)}Q`, `…${SECRET.slice(-11)}`, `%41${SECRET.slice(-15)}`, `\\u0041${SECRET.slice(-15)}`]) {
     assert.equal(redactor.redact(text, {cutEchoes: true}), text);
+  }
+});
+
+test('masking an echo leaves the rest of the text as it came: its escapes are not decoded (a signed URL keeps %2541)', () => {
+  const url = 'https://cdn.example/a%2Eb/%30%31?sig=%2541&x=\\u0041';
+  for (const echo of [SECRET, SECRET.replace(/-/g, '%2D'), SECRET.replace(/S/g, '\\u0053')]) {
+    const text = `{"next":"${url}","token":"${echo}"}`;
+    assert.equal(redactor.redact(text), `{"next":"${url}","token":"sk-a…(redacted)"}`, echo);
+    const stream = redactor.stream();
+    const out = Buffer.concat([stream.push(Buffer.from(text.slice(0, 40))), stream.push(Buffer.from(text.slice(40))), stream.end()]).toString();
+    assert.equal(out, `{"next":"${url}","token":"sk-a…(redacted)"}`, `stream: ${echo}`);
   }
 });

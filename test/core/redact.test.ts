@@ -213,3 +213,12 @@ test('cutText never shows more of a cut token than a masked form does', () => {
   assert.equal(cutText('plain words and more words', 14), 'plain words an…');
   assert.equal(cutText('plain words andmore words', 17), 'plain words …');
 });
+
+test('generic credential shapes: a masked value never begins inside a JSON escape, so an error body stays JSON', () => {
+  for (const body of ['{"error":{"message":"Invalid token \\u201cabcdefghijklmnop1234\\u201d"}}', '{"error":{"message":"invalid x-api-key \\u202aabcdefghijklmnop1234"}}', '{"m":"api_key \\u00ababcdefghijklmnop1234"}']) {
+    const masked = maskCredentialPatterns(body);
+    assert.doesNotThrow(() => JSON.parse(masked), masked);
+  }
+  // A value after its separators is still masked, JSON-escaped quotes included.
+  assert.equal(maskCredentialPatterns('{\\"access_token\\": \\"abcdefghijklmnop1234\\"}'), '{\\"access_token\\": \\"abcd…(redacted)\\"}');
+});

@@ -23,6 +23,13 @@ const JSON_SHORT_ESCAPES: Record<string, string> = {'\n': 'n', '\r': 'r', '\t': 
 const JSON_SHORT_DECODED: Record<string, string> = Object.fromEntries(Object.entries(JSON_SHORT_ESCAPES).map(([char, short]) => [short, char]));
 
 /**
+ * A regex source: a run of backslashes (one level of JSON escaping or several), matched from its
+ * first backslash only. Without the lookbehind every backslash of a long run began a try that read
+ * the rest of the run: text of many backslashes took time growing with the square of its length.
+ */
+const BACKSLASH_RUN = '(?<!\\\\)\\\\+';
+
+/**
  * How one character of a secret may appear in text that echoes it: as itself, percent-encoded (a URL,
  * a form body) once or more (`%252F`: a URL inside a URL), JSON-escaped as `\uXXXX` (either hex case)
  * or `\n`-style, or `\/` (PHP, Jackson and many gateways escape '/'), at any depth of JSON nesting (a
@@ -37,15 +44,15 @@ export function charPattern(char: string): string {
   if (code > 0x7f) {
     // Percent-encoding takes the UTF-8 bytes; JSON's \u escapes the UTF-16 units (two for an astral character).
     const percent = [...Buffer.from(char, 'utf8')].map((byte) => `%(?:25)*${either(byte, 2)}`).join('');
-    const unicode = [...Array(char.length).keys()].map((i) => `\\\\+u${either(char.charCodeAt(i), 4)}`).join('');
+    const unicode = [...Array(char.length).keys()].map((i) => `${BACKSLASH_RUN}u${either(char.charCodeAt(i), 4)}`).join('');
     return `(?:${escapeRegExp(char)}|${percent}|${unicode})`;
   }
   const either2 = either(code, 2);
-  const forms = [escapeRegExp(char), `%(?:25)*${either2}`, `\\\\+u00${either2}`];
-  if (char === '/') forms.push('\\\\+/');
+  const forms = [escapeRegExp(char), `%(?:25)*${either2}`, `${BACKSLASH_RUN}u00${either2}`];
+  if (char === '/') forms.push(`${BACKSLASH_RUN}/`);
   // JSON's short escapes (a private key's newlines echoed inside a JSON string).
   const short = JSON_SHORT_ESCAPES[char];
-  if (short) forms.push(`\\\\+${escapeRegExp(short)}`);
+  if (short) forms.push(`${BACKSLASH_RUN}${escapeRegExp(short)}`);
   return `(?:${forms.join('|')})`;
 }
 
@@ -107,13 +114,13 @@ export const ESCAPE_HINT = /\\[/unrtbf"\\]|%[0-9a-fA-F]{2}/;
 export const ECHO_EXPANSION = 10;
 
 /** The start of a `\uXXXX`, `\/` or `%XX` escape that the end of the text cuts off. */
-export const PARTIAL_ESCAPE = '(?:\\\\+(?:u[0-9a-fA-F]{0,3})?|%(?:25)*[0-9a-fA-F]?)$';
+export const PARTIAL_ESCAPE = `(?:${BACKSLASH_RUN}(?:u[0-9a-fA-F]{0,3})?|%(?:25)*[0-9a-fA-F]?)$`;
 /**
  * The same for a non-ASCII character, whose escape is several: `%C3%A`, `\\ud83d\\ud`. Never
  * empty: the head pattern then matched '' at every text's end, and a stream's held tail became
  * NaN (wrappedHoldFrom), so an echo cut at a chunk's end went out unmasked.
  */
-export const PARTIAL_ESCAPES = '(?=[%\\\\])(?:(?:%(?:25)*[0-9a-fA-F]{2}){0,3}(?:%(?:25)*[0-9a-fA-F]?)?|(?:\\\\+u[0-9a-fA-F]{4})?\\\\+(?:u[0-9a-fA-F]{0,4})?)$';
+export const PARTIAL_ESCAPES = `(?=[%\\\\])(?:(?:%(?:25)*[0-9a-fA-F]{2}){0,3}(?:%(?:25)*[0-9a-fA-F]?)?|(?:${BACKSLASH_RUN}u[0-9a-fA-F]{4})?\\\\+(?:u[0-9a-fA-F]{0,4})?)$`;
 
 /**
  * Characters that every encoding of an echo leaves as they are (percent-encoding, JSON escapes and
@@ -141,7 +148,7 @@ const VERBATIM = /^[A-Za-z0-9_.-]$/;
  * - Not followed: escapes of the escape itself (`\u005cu0071`, `\\\u00750071`), which no JSON
  *   encoder writes at a level it encodes (JSON.stringify, Go, Python write `\\` and `u`), so they
  *   can only come from the model's own text, one level deeper than any client decodes.
- * Masking text that holds such an escape decodes every escape of the kind (decodeVerbatimEscapes).
+ * An echo in text that holds such escapes is looked for with them decoded (decodeVerbatimEscapes).
  */
 export const ESCAPED_VERBATIM = /(?:\\u00|%(?:25)*)(?:2[dDeE]|3[0-9]|4[1-9a-fA-F]|5[0-9aAfF]|6[1-9a-fA-F]|7[0-9aA])/;
 export const BACKSLASH_U00 = Buffer.from('\\u00', 'latin1');
@@ -183,15 +190,28 @@ export const mayHoldEscapedVerbatim = (text: string): boolean => (text.includes(
 
 /**
  * The text with each escape ESCAPED_VERBATIM finds replaced by its character, its backslashes or
- * `%25`s with it (other escapes kept). JSON stays valid: what goes is a whole escape after pairs of
- * escaped backslashes, or such pairs and the plain text `u00XX`, or a percent escape (no JSON
- * syntax).
+ * `%25`s with it (other escapes kept), and where each character of it came from: `origin[i]` is
+ * the index in `text` where character `i` of `plain` begins, `origin[plain.length]` is
+ * `text.length` (so a part `[a, b)` of `plain` is `[origin[a], origin[b])` of `text`). A masker
+ * puts its masked forms back in `text` by it: the escapes around an echo stay as they came (a
+ * signed URL's `%2541` is not `%41`, nor `A`).
  */
-export function decodeVerbatimEscapes(text: string): string {
-  return text.replace(/\\+u00([0-9a-fA-F]{2})|%(?:25)*([0-9a-fA-F]{2})/g, (whole, unicode: string | undefined, percent: string | undefined) => {
-    const char = String.fromCharCode(parseInt((unicode ?? percent)!, 16));
-    return VERBATIM.test(char) ? char : whole;
-  });
+export function decodeVerbatimEscapes(text: string): {plain: string; origin: number[]} {
+  const origin: number[] = [];
+  let plain = '';
+  let copied = 0;
+  // From a run's first backslash only (see BACKSLASH_RUN).
+  for (const found of text.matchAll(/(?<!\\)\\+u00([0-9a-fA-F]{2})|%(?:25)*([0-9a-fA-F]{2})/g)) {
+    const char = String.fromCharCode(parseInt((found[1] ?? found[2])!, 16));
+    if (!VERBATIM.test(char)) continue;
+    for (let i = copied; i < found.index; i++) origin.push(i);
+    plain += text.slice(copied, found.index) + char;
+    origin.push(found.index);
+    copied = found.index + found[0].length;
+  }
+  for (let i = copied; i < text.length; i++) origin.push(i);
+  origin.push(text.length);
+  return {plain: plain + text.slice(copied), origin};
 }
 
 /** By char code: 1 for VERBATIM characters. */

@@ -43,6 +43,18 @@ export const CUT_ECHO_MIN = 12;
 const TOKEN_GOES_ON = /[A-Za-z0-9_\-+/=]/;
 
 /**
+ * Whether `text` just before `at` is an escape of a character that no token holds: JSON's `\n`
+ * (`\r`, `\t`, `\b`, `\f`), a `\uXXXX` or a `%XX` of such a character (`\u2026` for `…`, `%0A`,
+ * the last byte of a UTF-8 sequence such as `%E2%80%A6`).
+ */
+function escapeEndsAt(text: string, at: number): boolean {
+  const before = text.slice(Math.max(0, at - 6), at);
+  if (/\\[nrtbf]$/.test(before)) return true;
+  const escaped = /\\u([0-9a-fA-F]{4})$/.exec(before) ?? /%([0-9a-fA-F]{2})$/.exec(before);
+  return escaped !== null && !TOKEN_GOES_ON.test(String.fromCharCode(parseInt(escaped[1]!, 16)));
+}
+
+/**
  * Characters a Redactor scans with its LiteralFinder, per character of its forms, before it compiles
  * them into one expression instead: compiling costs about as much per character of the forms as
  * scanning several characters of text, so a one-off listing (the command line) never compiles and a
@@ -224,10 +236,18 @@ export class Redactor {
     if (this.count > 0 && mayHoldEscapedVerbatim(text)) {
       // A letter or digit sent as a JSON `\u` escape (`\u0061` for `a`) or percent-encoded (`%2D`
       // for `-`): no common encoder writes one, but a client decodes it, so the echo is looked for
-      // with those escapes decoded. The text changes (decoded) only when an echo is found there.
-      const plain = decodeVerbatimEscapes(text);
-      const masked = this.redactWith(plain, options, form);
-      if (masked !== plain) return masked;
+      // with those escapes decoded. Only each echo found is replaced, with its escapes; the rest of
+      // the text stays as it came, escapes and all.
+      const {plain, origin} = decodeVerbatimEscapes(text);
+      let out = '';
+      let copied = 0;
+      for (const span of this.echoSpans(plain, form)) {
+        const from = origin[span.index]!;
+        if (from < copied) continue;
+        out += text.slice(copied, from) + span.masked;
+        copied = origin[span.end]!;
+      }
+      if (copied > 0) text = out + text.slice(copied);
     }
     // A long text's prefilters read its UTF-8 bytes, as a stream's (StreamRedactor): their byte
     // loops are several times faster than charCodeAt's (issue 14: a translated stream's joined
@@ -296,9 +316,9 @@ export class Redactor {
       for (const secret of ends.tails) {
         let start = i;
         while (start > copied && end - start < secret.length && text[start - 1] === secret[secret.length - (end - start) - 1]) start--;
-        // Preceded by more token characters: another token that shares the end (but for a JSON
-        // escape's letter: `\n` is a line break in the text a client reads).
-        if (start > 0 && TOKEN_GOES_ON.test(text[start - 1]!) && !(start > 1 && text[start - 2] === '\\' && 'nrtbf'.includes(text[start - 1]!))) continue;
+        // Preceded by more token characters: another token that shares the end (but for an escape
+        // that ends there: `\n`, `\u2026`, `%20` are no token's characters in what a client reads).
+        if (start > 0 && TOKEN_GOES_ON.test(text[start - 1]!) && !escapeEndsAt(text, start)) continue;
         out += text.slice(copied, start) + masked(secret);
         i = copied = end;
         i--;
