@@ -155,6 +155,17 @@ describe('a pool serves the account it says it serves', () => {
       const again = await runBin(['rotate', 'claude'], ccs.env);
       assert.match(again.stdout, /^claude: Dave → Erin Work; the running proxy/);
       assert.match(again.stdout, note);
+      // Already the default while the proxy serves another alone: said too (the person is trying to switch it).
+      const already = await runBin(['use', 'claude', 'Erin Work'], ccs.env);
+      assert.match(already.stdout, /^claude: Erin Work is already the default; the running proxy/);
+      assert.match(already.stdout, note);
+      // --json: stdout the answer alone, the note on stderr.
+      const json = await runBin(['rotate', 'claude', '--json'], ccs.env);
+      assert.deepEqual(JSON.parse(json.stdout), {provider: 'claude', from: 'erin@example.com', to: 'dave@example.com', nativeFile: null});
+      assert.equal(json.stderr, '');
+      const jsonAway = await runBin(['rotate', 'claude', '--json'], ccs.env);
+      assert.equal(JSON.parse(jsonAway.stdout).to, 'erin@example.com');
+      assert.match(jsonAway.stderr, /^ccs-tui: note: the running proxy \(pid \d+, port \d+\) serves Dave alone and keeps serving it; /);
     } finally {
       await runBin(['proxy', 'stop'], ccs.env);
       await upstream.close();

@@ -47,6 +47,12 @@ describe('rule commands warn about the rule they added', async () => {
     const models = await runBin(['models', 'bob'], ccs.env);
     assert.match(models.stdout, /^bob: no model listed \(static list\)$/m);
     const removed = await runBin(['alias', 'rm', 'bob', 'team-mid'], ccs.env);
-    assert.equal(removed.stdout, 'bob: removed alias team-mid (no model listed)\n');
+    assert.equal(removed.stdout, 'bob: removed alias team-mid (no static model list)\n');
+    // On an account's rules: the command to see the live list names that account.
+    ccs.writeToken('bob-work.json', {type: 'bob', api_key: 'sk-bob-work-0123456789', base_url: 'http://127.0.0.1:9/v1'});
+    const id = (JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout) as Array<{provider: string; id: string}>).find((a) => a.provider === 'bob')!.id;
+    const own = await runBin(['alias', 'add', 'bob', 'bob-mid', 'team-mid', '--account', id], ccs.env);
+    assert.equal(own.code, 0, own.stderr);
+    assert.match(own.stdout, new RegExp(`see it with ccs-tui models bob --account ${id} --live\\)$`, 'm'));
   });
 });

@@ -183,10 +183,10 @@ const rotate: CommandSpec = {
     const moved = {provider, from: from?.id ?? null, to: to.id};
     const label = await labeller(store);
     // Said before the agent's file follows: the default has moved even if that fails.
-    if (!values.json) {
-      const pinned = store instanceof AccountStore ? await pinnedElsewhere(ctx.paths, to, label(to)) : undefined;
-      ctx.stdout.write(`${provider}: ${from ? `${label(from)} → ` : ''}${label(to)}${pinned ? `; ${pinned}` : ''}\n`);
-    }
+    const pinned = store instanceof AccountStore ? await pinnedElsewhere(ctx.paths, to, label(to)) : undefined;
+    // Under --json stdout holds only the answer: the note goes to stderr.
+    if (!values.json) ctx.stdout.write(`${provider}: ${from ? `${label(from)} → ` : ''}${label(to)}${pinned ? `; ${pinned}` : ''}\n`);
+    else if (pinned) ctx.stderr.write(`ccs-tui: note: ${pinned}\n`);
     const {followRotationNatively} = await import('../../services/native/sync.js');
     const native = await followRotationNatively(store, provider, to.id, ctx.env).catch(async (error: unknown) => {
       const {describeUserError} = await import('../../store/errors.js');
@@ -333,7 +333,7 @@ export const accountCommands: CommandSpec[] = [
       const {proxyToDefaultAgain} = await import('../../services/proxy/default-again.js');
       const {accounts} = await store.load();
       const account = store instanceof AccountStore ? findAccount(accounts, p, a) : undefined;
-      const proxy = account && (await proxyToDefaultAgain(paths, store, account, same));
+      const proxy = account && ((await proxyToDefaultAgain(paths, store, account, same)) ?? (await pinnedElsewhere(paths, account, same)));
       return `${p}: ${same} is already the default${proxy ? `; ${proxy}` : ''}`;
     }
     const account = await store.setDefault(p, a);

@@ -146,8 +146,8 @@ const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /** "3 of 5 models"; "no model listed" for a list with none (a provider with no static list: its live list is the one). */
 const listedText = (resolution: ModelResolution) => (resolution.counts.all === 0 ? 'no model listed' : modelCountText(resolution));
-/** After an edit: "3 of 5 models visible", or "no model listed". */
-const visibleText = (resolution: ModelResolution) => (resolution.counts.all === 0 ? listedText(resolution) : `${listedText(resolution)} visible`);
+/** After an edit: "3 of 5 models visible", or that the provider lists none here (its live list is the one). */
+const visibleText = (resolution: ModelResolution) => (resolution.counts.all === 0 ? `no static model list` : `${listedText(resolution)} visible`);
 
 function ruleCommand(
   name: [string, string],
@@ -156,8 +156,8 @@ function ruleCommand(
   extraFlags: {fork?: boolean},
   positional: readonly string[],
   apply: (rules: ModelRules, where: string, args: string[], fork: boolean) => ModelRules,
-  /** `warned`: a warning about this rule is printed (see `concerns`). */
-  message: (provider: string, args: string[], resolution: ModelResolution, warned: boolean) => string,
+  /** `warned`: a warning about this rule is printed (see `concerns`); `account`: --account as given. */
+  message: (provider: string, args: string[], resolution: ModelResolution, warned: boolean, account: string | undefined) => string,
   /** Whether a warning is about the rule this command added (`args`: its checked arguments); none for a removal. */
   concerns: (warning: RuleWarning, args: string[]) => boolean = () => false,
 ): CommandSpec {
@@ -174,7 +174,7 @@ function ruleCommand(
       const resolution = await editRules(ctx, provider, values.account, (rules, where) => apply(rules, where, rest, fork));
       const scope = values.account === undefined ? 'global' : 'account';
       const concerned = (warning: RuleWarning) => (!('scope' in warning) || warning.scope === scope) && concerns(warning, rest);
-      ctx.stdout.write(`${message(provider, rest, resolution, resolution.warnings.some(concerned))}\n`);
+      ctx.stdout.write(`${message(provider, rest, resolution, resolution.warnings.some(concerned), values.account)}\n`);
       printEditWarnings(ctx, provider, resolution, concerned);
       return 0;
     },
@@ -201,7 +201,7 @@ export const modelCommands: CommandSpec[] = [
       }
       return {...rules, aliases: [...rules.aliases, {name: name!, alias: alias!, ...(fork ? {fork: true} : {})}]};
     },
-    (provider, [name, alias], resolution, warned) => {
+    (provider, [name, alias], resolution, warned, account) => {
       const relation = resolution.aliases.find((a) => same(a.alias, alias!));
       const state =
         relation?.status === 'forked'
@@ -211,7 +211,7 @@ export const modelCommands: CommandSpec[] = [
             : warned
               ? 'not visible, see the warning'
               : resolution.source === 'static' && resolution.counts.all === 0
-                ? `${provider} has no static model list: it applies to the live list, see it with ccs-tui models ${provider} --account A --live`
+                ? `${provider} has no static model list: it applies to the live list, see it with ccs-tui models ${provider} --account ${account === undefined ? 'A' : shellWord(sanitizeLine(account))} --live`
                 : `not visible: ${shown(name!)} is not in ${provider}'s ${resolution.source} list`;
       return `${provider}: alias ${shown(alias!)} ← ${shown(name!)} (${state})`;
     },

@@ -69,7 +69,7 @@ export async function makeDefault({services, account, confirm, siblings, provide
     // The proxy may serve another account of the pool meanwhile (its strategy moved on): moved back, and said.
     const {proxyToDefaultAgain} = await import('../../services/proxy/default-again.js');
     const label = accountLabel(target, siblings);
-    const proxy = accounts instanceof AccountStore ? await proxyToDefaultAgain(services.paths, accounts, target, label) : undefined;
+    const proxy = accounts instanceof AccountStore ? ((await proxyToDefaultAgain(services.paths, accounts, target, label)) ?? (await pinnedElsewhere(services.paths, target, label))) : undefined;
     const text = `${label} is already the default ${target.provider} account`;
     return proxy ? `${text}; ${proxy}` : {text, kind: 'info', done: false};
   }
