@@ -1,6 +1,7 @@
 // `ccs-tui run` on a proxy that is a TUI's own (its child, which stops when that TUI quits): the run
 // says so, so that the agent's proxy going away when the TUI quits is no surprise (the TUI asks
-// first: test/ui/quit-agents-proxy.test.ts). A background proxy's run says nothing of the kind.
+// first: test/ui/quit-agents-proxy.test.ts). A background proxy's run says nothing of the kind. And
+// `proxy stop` under a running agent says it left the agent without a proxy.
 import assert from 'node:assert/strict';
 import {readFileSync, writeFileSync} from 'node:fs';
 import {after, describe, it} from 'node:test';
@@ -34,5 +35,15 @@ describe("run on a TUI's proxy", () => {
     assert.equal(onTui.code, 0, onTui.stderr);
     assert.match(onTui.stdout, /agent ran/);
     assert.match(onTui.stderr, /using the running proxy \(pid \d+, port \d+; a TUI's own: it stops when that TUI quits, which asks first\), now serving/);
+  });
+
+  it('proxy stop with an agent on it: stopped, and the agent left without a proxy is said with how to serve it again', async () => {
+    const record = JSON.parse(readFileSync(proxyPidFilePath(ccs.paths), 'utf8')) as {port: number};
+    // An agent `run` recorded on that port (this test's own process stands in: it is alive).
+    ccs.writeRaw('tui/agents.json', JSON.stringify([{pid: process.pid, agent: 'claude', provider: 'claude', port: record.port, startedAt: new Date().toISOString(), where: 'foreground'}]));
+    const stopped = await runBin(['proxy', 'stop'], ccs.env);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.match(stopped.stdout, /^proxy stopped \(pid \d+\)$/m);
+    assert.equal(stopped.stderr, `ccs-tui: note: 1 running agent used this proxy (claude pid ${process.pid}) and has none now; ccs-tui proxy start --port ${record.port} serves it again\n`);
   });
 });

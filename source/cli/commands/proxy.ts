@@ -2,6 +2,7 @@
 // (the same proxy in the background, found again through tui/proxy.json), and `env` (the exports
 // for Claude Code). The server itself is imported only when it runs.
 import {formatLocalTime} from '../../core/relative-time.js';
+import {countOf} from '../../core/wording.js';
 import {quoted, sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
 import type {ProxyPidFile} from '../../services/proxy/pid-file.js';
@@ -83,7 +84,16 @@ const stop: CommandSpec = {
     const {values} = parseCommandArgs(this, args, JSON_FLAG);
     const {stopRunningProxy} = await import('../../services/proxy/control.js');
     const {noProxyText} = await import('../../services/proxy/wording.js');
+    const {readRunningAgents} = await import('../../services/agents/running.js');
+    // Read before the stop: the agents that used it are the ones left without a proxy (said, as the TUI asks before).
+    const agents = readRunningAgents(ctx.paths);
     const stopped = await stopRunningProxy(ctx.paths, undefined, sayStale(ctx));
+    const orphaned = stopped ? agents.filter((agent) => agent.port === stopped.port) : [];
+    if (orphaned.length > 0) {
+      const named = orphaned.map((agent) => `${sanitizeLine(agent.agent)} pid ${agent.pid}`).join(', ');
+      const them = orphaned.length === 1 ? 'it' : 'them';
+      ctx.stderr.write(`ccs-tui: note: ${countOf(orphaned.length, 'running agent')} used this proxy (${named}) and ${orphaned.length === 1 ? 'has' : 'have'} none now; ccs-tui proxy start --port ${stopped!.port} serves ${them} again\n`);
+    }
     if (values.json) printJson(ctx, {stopped: Boolean(stopped), pid: stopped?.pid ?? null});
     else ctx.stdout.write(stopped ? `proxy stopped (pid ${stopped.pid})\n` : `${noProxyText('ccs-tui proxy start')}\n`);
     return 0;
