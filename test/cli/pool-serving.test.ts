@@ -198,7 +198,7 @@ describe('`ccs-tui run` says when the agent cannot be served as launched', () =>
     assert.equal(await servingLine(ccs), 'serving: claude / Erin Work');
     const json = JSON.parse((await runBin(['proxy', 'status', '--json'], ccs.env)).stdout) as {pool: boolean; account: string};
     assert.deepEqual([json.pool, json.account], [false, 'Erin Work']);
-    assert.match(readFileSync(proxyLogPath(ccs.paths), 'utf8'), /claude now serves only Erin Work \(pinned: no other account of the pool\)/);
+    assert.match(readFileSync(proxyLogPath(ccs.paths), 'utf8'), /claude now serves only Erin Work \(pinned: the pool's other accounts are not used\)/);
     // Served alone: the proxy's 429 says so, and Dave, healthy, is not asked in its place.
     const limited = await ask(port, upstream);
     assert.equal(limited.status, 429, limited.text);

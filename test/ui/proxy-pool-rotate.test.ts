@@ -51,7 +51,7 @@ test('`r` on a pool: the screen, the log tail and every later request agree on t
 
   // `e` on an account (or `ccs-tui run claude work`) with this proxy running: it serves that account alone.
   await serveOnRunningProxy(ccs.paths, port, 'claude', 'alice@example.com');
-  await tui.waitFor('claude now serves only work (pinned: no other account of the pool)', 5000);
+  await tui.waitFor("claude now serves only work (pinned: the pool's other accounts are not used)", 5000);
   const pinned = await tui.waitFor(/Serving\s+claude \/ work\s/, 5000);
   assert.doesNotMatch(pinned, /Serving .*pool/);
   assert.equal(await ask(port), tokenOf('alice@example.com'));

@@ -237,7 +237,7 @@ export function describeEvent(event: ProxyEvent, now = Date.now(), surface: Erro
     case 'refresh':
       return `${event.provider}/${event.account} token refresh ${event.ok ? 'ok' : `failed: ${withAdvice(event.message ?? '', event.advice, surface, 'proxy')}`}`;
     case 'rotated':
-      return `${event.provider} now serves ${event.pinned ? `only ${event.account} (pinned: no other account of the pool)` : event.account}`;
+      return `${event.provider} now serves ${event.pinned ? `only ${event.account} (pinned: the pool's other accounts are not used)` : event.account}`;
     case 'error':
       return problemText({severity: 'error', message: withAdvice(event.message, event.advice, surface, 'proxy')});
     case 'problem':
