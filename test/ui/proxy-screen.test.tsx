@@ -244,3 +244,20 @@ test('a proxy that ran on another port and stopped: the exports name the port s 
     ccs.cleanup();
   }
 });
+
+test('R on a proxy serving one account alone: the status names it as the Serving row does (its nickname), not by its id', async () => {
+  const ccs = makeUiCcs();
+  const fake = slowSupervisor({target: {provider: 'claude', account: 'alice@example.com'}, account: 'work', pinned: true, port: 18996, pid: 4243, startedAt: Date.now()});
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 24, route: {screen: 'proxy', params: {}}, services: {proxy: fake.supervisor as never}});
+  try {
+    await tui.waitFor(/claude \/ work/);
+    await tui.press('R');
+    await tui.waitFor('restarting the proxy for claude / work');
+    fake.finish();
+    const frame = await tui.waitFor('proxy running on port 18996 for claude / work');
+    assert.doesNotMatch(frame, /alice@example\.com/);
+  } finally {
+    tui.unmount();
+    ccs.cleanup();
+  }
+});

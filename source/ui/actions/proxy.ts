@@ -200,7 +200,9 @@ export async function stopProxy({services, state, progress, confirm}: ProxyActio
  */
 export async function restartProxy({services, progress}: ProxyActionContext): Promise<ActionResult> {
   if (!services.proxy) throw new UserError('no proxy supervisor in this session');
-  return startAndSettle(services.proxy, services.proxy.current.target, progress, undefined, true);
+  const {target, account} = services.proxy.current;
+  // A pinned account as the Serving row names it (its nickname), not its id.
+  return startAndSettle(services.proxy, target, progress, target.account ? account : undefined, true);
 }
 
 /**
