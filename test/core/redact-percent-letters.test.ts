@@ -84,3 +84,23 @@ test('masking an echo leaves the rest of the text as it came: its escapes are no
     assert.equal(out, `{"next":"${url}","token":"sk-a…(redacted)"}`, `stream: ${echo}`);
   }
 });
+
+test('logged text: a cut token with its letters escaped (%XX, \\u00XX, one letter or all) is masked as a plain cut one', () => {
+  const pct = (text: string) => [...text].map((c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).join('');
+  const u = (text: string) => [...text].map((c) => `\\u00${c.charCodeAt(0).toString(16)}`).join('');
+  for (const text of [
+    `Incorrect key: ${pct(SECRET.slice(0, 20))}…`,
+    `Incorrect key: ${SECRET.slice(0, 20).replace(/-/g, '%2D')}…`,
+    `Incorrect key: ${u(SECRET.slice(0, 20))}…`,
+    `key …${pct(SECRET.slice(-20))}`,
+    `key …${SECRET.slice(-20, -10)}%${SECRET.charCodeAt(SECRET.length - 10).toString(16)}${SECRET.slice(-9)}`,
+    `a ${pct(SECRET)} b ${pct(SECRET.slice(0, 20))}…`,
+    `token ...x%2520${SECRET.slice(14)} end`,
+    `token ...x%25E2%2580%25A6${SECRET.slice(14)} end`,
+  ]) {
+    const masked = redactor.redact(text, {cutEchoes: true});
+    const decoded = decodeURIComponent(masked.replace(/%(?![0-9A-Fa-f]{2})/g, '%25')).replace(/\\u00([0-9a-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+    for (let from = 0; from + 12 <= SECRET.length; from++) assert.ok(!decoded.includes(SECRET.slice(from, from + 12)), `${text} → ${masked}`);
+    assert.match(masked, /sk-a…\(redacted\)/, text);
+  }
+});

@@ -221,4 +221,9 @@ test('generic credential shapes: a masked value never begins inside a JSON escap
   }
   // A value after its separators is still masked, JSON-escaped quotes included.
   assert.equal(maskCredentialPatterns('{\\"access_token\\": \\"abcdefghijklmnop1234\\"}'), '{\\"access_token\\": \\"abcd…(redacted)\\"}');
+  // However many separators (three JSON levels, aligned columns, a stray backslash).
+  const value = 'Zq9xWv7Rt5Yu3Io1Pa8Sd6Fg';
+  for (const text of [JSON.stringify(JSON.stringify(JSON.stringify({refresh_token: value}))), `access_token:          ${value}`, `Bearer${'\t'.repeat(9)}${value}`, `token \\${value}`]) {
+    assert.ok(!maskCredentialPatterns(text).includes(value), text);
+  }
 });

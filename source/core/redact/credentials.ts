@@ -54,12 +54,12 @@ function isCredentialName(name: string): boolean {
  * with a well-known prefix (Anthropic `sk-ant-`, Google `ya29.` access and `1//` refresh tokens, GitHub
  * `gho_`/`ghu_`/`ghp_`/`ghs_`/`ghr_`, OpenAI `sk-`, JWTs `eyJ….….…`). Also JSON-escaped `1\/\/`; a `\`
  * in a value only as the escape of a `/`, never that of the quote after it (JSON text stays JSON);
- * a value never begins right after a backslash (`token \u201c…`: the escape stays whole). At most 8
- * separators before a value: a lookbehind over a longer run (a text of many backslashes) was tried
- * from every character of it, a time growing with the square of its length.
+ * a value never begins inside a JSON escape (`token \u201c…`: the escape stays whole). The look
+ * back at the separators runs only where a value's first character is: tried from every character
+ * of a long run of separators (many backslashes), it took a time growing with the square of its length.
  */
 const CREDENTIAL_PATTERNS =
-  /(?<=(?:\b(?:Bearer|Basic|token)|_(?:token|key|secret)|\b(?:access|refresh|id|api|client|session|auth|private)-?(?:token|key|secret))[\s:="'\\]{1,8})(?<!\\)(?:[\w.~+/=-]|\\\/){12,}|\bsk-(?:ant-)?[A-Za-z0-9_-]{12,}|\bya29\.[A-Za-z0-9._-]{12,}|\b1(?:\/\/|\\\/\\\/)[A-Za-z0-9._-]{12,}|\bgh[opsur]_[A-Za-z0-9]{12,}|\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*/gi;
+  /(?=[\w.~+/=-]|\\\/)(?!(?<=\\)(?:u[0-9a-fA-F]{4}|[nrtbf]))(?<=(?:\b(?:Bearer|Basic|token)|_(?:token|key|secret)|\b(?:access|refresh|id|api|client|session|auth|private)-?(?:token|key|secret))[\s:="'\\]+)(?:[\w.~+/=-]|\\\/){12,}|\bsk-(?:ant-)?[A-Za-z0-9_-]{12,}|\bya29\.[A-Za-z0-9._-]{12,}|\b1(?:\/\/|\\\/\\\/)[A-Za-z0-9._-]{12,}|\bgh[opsur]_[A-Za-z0-9]{12,}|\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*/gi;
 
 /** Text with every generic credential shape masked (see CREDENTIAL_PATTERNS). */
 export function maskCredentialPatterns(text: string): string {

@@ -44,13 +44,14 @@ const TOKEN_GOES_ON = /[A-Za-z0-9_\-+/=]/;
 
 /**
  * Whether `text` just before `at` is an escape of a character that no token holds: JSON's `\n`
- * (`\r`, `\t`, `\b`, `\f`), a `\uXXXX` or a `%XX` of such a character (`\u2026` for `…`, `%0A`,
- * the last byte of a UTF-8 sequence such as `%E2%80%A6`).
+ * (`\r`, `\t`, `\b`, `\f`), a `\uXXXX` or a `%XX` (`%25XX` …) of such a character (`\u2026` for
+ * `…`, `%0A`, `%2520`, the last byte of a UTF-8 sequence such as `%E2%80%A6`).
  */
 function escapeEndsAt(text: string, at: number): boolean {
-  const before = text.slice(Math.max(0, at - 6), at);
+  const before = text.slice(Math.max(0, at - 16), at);
   if (/\\[nrtbf]$/.test(before)) return true;
-  const escaped = /\\u([0-9a-fA-F]{4})$/.exec(before) ?? /%([0-9a-fA-F]{2})$/.exec(before);
+  // `%2520`: a URL encoded again keeps its last pair.
+  const escaped = /\\u([0-9a-fA-F]{4})$/.exec(before) ?? /%(?:25)*([0-9a-fA-F]{2})$/.exec(before);
   return escaped !== null && !TOKEN_GOES_ON.test(String.fromCharCode(parseInt(escaped[1]!, 16)));
 }
 
@@ -239,9 +240,12 @@ export class Redactor {
       // with those escapes decoded. Only each echo found is replaced, with its escapes; the rest of
       // the text stays as it came, escapes and all.
       const {plain, origin} = decodeVerbatimEscapes(text);
+      // Whole echoes, then (in messages) cut ones: a quoted start with its letters escaped too.
+      const whole = this.echoSpans(plain, form);
+      const spans = options.cutEchoes ? [...whole, ...this.cutEchoSpans(plain, form).filter((cut) => !whole.some((w) => cut.index < w.end && w.index < cut.end))].sort((a, b) => a.index - b.index) : whole;
       let out = '';
       let copied = 0;
-      for (const span of this.echoSpans(plain, form)) {
+      for (const span of spans) {
         const from = origin[span.index]!;
         if (from < copied) continue;
         out += text.slice(copied, from) + span.masked;
@@ -279,7 +283,19 @@ export class Redactor {
    * RedactOptions.cutEchoes.
    */
   private maskCutEchoes(text: string, form?: (masked: string) => string): string {
-    if (this.count === 0 || text.length < CUT_ECHO_MIN) return text;
+    let out = '';
+    let copied = 0;
+    for (const span of this.cutEchoSpans(text, form)) {
+      out += text.slice(copied, span.index) + span.masked;
+      copied = span.end;
+    }
+    return copied === 0 ? text : out + text.slice(copied);
+  }
+
+  /** Each cut echo in text (see maskCutEchoes), in order, none overlapping: where it starts and ends, and its masked form. */
+  private cutEchoSpans(text: string, form?: (masked: string) => string): {index: number; end: number; masked: string}[] {
+    const spans: {index: number; end: number; masked: string}[] = [];
+    if (this.count === 0 || text.length < CUT_ECHO_MIN) return spans;
     if (!this.byCutEnd) {
       this.byCutEnd = new Map();
       const at = (key: string) => {
@@ -295,7 +311,6 @@ export class Redactor {
       }
     }
     const masked = (secret: string) => (form ? form(redactedForm(secret)) : redactedForm(secret));
-    let out = '';
     let copied = 0;
     scan: for (let i = 0; i + CUT_ECHO_MIN <= text.length; i++) {
       const ends = this.byCutEnd.get(text.slice(i, i + CUT_ECHO_MIN));
@@ -305,7 +320,7 @@ export class Redactor {
         while (end < text.length && end - i < secret.length && text[end] === secret[end - i]) end++;
         // Followed by more token characters: another token that shares the start (`sk-ant-oat01-`).
         if (end < text.length && TOKEN_GOES_ON.test(text[end]!)) continue;
-        out += text.slice(copied, i) + masked(secret);
+        spans.push({index: i, end, masked: masked(secret)});
         i = copied = end;
         i--;
         continue scan;
@@ -319,13 +334,13 @@ export class Redactor {
         // Preceded by more token characters: another token that shares the end (but for an escape
         // that ends there: `\n`, `\u2026`, `%20` are no token's characters in what a client reads).
         if (start > 0 && TOKEN_GOES_ON.test(text[start - 1]!) && !escapeEndsAt(text, start)) continue;
-        out += text.slice(copied, start) + masked(secret);
+        spans.push({index: start, end, masked: masked(secret)});
         i = copied = end;
         i--;
         continue scan;
       }
     }
-    return copied === 0 ? text : out + text.slice(copied);
+    return spans;
   }
 
   /** Whether some text may hold a base64 echo cut into pieces (a chain, see SPACE_FOLDED_WIDTH); false: certainly none. */
