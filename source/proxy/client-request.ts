@@ -45,9 +45,10 @@ export function readClientRequest(req: IncomingMessage): ClientRequest | Promise
   const streamable = Number.isInteger(declared) && declared > 0;
   const scanner = new ModelScanner();
   const limit = streamable ? MAX_BODY_BYTES : MAX_PARSED_BODY_BYTES;
-  const onChunk = (chunk: Buffer, size: number) => {
+  /** `whole`: the chunk is the whole body (it came with the head), so what it is can be told. */
+  const onChunk = (chunk: Buffer, size: number, whole = false) => {
     scanner.feed(chunk);
-    if (scanner.invalid) return notAnObject(scanner.invalidStart);
+    if (scanner.invalid) return notAnObject(scanner.invalidStart, whole ? chunk : undefined);
     if (scanner.refusal) return scanner.refusal;
     if (streamable && size >= STREAM_ABOVE_BYTES && scanner.model) return 'stop';
     if (size > MAX_PARSED_BODY_BYTES && !scanner.model) return modelTooLate();
@@ -59,7 +60,7 @@ export function readClientRequest(req: IncomingMessage): ClientRequest | Promise
   // ticks and events were a measurable share of a small request's cost).
   const buffered = bufferedBody(req, declared, STREAM_ABOVE_BYTES);
   if (buffered !== undefined) {
-    const verdict = onChunk(buffered, buffered.length);
+    const verdict = onChunk(buffered, buffered.length, true);
     if (verdict instanceof HttpError) throw verdict;
     return parsed(req, buffered);
   }
@@ -143,21 +144,24 @@ function kindOf(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-/** What a body that starts with this byte is, when it is no object: `an array`; undefined when it is not JSON either. */
-function kindOfStart(byte: number | undefined): string | undefined {
-  if (byte === undefined) return undefined;
-  const char = String.fromCharCode(byte);
-  if (char === '[') return 'an array';
-  if (char === '"') return 'a string';
-  if (char === 'n') return 'null';
-  if (char === 't' || char === 'f') return 'a boolean';
-  return /[-0-9]/.test(char) ? 'a number' : undefined;
-}
-
-/** 400 for a body that is no JSON object, naming what it starts as (`startByte`, its first non-blank byte) where that is JSON. */
-function notAnObject(startByte?: number): HttpError {
-  const kind = kindOfStart(startByte);
-  return new HttpError(400, `request body must be a JSON object${kind ? `, not ${kind}` : startByte === undefined ? '' : ' (it is not JSON)'}`);
+/**
+ * 400 for a body that is no JSON object. `whole`: the body, when it came whole: parsed to name what
+ * it is (`not an array`) or that it is no JSON; else (still coming) only the character it starts
+ * with is known, and said (one character of the client's own text).
+ */
+function notAnObject(startByte?: number, whole?: Buffer): HttpError {
+  if (startByte === undefined) return new HttpError(400, 'request body must be a JSON object');
+  if (whole) {
+    let kind: string;
+    try {
+      kind = `not ${kindOf(JSON.parse(whole.toString('utf8')))}`;
+    } catch {
+      kind = 'and it is not JSON';
+    }
+    return new HttpError(400, `request body must be a JSON object, ${kind}`);
+  }
+  const char = String.fromCharCode(startByte);
+  return new HttpError(400, `request body must be a JSON object; it starts with ${startByte >= 0x21 && startByte <= 0x7e ? `"${char}"` : `byte 0x${startByte.toString(16).padStart(2, '0')}`}`);
 }
 
 /**

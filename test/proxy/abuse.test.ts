@@ -131,7 +131,8 @@ describe('refused requests close the connection without reading the body', async
   it('answers 400 for a body that is not a JSON object without waiting for the rest of it', async () => {
     const exchange = await trickle(f.url, `${postHead('/v1/messages', {...big, 'x-api-key': API_KEY})}[`, 5_000, ' ');
     assert.match(exchange.text, /^HTTP\/1.1 400 /);
-    assert.match(exchange.text, /JSON object/);
+    // Still coming: only its first character is known, and said.
+    assert.match(exchange.text, /request body must be a JSON object; it starts with \\"\[\\"/);
     assert.equal(exchange.closed, true);
   });
 

@@ -27,7 +27,10 @@ describe('request bodies that are not JSON', async () => {
     for (const [body, kind] of [['[1,2]', 'an array'], ['"str"', 'a string'], ['null', 'null'], ['42', 'a number'], [' true', 'a boolean']]) {
       assert.deepEqual(await post(body!), {status: 400, message: `request body must be a JSON object, not ${kind}`}, body);
     }
-    assert.deepEqual(await post('hello'), {status: 400, message: 'request body must be a JSON object (it is not JSON)'});
+    // Not JSON at all, whatever its first character looks like (it said "not null" for `nope`).
+    for (const body of ['hello', 'nope nope', 'tree', '-CLIENTTEXT', '"unterminated', '\ufeff{"model":"x"}']) {
+      assert.deepEqual(await post(body), {status: 400, message: 'request body must be a JSON object, and it is not JSON'}, body);
+    }
     assert.deepEqual(await post(''), {status: 400, message: 'request body is empty (a JSON object was expected)'});
   });
 });

@@ -339,6 +339,16 @@ describe('an event garbled or cut on the way, between whole ones', () => {
         assert.notEqual(events.at(-1)!.type, 'error', `${keepAlive}: ${JSON.stringify(events)}`);
       }
     });
+    it(`${name}: a garbled object after a line break in its data (a data: line of its own first) is garbled too`, () => {
+      for (const lead of ['\n', '\r\n', ' \n\t']) {
+        const events = readChunks(reader(), ...whole, garbled.replace('data: ', `data:${lead.replace(/\n/g, '\ndata:')}`), ...rest);
+        assert.equal(events.at(-1)!.type, 'error', `${JSON.stringify(lead)}: ${JSON.stringify(events)}`);
+      }
+    });
+    it(`${name}: the message names an event type only when it looks like one (never a value with capitals or digits)`, () => {
+      const events = readChunks(reader(), ...whole, 'data: {"type":"ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcd","x":\n\n', ...rest);
+      assert.equal((events.at(-1) as {message: string}).message.includes('ghp_'), false, JSON.stringify(events.at(-1)));
+    });
     it(`${name}: an event with a byte order mark before its JSON is read`, () => {
       const events = readChunks(reader(), ...whole.map((event) => event.replace('data: ', 'data: \ufeff')), ...rest);
       assert.notEqual(events.at(-1)!.type, 'error', JSON.stringify(events));

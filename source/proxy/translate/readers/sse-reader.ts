@@ -95,7 +95,7 @@ export abstract class SseTurnReader implements TurnReader {
     if (json) this.onJson(json, text);
     // An object cut or garbled on the way: what it carried is lost, so the answer is not whole and
     // must not end as if it were. (Data that is no object, `data: ping`, `data: []`, is a keep-alive.)
-    else if (/^[ \t]*\{/.test(text)) this.out.error(garbledEventMessage(text));
+    else if (/^[ \t\r\n]*\{/.test(text)) this.out.error(garbledEventMessage(text));
   }
 }
 
@@ -104,6 +104,8 @@ export abstract class SseTurnReader implements TurnReader {
  * credential the cut leaves half of, which no masker recognises as one).
  */
 function garbledEventMessage(text: string): string {
-  const type = /^[ \t]*\{\s*"type"\s*:\s*"([A-Za-z0-9_.]{1,64})"/.exec(text)?.[1];
+  // Only what an event type looks like (`content_block_delta`, `response.output_text.delta`): a value
+  // with capitals or digits may be a credential.
+  const type = /^[ \t\r\n]*\{\s*"type"\s*:\s*"([a-z_.]{1,40})"/.exec(text)?.[1];
   return `the upstream sent ${type ? `a ${type} event` : 'an event'} whose JSON is broken (${Buffer.byteLength(text)} bytes; cut or garbled on the way)`;
 }
