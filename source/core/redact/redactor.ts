@@ -26,6 +26,13 @@ export interface RedactOptions {
   cutEchoes?: boolean;
 }
 
+/** An echo found in a text: where it starts and ends (exclusive), and its masked form. */
+interface EchoSpan {
+  index: number;
+  end: number;
+  masked: string;
+}
+
 /** The default options, one shared object (redact runs for every string of every request's log event). */
 const NO_OPTIONS: RedactOptions = Object.freeze({});
 const CUT_ECHOES: RedactOptions = Object.freeze({cutEchoes: true});
@@ -240,9 +247,10 @@ export class Redactor {
       // with those escapes decoded. Only each echo found is replaced, with its escapes; the rest of
       // the text stays as it came, escapes and all.
       const {plain, origin} = decodeVerbatimEscapes(text);
-      // Whole echoes, then (in messages) cut ones: a quoted start with its letters escaped too.
+      // Whole echoes, then (in messages) cut ones that none of them covers: a quoted start with its letters escaped too.
       const whole = this.echoSpans(plain, form);
-      const spans = options.cutEchoes ? [...whole, ...this.cutEchoSpans(plain, form).filter((cut) => !whole.some((w) => cut.index < w.end && w.index < cut.end))].sort((a, b) => a.index - b.index) : whole;
+      const cut = options.cutEchoes ? this.cutEchoSpans(plain, form).filter((c) => !whole.some((w) => c.index < w.end && w.index < c.end)) : [];
+      const spans = cut.length === 0 ? whole : [...whole, ...cut].sort((a, b) => a.index - b.index);
       let out = '';
       let copied = 0;
       for (const span of spans) {
@@ -293,8 +301,8 @@ export class Redactor {
   }
 
   /** Each cut echo in text (see maskCutEchoes), in order, none overlapping: where it starts and ends, and its masked form. */
-  private cutEchoSpans(text: string, form?: (masked: string) => string): {index: number; end: number; masked: string}[] {
-    const spans: {index: number; end: number; masked: string}[] = [];
+  private cutEchoSpans(text: string, form?: (masked: string) => string): EchoSpan[] {
+    const spans: EchoSpan[] = [];
     if (this.count === 0 || text.length < CUT_ECHO_MIN) return spans;
     if (!this.byCutEnd) {
       this.byCutEnd = new Map();
@@ -386,8 +394,8 @@ export class Redactor {
   }
 
   /** Each echo in text (no wrapped ones): where it starts and ends, and its masked form. */
-  private echoSpans(text: string, form?: (masked: string) => string): {index: number; end: number; masked: string}[] {
-    const spans: {index: number; end: number; masked: string}[] = [];
+  private echoSpans(text: string, form?: (masked: string) => string): EchoSpan[] {
+    const spans: EchoSpan[] = [];
     if (this.filter && !this.filter.mayHoldEcho(text)) return spans;
     const mask: EchoMask = (found, index) => {
       const masked = form ? form(this.maskFor(found)) : this.maskFor(found);
