@@ -104,3 +104,32 @@ test('x on the proxy screen with an agent on that proxy asks too; n keeps it run
     ccs.cleanup();
   }
 });
+
+test('q on the models screen with unsaved rules and an agent on the proxy: both questions, in turn; n at the second stays', async () => {
+  const ccs = makeUiCcs();
+  ccs.writeRaw('tui/agents.json', JSON.stringify([agentOn(18999)]));
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'models', params: {provider: 'claude'}}, services: {proxy: childProxyOn(18999)}});
+  try {
+    await tui.waitFor(/Models \d+\/15 visible/);
+    await tui.press('a');
+    await tui.type('*haiku*');
+    await tui.press('enter');
+    await tui.waitFor('* unsaved');
+    await tui.press('q');
+    await tui.waitFor('Quit and discard unsaved rule changes?');
+    await tui.press('y');
+    await tui.waitFor(/Quit\s+anyway\?/);
+    await tui.press('n');
+    await tui.waitFor((f) => !/Quit\s+anyway\?/.test(f));
+    assert.equal(await settled(tui.exited), false, 'n keeps the TUI open');
+    await tui.press('q');
+    await tui.waitFor('Quit and discard unsaved rule changes?');
+    await tui.press('y');
+    await tui.waitFor(/Quit\s+anyway\?/);
+    await tui.press('y');
+    await tui.exited;
+  } finally {
+    tui.unmount();
+    ccs.cleanup();
+  }
+});

@@ -27,6 +27,7 @@ import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
 import {credentialRedactor} from '../../services/credential-redactor.js';
 import {useShell} from '../shell.js';
+import {agentsLosingProxy, quitStopsAgentsQuestion} from '../actions/proxy.js';
 import {useTheme} from '../theme.js';
 import {previewRows} from './models/preview.js';
 import {SERVER_LIST_LINES, ServerList} from './models/ServerList.js';
@@ -42,7 +43,7 @@ const RULE_PROVIDERS = PROVIDERS.filter((row) => row.models.default.length > 0 |
 export function ModelsScreen({width, height, params, navigate, back, setStatus}: ScreenProps) {
   const services = useServices();
   const mask = useOwnCredentialMask();
-  const {run, state, dispatch: shellDispatch, ask} = useShell();
+  const {run, state, dispatch: shellDispatch, ask, confirm} = useShell();
   const {exit} = useApp();
   const filter = filterOf(state, FILTER);
   const theme = useTheme();
@@ -198,7 +199,10 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus}:
     quit: () => {
       if (!dirty) return false;
       void ask('Quit and discard unsaved rule changes?', saveFirst('quit')).then(async (answer) => {
-        if (answer === 'yes' || (answer === 'rules.save' && (await save()))) exit();
+        if (!(answer === 'yes' || (answer === 'rules.save' && (await save())))) return;
+        // Then, as every quit: agents that would lose the proxy this TUI started (dispatcher.ts).
+        const losing = agentsLosingProxy(services);
+        if (losing.length === 0 || (await confirm(quitStopsAgentsQuestion(losing)))) exit();
       });
     },
     'screen.accounts': () => blockWhileDirty(),
