@@ -45,10 +45,9 @@ export function readClientRequest(req: IncomingMessage): ClientRequest | Promise
   const streamable = Number.isInteger(declared) && declared > 0;
   const scanner = new ModelScanner();
   const limit = streamable ? MAX_BODY_BYTES : MAX_PARSED_BODY_BYTES;
-  /** `whole`: the chunk is the whole body (it came with the head), so what it is can be told. */
-  const onChunk = (chunk: Buffer, size: number, whole = false) => {
+  const onChunk = (chunk: Buffer, size: number) => {
     scanner.feed(chunk);
-    if (scanner.invalid) return notAnObject(scanner.invalidStart, whole ? chunk : undefined);
+    if (scanner.invalid) return notAnObject(scanner.invalidStart);
     if (scanner.refusal) return scanner.refusal;
     if (streamable && size >= STREAM_ABOVE_BYTES && scanner.model) return 'stop';
     if (size > MAX_PARSED_BODY_BYTES && !scanner.model) return modelTooLate();
@@ -60,7 +59,7 @@ export function readClientRequest(req: IncomingMessage): ClientRequest | Promise
   // ticks and events were a measurable share of a small request's cost).
   const buffered = bufferedBody(req, declared, STREAM_ABOVE_BYTES);
   if (buffered !== undefined) {
-    const verdict = onChunk(buffered, buffered.length, true);
+    const verdict = onChunk(buffered, buffered.length);
     if (verdict instanceof HttpError) throw verdict;
     return parsed(req, buffered);
   }
@@ -145,23 +144,14 @@ function kindOf(value: unknown): string {
 }
 
 /**
- * 400 for a body that is no JSON object. `whole`: the body, when it came whole: parsed to name what
- * it is (`not an array`) or that it is no JSON; else (still coming) only the character it starts
- * with is known, and said (one character of the client's own text).
+ * 400 for a body that is no JSON object, said by the character it starts with (one character of the
+ * client's own text): all that is known of a body still coming, and said the same of one that came
+ * whole with its head (a client gets the same answer however its body was cut into reads).
  */
-function notAnObject(startByte?: number, whole?: Buffer): HttpError {
+function notAnObject(startByte?: number): HttpError {
   if (startByte === undefined) return new HttpError(400, 'request body must be a JSON object');
-  if (whole) {
-    let kind: string;
-    try {
-      kind = `not ${kindOf(JSON.parse(whole.toString('utf8')))}`;
-    } catch {
-      kind = 'and it is not JSON';
-    }
-    return new HttpError(400, `request body must be a JSON object, ${kind}`);
-  }
   const char = String.fromCharCode(startByte);
-  return new HttpError(400, `request body must be a JSON object; it starts with ${startByte >= 0x21 && startByte <= 0x7e ? `"${char}"` : `byte 0x${startByte.toString(16).padStart(2, '0')}`}`);
+  return new HttpError(400, `request body must be a JSON object; it starts with ${startByte >= 0x21 && startByte <= 0x7e ? `\`${char}\`` : `byte 0x${startByte.toString(16).padStart(2, '0')}`}`);
 }
 
 /**

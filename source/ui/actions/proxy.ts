@@ -200,9 +200,10 @@ export async function stopProxy({services, state, progress, confirm}: ProxyActio
  */
 export async function restartProxy({services, progress}: ProxyActionContext): Promise<ActionResult> {
   if (!services.proxy) throw new UserError('no proxy supervisor in this session');
-  const {target, account} = services.proxy.current;
-  // A pinned account as the Serving row names it (its nickname), not its id.
-  return startAndSettle(services.proxy, target, progress, target.account ? account : undefined, true);
+  const {target} = services.proxy.current;
+  // A pinned account as the screens name it (its nickname), not by its id.
+  const found = target.provider && target.account ? await pinnedAccount(services, target.provider, target.account) : undefined;
+  return startAndSettle(services.proxy, target, progress, found && found !== 'gone' ? found.label : undefined, true);
 }
 
 /**
