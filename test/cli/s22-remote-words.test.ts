@@ -63,11 +63,11 @@ test("a 429 from the server says when to try again, from its Retry-After (second
     let run = await runBin(['accounts', '--target', 'team'], {...ccs.env, K: KEY});
     assert.equal(run.code, 1);
     assert.match(run.stderr, /429 too many requests/);
-    assert.match(run.stderr, /try again in 42s \(until \d\d:\d\d:\d\d\)/, run.stderr);
+    assert.match(run.stderr, /try again in 42s \(until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\)/, run.stderr);
 
     retryAfter = new Date(Date.now() + 5 * 60_000 + 30_000).toUTCString();
     run = await runBin(['accounts', '--target', 'team'], {...ccs.env, K: KEY});
-    assert.match(run.stderr, /try again in 5m \d+s \(until \d\d:\d\d:\d\d\)/, run.stderr);
+    assert.match(run.stderr, /try again in 5m \d+s \(until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\)/, run.stderr);
 
     // --json errors carry it too (the same message).
     run = await runBin(['accounts', '--json', '--target', 'team'], {...ccs.env, K: KEY});

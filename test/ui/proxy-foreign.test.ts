@@ -97,7 +97,7 @@ process.on('message', (m) => { if (m.type === 'shutdown') process.exit(0); });
   supervisor = new ProxySupervisor({paths: ccs.paths, env: ccs.env, command: () => ({file: process.execPath, args: ['-e', child], kind: 'builtin'})});
   tui = await renderTui({paths: ccs.paths, width: 160, height: 30, route: {screen: 'proxy', params: {provider: 'claude'}}, services: {proxy: supervisor}});
   await tui.press('s');
-  await tui.waitFor(/Error\s+3m ago \(at \d\d:\d\d:\d\d\): claude\/bob@example\.com: upstream 500/, 10_000);
+  await tui.waitFor(/Error\s+3m ago \(at (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\): claude\/bob@example\.com: upstream 500/, 10_000);
   writeFileSync(cleared, '');
   await tui.waitFor(/Error\s+—/, 10_000);
 });

@@ -104,10 +104,10 @@ test('the Error row: an upstream error shows until a request succeeds after it, 
   upstream.handler = answer;
   assert.equal((await askClaude(port, API_KEY)).status, 200);
   frame = await tui.waitFor((f) => errorRow(f).includes('— requests have succeeded since the last error, '), 5000);
-  assert.match(errorRow(frame), /the last error, (just now|\d+s ago) \(at \d\d:\d\d:\d\d\): claude\//);
+  assert.match(errorRow(frame), /the last error, (just now|\d+s ago) \(at (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\): claude\//);
   // `proxy status` says the same, in its words and in --json.
   const text = await runBin(['proxy', 'status'], started.ccs!.env);
-  assert.match(text.stdout, /last error (just now|\d+s ago) \(at \d\d:\d\d:\d\d\), requests have succeeded since: claude\//, text.stdout + text.stderr);
+  assert.match(text.stdout, /last error (just now|\d+s ago) \(at (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\), requests have succeeded since: claude\//, text.stdout + text.stderr);
   const json = JSON.parse((await runBin(['proxy', 'status', '--json'], started.ccs!.env)).stdout) as {lastErrorAt: string; lastErrorServedSince: string};
   assert.ok(Date.parse(json.lastErrorServedSince) >= Date.parse(json.lastErrorAt), JSON.stringify(json));
 });
