@@ -20,11 +20,24 @@ async function settled(exited: Promise<void>, ms = 300): Promise<boolean> {
   return Promise.race([exited.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
 }
 
-test('q with an agent on this TUI\'s proxy asks; n stays, y quits', async () => {
+/**
+ * Runs `use` on a TUI at `route` (the accounts screen by default) over a CCS dir whose agents.json
+ * lists `agents`, with `proxy` as its supervisor; unmounted and cleaned up afterwards.
+ */
+async function withTui(agents: unknown[], proxy: ProxySupervisor, use: (tui: Awaited<ReturnType<typeof renderTui>>) => Promise<void>, options: {width?: number; route?: Parameters<typeof renderTui>[0]['route']} = {}): Promise<void> {
   const ccs = makeUiCcs();
-  ccs.writeRaw('tui/agents.json', JSON.stringify([agentOn(18999)]));
-  const tui = await renderTui({paths: ccs.paths, width: 120, height: 30, services: {proxy: childProxyOn(18999)}});
+  ccs.writeRaw('tui/agents.json', JSON.stringify(agents));
+  const tui = await renderTui({paths: ccs.paths, width: options.width ?? 120, height: 30, ...(options.route ? {route: options.route} : {}), services: {proxy}});
   try {
+    await use(tui);
+  } finally {
+    tui.unmount();
+    ccs.cleanup();
+  }
+}
+
+test('q with an agent on this TUI\'s proxy asks; n stays, y quits', async () => {
+  await withTui([agentOn(18999)], childProxyOn(18999), async (tui) => {
     await tui.waitFor(/alice@e/);
     await tui.press('q');
     const frame = await tui.waitFor('Quit anyway?');
@@ -37,26 +50,17 @@ test('q with an agent on this TUI\'s proxy asks; n stays, y quits', async () => 
     await tui.waitFor('Quit anyway?');
     await tui.press('y');
     await tui.exited;
-  } finally {
-    tui.unmount();
-    ccs.cleanup();
-  }
+  });
 });
 
 test('Ctrl-C at that question quits', async () => {
-  const ccs = makeUiCcs();
-  ccs.writeRaw('tui/agents.json', JSON.stringify([agentOn(18999)]));
-  const tui = await renderTui({paths: ccs.paths, width: 120, height: 30, services: {proxy: childProxyOn(18999)}});
-  try {
+  await withTui([agentOn(18999)], childProxyOn(18999), async (tui) => {
     await tui.waitFor(/alice@e/);
     await tui.press('ctrl+c');
     await tui.waitFor('Quit anyway?');
     await tui.press('ctrl+c');
     await tui.exited;
-  } finally {
-    tui.unmount();
-    ccs.cleanup();
-  }
+  });
 });
 
 test('no question: no agent, an agent of another port, or a proxy this TUI did not start (it outlives the TUI)', async () => {
@@ -65,28 +69,19 @@ test('no question: no agent, an agent of another port, or a proxy this TUI did n
     [[agentOn(18000)], childProxyOn(18999)],
     [[agentOn(18999)], childProxyOn(18999, 'adopted')],
   ] as const) {
-    const ccs = makeUiCcs();
-    ccs.writeRaw('tui/agents.json', JSON.stringify(agents));
-    const tui = await renderTui({paths: ccs.paths, width: 120, height: 30, services: {proxy}});
-    try {
+    await withTui([...agents], proxy, async (tui) => {
       await tui.waitFor(/alice@e/);
       await tui.press('q');
       await tui.exited;
       assert.doesNotMatch(tui.frame(), /Quit anyway/);
-    } finally {
-      tui.unmount();
-      ccs.cleanup();
-    }
+    });
   }
 });
 
 test('x on the proxy screen with an agent on that proxy asks too; n keeps it running, y stops it', async () => {
-  const ccs = makeUiCcs();
-  ccs.writeRaw('tui/agents.json', JSON.stringify([agentOn(18999)]));
   let stops = 0;
   const proxy = Object.assign(childProxyOn(18999, 'adopted'), {stop: async () => void stops++});
-  const tui = await renderTui({paths: ccs.paths, width: 120, height: 30, route: {screen: 'proxy', params: {}}, services: {proxy}});
-  try {
+  await withTui([agentOn(18999)], proxy, async (tui) => {
     await tui.waitFor(/Agents\s+claude pid/);
     await tui.press('x');
     let frame = await tui.waitFor('Stop it?');
@@ -99,17 +94,11 @@ test('x on the proxy screen with an agent on that proxy asks too; n keeps it run
     await tui.press('y');
     frame = await tui.waitFor((f) => stops === 1 && !f.includes('Stop it?'));
     assert.equal(stops, 1);
-  } finally {
-    tui.unmount();
-    ccs.cleanup();
-  }
+  }, {route: {screen: 'proxy', params: {}}});
 });
 
 test('q on the models screen with unsaved rules and an agent on the proxy: both questions, in turn; n at the second stays', async () => {
-  const ccs = makeUiCcs();
-  ccs.writeRaw('tui/agents.json', JSON.stringify([agentOn(18999)]));
-  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'models', params: {provider: 'claude'}}, services: {proxy: childProxyOn(18999)}});
-  try {
+  await withTui([agentOn(18999)], childProxyOn(18999), async (tui) => {
     await tui.waitFor(/Models \d+\/15 visible/);
     await tui.press('a');
     await tui.type('*haiku*');
@@ -128,8 +117,5 @@ test('q on the models screen with unsaved rules and an agent on the proxy: both 
     await tui.waitFor(/Quit\s+anyway\?/);
     await tui.press('y');
     await tui.exited;
-  } finally {
-    tui.unmount();
-    ccs.cleanup();
-  }
+  }, {width: 100, route: {screen: 'models', params: {provider: 'claude'}}});
 });
