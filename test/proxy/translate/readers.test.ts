@@ -409,6 +409,23 @@ describe('AnthropicReader: tool blocks an upstream interleaves', () => {
     }
   });
 
+  it('text or thinking sent on the open call\'s own index: the call\'s arguments whole, then the text', () => {
+    const thinking = (index: number, t: string) => event('content_block_delta', {index, delta: {type: 'thinking_delta', thinking: t}});
+    for (const [stray, want] of [
+      [more(0, 'stray words'), 'stray words'],
+      [thinking(0, 'stray thought'), 'stray thought'],
+    ] as const) {
+      const events = readChunks(new AnthropicReader(), head, start(0, 'f'), args(0, '{"path":"/et'), stray, args(0, 'c/passwd"}'), stop(0), tail);
+      assert.deepEqual(calls(events).f, {args: {path: '/etc/passwd'}, ended: true}, JSON.stringify(events));
+      const said = events.filter((e) => e.type === 'text' || e.type === 'thinking').map((e) => (e as {text: string}).text).join('');
+      assert.equal(said, want, JSON.stringify(events));
+      const end = events.findIndex((e) => e.type === 'tool-call-end');
+      const words = events.findIndex((e) => e.type === 'text' || e.type === 'thinking');
+      assert.ok(end < words, `the words came inside the call: ${JSON.stringify(events)}`);
+      assert.deepEqual(events.at(-1), {type: 'stop', reason: 'tool_use'});
+    }
+  });
+
   it('an error while a call is held: nothing of the turn after the error', () => {
     const events = readChunks(new AnthropicReader(), head, start(0, 'f'), start(1, 'g'), args(1, '{"y":1}'), event('error', {error: {type: 'overloaded_error', message: 'Overloaded'}}));
     assert.equal(events.at(-1)!.type, 'error', JSON.stringify(events));

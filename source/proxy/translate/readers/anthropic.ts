@@ -42,6 +42,9 @@ type Block = {kind: 'text' | 'thinking' | 'other'} | {kind: 'tool'; key: string}
  * A block an upstream sent while a tool call's block was still open: its events (start, deltas,
  * stop), held in order until that call ends (see AnthropicReader).
  */
+/** The held-block index of text sent on tool block `index`'s own index: never an upstream's (those are >= 0). */
+const besideToolIndex = (index: number): number => -1 - index;
+
 interface HeldBlock {
   index: number;
   events: Array<() => void>;
@@ -119,13 +122,16 @@ export class AnthropicReader extends SseTurnReader {
 
   private onDelta(index: number, delta: JsonObject): void {
     const block = this.blocks.get(index);
+    // Text or thinking sent on a tool call's own index (no upstream should; a gateway might): held
+    // as a block of its own, so the call's later arguments are not cut off by it.
+    const textIndex = block?.kind === 'tool' ? besideToolIndex(index) : index;
     switch (delta.type) {
       case 'text_delta':
-        return this.emit(index, false, () => this.out.text(asString(delta.text) ?? ''));
+        return this.emit(textIndex, false, () => this.out.text(asString(delta.text) ?? ''));
       case 'thinking_delta':
-        return this.emit(index, false, () => this.out.thinking(asString(delta.thinking) ?? ''));
+        return this.emit(textIndex, false, () => this.out.thinking(asString(delta.thinking) ?? ''));
       case 'signature_delta':
-        return this.emit(index, false, () => this.out.thinkingSignature(asString(delta.signature) ?? ''));
+        return this.emit(textIndex, false, () => this.out.thinkingSignature(asString(delta.signature) ?? ''));
       case 'input_json_delta':
         if (block?.kind === 'tool') this.emit(index, false, () => this.out.toolCallArgs(block.key, asString(delta.partial_json) ?? ''));
         return;
