@@ -35,15 +35,21 @@ export class TurnEmitter {
 
   /** `json`: `text` as JSON.stringify writes it, when the reader has it (see TurnEvent). */
   text(text: string, json?: string): void {
-    if (!text) return;
-    this.openBlock({kind: 'text'});
-    this.events.push(json === undefined ? {type: 'text', text} : {type: 'text', text, json});
+    const whole = this.joinSplit('text', text, json);
+    if (whole.text) {
+      this.openBlock({kind: 'text'});
+      this.events.push(whole.json === undefined ? {type: 'text', text: whole.text} : {type: 'text', text: whole.text, json: whole.json});
+    }
+    this.holdSplit('text', whole.high);
   }
 
   thinking(text: string, json?: string): void {
-    if (!text) return;
-    this.openBlock({kind: 'thinking'});
-    this.events.push(json === undefined ? {type: 'thinking', text} : {type: 'thinking', text, json});
+    const whole = this.joinSplit('thinking', text, json);
+    if (whole.text) {
+      this.openBlock({kind: 'thinking'});
+      this.events.push(whole.json === undefined ? {type: 'thinking', text: whole.text} : {type: 'thinking', text: whole.text, json: whole.json});
+    }
+    this.holdSplit('thinking', whole.high);
   }
 
   /** Ends the open thinking run with its signature, or stands alone (a signature without text). */
@@ -69,13 +75,52 @@ export class TurnEmitter {
   /** Arguments for the open call `key`; readers call this only for the open call. */
   toolCallArgs(key: string, json: string): void {
     if (!json || this.open?.kind !== 'tool' || this.open.key !== key) return;
-    this.events.push({type: 'tool-call-args', key, json});
+    const whole = this.joinSplit(`tool:${key}`, json);
+    if (whole.text) this.events.push({type: 'tool-call-args', key, json: whole.text});
+    this.holdSplit(`tool:${key}`, whole.high);
   }
 
   toolCallEnd(key: string): void {
     if (this.open?.kind !== 'tool' || this.open.key !== key) return;
+    this.flushSplit();
     this.events.push({type: 'tool-call-end', key});
     this.open = undefined;
+  }
+
+  /**
+   * A UTF-16 high surrogate a delta ended with (an emoji or other astral character an upstream split
+   * across two deltas), held for the low one the next delta of the same run (`text`, `thinking`,
+   * `tool:<key>`) begins with. Sent alone, each delta carried a lone surrogate (`\ud83d`), which
+   * strict JSON readers refuse (Rust's serde_json, so Codex CLI). One that no low surrogate follows
+   * goes out as U+FFFD, as a UTF-8 encoder writes it.
+   */
+  private split: {run: string; high: string} | undefined;
+
+  /** `text` with a held high surrogate of the same run in front, less a high surrogate it ends with (`high`). */
+  private joinSplit(run: string, text: string, json?: string): {text: string; json?: string; high?: string} {
+    if (this.split && this.split.run !== run) this.flushSplit();
+    if (this.split) {
+      text = this.split.high + text;
+      json = undefined;
+      this.split = undefined;
+    }
+    const last = text.charCodeAt(text.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff) return {text: text.slice(0, -1), high: text.slice(-1)};
+    return json === undefined ? {text} : {text, json};
+  }
+
+  private holdSplit(run: string, high: string | undefined): void {
+    if (high !== undefined && !this.done) this.split = {run, high};
+  }
+
+  /** The held high surrogate, with nothing to pair with, as U+FFFD in its own run. */
+  private flushSplit(): void {
+    const split = this.split;
+    if (!split) return;
+    this.split = undefined;
+    if (split.run === 'text') this.text('\uFFFD');
+    else if (split.run === 'thinking') this.thinking('\uFFFD');
+    else this.toolCallArgs(split.run.slice('tool:'.length), '\uFFFD');
   }
 
   get openToolKey(): string | undefined {
@@ -142,6 +187,7 @@ export class TurnEmitter {
 
   /** Closes the open block unless it is `next`'s kind; tool calls close with their `tool-call-end`. */
   private openBlock(next: Open): void {
+    this.flushSplit();
     this.ensureStarted();
     const open = this.open;
     if (open && next && open.kind === next.kind && open.kind !== 'tool') return;
