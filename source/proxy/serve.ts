@@ -206,7 +206,9 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
   const {settings} = loadedSettings;
   const store = new AccountStore(paths);
 
-  const provider = await checkServeTarget(store, options);
+  // Started by hand (`proxy serve --account A`): an account that cannot serve is refused, as by
+  // `proxy start` and `run`. A TUI's or a background start's child was checked by its starter.
+  const provider = await checkServeTarget(store, options, options.owner === 'foreground' ? {command: 'proxy serve', now: Date.now()} : undefined);
 
   // A second proxy would take over tui/proxy.json: the first would serve on unseen by `proxy status`
   // and `proxy stop`. Refused before anything is written (the pid file, the running proxy's log).

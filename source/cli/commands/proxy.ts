@@ -64,7 +64,7 @@ const start: CommandSpec = {
     const entry = await startBackgroundProxy(
       ctx.paths,
       {port: portValue(values.port), provider: values.provider, account: values.account},
-      {env: ctx.env, useCliproxyBinary: settings.proxy.useCliproxyBinary, onStale: sayStale(ctx)},
+      {env: ctx.env, useCliproxyBinary: settings.proxy.useCliproxyBinary, onStale: sayStale(ctx), refuseUnusable: true},
     );
     // The shape `proxy status --json` answers in: the record's own fields (its nonce, a secret) stay in it.
     if (values.json) printJson(ctx, (await runningStatus(ctx, entry)).result);

@@ -35,12 +35,13 @@ export function tailFile(file: string, lines: number): string[] {
 export async function startBackgroundProxy(
   paths: CcsPaths,
   target: ServeTarget,
-  options: {env?: NodeJS.ProcessEnv; useCliproxyBinary?: boolean; timeoutMs?: number; onStale?: (line: string) => void} = {},
+  options: {env?: NodeJS.ProcessEnv; useCliproxyBinary?: boolean; timeoutMs?: number; onStale?: (line: string) => void; refuseUnusable?: boolean} = {},
 ): Promise<ProxyPidFile> {
   // The arguments first: a provider or account that does not exist is bad usage (exit 2) whether or
-  // not a proxy runs, as `proxy serve` says it.
+  // not a proxy runs, as `proxy serve` says it. `refuseUnusable` (`proxy start`): a pinned account
+  // that cannot serve is refused too.
   const [{checkServeTarget}, {AccountStore}] = await Promise.all([import('./serve-target.js'), import('../../store/accounts.js')]);
-  await checkServeTarget(new AccountStore(paths), target);
+  await checkServeTarget(new AccountStore(paths), target, options.refuseUnusable ? {command: 'proxy start', now: Date.now()} : undefined);
   // A stale record (pid-file.ts readRunningProxy) is no refusal: the new proxy replaces it.
   const running = readRunningProxy(paths, options.onStale);
   if (running) {
