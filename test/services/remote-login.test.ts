@@ -5,6 +5,7 @@ import {afterEach, beforeEach, test} from 'node:test';
 import {ManagementClient, type ManagementResponse} from '../../source/services/remote/client.js';
 import {cancelRemoteLogin, MAX_STATUS_ERRORS, startRemoteLogin, waitForRemoteLogin} from '../../source/services/remote/login.js';
 import type {RemoteTarget} from '../../source/store/targets.js';
+import {systemClock} from '../../source/services/clock.js';
 import {startFakeCliproxy, type FakeCliproxy} from '../helpers/fake-cliproxy/server.js';
 import {OIDC_CLIENT_ID, startOidcServer, type OidcServer} from '../helpers/oidc.js';
 
@@ -73,6 +74,22 @@ test(`a server that answers the status poll 429 more than ${MAX_STATUS_ERRORS} t
   await waitForRemoteLogin(busy, login, {intervalMs: 5, onProgress: (p) => p.kind === 'retrying' && said.push(p.message)});
   assert.equal(said.length, MAX_STATUS_ERRORS + 2);
   assert.match(said[0]!, /429 slow down; the server asks to wait: try again now/);
+});
+
+test('while a 429 holds, a timer that fires early (a busy event loop) does not make a second "not sent" retry', async () => {
+  const asked: number[] = [];
+  const busy = clientWithStatus(() => {
+    asked.push(Date.now());
+    return asked.length === 1 ? slowDown('1') : statusOk;
+  });
+  // Every sleep ends 200 ms early, as a timer counted from a stale loop time does under load.
+  const early = {...systemClock, sleep: (ms: number, signal?: AbortSignal) => systemClock.sleep(Math.max(0, ms - 200), signal)};
+  const login = await startRemoteLogin(busy, 'kimi');
+  const said: string[] = [];
+  await waitForRemoteLogin(busy, login, {intervalMs: 5, clock: early, onProgress: (p) => p.kind === 'retrying' && said.push(p.message)});
+  assert.equal(said.length, 1, `one retry said: ${said.join(' | ')}`);
+  assert.equal(asked.length, 2);
+  assert.ok(asked[1]! - asked[0]! >= 900, `${asked[1]! - asked[0]!} ms apart`);
 });
 
 test('while a 429 holds: the status is asked again at its time, not every interval, and a cancel still reaches the server', async () => {

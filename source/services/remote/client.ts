@@ -36,6 +36,8 @@ export class ManagementError extends UserError {
     readonly status?: number,
     /** Rate limited: epoch ms the server named in its Retry-After. */
     readonly retryAt?: number,
+    /** Refused here, not sent: the server's last 429 still holds (the wait was said with that answer). */
+    readonly notSent = false,
   ) {
     super(message, 1);
     this.name = 'ManagementError';
@@ -209,7 +211,7 @@ export class ManagementClient {
       // server that said when to come back is not asked before then.
       const now = Date.now();
       if (now < waitUntil) {
-        throw new ManagementError('rate-limited', `${this.describe(req)}: not sent: the server asked to wait (429): try again in ${formatCooldown(new Date(waitUntil).toISOString(), now)}`, 429, waitUntil);
+        throw new ManagementError('rate-limited', `${this.describe(req)}: not sent: the server asked to wait (429): try again in ${formatCooldown(new Date(waitUntil).toISOString(), now)}`, 429, waitUntil, true);
       }
       this.rateLimited = undefined;
     }

@@ -111,8 +111,14 @@ export async function waitForRemoteLogin(
       throw new UserError(`the login on target ${client.target.name} expired after ${Math.round(Math.min(expiresInMs, MAX_REMOTE_LOGIN_MS) / 60_000)} min${why}; no account stored, start it again`);
     }
     // Asked to wait: the next ask is at the server's time (ManagementClient sends nothing before), not every interval.
-    const wait = askedToWait?.retryAt === undefined ? 0 : askedToWait.retryAt - Date.now();
+    const retryAt = askedToWait?.retryAt;
+    const wait = retryAt === undefined ? 0 : retryAt - Date.now();
     await clock.sleep(Math.max(intervalMs, Math.min(wait, deadline - clock.now())), options.signal);
+    // A timer counts from the event loop's last look at the clock, so on a busy machine it can fire
+    // before Date.now() reaches its time; asked then, the client refuses to send ("not sent: the
+    // server asked to wait"), said as a second retry. The rest is waited once more.
+    const early = retryAt === undefined ? 0 : Math.min(retryAt - Date.now(), deadline - clock.now());
+    if (early > 0) await clock.sleep(early + 1, options.signal);
     let body: {status?: string; error?: string};
     try {
       body = await client.json({method: 'GET', route: '/get-auth-status', query: {state: login.state}, feature: 'login status', signal: options.signal});
@@ -128,6 +134,8 @@ export async function waitForRemoteLogin(
       if (errors >= MAX_STATUS_ERRORS) {
         throw new UserError(`gave up asking target ${client.target.name} for the login status after ${errors} failures in a row: ${(error as Error).message}`);
       }
+      // The server's wait still holding (the client sent nothing): said once, with the server's 429.
+      if (askedToWait?.notSent) continue;
       options.onProgress?.({kind: 'retrying', errors, message: (error as Error).message});
       continue;
     }
