@@ -377,7 +377,8 @@ export async function benchProxy(log: (line: string) => void = () => {}): Promis
       firstByte[target.name].push(first);
     }
 
-    const sorted = (values: number[]) => [...values].sort((x, y) => x - y);
+    // NaN with no JSON × 1 pairs (BENCH_PROXY_KINDS without json): the caller skips the latency verdicts.
+    const sorted = (values: number[]) => (values.length === 0 ? [Number.NaN] : [...values].sort((x, y) => x - y));
     return {
       p50Ms: percentile(sorted(proxiedLatency), 50),
       p99Ms: percentile(sorted(proxiedLatency), 99),
