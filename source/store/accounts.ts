@@ -928,7 +928,9 @@ export class AccountStore implements AccountService {
           list(providerId, id, Boolean(entry.paused));
           continue;
         }
-        if (found?.error) problems.push({file: path.join(found.dir === 'auth' ? this.paths.authDir : this.paths.pausedDir, entry.tokenFile), message: `${found.error}; ${sanitizeLine(providerId)} account ${sanitizeLine(id)} cannot serve until it is fixed`, severity: 'error', provider: providerId});
+        // Named as the person named it (a nickname), with the id the registry keeps it by.
+        const named = entry.nickname ? `${entry.nickname} (${id})` : id;
+        if (found?.error) problems.push({file: path.join(found.dir === 'auth' ? this.paths.authDir : this.paths.pausedDir, entry.tokenFile), message: `${found.error}; ${sanitizeLine(providerId)} account ${sanitizeLine(named)} cannot serve until it is fixed`, severity: 'error', provider: providerId});
         claimed.add(entry.tokenFile);
         push({
           provider: providerId,

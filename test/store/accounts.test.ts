@@ -308,6 +308,15 @@ describe('AccountStore with broken files', () => {
     assert.equal(readFileSync(file, 'utf8'), '{"type": "claude",\n "access_token": ');
   });
 
+  test('a corrupt token file of an account with a nickname: the banner names it by its nickname, with its id', async () => {
+    ccs.writeRegistry({version: 1, providers: {kimi: {accounts: {'key-0123456789ab': {tokenFile: 'kimi-key-0123456789ab.json', nickname: 'work\u001b[31m'}}}}});
+    ccs.writeRaw('cliproxy/auth/kimi-key-0123456789ab.json', '{"type": "kimi", ');
+    const snapshot = await store.load();
+    const problem = snapshot.problems.find((p) => p.file.endsWith('kimi-key-0123456789ab.json'))!;
+    assert.match(problem.message, /; kimi account work\S* \(key-0123456789ab\) cannot serve until it is fixed$/);
+    assert.doesNotMatch(problem.message, /\u001b/);
+  });
+
   test('a token file without a type names the field', async () => {
     ccs.writeRaw('cliproxy/auth/notype.json', '{"access_token": "x"}');
     const snapshot = await store.load();
