@@ -53,10 +53,11 @@ describe('anthropic → openai-chat: stream', () => {
     ]);
   });
 
-  it('writes every event as exactly `event: <type>`, JSON.stringify of its object, a blank line (escapes, lone surrogates, U+2028)', () => {
+  it('writes every event as exactly `event: <type>`, JSON.stringify of its object, a blank line (escapes, lone surrogates as U+FFFD, U+2028)', () => {
     const ctx = context();
     pair.request({model: 'claude-sonnet-4-6', max_tokens: 100, messages: [{role: 'user', content: 'hi'}]}, ctx);
     const odd = 'q"uote\\back\u0001ctl\n\t\u2028ls ä€😀 \ud800lone </script>';
+    const wellFormed = odd.replace('\ud800', '\ufffd');
     const upstream =
       chunk({reasoning_content: odd}) +
       chunk({content: odd}) +
@@ -77,7 +78,9 @@ describe('anthropic → openai-chat: stream', () => {
     }
     assert.deepEqual(
       deltas.filter((delta) => delta?.type?.endsWith('_delta')),
-      [{type: 'thinking_delta', thinking: odd}, {type: 'signature_delta', signature: 'ccs1:openai-chat:'}, {type: 'text_delta', text: odd}, {type: 'input_json_delta', partial_json: JSON.stringify({p: odd})}],
+      // A lone surrogate in text goes out as U+FFFD (strict JSON readers refuse `\ud800` alone); in
+      // the arguments it is JSON's own escape text, which the client's parse of them reads.
+      [{type: 'thinking_delta', thinking: wellFormed}, {type: 'signature_delta', signature: 'ccs1:openai-chat:'}, {type: 'text_delta', text: wellFormed}, {type: 'input_json_delta', partial_json: JSON.stringify({p: odd})}],
     );
   });
 

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import type {ApiProtocol} from '../../../source/providers/types.js';
 import {translatorFor} from '../../../source/proxy/translate/index.js';
+import {OpenAIChatReader} from '../../../source/proxy/translate/readers/openai-chat.js';
 import type {TranslateContext} from '../../../source/proxy/translate/types.js';
 import {runStream} from '../../helpers/translate-stream.js';
 
@@ -85,4 +86,35 @@ describe('an astral character split between two upstream deltas', () => {
       });
     }
   }
+});
+
+describe('lone halves the reader sees (TurnEmitter through the Chat reader)', () => {
+  const read = (...deltas: object[]) => {
+    const reader = new OpenAIChatReader();
+    return [...deltas.flatMap((delta) => reader.push(chat(delta))), ...reader.push(chat({}, 'stop')), ...reader.end()];
+  };
+  const texts = (events: ReturnType<typeof read>) => events.filter((e) => e.type === 'text').map((e) => (e as {text: string}).text);
+
+  it('a held high half the next delta does not complete: U+FFFD, then that delta as it came', () => {
+    assert.deepEqual(texts(read({content: `a${HIGH}`}, {content: 'b'})), ['a', '\uFFFD', 'b']);
+    assert.equal(texts(read({content: `a${HIGH}`}, {content: HIGH}, {content: `${HIGH}${LOW}`})).join(''), 'a\uFFFD\uFFFD😀');
+  });
+
+  it('a low half with no high before it, and a lone half inside a delta: U+FFFD', () => {
+    assert.deepEqual(texts(read({content: `${LOW}b`})), ['\uFFFDb']);
+    assert.deepEqual(texts(read({content: `x${LOW}y${HIGH}z`})), ['x\uFFFDy\uFFFDz']);
+  });
+
+  it('a half alone while a call is open closes the call as text does: every event in order, one end per call', () => {
+    for (const events of [
+      read({tool_calls: [{index: 0, id: 'c1', type: 'function', function: {name: 'f', arguments: '{"a":'}}]}, {content: HIGH}, {tool_calls: [{index: 0, function: {arguments: '1}'}}]}),
+      read({tool_calls: [{index: 0, id: 'c1', type: 'function', function: {name: 'f', arguments: '{"a":1}'}}]}, {content: HIGH}),
+    ]) {
+      const kinds = events.map((e) => e.type);
+      assert.equal(kinds.filter((k) => k === 'tool-call-end').length, 1, kinds.join(' '));
+      const end = kinds.indexOf('tool-call-end');
+      assert.ok(!kinds.slice(end + 1).includes('tool-call-args'), `arguments after the call's end: ${kinds.join(' ')}`);
+      assert.deepEqual(texts(events), ['\uFFFD']);
+    }
+  });
 });

@@ -5,6 +5,11 @@ import type {StopReason, TurnEvent, Usage} from '../events.js';
 
 type Open = {kind: 'text'} | {kind: 'thinking'} | {kind: 'tool'; key: string} | undefined;
 
+// String.prototype.isWellFormed / toWellFormed (ES2024, in Node 20's V8; TypeScript's ES2023 lib lacks them).
+type WellFormed = {isWellFormed(): boolean; toWellFormed(): string};
+const isWellFormed = (text: string): boolean => (text as unknown as WellFormed).isWellFormed();
+const toWellFormed = (text: string): string => (text as unknown as WellFormed).toWellFormed();
+
 export class TurnEmitter {
   private events: TurnEvent[] = [];
   private started = false;
@@ -35,20 +40,19 @@ export class TurnEmitter {
 
   /** `json`: `text` as JSON.stringify writes it, when the reader has it (see TurnEvent). */
   text(text: string, json?: string): void {
+    if (!text) return;
     const whole = this.joinSplit('text', text, json);
-    if (whole.text) {
-      this.openBlock({kind: 'text'});
-      this.events.push(whole.json === undefined ? {type: 'text', text: whole.text} : {type: 'text', text: whole.text, json: whole.json});
-    }
+    // Opened for a held half alone too: what it is part of closes an open call now, as a whole delta would.
+    this.openBlock({kind: 'text'});
+    if (whole.text) this.events.push(whole.json === undefined ? {type: 'text', text: whole.text} : {type: 'text', text: whole.text, json: whole.json});
     this.holdSplit('text', whole.high);
   }
 
   thinking(text: string, json?: string): void {
+    if (!text) return;
     const whole = this.joinSplit('thinking', text, json);
-    if (whole.text) {
-      this.openBlock({kind: 'thinking'});
-      this.events.push(whole.json === undefined ? {type: 'thinking', text: whole.text} : {type: 'thinking', text: whole.text, json: whole.json});
-    }
+    this.openBlock({kind: 'thinking'});
+    if (whole.text) this.events.push(whole.json === undefined ? {type: 'thinking', text: whole.text} : {type: 'thinking', text: whole.text, json: whole.json});
     this.holdSplit('thinking', whole.high);
   }
 
@@ -82,6 +86,7 @@ export class TurnEmitter {
 
   toolCallEnd(key: string): void {
     if (this.open?.kind !== 'tool' || this.open.key !== key) return;
+    // A half held here is this call's own (a held half opens its run's block): its U+FFFD ends its arguments.
     this.flushSplit();
     this.events.push({type: 'tool-call-end', key});
     this.open = undefined;
@@ -91,22 +96,39 @@ export class TurnEmitter {
    * A UTF-16 high surrogate a delta ended with (an emoji or other astral character an upstream split
    * across two deltas), held for the low one the next delta of the same run (`text`, `thinking`,
    * `tool:<key>`) begins with. Sent alone, each delta carried a lone surrogate (`\ud83d`), which
-   * strict JSON readers refuse (Rust's serde_json, so Codex CLI). One that no low surrogate follows
-   * goes out as U+FFFD, as a UTF-8 encoder writes it.
+   * strict JSON readers refuse (Rust's serde_json, so Codex CLI). One that no low surrogate follows,
+   * and any other lone half, goes out as U+FFFD, as a UTF-8 encoder writes it.
    */
   private split: {run: string; high: string} | undefined;
 
-  /** `text` with a held high surrogate of the same run in front, less a high surrogate it ends with (`high`). */
+  /**
+   * `text` with a held high surrogate of the same run in front when `text` begins with its low half,
+   * less a high surrogate it ends with (`high`); any other lone half in it made U+FFFD. A held half
+   * that `text` does not complete goes out first (flushSplit).
+   */
   private joinSplit(run: string, text: string, json?: string): {text: string; json?: string; high?: string} {
-    if (this.split && this.split.run !== run) this.flushSplit();
-    if (this.split) {
-      text = this.split.high + text;
-      json = undefined;
-      this.split = undefined;
+    const split = this.split;
+    if (split) {
+      const first = text.charCodeAt(0);
+      if (split.run === run && first >= 0xdc00 && first <= 0xdfff) {
+        this.split = undefined;
+        text = split.high + text;
+        json = undefined;
+      } else this.flushSplit();
     }
     const last = text.charCodeAt(text.length - 1);
-    if (last >= 0xd800 && last <= 0xdbff) return {text: text.slice(0, -1), high: text.slice(-1)};
-    return json === undefined ? {text} : {text, json};
+    let high: string | undefined;
+    if (last >= 0xd800 && last <= 0xdbff) {
+      high = text.slice(-1);
+      text = text.slice(0, -1);
+      json = undefined;
+    }
+    // The upstream's own lone halves (a low one whose high went out as U+FFFD, a broken string).
+    if (!isWellFormed(text)) {
+      text = toWellFormed(text);
+      json = undefined;
+    }
+    return {text, ...(json === undefined ? {} : {json}), ...(high === undefined ? {} : {high})};
   }
 
   private holdSplit(run: string, high: string | undefined): void {
