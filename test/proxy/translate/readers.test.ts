@@ -357,6 +357,63 @@ describe('an event garbled or cut on the way, between whole ones', () => {
   }
 });
 
+describe('Chat and Responses readers: text or reasoning inside an open call\'s arguments', () => {
+  // A gateway may send words between a call's argument fragments. They go out after the call,
+  // whose arguments reach the client whole (they were cut at the words: `{"a":` and the end).
+  const argsAndWords = (events: {type: string; json?: string; text?: string}[]) => ({
+    args: events.flatMap((e) => (e.type === 'tool-call-args' ? [e.json!] : [])).join(''),
+    words: events.flatMap((e) => (e.type === 'text' || e.type === 'thinking' ? [e.text!] : [])).join(''),
+    ends: events.filter((e) => e.type === 'tool-call-end').length,
+    wordsAfterEnd: events.findIndex((e) => e.type === 'tool-call-end') < events.findIndex((e) => e.type === 'text' || e.type === 'thinking'),
+  });
+
+  it('Chat: text, reasoning, or both between the fragments', () => {
+    for (const between of [{content: 'x'}, {reasoning_content: 'x'}, {reasoning_content: 'x', content: 'y'}]) {
+      const events = readChunks(
+        new OpenAIChatReader(),
+        chat({tool_calls: [{index: 0, id: 'c1', type: 'function', function: {name: 'f', arguments: '{"a":'}}]}),
+        chat(between),
+        chat({tool_calls: [{index: 0, function: {arguments: '1}'}}]}),
+        chat({}, 'tool_calls'),
+      );
+      const got = argsAndWords(events);
+      assert.equal(got.args, '{"a":1}', JSON.stringify(events));
+      assert.equal(got.words, Object.values(between).join(''), JSON.stringify(events));
+      assert.equal(got.ends, 1);
+      assert.ok(got.wordsAfterEnd, JSON.stringify(events));
+      assert.deepEqual(events.at(-1), {type: 'stop', reason: 'tool_use'});
+    }
+  });
+
+  it('Chat: words after whole arguments go out at once (the call is complete); a call never completed releases them at the end', () => {
+    const whole = readChunks(new OpenAIChatReader(), chat({tool_calls: [{index: 0, id: 'c1', type: 'function', function: {name: 'f', arguments: '{"a":1}'}}]}), chat({content: 'x'}), chat({}, 'stop'));
+    assert.deepEqual(argsAndWords(whole), {args: '{"a":1}', words: 'x', ends: 1, wordsAfterEnd: true});
+    const cut = readChunks(new OpenAIChatReader(), chat({tool_calls: [{index: 0, id: 'c1', type: 'function', function: {name: 'f', arguments: '{"a":'}}]}), chat({content: 'x'}), chat({}, 'stop'));
+    assert.equal(argsAndWords(cut).words, 'x', JSON.stringify(cut));
+  });
+
+  it('Responses: a message\'s text or a reasoning summary while a function_call item is open', () => {
+    const line = (event: object) => `data: ${JSON.stringify(event)}\n\n`;
+    const item = {type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'f', arguments: ''};
+    for (const between of [{type: 'response.output_text.delta', output_index: 1, item_id: 'msg_1', delta: 'x'}, {type: 'response.reasoning_summary_text.delta', output_index: 1, item_id: 'rs_1', delta: 'x'}]) {
+      const events = readChunks(
+        new OpenAIResponsesReader(),
+        line({type: 'response.output_item.added', output_index: 0, item}),
+        line({type: 'response.function_call_arguments.delta', output_index: 0, item_id: 'fc_1', delta: '{"a":'}),
+        line(between),
+        line({type: 'response.function_call_arguments.delta', output_index: 0, item_id: 'fc_1', delta: '1}'}),
+        line({type: 'response.output_item.done', output_index: 0, item: {...item, arguments: '{"a":1}'}}),
+        line({type: 'response.completed', response: {id: 'r', status: 'completed', output: [], usage: {input_tokens: 1, output_tokens: 1}}}),
+      );
+      const got = argsAndWords(events);
+      assert.equal(got.args, '{"a":1}', JSON.stringify(events));
+      assert.equal(got.words, 'x');
+      assert.equal(got.ends, 1);
+      assert.ok(got.wordsAfterEnd, JSON.stringify(events));
+    }
+  });
+});
+
 describe('AnthropicReader: tool blocks an upstream interleaves', () => {
   // Anthropic streams one block at a time; a gateway may interleave two tool calls' deltas. Each
   // call's arguments reach the client whole (they were lost: `{}` and `{"y":`).
@@ -423,6 +480,21 @@ describe('AnthropicReader: tool blocks an upstream interleaves', () => {
       const words = events.findIndex((e) => e.type === 'text' || e.type === 'thinking');
       assert.ok(end < words, `the words came inside the call: ${JSON.stringify(events)}`);
       assert.deepEqual(events.at(-1), {type: 'stop', reason: 'tool_use'});
+    }
+  });
+
+  it('a text or thinking block started on the open call\'s own index: the call\'s arguments whole, then its words', () => {
+    const begin = (index: number, type: string) => event('content_block_start', {index, content_block: type === 'text' ? {type, text: ''} : {type, thinking: ''}});
+    const thought = (index: number, t: string) => event('content_block_delta', {index, delta: {type: 'thinking_delta', thinking: t}});
+    for (const [opened, words, want] of [
+      [begin(0, 'text'), more(0, 'T'), 'T'],
+      [begin(0, 'thinking'), thought(0, 'hm'), 'hm'],
+    ] as const) {
+      const events = readChunks(new AnthropicReader(), head, start(0, 'f'), args(0, '{"p":"/et'), opened, words, args(0, 'c"}'), stop(0), tail);
+      assert.deepEqual(calls(events).f, {args: {p: '/etc'}, ended: true}, JSON.stringify(events));
+      const said = events.filter((e) => e.type === 'text' || e.type === 'thinking').map((e) => (e as {text: string}).text).join('');
+      assert.equal(said, want, JSON.stringify(events));
+      assert.ok(events.findIndex((e) => e.type === 'tool-call-end') < events.findIndex((e) => e.type === 'text' || e.type === 'thinking'), JSON.stringify(events));
     }
   });
 

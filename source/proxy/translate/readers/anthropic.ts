@@ -92,19 +92,23 @@ export class AnthropicReader extends SseTurnReader {
   }
 
   private onBlockStart(index: number, block: JsonObject): void {
+    // A text or thinking block started on the index of a call still open (no upstream should; a
+    // gateway might): held beside the call, as its deltas are (onDelta), and the index stays the call's.
+    const beside = block.type !== 'tool_use' && this.toolStillOpen(index);
+    const at = beside ? besideToolIndex(index) : index;
     switch (block.type) {
       case 'text':
-        this.blocks.set(index, {kind: 'text'});
-        return this.emit(index, true, () => this.out.text(asString(block.text) ?? ''));
+        if (!beside) this.blocks.set(index, {kind: 'text'});
+        return this.emit(at, true, () => this.out.text(asString(block.text) ?? ''));
       case 'thinking':
-        this.blocks.set(index, {kind: 'thinking'});
-        return this.emit(index, true, () => {
+        if (!beside) this.blocks.set(index, {kind: 'thinking'});
+        return this.emit(at, true, () => {
           this.out.thinking(asString(block.thinking) ?? '');
           if (asString(block.signature)) this.out.thinkingSignature(String(block.signature));
         });
       case 'redacted_thinking':
-        this.blocks.set(index, {kind: 'other'});
-        return this.emit(index, true, () => this.out.redactedThinking(asString(block.data) ?? ''));
+        if (!beside) this.blocks.set(index, {kind: 'other'});
+        return this.emit(at, true, () => this.out.redactedThinking(asString(block.data) ?? ''));
       case 'tool_use': {
         const key = String(index);
         this.blocks.set(index, {kind: 'tool', key});
@@ -116,8 +120,15 @@ export class AnthropicReader extends SseTurnReader {
       }
       default:
         // Server tools (web search results and the like) have no counterpart in the clients' protocols.
-        this.blocks.set(index, {kind: 'other'});
+        if (!beside) this.blocks.set(index, {kind: 'other'});
     }
+  }
+
+  /** Whether block `index` is a tool call not yet ended: open now, or held behind another call. */
+  private toolStillOpen(index: number): boolean {
+    const block = this.blocks.get(index);
+    if (block?.kind !== 'tool') return false;
+    return this.out.openToolKey === block.key || this.held.some((held) => held.index === index);
   }
 
   private onDelta(index: number, delta: JsonObject): void {

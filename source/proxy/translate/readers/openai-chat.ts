@@ -144,12 +144,15 @@ export class OpenAIChatReader extends SseTurnReader {
   /** `json`: the string as a JSON literal, when at hand (TurnEvent). */
   private onReasoning(reasoning: string | undefined, json?: string): void {
     if (!reasoning) return;
+    // Inside an open call's arguments: after them (ToolCallQueue heldWords).
+    if (this.calls.holding()) return this.calls.hold(() => this.onReasoning(reasoning, json));
     this.out.thinking(reasoning, json);
     this.thinkingOpen = true;
   }
 
   private onText(content: string | undefined, json?: string): void {
     if (!content) return;
+    if (this.calls.holding()) return this.calls.hold(() => this.onText(content, json));
     this.endThinking();
     this.out.text(content, json);
   }

@@ -59,16 +59,14 @@ export class OpenAIResponsesReader extends SseTurnReader {
       case 'response.output_text.delta':
       case 'response.refusal.delta':
         this.markStreamed(event);
-        this.out.text(asString(event.delta) ?? '');
-        return;
+        return this.say('text', asString(event.delta) ?? '');
       case 'response.reasoning_summary_part.added':
-        if (this.summaryParts++ > 0) this.out.thinking('\n\n');
+        if (this.summaryParts++ > 0) this.say('thinking', '\n\n');
         return;
       case 'response.reasoning_summary_text.delta':
       case 'response.reasoning_text.delta':
         this.markStreamed(event);
-        this.out.thinking(asString(event.delta) ?? '');
-        return;
+        return this.say('thinking', asString(event.delta) ?? '');
       case 'response.function_call_arguments.delta':
         this.calls.args(this.keyOf(event), asString(event.delta) ?? '');
         return;
@@ -96,6 +94,14 @@ export class OpenAIResponsesReader extends SseTurnReader {
     if (index !== undefined) return String(index);
     const id = asString(event.item_id) ?? asString(field(event.item, 'id'));
     return (id && this.keysById.get(id)) ?? id ?? '0';
+  }
+
+  /** Text or reasoning now, or after the open call's arguments when it came inside them (ToolCallQueue heldWords). */
+  private say(kind: 'text' | 'thinking', delta: string): void {
+    if (!delta) return;
+    if (this.calls.holding()) return this.calls.hold(() => this.say(kind, delta));
+    if (kind === 'text') this.out.text(delta);
+    else this.out.thinking(delta);
   }
 
   private onItemAdded(event: JsonObject): void {

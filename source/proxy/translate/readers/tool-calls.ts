@@ -24,8 +24,30 @@ interface QueuedCall {
 
 export class ToolCallQueue {
   private readonly calls: QueuedCall[] = [];
+  /**
+   * Text or reasoning an upstream sent while the open call's arguments were still coming (a gateway
+   * may interleave them): held until those arguments are whole or the call ends, then emitted in
+   * order. Emitted at once, they closed the call and its later arguments were lost.
+   */
+  private readonly heldWords: Array<() => void> = [];
 
   constructor(private readonly out: TurnEmitter) {}
+
+  /** Whether a text or reasoning event must wait (see heldWords): `hold` it then, else emit it now. */
+  holding(): boolean {
+    if (this.heldWords.length > 0) return true;
+    const open = this.calls.find((call) => call.state === 'open');
+    return open !== undefined && !open.done && !isWholeJson(open.emitted + open.pending);
+  }
+
+  hold(say: () => void): void {
+    this.heldWords.push(say);
+  }
+
+  private releaseWords(): void {
+    if (this.out.finished) this.heldWords.length = 0;
+    for (const say of this.heldWords.splice(0)) say();
+  }
 
   has(key: string): boolean {
     return this.find(key) !== undefined;
@@ -70,7 +92,10 @@ export class ToolCallQueue {
     const part = call.filter.push(json);
     if (part === '') return;
     call.pending += part;
-    if (call.state === 'open') this.emitPending(call);
+    if (call.state !== 'open') return;
+    this.emitPending(call);
+    // The words held behind this call go out once its arguments are whole (they close it, as they would have).
+    if (this.heldWords.length > 0 && isWholeJson(call.emitted)) this.releaseWords();
   }
 
   /**
@@ -98,6 +123,7 @@ export class ToolCallQueue {
   flush(): void {
     for (const call of this.calls) call.done = true;
     this.advance();
+    this.releaseWords();
   }
 
   private find(key: string): QueuedCall | undefined {
@@ -126,6 +152,7 @@ export class ToolCallQueue {
       }
       this.out.toolCallEnd(call.key);
       call.state = 'closed';
+      this.releaseWords();
     }
   }
 
