@@ -533,6 +533,9 @@ export function nicknameFormProblem(nickname: string): string | undefined {
   if (trimmed.length > 50) return 'a nickname is at most 50 characters';
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(trimmed)) return 'a nickname cannot contain control characters';
+  // Every command takes the nickname as an argument, where a leading `-` reads as an option
+  // (`ccs-tui resume claude -x` is refused), so each command this tool suggests with it would fail.
+  if (trimmed.startsWith('-')) return `a nickname cannot begin with "-" (commands would read ${quoted(trimmed)} as an option)`;
   // A name is shown in every list and stored in clear: a key pasted where the name was asked stays a secret.
   if (holdsCredential(trimmed)) return `a nickname cannot be a key or token (${quoted(maskCredentialsIn(trimmed))} looks like one, and a nickname is shown everywhere)`;
   return undefined;

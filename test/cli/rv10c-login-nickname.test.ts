@@ -47,6 +47,13 @@ describe('rv10c: login --nickname the login could not give', () => {
     });
   }
 
+  it('a nickname that begins with "-" (read as an option by every command it is typed into): refused at login and rename, exit 2', async () => {
+    const login = await runBin(['login', 'aistudio', '--nickname=--json'], ccs.env, `${KEY_1}\n`);
+    assert.equal(login.code, 2, `${login.stdout}${login.stderr}`);
+    assert.match(login.stderr, /^ccs-tui: a nickname cannot begin with "-"/m);
+    assert.deepEqual(await rows(), []);
+  });
+
   it('a device login with a nickname of control characters: refused before any request (exit 2)', async () => {
     const result = await runBin(['login', 'kimi', '--nickname', 'a\u0007b'], ccs.env);
     assert.equal(result.code, 2, `${result.stdout}${result.stderr}`);

@@ -31,6 +31,10 @@ test('nickname rules', () => {
   assert.match(nicknameProblem('WORK', others)!, /already used/);
   assert.match(nicknameProblem('', others)!, /empty/);
   assert.match(nicknameProblem('x'.repeat(51), others)!, /50/);
+  // Read as an option by every command it is typed into.
+  assert.match(nicknameProblem('--json', others)!, /cannot begin with "-"/);
+  assert.match(nicknameProblem(' -x', others)!, /cannot begin with "-"/);
+  assert.equal(nicknameProblem('x-', others), undefined);
   assert.match(nicknameProblem('a\u001b[2Jb', others)!, /control/);
 });
 
