@@ -92,6 +92,26 @@ test('while a 429 holds, a timer that fires early (a busy event loop) does not m
   assert.ok(asked[1]! - asked[0]! >= 900, `${asked[1]! - asked[0]!} ms apart`);
 });
 
+test('a 429 another request on the same client met: the login poll says the wait once, then asks at its time', async () => {
+  const target: RemoteTarget = {name: 'svc', url: stand.url, keySource: 'test', insecureSkipVerify: false, readKey: async () => KEY};
+  const asked: number[] = [];
+  const shared = new ManagementClient(target, KEY, async (url, init) => {
+    if (url.includes('/auth-files')) return slowDown('1');
+    if (url.includes('/get-auth-status')) return (asked.push(Date.now()), statusOk);
+    const response = await fetch(url, {method: init.method, headers: init.headers, body: init.body});
+    return {status: response.status, headers: Object.fromEntries(response.headers), text: await response.text()};
+  });
+  const login = await startRemoteLogin(shared, 'kimi');
+  const refusedAt = Date.now();
+  await assert.rejects(shared.json({method: 'GET', route: '/auth-files'}), /429/);
+  const said: string[] = [];
+  await waitForRemoteLogin(shared, login, {intervalMs: 5, onProgress: (p) => p.kind === 'retrying' && said.push(p.message)});
+  assert.equal(said.length, 1, `the wait said once: ${said.join(' | ')}`);
+  assert.match(said[0]!, /not sent: the server asked to wait \(429\)/);
+  assert.equal(asked.length, 1);
+  assert.ok(asked[0]! - refusedAt >= 900, `${asked[0]! - refusedAt} ms after the 429`);
+});
+
 test('while a 429 holds: the status is asked again at its time, not every interval, and a cancel still reaches the server', async () => {
   const asked: number[] = [];
   const busy = clientWithStatus(() => {

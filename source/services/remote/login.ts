@@ -105,6 +105,8 @@ export async function waitForRemoteLogin(
   let unknown = 0;
   /** The server's last 429, while it still holds (the next ask waits until its time). */
   let askedToWait: ManagementError | undefined;
+  /** The end of the last wait said (onProgress), so that each is said once. */
+  let saidWait: number | undefined;
   for (;;) {
     if (clock.now() >= deadline) {
       const why = askedToWait ? `: the server was still asking to wait (${askedToWait.message})` : ' without an answer';
@@ -134,8 +136,10 @@ export async function waitForRemoteLogin(
       if (errors >= MAX_STATUS_ERRORS) {
         throw new UserError(`gave up asking target ${client.target.name} for the login status after ${errors} failures in a row: ${(error as Error).message}`);
       }
-      // The server's wait still holding (the client sent nothing): said once, with the server's 429.
-      if (askedToWait?.notSent) continue;
+      // A wait is said once: the client's own refusals while the server's wait holds (it sent nothing)
+      // are not said again; one whose 429 another request met is said here, once.
+      if (askedToWait?.notSent && askedToWait.retryAt === saidWait) continue;
+      saidWait = askedToWait?.retryAt;
       options.onProgress?.({kind: 'retrying', errors, message: (error as Error).message});
       continue;
     }
