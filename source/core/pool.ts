@@ -556,8 +556,8 @@ export class AccountPool {
    * pool's rule moves it; in-flight requests keep the account they started with, new requests and
    * sessions go to the new one. Undefined (nothing changes) when no other account is healthy.
    */
-  rotate(now: number, ranked?: readonly string[]): PoolAccount | undefined {
-    const from = this.next({now, ranked}) ?? this.current;
+  rotate(now: number, ranked?: readonly string[], off?: PoolAccount): PoolAccount | undefined {
+    const from = off ?? this.next({now, ranked}) ?? this.current;
     const healthy = (a: PoolAccount | undefined): a is PoolAccount => a !== undefined && a.id !== from?.id && this.isHealthy(a.id, now);
     const byRank = this.strategy === 'most-headroom' && !this.single ? (ranked ?? []).map((id) => this.byId().get(id)).find(healthy) : undefined;
     const next = byRank ?? this.after(from?.id).find(healthy);

@@ -25,12 +25,17 @@ export function canServe(account: Account, windows: WindowsByAccount, now: numbe
 /**
  * Accounts that can serve, best first by headroom over ALL windows (the least room left in any one):
  * an account with a used-up week is excluded even when its 5-hour window looks fine. Accounts whose
- * quota is unknown come after every account with known room, in their original order.
+ * quota is unknown come after every account with known room, in their original order. `after` (a
+ * rotation off that account): accounts of equal room in turn after it instead (wrapping around, it
+ * last), so that rotating again and again reaches each of them, not the first two by turns.
  */
-export function rankByHeadroom<A extends Account>(accounts: readonly A[], windows: WindowsByAccount, now: number): A[] {
-  const scored = accounts
-    .filter((a) => canServe(a, windows, now))
-    .map((account, order) => ({account, order, room: headroom(windowsOf(windows, account.id), now)}));
+export function rankByHeadroom<A extends Account>(accounts: readonly A[], windows: WindowsByAccount, now: number, after?: string): A[] {
+  const at = after === undefined ? -1 : accounts.findIndex((a) => a.id === after);
+  const turn = (index: number) => (at === -1 ? index : (index - at - 1 + accounts.length) % accounts.length);
+  const scored: {account: A; order: number; room: number | null}[] = [];
+  accounts.forEach((account, index) => {
+    if (canServe(account, windows, now)) scored.push({account, order: turn(index), room: headroom(windowsOf(windows, account.id), now)});
+  });
   scored.sort((a, b) => {
     if (a.room === null || b.room === null) return a.room === b.room ? a.order - b.order : a.room === null ? 1 : -1;
     return b.room - a.room || a.order - b.order;
@@ -52,7 +57,7 @@ export function chooseNext(
   const others = accounts.filter((a) => a.id !== currentId);
   switch (strategy) {
     case 'most-headroom':
-      return rankByHeadroom(others, windows, now)[0];
+      return rankByHeadroom(accounts, windows, now, currentId).find((a) => a.id !== currentId);
     case 'fill-first':
       // Registry order: keep using the earliest account until it runs out.
       return others.find((a) => canServe(a, windows, now));

@@ -9,7 +9,8 @@ import type {CcsPaths} from '../store/paths.js';
 
 export interface QuotaHooks {
   onQuotaHeaders: (provider: string, accountId: string, headers: Record<string, string>) => void;
-  rank: (provider: string, accounts: readonly Account[]) => readonly string[] | undefined;
+  /** `after`: for a rotation off that account (core/rotation.ts rankByHeadroom). */
+  rank: (provider: string, accounts: readonly Account[], after?: string) => readonly string[] | undefined;
   /**
    * Reads the quota cache now. A new proxy awaits it before it listens: ranked without it, its
    * first requests went to the first account listed (quota unknown) while `proxy status` and the
@@ -95,9 +96,11 @@ export function quotaHooks(paths: CcsPaths, now: () => number = Date.now, onErro
       lastRecorded.set(key, at);
       track(recordObservedWindows(paths, provider, accountId, seen).catch((error: Error) => onError(`quota cache: ${error.message}`)));
     },
-    rank(provider, accounts) {
+    rank(provider, accounts, after) {
       reloadCache();
       const at = now();
+      // A rotation's ranking (ties in turn after the account rotated off): rare, never kept.
+      if (after !== undefined) return rankByHeadroom(accounts, windowsOf(provider), at, after).map((a) => a.id);
       const cached = ranked.get(provider);
       if (cached && cached.accounts === accounts && at - cached.at < RANK_FOR_MS) return cached.ids;
       const ids = rankByHeadroom(accounts, windowsOf(provider), at).map((a) => a.id);

@@ -76,7 +76,7 @@ export interface ProxyServerOptions {
   refresh: (provider: string, accountId: string, force: boolean) => Promise<Fresh>;
   onQuotaHeaders?: (provider: string, accountId: string, headers: Record<string, string>) => void;
   /** most-headroom: account ids best first, from the cached quota. */
-  rank?: (provider: string, accounts: readonly Account[]) => readonly string[] | undefined;
+  rank?: (provider: string, accounts: readonly Account[], after?: string) => readonly string[] | undefined;
   now?: () => number;
   emit?: (event: ProxyEvent) => void;
   host?: string;
@@ -415,9 +415,9 @@ export class ProxyServer {
   }
 
   /** most-headroom's order for a pool (the quota ranking of its usable accounts); undefined for other strategies. */
-  private rankingOf(provider: string, pool: AccountPool): readonly string[] | undefined {
+  private rankingOf(provider: string, pool: AccountPool, after?: string): readonly string[] | undefined {
     const usable = this.poolSources.get(provider);
-    return pool.strategy === 'most-headroom' && usable ? this.options.rank?.(provider, usable) : undefined;
+    return pool.strategy === 'most-headroom' && usable ? this.options.rank?.(provider, usable, after) : undefined;
   }
 
   /** The pinned account's label, from the account list as last read (it may have left the pool). */
@@ -436,7 +436,10 @@ export class ProxyServer {
     const provider = providerId ?? this.options.provider;
     if (!provider) return undefined;
     const pool = await this.poolFor(this.requireProvider(provider));
-    const next = pool.rotate(this.now(), this.rankingOf(provider, pool));
+    const now = this.now();
+    // Off the account serving now; accounts of equal room in turn after it (rotating again reaches each).
+    const from = pool.next({now, ranked: this.rankingOf(provider, pool)}) ?? pool.current;
+    const next = pool.rotate(now, this.rankingOf(provider, pool, from?.id), from);
     if (next) this.emit({type: 'rotated', provider, account: next.label});
     return next?.label;
   }

@@ -50,6 +50,20 @@ test('most-headroom skips paused and needs-login accounts; unknown quota ranks a
   assert.equal(chooseNext('most-headroom', accounts, 'a', new Map(), NOW)?.id, 'unknown');
 });
 
+test('most-headroom among equals: rotating again and again reaches every account, in turn after the current one', () => {
+  const accounts = [account('a'), account('b'), account('c')];
+  for (const windows of [{}, {a: [w('5h', 10)], b: [w('5h', 10)], c: [w('5h', 10)]}] as Record<string, QuotaWindow[]>[]) {
+    const seen: string[] = [];
+    let current = 'b';
+    for (let i = 0; i < 4; i++) seen.push((current = chooseNext('most-headroom', accounts, current, windows, NOW)!.id));
+    assert.deepEqual(seen, ['c', 'a', 'b', 'c'], JSON.stringify(windows));
+  }
+  // Room still decides first: the roomiest other account, whatever the turn.
+  assert.equal(chooseNext('most-headroom', accounts, 'b', {a: [w('5h', 5)], b: [w('5h', 10)], c: [w('5h', 10)]}, NOW)?.id, 'a');
+  // Without a rotation (the pool's pick), equals keep the list's order.
+  assert.deepEqual(rankByHeadroom(accounts, {}, NOW).map((a) => a.id), ['a', 'b', 'c']);
+});
+
 test('a used-up window that has since reset no longer blocks the account', () => {
   const accounts = [account('a'), account('b')];
   const windows = {b: [w('5h', 100, -60_000), w('weekly', 30)]};

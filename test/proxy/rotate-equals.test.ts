@@ -1,0 +1,20 @@
+// The proxy's `r` (rotate) under most-headroom, its accounts of equal room (here: no quota known):
+// rotating again and again reaches every account in turn, as `ccs-tui rotate` does. It went a → b →
+// a → b, and the third account was never served by a rotation.
+import assert from 'node:assert/strict';
+import {after, describe, it} from 'node:test';
+import {accountTokens, proxyFixture} from './fixture.js';
+
+describe('proxy rotate, most-headroom, three accounts of equal room', async () => {
+  const f = await proxyFixture({provider: 'claude', strategy: 'most-headroom', tokens: accountTokens('claude', ['a@example.com', 'b@example.com', 'c@example.com'])});
+  after(() => f.close());
+
+  it('reaches each account in turn', async () => {
+    const seen: string[] = [];
+    for (let i = 0; i < 6; i++) seen.push((await f.proxy.rotate('claude'))!);
+    assert.equal(new Set(seen).size, 3, seen.join(' → '));
+    // Each rotation moves off the account before it.
+    for (let i = 1; i < seen.length; i++) assert.notEqual(seen[i], seen[i - 1], seen.join(' → '));
+    assert.deepEqual(seen.slice(3), seen.slice(0, 3), `a cycle: ${seen.join(' → ')}`);
+  });
+});
