@@ -15,11 +15,14 @@ export interface ClaudeCodeExportsOptions {
   surface?: ErrorSurface;
   /** Called when the provider's live model list is about to be asked (a network wait follows). */
   onAskingLive?: () => void;
+  /** The provider a running proxy serves on its root routes, and the account it serves alone (services/proxy/env.ts). */
+  rootServes?: string;
+  pinnedAccount?: string;
 }
 
 /** The exports for `providerId` (none: the root provider) on `port` (none: config.yaml's). */
 export async function claudeCodeExports(paths: CcsPaths, providerId: string | undefined, port: number | undefined, options: ClaudeCodeExportsOptions = {}): Promise<ClaudeCodeEnv> {
   const {settings} = await loadSettings(paths);
   const liveModels = await liveModelListForCommands(paths);
-  return claudeCodeEnv(paths, providerId, port, {generateKey: options.generateKey ?? true, surface: options.surface, whyCannotServe: claudeCodeServability(settings), liveModels, onAskingLive: options.onAskingLive});
+  return claudeCodeEnv(paths, providerId, port, {generateKey: options.generateKey ?? true, surface: options.surface, whyCannotServe: claudeCodeServability(settings), liveModels, onAskingLive: options.onAskingLive, rootServes: options.rootServes, pinnedAccount: options.pinnedAccount});
 }

@@ -138,6 +138,22 @@ const status: CommandSpec = {
   },
 };
 
+/** Whether something accepts a TCP connection on 127.0.0.1:`port` (within 300 ms). */
+async function portAnswers(port: number): Promise<boolean> {
+  if (!(port > 0 && port <= 65535)) return false;
+  const {connect} = await import('node:net');
+  return new Promise((resolve) => {
+    const socket = connect({host: '127.0.0.1', port});
+    const done = (answers: boolean) => {
+      socket.destroy();
+      resolve(answers);
+    };
+    socket.setTimeout(300, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
 const env: CommandSpec = {
   name: ['env'],
   usage: '[provider] [--json]',
@@ -152,7 +168,7 @@ const env: CommandSpec = {
     // A provider without a static list (AI Studio) gets its model variables from its live list,
     // asked within the proxy's routing limits (the proxy screen shows the same exports).
     const running = readRunningProxy(ctx.paths);
-    const result = await claudeCodeExports(ctx.paths, positionals[0], running?.port);
+    const result = await claudeCodeExports(ctx.paths, positionals[0], running?.port, {...(running?.provider ? {rootServes: running.provider} : {}), ...(running?.account ? {pinnedAccount: running.account} : {})});
     // Exit 1 when the proxy cannot serve Claude Code on the provider, or no account can (as `run`
     // refuses): the exports would end in an error.
     const error = result.unservable ?? result.noAccount;
@@ -161,7 +177,14 @@ const env: CommandSpec = {
     if (!running && !error) {
       const {noProxyText} = await import('../../services/proxy/wording.js');
       const base = result.vars.find((v) => v.name === 'ANTHROPIC_BASE_URL')?.value;
-      result.notes.push(`${noProxyText(`ccs-tui proxy start, or ccs-tui run${positionals[0] ? ` ${sanitizeLine(positionals[0])}` : ''} to start it and the agent`)}: nothing answers at ${base ? new URL(base).origin : 'the proxy port'} yet`);
+      const origin = base ? new URL(base) : undefined;
+      // Another program on that port would get the exports' requests (and the key): said, with the way out.
+      const taken = origin && (await portAnswers(Number(origin.port)));
+      result.notes.push(
+        taken
+          ? `no proxy of ours is running, and port ${origin.port} is in use by another process: these exports would send its requests (and this key) there; set another \`port\` in ${ctx.paths.config}, or stop that process, then: ccs-tui proxy start`
+          : `${noProxyText(`ccs-tui proxy start, or ccs-tui run${positionals[0] ? ` ${sanitizeLine(positionals[0])}` : ''} to start it and the agent`)}: nothing answers at ${origin ? origin.origin : 'the proxy port'} yet`,
+      );
     }
     if (values.json) {
       const answer = {env: Object.fromEntries(result.vars.map((v) => [v.name, v.value])), notes: [...result.warnings.map((w) => `warning: ${w}`), ...result.notes]};

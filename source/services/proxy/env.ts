@@ -9,6 +9,7 @@ import {actionKey} from '../../core/keymap.js';
 import {UserError, type Account, type ErrorSurface, type TokenFile} from '../../core/types.js';
 import {shellQuoted, shellWord} from '../../core/quote.js';
 import {sanitizeLine} from '../../core/sanitize.js';
+import {unusablePinnedAccount} from './serve-target.js';
 import {codePointName, firstInvisible, invisibleKind} from '../../core/invisible.js';
 import {modelsListTarget} from '../../providers/models-list.js';
 import {accountResolution, type LiveBase, type LiveModelList} from '../../store/model-rules.js';
@@ -77,6 +78,10 @@ export interface ClaudeCodeEnvOptions {
   servingOrder?: readonly Account[];
   /** Called just before the live list is asked (a screen says it is asking meanwhile). */
   onAskingLive?: () => void;
+  /** The provider a running proxy serves on its root routes (tui/proxy.json `provider`; none: every provider, by model). */
+  rootServes?: string;
+  /** The account that running proxy serves alone (tui/proxy.json `account`), when it is pinned to one. */
+  pinnedAccount?: string;
 }
 
 /** The Claude tier words a person's alias may carry to claim a slot (`opus`, `team-sonnet`). */
@@ -186,9 +191,20 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   const store = new AccountStore(paths);
   const snapshot = await store.load();
   const now = Date.now();
-  const reason = noUsableAccount(row, snapshot.accounts, now, options.surface);
+  // A running proxy that serves this provider with one account alone answers only with it.
+  const pinned =
+    options.pinnedAccount !== undefined && (options.rootServes ?? rootProvider().id) === row.id
+      ? unusablePinnedAccount(snapshot.accounts, row.id, options.pinnedAccount, now, 'ccs-tui proxy stop, then ccs-tui proxy start --provider ' + row.id)
+      : undefined;
+  const reason = pinned ? `the running proxy serves it with one account alone: ${pinned}` : noUsableAccount(row, snapshot.accounts, now, options.surface);
   const noAccount = reason && `Claude Code cannot use ${row.displayName}: ${reason}`;
-  if (row.servesRootRoutes) return {vars: [{name: 'ANTHROPIC_BASE_URL', value: root}, ...vars], notes, warnings: [], ...(noAccount ? {noAccount} : {})};
+  if (row.servesRootRoutes) {
+    // A running proxy serving another provider on its root (started with --provider, or moved there by
+    // `run`): that provider would get Claude Code's requests. Claude keeps its own path there.
+    const elsewhere = options.rootServes !== undefined && options.rootServes !== row.id ? options.rootServes : undefined;
+    if (elsewhere) notes.push(`the running proxy serves ${sanitizeLine(elsewhere)} on its root URL: ${row.displayName} is served at ${root}/api/provider/${row.id}`);
+    return {vars: [{name: 'ANTHROPIC_BASE_URL', value: elsewhere ? `${root}/api/provider/${row.id}` : root}, ...vars], notes, warnings: [], ...(noAccount ? {noAccount} : {})};
+  }
   // The account the proxy serves first names the models (its list, its own rules), not the default:
   // the pool may serve another first (a strategy, a cooldown, a running proxy that rotated).
   const order = options.servingOrder ?? (await poolServingOrder(paths, (await loadSettings(paths, {report: false})).settings.rotation.strategy, row.id, snapshot.accounts, now, 'counts'));

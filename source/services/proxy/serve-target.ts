@@ -7,6 +7,7 @@ import {quoted, sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
 import {findProvider, requireProvider, servableAccounts} from '../../providers/table.js';
 import type {AccountStore} from '../../store/accounts.js';
+import type {Account} from '../../core/types.js';
 
 /**
  * The provider id a proxy start serves (undefined: every provider, by model), from `--provider` (an
@@ -46,8 +47,24 @@ export async function checkServeTarget(store: AccountStore, target: {provider?: 
  */
 async function refuseUnusableAccount(store: AccountStore, provider: string, ref: string, {command, now}: {command: string; now: number}): Promise<void> {
   const {accounts} = await store.load();
-  const account = findAccount(accounts, provider, ref);
-  if (canServeNow(account, now)) return;
+  const why = unusablePinnedAccount(accounts, provider, ref, now, `ccs-tui ${command} --provider ${provider}`);
+  if (why) throw new UserError(`--account: ${why}`);
+}
+
+/**
+ * Why account `ref` of `provider`, served alone (pinned), cannot serve now, with the ways out
+ * (`pool`: the command that serves the provider's pool instead), or undefined when it can (or no
+ * such account is known: the proxy's own answer names that). E.g. "claude account work is paused;
+ * resume it: ccs-tui resume claude work, or serve the claude pool: …".
+ */
+export function unusablePinnedAccount(accounts: readonly Account[], provider: string, ref: string, now: number, pool: string): string | undefined {
+  let account: Account;
+  try {
+    account = findAccount(accounts, provider, ref);
+  } catch {
+    return undefined;
+  }
+  if (canServeNow(account, now)) return undefined;
   const own = accounts.filter((a) => a.provider === provider);
   const label = accountLabel(account, own);
   const fix = account.paused
@@ -55,8 +72,8 @@ async function refuseUnusableAccount(store: AccountStore, provider: string, ref:
     : account.health === 'unreadable'
       ? `mend that file, or log in again: ccs-tui login ${provider}`
       : `log in again: ccs-tui login ${provider}`;
-  const pool = own.some((a) => a.id !== account.id && canServeNow(a, now)) ? `, or serve the ${provider} pool: ccs-tui ${command} --provider ${provider}` : '';
-  throw new UserError(`--account: ${provider} account ${sanitizeLine(label)} ${accountTrouble(account, now) ?? 'cannot serve now'}; ${fix}${pool}`);
+  const instead = own.some((a) => a.id !== account.id && canServeNow(a, now)) ? `, or serve the ${provider} pool: ${pool}` : '';
+  return `${provider} account ${sanitizeLine(label)} ${accountTrouble(account, now) ?? 'cannot serve now'}; ${fix}${instead}`;
 }
 
 /** Whether `ref` names an account of `provider` (findAccount finds one or several). */

@@ -1,0 +1,82 @@
+// `ccs-tui env <provider>` against what the running proxy serves: Claude when that proxy's root
+// serves another provider (started with --provider, or moved there by `run`) is at its own path,
+// not the root (whose requests went to the other provider, with its token); a proxy serving the
+// provider with one account that cannot serve is a refusal (exit 1), not exports that end in 503s;
+// and another program on the port is said, not "nothing answers".
+import assert from 'node:assert/strict';
+import {createServer} from 'node:net';
+import {test} from 'node:test';
+import {makeTempCcs} from '../helpers/ccs.js';
+import {runBin} from '../helpers/cli.js';
+import {freePort} from '../helpers/fake-upstreams.js';
+import {API_KEY, oauthToken} from '../proxy/fixture.js';
+
+test('env claude while the running proxy serves codex on its root: /api/provider/claude, said', async () => {
+  const ccs = makeTempCcs();
+  try {
+    const port = await freePort();
+    ccs.writeRaw('cliproxy/config.yaml', `port: ${port}\napi-keys:\n  - "${API_KEY}"\n`);
+    ccs.writeToken('claude-me@example.com.json', oauthToken('claude', 'me@example.com'));
+    ccs.writeToken('codex-dave@example.com.json', oauthToken('codex', 'dave@example.com'));
+    assert.equal((await runBin(['proxy', 'start', '--provider', 'codex'], ccs.env)).code, 0);
+    for (const args of [['env', 'claude'], ['env']]) {
+      const result = await runBin(args, ccs.env);
+      assert.equal(result.code, 0, result.stderr);
+      assert.ok(result.stdout.startsWith(`export ANTHROPIC_BASE_URL='http://127.0.0.1:${port}/api/provider/claude'\n`), result.stdout);
+      assert.match(result.stderr, /# the running proxy serves codex on its root URL: Claude is served at http:\/\/127\.0\.0\.1:\d+\/api\/provider\/claude/);
+    }
+    // The proxy that serves Claude on its root: the root, no note.
+    assert.equal((await runBin(['proxy', 'stop'], ccs.env)).code, 0);
+    assert.equal((await runBin(['proxy', 'start', '--provider', 'claude'], ccs.env)).code, 0);
+    const root = await runBin(['env', 'claude'], ccs.env);
+    assert.ok(root.stdout.startsWith(`export ANTHROPIC_BASE_URL='http://127.0.0.1:${port}'\n`), root.stdout);
+    assert.doesNotMatch(root.stderr, /root URL/);
+  } finally {
+    await runBin(['proxy', 'stop'], ccs.env);
+    ccs.cleanup();
+  }
+});
+
+test('env claude while the running proxy serves one claude account that has been paused since: refused (exit 1), with the ways out', async () => {
+  const ccs = makeTempCcs();
+  try {
+    const port = await freePort();
+    ccs.writeRaw('cliproxy/config.yaml', `port: ${port}\napi-keys:\n  - "${API_KEY}"\n`);
+    ccs.writeToken('claude-a@example.com.json', oauthToken('claude', 'a@example.com'));
+    ccs.writeToken('claude-b@example.com.json', oauthToken('claude', 'b@example.com'));
+    assert.equal((await runBin(['proxy', 'start', '--account', 'b@example.com'], ccs.env)).code, 0);
+    assert.equal((await runBin(['env', 'claude'], ccs.env)).code, 0);
+    assert.equal((await runBin(['pause', 'claude', 'b@example.com'], ccs.env)).code, 0);
+    const refused = await runBin(['env', 'claude'], ccs.env);
+    assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+    assert.equal(refused.stdout, '');
+    assert.match(
+      refused.stderr,
+      /Claude Code cannot use Claude: the running proxy serves it with one account alone: claude account b@example\.com is paused; resume it: ccs-tui resume claude b@example\.com, or serve the claude pool: ccs-tui proxy stop, then ccs-tui proxy start --provider claude/,
+    );
+    // Another provider's exports are not this proxy's one account's business.
+    ccs.writeToken('codex-dave@example.com.json', oauthToken('codex', 'dave@example.com'));
+    assert.doesNotMatch((await runBin(['env', 'codex'], ccs.env)).stderr, /one account alone/);
+  } finally {
+    await runBin(['proxy', 'stop'], ccs.env);
+    ccs.cleanup();
+  }
+});
+
+test('env with no proxy of ours running and another program on the port: said so, not "nothing answers"', async () => {
+  const ccs = makeTempCcs();
+  const squatter = createServer((socket) => socket.end());
+  try {
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const port = (squatter.address() as {port: number}).port;
+    ccs.writeRaw('cliproxy/config.yaml', `port: ${port}\napi-keys:\n  - "${API_KEY}"\n`);
+    ccs.writeToken('claude-me@example.com.json', oauthToken('claude', 'me@example.com'));
+    const result = await runBin(['env', 'claude'], ccs.env);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, new RegExp(`# no proxy of ours is running, and port ${port} is in use by another process: .*set another \`port\` in \\S+config\\.yaml, or stop that process, then: ccs-tui proxy start`));
+    assert.doesNotMatch(result.stderr, /nothing answers/);
+  } finally {
+    squatter.close();
+    ccs.cleanup();
+  }
+});
