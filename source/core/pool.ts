@@ -297,7 +297,16 @@ export interface PickOptions {
  * `cooling`: some account waits out a cooldown that bars it (429 with Retry-After); else none is
  * left at all (503). A "tried last" backoff is never the reason: such an account is picked instead.
  */
-export type PickResult = {account: PoolAccount} | {account?: undefined; retryAfterMs: number; reason: string; cooling: boolean};
+export type PickResult =
+  | {account: PoolAccount}
+  | {
+      account?: undefined;
+      retryAfterMs: number;
+      reason: string;
+      cooling: boolean;
+      /** Every account that bars the request does so for this model alone, after the upstream's 404 for it: the model is missing there, not the accounts busy. */
+      modelMissing?: {model: string; until: number};
+    };
 
 /**
  * Accounts of one provider, in registry order, with their cooldowns. `single` pools serve only the
@@ -381,6 +390,11 @@ export class AccountPool {
   cooldownOf(id: string, now: number, model?: string): Cooldown | undefined {
     const active = (this.cooldowns.get(id) ?? []).filter((c) => c.until > now && (!c.model || c.model === model));
     return active.sort((a, b) => Number(a.triedLast ?? false) - Number(b.triedLast ?? false) || b.until - a.until)[0];
+  }
+
+  /** The account's waits for one model alone (after the upstream's 404 for it), still running. */
+  modelCooldownsOf(id: string, now: number): Cooldown[] {
+    return (this.cooldowns.get(id) ?? []).filter((c) => c.until > now && c.model !== undefined);
   }
 
   /** Whether the account serves when no healthy one is left: it only waits out "tried last" backoffs. */
@@ -475,7 +489,13 @@ export class AccountPool {
     const cooling = accounts.map((a) => this.cooldownOf(a.id, now, model)).filter((c): c is Cooldown => c !== undefined && !c.triedLast);
     if (cooling.length === 0) return {retryAfterMs: SECOND, reason: accounts.length === 0 ? 'no usable account' : 'no account left to try', cooling: false};
     const soonest = cooling.sort((a, b) => a.until - b.until)[0]!;
-    return {retryAfterMs: Math.max(SECOND, soonest.until - now), reason: `every account is cooling down (${soonest.message})`, cooling: true};
+    const missing = model !== undefined && cooling.every((c) => c.kind === 'not-found' && c.model === model);
+    return {
+      retryAfterMs: Math.max(SECOND, soonest.until - now),
+      reason: `every account is cooling down (${soonest.message})`,
+      cooling: true,
+      ...(missing ? {modelMissing: {model, until: soonest.until}} : {}),
+    };
   }
 
   /**

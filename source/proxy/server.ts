@@ -12,7 +12,8 @@ import {request as httpsRequest} from 'node:https';
 import type {SecureContext} from 'node:tls';
 import {accountLabel, canServeNow, healthWords, noUsableAccount} from '../core/accounts.js';
 import {isOwn, nullRecord} from '../core/id-map.js';
-import {matchesPattern, resolveRequestedModel, splitModelSuffix, type ModelResolution, type VisibleModel} from '../core/model-rules.js';
+import {matchesPattern, resolveRequestedModel, shownModelName, splitModelSuffix, type ModelResolution, type VisibleModel} from '../core/model-rules.js';
+import {formatLocalTime} from '../core/relative-time.js';
 import {AccountPool, applyStoredCooldowns, failoverOrder, newPool, refusesKey, type PickResult, type UpstreamFailure} from '../core/pool.js';
 import {isoOrUndefined} from '../core/provider-wait.js';
 import type {RedactOptions} from '../core/redact.js';
@@ -376,6 +377,10 @@ export class ProxyServer {
       for (const account of pool.list()) {
         const cooldown = pool.cooldownOf(account.id, now);
         if (cooldown) cooling.push({provider, account: account.label, accountId: account.id, until: isoOrUndefined(cooldown.until) ?? 'unknown', reason: cooldown.message, ...(cooldown.triedLast ? {triedLast: true} : {})});
+        // A model the upstream answered 404 for: that model alone is not asked of the account again.
+        for (const wait of pool.modelCooldownsOf(account.id, now)) {
+          cooling.push({provider, account: account.label, accountId: account.id, until: isoOrUndefined(wait.until) ?? 'unknown', reason: wait.message, model: wait.model});
+        }
       }
     }
     const provider = this.options.provider;
@@ -1208,6 +1213,18 @@ export class ProxyServer {
     // Nothing is cooling down: every account left (paused or moved meanwhile); waiting will not help.
     if (!pick.cooling) throw await this.noAccountError(row);
     const seconds = Math.max(1, Math.ceil(pick.retryAfterMs / 1000));
+    // The model missing upstream (each account's 404 for it): the client's answer is that 404, not a
+    // wait of hours that no retry outlasts.
+    if (pick.modelMissing) {
+      const who = pool.single || pool.size === 1 ? `${row.displayName} answered 404 for it` : `every ${row.displayName} account answered 404 for it`;
+      throw new HttpError(
+        404,
+        `model "${shownModelName(pick.modelMissing.model)}" was not found upstream: ${who} (not asked again before ${formatLocalTime(new Date(pick.modelMissing.until).toISOString())}, or until the proxy restarts); ccs-tui models ${row.id} lists its models`,
+        'not_found_error',
+        {},
+        'model not found upstream (404), remembered',
+      );
+    }
     // A pinned account is no pool: "every account" would hide that the others were never asked.
     const pinned = pool.single ? pool.current : undefined;
     if (pinned) {

@@ -95,12 +95,13 @@ const postHead = (path: string, headers: Record<string, string>) =>
 
 
 /** One small Messages request for claude-opus-4-6 through the proxy at `url`. */
-const askOpus = (url: string) =>
+const askModel = (url: string, model: string) =>
   fetch(`${url}/v1/messages`, {
     method: 'POST',
     headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
-    body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
+    body: JSON.stringify({model, max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
   });
+const askOpus = (url: string) => askModel(url, 'claude-opus-4-6');
 
 describe('refused requests close the connection without reading the body', async () => {
   const f = await proxyFixture({
@@ -485,6 +486,24 @@ describe('a model the upstream does not know (404) cools that model only', async
     const clock = new Date(event.until!).toTimeString().slice(0, 8);
     assert.match(line, new RegExp(`^claude/a@example\\.com model claude-opus-4-6 cooling 42s \\(until (\\d{4}-\\d\\d-\\d\\d )?${clock}\\) \\(other models still served\\): model not found upstream \\(404\\)$`));
     assert.doesNotMatch(line, /\d\dT\d\d:|Z\b/, 'no raw UTC instant');
-    assert.deepEqual(f.proxy.status().cooling, [], 'no whole-account cooldown');
+    const cooling = f.proxy.status().cooling;
+    assert.deepEqual(cooling.filter((c) => c.model === undefined), [], 'no whole-account cooldown');
+    // Said in the status (proxy status, the proxy screen): that model alone, on A.
+    assert.deepEqual(cooling.map((c) => [c.account, c.model]), [['a@example.com', 'claude-opus-4-6']]);
+  });
+
+  it('once every account answered 404 for the model: the client gets a 404 naming it, not a 429 to retry in 12 hours', async () => {
+    f.upstream.handler = (_req, res) => sendJson(res, 404, {type: 'error', error: {type: 'not_found_error', message: 'model: claude-opus-4-6'}});
+    const first = await ask();
+    assert.equal(first.status, 404, 'B\'s own 404 passed on');
+    const again = await ask();
+    assert.equal(again.status, 404);
+    assert.equal(again.headers.get('retry-after'), null);
+    const body = (await again.json()) as {error: {type: string; message: string}};
+    assert.equal(body.error.type, 'not_found_error');
+    assert.match(body.error.message, /^model "claude-opus-4-6" was not found upstream: every Claude account answered 404 for it \(not asked again before .+, or until the proxy restarts\); ccs-tui models claude lists its models$/);
+    // Another model is served as ever.
+    f.upstream.handler = (req, res) => answerByProtocol(req, res);
+    assert.equal((await askModel(f.url, 'claude-sonnet-4-6')).status, 200);
   });
 });

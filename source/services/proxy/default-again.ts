@@ -25,7 +25,7 @@ export async function proxyToDefaultAgain(paths: CcsPaths, service: AccountServi
   await service.setDefault(account.provider, {id: account.id});
   const after = await fetchProxyStatus(paths, running.port);
   if (after?.account === label) return `the proxy served ${before.account} (the pool's own pick) and now serves ${label}`;
-  const waiting = after?.cooling.find((c) => c.provider === account.provider && c.account === label);
+  const waiting = after?.cooling.find((c) => c.provider === account.provider && c.account === label && c.model === undefined);
   const why = waiting ? `${label} is ${waitText(waiting.until, now(), waiting.triedLast)} (${waiting.reason})` : `${label} cannot serve now`;
   return `the proxy still serves ${after?.account ?? before.account}: ${why}`;
 }

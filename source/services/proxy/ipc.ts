@@ -152,7 +152,7 @@ export interface ProxyStatus {
    * the id (a proxy of an older version sends none); `until`: ISO UTC. `triedLast`:
    * a server-error backoff, the account still serves when no other can (see the failover event).
    */
-  cooling: {provider: string; account: string; accountId?: string; until: string; reason: string; triedLast?: boolean}[];
+  cooling: {provider: string; account: string; accountId?: string; until: string; reason: string; triedLast?: boolean; /** The wait is for this model alone (its 404). */ model?: string}[];
 }
 
 /** The request counts of a proxy's status. */

@@ -22,7 +22,9 @@ export function poolSize(accounts: readonly Account[], provider: string, now: nu
 export function coolingLines(cooling: ProxyStatus['cooling'] | undefined, now: number): string[] {
   // Every part is the proxy's answer (an unreadable `until` comes back as it is): the whole line is sanitised.
   return (cooling ?? []).map((c) =>
-    sanitizeLine(`${c.triedLast ? 'tried last' : 'cooling'}: ${c.provider}/${c.account} ${c.triedLast ? 'for ' : ''}${formatCooldown(c.until, now)} (${c.reason})${c.triedLast ? `, ${TRIED_LAST_NOTE}` : ''}`),
+    c.model !== undefined
+      ? sanitizeLine(`not asked for model ${c.model}: ${c.provider}/${c.account} ${formatCooldown(c.until, now)} (${c.reason}; a restart asks again)`)
+      : sanitizeLine(`${c.triedLast ? 'tried last' : 'cooling'}: ${c.provider}/${c.account} ${c.triedLast ? 'for ' : ''}${formatCooldown(c.until, now)} (${c.reason})${c.triedLast ? `, ${TRIED_LAST_NOTE}` : ''}`),
   );
 }
 
