@@ -9,6 +9,7 @@ import {maskJoinedJson} from '../core/joined-text-mask.js';
 import {createHash, timingSafeEqual} from 'node:crypto';
 import {createServer, request as httpRequest, STATUS_CODES, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
 import {request as httpsRequest} from 'node:https';
+import {basename} from 'node:path';
 import type {SecureContext} from 'node:tls';
 import {accountLabel, canServeNow, healthWords, noUsableAccount} from '../core/accounts.js';
 import {isOwn, nullRecord} from '../core/id-map.js';
@@ -253,6 +254,8 @@ export class ProxyServer {
   private readonly inFlight = new InFlight<ActiveRequest>();
   private port: number;
   private pinnedAccountId: string | undefined;
+  /** The pinned account's token file name: a problem with another file is not this proxy's error (fileProblem). */
+  private pinnedTokenFile: string | undefined;
   private readonly upstreamIdle: UpstreamIdle;
   private idleCheck: NodeJS.Timeout | undefined;
   /** Cooldown writes to the account state, in order; close waits for them. */
@@ -311,7 +314,9 @@ export class ProxyServer {
       const provider = this.requireProvider(this.options.provider);
       const accounts = await this.accounts.all();
       const {findAccount} = await import('../core/accounts.js');
-      this.pinnedAccountId = findAccount(accounts, provider.id, this.options.account).id;
+      const pinned = findAccount(accounts, provider.id, this.options.account);
+      this.pinnedAccountId = pinned.id;
+      this.pinnedTokenFile = pinned.tokenFile;
     }
     // The served provider's pool exists from the start, so status names the account that will serve.
     if (this.options.provider) await this.poolFor(this.requireProvider(this.options.provider));
@@ -472,7 +477,9 @@ export class ProxyServer {
   async serve(providerId: string, accountRef?: string): Promise<string | undefined> {
     const row = this.requireProvider(providerId);
     const {findAccount} = await import('../core/accounts.js');
-    this.pinnedAccountId = accountRef ? findAccount(await this.accounts.all(), row.id, accountRef).id : undefined;
+    const pinned = accountRef ? findAccount(await this.accounts.all(), row.id, accountRef) : undefined;
+    this.pinnedAccountId = pinned?.id;
+    this.pinnedTokenFile = pinned?.tokenFile;
     this.options.provider = row.id;
     this.options.account = accountRef;
     // The account list as the files say now (a cooldown another process stored, a new default).
@@ -1616,7 +1623,12 @@ export class ProxyServer {
   private fileProblem(problem: StoreProblem): void {
     const message = sanitizeLine(problem.message);
     const served = this.options.provider;
-    const ours = problem.provider === undefined || served === undefined || problem.provider === served;
+    // Serving one account alone: only that account's own file is about what this proxy serves (its
+    // request would fail and say so anyway); another account's broken file is a log line.
+    const ours =
+      this.options.account !== undefined
+        ? this.pinnedTokenFile !== undefined && basename(problem.file) === this.pinnedTokenFile
+        : problem.provider === undefined || served === undefined || problem.provider === served;
     if (problem.severity === 'error' && ours) this.recordError(message);
     else this.emit({type: 'problem', severity: problem.severity, message});
   }
