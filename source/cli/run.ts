@@ -159,7 +159,9 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       // A typo of a command's first word (`acounts`): the commands it may be, else the help.
       const typo = near.length > 0 || args[0]!.startsWith('-') ? [] : await commandsNear(args[0]!);
       const suggested = near.length > 0 ? near : typo;
-      throw new UserError(`${unknownCommandText(args, near.length > 0)}\n${suggested.length ? `did you mean:\n  ${suggested.join('\n  ')}` : 'see ccs-tui --help'}`, 2);
+      // A group's own commands are its usage (`ccs-tui proxy`); a typo's are guesses.
+      const heading = near.length > 0 ? 'usage:' : 'did you mean:';
+      throw new UserError(`${unknownCommandText(args, near.length > 0)}\n${suggested.length ? `${heading}\n  ${suggested.join('\n  ')}` : 'see ccs-tui --help'}`, 2);
     }
     if (targetProblem) throw targetProblem;
     if (asksHelp(ownArgs(found.rest))) {

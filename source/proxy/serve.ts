@@ -354,7 +354,8 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
     const ours = holder && holder.pid !== process.pid ? holder : undefined;
     // Where the port came from, and the other way to pick one: --port when it was asked for there.
     const asked = options.port !== undefined ? `port ${port} (asked with --port)` : `port ${port} (\`port\` in ${paths.config})`;
-    const instead = options.port !== undefined ? 'pass another --port N (0: any free port)' : 'set another `port` there, or pass --port N (0: any free port)';
+    // The TUI's child has no flag a person could pass: config.yaml's port is the way.
+    const instead = options.port !== undefined ? 'pass another --port N (0: any free port)' : options.owner === 'tui' ? 'set another `port` there' : 'set another `port` there, or pass --port N (0: any free port)';
     const message =
       err.code === 'EADDRINUSE'
         ? ours?.port === port

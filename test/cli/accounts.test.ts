@@ -138,7 +138,7 @@ describe('ccs-tui account commands (built binary)', () => {
     assert.match(run.stdout, /ccs-tui proxy stop/);
     run = await runBin(['proxy'], ccs.env);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /did you mean:\n {2}ccs-tui proxy serve/);
+    assert.match(run.stderr, /usage:\n {2}ccs-tui proxy serve/);
     run = await runBin(['use', 'codex', 'nobody'], ccs.env);
     assert.equal(run.code, 2, 'no such account is bad usage');
     assert.match(run.stderr, /no codex account "nobody" \(accounts: alpha, beta\)/);

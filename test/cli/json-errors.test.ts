@@ -34,8 +34,8 @@ test('asked for --json, an unknown command or option, or a command that takes no
     for (const [args, said] of [
       [['nosuch', '--json'], /^unknown command "nosuch"\nsee ccs-tui --help$/],
       [['--json'], /^"--json" is not a command; options follow one\nsee ccs-tui --help$/],
-      [['proxy', '--json'], /^"proxy" needs one of its commands\ndid you mean:\n {2}ccs-tui proxy serve .*\n {2}ccs-tui proxy status \[--json\]$/s],
-      [['proxy', 'bogus', '--json'], /^unknown command "proxy bogus"\ndid you mean:/],
+      [['proxy', '--json'], /^"proxy" needs one of its commands\nusage:\n {2}ccs-tui proxy serve .*\n {2}ccs-tui proxy status \[--json\]$/s],
+      [['proxy', 'bogus', '--json'], /^unknown command "proxy bogus"\nusage:/],
       [['use', 'claude', 'a@example.com', '--json'], /^"use" takes no option --json \(its options: --force\)\nusage: ccs-tui use /],
       [['proxy', 'serve', '--json'], /^"proxy serve" takes no option --json \(its options: --port VALUE, --provider VALUE, --account VALUE\)\nusage: ccs-tui proxy serve /],
       [['quota', '--bogus', '--json'], /^"quota" takes no option --bogus \(its options: [^)]*--json[^)]*\)\nusage: ccs-tui quota /],

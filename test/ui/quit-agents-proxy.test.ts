@@ -85,7 +85,7 @@ test('x on the proxy screen with an agent on that proxy asks too; n keeps it run
     await tui.waitFor(/Agents\s+claude pid/);
     await tui.press('x');
     let frame = await tui.waitFor('Stop it?');
-    assert.match(frame, new RegExp(`1 running agent \\(claude pid ${process.pid}\\) use this proxy: stopping it leaves them without one\\. Stop it\\?`));
+    assert.match(frame, new RegExp(`1 running agent \\(claude pid ${process.pid}\\) uses this proxy: stopping it leaves it without one\\. Stop it\\?`));
     await tui.press('n');
     await tui.waitFor('the proxy keeps running');
     assert.equal(stops, 0);

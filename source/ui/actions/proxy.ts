@@ -183,7 +183,7 @@ export async function stopProxy({services, state, progress, confirm}: ProxyActio
   if (state.phase === 'stopping' && !state.replacing) return {text: 'the proxy is already stopping (a child is given up to 5 s)', kind: 'info'};
   // Agents that use it would lose it mid-task: asked first, as quitting asks.
   const agents = state.port ? readRunningAgents(services.paths).filter((agent) => agent.port === state.port) : [];
-  if (agents.length > 0 && confirm && !(await confirm(`${agentsText(agents)} use this proxy: stopping it leaves them without one. Stop it?`))) {
+  if (agents.length > 0 && confirm && !(await confirm(`${agentsText(agents)} ${agents.length === 1 ? 'uses' : 'use'} this proxy: stopping it leaves ${agents.length === 1 ? 'it' : 'them'} without one. Stop it?`))) {
     return {text: 'the proxy keeps running', kind: 'info'};
   }
   // Stopping a proxy started elsewhere is what `x` asks for; the message says which one it was.
