@@ -114,3 +114,15 @@ test('a long email and no nickname at all: QUOTA stays and the email gets the wh
   assert.ok(rowOf(frame, 'firstname.').includes(' firstname.middlename.lastname.department@'), frame);
   for (const row of accountRows(frame)) assert.match(row, /5h\s+\d+%\s+week\s+\d+%/, row);
 });
+
+test('long STATUS words beside short emails: QUOTA stays at 120 columns, every name whole (EMAIL took its room)', async () => {
+  ccs = quotaCcs(['c@example.com', 'd@example.com', 'e@example.com']);
+  const store = new AccountStore(ccs.paths);
+  ccs.writeToken('claude-bob@example.com.json', tokenFixture('claude', 'bob@example.com', {expired: '2020-01-01T00:00:00Z'}));
+  const token = (await store.load()).accounts.find((a) => a.id === 'bob@example.com');
+  await store.setRefreshFailed('claude', {id: 'bob@example.com'}, 'refused by the token endpoint (HTTP 404 from http://127.0.0.1:18999/token)', String((await store.readToken(token!))?.refresh_token));
+  const frame = await accountsAt(ccs, 120);
+  assert.match(frame, /QUOTA/, frame);
+  assert.match(rowOf(frame, 'alice@'), /alice@example\.com .*week\s+41%/, frame);
+  for (const email of ['bob@example.com', 'c@example.com', 'e@example.com']) assert.ok(rowOf(frame, email).includes(email), `${email}:\n${frame}`);
+});

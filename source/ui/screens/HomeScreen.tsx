@@ -430,7 +430,11 @@ function accountColumns(width: number, accounts: readonly Account[], now: number
     // The short step's TOKEN is the row's last cell (no quota follows): no padding after it.
     const expiry = widest('TOKEN', cells.map((c) => c.expiry), step.short ? 0 : step.pad);
     const fixed = 3 + status + expiry;
-    const quota = !step.short && step.pad === 2 && width - fixed >= 60 ? quotaSummaryWidth(0) + 1 : 0;
+    // QUOTA when 60 cells are left for it and the names, or fewer that still hold every name whole
+    // beside it (long STATUS words, short emails: EMAIL took the room and QUOTA went).
+    const quotaCells = quotaSummaryWidth(0) + 1;
+    const room = width - fixed;
+    const quota = !step.short && step.pad === 2 && (room >= 60 || room - quotaCells >= Math.min(nick + email, combined)) ? quotaCells : 0;
     return {status, expiry, quota, rest: Math.max(8, width - fixed - quota), short: step.short, pad: step.pad};
   };
   const whole = (l: ReturnType<typeof layout>) => nick + email <= l.rest || combined <= l.rest;
