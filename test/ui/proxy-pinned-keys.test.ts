@@ -105,6 +105,13 @@ test('p and d on the account the running proxy serves alone say so (it answers 5
   await tui.press('l');
   await tui.waitFor(/›★?\s*work\s+alice@example\.com/, 5000);
   await tui.press('p');
+  // Asked first (as d asks): paused, the proxy would refuse every request.
+  await tui.waitFor(/The running proxy serves work alone: paused, it answers every request 503\. Pause it\?/, 5000);
+  await tui.press('n');
+  await tui.waitFor(/work not paused/, 5000);
+  await tui.press('p');
+  await tui.waitFor(/Pause it\?/, 5000);
+  await tui.press('y');
   const paused = await tui.waitFor(/work paused/, 5000);
   assert.match(paused, /work paused.*; the running proxy serves it alone and answers 503 \(S serves the claude pool\) until it is resumed/);
   const row = paused.split('\n').find((line) => line.includes('alice@example.com')) ?? '';
@@ -125,6 +132,8 @@ test('★ stays off every account once the one the proxy serves alone is paused,
   await tui.press('l');
   await tui.waitFor(/›★?\s*work\s+alice@example\.com/, 5000);
   await tui.press('p');
+  await tui.waitFor(/Pause it\?/, 5000);
+  await tui.press('y');
   await tui.waitFor(/work paused/, 5000);
   // A request makes the proxy report again what it serves: the account it was pinned to, by its id.
   assert.equal((await askClaude(supervisor.current.port!, API_KEY)).status, 503);

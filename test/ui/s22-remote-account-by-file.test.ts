@@ -66,7 +66,7 @@ for (const action of ['rename', 'pause', 'remove'] as const) {
     const {first, shown, services} = await shownBeforeSecondFile();
     const context = {services, provider: 'claude', account: shown[0], siblings: shown, confirm: async () => true, progress: () => {}};
     if (action === 'rename') assert.match(await renameAccount(services, 'claude', shown[0]!.tokenFile, 'work'), /renamed to work/);
-    if (action === 'pause') assert.match(await togglePause(context), /paused/);
+    if (action === 'pause') assert.match(String(await togglePause(context)), /paused/);
     if (action === 'remove') assert.match(String(await removeAccount(context)), /removed claude account/);
     const other = stand.files.get('claude-a@example.com-team.json')!;
     assert.equal(other.disabled, false);

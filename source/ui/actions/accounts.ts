@@ -7,6 +7,7 @@ import {actionKey, type KeyAction} from '../../core/keymap.js';
 import {UserError, type Account} from '../../core/types.js';
 import {AccountStore, removalLoss} from '../../store/accounts.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
+import {readRunningAgents} from '../../services/agents/running.js';
 import {markRefreshRefused, refreshNow, NeedsLoginError, RefreshOutcomeUnknownError} from '../../services/refresh.js';
 import {followRotationNatively} from '../../services/native/sync.js';
 import {chooseRotationTarget} from '../../services/rotation.js';
@@ -99,10 +100,21 @@ export async function renameAccount(services: AppServices, provider: string, tok
 }
 
 /** `p`: pause the account (its token file moves to auth-paused/; on a server: disabled) or resume it. */
-export async function togglePause({services, account, siblings, provider}: AccountActionContext): Promise<string> {
+export async function togglePause({services, account, siblings, provider, confirm}: AccountActionContext): Promise<ActionResult | string> {
   const target = selected({account, siblings, provider});
+  const servedAlone = !target.paused && servedAloneByProxy(services, target);
+  // The account a running proxy serves alone: paused, every request to that proxy is refused (and
+  // an agent on it stops working), so asked first, as `d` asks.
+  if (servedAlone) {
+    const port = services.proxy?.current?.port;
+    const agents = port ? readRunningAgents(services.paths).filter((agent) => agent.port === port).length : 0;
+    const using = agents > 0 ? ` (${countOf(agents, 'running agent')} ${agents === 1 ? 'uses' : 'use'} it)` : '';
+    if (!(await confirm(`The running proxy serves ${accountLabel(target, siblings)} alone${using}: paused, it answers every request 503. Pause it?`))) {
+      return {text: `${accountLabel(target, siblings)} not paused`, kind: 'info', done: false};
+    }
+  }
   const result: Account & {defaultMovedTo?: Account | null} = await services.targets.current.accounts.setPaused(target.provider, byFile(target), !target.paused);
-  const alone = !target.paused && servedAloneByProxy(services, target) ? `; ${ALONE_NOTE(target.provider)} until it is resumed` : '';
+  const alone = servedAlone ? `; ${ALONE_NOTE(target.provider)} until it is resumed` : '';
   return `${accountLabel(target, siblings)} ${target.paused ? 'resumed' : 'paused'}${defaultMoveNote(result.defaultMovedTo, Date.now())}${alone}`;
 }
 
