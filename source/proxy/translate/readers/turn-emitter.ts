@@ -9,6 +9,11 @@ type Open = {kind: 'text'} | {kind: 'thinking'} | {kind: 'tool'; key: string} | 
 type WellFormed = {isWellFormed(): boolean; toWellFormed(): string};
 const isWellFormed = (text: string): boolean => (text as unknown as WellFormed).isWellFormed();
 const toWellFormed = (text: string): string => (text as unknown as WellFormed).toWellFormed();
+/** A delta that neither ends in a high surrogate (half of a character split off) nor holds a lone half. */
+const wholeDelta = (text: string): boolean => {
+  const last = text.charCodeAt(text.length - 1);
+  return !(last >= 0xd800 && last <= 0xdbff) && isWellFormed(text);
+};
 
 export class TurnEmitter {
   private events: TurnEvent[] = [];
@@ -41,6 +46,12 @@ export class TurnEmitter {
   /** `json`: `text` as JSON.stringify writes it, when the reader has it (see TurnEvent). */
   text(text: string, json?: string): void {
     if (!text) return;
+    // Nearly every delta: nothing held, no half in it.
+    if (this.split === undefined && wholeDelta(text)) {
+      this.openBlock({kind: 'text'});
+      this.events.push(json === undefined ? {type: 'text', text} : {type: 'text', text, json});
+      return;
+    }
     const whole = this.joinSplit('text', text, json);
     // Opened for a held half alone too: what it is part of closes an open call now, as a whole delta would.
     this.openBlock({kind: 'text'});
@@ -50,6 +61,11 @@ export class TurnEmitter {
 
   thinking(text: string, json?: string): void {
     if (!text) return;
+    if (this.split === undefined && wholeDelta(text)) {
+      this.openBlock({kind: 'thinking'});
+      this.events.push(json === undefined ? {type: 'thinking', text} : {type: 'thinking', text, json});
+      return;
+    }
     const whole = this.joinSplit('thinking', text, json);
     this.openBlock({kind: 'thinking'});
     if (whole.text) this.events.push(whole.json === undefined ? {type: 'thinking', text: whole.text} : {type: 'thinking', text: whole.text, json: whole.json});
@@ -79,6 +95,7 @@ export class TurnEmitter {
   /** Arguments for the open call `key`; readers call this only for the open call. */
   toolCallArgs(key: string, json: string): void {
     if (!json || this.open?.kind !== 'tool' || this.open.key !== key) return;
+    if (this.split === undefined && wholeDelta(json)) return void this.events.push({type: 'tool-call-args', key, json});
     const whole = this.joinSplit(`tool:${key}`, json);
     if (whole.text) this.events.push({type: 'tool-call-args', key, json: whole.text});
     this.holdSplit(`tool:${key}`, whole.high);
