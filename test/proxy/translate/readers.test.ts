@@ -414,6 +414,59 @@ describe('Chat and Responses readers: text or reasoning inside an open call\'s a
   });
 });
 
+describe('held words and long arguments: each fragment is looked at once', () => {
+  // Whether an open call's arguments are whole was a JSON.parse of all of them per fragment (and per
+  // held delta): quadratic, seconds of a blocked proxy for a 1 MB argument. Counted, not timed: the
+  // parses of the arguments themselves over a 4,000-fragment call.
+  it('a Chat call of 4,000 fragments with words held behind it: the arguments parsed a handful of times', () => {
+    const parse = JSON.parse;
+    let argumentParses = 0;
+    JSON.parse = ((text: string, reviver?: Parameters<typeof parse>[1]) => {
+      if (typeof text === 'string' && text.startsWith('{"q":')) argumentParses++;
+      return parse(text, reviver);
+    }) as typeof JSON.parse;
+    try {
+      const fragments = ['{"q":"', ...Array.from({length: 4000}, () => 'x'.repeat(50)), '"}'];
+      const reader = new OpenAIChatReader();
+      const events = [
+        ...reader.push(chat({tool_calls: [{index: 0, id: 'c1', type: 'function', function: {name: 'f', arguments: fragments[0]}}]})),
+        ...reader.push(chat({content: 'held '})),
+        ...fragments.slice(1).flatMap((piece) => reader.push(chat({tool_calls: [{index: 0, function: {arguments: piece}}]}))),
+        ...Array.from({length: 2000}, () => reader.push(chat({content: 'after '}))).flat(),
+        ...reader.push(chat({}, 'tool_calls')),
+        ...reader.end(),
+      ];
+      assert.ok(argumentParses < 20, `${argumentParses} parses of the arguments`);
+      const args = events.flatMap((e) => (e.type === 'tool-call-args' ? [e.json] : [])).join('');
+      assert.equal(args.length, 6 + 4000 * 50 + 2);
+      assert.ok(events.filter((e) => e.type === 'text').map((e) => (e as {text: string}).text).join('').startsWith('held after '));
+    } finally {
+      JSON.parse = parse;
+    }
+  });
+
+  it('Responses: a message and a reasoning item that end while a call is open go out after the call, in order', () => {
+    const line = (event: object) => `data: ${JSON.stringify(event)}\n\n`;
+    const call = {type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'f', arguments: ''};
+    const events = readChunks(
+      new OpenAIResponsesReader(),
+      line({type: 'response.output_item.added', output_index: 0, item: call}),
+      line({type: 'response.function_call_arguments.delta', output_index: 0, item_id: 'fc_1', delta: '{"path":"/et'}),
+      line({type: 'response.output_item.added', output_index: 1, item: {type: 'message', id: 'msg_1', content: []}}),
+      line({type: 'response.output_text.delta', output_index: 1, item_id: 'msg_1', delta: 'streamed '}),
+      line({type: 'response.output_item.done', output_index: 1, item: {type: 'message', id: 'msg_1', content: [{type: 'output_text', text: 'streamed '}]}}),
+      line({type: 'response.output_item.done', output_index: 2, item: {type: 'reasoning', id: 'rs_1', summary: [{type: 'summary_text', text: 'THINK'}], encrypted_content: 'ENC'}}),
+      line({type: 'response.function_call_arguments.delta', output_index: 0, item_id: 'fc_1', delta: 'c/passwd"}'}),
+      line({type: 'response.output_item.done', output_index: 0, item: {...call, arguments: '{"path":"/etc/passwd"}'}}),
+      line({type: 'response.completed', response: {id: 'r', status: 'completed', output: [], usage: {input_tokens: 1, output_tokens: 1}}}),
+    );
+    const args = events.flatMap((e) => (e.type === 'tool-call-args' ? [e.json] : [])).join('');
+    assert.equal(args, '{"path":"/etc/passwd"}', JSON.stringify(events));
+    const after = events.slice(events.findIndex((e) => e.type === 'tool-call-end') + 1).map((e) => e.type);
+    assert.deepEqual(after.filter((t) => t === 'text' || t === 'thinking' || t === 'thinking-signature'), ['text', 'thinking', 'thinking-signature'], JSON.stringify(events));
+  });
+});
+
 describe('AnthropicReader: tool blocks an upstream interleaves', () => {
   // Anthropic streams one block at a time; a gateway may interleave two tool calls' deltas. Each
   // call's arguments reach the client whole (they were lost: `{}` and `{"y":`).

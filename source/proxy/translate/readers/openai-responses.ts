@@ -127,6 +127,23 @@ export class OpenAIResponsesReader extends SseTurnReader {
     const type = asString(item.type) ?? '';
     const state = this.items.get(key);
     const streamed = state?.streamed ?? false;
+    // A message or reasoning item ending while a call's arguments are still coming: after them, in
+    // order with its deltas held there (ToolCallQueue heldWords), signature and all.
+    if ((type === 'message' || type === 'reasoning') && this.calls.holding()) {
+      this.items.delete(key);
+      return this.calls.hold(() => this.itemWords(item, type, streamed));
+    }
+    this.itemWords(item, type, streamed);
+    if (type === 'function_call') {
+      if (!this.calls.has(key)) this.calls.announce(key, asString(item.call_id) ?? `call_${key}`, asString(item.name) ?? '');
+      // The item's full arguments win over deltas that were incomplete.
+      this.calls.done(key, asString(item.arguments));
+    }
+    this.items.delete(key);
+  }
+
+  /** What a completed message or reasoning item adds to its deltas: its text when none streamed, its signature. */
+  private itemWords(item: JsonObject, type: string, streamed: boolean): void {
     if (type === 'message') {
       if (!streamed) for (const part of asArray(item.content)) this.out.text(asString(field(part, 'text')) ?? asString(field(part, 'refusal')) ?? '');
     } else if (type === 'reasoning') {
@@ -139,12 +156,7 @@ export class OpenAIResponsesReader extends SseTurnReader {
       const encrypted = asString(item.encrypted_content);
       if (encrypted && text) this.out.thinkingSignature(encrypted);
       else if (encrypted) this.out.redactedThinking(encrypted);
-    } else if (type === 'function_call') {
-      if (!this.calls.has(key)) this.calls.announce(key, asString(item.call_id) ?? `call_${key}`, asString(item.name) ?? '');
-      // The item's full arguments win over deltas that were incomplete.
-      this.calls.done(key, asString(item.arguments));
     }
-    this.items.delete(key);
   }
 
   private onFinished(response: JsonObject | undefined): void {
