@@ -43,6 +43,8 @@ const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 export const COOLDOWN_MS = {auth: 30 * MINUTE, notFound: 12 * HOUR, backoffMax: 30 * MINUTE};
+/** Per-model waits (a 404) kept per account; the oldest go first. */
+export const MODEL_COOLDOWNS_KEPT = 32;
 
 /**
  * A server error (500, 502, 504, …; an overload is apart, see isOverloadAnswer) is the provider's
@@ -554,7 +556,16 @@ export class AccountPool {
 
   private addCooldown(id: string, cooldown: Cooldown, now: number): Cooldown {
     // A newer backoff replaces the one before (it is longer); other cooldowns stay until they end.
-    const kept = (this.cooldowns.get(id) ?? []).filter((c) => c.until > now && !(cooldown.triedLast && c.triedLast));
+    let kept = (this.cooldowns.get(id) ?? []).filter((c) => c.until > now && !(cooldown.triedLast && c.triedLast));
+    // Each model name a client sends that the upstream does not know adds one: the oldest go past
+    // MODEL_COOLDOWNS_KEPT (a client naming endless models would grow the list, and proxy status, without end).
+    if (cooldown.model !== undefined) {
+      const models = kept.filter((c) => c.model !== undefined);
+      if (models.length >= MODEL_COOLDOWNS_KEPT) {
+        const dropped = new Set(models.slice(0, models.length - MODEL_COOLDOWNS_KEPT + 1));
+        kept = kept.filter((c) => !dropped.has(c));
+      }
+    }
     this.cooldowns.set(id, [...kept, cooldown]);
     // The pool's own rule moves a held account on: a wait that bars it ends the hold (a model's own 404 does not).
     if (id === this.heldId && !cooldown.triedLast && !cooldown.model) this.heldId = undefined;

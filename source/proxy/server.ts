@@ -384,7 +384,8 @@ export class ProxyServer {
         if (cooldown) cooling.push({provider, account: account.label, accountId: account.id, until: isoOrUndefined(cooldown.until) ?? 'unknown', reason: cooldown.message, ...(cooldown.triedLast ? {triedLast: true} : {})});
         // A model the upstream answered 404 for: that model alone is not asked of the account again.
         for (const wait of pool.modelCooldownsOf(account.id, now)) {
-          cooling.push({provider, account: account.label, accountId: account.id, until: isoOrUndefined(wait.until) ?? 'unknown', reason: wait.message, model: wait.model});
+          // The name as a client sent it: a key pasted there is masked (shownModelName), as in the 404 the client got.
+          cooling.push({provider, account: account.label, accountId: account.id, until: isoOrUndefined(wait.until) ?? 'unknown', reason: wait.message, model: shownModelName(wait.model!)});
         }
       }
     }
@@ -1313,7 +1314,7 @@ export class ProxyServer {
   private failOver(row: ProviderRow, pool: AccountPool, from: PoolMember, attempts: Attempts, failure: UpstreamFailure, now: number, model: string | undefined, logLine: string): void {
     // Met now; sent at `now` (the attempt's start): a request already in flight adds to no streak.
     const cooldown = pool.recordFailure(from.id, failure, this.now(), model, now);
-    this.emit({type: 'failover', provider: row.id, from: from.label, reason: failure.message, until: cooldown?.until, ...(cooldown?.model ? {model: cooldown.model} : {})});
+    this.emit({type: 'failover', provider: row.id, from: from.label, reason: failure.message, until: cooldown?.until, ...(cooldown?.model ? {model: shownModelName(cooldown.model)} : {})});
     if (cooldown && !cooldown.model && (cooldown.kind === 'quota' || cooldown.kind === 'rate-limit')) this.persistCooldown(row, from, {until: new Date(cooldown.until).toISOString(), kind: cooldown.kind, reason: cooldown.message, met: new Date(this.now()).toISOString()});
     this.recordError(logLine);
     markTried(attempts, from.id);

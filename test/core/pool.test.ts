@@ -1,7 +1,7 @@
 // The account pool's choices and cooldowns, with time passed in (a fake clock's now()).
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {AccountPool, classifyUpstreamFailure, COOLDOWN_MS, isOverloadAnswer, SERVER_BACKOFF_MS} from '../../source/core/pool.js';
+import {AccountPool, classifyUpstreamFailure, COOLDOWN_MS, isOverloadAnswer, MODEL_COOLDOWNS_KEPT, SERVER_BACKOFF_MS} from '../../source/core/pool.js';
 import {FakeClock} from '../helpers/fake-clock.js';
 
 const accounts = [
@@ -141,6 +141,18 @@ describe('AccountPool', () => {
       pool.setAccounts(accounts);
       assert.equal(pool.pick({now}).account?.id, 'b');
     });
+  });
+
+  it('per-model waits are kept to MODEL_COOLDOWNS_KEPT per account, the oldest going first; other waits stay', () => {
+    const pool = new AccountPool(accounts, 'fill-first');
+    const now = Date.now();
+    pool.recordFailure('a', {kind: 'auth', status: 401, message: 'x'}, now);
+    for (let i = 0; i < MODEL_COOLDOWNS_KEPT + 8; i++) pool.recordFailure('a', {kind: 'not-found', status: 404, message: 'x'}, now + i, `m${i}`);
+    const models = pool.modelCooldownsOf('a', now + 100).map((c) => c.model);
+    assert.equal(models.length, MODEL_COOLDOWNS_KEPT);
+    assert.equal(models[0], 'm8');
+    assert.equal(models.at(-1), `m${MODEL_COOLDOWNS_KEPT + 7}`);
+    assert.equal(pool.cooldownOf('a', now + 100)?.kind, 'auth', 'the account\'s own wait is kept');
   });
 
   it('cooldown lengths: auth 30 min, 404 12 h for that model, 429 exponential to 30 min', async () => {

@@ -506,4 +506,14 @@ describe('a model the upstream does not know (404) cools that model only', async
     f.upstream.handler = (req, res) => answerByProtocol(req, res);
     assert.equal((await askModel(f.url, 'claude-sonnet-4-6')).status, 200);
   });
+
+  it('a key pasted as the model name: masked in the status\'s per-model waits and in the log event, as in the 404', async () => {
+    const key = `sk-ant-api03-${'Q'.repeat(40)}-AAAAAA`;
+    f.upstream.handler = (_req, res) => sendJson(res, 404, {type: 'error', error: {type: 'not_found_error', message: 'no such model'}});
+    await (await askModel(f.url, key)).arrayBuffer();
+    const status = JSON.stringify(f.proxy.status());
+    const events = JSON.stringify(f.events.filter((e) => e.type === 'failover'));
+    for (const text of [status, events]) assert.ok(!text.includes('Q'.repeat(20)), text);
+    assert.ok(f.proxy.status().cooling.some((c) => c.model !== undefined && c.model.startsWith('sk-a')), status);
+  });
 });
