@@ -18,11 +18,12 @@ export interface ClaudeCodeExportsOptions {
   /** The provider a running proxy serves on its root routes, and the account it serves alone (services/proxy/env.ts). */
   rootServes?: string;
   pinnedAccount?: string;
+  pinnedAccountId?: string;
 }
 
 /** The exports for `providerId` (none: the root provider) on `port` (none: config.yaml's). */
 export async function claudeCodeExports(paths: CcsPaths, providerId: string | undefined, port: number | undefined, options: ClaudeCodeExportsOptions = {}): Promise<ClaudeCodeEnv> {
   const {settings} = await loadSettings(paths);
   const liveModels = await liveModelListForCommands(paths);
-  return claudeCodeEnv(paths, providerId, port, {generateKey: options.generateKey ?? true, surface: options.surface, whyCannotServe: claudeCodeServability(settings), liveModels, onAskingLive: options.onAskingLive, rootServes: options.rootServes, pinnedAccount: options.pinnedAccount});
+  return claudeCodeEnv(paths, providerId, port, {generateKey: options.generateKey ?? true, surface: options.surface, whyCannotServe: claudeCodeServability(settings), liveModels, onAskingLive: options.onAskingLive, rootServes: options.rootServes, pinnedAccount: options.pinnedAccount, pinnedAccountId: options.pinnedAccountId});
 }

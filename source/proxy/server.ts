@@ -444,9 +444,12 @@ export class ProxyServer {
    * requests see the new account.
    */
   async rotate(providerId?: string): Promise<string | undefined> {
-    const provider = providerId ?? this.options.provider;
-    if (!provider) return undefined;
-    const pool = await this.poolFor(this.requireProvider(provider));
+    const asked = providerId ?? this.options.provider;
+    if (!asked) return undefined;
+    // By its own id (`CLAUDE`, CCS's other names): the ranking and the events are keyed by it.
+    const row = this.requireProvider(asked);
+    const provider = row.id;
+    const pool = await this.poolFor(row);
     const now = this.now();
     // Off the account serving now; accounts of equal room in turn after it (rotating again reaches each).
     const from = pool.next({now, ranked: this.rankingOf(provider, pool)}) ?? pool.current;
@@ -460,8 +463,10 @@ export class ProxyServer {
    * account now first, or the reason none is, in words shown to the person as they are.
    */
   async rotateResult(providerId?: string): Promise<RotateResult> {
-    const provider = providerId || this.options.provider;
-    if (!provider) return {error: 'this proxy serves every provider: name the one to rotate', refused: true};
+    const asked = providerId || this.options.provider;
+    if (!asked) return {error: 'this proxy serves every provider: name the one to rotate', refused: true};
+    const provider = findProvider(asked)?.id;
+    if (!provider) return {error: `unknown provider "${sanitizeLine(asked)}"`, refused: true};
     try {
       const account = await this.rotate(provider);
       return account ? {provider, account} : {error: `${sanitizeLine(provider)}: no other healthy account to rotate to`, refused: true};
@@ -526,7 +531,7 @@ export class ProxyServer {
       if (req.url?.startsWith('/_ccs-tui/serve?') && req.method === 'POST') {
         const query = new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1));
         const account = await this.serve(query.get('provider') ?? '', query.get('account') ?? undefined);
-        return sendJson(res, 200, {provider: query.get('provider'), account: account ?? null});
+        return sendJson(res, 200, {provider: query.get('provider'), account: account ?? null, accountId: this.pinnedAccountId ?? null});
       }
       const rereading = this.settingsIfFixed();
       if (rereading) await rereading;

@@ -42,6 +42,8 @@ export interface ProxyState extends ProxyTraffic {
   account?: string;
   /** As the running proxy's status says (ProxyStatus): one account alone, else a pool of `poolSize`. */
   pinned?: boolean;
+  /** With `pinned`: the id of the account it serves alone (its status's accountId; a rename leaves it). */
+  pinnedAccountId?: string;
   poolSize?: number;
   lastError?: string;
   /** When the running proxy met `lastError` (RFC 3339), when its status said so. */
@@ -501,6 +503,7 @@ export class ProxySupervisor {
       pid: status.pid,
       account: status.account,
       pinned: status.pinned,
+      pinnedAccountId: status.pinned ? status.accountId : undefined,
       poolSize: status.poolSize,
       requestsPerMinute: status.requestsPerMinute,
       totalRequests: status.totalRequests,

@@ -80,3 +80,27 @@ test('env with no proxy of ours running and another program on the port: said so
     ccs.cleanup();
   }
 });
+
+test('env claude: the account the proxy serves alone is followed by its id (renamed, then paused; or removed)', async () => {
+  const ccs = makeTempCcs();
+  try {
+    const port = await freePort();
+    ccs.writeRaw('cliproxy/config.yaml', `port: ${port}\napi-keys:\n  - "${API_KEY}"\n`);
+    ccs.writeToken('claude-a@example.com.json', oauthToken('claude', 'a@example.com'));
+    ccs.writeToken('claude-b@example.com.json', oauthToken('claude', 'b@example.com'));
+    assert.equal((await runBin(['rename', 'claude', 'b@example.com', 'work'], ccs.env)).code, 0);
+    assert.equal((await runBin(['proxy', 'start', '--account', 'work'], ccs.env)).code, 0);
+    assert.equal((await runBin(['rename', 'claude', 'b@example.com', 'job'], ccs.env)).code, 0);
+    assert.equal((await runBin(['pause', 'claude', 'b@example.com'], ccs.env)).code, 0);
+    const paused = await runBin(['env', 'claude'], ccs.env);
+    assert.equal(paused.code, 1, paused.stdout + paused.stderr);
+    assert.match(paused.stderr, /one account alone: claude account job is paused; resume it: ccs-tui resume claude job/);
+    assert.equal((await runBin(['remove', 'claude', 'b@example.com', '--yes'], ccs.env)).code, 0);
+    const gone = await runBin(['env', 'claude'], ccs.env);
+    assert.equal(gone.code, 1, gone.stdout + gone.stderr);
+    assert.match(gone.stderr, /one account alone: claude account work is gone \(removed, or its token file moved\); serve the claude pool: ccs-tui proxy stop, then ccs-tui proxy start --provider claude/);
+  } finally {
+    await runBin(['proxy', 'stop'], ccs.env);
+    ccs.cleanup();
+  }
+});

@@ -18,3 +18,22 @@ describe('proxy rotate, most-headroom, three accounts of equal room', async () =
     assert.deepEqual(seen.slice(3), seen.slice(0, 3), `a cycle: ${seen.join(' → ')}`);
   });
 });
+
+describe('proxy rotate named by another spelling of the provider', async () => {
+  const f = await proxyFixture({provider: 'claude', strategy: 'most-headroom', tokens: accountTokens('claude', ['a@example.com', 'b@example.com', 'c@example.com'])});
+  after(() => f.close());
+
+  it('CLAUDE is claude: the same turn, the events and the answer name claude; an unknown provider is refused, not a fault', async () => {
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const result = await f.proxy.rotateResult('CLAUDE');
+      assert.ok('account' in result, JSON.stringify(result));
+      assert.equal(result.provider, 'claude');
+      seen.push(result.account);
+    }
+    assert.equal(new Set(seen).size, 3, seen.join(' → '));
+    assert.ok(f.events.filter((e) => e.type === 'rotated').every((e) => e.type === 'rotated' && e.provider === 'claude'));
+    const unknown = await f.proxy.rotateResult('nosuch');
+    assert.deepEqual(unknown, {error: 'unknown provider "nosuch"', refused: true});
+  });
+});

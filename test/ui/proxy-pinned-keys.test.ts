@@ -121,6 +121,21 @@ test('p and d on the account the running proxy serves alone say so (it answers 5
   assert.match(asked, /and the running proxy serves it alone\./);
 });
 
+test('p asks about the account the proxy serves alone after it was renamed (followed by its id, not the name it was started with)', async () => {
+  const {ccs, supervisor} = await supervisedProxy(API_KEY, started);
+  await supervisor.start({provider: 'claude', account: 'work'});
+  await waitForState(supervisor, (s) => s.phase === 'running' && s.pinned === true && s.pinnedAccountId !== undefined, 15_000);
+  assert.equal((await runBin(['rename', 'claude', 'alice@example.com', 'job'], ccs.env)).code, 0);
+  const tui = (started.tui = await renderTui({paths: ccs.paths, width: 200, height: 40, services: {proxy: supervisor}}));
+  await tui.waitFor(/job\s+alice@example\.com/, 15_000);
+  await tui.press('l');
+  await tui.waitFor(/›★?\s*job\s+alice@example\.com/, 5000);
+  await tui.press('p');
+  await tui.waitFor(/The running proxy serves job alone: paused, it answers every request 503\. Pause it\?/, 5000);
+  await tui.press('n');
+  await tui.waitFor(/job not paused/, 5000);
+});
+
 test('★ stays off every account once the one the proxy serves alone is paused, then removed (a third account is no stand-in)', async () => {
   const {ccs, supervisor} = await supervisedProxy(API_KEY, started);
   ccs.writeToken('claude-carol.json', tokenFixture('claude', 'carol@example.com'));

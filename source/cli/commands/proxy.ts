@@ -168,7 +168,7 @@ const env: CommandSpec = {
     // A provider without a static list (AI Studio) gets its model variables from its live list,
     // asked within the proxy's routing limits (the proxy screen shows the same exports).
     const running = readRunningProxy(ctx.paths);
-    const result = await claudeCodeExports(ctx.paths, positionals[0], running?.port, {...(running?.provider ? {rootServes: running.provider} : {}), ...(running?.account ? {pinnedAccount: running.account} : {})});
+    const result = await claudeCodeExports(ctx.paths, positionals[0], running?.port, {...(running?.provider ? {rootServes: running.provider} : {}), ...(running?.account ? {pinnedAccount: running.account, pinnedAccountId: running.accountId} : {})});
     // Exit 1 when the proxy cannot serve Claude Code on the provider, or no account can (as `run`
     // refuses): the exports would end in an error.
     const error = result.unservable ?? result.noAccount;

@@ -270,10 +270,13 @@ export async function rotateRunningProxy(paths: CcsPaths, port: number, provider
 export async function serveOnRunningProxy(paths: CcsPaths, port: number, provider: string, account?: string): Promise<string | undefined> {
   const query = new URLSearchParams({provider, ...(account ? {account} : {})});
   const {status, body} = await controlRequest(paths, port, 'POST', `/_ccs-tui/serve?${query}`);
-  const result = body as {account?: string | null; error?: {message?: string}};
+  const result = body as {account?: string | null; accountId?: string | null; error?: {message?: string}};
   if (status !== 200) throw new UserError(`the running proxy (port ${port}) could not switch to ${provider}${account ? ` / ${account}` : ''}: ${result.error?.message ?? `it answered ${status}`}`);
   // tui/proxy.json says what it serves now: `proxy status`, and a restart, go by it.
   const entry = readRunningProxy(paths);
-  if (entry?.port === port) await writeProxyPidFile(paths, {...entry, provider, account});
+  if (entry?.port === port) {
+    const {accountId: _was, ...rest} = entry;
+    await writeProxyPidFile(paths, {...rest, provider, account, ...(account && result.accountId ? {accountId: result.accountId} : {})});
+  }
   return result.account ?? undefined;
 }

@@ -80,8 +80,9 @@ export interface ClaudeCodeEnvOptions {
   onAskingLive?: () => void;
   /** The provider a running proxy serves on its root routes (tui/proxy.json `provider`; none: every provider, by model). */
   rootServes?: string;
-  /** The account that running proxy serves alone (tui/proxy.json `account`), when it is pinned to one. */
+  /** The account that running proxy serves alone (tui/proxy.json `account`, and `accountId` when recorded), when it is pinned to one. */
   pinnedAccount?: string;
+  pinnedAccountId?: string;
 }
 
 /** The Claude tier words a person's alias may carry to claim a slot (`opus`, `team-sonnet`). */
@@ -194,7 +195,7 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   // A running proxy that serves this provider with one account alone answers only with it.
   const pinned =
     options.pinnedAccount !== undefined && (options.rootServes ?? rootProvider().id) === row.id
-      ? unusablePinnedAccount(snapshot.accounts, row.id, options.pinnedAccount, now, 'ccs-tui proxy stop, then ccs-tui proxy start --provider ' + row.id)
+      ? unusablePinnedAccount(snapshot.accounts, row.id, options.pinnedAccount, now, 'ccs-tui proxy stop, then ccs-tui proxy start --provider ' + row.id, options.pinnedAccountId)
       : undefined;
   const reason = pinned ? `the running proxy serves it with one account alone: ${pinned}` : noUsableAccount(row, snapshot.accounts, now, options.surface);
   const noAccount = reason && `Claude Code cannot use ${row.displayName}: ${reason}`;

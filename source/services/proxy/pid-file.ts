@@ -16,6 +16,8 @@ export interface ProxyPidFile {
   startedAt: string;
   provider?: string;
   account?: string;
+  /** The id of the account `account` named when the proxy took it (it serves that one alone): a rename later leaves the id. */
+  accountId?: string;
   /** `tui`: a TUI's child (stops with it); `background`: `ccs-tui proxy start`; `foreground`: `proxy serve` in a shell. */
   owner: 'tui' | 'background' | 'foreground';
   /** `builtin` or `cliproxy-binary`. */
@@ -209,7 +211,7 @@ function isProxyRecord(data: unknown): data is ProxyPidFile {
     typeof record.startedAt === 'string' &&
     typeof record.owner === 'string' &&
     (record.kind === 'builtin' || record.kind === 'cliproxy-binary') &&
-    [record.provider, record.account, record.processStart, record.nonce].every(isOptionalString) &&
+    [record.provider, record.account, record.accountId, record.processStart, record.nonce].every(isOptionalString) &&
     (record.startedBy === undefined || isPid(record.startedBy)) &&
     (stop === undefined || (typeof stop === 'object' && stop !== null && (stop.by === 'cli' || stop.by === 'tui') && isPid(stop.pid)))
   );

@@ -54,15 +54,23 @@ async function refuseUnusableAccount(store: AccountStore, provider: string, ref:
 /**
  * Why account `ref` of `provider`, served alone (pinned), cannot serve now, with the ways out
  * (`pool`: the command that serves the provider's pool instead), or undefined when it can (or no
- * such account is known: the proxy's own answer names that). E.g. "claude account work is paused;
+ * such account is known: the proxy's own answer names that). `id`: the id the proxy took it by
+ * (tui/proxy.json accountId), which outlives a rename; with it, an account gone since is said. E.g. "claude account work is paused;
  * resume it: ccs-tui resume claude work, or serve the claude pool: …".
  */
-export function unusablePinnedAccount(accounts: readonly Account[], provider: string, ref: string, now: number, pool: string): string | undefined {
+export function unusablePinnedAccount(accounts: readonly Account[], provider: string, ref: string, now: number, pool: string, id?: string): string | undefined {
   let account: Account;
-  try {
-    account = findAccount(accounts, provider, ref);
-  } catch {
-    return undefined;
+  if (id !== undefined) {
+    // The account the proxy took (by its id: a rename since leaves it), or gone since.
+    const found = accounts.find((a) => a.provider === provider && a.id === id);
+    if (!found) return `${provider} account ${sanitizeLine(ref)} is gone (removed, or its token file moved); serve the ${provider} pool: ${pool}`;
+    account = found;
+  } else {
+    try {
+      account = findAccount(accounts, provider, ref);
+    } catch {
+      return undefined;
+    }
   }
   if (canServeNow(account, now)) return undefined;
   const own = accounts.filter((a) => a.provider === provider);

@@ -122,6 +122,8 @@ export async function togglePause({services, account, siblings, provider, confir
 function servedAloneByProxy(services: AppServices, account: Account): boolean {
   const state = services.proxy?.current;
   if (services.targets.current.name !== 'local' || state?.phase !== 'running' || !state.pinned || state.target.provider !== account.provider || !state.target.account) return false;
+  // By the id the proxy took it by: the name it was started with may be another's since a rename.
+  if (state.pinnedAccountId !== undefined) return state.pinnedAccountId === account.id;
   try {
     return findAccount([account], account.provider, state.target.account) === account;
   } catch {
