@@ -1,5 +1,5 @@
 // Registry commands: accounts, use, rotate, rename, pause, resume, remove.
-import {accountLabel, accountLabeller, coolingNow, maskedNickname, defaultMoveNote, findAccount, HEALTH_TEXT, keyRejectedWords, refreshUnknownWords, reloginAdvice, removedCorruptText, UNSUPPORTED_TYPE} from '../../core/accounts.js';
+import {accountLabel, accountLabeller, canServeNow, coolingNow, healthWords, maskedNickname, defaultMoveNote, findAccount, HEALTH_TEXT, keyRejectedWords, refreshUnknownWords, reloginAdvice, removedCorruptText, UNSUPPORTED_TYPE} from '../../core/accounts.js';
 import {formatCooldown, formatLocalTime} from '../../core/relative-time.js';
 import {problemText} from '../../core/problems.js';
 import {quoted, sanitizeLine} from '../../core/sanitize.js';
@@ -339,7 +339,9 @@ export const accountCommands: CommandSpec[] = [
     const account = await store.setDefault(p, a);
     const label = (await labeller(store))(account);
     const pinned = store instanceof AccountStore ? await pinnedElsewhere(paths, account, label) : undefined;
-    return `${p}: default is now ${label}${pinned ? `; ${pinned}` : ''}`;
+    // A default that cannot serve (a dead token, its file unreadable) is taken, and said: a pool passes it over.
+    const dead = canServeNow(account, Date.now()) ? '' : `; it cannot serve now (${healthWords(account)}): a pool passes it over until you log in again: ccs-tui login ${p}`;
+    return `${p}: default is now ${label}${dead}${pinned ? `; ${pinned}` : ''}`;
   }),
   rotate,
   rename,
