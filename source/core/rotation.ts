@@ -1,7 +1,7 @@
 // Which account comes next: most-headroom (default), fill-first, round-robin. Pure functions of the
 // accounts, their quota windows by account id, and now; the rotate command, the TUI `r` and the
 // proxy's pools all rank with these.
-import {canServeNow, nextInTurn} from './accounts.js';
+import {canServeNow, coolingNow, nextInTurn} from './accounts.js';
 import {headroom, isExhausted} from './quota.js';
 import {quoted} from './sanitize.js';
 import {UserError, type Account, type QuotaWindow} from './types.js';
@@ -45,7 +45,7 @@ export function rankByHeadroom<A extends Account>(accounts: readonly A[], window
 
 /**
  * The account to rotate to from `currentId` under a strategy, or undefined when no other account can
- * serve. Exhausted, paused and needs-login accounts are never chosen.
+ * serve. Exhausted, paused, needs-login and cooling accounts are never chosen.
  */
 export function chooseNext(
   strategy: RotationStrategy,
@@ -54,6 +54,9 @@ export function chooseNext(
   windows: WindowsByAccount,
   now: number,
 ): Account | undefined {
+  // An account cooling down after a limit (a proxy stored its wait) is no account to rotate to: the
+  // pool would pass it over, and the rotation would seem to do nothing. Skipped under every strategy.
+  accounts = accounts.filter((a) => a.id === currentId || !coolingNow(a, now));
   const others = accounts.filter((a) => a.id !== currentId);
   switch (strategy) {
     case 'most-headroom':

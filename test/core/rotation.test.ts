@@ -64,6 +64,16 @@ test('most-headroom among equals: rotating again and again reaches every account
   assert.deepEqual(rankByHeadroom(accounts, {}, NOW).map((a) => a.id), ['a', 'b', 'c']);
 });
 
+test('an account cooling down after a limit is not rotated to, under any strategy', () => {
+  const cooling = {coolingUntil: new Date(NOW + 60_000).toISOString(), coolingReason: 'rate limited'};
+  const accounts = [account('a'), account('b', cooling), account('c')];
+  for (const strategy of ['most-headroom', 'fill-first', 'round-robin'] as const) assert.equal(chooseNext(strategy, accounts, 'a', {}, NOW)?.id, 'c', strategy);
+  // Its wait over: chosen again.
+  assert.equal(chooseNext('fill-first', accounts, 'a', {}, NOW + 120_000)?.id, 'b');
+  // Only cooling accounts left besides the current one: nothing to rotate to.
+  assert.equal(chooseNext('most-headroom', [account('a'), account('b', cooling)], 'a', {}, NOW), undefined);
+});
+
 test('a used-up window that has since reset no longer blocks the account', () => {
   const accounts = [account('a'), account('b')];
   const windows = {b: [w('5h', 100, -60_000), w('weekly', 30)]};
