@@ -25,7 +25,8 @@ export function accountJson(account: Account) {
     paused: account.paused,
     tokenFile: account.tokenFile,
     expiresAt: account.expiresAt ?? null,
-    health: account.health,
+    // Cooling after a limit (a proxy stored its wait) is the health the text's STATE says, as README lists it.
+    health: coolingNow(account, Date.now()) ? 'cooling' : account.health,
     registered: account.registered,
     // Why the health is not ok and since when (a mark's reason and time: a refused key, refresh or
     // grant), added beside it; a remote server's own words are `statusMessage` below.
@@ -35,7 +36,7 @@ export function accountJson(account: Account) {
     ...(account.projectId ? {projectId: account.projectId} : {}),
     // A type ccs-tui does not know: listed, never served or checked (its health is what the file says). Added, not a changed health.
     ...(unsupportedType(account) ? {supported: false} : {}),
-    // Remote targets: the server's cooldown end (RFC 3339) and its own status word and message.
+    // When the wait ends (RFC 3339): a proxy's stored cooldown, or a remote server's.
     ...(account.coolingUntil ? {cooldownUntil: account.coolingUntil} : {}),
     ...(account.serverStatus ? {status: account.serverStatus, statusMessage: account.healthDetail ?? null} : {}),
   };
