@@ -3,8 +3,16 @@
 // one is a lone surrogate, which a terminal shows as U+FFFD, UTF-8 encodes as U+FFFD (EF BF BD)
 // and JSON.stringify writes as a `\udXXX` escape that strict parsers reject. Pure.
 
-const isHigh = (code: number) => code >= 0xd800 && code <= 0xdbff;
-const isLow = (code: number) => code >= 0xdc00 && code <= 0xdfff;
+/** Whether a UTF-16 code unit is the first (high) or the second (low) half of a surrogate pair. */
+export const isHigh = (code: number) => code >= 0xd800 && code <= 0xdbff;
+export const isLow = (code: number) => code >= 0xdc00 && code <= 0xdfff;
+
+// String.prototype.isWellFormed / toWellFormed (ES2024, in Node 20's V8; TypeScript's ES2023 lib lacks them).
+type WellFormed = {isWellFormed(): boolean; toWellFormed(): string};
+/** Whether `text` holds no lone surrogate. */
+export const isWellFormed = (text: string): boolean => (text as unknown as WellFormed).isWellFormed();
+/** `text` with each lone surrogate made U+FFFD, as a UTF-8 encoder writes it. */
+export const toWellFormed = (text: string): string => (text as unknown as WellFormed).toWellFormed();
 
 /** `index`, or one less when it falls between the two halves of a surrogate pair of `text`. */
 export function pairSafeIndex(text: string, index: number): number {

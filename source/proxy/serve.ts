@@ -319,7 +319,7 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
     startedAt: new Date().toISOString(),
     ...(provider ? {provider} : {}),
     ...(options.account ? {account: options.account} : {}),
-    ...(options.account && server?.status().accountId ? {accountId: server.status().accountId} : {}),
+    ...(options.account ? {accountId: server?.status().accountId} : {}),
     owner: options.owner,
     kind: 'builtin',
     ...(options.startedBy ? {startedBy: options.startedBy} : {}),

@@ -11,13 +11,21 @@ import {runBin} from '../helpers/cli.js';
 import {freePort} from '../helpers/fake-upstreams.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
 
-test('env claude while the running proxy serves codex on its root: /api/provider/claude, said', async () => {
+/** A CCS dir whose config.yaml names a free port and the test's key, with an OAuth token file per `type:email`. */
+async function ccsWith(...accounts: string[]) {
   const ccs = makeTempCcs();
+  const port = await freePort();
+  ccs.writeRaw('cliproxy/config.yaml', `port: ${port}\napi-keys:\n  - "${API_KEY}"\n`);
+  for (const account of accounts) {
+    const [type, email] = account.split(':') as [string, string];
+    ccs.writeToken(`${type}-${email}.json`, oauthToken(type, email));
+  }
+  return {ccs, port};
+}
+
+test('env claude while the running proxy serves codex on its root: /api/provider/claude, said', async () => {
+  const {ccs, port} = await ccsWith('claude:me@example.com', 'codex:dave@example.com');
   try {
-    const port = await freePort();
-    ccs.writeRaw('cliproxy/config.yaml', `port: ${port}\napi-keys:\n  - "${API_KEY}"\n`);
-    ccs.writeToken('claude-me@example.com.json', oauthToken('claude', 'me@example.com'));
-    ccs.writeToken('codex-dave@example.com.json', oauthToken('codex', 'dave@example.com'));
     assert.equal((await runBin(['proxy', 'start', '--provider', 'codex'], ccs.env)).code, 0);
     for (const args of [['env', 'claude'], ['env']]) {
       const result = await runBin(args, ccs.env);
@@ -38,12 +46,8 @@ test('env claude while the running proxy serves codex on its root: /api/provider
 });
 
 test('env claude while the running proxy serves one claude account that has been paused since: refused (exit 1), with the ways out', async () => {
-  const ccs = makeTempCcs();
+  const {ccs} = await ccsWith('claude:a@example.com', 'claude:b@example.com');
   try {
-    const port = await freePort();
-    ccs.writeRaw('cliproxy/config.yaml', `port: ${port}\napi-keys:\n  - "${API_KEY}"\n`);
-    ccs.writeToken('claude-a@example.com.json', oauthToken('claude', 'a@example.com'));
-    ccs.writeToken('claude-b@example.com.json', oauthToken('claude', 'b@example.com'));
     assert.equal((await runBin(['proxy', 'start', '--account', 'b@example.com'], ccs.env)).code, 0);
     assert.equal((await runBin(['env', 'claude'], ccs.env)).code, 0);
     assert.equal((await runBin(['pause', 'claude', 'b@example.com'], ccs.env)).code, 0);
@@ -82,12 +86,8 @@ test('env with no proxy of ours running and another program on the port: said so
 });
 
 test('env claude: the account the proxy serves alone is followed by its id (renamed, then paused; or removed)', async () => {
-  const ccs = makeTempCcs();
+  const {ccs} = await ccsWith('claude:a@example.com', 'claude:b@example.com');
   try {
-    const port = await freePort();
-    ccs.writeRaw('cliproxy/config.yaml', `port: ${port}\napi-keys:\n  - "${API_KEY}"\n`);
-    ccs.writeToken('claude-a@example.com.json', oauthToken('claude', 'a@example.com'));
-    ccs.writeToken('claude-b@example.com.json', oauthToken('claude', 'b@example.com'));
     assert.equal((await runBin(['rename', 'claude', 'b@example.com', 'work'], ccs.env)).code, 0);
     assert.equal((await runBin(['proxy', 'start', '--account', 'work'], ccs.env)).code, 0);
     assert.equal((await runBin(['rename', 'claude', 'b@example.com', 'job'], ccs.env)).code, 0);

@@ -138,22 +138,6 @@ const status: CommandSpec = {
   },
 };
 
-/** Whether something accepts a TCP connection on 127.0.0.1:`port` (within 300 ms). */
-async function portAnswers(port: number): Promise<boolean> {
-  if (!(port > 0 && port <= 65535)) return false;
-  const {connect} = await import('node:net');
-  return new Promise((resolve) => {
-    const socket = connect({host: '127.0.0.1', port});
-    const done = (answers: boolean) => {
-      socket.destroy();
-      resolve(answers);
-    };
-    socket.setTimeout(300, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
 const env: CommandSpec = {
   name: ['env'],
   usage: '[provider] [--json]',
@@ -179,7 +163,7 @@ const env: CommandSpec = {
       const base = result.vars.find((v) => v.name === 'ANTHROPIC_BASE_URL')?.value;
       const origin = base ? new URL(base) : undefined;
       // Another program on that port would get the exports' requests (and the key): said, with the way out.
-      const taken = origin && (await portAnswers(Number(origin.port)));
+      const taken = origin && (await (await import('../../services/proxy/control.js')).portAnswers(Number(origin.port)));
       result.notes.push(
         taken
           ? `no proxy of ours is running, and port ${origin.port} is in use by another process: these exports would send its requests (and this key) there; set another \`port\` in ${ctx.paths.config}, or stop that process, then: ccs-tui proxy start`

@@ -25,7 +25,7 @@ import type {LiveModelList} from '../../store/model-rules.js';
 import {findOnPath, interpreterProblem, runnableProblem} from '../proxy/launch.js';
 import {readRunningProxy} from '../proxy/pid-file.js';
 import {poolServingOrder} from '../proxy/serving-order.js';
-import {addRunningAgent, readRunningAgents, removeRunningAgent, type RunningAgent} from './running.js';
+import {addRunningAgent, agentsOnPort, removeRunningAgent, type RunningAgent} from './running.js';
 import {AGENTS, DEFAULT_AGENT, findAgent, type AgentRow} from '../../providers/agents.js';
 
 /** tui.json `agents`: `{default?: id, launchIn?: 'window' | 'pane', <id>: {command?}}`. */
@@ -491,7 +491,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
       throw new UserError(`--port ${options.port}: the proxy already runs on port ${running.port} (pid ${running.pid}); use it (drop --port), or stop it first: ccs-tui proxy stop`, 2);
     }
     if (running.kind === 'builtin') {
-      const before = readRunningAgents(paths).filter((entry) => entry.port === running.port);
+      const before = agentsOnPort(paths, running.port);
       const serving = await serveOnRunningProxy(paths, running.port, target.provider.id, target.account?.id);
       // A TUI's child stops when that TUI quits: said, so the agent's proxy going away is no surprise.
       const whose = running.owner === 'tui' ? `; a TUI's own: it stops when that TUI quits, which asks first` : '';

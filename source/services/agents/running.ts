@@ -48,6 +48,11 @@ export function readRunningAgents(paths: CcsPaths, starts: ProcessStarts = agent
   return entries.filter((entry) => recordedProcessGone(entry, (pid) => starts.token(pid)) === undefined);
 }
 
+/** The live agents given the proxy on `port` (what stopping that proxy leaves without one). */
+export function agentsOnPort(paths: CcsPaths, port: number): RunningAgent[] {
+  return readRunningAgents(paths).filter((agent) => agent.port === port);
+}
+
 async function edit(paths: CcsPaths, change: (entries: RunningAgent[]) => RunningAgent[]): Promise<void> {
   const file = runningAgentsPath(paths);
   await withFileLock(file, async (lock) => {

@@ -245,6 +245,21 @@ export async function readProxyStatus(paths: CcsPaths, port: number): Promise<{s
   }
 }
 
+/** Whether something accepts a TCP connection on 127.0.0.1:`port` (within 300 ms): a port another program holds. */
+export function portAnswers(port: number): Promise<boolean> {
+  if (!(port > 0 && port <= 65535)) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const socket = connect({host: '127.0.0.1', port});
+    const done = (answers: boolean) => {
+      socket.destroy();
+      resolve(answers);
+    };
+    socket.setTimeout(300, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
 /** Live status of a running built-in proxy, or undefined when it does not answer (readProxyStatus says why). */
 export async function fetchProxyStatus(paths: CcsPaths, port: number): Promise<ProxyStatus | undefined> {
   return (await readProxyStatus(paths, port)).status;
@@ -274,9 +289,7 @@ export async function serveOnRunningProxy(paths: CcsPaths, port: number, provide
   if (status !== 200) throw new UserError(`the running proxy (port ${port}) could not switch to ${provider}${account ? ` / ${account}` : ''}: ${result.error?.message ?? `it answered ${status}`}`);
   // tui/proxy.json says what it serves now: `proxy status`, and a restart, go by it.
   const entry = readRunningProxy(paths);
-  if (entry?.port === port) {
-    const {accountId: _was, ...rest} = entry;
-    await writeProxyPidFile(paths, {...rest, provider, account, ...(account && result.accountId ? {accountId: result.accountId} : {})});
-  }
+  // The id of the account it now serves alone, none for a pool (undefined is left out of the file).
+  if (entry?.port === port) await writeProxyPidFile(paths, {...entry, provider, account, accountId: (account && result.accountId) || undefined});
   return result.account ?? undefined;
 }

@@ -7,7 +7,7 @@ import {actionKey, type KeyAction} from '../../core/keymap.js';
 import {UserError, type Account} from '../../core/types.js';
 import {AccountStore, removalLoss} from '../../store/accounts.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
-import {readRunningAgents} from '../../services/agents/running.js';
+import {agentsOnPort} from '../../services/agents/running.js';
 import {markRefreshRefused, refreshNow, NeedsLoginError, RefreshOutcomeUnknownError} from '../../services/refresh.js';
 import {followRotationNatively} from '../../services/native/sync.js';
 import {chooseRotationTarget} from '../../services/rotation.js';
@@ -107,7 +107,7 @@ export async function togglePause({services, account, siblings, provider, confir
   // an agent on it stops working), so asked first, as `d` asks.
   if (servedAlone) {
     const port = services.proxy?.current?.port;
-    const agents = port ? readRunningAgents(services.paths).filter((agent) => agent.port === port).length : 0;
+    const agents = port ? agentsOnPort(services.paths, port).length : 0;
     const using = agents > 0 ? ` (${countOf(agents, 'running agent')} ${agents === 1 ? 'uses' : 'use'} it)` : '';
     if (!(await confirm(`The running proxy serves ${accountLabel(target, siblings)} alone${using}: paused, it answers every request 503. Pause it?`))) {
       return {text: `${accountLabel(target, siblings)} not paused`, kind: 'info', done: false};

@@ -10,7 +10,7 @@ import type {ClaudeCodeEnv} from '../../services/proxy/env.js';
 import {adoptedText, originText, type ProxyState} from '../../services/proxy-supervisor.js';
 import {RotateRefusedError, SERVED_BY_MODEL} from '../../services/proxy/ipc.js';
 import {noProxyText} from '../../services/proxy/wording.js';
-import {readRunningAgents, type RunningAgent} from '../../services/agents/running.js';
+import {agentsOnPort, type RunningAgent} from '../../services/agents/running.js';
 import type {AppServices} from '../services.js';
 import type {ActionResult} from './result.js';
 
@@ -43,7 +43,7 @@ const isRunning = (state?: ProxyState) => state?.phase === 'running' || state?.p
 export function agentsLosingProxy({proxy, paths}: Pick<AppServices, 'proxy' | 'paths'>): RunningAgent[] {
   const state = proxy?.current;
   if (!state || state.managed !== 'child' || !isRunning(state) || !state.port) return [];
-  return readRunningAgents(paths).filter((agent) => agent.port === state.port);
+  return agentsOnPort(paths, state.port);
 }
 
 /** `1 running agent (claude pid 4242)`. */
@@ -182,7 +182,7 @@ export async function stopProxy({services, state, progress, confirm}: ProxyActio
   if (!services.proxy || !state || state.phase === 'stopped') return {text: noProxyText(actionKey('proxy.start', 'proxy')), kind: 'info'};
   if (state.phase === 'stopping' && !state.replacing) return {text: 'the proxy is already stopping (a child is given up to 5 s)', kind: 'info'};
   // Agents that use it would lose it mid-task: asked first, as quitting asks.
-  const agents = state.port ? readRunningAgents(services.paths).filter((agent) => agent.port === state.port) : [];
+  const agents = state.port ? agentsOnPort(services.paths, state.port) : [];
   if (agents.length > 0 && confirm && !(await confirm(`${agentsText(agents)} ${agents.length === 1 ? 'uses' : 'use'} this proxy: stopping it leaves ${agents.length === 1 ? 'it' : 'them'} without one. Stop it?`))) {
     return {text: 'the proxy keeps running', kind: 'info'};
   }

@@ -102,6 +102,18 @@ export class ToolArgumentsFilter {
   }
 
   /**
+   * Whether the arguments read so far are one whole JSON object or array, and nothing else went on
+   * after it (parsed once, when it closes); undefined for a value that is no object or array, which
+   * the scan does not follow.
+   */
+  closedAsJson(): boolean | undefined {
+    if (this.scan.state === 'other') return undefined;
+    if (this.scan.state !== 'closed' || this.passing) return false;
+    if (this.wholeJson === null) this.wholeJson = canonical(this.whole);
+    return this.wholeJson !== undefined;
+  }
+
+  /**
    * The call is over: what is still held. A repeat cut short (the start of the arguments again,
    * however spaced) is dropped; anything else goes on, as it would have once it closed.
    */

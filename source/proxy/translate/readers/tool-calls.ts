@@ -20,8 +20,6 @@ interface QueuedCall {
   done: boolean;
   state: 'queued' | 'open' | 'closed';
   filter: ToolArgumentsFilter;
-  /** Whether `emitted + pending` is whole JSON, followed fragment by fragment. */
-  json: ArgumentsJson;
 }
 
 export class ToolCallQueue {
@@ -71,7 +69,7 @@ export class ToolCallQueue {
   announce(key: string, id: string, name: string): void {
     let call = this.find(key);
     if (!call) {
-      call = {key, id: '', name: '', pending: '', emitted: '', done: false, state: 'queued', filter: new ToolArgumentsFilter(), json: new ArgumentsJson()};
+      call = {key, id: '', name: '', pending: '', emitted: '', done: false, state: 'queued', filter: new ToolArgumentsFilter()};
       this.calls.push(call);
     }
     call.id ||= id;
@@ -94,7 +92,6 @@ export class ToolCallQueue {
     const part = call.filter.push(json);
     if (part === '') return;
     call.pending += part;
-    call.json.feed(part);
     if (call.state !== 'open') return;
     this.emitPending(call);
     // The words held behind this call go out once its arguments are whole (they close it, as they would have).
@@ -116,8 +113,6 @@ export class ToolCallQueue {
       if (have !== fullArguments) {
         if (fullArguments.startsWith(call.emitted)) call.pending = fullArguments.slice(call.emitted.length);
         else if (!call.emitted) call.pending = fullArguments;
-        call.json = new ArgumentsJson();
-        call.json.feed(call.emitted + call.pending);
       }
     }
     call.done = true;
@@ -153,7 +148,6 @@ export class ToolCallQueue {
       const rest = call.filter.end();
       if (rest) {
         call.pending += rest;
-        call.json.feed(rest);
         this.emitPending(call);
       }
       this.out.toolCallEnd(call.key);
@@ -170,64 +164,15 @@ export class ToolCallQueue {
   }
 }
 
-/** Whether a call's arguments so far are one whole JSON value (see ArgumentsJson). */
-function wholeArguments(call: QueuedCall): boolean {
-  return call.json.whole(() => call.emitted + call.pending);
-}
-
 /**
- * Whether text fed in fragments is one whole JSON value, judged as they arrive: an object or array
- * is whole only once its brackets balance outside strings with nothing after, and only then is it
- * parsed (once per length). A JSON.parse of all the arguments per fragment, or per text delta held
- * behind them, was quadratic: a 1 MB argument in 50-byte fragments blocked the event loop for
- * seconds. A top-level scalar (no upstream sends one) is parsed each time it is asked.
+ * Whether a call's arguments so far are one whole JSON value: what its filter's scan of each
+ * fragment knows (parsed once, when they close), else a parse of them (a done call, whose filter
+ * started over, or a value that is no object or array). A JSON.parse of all the arguments per
+ * fragment, or per text delta held behind them, was quadratic: a 1 MB argument in 50-byte
+ * fragments blocked the event loop for seconds.
  */
-class ArgumentsJson {
-  private depth = 0;
-  private inString = false;
-  private escaped = false;
-  private started = false;
-  private scalar = false;
-  private closed = false;
-  private trailing = false;
-  private length = 0;
-  private checked: {length: number; whole: boolean} | undefined;
-
-  feed(text: string): void {
-    this.length += text.length;
-    if (this.scalar || this.trailing) return;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (this.inString) {
-        if (this.escaped) this.escaped = false;
-        else if (c === 0x5c) this.escaped = true;
-        else if (c === 0x22) this.inString = false;
-        continue;
-      }
-      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) continue;
-      if (this.closed) {
-        this.trailing = true;
-        return;
-      }
-      if (!this.started) {
-        this.started = true;
-        if (c !== 0x7b && c !== 0x5b) {
-          this.scalar = true;
-          return;
-        }
-      }
-      if (c === 0x22) this.inString = true;
-      else if (c === 0x7b || c === 0x5b) this.depth++;
-      else if ((c === 0x7d || c === 0x5d) && --this.depth === 0) this.closed = true;
-    }
-  }
-
-  /** `text`: the whole so far, read only when a parse is needed. */
-  whole(text: () => string): boolean {
-    if (!this.started || this.trailing || (!this.scalar && !this.closed)) return false;
-    if (this.checked?.length !== this.length) this.checked = {length: this.length, whole: isWholeJson(text())};
-    return this.checked.whole;
-  }
+function wholeArguments(call: QueuedCall): boolean {
+  return (call.done ? undefined : call.filter.closedAsJson()) ?? isWholeJson(call.emitted + call.pending);
 }
 
 function isWholeJson(text: string): boolean {

@@ -1,19 +1,13 @@
 // The event-order guarantees of every reader (see README.md beside this file), kept in one place:
 // readers report what the upstream said in whatever order it said it, and this class emits TurnEvents
 // in the order writers rely on.
+import {isHigh, isLow, isWellFormed, toWellFormed} from '../../../core/code-units.js';
 import type {StopReason, TurnEvent, Usage} from '../events.js';
 
 type Open = {kind: 'text'} | {kind: 'thinking'} | {kind: 'tool'; key: string} | undefined;
 
-// String.prototype.isWellFormed / toWellFormed (ES2024, in Node 20's V8; TypeScript's ES2023 lib lacks them).
-type WellFormed = {isWellFormed(): boolean; toWellFormed(): string};
-const isWellFormed = (text: string): boolean => (text as unknown as WellFormed).isWellFormed();
-const toWellFormed = (text: string): string => (text as unknown as WellFormed).toWellFormed();
 /** A delta that neither ends in a high surrogate (half of a character split off) nor holds a lone half. */
-const wholeDelta = (text: string): boolean => {
-  const last = text.charCodeAt(text.length - 1);
-  return !(last >= 0xd800 && last <= 0xdbff) && isWellFormed(text);
-};
+const wholeDelta = (text: string): boolean => !isHigh(text.charCodeAt(text.length - 1)) && isWellFormed(text);
 
 export class TurnEmitter {
   private events: TurnEvent[] = [];
@@ -45,31 +39,27 @@ export class TurnEmitter {
 
   /** `json`: `text` as JSON.stringify writes it, when the reader has it (see TurnEvent). */
   text(text: string, json?: string): void {
-    if (!text) return;
-    // Nearly every delta: nothing held, no half in it.
-    if (this.split === undefined && wholeDelta(text)) {
-      this.openBlock({kind: 'text'});
-      this.events.push(json === undefined ? {type: 'text', text} : {type: 'text', text, json});
-      return;
-    }
-    const whole = this.joinSplit('text', text, json);
-    // Opened for a held half alone too: what it is part of closes an open call now, as a whole delta would.
-    this.openBlock({kind: 'text'});
-    if (whole.text) this.events.push(whole.json === undefined ? {type: 'text', text: whole.text} : {type: 'text', text: whole.text, json: whole.json});
-    this.holdSplit('text', whole.high);
+    this.words('text', text, json);
   }
 
   thinking(text: string, json?: string): void {
+    this.words('thinking', text, json);
+  }
+
+  /** A text or thinking delta: its run's block opened, a split character joined (joinSplit). */
+  private words(kind: 'text' | 'thinking', text: string, json?: string): void {
     if (!text) return;
+    // Nearly every delta: nothing held, no half in it.
     if (this.split === undefined && wholeDelta(text)) {
-      this.openBlock({kind: 'thinking'});
-      this.events.push(json === undefined ? {type: 'thinking', text} : {type: 'thinking', text, json});
+      this.openBlock({kind});
+      this.events.push(json === undefined ? {type: kind, text} : {type: kind, text, json});
       return;
     }
-    const whole = this.joinSplit('thinking', text, json);
-    this.openBlock({kind: 'thinking'});
-    if (whole.text) this.events.push(whole.json === undefined ? {type: 'thinking', text: whole.text} : {type: 'thinking', text: whole.text, json: whole.json});
-    this.holdSplit('thinking', whole.high);
+    const whole = this.joinSplit(kind, text, json);
+    // Opened for a held half alone too: what it is part of closes an open call now, as a whole delta would.
+    this.openBlock({kind});
+    if (whole.text) this.events.push(whole.json === undefined ? {type: kind, text: whole.text} : {type: kind, text: whole.text, json: whole.json});
+    this.holdSplit(kind, whole.high);
   }
 
   /** Ends the open thinking run with its signature, or stands alone (a signature without text). */
@@ -127,7 +117,7 @@ export class TurnEmitter {
     const split = this.split;
     if (split) {
       const first = text.charCodeAt(0);
-      if (split.run === run && first >= 0xdc00 && first <= 0xdfff) {
+      if (split.run === run && isLow(first)) {
         this.split = undefined;
         text = split.high + text;
         json = undefined;
@@ -135,7 +125,7 @@ export class TurnEmitter {
     }
     const last = text.charCodeAt(text.length - 1);
     let high: string | undefined;
-    if (last >= 0xd800 && last <= 0xdbff) {
+    if (isHigh(last)) {
       high = text.slice(-1);
       text = text.slice(0, -1);
       json = undefined;
