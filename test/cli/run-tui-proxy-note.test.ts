@@ -27,14 +27,14 @@ describe("run on a TUI's proxy", () => {
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stderr, /started the proxy in the background/);
     const background = await runBin(['run', 'claude'], env);
-    assert.match(background.stderr, /using the running proxy \(pid \d+, port \d+\), now serving/);
+    assert.match(background.stderr, /using the running proxy \(pid \d+, port \d+\), serving the claude pool \(a@example\.com first\) on \/api\/provider\/claude\n/);
     // The record a TUI's child has (proxy/serve.ts under the supervisor): owner "tui".
     const record = JSON.parse(readFileSync(proxyPidFilePath(ccs.paths), 'utf8')) as Record<string, unknown>;
     writeFileSync(proxyPidFilePath(ccs.paths), JSON.stringify({...record, owner: 'tui'}), {mode: 0o600});
     const onTui = await runBin(['run', 'claude'], env);
     assert.equal(onTui.code, 0, onTui.stderr);
     assert.match(onTui.stdout, /agent ran/);
-    assert.match(onTui.stderr, /using the running proxy \(pid \d+, port \d+; a TUI's own: it stops when that TUI quits, which asks first\), now serving/);
+    assert.match(onTui.stderr, /using the running proxy \(pid \d+, port \d+; a TUI's own: it stops when that TUI quits, which asks first\), serving the claude pool/);
   });
 
   it('proxy stop with an agent on it: stopped, and the agent left without a proxy is said with how to serve it again', async () => {

@@ -260,6 +260,12 @@ function servingText(target: RunTarget, label: string | undefined, labelOf: (acc
   return `the ${target.provider.id} pool${label ? ` (${label} first)` : ''}`;
 }
 
+/** What a running proxy's root routes serve, when it serves another provider than a pool run's (said, not moved). */
+function rootText(status: {provider?: string; pinned?: boolean; account?: string}, provider: string): string {
+  if (!status.provider || status.provider === provider) return '';
+  return `; its root still serves ${status.pinned ? `${status.provider} / ${sanitizeLine(status.account ?? '?')}` : `the ${status.provider} pool`}`;
+}
+
 /**
  * The way round a refusal when the agent is the provider's own CLI: native mode puts the account in
  * the agent's credential file, no proxy needed (README "Native mode").
@@ -491,13 +497,22 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
       throw new UserError(`--port ${options.port}: the proxy already runs on port ${running.port} (pid ${running.pid}); use it (drop --port), or stop it first: ccs-tui proxy stop`, 2);
     }
     if (running.kind === 'builtin') {
-      const before = agentsOnPort(paths, running.port);
-      const serving = await serveOnRunningProxy(paths, running.port, target.provider.id, target.account?.id);
       // A TUI's child stops when that TUI quits: said, so the agent's proxy going away is no surprise.
       const whose = running.owner === 'tui' ? `; a TUI's own: it stops when that TUI quits, which asks first` : '';
-      notes.push(`using the running proxy (pid ${running.pid}, port ${running.port}${whose}), now serving ${servingText(target, serving, labelOf)}`);
-      const moved = movedAgentsWarning(before, target, serving, labelOf);
-      if (moved) warnings.push(moved);
+      // The agent is given the provider's own route, which serves its pool whatever the root serves:
+      // a pool run leaves the root (and whatever `env` pointed there) alone, unless the root serves
+      // this provider with one account alone (that pin holds the provider's route too).
+      const status = target.account ? undefined : await fetchProxyStatus(paths, running.port);
+      if (status && !(status.provider === target.provider.id && status.pinned)) {
+        const serving = status.provider === target.provider.id ? status.account : first && labelOf(first);
+        notes.push(`using the running proxy (pid ${running.pid}, port ${running.port}${whose}), serving ${servingText(target, serving, labelOf)} on /api/provider/${target.provider.id}${rootText(status, target.provider.id)}`);
+      } else {
+        const before = agentsOnPort(paths, running.port);
+        const serving = await serveOnRunningProxy(paths, running.port, target.provider.id, target.account?.id);
+        notes.push(`using the running proxy (pid ${running.pid}, port ${running.port}${whose}), now serving ${servingText(target, serving, labelOf)}`);
+        const moved = movedAgentsWarning(before, target, serving, labelOf);
+        if (moved) warnings.push(moved);
+      }
     } else {
       notes.push(`using the running CLIProxyAPI binary (pid ${running.pid}); it picks accounts itself`);
     }
