@@ -197,6 +197,12 @@ interface Attempts {
   transient?: {outcome: ErrorOutcome; translation: Translation | undefined};
 }
 
+/** What tryRefresh came to: a new token, why none came (logged already), or neither (nothing to refresh with). */
+interface RefreshTry {
+  token?: TokenFile;
+  failed?: {message: string; advice?: ErrorAdvice};
+}
+
 /** How often at most an account's last use is written (noteServed): the TUI shows it to the minute. */
 const SERVED_NOTE_MS = 60_000;
 
@@ -421,7 +427,10 @@ export class ProxyServer {
 
   /** status() with the served provider's pool brought up to date with the files first (a new default, a pause). */
   async currentStatus(): Promise<ProxyStatus> {
-    if (this.options.provider) await this.poolFor(this.requireProvider(this.options.provider));
+    // Every pool, not only the served provider's: an account that cannot serve since (needing a
+    // login after its refresh was refused, paused) is no longer listed as waiting.
+    await this.accounts.reloadIfChanged();
+    for (const id of new Set([...(this.options.provider ? [this.options.provider] : []), ...this.pools.keys()])) await this.poolFor(this.requireProvider(id));
     return this.status();
   }
 
@@ -1099,14 +1108,27 @@ export class ProxyServer {
         continue;
       }
       if (refusesKey(outcome.upstreamStatus, outcome.upstreamText)) this.noteKeyAnswer(row, account, token, keyRefusalReason(outcome.upstreamStatus, hostOf(prepared.url), this.excerpt(outcome.upstreamText)));
-      if (outcome.failure?.kind === 'auth' && !attempts.refreshed?.has(account.id)) {
+      let failure = outcome.failure;
+      let advice: ErrorAdvice | undefined;
+      if (failure?.kind === 'auth' && !attempts.refreshed?.has(account.id)) {
         // One refresh per account and request, then the same account once more.
         (attempts.refreshed ??= new Set()).add(account.id);
-        if (await this.tryRefresh(row, account, true)) {
+        const refreshed = await this.tryRefresh(row, account, true);
+        if (refreshed.token) {
           // A streamed body is gone: the refreshed token serves the client's next request.
           if (bodySpent(prepared.body)) return finish(prepared.sentModel, answerError(prepared.translation, outcome));
           attempts.retrySame = poolAccount;
           continue;
+        }
+        // The wait and the last error say why no new token came, and the way out (a login, say):
+        // "token rejected (401)" alone read as a wait while `accounts` said the account needs a login.
+        if (refreshed.failed) {
+          // The log line names the account already: the refresh error's own "claude a@x.com: " is not said twice.
+          const label = this.accounts.labelOf(account);
+          const own = [`${row.id} ${label}: `, `${row.id} account ${label}: `].find((prefix) => refreshed.failed!.message.startsWith(prefix));
+          const why = own ? refreshed.failed.message.slice(own.length) : refreshed.failed.message;
+          failure = {...failure, message: `${failure.message}, and its refresh failed: ${why}`};
+          advice = refreshed.failed.advice;
         }
       }
       if (!outcome.failure || outcome.failure.kind === 'server') {
@@ -1127,7 +1149,7 @@ export class ProxyServer {
         attempts.lastFailure = attempts.transient = {outcome, translation: prepared.translation};
         continue;
       }
-      this.failOver(row, pool, poolAccount, attempts, outcome.failure, now, client.model, `${row.id}/${poolAccount.label}: ${outcome.failure.message}`);
+      this.failOver(row, pool, poolAccount, attempts, failure!, now, client.model, `${row.id}/${poolAccount.label}: ${failure!.message}`, advice);
       attempts.lastFailure = {outcome, translation: prepared.translation};
       // A streamed body cannot be sent again: the client gets this answer; the account cools as usual.
       if (bodySpent(prepared.body)) return finish(prepared.sentModel, answerError(prepared.translation, outcome));
@@ -1272,7 +1294,7 @@ export class ProxyServer {
       markTried(attempts, account.id);
       return 'next';
     }
-    if (refreshDue(this.resolved(row.id), read, now)) return this.tryRefresh(row, account, false).then((token) => this.withCredential(row, pool, account, poolAccount, token ?? read, attempts, now));
+    if (refreshDue(this.resolved(row.id), read, now)) return this.tryRefresh(row, account, false).then((refreshed) => this.withCredential(row, pool, account, poolAccount, refreshed.token ?? read, attempts, now));
     return this.withCredential(row, pool, account, poolAccount, read, attempts, now);
   }
 
@@ -1316,12 +1338,12 @@ export class ProxyServer {
   }
 
   /** "Fail over": the account cools down, the event says why, and the pool is asked again. */
-  private failOver(row: ProviderRow, pool: AccountPool, from: PoolMember, attempts: Attempts, failure: UpstreamFailure, now: number, model: string | undefined, logLine: string): void {
+  private failOver(row: ProviderRow, pool: AccountPool, from: PoolMember, attempts: Attempts, failure: UpstreamFailure, now: number, model: string | undefined, logLine: string, advice?: ErrorAdvice): void {
     // Met now; sent at `now` (the attempt's start): a request already in flight adds to no streak.
     const cooldown = pool.recordFailure(from.id, failure, this.now(), model, now);
     this.emit({type: 'failover', provider: row.id, from: from.label, reason: failure.message, until: cooldown?.until, ...(cooldown?.model ? {model: shownModelName(cooldown.model)} : {})});
     if (cooldown && !cooldown.model && (cooldown.kind === 'quota' || cooldown.kind === 'rate-limit')) this.persistCooldown(row, from, {until: new Date(cooldown.until).toISOString(), kind: cooldown.kind, reason: cooldown.message, met: new Date(this.now()).toISOString()});
-    this.recordError(logLine);
+    this.recordError(logLine, advice);
     markTried(attempts, from.id);
   }
 
@@ -1464,16 +1486,16 @@ export class ProxyServer {
     res.end(body);
   }
 
-  private async tryRefresh(row: ProviderRow, account: Account, force: boolean): Promise<TokenFile | undefined> {
+  private async tryRefresh(row: ProviderRow, account: Account, force: boolean): Promise<RefreshTry> {
     try {
       const {token, outcome} = await this.options.refresh(row.id, account.id, force).finally(() => this.accounts.forgetStats());
       // Nothing to refresh with (an API key, a file without a refresh token): nothing happened to
       // log, and sending the same credential again would only meet the same answer.
-      if (outcome.kind === 'cannot') return undefined;
+      if (outcome.kind === 'cannot') return {};
       // Masked from the first answer on, before the credential redactor's next look at the dirs.
       this.credentials.noteToken(sentEntryKey(this.accounts.pathOf(account), 'refreshed'), `refresh ${++this.refreshes}`, token);
       if (outcome.kind !== 'not-due') this.emit({type: 'refresh', provider: row.id, account: this.accounts.labelOf(account), ok: true});
-      return token;
+      return {token};
     } catch (error) {
       const message = sanitizeLine((error as Error).message);
       const advice = errorAdvice(error);
@@ -1483,7 +1505,7 @@ export class ProxyServer {
       this.persisting = this.persisting
         .then(async () => void (await markRefreshRefused(this.options.store, row.id, account, error)))
         .catch((failure: unknown) => this.recordError(`${row.id}/${this.accounts.labelOf(account)}: refresh-failed not recorded: ${sanitizeLine((failure as Error).message)}`));
-      return undefined;
+      return {failed: {message, ...(advice ? {advice} : {})}};
     }
   }
 
