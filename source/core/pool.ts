@@ -13,6 +13,7 @@ import {parseJsonObject} from './json-object.js';
 import {clampProviderWait} from './provider-wait.js';
 import {rankByHeadroom, type RotationStrategy, type WindowsByAccount} from './rotation.js';
 import type {Account} from './types.js';
+import {countOf} from './wording.js';
 
 export type FailureKind = 'quota' | 'auth' | 'not-found' | 'rate-limit' | 'server';
 
@@ -491,12 +492,18 @@ export class AccountPool {
     const cooling = accounts.map((a) => this.cooldownOf(a.id, now, model)).filter((c): c is Cooldown => c !== undefined && !c.triedLast);
     if (cooling.length === 0) return {retryAfterMs: SECOND, reason: accounts.length === 0 ? 'no usable account' : 'no account left to try', cooling: false};
     const soonest = cooling.sort((a, b) => a.until - b.until)[0]!;
-    const missing = model !== undefined && cooling.every((c) => c.kind === 'not-found' && c.model === model);
+    const lacksModel = (c: Cooldown) => model !== undefined && c.kind === 'not-found' && c.model === model;
+    const missing = cooling.every(lacksModel);
+    // Some lack the model (their 404 for it), the others wait: both said, the wait's reason the
+    // soonest of those that wait, not the 404's (the retry may still be the 404's end, when sooner).
+    const lacking = cooling.filter(lacksModel).length;
+    const waiting = cooling.find((c) => !lacksModel(c));
+    const reason = lacking > 0 && waiting ? `${countOf(lacking, 'account')} answered 404 for this model and the others are cooling down (${waiting.message})` : `every account is cooling down (${soonest.message})`;
     return {
       retryAfterMs: Math.max(SECOND, soonest.until - now),
-      reason: `every account is cooling down (${soonest.message})`,
+      reason,
       cooling: true,
-      ...(missing ? {modelMissing: {model, until: soonest.until}} : {}),
+      ...(missing && model !== undefined ? {modelMissing: {model, until: soonest.until}} : {}),
     };
   }
 

@@ -21,6 +21,7 @@ import type {RedactOptions} from '../core/redact.js';
 import type {RotationStrategy} from '../core/rotation.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import {shellWord} from '../core/quote.js';
+import {countOf} from '../core/wording.js';
 import type {Account, ErrorAdvice, TokenFile} from '../core/types.js';
 import {findProvider, rootProvider, type ProviderRow} from '../providers/table.js';
 import type {ApiProtocol} from '../providers/types.js';
@@ -401,6 +402,12 @@ export class ProxyServer {
     // every account waiting, the one that served last.
     const next = primary && (primary.next({now, ranked: this.rankingOf(provider!, primary)}) ?? primary.current);
     const pinned = this.pinnedAccountId !== undefined;
+    // Each pool's next pick (the root's is `account` above): `rotate` moves off what a pool serves.
+    const pools: NonNullable<ProxyStatus['pools']> = [];
+    for (const [id, pool] of this.pools) {
+      const serves = id === provider ? next : (pool.next({now, ranked: this.rankingOf(id, pool)}) ?? pool.current);
+      if (serves) pools.push({provider: id, account: serves.label, accountId: serves.id});
+    }
     // Credentials masked (issue 11): cooling reasons and the last error quote upstream bodies.
     return this.credentials.currentForSender().redactDeep({
       pid: process.pid,
@@ -422,6 +429,7 @@ export class ProxyServer {
         ...(this.lastError.servedSince === undefined ? {} : {servedSince: isoOrUndefined(this.lastError.servedSince)}),
       },
       cooling,
+      pools,
     } satisfies ProxyStatus);
   }
 
@@ -1266,7 +1274,10 @@ export class ProxyServer {
       const why = pool.cooldownOf(pinned.id, this.now(), undefined)?.message ?? 'cooling down';
       throw new AdvisedHttpError(429, `${row.displayName}: ${pinned.label}, which this proxy serves alone, is cooling down (${why}); retry in ${seconds} s`, pinnedAdvice(row.id, pinned.label), 'rate_limit_error', {'retry-after': String(seconds)}, `pinned account cooling; retry in ${seconds} s`);
     }
-    throw new HttpError(429, `${row.displayName}: ${pick.reason}; retry in ${seconds} s`, 'rate_limit_error', {'retry-after': String(seconds)}, `every account cooling; retry in ${seconds} s`);
+    // Its log line and count are the proxy's own answer's; the line says when upstreams were asked
+    // first (their 429s are in the failover lines above it), not as if none was.
+    const asked = last && attempts.tried ? ` after asking ${countOf(attempts.tried.size, 'account')}` : '';
+    throw new HttpError(429, `${row.displayName}: ${pick.reason}; retry in ${seconds} s`, 'rate_limit_error', {'retry-after': String(seconds)}, `every account cooling${asked}; retry in ${seconds} s`);
   }
 
   /** pickAccount for a pool member not in the usable list it was given (that list is older than the pool's): the list now. */

@@ -6,14 +6,51 @@ import type {Account, QuotaWindow} from '../core/types.js';
 import type {CcsPaths} from '../store/paths.js';
 import {loadSettings} from '../store/settings.js';
 import {systemClock, type Clock} from './clock.js';
+import {fetchProxyStatus} from './proxy/control.js';
+import {readRunningProxy} from './proxy/pid-file.js';
 import {readQuotaCache} from './quota/cache.js';
 
 export type RotationChooser = (accounts: Account[], current: Account | undefined) => Account | undefined;
 
-export async function chooseRotationTarget(paths: CcsPaths, provider: string, clock: Clock = systemClock): Promise<RotationChooser> {
-  const [{settings}, cache] = await Promise.all([loadSettings(paths), readQuotaCache(paths)]);
+/** What `rotate` and the TUI's `r` go by: the chooser, and the account it moves on from when that is not the default. */
+export interface RotationTarget {
+  /** store.rotate's chooser: the strategy over the quota cache, moving on from `served` when set, else from the default. */
+  choose: RotationChooser;
+  /**
+   * The id of the account a running built-in proxy's pool of the provider serves now, which its
+   * strategy may have picked over the default: the rotation moves off that one (the default may be
+   * the one it would land on). Undefined with no proxy, one that serves the provider with one
+   * account alone (it does not follow the default), or one whose pool of it is not made yet.
+   */
+  served?: string;
+}
+
+export async function chooseRotationTarget(paths: CcsPaths, provider: string, clock: Clock = systemClock): Promise<RotationTarget> {
+  const [{settings}, cache, served] = await Promise.all([loadSettings(paths), readQuotaCache(paths), poolServing(paths, provider)]);
   const windows = new Map<string, QuotaWindow[]>(
     Object.entries(cache.accounts[provider] ?? {}).map(([id, entry]) => [id, entry.windows] as const),
   );
-  return (accounts, current) => chooseNext(settings.rotation.strategy, accounts, current?.id, windows, clock.now());
+  return {
+    choose: (accounts, current) => chooseNext(settings.rotation.strategy, accounts, served !== undefined && accounts.some((a) => a.id === served) ? served : current?.id, windows, clock.now()),
+    ...(served === undefined ? {} : {served}),
+  };
+}
+
+/**
+ * A rotation that moved on from the account a running proxy's pool served (`served`, a label) rather
+ * than from the default (`from`): "work → alice (what the running proxy served; the default was
+ * bob)". Labels as the surface names accounts; `from` undefined when there was no default.
+ */
+export function rotationFromServedText(served: string, from: string | undefined, to: string): string {
+  const defaultWas = from === undefined ? 'there was no default' : from === to ? `${to} was the default already` : `the default was ${from}`;
+  return `${served} → ${to} (what the running proxy served; ${defaultWas})`;
+}
+
+/** The account a running built-in proxy's pool of `provider` serves next (its status), unless it serves that provider with one account alone. */
+async function poolServing(paths: CcsPaths, provider: string): Promise<string | undefined> {
+  const running = readRunningProxy(paths);
+  if (running?.kind !== 'builtin') return undefined;
+  const status = await fetchProxyStatus(paths, running.port).catch(() => undefined);
+  if (!status || (status.provider === provider && status.pinned)) return undefined;
+  return status.pools?.find((p) => p.provider === provider)?.accountId ?? (status.provider === provider ? status.accountId : undefined);
 }

@@ -88,10 +88,14 @@ describe("a new proxy serves the pool's own pick from its first request", () => 
 });
 
 describe('a running proxy follows every default change a person makes', () => {
-  it('two `rotate`s back to back (alice → work → alice): the proxy serves alice, and says so', async () => {
+  it('`rotate`s back to back (alice → work → alice): the proxy serves alice, and says so', async () => {
     const {ccs, upstream} = await newcomerPool('alice@example.com');
     const port = await startClaudeProxyChild(ccs, upstream);
     assert.equal(await ask(port, upstream), WORK, 'most headroom serves work while alice is the default');
+    // It moves on from what the proxy serves (work), not from the default: to alice, the default already.
+    const moved = await runBin(['rotate', 'claude'], ccs.env);
+    assert.equal(moved.stdout, 'claude: work → alice@example.com (what the running proxy served; alice@example.com was the default already)\n', moved.stderr);
+    assert.equal(await ask(port, upstream), ALICE);
     const first = await runBin(['rotate', 'claude'], ccs.env);
     const second = await runBin(['rotate', 'claude'], ccs.env);
     assert.equal(first.stdout + second.stdout, 'claude: alice@example.com → work\nclaude: work → alice@example.com\n', first.stderr + second.stderr);

@@ -143,6 +143,27 @@ describe('AccountPool', () => {
     });
   });
 
+  it('some accounts lacking the model (their 404), the others waiting: both said, with the wait of those that wait', () => {
+    const pool = new AccountPool(accounts, 'fill-first');
+    const now = Date.now();
+    pool.recordFailure('a', {kind: 'not-found', status: 404, message: 'model not found upstream (404)'}, now, 'm1');
+    pool.recordFailure('b', {kind: 'quota', status: 429, resetAt: now + 90_000, message: '5-hour limit reached'}, now);
+    pool.recordFailure('c', {kind: 'quota', status: 429, resetAt: now + 60_000, message: 'weekly limit reached'}, now);
+    const mixed = pool.pick({now, model: 'm1'});
+    assert.equal(mixed.account, undefined);
+    assert.equal(mixed.account === undefined && mixed.reason, '1 account answered 404 for this model and the others are cooling down (weekly limit reached)');
+    assert.equal(mixed.account === undefined && mixed.retryAfterMs, 60_000);
+    assert.equal(mixed.account === undefined && mixed.modelMissing, undefined, 'not every account lacks it');
+    // Another model: a serves it.
+    assert.equal(pool.pick({now, model: 'm2'}).account?.id, 'a');
+    // Two lacking it: counted; none lacking it: as before.
+    pool.recordFailure('c', {kind: 'not-found', status: 404, message: 'model not found upstream (404)'}, now, 'm1');
+    const two = pool.pick({now: now + 61_000, model: 'm1'});
+    assert.equal(two.account === undefined && two.reason, '2 accounts answered 404 for this model and the others are cooling down (5-hour limit reached)');
+    const other = pool.pick({now: now + 61_000, model: 'm3'});
+    assert.equal(other.account?.id, 'a');
+  });
+
   it('per-model waits are kept to MODEL_COOLDOWNS_KEPT per account, the oldest going first; other waits stay', () => {
     const pool = new AccountPool(accounts, 'fill-first');
     const now = Date.now();

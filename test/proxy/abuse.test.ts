@@ -517,3 +517,39 @@ describe('a model the upstream does not know (404) cools that model only', async
     assert.ok(f.proxy.status().cooling.some((c) => c.model !== undefined && c.model.startsWith('sk-a')), status);
   });
 });
+
+describe('every account answering 429 to one request', async () => {
+  const f = await proxyFixture({provider: 'claude', strategy: 'fill-first', tokens: claudeAccounts('a', 'b')});
+  after(() => f.close());
+
+  it("the proxy's 429 with the soonest wait; its log line says the accounts were asked, not as if none was", async () => {
+    f.upstream.handler = (_req, res) => sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: 'rate limited'}}, {'retry-after': '40'});
+    const answer = await askOpus(f.url);
+    assert.equal(answer.status, 429);
+    assert.equal(f.upstream.requests.length, 2, 'both accounts were asked');
+    const refused = f.events.filter((e) => e.type === 'refused');
+    assert.equal(refused.length, 1);
+    assert.match(describeEvent(refused[0]!), /^POST \/v1\/messages → claude refused by the proxy 429 \d+ ms: every account cooling after asking 2 accounts; retry in \d+ s$/);
+    // The next request asks none: no "after asking".
+    await (await askOpus(f.url)).arrayBuffer();
+    assert.equal(f.upstream.requests.length, 2);
+    assert.match(describeEvent(f.events.filter((e) => e.type === 'refused')[1]!), /: every account cooling; retry in \d+ s$/);
+  });
+
+  it('a model one account lacks (its 404) while the others wait: both said, not only the wait', async () => {
+    const g = await proxyFixture({provider: 'claude', strategy: 'fill-first', tokens: claudeAccounts('a', 'b')});
+    try {
+      g.upstream.handler = (req, res) =>
+        req.headers.authorization === 'Bearer at-a@example.com-0123456789abcdef'
+          ? sendJson(res, 404, {type: 'error', error: {type: 'not_found_error', message: 'model: claude-opus-4-6'}})
+          : sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: 'rate limited'}}, {'retry-after': '40'});
+      await (await askOpus(g.url)).arrayBuffer();
+      const again = await askOpus(g.url);
+      assert.equal(again.status, 429);
+      const body = (await again.json()) as {error: {message: string}};
+      assert.match(body.error.message, /^Claude: 1 account answered 404 for this model and the others are cooling down \(.*rate limited.*\); retry in \d+ s$/);
+    } finally {
+      await g.close();
+    }
+  });
+});

@@ -180,13 +180,14 @@ const rotate: CommandSpec = {
     const provider = knownProvider(positionals[0]!);
     const {chooseRotationTarget} = await import('../../services/rotation.js');
     const store = await storeForEdit(ctx, Boolean(values.force));
-    const {from, to} = await store.rotate(provider, await chooseRotationTarget(ctx.paths, provider));
+    const target = await chooseRotationTarget(ctx.paths, provider);
+    const {from, to} = await store.rotate(provider, target.choose);
     const moved = {provider, from: from?.id ?? null, to: to.id};
     const label = await labeller(store);
     // Said before the agent's file follows: the default has moved even if that fails.
     const pinned = store instanceof AccountStore ? await pinnedElsewhere(ctx.paths, to, label(to)) : undefined;
     // Under --json stdout holds only the answer: the note goes to stderr.
-    if (!values.json) ctx.stdout.write(`${provider}: ${from ? `${label(from)} → ` : ''}${label(to)}${pinned ? `; ${pinned}` : ''}\n`);
+    if (!values.json) ctx.stdout.write(`${provider}: ${await rotationText(store, provider, target.served, from, to, label)}${pinned ? `; ${pinned}` : ''}\n`);
     else if (pinned) ctx.stderr.write(`ccs-tui: note: ${pinned}\n`);
     const {followRotationNatively} = await import('../../services/native/sync.js');
     const native = await followRotationNatively(store, provider, to.id, ctx.env).catch(async (error: unknown) => {
@@ -202,6 +203,17 @@ const rotate: CommandSpec = {
     return 0;
   },
 };
+
+/**
+ * "a → b", the default's move; "work → alice (what the running proxy served; …)" when the rotation
+ * moved on from the account a running proxy's pool served instead (RotationTarget served).
+ */
+async function rotationText(store: Pick<AccountService, 'load'>, provider: string, served: string | undefined, from: Account | undefined, to: Account, label: (account: Account) => string): Promise<string> {
+  const servedAccount = served === undefined || served === from?.id ? undefined : (await store.load()).accounts.find((a) => a.provider === provider && a.id === served);
+  if (!servedAccount) return `${from ? `${label(from)} → ` : ''}${label(to)}`;
+  const {rotationFromServedText} = await import('../../services/rotation.js');
+  return rotationFromServedText(label(servedAccount), from && label(from), label(to));
+}
 
 /**
  * The account before an edit, labelled, when the edit would change nothing (`state` holds already):

@@ -153,6 +153,12 @@ export interface ProxyStatus {
    * a server-error backoff, the account still serves when no other can (see the failover event).
    */
   cooling: {provider: string; account: string; accountId?: string; until: string; reason: string; triedLast?: boolean; /** The wait is for this model alone (its 404). */ model?: string}[];
+  /**
+   * The account each provider's pool serves next (`account` the label, `accountId` the id), for every
+   * pool the proxy has made so far (a provider asked for, and the served one); a proxy of an older
+   * version sends none.
+   */
+  pools?: {provider: string; account: string; accountId: string}[];
 }
 
 /** The request counts of a proxy's status. */

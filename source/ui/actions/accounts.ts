@@ -10,7 +10,7 @@ import {hasQuotaSource} from '../../services/quota/service.js';
 import {agentsOnPort} from '../../services/agents/running.js';
 import {markRefreshRefused, refreshNow, NeedsLoginError, RefreshOutcomeUnknownError} from '../../services/refresh.js';
 import {followRotationNatively} from '../../services/native/sync.js';
-import {chooseRotationTarget} from '../../services/rotation.js';
+import {chooseRotationTarget, rotationFromServedText} from '../../services/rotation.js';
 import {UnexpectedResponseError} from '../../services/http.js';
 import type {AppServices} from '../services.js';
 import {launchAgent, useNatively} from './agents.js';
@@ -152,11 +152,13 @@ export async function removeAccount({services, account, confirm, siblings, provi
 export async function rotateProvider({services, provider, siblings}: AccountActionContext): Promise<ActionResult | string> {
   const none = await noAccountsYet(services, provider, 'rotate');
   if (none) return none;
-  const choose = await chooseRotationTarget(services.paths, provider);
-  const {from, to} = await services.store.rotate(provider, choose);
+  const target = await chooseRotationTarget(services.paths, provider);
+  const {from, to} = await services.store.rotate(provider, target.choose);
   const native = await followRotationNatively(services.store, provider, to.id, services.env);
   const pinned = services.store instanceof AccountStore ? await pinnedElsewhere(services.paths, to, accountLabel(to, siblings)) : undefined;
-  return `${provider}: default ${from ? accountLabel(from, siblings) : '(none)'} → ${accountLabel(to, siblings)}${native ? ` (also in ${native.file})` : ''}${pinned ? `; ${pinned}` : ''}`;
+  const served = target.served !== undefined && target.served !== from?.id ? siblings?.find((a) => a.provider === provider && a.id === target.served) : undefined;
+  const move = served ? rotationFromServedText(accountLabel(served, siblings), from && accountLabel(from, siblings), accountLabel(to, siblings)) : `default ${from ? accountLabel(from, siblings) : '(none)'} → ${accountLabel(to, siblings)}`;
+  return `${provider}: ${move}${native ? ` (also in ${native.file})` : ''}${pinned ? `; ${pinned}` : ''}`;
 }
 
 /** Nothing to do for a provider without accounts: says so and names the key that adds one. */
