@@ -23,6 +23,8 @@ import type {CcsPaths} from '../../store/paths.js';
 
 export interface ClaudeCodeEnv {
   vars: {name: string; value: string}[];
+  /** The port in the base URL: the running proxy's, else config.yaml's (where a start serves). */
+  port: number;
   /** Things a person should know (printed as comments / on stderr). */
   notes: string[];
   /** What a person must not miss: model rule entries of the files that were not read (ModelRules.refused). */
@@ -185,7 +187,8 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   const {config, generated} = (options.generateKey ?? true) ? await ensureApiKey(paths) : {config: (await loadCliproxyConfig(paths)).config, generated: false};
   const notes: string[] = [];
   if (generated) notes.push(generatedKeyNote(paths));
-  const root = `http://127.0.0.1:${port ?? config.port}`;
+  const served = port ?? config.port;
+  const root = `http://127.0.0.1:${served}`;
   // Only the screen just looking gets here without a key: what makes one there (as `ccs-tui env` does).
   const vars = [{name: 'ANTHROPIC_AUTH_TOKEN', value: config.apiKeys[0] ?? `<no api-keys in config.yaml yet: ${actionKey('proxy.copyEnv', 'proxy')} or ${actionKey('proxy.start', 'proxy')} generates and saves one>`}];
   const row = providerId ? requireProvider(providerId) : rootProvider();
@@ -204,7 +207,7 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
     // `run`): that provider would get Claude Code's requests. Claude keeps its own path there.
     const elsewhere = options.rootServes !== undefined && options.rootServes !== row.id ? options.rootServes : undefined;
     if (elsewhere) notes.push(`the running proxy serves ${sanitizeLine(elsewhere)} on its root URL: ${row.displayName} is served at ${root}/api/provider/${row.id}`);
-    return {vars: [{name: 'ANTHROPIC_BASE_URL', value: elsewhere ? `${root}/api/provider/${row.id}` : root}, ...vars], notes, warnings: [], ...(noAccount ? {noAccount} : {})};
+    return {vars: [{name: 'ANTHROPIC_BASE_URL', value: elsewhere ? `${root}/api/provider/${row.id}` : root}, ...vars], port: served, notes, warnings: [], ...(noAccount ? {noAccount} : {})};
   }
   // The account the proxy serves first names the models (its list, its own rules), not the default:
   // the pool may serve another first (a strategy, a cooldown, a running proxy that rotated).
@@ -252,7 +255,7 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
     }
   }
   const warnings = slots.resolution.warnings.filter((w) => w.kind === 'name-refused').map(describeWarning);
-  return {vars: [{name: 'ANTHROPIC_BASE_URL', value: `${root}/api/provider/${row.id}`}, ...vars, ...models], notes, warnings, ...(unservable ? {unservable} : {}), ...(noAccount ? {noAccount} : {}), ...(modelGap ? {modelGap} : {})};
+  return {vars: [{name: 'ANTHROPIC_BASE_URL', value: `${root}/api/provider/${row.id}`}, ...vars, ...models], port: served, notes, warnings, ...(unservable ? {unservable} : {}), ...(noAccount ? {noAccount} : {}), ...(modelGap ? {modelGap} : {})};
 }
 
 /**

@@ -11,6 +11,7 @@ import {packItems, padCells, truncateCells, wrapWords} from '../../core/cells.js
 import {fitRows, hiddenNote, type FitRow} from '../../core/fit-rows.js';
 import {useMemo, type ReactNode} from 'react';
 import type {ServeTarget} from '../../services/proxy/launch.js';
+import type {RunningAgent} from '../../services/agents/running.js';
 import {originText, type ProxyState} from '../../services/proxy-supervisor.js';
 import {errorWhen, SERVED_SINCE, trafficText, type ProxyTraffic} from '../../services/proxy/ipc.js';
 import {coolingLines, poolSize, servingText as describeServing} from '../../services/proxy/wording.js';
@@ -71,6 +72,17 @@ function errorRow(error: string, at: string | undefined, past: boolean | undefin
   return past ? `— ${SERVED_SINCE} the last error, ${text}` : text;
 }
 
+/**
+ * One running agent: "claude pid 42 (claude / work, tmux)". One on another port than this proxy's
+ * (`port`: the running one's, else where `s` starts it) has no proxy there: said, with the command that
+ * starts one there (`ccs-tui proxy stop` left it so; the TUI's start takes config.yaml's port).
+ */
+export function agentText(agent: RunningAgent, port: number | undefined): string {
+  const serves = `${agent.provider}${agent.account ? ` / ${sanitizeLine(agent.account)}` : ''}${agent.where === 'tmux' ? ', tmux' : ''}`;
+  const elsewhere = port !== undefined && agent.port !== port ? `; no proxy on its port ${agent.port}: ccs-tui proxy start --port ${agent.port}` : '';
+  return `${agent.agent} pid ${agent.pid} (${serves}${elsewhere})`;
+}
+
 export function ProxyScreen({width, height, params}: ScreenProps) {
   const theme = useTheme();
   const {state, env, envError, askingLive, agents} = useProxy(params.provider);
@@ -127,7 +139,7 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
     ['Error', state?.lastError ? errorRow(state.lastError, state.lastErrorAt, state.lastErrorPast, now) : dash],
     // Accounts waiting, worded as `proxy status` words them; the first few (the log has every one).
     ...waitingRows(running ? state?.cooling : undefined, now),
-    ['Agents', agents.length ? agents.map((a) => `${a.agent} pid ${a.pid} (${a.provider}${a.account ? ` / ${sanitizeLine(a.account)}` : ''}${a.where === 'tmux' ? ', tmux' : ''})`).join(' · ') : dash],
+    ['Agents', agents.length ? agents.map((a) => agentText(a, running ? state?.port : env?.port)).join(' · ') : dash],
   ];
   // The key is masked; the "<no api-keys … yet>" placeholder is no secret and is shown whole.
   const envLines = env?.unservable
