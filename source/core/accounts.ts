@@ -63,13 +63,15 @@ export const needsAttention = (health: Account['health']): boolean =>
 export const PAUSED_TEXT = '⏸ paused';
 
 /**
- * What a quota row says of the account itself, before (or instead of) its numbers: paused, or a
- * health that needs the person (`! key rejected`); undefined when neither. The quota screen and
- * `ccs-tui quota` say it in these words.
+ * What a quota row says of the account itself, before (or instead of) its numbers: paused, a
+ * health that needs the person (`! key rejected`), or a cooldown it waits out now (`cooling 12m
+ * (until 14:05:00)`, the proxy's after a limit, as `ccs-tui accounts` says it); undefined when none.
+ * The quota screen and `ccs-tui quota` say it in these words. `now`: ms since the epoch.
  */
-export function quotaAccountState(account: Pick<Account, 'paused' | 'health'>): string | undefined {
+export function quotaAccountState(account: Pick<Account, 'paused' | 'health' | 'coolingUntil'>, now: number): string | undefined {
   if (account.paused) return PAUSED_TEXT;
-  return needsAttention(account.health) ? HEALTH_TEXT[account.health] : undefined;
+  if (needsAttention(account.health)) return HEALTH_TEXT[account.health];
+  return coolingNow(account, now) ? `cooling ${formatCooldown(account.coolingUntil!, now)}` : undefined;
 }
 
 /** The table's word for a health without its marker: `re-login`, `refresh due`. */

@@ -23,3 +23,18 @@ test('a paused IBM Bob account: the same words on the quota screen and in ccs-tu
   const frame = await tui.waitFor('bob · spare');
   assert.match(frame, /bob · spare +⏸ paused · unknown \(no quota source\)/);
 });
+
+test('an account cooling down after a limit (a proxy stored its wait): said on the quota screen and in ccs-tui quota, as accounts says it', async () => {
+  ccs = makeTempCcs();
+  ccs.writeToken('bob-spare.json', {type: 'bob', api_key: 'bob-key-0123456789abcdef', base_url: 'http://127.0.0.1:9/v1'});
+  const {AccountStore} = await import('../../source/store/accounts.js');
+  await new AccountStore(ccs.paths).setCooldown('bob', 'spare', {until: new Date(Date.now() + 10 * 60_000).toISOString(), kind: 'rate-limit', reason: 'rate limited'});
+  const accounts = await runBin(['accounts'], ccs.env);
+  assert.match(accounts.stdout, /spare .*cooling (9m \d+s|10m)/, accounts.stdout);
+  const cli = await runBin(['quota'], ccs.env);
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.match(cli.stdout, /^bob +spare +cooling (9m \d+s|10m) \(until [\d:]+\) · unknown \(no quota source\)$/m, cli.stdout);
+  tui = await renderTui({paths: ccs.paths, width: 120, height: 24, route: {screen: 'quota', params: {}}});
+  const frame = await tui.waitFor('bob · spare');
+  assert.match(frame, /bob · spare +cooling (9m \d+s|10m) \(until [\d:]+\) · unknown \(no quota source\)/);
+});

@@ -116,7 +116,7 @@ export async function printQuota(
   } else {
     const label = accountLabeller(accounts);
     // The account's own state (paused, a refused key, …) before its numbers, in the quota screen's words.
-    const stated = (account: Account, text: string) => [quotaAccountState(account), text].filter(Boolean).join(' · ');
+    const stated = (account: Account, text: string) => [quotaAccountState(account, now), text].filter(Boolean).join(' · ');
     const table = rows.map((r) => [
       r.account.provider,
       label(r.account),

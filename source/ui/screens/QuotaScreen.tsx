@@ -7,7 +7,7 @@ import {cellWidth, packItems, truncateCells, truncateName} from '../../core/cell
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
 import {useMemo} from 'react';
-import {accountLabel, quotaAccountState} from '../../core/accounts.js';
+import {accountLabel, needsAttention, quotaAccountState} from '../../core/accounts.js';
 import {filterOf, matchesFilter} from '../../core/app-state.js';
 import {actionKey} from '../../core/keymap.js';
 import {useListWindow} from '../components/List.js';
@@ -158,8 +158,9 @@ function accountNote(row: QuotaRow, now: number): {text: string; tone: 'error' |
     return {text: `! ${sanitizeLine(quotaErrorText(row.error, 'tui'))}${retry}`, tone: waits ? 'warn' : 'error'};
   }
   // The account's own state first, in `ccs-tui quota`'s words (quotaAccountState), then why there are no numbers.
-  const state = quotaAccountState(row.account);
-  const tone = row.account.paused || !state ? 'muted' : 'error';
+  const state = quotaAccountState(row.account, now);
+  // A cooldown ends by itself: a warning, as the proxy's waits are.
+  const tone = row.account.paused || !state ? 'muted' : needsAttention(row.account.health) ? 'error' : 'warn';
   if (!hasQuotaSource(row.account.provider)) return {text: `${state ? `${state} · ` : ''}unknown (${NO_QUOTA_SOURCE})`, tone};
   if (state) return {text: state, tone};
   // Nothing read yet: the window line below says why (never fetched, fetching…).
