@@ -386,7 +386,10 @@ export class ProxyServer {
     const now = this.now();
     const cooling: ProxyStatus['cooling'] = [];
     for (const [provider, pool] of this.pools) {
+      // One account served alone: the pool's others serve nothing here, so their waits are not this proxy's (kept for the pool's return).
+      const alone = pool.single && provider === this.options.provider ? this.pinnedAccountId : undefined;
       for (const account of pool.list()) {
+        if (alone !== undefined && account.id !== alone) continue;
         const cooldown = pool.cooldownOf(account.id, now);
         if (cooldown) cooling.push({provider, account: account.label, accountId: account.id, until: isoOrUndefined(cooldown.until) ?? 'unknown', reason: cooldown.message, ...(cooldown.triedLast ? {triedLast: true} : {})});
         // A model the upstream answered 404 for: that model alone is not asked of the account again.

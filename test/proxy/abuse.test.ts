@@ -553,3 +553,19 @@ describe('every account answering 429 to one request', async () => {
     }
   });
 });
+
+describe('waits while one account is served alone', async () => {
+  const f = await proxyFixture({provider: 'claude', strategy: 'fill-first', tokens: claudeAccounts('a', 'b')});
+  after(() => f.close());
+
+  it("the status lists only that account's waits; the pool's others come back with the pool", async () => {
+    f.upstream.handler = (req, res) =>
+      req.headers.authorization === 'Bearer at-a@example.com-0123456789abcdef' ? sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: 'rate limited'}}, {'retry-after': '600'}) : answerByProtocol(req, res);
+    assert.equal((await askOpus(f.url)).status, 200, 'b served after a\'s 429');
+    assert.deepEqual(f.proxy.status().cooling.map((c) => c.account), ['a@example.com']);
+    await f.proxy.serve('claude', 'b@example.com');
+    assert.deepEqual(f.proxy.status().cooling, [], "b alone: a's wait is none of this proxy's");
+    await f.proxy.serve('claude');
+    assert.deepEqual(f.proxy.status().cooling.map((c) => c.account), ['a@example.com'], 'the pool again: a still waits');
+  });
+});
