@@ -88,3 +88,12 @@ test('a count agrees with its verb: "1 needs attention", "2 need attention"', as
   tui = await renderTui({paths: ccs.paths, width: 100, height: 24});
   await tui.waitFor('Claude accounts (2) · 2 need attention');
 });
+
+test('one account needing attention and another cooling down: both said, not the attention alone', async () => {
+  ccs = makeUiCcs();
+  const store = new AccountStore(ccs.paths);
+  await store.setNeedsLogin('claude', 'bob@example.com', 'refresh token revoked (invalid_grant)');
+  await store.setCooldown('claude', 'alice@example.com', {until: new Date(Date.now() + 10 * 60_000).toISOString(), kind: 'rate-limit', reason: 'rate limited'});
+  tui = await renderTui({paths: ccs.paths, width: 100, height: 24});
+  await tui.waitFor('Claude accounts (2) · 1 needs attention · 1 cooling down');
+});

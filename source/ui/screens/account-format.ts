@@ -67,13 +67,15 @@ export function statusDetail(account: Account, now = Date.now()): string | undef
 export function providerStatus(accounts: readonly Account[], now = Date.now()): {text: string; marker: string; attention: boolean} {
   if (accounts.length === 0) return {text: 'no accounts', marker: ' ', attention: false};
   const broken = accounts.filter(accountAttention).length;
-  if (broken > 0) return {text: `${broken} ${broken === 1 ? 'needs' : 'need'} attention`, marker: '!', attention: true};
+  // Accounts resting (a server's next_retry_after, or the local proxy's cooldown): not broken, but not "ok" either.
+  const cooling = accounts.filter((a) => !a.paused && coolingNow(a, now)).length;
+  const coolingText = `${cooling} cooling down`;
+  // Both said: "1 needs attention" alone hid that the others wait too (none may serve now).
+  if (broken > 0) return {text: `${broken} ${broken === 1 ? 'needs' : 'need'} attention${cooling > 0 ? ` · ${coolingText}` : ''}`, marker: '!', attention: true};
   if (accounts.every((a) => a.paused)) return {text: 'all paused', marker: '⏸', attention: false};
   // One provider, one type: all its accounts or none are of a type ccs-tui does not know.
   if (accounts.some(unsupportedType)) return {text: UNSUPPORTED_TYPE.text, marker: '✕', attention: false};
-  // Accounts resting (a server's next_retry_after, or the local proxy's cooldown): not broken, but not "ok" either.
-  const cooling = accounts.filter((a) => !a.paused && coolingNow(a, now)).length;
-  if (cooling > 0) return {text: `${cooling} cooling down`, marker: ' ', attention: false};
+  if (cooling > 0) return {text: coolingText, marker: ' ', attention: false};
   return {text: 'ok', marker: ' ', attention: false};
 }
 
