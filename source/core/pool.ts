@@ -498,7 +498,8 @@ export class AccountPool {
     // soonest of those that wait, not the 404's (the retry may still be the 404's end, when sooner).
     const lacking = cooling.filter(lacksModel).length;
     const waiting = cooling.find((c) => !lacksModel(c));
-    const reason = lacking > 0 && waiting ? `${countOf(lacking, 'account')} answered 404 for this model and the others are cooling down (${waiting.message})` : `every account is cooling down (${soonest.message})`;
+    const others = cooling.length - lacking === 1 ? 'the other is' : 'the others are';
+    const reason = lacking > 0 && waiting ? `${countOf(lacking, 'account')} answered 404 for this model and ${others} cooling down (${waiting.message})` : `every account is cooling down (${soonest.message})`;
     return {
       retryAfterMs: Math.max(SECOND, soonest.until - now),
       reason,

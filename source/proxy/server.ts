@@ -173,6 +173,8 @@ interface Attempts {
   tried?: Set<string>;
   /** Accounts refreshed after an auth failure (once per account and request). */
   refreshed?: Set<string>;
+  /** How many accounts an upstream answered with a failure that moved the request on (failOver): the proxy's own 429 says it asked them. */
+  asked?: number;
   /** After a successful refresh the same account is tried once more, whatever the strategy says. */
   retrySame?: PoolMember;
   /**
@@ -504,6 +506,10 @@ export class ProxyServer {
     const row = this.requireProvider(providerId);
     const {findAccount} = await import('../core/accounts.js');
     const pinned = accountRef ? findAccount(await this.accounts.all(), row.id, accountRef) : undefined;
+    // The provider the root leaves serves its pool on its own route again: one account alone is the
+    // served target's (status says only the root's), never a pin left where no status names it.
+    const left = this.options.provider !== row.id ? this.options.provider && this.pools.get(this.options.provider) : undefined;
+    if (left && left.single) this.pools.set(this.options.provider!, left.withMode({current: this.poolSources.get(this.options.provider!)?.find((a) => a.default)?.id ?? left.current?.id, single: false}));
     this.pinnedAccountId = pinned?.id;
     this.pinnedTokenFile = pinned?.tokenFile;
     this.options.provider = row.id;
@@ -1134,11 +1140,7 @@ export class ProxyServer {
         // The wait and the last error say why no new token came, and the way out (a login, say):
         // "token rejected (401)" alone read as a wait while `accounts` said the account needs a login.
         if (refreshed.failed) {
-          // The log line names the account already: the refresh error's own "claude a@x.com: " is not said twice.
-          const label = this.accounts.labelOf(account);
-          const own = [`${row.id} ${label}: `, `${row.id} account ${label}: `].find((prefix) => refreshed.failed!.message.startsWith(prefix));
-          const why = own ? refreshed.failed.message.slice(own.length) : refreshed.failed.message;
-          failure = {...failure, message: `${failure.message}, and its refresh failed: ${why}`};
+          failure = {...failure, message: `${failure.message}, and its refresh failed: ${refreshed.failed.message}`};
           advice = refreshed.failed.advice;
         }
       }
@@ -1279,8 +1281,8 @@ export class ProxyServer {
     }
     // Its log line and count are the proxy's own answer's; the line says when upstreams were asked
     // first (their 429s are in the failover lines above it), not as if none was.
-    const asked = last && attempts.tried ? ` after asking ${countOf(attempts.tried.size, 'account')}` : '';
-    throw new HttpError(429, `${row.displayName}: ${pick.reason}; retry in ${seconds} s`, 'rate_limit_error', {'retry-after': String(seconds)}, `every account cooling${asked}; retry in ${seconds} s`);
+    const asked = last && attempts.asked ? `, after asking ${countOf(attempts.asked, 'account')}` : '';
+    throw new HttpError(429, `${row.displayName}: ${pick.reason}; retry in ${seconds} s`, 'rate_limit_error', {'retry-after': String(seconds)}, `${pick.reason}${asked}; retry in ${seconds} s`);
   }
 
   /** pickAccount for a pool member not in the usable list it was given (that list is older than the pool's): the list now. */
@@ -1358,6 +1360,7 @@ export class ProxyServer {
     this.emit({type: 'failover', provider: row.id, from: from.label, reason: failure.message, until: cooldown?.until, ...(cooldown?.model ? {model: shownModelName(cooldown.model)} : {})});
     if (cooldown && !cooldown.model && (cooldown.kind === 'quota' || cooldown.kind === 'rate-limit')) this.persistCooldown(row, from, {until: new Date(cooldown.until).toISOString(), kind: cooldown.kind, reason: cooldown.message, met: new Date(this.now()).toISOString()});
     this.recordError(logLine, advice);
+    if (!attempts.tried?.has(from.id)) attempts.asked = (attempts.asked ?? 0) + 1;
     markTried(attempts, from.id);
   }
 
@@ -1511,10 +1514,14 @@ export class ProxyServer {
       if (outcome.kind !== 'not-due') this.emit({type: 'refresh', provider: row.id, account: this.accounts.labelOf(account), ok: true});
       return {token};
     } catch (error) {
-      const message = sanitizeLine((error as Error).message);
+      const label = this.accounts.labelOf(account);
+      const full = sanitizeLine((error as Error).message);
+      // The lines name the account already: the error's own "claude a@x.com: " is not said twice.
+      const own = [label, account.id].flatMap((name) => [`${row.id} ${name}: `, `${row.id} account ${name}: `]).find((prefix) => full.startsWith(prefix));
+      const message = own ? full.slice(own.length) : full;
       const advice = errorAdvice(error);
-      this.emit({type: 'refresh', provider: row.id, account: this.accounts.labelOf(account), ok: false, message, ...(advice ? {advice} : {})});
-      this.recordError(`${row.id}/${this.accounts.labelOf(account)}: refresh failed: ${message}`, advice);
+      this.emit({type: 'refresh', provider: row.id, account: label, ok: false, message, ...(advice ? {advice} : {})});
+      this.recordError(`${row.id}/${label}: refresh failed: ${message}`, advice);
       // Refused by the provider: the account shows refresh-failed, as after the TUI's `t` (close waits for the write).
       this.persisting = this.persisting
         .then(async () => void (await markRefreshRefused(this.options.store, row.id, account, error)))

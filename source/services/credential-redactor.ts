@@ -4,7 +4,7 @@
 // Files are re-read only when their mtime or size changed, so asking often is cheap.
 import {statSync} from 'node:fs';
 import path from 'node:path';
-import {credentialsOf, MIN_SECRET_LENGTH, Redactor, type RedactOptions} from '../core/redact.js';
+import {credentialsOf, maskCredentialPatterns, MIN_SECRET_LENGTH, Redactor, type RedactOptions} from '../core/redact.js';
 import type {CcsPaths} from '../store/paths.js';
 import {fileStamp} from '../store/file-stamp.js';
 import {listJsonFiles, onTokenDirRead, onTokenFileRead, readTokenFileSync} from '../store/tokens.js';
@@ -348,6 +348,16 @@ export function credentialRedactor(paths: CcsPaths): CredentialRedactor {
 export function credentialMasker(paths: CcsPaths, ...extra: unknown[]): (text: string) => string {
   const own = new Redactor(extra.flatMap((value) => (typeof value === 'string' ? [value] : credentialsOf(value))));
   return (text) => own.redact(credentialRedactor(paths).redact(text, {cutEchoes: true}), {cutEchoes: true});
+}
+
+/**
+ * credentialMasker for a server's error text about to be stored or shown (a refused refresh or
+ * login, a refused key): generic credential shapes masked too (maskCredentialPatterns), since a
+ * server may echo a token that is no account's (another grant, a key it was sent by someone else).
+ */
+export function errorTextMasker(paths: CcsPaths, ...extra: unknown[]): (text: string) => string {
+  const mask = credentialMasker(paths, ...extra);
+  return (text) => maskCredentialPatterns(mask(text));
 }
 
 /**

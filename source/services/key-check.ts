@@ -13,7 +13,7 @@ import type {ProviderRow} from '../providers/table.js';
 import {heldApiKey, type AccountStore} from '../store/accounts.js';
 import {endpointOverrides} from '../store/settings.js';
 import {systemClock} from './clock.js';
-import {credentialMasker} from './credential-redactor.js';
+import {errorTextMasker} from './credential-redactor.js';
 import type {ServiceNeeds} from './deps.js';
 import {bodyExcerpt, hostOf, undiciHttpClient} from './http.js';
 
@@ -76,5 +76,5 @@ export async function noteKeyAnswer(store: AccountStore, provider: string, accou
   if (heldApiKey(token) !== key) return;
   const ref = {tokenFile: account.tokenFile};
   if (refusal === undefined) await store.clearKeyRejected(provider, ref);
-  else await store.setKeyRejected(provider, ref, credentialMasker(store.paths, token)(refusal), key);
+  else await store.setKeyRejected(provider, ref, errorTextMasker(store.paths, token)(refusal), key);
 }

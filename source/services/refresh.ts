@@ -30,7 +30,7 @@ import {bodyExcerpt, jsonBody, undiciHttpClient, UnexpectedResponseError, type H
 import {authEndpoints} from './oauth/endpoints.js';
 import {endpoint, knownClients, resolveProvider, type ResolvedProvider} from './oauth/provider-config.js';
 import {NotTokenResponseError, OAuthError, postToken} from './oauth/token-endpoint.js';
-import {credentialMasker, maskError} from './credential-redactor.js';
+import {errorTextMasker, maskError} from './credential-redactor.js';
 import {tokenFieldsFrom} from './oauth/token-file.js';
 import {attemptFile, legacyAttemptFile, NeedsLoginError, NotSentError, pruneAttemptRecords, RefreshOutcomeUnknownError, RefreshRefusedError, sendOnce, settleFoundAnswer, unansweredSend} from './refresh-attempt.js';
 import {nativeTokensInsteadOfRefresh} from './native/sync.js';
@@ -77,7 +77,7 @@ export async function markRefreshRefused(store: AccountStore, provider: string, 
   // Read after the refusal: another process's granted refresh (or a login) may have replaced it since.
   const refused = refusedRefreshToken.get(error);
   if (refused !== undefined && refused !== held) return false;
-  await store.setRefreshFailed(provider, {tokenFile: account.tokenFile}, credentialMasker(store.paths, token, refused)((error as Error).message), held);
+  await store.setRefreshFailed(provider, {tokenFile: account.tokenFile}, errorTextMasker(store.paths, token, refused)((error as Error).message), held);
   return true;
 }
 
@@ -143,7 +143,7 @@ async function freshToken(deps: RefreshDeps, provider: string, accountId: string
     .then(() => refreshOnce(deps, provider, accountId, force, before))
     // Whatever it quotes (a server's words, a reason recorded earlier), no credential leaves in full.
     .catch((error: unknown) => {
-      throw maskError(error, credentialMasker(deps.store.paths, before.token));
+      throw maskError(error, errorTextMasker(deps.store.paths, before.token));
     })
     .finally(() => {
       if (inFlight.get(key)?.work === work) inFlight.delete(key);
@@ -214,7 +214,7 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
       throw new RefreshOutcomeUnknownError(provider, accountId, inside.account.healthDetail ?? 'an earlier refresh of this refresh token got no answer');
     }
     const spends = spentRefreshToken(resolved, inside.token);
-    const mask = credentialMasker(deps.store.paths, inside.token, resolved.clientSecret);
+    const mask = errorTextMasker(deps.store.paths, inside.token, resolved.clientSecret);
     const target = {
       file: attemptFile(deps.store.paths.state, provider, spends ?? ''),
       legacyFiles: legacyAttemptFiles(deps, resolved, inside.account, accountId, inside.account.id),

@@ -6,8 +6,8 @@ import type {Account, QuotaWindow} from '../core/types.js';
 import type {CcsPaths} from '../store/paths.js';
 import {loadSettings} from '../store/settings.js';
 import {systemClock, type Clock} from './clock.js';
-import {fetchProxyStatus} from './proxy/control.js';
-import {readRunningProxy} from './proxy/pid-file.js';
+import {lookAtRunningProxy, type ProxyLook} from './proxy/control.js';
+import type {ProxyStatus} from './proxy/ipc.js';
 import {readQuotaCache} from './quota/cache.js';
 
 export type RotationChooser = (accounts: Account[], current: Account | undefined) => Account | undefined;
@@ -23,16 +23,20 @@ export interface RotationTarget {
    * account alone (it does not follow the default), or one whose pool of it is not made yet.
    */
   served?: string;
+  /** The running built-in proxy and its status as asked once for this rotation (pinnedElsewhereNote takes it), undefined without one. */
+  proxy?: ProxyLook;
 }
 
 export async function chooseRotationTarget(paths: CcsPaths, provider: string, clock: Clock = systemClock): Promise<RotationTarget> {
-  const [{settings}, cache, served] = await Promise.all([loadSettings(paths), readQuotaCache(paths), poolServing(paths, provider)]);
+  const [{settings}, cache, proxy] = await Promise.all([loadSettings(paths), readQuotaCache(paths), lookAtRunningProxy(paths)]);
   const windows = new Map<string, QuotaWindow[]>(
     Object.entries(cache.accounts[provider] ?? {}).map(([id, entry]) => [id, entry.windows] as const),
   );
+  const served = proxy?.status && poolServing(proxy.status, provider);
   return {
     choose: (accounts, current) => chooseNext(settings.rotation.strategy, accounts, served !== undefined && accounts.some((a) => a.id === served) ? served : current?.id, windows, clock.now()),
     ...(served === undefined ? {} : {served}),
+    ...(proxy ? {proxy} : {}),
   };
 }
 
@@ -46,11 +50,8 @@ export function rotationFromServedText(served: string, from: string | undefined,
   return `${served} → ${to} (what the running proxy served; ${defaultWas})`;
 }
 
-/** The account a running built-in proxy's pool of `provider` serves next (its status), unless it serves that provider with one account alone. */
-async function poolServing(paths: CcsPaths, provider: string): Promise<string | undefined> {
-  const running = readRunningProxy(paths);
-  if (running?.kind !== 'builtin') return undefined;
-  const status = await fetchProxyStatus(paths, running.port).catch(() => undefined);
-  if (!status || (status.provider === provider && status.pinned)) return undefined;
+/** The account a running proxy's pool of `provider` serves next (its status), unless it serves that provider with one account alone. */
+function poolServing(status: ProxyStatus, provider: string): string | undefined {
+  if (status.provider === provider && status.pinned) return undefined;
   return status.pools?.find((p) => p.provider === provider)?.accountId ?? (status.provider === provider ? status.accountId : undefined);
 }

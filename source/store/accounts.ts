@@ -1313,6 +1313,8 @@ export class AccountStore implements AccountService {
     provider: string,
     choose: (accounts: Account[], current: Account | undefined) => Account | undefined = (accounts, current) =>
       nextInTurn(accounts, current?.id, this.now().getTime()),
+    /** The id of the account the rotation moves on from when that is not the default (what a running proxy's pool serves): the refusal names it. */
+    movingFrom?: string,
   ): Promise<{from?: Account; to: Account}> {
     return this.mutate(async (ctx) => {
       const accounts = ctx.snapshot.accounts.filter((a) => a.provider === provider);
@@ -1320,8 +1322,10 @@ export class AccountStore implements AccountService {
       const current = accounts.find((a) => a.default);
       const next = choose(accounts, current);
       if (!next) {
+        const served = movingFrom === undefined || movingFrom === current?.id ? undefined : accounts.find((a) => a.id === movingFrom);
+        const staying = served ?? current;
         throw new UserError(
-          `no other usable ${provider} account to rotate to` + (current ? ` (staying on ${current.nickname || current.email || current.id})` : ''),
+          `no other usable ${provider} account to rotate to` + (staying ? ` (staying on ${staying.nickname || staying.email || staying.id}${served ? ', what the running proxy serves' : ''})` : ''),
         );
       }
       ctx.register(next);

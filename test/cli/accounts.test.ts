@@ -78,9 +78,9 @@ describe('ccs-tui account commands (built binary)', () => {
     // --json: the ids, for scripts (and back again, so the rest runs as before).
     run = await runBin(['rotate', 'codex', '--json'], ccs.env);
     assert.equal(run.code, 0, run.stderr);
-    assert.deepEqual(JSON.parse(run.stdout), {provider: 'codex', from: 'a@example.com', to: 'b@example.com', nativeFile: null});
+    assert.deepEqual(JSON.parse(run.stdout), {provider: 'codex', from: 'a@example.com', to: 'b@example.com', served: null, nativeFile: null});
     run = await runBin(['rotate', 'codex', '--json'], ccs.env);
-    assert.deepEqual(JSON.parse(run.stdout), {provider: 'codex', from: 'b@example.com', to: 'a@example.com', nativeFile: null});
+    assert.deepEqual(JSON.parse(run.stdout), {provider: 'codex', from: 'b@example.com', to: 'a@example.com', served: null, nativeFile: null});
 
     run = await runBin(['pause', 'codex', 'bravo'], ccs.env);
     assert.equal(run.code, 0, run.stderr);

@@ -222,7 +222,7 @@ test('rotate whose native follow fails still says the default moved: the line on
       assert.match(run.stderr, /credentials\.json: is a directory/);
       if (json) {
         const answer = JSON.parse(run.stdout) as Record<string, unknown>;
-        assert.deepEqual({...answer, error: undefined}, {provider: 'claude', from: 'a@example.com', to: 'b@example.com', nativeFile: null, error: undefined, exitCode: 1});
+        assert.deepEqual({...answer, error: undefined}, {provider: 'claude', from: 'a@example.com', to: 'b@example.com', served: null, nativeFile: null, error: undefined, exitCode: 1});
         assert.equal(run.stderr, `ccs-tui: ${String(answer.error)}\n`, 'the same words for a person');
       } else {
         assert.equal(run.stdout, 'claude: a@example.com → b@example.com\n', 'the default moved: said, though the agent\'s file did not follow');

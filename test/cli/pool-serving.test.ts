@@ -161,7 +161,7 @@ describe('a pool serves the account it says it serves', () => {
       assert.match(already.stdout, note);
       // --json: stdout the answer alone, the note on stderr.
       const json = await runBin(['rotate', 'claude', '--json'], ccs.env);
-      assert.deepEqual(JSON.parse(json.stdout), {provider: 'claude', from: 'erin@example.com', to: 'dave@example.com', nativeFile: null});
+      assert.deepEqual(JSON.parse(json.stdout), {provider: 'claude', from: 'erin@example.com', to: 'dave@example.com', served: null, nativeFile: null});
       assert.equal(json.stderr, '');
       const jsonAway = await runBin(['rotate', 'claude', '--json'], ccs.env);
       assert.equal(JSON.parse(jsonAway.stdout).to, 'erin@example.com');

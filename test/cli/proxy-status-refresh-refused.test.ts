@@ -4,7 +4,8 @@
 // the account leaves the waiting list once it cannot serve, and the last error says why no new token
 // came, with the login. A refresh that fails without a verdict keeps the wait, and says why.
 import assert from 'node:assert/strict';
-import {writeFileSync} from 'node:fs';
+import {readFileSync, writeFileSync} from 'node:fs';
+import {proxyLogPath} from '../../source/services/proxy/pid-file.js';
 import {describe, it} from 'node:test';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
@@ -63,6 +64,24 @@ describe('proxy status after a rejected token whose refresh is refused', () => {
       }
     });
   }
+
+  it("a token the token endpoint echoes that is no account's (a generic credential shape) is masked in status, log and accounts", async () => {
+    const echoed = `sk-ant-oat01-${'Z'.repeat(40)}`;
+    const proxy = await rejectedTokenProxy(['--provider', 'claude'], {status: 400, body: {error: 'invalid_grant', error_description: `grant revoked for ${echoed}`}});
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const outputs = [
+        (await runBin(['proxy', 'status'], proxy.ccs.env)).stdout,
+        (await runBin(['proxy', 'status', '--json'], proxy.ccs.env)).stdout,
+        (await runBin(['accounts', '--json'], proxy.ccs.env)).stdout,
+        readFileSync(proxyLogPath(proxy.ccs.paths), 'utf8'),
+      ];
+      assert.match(outputs[0]!, /its refresh failed: re-login: grant revoked for sk-a/);
+      for (const text of outputs) assert.ok(!text.includes('Z'.repeat(12)), text);
+    } finally {
+      await proxy.close();
+    }
+  });
 
   it('a refresh that fails without a verdict (the token endpoint down): the wait stays, and says why', async () => {
     const proxy = await rejectedTokenProxy(['--provider', 'claude'], {status: 503, body: {error: 'temporarily_unavailable'}});

@@ -8,6 +8,7 @@ import {writeFileSync} from 'node:fs';
 import {describe, it} from 'node:test';
 import {fetchProxyStatus} from '../../source/services/proxy/control.js';
 import {readRunningProxy} from '../../source/services/proxy/pid-file.js';
+import {AccountStore} from '../../source/store/accounts.js';
 import {makeTempCcs, tokenFixture} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
 import {anthropicMessage, freePort, sendJson, startFakeUpstream} from '../helpers/fake-upstreams.js';
@@ -59,6 +60,12 @@ describe('rotate moves on from the account the running proxy serves', () => {
         assert.match(await f.ask(), /b@example\.com/, 'most-headroom serves b');
         const status = await fetchProxyStatus(f.ccs.paths, readRunningProxy(f.ccs.paths)!.port);
         assert.deepEqual(status?.pools?.map((p) => [p.provider, p.account]), [['claude', 'b@example.com']]);
+        // The text says each pool's next pick but the root's (its serving line says that one).
+        const text = (await runBin(['proxy', 'status'], f.ccs.env)).stdout;
+        if (args.length === 0) assert.match(text, /^serving: every provider, picked by the model asked for\npools: claude now b@example\.com\n/m, text);
+        else assert.doesNotMatch(text, /^pools:/m, text);
+        const json = JSON.parse((await runBin(['proxy', 'status', '--json'], f.ccs.env)).stdout) as {pools: unknown};
+        assert.deepEqual(json.pools, [{provider: 'claude', account: 'b@example.com', accountId: 'b@example.com'}]);
         const rotated = await runBin(['rotate', 'claude'], f.ccs.env);
         assert.equal(rotated.code, 0, rotated.stderr);
         assert.equal(rotated.stdout, 'claude: b@example.com → c@example.com (what the running proxy served; the default was a@example.com)\n');
@@ -73,6 +80,33 @@ describe('rotate moves on from the account the running proxy serves', () => {
       }
     });
   }
+
+  it('no other account to go to: the refusal names the account the proxy serves, not the default', async () => {
+    const f = await threeAccounts(['--provider', 'claude']);
+    try {
+      assert.match(await f.ask(), /b@example\.com/);
+      assert.equal((await runBin(['pause', 'claude', 'c@example.com'], f.ccs.env)).code, 0);
+      await new AccountStore(f.ccs.paths).setCooldown('claude', 'a@example.com', {until: new Date(Date.now() + 600_000).toISOString(), kind: 'rate-limit', reason: 'rate limited'});
+      const refused = await runBin(['rotate', 'claude'], f.ccs.env);
+      assert.equal(refused.code, 1, refused.stdout);
+      assert.equal(refused.stderr, 'ccs-tui: no other usable claude account to rotate to (staying on b@example.com, what the running proxy serves)\n');
+      const json = JSON.parse((await runBin(['rotate', 'claude', '--json'], f.ccs.env)).stdout) as {error: string};
+      assert.match(json.error, /staying on b@example\.com, what the running proxy serves/);
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('--json says which account it moved on from (served), beside from and to', async () => {
+    const f = await threeAccounts(['--provider', 'claude']);
+    try {
+      assert.match(await f.ask(), /b@example\.com/);
+      const rotated = JSON.parse((await runBin(['rotate', 'claude', '--json'], f.ccs.env)).stdout) as Record<string, unknown>;
+      assert.deepEqual(rotated, {provider: 'claude', from: 'a@example.com', to: 'c@example.com', served: 'b@example.com', nativeFile: null});
+    } finally {
+      await f.close();
+    }
+  });
 
   it('no proxy running: from the default, as before', async () => {
     const f = await threeAccounts(['--provider', 'claude']);

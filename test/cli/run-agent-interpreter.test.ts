@@ -37,3 +37,21 @@ test('run: the agent on PATH is a script whose #! interpreter does not exist: on
     ccs.cleanup();
   }
 });
+
+test('run codex with no --agent and no claude on PATH: the refusal says Claude Code was only the default, and how to run Codex CLI', async () => {
+  const ccs = makeTempCcs();
+  try {
+    ccs.writeToken('codex-d@x.com.json', tokenFixture('codex', 'd@x.com', {account_id: 'acct-d'}));
+    ccs.writeRaw('cliproxy/config.yaml', `port: ${await freePort()}\napi-keys: ["sk-local-0123456789"]\n`);
+    const env: NodeJS.ProcessEnv = {...ccs.env, PATH: `/usr/bin${path.delimiter}/bin`};
+    delete env.CCS_TUI_AGENT_CLAUDE;
+    const run = await runBin(['run', 'codex'], env);
+    assert.equal(run.code, 1);
+    assert.equal(run.stderr, 'ccs-tui: Claude Code not found: no claude on PATH (install it, or set agents.claude.command in tui.json or CCS_TUI_AGENT_CLAUDE); Claude Code is the default agent: --agent codex runs Codex CLI\n');
+    // Asked for by name: no hint.
+    const asked = await runBin(['run', 'codex', '--agent', 'claude'], env);
+    assert.equal(asked.stderr, 'ccs-tui: Claude Code not found: no claude on PATH (install it, or set agents.claude.command in tui.json or CCS_TUI_AGENT_CLAUDE)\n');
+  } finally {
+    ccs.cleanup();
+  }
+});

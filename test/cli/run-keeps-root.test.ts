@@ -79,12 +79,33 @@ describe('ccs-tui run on a pool leaves a running proxy\'s root where it was', as
     assert.deepEqual([status?.provider, status?.pinned], ['claude', false]);
   });
 
-  it('a run on one account still moves the proxy to that account (one account per provider)', async () => {
+  it('a run on one account still moves the proxy to that account (one account per provider), root included: warned', async () => {
     const run = await runBin(['run', 'codex', 'c@example.com'], env);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /now serving codex \/ c@example\.com/);
+    assert.match(run.stderr, /warning: the proxy's root URL served the claude pool and now serves codex \/ c@example\.com: a client pointed there \(ccs-tui env\) now reaches Codex; ccs-tui env <provider> gives a provider's own route/);
     const status = await fetchProxyStatus(ccs.paths, port);
     assert.deepEqual([status?.provider, status?.pinned], ['codex', true]);
+  });
+
+  it('the provider the root left serves its pool on its own route, not the account it served alone', async () => {
+    // Root: claude / b alone; a run on codex's account moves the root; claude's route is its pool again.
+    assert.equal((await runBin(['proxy', 'stop'], ccs.env)).code, 0);
+    assert.equal((await runBin(['proxy', 'start', '--account', 'b@example.com'], ccs.env)).code, 0);
+    assert.equal((await runBin(['run', 'codex', 'c@example.com'], env)).code, 0);
+    const run = await runBin(['run', 'claude'], env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /serving the claude pool \(a@example\.com first\) on \/api\/provider\/claude; its root still serves codex \/ c@example\.com/);
+    const status = await fetchProxyStatus(ccs.paths, port);
+    assert.deepEqual(status?.pools?.find((p) => p.provider === 'claude')?.account, 'a@example.com', JSON.stringify(status?.pools));
+    const before = upstream.requests.length;
+    const answer = await fetch(`http://127.0.0.1:${port}/api/provider/claude/v1/messages`, {
+      method: 'POST',
+      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+      body: JSON.stringify({model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{role: 'user', content: 'hi'}]}),
+    });
+    await answer.arrayBuffer();
+    assert.match(String(upstream.requests.slice(before).at(-1)?.headers.authorization), /at-a@example\.com-/, 'the pool\'s pick (the default), not b');
   });
 
   it('a pool run on a proxy whose root routes by model: it still routes by model', async () => {
@@ -93,7 +114,7 @@ describe('ccs-tui run on a pool leaves a running proxy\'s root where it was', as
     const before = await fetchProxyStatus(ccs.paths, port);
     const run = await runBin(['run', 'codex'], env);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stderr, /serving the codex pool \(c@example\.com first\) on \/api\/provider\/codex\n/);
+    assert.match(run.stderr, /serving the codex pool \(c@example\.com first\) on \/api\/provider\/codex; its root still serves every provider, by the model asked for\n/);
     const status = await fetchProxyStatus(ccs.paths, port);
     assert.equal(status?.provider, before?.provider);
     assert.match((await rootSends())[0] ?? '', /^\/v1\/messages Bearer at-(a|b)@example\.com-/);

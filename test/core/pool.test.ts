@@ -159,7 +159,7 @@ describe('AccountPool', () => {
     // Two lacking it: counted; none lacking it: as before.
     pool.recordFailure('c', {kind: 'not-found', status: 404, message: 'model not found upstream (404)'}, now, 'm1');
     const two = pool.pick({now: now + 61_000, model: 'm1'});
-    assert.equal(two.account === undefined && two.reason, '2 accounts answered 404 for this model and the others are cooling down (5-hour limit reached)');
+    assert.equal(two.account === undefined && two.reason, '2 accounts answered 404 for this model and the other is cooling down (5-hour limit reached)');
     const other = pool.pick({now: now + 61_000, model: 'm3'});
     assert.equal(other.account?.id, 'a');
   });

@@ -529,11 +529,11 @@ describe('every account answering 429 to one request', async () => {
     assert.equal(f.upstream.requests.length, 2, 'both accounts were asked');
     const refused = f.events.filter((e) => e.type === 'refused');
     assert.equal(refused.length, 1);
-    assert.match(describeEvent(refused[0]!), /^POST \/v1\/messages → claude refused by the proxy 429 \d+ ms: every account cooling after asking 2 accounts; retry in \d+ s$/);
+    assert.match(describeEvent(refused[0]!), /^POST \/v1\/messages → claude refused by the proxy 429 \d+ ms: every account is cooling down \(rate limited\), after asking 2 accounts; retry in \d+ s$/);
     // The next request asks none: no "after asking".
     await (await askOpus(f.url)).arrayBuffer();
     assert.equal(f.upstream.requests.length, 2);
-    assert.match(describeEvent(f.events.filter((e) => e.type === 'refused')[1]!), /: every account cooling; retry in \d+ s$/);
+    assert.match(describeEvent(f.events.filter((e) => e.type === 'refused')[1]!), /: every account is cooling down \(rate limited\); retry in \d+ s$/);
   });
 
   it('a model one account lacks (its 404) while the others wait: both said, not only the wait', async () => {
@@ -547,7 +547,7 @@ describe('every account answering 429 to one request', async () => {
       const again = await askOpus(g.url);
       assert.equal(again.status, 429);
       const body = (await again.json()) as {error: {message: string}};
-      assert.match(body.error.message, /^Claude: 1 account answered 404 for this model and the others are cooling down \(.*rate limited.*\); retry in \d+ s$/);
+      assert.match(body.error.message, /^Claude: 1 account answered 404 for this model and the other is cooling down \(.*rate limited.*\); retry in \d+ s$/);
     } finally {
       await g.close();
     }

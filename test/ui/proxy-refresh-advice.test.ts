@@ -63,17 +63,17 @@ test('a refresh the provider refuses: the proxy screen names the L key, the log 
 
   // The key works on the accounts screen, not this one: said so.
   const frame = await tui.waitFor((f) => /token refresh failed: .*\(L on the accounts screen: re-login\)/.test(f), 10_000);
-  assert.match(frame, /claude\/work token refresh failed: claude alice@example\.com: re-login: stand-in: refresh token revoked \(invalid_grant\) \(L on the accounts screen: re-login\)/);
+  assert.match(frame, /claude\/work token refresh failed: re-login: stand-in: refresh token revoked \(invalid_grant\) \(L on the accounts screen: re-login\)/);
   const errorRow = await tui.waitFor((f) => /Error .*refresh failed.*\(L on the accounts screen: re-login\)/.test(f), 5000);
   assert.doesNotMatch(errorRow, /ccs-tui login/);
 
   // Read from a shell: the command.
   const logged = readFileSync(proxyLogPath(ccs.paths), 'utf8');
-  assert.match(logged, /claude\/work token refresh failed: claude alice@example\.com: re-login: stand-in: refresh token revoked \(invalid_grant\) \(ccs-tui login claude\)\n/);
+  assert.match(logged, /claude\/work token refresh failed: re-login: stand-in: refresh token revoked \(invalid_grant\) \(ccs-tui login claude\)\n/);
   assert.doesNotMatch(logged, /\(L[: ]/);
   const status = await runBin(['proxy', 'status'], ccs.env);
   assert.equal(status.code, 0, status.stderr);
-  assert.match(status.stdout, /last error .*: claude\/work: refresh failed: claude alice@example\.com: re-login: .* \(ccs-tui login claude\)\n/);
+  assert.match(status.stdout, /last error .*: claude\/work: refresh failed: re-login: .* \(ccs-tui login claude\)\n/);
   const json = JSON.parse((await runBin(['proxy', 'status', '--json'], ccs.env)).stdout) as {lastError: string};
   assert.match(json.lastError, /refresh failed: .* \(ccs-tui login claude\)$/);
 });

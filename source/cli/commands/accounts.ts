@@ -11,6 +11,7 @@ import {exposedSecretSaid} from '../../store/secret-files.js';
 import {withAdvice} from '../../store/errors.js';
 import type {AccountService, StoreProblem} from '../../store/account-service.js';
 import type {CcsPaths} from '../../store/paths.js';
+import type {ProxyLook} from '../../services/proxy/control.js';
 import {isRemote, openAccountService} from '../target.js';
 import {FailureWithData, formatTable, JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
 
@@ -167,8 +168,9 @@ export async function labeller(store: Pick<AccountService, 'load'>): Promise<(ac
 }
 
 /**
- * `rotate`. --json: `{provider, from, to, nativeFile}`, account ids (`from` null when there was no
- * default; `nativeFile` the agent's credential file that followed, else null). When the agent's file
+ * `rotate`. --json: `{provider, from, to, served, nativeFile}`, account ids (`from` null when there was no
+ * default; `served` the account a running proxy's pool served and the rotation moved on from, when
+ * not `from`, else null; `nativeFile` the agent's credential file that followed, else null). When the agent's file
  * fails to follow, the default has still moved: the failure carries `from` and `to` too.
  */
 const rotate: CommandSpec = {
@@ -181,11 +183,12 @@ const rotate: CommandSpec = {
     const {chooseRotationTarget} = await import('../../services/rotation.js');
     const store = await storeForEdit(ctx, Boolean(values.force));
     const target = await chooseRotationTarget(ctx.paths, provider);
-    const {from, to} = await store.rotate(provider, target.choose);
-    const moved = {provider, from: from?.id ?? null, to: to.id};
+    const {from, to} = await store.rotate(provider, target.choose, target.served);
+    // `served`: the account the running proxy's pool served, which the rotation moved on from, when not `from`.
+    const moved = {provider, from: from?.id ?? null, to: to.id, served: target.served !== undefined && target.served !== from?.id ? target.served : null};
     const label = await labeller(store);
     // Said before the agent's file follows: the default has moved even if that fails.
-    const pinned = store instanceof AccountStore ? await pinnedElsewhere(ctx.paths, to, label(to)) : undefined;
+    const pinned = store instanceof AccountStore ? await pinnedElsewhere(ctx.paths, to, label(to), target) : undefined;
     // Under --json stdout holds only the answer: the note goes to stderr.
     if (!values.json) ctx.stdout.write(`${provider}: ${await rotationText(store, provider, target.served, from, to, label)}${pinned ? `; ${pinned}` : ''}\n`);
     else if (pinned) ctx.stderr.write(`ccs-tui: note: ${pinned}\n`);
@@ -311,9 +314,9 @@ const remove: CommandSpec = {
 };
 
 /** pinnedElsewhereNote, loaded only when asked (services/proxy/default-again.ts). */
-async function pinnedElsewhere(paths: CcsPaths, account: Account, label: string): Promise<string | undefined> {
+async function pinnedElsewhere(paths: CcsPaths, account: Account, label: string, asked?: {proxy?: ProxyLook}): Promise<string | undefined> {
   const {pinnedElsewhereNote} = await import('../../services/proxy/default-again.js');
-  return pinnedElsewhereNote(paths, account, label);
+  return pinnedElsewhereNote(paths, account, label, 'cli', asked);
 }
 
 /**

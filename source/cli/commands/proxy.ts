@@ -66,6 +66,14 @@ const start: CommandSpec = {
       {port: portValue(values.port), provider: values.provider, account: values.account},
       {env: ctx.env, useCliproxyBinary: settings.proxy.useCliproxyBinary, onStale: sayStale(ctx), refuseUnusable: true},
     );
+    // Agents `run` started on another port, where no proxy is now (a proxy stop left them): said,
+    // since this one does not serve them.
+    const {readRunningAgents} = await import('../../services/agents/running.js');
+    const stranded = readRunningAgents(ctx.paths).filter((agent) => agent.port !== entry.port);
+    if (stranded.length > 0) {
+      const named = stranded.map((agent) => `${agent.agent} pid ${agent.pid} on port ${agent.port}`).join(', ');
+      ctx.stderr.write(`ccs-tui: note: this proxy listens on port ${entry.port}; ${countOf(stranded.length, 'running agent')} ${stranded.length === 1 ? 'uses' : 'use'} another, where no proxy runs (${named}): restart ${stranded.length === 1 ? 'it' : 'them'} here, or stop this proxy and start it on that port\n`);
+    }
     // The shape `proxy status --json` answers in: the record's own fields (its nonce, a secret) stay in it.
     if (values.json) printJson(ctx, (await runningStatus(ctx, entry)).result);
     else {
@@ -94,7 +102,8 @@ const stop: CommandSpec = {
       const them = orphaned.length === 1 ? 'it' : 'them';
       ctx.stderr.write(`ccs-tui: note: ${countOf(orphaned.length, 'running agent')} used this proxy (${named}) and ${orphaned.length === 1 ? 'has' : 'have'} none now; ccs-tui proxy start --port ${stopped!.port} serves ${them} again\n`);
     }
-    if (values.json) printJson(ctx, {stopped: Boolean(stopped), pid: stopped?.pid ?? null});
+    // `agentsLeft`: the agents that used it and have none now (as the note says), `{agent, pid, port}`.
+    if (values.json) printJson(ctx, {stopped: Boolean(stopped), pid: stopped?.pid ?? null, agentsLeft: orphaned.map((agent) => ({agent: agent.agent, pid: agent.pid, port: agent.port}))});
     else ctx.stdout.write(stopped ? `proxy stopped (pid ${stopped.pid})\n` : `${noProxyText('ccs-tui proxy start')}\n`);
     return 0;
   },
@@ -127,6 +136,8 @@ const status: CommandSpec = {
       `since ${formatLocalTime(running.startedAt)}`,
       // What is served, in every case: a provider (and its account now), or every one by model.
       `serving: ${servingText({provider: running.provider, account, pinned: !pool, poolSize: size})}`,
+      // The other providers' pools asked so far, each with the account it serves next.
+      ...(nextLine(live?.pools?.filter((p) => p.provider !== running.provider))),
       ...(live ? [`requests: ${trafficText(live)}`] : []),
       ...(problem ? [`requests, last error and cooldowns not shown: ${problem}`] : []),
       ...(live?.lastError ? [lastErrorText(live.lastError, now)] : []),
@@ -252,10 +263,17 @@ async function runningStatus(ctx: CliContext, running: ProxyPidFile) {
     // When a forwarded request first succeeded after it: the error is history, not the state now.
     lastErrorServedSince: live?.lastError?.servedSince ?? null,
     cooling: live?.cooling ?? [],
+    // Each pool's next pick (the root's is `account`): `rotate` moves on from it.
+    pools: live?.pools ?? [],
     // Why the live fields (requests, lastError, cooling) are null: the proxy could not be asked.
     liveProblem: asked?.problem ?? null,
   };
   return {result, live, pool, size, account, problem: asked?.problem};
+}
+
+/** "pools: codex now dave@example.com · kimi now k1" (each pool's next pick) for the pools listed; none when there are none. */
+function nextLine(pools: readonly {provider: string; account: string}[] | undefined): string[] {
+  return pools && pools.length > 0 ? [`pools: ${pools.map((p) => `${p.provider} now ${p.account}`).join(' · ')}`] : [];
 }
 
 /** Says that a stale tui/proxy.json was removed (pid-file.ts readRunningProxy onStale), on stderr. */

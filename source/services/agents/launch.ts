@@ -130,6 +130,20 @@ function chosenCommand(agent: AgentRow, settings: AgentSettings, env: NodeJS.Pro
   );
 }
 
+/**
+ * `find()`, whose refusal (the agent not found, say) names the provider's own agent when the one
+ * refused was only the default (`defaulted`): `ccs-tui run codex` runs Claude Code unless told.
+ */
+function withOwnAgentHint(find: () => string[], defaulted: AgentRow | undefined, provider: ProviderRow): string[] {
+  try {
+    return find();
+  } catch (error) {
+    const own = findAgent(provider.id);
+    if (!(error instanceof UserError) || !defaulted || !own || own.id === defaulted.id) throw error;
+    throw new UserError(`${error.message}; ${defaulted.displayName} is the default agent: --agent ${own.id} runs ${own.displayName}`, error.exitCode, error.advice);
+  }
+}
+
 /** The setting an agent's command came from, and how a person takes it away (`unset VAR`). */
 interface CommandOrigin {
   setting: string;
@@ -262,8 +276,13 @@ function servingText(target: RunTarget, label: string | undefined, labelOf: (acc
 
 /** What a running proxy's root routes serve, when it serves another provider than a pool run's (said, not moved). */
 function rootText(status: {provider?: string; pinned?: boolean; account?: string}, provider: string): string {
-  if (!status.provider || status.provider === provider) return '';
-  return `; its root still serves ${status.pinned ? `${status.provider} / ${sanitizeLine(status.account ?? '?')}` : `the ${status.provider} pool`}`;
+  return status.provider === provider ? '' : `; its root still serves ${rootServed(status)}`;
+}
+
+/** What a running proxy's root routes serve: "claude / work", "the claude pool", or every provider by model. */
+function rootServed(status: {provider?: string; pinned?: boolean; account?: string}): string {
+  if (!status.provider) return 'every provider, by the model asked for';
+  return status.pinned ? `${sanitizeLine(status.provider)} / ${sanitizeLine(status.account ?? '?')}` : `the ${sanitizeLine(status.provider)} pool`;
 }
 
 /**
@@ -426,7 +445,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   const warnings: string[] = [];
   if (caution && !options.force) throw new LaunchNeedsForce(`${caution.reason}; ${caution.alternative}${options.surface === 'tui' ? '' : ', or launch on it anyway: add --force'}`);
   if (caution) warnings.push(caution.reason);
-  const command = runnableAgentCommand(agent, settings, options.env);
+  const command = withOwnAgentHint(() => runnableAgentCommand(agent, settings, options.env), options.agent === undefined ? agent : undefined, target.provider);
 
   // A stale record (its proxy gone, its pid maybe another process's) is removed, and said so.
   let running = readRunningProxy(paths, (line) => notes.push(line));
@@ -502,8 +521,8 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
       // The agent is given the provider's own route, which serves its pool whatever the root serves:
       // a pool run leaves the root (and whatever `env` pointed there) alone, unless the root serves
       // this provider with one account alone (that pin holds the provider's route too).
-      const status = target.account ? undefined : await fetchProxyStatus(paths, running.port);
-      if (status && !(status.provider === target.provider.id && status.pinned)) {
+      const status = await fetchProxyStatus(paths, running.port);
+      if (status && !target.account && !(status.provider === target.provider.id && status.pinned)) {
         const serving = status.provider === target.provider.id ? status.account : first && labelOf(first);
         notes.push(`using the running proxy (pid ${running.pid}, port ${running.port}${whose}), serving ${servingText(target, serving, labelOf)} on /api/provider/${target.provider.id}${rootText(status, target.provider.id)}`);
       } else {
@@ -512,6 +531,8 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
         notes.push(`using the running proxy (pid ${running.pid}, port ${running.port}${whose}), now serving ${servingText(target, serving, labelOf)}`);
         const moved = movedAgentsWarning(before, target, serving, labelOf);
         if (moved) warnings.push(moved);
+        // The root moves too (one account per provider is the root's): what `ccs-tui env` pointed there goes with it.
+        if (status && status.provider !== target.provider.id) warnings.push(`the proxy's root URL served ${rootServed(status)} and now serves ${servingText(target, serving, labelOf)}: a client pointed there (ccs-tui env) now reaches ${target.provider.displayName}; ccs-tui env <provider> gives a provider's own route`);
       }
     } else {
       notes.push(`using the running CLIProxyAPI binary (pid ${running.pid}); it picks accounts itself`);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import {fileVersion, withFileLock} from '../../store/file-lock.js';
 import {jsonText} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
+import {sanitizeLine} from '../../core/sanitize.js';
 import {isProcessAlive, processStartToken, ProcessStarts, recordedProcessGone} from '../proxy/pid-file.js';
 
 export interface RunningAgent {
@@ -29,10 +30,33 @@ export const runningAgentsPath = (paths: CcsPaths) => path.join(paths.state, 'ag
 function readEntries(paths: CcsPaths): RunningAgent[] {
   try {
     const data = JSON.parse(readFileSync(runningAgentsPath(paths), 'utf8')) as unknown;
-    return Array.isArray(data) ? data.filter((e): e is RunningAgent => typeof (e as RunningAgent)?.pid === 'number') : [];
+    return Array.isArray(data) ? data.flatMap((e: unknown) => wellFormed(e) ?? []) : [];
   } catch {
     return [];
   }
+}
+
+/**
+ * An entry as this file's writer (addRunningAgent) makes it, its names made safe to show (they are
+ * shown on the proxy screen, in `run`'s warnings and in `proxy stop`'s note); undefined for anything
+ * else: a pid or port that is no whole number in range, a name that is no string.
+ */
+function wellFormed(entry: unknown): RunningAgent | undefined {
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  const e = entry as Record<string, unknown>;
+  const whole = (value: unknown, max: number) => typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= max;
+  if (!whole(e.pid, 2 ** 31) || !whole(e.port, 65535) || typeof e.agent !== 'string' || typeof e.provider !== 'string') return undefined;
+  if (e.account !== undefined && typeof e.account !== 'string') return undefined;
+  return {
+    pid: e.pid as number,
+    agent: sanitizeLine(e.agent),
+    provider: sanitizeLine(e.provider),
+    ...(typeof e.account === 'string' ? {account: sanitizeLine(e.account)} : {}),
+    port: e.port as number,
+    startedAt: typeof e.startedAt === 'string' ? sanitizeLine(e.startedAt) : '',
+    ...(typeof e.processStart === 'string' ? {processStart: e.processStart} : {}),
+    ...(e.where === 'tmux' || e.where === 'foreground' ? {where: e.where} : {}),
+  };
 }
 
 // The proxy screen reads the list every second: where starts come from `ps`, it is not run each time for each entry.

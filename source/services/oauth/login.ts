@@ -13,7 +13,7 @@ import {identityOf, namesKeyAccount, namesUnreadableAccount, type AccountStore, 
 import {CorruptFileError, createFileExclusive, parseJsonFile, readRegularFile, readTextIfExists, writeFileAtomic} from '../../store/files.js';
 import {expandHome, type CcsPaths} from '../../store/paths.js';
 import type {TuiSettings} from '../../store/settings.js';
-import {credentialMasker} from '../credential-redactor.js';
+import {errorTextMasker} from '../credential-redactor.js';
 import {systemClock} from '../clock.js';
 import type {ServiceNeeds} from '../deps.js';
 import {undiciHttpClient} from '../http.js';
@@ -32,7 +32,7 @@ import type {TokenResponse} from './token-endpoint.js';
  * credential of the CCS dir and each of `extra` (a code, a key being tried) masked.
  */
 export function maskedLine(paths: CcsPaths, message: string, ...extra: string[]): string {
-  return sanitizeLine(credentialMasker(paths, ...extra)(message));
+  return sanitizeLine(errorTextMasker(paths, ...extra)(message));
 }
 
 /** The dependency bag's part a login uses (services/deps.ts). */

@@ -265,6 +265,20 @@ export async function fetchProxyStatus(paths: CcsPaths, port: number): Promise<P
   return (await readProxyStatus(paths, port)).status;
 }
 
+/** The running built-in proxy (tui/proxy.json) and its status, asked once, for a command that reads it in several places. */
+export interface ProxyLook {
+  running: ProxyPidFile;
+  /** Undefined when it did not answer as this CCS dir's proxy. */
+  status: ProxyStatus | undefined;
+}
+
+/** ProxyLook of this CCS dir's running built-in proxy; undefined with none (or the CLIProxyAPI binary's). */
+export async function lookAtRunningProxy(paths: CcsPaths): Promise<ProxyLook | undefined> {
+  const running = readRunningProxy(paths);
+  if (running?.kind !== 'builtin') return undefined;
+  return {running, status: await fetchProxyStatus(paths, running.port).catch(() => undefined)};
+}
+
 /**
  * Rotates a running built-in proxy's `provider` (default: the one it serves) to its next healthy
  * account; returns the account's label. Throws a UserError with the proxy's own answer when none.

@@ -4,7 +4,7 @@
 import type {Account} from '../../core/types.js';
 import type {AccountService} from '../../store/account-service.js';
 import type {CcsPaths} from '../../store/paths.js';
-import {fetchProxyStatus} from './control.js';
+import {fetchProxyStatus, lookAtRunningProxy, type ProxyLook} from './control.js';
 import {readRunningProxy} from './pid-file.js';
 import {waitText} from './ipc.js';
 import {actionKey} from '../../core/keymap.js';
@@ -36,10 +36,11 @@ export async function proxyToDefaultAgain(paths: CcsPaths, service: AccountServi
  * run` on an account), the default does not change what it serves: said, with the way to the pool
  * (`where` words it: the command line's commands or the TUI's keys). Undefined otherwise.
  */
-export async function pinnedElsewhereNote(paths: CcsPaths, account: Account, label: string, where: 'cli' | 'tui' = 'cli'): Promise<string | undefined> {
-  const running = readRunningProxy(paths);
-  if (running?.kind !== 'builtin') return undefined;
-  const status = await fetchProxyStatus(paths, running.port).catch(() => undefined);
+export async function pinnedElsewhereNote(paths: CcsPaths, account: Account, label: string, where: 'cli' | 'tui' = 'cli', asked?: {proxy?: ProxyLook}): Promise<string | undefined> {
+  // A proxy already asked (`rotate` asked it which account its pool serves) is not asked again: a wedged one would cost its timeout twice.
+  const look = asked ? asked.proxy : await lookAtRunningProxy(paths);
+  if (!look) return undefined;
+  const {running, status} = look;
   if (!status?.pinned || status.provider !== account.provider || !status.account || status.account === label || status.accountId === account.id) return undefined;
   const toPool = where === 'tui' ? `${actionKey('provider.serve', 'home')} serves its pool` : `ccs-tui proxy stop, then ccs-tui proxy start --provider ${account.provider} serves its pool`;
   return `the running proxy (pid ${running.pid}, port ${running.port}) serves ${status.account} alone and keeps serving it; ${toPool}`;

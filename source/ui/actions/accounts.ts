@@ -13,6 +13,7 @@ import {followRotationNatively} from '../../services/native/sync.js';
 import {chooseRotationTarget, rotationFromServedText} from '../../services/rotation.js';
 import {UnexpectedResponseError} from '../../services/http.js';
 import type {AppServices} from '../services.js';
+import type {ProxyLook} from '../../services/proxy/control.js';
 import {launchAgent, useNatively} from './agents.js';
 import {startAndSettle} from './proxy.js';
 import type {ActionResult} from './result.js';
@@ -57,9 +58,9 @@ export function noAccountText(provider: string, siblings: readonly Account[] | u
 }
 
 /** pinnedElsewhereNote in the TUI's words, loaded only when asked (services/proxy/default-again.ts). */
-async function pinnedElsewhere(paths: AccountActionContext['services']['paths'], account: Account, label: string): Promise<string | undefined> {
+async function pinnedElsewhere(paths: AccountActionContext['services']['paths'], account: Account, label: string, asked?: {proxy?: ProxyLook}): Promise<string | undefined> {
   const {pinnedElsewhereNote} = await import('../../services/proxy/default-again.js');
-  return pinnedElsewhereNote(paths, account, label, 'tui');
+  return pinnedElsewhereNote(paths, account, label, 'tui', asked);
 }
 
 /** `u` (Enter on the detail screen): make the account its provider's default. */
@@ -153,9 +154,9 @@ export async function rotateProvider({services, provider, siblings}: AccountActi
   const none = await noAccountsYet(services, provider, 'rotate');
   if (none) return none;
   const target = await chooseRotationTarget(services.paths, provider);
-  const {from, to} = await services.store.rotate(provider, target.choose);
+  const {from, to} = await services.store.rotate(provider, target.choose, target.served);
   const native = await followRotationNatively(services.store, provider, to.id, services.env);
-  const pinned = services.store instanceof AccountStore ? await pinnedElsewhere(services.paths, to, accountLabel(to, siblings)) : undefined;
+  const pinned = services.store instanceof AccountStore ? await pinnedElsewhere(services.paths, to, accountLabel(to, siblings), target) : undefined;
   const served = target.served !== undefined && target.served !== from?.id ? siblings?.find((a) => a.provider === provider && a.id === target.served) : undefined;
   const move = served ? rotationFromServedText(accountLabel(served, siblings), from && accountLabel(from, siblings), accountLabel(to, siblings)) : `default ${from ? accountLabel(from, siblings) : '(none)'} → ${accountLabel(to, siblings)}`;
   return `${provider}: ${move}${native ? ` (also in ${native.file})` : ''}${pinned ? `; ${pinned}` : ''}`;

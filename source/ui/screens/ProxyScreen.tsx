@@ -73,14 +73,20 @@ function errorRow(error: string, at: string | undefined, past: boolean | undefin
 }
 
 /**
- * One running agent: "claude pid 42 (claude / work, tmux)". One on another port than this proxy's
- * (`port`: the running one's, else where `s` starts it) has no proxy there: said, with the command that
- * starts one there (`ccs-tui proxy stop` left it so; the TUI's start takes config.yaml's port).
+ * One running agent: "claude pid 42 (claude / work, tmux)", "claude pid 43 (codex pool)". `proxy`:
+ * the port the running proxy listens on, or, stopped, where `s` starts it (config.yaml's); undefined
+ * while not known. An agent with no proxy on its port is said so, with the way to serve it again:
+ * `s` when that starts one on its port, else the command line (the TUI's start takes no port).
  */
-export function agentText(agent: RunningAgent, port: number | undefined): string {
-  const serves = `${agent.provider}${agent.account ? ` / ${sanitizeLine(agent.account)}` : ''}${agent.where === 'tmux' ? ', tmux' : ''}`;
-  const elsewhere = port !== undefined && agent.port !== port ? `; no proxy on its port ${agent.port}: ccs-tui proxy start --port ${agent.port}` : '';
-  return `${agent.agent} pid ${agent.pid} (${serves}${elsewhere})`;
+export function agentText(agent: RunningAgent, proxy: {port: number | undefined; running: boolean}): string {
+  const serves = `${agent.provider}${agent.account ? ` / ${sanitizeLine(agent.account)}` : ' pool'}${agent.where === 'tmux' ? ', tmux' : ''}`;
+  const startThere = `ccs-tui proxy start --port ${agent.port}`;
+  const none =
+    proxy.port === undefined ? ''
+    : proxy.running ? (agent.port === proxy.port ? '' : `; no proxy on its port ${agent.port} (this one is on ${proxy.port}): restart the agent, or ccs-tui proxy stop, then ${startThere}`)
+    : agent.port === proxy.port ? `; no proxy now: ${actionKey('proxy.start', 'proxy')} starts one on its port`
+    : `; no proxy on its port ${agent.port}: ${startThere}`;
+  return `${agent.agent} pid ${agent.pid} (${serves}${none})`;
 }
 
 export function ProxyScreen({width, height, params}: ScreenProps) {
@@ -139,7 +145,7 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
     ['Error', state?.lastError ? errorRow(state.lastError, state.lastErrorAt, state.lastErrorPast, now) : dash],
     // Accounts waiting, worded as `proxy status` words them; the first few (the log has every one).
     ...waitingRows(running ? state?.cooling : undefined, now),
-    ['Agents', agents.length ? agents.map((a) => agentText(a, running ? state?.port : env?.port)).join(' · ') : dash],
+    ['Agents', agents.length ? agents.map((a) => agentText(a, {port: running ? state?.port : env?.port, running})).join(' · ') : dash],
   ];
   // The key is masked; the "<no api-keys … yet>" placeholder is no secret and is shown whole.
   const envLines = env?.unservable
