@@ -66,6 +66,13 @@ test('a refresh the provider refuses: the proxy screen names the L key, the log 
   assert.match(frame, /claude\/work token refresh failed: re-login: stand-in: refresh token revoked \(invalid_grant\) \(L on the accounts screen: re-login\)/);
   const errorRow = await tui.waitFor((f) => /Error .*refresh failed.*\(L on the accounts screen: re-login\)/.test(f), 5000);
   assert.doesNotMatch(errorRow, /ccs-tui login/);
+  // At 100 columns the error wraps under its label, the way out (its end) kept, not cut at the edge.
+  await tui.resize(100, 40);
+  const narrow = await tui.waitFor((f) => /Error +.*refresh failed/.test(f), 5000);
+  const lines = narrow.split('\n');
+  const at = lines.findIndex((line) => /Error +/.test(line));
+  const joined = lines.slice(at, at + 3).map((line) => line.replace(/^[│ ]+(Error)? +|[│ ]+$/g, '')).join(' ');
+  assert.match(joined, /refresh failed: re-login: stand-in: refresh token revoked \(invalid_grant\) \(L on the accounts screen: re-login\)/, narrow);
 
   // Read from a shell: the command.
   const logged = readFileSync(proxyLogPath(ccs.paths), 'utf8');

@@ -142,7 +142,8 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
     ['Port', padCells(`${running ? (state?.port ?? target.port ?? dash) : dash}`, 8) + padCells(`PID ${running ? (state?.pid ?? dash) : dash}`, 14) + `Uptime ${uptimeText(state, running, now)}`],
     ['Serving', servingText],
     ['Traffic', trafficText(state ?? NO_TRAFFIC)],
-    ['Error', state?.lastError ? errorRow(state.lastError, state.lastErrorAt, state.lastErrorPast, now) : dash],
+    // The error whole where there is room (it names the way out last): up to ERROR_LINES lines.
+    ...errorRows(state?.lastError ? errorRow(state.lastError, state.lastErrorAt, state.lastErrorPast, now) : dash, Math.max(10, width - 4 - 9)),
     // Accounts waiting, worded as `proxy status` words them; the first few (the log has every one).
     ...waitingRows(running ? state?.cooling : undefined, now),
     ['Agents', agents.length ? agents.map((a) => agentText(a, {port: running ? state?.port : env?.port, running})).join(' · ') : dash],
@@ -173,12 +174,12 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
     ...rows.map(([label, value]) => ({
       value: (
         <Text wrap="truncate">
-          <Text dimColor>{padCells(label, 9)}</Text>
-          <Text color={label === 'Error' ? errorColor : undefined} dimColor={label === 'Error' && state?.lastErrorPast === true}>{value}</Text>
+          <Text dimColor>{padCells(label === ERROR_MORE ? '' : label, 9)}</Text>
+          <Text color={label === 'Error' || label === ERROR_MORE ? errorColor : undefined} dimColor={(label === 'Error' || label === ERROR_MORE) && state?.lastErrorPast === true}>{value}</Text>
         </Text>
       ),
-      drop: label === 'Traffic' ? 3 : label === 'Agents' ? (value === dash ? 4 : 1) : label === 'Waiting' || label === '' ? 2 : 0,
-      label: label || 'Waiting',
+      drop: label === 'Traffic' ? 3 : label === 'Agents' ? (value === dash ? 4 : 1) : label === 'Waiting' || label === '' ? 2 : label === ERROR_MORE ? 3 : 0,
+      label: label === ERROR_MORE ? 'the rest of the error' : label || 'Waiting',
     })),
     blank,
     {value: <Text wrap="truncate" dimColor>{`Claude Code exports (${actionKey('proxy.copyEnv', 'proxy')} copies them)`}</Text>, drop: 5, label: 'exports heading'},
@@ -234,6 +235,18 @@ const NOTES_LABEL = 'notes (ccs-tui env prints them)';
 const LOG_KEPT = 3;
 
 /** The status's cooling / tried-last lines, at most WAITING_SHOWN of them and how many more. */
+/** The Error row's lines at most: a long error (a refusal with its way out) wraps, its last line cut. */
+const ERROR_LINES = 3;
+/** The label of the Error row's continuation lines (drawn blank; left out before the first line). */
+const ERROR_MORE = '\u0000error';
+
+/** `text` over at most ERROR_LINES rows of `width` cells, the first labelled Error. */
+function errorRows(text: string, width: number): Array<[string, string]> {
+  const lines = wrapWords(text, width);
+  const shown = lines.length > ERROR_LINES ? [...lines.slice(0, ERROR_LINES - 1), truncateCells(lines.slice(ERROR_LINES - 1).join(' '), width)] : lines;
+  return shown.map((line, i) => [i === 0 ? 'Error' : ERROR_MORE, line]);
+}
+
 function waitingRows(cooling: ProxyState['cooling'], now: number): Array<[string, string]> {
   const lines = coolingLines(cooling, now);
   const shown = lines.length > WAITING_SHOWN ? [...lines.slice(0, WAITING_SHOWN - 1), `… and ${lines.length - WAITING_SHOWN + 1} more (each has its line in the proxy's log)`] : lines;
