@@ -261,12 +261,15 @@ export function launchCaution(target: RunTarget, accounts: readonly Account[], n
   const relogin = `log in again (${surface === 'tui' ? actionKey('account.relogin', 'home') : `ccs-tui login ${target.provider.id}`})`;
   const alternative =
     healthy.length === 0
-      ? account.health === 'refresh-unknown' && !account.paused
+      ? loginMends(account)
         ? `no other ${target.provider.id} account is healthy now; ${relogin}`
         : `no other ${target.provider.id} account is healthy now; wait, or ${account.paused ? `resume it (${surface === 'tui' ? actionKey('account.pause', 'home') : `ccs-tui resume ${target.provider.id} ${shellWord(label)}`})` : 'try again later'}`
-      : `run the ${target.provider.id} pool instead (${healthy.map((a) => accountLabel(a, own)).join(', ')} ${healthy.length === 1 ? 'is' : 'are'} healthy): ${pool}`;
+      : `run the ${target.provider.id} pool instead (${healthy.map((a) => accountLabel(a, own)).join(', ')} ${healthy.length === 1 ? 'is' : 'are'} healthy): ${pool}${loginMends(account) ? `; or ${relogin}` : ''}`;
   return {reason: `${target.provider.id} account ${label} ${trouble}`, alternative};
 }
+
+/** Whether a new login is what makes the account serve again (its grant refused or maybe spent), not a wait or a resume. */
+const loginMends = (account: Account): boolean => !account.paused && (account.health === 'needs-login' || account.health === 'refresh-failed' || account.health === 'refresh-unknown');
 
 /** Who serves a target: `claude / work`, or `the claude pool (work first)`. */
 function servingText(target: RunTarget, label: string | undefined, labelOf: (account: Account) => string): string {
