@@ -44,7 +44,7 @@ export function formatLocalClock(iso: string, now: number): string {
 
 /**
  * A cooldown as a person can act on it: the wait left, then its end on the local clock to the
- * second (`42s (until 01:53:20)`, `4m 10s (until 01:57:30)`, `3h (until …)`). The wait is rounded
+ * second (`42s (until 01:53:20)`, `4m 10s (until 01:57:30)`, `3h 5m (until …)`). The wait is rounded
  * up: never a moment earlier than the end. `over (since 01:53:20)` once it has passed.
  */
 export function formatCooldown(iso: string, now: number): string {
@@ -53,6 +53,18 @@ export function formatCooldown(iso: string, now: number): string {
   const clock = formatLocalClock(iso, now);
   if (at <= now) return `over (since ${clock})`;
   const seconds = Math.ceil((at - now) / 1000);
-  const wait = seconds < 60 ? `${seconds}s` : seconds < 3600 ? `${Math.floor(seconds / 60)}m${seconds % 60 ? ` ${seconds % 60}s` : ''}` : formatDuration(seconds * 1000);
-  return `${wait} (until ${clock})`;
+  return `${cooldownWait(seconds)} (until ${clock})`;
+}
+
+/**
+ * A wait of `seconds` (whole, > 0) rounded up in the units shown: `42s`, `4m 10s`, `11h 5m`, `3d 2h`;
+ * an hour's minutes are always said (a floor to the hour said `11h` for 11 h 59 min, `12h` a moment before).
+ */
+function cooldownWait(seconds: number): string {
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${seconds % 60 ? ` ${seconds % 60}s` : ''}`;
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 48 * 60) return `${Math.floor(minutes / 60)}h${minutes % 60 ? ` ${minutes % 60}m` : ''}`;
+  const hours = Math.ceil(seconds / 3600);
+  return `${Math.floor(hours / 24)}d${hours % 24 ? ` ${hours % 24}h` : ''}`;
 }

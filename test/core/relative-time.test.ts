@@ -17,8 +17,18 @@ test('a short cooldown reads as seconds left and the end to the second, never ro
   assert.equal(formatCooldown('2026-11-30T04:57:38Z', now), '3h 5m (until 13:57:38)');
 });
 
+test('a long wait keeps its minutes, rounded up: 11 h 59 min 51 s is 12h, never 11h; days keep their hours', () => {
+  const at = (ms: number) => new Date(now + ms).toISOString();
+  assert.match(formatCooldown(at(12 * 3600_000 - 9_000), now), /^12h \(until /);
+  assert.match(formatCooldown(at(12 * 3600_000), now), /^12h \(until /);
+  assert.match(formatCooldown(at(11 * 3600_000 + 30 * 60_000), now), /^11h 30m \(until /);
+  assert.match(formatCooldown(at(11 * 3600_000 + 30 * 60_000 + 1_000), now), /^11h 31m \(until /);
+  assert.match(formatCooldown(at(3 * 86_400_000 + 2 * 3600_000 - 1_000), now), /^3d 2h \(until /);
+  assert.match(formatCooldown(at(3 * 86_400_000), now), /^3d \(until /);
+});
+
 test('an end on another local day carries its date; a past end says it is over', () => {
-  assert.equal(formatCooldown('2026-11-30T15:00:00Z', now), '13h (until 2026-12-01 00:00:00)');
+  assert.equal(formatCooldown('2026-11-30T15:00:00Z', now), '13h 8m (until 2026-12-01 00:00:00)');
   assert.equal(formatLocalClock('2026-11-29T14:59:59Z', now), '2026-11-29 23:59:59');
   assert.equal(formatCooldown('2026-11-30T01:52:00Z', now), 'over (since 10:52:00)');
   assert.equal(formatCooldown('not a time', now), 'until not a time');
