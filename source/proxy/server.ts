@@ -1282,7 +1282,8 @@ export class ProxyServer {
     // Its log line and count are the proxy's own answer's; the line says when upstreams were asked
     // first (their 429s are in the failover lines above it), not as if none was.
     const asked = last && attempts.asked ? `, after asking ${countOf(attempts.asked, 'account')}` : '';
-    throw new HttpError(429, `${row.displayName}: ${pick.reason}; retry in ${seconds} s`, 'rate_limit_error', {'retry-after': String(seconds)}, `${pick.reason}${asked}; retry in ${seconds} s`);
+    // The log line's reason is cut to its length (refusal events): the reason quoted is cut, not the count and the wait after it.
+    throw new HttpError(429, `${row.displayName}: ${pick.reason}; retry in ${seconds} s`, 'rate_limit_error', {'retry-after': String(seconds)}, `${cutText(pick.reason, 100)}${asked}; retry in ${seconds} s`);
   }
 
   /** pickAccount for a pool member not in the usable list it was given (that list is older than the pool's): the list now. */

@@ -33,8 +33,14 @@ export async function chooseRotationTarget(paths: CcsPaths, provider: string, cl
     Object.entries(cache.accounts[provider] ?? {}).map(([id, entry]) => [id, entry.windows] as const),
   );
   const served = proxy?.status && poolServing(proxy.status, provider);
+  // Accounts the running proxy rests now (a rejected token, a limit): it would not serve them, so a
+  // rotation onto one moves nothing. Only the waits on disk (a limit) were skipped before.
+  const waiting = new Set((proxy?.status?.cooling ?? []).filter((c) => c.provider === provider && c.model === undefined && !c.triedLast && c.accountId !== undefined).map((c) => c.accountId!));
   return {
-    choose: (accounts, current) => chooseNext(settings.rotation.strategy, accounts, served !== undefined && accounts.some((a) => a.id === served) ? served : current?.id, windows, clock.now()),
+    choose: (accounts, current) => {
+      const from = served !== undefined && accounts.some((a) => a.id === served) ? served : current?.id;
+      return chooseNext(settings.rotation.strategy, accounts.filter((a) => a.id === from || !waiting.has(a.id)), from, windows, clock.now());
+    },
     ...(served === undefined ? {} : {served}),
     ...(proxy ? {proxy} : {}),
   };

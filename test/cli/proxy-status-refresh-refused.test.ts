@@ -88,6 +88,10 @@ describe('proxy status after a rejected token whose refresh is refused', () => {
     try {
       const status = await runBin(['proxy', 'status'], proxy.ccs.env);
       assert.match(status.stdout, /cooling: claude\/a@example\.com \d+m( \d+s)? \(until [\d:]+\) \(token rejected \(401\), and its refresh failed: refresh outcome unknown \(127\.0\.0\.1:\d+\/oauth\/token refused: temporarily_unavailable\)/, status.stdout);
+      // rotate does not go onto the account the proxy rests (it would serve b all the same): refused, naming b.
+      const rotated = await runBin(['rotate', 'claude'], proxy.ccs.env);
+      assert.equal(rotated.code, 1, rotated.stdout);
+      assert.equal(rotated.stderr, 'ccs-tui: no other usable claude account to rotate to (staying on b@example.com, what the running proxy serves)\n');
     } finally {
       await proxy.close();
     }

@@ -569,3 +569,21 @@ describe('waits while one account is served alone', async () => {
     assert.deepEqual(f.proxy.status().cooling.map((c) => c.account), ['a@example.com'], 'the pool again: a still waits');
   });
 });
+
+describe("the proxy's own 429 with a long reason", async () => {
+  const f = await proxyFixture({provider: 'claude', strategy: 'fill-first', tokens: claudeAccounts('a', 'b')});
+  after(() => f.close());
+
+  it('its log line keeps the wait after the reason it cuts', async () => {
+    const {AccountStore} = await import('../../source/store/accounts.js');
+    const long = `weekly limit reached for the Opus models of this organisation, resets Monday at 09:00 UTC; ${'contact your administrator to raise the limit; '.repeat(4)}`;
+    for (const id of ['a@example.com', 'b@example.com']) await new AccountStore(f.ccs.paths).setCooldown('claude', id, {until: new Date(Date.now() + 3600_000).toISOString(), kind: 'quota', reason: long});
+    // Stored by another process: taken in when the pool is served again (as after a restart).
+    await f.proxy.serve('claude');
+    const answer = await askOpus(f.url);
+    assert.equal(answer.status, 429);
+    assert.equal(f.upstream.requests.length, 0);
+    const line = describeEvent(f.events.filter((e) => e.type === 'refused').at(-1)!);
+    assert.match(line, /: every account is cooling down \(weekly limit reached for the Opus models.*; retry in \d+ s$/, line);
+  });
+});
