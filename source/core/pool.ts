@@ -499,7 +499,9 @@ export class AccountPool {
     const lacking = cooling.filter(lacksModel).length;
     const waiting = cooling.find((c) => !lacksModel(c));
     const others = cooling.length - lacking === 1 ? 'the other is' : 'the others are';
-    const reason = lacking > 0 && waiting ? `${countOf(lacking, 'account')} answered 404 for this model and ${others} cooling down (${waiting.message})` : `every account is cooling down (${soonest.message})`;
+    // One account left to serve: named, not "every account" (the pool's others may be paused or need a login).
+    const all = accounts.length === 1 ? `${accounts[0]!.label}, the only account that can serve now, is` : 'every account is';
+    const reason = lacking > 0 && waiting ? `${countOf(lacking, 'account')} answered 404 for this model and ${others} cooling down (${waiting.message})` : `${all} cooling down (${soonest.message})`;
     return {
       retryAfterMs: Math.max(SECOND, soonest.until - now),
       reason,
@@ -598,8 +600,11 @@ export class AccountPool {
   rotate(now: number, ranked?: readonly string[], off?: PoolAccount): PoolAccount | undefined {
     const from = off ?? this.next({now, ranked}) ?? this.current;
     const healthy = (a: PoolAccount | undefined): a is PoolAccount => a !== undefined && a.id !== from?.id && this.isHealthy(a.id, now);
-    const byRank = this.strategy === 'most-headroom' && !this.single ? (ranked ?? []).map((id) => this.byId().get(id)).find(healthy) : undefined;
-    const next = byRank ?? this.after(from?.id).find(healthy);
+    const ranking = this.strategy === 'most-headroom' && !this.single && ranked !== undefined;
+    const byRank = ranking ? ranked.map((id) => this.byId().get(id)).find(healthy) : undefined;
+    // Under a ranking, an account it leaves out (its quota used up) is none to go to: next() would
+    // pass it over at once, and the rotation would be said but not served.
+    const next = ranking ? byRank : this.after(from?.id).find(healthy);
     if (!next) return undefined;
     this.hold(next.id);
     return next;

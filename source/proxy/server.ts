@@ -388,8 +388,8 @@ export class ProxyServer {
     const now = this.now();
     const cooling: ProxyStatus['cooling'] = [];
     for (const [provider, pool] of this.pools) {
-      // One account served alone: the pool's others serve nothing here, so their waits are not this proxy's (kept for the pool's return).
-      const alone = pool.single && provider === this.options.provider ? this.pinnedAccountId : undefined;
+      // One account served alone (the pin `r` may have moved): the pool's others serve nothing here, so their waits are not this proxy's (kept for the pool's return).
+      const alone = pool.single ? pool.current?.id : undefined;
       for (const account of pool.list()) {
         if (alone !== undefined && account.id !== alone) continue;
         const cooldown = pool.cooldownOf(account.id, now);
@@ -476,7 +476,13 @@ export class ProxyServer {
     // Off the account serving now; accounts of equal room in turn after it (rotating again reaches each).
     const from = pool.next({now, ranked: this.rankingOf(provider, pool)}) ?? pool.current;
     const next = pool.rotate(now, this.rankingOf(provider, pool, from?.id), from);
-    if (next) this.emit({type: 'rotated', provider, account: next.label});
+    // One account served alone: the pin moves to it (what status, a 503's words and env go by).
+    if (next && pool.single && provider === this.options.provider) {
+      this.pinnedAccountId = next.id;
+      this.pinnedTokenFile = this.poolSources.get(provider)?.find((a) => a.id === next.id)?.tokenFile;
+      this.options.account = next.id;
+    }
+    if (next) this.emit({type: 'rotated', provider, account: next.label, ...(pool.single ? {pinned: true} : {})});
     return next?.label;
   }
 
@@ -1276,7 +1282,17 @@ export class ProxyServer {
     // A pinned account is no pool: "every account" would hide that the others were never asked.
     const pinned = pool.single ? pool.current : undefined;
     if (pinned) {
-      const why = pool.cooldownOf(pinned.id, this.now(), undefined)?.message ?? 'cooling down';
+      const cooldown = pool.cooldownOf(pinned.id, this.now(), undefined);
+      if (cooldown?.kind === 'auth') {
+        // Its credential refused: a login (or a new key), not a wait, is the way out, so no 429 that
+        // tells a client to retry later. The refusal's mark on disk (needs a login) once written.
+        await this.persisting;
+        if (await this.accounts.reloadIfChanged()) await this.poolFor(row);
+        const gone = this.pinnedGone(row, await this.accounts.all());
+        if (gone) throw new AdvisedHttpError(503, gone.text, gone.advice, 'api_error', {}, `pinned account cannot serve: ${gone.text}`);
+        throw new AdvisedHttpError(503, `${row.displayName}: ${pinned.label}, which this proxy serves alone, cannot serve now (${cooldown.message}); it is tried again in ${seconds} s`, pinnedAdvice(row.id, pinned.label, 'relogin'), 'api_error', {'retry-after': String(seconds)}, `pinned account refused (${cooldown.kind}); tried again in ${seconds} s`);
+      }
+      const why = cooldown?.message ?? 'cooling down';
       throw new AdvisedHttpError(429, `${row.displayName}: ${pinned.label}, which this proxy serves alone, is cooling down (${why}); retry in ${seconds} s`, pinnedAdvice(row.id, pinned.label), 'rate_limit_error', {'retry-after': String(seconds)}, `pinned account cooling; retry in ${seconds} s`);
     }
     // Its log line and count are the proxy's own answer's; the line says when upstreams were asked

@@ -104,3 +104,27 @@ test('env claude: the account the proxy serves alone is followed by its id (rena
     ccs.cleanup();
   }
 });
+
+test("a rotation moves the pin of a proxy serving one account alone: its record follows, so env goes by the account it serves now", async () => {
+  const {ccs, port} = await ccsWith('claude:a@example.com', 'claude:b@example.com');
+  try {
+    assert.equal((await runBin(['proxy', 'start', '--account', 'a@example.com'], ccs.env)).code, 0);
+    const {rotateRunningProxy} = await import('../../source/services/proxy/control.js');
+    const {readRunningProxy} = await import('../../source/services/proxy/pid-file.js');
+    assert.equal(await rotateRunningProxy(ccs.paths, port, 'claude'), 'b@example.com');
+    const deadline = Date.now() + 5000;
+    while (readRunningProxy(ccs.paths)?.accountId !== 'b@example.com') {
+      assert.ok(Date.now() < deadline, JSON.stringify(readRunningProxy(ccs.paths)));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // a, served alone no more, is paused: the exports are b's, no refusal.
+    assert.equal((await runBin(['pause', 'claude', 'a@example.com'], ccs.env)).code, 0);
+    const exported = await runBin(['env', 'claude'], ccs.env);
+    assert.equal(exported.code, 0, exported.stderr);
+    const status = await runBin(['proxy', 'status'], ccs.env);
+    assert.match(status.stdout, /^serving: claude \/ b@example\.com$/m, status.stdout);
+  } finally {
+    await runBin(['proxy', 'stop'], ccs.env);
+    ccs.cleanup();
+  }
+});

@@ -143,6 +143,27 @@ describe('AccountPool', () => {
     });
   });
 
+  it('most-headroom: rotate goes only to an account of the ranking (one it leaves out, its quota used up, would be passed over at once)', () => {
+    const pool = new AccountPool(accounts, 'most-headroom');
+    const now = Date.now();
+    // b and c used up (out of the ranking): from a, nothing to go to; the pool keeps serving a.
+    assert.equal(pool.rotate(now, ['a'], {id: 'a', label: 'a@example.com'}), undefined);
+    assert.equal(pool.next({now, ranked: ['a']})?.id, 'a');
+    // c ranked: rotate goes there, and the pool serves it.
+    assert.equal(pool.rotate(now, ['c', 'a'], {id: 'a', label: 'a@example.com'})?.id, 'c');
+    assert.equal(pool.next({now, ranked: ['c', 'a']})?.id, 'c');
+    // No ranking at all (no quota hook): the pool order, as before.
+    assert.equal(new AccountPool(accounts, 'most-headroom').rotate(now, undefined, {id: 'a', label: 'a@example.com'})?.id, 'b');
+  });
+
+  it('the only account that can serve, cooling: named, not "every account"', () => {
+    const pool = new AccountPool([accounts[1]!], 'most-headroom');
+    const now = Date.now();
+    pool.recordFailure('b', {kind: 'rate-limit', status: 429, message: 'rate limited'}, now);
+    const picked = pool.pick({now});
+    assert.equal(picked.account === undefined && picked.reason, 'b@example.com, the only account that can serve now, is cooling down (rate limited)');
+  });
+
   it('some accounts lacking the model (their 404), the others waiting: both said, with the wait of those that wait', () => {
     const pool = new AccountPool(accounts, 'fill-first');
     const now = Date.now();

@@ -568,6 +568,35 @@ describe('waits while one account is served alone', async () => {
     await f.proxy.serve('claude');
     assert.deepEqual(f.proxy.status().cooling.map((c) => c.account), ['a@example.com'], 'the pool again: a still waits');
   });
+
+  it("r moves the pin: the status lists the waits of the account served alone now, and says it serves that one", async () => {
+    // a served alone, cooling; r moves the pin to b: a's wait is no longer this proxy's.
+    await f.proxy.serve('claude', 'a@example.com');
+    assert.deepEqual(f.proxy.status().cooling.map((c) => c.account), ['a@example.com']);
+    assert.equal(await f.proxy.rotate('claude'), 'b@example.com');
+    const status = f.proxy.status();
+    assert.deepEqual(status.cooling, []);
+    assert.deepEqual([status.pinned, status.account, status.accountId], [true, 'b@example.com', 'b@example.com']);
+    assert.equal((await askOpus(f.url)).status, 200);
+    assert.equal(f.upstream.requests.at(-1)?.headers.authorization, 'Bearer at-b@example.com-0123456789abcdef');
+  });
+});
+
+describe('one account served alone whose token is refused', async () => {
+  const f = await proxyFixture({provider: 'claude', tokens: claudeAccounts('a', 'b'), serve: {account: 'a@example.com'}});
+  after(() => f.close());
+
+  it('the next request gets a 503 with the way out, not a 429 to retry in half an hour', async () => {
+    f.upstream.handler = (_req, res) => sendJson(res, 401, {type: 'error', error: {type: 'authentication_error', message: 'OAuth token has been revoked'}});
+    f.tokenServer.handler = (_req, res) => sendJson(res, 400, {error: 'invalid_grant', error_description: 'Refresh token revoked'});
+    assert.equal((await askOpus(f.url)).status, 401, "the upstream's own 401 first");
+    const again = await askOpus(f.url);
+    assert.equal(again.status, 503);
+    const body = (await again.json()) as {error: {type: string; message: string}};
+    assert.equal(body.error.type, 'api_error');
+    assert.match(body.error.message, /a@example\.com, which this proxy serves alone, cannot serve \(re-login: .*\).*log in again: ccs-tui login claude/);
+    assert.doesNotMatch(body.error.message, /retry in/);
+  });
 });
 
 describe("the proxy's own 429 with a long reason", async () => {

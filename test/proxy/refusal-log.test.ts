@@ -58,9 +58,9 @@ describe('refusals in proxy.log, and the last error with its time', async () => 
     assert.match(refused[1]!, /POST \/v1\/messages → refused by the proxy 401 \d+ ms: no key$/);
     assert.match(refused[2]!, /POST \/v1\/nothing-here → refused by the proxy 404 \d+ ms: unknown route$/);
     assert.match(refused[3]!, /PUT \/v1\/messages → refused by the proxy 405 \d+ ms: wrong method$/);
-    for (const line of refused.slice(4)) assert.match(line, /POST \/v1\/messages → claude refused by the proxy 429 \d+ ms: every account is cooling down \(rate limited\); retry in \d+ s$/);
+    for (const line of refused.slice(4)) assert.match(line, /POST \/v1\/messages → claude refused by the proxy 429 \d+ ms: me@example\.com, the only account that can serve now, is cooling down \(rate limited\); retry in \d+ s$/);
     assert.match(log, /POST \/v1\/messages claude-opus-4-6 → claude\/me@example\.com 429 \d+ ms\n/, "the upstream's 429 is a request line");
-    assert.match(log, /claude\/me@example\.com cooling .*: rate limited\n(.*\n)*.*429 .*every account is cooling down/, 'the failover line comes first');
+    assert.match(log, /claude\/me@example\.com cooling .*: rate limited\n(.*\n)*.*429 .*the only account that can serve now, is cooling down/, 'the failover line comes first');
     assert.ok(!log.includes(WRONG_KEY) && !log.includes('guessed'), 'the presented key is never logged');
   });
 

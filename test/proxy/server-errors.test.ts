@@ -116,7 +116,7 @@ describe('a lone account and one upstream 5xx', async () => {
     const before = f.upstream.requests.length;
     const again = await ask(f);
     assert.equal(again.status, 429);
-    assert.match(again.text, /every account is cooling down \(rate limited\)/);
+    assert.match(again.text, /a@example\.com, the only account that can serve now, is cooling down \(rate limited\)/);
     assert.equal(f.upstream.requests.length, before, 'the cooling account is not asked');
     assert.equal(f.proxy.status().cooling[0]?.reason, 'rate limited');
     assert.equal(f.proxy.status().refusedRequests, counted.refusedRequests + 1, "the proxy's own 429 is a refusal");

@@ -66,6 +66,8 @@ test('a refresh the provider refuses: the proxy screen names the L key, the log 
   assert.match(frame, /claude\/work token refresh failed: re-login: stand-in: refresh token revoked \(invalid_grant\) \(L on the accounts screen: re-login\)/);
   const errorRow = await tui.waitFor((f) => /Error .*refresh failed.*\(L on the accounts screen: re-login\)/.test(f), 5000);
   assert.doesNotMatch(errorRow, /ccs-tui login/);
+  // The exports the screen would give end in that error: refused in their place, as `ccs-tui env` refuses, in the TUI's keys.
+  assert.match(errorRow.replace(/[│╭╮╰╯─]/g, ' ').replace(/\s+/g, ' '), /Claude Code cannot use Claude: the running proxy serves it with one account alone: claude account work cannot serve \(re-login: .*\); log in again: L on the accounts screen, or serve the claude pool: S on the accounts screen/);
   // At 100 columns the error wraps under its label, the way out (its end) kept, not cut at the edge.
   await tui.resize(100, 40);
   const narrow = await tui.waitFor((f) => /Error +.*refresh failed/.test(f), 5000);

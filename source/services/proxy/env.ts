@@ -198,7 +198,7 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   // A running proxy that serves this provider with one account alone answers only with it.
   const pinned =
     options.pinnedAccount !== undefined && (options.rootServes ?? rootProvider().id) === row.id
-      ? unusablePinnedAccount(snapshot.accounts, row.id, options.pinnedAccount, now, 'ccs-tui proxy stop, then ccs-tui proxy start --provider ' + row.id, options.pinnedAccountId)
+      ? unusablePinnedAccount(snapshot.accounts, row.id, options.pinnedAccount, now, options.surface === 'tui' ? `${actionKey('provider.serve', 'home')} on the accounts screen` : `ccs-tui proxy stop, then ccs-tui proxy start --provider ${row.id}`, options.pinnedAccountId, options.surface)
       : undefined;
   const reason = pinned ? `the running proxy serves it with one account alone: ${pinned}` : noUsableAccount(row, snapshot.accounts, now, options.surface);
   const noAccount = reason && `Claude Code cannot use ${row.displayName}: ${reason}`;

@@ -4,7 +4,8 @@
 import {AmbiguousAccountError, accountLabel, accountTrouble, canServeNow, findAccount, findAccountAnywhere} from '../../core/accounts.js';
 import {shellWord} from '../../core/quote.js';
 import {quoted, sanitizeLine} from '../../core/sanitize.js';
-import {UserError} from '../../core/types.js';
+import {UserError, type ErrorSurface} from '../../core/types.js';
+import {actionKey} from '../../core/keymap.js';
 import {findProvider, requireProvider, servableAccounts} from '../../providers/table.js';
 import type {AccountStore} from '../../store/accounts.js';
 import type {Account} from '../../core/types.js';
@@ -58,7 +59,7 @@ async function refuseUnusableAccount(store: AccountStore, provider: string, ref:
  * (tui/proxy.json accountId), which outlives a rename; with it, an account gone since is said. E.g. "claude account work is paused;
  * resume it: ccs-tui resume claude work, or serve the claude pool: …".
  */
-export function unusablePinnedAccount(accounts: readonly Account[], provider: string, ref: string, now: number, pool: string, id?: string): string | undefined {
+export function unusablePinnedAccount(accounts: readonly Account[], provider: string, ref: string, now: number, pool: string, id?: string, surface: ErrorSurface = 'cli'): string | undefined {
   let account: Account;
   if (id !== undefined) {
     // The account the proxy took (by its id: a rename since leaves it), or gone since.
@@ -75,11 +76,14 @@ export function unusablePinnedAccount(accounts: readonly Account[], provider: st
   if (canServeNow(account, now)) return undefined;
   const own = accounts.filter((a) => a.provider === provider);
   const label = accountLabel(account, own);
+  // The TUI's words name its keys (on the accounts screen, where they act), the command line's commands.
+  const tui = surface === 'tui';
+  const login = tui ? `${actionKey('account.relogin', 'home')} on the accounts screen` : `ccs-tui login ${provider}`;
   const fix = account.paused
-    ? `resume it: ccs-tui resume ${provider} ${shellWord(sanitizeLine(label))}`
+    ? `resume it: ${tui ? `${actionKey('account.pause', 'home')} on the accounts screen` : `ccs-tui resume ${provider} ${shellWord(sanitizeLine(label))}`}`
     : account.health === 'unreadable'
-      ? `mend that file, or log in again: ccs-tui login ${provider}`
-      : `log in again: ccs-tui login ${provider}`;
+      ? `mend that file, or log in again: ${login}`
+      : `log in again: ${login}`;
   const instead = own.some((a) => a.id !== account.id && canServeNow(a, now)) ? `, or serve the ${provider} pool: ${pool}` : '';
   return `${provider} account ${sanitizeLine(label)} ${accountTrouble(account, now) ?? 'cannot serve now'}; ${fix}${instead}`;
 }

@@ -237,6 +237,9 @@ export async function rotateProxy({services, state, requested, selectedProvider}
 export async function copyProxyEnv({services, env, envError}: ProxyActionContext): Promise<ActionResult> {
   // Why there are none (config.yaml cannot be read) when that is known: never "not ready yet" for what waits on a fix.
   if (!env) return envError ? {text: `no exports: ${envError}`, kind: 'error'} : {text: 'the exports are not ready yet', kind: 'info'};
+  // Exports that would end in an error are not copied, as `ccs-tui env` prints none (the screen says why in their place).
+  const refused = env.unservable ? `cannot serve Claude Code: ${env.unservable}` : env.noAccount;
+  if (refused) return {text: `no exports copied: ${sanitizeLine(refused)}`, kind: 'error'};
   const [{exportLines}, {ensureApiKey, generatedKeyNote}] = await Promise.all([import('../../services/proxy/env.js'), import('../../services/proxy/api-key.js')]);
   const {config, generated} = await ensureApiKey(services.paths);
   const vars = env.vars.map((v) => (v.name === 'ANTHROPIC_AUTH_TOKEN' ? {...v, value: config.apiKeys[0]!} : v));

@@ -59,20 +59,30 @@ export function useProxy(requested?: string): ProxyView {
   // A stopped proxy's last port is no address: the exports name the one `s` starts on (config.yaml's), as `ccs-tui env` does.
   const port = running ? state?.port : undefined;
   const phase = state?.phase;
+  // What the running proxy serves on its root, and the account it serves alone: the exports go by
+  // them as `ccs-tui env`'s do (another provider's route, or a refusal when that account cannot serve).
+  const rootServes = running ? state?.target.provider : undefined;
+  const pinnedAccount = running && state?.pinned ? (state.pinnedAccountId ?? state.target.account) : undefined;
   useEffect(() => {
     let cancelled = false;
     // What `ccs-tui env` prints (one source), the live model list included: asked off the frame,
     // the screen saying so meanwhile (`asking`).
     void import('../../../proxy/claude-code-exports.js')
       .then(({claudeCodeExports}) =>
-        claudeCodeExports(paths, provider, port, {generateKey: false, surface: 'tui', onAskingLive: () => !cancelled && setEnv((before) => ({...before, asking: true}))}),
+        claudeCodeExports(paths, provider, port, {
+          generateKey: false,
+          surface: 'tui',
+          onAskingLive: () => !cancelled && setEnv((before) => ({...before, asking: true})),
+          ...(rootServes ? {rootServes} : {}),
+          ...(pinnedAccount ? {pinnedAccount, pinnedAccountId: state?.pinnedAccountId} : {}),
+        }),
       )
       .then((result) => !cancelled && setEnv({env: result}))
       .catch((error: Error) => !cancelled && setEnv({error: error.message}));
     return () => {
       cancelled = true;
     };
-  }, [paths, provider, port, phase, filesChanged]);
+  }, [paths, provider, port, phase, filesChanged, rootServes, pinnedAccount]);
 
   return {state, env: env.asking ? undefined : env.env, envError: env.error, askingLive: env.asking === true, agents};
 }
