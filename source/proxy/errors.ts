@@ -34,8 +34,8 @@ export class AdvisedHttpError extends HttpError {
   }
 }
 
-/** What helps an account that cannot serve: resume it (paused), log in again (re-login), add it again (gone). */
-export type PinnedFix = 'resume' | 'relogin' | 'login';
+/** What helps an account that cannot serve: resume it (paused), log in again (re-login), add it again (gone), a new key (its API key refused). */
+export type PinnedFix = 'resume' | 'relogin' | 'login' | 'newkey';
 
 /**
  * The way out when the one account a proxy serves `provider` with (pinned) cannot serve: how it was
@@ -44,9 +44,10 @@ export type PinnedFix = 'resume' | 'relogin' | 'login';
  * the TUI's keys (`s` or `e` on an account, `p`, `L`, `a`, `S` on the accounts screen, core/keymap.ts).
  */
 export function pinnedAdvice(provider: string, label: string, fix?: PinnedFix): ErrorAdvice {
-  const commands = {resume: `resume it: ccs-tui resume ${provider} ${label}`, relogin: `log in again: ccs-tui login ${provider}`, login: `log in again: ccs-tui login ${provider}`};
+  // A key login given the account's name replaces its key (core/accounts.ts keyRejectedWords); without it, it adds another account.
+  const commands = {resume: `resume it: ccs-tui resume ${provider} ${label}`, relogin: `log in again: ccs-tui login ${provider}`, login: `log in again: ccs-tui login ${provider}`, newkey: `a new key: ccs-tui login ${provider} --nickname ${label}`};
   const key = (action: KeyAction) => actionKey(action, 'home');
-  const keys = {resume: `${key('account.pause')} on the accounts screen: resume it`, relogin: `${key('account.relogin')} on the accounts screen: log in again`, login: `${key('account.login')} on the accounts screen: log in again`};
+  const keys = {resume: `${key('account.pause')} on the accounts screen: resume it`, relogin: `${key('account.relogin')} on the accounts screen: log in again`, login: `${key('account.login')} on the accounts screen: log in again`, newkey: `${key('account.relogin')} on the accounts screen: a new key`};
   const pool = `serve the ${provider} pool`;
   return {
     command: [`pinned by --account or ccs-tui run`, fix && commands[fix], `${fix ? 'or ' : ''}${pool} instead: ccs-tui run ${provider}${fix ? ', or restart the proxy without --account' : ''}`].filter(Boolean).join('; '),

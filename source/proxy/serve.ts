@@ -6,7 +6,7 @@ import {constants as osConstants} from 'node:os';
 import {AmbiguousAccountError, findAccount, findAccountAnywhere} from '../core/accounts.js';
 import {quoted, redactSecrets, sanitizeLine} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
-import {alreadyRunningText, newNonce, processStartToken, proxyLogPath, proxyPidFilePath, readRunningProxy, removeProxyPidFile, runningProxyText, stopperText, writeProxyPidFile, type ProxyPidFile, type StopRequest} from '../services/proxy/pid-file.js';
+import {alreadyRunningText, newNonce, processStartToken, proxyLogPath, proxyPidFilePath, readRunningProxy, removeProxyPidFile, runningProxyText, stopperText, type ProxyPidFile, type StopRequest} from '../services/proxy/pid-file.js';
 import {credentialRedactor} from '../services/credential-redactor.js';
 import {watchNativeFiles} from '../services/native/sync.js';
 import {ensureFresh, settleSpentCopyScans} from '../services/refresh.js';
@@ -310,21 +310,25 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
     onQuotaHeaders: hooks.onQuotaHeaders,
     rank: hooks.rank,
     // A secret file's warning from the store's problems is the line secretWarnings said already.
-    emit: (event) => {
-      // The pin moved (`r` on one account served alone): the record says which account it serves now,
-      // as `env` and the TUI read it there.
-      if (event.type === 'rotated' && event.pinned) void recordPin();
-      return event.type === 'problem' && event.severity === 'warning' && secretWarnings.said(event.message) ? undefined : emitMasked(event);
-    },
+    // The pin moved (`r` on one account served alone): the record says which account it serves now,
+    // as `env` and the TUI read it there. Not for a switch (control.ts serveOnRunningProxy writes that one).
+    onPinMoved: (moved, accountId) => void recordPin(moved, accountId),
+    emit: (event) => (event.type === 'problem' && event.severity === 'warning' && secretWarnings.said(event.message) ? undefined : emitMasked(event)),
   });
 
-  /** This proxy's record with the account it serves alone now; a record that is no longer its own is left. */
-  const recordPin = async () => {
-    const entry = readRunningProxy(paths);
-    const id = server?.status().accountId;
-    if (!entry || entry.pid !== process.pid || !entry.account || id === undefined || entry.accountId === id) return;
-    await writeProxyPidFile(paths, {...entry, account: id, accountId: id}).catch(() => undefined);
-  };
+  /**
+   * This proxy's record with `accountId` as the account it serves `provider` with alone, under the
+   * record's lock (as the claim is written); left as it is when it is another proxy's, names another
+   * provider or no account, or the proxy is stopping.
+   */
+  let ending = false;
+  const recordPin = (provider: string, accountId: string) =>
+    withFileLock(proxyPidFilePath(paths), async (lock) => {
+      const version = await fileVersion(proxyPidFilePath(paths));
+      const entry = readRunningProxy(paths);
+      if (ending || !entry || entry.pid !== process.pid || entry.provider !== provider || !entry.account || entry.accountId === accountId) return;
+      await lock.write(proxyPidFilePath(paths), jsonText({...entry, account: accountId, accountId}), version);
+    }).catch(() => undefined);
 
   const entryOn = (port: number): ProxyPidFile => ({
     pid: process.pid,
@@ -420,6 +424,7 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
     const stop = async (code: number, reason: string, by?: StopRequest) => {
       if (stopping) return;
       stopping = true;
+      ending = true;
       clearInterval(parentCheck);
       clearInterval(dirCheck);
       stopNativeWatch();

@@ -80,6 +80,8 @@ export interface ProxyServerOptions {
   onQuotaHeaders?: (provider: string, accountId: string, headers: Record<string, string>) => void;
   /** most-headroom: account ids best first, from the cached quota. */
   rank?: (provider: string, accounts: readonly Account[], after?: string) => readonly string[] | undefined;
+  /** A rotation moved the account served alone (`accountId`, of the served `provider`): the runner's record follows. */
+  onPinMoved?: (provider: string, accountId: string) => void;
   now?: () => number;
   emit?: (event: ProxyEvent) => void;
   host?: string;
@@ -476,11 +478,13 @@ export class ProxyServer {
     // Off the account serving now; accounts of equal room in turn after it (rotating again reaches each).
     const from = pool.next({now, ranked: this.rankingOf(provider, pool)}) ?? pool.current;
     const next = pool.rotate(now, this.rankingOf(provider, pool, from?.id), from);
-    // One account served alone: the pin moves to it (what status, a 503's words and env go by).
+    // One account served alone: the pin moves to it (what status, a 503's words and env go by; the
+    // runner's record follows, proxy/serve.ts).
     if (next && pool.single && provider === this.options.provider) {
       this.pinnedAccountId = next.id;
       this.pinnedTokenFile = this.poolSources.get(provider)?.find((a) => a.id === next.id)?.tokenFile;
       this.options.account = next.id;
+      this.options.onPinMoved?.(provider, next.id);
     }
     if (next) this.emit({type: 'rotated', provider, account: next.label, ...(pool.single ? {pinned: true} : {})});
     return next?.label;
@@ -1290,7 +1294,9 @@ export class ProxyServer {
         if (await this.accounts.reloadIfChanged()) await this.poolFor(row);
         const gone = this.pinnedGone(row, await this.accounts.all());
         if (gone) throw new AdvisedHttpError(503, gone.text, gone.advice, 'api_error', {}, `pinned account cannot serve: ${gone.text}`);
-        throw new AdvisedHttpError(503, `${row.displayName}: ${pinned.label}, which this proxy serves alone, cannot serve now (${cooldown.message}); it is tried again in ${seconds} s`, pinnedAdvice(row.id, pinned.label, 'relogin'), 'api_error', {'retry-after': String(seconds)}, `pinned account refused (${cooldown.kind}); tried again in ${seconds} s`);
+        // An API key refused wants a new key under the same name; an OAuth token a new login.
+        const keyed = this.poolSources.get(row.id)?.find((a) => a.id === pinned.id)?.apiKey === true;
+        throw new AdvisedHttpError(503, `${row.displayName}: ${pinned.label}, which this proxy serves alone, cannot serve now (${cooldown.message}); it is tried again in ${seconds} s`, pinnedAdvice(row.id, shellWord(pinned.label), keyed ? 'newkey' : 'relogin'), 'api_error', {'retry-after': String(seconds)}, `pinned account refused (${cooldown.kind}); tried again in ${seconds} s`);
       }
       const why = cooldown?.message ?? 'cooling down';
       throw new AdvisedHttpError(429, `${row.displayName}: ${pinned.label}, which this proxy serves alone, is cooling down (${why}); retry in ${seconds} s`, pinnedAdvice(row.id, pinned.label), 'rate_limit_error', {'retry-after': String(seconds)}, `pinned account cooling; retry in ${seconds} s`);

@@ -474,7 +474,11 @@ export class ProxySupervisor {
         break;
       case 'rotated':
         // Another provider's pool (served by model on its own route) is not what the screen names.
-        if (!this.state.target.provider || message.provider === this.state.target.provider) this.update({account: message.account, pinned: message.pinned ?? false});
+        if (!this.state.target.provider || message.provider === this.state.target.provider) {
+          // The one account served alone moved (`r`): a restart (R) before the next status serves that one, not the one before.
+          const target = message.pinned && this.state.target.account !== undefined ? {target: {...this.state.target, account: message.account}} : {};
+          this.update({...target, account: message.account, pinned: message.pinned ?? false});
+        }
         break;
       case 'error':
         // The proxy's newest last error (its status says the same at the next poll), with its time.

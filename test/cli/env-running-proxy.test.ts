@@ -128,3 +128,23 @@ test("a rotation moves the pin of a proxy serving one account alone: its record 
     ccs.cleanup();
   }
 });
+
+test("a switch to another provider's account (run, the TUI's e) leaves the record as the switch wrote it: never the pin of a rotation", async () => {
+  const {ccs, port} = await ccsWith('claude:a@example.com', 'claude:b@example.com', 'codex:d@example.com');
+  try {
+    assert.equal((await runBin(['proxy', 'start', '--account', 'a@example.com'], ccs.env)).code, 0);
+    const {serveOnRunningProxy} = await import('../../source/services/proxy/control.js');
+    const {readRunningProxy} = await import('../../source/services/proxy/pid-file.js');
+    for (let i = 0; i < 4; i++) {
+      for (const [provider, account] of [['codex', 'd@example.com'], ['claude', 'a@example.com']] as const) {
+        await serveOnRunningProxy(ccs.paths, port, provider, account);
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        const entry = readRunningProxy(ccs.paths);
+        assert.deepEqual([entry?.provider, entry?.account, entry?.accountId], [provider, account, account], `round ${i}`);
+      }
+    }
+  } finally {
+    await runBin(['proxy', 'stop'], ccs.env);
+    ccs.cleanup();
+  }
+});

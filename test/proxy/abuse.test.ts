@@ -573,12 +573,32 @@ describe('waits while one account is served alone', async () => {
     // a served alone, cooling; r moves the pin to b: a's wait is no longer this proxy's.
     await f.proxy.serve('claude', 'a@example.com');
     assert.deepEqual(f.proxy.status().cooling.map((c) => c.account), ['a@example.com']);
+    // A switch is no pin move to tell the runner of (the switch's caller writes the record).
+    assert.deepEqual(f.pinMoves, []);
     assert.equal(await f.proxy.rotate('claude'), 'b@example.com');
+    assert.deepEqual(f.pinMoves, [{provider: 'claude', accountId: 'b@example.com'}]);
     const status = f.proxy.status();
     assert.deepEqual(status.cooling, []);
     assert.deepEqual([status.pinned, status.account, status.accountId], [true, 'b@example.com', 'b@example.com']);
     assert.equal((await askOpus(f.url)).status, 200);
     assert.equal(f.upstream.requests.at(-1)?.headers.authorization, 'Bearer at-b@example.com-0123456789abcdef');
+  });
+});
+
+describe('one API-key account served alone whose key is refused', async () => {
+  const key = (name: string) => ({file: `bob-${name}.json`, token: {type: 'bob', api_key: `bob-key-${name}-0123456789abcdef`}});
+  const f = await proxyFixture({provider: 'bob', apiPath: '/v1', tokens: [key('spare'), key('main')], serve: {account: 'spare'}});
+  after(() => f.close());
+
+  it('the 503 names a new key under the same name, not a login that would add another account', async () => {
+    f.upstream.handler = (_req, res) => sendJson(res, 401, {error: {message: 'invalid api key', type: 'invalid_request_error'}});
+    const ask = () => fetch(`${f.url}/v1/chat/completions`, {method: 'POST', headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'}, body: JSON.stringify({model: 'bob-model', messages: [{role: 'user', content: 'hi'}]})});
+    assert.equal((await ask()).status, 401);
+    const again = await ask();
+    assert.equal(again.status, 503);
+    const text = await again.text();
+    assert.match(text, /spare, which this proxy serves alone, cannot serve now \(key rejected \(401\)\).*a new key: ccs-tui login bob --nickname spare/);
+    assert.doesNotMatch(text, /log in again/);
   });
 });
 

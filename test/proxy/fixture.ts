@@ -25,6 +25,8 @@ export interface ProxyFixture {
   proxy: ProxyServer;
   url: string;
   events: ProxyEvent[];
+  /** What the proxy told its runner of a rotation of the one account it serves alone (onPinMoved). */
+  pinMoves: {provider: string; accountId: string}[];
   close(): Promise<void>;
 }
 
@@ -77,6 +79,8 @@ export async function proxyFixture(options: FixtureOptions): Promise<ProxyFixtur
   await options.prepare?.(store);
   const {config} = await loadCliproxyConfig(ccs.paths);
   const events: ProxyEvent[] = [];
+  // The pin moves the proxy tells its runner of (a rotation of one account served alone).
+  const pinMoves: {provider: string; accountId: string}[] = [];
   const hooks = quotaHooks(ccs.paths);
   const proxy = new ProxyServer({
     port: 0,
@@ -87,6 +91,7 @@ export async function proxyFixture(options: FixtureOptions): Promise<ProxyFixtur
     config: () => config,
     refresh: (provider, accountId, force) => ensureFresh({store, settings}, provider, accountId, {force}),
     emit: (event) => events.push(event),
+    onPinMoved: (provider, accountId) => pinMoves.push({provider, accountId}),
     onQuotaHeaders: hooks.onQuotaHeaders,
     rank: hooks.rank,
     ...(options.translators ? {translators: options.translators} : {}),
@@ -103,6 +108,7 @@ export async function proxyFixture(options: FixtureOptions): Promise<ProxyFixtur
     proxy,
     url: `http://127.0.0.1:${port}`,
     events,
+    pinMoves,
     async close() {
       await proxy.close();
       await hooks.settled();
