@@ -44,17 +44,3 @@ test('ccs-tui env on a CCS dir without config.yaml generates and saves one and s
   assert.ok(run.stdout.includes(`export ANTHROPIC_AUTH_TOKEN='${key}'`), run.stdout);
 });
 
-test('the proxy screen: c copies no exports that would end in an error (no account can serve), as ccs-tui env prints none', async () => {
-  ccs = makeUiCcs();
-  for (const account of ['alice@example.com', 'bob@example.com']) assert.equal((await runBin(['pause', 'claude', account], ccs.env)).code, 0);
-  const copied: string[] = [];
-  const clipboard: Clipboard = {copy: (text) => void copied.push(text)};
-  tui = await renderTui({paths: ccs.paths, width: 200, height: 30, route: {screen: 'proxy', params: {provider: 'claude'}}, services: {clipboard}});
-  await tui.waitFor(/every Claude account is paused/);
-  await tui.press('c');
-  await tui.waitFor(/no exports copied: Claude Code cannot use Claude: every Claude account is paused/);
-  assert.deepEqual(copied, []);
-  const env = await runBin(['env', 'claude'], ccs.env);
-  assert.equal(env.code, 1);
-  assert.equal(env.stdout, '');
-});

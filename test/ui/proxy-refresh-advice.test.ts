@@ -51,7 +51,8 @@ test('a refresh the provider refuses: the proxy screen names the L key, the log 
     env: ccs.env,
     command: (target) => ({file: process.execPath, args: [binPath, ...builtinServeArgs({...target, port: 0})], kind: 'builtin'}),
   });
-  tui = await renderTui({paths: ccs.paths, width: 240, height: 40, route: {screen: 'proxy', params: {provider: 'claude', accountId: 'alice@example.com'}}, services: {proxy: supervisor}});
+  const copied: string[] = [];
+  tui = await renderTui({paths: ccs.paths, width: 240, height: 40, route: {screen: 'proxy', params: {provider: 'claude', accountId: 'alice@example.com'}}, services: {proxy: supervisor, clipboard: {copy: (text) => void copied.push(text)}}});
   await tui.press('s');
   await tui.waitFor('● running', 15_000);
   const port = supervisor.current.port!;
@@ -67,7 +68,12 @@ test('a refresh the provider refuses: the proxy screen names the L key, the log 
   const errorRow = await tui.waitFor((f) => /Error .*refresh failed.*\(L on the accounts screen: re-login\)/.test(f), 5000);
   assert.doesNotMatch(errorRow, /ccs-tui login/);
   // The exports the screen would give end in that error: refused in their place, as `ccs-tui env` refuses, in the TUI's keys.
-  assert.match(errorRow.replace(/[│╭╮╰╯─]/g, ' ').replace(/\s+/g, ' '), /Claude Code cannot use Claude: the running proxy serves it with one account alone: claude account work cannot serve \(re-login: .*\); log in again: L on the accounts screen, or serve the claude pool: S on the accounts screen/);
+  const refusal = await tui.waitFor((f) => /Claude Code cannot use Claude/.test(f), 5000);
+  assert.match(refusal.replace(/[│╭╮╰╯─]/g, ' ').replace(/\s+/g, ' '), /Claude Code cannot use Claude: the running proxy serves it with one account alone: claude account work cannot serve \(re-login: .*\); log in again: L on the accounts screen, or serve the claude pool: S on the accounts screen/);
+  // c copies none of those exports (ccs-tui env prints none), and says why.
+  await tui.press('c');
+  await tui.waitFor(/no exports copied: Claude Code cannot use Claude: the running proxy serves it with one account alone/);
+  assert.deepEqual(copied, []);
   // At 100 columns the error wraps under its label, the way out (its end) kept, not cut at the edge.
   await tui.resize(100, 40);
   const narrow = await tui.waitFor((f) => /Error +.*refresh failed/.test(f), 5000);

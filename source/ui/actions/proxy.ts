@@ -234,11 +234,14 @@ export async function rotateProxy({services, state, requested, selectedProvider}
  * `c`: copy the Claude Code exports (OSC 52, so it works over SSH). As `ccs-tui env` does, a
  * config.yaml without api-keys gets one generated and saved first, and the status says so.
  */
-export async function copyProxyEnv({services, env, envError}: ProxyActionContext): Promise<ActionResult> {
+export async function copyProxyEnv({services, state, env, envError}: ProxyActionContext): Promise<ActionResult> {
   // Why there are none (config.yaml cannot be read) when that is known: never "not ready yet" for what waits on a fix.
   if (!env) return envError ? {text: `no exports: ${envError}`, kind: 'error'} : {text: 'the exports are not ready yet', kind: 'info'};
-  // Exports that would end in an error are not copied, as `ccs-tui env` prints none (the screen says why in their place).
-  const refused = env.unservable ? `cannot serve Claude Code: ${env.unservable}` : env.noAccount;
+  // Exports the running proxy would answer with an error (it cannot serve Claude Code, or its only
+  // account cannot serve) are not copied, as `ccs-tui env` prints none. Stopped, they are kept for
+  // later (a login first), as the screen shows them.
+  const running = state?.phase === 'running' || state?.phase === 'starting';
+  const refused = env.unservable ? `cannot serve Claude Code: ${env.unservable}` : running ? env.noAccount : undefined;
   if (refused) return {text: `no exports copied: ${sanitizeLine(refused)}`, kind: 'error'};
   const [{exportLines}, {ensureApiKey, generatedKeyNote}] = await Promise.all([import('../../services/proxy/env.js'), import('../../services/proxy/api-key.js')]);
   const {config, generated} = await ensureApiKey(services.paths);
