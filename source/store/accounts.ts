@@ -1169,7 +1169,8 @@ export class AccountStore implements AccountService {
       const account = ctx.find(provider, ref);
       const others = ctx.snapshot.accounts.filter((a) => a.provider === provider && a.id !== account.id);
       const problem = nicknameProblem(nickname, others);
-      if (problem) throw new UserError(problem);
+      // A nickname no account may have is bad input (exit 2), as `login --nickname` refuses it.
+      if (problem) throw new UserError(problem, 2);
       ctx.register(account);
       ctx.entry(account).nickname = nickname.trim();
       ctx.registryChanged = true;

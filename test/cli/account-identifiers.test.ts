@@ -32,7 +32,7 @@ test("rename refuses a nickname that is another account's email, id or token fil
     ['claude-dave@example.com', 'token file'],
   ] as const) {
     const run = await runBin(['rename', 'claude', 'erin@example.com', nickname], ccs.env);
-    assert.equal(run.code, 1, run.stdout);
+    assert.equal(run.code, 2, run.stdout);
     assert.match(run.stderr, new RegExp(`nickname "${nickname.replace(/[.]/g, '\\.')}" is the ${as} of another claude account \\(dave@example\\.com, claude-dave@example\\.com\\.json\\): a nickname must name only its own account`));
   }
   const list = JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout) as Array<{id: string; nickname: string | null}>;
@@ -180,7 +180,7 @@ test('on a remote target too: text naming two accounts is refused and nothing is
   const rename = await runBin(['rename', 'codex', 'codex-b.json', 'b@example.com', '--target', 'team'], ccs.env);
   assert.equal(rename.code, 0, rename.stderr);
   const clash = await runBin(['rename', 'codex', 'codex-a.json', 'codex-b', '--target', 'team'], ccs.env);
-  assert.equal(clash.code, 1, clash.stdout);
+  assert.equal(clash.code, 2, clash.stdout);
   assert.match(clash.stderr, /nickname "codex-b" is the token file of another codex account \(.*, codex-b\.json\)/);
   // Only the one rename that was allowed reached the server.
   assert.equal(stand.requests.filter((r) => r.method !== 'GET').length, sentBefore + 1);

@@ -111,7 +111,7 @@ describe('account commands on a remote target', () => {
     assert.equal(listed.find((r) => r.tokenFile === 'codex-a.json')!.nickname, 'work');
 
     const clash = await runBin(['rename', 'codex', 'b@example.com', 'WORK', '--target', 'team'], ccs.env);
-    assert.equal(clash.code, 1);
+    assert.equal(clash.code, 2);
     assert.match(clash.stderr, /nickname "WORK" is already used by a@example\.com/);
     // Refused before anything is sent: a wrong key would count toward the server's ban for nothing.
     const requestsBefore = stand.requests.length;

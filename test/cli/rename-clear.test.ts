@@ -21,6 +21,11 @@ test('rename --clear removes the nickname; an empty one is refused with the way 
     assert.match(both.stderr, /^ccs-tui: --clear removes the nickname: give no <nickname> with it\n/);
     const neither = await runBin(['rename', 'claude', 'work'], ccs.env);
     assert.equal(neither.code, 2);
+    // A nickname no account may have (a key's shape, another's name) is bad input too, as login --nickname says.
+    const keyShaped = await runBin(['rename', 'claude', 'work', `sk-ant-api03-${'A'.repeat(24)}`], ccs.env);
+    assert.equal(keyShaped.code, 2, keyShaped.stderr);
+    assert.match(keyShaped.stderr, /a nickname cannot be a key or token/);
+    assert.ok(!keyShaped.stderr.includes('A'.repeat(12)));
     assert.match(neither.stderr, /^ccs-tui: missing <nickname> \(or --clear to remove the nickname\)\n/);
 
     const cleared = await runBin(['rename', 'claude', 'work', '--clear'], ccs.env);

@@ -251,7 +251,7 @@ export class RemoteAccountStore implements AccountService {
     const accounts = (await this.load()).accounts;
     const account = findAccount(accounts, provider, ref);
     const problem = nicknameProblem(nickname, accounts.filter((a) => a.provider === provider && a.id !== account.id));
-    if (problem) throw new UserError(problem);
+    if (problem) throw new UserError(problem, 2);
     const trimmed = nickname.trim();
     await this.setFields(account, {note: trimmed});
     return {...account, nickname: trimmed};
