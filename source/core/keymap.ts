@@ -170,8 +170,8 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'field.prev', keys: ['shift+tab'], scopes: ['field'], description: 'Typing an alias entry: back to its other field', hint: 'prev field'},
 
   {action: 'proxy.start', keys: ['s'], scopes: ['proxy'], description: 'Start the proxy', hint: 'start'},
-  {action: 'proxy.stop', keys: ['x'], scopes: ['proxy'], description: 'Stop the proxy', hint: 'stop'},
-  {action: 'proxy.restart', keys: ['R'], scopes: ['proxy'], description: 'Restart the proxy'},
+  {action: 'proxy.stop', keys: ['x'], scopes: ['proxy'], description: 'Stop the proxy (asks first when running agents use it)', hint: 'stop'},
+  {action: 'proxy.restart', keys: ['R'], scopes: ['proxy'], description: 'Restart the proxy (asks first when running agents use it)'},
   {action: 'proxy.copyEnv', keys: ['c'], scopes: ['proxy'], description: 'Copy the Claude Code exports (OSC 52)', hint: 'copy env'},
 
   {action: 'confirm.yes', keys: ['y', 'Y'], scopes: ['confirm'], description: 'Yes'},

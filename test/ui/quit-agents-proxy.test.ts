@@ -97,6 +97,35 @@ test('x on the proxy screen with an agent on that proxy asks too; n keeps it run
   }, {route: {screen: 'proxy', params: {}}});
 });
 
+test('R on the proxy screen with an agent on that proxy asks too; n leaves it running, y restarts it', async () => {
+  let restarts = 0;
+  const proxy = Object.assign(childProxyOn(18999), {restart: async () => (restarts++, true), settled: async () => proxy.current});
+  await withTui([agentOn(18999)], proxy, async (tui) => {
+    await tui.waitFor(/Agents\s+claude pid/);
+    await tui.press('R');
+    const frame = await tui.waitFor('Restart it?');
+    assert.match(frame, new RegExp(`1 running agent \\(claude pid ${process.pid}\\) uses this proxy: restarting it cuts its requests under way\\. Restart it\\?`));
+    await tui.press('n');
+    await tui.waitFor('the proxy keeps running (not restarted)');
+    assert.equal(restarts, 0);
+    await tui.press('R');
+    await tui.waitFor('Restart it?');
+    await tui.press('y');
+    await tui.waitFor((f) => restarts === 1 && f.includes('proxy running on port 18999'));
+  }, {route: {screen: 'proxy', params: {}}});
+});
+
+test('R with no agent on that proxy restarts at once', async () => {
+  let restarts = 0;
+  const proxy = Object.assign(childProxyOn(18999), {restart: async () => (restarts++, true), settled: async () => proxy.current});
+  await withTui([agentOn(18000)], proxy, async (tui) => {
+    await tui.waitFor(/Proxy/);
+    await tui.press('R');
+    await tui.waitFor((f) => restarts === 1 && f.includes('proxy running on port 18999'));
+    assert.doesNotMatch(tui.frame(), /Restart it\?/);
+  }, {route: {screen: 'proxy', params: {}}});
+});
+
 test('q on the models screen with unsaved rules and an agent on the proxy: both questions, in turn; n at the second stays', async () => {
   await withTui([agentOn(18999)], childProxyOn(18999), async (tui) => {
     await tui.waitFor(/Models \d+\/15 visible/);

@@ -177,15 +177,23 @@ async function serveOnOther(proxy: NonNullable<AppServices['proxy']>, other: Pro
   return {text: `${adoptedText(other)} now serves ${what}${!target.account && serving ? `, ${serving} first` : ''} (switched live: same port, no restart${narrowedText(target) ? `; ${narrowedText(target)}` : ''})`, kind: 'ok'};
 }
 
+/**
+ * Whether to go on with what `question` (given whether one agent or several) would do to the agents
+ * on the proxy's port (agents.json): true when none uses it or the person says yes; no question
+ * without a confirm prompt.
+ */
+async function agentsAgree(services: AppServices, state: ProxyState, confirm: ProxyActionContext['confirm'], question: (one: boolean) => string): Promise<boolean> {
+  const agents = state.port ? agentsOnPort(services.paths, state.port) : [];
+  if (agents.length === 0 || !confirm) return true;
+  return confirm(`${agentsText(agents)} ${agents.length === 1 ? 'uses' : 'use'} this proxy: ${question(agents.length === 1)}`);
+}
+
 /** `x`: stop the proxy (a proxy adopted from outside this TUI too). */
 export async function stopProxy({services, state, progress, confirm}: ProxyActionContext): Promise<ActionResult> {
   if (!services.proxy || !state || state.phase === 'stopped') return {text: noProxyText(actionKey('proxy.start', 'proxy')), kind: 'info'};
   if (state.phase === 'stopping' && !state.replacing) return {text: 'the proxy is already stopping (a child is given up to 5 s)', kind: 'info'};
   // Agents that use it would lose it mid-task: asked first, as quitting asks.
-  const agents = state.port ? agentsOnPort(services.paths, state.port) : [];
-  if (agents.length > 0 && confirm && !(await confirm(`${agentsText(agents)} ${agents.length === 1 ? 'uses' : 'use'} this proxy: stopping it leaves ${agents.length === 1 ? 'it' : 'them'} without one. Stop it?`))) {
-    return {text: 'the proxy keeps running', kind: 'info'};
-  }
+  if (!(await agentsAgree(services, state, confirm, (one) => `stopping it leaves ${one ? 'it' : 'them'} without one. Stop it?`))) return {text: 'the proxy keeps running', kind: 'info'};
   // Stopping a proxy started elsewhere is what `x` asks for; the message says which one it was.
   const adopted = state.managed === 'adopted' && state.phase === 'running' ? adoptedText(state) : undefined;
   progress?.(`stopping ${adopted ?? 'the proxy'}…`);
@@ -198,8 +206,12 @@ export async function stopProxy({services, state, progress, confirm}: ProxyActio
  * `R`: restart the proxy with the same target; an adopted background proxy restarts as one (same
  * port, outlives the TUI), one run elsewhere is refused with where to restart it.
  */
-export async function restartProxy({services, progress}: ProxyActionContext): Promise<ActionResult> {
+export async function restartProxy({services, state, progress, confirm}: ProxyActionContext): Promise<ActionResult> {
   if (!services.proxy) throw new UserError('no proxy supervisor in this session');
+  // Their requests under way end with the old process (the new one takes the same port): asked first, as `x` asks.
+  if (state?.phase === 'running' && !(await agentsAgree(services, state, confirm, (one) => `restarting it cuts ${one ? 'its' : 'their'} requests under way. Restart it?`))) {
+    return {text: 'the proxy keeps running (not restarted)', kind: 'info'};
+  }
   const {target} = services.proxy.current;
   // A pinned account as the screens name it (its nickname), not by its id.
   const found = target.provider && target.account ? await pinnedAccount(services, target.provider, target.account) : undefined;
