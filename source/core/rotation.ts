@@ -2,7 +2,9 @@
 // accounts, their quota windows by account id, and now; the rotate command, the TUI `r` and the
 // proxy's pools all rank with these.
 import {canServeNow, coolingNow, nextInTurn} from './accounts.js';
-import {headroom, isExhausted} from './quota.js';
+import {headroom, instantMs, isExhausted} from './quota.js';
+import {windowLabel} from './quota-format.js';
+import {formatCooldown} from './relative-time.js';
 import {quoted} from './sanitize.js';
 import {UserError, type Account, type QuotaWindow} from './types.js';
 
@@ -76,4 +78,63 @@ export function chooseNext(
       throw new UserError(`unknown rotation strategy ${said} (tui.json "rotation.strategy" must be one of ${ROTATION_STRATEGIES.join(', ')})`);
     }
   }
+}
+
+/**
+ * The window that keeps `windows`' account from serving longest: of the used-up ones (by the cache),
+ * the one whose reset comes last (`at`: ms since the epoch; NaN when its reset is unknown, which
+ * outlasts any known one). Undefined when none is used up.
+ */
+export function usedUpWindow(windows: readonly QuotaWindow[], now: number): {window: QuotaWindow; at: number} | undefined {
+  let last: {window: QuotaWindow; at: number} | undefined;
+  for (const window of windows) {
+    if (!isExhausted([window], now)) continue;
+    const at = window.resetsAt ? instantMs(window.resetsAt) : Number.NaN;
+    if (!last || Number.isNaN(at) || (!Number.isNaN(last.at) && at > last.at)) last = {window, at};
+  }
+  return last;
+}
+
+/** `its week quota (resets in 3d 2h (until …))`: a used-up window as usedUpWindow gives it. */
+const usedUpText = ({window, at}: {window: QuotaWindow; at: number}, now: number) =>
+  `its ${windowLabel(window.kind)} quota${Number.isNaN(at) ? '' : ` (resets in ${formatCooldown(new Date(at).toISOString(), now)})`}`;
+
+/**
+ * Why `account`, served alone, would likely be refused though it is usable: its quota used up by the
+ * cache (`windows`: its own). Undefined when no window is used up. Beside accountTrouble, which
+ * says a cooldown a proxy stored.
+ */
+export function usedUpTrouble(windows: readonly QuotaWindow[], now: number): string | undefined {
+  const window = usedUpWindow(windows, now);
+  return window && `has used up ${usedUpText(window, now)}: served alone, its requests would likely be refused until then`;
+}
+
+/**
+ * Why a pool of `accounts` (one provider's) would likely refuse requests now: each account it can
+ * serve (canServeNow) is cooling down (a wait a proxy stored) or has used up its quota by the cache
+ * (`all 2 usable claude accounts are cooling down or used up: the first is back in 30m (until …)`).
+ * Undefined when one of them is free, or none is usable at all (the proxy's own 503 says why then:
+ * noUsableAccount).
+ */
+export function poolWaitText(accounts: readonly Account[], windows: WindowsByAccount, now: number): string | undefined {
+  const usable = accounts.filter((a) => canServeNow(a, now));
+  if (usable.length === 0) return undefined;
+  let back = Number.POSITIVE_INFINITY;
+  let cools = false;
+  let usedUps = false;
+  for (const account of usable) {
+    const cooling = coolingNow(account, now) ? Date.parse(account.coolingUntil!) : undefined;
+    const usedUp = usedUpWindow(windowsOf(windows, account.id), now);
+    if (cooling === undefined && !usedUp) return undefined;
+    cools ||= cooling !== undefined;
+    usedUps ||= usedUp !== undefined;
+    // Back once both end; an unknown reset is no known time to name.
+    const at = Math.max(cooling ?? 0, usedUp ? usedUp.at : 0);
+    if (!Number.isNaN(at)) back = Math.min(back, at);
+  }
+  const provider = usable[0]!.provider;
+  const one = usable.length === 1;
+  const state = cools && usedUps ? 'cooling down or used up' : cools ? 'cooling down' : 'used up';
+  const when = Number.isFinite(back) ? `: ${one ? '' : 'the first is '}back in ${formatCooldown(new Date(back).toISOString(), now)}` : '';
+  return `${one ? `the only usable ${provider} account is` : `all ${usable.length} usable ${provider} accounts are`} ${state}${when}`;
 }

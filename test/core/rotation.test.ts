@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {chooseNext, rankByHeadroom} from '../../source/core/rotation.js';
+import {chooseNext, poolWaitText, rankByHeadroom, usedUpTrouble, usedUpWindow} from '../../source/core/rotation.js';
 import type {QuotaWindow} from '../../source/core/types.js';
 import {accountFixture} from '../helpers/accounts.js';
 
@@ -103,4 +103,34 @@ test('chooseNext: a strategy it does not know is said, never taken for "no accou
     );
   }
   assert.throws(() => chooseNext('roundrobin' as unknown as 'fill-first', accounts, 'current', {}, NOW), /unknown rotation strategy "roundrobin"/);
+});
+
+test('usedUpWindow: of the used-up windows the one that resets last; an unknown reset outlasts any known one', () => {
+  assert.equal(usedUpWindow([w('5h', 99), w('weekly', 50)], NOW), undefined);
+  assert.equal(usedUpWindow([w('5h', 100, HOUR), w('weekly', 100, 30 * HOUR)], NOW)?.window.kind, 'weekly');
+  assert.equal(usedUpWindow([w('weekly', 100, 30 * HOUR), w('5h', 100, HOUR)], NOW)?.window.kind, 'weekly');
+  const unknown = {...w('5h', 100), resetsAt: null};
+  assert.ok(Number.isNaN(usedUpWindow([w('weekly', 100, 30 * HOUR), unknown], NOW)!.at));
+  // A window whose reset has passed is no longer used up (its numbers are from before the reset).
+  assert.equal(usedUpWindow([w('5h', 100, -60_000)], NOW), undefined);
+  assert.match(usedUpTrouble([w('5h', 100, HOUR)], NOW)!, /^has used up its 5h quota \(resets in 1h \(until \d\d:\d\d:00\)\): served alone/);
+  assert.match(usedUpTrouble([unknown], NOW)!, /^has used up its 5h quota: served alone/);
+});
+
+test('poolWaitText: said only when every usable account rests, with the first one back', () => {
+  const cooling = (ms: number) => ({coolingUntil: new Date(NOW + ms).toISOString(), coolingReason: 'rate limited'});
+  // One free account: nothing to say.
+  assert.equal(poolWaitText([account('a'), account('b', cooling(HOUR))], {}, NOW), undefined);
+  assert.equal(poolWaitText([account('a'), account('b')], {a: [w('5h', 100)]}, NOW), undefined);
+  // No usable account at all: the proxy's own 503 says that, not this.
+  assert.equal(poolWaitText([account('a', {paused: true}), account('b', {health: 'needs-login'})], {}, NOW), undefined);
+  assert.equal(poolWaitText([], {}, NOW), undefined);
+  // Every usable one rests (the paused one is left out): the soonest back is named.
+  const both = poolWaitText([account('a', cooling(3 * HOUR)), account('b'), account('c', {paused: true})], {b: [w('5h', 100, 2 * HOUR)]}, NOW)!;
+  assert.match(both, /^all 2 usable claude accounts are cooling down or used up: the first is back in 2h \(until /);
+  // Cooling and used up at once: back when both have ended.
+  assert.match(poolWaitText([account('a', cooling(HOUR))], {a: [w('weekly', 100, 5 * HOUR)]}, NOW)!, /^the only usable claude account is cooling down or used up: back in 5h \(until /);
+  assert.match(poolWaitText([account('a', cooling(HOUR)), account('b', cooling(2 * HOUR))], {}, NOW)!, /^all 2 usable claude accounts are cooling down: the first is back in 1h /);
+  // Only unknown resets: no time is made up.
+  assert.equal(poolWaitText([account('a')], {a: [{...w('5h', 100), resetsAt: null}]}, NOW), 'the only usable claude account is used up');
 });

@@ -4,9 +4,11 @@
 import {formatLocalTime} from '../../core/relative-time.js';
 import {accountLabel, accountTrouble, canServeNow, defaultMoveNote, findAccount, keyRefusedTrouble, removedCorruptText, stateWord} from '../../core/accounts.js';
 import {actionKey, type KeyAction} from '../../core/keymap.js';
-import {UserError, type Account} from '../../core/types.js';
+import {UserError, type Account, type QuotaWindow} from '../../core/types.js';
+import {poolWaitText, usedUpTrouble} from '../../core/rotation.js';
 import {AccountStore, removalLoss} from '../../store/accounts.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
+import {cacheEntry, readQuotaCache, type QuotaCache} from '../../services/quota/cache.js';
 import {agentsOnPort} from '../../services/agents/running.js';
 import {markRefreshRefused, refreshNow, NeedsLoginError, RefreshOutcomeUnknownError} from '../../services/refresh.js';
 import {followRotationNatively} from '../../services/native/sync.js';
@@ -267,11 +269,17 @@ export async function serveAccount({services, provider, account, siblings, progr
   // A refused key is still tried (canServeNow: the upstream may let it in again), but served alone
   // its requests will likely all be refused: asked about too. (A launch warns instead, after its own
   // live list read, which may end the mark.)
-  const trouble = accountTrouble(target, services.clock.now()) ?? keyRefusedTrouble(target);
+  const now = services.clock.now();
+  const trouble = accountTrouble(target, now) ?? keyRefusedTrouble(target);
+  // Used up by the quota cache: no login helps, the pool may (the proxy would still try it: the cache may be behind).
+  const usedUp = trouble ? undefined : usedUpTrouble(await quotaWindowsOf(services, target), now);
+  if (usedUp && !(await confirm(`${provider} ${label} ${usedUp}; ${actionKey('provider.serve', 'home')} serves the ${provider} pool instead. Serve anyway?`))) {
+    return {text: `not served: ${provider} ${label} ${usedUp}`, kind: 'info', done: false};
+  }
   if (trouble) {
     const wayOut = `${actionKey('account.relogin', 'home')} ${target.apiKey ? 'replaces the key' : 'logs in again'}`;
     // The way out before the reason: the reason quotes an upstream answer and may not fit the status line.
-    if (!canServeNow(target, services.clock.now())) throw new UserError(`not served (${wayOut}, then ${serve} serves it): ${provider} ${label} ${trouble}`);
+    if (!canServeNow(target, now)) throw new UserError(`not served (${wayOut}, then ${serve} serves it): ${provider} ${label} ${trouble}`);
     // The question last: a prompt too long for its rows loses the start of its reason, never the question (Chrome.tsx promptRows).
     if (!(await confirm(`${provider} ${label} ${trouble}; ${wayOut}. Serve anyway?`))) return {text: `not served (${wayOut}): ${provider} ${label} ${trouble}`, kind: 'info', done: false};
   }
@@ -283,7 +291,33 @@ export async function serveAccount({services, provider, account, siblings, progr
 export async function serveProviderPool({services, provider, progress}: AccountActionContext): Promise<ActionResult> {
   if (!services.proxy) throw new UserError('no proxy supervisor in this session');
   const result = await startAndSettle(services.proxy, {provider}, progress);
-  return {...result, navigate: {screen: 'proxy', params: {provider}}};
+  // Started, but every account it could serve is resting: said, or the first 429 would be the news.
+  const wait = result.kind === 'ok' ? await poolWait(services, provider) : undefined;
+  return {...result, ...(wait ? {text: `${result.text}; ${wait}`} : {}), navigate: {screen: 'proxy', params: {provider}}};
+}
+
+/** The quota the screens show (useQuota): the target's poller's cache, else the cache file; none when it cannot be read. */
+async function cachedQuota(services: AppServices): Promise<QuotaCache | undefined> {
+  const {quota} = services.targets.current;
+  return quota ? quota.snapshot : readQuotaCache(services.paths).catch(() => undefined);
+}
+
+/** The cached quota windows of one account. */
+async function quotaWindowsOf(services: AppServices, account: Account): Promise<readonly QuotaWindow[]> {
+  const cache = await cachedQuota(services);
+  return (cache && cacheEntry(cache, account.provider, account.id)?.windows) ?? [];
+}
+
+/** poolWaitText for the provider's accounts as the files have them now and their cached quota; undefined when they cannot be read. */
+async function poolWait(services: AppServices, provider: string): Promise<string | undefined> {
+  try {
+    const own = (await services.targets.current.accounts.load()).accounts.filter((a) => a.provider === provider);
+    const cache = await cachedQuota(services);
+    const windows = new Map(own.map((a) => [a.id, (cache && cacheEntry(cache, provider, a.id)?.windows) ?? []]));
+    return poolWaitText(own, windows, services.clock.now());
+  } catch {
+    return undefined;
+  }
 }
 
 /** `R`: fetch the account's quota now (or all the provider's accounts when none is selected), ignoring any 429 backoff. */
