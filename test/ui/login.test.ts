@@ -116,6 +116,8 @@ test('Esc cancels: no timer, no further poll', async () => {
   try {
     await tui.waitFor('W D J B - M J H T');
     await tui.press('escape');
+    // The accounts screen it returns to shows no change: the status line says the login ended.
+    await tui.waitFor('GitHub Copilot login cancelled: nothing was stored');
     await new Promise((r) => setTimeout(r, 50));
     const requests = fake.server.requests.length;
     // The shell's own timers (status line, file watcher) are not ours: count only polls.

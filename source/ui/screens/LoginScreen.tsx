@@ -220,6 +220,8 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
       }
       // A finished login goes back to the accounts; any other leaves to the picker it came from.
       if (toPicker && view?.kind !== 'done') return leave();
+      // A login left before it stored anything: said, as the screen it returns to shows no change.
+      if (session && view && view.kind !== 'done' && view.kind !== 'ended' && view.kind !== 'storing') setStatus(`${row?.displayName ?? sanitizeLine(provider)} login cancelled: nothing was stored`, 'info');
       session?.cancel();
       return false;
     },
