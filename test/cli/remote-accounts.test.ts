@@ -7,6 +7,8 @@ import path from 'node:path';
 import {afterEach, beforeEach, describe, test} from 'node:test';
 import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
 import {runBin, type CliRun} from '../helpers/cli.js';
+import {quotaWindowFixture, writeQuotaCache} from '../helpers/quota.js';
+import {quotaCacheFile} from '../../source/services/quota/cache.js';
 import type {FakeCliproxy} from '../helpers/fake-cliproxy/server.js';
 import {MANAGEMENT_KEY, remoteTarget} from '../helpers/fake-cliproxy/target.js';
 
@@ -207,8 +209,11 @@ describe('moving accounts between local files and a remote target', () => {
 
   test('push moves the token file under its name (refusing to replace without --force); pull moves it into the local files', async () => {
     fx.ccs.writeToken('codex-a.json', A);
+    writeQuotaCache(fx.ccs, new Date(), {codex: {'a@example.com': [quotaWindowFixture(Date.now(), '5h', 40, 3600_000, 18_000)]}});
     const pushed = await runBin(['push', 'codex', 'a@example.com', '--target', 'team'], fx.ccs.env);
     assert.equal(pushed.code, 0, pushed.stderr);
+    // Its quota here went with it: the server reports its own.
+    assert.doesNotMatch(readFileSync(quotaCacheFile(fx.ccs.paths), 'utf8'), /a@example\.com/);
     assert.equal(pushed.stdout, 'codex: pushed a@example.com (codex-a.json) to target team; removed here, so only the server refreshes it\n');
     assert.deepEqual(fx.stand.files.get('codex-a.json')!.json, A);
     const upload = fx.stand.requests.find((r) => r.method === 'POST')!;

@@ -2,11 +2,13 @@
 // `d` does (gh's convention: y/N on a terminal, --yes for a script, and without a terminal and
 // without --yes a refusal naming --yes). It used to delete without asking.
 import assert from 'node:assert/strict';
-import {existsSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterEach, test} from 'node:test';
 import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
 import {binPath, runBin} from '../helpers/cli.js';
+import {quotaWindowFixture, writeQuotaCache} from '../helpers/quota.js';
+import {quotaCacheFile} from '../../source/services/quota/cache.js';
 import {binInTmuxSkipReason, startTmux} from '../helpers/tmux.js';
 
 let cleanups: Array<() => unknown> = [];
@@ -41,6 +43,22 @@ test('--yes removes it without asking', async () => {
   assert.equal(run.code, 0, run.stderr);
   assert.equal(run.stdout, 'claude: removed work; no usable account is left to be the default\n');
   assert.ok(!existsSync(tokenFile));
+});
+
+test('--yes takes its quota out of the quota cache too: the file names no removed account; the others keep theirs', async () => {
+  const {ccs} = withAccount();
+  ccs.writeToken('claude-bob@example.com.json', tokenFixture('claude', 'bob@example.com'));
+  const now = Date.now();
+  writeQuotaCache(ccs, new Date(now), {claude: {'alice@example.com': [quotaWindowFixture(now, '5h', 40, 3600_000, 18_000)], 'bob@example.com': [quotaWindowFixture(now, '5h', 10, 3600_000, 18_000)]}, codex: {'carol@example.com': []}});
+  const run = await runBin(['remove', 'claude', 'work', '--yes'], ccs.env);
+  assert.equal(run.code, 0, run.stderr);
+  const cache = readFileSync(quotaCacheFile(ccs.paths), 'utf8');
+  assert.doesNotMatch(cache, /alice/);
+  assert.deepEqual(Object.keys(JSON.parse(cache).accounts.claude), ['bob@example.com']);
+  assert.deepEqual(Object.keys(JSON.parse(cache).accounts.codex), ['carol@example.com']);
+  // The last of a provider's: the provider's entry goes too; a second remove finds nothing to take.
+  assert.equal((await runBin(['remove', 'claude', 'bob@example.com', '--yes'], ccs.env)).code, 0);
+  assert.deepEqual(Object.keys(JSON.parse(readFileSync(quotaCacheFile(ccs.paths), 'utf8')).accounts), ['codex']);
 });
 
 test('--help names --yes', async () => {

@@ -8,6 +8,8 @@ import {keyLabel, KEY_BINDINGS} from '../../source/core/keymap.js';
 import {FEATURE_ROUTES, FEATURE_SCREENS} from '../../source/ui/screens/registry.js';
 import {tokenFixture, type TempCcs} from '../helpers/ccs.js';
 import {makeUiCcs} from './fixtures.js';
+import {quotaWindowFixture, writeQuotaCache} from '../helpers/quota.js';
+import {quotaCacheFile} from '../../source/services/quota/cache.js';
 import {makeManyAccounts} from '../../scripts/bench-fixture.js';
 import {rmSync} from 'node:fs';
 
@@ -131,6 +133,19 @@ test('d asks y/N: Enter (the default) keeps the account, y removes it and its to
   assert.match(frame, /Remove claude account work\? /);
   await tui.press('y');
   await tui.waitFor('removed claude account work; no usable account is left to be the default');
+});
+
+test('d then y takes the account\'s quota out of the quota cache; the others keep theirs', async () => {
+  const {tui, ccs} = await open();
+  const now = Date.now();
+  writeQuotaCache(ccs, new Date(now), {claude: {'alice@example.com': [quotaWindowFixture(now, '5h', 40, 3600_000, 18_000)], 'bob@example.com': [quotaWindowFixture(now, '5h', 10, 3600_000, 18_000)]}});
+  await tui.press('l', 'j', 'd');
+  await tui.waitFor('[y/N]');
+  await tui.press('y');
+  await tui.waitFor('removed claude account bob@example.com');
+  const cache = readFileSync(quotaCacheFile(ccs.paths), 'utf8');
+  assert.doesNotMatch(cache, /bob/);
+  assert.deepEqual(Object.keys(JSON.parse(cache).accounts.claude), ['alice@example.com']);
 });
 
 test('p pauses and resumes (⏸ marker), r rotates the default to the next usable account', async () => {

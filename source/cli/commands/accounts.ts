@@ -306,6 +306,8 @@ const remove: CommandSpec = {
       if (!/^y(es)?$/i.test(answer.trim())) throw new UserError(`kept ${accountLabel(account, accounts)}: not removed (answer y to remove it, or pass --yes)`);
     }
     const account = await service.remove(p, ref);
+    // Its quota goes with it (loaded here: the listing is the read path kept fast); a failure keeps the removal.
+    if (service instanceof AccountStore) await (await import('../../services/quota/cache.js')).forgetQuotaEntries(ctx.paths, p, [account.id]).catch(() => undefined);
     const kept = account.corruptCopy === undefined ? '' : `; ${removedCorruptText(account.corruptCopy)}`;
     const alone = await servedAloneNote(service, ctx.paths, account);
     ctx.stdout.write(`${sanitizeLine(`${p}: removed ${(await labeller(service))(account)}${defaultMoveNote(account.defaultMovedTo, Date.now())}${kept}${alone}`)}\n`);

@@ -146,6 +146,8 @@ const push: CommandSpec = {
             if (await heldUp()) throw await spentOnServer();
             throw bothHoldIt(provider, pushed, `removing it here (${local.tokenPath(account)})`, error, `ccs-tui remove ${provider} ${sanitizeLine(positionals[1]!)} to keep the server's`);
           });
+          // Moved: its quota here goes with it (the server reports its own); a failure keeps the move.
+          await (await import('../../services/quota/cache.js')).forgetQuotaEntries(ctx.paths, provider, [account.id]).catch(() => undefined);
         }
         const kept = keptServerGrant ? `; the server's file it replaced held another grant, kept in ${sanitizeLine(keptServerGrant.copy)}` : '';
         ctx.stdout.write(`${provider}: ${pushed}${values.copy ? '; kept here too (--copy)' : '; removed here, so only the server refreshes it'}${kept}\n`);

@@ -159,6 +159,30 @@ export async function updateQuotaEntries(
   paths: CcsPaths,
   changes: readonly {provider: string; accountId: string; change: QuotaEntryChange}[],
 ): Promise<QuotaCacheEntry[]> {
+  return changeQuotaCache(paths, (cache) =>
+    changes.map(({provider, accountId, change}) => {
+      const byAccount = (cache.accounts[provider] ??= idMap());
+      return (byAccount[accountId] = change(byAccount[accountId] ?? {windows: []}));
+    }),
+  );
+}
+
+/**
+ * Takes removed accounts' entries out of the cache file (`accountIds` of `provider`), so the file
+ * names no account the registry no longer has. Nothing is written when none of them has one.
+ */
+export async function forgetQuotaEntries(paths: CcsPaths, provider: string, accountIds: readonly string[]): Promise<void> {
+  if (!(await readQuotaCache(paths).catch(() => undefined))?.accounts[provider]) return;
+  await changeQuotaCache(paths, (cache) => {
+    const byAccount = cache.accounts[provider];
+    if (!byAccount) return;
+    for (const id of accountIds) if (Object.hasOwn(byAccount, id)) delete byAccount[id];
+    if (Object.keys(byAccount).length === 0) delete cache.accounts[provider];
+  });
+}
+
+/** One read-modify-write of the cache file under its lock (`change` edits the cache in place). */
+async function changeQuotaCache<T>(paths: CcsPaths, change: (cache: QuotaCache) => T): Promise<T> {
   const file = quotaCacheFile(paths);
   return withFileLock(file, async (lock) => {
     // Taken before the read: a change after it, by a process that took the lock over, is never written over.
@@ -169,10 +193,7 @@ export async function updateQuotaEntries(
     const kept = lastWritten.get(file);
     lastWritten.delete(file);
     const cache = kept && (await readTextIfExists(file).catch(() => undefined)) === kept.text ? kept.cache : await readQuotaCache(paths);
-    const results = changes.map(({provider, accountId, change}) => {
-      const byAccount = (cache.accounts[provider] ??= idMap());
-      return (byAccount[accountId] = change(byAccount[accountId] ?? {windows: []}));
-    });
+    const results = change(cache);
     const text = JSON.stringify(cache);
     await lock.write(file, text, version);
     lastWritten.set(file, {text, cache});

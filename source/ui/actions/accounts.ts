@@ -8,7 +8,7 @@ import {UserError, type Account, type QuotaWindow} from '../../core/types.js';
 import {poolWaitText, usedUpTrouble} from '../../core/rotation.js';
 import {AccountStore, removalLoss} from '../../store/accounts.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
-import {cacheEntry, readQuotaCache, type QuotaCache} from '../../services/quota/cache.js';
+import {cacheEntry, forgetQuotaEntries, readQuotaCache, type QuotaCache} from '../../services/quota/cache.js';
 import {agentsOnPort} from '../../services/agents/running.js';
 import {markRefreshRefused, refreshNow, NeedsLoginError, RefreshOutcomeUnknownError} from '../../services/refresh.js';
 import {followRotationNatively} from '../../services/native/sync.js';
@@ -147,6 +147,8 @@ export async function removeAccount({services, account, confirm, siblings, provi
     return {text: `kept ${accountLabel(target, siblings)}`, kind: 'info', done: false};
   }
   const removed = await services.targets.current.accounts.remove(target.provider, byFile(target));
+  // Its quota goes with it on this machine (a server keeps its own); a failure keeps the removal.
+  if (services.targets.current.name === 'local') await forgetQuotaEntries(services.paths, target.provider, [target.id]).catch(() => undefined);
   const kept = removed.corruptCopy === undefined ? '' : `; ${removedCorruptText(removed.corruptCopy)}`;
   return `removed ${target.provider} account ${accountLabel(target, siblings)}${defaultMoveNote(removed.defaultMovedTo, Date.now())}${kept}${alone ? `; ${ALONE_NOTE(target.provider)}` : ''}`;
 }
