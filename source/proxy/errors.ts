@@ -40,8 +40,10 @@ export type PinnedFix = 'resume' | 'relogin' | 'login' | 'newkey';
 /**
  * The way out when the one account a proxy serves `provider` with (pinned) cannot serve: how it was
  * pinned, `fix` for the account (`label`: its name among its siblings), else the provider's pool.
- * One wording for both surfaces: the command line's flags and commands (`--account`, `ccs-tui run`),
- * the TUI's keys (`s` or `e` on an account, `p`, `L`, `a`, `S` on the accounts screen, core/keymap.ts).
+ * One wording for both surfaces: the command line's flags and commands (`--account`, `ccs-tui run`;
+ * the TUI pins too, and a client reading the answer may not know which did it), the TUI's keys (`s` or
+ * `e` on an account, `r` on the proxy screen moving the pin, `p`, `L`, `a`, `S` on the accounts
+ * screen, core/keymap.ts).
  */
 export function pinnedAdvice(provider: string, label: string, fix?: PinnedFix): ErrorAdvice {
   // A key login given the account's name replaces its key (core/accounts.ts keyRejectedWords); without it, it adds another account.
@@ -50,9 +52,9 @@ export function pinnedAdvice(provider: string, label: string, fix?: PinnedFix): 
   const keys = {resume: `${key('account.pause')} on the accounts screen: resume it`, relogin: `${key('account.relogin')} on the accounts screen: log in again`, login: `${key('account.login')} on the accounts screen: log in again`, newkey: `${key('account.relogin')} on the accounts screen: a new key`};
   const pool = `serve the ${provider} pool`;
   return {
-    command: [`pinned by --account or ccs-tui run`, fix && commands[fix], `${fix ? 'or ' : ''}${pool} instead: ccs-tui run ${provider}${fix ? ', or restart the proxy without --account' : ''}`].filter(Boolean).join('; '),
+    command: [`pinned by --account, ccs-tui run or the TUI`, fix && commands[fix], `${fix ? 'or ' : ''}${pool} instead: ccs-tui run ${provider}${fix ? ', or restart the proxy without --account' : ''}`].filter(Boolean).join('; '),
     // The keys work on the accounts screen, said once: the proxy screen's line has little room.
-    tui: [`pinned by ${key('account.serve')} or ${key('account.launch')}`, fix && keys[fix], fix ? `or ${key('provider.serve')} there: ${pool}` : `${key('provider.serve')} on the accounts screen: ${pool}`].filter(Boolean).join('; '),
+    tui: [`pinned by ${key('account.serve')} or ${key('account.launch')} (${actionKey('account.rotate', 'proxy')} moves it)`, fix && keys[fix], fix ? `or ${key('provider.serve')} there: ${pool}` : `${key('provider.serve')} on the accounts screen: ${pool}`].filter(Boolean).join('; '),
   };
 }
 

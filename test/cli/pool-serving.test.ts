@@ -124,7 +124,7 @@ describe('a pool serves the account it says it serves', () => {
       assert.equal(refused.sentWith, undefined, `nothing goes upstream (sent with ${refused.sentWith})`);
       assert.equal(refused.status, 503, refused.text);
       const message = (JSON.parse(refused.text) as {error: {message: string}}).error.message;
-      assert.match(message, /Claude account Erin Work, which this proxy serves alone, is paused \(pinned by --account or ccs-tui run; resume it: ccs-tui resume claude Erin Work; or serve the claude pool instead: ccs-tui run claude, or restart the proxy without --account\)/);
+      assert.match(message, /Claude account Erin Work, which this proxy serves alone, is paused \(pinned by --account, ccs-tui run or the TUI; resume it: ccs-tui resume claude Erin Work; or serve the claude pool instead: ccs-tui run claude, or restart the proxy without --account\)/);
       // Resumed, it serves again: still alone.
       assert.equal((await runBin(['resume', 'claude', 'erin@example.com'], ccs.env)).code, 0);
       assert.equal((await ask(port, upstream)).sentWith, tokenOf('erin@example.com'));
@@ -203,7 +203,7 @@ describe('`ccs-tui run` says when the agent cannot be served as launched', () =>
     const limited = await ask(port, upstream);
     assert.equal(limited.status, 429, limited.text);
     assert.equal(limited.sentWith, undefined);
-    assert.match(limited.text, /Claude: Erin Work, which this proxy serves alone, is cooling down \(usage limit reached\); retry in \d+ s \(pinned by --account or ccs-tui run; serve the claude pool instead: ccs-tui run claude\)/);
+    assert.match(limited.text, /Claude: Erin Work, which this proxy serves alone, is cooling down \(usage limit reached\); retry in \d+ s \(pinned by --account, ccs-tui run or the TUI; serve the claude pool instead: ccs-tui run claude\)/);
     // Back to the pool: Dave serves (Erin Work still cooling), and it says pool again.
     assert.equal((await runBin(['run', 'claude'], env)).code, 0);
     assert.equal((await ask(port, upstream)).sentWith, tokenOf('dave@example.com'));

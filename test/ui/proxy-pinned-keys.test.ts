@@ -27,9 +27,9 @@ test('the pinned account paused: the proxy screen says which keys help (p resume
   const res = await askClaude(port, API_KEY);
   // The client reads the command line's words (it may be any program, started anywhere).
   assert.equal(res.status, 503);
-  assert.match(await res.text(), /is paused \(pinned by --account or ccs-tui run; resume it: ccs-tui resume claude work/);
+  assert.match(await res.text(), /is paused \(pinned by --account, ccs-tui run or the TUI; resume it: ccs-tui resume claude work/);
   const frame = await tui.waitFor(/which this proxy serves alone, is paused/, 5000);
-  assert.match(frame, /error: Claude account work, which this proxy serves alone, is paused \(pinned by s or e; p on the accounts screen: resume it; or S there: serve the claude pool\)/);
+  assert.match(frame, /error: Claude account work, which this proxy serves alone, is paused \(pinned by s or e \(r moves it\); p on the accounts screen: resume it; or S there: serve the claude pool\)/);
   assert.doesNotMatch(frame, /--account|ccs-tui (run|resume)/);
 });
 
