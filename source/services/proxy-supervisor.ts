@@ -267,12 +267,37 @@ export class ProxySupervisor {
    * throws a UserError when the proxy is no built-in one or refuses.
    */
   async serveOnAdopted(target: ServeTarget & {provider: string}): Promise<string | undefined> {
-    const {port, pid, kind} = this.state;
-    if (this.state.managed !== 'adopted' || this.state.phase !== 'running' || !port) throw new UserError('no proxy started outside this TUI is running');
-    if (kind !== 'builtin') throw new UserError(`${adoptedText(this.state)} is the CLIProxyAPI binary: it cannot switch accounts live`);
-    const account = await serveOnRunningProxy(this.options.paths, port, target.provider, target.account);
-    // Still the one followed: it now serves the target (a restart keeps it).
-    if (this.state.pid === pid) this.update({target: {provider: target.provider, account: target.account, port}, account});
+    if (this.state.managed !== 'adopted' || this.state.phase !== 'running' || !this.state.port) throw new UserError('no proxy started outside this TUI is running');
+    if (this.state.kind !== 'builtin') throw new UserError(`${adoptedText(this.state)} is the CLIProxyAPI binary: it cannot switch accounts live`);
+    return this.serveLive(target);
+  }
+
+  /**
+   * Whether the TUI's own child can be switched to another target live (serveOnChild): a built-in
+   * proxy, running, and the target one provider (every provider by model is a start of its own).
+   */
+  canServeOnChild(target: ServeTarget): target is ServeTarget & {provider: string} {
+    return this.state.managed === 'child' && this.state.phase === 'running' && this.state.kind === 'builtin' && Boolean(this.state.port) && this.child !== undefined && target.provider !== undefined && (target.port === undefined || target.port === this.state.port);
+  }
+
+  /**
+   * Switches the TUI's own built-in child to `target` as serveOnAdopted switches a proxy started
+   * elsewhere: no restart, so the requests under way (an agent's stream) go on. A restart after a
+   * crash starts it on the new target. Throws a UserError when it refuses (nothing changes then).
+   */
+  async serveOnChild(target: ServeTarget & {provider: string}): Promise<string | undefined> {
+    if (!this.canServeOnChild(target)) throw new UserError('the proxy of this TUI is not running');
+    return this.serveLive(target);
+  }
+
+  /** The live switch itself (`/_ccs-tui/serve`): the state's target follows, the port kept as it was asked. */
+  private async serveLive(target: ServeTarget & {provider: string}): Promise<string | undefined> {
+    const {port, pid, managed} = this.state;
+    const account = await serveOnRunningProxy(this.options.paths, port!, target.provider, target.account);
+    // Still the one followed: it now serves the target (a restart keeps it). The child's port stays
+    // the one it was asked for (none: a port of its own choosing at each start).
+    const keptPort = managed === 'child' ? this.state.target.port : port;
+    if (this.state.pid === pid) this.update({target: {provider: target.provider, account: target.account, ...(keptPort === undefined ? {} : {port: keptPort})}, account});
     this.log(`now serving ${target.provider}${target.account ? ` / ${target.account}` : ' (its pool)'}${account ? `, ${account} first` : ''} (switched live, same port)`);
     return account;
   }
@@ -288,12 +313,18 @@ export class ProxySupervisor {
     return this.start(this.state.target);
   }
 
+  /** Why restart() would refuse now (a proxy that only where it runs can restart), undefined when it would not. */
+  restartRefusal(): string | undefined {
+    const was = this.state;
+    if (was.managed !== 'adopted' || was.phase !== 'running' || was.owner === 'background') return undefined;
+    const here = `or stop it here (${actionKey('proxy.stop', 'proxy')}) and start one in this TUI (${actionKey('proxy.start', 'proxy')})`;
+    return `${adoptedText(was)} ${was.owner === 'tui' ? `is another TUI’s child: restart it in that TUI, ${here}` : `runs in a shell’s foreground: restart it there, ${here}`}`;
+  }
+
   private async restartAdopted(): Promise<boolean> {
     const was = this.state;
-    if (was.owner !== 'background') {
-      const here = `or stop it here (${actionKey('proxy.stop', 'proxy')}) and start one in this TUI (${actionKey('proxy.start', 'proxy')})`;
-      throw new UserError(`${adoptedText(was)} ${was.owner === 'tui' ? `is another TUI’s child: restart it in that TUI, ${here}` : `runs in a shell’s foreground: restart it there, ${here}`}`);
-    }
+    const refused = this.restartRefusal();
+    if (refused) throw new UserError(refused);
     const generation = ++this.generation;
     await this.halt(true);
     if (generation !== this.generation) return false;

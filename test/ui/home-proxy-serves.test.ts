@@ -53,7 +53,7 @@ test('★ marks the account the pool serves next on the accounts list, follows t
   for (let i = 0; i < 30 && !tui.frame().includes('pool serves next'); i++) await tui.press('j');
   // Wrapped in the overlay's column: the words, border characters left out.
   const words = tui.frame().replace(/[│╭╮╰╯─]/g, ' ').replace(/\s+/g, ' ');
-  assert.match(words, /s Serve this account with the proxy \(★ marks the account each provider's pool serves next\)/);
+  assert.match(words, /s Serve this account with the proxy \(★ marks the account each provider's pool serves next;/);
 });
 
 test('a proxy serving claude only: the accounts list and the quota screen put ★ on the same accounts, one per provider with a pool', async () => {

@@ -74,7 +74,9 @@ test('device login screen: code, URL, QR beside the text at 80x24, countdown tic
     frame = await tui.waitFor('Added GitHub Copilot account octocat');
     assert.match(frame, /\(default\)/);
     await tui.press('escape');
-    await tui.waitFor('octocat');
+    frame = await tui.waitFor('octocat');
+    // Stored: the status line keeps what was stored, never a "cancelled" (test/ui/login-cancelled.test.ts).
+    assert.doesNotMatch(frame, /login cancelled/);
   } finally {
     tui.unmount();
     await fake.server.close();

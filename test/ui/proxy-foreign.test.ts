@@ -47,9 +47,11 @@ test('s on an account beside a CLIProxyAPI binary started outside the TUI: refus
   assert.equal(supervisor.current.managed, 'adopted');
 });
 
-test('R on a proxy run in a shell: refused with where to restart it; it keeps running', async () => {
+test('R on a proxy run in a shell: refused with where to restart it, before any question about its agents; it keeps running', async () => {
   ccs = makeUiCcs();
   const other = otherProxy(ccs, {port: 18401, owner: 'foreground', kind: 'cliproxy-binary', provider: 'claude'});
+  // An agent on it: a restart that is refused asks nothing first (it asked, then refused a yes).
+  ccs.writeRaw('tui/agents.json', JSON.stringify([{pid: process.pid, agent: 'claude', provider: 'claude', port: 18401, startedAt: new Date().toISOString(), where: 'foreground'}]));
   supervisor = new ProxySupervisor({paths: ccs.paths, env: ccs.env});
   tui = await renderTui({paths: ccs.paths, width: 200, height: 30, route: {screen: 'proxy', params: {}}, services: {proxy: supervisor}});
   await tui.waitFor(`PID ${other.pid}`, 5000);
@@ -57,6 +59,7 @@ test('R on a proxy run in a shell: refused with where to restart it; it keeps ru
   // TUI advice names its keys, not a command line.
   const frame = await tui.waitFor(`the proxy started in a shell (pid ${other.pid}, port 18401) runs in a shell’s foreground: restart it there, or stop it here (x) and start one in this TUI (s)`, 5000);
   assert.doesNotMatch(frame, /ccs-tui proxy serve/);
+  assert.doesNotMatch(frame, /Restart it\?/);
   assert.ok(isProcessAlive(other.pid));
   assert.equal(supervisor.current.phase, 'running');
 });

@@ -145,6 +145,8 @@ export async function startAndSettle(proxy: NonNullable<AppServices['proxy']>, t
   // A proxy started outside this TUI is never replaced: switched live when it can be, else left alone.
   const other = restart ? undefined : await proxy.runningElsewhere();
   if (other) return serveOnOther(proxy, other, target, progress, label);
+  // Its own child switched live as one started elsewhere is: the requests under way (an agent's stream) go on.
+  if (!restart && proxy.canServeOnChild(target)) return serveOnChild(proxy, target, progress, label);
   progress?.(`${restart ? 'restarting' : 'starting'} the proxy${targetText(target, label)}…`);
   if (!(await (restart ? proxy.restart() : proxy.start(target)))) return {text: `${restart ? 'restart' : 'start'} called off: the proxy was stopped meanwhile`, kind: 'info'};
   const state = await proxy.settled();
@@ -188,6 +190,15 @@ async function agentsAgree(services: AppServices, state: ProxyState, confirm: Pr
   return confirm(`${agentsText(agents)} ${agents.length === 1 ? 'uses' : 'use'} this proxy: ${question(agents.length === 1)}`);
 }
 
+/** `s` / `S` while this TUI's own built-in proxy runs: switched to the target live (same port, no restart). */
+async function serveOnChild(proxy: NonNullable<AppServices['proxy']>, target: ServeTarget & {provider: string}, progress?: (text: string) => void, label?: string): Promise<ActionResult> {
+  const what = `${target.provider} / ${label ?? target.account ?? 'its pool'}`;
+  progress?.(`switching the proxy to ${what}…`);
+  const serving = await proxy.serveOnChild(target);
+  const notes = ['switched live: same port, no restart', narrowedText(target)].filter((n) => n !== undefined);
+  return {text: `proxy on port ${proxy.current.port ?? '?'} now serves ${what}${!target.account && serving ? `, ${sanitizeLine(serving)} first` : ''} (${notes.join('; ')})`, kind: 'ok'};
+}
+
 /** `x`: stop the proxy (a proxy adopted from outside this TUI too). */
 export async function stopProxy({services, state, progress, confirm}: ProxyActionContext): Promise<ActionResult> {
   if (!services.proxy || !state || state.phase === 'stopped') return {text: noProxyText(actionKey('proxy.start', 'proxy')), kind: 'info'};
@@ -208,6 +219,9 @@ export async function stopProxy({services, state, progress, confirm}: ProxyActio
  */
 export async function restartProxy({services, state, progress, confirm}: ProxyActionContext): Promise<ActionResult> {
   if (!services.proxy) throw new UserError('no proxy supervisor in this session');
+  // A restart that would be refused is refused before any question.
+  const refused = services.proxy.restartRefusal?.();
+  if (refused) throw new UserError(refused);
   // Their requests under way end with the old process (the new one takes the same port): asked first, as `x` asks.
   if (state?.phase === 'running' && !(await agentsAgree(services, state, confirm, (one) => `restarting it cuts ${one ? 'its' : 'their'} requests under way. Restart it?`))) {
     return {text: 'the proxy keeps running (not restarted)', kind: 'info'};

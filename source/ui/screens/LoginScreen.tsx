@@ -96,8 +96,17 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
     return false;
   };
   // Quitting (q, Ctrl-C) or leaving this screen while the account is stored: the same as Esc there.
+  // Left before anything was stored (Esc from any step, a field's own Esc, back to the provider
+  // picker): said, as the screen it returns to shows no change.
   const onUnmount = useRef<(left: AccountLogin) => boolean>(() => false);
-  onUnmount.current = (left) => left.view.kind === 'storing' && leaveToFinish(left);
+  const sayCancelled = (left: LoginView) => {
+    if (left.kind !== 'storing' && left.kind !== 'done' && left.kind !== 'ended') setStatus(`${row?.displayName ?? sanitizeLine(provider)} login cancelled: nothing was stored`, 'info');
+  };
+  onUnmount.current = (left) => {
+    if (left.view.kind === 'storing') return leaveToFinish(left);
+    sayCancelled(left.view);
+    return false;
+  };
   const {view, error, now, session, retry: restart, noBrowser} = useLoginSession(provider, again?.nickname, again?.id, replacingKey, onUnmount);
   const actions = useAccountActions(provider, again);
   const otherIdentity = view?.kind === 'done' && view.notRelogin !== undefined;
@@ -220,8 +229,8 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
       }
       // A finished login goes back to the accounts; any other leaves to the picker it came from.
       if (toPicker && view?.kind !== 'done') return leave();
-      // A login left before it stored anything: said, as the screen it returns to shows no change.
-      if (session && view && view.kind !== 'done' && view.kind !== 'ended' && view.kind !== 'storing') setStatus(`${row?.displayName ?? sanitizeLine(provider)} login cancelled: nothing was stored`, 'info');
+      // Said before the cancel ends its step (onUnmount says it for the other ways out).
+      if (session) sayCancelled(session.view);
       session?.cancel();
       return false;
     },

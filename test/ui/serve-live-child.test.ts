@@ -1,0 +1,60 @@
+// `s` / `S` on the accounts screen while the TUI's own built-in proxy runs: switched to the new
+// target live, as a proxy started elsewhere is (same process, same port), so an agent's requests
+// under way go on; it used to stop the child and start another. A crash afterwards restarts it on
+// the new target. Every provider (a start with none named) and the CLIProxyAPI binary still restart.
+import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
+import assert from 'node:assert/strict';
+import {afterEach, test} from 'node:test';
+import type {TempCcs} from '../helpers/ccs.js';
+import {builtinServeArgs} from '../../source/services/proxy/launch.js';
+import {ProxySupervisor} from '../../source/services/proxy-supervisor.js';
+import {readRunningProxy} from '../../source/services/proxy/pid-file.js';
+import {loadSettings} from '../../source/store/settings.js';
+import {binPath} from '../helpers/cli.js';
+import {makeUiCcs} from './fixtures.js';
+
+let ccs: TempCcs | undefined;
+let tui: TuiHandle | undefined;
+let supervisor: ProxySupervisor | undefined;
+afterEach(async () => {
+  [tui, ccs] = cleanUp(tui, ccs);
+  await supervisor?.dispose();
+  supervisor = undefined;
+});
+
+const flat = (frame: string) => frame.replace(/\s+/g, ' ');
+
+test('S starts the child; s on bob then switches it live: same pid and port, the record and the proxy screen say bob', async () => {
+  ccs = makeUiCcs();
+  const {settings} = await loadSettings(ccs.paths);
+  supervisor = new ProxySupervisor({paths: ccs.paths, settings, env: ccs.env, command: (target) => ({file: process.execPath, args: [binPath, ...builtinServeArgs({...target, port: 0})], kind: 'builtin'})});
+  tui = await renderTui({paths: ccs.paths, width: 170, height: 30, services: {proxy: supervisor}});
+  await tui.waitFor('alice@example.com');
+  await tui.press('S');
+  await tui.waitFor(/proxy running on port \d+ for claude/, 15_000);
+  const {pid, port} = supervisor.current;
+  assert.ok(pid && port);
+  await tui.press('escape');
+  await tui.waitFor('bob@example.com');
+  await tui.press('l', 'j');
+  await tui.waitFor(/›.*bob@example\.com/);
+  await tui.press('s');
+  const frame = flat(await tui.waitFor(/now serves claude \/ bob/, 15_000));
+  assert.match(frame, new RegExp(`proxy on port ${port} now serves claude / bob@example\\.com \\(switched live: same port, no restart; for root-URL clients too\\)`), frame);
+  assert.equal(supervisor.current.pid, pid, 'the same process: nothing was restarted');
+  assert.equal(supervisor.current.phase, 'running');
+  assert.equal(supervisor.current.target.account, 'bob@example.com');
+  // What `proxy status`, env and a restart go by.
+  const record = readRunningProxy(ccs.paths);
+  assert.equal(record?.pid, pid);
+  assert.equal(record?.account, 'bob@example.com');
+  await tui.waitFor((f) => /Serving\s+claude \/ bob@example\.com/.test(f), 10_000);
+
+  // S again: back to the pool, live too.
+  await tui.press('escape');
+  await tui.waitFor('alice@example.com');
+  await tui.press('S');
+  assert.match(flat(await tui.waitFor(/now serves claude \/ its pool/, 15_000)), /switched live: same port, no restart/);
+  assert.equal(supervisor.current.pid, pid);
+  assert.equal(supervisor.current.target.account, undefined);
+});
