@@ -106,7 +106,7 @@ const usedUpText = ({window, at}: {window: QuotaWindow; at: number}, now: number
  */
 export function usedUpTrouble(windows: readonly QuotaWindow[], now: number): string | undefined {
   const window = usedUpWindow(windows, now);
-  return window && `has used up ${usedUpText(window, now)}: served alone, its requests would likely be refused until then`;
+  return window && `has used up ${usedUpText(window, now)}: served alone, its requests would likely be refused until ${Number.isNaN(window.at) ? 'it resets' : 'then'}`;
 }
 
 /**
@@ -134,7 +134,7 @@ export function poolWaitText(accounts: readonly Account[], windows: WindowsByAcc
   }
   const provider = usable[0]!.provider;
   const one = usable.length === 1;
-  const state = cools && usedUps ? 'cooling down or used up' : cools ? 'cooling down' : 'used up';
+  const state = cools && usedUps ? (one ? 'cooling down and used up' : 'cooling down or used up') : cools ? 'cooling down' : 'used up';
   const when = Number.isFinite(back) ? `: ${one ? '' : 'the first is '}back in ${formatCooldown(new Date(back).toISOString(), now)}` : '';
   return `${one ? `the only usable ${provider} account is` : `all ${usable.length} usable ${provider} accounts are`} ${state}${when}`;
 }

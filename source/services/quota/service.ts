@@ -451,6 +451,9 @@ export class QuotaPoller {
         const cached = cacheEntry(this.cache, account.provider, account.id);
         // Only the request holds a slot; the batched write is waited for outside it.
         const change = await this.slots.run(() => this.source.fetch(deps, account, cached, {force, signal}));
+        // Gone from the list meanwhile (removed: `d`, `ccs-tui remove`): its answer is no entry to keep,
+        // or the cache would name the account again after its removal took its entry out.
+        if (!given && !this.accounts.has(key)) return;
         entry = change ? await this.source.record(account.provider, account.id, change) : (cached ?? {windows: []});
       } catch (error) {
         if (signal.aborted) return;

@@ -293,9 +293,10 @@ export async function serveAccount({services, provider, account, siblings, progr
 export async function serveProviderPool({services, provider, progress}: AccountActionContext): Promise<ActionResult> {
   if (!services.proxy) throw new UserError('no proxy supervisor in this session');
   const result = await startAndSettle(services.proxy, {provider}, progress);
-  // Started, but every account it could serve is resting: said, or the first 429 would be the news.
+  // Started, but every account it could serve is resting: said first (the proxy screen it opens
+  // shows the port), or the first 429 would be the news.
   const wait = result.kind === 'ok' ? await poolWait(services, provider) : undefined;
-  return {...result, ...(wait ? {text: `${result.text}; ${wait}`} : {}), navigate: {screen: 'proxy', params: {provider}}};
+  return {...result, ...(wait ? {text: `${wait}; ${result.text}`} : {}), navigate: {screen: 'proxy', params: {provider}}};
 }
 
 /** The quota the screens show (useQuota): the target's poller's cache, else the cache file; none when it cannot be read. */

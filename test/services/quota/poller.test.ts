@@ -133,6 +133,36 @@ test('leaving the screens pauses polling and abandons the running fetch; coming 
   }
 });
 
+test('an account removed while its fetch runs: its answer is dropped, never written to the cache (its removal took its entry out)', async () => {
+  const fx = await makeQuotaFixture();
+  const clock = new FakeClock(NOW);
+  let answer: (() => void) | undefined;
+  fx.upstream.handler = (_req, res) => {
+    answer = () => {
+      res.writeHead(200, {'content-type': 'application/json'});
+      res.end(JSON.stringify({usage: {limit: '10', used: '4', resetTime: null}}));
+    };
+  };
+  const poller = new QuotaPoller(await fx.deps(clock));
+  try {
+    const account = await fx.account('kimi');
+    const use = poller.use([account]);
+    await use.ready;
+    for (let i = 0; i < 200 && !answer; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(answer, 'the fetch reached the server');
+    // Removed (the screens' list reloaded without it), then the server answers.
+    poller.setAccounts([]);
+    answer();
+    await poller.idle();
+    assert.equal(poller.snapshot.accounts.kimi?.['user@example.com'], undefined);
+    assert.equal((await readQuotaCache(fx.ccs.paths)).accounts.kimi?.['user@example.com'], undefined);
+    use.release();
+  } finally {
+    poller.stop();
+    await fx.close();
+  }
+});
+
 test('tui.json changes apply to a running poller: a shorter interval reschedules the next poll from the last fetch', async () => {
   const fx = await makeQuotaFixture();
   const clock = new FakeClock(NOW);
