@@ -46,20 +46,38 @@ function isCredentialName(name: string): boolean {
 }
 
 /**
+ * Where a credential's name or a well-known prefix may begin: at a word boundary, or right after a
+ * percent escape (`%3D`, `%20`, `%22`, `%253D`: a token in a URL-encoded `redirect_uri` or `state`,
+ * `Bearer%20…`) or a JSON `\uXXXX` escape (`\u201c` before a quoted token): their last character
+ * is a hex digit, after which `\b` sees no boundary. A regex source.
+ */
+const START = String.raw`(?:\b|(?<=%(?:25)*[0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}))`;
+
+/**
  * Generic credential shapes, for text from a server whose credentials this process cannot know (a
  * remote CLIProxyAPI's accounts, its management key echoed back): a bearer value, the value of a
  * field named like a credential (`refresh_token=…`, `\"access_token\": \"…`, `client_secret=…`, camelCase
  * `refreshToken` and `apiKey`, a header `x-api-key:`:
  * Qwen, iFlow and Kimi tokens have no prefix to know them by; base64url ones hold `_`), and tokens
  * with a well-known prefix (Anthropic `sk-ant-`, Google `ya29.` access and `1//` refresh tokens, GitHub
- * `gho_`/`ghu_`/`ghp_`/`ghs_`/`ghr_`, OpenAI `sk-`, JWTs `eyJ….….…`). Also JSON-escaped `1\/\/`; a `\`
+ * `gho_`/`ghu_`/`ghp_`/`ghs_`/`ghr_` and `github_pat_`, OpenAI `sk-`, Google API keys `AIza`, xAI
+ * `xai-`, Groq `gsk_` (as sanitize.ts knows them), JWTs `eyJ….….…`). Also JSON-escaped `1\/\/`
+ * and percent-encoded `1%2F%2F` (a form body); a name's separator percent-encoded too (`%3D`, `%3A`,
+ * `%20`, `%22`: a URL inside a URL); a `\`
  * in a value only as the escape of a `/`, never that of the quote after it (JSON text stays JSON);
  * a value never begins inside a JSON escape (`token \u201c…`: the escape stays whole). The look
  * back at the separators runs only where a value's first character is: tried from every character
  * of a long run of separators (many backslashes), it took a time growing with the square of its length.
  */
-const CREDENTIAL_PATTERNS =
-  /(?=[\w.~+/=-]|\\\/)(?!(?<=\\)(?:u[0-9a-fA-F]{4}|[nrtbf]))(?<=(?:\b(?:Bearer|Basic|token)|_(?:token|key|secret)|\b(?:access|refresh|id|api|client|session|auth|private)-?(?:token|key|secret))[\s:="'\\]+)(?:[\w.~+/=-]|\\\/){12,}|\bsk-(?:ant-)?[A-Za-z0-9_-]{12,}|\bya29\.[A-Za-z0-9._-]{12,}|\b1(?:\/\/|\\\/\\\/)[A-Za-z0-9._-]{12,}|\bgh[opsur]_[A-Za-z0-9]{12,}|\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*/gi;
+const CREDENTIAL_PATTERNS = new RegExp(
+  String.raw`(?=[\w.~+/=-]|\\\/)(?!(?<=\\)(?:u[0-9a-fA-F]{4}|[nrtbf]))(?<=(?:${START}(?:Bearer|Basic|token)|_(?:token|key|secret)|${START}(?:access|refresh|id|api|client|session|auth|private)-?(?:token|key|secret))(?:[\s:="'\\]|%(?:25)*(?:2[02]|3[aAdD]))+)(?:[\w.~+/=-]|\\\/){12,}` +
+    // One look back (START) for every prefix, and only where a prefix's first letter is: tried at
+    // every character (as `\b` is, cheaply), the look back made a long text several times slower.
+    String.raw`|(?=[sygaxe1])${START}(?:sk-(?:ant-)?[A-Za-z0-9_-]{12,}|ya29\.[A-Za-z0-9._-]{12,}|1(?:\/\/|\\\/\\\/|%(?:25)*2[fF]%(?:25)*2[fF])[A-Za-z0-9._-]{12,}` +
+    String.raw`|gh[opsur]_[A-Za-z0-9]{12,}|github_pat_[A-Za-z0-9_]{16,}|AIza[A-Za-z0-9_-]{16,}|xai-[A-Za-z0-9]{16,}|gsk_[A-Za-z0-9]{16,}` +
+    String.raw`|eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*)`,
+  'gi',
+);
 
 /** Text with every generic credential shape masked (see CREDENTIAL_PATTERNS). */
 export function maskCredentialPatterns(text: string): string {

@@ -487,12 +487,16 @@ export class Redactor {
     return out as H;
   }
 
-  /** One header value redacted (ASCII masked forms), remembered as redactShort's values are (the same content-type with every answer). */
+  /**
+   * One header value redacted (ASCII masked forms), remembered as redactShort's values are (the same
+   * content-type with every answer). Cut echoes too: a header is a message, not a body forwarded
+   * (`WWW-Authenticate: Bearer error_description="token sk-ant-oat01-AbC... expired"`).
+   */
   private headerValue(value: string): string {
-    if (value.length > SHORT_MEMO_LENGTH) return this.redactWith(value, {}, asciiMaskedForm);
+    if (value.length > SHORT_MEMO_LENGTH) return this.redactWith(value, CUT_ECHOES, asciiMaskedForm);
     let masked = this.headerMemo.get(value);
     if (masked === undefined) {
-      masked = this.redactWith(value, {}, asciiMaskedForm);
+      masked = this.redactWith(value, CUT_ECHOES, asciiMaskedForm);
       if (this.headerMemo.size >= SHORT_MEMO_SIZE) this.headerMemo.clear();
       this.headerMemo.set(value, masked);
     }
