@@ -4,7 +4,7 @@
 import {rankByHeadroom} from '../core/rotation.js';
 import type {Account, QuotaWindow} from '../core/types.js';
 import {windowsFromHeaders} from '../providers/table.js';
-import {readQuotaCache, recordObservedWindows} from '../services/quota/cache.js';
+import {othersQuotaCacheStamp, readQuotaCache, recordObservedWindows} from '../services/quota/cache.js';
 import type {CcsPaths} from '../store/paths.js';
 
 export interface QuotaHooks {
@@ -24,6 +24,12 @@ export interface QuotaHooks {
 const RECORD_EVERY_MS = 10_000;
 const RELOAD_CACHE_EVERY_MS = 30_000;
 /**
+ * How often a proxy that ranks looks at the cache file's stamp between reloads: a quota the TUI
+ * fetched (`R`, its poll) moves the ranking within a second, not after up to RELOAD_CACHE_EVERY_MS
+ * (a newcomer's ★ stayed on an account just seen used up, and requests went there first).
+ */
+const LOOK_AT_CACHE_EVERY_MS = 1000;
+/**
  * A ranking is reused this long: ranking 1,000 accounts (headroom of each, a sort) per request cost
  * more than the request. Windows seen meanwhile count from the next ranking; an account that fails
  * is parked by the pool at once whatever the ranking says.
@@ -37,6 +43,9 @@ export function quotaHooks(paths: CcsPaths, now: () => number = Date.now, onErro
   const ranked = new Map<string, {accounts: readonly Account[]; at: number; ids: readonly string[]}>();
   let cacheLoadedAt = -Infinity;
   let loading = false;
+  let lookedAt = -Infinity;
+  /** The stamp another process left on the file, as last seen (othersQuotaCacheStamp). */
+  let othersStamp: string | undefined;
   /** Cache reads and writes under way (each removes itself when done). */
   const pending = new Set<Promise<unknown>>();
   const track = (work: Promise<unknown>) => {
@@ -58,6 +67,8 @@ export function quotaHooks(paths: CcsPaths, now: () => number = Date.now, onErro
    * seen, a limit reached elsewhere) counts here as the response headers this proxy saw do.
    */
   const readCache = async () => {
+    // Taken first: a write after it is seen at the next look, never missed.
+    othersStamp = (await othersQuotaCacheStamp(paths)) ?? othersStamp;
     const cache = await readQuotaCache(paths);
     for (const [provider, accounts] of Object.entries(cache.accounts)) {
       const byAccount = windowsOf(provider);
@@ -82,7 +93,19 @@ export function quotaHooks(paths: CcsPaths, now: () => number = Date.now, onErro
   };
 
   const reloadCache = () => {
-    if (!loading && now() - cacheLoadedAt >= RELOAD_CACHE_EVERY_MS) void startRead();
+    if (loading) return;
+    const at = now();
+    if (at - cacheLoadedAt >= RELOAD_CACHE_EVERY_MS) return void startRead();
+    if (at - lookedAt < LOOK_AT_CACHE_EVERY_MS) return;
+    lookedAt = at;
+    // Another process wrote it since the last look: read now. Our own writes change nothing we do not hold.
+    track(
+      othersQuotaCacheStamp(paths).then((stamp) => {
+        if (stamp === undefined || stamp === othersStamp) return;
+        othersStamp = stamp;
+        if (!loading) void startRead();
+      }),
+    );
   };
 
   return {

@@ -132,6 +132,16 @@ export async function readQuotaCacheIfChanged(paths: CcsPaths): Promise<QuotaCac
 }
 
 /**
+ * The cache file's stamp (store/file-stamp.ts) when another process wrote it last, undefined when
+ * this process did (or there is no file): what a reader that re-reads on a change compares.
+ */
+export async function othersQuotaCacheStamp(paths: CcsPaths): Promise<string | undefined> {
+  const file = quotaCacheFile(paths);
+  const stamp = await stampOf(file);
+  return stamp === lastOwnWrite.get(file) ? undefined : stamp;
+}
+
+/**
  * `next` with every entry that did not change replaced by `current`'s object for it, so that whoever
  * compares by identity (memoised rows) sees only the accounts whose numbers changed.
  */
