@@ -66,6 +66,18 @@ test('s on such an account, Yes: it is served', async () => {
   assert.equal(supervisor!.current.phase, 'running');
 });
 
+test('s on an account cooling down after a limit asks with the pool as the way out, not a login (no login ends a cooldown)', async () => {
+  const tui = await open({}, {id: 'bob@example.com', untilMs: 30 * 60_000});
+  await tui.press('l', 'j');
+  await tui.waitFor(/›.*bob@example\.com/);
+  await tui.press('s');
+  const frame = flat(await tui.waitFor('Serve anyway?'));
+  assert.match(frame, /claude bob@example\.com is cooling down .* \(usage limit reached\): served alone, its requests would be refused until then; S serves the claude pool instead\. Serve anyway\?/, frame);
+  assert.doesNotMatch(frame, /L logs in again/);
+  await tui.press('n');
+  assert.equal(supervisor!.current.phase, 'stopped');
+});
+
 test('S on a pool whose accounts are one used up, one cooling: started, and the status says when the first is back', async () => {
   const tui = await open({'alice@example.com': [quotaWindowFixture(Date.now(), '5h', 100, 2 * HOUR, 18_000)]}, {id: 'bob@example.com', untilMs: 30 * 60_000});
   await tui.press('S');

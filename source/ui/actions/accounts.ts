@@ -2,7 +2,7 @@
 // keymap action in ACCOUNT_ACTIONS (so "what does `s` do?" is: core/keymap.ts `s` → 'account.serve'
 // → serveAccount below). Each returns the status line or throws a UserError.
 import {formatLocalTime} from '../../core/relative-time.js';
-import {accountLabel, accountTrouble, canServeNow, defaultMoveNote, findAccount, keyRefusedTrouble, removedCorruptText, stateWord} from '../../core/accounts.js';
+import {accountLabel, accountTrouble, canServeNow, coolingNow, defaultMoveNote, findAccount, keyRefusedTrouble, removedCorruptText, stateWord} from '../../core/accounts.js';
 import {actionKey, type KeyAction} from '../../core/keymap.js';
 import {UserError, type Account, type QuotaWindow} from '../../core/types.js';
 import {poolWaitText, usedUpTrouble} from '../../core/rotation.js';
@@ -279,7 +279,9 @@ export async function serveAccount({services, provider, account, siblings, progr
     return {text: `not served: ${provider} ${label} ${usedUp}`, kind: 'info', done: false};
   }
   if (trouble) {
-    const wayOut = `${actionKey('account.relogin', 'home')} ${target.apiKey ? 'replaces the key' : 'logs in again'}`;
+    // A cooldown (a limit reached) ends by itself: no login helps it, the pool may serve meanwhile.
+    const cooling = canServeNow(target, now) && coolingNow(target, now);
+    const wayOut = cooling ? `${actionKey('provider.serve', 'home')} serves the ${provider} pool instead` : `${actionKey('account.relogin', 'home')} ${target.apiKey ? 'replaces the key' : 'logs in again'}`;
     // The way out before the reason: the reason quotes an upstream answer and may not fit the status line.
     if (!canServeNow(target, now)) throw new UserError(`not served (${wayOut}, then ${serve} serves it): ${provider} ${label} ${trouble}`);
     // The question last: a prompt too long for its rows loses the start of its reason, never the question (Chrome.tsx promptRows).
