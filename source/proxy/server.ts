@@ -267,6 +267,8 @@ export class ProxyServer {
   private pinnedAccountId: string | undefined;
   /** The pinned account's token file name: a problem with another file is not this proxy's error (fileProblem). */
   private pinnedTokenFile: string | undefined;
+  /** The pinned account's name as last seen (accountLabel): what a 503 calls it once it is removed, never its bare id. */
+  private pinnedLabelSeen: string | undefined;
   private readonly upstreamIdle: UpstreamIdle;
   private idleCheck: NodeJS.Timeout | undefined;
   /** Cooldown writes to the account state, in order; close waits for them. */
@@ -328,6 +330,7 @@ export class ProxyServer {
       const pinned = findAccount(accounts, provider.id, this.options.account);
       this.pinnedAccountId = pinned.id;
       this.pinnedTokenFile = pinned.tokenFile;
+      this.pinnedLabelSeen = accountLabel(pinned, accounts);
     }
     // The served provider's pool exists from the start, so status names the account that will serve.
     if (this.options.provider) await this.poolFor(this.requireProvider(this.options.provider));
@@ -483,6 +486,7 @@ export class ProxyServer {
     if (next && pool.single && provider === this.options.provider) {
       this.pinnedAccountId = next.id;
       this.pinnedTokenFile = this.poolSources.get(provider)?.find((a) => a.id === next.id)?.tokenFile;
+      this.pinnedLabelSeen = next.label;
       this.options.account = next.id;
       this.options.onPinMoved?.(provider, next.id);
     }
@@ -515,13 +519,15 @@ export class ProxyServer {
   async serve(providerId: string, accountRef?: string): Promise<string | undefined> {
     const row = this.requireProvider(providerId);
     const {findAccount} = await import('../core/accounts.js');
-    const pinned = accountRef ? findAccount(await this.accounts.all(), row.id, accountRef) : undefined;
+    const all = await this.accounts.all();
+    const pinned = accountRef ? findAccount(all, row.id, accountRef) : undefined;
     // The provider the root leaves serves its pool on its own route again: one account alone is the
     // served target's (status says only the root's), never a pin left where no status names it.
     const left = this.options.provider !== row.id ? this.options.provider && this.pools.get(this.options.provider) : undefined;
     if (left && left.single) this.pools.set(this.options.provider!, left.withMode({current: this.poolSources.get(this.options.provider!)?.find((a) => a.default)?.id ?? left.current?.id, single: false}));
     this.pinnedAccountId = pinned?.id;
     this.pinnedTokenFile = pinned?.tokenFile;
+    this.pinnedLabelSeen = pinned && accountLabel(pinned, all);
     this.options.provider = row.id;
     this.options.account = accountRef;
     // The account list as the files say now (a cooldown another process stored, a new default).
@@ -1371,7 +1377,8 @@ export class ProxyServer {
     if (id === undefined) return undefined;
     const account = accounts.find((a) => a.provider === row.id && a.id === id);
     if (account && canServeNow(account, this.now())) return undefined;
-    const label = account ? accountLabel(account, accounts) : sanitizeLine(this.options.account ?? id);
+    if (account) this.pinnedLabelSeen = accountLabel(account, accounts);
+    const label = account ? this.pinnedLabelSeen! : sanitizeLine(this.pinnedLabelSeen ?? this.options.account ?? id);
     const state = !account ? 'is gone (removed, or its token file moved)' : account.paused ? 'is paused' : `cannot serve (${healthWords(account)})`;
     return {text: `${row.displayName} account ${label}, which this proxy serves alone, ${state}`, advice: pinnedAdvice(row.id, label, !account ? 'login' : account.paused ? 'resume' : 'relogin')};
   }

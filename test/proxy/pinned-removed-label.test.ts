@@ -1,0 +1,39 @@
+// A proxy serving one account alone whose account is then removed answers 503 naming the account
+// as the person knew it (its nickname), never its registry id: a newcomer who removed `studio2` read
+// "account key-16539bb7344f … is gone", an id shown nowhere else.
+import assert from 'node:assert/strict';
+import {rmSync} from 'node:fs';
+import path from 'node:path';
+import {after, describe, it} from 'node:test';
+import {API_KEY, proxyFixture} from './fixture.js';
+import {tokenFixture} from '../helpers/ccs.js';
+
+describe('the pinned account removed', async () => {
+  const f = await proxyFixture({
+    provider: 'claude',
+    // Pinned by its id, as the TUI's `s` pins.
+    serve: {provider: 'claude', account: 'a@example.com'},
+    tokens: [{file: 'claude-a.json', token: tokenFixture('claude', 'a@example.com')}, {file: 'claude-b.json', token: tokenFixture('claude', 'b@example.com')}],
+    registry: {version: 1, providers: {claude: {default: 'a@example.com', accounts: {
+      'a@example.com': {email: 'a@example.com', nickname: 'studio2', tokenFile: 'claude-a.json'},
+      'b@example.com': {email: 'b@example.com', tokenFile: 'claude-b.json'},
+    }}}},
+  });
+  after(() => f.close());
+
+  it('the 503 names it studio2, as the screens did', async () => {
+    rmSync(path.join(f.ccs.paths.authDir, 'claude-a.json'));
+    const registry = {version: 1, providers: {claude: {default: 'b@example.com', accounts: {'b@example.com': {email: 'b@example.com', tokenFile: 'claude-b.json'}}}}};
+    f.ccs.writeRegistry(registry);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const res = await fetch(`${f.url}/v1/messages`, {
+      method: 'POST',
+      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+      body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
+    });
+    assert.equal(res.status, 503);
+    const text = await res.text();
+    assert.match(text, /Claude account studio2, which this proxy serves alone, is gone/, text);
+    assert.doesNotMatch(text, /account a@example\.com,/);
+  });
+});
