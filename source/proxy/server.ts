@@ -354,11 +354,15 @@ export class ProxyServer {
    * its response is done (else it would idle out at keepAliveTimeout, 5 s, holding the exit).
    */
   async close(): Promise<void> {
-    // The requests a stop cuts are logged as such (status 0): otherwise they would never be.
-    for (const active of this.inFlight.entries()) this.finish(active, active.model, 0, true);
     await new Promise<void>((resolve) => {
       const idle = setInterval(() => this.server.closeIdleConnections(), 50);
-      const cut = setTimeout(() => this.server.closeAllConnections(), CLOSE_GRACE_MS);
+      // The requests still under way when the grace ends are logged as cut by the stop (status 0),
+      // then cut: logged then, not as the stop starts (most end within the grace and are logged as
+      // they end), and before the cut, so what the cut breaks is no upstream's fault (deliver onBroken).
+      const cut = setTimeout(() => {
+        for (const active of this.inFlight.entries()) this.finish(active, active.model, 0, true);
+        this.server.closeAllConnections();
+      }, CLOSE_GRACE_MS);
       this.server.close(() => {
         clearInterval(idle);
         clearTimeout(cut);
@@ -1069,6 +1073,8 @@ export class ProxyServer {
           active.broke ??= req.complete ? CLIENT_LEFT : CLIENT_LEFT_MID_BODY;
           return finish(prepared.sentModel, 0);
         }
+        // Cut by a stop (close): the stop broke it, not the network or the account (no error, no backoff).
+        if (active.cut) return finish(prepared.sentModel, 0);
         // The rest of a streamed body was refused on its way (body.ts sendBody): the client's 400,
         // and the upstream request was cut before its end.
         if (error instanceof HttpError) throw error;
@@ -1478,6 +1484,8 @@ export class ProxyServer {
    */
   private deliver(prepared: PreparedRequest, upstream: IncomingMessage, res: ServerResponse, signal: ClientGone, outcome: Exclude<Outcome, ErrorOutcome>, clientStream: boolean, active: ActiveRequest, protocol: ApiProtocol): Promise<number> | number {
     const onBroken = (message: string) => {
+      // Cut by a stop (close): the stop broke it, not the upstream or the account.
+      if (active.cut) return;
       active.broke = message;
       this.recordError(`${active.provider}/${active.account}: ${message}`);
     };
