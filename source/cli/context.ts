@@ -1,6 +1,7 @@
 // What every command gets: streams, environment and the CCS paths. Tests build one of these with
 // in-memory streams instead of spawning the binary where they can.
 import {parseArgs, type ParseArgsConfig} from 'node:util';
+import {shellWord} from '../core/quote.js';
 import {sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {ccsPaths, resolveCcsDir, type CcsPaths} from '../store/paths.js';
@@ -66,7 +67,10 @@ export function parseCommandArgs<O extends CommandOptions>(
     throw new UserError(`missing ${missing.map((m) => `<${m}>`).join(' ')}\n${usage}`, 2);
   }
   if (parsed.positionals.length > max) {
-    throw new UserError(`unexpected argument "${sanitizeLine(parsed.positionals[max]!)}"\n${usage}`, 2);
+    const extra = sanitizeLine(parsed.positionals[max]!);
+    // `ccs-tui quota claude`: most commands take the provider as an argument, these as a flag.
+    const flag = max === 0 && 'provider' in options && (parsed.values as Record<string, unknown>).provider === undefined ? ` (the provider goes after --provider: ccs-tui ${spec.name.join(' ')} --provider ${shellWord(extra)})` : '';
+    throw new UserError(`unexpected argument "${extra}"${flag}\n${usage}`, 2);
   }
   return parsed;
 }

@@ -190,6 +190,9 @@ test('a name the user typed is quoted on one line in an error (a target, a comma
       [['accounts', '--target', 'a\nb'], /^ccs-tui: unknown target "a b" /],
       [['acc\nounts'], /^ccs-tui: unknown command "acc ounts"\n/],
       [['accounts', 'x\ny'], /^ccs-tui: unexpected argument "x y"\n/],
+      // Most commands take the provider as an argument; quota takes it as a flag, and says so (quoted for a shell).
+      [['quota', 'claude'], /^ccs-tui: unexpected argument "claude" \(the provider goes after --provider: ccs-tui quota --provider claude\)\nusage: ccs-tui quota \[--provider P\]/],
+      [['quota', 'my claude'], /^ccs-tui: unexpected argument "my claude" \(the provider goes after --provider: ccs-tui quota --provider 'my claude'\)\n/],
     ] as const) {
       const result = await runBin([...args], ccs.env);
       assert.equal(result.code, 2, result.stderr);
