@@ -471,7 +471,7 @@ function useSameColumns(columns: AccountColumns): AccountColumns {
 const cell = fitCell;
 
 function headerRow(c: AccountColumns): string {
-  return `   ${cell(c.email ? 'NAME' : 'ACCOUNT', c.name)}${c.email ? cell('EMAIL', c.email) : ''}${cell('STATUS', c.status)}${cell('TOKEN', c.expiry, !c.quota)}${c.quota ? 'QUOTA' : ''}`;
+  return `   ${cell(c.email ? 'NAME' : 'ACCOUNT', c.name)}${c.email ? cell('EMAIL', c.email) : ''}${cell('STATUS', c.status)}${cell('TOKEN', c.expiry, !c.quota)}${c.quota ? 'QUOTA USED' : ''}`;
 }
 
 type AccountRowProps = {account: Account; siblings: readonly Account[]; selected: boolean; focused: boolean; served: boolean; columns: AccountColumns; now: number; theme: Theme; renameDraft?: TextDraft; quota?: readonly QuotaWindow[]; quotaCause?: string; quotaNow: number};
