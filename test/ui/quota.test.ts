@@ -221,3 +221,13 @@ test('★ is never an account whose quota is unknown while one with known room c
   assert.doesNotMatch(lineWith(frame, 'claude · bob'), /★/, frame);
   assert.match(lineWith(frame, 'claude · work'), /★ claude · work/, 'the pool serves the default, whose room is known');
 });
+
+test('C on the quota screen acts on the selected account as on the accounts screen: a local target says it has no server cooldown to clear', async () => {
+  const ccs = makeUiCcs();
+  cleanup = ccs.cleanup;
+  tui = await renderTui({paths: ccs.paths, width: 120, height: 30, route: {screen: 'quota', params: {}}});
+  await tui.waitFor('claude · work');
+  await tui.press('C');
+  // It said nothing at all here (the key's scope named the quota screen, which never handled it).
+  await tui.waitFor("error: local accounts have no server cooldown to clear (that is a remote CLIProxyAPI target's next_retry_after)");
+});

@@ -93,6 +93,8 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
     ...cursorKeyHandlers(dispatch, LIST, rows.length, listHeight),
     'quota.refresh': () => (selected ? actions.perform('quota.refresh') : actions.noAccount()),
     'account.rotate': () => (selected || provider ? actions.perform('account.rotate') : actions.noAccount()),
+    // A server's cooldown, as on the accounts screen (a local target says it has none to clear).
+    'account.clearCooldown': () => (selected ? actions.perform('account.clearCooldown') : actions.noAccount()),
     // The rules of the selected row's account.
     'screen.models': () => dispatch(rulesScreenFor(selected?.account.provider ?? provider, selected?.account.id)),
   });
