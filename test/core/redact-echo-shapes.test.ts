@@ -45,19 +45,19 @@ test('long runs of escapes and letters with no credential in them come out as th
   }
 });
 
-test('a response header quoting the start of an account token, cut short, is masked (WWW-Authenticate, Location)', () => {
+test('an error\'s or redirect\'s response header quoting the start of an account token, cut short, is masked (WWW-Authenticate, Location)', () => {
   const redactor = new Redactor([OAT]);
-  const headers = redactor.redactHeaders({
+  const cut = {
     'www-authenticate': `Bearer realm="api", error="invalid_token", error_description="token ${OAT.slice(0, 30)}... expired"`,
     location: `https://app.example/cb#access_token=${OAT.slice(0, 40)}`,
-    'content-type': 'application/json',
-  });
+  };
+  const headers = redactor.redactHeaders({...cut, 'content-type': 'application/json'}, true);
   assert.equal(headers['www-authenticate'], 'Bearer realm="api", error="invalid_token", error_description="token sk-a...(redacted)... expired"');
   assert.equal(headers.location, 'https://app.example/cb#access_token=sk-a...(redacted)');
   assert.equal(headers['content-type'], 'application/json');
   // Another account's token that only shares the common `sk-ant-oat01-` start stays.
   const other = `sk-ant-oat01-ZZ${BODY}`;
-  assert.equal(redactor.redactHeaders({'x-note': other})['x-note'], other);
+  assert.equal(redactor.redactHeaders({'x-note': other}, true)['x-note'], other);
 });
 
 test('an error body still masks a whole echo and its cut start with ERROR_TEXT', () => {

@@ -475,28 +475,32 @@ export class Redactor {
    * writeHead throws on it. Header values arrive as latin1, so every other character stays valid.
    * A header whose name holds an echo is dropped: a name is an RFC 9110 token, whose characters
    * spell most keys (Node gives it lowercased: a lowercase key whole), and no masked form is one.
+   * `cutEchoes`: an error's or a redirect's headers, whose words may quote the start of a token
+   * (`WWW-Authenticate: Bearer error_description="token sk-ant-oat01-AbC... expired"`, a `Location`
+   * cut short), as an error body's do; a success's (request ids unique per answer) only whole echoes,
+   * at no more cost per answer than before.
    */
-  redactHeaders<H extends Record<string, string | string[] | number | undefined>>(headers: H): H {
+  redactHeaders<H extends Record<string, string | string[] | number | undefined>>(headers: H, cutEchoes = false): H {
     if (this.count === 0) return headers;
     const out: Record<string, string | string[] | number | undefined> = {};
+    const valueOf = (value: string) => (cutEchoes ? this.redactWith(value, CUT_ECHOES, asciiMaskedForm) : this.headerValue(value));
     for (const name in headers) {
       if (!isOwn(headers, name) || this.headerValue(name) !== name) continue;
       const value = headers[name];
-      out[name] = typeof value === 'string' ? this.headerValue(value) : Array.isArray(value) ? value.map((item: string) => this.headerValue(item)) : value;
+      out[name] = typeof value === 'string' ? valueOf(value) : Array.isArray(value) ? value.map(valueOf) : value;
     }
     return out as H;
   }
 
   /**
    * One header value redacted (ASCII masked forms), remembered as redactShort's values are (the same
-   * content-type with every answer). Cut echoes too: a header is a message, not a body forwarded
-   * (`WWW-Authenticate: Bearer error_description="token sk-ant-oat01-AbC... expired"`).
+   * content-type with every answer).
    */
   private headerValue(value: string): string {
-    if (value.length > SHORT_MEMO_LENGTH) return this.redactWith(value, CUT_ECHOES, asciiMaskedForm);
+    if (value.length > SHORT_MEMO_LENGTH) return this.redactWith(value, {}, asciiMaskedForm);
     let masked = this.headerMemo.get(value);
     if (masked === undefined) {
-      masked = this.redactWith(value, CUT_ECHOES, asciiMaskedForm);
+      masked = this.redactWith(value, {}, asciiMaskedForm);
       if (this.headerMemo.size >= SHORT_MEMO_SIZE) this.headerMemo.clear();
       this.headerMemo.set(value, masked);
     }
