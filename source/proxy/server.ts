@@ -595,6 +595,11 @@ export class ProxyServer {
       this.inFlight.add(active);
       await this.forward(req, res, route as Route & {endpoint: ForwardEndpoint}, active);
     } catch (error) {
+      // Cut by a stop (close): logged as such already; what the cut broke is no error of the proxy's.
+      if (active.cut) {
+        if (!res.headersSent) res.destroy();
+        return;
+      }
       // The client left mid-body (or Node timed its request out and answered 408: clientError): no proxy error.
       const left = error instanceof ClientLeft ? (this.clientErrors.get(req.socket) ?? new HttpError(0, error.message, undefined, {}, error.message)) : undefined;
       if (left) return this.refused(active, left);
