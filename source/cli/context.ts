@@ -2,6 +2,7 @@
 // in-memory streams instead of spawning the binary where they can.
 import {parseArgs, type ParseArgsConfig} from 'node:util';
 import {shellWord} from '../core/quote.js';
+import {findProvider} from '../providers/table.js';
 import {sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {ccsPaths, resolveCcsDir, type CcsPaths} from '../store/paths.js';
@@ -69,7 +70,7 @@ export function parseCommandArgs<O extends CommandOptions>(
   if (parsed.positionals.length > max) {
     const extra = sanitizeLine(parsed.positionals[max]!);
     // `ccs-tui quota claude`: most commands take the provider as an argument, these as a flag.
-    const flag = max === 0 && 'provider' in options && (parsed.values as Record<string, unknown>).provider === undefined ? ` (the provider goes after --provider: ccs-tui ${spec.name.join(' ')} --provider ${shellWord(extra)})` : '';
+    const flag = max === 0 && 'provider' in options && (parsed.values as Record<string, unknown>).provider === undefined && findProvider(parsed.positionals[max]!) ? ` (the provider goes after --provider: ccs-tui ${spec.name.join(' ')} --provider ${shellWord(extra)})` : '';
     throw new UserError(`unexpected argument "${extra}"${flag}\n${usage}`, 2);
   }
   return parsed;

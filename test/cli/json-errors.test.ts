@@ -192,7 +192,9 @@ test('a name the user typed is quoted on one line in an error (a target, a comma
       [['accounts', 'x\ny'], /^ccs-tui: unexpected argument "x y"\n/],
       // Most commands take the provider as an argument; quota takes it as a flag, and says so (quoted for a shell).
       [['quota', 'claude'], /^ccs-tui: unexpected argument "claude" \(the provider goes after --provider: ccs-tui quota --provider claude\)\nusage: ccs-tui quota \[--provider P\]/],
-      [['quota', 'my claude'], /^ccs-tui: unexpected argument "my claude" \(the provider goes after --provider: ccs-tui quota --provider 'my claude'\)\n/],
+      [['quota', 'CLAUDE'], /^ccs-tui: unexpected argument "CLAUDE" \(the provider goes after --provider: ccs-tui quota --provider CLAUDE\)\n/],
+      // No provider of that name: no hint to a command that fails too.
+      [['quota', 'bogus'], /^ccs-tui: unexpected argument "bogus"\nusage: /],
     ] as const) {
       const result = await runBin([...args], ccs.env);
       assert.equal(result.code, 2, result.stderr);

@@ -32,9 +32,13 @@ test('generic shapes: Google API keys, fine-grained GitHub tokens, xAI and Groq 
     const text = `GET /v1beta/models?key=${key} failed: invalid key ${key}.`;
     assert.ok(!maskCredentialPatterns(text).includes(key.slice(4, 24)), text);
   }
-  // Ordinary words that share a prefix's letters stay.
+  // Ordinary words that share a prefix's letters stay, and so do names that only look like a key
+  // in another case or length (a model name, a file name; an attack's list).
   const prose = 'the task-runner asks ya29 questions; ghost_town and skeleton keys; %41sk-short';
   assert.equal(maskCredentialPatterns(prose), prose);
+  for (const name of ['xai-grok4fastreasoninglatest', 'xai-grok-4-fast-reasoning', 'AIZASYA0123456789abcdefghijklmnopqrstu', 'Aizawa-long-ish-file-name-here-and-more', 'gsk_llama_instant', 'GSK_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH']) {
+    assert.equal(maskCredentialPatterns(`model ${name} not found`), `model ${name} not found`, name);
+  }
 });
 
 // Not timed (the bench measures speed): a look back that went back over the whole run at each

@@ -60,8 +60,8 @@ const START = String.raw`(?:\b|(?<=%(?:25)*[0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}))`;
  * `refreshToken` and `apiKey`, a header `x-api-key:`:
  * Qwen, iFlow and Kimi tokens have no prefix to know them by; base64url ones hold `_`), and tokens
  * with a well-known prefix (Anthropic `sk-ant-`, Google `ya29.` access and `1//` refresh tokens, GitHub
- * `gho_`/`ghu_`/`ghp_`/`ghs_`/`ghr_` and `github_pat_`, OpenAI `sk-`, Google API keys `AIza`, xAI
- * `xai-`, Groq `gsk_` (as sanitize.ts knows them), JWTs `eyJ….….…`). Also JSON-escaped `1\/\/`
+ * `gho_`/`ghu_`/`ghp_`/`ghs_`/`ghr_`, OpenAI `sk-`, JWTs `eyJ….….…`; `github_pat_`, `AIza`, `xai-` and
+ * `gsk_` in CASED_KEY_PATTERNS). Also JSON-escaped `1\/\/`
  * and percent-encoded `1%2F%2F` (a form body); a name's separator percent-encoded too (`%3D`, `%3A`,
  * `%20`, `%22`: a URL inside a URL); a `\`
  * in a value only as the escape of a `/`, never that of the quote after it (JSON text stays JSON);
@@ -73,13 +73,22 @@ const CREDENTIAL_PATTERNS = new RegExp(
   String.raw`(?=[\w.~+/=-]|\\\/)(?!(?<=\\)(?:u[0-9a-fA-F]{4}|[nrtbf]))(?<=(?:${START}(?:Bearer|Basic|token)|_(?:token|key|secret)|${START}(?:access|refresh|id|api|client|session|auth|private)-?(?:token|key|secret))(?:[\s:="'\\]|%(?:25)*(?:2[02]|3[aAdD]))+)(?:[\w.~+/=-]|\\\/){12,}` +
     // One look back (START) for every prefix, and only where a prefix's first letter is: tried at
     // every character (as `\b` is, cheaply), the look back made a long text several times slower.
-    String.raw`|(?=[sygaxe1])${START}(?:sk-(?:ant-)?[A-Za-z0-9_-]{12,}|ya29\.[A-Za-z0-9._-]{12,}|1(?:\/\/|\\\/\\\/|%(?:25)*2[fF]%(?:25)*2[fF])[A-Za-z0-9._-]{12,}` +
-    String.raw`|gh[opsur]_[A-Za-z0-9]{12,}|github_pat_[A-Za-z0-9_]{16,}|AIza[A-Za-z0-9_-]{16,}|xai-[A-Za-z0-9]{16,}|gsk_[A-Za-z0-9]{16,}` +
+    String.raw`|(?=[syeg1])${START}(?:sk-(?:ant-)?[A-Za-z0-9_-]{12,}|ya29\.[A-Za-z0-9._-]{12,}|1(?:\/\/|\\\/\\\/|%(?:25)*2[fF]%(?:25)*2[fF])[A-Za-z0-9._-]{12,}` +
+    String.raw`|gh[opsur]_[A-Za-z0-9]{12,}` +
     String.raw`|eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*)`,
   'gi',
 );
 
-/** Text with every generic credential shape masked (see CREDENTIAL_PATTERNS). */
+/**
+ * API keys known by a prefix whose case is part of it and by their length (a Google API key is
+ * `AIza` and 35 more; GitHub's fine-grained tokens, xAI's and Groq's keys are long): apart from
+ * CREDENTIAL_PATTERNS, which ignores case, so that `AIZA…`, `Aizawa…` or a model named
+ * `xai-grok4fastreasoning` are left as they are.
+ */
+const CASED_KEY_PATTERNS = new RegExp(String.raw`(?=[gAx])${START}(?:github_pat_[A-Za-z0-9_]{60,}|AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])|xai-[A-Za-z0-9]{40,}|gsk_[A-Za-z0-9]{40,})`, 'g');
+
+/** Text with every generic credential shape masked (see CREDENTIAL_PATTERNS, CASED_KEY_PATTERNS). */
 export function maskCredentialPatterns(text: string): string {
-  return text.replace(CREDENTIAL_PATTERNS, (found) => redactedForm(decodeEchoed(found)));
+  const mask = (found: string) => redactedForm(decodeEchoed(found));
+  return text.replace(CREDENTIAL_PATTERNS, mask).replace(CASED_KEY_PATTERNS, mask);
 }
