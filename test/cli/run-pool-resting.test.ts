@@ -32,10 +32,18 @@ describe('run on a resting pool', () => {
     assert.equal(run.stdout, 'agent ran\n');
     assert.match(run.stderr, /ccs-tui: warning: all 2 usable claude accounts are cooling down or used up: the first is back in (?:2h|1h 59m) \(until [^)]+\): its requests will likely be refused until then/, run.stderr);
 
+    // The used-up account asked for by name: the run goes on, with the same words as the TUI's `s`.
+    run = await runBin(['run', 'claude', 'alice@example.com'], env, undefined, 40_000);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /ccs-tui: warning: claude account alice@example\.com has used up its 5h quota \(resets in (?:3h|2h 59m) \(until [^)]+\)\): served alone, its requests would likely be refused until then/, run.stderr);
+
     // alice has room again: nothing to warn of.
     writeQuotaCache(ccs, new Date(now), {claude: {'alice@example.com': [quotaWindowFixture(now, '5h', 20, 3 * 3600_000, 18_000)]}});
     run = await runBin(['run', 'claude'], env, undefined, 40_000);
     assert.equal(run.code, 0, run.stderr);
     assert.doesNotMatch(run.stderr, /usable claude account/);
+    run = await runBin(['run', 'claude', 'alice@example.com'], env, undefined, 40_000);
+    assert.equal(run.code, 0, run.stderr);
+    assert.doesNotMatch(run.stderr, /used up/);
   });
 });

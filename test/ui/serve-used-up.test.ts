@@ -78,6 +78,17 @@ test('s on an account cooling down after a limit asks with the pool as the way o
   assert.equal(supervisor!.current.phase, 'stopped');
 });
 
+test('s on a cooling account when the rest of the pool rests too: the way out is the wait, not S', async () => {
+  const tui = await open({'alice@example.com': [quotaWindowFixture(Date.now(), '5h', 100, 2 * HOUR, 18_000)]}, {id: 'bob@example.com', untilMs: 30 * 60_000});
+  await tui.press('l', 'j');
+  await tui.waitFor(/›.*bob@example\.com/);
+  await tui.press('s');
+  const frame = flat(await tui.waitFor('Serve anyway?'));
+  assert.match(frame, /; the pool rests too \(all 2 usable claude accounts are cooling down or used up: the first is back in (?:30m|29m \d+s) \(until [^)]+\)\)\. Serve anyway\?/, frame);
+  assert.doesNotMatch(frame, /S serves the claude pool/);
+  await tui.press('n');
+});
+
 test('S on a pool whose accounts are one used up, one cooling: started, and the status says when the first is back', async () => {
   const tui = await open({'alice@example.com': [quotaWindowFixture(Date.now(), '5h', 100, 2 * HOUR, 18_000)]}, {id: 'bob@example.com', untilMs: 30 * 60_000});
   await tui.press('S');

@@ -4,7 +4,7 @@
 // The agent's executable: the env var CCS_TUI_AGENT_<ID> (a path, or a JSON array such as
 // `["node", "/opt/codex/bin/codex.js"]`), else `agents.<id>.command` in tui.json (same forms), else the
 // table's binary names on PATH. The environment wins over the file, as usual: it is set for one run.
-import {poolWaitText} from '../../core/rotation.js';
+import {poolWaitText, usedUpTrouble} from '../../core/rotation.js';
 import {cacheEntry, readQuotaCache} from '../quota/cache.js';
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import {existsSync} from 'node:fs';
@@ -450,13 +450,20 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   const warnings: string[] = [];
   if (caution && !options.force) throw new LaunchNeedsForce(`${caution.reason}; ${caution.alternative}${options.surface === 'tui' ? '' : ', or launch on it anyway: add --force'}`);
   if (caution) warnings.push(caution.reason);
-  // A pool whose every usable account rests (cooling down, or used up by the quota cache): started
-  // anyway (the cache may be behind), said, or the agent's first request would be the news.
-  if (!target.account) {
+  // A pool whose every usable account rests (cooling down, or used up by the quota cache), or the one
+  // account asked for used up: started anyway (the cache may be behind; the proxy still tries), said,
+  // or the agent's first request would be the news (`s` and `S` in the TUI say the same).
+  if (!caution) {
     const own = accounts.filter((a) => a.provider === target.provider.id);
     const cache = await readQuotaCache(paths).catch(() => undefined);
-    const wait = poolWaitText(own, new Map(own.map((a) => [a.id, (cache && cacheEntry(cache, a.provider, a.id)?.windows) ?? []])), now);
-    if (wait) warnings.push(`${wait}: its requests will likely be refused until then`);
+    const windowsOf = (a: Account) => (cache && cacheEntry(cache, a.provider, a.id)?.windows) ?? [];
+    if (target.account) {
+      const usedUp = usedUpTrouble(windowsOf(target.account), now);
+      if (usedUp) warnings.push(`${target.provider.id} account ${labelOf(target.account)} ${usedUp}`);
+    } else {
+      const wait = poolWaitText(own, new Map(own.map((a) => [a.id, windowsOf(a)])), now);
+      if (wait) warnings.push(`${wait}: its requests will likely be refused until then`);
+    }
   }
   const command = withOwnAgentHint(() => runnableAgentCommand(agent, settings, options.env), options.agent === undefined ? agent : undefined, target.provider);
 

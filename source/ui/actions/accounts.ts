@@ -275,13 +275,18 @@ export async function serveAccount({services, provider, account, siblings, progr
   const trouble = accountTrouble(target, now) ?? keyRefusedTrouble(target);
   // Used up by the quota cache: no login helps, the pool may (the proxy would still try it: the cache may be behind).
   const usedUp = trouble ? undefined : usedUpTrouble(await quotaWindowsOf(services, target), now);
-  if (usedUp && !(await confirm(`${provider} ${label} ${usedUp}; ${actionKey('provider.serve', 'home')} serves the ${provider} pool instead. Serve anyway?`))) {
+  // The pool as a way out only when it has an account free now; else the wait is the way (poolWaitText).
+  const poolWay = async () => {
+    const wait = await poolWait(services, provider);
+    return wait ? `the pool rests too (${wait})` : `${actionKey('provider.serve', 'home')} serves the ${provider} pool instead`;
+  };
+  if (usedUp && !(await confirm(`${provider} ${label} ${usedUp}; ${await poolWay()}. Serve anyway?`))) {
     return {text: `not served: ${provider} ${label} ${usedUp}`, kind: 'info', done: false};
   }
   if (trouble) {
     // A cooldown (a limit reached) ends by itself: no login helps it, the pool may serve meanwhile.
     const cooling = canServeNow(target, now) && coolingNow(target, now);
-    const wayOut = cooling ? `${actionKey('provider.serve', 'home')} serves the ${provider} pool instead` : `${actionKey('account.relogin', 'home')} ${target.apiKey ? 'replaces the key' : 'logs in again'}`;
+    const wayOut = cooling ? await poolWay() : `${actionKey('account.relogin', 'home')} ${target.apiKey ? 'replaces the key' : 'logs in again'}`;
     // The way out before the reason: the reason quotes an upstream answer and may not fit the status line.
     if (!canServeNow(target, now)) throw new UserError(`not served (${wayOut}, then ${serve} serves it): ${provider} ${label} ${trouble}`);
     // The question last: a prompt too long for its rows loses the start of its reason, never the question (Chrome.tsx promptRows).
