@@ -109,32 +109,49 @@ export function usedUpTrouble(windows: readonly QuotaWindow[], now: number): str
   return window && `has used up ${usedUpText(window, now)}: served alone, its requests would likely be refused until ${Number.isNaN(window.at) ? 'it resets' : 'then'}`;
 }
 
+/** How a pool rests (poolRest): its usable accounts, whether some cool down or have used up their quota, and when the first is back (ms; undefined: unknown). */
+export interface PoolRest {
+  usable: readonly Account[];
+  cooling: boolean;
+  usedUp: boolean;
+  backAt: number | undefined;
+}
+
 /**
- * Why a pool of `accounts` (one provider's) would likely refuse requests now: each account it can
- * serve (canServeNow) is cooling down (a wait a proxy stored) or has used up its quota by the cache
- * (`all 2 usable claude accounts are cooling down or used up: the first is back in 30m (until …)`).
- * Undefined when one of them is free, or none is usable at all (the proxy's own 503 says why then:
- * noUsableAccount).
+ * Whether a pool of `accounts` (one provider's) would likely refuse requests now: each account it
+ * can serve (canServeNow) is cooling down (a wait a proxy stored) or has used up its quota by the
+ * cache (`windows`). Undefined when one of them is free, or none is usable at all (the proxy's own
+ * 503 says why then: noUsableAccount).
  */
-export function poolWaitText(accounts: readonly Account[], windows: WindowsByAccount, now: number): string | undefined {
+export function poolRest(accounts: readonly Account[], windows: WindowsByAccount, now: number): PoolRest | undefined {
   const usable = accounts.filter((a) => canServeNow(a, now));
   if (usable.length === 0) return undefined;
   let back = Number.POSITIVE_INFINITY;
-  let cools = false;
-  let usedUps = false;
+  let cooling = false;
+  let usedUp = false;
   for (const account of usable) {
-    const cooling = coolingNow(account, now) ? Date.parse(account.coolingUntil!) : undefined;
-    const usedUp = usedUpWindow(windowsOf(windows, account.id), now);
-    if (cooling === undefined && !usedUp) return undefined;
-    cools ||= cooling !== undefined;
-    usedUps ||= usedUp !== undefined;
+    const until = coolingNow(account, now) ? Date.parse(account.coolingUntil!) : undefined;
+    const window = usedUpWindow(windowsOf(windows, account.id), now);
+    if (until === undefined && !window) return undefined;
+    cooling ||= until !== undefined;
+    usedUp ||= window !== undefined;
     // Back once both end; an unknown reset is no known time to name.
-    const at = Math.max(cooling ?? 0, usedUp ? usedUp.at : 0);
+    const at = Math.max(until ?? 0, window ? window.at : 0);
     if (!Number.isNaN(at)) back = Math.min(back, at);
   }
-  const provider = usable[0]!.provider;
-  const one = usable.length === 1;
-  const state = cools && usedUps ? (one ? 'cooling down and used up' : 'cooling down or used up') : cools ? 'cooling down' : 'used up';
-  const when = Number.isFinite(back) ? `: ${one ? '' : 'the first is '}back in ${formatCooldown(new Date(back).toISOString(), now)}` : '';
-  return `${one ? `the only usable ${provider} account is` : `all ${usable.length} usable ${provider} accounts are`} ${state}${when}`;
+  return {usable, cooling, usedUp, backAt: Number.isFinite(back) ? back : undefined};
+}
+
+/**
+ * poolRest in words: `all 2 usable claude accounts are cooling down or used up: the first is back in
+ * 30m (until …)`; undefined when the pool does not rest.
+ */
+export function poolWaitText(accounts: readonly Account[], windows: WindowsByAccount, now: number): string | undefined {
+  const rest = poolRest(accounts, windows, now);
+  if (!rest) return undefined;
+  const provider = rest.usable[0]!.provider;
+  const one = rest.usable.length === 1;
+  const state = rest.cooling && rest.usedUp ? (one ? 'cooling down and used up' : 'cooling down or used up') : rest.cooling ? 'cooling down' : 'used up';
+  const when = rest.backAt !== undefined ? `: ${one ? '' : 'the first is '}back in ${formatCooldown(new Date(rest.backAt).toISOString(), now)}` : '';
+  return `${one ? `the only usable ${provider} account is` : `all ${rest.usable.length} usable ${provider} accounts are`} ${state}${when}`;
 }
