@@ -91,6 +91,8 @@ test('s on a cooling account when the rest of the pool rests too: the way out is
 
 test('S on a pool whose accounts are one used up, one cooling: started, and the status says when the first is back', async () => {
   const tui = await open({'alice@example.com': [quotaWindowFixture(Date.now(), '5h', 100, 2 * HOUR, 18_000)]}, {id: 'bob@example.com', untilMs: 30 * 60_000});
+  // The pane's title says it before any key: none can serve now, and until when (a clock time: no frame a minute).
+  await tui.waitFor(/Claude accounts \(2\) · 1 cooling down · none free until \d\d:\d\d:\d\d/);
   await tui.press('S');
   const frame = flat(await tui.waitFor(/proxy running on port \d+ for claude/, 15_000));
   // The wait first: a status line cut at the terminal's width keeps it (the proxy screen shows the port).
@@ -99,6 +101,8 @@ test('S on a pool whose accounts are one used up, one cooling: started, and the 
 
 test('S on a pool with one account free: started, no note', async () => {
   const tui = await open({'alice@example.com': [quotaWindowFixture(Date.now(), '5h', 100, 2 * HOUR, 18_000)], 'bob@example.com': [quotaWindowFixture(Date.now(), '5h', 40, 2 * HOUR, 18_000)]});
+  await tui.waitFor(/Claude accounts \(2\) · ok/);
+  assert.doesNotMatch(tui.frame(), /none free/);
   await tui.press('S');
   const frame = flat(await tui.waitFor(/proxy running on port \d+ for claude/, 15_000));
   assert.doesNotMatch(frame, /usable claude account|back in/);

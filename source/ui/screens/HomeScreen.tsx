@@ -7,7 +7,9 @@ import {accountLabel, maskedNickname, nextCoolingEnd, PAUSED_TEXT} from '../../c
 import {accountsListKey, filterOf, matchesFilter, type AppAction, type StatusKind} from '../../core/app-state.js';
 import {nextOrder, sortAccounts, type AccountOrder} from '../../core/account-order.js';
 import {actionKey} from '../../core/keymap.js';
-import {formatRelative} from '../../core/relative-time.js';
+import {formatLocalClock, formatRelative} from '../../core/relative-time.js';
+import {poolRest} from '../../core/rotation.js';
+import type {QuotaCache} from '../../services/quota/cache.js';
 import {cellWidth, fitCell, truncateName} from '../../core/cells.js';
 import type {TextDraft} from '../../core/text-edit.js';
 import type {Account, QuotaWindow} from '../../core/types.js';
@@ -156,7 +158,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
       <Pane
         title={
           selected
-            ? `${selected.provider.displayName} accounts (${accounts.length}${accounts.length !== selected.accounts.length ? ` of ${selected.accounts.length}` : ''})${selected.accounts.length ? ` · ${providerStatus(selected.accounts, now).text}` : ''}${nativeLine(selected.accounts, native[selected.provider.id]?.account)}`
+            ? `${selected.provider.displayName} accounts (${accounts.length}${accounts.length !== selected.accounts.length ? ` of ${selected.accounts.length}` : ''})${selected.accounts.length ? ` · ${providerStatus(selected.accounts, now).text}${restText(selected.accounts, quota.cache, now)}` : ''}${nativeLine(selected.accounts, native[selected.provider.id]?.account)}`
             : 'Accounts'
         }
         focused={state.pane === 'accounts'}
@@ -521,3 +523,15 @@ const AccountRow = memo(function AccountRow(props: AccountRowProps) {
     </Text>
   );
 }, sameAccountRow);
+
+/**
+ * ` · none free until 09:55:00` when every usable account of the provider rests (cooling down, or
+ * its quota used up by the cache: poolRest), `· none free now` when when is unknown; else nothing.
+ * A clock time, not a countdown: the title changes only when the rest does (no frame a minute).
+ */
+function restText(accounts: readonly Account[], cache: QuotaCache | undefined, now: number): string {
+  const byId = cache?.accounts[accounts[0]?.provider ?? ''];
+  const rest = poolRest(accounts, new Map(accounts.map((a) => [a.id, byId?.[a.id]?.windows ?? []])), now);
+  if (!rest) return '';
+  return rest.backAt === undefined ? ' · none free now' : ` · none free until ${formatLocalClock(new Date(rest.backAt).toISOString(), now)}`;
+}
