@@ -59,7 +59,7 @@ test('R on a proxy run in a shell: refused with where to restart it, before any 
   // TUI advice names its keys, not a command line.
   const frame = await tui.waitFor(`the proxy started in a shell (pid ${other.pid}, port 18401) runs in a shell’s foreground: restart it there, or stop it here (x) and start one in this TUI (s)`, 5000);
   assert.doesNotMatch(frame, /ccs-tui proxy serve/);
-  assert.doesNotMatch(frame, /Restart it\?/);
+  assert.doesNotMatch(frame, /Restart\s+the\s+proxy\?/);
   assert.ok(isProcessAlive(other.pid));
   assert.equal(supervisor.current.phase, 'running');
 });

@@ -84,15 +84,15 @@ test('x on the proxy screen with an agent on that proxy asks too; n keeps it run
   await withTui([agentOn(18999)], proxy, async (tui) => {
     await tui.waitFor(/Agents\s+claude pid/);
     await tui.press('x');
-    let frame = await tui.waitFor('Stop it?');
-    assert.match(frame, new RegExp(`1 running agent \\(claude pid ${process.pid}\\) uses this proxy: stopping it leaves it without one\\. Stop it\\?`));
+    let frame = await tui.waitFor('Stop the proxy?');
+    assert.match(frame, new RegExp(`1 running agent \\(claude pid ${process.pid}\\) uses this proxy: stopping the proxy leaves that agent without one\\. Stop the proxy\\?`));
     await tui.press('n');
     await tui.waitFor('the proxy keeps running');
     assert.equal(stops, 0);
     await tui.press('x');
-    await tui.waitFor('Stop it?');
+    await tui.waitFor('Stop the proxy?');
     await tui.press('y');
-    frame = await tui.waitFor((f) => stops === 1 && !f.includes('Stop it?'));
+    frame = await tui.waitFor((f) => stops === 1 && !f.includes('Stop the proxy?'));
     assert.equal(stops, 1);
   }, {route: {screen: 'proxy', params: {}}});
 });
@@ -103,13 +103,14 @@ test('R on the proxy screen with an agent on that proxy asks too; n leaves it ru
   await withTui([agentOn(18999)], proxy, async (tui) => {
     await tui.waitFor(/Agents\s+claude pid/);
     await tui.press('R');
-    const frame = await tui.waitFor('Restart it?');
-    assert.match(frame, new RegExp(`1 running agent \\(claude pid ${process.pid}\\) uses this proxy: restarting it cuts its requests under way\\. Restart it\\?`));
+    // The question may wrap: read as one line.
+    const frame = (await tui.waitFor(/Restart\s+the\s+proxy\?/)).replace(/[│┃]/g, ' ').replace(/\s+/g, ' ');
+    assert.match(frame, new RegExp(`1 running agent \\(claude pid ${process.pid}\\) uses this proxy: restarting the proxy cuts that agent's requests under way\\. Restart the proxy\\?`));
     await tui.press('n');
     await tui.waitFor('the proxy keeps running (not restarted)');
     assert.equal(restarts, 0);
     await tui.press('R');
-    await tui.waitFor('Restart it?');
+    await tui.waitFor(/Restart\s+the\s+proxy\?/);
     await tui.press('y');
     await tui.waitFor((f) => restarts === 1 && f.includes('proxy running on port 18999'));
   }, {route: {screen: 'proxy', params: {}}});
@@ -122,7 +123,7 @@ test('R with no agent on that proxy restarts at once', async () => {
     await tui.waitFor(/Proxy/);
     await tui.press('R');
     await tui.waitFor((f) => restarts === 1 && f.includes('proxy running on port 18999'));
-    assert.doesNotMatch(tui.frame(), /Restart it\?/);
+    assert.doesNotMatch(tui.frame(), /Restart\s+the\s+proxy\?/);
   }, {route: {screen: 'proxy', params: {}}});
 });
 

@@ -204,7 +204,7 @@ export async function stopProxy({services, state, progress, confirm}: ProxyActio
   if (!services.proxy || !state || state.phase === 'stopped') return {text: noProxyText(actionKey('proxy.start', 'proxy')), kind: 'info'};
   if (state.phase === 'stopping' && !state.replacing) return {text: 'the proxy is already stopping (a child is given up to 5 s)', kind: 'info'};
   // Agents that use it would lose it mid-task: asked first, as quitting asks.
-  if (!(await agentsAgree(services, state, confirm, (one) => `stopping it leaves ${one ? 'it' : 'them'} without one. Stop it?`))) return {text: 'the proxy keeps running', kind: 'info'};
+  if (!(await agentsAgree(services, state, confirm, (one) => `stopping the proxy leaves ${one ? 'that agent' : 'them'} without one. Stop the proxy?`))) return {text: 'the proxy keeps running', kind: 'info'};
   // Stopping a proxy started elsewhere is what `x` asks for; the message says which one it was.
   const adopted = state.managed === 'adopted' && state.phase === 'running' ? adoptedText(state) : undefined;
   progress?.(`stopping ${adopted ?? 'the proxy'}…`);
@@ -223,7 +223,7 @@ export async function restartProxy({services, state, progress, confirm}: ProxyAc
   const refused = services.proxy.restartRefusal?.();
   if (refused) throw new UserError(refused);
   // Their requests under way end with the old process (the new one takes the same port): asked first, as `x` asks.
-  if (state?.phase === 'running' && !(await agentsAgree(services, state, confirm, (one) => `restarting it cuts ${one ? 'its' : 'their'} requests under way. Restart it?`))) {
+  if (state?.phase === 'running' && !(await agentsAgree(services, state, confirm, (one) => `restarting the proxy cuts ${one ? 'that agent\'s' : 'their'} requests under way. Restart the proxy?`))) {
     return {text: 'the proxy keeps running (not restarted)', kind: 'info'};
   }
   const {target} = services.proxy.current;
