@@ -141,7 +141,7 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'provider.serve', keys: ['S'], scopes: ['home', 'detail'], description: "Serve the provider's pool with the proxy (says so when every usable account is cooling down or used up, and when the first is back)"},
   {action: 'account.launch', keys: ['e'], scopes: ['home', 'detail'], description: 'Run the agent on the account (on a provider: its pool) through the proxy; in tmux in a new window', hint: 'run agent'},
   {action: 'account.native', keys: ['N'], scopes: ['home', 'detail'], description: "Write the account into the agent's own credential file (native mode)"},
-  {action: 'account.clearCooldown', keys: ['C'], scopes: ['home', 'detail', 'quota'], description: "Clear the server's cooldown of the account (remote targets)"},
+  {action: 'account.clearCooldown', keys: ['C'], scopes: ['home', 'detail', 'quota'], description: "End the account's cooldown, so it is tried again now: a remote server's, or this machine's proxy's wait (when you know its limit has reset)"},
 
   {action: 'target.choose', keys: ['enter'], scopes: ['targets'], description: 'Switch to the highlighted target', hint: 'switch'},
 

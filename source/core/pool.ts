@@ -583,6 +583,18 @@ export class AccountPool {
     return cooldown;
   }
 
+  /**
+   * Ends every wait of the account (its cooldowns, for all models, and its streaks), as a person
+   * asks (`C`: they know its limit has reset). True when there was one.
+   */
+  clearCooldowns(id: string): boolean {
+    const had = (this.cooldowns.get(id)?.length ?? 0) > 0;
+    this.cooldowns.delete(id);
+    this.rateLimitStreak.delete(id);
+    this.serverStreak.delete(id);
+    return had;
+  }
+
   /** The account served: its rate-limit and server-error streaks start over, and a server-error backoff ends. */
   recordSuccess(id: string): void {
     this.rateLimitStreak.delete(id);

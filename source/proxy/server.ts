@@ -499,6 +499,23 @@ export class ProxyServer {
   }
 
   /**
+   * Ends the waits of one account (`accountId`) of `providerId` in every pool that holds it, and its
+   * stored cooldown (so a restart does not wait it out again): the person's `C`, when they know its
+   * limit has reset. True when a pool held a wait.
+   */
+  async clearCooldown(providerId: string, accountId: string): Promise<boolean> {
+    const row = this.requireProvider(providerId);
+    const cleared = this.pools.get(row.id)?.clearCooldowns(accountId) ?? false;
+    this.storedCooldowns.delete(`${row.id}\u0000${accountId}`);
+    const store = this.options.store;
+    // After the cooldown writes under way (one met before the person asked is ended too); an account
+    // not in the files is nothing to end.
+    this.persisting = this.persisting.then(() => store.endCooldown(row.id, accountId, this.now())).catch(() => undefined);
+    await this.persisting;
+    return cleared;
+  }
+
+  /**
    * rotate() as the TUI's `r` asks it (over IPC, or `POST /_ccs-tui/rotate[?provider=ID]`): the
    * account now first, or the reason none is, in words shown to the person as they are.
    */
@@ -573,6 +590,10 @@ export class ProxyServer {
         const provider = new URLSearchParams(query).get('provider') ?? undefined;
         const result = await this.rotateResult(provider);
         return sendJson(res, 'error' in result ? (result.refused ? 409 : 500) : 200, 'error' in result ? {error: {message: result.error}} : result);
+      }
+      if (req.url?.startsWith('/_ccs-tui/clear-cooldown?') && req.method === 'POST') {
+        const query = new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1));
+        return sendJson(res, 200, {cleared: await this.clearCooldown(query.get('provider') ?? '', query.get('account') ?? '')});
       }
       if (req.url?.startsWith('/_ccs-tui/serve?') && req.method === 'POST') {
         const query = new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1));

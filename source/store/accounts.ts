@@ -1039,14 +1039,20 @@ export class AccountStore implements AccountService {
     return this.tokenPath(account);
   }
 
-  /** Local files offer everything but a server's cooldown (the local proxy keeps its own, in memory). */
-  unavailable(operation: AccountOperation): string | undefined {
-    if (operation === 'clear-cooldown') return 'local accounts have no server cooldown to clear (that is a remote CLIProxyAPI target\'s next_retry_after)';
+  /** Local files offer every operation. */
+  unavailable(_operation: AccountOperation): string | undefined {
     return undefined;
   }
 
-  async clearCooldown(): Promise<Account> {
-    throw new UserError(this.unavailable('clear-cooldown')!);
+  /**
+   * Ends the account's stored cooldown (account state, the local proxy's wait kept for a restart), as
+   * the person asks (they know its limit has reset). A running proxy's own wait is ended by asking it
+   * (services/proxy/control.ts clearCooldownOnRunningProxy). Returns the account.
+   */
+  async clearCooldown(provider: string, ref: AccountRef): Promise<Account> {
+    const account = await this.loadAccount(provider, ref);
+    await this.endCooldown(provider, account.id, this.now().getTime());
+    return account;
   }
 
   async readToken(account: Pick<Account, 'tokenFile' | 'paused'>): Promise<TokenFile | undefined> {

@@ -222,12 +222,19 @@ test('★ is never an account whose quota is unknown while one with known room c
   assert.match(lineWith(frame, 'claude · work'), /★ claude · work/, 'the pool serves the default, whose room is known');
 });
 
-test('C on the quota screen acts on the selected account as on the accounts screen: a local target says it has no server cooldown to clear', async () => {
+test('C on this machine ends the local proxy\'s stored wait of the selected account (quota screen as accounts screen): its row is ok again', async () => {
   const ccs = makeUiCcs();
   cleanup = ccs.cleanup;
-  tui = await renderTui({paths: ccs.paths, width: 120, height: 30, route: {screen: 'quota', params: {}}});
+  await new AccountStore(ccs.paths).setCooldown('claude', 'alice@example.com', {until: new Date(Date.now() + 3600_000).toISOString(), kind: 'quota', reason: 'usage limit reached', met: new Date(Date.now() - 1000).toISOString()});
+  tui = await renderTui({paths: ccs.paths, width: 120, height: 30});
+  await tui.waitFor(/work\s+alice@example\.com\s+⏳ cooldown/);
+  await tui.press('2');
   await tui.waitFor('claude · work');
   await tui.press('C');
-  // It said nothing at all here (the key's scope named the quota screen, which never handled it).
-  await tui.waitFor("error: local accounts have no server cooldown to clear (that is a remote CLIProxyAPI target's next_retry_after)");
+  // It said nothing at all on the quota screen (never handled there), and locally only "no server cooldown".
+  await tui.waitFor('ended the wait of claude work: a proxy started now tries it at once');
+  const stored = (await new AccountStore(ccs.paths).load()).accounts.find((a) => a.id === 'alice@example.com');
+  assert.ok(!stored?.coolingUntil || Date.parse(stored.coolingUntil) <= Date.now(), `stored wait ended: ${stored?.coolingUntil}`);
+  await tui.press('1');
+  await tui.waitFor(/work\s+alice@example\.com\s+ok/);
 });

@@ -296,6 +296,18 @@ export async function rotateRunningProxy(paths: CcsPaths, port: number, provider
  * Moves a running built-in proxy to a provider (its pool) or one of its accounts; returns the label
  * of the account that now serves. Throws with the proxy's own message when it refuses.
  */
+/**
+ * Ends the running built-in proxy's waits of one account (and its stored cooldown): the TUI's `C` on
+ * this machine. True when the proxy held a wait for it. Throws a UserError when it cannot be asked.
+ */
+export async function clearCooldownOnRunningProxy(paths: CcsPaths, port: number, provider: string, accountId: string): Promise<boolean> {
+  const query = new URLSearchParams({provider, account: accountId});
+  const {status, body} = await controlRequest(paths, port, 'POST', `/_ccs-tui/clear-cooldown?${query}`);
+  const result = body as {cleared?: boolean; error?: {message?: string}};
+  if (status !== 200) throw new UserError(`the running proxy (port ${port}) could not end the wait: ${result.error?.message ?? `it answered ${status}`}`);
+  return result.cleared === true;
+}
+
 export async function serveOnRunningProxy(paths: CcsPaths, port: number, provider: string, account?: string): Promise<string | undefined> {
   const query = new URLSearchParams({provider, ...(account ? {account} : {})});
   const {status, body} = await controlRequest(paths, port, 'POST', `/_ccs-tui/serve?${query}`);

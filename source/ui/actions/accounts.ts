@@ -353,12 +353,22 @@ export async function refreshQuota({services, provider, account, progress, sibli
   return {text: `quota of ${targets.length - failed.length} of ${all} refreshed, ${failed.length} not; ${first}`, kind: 'error'};
 }
 
-/** `C`: ask the server to end the account's cooldown (its next_retry_after), so it is tried again now. */
+/**
+ * `C`: end the account's cooldown, so it is tried again now: a server's (its next_retry_after), or on
+ * this machine the local proxy's wait (stored, and the running built-in proxy's own), as the person
+ * asks when they know its limit has reset.
+ */
 export async function clearCooldown({services, account, siblings, provider}: AccountActionContext): Promise<string> {
   const target = selected({account, siblings, provider});
   const {accounts, name} = services.targets.current;
   await accounts.clearCooldown(target.provider, byFile(target));
-  return `cleared the cooldown of ${target.provider} ${accountLabel(target, siblings)} on target ${name}`;
+  const who = `${target.provider} ${accountLabel(target, siblings)}`;
+  if (name !== 'local') return `cleared the cooldown of ${who} on target ${name}`;
+  const running = services.proxy?.current;
+  if (running?.phase !== 'running' || running.kind !== 'builtin' || !running.port) return `ended the wait of ${who}: a proxy started now tries it at once`;
+  const {clearCooldownOnRunningProxy} = await import('../../services/proxy/control.js');
+  await clearCooldownOnRunningProxy(services.paths, running.port, target.provider, target.id);
+  return `ended the wait of ${who}: the running proxy tries it again now`;
 }
 
 export type AccountActionName = Extract<
