@@ -1051,7 +1051,8 @@ export class AccountStore implements AccountService {
    */
   async clearCooldown(provider: string, ref: AccountRef): Promise<Account> {
     const account = await this.loadAccount(provider, ref);
-    await this.endCooldown(provider, account.id, this.now().getTime());
+    // Whenever the wait was met (a proxy's answer after this moment too): the person asked.
+    await this.endCooldown(provider, account.id, Number.POSITIVE_INFINITY);
     return account;
   }
 

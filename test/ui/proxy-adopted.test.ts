@@ -170,3 +170,19 @@ test('r on a background proxy whose provider has one account: its refusal is sai
   const frame = await tui.waitFor((f) => statusLine(f).includes('claude: no other healthy account to rotate to'), 10_000);
   assert.doesNotMatch(statusLine(frame), /error:|rotated:/);
 });
+
+test('C on the accounts screen reaches a background proxy this TUI never showed: its wait of the account ends there too', async () => {
+  // The first request is limited (Retry-After 120 s): the proxy rests alice and serves bob.
+  const {port} = await backgroundProxy(true);
+  assert.equal((await ask(port)).status, 200);
+  const cooling = async () => ((await (await fetch(`http://127.0.0.1:${port}/_ccs-tui/status`, {headers: {'x-api-key': API_KEY}})).json()) as {cooling?: {accountId: string}[]}).cooling?.map((c) => c.accountId) ?? [];
+  assert.deepEqual(await cooling(), ['alice@example.com']);
+  tui = await renderTui({paths: ccs!.paths, width: 120, height: 30, services: {proxy: supervisor}});
+  await tui.waitFor('alice@example.com');
+  await tui.press('l', 'C');
+  await tui.waitFor('ended the wait of claude alice@example.com: the running proxy tries it again now');
+  assert.deepEqual(await cooling(), []);
+  // Nothing to end now: said so, not "ended".
+  await tui.press('C');
+  await tui.waitFor('claude alice@example.com had no wait to end');
+});

@@ -56,7 +56,7 @@ async function shownBeforeSecondFile(state: Parameters<FakeCliproxy['addFile']>[
 test("TUI clear-cooldown: the account shown before a second file of its email came is the one cleared", async () => {
   const {first, shown, services} = await shownBeforeSecondFile({nextRetryAfter: new Date(Date.now() + 3600_000).toISOString()});
   const said = await clearCooldown({services, provider: 'claude', account: shown[0], siblings: shown, confirm: async () => false, progress: () => {}});
-  assert.match(said, /cleared the cooldown of claude a@example\.com on target team/);
+  assert.match(typeof said === 'string' ? said : said.text, /cleared the cooldown of claude a@example\.com on target team/);
   const resets = stand.requests.filter((r) => r.path === '/v0/management/reset-quota');
   assert.deepEqual(resets.map((r) => JSON.parse(r.body).auth_index), [first.index]);
 });

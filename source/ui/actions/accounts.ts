@@ -10,6 +10,7 @@ import {AccountStore, removalLoss} from '../../store/accounts.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
 import {cacheEntry, forgetQuotaEntries, readQuotaCache, type QuotaCache} from '../../services/quota/cache.js';
 import {agentsOnPort} from '../../services/agents/running.js';
+import {readRunningProxy} from '../../services/proxy/pid-file.js';
 import {markRefreshRefused, refreshNow, NeedsLoginError, RefreshOutcomeUnknownError} from '../../services/refresh.js';
 import {followRotationNatively} from '../../services/native/sync.js';
 import {chooseRotationTarget, rotationFromServedText} from '../../services/rotation.js';
@@ -358,17 +359,31 @@ export async function refreshQuota({services, provider, account, progress, sibli
  * this machine the local proxy's wait (stored, and the running built-in proxy's own), as the person
  * asks when they know its limit has reset.
  */
-export async function clearCooldown({services, account, siblings, provider}: AccountActionContext): Promise<string> {
+export async function clearCooldown({services, account, siblings, provider}: AccountActionContext): Promise<ActionResult | string> {
   const target = selected({account, siblings, provider});
   const {accounts, name} = services.targets.current;
-  await accounts.clearCooldown(target.provider, byFile(target));
   const who = `${target.provider} ${accountLabel(target, siblings)}`;
-  if (name !== 'local') return `cleared the cooldown of ${who} on target ${name}`;
-  const running = services.proxy?.current;
-  if (running?.phase !== 'running' || running.kind !== 'builtin' || !running.port) return `ended the wait of ${who}: a proxy started now tries it at once`;
-  const {clearCooldownOnRunningProxy} = await import('../../services/proxy/control.js');
-  await clearCooldownOnRunningProxy(services.paths, running.port, target.provider, target.id);
-  return `ended the wait of ${who}: the running proxy tries it again now`;
+  if (name !== 'local') {
+    await accounts.clearCooldown(target.provider, byFile(target));
+    return `cleared the cooldown of ${who} on target ${name}`;
+  }
+  const stored = coolingNow(target, services.clock.now());
+  await accounts.clearCooldown(target.provider, byFile(target));
+  // The proxy running on this machine, wherever it was started (its record: the TUI's child, a
+  // background one, one in a shell), holds its own wait in memory.
+  const running = readRunningProxy(services.paths);
+  let held = false;
+  if (running?.kind === 'builtin') {
+    const {clearCooldownOnRunningProxy} = await import('../../services/proxy/control.js');
+    held = await clearCooldownOnRunningProxy(services.paths, running.port, target.provider, target.id);
+  }
+  const binary = running && running.kind !== 'builtin' ? '; the CLIProxyAPI binary running keeps its own wait' : '';
+  if (!stored && !held) {
+    // Nothing waited: what keeps it from serving, if anything, is not a wait `C` ends.
+    const usedUp = usedUpTrouble(await quotaWindowsOf(services, target), services.clock.now());
+    return {text: `${who} had no wait to end${usedUp ? ` (its quota is used up by the last reading: ${actionKey('quota.refresh', 'home')} reads it again)` : ''}${binary}`, kind: 'info', done: false};
+  }
+  return `ended the wait of ${who}: ${running?.kind === 'builtin' ? 'the running proxy tries it again now' : 'a proxy started now tries it at once'}${binary}`;
 }
 
 export type AccountActionName = Extract<

@@ -158,7 +158,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
       <Pane
         title={
           selected
-            ? `${selected.provider.displayName} accounts (${accounts.length}${accounts.length !== selected.accounts.length ? ` of ${selected.accounts.length}` : ''})${selected.accounts.length ? ` · ${providerStatus(selected.accounts, now).text}${restText(selected.accounts, quota.cache, now)}` : ''}${nativeLine(selected.accounts, native[selected.provider.id]?.account)}`
+            ? `${selected.provider.displayName} accounts (${accounts.length}${accounts.length !== selected.accounts.length ? ` of ${selected.accounts.length}` : ''})${selected.accounts.length ? ` · ${titleStatus(selected.accounts, quota.cache, now)}` : ''}${nativeLine(selected.accounts, native[selected.provider.id]?.account)}`
             : 'Accounts'
         }
         focused={state.pane === 'accounts'}
@@ -525,13 +525,16 @@ const AccountRow = memo(function AccountRow(props: AccountRowProps) {
 }, sameAccountRow);
 
 /**
- * ` · none free until 09:55:00` when every usable account of the provider rests (cooling down, or
- * its quota used up by the cache: poolRest), `· none free now` when when is unknown; else nothing.
- * A clock time, not a countdown: the title changes only when the rest does (no frame a minute).
+ * The accounts pane title's state of a provider: providerStatus, and first, when every usable account
+ * rests (cooling down, or its quota used up by the cache: poolRest), `none free until 09:55:00`
+ * (`none free now` when when is unknown) in place of an `ok` it would contradict. First: a title cut
+ * at 80 columns keeps it. A clock time, not a countdown: the title changes only when the rest does.
  */
-function restText(accounts: readonly Account[], cache: QuotaCache | undefined, now: number): string {
+function titleStatus(accounts: readonly Account[], cache: QuotaCache | undefined, now: number): string {
+  const status = providerStatus(accounts, now).text;
   const byId = cache?.accounts[accounts[0]?.provider ?? ''];
   const rest = poolRest(accounts, new Map(accounts.map((a) => [a.id, byId?.[a.id]?.windows ?? []])), now);
-  if (!rest) return '';
-  return rest.backAt === undefined ? ' · none free now' : ` · none free until ${formatLocalClock(new Date(rest.backAt).toISOString(), now)}`;
+  if (!rest) return status;
+  const none = rest.backAt === undefined ? 'none free now' : `none free until ${formatLocalClock(new Date(rest.backAt).toISOString(), now)}`;
+  return status === 'ok' ? none : `${none} · ${status}`;
 }
