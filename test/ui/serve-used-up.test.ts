@@ -92,7 +92,7 @@ test('s on a cooling account when the rest of the pool rests too: the way out is
 test('S on a pool whose accounts are one used up, one cooling: started, and the status says when the first is back', async () => {
   const tui = await open({'alice@example.com': [quotaWindowFixture(Date.now(), '5h', 100, 2 * HOUR, 18_000)]}, {id: 'bob@example.com', untilMs: 30 * 60_000});
   // The pane's title says it before any key: none can serve now, and until when (a clock time: no frame a minute).
-  await tui.waitFor(/Claude accounts \(2\) · none free until \d\d:\d\d:\d\d · 1 cooling down/);
+  await tui.waitFor(/Claude accounts \(2\) · none free until \d\d:\d\d · 1 cooling down/);
   await tui.press('S');
   const frame = flat(await tui.waitFor(/proxy running on port \d+ for claude/, 15_000));
   // The wait first: a status line cut at the terminal's width keeps it (the proxy screen shows the port).

@@ -526,7 +526,7 @@ const AccountRow = memo(function AccountRow(props: AccountRowProps) {
 
 /**
  * The accounts pane title's state of a provider: providerStatus, and first, when every usable account
- * rests (cooling down, or its quota used up by the cache: poolRest), `none free until 09:55:00`
+ * rests (cooling down, or its quota used up by the cache: poolRest), `none free until 09:55`
  * (`none free now` when when is unknown) in place of an `ok` it would contradict. First: a title cut
  * at 80 columns keeps it. A clock time, not a countdown: the title changes only when the rest does.
  */
@@ -535,6 +535,7 @@ function titleStatus(accounts: readonly Account[], cache: QuotaCache | undefined
   const byId = cache?.accounts[accounts[0]?.provider ?? ''];
   const rest = poolRest(accounts, new Map(accounts.map((a) => [a.id, byId?.[a.id]?.windows ?? []])), now);
   if (!rest) return status;
-  const none = rest.backAt === undefined ? 'none free now' : `none free until ${formatLocalClock(new Date(rest.backAt).toISOString(), now)}`;
+  // To the minute, rounded up (never a moment early): a title has little room.
+  const none = rest.backAt === undefined ? 'none free now' : `none free until ${formatLocalClock(new Date(Math.ceil(rest.backAt / 60_000) * 60_000).toISOString(), now).slice(0, -3)}`;
   return status === 'ok' ? none : `${none} · ${status}`;
 }
