@@ -5,7 +5,7 @@
 // `["node", "/opt/codex/bin/codex.js"]`), else `agents.<id>.command` in tui.json (same forms), else the
 // table's binary names on PATH. The environment wins over the file, as usual: it is set for one run.
 import {poolWaitText, usedUpTrouble} from '../../core/rotation.js';
-import {cacheEntry, readQuotaCache} from '../quota/cache.js';
+import {cachedWindows, readQuotaCache} from '../quota/cache.js';
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import {homedir, constants as osConstants} from 'node:os';
@@ -456,12 +456,12 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   if (!caution) {
     const own = accounts.filter((a) => a.provider === target.provider.id);
     const cache = await readQuotaCache(paths).catch(() => undefined);
-    const windowsOf = (a: Account) => (cache && cacheEntry(cache, a.provider, a.id)?.windows) ?? [];
+    const windows = cachedWindows(cache, own);
     if (target.account) {
-      const usedUp = usedUpTrouble(windowsOf(target.account), now);
+      const usedUp = usedUpTrouble(windows.get(target.account.id) ?? [], now);
       if (usedUp) warnings.push(`${target.provider.id} account ${labelOf(target.account)} ${usedUp}`);
     } else {
-      const wait = poolWaitText(own, new Map(own.map((a) => [a.id, windowsOf(a)])), now);
+      const wait = poolWaitText(own, windows, now);
       if (wait) warnings.push(`${wait}: its requests will likely be refused until then`);
     }
   }

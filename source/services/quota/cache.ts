@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import {mergeWindows} from '../../core/quota.js';
 import {isObject} from '../../providers/adapters/quota-windows.js';
-import type {QuotaWindow} from '../../core/types.js';
+import type {Account, QuotaWindow} from '../../core/types.js';
 import {idMap} from '../../core/id-map.js';
 import {backupCorruptFile, CorruptFileError, readJsonFile, readTextIfExists} from '../../store/files.js';
 import {fileVersion, withFileLock} from '../../store/file-lock.js';
@@ -109,6 +109,11 @@ export async function readQuotaCache(paths: CcsPaths): Promise<QuotaCache> {
 
 export function cacheEntry(cache: QuotaCache, provider: string, accountId: string): QuotaCacheEntry | undefined {
   return cache.accounts[provider]?.[accountId];
+}
+
+/** The cached windows of `accounts` (one provider's or many), by account id; none for an account the cache lacks (or no cache). */
+export function cachedWindows(cache: QuotaCache | undefined, accounts: readonly Pick<Account, 'provider' | 'id'>[]): Map<string, readonly QuotaWindow[]> {
+  return new Map(accounts.map((a) => [a.id, (cache && cacheEntry(cache, a.provider, a.id)?.windows) ?? []]));
 }
 
 /** The stamp (store/file-stamp.ts) of a file, to tell our own last write from another process's. */

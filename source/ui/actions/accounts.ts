@@ -8,7 +8,7 @@ import {UserError, type Account, type QuotaWindow} from '../../core/types.js';
 import {poolWaitText, usedUpTrouble} from '../../core/rotation.js';
 import {AccountStore, removalLoss} from '../../store/accounts.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
-import {cacheEntry, forgetQuotaEntries, readQuotaCache, type QuotaCache} from '../../services/quota/cache.js';
+import {cachedWindows, forgetQuotaEntries, readQuotaCache, type QuotaCache} from '../../services/quota/cache.js';
 import {agentsOnPort} from '../../services/agents/running.js';
 import {readRunningProxy} from '../../services/proxy/pid-file.js';
 import {markRefreshRefused, refreshNow, NeedsLoginError, RefreshOutcomeUnknownError} from '../../services/refresh.js';
@@ -315,17 +315,14 @@ async function cachedQuota(services: AppServices): Promise<QuotaCache | undefine
 
 /** The cached quota windows of one account. */
 async function quotaWindowsOf(services: AppServices, account: Account): Promise<readonly QuotaWindow[]> {
-  const cache = await cachedQuota(services);
-  return (cache && cacheEntry(cache, account.provider, account.id)?.windows) ?? [];
+  return cachedWindows(await cachedQuota(services), [account]).get(account.id)!;
 }
 
 /** poolWaitText for the provider's accounts as the files have them now and their cached quota; undefined when they cannot be read. */
 async function poolWait(services: AppServices, provider: string): Promise<string | undefined> {
   try {
     const own = (await services.targets.current.accounts.load()).accounts.filter((a) => a.provider === provider);
-    const cache = await cachedQuota(services);
-    const windows = new Map(own.map((a) => [a.id, (cache && cacheEntry(cache, provider, a.id)?.windows) ?? []]));
-    return poolWaitText(own, windows, services.clock.now());
+    return poolWaitText(own, cachedWindows(await cachedQuota(services), own), services.clock.now());
   } catch {
     return undefined;
   }

@@ -9,7 +9,7 @@ import {nextOrder, sortAccounts, type AccountOrder} from '../../core/account-ord
 import {actionKey} from '../../core/keymap.js';
 import {formatLocalClock, formatRelative} from '../../core/relative-time.js';
 import {poolRest} from '../../core/rotation.js';
-import type {QuotaCache} from '../../services/quota/cache.js';
+import {cachedWindows, type QuotaCache} from '../../services/quota/cache.js';
 import {cellWidth, fitCell, truncateName} from '../../core/cells.js';
 import type {TextDraft} from '../../core/text-edit.js';
 import type {Account, QuotaWindow} from '../../core/types.js';
@@ -532,8 +532,7 @@ const AccountRow = memo(function AccountRow(props: AccountRowProps) {
  */
 function titleStatus(accounts: readonly Account[], cache: QuotaCache | undefined, now: number): string {
   const status = providerStatus(accounts, now).text;
-  const byId = cache?.accounts[accounts[0]?.provider ?? ''];
-  const rest = poolRest(accounts, new Map(accounts.map((a) => [a.id, byId?.[a.id]?.windows ?? []])), now);
+  const rest = poolRest(accounts, cachedWindows(cache, accounts), now);
   if (!rest) return status;
   // To the minute, rounded up (never a moment early): a title has little room.
   const none = rest.backAt === undefined ? 'none free now' : `none free until ${formatLocalClock(new Date(Math.ceil(rest.backAt / 60_000) * 60_000).toISOString(), now).slice(0, -3)}`;
