@@ -127,3 +127,23 @@ test('a move recorded before the list was drawn (the screen came back) is not ma
   assert.equal(view.lastFrame(), 'on codex');
   view.unmount();
 });
+
+test('a jump made for when the list shows (a login\'s new account) is made when it shows, once its item is listed, and once only', () => {
+  const dispatched: AppAction[] = [];
+  const jump: CursorMoveMade = {to: 'erin', whenShown: true};
+  // Made while the login screen showed; the list comes back before the files are read again.
+  const view = render(<Probe list="accounts:claude" ids={['alice', 'bob']} stored={0} moved={jump} dispatched={dispatched} />);
+  assert.equal(view.lastFrame(), 'on alice');
+  const read = ['alice', 'erin', 'bob'];
+  view.rerender(<Probe list="accounts:claude" ids={read} stored={0} moved={jump} dispatched={dispatched} />);
+  assert.equal(view.lastFrame(), 'on erin');
+  // Made once: the cursor set on bob afterwards (the reducer's, the list unchanged) stays there.
+  view.rerender(<Probe list="accounts:claude" ids={read} stored={2} moved={jump} dispatched={dispatched} />);
+  assert.equal(view.lastFrame(), 'on bob');
+  view.unmount();
+  // Made for another provider's list: made when that list comes (k onto claude), not at mount.
+  const again = render(<Probe list="accounts:codex" ids={['carol']} stored={0} moved={null} others={{'accounts:claude': jump}} dispatched={dispatched} />);
+  again.rerender(<Probe list="accounts:claude" ids={['alice', 'bob', 'erin']} stored={0} moved={null} others={{'accounts:claude': jump}} dispatched={dispatched} />);
+  assert.equal(again.lastFrame(), 'on erin');
+  again.unmount();
+});

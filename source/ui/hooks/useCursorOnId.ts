@@ -38,14 +38,16 @@ export function useCursorOnId(
   const moved = moves?.[list];
   const seen = useRef<Seen | undefined>(undefined);
   // A move acts once, in the first render that sees it (a new record per move); every move made
-  // before this hook mounted (the screen came back; another provider's accounts) is old.
+  // before this hook mounted (the screen came back; another provider's accounts) is old, but a
+  // jump made for when the list shows (a login's new account, while the login screen showed).
   const acted = useRef<WeakSet<CursorMoveMade> | undefined>(undefined);
-  acted.current ??= new WeakSet(Object.values(moves ?? {}));
+  acted.current ??= new WeakSet(Object.values(moves ?? {}).filter((move) => !('whenShown' in move)));
   const latest = moved && !acted.current.has(moved) ? moved : undefined;
-  if (latest) acted.current.add(latest);
+  const jumped = latest && 'to' in latest ? ids.indexOf(latest.to) : -1;
+  // Such a jump waits for its item (a login's account, listed once the files are read again).
+  if (latest && !('whenShown' in latest && jumped < 0)) acted.current.add(latest);
   const previous = seen.current?.list === list ? seen.current : undefined;
   let at = index;
-  const jumped = latest && 'to' in latest ? ids.indexOf(latest.to) : -1;
   if (!moved && untouched === 'row') at = index;
   else if (jumped >= 0) at = jumped;
   else if (previous && previous.ids !== ids) {

@@ -19,6 +19,8 @@ import {useKeysWait, useScreenKeys} from '../keys.js';
 import {useScreenHints, type ScreenHints} from '../hints.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
+import {useShell} from '../shell.js';
+import {accountsListKey} from '../../core/app-state.js';
 import {useAccounts} from '../hooks/useAccounts.js';
 import {useTheme} from '../theme.js';
 import {QrCode, useQrLines} from './login/QrCode.js';
@@ -115,6 +117,17 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
   useEffect(() => {
     if (doneText) setStatus(doneText, 'ok');
   }, [doneText]);
+  // The account just stored is where the accounts list's cursor is when this screen goes back (a
+  // login of another identity too: that is the account it stored).
+  const {state, dispatch} = useShell();
+  useEffect(() => {
+    if (view?.kind !== 'done' || !view.account) return;
+    const {provider: stored, id} = view.account;
+    const accounts = accountsListKey(stored);
+    dispatch({type: 'setCursor', list: 'providers', index: state.cursors.providers ?? 0, id: stored, whenShown: true});
+    dispatch({type: 'setCursor', list: accounts, index: state.cursors[accounts] ?? 0, id, whenShown: true});
+    dispatch({type: 'pane', pane: 'accounts'});
+  }, [view]);
   // Why no browser opened: the address is on screen. An error when `o` failed; when the login's own
   // opening at its start did, a note (the login waits on, and the next key clears it).
   const sayNoBrowser = (why: string, kind: 'error' | 'info') => setStatus(`no browser opened: ${why}; ${actionKey('login.copy', 'login')} copies the URL, ${actionKey('login.showUrl', 'login')} shows it alone`, kind);
