@@ -528,6 +528,14 @@ export function defaultMoveNote(movedTo: Account | null | undefined, now: number
   return `; default is now ${accountLabel(movedTo)}${canServeNow(movedTo, now) ? '' : ` (${healthWords(movedTo)})`}`;
 }
 
+/** Why `apiKey` (as typed or given) cannot be a key, whatever the provider: empty, or with spaces or line breaks in it; undefined when it may be one. */
+export function apiKeyFormProblem(apiKey: string): string | undefined {
+  const key = apiKey.trim();
+  if (!key) return 'the API key is empty';
+  if (/\s/.test(key)) return 'the API key contains spaces or line breaks; paste only the key';
+  return undefined;
+}
+
 /** Why no account may have `nickname` (empty, over 50 characters, a control character), whatever the others are called; else undefined. */
 export function nicknameFormProblem(nickname: string): string | undefined {
   const trimmed = nickname.trim();

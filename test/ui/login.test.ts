@@ -683,6 +683,67 @@ test('IBM Bob: the key typed into the base URL step is never shown (field hidden
   }
 });
 
+test('a step back finds what was typed in the step it goes back to: the name from the key\'s step, the key (masked) from the base URL\'s, and on again', async () => {
+  const KEY = 'bob-key-0123456789abcdefSECRET';
+  const ccs = makeTempCcs();
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'bob'}}});
+  try {
+    await tui.waitFor('Enter skips');
+    await tui.type('team-box');
+    await tui.press('enter');
+    await tui.waitFor('Step 1 of 2');
+    await tui.type(KEY);
+    await tui.press('enter');
+    await tui.waitFor('Step 2 of 2');
+    await tui.type('https://mine.internal/v1');
+    await tui.press('escape');
+    let frame = await tui.waitFor('Step 1 of 2');
+    assert.ok(!frame.includes('0123456789') && !frame.includes('SECRET'), `the key is kept masked:\n${frame}`);
+    // Enter on the key kept goes on to the URL (an empty key would be refused where it is).
+    await tui.press('enter');
+    frame = await tui.waitFor('Step 2 of 2');
+    assert.ok(!frame.includes('mine.internal'), 'the URL typed went with the step back');
+    await tui.press('escape');
+    await tui.waitFor('Step 1 of 2');
+    await tui.press('escape');
+    frame = await tui.waitFor('Enter skips');
+    assert.match(frame, /Name: team-box/);
+    // On again from the name kept: the key is still there, masked.
+    await tui.press('enter');
+    frame = await tui.waitFor('Step 1 of 2');
+    assert.ok(!frame.includes('SECRET'), frame);
+    await tui.press('enter');
+    await tui.waitFor('Step 2 of 2');
+  } finally {
+    tui.unmount();
+    ccs.cleanup();
+  }
+});
+
+test('a key that cannot be one (empty, spaces in it) is said at the key\'s field, which stays: before the base URL\'s step, and no failed login', async () => {
+  for (const [provider, heading] of [['bob', 'Step 1 of 2'], ['aistudio', 'Paste the Google AI Studio API key']] as const) {
+    const ccs = makeTempCcs();
+    const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider}}});
+    try {
+      await tui.waitFor('Enter skips');
+      await tui.press('enter');
+      await tui.waitFor(heading);
+      await tui.press('enter');
+      let frame = await tui.waitFor('the API key is empty');
+      assert.match(frame, new RegExp(heading));
+      assert.doesNotMatch(frame, /Step 2 of 2|Login failed/);
+      await tui.type('two words');
+      await tui.press('enter');
+      frame = await tui.waitFor('contains spaces or line breaks');
+      assert.doesNotMatch(frame, /Step 2 of 2|Login failed/);
+      assert.equal((await new AccountStore(ccs.paths).load()).accounts.length, 0);
+    } finally {
+      tui.unmount();
+      ccs.cleanup();
+    }
+  }
+});
+
 /** An IBM Bob whose models list at /v1 takes only `key`, and the TUI at the key login's first step. */
 async function bobKeyStep(key: string) {
   const {startFakeServer} = await import('../helpers/fake-providers/server.js');

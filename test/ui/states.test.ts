@@ -2,6 +2,7 @@
 // screen's quota, "resume" on a paused account, Enter after a failed login, a field's own keys.
 import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
+import {writeFileSync} from 'node:fs';
 import {afterEach, test} from 'node:test';
 import {AccountStore} from '../../source/store/accounts.js';
 import type {TempCcs} from '../helpers/ccs.js';
@@ -70,12 +71,14 @@ test('while a field is open the hints are the field\'s own; after a failed login
   tui.unmount();
   ccs.cleanup();
   ccs = makeUiCcs();
+  // Nothing listens there: the key's check fails.
+  writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {aistudio: {api: 'http://127.0.0.1:9'}}}));
   tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'aistudio'}}});
   await tui.waitFor('Enter skips');
   await tui.press('enter');
   await tui.waitFor('API key');
   assert.match(hintBar(tui.frame()), /Enter done/);
-  await tui.type('two words');
+  await tui.type('AIzaSyNoServerNoServerNoServer000001');
   await tui.press('enter');
   frame = await tui.waitFor('Login failed');
   assert.match(hintBar(frame), /Enter try again/);

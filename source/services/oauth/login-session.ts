@@ -12,6 +12,7 @@ import {callbackForwardHint, sessionKind} from '../environment.js';
 import {openAtLoginStart, openOrWhyNot, type Browser} from '../browser.js';
 import type {DeviceAuthorization} from './device.js';
 import {DeviceFlowEnded} from './device.js';
+import {apiKeyFormProblem} from '../../core/accounts.js';
 import {addApiKeyAccount, ApiKeyCheckError, baseUrlProblem, beginAuthCodeLogin, maskedLine, deviceLogin, importServiceAccount, readKeyFile, type AuthCodeLogin, type LoginDeps, type LoginMethod} from './login.js';
 import {authCodeFlowOf, callbackPorts, resolveProvider} from './provider-config.js';
 
@@ -212,7 +213,7 @@ export class LoginSession {
     return undefined;
   }
 
-  /** Goes back to `previousStep()`; false when there is none. What was typed there is asked again. */
+  /** Goes back to `previousStep()`; false when there is none. What was typed there is asked again (the screen offers it typed). */
   stepBack(): boolean {
     const previous = this.previousStep();
     if (!previous) return false;
@@ -354,6 +355,9 @@ export class LoginSession {
   async submitApiKey(apiKey: string, baseUrl?: string): Promise<string | undefined> {
     // One submission per attempt: a second Enter while the key is being checked sends nothing.
     if (this.view.kind !== 'api-key') return 'nothing to submit now';
+    // Said at the field, which stays: a key that cannot be one is not a failed login.
+    const keyProblem = apiKeyFormProblem(apiKey);
+    if (keyProblem) return keyProblem;
     const problem = baseUrlProblem(resolveProvider(this.deps.settings, this.options.provider).row, baseUrl?.trim() || undefined, 'tui');
     if (problem) return sanitizeLine(problem);
     const attempt = this.attempt;

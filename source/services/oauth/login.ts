@@ -5,7 +5,7 @@ import {apiKeyPlainHttp, plainHttpHost} from '../../core/plain-http.js';
 import {createPrivateKey, randomUUID} from 'node:crypto';
 import {stat} from 'node:fs/promises';
 import path from 'node:path';
-import {accountLabel, nicknameFormProblem, nicknameNamesAnother, nicknameProblem} from '../../core/accounts.js';
+import {accountLabel, apiKeyFormProblem, nicknameFormProblem, nicknameNamesAnother, nicknameProblem} from '../../core/accounts.js';
 import {maskedUrl, notHttpUrl, quoted, sanitizeLine, secretInPathField, secretInUrlField} from '../../core/sanitize.js';
 import type {Account, TokenFile} from '../../core/types.js';
 import {UserError, type ErrorSurface} from '../../core/types.js';
@@ -285,8 +285,8 @@ export async function addApiKeyAccount(
 ): Promise<StoredLogin> {
   const resolved = resolveProvider(deps.settings, provider);
   const apiKey = input.apiKey.trim();
-  if (!apiKey) throw new UserError('the API key is empty', 2);
-  if (/\s/.test(apiKey)) throw new UserError('the API key contains spaces or line breaks; paste only the key', 2);
+  const keyProblem = apiKeyFormProblem(apiKey);
+  if (keyProblem) throw new UserError(keyProblem, 2);
   const baseUrl = input.baseUrl?.trim() || undefined;
   const problem = baseUrlProblem(resolved.row, baseUrl, input.surface, input.allowInsecureHttp);
   if (problem) throw new UserError(problem, 2);

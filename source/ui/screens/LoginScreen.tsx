@@ -4,7 +4,7 @@
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
 import {useEffect, useMemo, useRef, useState} from 'react';
-import {accountLabel, corruptKeyFileText, keptGrantText, loginOutcomeText, nicknameFormProblem} from '../../core/accounts.js';
+import {accountLabel, apiKeyFormProblem, corruptKeyFileText, keptGrantText, loginOutcomeText, nicknameFormProblem} from '../../core/accounts.js';
 import {cellWidth} from '../../core/cells.js';
 import {describePollState, formatCountdown, secondsLeft} from '../../core/device-flow.js';
 import {actionKey} from '../../core/keymap.js';
@@ -147,6 +147,10 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
   // asks only for the URL again (prefilled), with the key kept; after any other, the key again, then
   // the URL prefilled.
   const [apiKey, setApiKey] = useState<string | undefined>();
+  // What a step back finds typed in the step it goes back to, as a wizard keeps it: the name typed
+  // (from the key's step), the key typed (from the base URL's; a key refused is typed again).
+  const [labelTyped, setLabelTyped] = useState<string | undefined>();
+  const [keyTyped, setKeyTyped] = useState<string | undefined>();
   const [baseUrl, setBaseUrl] = useState<string | undefined>();
   // A key given as the base URL is hidden in that field: at once when it is the key typed at step 1
   // or has a key's shape (`sk-…`), else once Enter finds it is one (secretInUrlField), until emptied.
@@ -205,6 +209,7 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
         setFieldError(undefined);
         // The base URL last tried stays, prefilled at its step: a refused key is typed again, not the URL.
         if (!(view?.kind === 'ended' && view.field === 'base-url')) setApiKey(undefined);
+        setKeyTyped(undefined);
         return session?.retry();
       }
       if (view?.kind === 'done') return back();
@@ -309,9 +314,11 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
                 onChange={clearFieldError}
                 // A name is shown everywhere: a key pasted here (the step before an API key's) is hidden and refused.
                 maskIf={looksLikeCredential}
+                initialValue={labelTyped}
                 onSubmit={(t) => {
                   const problem = t.trim() ? nicknameFormProblem(t) : undefined;
                   if (problem) return setFieldError(problem);
+                  setLabelTyped(t);
                   session?.setLabel(t);
                 }}
                 onCancel={stepBack}
@@ -392,8 +399,12 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
                 <TextField
                   focus
                   mask
+                  initialValue={keyTyped}
                   onChange={clearFieldError}
                   onSubmit={(key) => {
+                    // A key that cannot be one is said here, not after the base URL's step.
+                    const problem = apiKeyFormProblem(key);
+                    if (problem) return setFieldError(problem);
                     if (view.login.needsBaseUrl) return setApiKey(key);
                     void session?.submitApiKey(key).then(setFieldError);
                   }}
@@ -413,7 +424,7 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
                   maskIf={urlMasked}
                   onSubmit={(url) => (setBaseUrl(url), setUrlHoldsKey(secretInUrlField(url)), void session?.submitApiKey(apiKey, url).then(setFieldError))}
                   // Back to the key: what was typed here goes with it (it may be the key, typed into the wrong step).
-                  onCancel={() => (setApiKey(undefined), setBaseUrl(undefined), setUrlHoldsKey(false), clearFieldError())}
+                  onCancel={() => (setKeyTyped(apiKey), setApiKey(undefined), setBaseUrl(undefined), setUrlHoldsKey(false), clearFieldError())}
                   escLabel="back to the key"
                   placeholder="https://…"
                 />
