@@ -7,6 +7,7 @@ import {AccountStore} from '../store/accounts.js';
 import type {CcsPaths} from '../store/paths.js';
 import {App} from './App.js';
 import {buildServices} from './app-services.js';
+import {agentsLeftLine} from './actions/proxy.js';
 import type {AppServices} from './services.js';
 import {plainTerminal, runFullScreen} from './terminal.js';
 
@@ -29,6 +30,8 @@ export async function launchTui(ctx: TuiContext): Promise<number> {
   // Native mode: what an agent refreshes into its own credential file is saved while the TUI runs.
   const stopNativeWatch = watchNativeFiles(new AccountStore(ctx.paths));
   let releaseWarnings: (() => void) | undefined;
+  // Read as the screen goes, before the stop: agents that used the proxy say so on the shell.
+  let agentsLeft: string | undefined;
   try {
     // Opened before the full screen: a wrong key, a ban or an unreachable server is a plain error on
     // the command line (the key is never part of it). Reported here, not by the caller: in the
@@ -51,10 +54,12 @@ export async function launchTui(ctx: TuiContext): Promise<number> {
     const initialAccounts = cached ?? (await services.targets.current.accounts.load().catch(() => undefined));
     // The hand-over's warnings (a CA file read in part) go to the problems list (M) while the screen is drawn.
     releaseWarnings = holdExtraCaWarnings();
-    return await runFullScreen((controls) => {
+    const code = await runFullScreen((controls) => {
       suspend = controls.suspend;
       return createElement(App, {services, size: controls.size, initialAccounts, initialFromCache: cached !== undefined});
     }, io);
+    agentsLeft = agentsLeftLine(services);
+    return code;
   } finally {
     releaseWarnings?.();
     // A login left to finish (Esc while its account was stored): waited for, saying so, once the
@@ -67,6 +72,7 @@ export async function launchTui(ctx: TuiContext): Promise<number> {
     // and the quota poller: its timers and requests in flight would keep the process alive after quit.
     services.quota?.stop();
     await services.proxy?.dispose();
+    if (agentsLeft) ctx.stderr.write(`ccs-tui: ${agentsLeft}\n`);
     services.targets.dispose();
     services.settings.dispose();
   }

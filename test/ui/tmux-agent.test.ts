@@ -32,7 +32,7 @@ after(async () => {
   for (const cleanup of cleanups) await cleanup();
 });
 
-async function setup(insideTmux: boolean, agentCommand?: string[]): Promise<{tmux: TmuxSession; port: number}> {
+async function setup(insideTmux: boolean, agentCommand?: string[]): Promise<{tmux: TmuxSession; port: number; ccs: ReturnType<typeof makeUiCcs>}> {
   const ccs = makeUiCcs();
   const port = await freePort();
   ccs.writeRaw('cliproxy/config.yaml', `port: ${port}\napi-keys:\n  - "${KEY}"\n`);
@@ -47,7 +47,7 @@ async function setup(insideTmux: boolean, agentCommand?: string[]): Promise<{tmu
   await tmux.waitFor(/work\s+alice@example\.com/);
   tmux.keys(['l']);
   await tmux.waitFor('▶ Claude accounts');
-  return {tmux, port};
+  return {tmux, port, ccs};
 }
 
 test('inside tmux: e opens the agent in a new window; the TUI stays usable and lists it on the proxy screen', {skip}, async () => {
@@ -118,4 +118,24 @@ test('outside tmux: keys typed while the agent runs (and it does not read) never
   assert.match(tmux.screen(), /▶ Claude accounts/);
   tmux.keys(['q']);
   assert.equal(await tmux.waitForExit(), 0);
+});
+
+test('quitting, y, when an agent used the proxy this TUI started: the shell is told which agent lost it and the command that serves it again, which does', {skip}, async () => {
+  const {tmux, port, ccs} = await setup(false);
+  tmux.keys(['s']);
+  await tmux.waitFor(new RegExp(`proxy running on port ${port}`), 20_000);
+  // A `ccs-tui run` in another shell uses it (this test's own process stands for the agent).
+  ccs.writeRaw('tui/agents.json', JSON.stringify([{pid: process.pid, agent: 'claude', provider: 'claude', port, startedAt: new Date().toISOString(), where: 'foreground'}]));
+  tmux.keys(['q']);
+  await tmux.waitFor(/Quit\s+anyway\?/, 10_000);
+  tmux.keys(['y']);
+  assert.equal(await tmux.waitForExit(), 0);
+  const shell = tmux.screen({joined: true});
+  const line = new RegExp(`ccs-tui: the proxy on port ${port} stopped with this TUI; 1 running agent \\(claude pid ${process.pid}\\) used it: (ccs-tui proxy start --port ${port} --provider claude[^:]*?) serves it again in the background`).exec(shell);
+  assert.ok(line, shell);
+  // The command it names brings the proxy back on that port.
+  const started = await runBin(line[1]!.split(' ').slice(1), ccs.env);
+  assert.equal(started.code, 0, started.stderr);
+  const status = await runBin(['proxy', 'status'], ccs.env);
+  assert.match(status.stdout, new RegExp(`proxy running: pid \\d+, http://127\\.0\\.0\\.1:${port} \\(background\\)[^]*serving: claude / work`));
 });

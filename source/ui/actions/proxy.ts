@@ -5,6 +5,7 @@ import {countOf} from '../../core/wording.js';
 import {actionKey, type KeyAction} from '../../core/keymap.js';
 import {UserError, type Account} from '../../core/types.js';
 import {sanitizeLine} from '../../core/sanitize.js';
+import {shellWord} from '../../core/quote.js';
 import type {ServeTarget} from '../../services/proxy/launch.js';
 import type {ClaudeCodeEnv} from '../../services/proxy/env.js';
 import {adoptedText, originText, type ProxyState} from '../../services/proxy-supervisor.js';
@@ -52,6 +53,20 @@ const agentsText = (agents: readonly RunningAgent[]) => `${countOf(agents.length
 /** The question `q` asks when agents would lose their proxy (agentsLosingProxy). */
 export function quitStopsAgentsQuestion(agents: readonly RunningAgent[]): string {
   return `The proxy this TUI started serves ${agentsText(agents)}: quitting stops it. Quit anyway?`;
+}
+
+/**
+ * The line the shell gets after quitting stopped the proxy agents used (agentsLosingProxy, read
+ * before the stop): which agents lost it, and the command that serves them again on the same port
+ * in the background. Undefined when none used it.
+ */
+export function agentsLeftLine({proxy, paths}: Pick<AppServices, 'proxy' | 'paths'>): string | undefined {
+  const agents = agentsLosingProxy({proxy, paths});
+  const state = proxy?.current;
+  if (agents.length === 0 || !state?.port) return undefined;
+  const {provider, account} = state.target ?? {};
+  const command = ['ccs-tui proxy start --port', String(state.port), ...(provider ? ['--provider', shellWord(provider)] : []), ...(account ? ['--account', shellWord(account)] : [])].join(' ');
+  return `the proxy on port ${state.port} stopped with this TUI; ${agentsText(agents)} used it: ${sanitizeLine(command)} serves ${agents.length === 1 ? 'it' : 'them'} again in the background`;
 }
 
 /** `s`: start the proxy for the requested target, else the last one, else every provider. */
