@@ -19,7 +19,7 @@ import {AccountPool, applyStoredCooldowns, failoverOrder, newPool, refusesKey, t
 import {isoOrUndefined} from '../core/provider-wait.js';
 import type {RedactOptions} from '../core/redact.js';
 import type {RotationStrategy} from '../core/rotation.js';
-import {sanitizeLine} from '../core/sanitize.js';
+import {quoted, sanitizeLine} from '../core/sanitize.js';
 import {shellWord} from '../core/quote.js';
 import {countOf} from '../core/wording.js';
 import type {Account, ErrorAdvice, TokenFile} from '../core/types.js';
@@ -505,6 +505,10 @@ export class ProxyServer {
    */
   async clearCooldown(providerId: string, accountId: string): Promise<boolean> {
     const row = this.requireProvider(providerId);
+    // An id the files do not have (a typo, an account removed meanwhile) is said, not "no wait".
+    if (!(await this.accounts.all()).some((a) => a.provider === row.id && a.id === accountId)) {
+      throw new HttpError(404, `no ${row.id} account has the id ${quoted(accountId)} (removed meanwhile?)`, 'not_found_error', {}, 'unknown account');
+    }
     const cleared = this.pools.get(row.id)?.clearCooldowns(accountId) ?? false;
     this.storedCooldowns.delete(`${row.id}\u0000${accountId}`);
     const store = this.options.store;

@@ -40,4 +40,16 @@ describe('ending a local cooldown', async () => {
     const again = await fetch(`${f.url}/_ccs-tui/clear-cooldown?provider=claude&account=a%40example.com`, {method: 'POST', headers: {'x-api-key': API_KEY}});
     assert.deepEqual(await again.json(), {cleared: false});
   });
+
+  it('an id the files do not have is a 404 naming it (not "no wait held"); an unknown provider is refused', async () => {
+    for (const account of ['nosuch@example.com', '__proto__', 'constructor', '../a@example.com']) {
+      const res = await fetch(`${f.url}/_ccs-tui/clear-cooldown?provider=claude&account=${encodeURIComponent(account)}`, {method: 'POST', headers: {'x-api-key': API_KEY}});
+      const body = (await res.json()) as {error?: {message?: string}};
+      assert.equal(res.status, 404, account);
+      assert.equal(body.error?.message, `no claude account has the id "${account}" (removed meanwhile?)`);
+    }
+    const res = await fetch(`${f.url}/_ccs-tui/clear-cooldown?provider=nosuch&account=a%40example.com`, {method: 'POST', headers: {'x-api-key': API_KEY}});
+    assert.notEqual(res.status, 200);
+    assert.match(JSON.stringify(await res.json()), /nosuch/);
+  });
 });

@@ -293,12 +293,9 @@ export async function rotateRunningProxy(paths: CcsPaths, port: number, provider
 }
 
 /**
- * Moves a running built-in proxy to a provider (its pool) or one of its accounts; returns the label
- * of the account that now serves. Throws with the proxy's own message when it refuses.
- */
-/**
  * Ends the running built-in proxy's waits of one account (and its stored cooldown): the TUI's `C` on
- * this machine. True when the proxy held a wait for it. Throws a UserError when it cannot be asked.
+ * this machine. True when the proxy held a wait for it. Throws a UserError when it cannot be asked
+ * or refuses (an account id its files do not have: 404).
  */
 export async function clearCooldownOnRunningProxy(paths: CcsPaths, port: number, provider: string, accountId: string): Promise<boolean> {
   const query = new URLSearchParams({provider, account: accountId});
@@ -308,6 +305,10 @@ export async function clearCooldownOnRunningProxy(paths: CcsPaths, port: number,
   return result.cleared === true;
 }
 
+/**
+ * Moves a running built-in proxy to a provider (its pool) or one of its accounts; returns the label
+ * of the account that now serves. Throws with the proxy's own message when it refuses.
+ */
 export async function serveOnRunningProxy(paths: CcsPaths, port: number, provider: string, account?: string): Promise<string | undefined> {
   const query = new URLSearchParams({provider, ...(account ? {account} : {})});
   const {status, body} = await controlRequest(paths, port, 'POST', `/_ccs-tui/serve?${query}`);
