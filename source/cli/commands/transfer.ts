@@ -305,14 +305,26 @@ const fields: CommandSpec = {
 
 const cooldownClear: CommandSpec = {
   name: ['cooldown', 'clear'],
-  usage: '<provider> <account> --target T',
-  summary: "clear the server's quota cooldown of an account (its next_retry_after), so it is tried again now",
+  usage: '<provider> <account> [--target T]',
+  summary: "end an account's wait after a rate limit, so it is tried again now: the local proxy's (stored, and the running one's), or a server's next_retry_after",
   async run(ctx, args) {
-    const {positionals} = parseRemoteCommandArgs(this, ctx, args, {});
+    const {positionals} = parseCommandArgs(this, args, {}, {required: ['provider', 'account']});
     const provider = knownProvider(positionals[0]!);
-    const remote = await openRemoteStore(ctx);
-    const account = await remote.clearCooldown(provider, positionals[1]!);
-    ctx.stdout.write(`${provider}: cleared the cooldown of ${(await labeller(remote))(account)} on target ${ctx.target}\n`);
+    if (isRemote(ctx)) {
+      const remote = await openRemoteStore(ctx);
+      const account = await remote.clearCooldown(provider, positionals[1]!);
+      ctx.stdout.write(`${provider}: cleared the cooldown of ${(await labeller(remote))(account)} on target ${ctx.target}\n`);
+      return 0;
+    }
+    // On this machine, as the TUI's C: the stored wait, and the running proxy's own.
+    const {AccountStore} = await import('../../store/accounts.js');
+    const {endLocalWait} = await import('../../services/proxy/control.js');
+    const store = new AccountStore(ctx.paths);
+    const {account, stored, held, running} = await endLocalWait(ctx.paths, store, provider, positionals[1]!, Date.now());
+    const who = (await labeller(store))(account);
+    const binary = running && running.kind !== 'builtin' ? '; the CLIProxyAPI binary running keeps its own wait' : '';
+    const text = stored || held ? `ended the wait of ${who}: ${running?.kind === 'builtin' ? `the running proxy (port ${running.port}) tries it again now` : 'a proxy started now tries it at once'}` : `${who} had no wait to end`;
+    ctx.stdout.write(`${provider}: ${sanitizeLine(text)}${binary}\n`);
     return 0;
   },
 };

@@ -10,7 +10,9 @@ import {describeUserError} from '../../store/errors.js';
 import {ensurePrivateDir, FILE_MODE} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
 import {sanitizeLine} from '../../core/sanitize.js';
-import {UserError} from '../../core/types.js';
+import {UserError, type Account} from '../../core/types.js';
+import {coolingNow, type AccountRef} from '../../core/accounts.js';
+import type {AccountStore} from '../../store/accounts.js';
 import {launchCommand, PROXY_STARTED_BY, type ServeTarget} from './launch.js';
 import {alreadyRunningText, isControlProof, isProcessAlive, proxyPidFilePath, isRecordedProxyRunning, newNonce, processStartToken, readProxyRecord, readRunningProxy, removeProxyPidFile, writeProxyPidFile, type ProxyPidFile, type StopRequest} from './pid-file.js';
 
@@ -303,6 +305,31 @@ export async function clearCooldownOnRunningProxy(paths: CcsPaths, port: number,
   const result = body as {cleared?: boolean; error?: {message?: string}};
   if (status !== 200) throw new UserError(`the running proxy (port ${port}) could not end the wait: ${result.error?.message ?? `it answered ${status}`}`);
   return result.cleared === true;
+}
+
+/** What ending one account's wait on this machine did (endLocalWait). */
+export interface LocalWaitEnded {
+  /** The account, as it was before (its coolingUntil the wait that was stored). */
+  account: Account;
+  /** A stored cooldown (account state, kept for a restart) was running. */
+  stored: boolean;
+  /** The running built-in proxy held a wait for it in memory. */
+  held: boolean;
+  /** The proxy running on this machine, by its record, if any (a CLIProxyAPI binary keeps its own wait). */
+  running?: Pick<ProxyPidFile, 'kind' | 'port'>;
+}
+
+/**
+ * Ends one account's wait on this machine, as the person asks when they know its limit has reset
+ * (`C` in the TUI, `ccs-tui cooldown clear`): its stored cooldown, and the wait the proxy running
+ * here holds in memory, wherever it was started (its record: a TUI's child, a background one, one in
+ * a shell). `now` in ms. Throws the store's errors (an unknown account) and clearCooldownOnRunningProxy's.
+ */
+export async function endLocalWait(paths: CcsPaths, store: Pick<AccountStore, 'clearCooldown'>, provider: string, ref: AccountRef, now: number): Promise<LocalWaitEnded> {
+  const account = await store.clearCooldown(provider, ref);
+  const running = readRunningProxy(paths);
+  const held = running?.kind === 'builtin' ? await clearCooldownOnRunningProxy(paths, running.port, provider, account.id) : false;
+  return {account, stored: coolingNow(account, now), held, ...(running ? {running: {kind: running.kind, port: running.port}} : {})};
 }
 
 /**

@@ -10,7 +10,6 @@ import {AccountStore, removalLoss} from '../../store/accounts.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
 import {cachedWindows, forgetQuotaEntries, readQuotaCache, type QuotaCache} from '../../services/quota/cache.js';
 import {agentsOnPort} from '../../services/agents/running.js';
-import {readRunningProxy} from '../../services/proxy/pid-file.js';
 import {markRefreshRefused, refreshNow, NeedsLoginError, RefreshOutcomeUnknownError} from '../../services/refresh.js';
 import {followRotationNatively} from '../../services/native/sync.js';
 import {chooseRotationTarget, rotationFromServedText} from '../../services/rotation.js';
@@ -364,16 +363,8 @@ export async function clearCooldown({services, account, siblings, provider}: Acc
     await accounts.clearCooldown(target.provider, byFile(target));
     return `cleared the cooldown of ${who} on target ${name}`;
   }
-  const stored = coolingNow(target, services.clock.now());
-  await accounts.clearCooldown(target.provider, byFile(target));
-  // The proxy running on this machine, wherever it was started (its record: the TUI's child, a
-  // background one, one in a shell), holds its own wait in memory.
-  const running = readRunningProxy(services.paths);
-  let held = false;
-  if (running?.kind === 'builtin') {
-    const {clearCooldownOnRunningProxy} = await import('../../services/proxy/control.js');
-    held = await clearCooldownOnRunningProxy(services.paths, running.port, target.provider, target.id);
-  }
+  const {endLocalWait} = await import('../../services/proxy/control.js');
+  const {stored, held, running} = await endLocalWait(services.paths, services.store, target.provider, byFile(target), services.clock.now());
   const binary = running && running.kind !== 'builtin' ? '; the CLIProxyAPI binary running keeps its own wait' : '';
   if (!stored && !held) {
     // Nothing waited: what keeps it from serving, if anything, is not a wait `C` ends.
