@@ -137,7 +137,7 @@ const selectedAccount = (frame: string) => /›.*?(user\d+@example\.com)/.exec(f
 const order = (frame: string) => frame.split('\n').flatMap((l) => /user\d+@example\.com/.exec(l)?.[0] ?? []);
 
 /** The quota screen over the 60 accounts, and `answer(id, used)`: a result for one account arrives. */
-async function quotaScreen(): Promise<{tui: TuiHandle; answer: (id: string, usedPct: number) => Promise<void>}> {
+async function quotaScreen(): Promise<{tui: TuiHandle; answer: (id: string, usedPct: number) => Promise<void>; used: Map<string, number>}> {
   ccs = manyAccounts();
   const {store, used, quota, services} = pollerOver(ccs);
   tui = await renderTui({paths: ccs.paths, width: 120, height: 30, route: {screen: 'quota', params: {provider: 'claude'}}, services});
@@ -147,7 +147,7 @@ async function quotaScreen(): Promise<{tui: TuiHandle; answer: (id: string, used
     const accounts = (await store.load()).accounts;
     await quota.refresh([accounts.find((a: Account) => a.id === id)!]);
   };
-  return {tui, answer};
+  return {tui, answer, used};
 }
 
 test('quota screen: the cursor stays on its account when a result moves the rows (sorted by headroom), and j goes on from there', async () => {
@@ -175,4 +175,15 @@ test('quota screen: a cursor no one moved stays on the top row when a result mov
   await answer(top, 95);
   const after = await t.waitFor((f) => !order(f).includes(top), 5000);
   assert.equal(selectedAccount(after), order(after)[0], 'the cursor is on the new top row, the top of the list in view');
+});
+
+test('quota screen: R on the top row no one moved to: its result moves the account down, and the cursor goes with it (it was left on the next account)', async () => {
+  const {tui: t, used} = await quotaScreen();
+  const top = order(t.frame())[0]!;
+  assert.equal(selectedAccount(t.frame()), top);
+  used.set(top, 95);
+  await t.press('R');
+  const after = await t.waitFor((f) => order(f)[0] !== top && selectedAccount(f) !== undefined, 5000);
+  assert.equal(selectedAccount(after), top, 'the cursor is on the account R refreshed');
+  assert.match(after, /95%/);
 });

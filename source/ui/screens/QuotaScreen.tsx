@@ -89,12 +89,14 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
   const choices = rotating ? (snapshot?.accounts.filter((a) => a.provider === rotating).length ?? 0) : 0;
   const refreshes = selected !== undefined && hasQuotaSource(selected.account.provider);
   useScreenHints({hide: [...(refreshes ? [] : ['quota.refresh' as const]), ...(choices < 2 ? ['account.rotate' as const] : []), ...(snapshot ? listHides(rows.length, filter !== '') : [])]});
+  /** A key acting on the selected account makes the cursor its (as a move would): a result that re-sorts the rows moves it with them. */
+  const holdSelected = () => selected && dispatch({type: 'setCursor', list: LIST, index: cursor, id: rowIds[cursor]});
   useScreenKeys({
     ...cursorKeyHandlers(dispatch, LIST, rows.length, listHeight),
-    'quota.refresh': () => (selected ? actions.perform('quota.refresh') : actions.noAccount()),
+    'quota.refresh': () => (selected ? (holdSelected(), actions.perform('quota.refresh')) : actions.noAccount()),
     'account.rotate': () => (selected || provider ? actions.perform('account.rotate') : actions.noAccount()),
     // A server's cooldown, as on the accounts screen (a local target says it has none to clear).
-    'account.clearCooldown': () => (selected ? actions.perform('account.clearCooldown') : actions.noAccount()),
+    'account.clearCooldown': () => (selected ? (holdSelected(), actions.perform('account.clearCooldown')) : actions.noAccount()),
     // The rules of the selected row's account.
     'screen.models': () => dispatch(rulesScreenFor(selected?.account.provider ?? provider, selected?.account.id)),
   });
