@@ -428,7 +428,8 @@ export class ProxyServer {
       port: this.port,
       startedAt: new Date(this.startedAt).toISOString(),
       provider: this.options.provider,
-      account: next?.label ?? this.pinnedLabel() ?? this.options.account,
+      // An account served alone and gone since: named as it was last seen (its nickname), not by the id it was asked by.
+      account: next?.label ?? this.pinnedLabel() ?? this.pinnedLabelSeen ?? this.options.account,
       ...((next?.id ?? this.pinnedAccountId) !== undefined ? {accountId: next?.id ?? this.pinnedAccountId} : {}),
       ...(provider ? {pinned, ...(pinned || !primary ? {} : {poolSize: primary.size})} : {}),
       ...(this.options.account ? {pinnedAccount: this.options.account} : {}),
@@ -453,7 +454,10 @@ export class ProxyServer {
     // login after its refresh was refused, paused) is no longer listed as waiting.
     await this.accounts.reloadIfChanged();
     for (const id of new Set([...(this.options.provider ? [this.options.provider] : []), ...this.pools.keys()])) await this.poolFor(this.requireProvider(id));
-    return this.status();
+    const status = this.status();
+    // The account served alone gone or unable to serve: said before a request meets its 503.
+    const trouble = this.options.provider ? this.pinnedGone(this.requireProvider(this.options.provider), await this.accounts.all()) : undefined;
+    return trouble ? {...status, pinnedTrouble: this.credentials.currentForSender().redactDeep({message: trouble.text, advice: trouble.advice})} : status;
   }
 
   /** most-headroom's order for a pool (the quota ranking of its usable accounts); undefined for other strategies. */

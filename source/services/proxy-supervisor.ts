@@ -52,6 +52,8 @@ export interface ProxyState extends ProxyTraffic {
   lastErrorPast?: boolean;
   /** Accounts waiting (cooling, tried last) as the proxy's last status listed them. */
   cooling?: ProxyStatus['cooling'];
+  /** Why the account served alone cannot serve now, with the way out on the proxy screen (its status's pinnedTrouble). */
+  pinnedTrouble?: string;
   /** Last log lines (sanitised, secrets redacted), newest last. */
   logTail: string[];
   restarts: number;
@@ -545,6 +547,7 @@ export class ProxySupervisor {
       refusedPerMinute: status.refusedPerMinute,
       refusedRequests: status.refusedRequests,
       cooling: status.cooling ?? [],
+      pinnedTrouble: status.pinnedTrouble && withAdvice(status.pinnedTrouble.message, status.pinnedTrouble.advice, 'tui', 'proxy'),
       // The running proxy's own last error (none: a restarted proxy has met none yet).
       lastError: status.lastError && withAdvice(status.lastError.message, status.lastError.advice, 'tui', 'proxy'),
       lastErrorAt: status.lastError?.at,

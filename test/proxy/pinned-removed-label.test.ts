@@ -21,11 +21,20 @@ describe('the pinned account removed', async () => {
   });
   after(() => f.close());
 
-  it('the 503 names it studio2, as the screens did', async () => {
+  const status = async () => (await (await fetch(`${f.url}/_ccs-tui/status`, {headers: {'x-api-key': API_KEY}})).json()) as {pinnedTrouble?: {message: string; advice?: {command?: string}}};
+
+  it('while it serves, its status says nothing is wrong', async () => {
+    assert.equal((await status()).pinnedTrouble, undefined);
+  });
+
+  it('the 503 names it studio2, as the screens did; the status says it before any request meets it', async () => {
     rmSync(path.join(f.ccs.paths.authDir, 'claude-a.json'));
     const registry = {version: 1, providers: {claude: {default: 'b@example.com', accounts: {'b@example.com': {email: 'b@example.com', tokenFile: 'claude-b.json'}}}}};
     f.ccs.writeRegistry(registry);
     await new Promise((resolve) => setTimeout(resolve, 1100));
+    const trouble = (await status()).pinnedTrouble;
+    assert.equal(trouble?.message, 'Claude account studio2, which this proxy serves alone, is gone (removed, or its token file moved)');
+    assert.match(trouble?.advice?.command ?? '', /serve the claude pool instead: ccs-tui run claude/);
     const res = await fetch(`${f.url}/v1/messages`, {
       method: 'POST',
       headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},

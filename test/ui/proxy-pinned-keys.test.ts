@@ -176,3 +176,24 @@ test('ccs-tui pause and remove from a shell say so too when the running proxy se
   assert.equal(removed.code, 0, removed.stderr);
   assert.match(removed.stdout, /removed work.*; the running proxy \(pid \d+, port \d+\) serves it alone and answers 503: ccs-tui proxy stop/);
 });
+
+test('the account the running proxy serves alone is removed: the proxy screen says so under Serving before any request meets the 503, with the TUI\'s way out', async () => {
+  const {ccs, supervisor} = await supervisedProxy(API_KEY, started);
+  const tui = (started.tui = await renderTui({paths: ccs.paths, width: 200, height: 40, route: {screen: 'proxy', params: {provider: 'claude'}}, services: {proxy: supervisor}}));
+  await tui.press('s');
+  await tui.waitFor('● running', 15_000);
+  await serveOnRunningProxy(ccs.paths, supervisor.current.port!, 'claude', 'alice@example.com');
+  await tui.waitFor(/Serving\s+claude \/ work\s/, 5000);
+  assert.doesNotMatch(tui.frame(), /requests get a 503/);
+  assert.equal((await runBin(['remove', 'claude', 'alice@example.com', '--yes'], ccs.env)).code, 0);
+  const frame = await tui.waitFor(/requests get a 503/, 10_000);
+  assert.match(frame, /Serving\s+claude \/ work\s/, 'named as it was known, not by its id');
+  assert.match(frame.replace(/[│┃]/g, ' ').replace(/\s+/g, ' '), /! requests get a 503: Claude account work, which this proxy serves alone, is gone \(removed, or its token file moved\) \(pinned by s or e \(r moves it\); a on the accounts screen: log in again; or S there: serve the claude pool\)/);
+  assert.doesNotMatch(frame, /--account|ccs-tui (run|login)/);
+  assert.equal(supervisor.current.totalRequests ?? 0, 0, 'said before any request');
+  // `proxy status` says it too, in the command line's words.
+  const status = await runBin(['proxy', 'status'], ccs.env);
+  assert.match(status.stdout, /^cannot serve: Claude account work, which this proxy serves alone, is gone \(removed, or its token file moved\) \(pinned by --account, ccs-tui run or the TUI; log in again: ccs-tui login claude; or serve the claude pool instead: ccs-tui run claude, or restart the proxy without --account\); requests get a 503$/m);
+  const json = JSON.parse((await runBin(['proxy', 'status', '--json'], ccs.env)).stdout) as {cannotServe: string | null};
+  assert.match(json.cannotServe ?? '', /^Claude account work, which this proxy serves alone, is gone/);
+});

@@ -136,6 +136,7 @@ const status: CommandSpec = {
       `since ${formatLocalTime(running.startedAt)}`,
       // What is served, in every case: a provider (and its account now), or every one by model.
       `serving: ${servingText({provider: running.provider, account, pinned: !pool, poolSize: size})}`,
+      ...('cannotServe' in result && result.cannotServe ? [`cannot serve: ${result.cannotServe}; requests get a 503`] : []),
       // The other providers' pools asked so far, each with the account it serves next.
       ...(nextLine(live?.pools?.filter((p) => p.provider !== running.provider))),
       ...(live ? [`requests: ${trafficText(live)}`] : []),
@@ -254,6 +255,8 @@ async function runningStatus(ctx: CliContext, running: ProxyPidFile) {
     accountId: accountId ?? null,
     pool,
     poolSize: size ?? null,
+    // Why the account served alone cannot serve now (removed, paused, needing a login), with the way out; null when it can, or for a pool.
+    cannotServe: live?.pinnedTrouble ? withAdvice(live.pinnedTrouble.message, live.pinnedTrouble.advice, 'cli') : null,
     requestsPerMinute: live?.requestsPerMinute ?? null,
     totalRequests: live?.totalRequests ?? null,
     refusedPerMinute: live?.refusedPerMinute ?? null,

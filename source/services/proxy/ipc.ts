@@ -133,6 +133,11 @@ export interface ProxyStatus {
    * live); absent when the provider's pool serves. With `provider`: what the proxy serves now.
    */
   pinnedAccount?: string;
+  /**
+   * Why the account `provider` serves alone cannot serve now (removed, paused, needing a login), with
+   * the way out: every request to it gets a 503 until then. Absent for a pool, or a usable account.
+   */
+  pinnedTrouble?: {message: string; advice?: ErrorAdvice};
   /** Requests that got an upstream's answer (or a local one in its place), each with a log line. */
   requestsPerMinute: number;
   totalRequests: number;

@@ -141,6 +141,8 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
   const rows: Array<[string, string]> = [
     ['Port', padCells(`${running ? (state?.port ?? target.port ?? dash) : dash}`, 8) + padCells(`PID ${running ? (state?.pid ?? dash) : dash}`, 14) + `Uptime ${uptimeText(state, running, now)}`],
     ['Serving', servingText],
+    // The account served alone cannot serve (removed, paused, needing a login): every request gets a 503 until the way out is taken.
+    ...(running && state?.pinnedTrouble ? wrapWords(`! requests get a 503: ${sanitizeLine(state.pinnedTrouble)}`, Math.max(10, width - 4 - 9)).map((line): [string, string] => [SERVING_MORE, line]) : []),
     ['Traffic', trafficText(state ?? NO_TRAFFIC)],
     // The error whole where there is room (it names the way out last): up to ERROR_LINES lines.
     ...errorRows(state?.lastError ? errorRow(state.lastError, state.lastErrorAt, state.lastErrorPast, now) : dash, Math.max(10, width - 4 - 9)),
@@ -174,12 +176,12 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
     ...rows.map(([label, value]) => ({
       value: (
         <Text wrap="truncate">
-          <Text dimColor>{padCells(label === ERROR_MORE ? '' : label, 9)}</Text>
-          <Text color={label === 'Error' || label === ERROR_MORE ? errorColor : undefined} dimColor={(label === 'Error' || label === ERROR_MORE) && state?.lastErrorPast === true}>{value}</Text>
+          <Text dimColor>{padCells(label === ERROR_MORE || label === SERVING_MORE ? '' : label, 9)}</Text>
+          <Text color={label === SERVING_MORE ? (theme.color ? theme.error : undefined) : label === 'Error' || label === ERROR_MORE ? errorColor : undefined} dimColor={(label === 'Error' || label === ERROR_MORE) && state?.lastErrorPast === true}>{value}</Text>
         </Text>
       ),
       drop: label === 'Traffic' ? 3 : label === 'Agents' ? (value === dash ? 4 : 1) : label === 'Waiting' || label === '' ? 2 : label === ERROR_MORE ? 3 : 0,
-      label: label === ERROR_MORE ? 'the rest of the error' : label || 'Waiting',
+      label: label === ERROR_MORE ? 'the rest of the error' : label === SERVING_MORE ? 'why it cannot serve' : label || 'Waiting',
     })),
     blank,
     {value: <Text wrap="truncate" dimColor>{`Claude Code exports (${actionKey('proxy.copyEnv', 'proxy')} copies them)`}</Text>, drop: 5, label: 'exports heading'},
@@ -239,6 +241,8 @@ const LOG_KEPT = 3;
 const ERROR_LINES = 3;
 /** The label of the Error row's continuation lines (drawn blank; left out before the first line). */
 const ERROR_MORE = '\u0000error';
+/** The label of the lines under Serving saying why the account served alone cannot serve (drawn blank). */
+const SERVING_MORE = '\u0000serving';
 
 /** `text` over at most ERROR_LINES rows of `width` cells, the first labelled Error. */
 function errorRows(text: string, width: number): Array<[string, string]> {
