@@ -91,7 +91,7 @@ export type CursorMove = 'up' | 'down' | 'top' | 'bottom' | 'pageUp' | 'pageDown
  * A person's move of a list's cursor (AppState.cursorMoves): a key's move and its page size (rows),
  * or a jump to the item of id `to`.
  */
-export type CursorMoveMade = {move: CursorMove; page: number} | {to: string; whenShown?: true};
+export type CursorMoveMade = {move: CursorMove; page: number} | {to: string; whenShown?: {until: number}};
 
 export type AppAction =
   | {type: 'navigate'; screen: ScreenId; params?: ScreenParams}
@@ -102,8 +102,12 @@ export type AppAction =
   | {type: 'escape'}
   | {type: 'cursor'; list: string; move: CursorMove; total: number; page: number}
   /** `id`: the item at `index`, when the person chose it (a jump): the cursor goes to it even if the list changes in the same render. */
-  /** `whenShown`: a jump made while another screen shows (a login's new account), made when the list shows its item. */
-  | {type: 'setCursor'; list: string; index: number; id?: string; whenShown?: true}
+  /**
+   * `whenShown`: a jump made while another screen shows (a login's new account), made once, the next
+   * time the list shows; it waits for its item to be listed (the files read again) until `until` (ms
+   * since the epoch), then is dropped.
+   */
+  | {type: 'setCursor'; list: string; index: number; id?: string; whenShown?: {until: number}}
   | {type: 'pane'; pane: Pane | 'next'}
   | {type: 'filterStart'}
   | {type: 'filterKey'; input: string; key: string}
@@ -216,7 +220,7 @@ export function appReducer(state: AppState, action: AppAction): AppState {
     }
     case 'setCursor': {
       const moved = setCursor(state, action.list, action.index);
-      return action.id === undefined ? moved : {...moved, cursorMoves: {...state.cursorMoves, [action.list]: action.whenShown ? {to: action.id, whenShown: true} : {to: action.id}}};
+      return action.id === undefined ? moved : {...moved, cursorMoves: {...state.cursorMoves, [action.list]: action.whenShown ? {to: action.id, whenShown: action.whenShown} : {to: action.id}}};
     }
     case 'pane': {
       const pane = action.pane === 'next' ? (state.pane === 'providers' ? 'accounts' : 'providers') : action.pane;

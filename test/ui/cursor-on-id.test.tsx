@@ -128,22 +128,38 @@ test('a move recorded before the list was drawn (the screen came back) is not ma
   view.unmount();
 });
 
-test('a jump made for when the list shows (a login\'s new account) is made when it shows, once its item is listed, and once only', () => {
+test('a jump made for when the list shows (a login\'s new account) is made when it shows, and once only: kept as a plain jump, old to the next mount', () => {
   const dispatched: AppAction[] = [];
-  const jump: CursorMoveMade = {to: 'erin', whenShown: true};
-  // Made while the login screen showed; the list comes back before the files are read again.
+  const jump: CursorMoveMade = {to: 'erin', whenShown: {until: Date.now() + 60_000}};
+  const read = ['alice', 'erin', 'bob'];
+  // Made while the login screen showed; the list comes back before the files are read again, then with it.
   const view = render(<Probe list="accounts:claude" ids={['alice', 'bob']} stored={0} moved={jump} dispatched={dispatched} />);
   assert.equal(view.lastFrame(), 'on alice');
-  const read = ['alice', 'erin', 'bob'];
   view.rerender(<Probe list="accounts:claude" ids={read} stored={0} moved={jump} dispatched={dispatched} />);
   assert.equal(view.lastFrame(), 'on erin');
+  // The reducer is told to keep it as a plain jump.
+  const kept = dispatched.find((a) => a.type === 'setCursor' && a.id === 'erin');
+  assert.deepEqual(kept, {type: 'setCursor', list: 'accounts:claude', index: 1, id: 'erin'});
   // Made once: the cursor set on bob afterwards (the reducer's, the list unchanged) stays there.
   view.rerender(<Probe list="accounts:claude" ids={read} stored={2} moved={jump} dispatched={dispatched} />);
   assert.equal(view.lastFrame(), 'on bob');
   view.unmount();
+  // The screen comes back later, the cursor moved on without a key (a filter's reset): the plain jump is old.
+  const back = render(<Probe list="accounts:claude" ids={read} stored={2} moved={{to: 'erin'}} dispatched={dispatched} />);
+  assert.equal(back.lastFrame(), 'on bob');
+  back.unmount();
   // Made for another provider's list: made when that list comes (k onto claude), not at mount.
-  const again = render(<Probe list="accounts:codex" ids={['carol']} stored={0} moved={null} others={{'accounts:claude': jump}} dispatched={dispatched} />);
-  again.rerender(<Probe list="accounts:claude" ids={['alice', 'bob', 'erin']} stored={0} moved={null} others={{'accounts:claude': jump}} dispatched={dispatched} />);
-  assert.equal(again.lastFrame(), 'on erin');
-  again.unmount();
+  const other = render(<Probe list="accounts:codex" ids={['carol']} stored={0} moved={null} others={{'accounts:claude': jump}} dispatched={dispatched} />);
+  other.rerender(<Probe list="accounts:claude" ids={['alice', 'bob', 'erin']} stored={0} moved={null} others={{'accounts:claude': jump}} dispatched={dispatched} />);
+  assert.equal(other.lastFrame(), 'on erin');
+  other.unmount();
+  // Its item not listed (filtered out) when its wait is over: dropped, kept as a plain jump all the same (never made later).
+  const over: CursorMoveMade = {to: 'erin', whenShown: {until: Date.now() - 1}};
+  const count = dispatched.length;
+  const hidden = render(<Probe list="accounts:claude" ids={['alice', 'bob']} stored={1} moved={over} dispatched={dispatched} />);
+  assert.equal(hidden.lastFrame(), 'on bob');
+  assert.ok(dispatched.slice(count).some((a) => a.type === 'setCursor' && a.id === 'erin' && !('whenShown' in a)));
+  hidden.rerender(<Probe list="accounts:claude" ids={read} stored={1} moved={over} dispatched={dispatched} />);
+  assert.equal(hidden.lastFrame(), 'on bob');
+  hidden.unmount();
 });

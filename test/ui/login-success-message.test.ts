@@ -82,6 +82,17 @@ test('after a login the accounts list\'s cursor is on the account it stored, whe
     assert.match(frame, /▶ Google AI Studio accounts/);
     assert.match(frame, /› +alpha/);
     assert.doesNotMatch(frame, /› *★? *(middle|zulu)/);
+    // Made once: the cursor moved on (a filter, then its reset, no key move), the screen left and
+    // come back: it stays where it was left.
+    await tui.press('h');
+    tui.write('/claude\r');
+    await tui.waitFor(/┃ › Claude/);
+    await tui.press('escape');
+    await tui.press('4');
+    await tui.waitFor('· Proxy ·');
+    await tui.press('escape');
+    const back = await tui.waitFor('· Accounts ·');
+    assert.match(back, /┃ › Claude/, back);
   } finally {
     tui.unmount();
     await studio.close();

@@ -41,11 +41,15 @@ export function useCursorOnId(
   // before this hook mounted (the screen came back; another provider's accounts) is old, but a
   // jump made for when the list shows (a login's new account, while the login screen showed).
   const acted = useRef<WeakSet<CursorMoveMade> | undefined>(undefined);
-  acted.current ??= new WeakSet(Object.values(moves ?? {}).filter((move) => !('whenShown' in move)));
+  acted.current ??= new WeakSet(Object.values(moves ?? {}).filter((move) => !('to' in move && move.whenShown)));
   const latest = moved && !acted.current.has(moved) ? moved : undefined;
   const jumped = latest && 'to' in latest ? ids.indexOf(latest.to) : -1;
-  // Such a jump waits for its item (a login's account, listed once the files are read again).
-  if (latest && !('whenShown' in latest && jumped < 0)) acted.current.add(latest);
+  // Such a jump waits for its item to be listed (a login's account, until the files are read
+  // again), for a while. Made (or dropped), it is kept in the reducer as a plain one, which the next
+  // mount of this list finds old: it is made once, never at a later time.
+  const waiting = latest && 'to' in latest && latest.whenShown && jumped < 0 && Date.now() < latest.whenShown.until;
+  if (latest && !waiting) acted.current.add(latest);
+  const shownJump = latest && 'to' in latest && latest.whenShown && !waiting ? latest : undefined;
   const previous = seen.current?.list === list ? seen.current : undefined;
   let at = index;
   if (!moved && untouched === 'row') at = index;
@@ -59,7 +63,8 @@ export function useCursorOnId(
   seen.current = {list, ids, stored, at: Math.max(at, ids.length > 0 ? 0 : -1)};
   // A layout effect: the reducer holds the new index before any key can arrive for this frame.
   useLayoutEffect(() => {
-    if (at >= 0 && at !== index) dispatch({type: 'setCursor', list, index: at});
-  }, [list, at, index]);
+    if (shownJump) dispatch({type: 'setCursor', list, index: Math.max(at, 0), id: shownJump.to});
+    else if (at >= 0 && at !== index) dispatch({type: 'setCursor', list, index: at});
+  }, [list, at, index, shownJump]);
   return at;
 }

@@ -51,6 +51,9 @@ export function LoginScreen(props: ScreenProps) {
   return <ProviderLogin {...props} params={chosen === undefined ? props.params : {provider: chosen}} toPicker={toPicker} />;
 }
 
+/** How long the accounts list waits for a login's new account to be listed before its cursor stays where it is (ms). */
+const NEW_ACCOUNT_WAIT_MS = 10_000;
+
 function ProviderLogin({width, height, params, back, setStatus, toPicker}: ScreenProps & {toPicker?: () => void}) {
   const provider = params.provider ?? '';
   const row = findProvider(provider);
@@ -124,8 +127,10 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
     if (view?.kind !== 'done' || !view.account) return;
     const {provider: stored, id} = view.account;
     const accounts = accountsListKey(stored);
-    dispatch({type: 'setCursor', list: 'providers', index: state.cursors.providers ?? 0, id: stored, whenShown: true});
-    dispatch({type: 'setCursor', list: accounts, index: state.cursors[accounts] ?? 0, id, whenShown: true});
+    // Until the files read again list it: seconds, even with a thousand accounts.
+    const whenShown = {until: Date.now() + NEW_ACCOUNT_WAIT_MS};
+    dispatch({type: 'setCursor', list: 'providers', index: state.cursors.providers ?? 0, id: stored, whenShown});
+    dispatch({type: 'setCursor', list: accounts, index: state.cursors[accounts] ?? 0, id, whenShown});
     dispatch({type: 'pane', pane: 'accounts'});
   }, [view]);
   // Why no browser opened: the address is on screen. An error when `o` failed; when the login's own
