@@ -85,4 +85,31 @@ describe('cooldown clear on this machine', () => {
       ccs.cleanup();
     }
   });
+
+  it('a running proxy that does not answer: the stored wait is ended and said, with why its own goes on, exit 1; a paused account is said to be paused', async () => {
+    const ccs = twoAccounts();
+    const upstream = await startFakeUpstream((req, res) => sendJson(res, 200, anthropicMessage(String(req.body?.model), 'ok')));
+    const port = await startClaudeProxyChild(ccs, upstream);
+    const {readRunningProxy} = await import('../../source/services/proxy/pid-file.js');
+    const pid = readRunningProxy(ccs.paths)!.pid;
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    await new AccountStore(ccs.paths).setCooldown('claude', 'erin@example.com', {until, kind: 'rate-limit', reason: 'HTTP 429'});
+    process.kill(pid, 'SIGSTOP');
+    let stuck;
+    try {
+      stuck = await runBin(['cooldown', 'clear', 'claude', 'erin@example.com'], ccs.env);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    assert.equal(stuck.code, 1, stuck.stdout);
+    assert.equal(stuck.stdout, '');
+    assert.match(stuck.stderr, new RegExp(`^ccs-tui: claude: ended the stored wait of erin@example\\.com, but the running proxy \\(port ${port}\\) could not be asked to end its own: .*no answer within 3 s`));
+    assert.equal(await coolingOf(ccs, 'erin@example.com'), undefined, 'the stored wait did end');
+
+    assert.equal((await runBin(['pause', 'claude', 'erin@example.com'], ccs.env)).code, 0);
+    await new AccountStore(ccs.paths).setCooldown('claude', 'erin@example.com', {until, kind: 'rate-limit', reason: 'HTTP 429'});
+    const paused = await runBin(['cooldown', 'clear', 'claude', 'erin@example.com'], ccs.env);
+    assert.equal(paused.code, 0, paused.stderr);
+    assert.equal(paused.stdout, 'claude: ended the wait of erin@example.com: it is paused: resumed, it is tried at once\n');
+  });
 });

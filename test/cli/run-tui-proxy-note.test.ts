@@ -44,6 +44,7 @@ describe("run on a TUI's proxy", () => {
     const stopped = await runBin(['proxy', 'stop'], ccs.env);
     assert.equal(stopped.code, 0, stopped.stderr);
     assert.match(stopped.stdout, /^proxy stopped \(pid \d+\)$/m);
-    assert.equal(stopped.stderr, `ccs-tui: note: 1 running agent used this proxy (claude pid ${process.pid}) and has none now; ccs-tui proxy start --port ${record.port} serves it again\n`);
+    // With what it served (the claude pool: `run claude` started it), so the same requests are served again.
+    assert.equal(stopped.stderr, `ccs-tui: note: 1 running agent (claude pid ${process.pid}) used it and has none now: ccs-tui proxy start --port ${record.port} --provider claude serves it again in the background\n`);
   });
 });

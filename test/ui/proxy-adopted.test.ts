@@ -180,7 +180,7 @@ test('C on the accounts screen reaches a background proxy this TUI never showed:
   tui = await renderTui({paths: ccs!.paths, width: 120, height: 30, services: {proxy: supervisor}});
   await tui.waitFor('alice@example.com');
   await tui.press('l', 'C');
-  await tui.waitFor('ended the wait of claude alice@example.com: the running proxy tries it again now');
+  await tui.waitFor(`ended the wait of claude alice@example.com: the running proxy (port ${port}) tries it again now`);
   assert.deepEqual(await cooling(), []);
   // Nothing to end now: said so, not "ended".
   await tui.press('C');

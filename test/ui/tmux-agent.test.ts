@@ -131,7 +131,7 @@ test('quitting, y, when an agent used the proxy this TUI started: the shell is t
   tmux.keys(['y']);
   assert.equal(await tmux.waitForExit(), 0);
   const shell = tmux.screen({joined: true});
-  const line = new RegExp(`ccs-tui: the proxy on port ${port} stopped with this TUI; 1 running agent \\(claude pid ${process.pid}\\) used it: (ccs-tui proxy start --port ${port} --provider claude[^:]*?) serves it again in the background`).exec(shell);
+  const line = new RegExp(`ccs-tui: the proxy on port ${port} stopped with this TUI; 1 running agent \\(claude pid ${process.pid}\\) used it and has none now: (ccs-tui proxy start --port ${port} --provider claude[^:]*?) serves it again in the background`).exec(shell);
   assert.ok(line, shell);
   // The command it names brings the proxy back on that port.
   const started = await runBin(line[1]!.split(' ').slice(1), ccs.env);

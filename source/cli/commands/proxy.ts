@@ -91,16 +91,15 @@ const stop: CommandSpec = {
   async run(ctx, args) {
     const {values} = parseCommandArgs(this, args, JSON_FLAG);
     const {stopRunningProxy} = await import('../../services/proxy/control.js');
-    const {noProxyText} = await import('../../services/proxy/wording.js');
+    const {agentsLeftText, noProxyText} = await import('../../services/proxy/wording.js');
     const {readRunningAgents} = await import('../../services/agents/running.js');
     // Read before the stop: the agents that used it are the ones left without a proxy (said, as the TUI asks before).
     const agents = readRunningAgents(ctx.paths);
     const stopped = await stopRunningProxy(ctx.paths, undefined, sayStale(ctx));
     const orphaned = stopped ? agents.filter((agent) => agent.port === stopped.port) : [];
     if (orphaned.length > 0) {
-      const named = orphaned.map((agent) => `${sanitizeLine(agent.agent)} pid ${agent.pid}`).join(', ');
-      const them = orphaned.length === 1 ? 'it' : 'them';
-      ctx.stderr.write(`ccs-tui: note: ${countOf(orphaned.length, 'running agent')} used this proxy (${named}) and ${orphaned.length === 1 ? 'has' : 'have'} none now; ccs-tui proxy start --port ${stopped!.port} serves ${them} again\n`);
+      // What it served: its provider, and the account served alone, by id (as its record names them).
+      ctx.stderr.write(`ccs-tui: note: ${agentsLeftText(orphaned, stopped!.port, {provider: stopped!.provider, account: stopped!.account && (stopped!.accountId ?? stopped!.account)})}\n`);
     }
     // `agentsLeft`: the agents that used it and have none now (as the note says), `{agent, pid, port}`.
     if (values.json) printJson(ctx, {stopped: Boolean(stopped), pid: stopped?.pid ?? null, agentsLeft: orphaned.map((agent) => ({agent: agent.agent, pid: agent.pid, port: agent.port}))});

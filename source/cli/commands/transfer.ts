@@ -318,13 +318,16 @@ const cooldownClear: CommandSpec = {
     }
     // On this machine, as the TUI's C: the stored wait, and the running proxy's own.
     const {AccountStore} = await import('../../store/accounts.js');
-    const {endLocalWait} = await import('../../services/proxy/control.js');
+    const {endLocalWait, localWaitEndedText} = await import('../../services/proxy/control.js');
     const store = new AccountStore(ctx.paths);
-    const {account, stored, held, running} = await endLocalWait(ctx.paths, store, provider, positionals[1]!, Date.now());
-    const who = (await labeller(store))(account);
-    const binary = running && running.kind !== 'builtin' ? '; the CLIProxyAPI binary running keeps its own wait' : '';
-    const text = stored || held ? `ended the wait of ${who}: ${running?.kind === 'builtin' ? `the running proxy (port ${running.port}) tries it again now` : 'a proxy started now tries it at once'}` : `${who} had no wait to end`;
-    ctx.stdout.write(`${provider}: ${sanitizeLine(text)}${binary}\n`);
+    const ended = await endLocalWait(ctx.paths, store, provider, positionals[1]!, Date.now());
+    const {text, kind} = localWaitEndedText(ended, (await labeller(store))(ended.account));
+    // The running proxy not asked: its wait goes on, a failure (what did end is said with it).
+    if (kind === 'error') {
+      ctx.stderr.write(`ccs-tui: ${provider}: ${sanitizeLine(text)}\n`);
+      return 1;
+    }
+    ctx.stdout.write(`${provider}: ${sanitizeLine(text)}\n`);
     return 0;
   },
 };

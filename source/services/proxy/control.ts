@@ -317,19 +317,43 @@ export interface LocalWaitEnded {
   held: boolean;
   /** The proxy running on this machine, by its record, if any (a CLIProxyAPI binary keeps its own wait). */
   running?: Pick<ProxyPidFile, 'kind' | 'port'>;
+  /** Why the running built-in proxy could not be asked to end its own wait (it did not answer): the stored one ended all the same. */
+  proxyProblem?: string;
+}
+
+/**
+ * What ending a wait did, as the TUI's status line and `cooldown clear` say it (`who`: the account as
+ * the surface names it): `error` when the running proxy could not be asked (its own wait goes on),
+ * `info` when there was none to end. A paused account is not tried whatever its wait.
+ */
+export function localWaitEndedText(result: LocalWaitEnded, who: string): {text: string; kind: 'ok' | 'info' | 'error'} {
+  const {account, stored, held, running, proxyProblem} = result;
+  const binary = running && running.kind !== 'builtin' ? '; the CLIProxyAPI binary running keeps its own wait' : '';
+  if (proxyProblem) return {text: `${stored ? `ended the stored wait of ${who}, but` : `${who} had no stored wait, and`} the running proxy (port ${running?.port}) could not be asked to end its own: ${proxyProblem}`, kind: 'error'};
+  if (!stored && !held) return {text: `${who} had no wait to end${binary}`, kind: 'info'};
+  const next = account.paused ? `it is paused: resumed, it is tried at once` : running?.kind === 'builtin' ? `the running proxy (port ${running.port}) tries it again now` : 'a proxy started now tries it at once';
+  return {text: `ended the wait of ${who}: ${next}${binary}`, kind: 'ok'};
 }
 
 /**
  * Ends one account's wait on this machine, as the person asks when they know its limit has reset
  * (`C` in the TUI, `ccs-tui cooldown clear`): its stored cooldown, and the wait the proxy running
  * here holds in memory, wherever it was started (its record: a TUI's child, a background one, one in
- * a shell). `now` in ms. Throws the store's errors (an unknown account) and clearCooldownOnRunningProxy's.
+ * a shell). `now` in ms. Throws the store's errors (an unknown account); a running proxy that cannot
+ * be asked is `proxyProblem`, after the stored wait was ended.
  */
 export async function endLocalWait(paths: CcsPaths, store: Pick<AccountStore, 'clearCooldown'>, provider: string, ref: AccountRef, now: number): Promise<LocalWaitEnded> {
   const account = await store.clearCooldown(provider, ref);
   const running = readRunningProxy(paths);
-  const held = running?.kind === 'builtin' ? await clearCooldownOnRunningProxy(paths, running.port, provider, account.id) : false;
-  return {account, stored: coolingNow(account, now), held, ...(running ? {running: {kind: running.kind, port: running.port}} : {})};
+  let held = false;
+  let proxyProblem: string | undefined;
+  try {
+    held = running?.kind === 'builtin' ? await clearCooldownOnRunningProxy(paths, running.port, provider, account.id) : false;
+  } catch (error) {
+    // The stored wait is ended already: said with what failed, not lost behind the error alone.
+    proxyProblem = sanitizeLine(describeUserError(error)?.text ?? (error as Error).message);
+  }
+  return {account, stored: coolingNow(account, now), held, ...(running ? {running: {kind: running.kind, port: running.port}} : {}), ...(proxyProblem ? {proxyProblem} : {})};
 }
 
 /**

@@ -3,11 +3,31 @@
 import {canServeNow} from '../../core/accounts.js';
 import {formatCooldown} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
+import {shellOption} from '../../core/quote.js';
+import {countOf} from '../../core/wording.js';
+import type {RunningAgent} from '../agents/running.js';
 import type {Account} from '../../core/types.js';
 import {TRIED_LAST_NOTE, type ProxyStatus} from './ipc.js';
 
 // servingText lives beside describeEvent (ipc.ts), whose listening line says it too.
 export {servingText, type ServingFacts} from './ipc.js';
+
+/**
+ * What a stop that left agents without the proxy they used says of them: which agents, and the
+ * command that serves them again on `port` in the background, for what the proxy served (`target`:
+ * its provider, and the account it served alone, by id). "1 running agent (claude pid 4242) used it
+ * and has none now: ccs-tui proxy start --port 8317 --provider claude serves it again in the background".
+ */
+export function agentsLeftText(agents: readonly Pick<RunningAgent, 'agent' | 'pid'>[], port: number, target: {provider?: string; account?: string}): string {
+  const command = ['ccs-tui proxy start', shellOption('port', String(port)), ...(target.provider ? [shellOption('provider', target.provider)] : []), ...(target.account ? [shellOption('account', target.account)] : [])].join(' ');
+  const one = agents.length === 1;
+  return `${agentsNamed(agents)} used it and ${one ? 'has' : 'have'} none now: ${command} serves ${one ? 'it' : 'them'} again in the background`;
+}
+
+/** Running agents as questions and notes name them: `1 running agent (claude pid 4242)`. */
+export function agentsNamed(agents: readonly Pick<RunningAgent, 'agent' | 'pid'>[]): string {
+  return `${countOf(agents.length, 'running agent')} (${agents.map((agent) => `${sanitizeLine(agent.agent)} pid ${agent.pid}`).join(', ')})`;
+}
 
 /** Usable accounts of `provider` (what its pool rotates over). */
 export function poolSize(accounts: readonly Account[], provider: string, now: number): number {

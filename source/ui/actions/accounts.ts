@@ -363,15 +363,15 @@ export async function clearCooldown({services, account, siblings, provider}: Acc
     await accounts.clearCooldown(target.provider, byFile(target));
     return `cleared the cooldown of ${who} on target ${name}`;
   }
-  const {endLocalWait} = await import('../../services/proxy/control.js');
-  const {stored, held, running} = await endLocalWait(services.paths, services.store, target.provider, byFile(target), services.clock.now());
-  const binary = running && running.kind !== 'builtin' ? '; the CLIProxyAPI binary running keeps its own wait' : '';
-  if (!stored && !held) {
+  const {endLocalWait, localWaitEndedText} = await import('../../services/proxy/control.js');
+  const ended = await endLocalWait(services.paths, services.store, target.provider, byFile(target), services.clock.now());
+  const {text, kind} = localWaitEndedText(ended, who);
+  if (kind === 'info') {
     // Nothing waited: what keeps it from serving, if anything, is not a wait `C` ends.
     const usedUp = usedUpTrouble(await quotaWindowsOf(services, target), services.clock.now());
-    return {text: `${who} had no wait to end${usedUp ? ` (its quota is used up by the last reading: ${actionKey('quota.refresh', 'home')} reads it again)` : ''}${binary}`, kind: 'info', done: false};
+    return {text: `${text}${usedUp ? ` (its quota is used up by the last reading: ${actionKey('quota.refresh', 'home')} reads it again)` : ''}`, kind, done: false};
   }
-  return `ended the wait of ${who}: ${running?.kind === 'builtin' ? 'the running proxy tries it again now' : 'a proxy started now tries it at once'}${binary}`;
+  return {text, kind};
 }
 
 export type AccountActionName = Extract<

@@ -5,12 +5,11 @@ import {countOf} from '../../core/wording.js';
 import {actionKey, type KeyAction} from '../../core/keymap.js';
 import {UserError, type Account} from '../../core/types.js';
 import {sanitizeLine} from '../../core/sanitize.js';
-import {shellWord} from '../../core/quote.js';
 import type {ServeTarget} from '../../services/proxy/launch.js';
 import type {ClaudeCodeEnv} from '../../services/proxy/env.js';
 import {adoptedText, originText, type ProxyState} from '../../services/proxy-supervisor.js';
 import {RotateRefusedError, SERVED_BY_MODEL} from '../../services/proxy/ipc.js';
-import {noProxyText} from '../../services/proxy/wording.js';
+import {agentsLeftText, agentsNamed, noProxyText} from '../../services/proxy/wording.js';
 import {agentsOnPort, type RunningAgent} from '../../services/agents/running.js';
 import type {AppServices} from '../services.js';
 import type {ActionResult} from './result.js';
@@ -47,12 +46,10 @@ export function agentsLosingProxy({proxy, paths}: Pick<AppServices, 'proxy' | 'p
   return agentsOnPort(paths, state.port);
 }
 
-/** `1 running agent (claude pid 4242)`. */
-const agentsText = (agents: readonly RunningAgent[]) => `${countOf(agents.length, 'running agent')} (${agents.map((a) => `${sanitizeLine(a.agent)} pid ${a.pid}`).join(', ')})`;
 
 /** The question `q` asks when agents would lose their proxy (agentsLosingProxy). */
 export function quitStopsAgentsQuestion(agents: readonly RunningAgent[]): string {
-  return `The proxy this TUI started serves ${agentsText(agents)}: quitting stops it. Quit anyway?`;
+  return `The proxy this TUI started serves ${agentsNamed(agents)}: quitting stops it. Quit anyway?`;
 }
 
 /**
@@ -64,9 +61,9 @@ export function agentsLeftLine({proxy, paths}: Pick<AppServices, 'proxy' | 'path
   const agents = agentsLosingProxy({proxy, paths});
   const state = proxy?.current;
   if (agents.length === 0 || !state?.port) return undefined;
-  const {provider, account} = state.target ?? {};
-  const command = ['ccs-tui proxy start --port', String(state.port), ...(provider ? ['--provider', shellWord(provider)] : []), ...(account ? ['--account', shellWord(account)] : [])].join(' ');
-  return `the proxy on port ${state.port} stopped with this TUI; ${agentsText(agents)} used it: ${sanitizeLine(command)} serves ${agents.length === 1 ? 'it' : 'them'} again in the background`;
+  // The account served alone by its id (the status's; the target may hold a label for a moment after `r`).
+  const account = state.pinned ? (state.pinnedAccountId ?? state.target.account) : undefined;
+  return `the proxy on port ${state.port} stopped with this TUI; ${agentsLeftText(agents, state.port, {provider: state.target.provider, account})}`;
 }
 
 /** `s`: start the proxy for the requested target, else the last one, else every provider. */
@@ -202,7 +199,7 @@ async function serveOnOther(proxy: NonNullable<AppServices['proxy']>, other: Pro
 async function agentsAgree(services: AppServices, state: ProxyState, confirm: ProxyActionContext['confirm'], question: (one: boolean) => string): Promise<boolean> {
   const agents = state.port ? agentsOnPort(services.paths, state.port) : [];
   if (agents.length === 0 || !confirm) return true;
-  return confirm(`${agentsText(agents)} ${agents.length === 1 ? 'uses' : 'use'} this proxy: ${question(agents.length === 1)}`);
+  return confirm(`${agentsNamed(agents)} ${agents.length === 1 ? 'uses' : 'use'} this proxy: ${question(agents.length === 1)}`);
 }
 
 /** `s` / `S` while this TUI's own built-in proxy runs: switched to the target live (same port, no restart). */
