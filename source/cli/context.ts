@@ -80,9 +80,10 @@ export function parseCommandArgs<O extends CommandOptions>(
  * node:util parseArgs's complaint in the command line's words: the command and the flags it takes
  * (`"use" takes no option --json (its options: --force)`), lower case as every other message.
  */
-function flagProblem(spec: Pick<CommandSpec, 'name'>, options: CommandOptions, error: NodeJS.ErrnoException): string {
+function flagProblem(spec: Pick<CommandSpec, 'name' | 'usage'>, options: CommandOptions, error: NodeJS.ErrnoException): string {
   const command = `"${spec.name.join(' ')}"`;
-  const flags = Object.entries(options).map(([name, option]) => `--${name}${option.type === 'string' ? ' VALUE' : ''}`);
+  // --target is read before the command's own flags (main.ts), by the commands whose usage names it.
+  const flags = [...Object.entries(options).map(([name, option]) => `--${name}${option.type === 'string' ? ' VALUE' : ''}`), ...(/--target\b/.test(spec.usage) ? ['--target T'] : [])];
   const takes = flags.length > 0 ? `its options: ${flags.join(', ')}` : 'it takes no options';
   if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const flag = /'([^']*)'/.exec(error.message)?.[1] ?? '';

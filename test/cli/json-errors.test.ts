@@ -38,6 +38,8 @@ test('asked for --json, an unknown command or option, or a command that takes no
       [['proxy', 'bogus', '--json'], /^unknown command "proxy bogus"\nusage:/],
       [['use', 'claude', 'a@example.com', '--json'], /^"use" takes no option --json \(its options: --force\)\nusage: ccs-tui use /],
       [['proxy', 'serve', '--json'], /^"proxy serve" takes no option --json \(its options: --port VALUE, --provider VALUE, --account VALUE\)\nusage: ccs-tui proxy serve /],
+      // --target is read before the command's flags: a command whose usage names it says it takes it.
+      [['cooldown', 'clear', 'claude', 'a@example.com', '--json'], /^"cooldown clear" takes no option --json \(its options: --target T\)\nusage: ccs-tui cooldown clear <provider> <account> \[--target T\]/],
       [['quota', '--bogus', '--json'], /^"quota" takes no option --bogus \(its options: [^)]*--json[^)]*\)\nusage: ccs-tui quota /],
       [['--target', 'x', 'nosuch', '--json'], /^unknown command "nosuch"/],
     ] as const) {
