@@ -240,7 +240,10 @@ export function notHttpUrl(value: string, optIn: string): string | undefined {
   }
   const port = badPort(text);
   if (port) return port;
-  if (parsed && (parsed.protocol === 'https:' || parsed.protocol === 'http:')) return undefined;
+  if (parsed && (parsed.protocol === 'https:' || parsed.protocol === 'http:')) {
+    // A URL parser takes `…/v1 x` (as `/v1%20x`): an address with a word after it is a typo, not a path.
+    return /\s/.test(text) ? `has a space or line break in it: ${quoted(maskedUrl(text))} (give the address alone)` : undefined;
+  }
   const rule = `must start with ${plainHttpRule(optIn)}`;
   const scheme = SCHEME.exec(text);
   if (!scheme) {

@@ -73,3 +73,20 @@ test('login vertex --key-file naming a device, a directory or a huge file says w
     ccs.cleanup();
   }
 });
+
+test('a base URL with a word after it (a space or line break in it) is refused before the key is sent anywhere, and a target\'s url too', async () => {
+  const ccs = makeTempCcs();
+  try {
+    for (const url of ['http://127.0.0.1:9/v1 x', 'https://gw.example/v1\tcopy', 'https://gw.example/v1\nmore']) {
+      const run = await runBin(['login', 'bob', '--base-url', url], ccs.env, 'bob-key-0123456789\n');
+      assert.equal(run.code, 2, JSON.stringify(url));
+      assert.match(run.stderr, /^ccs-tui: --base-url has a space or line break in it: "[^"\n]*" \(give the address alone\)\n$/);
+    }
+    writeFileSync(ccs.paths.settings, JSON.stringify({targets: {team: {url: 'https://proxy.example.com/cpa x', managementKeyEnv: 'TEAM_KEY'}}}));
+    const target = await runBin(['accounts', '--target', 'team'], {...ccs.env, TEAM_KEY: 'k'});
+    assert.notEqual(target.code, 0, target.stderr);
+    assert.match(target.stderr, /targets\.team\.url has a space or line break in it/);
+  } finally {
+    ccs.cleanup();
+  }
+});

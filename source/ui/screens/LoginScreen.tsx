@@ -156,10 +156,15 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
   // (from the key's step), the key typed (from the base URL's; a key refused is typed again).
   const [labelTyped, setLabelTyped] = useState<string | undefined>();
   const [keyTyped, setKeyTyped] = useState<string | undefined>();
+  // The base URL's field as typed (not a key typed into the wrong step: that goes with the step back).
+  const urlDraft = useRef<string | undefined>(undefined);
+  const [urlTyped, setUrlTyped] = useState<string | undefined>();
   const [baseUrl, setBaseUrl] = useState<string | undefined>();
   // A key given as the base URL is hidden in that field: at once when it is the key typed at step 1
   // or has a key's shape (`sk-…`), else once Enter finds it is one (secretInUrlField), until emptied.
   const [urlHoldsKey, setUrlHoldsKey] = useState(false);
+  // What the base URL's field starts with: the URL last tried, else the one typed before a step back, else a key's own (L).
+  const urlInitial = baseUrl ?? urlTyped ?? (replacingKey && again?.baseUrl ? sanitizeLine(again.baseUrl) : undefined);
   const urlMasked = (text: string) => text === apiKey || looksLikeCredential(text) || (urlHoldsKey && secretInUrlField(text));
 
   const qrText = view?.kind === 'device' ? (view.authorization.verificationUriComplete ?? view.authorization.verificationUri) : view?.kind === 'auth-code' ? view.url : undefined;
@@ -215,6 +220,7 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
         // The base URL last tried stays, prefilled at its step: a refused key is typed again, not the URL.
         if (!(view?.kind === 'ended' && view.field === 'base-url')) setApiKey(undefined);
         setKeyTyped(undefined);
+        setUrlTyped(undefined);
         return session?.retry();
       }
       if (view?.kind === 'done') return back();
@@ -410,7 +416,7 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
                     // A key that cannot be one is said here, not after the base URL's step.
                     const problem = apiKeyFormProblem(key);
                     if (problem) return setFieldError(problem);
-                    if (view.login.needsBaseUrl) return setApiKey(key);
+                    if (view.login.needsBaseUrl) return (urlDraft.current = undefined), setApiKey(key);
                     void session?.submitApiKey(key).then(setFieldError);
                   }}
                   onCancel={stepBack}
@@ -424,12 +430,21 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
                 <TextField
                   focus
                   // A new key for an account keeps its base URL: offered as stored, Enter keeps it.
-                  initialValue={baseUrl ?? (replacingKey && again?.baseUrl ? sanitizeLine(again.baseUrl) : undefined)}
-                  onChange={(text) => (clearFieldError(), text.trim() === '' && setUrlHoldsKey(false))}
+                  initialValue={urlInitial}
+                  onChange={(text) => ((urlDraft.current = text), clearFieldError(), text.trim() === '' && setUrlHoldsKey(false))}
                   maskIf={urlMasked}
                   onSubmit={(url) => (setBaseUrl(url), setUrlHoldsKey(secretInUrlField(url)), void session?.submitApiKey(apiKey, url).then(setFieldError))}
-                  // Back to the key: what was typed here goes with it (it may be the key, typed into the wrong step).
-                  onCancel={() => (setKeyTyped(apiKey), setApiKey(undefined), setBaseUrl(undefined), setUrlHoldsKey(false), clearFieldError())}
+                  // Back to the key, as typed: the URL typed here is kept for the way on, unless it is
+                  // the key typed into the wrong step (hidden in the field), which goes.
+                  onCancel={() => {
+                    const typed = urlDraft.current ?? urlInitial ?? '';
+                    setUrlTyped(typed.trim() && !urlMasked(typed) ? typed : undefined);
+                    setKeyTyped(apiKey);
+                    setApiKey(undefined);
+                    setBaseUrl(undefined);
+                    setUrlHoldsKey(false);
+                    clearFieldError();
+                  }}
                   escLabel="back to the key"
                   placeholder="https://…"
                 />
