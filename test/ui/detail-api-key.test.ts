@@ -42,3 +42,14 @@ test('an OAuth account keeps its token words', async () => {
   assert.match(row(frame, 'Token file'), /claude-bob@example\.com\.json$/);
   assert.match(row(frame, 'Last used'), /its token refreshed or issued$/);
 });
+
+test('R on an account of a provider that reports no quota says so as information, not as an error', async () => {
+  ccs = makeTempCcs();
+  ccs.writeToken(`aistudio-${ID}.json`, {type: 'aistudio', api_key: 'AIzaSyTestKeyTestKeyTestKeyTestKey0001', account_id: ID});
+  tui = await renderTui({paths: ccs.paths, width: 160, height: 40, route: {screen: 'quota', params: {provider: 'aistudio'}}});
+  await tui.waitFor(ID);
+  await tui.press('R');
+  const frame = await tui.waitFor('does not report quota');
+  assert.match(frame, /aistudio does not report quota: there is none to refresh/);
+  assert.doesNotMatch(frame, /error: aistudio/);
+});

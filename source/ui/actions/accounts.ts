@@ -329,7 +329,8 @@ async function poolWait(services: AppServices, provider: string): Promise<string
 
 /** `R`: fetch the account's quota now (or all the provider's accounts when none is selected), ignoring any 429 backoff. */
 export async function refreshQuota({services, provider, account, progress, siblings}: AccountActionContext): Promise<ActionResult | string> {
-  if (!hasQuotaSource(provider)) throw new UserError(`${provider} does not report quota`);
+  // Nothing to read, not a failure: said as information (the key is not offered there).
+  if (!hasQuotaSource(provider)) return {text: `${provider} does not report quota: there is none to refresh`, kind: 'info', done: false};
   const {quota, accounts} = services.targets.current;
   const targets = account ? [account] : (await accounts.load()).accounts.filter((a) => a.provider === provider);
   if (targets.length === 0) return nothingToDo(provider, 'refresh');

@@ -129,7 +129,7 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
       <Text dimColor wrap="truncate">
         {/* Only the keys that act on the selected row, as in the hint bar. */}
         {[
-          width >= 100 ? 'sorted by headroom (the least room left in any window)' : 'sorted by headroom',
+          width >= 100 ? 'most headroom first (each by its least room left in any window)' : 'most headroom first',
           ...(refreshes ? [width >= 100 ? `${actionKey('quota.refresh', 'quota')} refreshes the selected account` : `${actionKey('quota.refresh', 'quota')} refresh`] : []),
           ...(width < 100 && choices >= 2 ? [`${actionKey('account.rotate', 'quota')} rotate`] : []),
         ].join(' · ')}
