@@ -7,6 +7,7 @@ import type {AppServices} from '../../source/ui/services.js';
 import {AccountStore} from '../../source/store/accounts.js';
 import {FakeClock} from '../helpers/fake-clock.js';
 import {makeTempCcs} from '../helpers/ccs.js';
+import {runBin} from '../helpers/cli.js';
 import {fakeClaude, fakeCopilot, fakeQwen} from '../helpers/fake-providers/providers.js';
 import {renderTui, type TuiHandle} from '../helpers/ink.js';
 
@@ -741,6 +742,32 @@ test('a key that cannot be one (empty, spaces in it) is said at the key\'s field
       tui.unmount();
       ccs.cleanup();
     }
+  }
+});
+
+test('tui.json replacing IBM Bob\'s base URL: the base URL step says the one typed is kept but unused, as login --base-url does', async () => {
+  const ccs = makeTempCcs();
+  writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {bob: {api: 'http://127.0.0.1:9/v1'}}}));
+  const tui = await renderTui({paths: ccs.paths, width: 120, height: 30, route: {screen: 'login', params: {provider: 'bob'}}});
+  try {
+    await tui.waitFor('Enter skips');
+    await tui.press('enter');
+    await tui.waitFor('Step 1 of 2');
+    await tui.type('bob-key-0123456789');
+    await tui.press('enter');
+    const frame = (await tui.waitFor('Step 2 of 2')).replace(/\s+/g, ' ');
+    assert.match(frame, /! tui\.json endpoints\.bob\.api \(http:\/\/127\.0\.0\.1:9\/v1\) replaces every IBM Bob account's base URL: the one given here is kept in the account's file, unused while that is set/);
+  } finally {
+    tui.unmount();
+    ccs.cleanup();
+  }
+  const cli = makeTempCcs();
+  try {
+    writeFileSync(cli.paths.settings, JSON.stringify({endpoints: {bob: {api: 'http://127.0.0.1:9/v1'}}}));
+    const run = await runBin(['login', 'bob', '--base-url', 'https://bob.example.com/v1'], cli.env, '');
+    assert.match(run.stderr, /note: tui\.json endpoints\.bob\.api \(http:\/\/127\.0\.0\.1:9\/v1\) replaces every IBM Bob account's base URL/);
+  } finally {
+    cli.cleanup();
   }
 });
 

@@ -154,6 +154,8 @@ const login: CommandSpec = {
         // A base URL that cannot be used (plain http:// to another machine) is refused before the key is read.
         const urlProblem = login.baseUrlProblem(row, givenBaseUrl?.trim() || undefined, 'cli', Boolean(values['allow-insecure-http']));
         if (urlProblem) throw new UserError(urlProblem, 2);
+        const unused = givenBaseUrl ? login.baseUrlOverrideNote(deps.settings, row) : undefined;
+        if (unused) say(`note: ${unused}`);
         const apiKey = await readSecret(ctx, {
           whole: false,
           signal: controller.signal,

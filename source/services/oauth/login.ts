@@ -12,7 +12,7 @@ import {UserError, type ErrorSurface} from '../../core/types.js';
 import {identityOf, namesKeyAccount, namesUnreadableAccount, type AccountStore, type StoredLogin} from '../../store/accounts.js';
 import {CorruptFileError, createFileExclusive, parseJsonFile, readRegularFile, readTextIfExists, writeFileAtomic} from '../../store/files.js';
 import {expandHome, type CcsPaths} from '../../store/paths.js';
-import type {TuiSettings} from '../../store/settings.js';
+import {endpointOverrides, type TuiSettings} from '../../store/settings.js';
 import {errorTextMasker} from '../credential-redactor.js';
 import {systemClock} from '../clock.js';
 import type {ServiceNeeds} from '../deps.js';
@@ -257,6 +257,23 @@ export function baseUrlProblem(row: ProviderRow, baseUrl: string | undefined, su
       (flag ? 'add --allow-insecure-http if you accept that' : `log in from a shell with ccs-tui login ${row.id} --base-url URL --allow-insecure-http if you accept that`);
   }
   return undefined;
+}
+
+/**
+ * When tui.json's endpoints.<provider>.api is set: it replaces every account's base URL, so the one
+ * a login is given is kept in the account's file, unused while it stays (the adapters: base.ts
+ * apiOverride first). A note for the login's base URL step and `login --base-url`; undefined
+ * otherwise (or when tui.json refuses the provider: the login says that itself).
+ */
+export function baseUrlOverrideNote(settings: TuiSettings, row: ProviderRow): string | undefined {
+  let api: string | undefined;
+  try {
+    api = endpointOverrides(settings, row.id)?.api;
+  } catch {
+    return undefined;
+  }
+  if (typeof api !== 'string' || !api.trim()) return undefined;
+  return `tui.json endpoints.${row.id}.api (${sanitizeLine(maskedUrl(api.trim()))}) replaces every ${row.displayName} account's base URL: the one given here is kept in the account's file, unused while that is set`;
 }
 
 /**

@@ -19,6 +19,8 @@ import {useKeysWait, useScreenKeys} from '../keys.js';
 import {useScreenHints, type ScreenHints} from '../hints.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
+import {useSettings} from '../hooks/useSettings.js';
+import {baseUrlOverrideNote} from '../../services/oauth/login.js';
 import {useShell} from '../shell.js';
 import {accountsListKey} from '../../core/app-state.js';
 import {useAccounts} from '../hooks/useAccounts.js';
@@ -163,6 +165,9 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
   // A key given as the base URL is hidden in that field: at once when it is the key typed at step 1
   // or has a key's shape (`sk-…`), else once Enter finds it is one (secretInUrlField), until emptied.
   const [urlHoldsKey, setUrlHoldsKey] = useState(false);
+  // tui.json's endpoints.<provider>.api replaces the URL asked for: said at its step.
+  const settings = useSettings()?.settings;
+  const urlOverride = useMemo(() => (settings && row ? baseUrlOverrideNote(settings, row) : undefined), [settings, row]);
   // What the base URL's field starts with: the URL last tried, else the one typed before a step back, else a key's own (L).
   const urlInitial = baseUrl ?? urlTyped ?? (replacingKey && again?.baseUrl ? sanitizeLine(again.baseUrl) : undefined);
   const urlMasked = (text: string) => text === apiKey || looksLikeCredential(text) || (urlHoldsKey && secretInUrlField(text));
@@ -427,6 +432,7 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
               <Box key="base-url" flexDirection="column">
                 <Text wrap="wrap">{`Step 2 of 2: the ${row.displayName} base URL (${actionKey('back')}: back to the key)`}</Text>
                 {view.login.baseUrlExample ? <Text color={theme.muted} wrap="wrap">{`e.g. ${view.login.baseUrlExample}`}</Text> : null}
+                {urlOverride ? <Text color={theme.warn} wrap="wrap">{`! ${urlOverride}`}</Text> : null}
                 <TextField
                   focus
                   // A new key for an account keeps its base URL: offered as stored, Enter keeps it.
