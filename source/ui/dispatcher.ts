@@ -6,7 +6,7 @@ import {useApp, useInput, useStdin} from 'ink';
 import {useEffect, useRef} from 'react';
 import {currentRoute, type AppState} from '../core/app-state.js';
 import {keyName, type RawKey} from '../core/key-names.js';
-import {actionKey, type KeyAction} from '../core/keymap.js';
+import {actionKey, keysOf, type KeyAction} from '../core/keymap.js';
 import {sanitizeText} from '../core/sanitize.js';
 import {PASTE_END, PASTE_START, pastedText, routeKey, shellActionFor} from '../core/key-routing.js';
 import {renameAccount} from './actions/accounts.js';
@@ -183,8 +183,11 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
       }
       case 'none':
         return;
-      case 'pasteIgnored':
-        return setStatus(`paste ignored — press ${actionKey('filter')} to filter`, 'info');
+      case 'pasteIgnored': {
+        // The filter key is named only where it filters (the proxy screen has none).
+        const filters = routeScopes(currentRoute(current)).some((scope) => keysOf('filter', scope).length > 0);
+        return setStatus(filters ? `paste ignored — press ${actionKey('filter')} to filter` : 'paste ignored: nothing here takes typed text', 'info');
+      }
       case 'confirm':
         return answer(route.choice ?? (route.yes ? 'yes' : 'no'));
       case 'rename':

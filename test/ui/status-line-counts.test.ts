@@ -23,3 +23,13 @@ for (const width of [80, 100]) {
     assert.doesNotMatch(status, /…counts|…\d* ?providers/, status);
   });
 }
+
+test('a paste where nothing takes text names the filter key only on a screen that filters (the proxy screen has none)', async () => {
+  ccs = makeUiCcs();
+  tui = await renderTui({paths: ccs.paths, width: 120, height: 30, route: {screen: 'proxy', params: {}}});
+  await tui.waitFor('Serving');
+  tui.write(':bob1');
+  const frame = await tui.waitFor('paste ignored');
+  assert.match(frame, /paste ignored: nothing here takes typed text/);
+  assert.doesNotMatch(frame, /press \/ to filter/);
+});
