@@ -1,7 +1,7 @@
 // Text that came from files or the network is shown in a terminal: it must not be able to move the
 // cursor, change the title, write the clipboard or ring the bell. Secrets must never appear whole.
 import {headOf, tailOf} from './code-units.js';
-import {hasInvisible, replaceInvisible} from './invisible.js';
+import {codePointName, firstInvisible, hasInvisible, invisibleKind, replaceInvisible} from './invisible.js';
 import {plainHttpRule} from './plain-http.js';
 
 // CSI, OSC (BEL or ST terminated), DCS/SOS/PM/APC strings, and two-byte ESC sequences.
@@ -242,7 +242,9 @@ export function notHttpUrl(value: string, optIn: string): string | undefined {
   if (port) return port;
   if (parsed && (parsed.protocol === 'https:' || parsed.protocol === 'http:')) {
     // A URL parser takes `…/v1 x` (as `/v1%20x`): an address with a word after it is a typo, not a path.
-    return /\s/.test(text) ? `has a space or line break in it: ${quoted(maskedUrl(text))} (give the address alone)` : undefined;
+    if (/\s/.test(text)) return `has a space or line break in it: ${quoted(maskedUrl(text))} (give the address alone)`;
+    const hidden = firstInvisible(text);
+    return hidden ? `has ${invisibleKind(hidden)} in it (${codePointName(hidden)}): give the address alone, typed again` : undefined;
   }
   const rule = `must start with ${plainHttpRule(optIn)}`;
   const scheme = SCHEME.exec(text);

@@ -410,6 +410,19 @@ export function endpointOverrides(settings: TuiSettings, provider: string): Endp
 }
 
 /**
+ * tui.json's endpoints.<provider>.api, trimmed, when set: it replaces every account's base URL (the
+ * adapters' apiOverride). Undefined when not set, or when tui.json refuses the provider's overrides.
+ */
+export function apiOverrideOf(settings: TuiSettings, provider: string): string | undefined {
+  try {
+    const api = endpointOverrides(settings, provider)?.api;
+    return typeof api === 'string' && api.trim() ? api.trim() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Each overrides object's check, made once: the proxy asks on every request (a URL parse each for the
  * plain http:// warning was ~5 % of its CPU, the shape check ~10 % more: issue 14). Settings are
  * never changed in place (a changed tui.json is read into new objects), so an object's check holds.

@@ -82,6 +82,12 @@ test('a base URL with a word after it (a space or line break in it) is refused b
       assert.equal(run.code, 2, JSON.stringify(url));
       assert.match(run.stderr, /^ccs-tui: --base-url has a space or line break in it: "[^"\n]*" \(give the address alone\)\n$/);
     }
+    // An invisible character is a word after it too (a URL parser takes it into the path, escaped).
+    for (const [url, said] of [['https://gw.example/v1\u200b', 'an invisible formatting character in it (U+200B)'], ['https://gw.example/v1\u0085', 'a control character in it (U+0085)']]) {
+      const run = await runBin(['login', 'bob', '--base-url', url!], ccs.env, 'bob-key-0123456789\n');
+      assert.equal(run.code, 2);
+      assert.equal(run.stderr, `ccs-tui: --base-url has ${said}: give the address alone, typed again\n`);
+    }
     writeFileSync(ccs.paths.settings, JSON.stringify({targets: {team: {url: 'https://proxy.example.com/cpa x', managementKeyEnv: 'TEAM_KEY'}}}));
     const target = await runBin(['accounts', '--target', 'team'], {...ccs.env, TEAM_KEY: 'k'});
     assert.notEqual(target.code, 0, target.stderr);

@@ -756,7 +756,7 @@ test('tui.json replacing IBM Bob\'s base URL: the base URL step says the one typ
     await tui.type('bob-key-0123456789');
     await tui.press('enter');
     const frame = (await tui.waitFor('Step 2 of 2')).replace(/\s+/g, ' ');
-    assert.match(frame, /! tui\.json endpoints\.bob\.api \(http:\/\/127\.0\.0\.1:9\/v1\) replaces every IBM Bob account's base URL: the one given here is kept in the account's file, unused while that is set/);
+    assert.match(frame, /! tui\.json endpoints\.bob\.api \(http:\/\/127\.0\.0\.1:9\/v1\) replaces every IBM Bob account's base URL: none is needed, and one given here is kept in the account's file, unused while that is set/);
   } finally {
     tui.unmount();
     ccs.cleanup();
@@ -766,8 +766,49 @@ test('tui.json replacing IBM Bob\'s base URL: the base URL step says the one typ
     writeFileSync(cli.paths.settings, JSON.stringify({endpoints: {bob: {api: 'http://127.0.0.1:9/v1'}}}));
     const run = await runBin(['login', 'bob', '--base-url', 'https://bob.example.com/v1'], cli.env, '');
     assert.match(run.stderr, /note: tui\.json endpoints\.bob\.api \(http:\/\/127\.0\.0\.1:9\/v1\) replaces every IBM Bob account's base URL/);
+    // None is needed: the login goes on to the key (here, stdin empty), not "needs a base URL".
+    const none = await runBin(['login', 'bob'], cli.env, '');
+    assert.doesNotMatch(none.stderr, /needs a base URL/);
+    assert.match(none.stderr, /stdin was empty/);
   } finally {
     cli.cleanup();
+  }
+});
+
+test('tui.json replacing IBM Bob\'s base URL: the URL step takes none (Enter stores the key); one given is shown unused in the detail', async () => {
+  const {startFakeServer} = await import('../helpers/fake-providers/server.js');
+  const KEY = 'bob-key-0123456789abcdefOVER';
+  const bob = await startFakeServer({'GET /gw/v1/models': (req) => (req.headers.authorization === `Bearer ${KEY}` ? {json: {object: 'list', data: [{id: 'bob-1', object: 'model'}]}} : {status: 401, json: {error: {message: 'bad key'}}})});
+  const ccs = makeTempCcs();
+  writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {bob: {api: `${bob.url}/gw/v1`}}}));
+  const tui = await renderTui({paths: ccs.paths, width: 140, height: 30, route: {screen: 'login', params: {provider: 'bob'}}});
+  try {
+    await tui.waitFor('Enter skips');
+    await tui.type('gw');
+    await tui.press('enter');
+    await tui.waitFor('Step 1 of 2');
+    await tui.type(KEY);
+    await tui.press('enter');
+    await tui.waitFor('Step 2 of 2');
+    await tui.press('enter');
+    await tui.waitFor('✓ Added IBM Bob account gw');
+    const stored = (await new AccountStore(ccs.paths).load()).accounts.find((a) => a.provider === 'bob');
+    assert.equal(stored?.baseUrl, undefined, 'none stored');
+  } finally {
+    tui.unmount();
+  }
+  // One given at the command line is kept, and the detail says it is not the one used.
+  const run = await runBin(['login', 'bob', '--nickname', 'given', '--base-url', 'https://bob.example.com/v1'], ccs.env, `${KEY}\n`);
+  assert.equal(run.code, 0, run.stderr);
+  const id = (await new AccountStore(ccs.paths).load()).accounts.find((a) => a.nickname === 'given')!.id;
+  const detail = await renderTui({paths: ccs.paths, width: 160, height: 30, route: {screen: 'detail', params: {provider: 'bob', accountId: id}}});
+  try {
+    const frame = await detail.waitFor('Base URL');
+    assert.match(frame, /Base URL\s+https:\/\/bob\.example\.com\/v1 {2}\(unused: tui\.json endpoints\.bob\.api replaces it\)/);
+  } finally {
+    detail.unmount();
+    await bob.close();
+    ccs.cleanup();
   }
 });
 

@@ -5,7 +5,7 @@
 // Vertex key files are read from stdin, never from argv (argv shows up in `ps` and shell history),
 // and with echo off on a terminal (cli/stdin.ts readSecret: never on screen or in the scrollback).
 // Exits 0 only once the account is stored. Heavy modules load only when the command runs.
-import {maskedUrl, quoted, sanitizeLine} from '../../core/sanitize.js';
+import {maskCredentialsIn, maskedUrl, quoted, sanitizeLine} from '../../core/sanitize.js';
 import {shellWord} from '../../core/quote.js';
 import {UserError, type Account} from '../../core/types.js';
 import {PROVIDERS, requireProvider} from '../../providers/table.js';
@@ -145,14 +145,14 @@ const login: CommandSpec = {
           const stored = await storedBaseUrl(ctx.paths, row.id, nickname);
           if (stored) {
             givenBaseUrl = stored;
-            say(`base URL: ${sanitizeLine(stored)} (the one ${sanitizeLine(nickname)} has; --base-url gives another)`);
+            say(`base URL: ${sanitizeLine(maskCredentialsIn(maskedUrl(stored)))} (the one ${sanitizeLine(nickname)} has; --base-url gives another)`);
           }
         }
-        if (flow?.kind === 'api-key' && flow.needsBaseUrl && !givenBaseUrl) {
+        if (flow?.kind === 'api-key' && flow.needsBaseUrl && !givenBaseUrl && !login.baseUrlOverrideNote(deps.settings, row)) {
           throw new UserError(`${row.displayName} needs a base URL (--base-url URL): ccs-tui login ${row.id} --base-url ${flow.baseUrlExample ?? 'URL'}, the key on stdin`, 2);
         }
         // A base URL that cannot be used (plain http:// to another machine) is refused before the key is read.
-        const urlProblem = login.baseUrlProblem(row, givenBaseUrl?.trim() || undefined, 'cli', Boolean(values['allow-insecure-http']));
+        const urlProblem = login.baseUrlProblem(row, givenBaseUrl?.trim() || undefined, 'cli', Boolean(values['allow-insecure-http']), deps.settings);
         if (urlProblem) throw new UserError(urlProblem, 2);
         const unused = givenBaseUrl ? login.baseUrlOverrideNote(deps.settings, row) : undefined;
         if (unused) say(`note: ${unused}`);
@@ -170,7 +170,7 @@ const login: CommandSpec = {
         if (apiKey.trim() === '' && ctx.stdin.isTTY) throw new UserError(`no ${row.displayName} API key was entered; no account stored`);
         if (apiKey.trim() === '' && !controller.signal.aborted) {
           // The URL as errors show it: a query or user info may carry a key (maskedUrl).
-          const baseUrl = givenBaseUrl ? ` --base-url ${shellWord(sanitizeLine(maskedUrl(givenBaseUrl.trim())))}` : '';
+          const baseUrl = givenBaseUrl ? ` --base-url ${shellWord(maskedUrl(givenBaseUrl.trim()))}` : '';
           const command = `ccs-tui login ${row.id}${baseUrl}${values['allow-insecure-http'] ? ' --allow-insecure-http' : ''}`;
           throw new UserError(`no ${row.displayName} API key: stdin was empty (the key is read from stdin, never from the command line); pipe it in, e.g. ${command} < key.txt, or run ${command} in a terminal and paste it`, 2);
         }

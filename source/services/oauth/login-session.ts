@@ -358,7 +358,7 @@ export class LoginSession {
     // Said at the field, which stays: a key that cannot be one is not a failed login.
     const keyProblem = apiKeyFormProblem(apiKey);
     if (keyProblem) return keyProblem;
-    const problem = baseUrlProblem(resolveProvider(this.deps.settings, this.options.provider).row, baseUrl?.trim() || undefined, 'tui');
+    const problem = baseUrlProblem(resolveProvider(this.deps.settings, this.options.provider).row, baseUrl?.trim() || undefined, 'tui', false, this.deps.settings);
     if (problem) return sanitizeLine(problem);
     const attempt = this.attempt;
     try {

@@ -6,13 +6,13 @@ import {createPrivateKey, randomUUID} from 'node:crypto';
 import {stat} from 'node:fs/promises';
 import path from 'node:path';
 import {accountLabel, apiKeyFormProblem, nicknameFormProblem, nicknameNamesAnother, nicknameProblem} from '../../core/accounts.js';
-import {maskedUrl, notHttpUrl, quoted, sanitizeLine, secretInPathField, secretInUrlField} from '../../core/sanitize.js';
+import {maskCredentialsIn, maskedUrl, notHttpUrl, quoted, sanitizeLine, secretInPathField, secretInUrlField} from '../../core/sanitize.js';
 import type {Account, TokenFile} from '../../core/types.js';
 import {UserError, type ErrorSurface} from '../../core/types.js';
 import {identityOf, namesKeyAccount, namesUnreadableAccount, type AccountStore, type StoredLogin} from '../../store/accounts.js';
 import {CorruptFileError, createFileExclusive, parseJsonFile, readRegularFile, readTextIfExists, writeFileAtomic} from '../../store/files.js';
 import {expandHome, type CcsPaths} from '../../store/paths.js';
-import {endpointOverrides, type TuiSettings} from '../../store/settings.js';
+import {apiOverrideOf, type TuiSettings} from '../../store/settings.js';
 import {errorTextMasker} from '../credential-redactor.js';
 import {systemClock} from '../clock.js';
 import type {ServiceNeeds} from '../deps.js';
@@ -241,10 +241,11 @@ export async function beginAuthCodeLogin(
  * `allowInsecureHttp`, the command line's --allow-insecure-http), or undefined. Named per reader: the
  * command line's `--base-url`, the TUI's field.
  */
-export function baseUrlProblem(row: ProviderRow, baseUrl: string | undefined, surface: ErrorSurface = 'cli', allowInsecureHttp = false): string | undefined {
+export function baseUrlProblem(row: ProviderRow, baseUrl: string | undefined, surface: ErrorSurface = 'cli', allowInsecureHttp = false, settings?: TuiSettings): string | undefined {
   const flag = surface === 'cli';
   const flow = row.logins.find((f) => f.kind === 'api-key');
-  if (!baseUrl) return flow?.kind === 'api-key' && flow.needsBaseUrl ? `${row.displayName} needs a base URL${flag ? ' (--base-url URL)' : ''}` : undefined;
+  // None is needed while tui.json's endpoints.<provider>.api replaces every account's.
+  if (!baseUrl) return flow?.kind === 'api-key' && flow.needsBaseUrl && !(settings && apiOverrideOf(settings, row.id)) ? `${row.displayName} needs a base URL${flag ? ' (--base-url URL)' : ''}` : undefined;
   const name = flag ? '--base-url' : 'the base URL';
   // Plain http:// to another machine is allowed only on the command line, by a flag.
   const optIn = flag ? '--allow-insecure-http' : 'a login from a shell with --allow-insecure-http';
@@ -266,15 +267,11 @@ export function baseUrlProblem(row: ProviderRow, baseUrl: string | undefined, su
  * otherwise (or when tui.json refuses the provider: the login says that itself).
  */
 export function baseUrlOverrideNote(settings: TuiSettings, row: ProviderRow): string | undefined {
-  let api: string | undefined;
-  try {
-    api = endpointOverrides(settings, row.id)?.api;
-  } catch {
-    return undefined;
-  }
-  if (typeof api !== 'string' || !api.trim()) return undefined;
-  return `tui.json endpoints.${row.id}.api (${sanitizeLine(maskedUrl(api.trim()))}) replaces every ${row.displayName} account's base URL: the one given here is kept in the account's file, unused while that is set`;
+  const api = apiOverrideOf(settings, row.id);
+  if (api === undefined) return undefined;
+  return `tui.json endpoints.${row.id}.api (${sanitizeLine(maskCredentialsIn(maskedUrl(api)))}) replaces every ${row.displayName} account's base URL: none is needed, and one given here is kept in the account's file, unused while that is set`;
 }
+
 
 /**
  * Thrown when an API key could not be checked or was not accepted. `keyRefused`: the provider
@@ -305,7 +302,7 @@ export async function addApiKeyAccount(
   const keyProblem = apiKeyFormProblem(apiKey);
   if (keyProblem) throw new UserError(keyProblem, 2);
   const baseUrl = input.baseUrl?.trim() || undefined;
-  const problem = baseUrlProblem(resolved.row, baseUrl, input.surface, input.allowInsecureHttp);
+  const problem = baseUrlProblem(resolved.row, baseUrl, input.surface, input.allowInsecureHttp, deps.settings);
   if (problem) throw new UserError(problem, 2);
   const {createHash} = await import('node:crypto');
   const nickname = input.nickname?.trim() || undefined;

@@ -16,6 +16,8 @@ import {useRedrawAt} from '../hooks/useRedrawAt.js';
 import {useTimeText} from '../hooks/useTimeText.js';
 import {useTarget} from '../hooks/useTarget.js';
 import {LOCAL_TARGET} from '../../store/targets.js';
+import {apiOverrideOf} from '../../store/settings.js';
+import {useSettings} from '../hooks/useSettings.js';
 import {useScreenKeys} from '../keys.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
@@ -59,6 +61,8 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
   const windows = account ? quota.cache?.accounts[account.provider]?.[account.id] : undefined;
   // A cooldown that ends changes the status and the Cooldown row with no file changing: draw again then.
   useRedrawAt(account ? nextCoolingEnd([account], clock.now()) : undefined);
+  const loadedSettings = useSettings();
+  const apiOverride = loadedSettings && account ? apiOverrideOf(loadedSettings.settings, account.provider) : undefined;
   // The Cooldown row counts down by the second while the screen is open (nothing else need redraw it).
   const now = useTimeText((at) => (account?.coolingUntil ? formatCooldown(account.coolingUntil, at) : ''));
 
@@ -107,7 +111,8 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
     ['Paused since', account.paused ? when(account.pausedAt, 'paused, time not recorded') : 'not paused', account.paused ? 0 : 8],
     ...(account.tier ? [['Tier', sanitizeLine(account.tier)] as [string, string]] : []),
     ...(account.projectId ? [['Project', sanitizeLine(account.projectId)] as [string, string]] : []),
-    ...(account.baseUrl ? [['Base URL', baseUrlText(account.baseUrl)] as [string, string]] : []),
+    // tui.json's endpoints.<provider>.api replaces it: said, as the requests go there (the adapters' apiOverride).
+    ...(account.baseUrl ? [['Base URL', `${baseUrlText(account.baseUrl)}${apiOverride ? `  (unused: tui.json endpoints.${account.provider}.api replaces it)` : ''}`] as [string, string]] : []),
     [
       'Quota',
       quotaShown ? (
