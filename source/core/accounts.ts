@@ -1,7 +1,7 @@
 // Pure account rules: identity, lookup by what a person types, and which account comes next.
 import {holdsCredential, maskCredentialsIn, quoted, sanitizeLine} from './sanitize.js';
 import {actionKey, type KeyAction} from './keymap.js';
-import {shellWord} from './quote.js';
+import {shellOption, shellWord} from './quote.js';
 import {formatCooldown, formatLocalTime} from './relative-time.js';
 import type {Account, ErrorAdvice, ErrorSurface, TokenFile} from './types.js';
 import {UserError} from './types.js';
@@ -147,7 +147,7 @@ export function keyRejectedWords(account: Pick<Account, 'provider' | 'id' | 'nic
   const when = account.healthSince ? ` at ${formatLocalTime(account.healthSince)}` : '';
   // A key login given the account's nickname (or, without one, its id) replaces its key (store
   // saveLogin replacesKeyOfNickname); without either it would add another account.
-  const login = `ccs-tui login ${account.provider} --nickname ${shellWord(sanitizeLine(account.nickname ?? account.id))}`;
+  const login = `ccs-tui login ${account.provider} ${shellOption('nickname', account.nickname ?? account.id)}`;
   return `${stateWord('key-rejected')}${when}${account.healthDetail ? ` (${account.healthDetail})` : ''}: requests still try it, and one that succeeds ends this; a new key: ${login}`;
 }
 

@@ -16,7 +16,8 @@ export function shellQuoted(value: string): string {
  * none and still names that word.
  */
 export function shellWord(word: string): string {
-  if (/^[A-Za-z0-9@%+=:,./_-]+$/.test(word)) return word;
+  // Not a leading `=`: zsh reads `=name` as the path of the command `name`.
+  if (/^[A-Za-z0-9@%+:,./_-][A-Za-z0-9@%+=:,./_-]*$/.test(word)) return word;
   // eslint-disable-next-line no-control-regex
   if (!/[\u0000-\u001f\u007f-\u009f]/.test(word) && !hasInvisible(word)) return shellQuoted(word);
   let out = '';

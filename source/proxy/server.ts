@@ -20,7 +20,7 @@ import {isoOrUndefined} from '../core/provider-wait.js';
 import type {RedactOptions} from '../core/redact.js';
 import type {RotationStrategy} from '../core/rotation.js';
 import {quoted, sanitizeLine} from '../core/sanitize.js';
-import {shellWord} from '../core/quote.js';
+import {shellOption, shellWord} from '../core/quote.js';
 import {countOf} from '../core/wording.js';
 import type {Account, ErrorAdvice, TokenFile} from '../core/types.js';
 import {findProvider, rootProvider, type ProviderRow} from '../providers/table.js';
@@ -454,9 +454,10 @@ export class ProxyServer {
     // login after its refresh was refused, paused) is no longer listed as waiting.
     await this.accounts.reloadIfChanged();
     for (const id of new Set([...(this.options.provider ? [this.options.provider] : []), ...this.pools.keys()])) await this.poolFor(this.requireProvider(id));
-    const status = this.status();
-    // The account served alone gone or unable to serve: said before a request meets its 503.
+    // The account served alone gone or unable to serve: said before a request meets its 503 (first:
+    // it takes the account's name as it is now, which the status names it by).
     const trouble = this.options.provider ? this.pinnedGone(this.requireProvider(this.options.provider), await this.accounts.all()) : undefined;
+    const status = this.status();
     return trouble ? {...status, pinnedTrouble: this.credentials.currentForSender().redactDeep({message: trouble.text, advice: trouble.advice})} : status;
   }
 
@@ -470,7 +471,9 @@ export class ProxyServer {
   private pinnedLabel(): string | undefined {
     const id = this.pinnedAccountId;
     const account = id === undefined ? undefined : this.accounts.usableNow(this.options.provider ?? '')?.find((a) => a.id === id);
-    return account && this.accounts.labelOf(account);
+    // Kept as it was last seen: a rename is the name the account is known by once it is gone.
+    if (account) this.pinnedLabelSeen = this.accounts.labelOf(account);
+    return account && this.pinnedLabelSeen;
   }
 
   /**
@@ -805,7 +808,7 @@ export class ProxyServer {
       // The command names the account the list is asked with (`--live` needs one).
       const seeWith = async (row: ProviderRow) => {
         const account = await this.liveListAccount(row);
-        return `ccs-tui models ${row.id}${account ? ` --account ${shellWord(this.accounts.labelOf(account))}` : ''} --live`;
+        return `ccs-tui models ${row.id}${account ? ` ${shellOption('account', this.accounts.labelOf(account))}` : ''} --live`;
       };
       const each = await Promise.all(unknown.map(async ({row, why}) => `${row.displayName}'s list could not be had (${why}); see ${await seeWith(row)}, or send it to /api/provider/${row.id}/v1/…`));
       throw new HttpError(404, `model "${sanitizeLine(model)}" is listed by no provider whose list is known: ${each.join('; ')}`, 'not_found_error');
@@ -900,7 +903,10 @@ export class ProxyServer {
       // listed is shown as one (a file added by hand may sort first).
       const before = this.poolDefaults.get(row.id);
       const set = chosen !== undefined && before !== undefined && (chosen.id !== before.id || chosen.setAt !== before.setAt);
-      const moved = set && had.has(chosen.id) && had.has(before.id) && usable.some((a) => a.id === before.id);
+      // One that joined in the same look counts when it was made the default after the last one was
+      // (a login, then `use` of it, before the next request): a person's choice, not the list's order.
+      const chosenLater = set && chosen.setAt !== undefined && (before.setAt === undefined || Date.parse(chosen.setAt) > Date.parse(before.setAt));
+      const moved = set && (had.has(chosen.id) || chosenLater) && had.has(before.id) && usable.some((a) => a.id === before.id);
       if (moved && !pool.single && pool.select(chosen.id)) {
         this.emit({type: 'rotated', provider: row.id, account: pool.held!.label});
       }
@@ -1342,7 +1348,7 @@ export class ProxyServer {
         if (gone) throw new AdvisedHttpError(503, gone.text, gone.advice, 'api_error', {}, `pinned account cannot serve: ${gone.text}`);
         // An API key refused wants a new key under the same name; an OAuth token a new login.
         const keyed = this.poolSources.get(row.id)?.find((a) => a.id === pinned.id)?.apiKey === true;
-        throw new AdvisedHttpError(503, `${row.displayName}: ${pinned.label}, which this proxy serves alone, cannot serve now (${cooldown.message}); it is tried again in ${seconds} s`, pinnedAdvice(row.id, shellWord(pinned.label), keyed ? 'newkey' : 'relogin'), 'api_error', {'retry-after': String(seconds)}, `pinned account refused (${cooldown.kind}); tried again in ${seconds} s`);
+        throw new AdvisedHttpError(503, `${row.displayName}: ${pinned.label}, which this proxy serves alone, cannot serve now (${cooldown.message}); it is tried again in ${seconds} s`, pinnedAdvice(row.id, pinned.label, keyed ? 'newkey' : 'relogin'), 'api_error', {'retry-after': String(seconds)}, `pinned account refused (${cooldown.kind}); tried again in ${seconds} s`);
       }
       const why = cooldown?.message ?? 'cooling down';
       throw new AdvisedHttpError(429, `${row.displayName}: ${pinned.label}, which this proxy serves alone, is cooling down (${why}); retry in ${seconds} s`, pinnedAdvice(row.id, pinned.label), 'rate_limit_error', {'retry-after': String(seconds)}, `pinned account cooling; retry in ${seconds} s`);

@@ -112,4 +112,18 @@ describe('cooldown clear on this machine', () => {
     assert.equal(paused.code, 0, paused.stderr);
     assert.equal(paused.stdout, 'claude: ended the wait of erin@example.com: it is paused: resumed, it is tried at once\n');
   });
+
+  it('a running proxy serving another account alone: said that it tries this one once it serves the pool, not "now"', async () => {
+    const ccs = twoAccounts();
+    const upstream = await startFakeUpstream((req, res) => sendJson(res, 200, anthropicMessage(String(req.body?.model), 'ok')));
+    await startClaudeProxyChild(ccs, upstream);
+    const {serveOnRunningProxy} = await import('../../source/services/proxy/control.js');
+    const {readRunningProxy} = await import('../../source/services/proxy/pid-file.js');
+    await serveOnRunningProxy(ccs.paths, readRunningProxy(ccs.paths)!.port, 'claude', 'dave@example.com');
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    await new AccountStore(ccs.paths).setCooldown('claude', 'erin@example.com', {until, kind: 'rate-limit', reason: 'HTTP 429'});
+    const cleared = await runBin(['cooldown', 'clear', 'claude', 'erin@example.com'], ccs.env);
+    assert.equal(cleared.code, 0, cleared.stderr);
+    assert.match(cleared.stdout, /^claude: ended the wait of erin@example\.com: the running proxy \(port \d+\) serves another claude account alone: it tries this one once it serves the pool\n$/);
+  });
 });

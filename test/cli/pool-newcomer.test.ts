@@ -118,4 +118,16 @@ describe('a running proxy follows every default change a person makes', () => {
     const again = await runBin(['use', 'claude', 'alice@example.com'], ccs.env);
     assert.equal(again.stdout, 'claude: alice@example.com is already the default\n', again.stderr);
   });
+
+  it('`use` of an account added a moment before (both seen by the proxy in one look): it serves that account', async () => {
+    const {ccs, upstream} = await newcomerPool('alice@example.com');
+    const port = await startClaudeProxyChild(ccs, upstream);
+    assert.equal(await ask(port, upstream), WORK);
+    // A login's file, then `use` of it, before the proxy's next request.
+    ccs.writeToken('claude-carol@example.com.json', tokenFixture('claude', 'carol@example.com'));
+    const use = await runBin(['use', 'claude', 'carol@example.com'], ccs.env);
+    assert.equal(use.code, 0, use.stderr);
+    assert.equal(await ask(port, upstream), tokenOf('carol@example.com'));
+    assert.equal(await servingLine(ccs), 'serving: claude / pool of 3 · now carol@example.com');
+  });
 });

@@ -124,7 +124,7 @@ describe('a pool serves the account it says it serves', () => {
       assert.equal(refused.sentWith, undefined, `nothing goes upstream (sent with ${refused.sentWith})`);
       assert.equal(refused.status, 503, refused.text);
       const message = (JSON.parse(refused.text) as {error: {message: string}}).error.message;
-      assert.match(message, /Claude account Erin Work, which this proxy serves alone, is paused \(pinned by --account, ccs-tui run or the TUI; resume it: ccs-tui resume claude Erin Work; or serve the claude pool instead: ccs-tui run claude, or restart the proxy without --account\)/);
+      assert.match(message, /Claude account Erin Work, which this proxy serves alone, is paused \(pinned by --account, ccs-tui run or the TUI; resume it: ccs-tui resume claude 'Erin Work'; or serve the claude pool instead: ccs-tui run claude, or restart the proxy without --account\)/);
       // Resumed, it serves again: still alone.
       assert.equal((await runBin(['resume', 'claude', 'erin@example.com'], ccs.env)).code, 0);
       assert.equal((await ask(port, upstream)).sentWith, tokenOf('erin@example.com'));

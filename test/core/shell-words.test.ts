@@ -9,7 +9,7 @@ import {shellOption, shellWord} from '../../source/core/quote.js';
 import {sanitizeLine} from '../../source/core/sanitize.js';
 import {agentsLeftText} from '../../source/services/proxy/wording.js';
 
-const NAMES = ['work', 'a b', "it's", 'a\nb', 'a\u001b[31mred', 'a\u200bb', 'a\tb', "x\\y'z\n", '$(touch /tmp/x)', '~root', 'a😀b', 'é\u0085', '-x@example.com', '--help'];
+const NAMES = ['=x@example.com', '=ls', 'a=b', 'work', 'a b', "it's", 'a\nb', 'a\u001b[31mred', 'a\u200bb', 'a\tb', "x\\y'z\n", '$(touch /tmp/x)', '~root', 'a😀b', 'é\u0085', '-x@example.com', '--help'];
 
 test('every name is read back by bash as itself, and the word shown holds no control character (sanitizeLine leaves it as it is)', () => {
   for (const name of NAMES) {
@@ -20,6 +20,16 @@ test('every name is read back by bash as itself, and the word shown holds no con
     const read = execFileSync('bash', ['-c', `printf '%s' ${word}`], {encoding: 'utf8'});
     assert.equal(read, name, `${JSON.stringify(name)} as ${word}`);
   }
+});
+
+test('a word beginning with = is quoted (zsh reads =name as the path of the command name)', () => {
+  assert.equal(shellWord('=ls'), "'=ls'");
+  assert.equal(shellWord('a=b'), 'a=b');
+});
+
+test('the proxy child is given the account as one word, whatever it begins with', async () => {
+  const {builtinServeArgs} = await import('../../source/services/proxy/launch.js');
+  assert.deepEqual(builtinServeArgs({provider: 'claude', account: '-x@example.com', port: 8317}), ['proxy', 'serve', '--port', '8317', '--provider', 'claude', '--account=-x@example.com']);
 });
 
 test('an option\'s value beginning with - is given as --name=VALUE', () => {

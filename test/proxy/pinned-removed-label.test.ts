@@ -7,6 +7,7 @@ import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import {API_KEY, proxyFixture} from './fixture.js';
 import {tokenFixture} from '../helpers/ccs.js';
+import {AccountStore} from '../../source/store/accounts.js';
 
 describe('the pinned account removed', async () => {
   const f = await proxyFixture({
@@ -44,5 +45,37 @@ describe('the pinned account removed', async () => {
     const text = await res.text();
     assert.match(text, /Claude account studio2, which this proxy serves alone, is gone/, text);
     assert.doesNotMatch(text, /account a@example\.com,/);
+  });
+});
+
+describe('the pinned account renamed, then paused or removed', async () => {
+  const f = await proxyFixture({
+    provider: 'claude',
+    serve: {provider: 'claude', account: 'a@example.com'},
+    tokens: [{file: 'claude-a.json', token: tokenFixture('claude', 'a@example.com')}, {file: 'claude-b.json', token: tokenFixture('claude', 'b@example.com')}],
+  });
+  after(() => f.close());
+  const status = async () => (await (await fetch(`${f.url}/_ccs-tui/status`, {headers: {'x-api-key': API_KEY}})).json()) as {account?: string; pinnedTrouble?: {message: string; advice?: {command?: string}}};
+  const store = new AccountStore(f.ccs.paths);
+
+  it('is named by its new name, and the way out gives it as one shell word', async () => {
+    await store.rename('claude', {id: 'a@example.com'}, 'my work; rm -rf x');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    assert.equal((await status()).account, 'my work; rm -rf x');
+    await store.setPaused('claude', {id: 'a@example.com'}, true);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const paused = await status();
+    assert.equal(paused.account, 'my work; rm -rf x', 'the serving line and the trouble name it alike');
+    assert.equal(paused.pinnedTrouble?.message, 'Claude account my work; rm -rf x, which this proxy serves alone, is paused');
+    assert.match(paused.pinnedTrouble?.advice?.command ?? '', /resume it: ccs-tui resume claude 'my work; rm -rf x'/);
+  });
+
+  it('removed after the rename: still named by the name it was known by', async () => {
+    await store.setPaused('claude', {id: 'a@example.com'}, false);
+    await store.remove('claude', {id: 'a@example.com'});
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const gone = await status();
+    assert.equal(gone.account, 'my work; rm -rf x');
+    assert.match(gone.pinnedTrouble?.message ?? '', /^Claude account my work; rm -rf x, which this proxy serves alone, is gone/);
   });
 });

@@ -245,7 +245,7 @@ const rename: CommandSpec = {
     const usage = `usage: ccs-tui rename ${this.usage}`;
     if (values.clear && nickname !== undefined) throw new UserError(`--clear removes the nickname: give no <nickname> with it\n${usage}`, 2);
     if (!values.clear && nickname === undefined) throw new UserError(`missing <nickname> (or --clear to remove the nickname)\n${usage}`, 2);
-    if (!values.clear && nickname!.trim() === '') throw new UserError(`a nickname cannot be empty; to remove the nickname: ccs-tui rename ${sanitizeLine(provider)} ${shellWord(sanitizeLine(ref))} --clear`, 2);
+    if (!values.clear && nickname!.trim() === '') throw new UserError(`a nickname cannot be empty; to remove the nickname: ccs-tui rename ${sanitizeLine(provider)} ${shellWord(ref)} --clear`, 2);
     const store = await serviceForEdit(ctx, Boolean(values.force));
     const p = await providerOnFile(store, provider);
     let message: string;
@@ -285,7 +285,7 @@ const remove: CommandSpec = {
       // An account that does not exist is said as every edit says it, before any question.
       const account = findAccount(accounts, p, ref);
       const what = `${p} account ${accountLabel(account, accounts)}${isRemote(ctx) ? ` on target ${ctx.target}` : ''}`;
-      const again = `ccs-tui remove ${sanitizeLine(p)} ${shellWord(sanitizeLine(ref))} --yes${isRemote(ctx) ? ` --target ${ctx.target}` : ''}`;
+      const again = `ccs-tui remove ${sanitizeLine(p)} ${shellWord(ref)} --yes${isRemote(ctx) ? ` --target ${ctx.target}` : ''}`;
       const loss = await removalLoss(service, account);
       if (!ctx.stdin.isTTY) throw new UserError(`remove deletes ${what}, ${loss}, so it asks first, and stdin is not a terminal to answer: pass --yes to remove it (${again})`, 2);
       ctx.stderr.write(`Remove ${what}? This deletes ${loss}. [y/N] `);

@@ -3,7 +3,7 @@
 // The store module pulls in `yaml`, so it is imported only when one of these commands runs.
 import {describeWarning, maskedModelName, modelCountText, modelNameProblem, refusingOwnCredentials, shownModelName as shown, typedModelNameProblem, type ModelResolution, type ModelRules, type RuleWarning} from '../../core/model-rules.js';
 import {countOf} from '../../core/wording.js';
-import {shellWord} from '../../core/quote.js';
+import {shellOption, shellWord} from '../../core/quote.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {hasModelsList} from '../../providers/models-list.js';
 import {findProvider} from '../../providers/table.js';
@@ -103,7 +103,7 @@ function listNotes(provider: string, context: RulesContext, resolution: ModelRes
   // The proxy serves the live list when it has one (a complete one drops static ids it no longer
   // names, README "Models"): this static list may not be what /v1/models answers.
   if (resolution.source === 'static' && !live && hasModelsList(findProvider(provider)!)) {
-    const command = `ccs-tui models ${provider} --account ${context.account && account !== undefined ? shellWord(sanitizeLine(account)) : 'A'} --live`;
+    const command = `ccs-tui models ${provider} ${context.account && account !== undefined ? shellOption('account', account) : '--account A'} --live`;
     notes.push({
       label: 'note: ',
       text: resolution.counts.all === 0
@@ -211,7 +211,7 @@ export const modelCommands: CommandSpec[] = [
             : warned
               ? 'not visible, see the warning'
               : resolution.source === 'static' && resolution.counts.all === 0
-                ? `${provider} has no static model list: it applies to the live list, see it with ccs-tui models ${provider} --account ${account === undefined ? 'A' : shellWord(sanitizeLine(account))} --live`
+                ? `${provider} has no static model list: it applies to the live list, see it with ccs-tui models ${provider} ${account === undefined ? '--account A' : shellOption('account', account)} --live`
                 : `not visible: ${shown(name!)} is not in ${provider}'s ${resolution.source} list`;
       return `${provider}: alias ${shown(alias!)} ← ${shown(name!)} (${state})`;
     },

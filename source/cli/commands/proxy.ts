@@ -98,8 +98,11 @@ const stop: CommandSpec = {
     const stopped = await stopRunningProxy(ctx.paths, undefined, sayStale(ctx));
     const orphaned = stopped ? agents.filter((agent) => agent.port === stopped.port) : [];
     if (orphaned.length > 0) {
-      // What it served: its provider, and the account served alone, by id (as its record names them).
-      ctx.stderr.write(`ccs-tui: note: ${agentsLeftText(orphaned, stopped!.port, {provider: stopped!.provider, account: stopped!.account && (stopped!.accountId ?? stopped!.account)})}\n`);
+      // What it served: its provider, and the account served alone, by id (as its record names them),
+      // unless that account cannot serve now (removed, paused): a start naming it would be refused.
+      const account = stopped!.account && (stopped!.accountId ?? stopped!.account);
+      const accountGone = account !== undefined && stopped!.provider !== undefined && !(await canServeByName(ctx, stopped!.provider, account));
+      ctx.stderr.write(`ccs-tui: note: ${agentsLeftText(orphaned, stopped!.port, {provider: stopped!.provider, account, accountGone})}\n`);
     }
     // `agentsLeft`: the agents that used it and have none now (as the note says), `{agent, pid, port}`.
     if (values.json) printJson(ctx, {stopped: Boolean(stopped), pid: stopped?.pid ?? null, agentsLeft: orphaned.map((agent) => ({agent: agent.agent, pid: agent.pid, port: agent.port}))});
@@ -276,6 +279,18 @@ async function runningStatus(ctx: CliContext, running: ProxyPidFile) {
 /** "pools: codex now dave@example.com · kimi now k1" (each pool's next pick) for the pools listed; none when there are none. */
 function nextLine(pools: readonly {provider: string; account: string}[] | undefined): string[] {
   return pools && pools.length > 0 ? [`pools: ${pools.map((p) => `${p.provider} now ${p.account}`).join(' · ')}`] : [];
+}
+
+/** Whether the account `ref` (an id, else a name) of `provider` is in the files and can serve now; false when it cannot be read. */
+async function canServeByName(ctx: CliContext, provider: string, ref: string): Promise<boolean> {
+  const [{AccountStore}, {canServeNow, findAccount}] = await Promise.all([import('../../store/accounts.js'), import('../../core/accounts.js')]);
+  try {
+    const {accounts} = await new AccountStore(ctx.paths).load();
+    const found = accounts.find((a) => a.provider === provider && a.id === ref) ?? findAccount(accounts, provider, ref);
+    return canServeNow(found, Date.now());
+  } catch {
+    return false;
+  }
 }
 
 /** Says that a stale tui/proxy.json was removed (pid-file.ts readRunningProxy onStale), on stderr. */

@@ -11,7 +11,7 @@ import {existsSync} from 'node:fs';
 import {homedir, constants as osConstants} from 'node:os';
 import {accountLabel, accountLabeller, accountTrouble, findAccount, findAccountAnywhere, canServeNow, keyRefusedTrouble, noUsableAccount} from '../../core/accounts.js';
 import {actionKey} from '../../core/keymap.js';
-import {shellWord} from '../../core/quote.js';
+import {shellOption, shellWord} from '../../core/quote.js';
 import {quoted, sanitizeLine} from '../../core/sanitize.js';
 import {UserError, type Account, type ErrorSurface, type TokenFile} from '../../core/types.js';
 import {findProvider, PROVIDERS, rootProvider, servableAccounts, unknownProviderError, type ProviderRow} from '../../providers/table.js';
@@ -172,7 +172,7 @@ export async function resolveRunTarget(store: AccountStore, ref: string | undefi
   const matches = servableAccounts(findAccountAnywhere(snapshot.accounts, snapshot.providers.map((p) => p.provider.id), ref!), ref!);
   if (matches.length === 1) return {provider: findProvider(matches[0]!.provider)!, account: matches[0]};
   if (matches.length > 1) {
-    throw new UserError(`${quoted(ref)} matches accounts of several providers (${matches.map((a) => a.provider).join(', ')}); name the provider: ccs-tui run <provider> ${shellWord(sanitizeLine(ref))}`, 2);
+    throw new UserError(`${quoted(ref)} matches accounts of several providers (${matches.map((a) => a.provider).join(', ')}); name the provider: ccs-tui run <provider> ${shellWord(ref!)}`, 2);
   }
   throw new UserError(`${quoted(ref)} is neither an account (ccs-tui accounts lists them) nor a provider (${PROVIDERS.map((p) => p.id).join(', ')})`, 2);
 }
@@ -490,7 +490,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
     const current = await options.store.loadAccount(target.provider.id, {id: pinned.id}).catch(() => pinned);
     const refused = keyRefusedTrouble(current);
     const label = labelOf(current);
-    const newKey = options.surface === 'tui' ? `${actionKey('account.relogin', 'home')} on the account` : `ccs-tui login ${target.provider.id} --nickname ${shellWord(sanitizeLine(current.nickname ?? current.id))}`;
+    const newKey = options.surface === 'tui' ? `${actionKey('account.relogin', 'home')} on the account` : `ccs-tui login ${target.provider.id} ${shellOption('nickname', current.nickname ?? current.id)}`;
     if (refused) warnings.push(`${target.provider.id} account ${label} ${refused}; a new key: ${newKey}`);
   }
   const value = (name: string) => exports.vars.find((v) => v.name === name)?.value;

@@ -316,7 +316,7 @@ export interface LocalWaitEnded {
   /** The running built-in proxy held a wait for it in memory. */
   held: boolean;
   /** The proxy running on this machine, by its record, if any (a CLIProxyAPI binary keeps its own wait). */
-  running?: Pick<ProxyPidFile, 'kind' | 'port'>;
+  running?: Pick<ProxyPidFile, 'kind' | 'port' | 'provider' | 'accountId'>;
   /** Why the running built-in proxy could not be asked to end its own wait (it did not answer): the stored one ended all the same. */
   proxyProblem?: string;
 }
@@ -331,7 +331,15 @@ export function localWaitEndedText(result: LocalWaitEnded, who: string): {text: 
   const binary = running && running.kind !== 'builtin' ? '; the CLIProxyAPI binary running keeps its own wait' : '';
   if (proxyProblem) return {text: `${stored ? `ended the stored wait of ${who}, but` : `${who} had no stored wait, and`} the running proxy (port ${running?.port}) could not be asked to end its own: ${proxyProblem}`, kind: 'error'};
   if (!stored && !held) return {text: `${who} had no wait to end${binary}`, kind: 'info'};
-  const next = account.paused ? `it is paused: resumed, it is tried at once` : running?.kind === 'builtin' ? `the running proxy (port ${running.port}) tries it again now` : 'a proxy started now tries it at once';
+  // The running proxy serving another account of the provider alone tries this one only once its pool serves.
+  const elsewhere = running?.provider === account.provider && running.accountId !== undefined && running.accountId !== account.id;
+  const next = account.paused
+    ? `it is paused: resumed, it is tried at once`
+    : running?.kind === 'builtin'
+      ? elsewhere
+        ? `the running proxy (port ${running.port}) serves another ${account.provider} account alone: it tries this one once it serves the pool`
+        : `the running proxy (port ${running.port}) tries it again now`
+      : 'a proxy started now tries it at once';
   return {text: `ended the wait of ${who}: ${next}${binary}`, kind: 'ok'};
 }
 
@@ -353,7 +361,8 @@ export async function endLocalWait(paths: CcsPaths, store: Pick<AccountStore, 'c
     // The stored wait is ended already: said with what failed, not lost behind the error alone.
     proxyProblem = sanitizeLine(describeUserError(error)?.text ?? (error as Error).message);
   }
-  return {account, stored: coolingNow(account, now), held, ...(running ? {running: {kind: running.kind, port: running.port}} : {}), ...(proxyProblem ? {proxyProblem} : {})};
+  const seen = running && {kind: running.kind, port: running.port, ...(running.provider ? {provider: running.provider} : {}), ...(running.accountId ? {accountId: running.accountId} : {})};
+  return {account, stored: coolingNow(account, now), held, ...(seen ? {running: seen} : {}), ...(proxyProblem ? {proxyProblem} : {})};
 }
 
 /**

@@ -7,7 +7,7 @@ import {accountLabel, noUsableAccount} from '../../core/accounts.js';
 import {describeWarning, maskedModelName, type ModelResolution, type VisibleModel} from '../../core/model-rules.js';
 import {actionKey} from '../../core/keymap.js';
 import {UserError, type Account, type ErrorSurface, type TokenFile} from '../../core/types.js';
-import {shellQuoted, shellWord} from '../../core/quote.js';
+import {shellOption, shellQuoted, shellWord} from '../../core/quote.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {unusablePinnedAccount} from './serve-target.js';
 import {codePointName, firstInvisible, invisibleKind} from '../../core/invisible.js';
@@ -295,7 +295,7 @@ const handModelExports = () =>
  */
 function noModelsAdvice(row: ProviderRow, resolution: ModelResolution, account: Account, siblings: readonly Account[], token: TokenFile | undefined, surface: ErrorSurface = 'cli'): {cause: string; ways: string[]; claudeNotes: string[]} {
   // The label among its siblings: one that names only this account, as `--account` must.
-  const accountFlag = ` --account ${shellWord(sanitizeLine(accountLabel(account, siblings)))}`;
+  const accountFlag = ` ${shellOption('account', accountLabel(account, siblings))}`;
   const tui = surface === 'tui';
   const rulesScreen = `the model rules screen (${actionKey('screen.models')})`;
   if (resolution.base.length > 0) {

@@ -101,7 +101,8 @@ export function builtinServeArgs(target: ServeTarget): string[] {
     'serve',
     ...(target.port !== undefined ? ['--port', String(target.port)] : []),
     ...(target.provider ? ['--provider', target.provider] : []),
-    ...(target.account ? ['--account', target.account] : []),
+    // As one word: an account id beginning with `-` (an email from a file) would read as an option.
+    ...(target.account ? [`--account=${target.account}`] : []),
   ];
 }
 

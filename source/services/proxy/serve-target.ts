@@ -80,7 +80,7 @@ export function unusablePinnedAccount(accounts: readonly Account[], provider: st
   const tui = surface === 'tui';
   const login = tui ? `${actionKey('account.relogin', 'home')} on the accounts screen` : `ccs-tui login ${provider}`;
   const fix = account.paused
-    ? `resume it: ${tui ? `${actionKey('account.pause', 'home')} on the accounts screen` : `ccs-tui resume ${provider} ${shellWord(sanitizeLine(label))}`}`
+    ? `resume it: ${tui ? `${actionKey('account.pause', 'home')} on the accounts screen` : `ccs-tui resume ${provider} ${shellWord(label)}`}`
     : account.health === 'unreadable'
       ? `mend that file, or log in again: ${login}`
       : `log in again: ${login}`;

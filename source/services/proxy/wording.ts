@@ -18,10 +18,13 @@ export {servingText, type ServingFacts} from './ipc.js';
  * its provider, and the account it served alone, by id). "1 running agent (claude pid 4242) used it
  * and has none now: ccs-tui proxy start --port 8317 --provider claude serves it again in the background".
  */
-export function agentsLeftText(agents: readonly Pick<RunningAgent, 'agent' | 'pid'>[], port: number, target: {provider?: string; account?: string}): string {
-  const command = ['ccs-tui proxy start', shellOption('port', String(port)), ...(target.provider ? [shellOption('provider', target.provider)] : []), ...(target.account ? [shellOption('account', target.account)] : [])].join(' ');
+export function agentsLeftText(agents: readonly Pick<RunningAgent, 'agent' | 'pid'>[], port: number, target: {provider?: string; account?: string; accountGone?: boolean}): string {
+  // An account served alone that cannot serve now (removed, paused) would refuse the start: its pool instead.
+  const account = target.accountGone ? undefined : target.account;
+  const command = ['ccs-tui proxy start', shellOption('port', String(port)), ...(target.provider ? [shellOption('provider', target.provider)] : []), ...(account ? [shellOption('account', account)] : [])].join(' ');
   const one = agents.length === 1;
-  return `${agentsNamed(agents)} used it and ${one ? 'has' : 'have'} none now: ${command} serves ${one ? 'it' : 'them'} again in the background`;
+  const pool = target.accountGone && target.provider ? ` (the ${target.provider} pool: the account it served alone cannot serve now)` : '';
+  return `${agentsNamed(agents)} used it and ${one ? 'has' : 'have'} none now: ${command} serves ${one ? 'it' : 'them'} again in the background${pool}`;
 }
 
 /** Running agents as questions and notes name them: `1 running agent (claude pid 4242)`. */

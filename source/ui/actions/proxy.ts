@@ -63,7 +63,7 @@ export function agentsLeftLine({proxy, paths}: Pick<AppServices, 'proxy' | 'path
   if (agents.length === 0 || !state?.port) return undefined;
   // The account served alone by its id (the status's; the target may hold a label for a moment after `r`).
   const account = state.pinned ? (state.pinnedAccountId ?? state.target.account) : undefined;
-  return `the proxy on port ${state.port} stopped with this TUI; ${agentsLeftText(agents, state.port, {provider: state.target.provider, account})}`;
+  return `the proxy on port ${state.port} stopped with this TUI; ${agentsLeftText(agents, state.port, {provider: state.target.provider, account, accountGone: state.pinnedTrouble !== undefined})}`;
 }
 
 /** `s`: start the proxy for the requested target, else the last one, else every provider. */
