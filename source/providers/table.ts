@@ -474,7 +474,7 @@ const ROWS: ProviderRow[] = [
     // The base is what `/chat/completions` (an OpenAI-compatible API) is appended to (adapters/base.ts apiBase).
     logins: [{kind: 'api-key', needsBaseUrl: true, keyExample: 'the key your IBM Bob account or administrator gave you', baseUrlExample: 'https://bob.example.com/v1 (the address before /chat/completions)'}],
     endpoints: {},
-    endpointNotes: {api: 'no default: each account\'s base URL comes from `login bob --base-url` (the TUI asks for it at step 2); `api` set here replaces it for every IBM Bob account'},
+    endpointNotes: {api: 'no default: each account\'s base URL comes from `login bob --base-url` (the TUI asks for it at step 2); `api` set here replaces it for every IBM Bob account (a login then needs none, and one given is kept, marked unused in the detail)'},
     scopes: [],
     models: {default: []},
     quotaSource: null,
