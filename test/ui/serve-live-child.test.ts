@@ -58,3 +58,37 @@ test('S starts the child; s on bob then switches it live: same pid and port, the
   assert.equal(supervisor.current.pid, pid);
   assert.equal(supervisor.current.target.account, undefined);
 });
+
+test('s / S with an agent on the proxy started for something else ask before moving it; n leaves the proxy as it was, y switches', async () => {
+  ccs = makeUiCcs();
+  const {settings} = await loadSettings(ccs.paths);
+  supervisor = new ProxySupervisor({paths: ccs.paths, settings, env: ccs.env, command: (target) => ({file: process.execPath, args: [binPath, ...builtinServeArgs({...target, port: 0})], kind: 'builtin'})});
+  tui = await renderTui({paths: ccs.paths, width: 170, height: 30, services: {proxy: supervisor}});
+  await tui.waitFor('alice@example.com');
+  await tui.press('S');
+  await tui.waitFor(/proxy running on port \d+ for claude/, 15_000);
+  const {port} = supervisor.current;
+  // `ccs-tui run claude` in another shell (this test's process stands in for the agent): the pool.
+  ccs.writeRaw('tui/agents.json', JSON.stringify([{pid: process.pid, agent: 'claude', provider: 'claude', port, startedAt: new Date().toISOString(), where: 'foreground'}]));
+  await tui.press('escape');
+  await tui.waitFor('bob@example.com');
+  await tui.press('l', 'j');
+  await tui.waitFor(/›.*bob@example\.com/);
+  await tui.press('s');
+  let frame = flat(await tui.waitFor(/Switch\?/, 5000));
+  assert.match(frame, new RegExp(`1 running agent \\(claude pid ${process.pid}, started for claude / its pool\\) uses this proxy: switching it serves that agent from claude / bob@example\\.com\\. Switch\\?`));
+  await tui.press('n');
+  await tui.waitFor('not switched: the proxy serves what it served');
+  assert.equal(supervisor.current.target.account, undefined, 'still the pool');
+  // S: the pool, what the agent was started for: no question.
+  await tui.press('S');
+  frame = flat(await tui.waitFor(/now serves claude \/ its pool|proxy running on port/, 15_000));
+  assert.doesNotMatch(frame, /Switch\?/);
+  await tui.press('escape');
+  await tui.waitFor('bob@example.com');
+  await tui.press('s');
+  await tui.waitFor(/Switch\?/, 5000);
+  await tui.press('y');
+  await tui.waitFor(/now serves claude \/ bob/, 15_000);
+  assert.equal(supervisor.current.target.account, 'bob@example.com');
+});

@@ -17,7 +17,7 @@ import {UnexpectedResponseError} from '../../services/http.js';
 import type {AppServices} from '../services.js';
 import type {ProxyLook} from '../../services/proxy/control.js';
 import {launchAgent, useNatively} from './agents.js';
-import {startAndSettle} from './proxy.js';
+import {agentsMovedQuestion, startAndSettle} from './proxy.js';
 import type {ActionResult} from './result.js';
 import {articleFor, countOf} from '../../core/wording.js';
 
@@ -292,13 +292,17 @@ export async function serveAccount({services, provider, account, siblings, progr
     // The question last: a prompt too long for its rows loses the start of its reason, never the question (Chrome.tsx promptRows).
     if (!(await confirm(`${provider} ${label} ${trouble}; ${wayOut}. Serve anyway?`))) return {text: `not served (${wayOut}): ${provider} ${label} ${trouble}`, kind: 'info', done: false};
   }
+  const moved = agentsMovedQuestion(services, {provider, account: target.id}, label);
+  if (moved && !(await confirm(moved))) return {text: `not switched: the proxy serves what it served`, kind: 'info', done: false};
   const result = await startAndSettle(services.proxy, {provider, account: target.id}, progress, label);
   return {...result, navigate: {screen: 'proxy', params: {provider, accountId: target.id}}};
 }
 
 /** `S`: serve the provider's pool with the TUI's proxy child, then show the proxy screen. */
-export async function serveProviderPool({services, provider, progress}: AccountActionContext): Promise<ActionResult> {
+export async function serveProviderPool({services, provider, progress, confirm}: AccountActionContext): Promise<ActionResult> {
   if (!services.proxy) throw new UserError('no proxy supervisor in this session');
+  const moved = agentsMovedQuestion(services, {provider});
+  if (moved && !(await confirm(moved))) return {text: `not switched: the proxy serves what it served`, kind: 'info', done: false};
   const result = await startAndSettle(services.proxy, {provider}, progress);
   // Started, but every account it could serve is resting: said first (the proxy screen it opens
   // shows the port), or the first 429 would be the news.

@@ -11,6 +11,7 @@ import {adoptedText, originText, type ProxyState} from '../../services/proxy-sup
 import {RotateRefusedError, SERVED_BY_MODEL} from '../../services/proxy/ipc.js';
 import {agentsLeftText, agentsNamed, noProxyText} from '../../services/proxy/wording.js';
 import {agentsOnPort, type RunningAgent} from '../../services/agents/running.js';
+import {readRunningProxy} from '../../services/proxy/pid-file.js';
 import type {AppServices} from '../services.js';
 import type {ActionResult} from './result.js';
 
@@ -64,6 +65,23 @@ export function agentsLeftLine({proxy, paths}: Pick<AppServices, 'proxy' | 'path
   // The account served alone by its id (the status's; the target may hold a label for a moment after `r`).
   const account = state.pinned ? (state.pinnedAccountId ?? state.target.account) : undefined;
   return `the proxy on port ${state.port} stopped with this TUI; ${agentsLeftText(agents, state.port, {provider: state.target.provider, account, accountGone: state.pinnedTrouble !== undefined})}`;
+}
+
+/**
+ * What `s` / `S` ask before switching the running built-in proxy live (any that runs here, by its
+ * record) when agents on its port were started for something else (`ccs-tui run aistudio two`, `e`
+ * on another account): their requests are served from `target` from then on. `label`: the
+ * account as the screens name it (what agents.json records). Undefined when none would move.
+ */
+export function agentsMovedQuestion(services: Pick<AppServices, 'paths'>, target: {provider: string; account?: string}, label?: string): string | undefined {
+  const running = readRunningProxy(services.paths);
+  if (!running || running.kind !== 'builtin') return undefined;
+  const asked = target.account === undefined ? undefined : (label ?? target.account);
+  const moved = agentsOnPort(services.paths, running.port).filter((agent) => agent.provider !== target.provider || agent.account !== asked);
+  if (moved.length === 0) return undefined;
+  const one = moved.length === 1;
+  const named = moved.map((agent) => `${agent.agent} pid ${agent.pid}, started for ${agent.provider} / ${agent.account ?? 'its pool'}`).join('; ');
+  return sanitizeLine(`${countOf(moved.length, 'running agent')} (${named}) ${one ? 'uses' : 'use'} this proxy: switching it serves ${one ? 'that agent' : 'them'} from ${target.provider} / ${asked ?? 'its pool'}. Switch?`);
 }
 
 /** `s`: start the proxy for the requested target, else the last one, else every provider. */
