@@ -197,3 +197,15 @@ test('the account the running proxy serves alone is removed: the proxy screen sa
   const json = JSON.parse((await runBin(['proxy', 'status', '--json'], ccs.env)).stdout) as {cannotServe: string | null};
   assert.match(json.cannotServe ?? '', /^Claude account work, which this proxy serves alone, is gone/);
 });
+
+test('r on a proxy serving one account alone moves the pin and says the next one serves alone (not "first", a pool\'s word)', async () => {
+  const {ccs, supervisor} = await supervisedProxy(API_KEY, started);
+  const tui = (started.tui = await renderTui({paths: ccs.paths, width: 200, height: 40, route: {screen: 'proxy', params: {provider: 'claude'}}, services: {proxy: supervisor}}));
+  await tui.press('s');
+  await tui.waitFor('● running', 15_000);
+  await serveOnRunningProxy(ccs.paths, supervisor.current.port!, 'claude', 'alice@example.com');
+  await tui.waitFor(/Serving\s+claude \/ work\s/, 5000);
+  await tui.press('r');
+  const frame = await tui.waitFor(/rotated: claude now serves \S+ (alone|first)/, 5000);
+  assert.match(frame, /rotated: claude now serves \S+ alone/);
+});

@@ -278,7 +278,9 @@ export async function rotateProxy({services, state, requested, selectedProvider}
   if (!provider) return {text: `this proxy serves every provider: select one on the accounts screen (${actionKey('screen.accounts')}), then ${actionKey('account.rotate', 'proxy')} here`, kind: 'info'};
   try {
     const account = await services.proxy.rotate(provider);
-    return {text: `rotated: ${provider} now serves ${sanitizeLine(account)} first`, kind: 'ok'};
+    // Served alone, the pin moved: that account serves alone now, not "first" of a pool.
+    const alone = running.pinned === true && running.target.provider === provider;
+    return {text: `rotated: ${provider} now serves ${sanitizeLine(account)} ${alone ? 'alone' : 'first'}`, kind: 'ok'};
   } catch (error) {
     // The proxy's own "no" (one account only) is an answer, not an error of the proxy.
     if (error instanceof RotateRefusedError) return {text: sanitizeLine(error.message), kind: 'info', done: false};
