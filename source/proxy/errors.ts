@@ -36,7 +36,7 @@ export class AdvisedHttpError extends HttpError {
 }
 
 /** What helps an account that cannot serve: resume it (paused), log in again (re-login), add it again (gone), a new key (its API key refused). */
-export type PinnedFix = 'resume' | 'relogin' | 'login' | 'newkey';
+export type PinnedFix = 'resume' | 'relogin' | 'login' | 'newkey' | 'addkey';
 
 /**
  * The way out when the one account a proxy serves `provider` with (pinned) cannot serve: how it was
@@ -50,9 +50,9 @@ export function pinnedAdvice(provider: string, label: string, fix?: PinnedFix): 
   // A key login given the account's name replaces its key (core/accounts.ts keyRejectedWords); without it, it adds another account.
   // The label as a shell word: a nickname may hold anything a shell reads (`my work; rm -rf x`).
   const word = shellWord(label);
-  const commands = {resume: `resume it: ccs-tui resume ${provider} ${word}`, relogin: `log in again: ccs-tui login ${provider}`, login: `log in again: ccs-tui login ${provider}`, newkey: `a new key: ccs-tui login ${provider} ${shellOption('nickname', label)}`};
+  const commands = {resume: `resume it: ccs-tui resume ${provider} ${word}`, relogin: `log in again: ccs-tui login ${provider}`, login: `log in again: ccs-tui login ${provider}`, newkey: `a new key: ccs-tui login ${provider} ${shellOption('nickname', label)}`, addkey: `add its key again: ccs-tui login ${provider}`};
   const key = (action: KeyAction) => actionKey(action, 'home');
-  const keys = {resume: `${key('account.pause')} on the accounts screen: resume it`, relogin: `${key('account.relogin')} on the accounts screen: log in again`, login: `${key('account.login')} on the accounts screen: log in again`, newkey: `${key('account.relogin')} on the accounts screen: a new key`};
+  const keys = {resume: `${key('account.pause')} on the accounts screen: resume it`, relogin: `${key('account.relogin')} on the accounts screen: log in again`, login: `${key('account.login')} on the accounts screen: log in again`, newkey: `${key('account.relogin')} on the accounts screen: a new key`, addkey: `${key('account.login')} on the accounts screen: add its key again`};
   const pool = `serve the ${provider} pool`;
   return {
     command: [`pinned by --account, ccs-tui run or the TUI`, fix && commands[fix], `${fix ? 'or ' : ''}${pool} instead: ccs-tui run ${provider}${fix ? ', or restart the proxy without --account' : ''}`].filter(Boolean).join('; '),

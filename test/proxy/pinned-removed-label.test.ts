@@ -79,3 +79,25 @@ describe('the pinned account renamed, then paused or removed', async () => {
     assert.match(gone.pinnedTrouble?.message ?? '', /^Claude account my work; rm -rf x, which this proxy serves alone, is gone/);
   });
 });
+
+describe('the pinned account of an API-key provider removed', async () => {
+  const f = await proxyFixture({
+    provider: 'aistudio',
+    serve: {provider: 'aistudio', account: 'a'},
+    tokens: [
+      {file: 'aistudio-a.json', token: {type: 'aistudio', api_key: 'AIzaSyTestKeyTestKeyTestKeyTestKey0001', account_id: 'key-aaaaaaaaaaaa'}},
+      {file: 'aistudio-b.json', token: {type: 'aistudio', api_key: 'AIzaSyTestKeyTestKeyTestKeyTestKey0002', account_id: 'key-bbbbbbbbbbbb'}},
+    ],
+  });
+  after(() => f.close());
+
+  it('its way out is adding its key again, not a login', async () => {
+    rmSync(path.join(f.ccs.paths.authDir, 'aistudio-a.json'));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const status = (await (await fetch(`${f.url}/_ccs-tui/status`, {headers: {'x-api-key': API_KEY}})).json()) as {pinnedTrouble?: {message: string; advice?: {command?: string; tui?: string}}};
+    assert.match(status.pinnedTrouble?.message ?? '', /which this proxy serves alone, is gone/);
+    assert.match(status.pinnedTrouble?.advice?.command ?? '', /add its key again: ccs-tui login aistudio;/);
+    assert.match(status.pinnedTrouble?.advice?.tui ?? '', /a on the accounts screen: add its key again/);
+    assert.doesNotMatch(JSON.stringify(status.pinnedTrouble), /log in again/);
+  });
+});
