@@ -33,6 +33,16 @@ export function shellWord(word: string): string {
 }
 
 /**
+ * `ccs-tui <command> <positionals…> <options…>` shown to a person, each positional a shellWord: with
+ * a positional beginning with `-` (an id from a file), the options come first and `--` before the
+ * positionals, as the command line would read it as an option otherwise.
+ */
+export function shellCommand(command: string, positionals: readonly string[], options: readonly string[] = []): string {
+  const words = positionals.map(shellWord);
+  return [command, ...(positionals.some((word) => word.startsWith('-')) ? [...options, '--', ...words] : [...words, ...options])].join(' ');
+}
+
+/**
  * `--name value` for a command line shown to a person (shellWord), or `--name=value` when the value
  * begins with `-`: the command line reads a separate `-…` as the next option.
  */

@@ -1,5 +1,5 @@
 // Errors the proxy answers itself, in the shape of the client's protocol.
-import {shellOption, shellWord} from '../core/quote.js';
+import {shellCommand, shellOption} from '../core/quote.js';
 import {actionKey, type KeyAction} from '../core/keymap.js';
 import type {ErrorAdvice} from '../core/types.js';
 import {withAdvice} from '../store/errors.js';
@@ -49,8 +49,7 @@ export type PinnedFix = 'resume' | 'relogin' | 'login' | 'newkey' | 'addkey';
 export function pinnedAdvice(provider: string, label: string, fix?: PinnedFix): ErrorAdvice {
   // A key login given the account's name replaces its key (core/accounts.ts keyRejectedWords); without it, it adds another account.
   // The label as a shell word: a nickname may hold anything a shell reads (`my work; rm -rf x`).
-  const word = shellWord(label);
-  const commands = {resume: `resume it: ccs-tui resume ${provider} ${word}`, relogin: `log in again: ccs-tui login ${provider}`, login: `log in again: ccs-tui login ${provider}`, newkey: `a new key: ccs-tui login ${provider} ${shellOption('nickname', label)}`, addkey: `add its key again: ccs-tui login ${provider}`};
+  const commands = {resume: `resume it: ${shellCommand('ccs-tui resume', [provider, label])}`, relogin: `log in again: ccs-tui login ${provider}`, login: `log in again: ccs-tui login ${provider}`, newkey: `a new key: ccs-tui login ${provider} ${shellOption('nickname', label)}`, addkey: `add its key again: ccs-tui login ${provider}`};
   const key = (action: KeyAction) => actionKey(action, 'home');
   const keys = {resume: `${key('account.pause')} on the accounts screen: resume it`, relogin: `${key('account.relogin')} on the accounts screen: log in again`, login: `${key('account.login')} on the accounts screen: log in again`, newkey: `${key('account.relogin')} on the accounts screen: a new key`, addkey: `${key('account.login')} on the accounts screen: add its key again`};
   const pool = `serve the ${provider} pool`;

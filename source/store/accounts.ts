@@ -17,6 +17,7 @@ import path from 'node:path';
 import {isDeepStrictEqual} from 'node:util';
 import {ACCOUNT_ID_FIELDS, accountLabel, accountProject, effectiveDefault, type LoginOutcome, type NicknameChange, AmbiguousAccountError, ccsAccountId, matchedAs, defaultAfterLeaving, defaultProblem, findAccount, healthWords, canServeNow, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
 import {credentialsOf, joinWrappedBase64, Redactor} from '../core/redact.js';
+import {shellCommand} from '../core/quote.js';
 import {maskedUrl, sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
@@ -1136,7 +1137,7 @@ export class AccountStore implements AccountService {
       }
       const problem = defaultProblem(account);
       if (problem && !(options.resume && account.paused)) {
-        throw new UserError(`${problem}: resume it first (ccs-tui resume ${provider} ${accountLabel(account, ctx.snapshot.accounts)})`);
+        throw new UserError(`${problem}: resume it first (${shellCommand('ccs-tui resume', [provider, accountLabel(account, ctx.snapshot.accounts)])})`);
       }
       if (account.paused) account = await this.movePaused(ctx, account, false);
       ctx.register(account);

@@ -143,7 +143,7 @@ describe('a pool serves the account it says it serves', () => {
     try {
       const started = await runBin(['proxy', 'start', '--port', String(port), '--provider', 'claude', '--account', 'dave@example.com'], ccs.env);
       assert.equal(started.code, 0, started.stderr);
-      const note = /; the running proxy \(pid \d+, port \d+\) serves Dave alone and keeps serving it; ccs-tui proxy stop, then ccs-tui proxy start --provider claude serves its pool$/m;
+      const note = /; the running proxy \(pid \d+, port \d+\) serves Dave alone and keeps serving it; ccs-tui proxy stop, then ccs-tui proxy start --port \d+ --provider claude serves its pool$/m;
       const used = await runBin(['use', 'claude', 'Erin Work'], ccs.env);
       assert.equal(used.code, 0, used.stderr);
       assert.match(used.stdout, /^claude: default is now Erin Work; the running proxy/);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
 import {test} from 'node:test';
-import {shellOption, shellWord} from '../../source/core/quote.js';
+import {shellCommand, shellOption, shellWord} from '../../source/core/quote.js';
 import {sanitizeLine} from '../../source/core/sanitize.js';
 import {agentsLeftText} from '../../source/services/proxy/wording.js';
 
@@ -42,4 +42,10 @@ test('the agents-left line names the provider and the account served alone, each
   const text = agentsLeftText([{agent: 'claude', pid: 42}, {agent: 'codex\u001b[2J', pid: 43}], 8317, {provider: 'claude', account: '-odd\nname'});
   assert.equal(text, "2 running agents (claude pid 42, codex pid 43) used it and have none now: ccs-tui proxy start --port 8317 --provider claude --account=$'-odd\\x0aname' serves them again in the background");
   assert.equal(sanitizeLine(text), text);
+});
+
+test('a command with a positional beginning with - gives its options first, then -- before the positionals', () => {
+  assert.equal(shellCommand('ccs-tui remove', ['claude', 'work'], ['--yes']), 'ccs-tui remove claude work --yes');
+  assert.equal(shellCommand('ccs-tui remove', ['claude', '-x@example.com'], ['--yes']), 'ccs-tui remove --yes -- claude -x@example.com');
+  assert.equal(shellCommand('ccs-tui resume', ['claude', 'my work']), "ccs-tui resume claude 'my work'");
 });

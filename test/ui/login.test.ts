@@ -789,13 +789,20 @@ test('tui.json replacing IBM Bob\'s base URL: the URL step takes none (Enter sto
     await tui.waitFor('Step 1 of 2');
     await tui.type(KEY);
     await tui.press('enter');
-    await tui.waitFor('Step 2 of 2');
+    assert.match((await tui.waitFor('Step 2 of 2')).replace(/\s+/g, ' '), /Step 2 of 2: the IBM Bob base URL, none needed \(Enter with it empty\)/);
     await tui.press('enter');
     await tui.waitFor('✓ Added IBM Bob account gw');
     const stored = (await new AccountStore(ccs.paths).load()).accounts.find((a) => a.provider === 'bob');
     assert.equal(stored?.baseUrl, undefined, 'none stored');
   } finally {
     tui.unmount();
+  }
+  // Its detail names the URL its requests go to.
+  const gwDetail = await renderTui({paths: ccs.paths, width: 160, height: 30, route: {screen: 'detail', params: {provider: 'bob', accountId: (await new AccountStore(ccs.paths).load()).accounts.find((a) => a.nickname === 'gw')!.id}}});
+  try {
+    assert.match(await gwDetail.waitFor('Base URL'), new RegExp(`Base URL\\s+${bob.url.replace(/[.]/g, '\\.')}/gw/v1 {2}\\(tui\\.json endpoints\\.bob\\.api\\)`));
+  } finally {
+    gwDetail.unmount();
   }
   // One given at the command line is kept, and the detail says it is not the one used.
   const run = await runBin(['login', 'bob', '--nickname', 'given', '--base-url', 'https://bob.example.com/v1'], ccs.env, `${KEY}\n`);

@@ -3,7 +3,7 @@ import {accountLabel, accountLabeller, canServeNow, coolingNow, healthWords, mas
 import {formatCooldown, formatLocalTime} from '../../core/relative-time.js';
 import {problemText} from '../../core/problems.js';
 import {quoted, sanitizeLine} from '../../core/sanitize.js';
-import {shellWord} from '../../core/quote.js';
+import {shellCommand, shellWord} from '../../core/quote.js';
 import {UserError, type Account} from '../../core/types.js';
 import {requireProvider, unsupportedType} from '../../providers/table.js';
 import {AccountStore, removalLoss} from '../../store/accounts.js';
@@ -245,7 +245,7 @@ const rename: CommandSpec = {
     const usage = `usage: ccs-tui rename ${this.usage}`;
     if (values.clear && nickname !== undefined) throw new UserError(`--clear removes the nickname: give no <nickname> with it\n${usage}`, 2);
     if (!values.clear && nickname === undefined) throw new UserError(`missing <nickname> (or --clear to remove the nickname)\n${usage}`, 2);
-    if (!values.clear && nickname!.trim() === '') throw new UserError(`a nickname cannot be empty; to remove the nickname: ccs-tui rename ${sanitizeLine(provider)} ${shellWord(ref)} --clear`, 2);
+    if (!values.clear && nickname!.trim() === '') throw new UserError(`a nickname cannot be empty; to remove the nickname: ${shellCommand('ccs-tui rename', [provider, ref], ['--clear'])}`, 2);
     const store = await serviceForEdit(ctx, Boolean(values.force));
     const p = await providerOnFile(store, provider);
     let message: string;
@@ -285,7 +285,7 @@ const remove: CommandSpec = {
       // An account that does not exist is said as every edit says it, before any question.
       const account = findAccount(accounts, p, ref);
       const what = `${p} account ${accountLabel(account, accounts)}${isRemote(ctx) ? ` on target ${ctx.target}` : ''}`;
-      const again = `ccs-tui remove ${sanitizeLine(p)} ${shellWord(ref)} --yes${isRemote(ctx) ? ` --target ${ctx.target}` : ''}`;
+      const again = shellCommand('ccs-tui remove', [p, ref], ['--yes', ...(isRemote(ctx) ? ['--target', shellWord(ctx.target)] : [])]);
       const loss = await removalLoss(service, account);
       if (!ctx.stdin.isTTY) throw new UserError(`remove deletes ${what}, ${loss}, so it asks first, and stdin is not a terminal to answer: pass --yes to remove it (${again})`, 2);
       ctx.stderr.write(`Remove ${what}? This deletes ${loss}. [y/N] `);
@@ -328,7 +328,7 @@ async function pinnedElsewhere(paths: CcsPaths, account: Account, label: string,
  */
 async function servedAloneNote(service: AccountService, paths: CcsPaths, account: Account, until = ''): Promise<string> {
   if (!(service instanceof AccountStore)) return '';
-  const {readRunningProxy} = await import('../../services/proxy/pid-file.js');
+  const [{readRunningProxy}, {poolRestartCommand}] = await Promise.all([import('../../services/proxy/pid-file.js'), import('../../services/proxy/wording.js')]);
   const running = readRunningProxy(paths);
   if (!running || running.kind !== 'builtin') return '';
   const {fetchProxyStatus} = await import('../../services/proxy/control.js');
@@ -339,7 +339,7 @@ async function servedAloneNote(service: AccountService, paths: CcsPaths, account
   } catch {
     return '';
   }
-  return `; the running proxy (pid ${running.pid}, port ${running.port}) serves it alone and answers 503${until ? ` ${until}` : ''}: ccs-tui proxy stop, then ccs-tui proxy start --provider ${account.provider} serves the ${account.provider} pool`;
+  return `; the running proxy (pid ${running.pid}, port ${running.port}) serves it alone and answers 503${until ? ` ${until}` : ''}: ${poolRestartCommand(account.provider, running.port)} serves the ${account.provider} pool`;
 }
 
 export const accountCommands: CommandSpec[] = [

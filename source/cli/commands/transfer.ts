@@ -4,6 +4,7 @@
 // push/pull are the one place a token crosses the network, because the person asked for exactly that.
 import {reloginAdvice} from '../../core/accounts.js';
 import {quoted, sanitizeLine} from '../../core/sanitize.js';
+import {shellCommand, shellWord} from '../../core/quote.js';
 import {providerForTokenType} from '../../providers/table.js';
 import {UserError, type Account, type TokenFile} from '../../core/types.js';
 import {describeUserError} from '../../store/errors.js';
@@ -129,14 +130,14 @@ const push: CommandSpec = {
         });
         const stored = await readBack();
         if (!sameGrant(stored, token)) {
-          throw new UserError(`target ${ctx.target}: ${account.tokenFile} read back from the server does not hold the tokens pushed; the local account is kept (remove the server's copy: ccs-tui remove ${provider} ${sanitizeLine(positionals[1]!)} --target ${ctx.target})`);
+          throw new UserError(`target ${ctx.target}: ${account.tokenFile} read back from the server does not hold the tokens pushed; the local account is kept (remove the server's copy: ${shellCommand('ccs-tui remove', [provider, positionals[1]!], ['--target', shellWord(ctx.target!)])})`);
         }
         const pushed = `pushed ${label} (${sanitizeLine(account.tokenFile)}) to target ${ctx.target}`;
         // The server's copy holds a refresh token spent meanwhile: refreshing it there could revoke the
         // grant the local file holds now, so it goes, and the local account stays.
         const spentOnServer = async () => {
           const gone = await removeServerCopy(remote, provider, account.tokenFile).then(() => 'the server\'s copy was removed', (error: unknown) =>
-            `removing the server's copy failed (${sanitizeLine(describeUserError(error)?.text ?? (error as Error).message)}): remove it now, ccs-tui remove ${provider} ${sanitizeLine(positionals[1]!)} --target ${ctx.target}`);
+            `removing the server's copy failed (${sanitizeLine(describeUserError(error)?.text ?? (error as Error).message)}): remove it now, ${shellCommand('ccs-tui remove', [provider, positionals[1]!], ['--target', shellWord(ctx.target!)])}`);
           return new UserError(`${provider} ${label}: another process refreshed it while this push was held up, so the copy uploaded holds a spent refresh token; ${gone}, and the local account is kept: run push again`);
         };
         if (await heldUp()) throw await spentOnServer();
@@ -144,7 +145,7 @@ const push: CommandSpec = {
           // Removed only while the file still holds the grant pushed (checked under the store's lock).
           await local.remove(provider, {id: account.id}, undefined, token).catch(async (error: unknown) => {
             if (await heldUp()) throw await spentOnServer();
-            throw bothHoldIt(provider, pushed, `removing it here (${local.tokenPath(account)})`, error, `ccs-tui remove ${provider} ${sanitizeLine(positionals[1]!)} to keep the server's`);
+            throw bothHoldIt(provider, pushed, `removing it here (${local.tokenPath(account)})`, error, `${shellCommand('ccs-tui remove', [provider, positionals[1]!])} to keep the server's`);
           });
           // Moved: its quota here goes with it (the server reports its own); a failure keeps the move.
           await (await import('../../services/quota/cache.js')).forgetQuotaEntries(ctx.paths, provider, [account.id]).catch(() => undefined);
@@ -252,7 +253,7 @@ const pull: CommandSpec = {
     if (!values.copy) {
       // By its file: the one pulled, whatever id another file of its email may have taken meanwhile.
       await remote.remove(provider, {tokenFile: account.tokenFile}).catch((error: unknown) => {
-        throw bothHoldIt(provider, pulled, `removing it from target ${ctx.target}`, error, `ccs-tui remove ${provider} ${sanitizeLine(positionals[1]!)} --target ${ctx.target} to keep the local one`);
+        throw bothHoldIt(provider, pulled, `removing it from target ${ctx.target}`, error, `${shellCommand('ccs-tui remove', [provider, positionals[1]!], ['--target', shellWord(ctx.target!)])} to keep the local one`);
       });
     }
     ctx.stdout.write(`${provider}: ${pulled}${becameDefault}${values.copy ? '; the server keeps it too (--copy)' : '; removed from the server, so only this machine refreshes it'}\n`);

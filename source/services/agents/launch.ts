@@ -11,7 +11,7 @@ import {existsSync} from 'node:fs';
 import {homedir, constants as osConstants} from 'node:os';
 import {accountLabel, accountLabeller, accountTrouble, findAccount, findAccountAnywhere, canServeNow, keyRefusedTrouble, noUsableAccount} from '../../core/accounts.js';
 import {actionKey} from '../../core/keymap.js';
-import {shellOption, shellWord} from '../../core/quote.js';
+import {shellCommand, shellOption, shellWord} from '../../core/quote.js';
 import {quoted, sanitizeLine} from '../../core/sanitize.js';
 import {UserError, type Account, type ErrorSurface, type TokenFile} from '../../core/types.js';
 import {findProvider, PROVIDERS, rootProvider, servableAccounts, unknownProviderError, type ProviderRow} from '../../providers/table.js';
@@ -172,7 +172,7 @@ export async function resolveRunTarget(store: AccountStore, ref: string | undefi
   const matches = servableAccounts(findAccountAnywhere(snapshot.accounts, snapshot.providers.map((p) => p.provider.id), ref!), ref!);
   if (matches.length === 1) return {provider: findProvider(matches[0]!.provider)!, account: matches[0]};
   if (matches.length > 1) {
-    throw new UserError(`${quoted(ref)} matches accounts of several providers (${matches.map((a) => a.provider).join(', ')}); name the provider: ccs-tui run <provider> ${shellWord(ref!)}`, 2);
+    throw new UserError(`${quoted(ref)} matches accounts of several providers (${matches.map((a) => a.provider).join(', ')}); name the provider: ccs-tui run${ref!.startsWith('-') ? ' --' : ''} <provider> ${shellWord(ref!)}`, 2);
   }
   throw new UserError(`${quoted(ref)} is neither an account (ccs-tui accounts lists them) nor a provider (${PROVIDERS.map((p) => p.id).join(', ')})`, 2);
 }
@@ -265,7 +265,7 @@ export function launchCaution(target: RunTarget, accounts: readonly Account[], n
     healthy.length === 0
       ? loginMends(account)
         ? `no other ${target.provider.id} account is healthy now; ${relogin}`
-        : `no other ${target.provider.id} account is healthy now; wait, or ${account.paused ? `resume it (${surface === 'tui' ? actionKey('account.pause', 'home') : `ccs-tui resume ${target.provider.id} ${shellWord(label)}`})` : 'try again later'}`
+        : `no other ${target.provider.id} account is healthy now; wait, or ${account.paused ? `resume it (${surface === 'tui' ? actionKey('account.pause', 'home') : shellCommand('ccs-tui resume', [target.provider.id, label])})` : 'try again later'}`
       : `run the ${target.provider.id} pool instead (${healthy.map((a) => accountLabel(a, own)).join(', ')} ${healthy.length === 1 ? 'is' : 'are'} healthy): ${pool}${loginMends(account) ? `; or ${relogin}` : ''}`;
   return {reason: `${target.provider.id} account ${label} ${trouble}`, alternative};
 }
@@ -297,7 +297,7 @@ function rootServed(status: {provider?: string; pinned?: boolean; account?: stri
 function nativeHint(agent: AgentRow, target: RunTarget, first: Account | undefined, labelOf: (account: Account) => string, surface: ErrorSurface = 'cli'): string {
   if (target.provider.adapter.nativeCredentials?.agent !== agent.id) return '';
   const account = target.account ?? first;
-  const how = surface === 'tui' ? `${actionKey('account.native', 'home')} on the account` : `ccs-tui use --native ${target.provider.id} ${account ? shellWord(labelOf(account)) : '<account>'}`;
+  const how = surface === 'tui' ? `${actionKey('account.native', 'home')} on the account` : account ? shellCommand('ccs-tui use --native', [target.provider.id, labelOf(account)]) : `ccs-tui use --native ${target.provider.id} <account>`;
   return `; to run ${agent.displayName} on ${account ? labelOf(account) : `a ${target.provider.id} account`} without the proxy, use native mode: ${how}`;
 }
 

@@ -2,7 +2,7 @@
 // proxy, a written record): a name that is no provider or no account of it is bad usage (exit 2),
 // whoever starts the proxy (`proxy serve`, `proxy start`, `run`, the TUI).
 import {AmbiguousAccountError, accountLabel, accountTrouble, canServeNow, findAccount, findAccountAnywhere} from '../../core/accounts.js';
-import {shellWord} from '../../core/quote.js';
+import {shellCommand} from '../../core/quote.js';
 import {quoted, sanitizeLine} from '../../core/sanitize.js';
 import {UserError, type ErrorSurface} from '../../core/types.js';
 import {actionKey} from '../../core/keymap.js';
@@ -80,7 +80,7 @@ export function unusablePinnedAccount(accounts: readonly Account[], provider: st
   const tui = surface === 'tui';
   const login = tui ? `${actionKey('account.relogin', 'home')} on the accounts screen` : `ccs-tui login ${provider}`;
   const fix = account.paused
-    ? `resume it: ${tui ? `${actionKey('account.pause', 'home')} on the accounts screen` : `ccs-tui resume ${provider} ${shellWord(label)}`}`
+    ? `resume it: ${tui ? `${actionKey('account.pause', 'home')} on the accounts screen` : shellCommand('ccs-tui resume', [provider, label])}`
     : account.health === 'unreadable'
       ? `mend that file, or log in again: ${login}`
       : `log in again: ${login}`;

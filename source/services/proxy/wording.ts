@@ -27,6 +27,15 @@ export function agentsLeftText(agents: readonly Pick<RunningAgent, 'agent' | 'pi
   return `${agentsNamed(agents)} used it and ${one ? 'has' : 'have'} none now: ${command} serves ${one ? 'it' : 'them'} again in the background${pool}`;
 }
 
+/**
+ * The command line's way from a proxy serving one account alone to its provider's pool on the same
+ * port (no command switches it live from a shell): `ccs-tui proxy stop, then ccs-tui proxy start
+ * --port 8317 --provider claude`; without the port when it is not known.
+ */
+export function poolRestartCommand(provider: string, port: number | undefined): string {
+  return ['ccs-tui proxy stop, then ccs-tui proxy start', ...(port === undefined ? [] : [shellOption('port', String(port))]), shellOption('provider', provider)].join(' ');
+}
+
 /** Running agents as questions and notes name them: `1 running agent (claude pid 4242)`. */
 export function agentsNamed(agents: readonly Pick<RunningAgent, 'agent' | 'pid'>[]): string {
   return `${countOf(agents.length, 'running agent')} (${agents.map((agent) => `${sanitizeLine(agent.agent)} pid ${agent.pid}`).join(', ')})`;

@@ -6,7 +6,7 @@ import {accountLabel, HEALTH_TEXT, maskedNickname, nextCoolingEnd} from '../../c
 import {actionKey} from '../../core/keymap.js';
 import {formatCooldown, formatLocalTime, formatRelative} from '../../core/relative-time.js';
 import {apiKeyPlainHttp, plainHttpHost} from '../../core/plain-http.js';
-import {sanitizeLine} from '../../core/sanitize.js';
+import {maskCredentialsIn, maskedUrl, sanitizeLine} from '../../core/sanitize.js';
 import {wrapWords} from '../../core/cells.js';
 import {fitRows, hiddenNote} from '../../core/fit-rows.js';
 import {useAccountActions} from '../actions/useActions.js';
@@ -112,7 +112,12 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
     ...(account.tier ? [['Tier', sanitizeLine(account.tier)] as [string, string]] : []),
     ...(account.projectId ? [['Project', sanitizeLine(account.projectId)] as [string, string]] : []),
     // tui.json's endpoints.<provider>.api replaces it: said, as the requests go there (the adapters' apiOverride).
-    ...(account.baseUrl ? [['Base URL', `${baseUrlText(account.baseUrl)}${apiOverride ? `  (unused: tui.json endpoints.${account.provider}.api replaces it)` : ''}`] as [string, string]] : []),
+    ...(account.baseUrl
+      ? [['Base URL', `${baseUrlText(account.baseUrl)}${apiOverride ? `  (unused: tui.json endpoints.${account.provider}.api replaces it)` : ''}`] as [string, string]]
+      : apiOverride && account.apiKey
+        ? // None of its own: the one its requests go to.
+          [['Base URL', `${baseUrlText(maskCredentialsIn(maskedUrl(apiOverride)))}  (tui.json endpoints.${account.provider}.api)`] as [string, string]]
+        : []),
     [
       'Quota',
       quotaShown ? (

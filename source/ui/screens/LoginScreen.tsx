@@ -430,7 +430,7 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
               </Box>
             ) : (
               <Box key="base-url" flexDirection="column">
-                <Text wrap="wrap">{`Step 2 of 2: the ${row.displayName} base URL (${actionKey('back')}: back to the key)`}</Text>
+                <Text wrap="wrap">{`Step 2 of 2: the ${row.displayName} base URL${urlOverride ? ', none needed (Enter with it empty)' : ''} (${actionKey('back')}: back to the key)`}</Text>
                 {view.login.baseUrlExample ? <Text color={theme.muted} wrap="wrap">{`e.g. ${view.login.baseUrlExample}`}</Text> : null}
                 {urlOverride ? <Text color={theme.warn} wrap="wrap">{`! ${urlOverride}`}</Text> : null}
                 <TextField
