@@ -40,16 +40,17 @@ export type PinnedFix = 'resume' | 'relogin' | 'login' | 'newkey' | 'addkey';
 
 /**
  * The way out when the one account a proxy serves `provider` with (pinned) cannot serve: how it was
- * pinned, `fix` for the account (`label`: its name among its siblings), else the provider's pool.
+ * pinned, `fix` for the account (`label`: its name among its siblings; `nicknamed`: that name is its
+ * nickname, given back to a key added again), else the provider's pool.
  * One wording for both surfaces: the command line's flags and commands (`--account`, `ccs-tui run`;
  * the TUI pins too, and a client reading the answer may not know which did it), the TUI's keys (`s` or
  * `e` on an account, `r` on the proxy screen moving the pin, `p`, `L`, `a`, `S` on the accounts
  * screen, core/keymap.ts).
  */
-export function pinnedAdvice(provider: string, label: string, fix?: PinnedFix): ErrorAdvice {
+export function pinnedAdvice(provider: string, label: string, fix?: PinnedFix, nicknamed = false): ErrorAdvice {
   // A key login given the account's name replaces its key (core/accounts.ts keyRejectedWords); without it, it adds another account.
   // The label as a shell word: a nickname may hold anything a shell reads (`my work; rm -rf x`).
-  const commands = {resume: `resume it: ${shellCommand('ccs-tui resume', [provider, label])}`, relogin: `log in again: ccs-tui login ${provider}`, login: `log in again: ccs-tui login ${provider}`, newkey: `a new key: ccs-tui login ${provider} ${shellOption('nickname', label)}`, addkey: `add its key again: ccs-tui login ${provider}`};
+  const commands = {resume: `resume it: ${shellCommand('ccs-tui resume', [provider, label])}`, relogin: `log in again: ccs-tui login ${provider}`, login: `log in again: ccs-tui login ${provider}`, newkey: `a new key: ccs-tui login ${provider} ${shellOption('nickname', label)}`, addkey: `add its key again: ${nicknamed ? `ccs-tui login ${provider} ${shellOption('nickname', label)}` : `ccs-tui login ${provider}`}`};
   const key = (action: KeyAction) => actionKey(action, 'home');
   const keys = {resume: `${key('account.pause')} on the accounts screen: resume it`, relogin: `${key('account.relogin')} on the accounts screen: log in again`, login: `${key('account.login')} on the accounts screen: log in again`, newkey: `${key('account.relogin')} on the accounts screen: a new key`, addkey: `${key('account.login')} on the accounts screen: add its key again`};
   const pool = `serve the ${provider} pool`;

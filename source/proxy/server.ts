@@ -1426,7 +1426,7 @@ export class ProxyServer {
     if (account) this.pinnedLabelSeen = accountLabel(account, accounts);
     const label = account ? this.pinnedLabelSeen! : sanitizeLine(this.pinnedLabelSeen ?? this.options.account ?? id);
     const state = !account ? 'is gone (removed, or its token file moved)' : account.paused ? 'is paused' : `cannot serve (${healthWords(account)})`;
-    return {text: `${row.displayName} account ${label}, which this proxy serves alone, ${state}`, advice: pinnedAdvice(row.id, label, !account ? (row.logins.every((flow) => flow.kind === 'api-key') ? 'addkey' : 'login') : account.paused ? 'resume' : 'relogin')};
+    return {text: `${row.displayName} account ${label}, which this proxy serves alone, ${state}`, advice: pinnedAdvice(row.id, label, !account ? (row.logins.every((flow) => flow.kind === 'api-key') ? 'addkey' : 'login') : account.paused ? 'resume' : 'relogin', !account && label !== id)};
   }
 
   /** "Fail over": the account cools down, the event says why, and the pool is asked again. */

@@ -101,3 +101,9 @@ describe('the pinned account of an API-key provider removed', async () => {
     assert.doesNotMatch(JSON.stringify(status.pinnedTrouble), /log in again/);
   });
 });
+
+it('a removed key account known by its nickname: adding its key again gives the nickname back (as a shell word)', async () => {
+  const {pinnedAdvice} = await import('../../source/proxy/errors.js');
+  assert.match(pinnedAdvice('aistudio', 'studio two', 'addkey', true).command ?? '', /add its key again: ccs-tui login aistudio --nickname 'studio two';/);
+  assert.match(pinnedAdvice('aistudio', 'key-0123456789ab', 'addkey', false).command ?? '', /add its key again: ccs-tui login aistudio;/);
+});
