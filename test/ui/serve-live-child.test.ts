@@ -91,4 +91,7 @@ test('s / S with an agent on the proxy started for something else ask before mov
   await tui.press('y');
   await tui.waitFor(/now serves claude \/ bob/, 15_000);
   assert.equal(supervisor.current.target.account, 'bob@example.com');
+  // The proxy screen's Agents row: what it was started for, and what serves it now.
+  frame = flat(await tui.waitFor(/Agents\s+claude pid/, 5000));
+  assert.match(frame, new RegExp(`Agents claude pid ${process.pid} \\(claude pool; now served from bob@example\\.com\\)`));
 });

@@ -78,15 +78,19 @@ function errorRow(error: string, at: string | undefined, past: boolean | undefin
  * while not known. An agent with no proxy on its port is said so, with the way to serve it again:
  * `s` when that starts one on its port, else the command line (the TUI's start takes no port).
  */
-export function agentText(agent: RunningAgent, proxy: {port: number | undefined; running: boolean}): string {
+export function agentText(agent: RunningAgent, proxy: {port: number | undefined; running: boolean; serves?: {provider?: string; account?: string}}): string {
   const serves = `${agent.provider}${agent.account ? ` / ${sanitizeLine(agent.account)}` : ' pool'}${agent.where === 'tmux' ? ', tmux' : ''}`;
+  // What the proxy on its port serves it from now, when a switch since (s, S, run) moved it: its
+  // provider's account served alone, else that provider's pool (an agent's route names its provider).
+  const now = proxy.running && agent.port === proxy.port && proxy.serves ? (proxy.serves.provider === agent.provider ? proxy.serves.account : undefined) : agent.account;
+  const moved = now !== agent.account ? `; now served from ${now === undefined ? 'its pool' : sanitizeLine(now)}` : '';
   const startThere = `ccs-tui proxy start --port ${agent.port}`;
   const none =
     proxy.port === undefined ? ''
     : proxy.running ? (agent.port === proxy.port ? '' : `; no proxy on its port ${agent.port} (this one is on ${proxy.port}): restart the agent, or ccs-tui proxy stop, then ${startThere}`)
     : agent.port === proxy.port ? `; no proxy now: ${actionKey('proxy.start', 'proxy')} starts one on its port`
     : `; no proxy on its port ${agent.port}: ${startThere}`;
-  return `${agent.agent} pid ${agent.pid} (${serves}${none})`;
+  return `${agent.agent} pid ${agent.pid} (${serves}${moved}${none})`;
 }
 
 export function ProxyScreen({width, height, params}: ScreenProps) {
@@ -148,7 +152,7 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
     ...errorRows(state?.lastError ? errorRow(state.lastError, state.lastErrorAt, state.lastErrorPast, now) : dash, Math.max(10, width - 4 - 9)),
     // Accounts waiting, worded as `proxy status` words them; the first few (the log has every one).
     ...waitingRows(running ? state?.cooling : undefined, now),
-    ['Agents', agents.length ? agents.map((a) => agentText(a, {port: running ? state?.port : env?.port, running})).join(' · ') : dash],
+    ['Agents', agents.length ? agents.map((a) => agentText(a, {port: running ? state?.port : env?.port, running, serves: {provider: state?.target.provider, account: state?.pinned ? state.account : undefined}})).join(' · ') : dash],
   ];
   // The key is masked; the "<no api-keys … yet>" placeholder is no secret and is shown whole.
   const envLines = env?.unservable
