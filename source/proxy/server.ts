@@ -519,8 +519,7 @@ export class ProxyServer {
     const cleared = this.pools.get(row.id)?.clearCooldowns(accountId) ?? false;
     this.storedCooldowns.delete(`${row.id}\u0000${accountId}`);
     const store = this.options.store;
-    // After the cooldown writes under way; whenever it was met (the person asked). An account not in
-    // the files is nothing to end.
+    // After the cooldown writes under way; whenever it was met (the person asked).
     this.persisting = this.persisting.then(() => store.endCooldown(row.id, accountId, Number.POSITIVE_INFINITY)).catch(() => undefined);
     await this.persisting;
     return cleared;

@@ -15,6 +15,17 @@ const API_KEY = 'pinned-keys-key-0123456789abcdef';
 const started: Partial<SupervisedProxy> & {tui?: TuiHandle} = {};
 afterEach(() => stopSupervised(started));
 
+/** The proxy screen of a TUI whose proxy child runs and serves alice@example.com (work) alone. */
+async function proxyScreenServingWork() {
+  const {ccs, supervisor} = await supervisedProxy(API_KEY, started);
+  const tui = (started.tui = await renderTui({paths: ccs.paths, width: 200, height: 40, route: {screen: 'proxy', params: {provider: 'claude'}}, services: {proxy: supervisor}}));
+  await tui.press('s');
+  await tui.waitFor('● running', 15_000);
+  await serveOnRunningProxy(ccs.paths, supervisor.current.port!, 'claude', 'alice@example.com');
+  await tui.waitFor(/Serving\s+claude \/ work\s/, 5000);
+  return {ccs, supervisor, tui};
+}
+
 test('the pinned account paused: the proxy screen says which keys help (p resumes it, S serves the pool), never --account', async () => {
   const {ccs, supervisor} = await supervisedProxy(API_KEY, started);
   const tui = (started.tui = await renderTui({paths: ccs.paths, width: 200, height: 40, route: {screen: 'proxy', params: {provider: 'claude'}}, services: {proxy: supervisor}}));
@@ -178,12 +189,7 @@ test('ccs-tui pause and remove from a shell say so too when the running proxy se
 });
 
 test('the account the running proxy serves alone is removed: the proxy screen says so under Serving before any request meets the 503, with the TUI\'s way out', async () => {
-  const {ccs, supervisor} = await supervisedProxy(API_KEY, started);
-  const tui = (started.tui = await renderTui({paths: ccs.paths, width: 200, height: 40, route: {screen: 'proxy', params: {provider: 'claude'}}, services: {proxy: supervisor}}));
-  await tui.press('s');
-  await tui.waitFor('● running', 15_000);
-  await serveOnRunningProxy(ccs.paths, supervisor.current.port!, 'claude', 'alice@example.com');
-  await tui.waitFor(/Serving\s+claude \/ work\s/, 5000);
+  const {ccs, supervisor, tui} = await proxyScreenServingWork();
   assert.doesNotMatch(tui.frame(), /requests get a 503/);
   assert.equal((await runBin(['remove', 'claude', 'alice@example.com', '--yes'], ccs.env)).code, 0);
   const frame = await tui.waitFor(/requests get a 503/, 10_000);
@@ -199,12 +205,7 @@ test('the account the running proxy serves alone is removed: the proxy screen sa
 });
 
 test('r on a proxy serving one account alone moves the pin and says the next one serves alone (not "first", a pool\'s word)', async () => {
-  const {ccs, supervisor} = await supervisedProxy(API_KEY, started);
-  const tui = (started.tui = await renderTui({paths: ccs.paths, width: 200, height: 40, route: {screen: 'proxy', params: {provider: 'claude'}}, services: {proxy: supervisor}}));
-  await tui.press('s');
-  await tui.waitFor('● running', 15_000);
-  await serveOnRunningProxy(ccs.paths, supervisor.current.port!, 'claude', 'alice@example.com');
-  await tui.waitFor(/Serving\s+claude \/ work\s/, 5000);
+  const {ccs, supervisor, tui} = await proxyScreenServingWork();
   await tui.press('r');
   const frame = await tui.waitFor(/rotated: claude now serves \S+ (alone|first)/, 5000);
   assert.match(frame, /rotated: claude now serves \S+ alone/);

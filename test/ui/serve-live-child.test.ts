@@ -22,12 +22,17 @@ afterEach(async () => {
   supervisor = undefined;
 });
 
+/** A supervisor whose child is the built proxy on any free port. */
+async function childSupervisor(dir: TempCcs): Promise<ProxySupervisor> {
+  const {settings} = await loadSettings(dir.paths);
+  return new ProxySupervisor({paths: dir.paths, settings, env: dir.env, command: (target) => ({file: process.execPath, args: [binPath, ...builtinServeArgs({...target, port: 0})], kind: 'builtin'})});
+}
+
 const flat = (frame: string) => frame.replace(/\s+/g, ' ');
 
 test('S starts the child; s on bob then switches it live: same pid and port, the record and the proxy screen say bob', async () => {
   ccs = makeUiCcs();
-  const {settings} = await loadSettings(ccs.paths);
-  supervisor = new ProxySupervisor({paths: ccs.paths, settings, env: ccs.env, command: (target) => ({file: process.execPath, args: [binPath, ...builtinServeArgs({...target, port: 0})], kind: 'builtin'})});
+  supervisor = await childSupervisor(ccs);
   tui = await renderTui({paths: ccs.paths, width: 170, height: 30, services: {proxy: supervisor}});
   await tui.waitFor('alice@example.com');
   await tui.press('S');
@@ -61,8 +66,7 @@ test('S starts the child; s on bob then switches it live: same pid and port, the
 
 test('s / S with an agent on the proxy started for something else ask before moving it; n leaves the proxy as it was, y switches', async () => {
   ccs = makeUiCcs();
-  const {settings} = await loadSettings(ccs.paths);
-  supervisor = new ProxySupervisor({paths: ccs.paths, settings, env: ccs.env, command: (target) => ({file: process.execPath, args: [binPath, ...builtinServeArgs({...target, port: 0})], kind: 'builtin'})});
+  supervisor = await childSupervisor(ccs);
   tui = await renderTui({paths: ccs.paths, width: 170, height: 30, services: {proxy: supervisor}});
   await tui.waitFor('alice@example.com');
   await tui.press('S');

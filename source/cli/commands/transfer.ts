@@ -319,7 +319,7 @@ const cooldownClear: CommandSpec = {
     }
     // On this machine, as the TUI's C: the stored wait, and the running proxy's own.
     const {AccountStore} = await import('../../store/accounts.js');
-    const {endLocalWait, localWaitEndedText} = await import('../../services/proxy/control.js');
+    const [{endLocalWait}, {localWaitEndedText}] = await Promise.all([import('../../services/proxy/control.js'), import('../../services/proxy/wording.js')]);
     const store = new AccountStore(ctx.paths);
     const ended = await endLocalWait(ctx.paths, store, provider, positionals[1]!, Date.now());
     const {text, kind} = localWaitEndedText(ended, (await labeller(store))(ended.account));

@@ -322,28 +322,6 @@ export interface LocalWaitEnded {
 }
 
 /**
- * What ending a wait did, as the TUI's status line and `cooldown clear` say it (`who`: the account as
- * the surface names it): `error` when the running proxy could not be asked (its own wait goes on),
- * `info` when there was none to end. A paused account is not tried whatever its wait.
- */
-export function localWaitEndedText(result: LocalWaitEnded, who: string): {text: string; kind: 'ok' | 'info' | 'error'} {
-  const {account, stored, held, running, proxyProblem} = result;
-  const binary = running && running.kind !== 'builtin' ? '; the CLIProxyAPI binary running keeps its own wait' : '';
-  if (proxyProblem) return {text: `${stored ? `ended the stored wait of ${who}, but` : `${who} had no stored wait, and`} the running proxy (port ${running?.port}) could not be asked to end its own: ${proxyProblem}`, kind: 'error'};
-  if (!stored && !held) return {text: `${who} had no wait to end${binary}`, kind: 'info'};
-  // The running proxy serving another account of the provider alone tries this one only once its pool serves.
-  const elsewhere = running?.provider === account.provider && running.accountId !== undefined && running.accountId !== account.id;
-  const next = account.paused
-    ? `it is paused: resumed, it is tried at once`
-    : running?.kind === 'builtin'
-      ? elsewhere
-        ? `the running proxy (port ${running.port}) serves another ${account.provider} account alone: it tries this one once it serves the pool`
-        : `the running proxy (port ${running.port}) tries it again now`
-      : 'a proxy started now tries it at once';
-  return {text: `ended the wait of ${who}: ${next}${binary}`, kind: 'ok'};
-}
-
-/**
  * Ends one account's wait on this machine, as the person asks when they know its limit has reset
  * (`C` in the TUI, `ccs-tui cooldown clear`): its stored cooldown, and the wait the proxy running
  * here holds in memory, wherever it was started (its record: a TUI's child, a background one, one in

@@ -368,7 +368,7 @@ export async function clearCooldown({services, account, siblings, provider}: Acc
     await accounts.clearCooldown(target.provider, byFile(target));
     return `cleared the cooldown of ${who} on target ${name}`;
   }
-  const {endLocalWait, localWaitEndedText} = await import('../../services/proxy/control.js');
+  const [{endLocalWait}, {localWaitEndedText}] = await Promise.all([import('../../services/proxy/control.js'), import('../../services/proxy/wording.js')]);
   const ended = await endLocalWait(services.paths, services.store, target.provider, byFile(target), services.clock.now());
   const {text, kind} = localWaitEndedText(ended, who);
   if (kind === 'info') {
