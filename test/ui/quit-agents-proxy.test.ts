@@ -53,6 +53,22 @@ test('q with an agent on this TUI\'s proxy asks; n stays, y quits', async () => 
   });
 });
 
+test('the question shares its row with the counts: they show in whole parts or not at all, never cut', async () => {
+  for (const width of [112, 120, 130, 160]) {
+    await withTui([agentOn(18999)], childProxyOn(18999), async (tui) => {
+      await tui.waitFor(/alice@e/);
+      await tui.press('q');
+      const frame = await tui.waitFor('Quit anyway?');
+      const row = frame.split('\n').find((line) => line.includes('[y/N]'))!;
+      // The CCS dir, when it shows, is cut from its start on purpose (its end names it).
+      const after = row.slice(row.indexOf('[y/N]') + '[y/N]'.length).trim().replace(/ · …?\S*\.ccs$/, '');
+      assert.ok(!after.includes('…'), `nothing cut after the choices at ${width} columns: ${row}`);
+      assert.match(after, /^(\d+ accounts?( · \d+\/\d+ providers?)?)?$/, `whole parts of the counts at ${width} columns: ${row}`);
+      await tui.press('n');
+    }, {width});
+  }
+});
+
 test('Ctrl-C at that question quits', async () => {
   await withTui([agentOn(18999)], childProxyOn(18999), async (tui) => {
     await tui.waitFor(/alice@e/);

@@ -87,14 +87,14 @@ export function StatusLine(props: {width: number; counts: string; dir: string; m
     : `${truncateCells(full, width - cellWidth(readWhole) - 1)} ${readWhole}`;
   const room = width - cellWidth(text) - (text ? 3 : 0);
   const right = [counts, dir].join(' · ');
-  // Short of room, the dir is cut from its start (its end names it), then left out; the counts stay whole while they fit.
+  // Short of room, the dir is cut from its start (its end names it), then left out; then the counts'
+  // last parts (`12 accounts · 3/11 providers` → `12 accounts`), never a number cut in the middle.
   const dirRoom = room - cellWidth(`${counts} · …`);
   const shownRight =
     room < 8 ? ''
     : cellWidth(right) <= room ? right
     : dirRoom >= 8 ? `${counts} · …${lastCells(dir, dirRoom)}`
-    : cellWidth(counts) <= room ? counts
-    : truncateCells(counts, room);
+    : wholePartsWithin(counts, room);
   return (
     <Box width={width} justifyContent="space-between">
       <Box flexShrink={1}>
@@ -109,6 +109,13 @@ export function StatusLine(props: {width: number; counts: string; dir: string; m
       ) : null}
     </Box>
   );
+}
+
+/** The longest run of `text`'s first ` · `-separated parts that fits in `width` cells; '' when not even the first does. */
+function wholePartsWithin(text: string, width: number): string {
+  const parts = text.split(' · ');
+  while (parts.length > 0 && cellWidth(parts.join(' · ')) > width) parts.pop();
+  return parts.join(' · ');
 }
 
 /**
