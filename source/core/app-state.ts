@@ -116,6 +116,8 @@ export type AppAction =
   /** The save of a submitted rename failed: keep editing. */
   | {type: 'renameFailed'}
   | {type: 'confirmOpen'; prompt: string; choices?: readonly ConfirmChoice[]}
+  /** The open question said again as it now holds (its choices and its answer unchanged). */
+  | {type: 'confirmReword'; prompt: string}
   | {type: 'closeModal'}
   | {type: 'toggleHelp'}
   | {type: 'toggleMessages'}
@@ -259,6 +261,8 @@ export function appReducer(state: AppState, action: AppAction): AppState {
       return state.modal?.kind === 'rename' ? {...state, modal: {...state.modal, submitted: false}} : state;
     case 'confirmOpen':
       return {...state, modal: {kind: 'confirm', id: state.nextModalId, prompt: action.prompt, ...(action.choices?.length ? {choices: action.choices} : {})}, nextModalId: state.nextModalId + 1};
+    case 'confirmReword':
+      return state.modal?.kind === 'confirm' && state.modal.prompt !== action.prompt ? {...state, modal: {...state.modal, prompt: action.prompt}} : state;
     case 'closeModal':
       return state.modal ? {...state, modal: undefined} : state;
     case 'toggleHelp':

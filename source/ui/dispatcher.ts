@@ -148,9 +148,9 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
     const owner = routeOwner(current);
     // Agents would lose the proxy that ends with this TUI: asked first (a second Ctrl-C quits).
     const quitAsking = () => {
-      const losing = agentsLosingProxy(services);
-      if (losing.length === 0) return exit();
-      void confirm(quitStopsAgentsQuestion(losing)).then((yes) => yes && exit());
+      if (agentsLosingProxy(services).length === 0) return exit();
+      // Said again as it holds while it is asked: an agent may end (or start) meanwhile.
+      void confirm(() => quitStopsAgentsQuestion(agentsLosingProxy(services))).then((yes) => yes && exit());
     };
     // This key waits for the render, then goes where it leads (mustWait). Keys typed behind a
     // submitted rename's Enter are for what comes after it (`ali⏎j`: j moves the cursor once the

@@ -2,6 +2,7 @@
 import type {ComponentType} from 'react';
 import type {KeyAction, KeyScope} from '../core/keymap.js';
 import type {ScreenId, ScreenParams, StatusKind} from '../core/app-state.js';
+import type {Question} from './shell.js';
 
 export type {ScreenId, ScreenParams, StatusKind};
 
@@ -19,7 +20,7 @@ export interface ScreenProps {
   /** The status line at the bottom: the result or error of the last action. */
   setStatus(text: string, kind?: StatusKind): void;
   /** A y/N question in the status area (No is the default: Enter and Esc answer no). */
-  confirm(prompt: string): Promise<boolean>;
+  confirm(prompt: Question): Promise<boolean>;
 }
 
 export interface ScreenSpec {

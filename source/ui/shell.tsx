@@ -9,16 +9,26 @@ import {onLockWait} from '../store/lock-wait.js';
 import {runAction, type ActionResult} from './actions/result.js';
 import {useServices} from './services.js';
 
+/**
+ * A y/N question: its text, or a function that says it as it holds now. A function is read again
+ * every QUESTION_RECHECK_MS while the question is open, and the question redrawn when its text
+ * changed (the agents a quit would leave without a proxy ended meanwhile).
+ */
+export type Question = string | (() => string);
+
+/** How often an open Question given as a function is read again (ms): what it reads is small (agents.json). */
+export const QUESTION_RECHECK_MS = 1000;
+
 export interface Shell {
   state: AppState;
   dispatch: Dispatch<AppAction>;
   setStatus(text: string, kind?: StatusKind): void;
-  confirm(prompt: string): Promise<boolean>;
+  confirm(prompt: Question): Promise<boolean>;
   /**
    * A y/N prompt with more answers, each the keymap's key for an action where it is asked (`s` for
    * `rules.save` in `models`): resolves 'yes', 'no' or the chosen action.
    */
-  ask(prompt: string, choices: ReadonlyArray<{action: KeyAction; scope: KeyScope; label: string}>): Promise<'yes' | 'no' | KeyAction>;
+  ask(prompt: Question, choices: ReadonlyArray<{action: KeyAction; scope: KeyScope; label: string}>): Promise<'yes' | 'no' | KeyAction>;
   /**
    * Runs an action (actions/): its result text goes to the status line, its error (UserError,
    * corrupt file, permissions) too; then its `navigate`. Reloads the accounts either way. Resolves
@@ -49,7 +59,10 @@ export function useShellValue(state: AppState, dispatch: Dispatch<AppAction>, re
   // Synchronous, so a second key pressed before the next render already finds the operation.
   const busy = useRef(new Map<string, {id: number; text?: string}>());
   const nextBusyId = useRef(1);
-  const {paths} = useServices();
+  const {paths, clock} = useServices();
+  /** Stops rereading the open question (a Question given as a function). */
+  const stopRecheck = useRef<(() => void) | undefined>(undefined);
+  useEffect(() => () => stopRecheck.current?.(), []);
   // Where the person is now, read when an action ends: one that opens a screen (S, s, t's advice) does
   // not pull them back if they went elsewhere while it ran (k9s, lazygit: the last key wins).
   const whereNow = useRef('');
@@ -65,12 +78,25 @@ export function useShellValue(state: AppState, dispatch: Dispatch<AppAction>, re
     const before = onLockWait((message) => setStatus(message, 'info'));
     return () => void onLockWait(before);
   }, [setStatus]);
-  const ask = (prompt: string, wanted: ReadonlyArray<{action: KeyAction; scope: KeyScope; label: string}>) =>
+  const ask = (question: Question, wanted: ReadonlyArray<{action: KeyAction; scope: KeyScope; label: string}>) =>
     new Promise<'yes' | 'no' | KeyAction>((resolve) => {
       pendingConfirm.current?.('no');
+      stopRecheck.current?.();
+      stopRecheck.current = undefined;
       pendingConfirm.current = resolve;
       const choices: ConfirmChoice[] = wanted.map(({action, scope, label}) => ({action, label, key: keysOf(action, scope)[0]!}));
+      let prompt = typeof question === 'string' ? question : question();
       dispatch({type: 'confirmOpen', prompt, choices});
+      if (typeof question === 'string') return;
+      const recheck = () => {
+        stopRecheck.current = clock.setTimeout(() => {
+          if (pendingConfirm.current !== resolve) return;
+          const now = question();
+          if (now !== prompt) dispatch({type: 'confirmReword', prompt: (prompt = now)});
+          recheck();
+        }, QUESTION_RECHECK_MS);
+      };
+      recheck();
     });
   const shell: Shell = useMemo(
     () => ({
@@ -102,11 +128,13 @@ export function useShellValue(state: AppState, dispatch: Dispatch<AppAction>, re
         return runAction(task, {setStatus, reload, navigate: ({screen, params}) => whereNow.current === startedAt && dispatch({type: 'navigate', screen, params})});
       },
     }),
-    [state, dispatch, setStatus, reload, paths],
+    [state, dispatch, setStatus, reload, paths, clock],
   );
   const answerConfirm = (answer: 'yes' | 'no' | KeyAction) => {
     const resolve = pendingConfirm.current;
     pendingConfirm.current = undefined;
+    stopRecheck.current?.();
+    stopRecheck.current = undefined;
     dispatch({type: 'closeModal'});
     resolve?.(answer);
   };

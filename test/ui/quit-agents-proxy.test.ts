@@ -3,6 +3,7 @@
 // away mid-task. `n` stays; `y` or a second Ctrl-C quits. No agent, or an agent of another proxy: no
 // question. Found by a newcomer whose agent lost its proxy when they closed the TUI.
 import assert from 'node:assert/strict';
+import {spawn} from 'node:child_process';
 import {test} from 'node:test';
 import type {ProxyState, ProxySupervisor} from '../../source/services/proxy-supervisor.js';
 import {renderTui} from '../helpers/ink.js';
@@ -24,12 +25,12 @@ async function settled(exited: Promise<void>, ms = 300): Promise<boolean> {
  * Runs `use` on a TUI at `route` (the accounts screen by default) over a CCS dir whose agents.json
  * lists `agents`, with `proxy` as its supervisor; unmounted and cleaned up afterwards.
  */
-async function withTui(agents: unknown[], proxy: ProxySupervisor, use: (tui: Awaited<ReturnType<typeof renderTui>>) => Promise<void>, options: {width?: number; route?: Parameters<typeof renderTui>[0]['route']} = {}): Promise<void> {
+async function withTui(agents: unknown[], proxy: ProxySupervisor, use: (tui: Awaited<ReturnType<typeof renderTui>>, ccs: ReturnType<typeof makeUiCcs>) => Promise<void>, options: {width?: number; route?: Parameters<typeof renderTui>[0]['route']} = {}): Promise<void> {
   const ccs = makeUiCcs();
   ccs.writeRaw('tui/agents.json', JSON.stringify(agents));
   const tui = await renderTui({paths: ccs.paths, width: options.width ?? 120, height: 30, ...(options.route ? {route: options.route} : {}), services: {proxy}});
   try {
-    await use(tui);
+    await use(tui, ccs);
   } finally {
     tui.unmount();
     ccs.cleanup();
@@ -66,6 +67,27 @@ test('the question shares its row with the counts: they show in whole parts or n
       assert.match(after, /^(\d+ accounts?( · \d+\/\d+ providers?)?)?$/, `whole parts of the counts at ${width} columns: ${row}`);
       await tui.press('n');
     }, {width});
+  }
+});
+
+test('the question follows the agents while it is open: one more, then none; y then quits', async () => {
+  const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], {stdio: 'ignore'});
+  try {
+    await withTui([agentOn(18999)], childProxyOn(18999), async (tui, ccs) => {
+      await tui.waitFor(/alice@e/);
+      await tui.press('q');
+      await tui.waitFor('serves 1 running agent (claude pid');
+      ccs.writeRaw('tui/agents.json', JSON.stringify([agentOn(18999), {...agentOn(18999), pid: other.pid, agent: 'codex'}]));
+      await tui.waitFor('serves 2 running agents');
+      ccs.writeRaw('tui/agents.json', '[]');
+      const frame = await tui.waitFor('No running agent uses the proxy this TUI started any more. Quit?');
+      assert.doesNotMatch(frame, /serves \d+ running agent/, 'the old question is gone');
+      assert.equal(await settled(tui.exited), false, 'still asked: the person answers');
+      await tui.press('y');
+      await tui.exited;
+    });
+  } finally {
+    other.kill();
   }
 });
 
@@ -110,6 +132,22 @@ test('x on the proxy screen with an agent on that proxy asks too; n keeps it run
     await tui.press('y');
     frame = await tui.waitFor((f) => stops === 1 && !f.includes('Stop the proxy?'));
     assert.equal(stops, 1);
+  }, {route: {screen: 'proxy', params: {}}});
+});
+
+test('x\'s question follows the agents while it is open: the last one ends, it says so', async () => {
+  let stops = 0;
+  const proxy = Object.assign(childProxyOn(18999, 'adopted'), {stop: async () => void stops++});
+  await withTui([agentOn(18999)], proxy, async (tui, ccs) => {
+    await tui.waitFor(/Agents\s+claude pid/);
+    await tui.press('x');
+    await tui.waitFor('uses this proxy: stopping the proxy leaves that agent without one');
+    ccs.writeRaw('tui/agents.json', '[]');
+    const frame = await tui.waitFor('No running agent uses this proxy any more. Stop the proxy?');
+    assert.doesNotMatch(frame, /leaves that agent/);
+    assert.equal(stops, 0, 'still asked');
+    await tui.press('y');
+    await tui.waitFor(() => stops === 1);
   }, {route: {screen: 'proxy', params: {}}});
 });
 

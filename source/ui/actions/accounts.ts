@@ -20,6 +20,7 @@ import {launchAgent, useNatively} from './agents.js';
 import {agentsMovedQuestion, startAndSettle} from './proxy.js';
 import type {ActionResult} from './result.js';
 import {articleFor, countOf} from '../../core/wording.js';
+import type {Question} from '../shell.js';
 
 /** What an account action gets when its key is pressed. */
 export interface AccountActionContext {
@@ -30,7 +31,7 @@ export interface AccountActionContext {
   /** The accounts shown with it (the labels of two logins of one email then show their ids). */
   siblings?: readonly Account[];
   /** A y/N question in the status area; resolves false for No (the default). */
-  confirm(prompt: string): Promise<boolean>;
+  confirm(prompt: Question): Promise<boolean>;
   /** Shows what is under way before the result arrives (`testing…`). */
   progress(text: string): void;
 }
@@ -110,9 +111,13 @@ export async function togglePause({services, account, siblings, provider, confir
   // an agent on it stops working), so asked first, as `d` asks.
   if (servedAlone) {
     const port = services.proxy?.current?.port;
-    const agents = port ? agentsOnPort(services.paths, port).length : 0;
-    const using = agents > 0 ? ` (${countOf(agents, 'running agent')} ${agents === 1 ? 'uses' : 'use'} it)` : '';
-    if (!(await confirm(`The running proxy serves ${accountLabel(target, siblings)} alone${using}: paused, it answers every request 503. Pause it?`))) {
+    // Said again as it holds while it is asked (an agent may end meanwhile).
+    const question = () => {
+      const agents = port ? agentsOnPort(services.paths, port).length : 0;
+      const using = agents > 0 ? ` (${countOf(agents, 'running agent')} ${agents === 1 ? 'uses' : 'use'} it)` : '';
+      return `The running proxy serves ${accountLabel(target, siblings)} alone${using}: paused, it answers every request 503. Pause it?`;
+    };
+    if (!(await confirm(question))) {
       return {text: `${accountLabel(target, siblings)} not paused`, kind: 'info', done: false};
     }
   }

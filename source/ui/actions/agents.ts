@@ -11,6 +11,7 @@ import {insideTmux, launchInTmux} from '../../services/agents/tmux.js';
 import {switchNative} from '../../services/native/sync.js';
 import type {AppServices} from '../services.js';
 import type {ActionResult} from './result.js';
+import type {Question} from '../shell.js';
 
 /** The part of an account action's context (actions/accounts.ts) these actions use. */
 interface AgentActionContext {
@@ -18,7 +19,7 @@ interface AgentActionContext {
   provider: string;
   account?: Account;
   /** A y/N question in the status area; resolves false for No (the default). */
-  confirm(prompt: string): Promise<boolean>;
+  confirm(prompt: Question): Promise<boolean>;
   progress(text: string): void;
 }
 

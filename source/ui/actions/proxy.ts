@@ -14,6 +14,7 @@ import {agentsOnPort, type RunningAgent} from '../../services/agents/running.js'
 import {readRunningProxy} from '../../services/proxy/pid-file.js';
 import type {AppServices} from '../services.js';
 import type {ActionResult} from './result.js';
+import type {Question} from '../shell.js';
 
 export interface ProxyActionContext {
   services: AppServices;
@@ -30,10 +31,13 @@ export interface ProxyActionContext {
   /** Shows what is under way at once (a stop can take seconds). */
   progress?(text: string): void;
   /** Asks the person a yes/no question (the shell's confirm prompt). */
-  confirm?(prompt: string): Promise<boolean>;
+  confirm?(prompt: Question): Promise<boolean>;
 }
 
 export type ProxyAction = (context: ProxyActionContext) => Promise<ActionResult | string>;
+
+/** What a question about agents says once the last of them ended while it was asked. */
+const NO_AGENT_NOW = 'No running agent uses this proxy any more.';
 
 const isRunning = (state?: ProxyState) => state?.phase === 'running' || state?.phase === 'starting';
 
@@ -48,8 +52,12 @@ export function agentsLosingProxy({proxy, paths}: Pick<AppServices, 'proxy' | 'p
 }
 
 
-/** The question `q` asks when agents would lose their proxy (agentsLosingProxy). */
+/**
+ * The question `q` asks when agents would lose their proxy (agentsLosingProxy); with none (the
+ * last ended while it was asked), what it says then.
+ */
 export function quitStopsAgentsQuestion(agents: readonly RunningAgent[]): string {
+  if (agents.length === 0) return 'No running agent uses the proxy this TUI started any more. Quit?';
   return `The proxy this TUI started serves ${agentsNamed(agents)}: quitting stops it. Quit anyway?`;
 }
 
@@ -71,9 +79,16 @@ export function agentsLeftLine({proxy, paths}: Pick<AppServices, 'proxy' | 'path
  * What `s` / `S` ask before switching the running built-in proxy live (any that runs here, by its
  * record) when agents on its port were started for something else (`ccs-tui run aistudio two`, `e`
  * on another account): their requests are served from `target` from then on. `label`: the
- * account as the screens name it (what agents.json records). Undefined when none would move.
+ * account as the screens name it (what agents.json records). Undefined when none would move; the
+ * question follows the agents while it is open (Question).
  */
-export function agentsMovedQuestion(services: Pick<AppServices, 'paths'>, target: {provider: string; account?: string}, label?: string): string | undefined {
+export function agentsMovedQuestion(services: Pick<AppServices, 'paths'>, target: {provider: string; account?: string}, label?: string): Question | undefined {
+  if (movedText(services, target, label) === undefined) return undefined;
+  return () => movedText(services, target, label) ?? `${NO_AGENT_NOW} Switch?`;
+}
+
+/** agentsMovedQuestion's text as it holds now. */
+function movedText(services: Pick<AppServices, 'paths'>, target: {provider: string; account?: string}, label?: string): string | undefined {
   const running = readRunningProxy(services.paths);
   if (!running || running.kind !== 'builtin') return undefined;
   const asked = target.account === undefined ? undefined : (label ?? target.account);
@@ -210,14 +225,18 @@ async function serveOnOther(proxy: NonNullable<AppServices['proxy']>, other: Pro
 }
 
 /**
- * Whether to go on with what `question` (given whether one agent or several) would do to the agents
- * on the proxy's port (agents.json): true when none uses it or the person says yes; no question
- * without a confirm prompt.
+ * Whether to go on with what `does` (given whether one agent or several: `stopping the proxy leaves
+ * that agent without one.`) would do to the agents on the proxy's port (agents.json), asking `ask`
+ * (`Stop the proxy?`): true when none uses it or the person says yes; no question without a confirm
+ * prompt. The question follows the agents while it is open (one that ends is no longer named).
  */
-async function agentsAgree(services: AppServices, state: ProxyState, confirm: ProxyActionContext['confirm'], question: (one: boolean) => string): Promise<boolean> {
-  const agents = state.port ? agentsOnPort(services.paths, state.port) : [];
-  if (agents.length === 0 || !confirm) return true;
-  return confirm(`${agentsNamed(agents)} ${agents.length === 1 ? 'uses' : 'use'} this proxy: ${question(agents.length === 1)}`);
+async function agentsAgree(services: AppServices, state: ProxyState, confirm: ProxyActionContext['confirm'], does: (one: boolean) => string, ask: string): Promise<boolean> {
+  const using = () => (state.port ? agentsOnPort(services.paths, state.port) : []);
+  if (using().length === 0 || !confirm) return true;
+  return confirm(() => {
+    const agents = using();
+    return agents.length === 0 ? `${NO_AGENT_NOW} ${ask}` : `${agentsNamed(agents)} ${agents.length === 1 ? 'uses' : 'use'} this proxy: ${does(agents.length === 1)} ${ask}`;
+  });
 }
 
 /** `s` / `S` while this TUI's own built-in proxy runs: switched to the target live (same port, no restart). */
@@ -234,7 +253,7 @@ export async function stopProxy({services, state, progress, confirm}: ProxyActio
   if (!services.proxy || !state || state.phase === 'stopped') return {text: noProxyText(actionKey('proxy.start', 'proxy')), kind: 'info'};
   if (state.phase === 'stopping' && !state.replacing) return {text: 'the proxy is already stopping (a child is given up to 5 s)', kind: 'info'};
   // Agents that use it would lose it mid-task: asked first, as quitting asks.
-  if (!(await agentsAgree(services, state, confirm, (one) => `stopping the proxy leaves ${one ? 'that agent' : 'them'} without one. Stop the proxy?`))) return {text: 'the proxy keeps running', kind: 'info'};
+  if (!(await agentsAgree(services, state, confirm, (one) => `stopping the proxy leaves ${one ? 'that agent' : 'them'} without one.`, 'Stop the proxy?'))) return {text: 'the proxy keeps running', kind: 'info'};
   // Stopping a proxy started elsewhere is what `x` asks for; the message says which one it was.
   const adopted = state.managed === 'adopted' && state.phase === 'running' ? adoptedText(state) : undefined;
   progress?.(`stopping ${adopted ?? 'the proxy'}…`);
@@ -253,7 +272,7 @@ export async function restartProxy({services, state, progress, confirm}: ProxyAc
   const refused = services.proxy.restartRefusal?.();
   if (refused) throw new UserError(refused);
   // Their requests under way end with the old process (the new one takes the same port): asked first, as `x` asks.
-  if (state?.phase === 'running' && !(await agentsAgree(services, state, confirm, (one) => `restarting the proxy cuts ${one ? 'that agent\'s' : 'their'} requests under way. Restart the proxy?`))) {
+  if (state?.phase === 'running' && !(await agentsAgree(services, state, confirm, (one) => `restarting the proxy cuts ${one ? 'that agent\'s' : 'their'} requests under way.`, 'Restart the proxy?'))) {
     return {text: 'the proxy keeps running (not restarted)', kind: 'info'};
   }
   const {target} = services.proxy.current;

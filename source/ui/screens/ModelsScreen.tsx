@@ -201,8 +201,7 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus}:
       void ask('Quit and discard unsaved rule changes?', saveFirst('quit')).then(async (answer) => {
         if (!(answer === 'yes' || (answer === 'rules.save' && (await save())))) return;
         // Then, as every quit: agents that would lose the proxy this TUI started (dispatcher.ts).
-        const losing = agentsLosingProxy(services);
-        if (losing.length === 0 || (await confirm(quitStopsAgentsQuestion(losing)))) exit();
+        if (agentsLosingProxy(services).length === 0 || (await confirm(() => quitStopsAgentsQuestion(agentsLosingProxy(services))))) exit();
       });
     },
     'screen.accounts': () => blockWhileDirty(),
