@@ -122,6 +122,18 @@ export function refreshUnknownWords(detail: string | undefined, expiresAt?: stri
 }
 
 /**
+ * What is left of an account's access token once no refresh will renew it (its refresh was refused):
+ * `the access token serves until 14:05:00`, `the access token expired at 10:00:00`, or, with no
+ * expiry known, `the access token serves until it expires`. `expiresAt`: RFC 3339; `now`: ms since
+ * the epoch.
+ */
+export function accessTokenLeftWords(expiresAt: string | undefined, now = Date.now()): string {
+  const at = expiresAt === undefined ? Number.NaN : Date.parse(expiresAt);
+  if (Number.isNaN(at)) return 'the access token serves until it expires';
+  return at > now ? `the access token serves until ${formatLocalTime(expiresAt!)}` : `the access token expired at ${formatLocalTime(expiresAt!)}`;
+}
+
+/**
  * Why an account marked needs-login (its refresh token refused, revoked or missing) is handed to
  * nothing that refreshes on its own (an agent's credential file, a server), after the table's word
  * for it. `detail`: why (the account's healthDetail).
@@ -131,12 +143,12 @@ export function needsLoginWords(detail: string | undefined): string {
 }
 
 /**
- * Why an account whose refresh the provider refused (health `refresh-failed`) is handed to nothing
+ * Why an account whose refresh was not accepted (health `refresh-failed`) is handed to nothing
  * that refreshes on its own, after the table's word for it: that refresh token is never sent again.
  * `detail`: the refusal (the account's healthDetail).
  */
 export function refreshFailedWords(detail: string | undefined): string {
-  return `${stateWord('refresh-failed')}${detail ? ` (${detail})` : ''}: the provider refused its refresh token, so it is never sent again; a new login is needed`;
+  return `${stateWord('refresh-failed')}${detail ? ` (${detail})` : ''}: its refresh token was not accepted, so it is never sent again; a new login is needed`;
 }
 
 /**

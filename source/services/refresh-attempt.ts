@@ -33,7 +33,7 @@ import {NetworkError} from './http.js';
 import {OAuthError} from './oauth/token-endpoint.js';
 import {grantFingerprint, tokenFingerprint} from '../core/fingerprint.js';
 import {UserError, type Account} from '../core/types.js';
-import {NEEDS_LOGIN, needsLoginWords, refreshFailedWords, refreshUnknownWords, reloginAdvice} from '../core/accounts.js';
+import {accessTokenLeftWords, NEEDS_LOGIN, needsLoginWords, refreshFailedWords, refreshUnknownWords, reloginAdvice} from '../core/accounts.js';
 
 export type AttemptOutcome = 'sent' | 'ok' | 'refused' | 'not-sent' | 'unknown';
 
@@ -103,8 +103,10 @@ export class RefreshRefusedError extends UserError {
     readonly detail: string,
     /** What a person calls the account (accountLabel); `account <id>` when the caller has no better name. */
     label = `account ${accountId}`,
+    /** Its access token's expiry (RFC 3339), when known: said as a time (accessTokenLeftWords). */
+    expiresAt?: string,
   ) {
-    super(`${provider} ${label}: not refreshed: ${detail}; log in again (the access token serves until it expires)`, 1, reloginAdvice(provider));
+    super(`${provider} ${label}: not refreshed: ${detail}; log in again (${accessTokenLeftWords(expiresAt)})`, 1, reloginAdvice(provider));
     this.name = 'RefreshRefusedError';
   }
 }
@@ -215,7 +217,7 @@ const sentBy = (record: AttemptRecord) => (record.pid ? ` by process ${record.pi
 
 /** Why the record's refresh token is not sent again because the server refused it, or undefined. */
 function refusedWords(record: AttemptRecord): string | undefined {
-  return record.outcome === 'refused' ? `the server refused this refresh token when it was sent${sentBy(record)}${record.detail ? ` (${record.detail})` : ''}, so it is not sent again` : undefined;
+  return record.outcome === 'refused' ? `this refresh token was not accepted when it was sent${sentBy(record)}${record.detail ? ` (${record.detail})` : ''}, so it is not sent again` : undefined;
 }
 
 /** Why the record's refresh token may be spent (sent without an answer, or refreshed and rotated), or undefined. */
@@ -272,6 +274,8 @@ export interface AttemptTarget {
   mask?: (text: string) => string;
   /** The clock a rate limit's wait is counted on (ms; default Date.now). */
   now?: () => number;
+  /** The access token's expiry (RFC 3339), for what a refusal says is left of it. */
+  expiresAt?: string;
 }
 
 /**
@@ -290,7 +294,7 @@ export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>)
     if (previous && 'unreadable' in previous) return replaceUnreadable(target, file, fingerprint, previous.unreadable);
     if (previous?.fingerprint !== fingerprint) continue;
     const refused = refusedWords(previous);
-    if (refused) throw new RefreshRefusedError(target.provider, target.accountId, refused);
+    if (refused) throw new RefreshRefusedError(target.provider, target.accountId, refused, undefined, target.expiresAt);
     const spent = spentWords(previous);
     if (spent) throw new RefreshOutcomeUnknownError(target.provider, target.accountId, spent);
     const limitedFor = previous.rateLimitedUntil === undefined ? Number.NaN : Date.parse(previous.rateLimitedUntil) - (target.now?.() ?? Date.now());

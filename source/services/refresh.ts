@@ -223,6 +223,7 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
       spends,
       mask,
       now: () => clock.now(),
+      ...(inside.account.expiresAt ? {expiresAt: inside.account.expiresAt} : {}),
     };
     const fileRef = {tokenFile: inside.account.tokenFile};
     const send = async (): Promise<{updates: Partial<TokenFile>; unusable?: NotTokenResponseError}> => {

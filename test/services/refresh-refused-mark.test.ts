@@ -62,19 +62,23 @@ describe('a refused refresh', () => {
         // Again, forced (a 401 upstream, `t`): nothing is sent.
         const again = await refresh(true);
         assert.equal(again!.name, 'RefreshRefusedError');
-        assert.match(again!.message, new RegExp(`claude account me@example.com: not refreshed: the server refused this refresh token when it was sent by process \\d+ .*\\(.*${status === 400 ? 'invalid_request' : `http_${status}`}.*\\), so it is not sent again; log in again`));
+        assert.match(again!.message, new RegExp(`claude account me@example.com: not refreshed: this refresh token was not accepted when it was sent by process \\d+ .*\\(.*${status === 400 ? 'invalid_request' : status === 404 ? 'is no token endpoint \\(it answered 404: Not Found\\): is that address right\\?' : `http_${status}`}.*\\), so it is not sent again; log in again \\(the access token expired at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\\)`));
         // Another process, the account's mark removed by hand: the attempt record still refuses it,
         // and the mark is written again.
         ccs.writeRaw('tui/account-state.json', '{}');
         const run = await runBin(['quota', '--provider', 'claude', '--json'], ccs.env);
         assert.deepEqual(presented, ['rt-refused-0123456789abcdef'], `sent again: ${run.stdout}${run.stderr}`);
+        // Its access token expired: only a login brings it back, and the quota row says so.
+        const [row] = JSON.parse(run.stdout) as Array<{error: {kind: string; message: string} | null}>;
+        assert.equal(row!.error?.kind, 'needs-login', run.stdout);
+        assert.match(row!.error!.message, /^refresh failed: .*not accepted.*so it is not sent again; log in again \(the access token expired at /);
         const shown = await runBin(['accounts'], ccs.env);
         assert.deepEqual(presented, ['rt-refused-0123456789abcdef']);
         assert.match(shown.stdout.split('\n').find((line) => line.includes('me@example.com')) ?? '', /refresh failed/, shown.stdout);
         // Nothing that refreshes on its own is given it.
         const native = await runBin(['use', '--native', 'claude', 'me@example.com'], {...ccs.env, CLAUDE_CONFIG_DIR: ccs.paths.root});
         assert.notEqual(native.code, 0, native.stdout);
-        assert.match(native.stderr, /refused its refresh token, so it is never sent again; a new login is needed/);
+        assert.match(native.stderr, /its refresh token was not accepted, so it is never sent again; a new login is needed/);
       } finally {
         cleanup();
       }

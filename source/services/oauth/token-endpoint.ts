@@ -27,7 +27,13 @@ export class OAuthError extends Error {
     readonly retryAfter?: number,
   ) {
     // A 429 is a request put off, not refused: the grant still holds (said so, not `refused: rate_limited`).
-    super(`${hostOf(url)} ${status === 429 ? 'is rate limiting' : 'refused'}: ${oauthCause(error, description)}`);
+    // A 404 or 405 without an OAuth error code is no token endpoint's answer: the address is what is
+    // wrong (a mistyped endpoints.<provider>.token), said so rather than `refused`.
+    super(
+      status === 429 ? `${hostOf(url)} is rate limiting: ${oauthCause(error, description)}`
+      : error === `http_${status}` && (status === 404 || status === 405) ? `${hostOf(url)} is no token endpoint (it answered ${status}${description ? `: ${description}` : ''}): is that address right?`
+      : `${hostOf(url)} refused: ${oauthCause(error, description)}`,
+    );
     this.name = 'OAuthError';
   }
 

@@ -11,7 +11,7 @@ import {endpointOverrides, loadSettings, settingsUnreadable, type TuiSettings} f
 import {systemClock, type Clock} from '../clock.js';
 import type {ServiceNeeds} from '../deps.js';
 import {undiciHttpClient} from '../http.js';
-import {GrantNotSavedError, NeedsLoginError, RefreshOutcomeUnknownError, ensureFreshToken, markRefreshRefused} from '../refresh.js';
+import {GrantNotSavedError, NeedsLoginError, RefreshOutcomeUnknownError, RefreshRefusedError, ensureFreshToken, markRefreshRefused} from '../refresh.js';
 import {refreshUnknownWords} from '../../core/accounts.js';
 import {formatLocalTime} from '../../core/relative-time.js';
 import {OAuthError} from '../oauth/token-endpoint.js';
@@ -35,6 +35,8 @@ export const hasQuotaSource = (provider: string) => Boolean(findProvider(provide
 
 async function tokenFor(deps: QuotaDeps, account: Account) {
   let refreshFailure: unknown;
+  /** The refresh was refused (marked refresh-failed): its refresh token is never sent again. */
+  let refused = false;
   if (account.health === 'needs-login') {
     throw new QuotaFetchError('needs-login', account.healthDetail ?? 'the refresh token is no longer valid');
   }
@@ -51,7 +53,7 @@ async function tokenFor(deps: QuotaDeps, account: Account) {
       if (error instanceof GrantNotSavedError) throw new QuotaFetchError('file', error.message);
       // A refusal (now, or one met before) is marked, so the row says its refresh failed, as after `t`;
       // otherwise not fatal here: the token on disk may still be accepted.
-      await markRefreshRefused(deps.store, account.provider, account, error).catch(() => false);
+      refused = await markRefreshRefused(deps.store, account.provider, account, error).catch(() => false);
       refreshFailure = error;
     }
   }
@@ -61,15 +63,18 @@ async function tokenFor(deps: QuotaDeps, account: Account) {
   // refresh's failure is what the row says (an answer without an access token, a server error).
   const expiresAt = typeof token.expired === 'string' ? Date.parse(token.expired) : Number.NaN;
   const now = (deps.clock ?? systemClock).now();
-  if (refreshFailure !== undefined && expiresAt <= now) throw refreshFailed(refreshFailure, now);
+  if (refreshFailure !== undefined && expiresAt <= now) throw refreshFailed(refreshFailure, now, refused);
   return token;
 }
 
 /**
  * A refresh's failure as the row says it: `refresh failed: <why>`, a rate limit (429) with its next
- * try (Retry-After, else the usage endpoint's default backoff), as a usage endpoint's is.
+ * try (Retry-After, else the usage endpoint's default backoff), as a usage endpoint's is. `refused`:
+ * the refresh token is never sent again (markRefreshRefused), so only a login brings the account back.
  */
-function refreshFailed(error: unknown, now: number): QuotaFetchError {
+function refreshFailed(error: unknown, now: number, refused: boolean): QuotaFetchError {
+  // A refusal met before says so itself (RefreshRefusedError).
+  if (refused) return new QuotaFetchError('needs-login', `refresh failed: ${(error as Error).message}${error instanceof RefreshRefusedError ? '' : '; that refresh token is never sent again'}`);
   if (error instanceof OAuthError && error.status === 429) {
     const retryAt = now + (error.retryAfter === undefined ? DEFAULT_BACKOFF_MS : error.retryAfter * 1000);
     return new QuotaFetchError('rate-limited', `refresh failed: ${error.message}; next try at ${formatLocalTime(new Date(retryAt).toISOString())}`, retryAt);

@@ -2,7 +2,7 @@
 // keymap action in ACCOUNT_ACTIONS (so "what does `s` do?" is: core/keymap.ts `s` → 'account.serve'
 // → serveAccount below). Each returns the status line or throws a UserError.
 import {formatLocalTime} from '../../core/relative-time.js';
-import {accountLabel, accountTrouble, canServeNow, coolingNow, defaultMoveNote, findAccount, keyRefusedTrouble, removedCorruptText, stateWord} from '../../core/accounts.js';
+import {accessTokenLeftWords, accountLabel, accountTrouble, canServeNow, coolingNow, defaultMoveNote, findAccount, keyRefusedTrouble, removedCorruptText, stateWord} from '../../core/accounts.js';
 import {actionKey, type KeyAction} from '../../core/keymap.js';
 import {UserError, type Account, type QuotaWindow} from '../../core/types.js';
 import {poolWaitText, usedUpTrouble} from '../../core/rotation.js';
@@ -223,7 +223,7 @@ export async function testAccount({services, provider, account, progress, siblin
     const message = raw.startsWith(own) ? raw.slice(own.length) : raw;
     if (await markRefreshRefused(services.store, provider, target, error)) {
       // The key first: the reason quotes an upstream answer and may not fit the status line.
-      throw new UserError(`${provider} ${label}: ${stateWord('refresh-failed')} (${actionKey('account.relogin', 'home')} logs in again; the access token serves until it expires): ${message}`);
+      throw new UserError(`${provider} ${label}: ${stateWord('refresh-failed')} (${actionKey('account.relogin', 'home')} logs in again; ${accessTokenLeftWords(target.expiresAt)}): ${message}`);
     }
     throw new UserError(`${provider} ${label}: ${message} (not refreshed)`);
   }
