@@ -55,6 +55,12 @@ export interface AttemptRecord extends ProcessIdentity {
    */
   rateLimitedUntil?: string;
   endpoint?: string;
+  /**
+   * On `ok`: the refreshed grant no token file took (the file could not be written, or changed
+   * meanwhile) was kept in tui/refresh-kept/ under this name (refresh.ts keepRefreshed); the next
+   * refresh of a file that still holds this spent token takes it from there (adoptKeptGrant).
+   */
+  keptIn?: string;
 }
 
 /**
@@ -224,6 +230,7 @@ function refusedWords(record: AttemptRecord): string | undefined {
 function spentWords(record: AttemptRecord): string | undefined {
   const when = sentBy(record);
   if (record.outcome === 'sent' || record.outcome === 'unknown') return `this refresh token was already sent${when}${record.detail ? `: ${record.detail}` : ''}`;
+  if (record.outcome === 'ok' && record.rotated && record.keptIn) return `this refresh token was already refreshed${when}, and its token file could not take the new grant: it is kept in tui/refresh-kept/${record.keptIn}, and the next refresh of this file puts it here`;
   if (record.outcome === 'ok' && record.rotated) return `this refresh token was already refreshed${when} and the new one was saved in the token file that refresh was for (a copy of this token file?)`;
   return undefined;
 }
@@ -281,11 +288,11 @@ export interface AttemptTarget {
 /**
  * Sends `send()` at most once for `target.spends`, recording the attempt before sending. Must be
  * called under the grant's refresh lock. On success, the caller persists the result and then calls
- * the returned `settled(rotated, detail?)` (`rotated`: the answer brought a new refresh token;
- * `detail`: what else to record, such as an answer that brought nothing more); an unknown
- * outcome throws RefreshOutcomeUnknownError.
+ * the returned `settled(rotated, detail?, keptIn?)` (`rotated`: the answer brought a new refresh token;
+ * `detail`: what else to record, such as an answer that brought nothing more; `keptIn`: the name in
+ * tui/refresh-kept/ of a grant no token file took); an unknown outcome throws RefreshOutcomeUnknownError.
  */
-export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>): Promise<{result: T; settled: (rotated: boolean, detail?: string) => Promise<void>}> {
+export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>): Promise<{result: T; settled: (rotated: boolean, detail?: string, keptIn?: string) => Promise<void>}> {
   if (target.spends === undefined) return {result: await send(), settled: async () => undefined};
   const fingerprint = tokenFingerprint(target.spends);
   let sends = 0;
@@ -337,7 +344,22 @@ export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>)
     if (outcome === 'unknown') throw new RefreshOutcomeUnknownError(target.provider, target.accountId, detail);
     throw error;
   }
-  return {result, settled: (rotated, detail) => write('ok', detail, rotated)};
+  return {result, settled: (rotated, detail, keptIn) => write('ok', detail, rotated, keptIn ? {keptIn} : {})};
+}
+
+/**
+ * The name in tui/refresh-kept/ of the grant `refreshToken` was refreshed into, when no token file
+ * took it (AttemptRecord.keptIn); undefined otherwise.
+ */
+export async function keptGrantOf(file: string, refreshToken: string): Promise<string | undefined> {
+  const record = await readRecord(file);
+  if (!record || 'unreadable' in record || record.fingerprint !== tokenFingerprint(refreshToken)) return undefined;
+  return record.outcome === 'ok' && record.rotated && typeof record.keptIn === 'string' && record.keptIn !== '' ? record.keptIn : undefined;
+}
+
+/** The grant kept in tui/refresh-kept/ (keptGrantOf) is in a token file now: the record no longer points there. */
+export async function settleKeptGrant(file: string, refreshToken: string, detail: string): Promise<void> {
+  await writeJsonAtomic(file, {fingerprint: tokenFingerprint(refreshToken), outcome: 'ok', at: new Date().toISOString(), ...thisProcess(), detail, rotated: true} satisfies AttemptRecord);
 }
 
 /**

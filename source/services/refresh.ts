@@ -32,7 +32,7 @@ import {endpoint, knownClients, resolveProvider, type ResolvedProvider} from './
 import {NotTokenResponseError, OAuthError, postToken} from './oauth/token-endpoint.js';
 import {errorTextMasker, maskError} from './credential-redactor.js';
 import {tokenFieldsFrom} from './oauth/token-file.js';
-import {attemptFile, legacyAttemptFile, NeedsLoginError, NotSentError, pruneAttemptRecords, RefreshOutcomeUnknownError, RefreshRefusedError, sendOnce, settleFoundAnswer, unansweredSend} from './refresh-attempt.js';
+import {attemptFile, keptGrantOf, legacyAttemptFile, NeedsLoginError, NotSentError, pruneAttemptRecords, RefreshOutcomeUnknownError, RefreshRefusedError, sendOnce, settleFoundAnswer, settleKeptGrant, unansweredSend} from './refresh-attempt.js';
 import {nativeTokensInsteadOfRefresh} from './native/sync.js';
 import {nativeFormat} from './native/formats.js';
 import {grantKey, MAX_RATE_LIMIT_WAITS, MAX_RETRY_AFTER_SECONDS, refreshLockBounds, withAccountGrantLock, type RefreshLockBounds} from './refresh-lock.js';
@@ -49,7 +49,16 @@ import {tokenFilePrefixesOf} from '../providers/table.js';
  * writable): the message says where the grant is now (tui/refresh-kept/, or a temp file the next
  * refresh adopts). Shown wherever a refresh is made, never taken for "try the old token".
  */
-export class GrantNotSavedError extends UserError {}
+export class GrantNotSavedError extends UserError {
+  constructor(
+    message: string,
+    /** The grant's name in tui/refresh-kept/, when it was kept there (AttemptRecord.keptIn). */
+    readonly keptIn?: string,
+  ) {
+    super(message);
+    this.name = 'GrantNotSavedError';
+  }
+}
 
 export {NeedsLoginError, RefreshOutcomeUnknownError, RefreshRefusedError} from './refresh-attempt.js';
 export {refreshLockBounds} from './refresh-lock.js';
@@ -206,7 +215,7 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
     if ((theirs || !force) && !refreshDue(resolved, inside.token, clock.now())) return {token: inside.token, outcome: {kind: theirs ? 'another' : 'not-due'}};
     // A refresh killed while it saved its answer left the new grant beside the file: taken, not refreshed again.
     const recordFile = attemptFile(deps.store.paths.state, provider, spentRefreshToken(resolved, inside.token) ?? '');
-    const adopted = await adoptInterruptedSave(deps, provider, inside.account, inside.token, recordFile);
+    const adopted = (await adoptInterruptedSave(deps, provider, inside.account, inside.token, recordFile)) ?? (await adoptKeptGrant(deps, provider, inside.account, inside.token, recordFile));
     if (adopted) return {token: adopted, outcome: {kind: 'another'}};
     // Marked sent without an answer: never sent again, even where its attempt record (sendOnce) was
     // lost or cleaned away; the mark holds only while the file holds that refresh token.
@@ -260,15 +269,20 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
       },
     );
     const {updates, unusable} = result;
+    let keptIn: string | undefined;
     const rotated = spends !== undefined && typeof updates.refresh_token === 'string' && updates.refresh_token !== spends;
     // The record says why a refresh that spent its token brought no access token.
     const noAccess = unusable && `no access token from the refresh (${unusable.message})`;
     // A holder suspended past the lock's bound lost it: the grant's lock is taken again to write.
-    const save = () => saveRefreshed(deps, provider, accountId, inside, updates, () => settled(rotated, noAccess), noAccess);
+    const save = () => saveRefreshed(deps, provider, accountId, inside, updates, (keptIn) => settled(rotated, noAccess, keptIn), noAccess);
     // Copies of the file still hold the spent token: marked, so nothing hands it to an agent or a server;
     // also when no file took the new grant (kept beside): the token sent is spent all the same.
-    const saved = await ((await lock.stillHeld()) ? save() : withAccountGrantLock(deps.store, provider, fileRef, save, bounds)).finally(
-      () => rotated && markSpentCopies(deps.store, provider, spends, updates.refresh_token as string),
+    const saved = await ((await lock.stillHeld()) ? save() : withAccountGrantLock(deps.store, provider, fileRef, save, bounds)).catch((error: unknown) => {
+      // Kept in tui/refresh-kept/: the copies (the file the refresh was for among them) say where it is.
+      if (error instanceof GrantNotSavedError && error.keptIn) keptIn = error.keptIn;
+      throw error;
+    }).finally(
+      () => rotated && markSpentCopies(deps.store, provider, spends, updates.refresh_token as string, keptIn),
     );
     if (noAccess) {
       throw new UserError(`${provider} account ${accountId}: ${noAccess}; the new refresh token it brought was saved in ${inside.account.tokenFile} (the one sent is spent), so the next refresh sends it`);
@@ -323,7 +337,8 @@ async function saveRefreshed(
   accountId: string,
   inside: {account: Account; token: TokenFile},
   updates: Partial<TokenFile>,
-  settled: () => Promise<void>,
+  /** Records the refresh as answered; `keptIn`: the name in tui/refresh-kept/ of the grant no file took. */
+  settled: (keptIn?: string) => Promise<void>,
   /** Set when the answer brought a new refresh token alone (no access token): what the error says first. */
   noAccess?: string,
 ): Promise<TokenFile> {
@@ -371,8 +386,9 @@ async function saveRefreshed(
     }
     throw error;
   }
-  // Granted, and kept: this refresh token is spent.
-  await settled();
+  // Granted, and kept: this refresh token is spent, and its record says where the grant went (a file
+  // that still holds the spent token takes it from there at its next refresh: adoptKeptGrant).
+  await settled(path.basename(kept));
   await dropUnsaved();
   const what =
     failed !== undefined
@@ -381,7 +397,7 @@ async function saveRefreshed(
         ? 'is gone (removed?)'
         : 'changed while its refresh was in flight (a new login, or another tool wrote it); it was left as it is';
   const cause = noAccess ? `${noAccess}, only a new refresh token (the one sent is spent); ` : '';
-  throw new GrantNotSavedError(`${provider} account ${accountId}: ${cause}${started} ${what}, and ${noAccess ? 'the new refresh token' : 'the refreshed grant'} was kept in ${kept}`);
+  throw new GrantNotSavedError(`${provider} account ${accountId}: ${cause}${started} ${what}, and ${noAccess ? 'the new refresh token' : 'the refreshed grant'} was kept in ${kept}${failed !== undefined ? '; the next refresh of the account puts it back once the file can be written' : ''}`, path.basename(kept));
 }
 
 /** The token file of `provider` that holds `token`'s grant (same access and refresh token), if any: a full read, for rare paths. */
@@ -405,10 +421,10 @@ async function fileHoldingGrant(store: AccountStore, provider: string, token: To
  * Meanwhile no copy can present a spent token: its attempt record says it was spent (sendOnce, and
  * handOffRefusal for `use --native` and `push`).
  */
-function markSpentCopies(store: AccountStore, provider: string, spent: string, fresh: string): Promise<void> {
+function markSpentCopies(store: AccountStore, provider: string, spent: string, fresh: string, keptIn?: string): Promise<void> {
   let scan = copyScans.get(store);
   if (!scan) copyScans.set(store, (scan = {lastAt: Number.NEGATIVE_INFINITY, pending: []}));
-  scan.pending.push({provider, spent, fresh, tries: 0});
+  scan.pending.push({provider, spent, fresh, tries: 0, ...(keptIn ? {keptIn} : {})});
   if (scan.timer) return Promise.resolve();
   const wait = scan.lastAt + COPY_SCAN_EVERY_MS - Date.now();
   if (wait <= 0) return scanForSpentCopies(store, scan);
@@ -420,7 +436,8 @@ const COPY_SCAN_EVERY_MS = 1000;
 /** Scans a batch of rotations may fail (a token dir unreadable a moment) before its marks are given up. */
 const COPY_SCAN_TRIES = 3;
 
-type Rotation = {provider: string; spent: string; fresh: string; tries: number};
+/** `keptIn`: no token file took the fresh grant; it is kept in tui/refresh-kept/ under this name. */
+type Rotation = {provider: string; spent: string; fresh: string; tries: number; keptIn?: string};
 /** markSpentCopies' rotated tokens not yet looked for, per store, when it last looked, and the scan under way. */
 const copyScans = new WeakMap<AccountStore, {lastAt: number; pending: Rotation[]; timer?: NodeJS.Timeout; running?: Promise<void>}>();
 type CopyScan = NonNullable<ReturnType<typeof copyScans.get>>;
@@ -447,9 +464,14 @@ function scanForSpentCopies(store: AccountStore, scan: CopyScan): Promise<void> 
       }
       return;
     }
-    for (const {provider, spent, fresh} of rotations) {
+    for (const {provider, spent, fresh, keptIn} of rotations) {
       const now = holding.get(fresh)?.[0];
-      const reason = `its refresh token was spent refreshing ${now ?? 'another token file'}, a copy of it that holds the grant now: remove this one`;
+      // Never "remove this one" while no token file holds the grant: the file the refresh was for is
+      // where the kept grant goes back (adoptKeptGrant), and removing it would leave the grant in
+      // refresh-kept/ alone.
+      const reason =
+        now === undefined && keptIn ? `its refresh was granted, but no token file could take the new grant: it is kept in tui/refresh-kept/${keptIn}, and the next refresh of the account puts it back here (the quota screen's R, ccs-tui quota --refresh)`
+        : `its refresh token was spent refreshing ${now ?? 'another token file'}, a copy of it that holds the grant now: remove this one`;
       for (const copy of holding.get(spent) ?? []) await store.setRefreshUnknown(provider, {tokenFile: copy}, reason, spent).catch(() => undefined);
     }
   })();
@@ -538,6 +560,40 @@ async function adoptInterruptedSave(deps: RefreshDeps, provider: string, account
     return saved;
   }
   return undefined;
+}
+
+/**
+ * A refresh granted earlier whose token file could not take the grant (not writable then, or changed
+ * meanwhile) kept it in tui/refresh-kept/ and recorded where (AttemptRecord.keptIn). While this file
+ * still holds the refresh token that refresh spent, that kept grant is this file's: written into it
+ * (only over the spent grant, under the store's and CCS's locks), the kept copy removed, the record
+ * settled. Returns the token now held, or undefined (none kept for it, or it cannot be taken: it then
+ * stays where it is, and the account stays marked).
+ */
+async function adoptKeptGrant(deps: RefreshDeps, provider: string, account: Account, token: TokenFile, recordFile: string): Promise<TokenFile | undefined> {
+  const spent = token.refresh_token;
+  if (typeof spent !== 'string' || spent === '') return undefined;
+  const name = await keptGrantOf(recordFile, spent);
+  // Only a plain name in refresh-kept/ (the record is a file on disk: never a path elsewhere).
+  if (name === undefined || name !== path.basename(name) || name.startsWith('.')) return undefined;
+  const kept = path.join(deps.store.paths.refreshKept, name);
+  const found = await readTokenFile(kept).catch(() => undefined);
+  const fresh = found?.refresh_token;
+  if (!found || found.type !== token.type || typeof fresh !== 'string' || fresh === '' || fresh === spent || !found.access_token || otherAccount(found, token)) return undefined;
+  let taken = false;
+  const saved = await deps.store
+    .updateToken(provider, {tokenFile: account.tokenFile}, (current) => {
+      taken = current.refresh_token === spent;
+      return taken ? {...current, ...found} : current;
+    })
+    .catch((error: unknown) => {
+      throw new GrantNotSavedError(`${provider} account ${account.id}: ${account.tokenFile} could not be written (${(error as Error).message}); its refreshed grant stays in ${kept} until it can`, name);
+    });
+  if (!taken) return undefined;
+  await fs.rm(kept, {force: true});
+  await settleKeptGrant(recordFile, spent, `answered; the grant kept in tui/refresh-kept/${name} was put back into ${account.tokenFile}`);
+  await markSpentCopies(deps.store, provider, spent, fresh);
+  return saved;
 }
 
 /** How far a file's time may lag the clock the attempt record's time was read from (coarse kernel clocks). */

@@ -85,6 +85,37 @@ test('a refreshed grant whose token write CCS\'s lock refuses is kept beside, it
   });
 });
 
+test('a refreshed grant kept in refresh-kept/ goes back into its token file at the next refresh once the file can be written, sending nothing', async () => {
+  await withRefusedWrite(async (ccs, server) => {
+    const first = await runBin(['quota', '--json'], ccs.env);
+    assert.equal(server.presented.length, 1);
+    const [kept] = readdirSync(ccs.paths.refreshKept);
+    assert.ok(kept, first.stdout + first.stderr);
+    assert.match(first.stdout + first.stderr, /the next refresh of the account puts it back once the file can be written/);
+    // Listed with where the grant is, never told to remove the file the grant goes back into.
+    const listed = await runBin(['accounts', '--json'], ccs.env);
+    const [account] = JSON.parse(listed.stdout) as Array<{health: string; healthDetail?: string}>;
+    assert.equal(account!.health, 'refresh-unknown');
+    assert.match(account!.healthDetail ?? '', new RegExp(`kept in tui/refresh-kept/${kept!.replace(/\./g, '\\.')}, and the next refresh of the account puts it back here`));
+    assert.doesNotMatch(account!.healthDetail ?? '', /remove this one/);
+    // Still not writable: the grant stays kept, nothing is sent.
+    rmSync(path.join(ccs.paths.state, 'quota-cache.json'), {force: true});
+    const again = await runBin(['quota', '--json'], ccs.env);
+    assert.equal(server.presented.length, 1, 'sent again');
+    assert.deepEqual(readdirSync(ccs.paths.refreshKept), [kept], again.stdout);
+    assert.equal(tokenOnDisk(ccs), RT1);
+    // Writable again: taken back at the next refresh.
+    rmSync(`${ccs.paths.cliproxy}.lock`);
+    rmSync(path.join(ccs.paths.state, 'quota-cache.json'), {force: true});
+    const back = await runBin(['quota', '--json'], ccs.env);
+    assert.equal(tokenOnDisk(ccs), 'sk-ant-ort01-new-1-0123456789abcdef', `the kept grant was not put back: ${back.stdout}${back.stderr}`);
+    assert.deepEqual(server.presented, [RT1], 'sent again');
+    assert.deepEqual(readdirSync(ccs.paths.refreshKept), [], 'the kept copy stays beside the file that holds it now');
+    const after = JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout) as Array<{health: string}>;
+    assert.equal(after[0]!.health, 'ok');
+  });
+});
+
 test('a refreshed grant neither its token file nor refresh-kept/ could take: its temp file stays, and the next run takes it, sending nothing', async () => {
   await withRefusedWrite(async (ccs, server) => {
     // refresh-kept/ cannot be made: a file in its place.
