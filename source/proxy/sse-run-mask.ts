@@ -259,7 +259,11 @@ export class SseRunMasker {
     return this.sent(out, 'expired');
   }
 
-  /** The stream ended (or broke off): everything held, then an unfinished event as it came. */
+  /**
+   * The stream ended (or broke off): everything held, then an unfinished event, masked as a whole
+   * one (a raw reader, curl or a body log, joins its delta to the run before it) and sent as it came,
+   * without the blank line it lacks.
+   */
   end(): Buffer {
     // Nothing held (most streams): no empty strings and buffers built to say so (issue 14).
     if (this.held.length === 0 && this.partial === '' && this.passingData === undefined && this.logprobsHeld.length === 0) {
@@ -267,9 +271,19 @@ export class SseRunMasker {
       return EMPTY;
     }
     const out: string[] = [];
-    this.flush(out);
-    out.push(this.partial);
+    const last = this.partial;
     this.partial = '';
+    // Completed for the reading only: the bytes added are taken off what goes out.
+    const added = last === '' ? '' : last.endsWith('\r\n') ? '\r\n' : last.endsWith('\n') ? '\n' : '\n\n';
+    if (last !== '') {
+      const event = last + added;
+      this.onEvent(hasSplitData(event, event.length) ? withDataJoined(event) : event, out);
+    }
+    this.flush(out);
+    if (added !== '') {
+      const at = out.length - 1 - [...out].reverse().findIndex((text) => text !== '');
+      if (at < out.length && out[at]!.endsWith(added)) out[at] = out[at]!.slice(0, -added.length);
+    }
     if (this.passingData) out.push(this.passingData.end().toString('latin1'));
     this.passingData = undefined;
     this.passingJson = undefined;

@@ -89,6 +89,24 @@ describe('pipeThrough of an answer complete before it is piped', async () => {
     }
   });
 
+  // ATTACK (s39): a 200 body that ends in the middle of a token (the upstream cut it off) showed all
+  // of it but its last characters; an error body's was masked as a cut echo. A 200's is now too.
+  it('a body that ends in the middle of a token: its start is masked as a cut echo, in JSON and in a stream', async () => {
+    for (const shown of [12, 21, TOKEN.length - 1]) {
+      for (const [type, body] of [
+        ['application/json', `{"id":"msg_1","content":[{"type":"text","text":"key ${TOKEN.slice(0, shown)}`],
+        ['text/event-stream', `${delta('key ')}${delta(TOKEN.slice(0, shown)).replace(/"\}\}\n\n$/, '')}`],
+        ['text/plain', `key ${TOKEN.slice(0, shown)}`],
+      ] as const) {
+        for (const size of [7, body.length]) {
+          const got = (await ask({chunks: cut(Buffer.from(body), size), type, length: type !== 'text/event-stream'})).body.toString('utf8');
+          assert.ok(!got.includes(TOKEN.slice(0, shown)), `${type}, ${shown} characters shown, in chunks of ${size}: ${got}`);
+          assert.match(got, /redacted/, got);
+        }
+      }
+    }
+  });
+
   it('a body without a secret passes byte for byte with its own length', async () => {
     const body = Buffer.from(JSON.stringify({id: 'msg_1', content: [{type: 'text', text: 'héllo wörld, sk-ant-oat01 is not a token'}], stop_reason: 'end_turn'}));
     const got = await ask({chunks: cut(body, 9), type: 'application/json', length: true});

@@ -353,3 +353,49 @@ describe('SseRunMasker: a Responses final event longer than it holds (MAX_EVENT_
     assert.equal(`${ping}\n\n`, after);
   });
 });
+
+describe('SseRunMasker: a stream whose last event has no blank line after it', () => {
+  // ATTACK (s39): the upstream closed after a last event ended by one line break, or none: that
+  // event went out as it came, and the token it finished (begun in the event before) was whole in
+  // the bytes a raw reader (curl, a body log) joins.
+  const chatChunk = (content: string) => `data: ${JSON.stringify({id: 'c1', object: 'chat.completion.chunk', choices: [{index: 0, delta: {content}}]})}`;
+  const responsesDelta = (delta: string) => `event: response.output_text.delta\ndata: ${JSON.stringify({type: 'response.output_text.delta', output_index: 0, content_index: 0, delta})}`;
+  const messagesDelta = (text: string) => delta(text).replace(/\n\n$/, '');
+  for (const [protocol, event] of [
+    ['Messages', messagesDelta],
+    ['Chat', chatChunk],
+    ['Responses', responsesDelta],
+  ] as const) {
+    for (const ending of ['', '\n', '\r\n']) {
+      for (const split of [4, 9, 13, 20, 30]) {
+        it(`${protocol}: a token split at ${split} whose end comes in that last event (ended by ${JSON.stringify(ending)}) is masked`, () => {
+          const text = `key ${TOKEN} end`;
+          const cut = 4 + split;
+          const stream = `${event(text.slice(0, cut))}\n\n${event(text.slice(cut))}${ending}`;
+          for (const at of [0, stream.length >> 1, stream.length]) {
+            const out = through(stream, at);
+            assert.ok(!out.replace(/\\u00/g, '').includes(TOKEN.slice(split)), `the token's end is out at cut ${at}: ${out}`);
+            const texts = [...out.matchAll(/"(?:text|content|delta)":"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`) as string).join('');
+            assert.ok(!texts.includes(TOKEN), `joined at cut ${at}: ${texts}`);
+            assert.match(texts, /redacted/, `masked at cut ${at}: ${texts}`);
+            assert.ok(out.endsWith(ending === '' ? '}' : ending), 'ends as it came');
+          }
+        });
+      }
+    }
+  }
+});
+
+describe('SseRunMasker: a stream cut off in the middle of a token', () => {
+  for (const ending of ['', '\n', '\n\n']) {
+    for (const shown of [12, 20, 29]) {
+      it(`the token's first ${shown} characters, in a last event ended by ${JSON.stringify(ending)}, are masked as a cut echo`, () => {
+        const stream = `${delta('key ').replace(/\n\n$/, '')}\n\n${delta(`${TOKEN.slice(0, shown)}`).replace(/\n\n$/, '')}${ending}`;
+        for (const at of [0, stream.length >> 1, stream.length]) {
+          const out = through(stream, at);
+          assert.ok(!out.includes(TOKEN.slice(0, shown)), `the token's start is out at cut ${at}: ${out}`);
+        }
+      });
+    }
+  }
+});

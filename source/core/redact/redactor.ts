@@ -31,11 +31,16 @@ interface EchoSpan {
   index: number;
   end: number;
   masked: string;
+  /** A cut echo's kind: a secret's start (cut at its end) or its end (cut at its start). */
+  cut?: 'start' | 'end';
 }
 
 /** The default options, one shared object (redact runs for every string of every request's log event). */
 const NO_OPTIONS: RedactOptions = Object.freeze({});
 const CUT_ECHOES: RedactOptions = Object.freeze({cutEchoes: true});
+
+/** A masked form as a stream's latin1 text holds it: its UTF-8 bytes, one character each. */
+const latin1Form = (masked: string) => Buffer.from(masked, 'utf8').toString('latin1');
 
 /**
  * For an error's text that a client or a person reads (an upstream's error body, the proxy's own
@@ -328,7 +333,7 @@ export class Redactor {
         while (end < text.length && end - i < secret.length && text[end] === secret[end - i]) end++;
         // Followed by more token characters: another token that shares the start (`sk-ant-oat01-`).
         if (end < text.length && TOKEN_GOES_ON.test(text[end]!)) continue;
-        spans.push({index: i, end, masked: masked(secret)});
+        spans.push({index: i, end, masked: masked(secret), cut: 'start'});
         i = copied = end;
         i--;
         continue scan;
@@ -342,13 +347,24 @@ export class Redactor {
         // Preceded by more token characters: another token that shares the end (but for an escape
         // that ends there: `\n`, `\u2026`, `%20` are no token's characters in what a client reads).
         if (start > 0 && TOKEN_GOES_ON.test(text[start - 1]!) && !escapeEndsAt(text, start)) continue;
-        spans.push({index: start, end, masked: masked(secret)});
+        spans.push({index: start, end, masked: masked(secret), cut: 'end'});
         i = copied = end;
         i--;
         continue scan;
       }
     }
     return spans;
+  }
+
+  /**
+   * `text` (latin1, a body's last bytes) with a secret's start of CUT_ECHO_MIN characters or more that
+   * runs to its very end masked as a cut echo: the body was cut off in the middle of an echo, and
+   * nothing after it will complete it. Only there: a text that is a body's tail does not begin at a
+   * cut (what came before it was sent), so no secret's end is looked for at its start.
+   */
+  maskCutStartAtEnd(text: string): string {
+    const span = this.cutEchoSpans(text, latin1Form).find((found) => found.cut === 'start' && found.end === text.length);
+    return span ? text.slice(0, span.index) + span.masked : text;
   }
 
   /** Whether some text may hold a base64 echo cut into pieces (a chain, see SPACE_FOLDED_WIDTH); false: certainly none. */
@@ -414,7 +430,7 @@ export class Redactor {
 
   /** redact for latin1 text (a stream's bytes): each masked form written as its UTF-8 bytes. */
   redactLatin1(text: string, options: RedactOptions = NO_OPTIONS): string {
-    return this.redactWith(text, options, (masked) => Buffer.from(masked, 'utf8').toString('latin1'));
+    return this.redactWith(text, options, latin1Form);
   }
 
   /** A copy of a JSON-like value with every string redacted (status objects, events, cache entries). */
@@ -789,12 +805,20 @@ export class StreamRedactor {
     return Buffer.from(masked.slice(0, hold), 'latin1');
   }
 
-  /** What is still held back, masked (call once the body has ended). */
+  /**
+   * What is still held back, masked (call once the body has ended). A body that ends in the start of
+   * a secret (CUT_ECHO_MIN characters or more: the upstream cut its echo off) has that start masked
+   * as a cut echo: nothing of the secret comes after it.
+   */
   end(): Buffer {
     const rest = this.carry;
     this.carry = EMPTY;
-    if (rest.length === 0 || !this.redactor.mayHoldEcho(rest)) return rest;
-    return Buffer.from(this.maskLatin1(rest.toString('latin1')), 'latin1');
+    if (rest.length === 0) return rest;
+    const text = rest.toString('latin1');
+    // (mayHoldEcho looks for whole echoes: a cut one is looked for in any tail long enough to be one.)
+    const whole = this.redactor.mayHoldEcho(rest) ? this.maskLatin1(text) : text;
+    const masked = whole.length >= CUT_ECHO_MIN ? this.redactor.maskCutStartAtEnd(whole) : whole;
+    return masked === text ? rest : Buffer.from(masked, 'latin1');
   }
 
   private maskLatin1(text: string): string {
