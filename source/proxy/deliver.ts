@@ -14,7 +14,7 @@ import {JsonRunMasker} from './json-run-mask.js';
 import {TranslateError, type AnswerWatch} from './translate/types.js';
 import {finalEventWatch} from './sse-final-event.js';
 import {SseRunMasker} from './sse-run-mask.js';
-import {forwardedResponseHeaders, isBodilessStatus} from './upstream.js';
+import {forwardedResponseHeaders, isBodilessStatus, isFinalStatus} from './upstream.js';
 import {transportFailure} from '../services/http.js';
 
 /** Whether the client went away (its answer can no longer be delivered); see server.ts ClientWatch. */
@@ -93,11 +93,11 @@ const POOLED_BATCH_MIN = Buffer.poolSize >>> 1;
  * headers flushed alone then (the client sees the answer start while the upstream is silent).
  */
 export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, client: ClientGone, onBroken: (message: string) => void, redactor: Redactor, clientStream = false, protocol?: ApiProtocol): Promise<number> {
-  // node:http parses a status that res.writeHead refuses (`099`): refused here, where the caller
+  // node:http parses a status that res.writeHead refuses (`099`, a 101 nothing asked for): refused here, where the caller
   // still answers 502, since the head is written later from an event handler (where a throw would
   // end the proxy process).
   const status = upstream.statusCode!;
-  if (!(status >= 100 && status <= 999)) throw new HttpError(502, `upstream answered with an invalid status code (${status})`, 'api_error');
+  if (!isFinalStatus(status)) throw new HttpError(502, `upstream answered with an invalid status code (${status})`, 'api_error');
   // An error's or a redirect's may quote a token's start (redactHeaders).
   const headers = redactor.redactHeaders(forwardedResponseHeaders(upstream.headers), status >= 300);
   // A bodiless status (a 304) keeps the upstream's length: it is not the length of a body sent.

@@ -13,7 +13,7 @@ import type {ProviderRow} from '../providers/table.js';
 import {MAX_BODY_BYTES} from './client-request.js';
 import {HttpError, type ProxyError} from './errors.js';
 import {ERROR_BODY_WAIT_MS, networkFailureText, readWithin, transportFailure} from '../services/http.js';
-import {forwardedResponseHeaders} from './upstream.js';
+import {forwardedResponseHeaders, isFinalStatus} from './upstream.js';
 
 /** Error bodies read to decide about failover are small; a giant one is cut here. */
 const MAX_ERROR_BODY = 256 * 1024;
@@ -68,6 +68,10 @@ function hostOf(url: string): string {
  */
 export function plainSuccess(row: ProviderRow, upstream: IncomingMessage, headers: Record<string, string>): Outcome | undefined {
   const status = upstream.statusCode!;
+  // node:http takes any three digits, and hands a 101 over as an answer (nothing here asked for an
+  // upgrade): no client can take those as one, and none is a success (a 101 passed on left its client
+  // waiting for a body that never came).
+  if (!isFinalStatus(status)) throw new HttpError(502, `upstream answered with an invalid status code (${status})`, 'api_error');
   if (status >= 400 || (row.adapter.mayHideErrorInSuccess?.(headers['content-type'] ?? '') ?? false)) return undefined;
   return {kind: 'success', status};
 }

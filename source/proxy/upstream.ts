@@ -217,6 +217,9 @@ function fillField(list: string[], name: string, value: string): void {
   if (at < 0 || !list[at + 1]) putField(list, name, value);
 }
 
+/** An HTTP status a proxied answer can end with: 200–599 (1xx are interim; 600 and up are no HTTP status). */
+export const isFinalStatus = (status: number): boolean => status >= 200 && status <= 599;
+
 /**
  * A status whose response never has a body (RFC 9110 6.4.1: 1xx, 204, 304). Its Content-Length is
  * not the length of bytes that follow: for a 304 it is the size the 200 would have had (RFC 9110

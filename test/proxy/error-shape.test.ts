@@ -174,31 +174,40 @@ describe("a provider's own error code, worded by the proxy (iFlow 514 inside a 2
   });
 });
 
-describe('an upstream status no response can carry (099), on a pass-through Chat route', async () => {
-  const sockets = new Set<Socket>();
-  const upstream = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.once('data', () => socket.end('HTTP/1.1 099 Odd\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}'));
-  });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  const f = await proxyFixture({
-    provider: 'aistudio',
-    tokens: [{file: 'aistudio-key.json', token: {type: 'aistudio', api_key: AISTUDIO_KEY}}],
-    endpoints: {aistudio: {api: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`}},
-  });
-  after(async () => {
-    await f.close();
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => upstream.close(resolve));
-  });
+// ATTACK (s39): 101 (nothing asked for an upgrade), 600 and 999 were passed on as they came, logged as
+// successes; the 101 left its client waiting for a body.
+for (const [code, reason] of [
+  ['099', 'Odd'],
+  ['101', 'Switching Protocols'],
+  ['600', 'Unknown'],
+  ['999', 'Unknown'],
+] as const) {
+  describe(`an upstream status no response can carry (${code}), on a pass-through Chat route`, async () => {
+    const sockets = new Set<Socket>();
+    const upstream = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.once('data', () => socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`));
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const f = await proxyFixture({
+      provider: 'aistudio',
+      tokens: [{file: 'aistudio-key.json', token: {type: 'aistudio', api_key: AISTUDIO_KEY}}],
+      endpoints: {aistudio: {api: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`}},
+    });
+    after(async () => {
+      await f.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => upstream.close(resolve));
+    });
 
-  it("502 in OpenAI's shape naming the status", async () => {
-    const error = await chatFailure(f, '/api/provider/aistudio/v1', 'gemini-2.5-flash');
-    assert.equal(error.status, 502);
-    assert.match(String((error.error as {message?: string}).message), /invalid status code \(99\)/);
+    it("502 in OpenAI's shape naming the status, at once", {timeout: 10_000}, async () => {
+      const error = await chatFailure(f, '/api/provider/aistudio/v1', 'gemini-2.5-flash');
+      assert.equal(error.status, 502);
+      assert.match(String((error.error as {message?: string}).message), new RegExp(`invalid status code \\(${Number(code)}\\)`));
+    });
   });
-});
+}
 
 describe("the proxy's own refusals on OpenAI routes", async () => {
   const f = await proxyFixture({provider: 'aistudio', tokens: [{file: 'aistudio-key.json', token: {type: 'aistudio', api_key: AISTUDIO_KEY}}]});
