@@ -6,6 +6,7 @@ import {constants as osConstants} from 'node:os';
 import {AmbiguousAccountError, findAccount, findAccountAnywhere} from '../core/accounts.js';
 import {quoted, redactSecrets, sanitizeLine} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
+import {cutText} from '../core/redact.js';
 import {alreadyRunningText, newNonce, processStartToken, proxyLogPath, proxyPidFilePath, readRunningProxy, removeProxyPidFile, runningProxyText, stopperText, type ProxyPidFile, type StopRequest} from '../services/proxy/pid-file.js';
 import {credentialRedactor} from '../services/credential-redactor.js';
 import {watchNativeFiles} from '../services/native/sync.js';
@@ -69,6 +70,8 @@ export interface ServeIo {
 }
 
 const LOG_ROTATE_BYTES = 5 * 1024 * 1024;
+/** The longest log line's text (characters): a request's names (its model) are a client's to choose. */
+const LOG_LINE_MAX = 2000;
 /** Request events are gathered this long before one log write and one IPC message carry them (request-batch.ts). */
 const REQUEST_BATCH_MS = 100;
 /** The newest request events an IPC batch carries for the supervisor's log tail (it shows fewer). */
@@ -234,12 +237,28 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
   // Opened once this proxy listens (logFile): a failed start never rotates or writes the log a
   // running proxy (of a race, or another CCS dir's port) may own.
   let log: WriteStream | undefined;
-  const logFile = () => (log ??= openLog(proxyLogPath(paths)));
+  /** Bytes in the open log file (its size when opened, then what was written to it). */
+  let logged = 0;
+  const logFile = () => {
+    if (!log) ({stream: log, size: logged} = openLog(proxyLogPath(paths)));
+    return log;
+  };
   // A line that comes after the stop ended the stream (an answer the close cut, reporting its end)
   // is appended directly: writing to an ended stream is an unhandled 'error' that killed the proxy.
   const writeLog = (text: string | Buffer) => {
     const stream = logFile();
-    if (!stream.writableEnded && !stream.destroyed) return void stream.write(text);
+    if (!stream.writableEnded && !stream.destroyed) {
+      stream.write(text);
+      logged += text.length;
+      // Rotated as it runs, not only at a start: a client that holds the API key could otherwise
+      // fill the disk with requests (a long model name is one long line each).
+      if (logged > LOG_ROTATE_BYTES) {
+        log = undefined;
+        stream.end();
+        rotateLog(proxyLogPath(paths));
+      }
+      return;
+    }
     try {
       appendFileSync(proxyLogPath(paths), text, {mode: FILE_MODE});
     } catch {
@@ -254,7 +273,7 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
   const credentials = credentialRedactor(paths);
   const ipc = () => send !== undefined && process.connected;
   /** An event's log text: described, sanitised, API keys masked (the time prefix is added by the caller). */
-  const textOf = (event: ProxyEvent) => sanitizeLine(redact(describeEvent(event), secrets));
+  const textOf = (event: ProxyEvent) => cutText(sanitizeLine(redact(describeEvent(event), secrets)), LOG_LINE_MAX);
   // A request's or a refusal's text, remembered (the same text as textOf: secrets only grow, so their count versions them).
   const requestTexts = new LineMemo<Extract<ProxyEvent, {type: 'request' | 'refused'}>>(textOf);
   const lineOf = (event: ProxyEvent, at: number) => `${isoAt(at)} ${textOf(event)}`;
@@ -530,13 +549,28 @@ function redact(text: string, secrets: Set<string>): string {
   return masked.includes('Bearer') ? masked.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{12,}/g, '$1•••') : masked;
 }
 
-function openLog(file: string): WriteStream {
+/** The log opened for appending (rotated first when it is over LOG_ROTATE_BYTES), and its size then. */
+function openLog(file: string): {stream: WriteStream; size: number} {
+  let size = 0;
   try {
-    if (statSync(file).size > LOG_ROTATE_BYTES) renameSync(file, `${file}.1`);
+    size = statSync(file).size;
+    if (size > LOG_ROTATE_BYTES) {
+      rotateLog(file);
+      size = 0;
+    }
   } catch {
     // no log yet
   }
-  return createWriteStream(file, {flags: 'a', mode: FILE_MODE});
+  return {stream: createWriteStream(file, {flags: 'a', mode: FILE_MODE}), size};
+}
+
+/** `proxy.log` becomes `proxy.log.1` (the one before goes): a stream still writing to it writes there. */
+function rotateLog(file: string): void {
+  try {
+    renameSync(file, `${file}.1`);
+  } catch {
+    // gone meanwhile: the next line starts it again
+  }
 }
 
 function closeLog(log: WriteStream): Promise<void> {

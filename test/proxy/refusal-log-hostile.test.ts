@@ -1,7 +1,7 @@
 // A client that puts a key where the proxy logs what it was asked (the path, the provider's name in
 // a route, the model name): proxy.log and `proxy status` never carry it, as the key header is never.
 import assert from 'node:assert/strict';
-import {readFileSync} from 'node:fs';
+import {mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, it} from 'node:test';
 import {makeTempCcs} from '../helpers/ccs.js';
@@ -41,5 +41,39 @@ describe('keys a client puts in the path or the model name', async () => {
       assert.ok(!text.includes('guessed-not-a-real'), `${name} holds the wrong key:\n${text}`);
       assert.ok(!text.includes(API_KEY), `${name} holds the proxy's key:\n${text}`);
     }
+  });
+});
+
+// ATTACK (s39): model names went into proxy.log whole (a 1 MB name, a 1 MB line per request), and the
+// log was rotated only at a start: a client holding the API key could fill the disk.
+describe('a client that sends long model names, again and again', async () => {
+  const ccs = makeTempCcs();
+  ccs.writeToken('claude-me@example.com.json', oauthToken('claude', 'me@example.com'));
+  const upstream = await startFakeUpstream((req, res) => answerByProtocol(req, res));
+  const log = path.join(ccs.paths.logs, 'proxy.log');
+  // A log just under the rotation size (5 MB) when the proxy starts: it is not rotated then, but as
+  // the requests' lines take it over.
+  mkdirSync(ccs.paths.logs, {recursive: true, mode: 0o700});
+  writeFileSync(log, `${'an earlier line\n'.repeat((5 * 1024 * 1024 - 1024) / 16)}`, {mode: 0o600});
+  const port = await startClaudeProxyChild(ccs, upstream);
+
+  it('each line is cut to a line\'s length, and the log is rotated while the proxy runs (5 MB each)', {timeout: 120_000}, async () => {
+    const model = `claude-${'x'.repeat(1024 * 1024)}`;
+    for (let i = 0; i < 24; i++) {
+      await fetch(`http://127.0.0.1:${port}/v1/messages`, {
+        method: 'POST',
+        headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+        body: JSON.stringify({model: `${model}-${i}`, max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
+      }).then((r) => r.arrayBuffer());
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const lines = readFileSync(log, 'utf8').split('\n');
+    assert.ok(lines.some((line) => /POST \/v1\/messages …\(a model name of \d+ characters\) → claude\/me@example\.com 200/.test(line)), `the requests are logged:\n${lines.map((line) => line.slice(0, 300)).join('\n')}`);
+    for (const line of lines) assert.ok(line.length <= 2100, `a line of ${line.length} characters`);
+    // 24 requests of 1 MB names: 24 MB uncut. Over 5 MB, the log went to proxy.log.1 as the proxy ran.
+    assert.ok(statSync(log).size < 1024 * 1024, `proxy.log is ${statSync(log).size} bytes`);
+    assert.ok(!lines.includes('an earlier line'), 'not rotated');
+    const before = readFileSync(`${log}.1`, 'utf8');
+    assert.ok(before.startsWith('an earlier line\n') && before.includes('listening on'), 'proxy.log.1 holds what was before the rotation');
   });
 });

@@ -227,6 +227,15 @@ export function waitText(until: string | undefined, now: number, triedLast = fal
   return triedLast ? `tried last for ${wait}, ${TRIED_LAST_NOTE}` : `cooling ${wait}`;
 }
 
+/** The longest model name a log line shows whole (characters); a client's to choose, so bounded. */
+const LOGGED_NAME_MAX = 200;
+
+/**
+ * A model name as a log line shows it: whole up to LOGGED_NAME_MAX, else only how long it was (a cut
+ * one could end inside a key the client put there, which the writer would then not know to mask).
+ */
+const loggedName = (name: string): string => (name.length <= LOGGED_NAME_MAX ? name : `…(a model name of ${name.length} characters)`);
+
 /**
  * One log line for a person (secrets are redacted by the writer); `now`: when it is written (ms).
  * `surface`: who reads it: the log file is read from a shell (advice names commands), the TUI's log
@@ -237,7 +246,7 @@ export function describeEvent(event: ProxyEvent, now = Date.now(), surface: Erro
     case 'listening':
       return `listening on http://127.0.0.1:${event.port} (pid ${event.pid}) serving ${servingText({provider: event.provider, account: event.account, pinned: event.pinned ?? false, poolSize: event.poolSize})}`;
     case 'request':
-      return `${event.method} ${event.path} ${event.model ?? '-'} → ${event.provider}/${event.account} ${event.cut ? 'cut by stop' : event.status === 0 ? 'not answered' : event.status} ${event.ms} ms${event.broke ? `${event.status === 0 ? ':' : ', then'} ${event.broke}` : ''}${event.unlisted ? ` (model listed by no provider: sent to ${event.provider}, the root provider)` : ''}${event.retried ? ` (${event.retried})` : ''}`;
+      return `${event.method} ${event.path} ${event.model === undefined ? '-' : loggedName(event.model)} → ${event.provider}/${event.account} ${event.cut ? 'cut by stop' : event.status === 0 ? 'not answered' : event.status} ${event.ms} ms${event.broke ? `${event.status === 0 ? ':' : ', then'} ${event.broke}` : ''}${event.unlisted ? ` (model listed by no provider: sent to ${event.provider}, the root provider)` : ''}${event.retried ? ` (${event.retried})` : ''}`;
     case 'refused':
       // Status 0: the client left before any answer; `method` and `path` '-': Node could not read the request.
       return `${event.method} ${event.path} → ${event.provider ? `${event.provider} ` : ''}${event.status === 0 ? 'not answered' : `refused by the proxy ${event.status}`} ${event.over ? 'over ' : ''}${event.ms} ms: ${event.reason}`;
