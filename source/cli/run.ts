@@ -12,6 +12,7 @@ import {onLockWait} from '../store/lock-wait.js';
 import {failureJson, FailureWithData, makeContext, printJson, type CliContext, type CliIo, type CommandSpec} from './context.js';
 import {isRemote, takeTargetFlag} from './target.js';
 import {ccsDirProblem} from '../store/paths.js';
+import {shellWord} from '../core/quote.js';
 
 const VERSION = '0.1.0';
 
@@ -82,7 +83,7 @@ function exposedSecretPrinter(stderr: NodeJS.WritableStream, root: string): {say
       } else more++;
     },
     end() {
-      if (more > 0) warn(`and ${countOf(more, 'more secret file')} that group or others may read; each is rewritten 0600 on its next write (or now, all of them: chmod -R go-rwx ${root})`);
+      if (more > 0) warn(`and ${countOf(more, 'more secret file')} that group or others may read; each is rewritten 0600 on its next write (or now, all of them: chmod -R go-rwx ${shellWord(root)})`);
       more = 0;
     },
   };

@@ -7,6 +7,7 @@ import path from 'node:path';
 import {jsonErrorOffset} from '../core/json-error-position.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import {isProcessAlive} from './process-identity.js';
+import {shellWord} from '../core/quote.js';
 
 export const DIR_MODE = 0o700;
 export const FILE_MODE = 0o600;
@@ -51,7 +52,7 @@ export async function ensureForeignDir(dir: string): Promise<string | undefined>
   try {
     const stat = await fs.stat(dir);
     const exposed = exposedMode(stat.mode & 0o777);
-    return exposed && `${dir} is ${exposed}, and it holds credentials (chmod 700 ${dir})`;
+    return exposed && `${dir} is ${exposed}, and it holds credentials (chmod 700 ${shellWord(dir)})`;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }

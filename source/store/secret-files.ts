@@ -11,6 +11,7 @@ import {statSync} from 'node:fs';
 import fs from 'node:fs/promises';
 import {exposedMode} from './files.js';
 import {sayOnce} from './say-once.js';
+import {shellWord} from '../core/quote.js';
 
 const channel = sayOnce();
 
@@ -34,7 +35,7 @@ export function reportExposedSecret(file: string, mode: number, what?: string): 
 /** The warning for a secret file readable by group or others (`mode`: its permission bits), else undefined. */
 export function exposedSecretWarning(file: string, mode: number, what = 'secrets'): string | undefined {
   const exposed = exposedMode(mode);
-  return exposed && `${file}: ${exposed}; it holds ${what} and is rewritten 0600 on its next write (or now: chmod 600 ${file})`;
+  return exposed && `${file}: ${exposed}; it holds ${what} and is rewritten 0600 on its next write (or now: chmod 600 ${shellWord(file)})`;
 }
 
 /** What config.yaml holds, in its warning. */

@@ -13,6 +13,7 @@ import {CorruptFileError, readRegularFile} from './files.js';
 import {expandHome, type CcsPaths} from './paths.js';
 import type {TuiSettings} from './settings.js';
 import {maskedUrl, notHttpUrl, sanitizeLine} from '../core/sanitize.js';
+import {shellWord} from '../core/quote.js';
 
 export const LOCAL_TARGET = 'local';
 
@@ -148,7 +149,7 @@ async function readKeyFile(file: string, field: string): Promise<string> {
   }
   if (!read) throw new UserError(`${file}: no such file (${field})`);
   if (process.platform !== 'win32' && (read.mode & 0o077) !== 0) {
-    throw new UserError(`${file}: the management key file is readable by others (mode ${read.mode.toString(8)}); run: chmod 600 ${file}`);
+    throw new UserError(`${file}: the management key file is readable by others (mode ${read.mode.toString(8)}); run: chmod 600 ${shellWord(file)}`);
   }
   const key = read.text.trim();
   if (!key) throw new UserError(`${file}: the management key file is empty (${field})`);

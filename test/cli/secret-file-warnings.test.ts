@@ -2,7 +2,10 @@
 // command that reads it, once, in store/secret-files.ts's one wording; the proxy logs it as a
 // warning, not an error (README "Files").
 import assert from 'node:assert/strict';
-import {chmodSync, existsSync, readFileSync} from 'node:fs';
+import {spawnSync} from 'node:child_process';
+import {chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import {proxyLogPath} from '../../source/services/proxy/pid-file.js';
 import {makeTempCcs} from '../helpers/ccs.js';
@@ -89,3 +92,56 @@ describe('many secret files others may read (a dir copied 0644)', async () => {
     });
   }
 });
+
+// ATTACK (s39): the chmod the warning suggests named the file as it is, unquoted: a name with `$(…)`
+// or a space ran something else when pasted, and a dir with a space chmod-ed the wrong paths.
+describe('the chmod a warning suggests, for names a shell would read otherwise', async () => {
+  const names = ['claude-$(touch PWNED) x@example.com.json', "claude-it's; a@example.com.json", 'claude-\u202eevil@example.com.json'];
+  for (const name of names) {
+    it(`pasted into a shell, it makes ${JSON.stringify(name)} 0600 and runs nothing else`, async () => {
+      const ccs = makeTempCcs();
+      try {
+        const file = ccs.writeToken(name, oauthToken('claude', 'a@example.com'));
+        chmodSync(file, 0o644);
+        const run = await runBin(['accounts'], ccs.env);
+        const command = run.stderr.match(/\(or now: (chmod 600 .*)\)$/m)?.[1];
+        assert.ok(command, run.stderr);
+        const shell = spawnSync('bash', ['-c', command], {cwd: ccs.paths.root, encoding: 'utf8'});
+        assert.equal(shell.status, 0, shell.stderr);
+        assert.equal(statSync(file).mode & 0o777, 0o600, `${command} did not make it 0600`);
+        assert.ok(!existsSync(path.join(ccs.paths.root, 'PWNED')), `${command} ran something else`);
+        assert.doesNotMatch(command, /[\u202e\u001b]/, 'no raw control or bidi character shown');
+      } finally {
+        ccs.cleanup();
+      }
+    });
+  }
+
+  it('the whole-dir chmod, for a CCS dir with a space and `$(…)` in its path', async () => {
+    const parent = mkdtempSync(path.join(os.tmpdir(), 'ccs sp $(touch PWNED) '));
+    const ccs = makeTempCcs();
+    const root = path.join(parent, '.ccs');
+    try {
+      cpSync(ccs.paths.root, root, {recursive: true});
+      const env = {...ccs.env, CCS_DIR: root};
+      for (let i = 0; i < 5; i++) chmodSync(writeToken(root, `claude-u${i}@example.com.json`), 0o644);
+      const run = await runBin(['accounts'], env);
+      const command = run.stderr.match(/all of them: (chmod -R go-rwx .*)\)$/m)?.[1];
+      assert.ok(command, run.stderr);
+      const shell = spawnSync('bash', ['-c', command], {cwd: parent, encoding: 'utf8'});
+      assert.equal(shell.status, 0, shell.stderr);
+      assert.equal(statSync(path.join(root, 'cliproxy', 'auth', 'claude-u0@example.com.json')).mode & 0o077, 0, command);
+      assert.ok(!existsSync(path.join(parent, 'PWNED')) && !existsSync('PWNED'), `${command} ran something else`);
+    } finally {
+      rmSync(parent, {recursive: true, force: true});
+      ccs.cleanup();
+    }
+  });
+});
+
+function writeToken(root: string, name: string): string {
+  const file = path.join(root, 'cliproxy', 'auth', name);
+  mkdirSync(path.dirname(file), {recursive: true, mode: 0o700});
+  writeFileSync(file, JSON.stringify(oauthToken('claude', name.replace(/^claude-|\.json$/g, ''))), {mode: 0o600});
+  return file;
+}
