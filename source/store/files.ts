@@ -240,6 +240,19 @@ export interface RegularFile {
  */
 export interface ReadOptions {
   linksWithin?: readonly string[];
+  /**
+   * The largest file read (bytes): a larger one is a CorruptFileError saying so, never read (a token
+   * file is a few KB; hundreds of MB there is no token, and reading it takes that much memory).
+   */
+  maxBytes?: number;
+}
+
+/** The largest file any read takes whole (bytes): past Node's longest string a read cannot say which file it was. */
+const READ_MAX_BYTES = 256 * 1024 * 1024;
+
+/** Refuses a file over `maxBytes` (ReadOptions), or over what any read takes, naming it and its size. */
+function checkSize(file: string, size: number, maxBytes = READ_MAX_BYTES): void {
+  if (size > Math.min(maxBytes, READ_MAX_BYTES)) throw new CorruptFileError(file, `is ${(size / 1024 / 1024).toFixed(1)} MB, too large for what it should hold (at most ${Math.min(maxBytes, READ_MAX_BYTES) / 1024 / 1024} MB); not read`);
 }
 
 /**
@@ -319,6 +332,7 @@ export function readRegularFileSync(file: string, options: ReadOptions = {}): Re
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new CorruptFileError(file, notAFile(stat));
+    checkSize(file, stat.size, options.maxBytes);
     return {text: readOpenFileSync(fd, stat.size), mode: stat.mode & 0o777, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, size: stat.size, ino: stat.ino};
   } finally {
     closeSync(fd);
@@ -332,6 +346,7 @@ function readRegularBytesSync(file: string, options: ReadOptions): Buffer | unde
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new CorruptFileError(file, notAFile(stat));
+    checkSize(file, stat.size, options.maxBytes);
     return readFileSync(fd);
   } finally {
     closeSync(fd);

@@ -30,16 +30,22 @@ const toFlat = (token: TokenFile): TokenFile => layoutOf(token)?.toFlat(token) ?
 const TOKEN_DIR_NAMES = ['auth', 'auth-paused'];
 
 /**
+ * The largest token file read (bytes). CLIProxyAPI's are a few KB (a Vertex service account's key
+ * too); a file of megabytes in a token dir is no token, and every listing would read it whole.
+ */
+export const TOKEN_FILE_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
  * How a file of a token dir is read (files.ts ReadOptions): a symlink is followed only to a file
  * inside the token dirs (auth/, auth-paused/; a file of ccs-tui's own dirs, only inside its dir). A
  * link out is a problem naming it, never opened: a token read through it would be refreshed, and its
- * spent refresh token left out there for another tool to send again.
+ * spent refresh token left out there for another tool to send again. At most TOKEN_FILE_MAX_BYTES.
  */
 export function tokenReadOptions(file: string): ReadOptions {
   const dir = path.dirname(file);
   let options = readOptionsByDir.get(dir);
   if (options === undefined) {
-    options = {linksWithin: TOKEN_DIR_NAMES.includes(path.basename(dir)) ? TOKEN_DIR_NAMES.map((name) => path.join(path.dirname(dir), name)) : [dir]};
+    options = {linksWithin: TOKEN_DIR_NAMES.includes(path.basename(dir)) ? TOKEN_DIR_NAMES.map((name) => path.join(path.dirname(dir), name)) : [dir], maxBytes: TOKEN_FILE_MAX_BYTES};
     // A listing reads 1,000 files of one dir: its options are made once (a few dirs per process).
     if (readOptionsByDir.size < 64) readOptionsByDir.set(dir, options);
   }

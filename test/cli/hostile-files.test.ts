@@ -2,7 +2,7 @@
 // one clear line, and an edit on a broken registry is deliberate. Every test runs the built binary.
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
-import {chmodSync, existsSync, mkdirSync, readFileSync, statSync, rmSync, writeFileSync} from 'node:fs';
+import {chmodSync, existsSync, mkdirSync, readFileSync, statSync, rmSync, truncateSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterEach, beforeEach, describe, test} from 'node:test';
 import {AccountStore} from '../../source/store/accounts.js';
@@ -159,6 +159,24 @@ describe('hostile files', () => {
     assert.equal(use.code, 1);
     assert.match(use.stderr, /cannot be the default: .*codex-b\.json:2:\d+/);
     assert.equal(JSON.parse(readFileSync(ccs.paths.registry, 'utf8')).providers.codex.default, 'a@example.com');
+  });
+
+  // ATTACK (s39): a 600 MB file in auth/ failed every listing with `Cannot create a string longer
+  // than …`, naming no file; a 300 MB one was read whole (660 MB of memory) at every listing.
+  test('a token file far larger than any token is named with its size, never read; the other accounts list', async () => {
+    ccs.writeRegistry({version: 1, providers: {codex: {default: 'a@example.com', accounts: {'a@example.com': {tokenFile: 'codex-a.json'}, 'b@example.com': {tokenFile: 'codex-huge.json'}}}}});
+    ccs.writeToken('codex-a.json', tokenFixture('codex', 'a@example.com'));
+    const huge = path.join(ccs.paths.authDir, 'codex-huge.json');
+    writeFileSync(huge, '');
+    truncateSync(huge, 600 * 1024 * 1024);
+    chmodSync(huge, 0o600);
+    const list = await runBin(['accounts'], ccs.env);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stderr, /codex-huge\.json: is 600\.0 MB, too large for what it should hold \(at most 4 MB\); not read/);
+    assert.doesNotMatch(list.stderr, /Cannot create a string/);
+    assert.match(list.stdout, /a@example\.com/);
+    const json = JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout) as Array<{tokenFile: string; health: string}>;
+    assert.equal(json.find((a) => a.tokenFile === 'codex-huge.json')?.health, 'unreadable');
   });
 
   test('a directory where a file should be, and a YAML anchor bomb, give one "file: reason" line', async () => {
