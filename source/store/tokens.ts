@@ -26,6 +26,22 @@ const layoutOf = (token: TokenFile) => providerForTokenType(token.type)?.adapter
 /** The file as the rest of ccs-tui reads it: flat credentials, whatever the file's layout. */
 const toFlat = (token: TokenFile): TokenFile => layoutOf(token)?.toFlat(token) ?? token;
 
+/**
+ * The fields every reader takes as text: one of another kind (`"access_token": [...]`, `"expired":
+ * 42`) is a broken file, said as such (it was listed `ok`, and failed later as "missing").
+ */
+const TEXT_FIELDS = ['access_token', 'refresh_token', 'api_key', 'expired', 'email'] as const;
+
+/** The flat token, its TEXT_FIELDS checked (null stands for absent, as Go's encoder may write it). */
+function checkedFlat(file: string, token: TokenFile): TokenFile {
+  for (const field of TEXT_FIELDS) {
+    const value = token[field];
+    if (value === undefined || value === null || typeof value === 'string') continue;
+    throw new CorruptFileError(file, `field "${field}" is ${Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`}, not a string`);
+  }
+  return token;
+}
+
 /** The token dirs, each CCS dir's `cliproxy/<name>` (paths.ts authDir, pausedDir). */
 const TOKEN_DIR_NAMES = ['auth', 'auth-paused'];
 
@@ -125,7 +141,7 @@ export function tokenDirRead(dir: string, start: {stamp: string; at: number}, fi
 
 /** A token file's text parsed and made flat, its listeners told. */
 function parsedToken(file: string, found: RegularFile): TokenFile {
-  const token = toFlat(validateTokenFile(file, parseJsonFile(file, found.text)));
+  const token = checkedFlat(file, toFlat(validateTokenFile(file, parseJsonFile(file, found.text))));
   // Any command that read a token file others may read warns of it (store/secret-files.ts).
   reportExposedSecret(file, found.mode);
   if (tokenReadListeners.size) {

@@ -179,6 +179,23 @@ describe('hostile files', () => {
     assert.equal(json.find((a) => a.tokenFile === 'codex-huge.json')?.health, 'unreadable');
   });
 
+  // ATTACK (s39): `"access_token": [...]` was listed ok, and then `quota` said the field was missing.
+  for (const [field, value, kind] of [
+    ['access_token', ['a', 'b'], 'an array'],
+    ['refresh_token', {value: 'x'}, 'an object'],
+    ['expired', 42, 'a number'],
+    ['email', true, 'a boolean'],
+  ] as const) {
+    test(`a token file whose "${field}" is ${kind} is listed corrupt, naming the field`, async () => {
+      ccs.writeRegistry({version: 1, providers: {codex: {default: 'a@example.com', accounts: {'a@example.com': {tokenFile: 'codex-a.json'}}}}});
+      ccs.writeToken('codex-a.json', {...tokenFixture('codex', 'a@example.com'), [field]: value});
+      const list = await runBin(['accounts', '--json'], ccs.env);
+      const [account] = JSON.parse(list.stdout) as Array<{health: string; healthDetail?: string}>;
+      assert.equal(account!.health, 'unreadable', list.stdout);
+      assert.match(account!.healthDetail ?? list.stderr, new RegExp(`codex-a\\.json: field "${field}" is ${kind}, not a string`));
+    });
+  }
+
   test('a directory where a file should be, and a YAML anchor bomb, give one "file: reason" line', async () => {
     mkdirSync(ccs.paths.registry, {recursive: true});
     const run = await runBin(['accounts'], ccs.env);
