@@ -107,9 +107,14 @@ export interface WindowState {
 
 const DEFAULT_STALE_AFTER_MS = 10 * MINUTE_MS;
 
+/** How far ahead of the clock a recorded time may be and still count as now (ms): clocks of two machines, coarse file times. */
+export const FUTURE_SLACK_MS = 60_000;
+
 export function windowState(window: QuotaWindow, now: number, staleAfterMs = DEFAULT_STALE_AFTER_MS): WindowState {
   const observed = instantMs(window.observedAt);
-  const ageMs = Number.isNaN(observed) ? Number.POSITIVE_INFINITY : Math.max(0, now - observed);
+  // Read "in the future" (a clock set wrong then, a cache edited or copied from elsewhere): of no
+  // known age, so stale, never fresh until then.
+  const ageMs = Number.isNaN(observed) || observed > now + FUTURE_SLACK_MS ? Number.POSITIVE_INFINITY : Math.max(0, now - observed);
   const resetAt = window.resetsAt ? instantMs(window.resetsAt) : Number.NaN;
   const resetPassed = !Number.isNaN(resetAt) && resetAt <= now;
   return {

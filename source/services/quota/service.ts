@@ -4,7 +4,7 @@
 // Polling: every `quota.pollSeconds` per account, every `quota.fastPollSeconds` once a window is above
 // `quota.fastPollAbovePct`, and at each window's reset. A 429 backs the token off (`Retry-After`, else
 // 5 minutes); a refresh the user asked for bypasses the backoff.
-import {anyWindowAbove, nextReset} from '../../core/quota.js';
+import {anyWindowAbove, FUTURE_SLACK_MS, nextReset} from '../../core/quota.js';
 import type {Account, QuotaWindow} from '../../core/types.js';
 import {findProvider, withEndpointOverrides, type ProviderRow} from '../../providers/table.js';
 import {endpointOverrides, loadSettings, settingsUnreadable, type TuiSettings} from '../../store/settings.js';
@@ -405,7 +405,9 @@ export class QuotaPoller {
     const account = this.accounts.get(key)!;
     const entry = cacheEntry(this.cache, account.provider, account.id);
     const fetchedAt = entry?.fetchedAt ? Date.parse(entry.fetchedAt) : Number.NaN;
-    if (!entry || Number.isNaN(fetchedAt)) return false;
+    // Fetched "in the future" (a cache from a machine whose clock was ahead, or edited): due now,
+    // or it would wait for that date.
+    if (!entry || Number.isNaN(fetchedAt) || fetchedAt > this.clock.now() + FUTURE_SLACK_MS) return false;
     const at = this.nextPollAt(entry, fetchedAt);
     if (at <= this.clock.now()) return false;
     this.cancel(key);

@@ -3,6 +3,7 @@ import {test} from 'node:test';
 import {FakeClock} from '../../helpers/fake-clock.js';
 import {readQuotaCache} from '../../../source/services/quota/cache.js';
 import {QuotaPoller} from '../../../source/services/quota/service.js';
+import {windowState} from '../../../source/core/quota.js';
 import {makeQuotaFixture} from './fixture.js';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
@@ -92,6 +93,28 @@ test('on launch the cache shows numbers at once and a fresh entry is not fetched
     fx.serve('kimi', {usage: {limit: '100', used: '20', resetTime: null}});
     await clock.advance(4 * MINUTE);
     await settle(poller, () => fx.upstream.requests.length === 1);
+  } finally {
+    poller.stop();
+    await fx.close();
+  }
+});
+
+// ATTACK (s39): an entry fetched "in 2099" (a clock set wrong, a copied cache) was fresh forever:
+// never polled again, its numbers shown as current.
+test('a cached entry fetched in the future is fetched now, and its numbers are stale meanwhile', {timeout: 20_000}, async () => {
+  const fx = await makeQuotaFixture();
+  const clock = new FakeClock(NOW);
+  const future = '2099-01-01T00:00:00.000Z';
+  fx.ccs.writeRaw(
+    'tui/quota-cache.json',
+    JSON.stringify({version: 1, accounts: {kimi: {'user@example.com': {fetchedAt: future, windows: [{kind: 'weekly', usedPct: 99, resetsAt: '2099-02-01T00:00:00.000Z', windowSeconds: 604800, source: 'usage-endpoint', observedAt: future}]}}}}),
+  );
+  fx.serve('kimi', {usage: {limit: '100', used: '20', resetTime: null}});
+  assert.equal(windowState({kind: 'weekly', usedPct: 99, resetsAt: null, windowSeconds: 604800, source: 'usage-endpoint', observedAt: future}, NOW).stale, true);
+  const poller = new QuotaPoller(await fx.deps(clock));
+  try {
+    await poller.start([await fx.account('kimi')]);
+    await settle(poller, () => fx.upstream.requests.length === 1 && poller.snapshot.accounts.kimi?.['user@example.com']?.windows[0]?.usedPct === 20);
   } finally {
     poller.stop();
     await fx.close();
