@@ -132,8 +132,10 @@ export function failureJson(error: string, exitCode: number, data?: Readonly<Rec
  * e.g. the 8-bit CSI U+009B) and DEL are escaped here the same way. The parsed value is unchanged.
  */
 export function printJson(ctx: CliIo, value: unknown): void {
+  // JSON.stringify leaves DEL, the C1 controls, the bidi controls (a name that reads backwards on a
+  // terminal: `\u202e`) and the line separators raw: escaped, the same JSON, nothing a terminal acts on.
   // eslint-disable-next-line no-control-regex
-  const text = JSON.stringify(value, null, 2).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const text = JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   ctx.stdout.write(`${text}\n`);
 }
 

@@ -79,6 +79,19 @@ describe('hostile files', () => {
     assertNoEscapes(missing.stdout + missing.stderr, 'use (error)');
   });
 
+  // ATTACK (s39): a bidi control (U+202E) went out raw in --json output, where a terminal shows the
+  // name reversed; JSON.stringify escapes only C0 controls.
+  test('bidi controls and line separators in names are escaped in --json output, and parse back exactly', async () => {
+    const id = 'ev\u202eil\u2066x\u2028y@example.com';
+    ccs.writeRegistry({version: 1, providers: {codex: {default: id, accounts: {[id]: {tokenFile: 'codex-a.json'}}}}});
+    ccs.writeToken('codex-a.json', tokenFixture('codex', ''));
+    const json = await runBin(['accounts', '--json'], ccs.env);
+    assert.doesNotMatch(json.stdout, /[\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/, 'a raw bidi control or line separator');
+    assert.match(json.stdout, /ev\\u202eil\\u2066x\\u2028y@example\.com/);
+    const [account] = JSON.parse(json.stdout) as Array<{id: string}>;
+    assert.equal(account!.id, id);
+  });
+
   test('ids __proto__ and constructor are ordinary ids: a rename sticks', async () => {
     ccs.writeToken('__proto__.json', tokenFixture('codex', ''));
     ccs.writeToken('constructor.json', tokenFixture('codex', ''));
