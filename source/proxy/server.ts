@@ -1328,7 +1328,7 @@ export class ProxyServer {
       const who = pool.single || pool.size === 1 ? `${row.displayName} answered 404 for it` : `every ${row.displayName} account answered 404 for it`;
       throw new HttpError(
         404,
-        `model "${shownModelName(pick.modelMissing.model)}" was not found upstream: ${who} (not asked again before ${formatLocalTime(new Date(pick.modelMissing.until).toISOString())}, or until the proxy restarts); ccs-tui models ${row.id} lists its models`,
+        `model "${shownModelName(pick.modelMissing.model)}" was not found upstream: ${who} (not asked again before ${formatLocalTime(new Date(pick.modelMissing.until).toISOString())}, or until the proxy restarts); ccs-tui models ${row.id} lists its models, and ccs-tui cooldown clear ${row.id} <account> asks again now (a fixed endpoint, a model just enabled)`,
         'not_found_error',
         {},
         'model not found upstream (404), remembered',

@@ -501,7 +501,7 @@ describe('a model the upstream does not know (404) cools that model only', async
     assert.equal(again.headers.get('retry-after'), null);
     const body = (await again.json()) as {error: {type: string; message: string}};
     assert.equal(body.error.type, 'not_found_error');
-    assert.match(body.error.message, /^model "claude-opus-4-6" was not found upstream: every Claude account answered 404 for it \(not asked again before .+, or until the proxy restarts\); ccs-tui models claude lists its models$/);
+    assert.match(body.error.message, /^model "claude-opus-4-6" was not found upstream: every Claude account answered 404 for it \(not asked again before .+, or until the proxy restarts\); ccs-tui models claude lists its models, and ccs-tui cooldown clear claude <account> asks again now \(a fixed endpoint, a model just enabled\)$/);
     // Another model is served as ever.
     f.upstream.handler = (req, res) => answerByProtocol(req, res);
     assert.equal((await askModel(f.url, 'claude-sonnet-4-6')).status, 200);
