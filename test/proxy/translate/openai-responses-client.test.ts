@@ -181,6 +181,18 @@ describe('openai-responses client ← Anthropic upstream', () => {
     assert.equal(response.error?.message, 'Overloaded');
   });
 
+  // A newcomer (s39): the item a broken stream left open was marked `completed` just before the
+  // response failed; OpenAI marks an unfinished item `incomplete`.
+  it('an item the turn did not finish is incomplete: the stream broke off in it, or the output limit ended it', () => {
+    const text = (piece: string) => anthropicEvent('content_block_delta', {type: 'content_block_delta', index: 0, delta: {type: 'text_delta', text: piece}});
+    const start = anthropicEvent('message_start', {type: 'message_start', message: {id: 'msg_1', type: 'message', role: 'assistant', content: [], model: 'claude-sonnet-4-5', usage: {input_tokens: 3, output_tokens: 0}}}) + anthropicEvent('content_block_start', {type: 'content_block_start', index: 0, content_block: {type: 'text', text: ''}});
+    const broke = start + text('Half an ans') + anthropicEvent('error', {error: {type: 'overloaded_error', message: 'Overloaded'}});
+    const items = (written: string[]) => eventsOf(written).filter((event) => event.type === 'response.output_item.done').map((event) => (event as unknown as {item: {status: string}}).item.status);
+    assert.deepEqual(items(runStream(translator.stream(ctx), broke)), ['incomplete']);
+    const limited = start + text('Cut at the li') + anthropicEvent('content_block_stop', {type: 'content_block_stop', index: 0}) + anthropicEvent('message_delta', {type: 'message_delta', delta: {stop_reason: 'max_tokens'}, usage: {output_tokens: 5}}) + anthropicEvent('message_stop', {type: 'message_stop'});
+    assert.deepEqual(items(runStream(translator.stream(ctx), limited)), ['incomplete']);
+  });
+
   it('max_tokens ends as response.incomplete with the reason', () => {
     const cut = upstream.replace('"stop_reason":"tool_use"', '"stop_reason":"max_tokens"');
     const last = eventsOf(runStream(translator.stream(ctx), cut)).at(-1) as unknown as {type: string; response: {status: string; incomplete_details: unknown}};

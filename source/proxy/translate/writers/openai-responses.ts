@@ -79,7 +79,7 @@ export class OpenAIResponsesWriter implements TurnWriter {
   fail(message: string): string {
     if (this.done) return '';
     let out = this.ensureStarted();
-    out += this.closeItem();
+    out += this.closeItem('incomplete');
     this.done = true;
     return out + this.send('response.failed', {response: this.snapshot('failed', {error: {code: 'server_error', message}})});
   }
@@ -108,7 +108,7 @@ export class OpenAIResponsesWriter implements TurnWriter {
         this.usage = {...this.usage, ...event.usage};
         return '';
       case 'stop':
-        return this.ensureStarted() + this.closeItem() + this.finish(event.reason);
+        return this.ensureStarted() + this.closeItem(event.reason === 'max_tokens' || event.reason === 'refusal' ? 'incomplete' : 'completed') + this.finish(event.reason);
       case 'error':
         return this.fail(event.message);
     }
@@ -184,8 +184,11 @@ export class OpenAIResponsesWriter implements TurnWriter {
     return open.custom ? '' : this.send('response.function_call_arguments.delta', {item_id: open.item.id, output_index: this.output.length, delta: json});
   }
 
-  /** Closes the open item with its `.done` events and adds it to the output. */
-  private closeItem(): string {
+  /**
+   * Closes the open item with its `.done` events and adds it to the output. `status`: `incomplete`
+   * when the turn ends without finishing it (a failure, the output limit), as OpenAI marks such items.
+   */
+  private closeItem(status: 'completed' | 'incomplete' = 'completed'): string {
     const open = this.open;
     if (!open) return '';
     this.open = undefined;
@@ -214,7 +217,7 @@ export class OpenAIResponsesWriter implements TurnWriter {
       item.arguments = open.args === '' ? '{}' : open.args;
       out += this.send('response.function_call_arguments.done', {item_id: item.id, output_index: index, arguments: item.arguments});
     }
-    if (item.type !== 'reasoning') item.status = 'completed';
+    if (item.type !== 'reasoning') item.status = status;
     this.output.push(item);
     return out + this.send('response.output_item.done', {output_index: index, item});
   }
