@@ -7,7 +7,7 @@ import path from 'node:path';
 import {credentialsOf, maskCredentialPatterns, MIN_SECRET_LENGTH, Redactor, type RedactOptions} from '../core/redact.js';
 import type {CcsPaths} from '../store/paths.js';
 import {fileStamp} from '../store/file-stamp.js';
-import {listJsonFiles, onTokenDirRead, onTokenFileRead, readTokenFileSync} from '../store/tokens.js';
+import {listJsonFiles, onTokenDirRead, onTokenFileRead, readTokenFileSync, readTokenJsonLoose} from '../store/tokens.js';
 
 /** A full scan at least this often, whatever the dir mtimes say. */
 const FULL_SCAN_EVERY_MS = 5_000;
@@ -197,7 +197,8 @@ export class CredentialRedactor {
         try {
           secrets = credentialsOf(readTokenFileSync(file)?.token);
         } catch {
-          // An unreadable token file has no secrets we could recognise; the store reports it.
+          // Refused as a token (the store reports why): what it holds is masked all the same, when it is JSON.
+          secrets = credentialsOf(readTokenJsonLoose(file));
         }
         this.remember(file, stamp, secrets);
       }

@@ -17,8 +17,17 @@ export function validateTokenFile(file: string, data: unknown): TokenFile {
   if (typeof token.type !== 'string' || normalizeTokenType(token.type) === '') {
     throw new CorruptFileError(file, 'field "type" (the provider) is missing');
   }
+  // A provider id is a word (`claude`, `gemini-cli`, `github-copilot`): one with control or
+  // invisible characters is shown with them stripped, as another provider (`cla\u001b[2Jude` read
+  // `claude` in the table).
+  if (!PROVIDER_TYPE.test(normalizeTokenType(token.type))) {
+    throw new CorruptFileError(file, 'field "type" (the provider) holds characters no provider id has');
+  }
   return token as TokenFile;
 }
+
+/** What a token file's `type` is, normalised (normalizeTokenType): letters, digits and `.`, `_`, `-`. */
+const PROVIDER_TYPE = /^[a-z0-9._-]+$/;
 
 /** The layout hooks of the file's provider (by its `type`), if it has a non-flat layout. */
 const layoutOf = (token: TokenFile) => providerForTokenType(token.type)?.adapter.tokenLayout;
@@ -149,6 +158,20 @@ function parsedToken(file: string, found: RegularFile): TokenFile {
     for (const listener of tokenReadListeners) listener(file, stamp, token);
   }
   return token;
+}
+
+/**
+ * The JSON a token file holds, unchecked (no type or field checks): for the credential masker, which
+ * masks what a file holds even when it is refused as a token (a type no provider has, a field of the
+ * wrong kind); undefined when it cannot be read or is no JSON.
+ */
+export function readTokenJsonLoose(file: string): unknown {
+  try {
+    const found = readRegularFileSync(file, tokenReadOptions(file));
+    return found ? JSON.parse(found.text) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

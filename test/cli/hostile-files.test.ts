@@ -92,6 +92,17 @@ describe('hostile files', () => {
     assert.equal(account!.id, id);
   });
 
+  // ATTACK (s39): a token file of type " CLA\u001b[2Jude " was listed under `claude` (its escape
+  // stripped), beside the real Claude accounts, with a second default star.
+  test('a token type with control or invisible characters is a broken file, never listed as another provider', async () => {
+    for (const type of [' CLA\u001b[2Jude ', 'cla\u200bude', 'claude\u0000']) {
+      ccs.writeToken('claude-spoof.json', {...tokenFixture('claude', 'spoof@example.com'), type});
+      const table = await runBin(['accounts'], ccs.env);
+      assert.doesNotMatch(table.stdout, /spoof@example\.com/, `listed: ${table.stdout}`);
+      assert.match(table.stderr, /claude-spoof\.json: field "type" \(the provider\) holds characters no provider id has/);
+    }
+  });
+
   test('ids __proto__ and constructor are ordinary ids: a rename sticks', async () => {
     ccs.writeToken('__proto__.json', tokenFixture('codex', ''));
     ccs.writeToken('constructor.json', tokenFixture('codex', ''));

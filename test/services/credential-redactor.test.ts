@@ -105,3 +105,12 @@ test('token files read before any redactor, one holding no credential at all: th
     fresh.cleanup();
   }
 });
+
+// s39: a token file refused as a token (a type with control characters, a field of the wrong kind) is
+// listed as no account, but what it holds is still masked.
+test('a token file refused as a token: its credentials are masked all the same', () => {
+  ccs.writeToken('claude-spoof.json', {...tokenFixture('claude', 'spoof@example.com', {access_token: 'spoofed-type-access-0123456789'}), type: 'cla\u001b[2Jude'});
+  ccs.writeToken('codex-odd.json', {...tokenFixture('codex', 'odd@example.com', {refresh_token: 'odd-field-refresh-0123456789'}), access_token: ['x']});
+  const redactor = credentialRedactor(ccs.paths);
+  assert.equal(redactor.redact('a spoofed-type-access-0123456789 b odd-field-refresh-0123456789'), 'a spoo…(redacted) b odd-…(redacted)');
+});
