@@ -18,7 +18,12 @@ export function onLockWait(report: ((message: string) => void) | undefined): ((m
 
 /** Tells the printer that a write waits for `lockDir`, held by `holder` (e.g. "CCS, or another program"). */
 export function reportLockWait(lockDir: string, holder: string): void {
-  listener?.(`waiting for ${lockDir}: ${holder} holds it while it changes the files (the change is made once it lets go)`);
+  reportWait(`waiting for ${lockDir}: ${holder} holds it while it changes the files (the change is made once it lets go)`);
+}
+
+/** Tells the printer of any other wait for another process (owned-lock.ts: a refresh of the same grant). */
+export function reportWait(message: string): void {
+  listener?.(message);
 }
 
 /**

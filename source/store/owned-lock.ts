@@ -17,6 +17,7 @@ import path from 'node:path';
 import {nodeCrypto} from '../core/crypto.js';
 import {CorruptFileError, ensurePrivateDir, FILE_MODE, parseJsonFile, readRegularFile, tempBeside} from './files.js';
 import {processGone, recordedIdentity, thisProcess, type ProcessIdentity} from './process-identity.js';
+import {reportWait, SAY_WAIT_AFTER_MS} from './lock-wait.js';
 
 /** The holder (process-identity.ts ProcessIdentity) and its lock's nonce and time. */
 export interface LockOwner extends ProcessIdentity {
@@ -49,11 +50,15 @@ export class LockBusyError extends Error {
     what: string,
     holderMtimeMs: number = Date.now(),
   ) {
-    const held = holder && heldFor(holder, holderMtimeMs);
-    const by = holder && held ? ` by process ${holder.pid} on ${holder.host} for ${Math.round(held.ms / 1000)} s${held.skewed ? ' (its clock is ahead of ours: clock skew)' : ''}` : '';
-    super(`${what} is in progress${by} (${lockFile}); waited ${Math.round(waitedMs / 1000)} s and did nothing`);
+    super(`${what} is in progress${heldByText(holder, holderMtimeMs)} (${lockFile}); waited ${Math.round(waitedMs / 1000)} s and did nothing`);
     this.name = 'LockBusyError';
   }
+}
+
+/** ` by process <pid> on <host> for <n> s`: who holds a lock and how long, as far as its file says. */
+function heldByText(holder: LockOwner | undefined, holderMtimeMs: number = Date.now()): string {
+  const held = holder && heldFor(holder, holderMtimeMs);
+  return holder && held ? ` by process ${holder.pid} on ${holder.host} for ${Math.round(held.ms / 1000)} s${held.skewed ? ' (its clock is ahead of ours: clock skew)' : ''}` : '';
 }
 
 /** A takeover (stale lock replaced) takes milliseconds; a guard older than this was left by a crash. */
@@ -156,6 +161,7 @@ export async function withOwnedLock<T>(target: string, work: (lock: OwnedLock) =
   await ensurePrivateDir(path.dirname(lockFile));
   const owner: LockOwner = {...thisProcess(), nonce: nodeCrypto().randomBytes(8).toString('hex'), at: Date.now()};
   const started = Date.now();
+  let said = false;
   let last: {owner?: LockOwner; mtimeMs: number} | undefined;
   for (let attempt = 0; ; attempt++) {
     owner.at = Date.now();
@@ -169,6 +175,12 @@ export async function withOwnedLock<T>(target: string, work: (lock: OwnedLock) =
       }
     }
     if (Date.now() - started > options.waitMs) throw new LockBusyError(lockFile, last?.owner, Date.now() - started, options.describe ?? 'work', last?.mtimeMs);
+    // Said once past a second (lock-wait.ts): a command waiting here (a suspended process's refresh)
+    // printed nothing for up to the whole wait.
+    if (!said && Date.now() - started >= SAY_WAIT_AFTER_MS) {
+      said = true;
+      reportWait(`waiting: ${options.describe ?? 'work'} is in progress${heldByText(last?.owner, last?.mtimeMs)}; this goes on once it ends (or gives up after ${Math.round(options.waitMs / 1000)} s, doing nothing)`);
+    }
     await new Promise((resolve) => setTimeout(resolve, Math.min(200, 10 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random())));
   }
   const lock: OwnedLock = {
