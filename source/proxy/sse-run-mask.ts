@@ -274,13 +274,28 @@ export class SseRunMasker {
     const last = this.partial;
     this.partial = '';
     // Completed for the reading only: the bytes added are taken off what goes out.
+    let sentLast = false;
     const added = last === '' ? '' : last.endsWith('\r\n') ? '\r\n' : last.endsWith('\n') ? '\n' : '\n\n';
     if (last !== '') {
-      const event = last + added;
-      this.onEvent(hasSplitData(event, event.length) ? withDataJoined(event) : event, out);
+      const whole = last + added;
+      const event = hasSplitData(whole, whole.length) ? withDataJoined(whole) : whole;
+      // A run field whose string never closed (cut off mid-string) cannot be read as a client reads
+      // a run: while a run holds a tail that may begin a credential, or one let out a tail the next
+      // run goes on from, its text may be the rest of one, and it is not sent (a client's SDK drops
+      // an unfinished event anyway). Otherwise it goes as it came.
+      const open = this.held.length > 0 || this.carries.size > 0;
+      if (!open && this.logprobsHeld.length === 0 && this.runStarts.size === 0 && this.firstHoldingField(event, event.length) === -1) {
+        // Nothing it could go on from, nothing in it that may begin a credential: as it came, byte for byte.
+        out.push(last);
+      } else if (open && hasMatch(event, FIELD, FIELD_ESCAPED) && this.slotsOf(event) === undefined) {
+        this.flush(out);
+      } else {
+        this.onEvent(event, out);
+        sentLast = true;
+      }
     }
     this.flush(out);
-    if (added !== '') {
+    if (added !== '' && sentLast) {
       const at = out.length - 1 - [...out].reverse().findIndex((text) => text !== '');
       if (at < out.length && out[at]!.endsWith(added)) out[at] = out[at]!.slice(0, -added.length);
     }

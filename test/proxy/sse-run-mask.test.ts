@@ -399,3 +399,30 @@ describe('SseRunMasker: a stream cut off in the middle of a token', () => {
     }
   }
 });
+
+describe('SseRunMasker: a stream cut off inside the last event\'s string', () => {
+  // REVIEW (s39): the last event's JSON never closed (cut mid-string) could not be read as a client
+  // reads a run, and went out as it came: a token begun in the event before and going on there was
+  // out but for its first characters. Such an event is not sent while a run holds a tail that may
+  // begin a credential (a client's SDK drops an unfinished event anyway).
+  const chatOpen = (content: string) => `data: {"id":"c1","choices":[{"index":0,"delta":{"content":"${content}`;
+  const chatChunk = (content: string) => `data: ${JSON.stringify({id: 'c1', choices: [{index: 0, delta: {content}}]})}\n\n`;
+  for (const split of [4, 13, 16, 20]) {
+    for (const tail of ['', ' and more text', '\\n']) {
+      it(`a token split at ${split}, its rest in an unclosed string ending ${JSON.stringify(tail)}`, () => {
+        const stream = `${chatChunk(`key ${TOKEN.slice(0, split)}`)}${chatOpen(`${TOKEN.slice(split)}${tail}`)}`;
+        for (const at of [0, stream.length >> 1, stream.length]) {
+          const out = through(stream, at);
+          assert.ok(!out.includes(TOKEN.slice(split)), `the token's rest is out at cut ${at}: ${out}`);
+          assert.ok(!out.includes(TOKEN.slice(0, Math.max(split, 12))) || split < 5, `the token's start is out at cut ${at}: ${out}`);
+        }
+      });
+    }
+  }
+  it('without a secret, an unfinished last event goes out as it came (its data over two lines, a repeated key)', () => {
+    for (const last of [chatOpen('and then it was cut'), `data: {"id":"c1","choices":[{"index":0,\ndata: "delta":{"content":"two lines."}}]}\n`, `data: {"id":"c1","choices":[{"index":0,"delta":{"content":"a.","content":"b."}}]}`]) {
+      const stream = `${chatChunk('hello there')}${last}`;
+      for (const at of [0, stream.length >> 1, stream.length]) assert.equal(through(stream, at), stream);
+    }
+  });
+});
