@@ -22,7 +22,7 @@ import {UserError, type Account, type TokenFile} from '../core/types.js';
 import {baseAdapter} from '../providers/adapters/base.js';
 import {findProvider, type RefreshContext} from '../providers/table.js';
 import {TokenFieldError} from '../providers/types.js';
-import type {AccountStore} from '../store/accounts.js';
+import {grantFieldNames, type AccountStore} from '../store/accounts.js';
 import type {TuiSettings} from '../store/settings.js';
 import {systemClock, type Clock} from './clock.js';
 import type {ServiceNeeds} from './deps.js';
@@ -580,11 +580,14 @@ async function adoptKeptGrant(deps: RefreshDeps, provider: string, account: Acco
   const found = await readTokenFile(kept).catch(() => undefined);
   const fresh = found?.refresh_token;
   if (!found || found.type !== token.type || typeof fresh !== 'string' || fresh === '' || fresh === spent || !found.access_token || otherAccount(found, token)) return undefined;
+  // Only the grant's fields: the rest of the file may have changed since (disabled, a prefix, a note).
+  const grant: Partial<TokenFile> = {};
+  for (const field of grantFieldNames(findProvider(provider))) if (found[field] !== undefined) grant[field] = found[field];
   let taken = false;
   const saved = await deps.store
     .updateToken(provider, {tokenFile: account.tokenFile}, (current) => {
       taken = current.refresh_token === spent;
-      return taken ? {...current, ...found} : current;
+      return taken ? {...current, ...grant} : current;
     })
     .catch((error: unknown) => {
       throw new GrantNotSavedError(`${provider} account ${account.id}: ${account.tokenFile} could not be written (${(error as Error).message}); its refreshed grant stays in ${kept} until it can`, name);

@@ -303,6 +303,11 @@ export type StoredLogin = Account & {
 /** Token-file fields every OAuth grant comes with; the provider's own are its adapter's `grantFields`. */
 const GRANT_FIELDS = ['access_token', 'refresh_token', 'expired', 'id_token'] as const;
 
+/** The token-file fields that are `row`'s grant (GRANT_FIELDS and its adapter's `grantFields`), and when it was last refreshed. */
+export function grantFieldNames(row: ProviderRow | undefined): string[] {
+  return [...GRANT_FIELDS, ...(row?.adapter.grantFields ?? []), 'last_refresh'];
+}
+
 /**
  * The token file a new OAuth login leaves over the account's `current` one: the login's fields, and
  * of the file's only what is not the previous grant's (the account's options such as `priority`,

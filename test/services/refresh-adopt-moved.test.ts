@@ -87,6 +87,8 @@ test('a refreshed grant whose token write CCS\'s lock refuses is kept beside, it
 
 test('a refreshed grant kept in refresh-kept/ goes back into its token file at the next refresh once the file can be written, sending nothing', async () => {
   await withRefusedWrite(async (ccs, server) => {
+    const file = path.join(ccs.paths.authDir, FILE);
+    writeFileSync(file, JSON.stringify({...JSON.parse(readFileSync(file, 'utf8')), disabled: false, prefix: 'old'}), {mode: 0o600});
     const first = await runBin(['quota', '--json'], ccs.env);
     assert.equal(server.presented.length, 1);
     const [kept] = readdirSync(ccs.paths.refreshKept);
@@ -104,15 +106,21 @@ test('a refreshed grant kept in refresh-kept/ goes back into its token file at t
     assert.equal(server.presented.length, 1, 'sent again');
     assert.deepEqual(readdirSync(ccs.paths.refreshKept), [kept], again.stdout);
     assert.equal(tokenOnDisk(ccs), RT1);
+    // Meanwhile another tool changed the file's other fields (CLIProxyAPI's management: disabled, a
+    // prefix): they stay; only the grant comes back (REVIEW s39: the whole kept copy was written over them).
+    writeFileSync(file, JSON.stringify({...JSON.parse(readFileSync(file, 'utf8')), disabled: true, prefix: 'new'}), {mode: 0o600});
     // Writable again: taken back at the next refresh.
     rmSync(`${ccs.paths.cliproxy}.lock`);
     rmSync(path.join(ccs.paths.state, 'quota-cache.json'), {force: true});
     const back = await runBin(['quota', '--json'], ccs.env);
     assert.equal(tokenOnDisk(ccs), 'sk-ant-ort01-new-1-0123456789abcdef', `the kept grant was not put back: ${back.stdout}${back.stderr}`);
+    const after = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    assert.deepEqual([after.disabled, after.prefix], [true, 'new'], 'fields changed meanwhile were written over');
+    assert.notEqual(after.access_token, 'sk-ant-oat01-AT1-0123456789');
     assert.deepEqual(server.presented, [RT1], 'sent again');
     assert.deepEqual(readdirSync(ccs.paths.refreshKept), [], 'the kept copy stays beside the file that holds it now');
-    const after = JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout) as Array<{health: string}>;
-    assert.equal(after[0]!.health, 'ok');
+    const listedAfter = JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout) as Array<{health: string}>;
+    assert.equal(listedAfter[0]!.health, 'ok');
   });
 });
 
