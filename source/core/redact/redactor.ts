@@ -33,11 +33,22 @@ interface EchoSpan {
   masked: string;
   /** A cut echo's kind: a secret's start (cut at its end) or its end (cut at its start). */
   cut?: 'start' | 'end';
+  /** A cut echo's secret (as its form was found). */
+  secret?: string;
 }
 
 /** The default options, one shared object (redact runs for every string of every request's log event). */
 const NO_OPTIONS: RedactOptions = Object.freeze({});
 const CUT_ECHOES: RedactOptions = Object.freeze({cutEchoes: true});
+
+/**
+ * How much of a secret is what every token of its kind begins with (`sk-ant-oat01-`, `gho_`,
+ * `ya29.`): up to the last `-`, `_` or `.` of its first 16 characters.
+ */
+function publicPrefixLength(secret: string): number {
+  const head = secret.slice(0, 16);
+  return Math.max(head.lastIndexOf('-'), head.lastIndexOf('_'), head.lastIndexOf('.')) + 1;
+}
 
 /** A masked form as a stream's latin1 text holds it: its UTF-8 bytes, one character each. */
 const latin1Form = (masked: string) => Buffer.from(masked, 'utf8').toString('latin1');
@@ -333,7 +344,7 @@ export class Redactor {
         while (end < text.length && end - i < secret.length && text[end] === secret[end - i]) end++;
         // Followed by more token characters: another token that shares the start (`sk-ant-oat01-`).
         if (end < text.length && TOKEN_GOES_ON.test(text[end]!)) continue;
-        spans.push({index: i, end, masked: masked(secret), cut: 'start'});
+        spans.push({index: i, end, masked: masked(secret), cut: 'start', secret});
         i = copied = end;
         i--;
         continue scan;
@@ -364,7 +375,10 @@ export class Redactor {
    */
   maskCutStartAtEnd(text: string): string {
     const span = this.cutEchoSpans(text, latin1Form).find((found) => found.cut === 'start' && found.end === text.length);
-    return span ? text.slice(0, span.index) + span.masked : text;
+    // A body is forwarded: what every token of a kind begins with (`sk-ant-oat01-`) is no secret, and
+    // a body that ends in it alone is left as it is.
+    if (!span || span.end - span.index < publicPrefixLength(span.secret!) + 4) return text;
+    return text.slice(0, span.index) + span.masked;
   }
 
   /** Whether some text may hold a base64 echo cut into pieces (a chain, see SPACE_FOLDED_WIDTH); false: certainly none. */
