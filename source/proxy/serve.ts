@@ -239,6 +239,12 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
   let log: WriteStream | undefined;
   /** Bytes in the open log file (its size when opened, then what was written to it). */
   let logged = 0;
+  /** Log streams rotated out, still writing what they hold. */
+  const retiring = new Set<Promise<void>>();
+  const closeLogs = async () => {
+    if (log) await closeLog(log);
+    await Promise.all(retiring);
+  };
   const logFile = () => {
     if (!log) ({stream: log, size: logged} = openLog(proxyLogPath(paths)));
     return log;
@@ -249,13 +255,15 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
     const stream = logFile();
     if (!stream.writableEnded && !stream.destroyed) {
       stream.write(text);
-      logged += text.length;
+      logged += typeof text === 'string' ? Buffer.byteLength(text) : text.length;
       // Rotated as it runs, not only at a start: a client that holds the API key could otherwise
-      // fill the disk with requests (a long model name is one long line each).
+      // fill the disk with requests (a long model name is one long line each). The stream rotated
+      // out still writes what it holds to proxy.log.1; a stop waits for it (closeLogs).
       if (logged > LOG_ROTATE_BYTES) {
         log = undefined;
-        stream.end();
         rotateLog(proxyLogPath(paths));
+        const ending: Promise<void> = closeLog(stream).finally(() => retiring.delete(ending));
+        retiring.add(ending);
       }
       return;
     }
@@ -407,7 +415,7 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
     if (!ours) writeLog(`${lineOf(fatal, Date.now())}\n`);
     if (ipc()) send!(fatal);
     else io.stderr.write(`ccs-tui: ${message}\n`);
-    if (log) await closeLog(log);
+    await closeLogs();
     return 1;
   }
 
@@ -458,7 +466,7 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
       emit({type: 'stopped', pid: process.pid, reason, ...(by ? {by} : {})});
       stoppedLine = true;
       requests.flush();
-      if (log) await closeLog(log);
+      await closeLogs();
       process.off('message', onMessage);
       // The IPC channel is a handle of its own: with a 'disconnect' listener it keeps this process
       // alive after everything else closed (the supervisor waited for its 5 s SIGKILL). Let it go.

@@ -75,5 +75,8 @@ describe('a client that sends long model names, again and again', async () => {
     assert.ok(!lines.includes('an earlier line'), 'not rotated');
     const before = readFileSync(`${log}.1`, 'utf8');
     assert.ok(before.startsWith('an earlier line\n') && before.includes('listening on'), 'proxy.log.1 holds what was before the rotation');
+    // No request's line lost across the rotation.
+    const requestLines = (text: string) => text.split('\n').filter((line) => /POST \/v1\/messages …\(a model name of/.test(line)).length;
+    assert.equal(requestLines(before) + requestLines(lines.join('\n')), 24);
   });
 });
