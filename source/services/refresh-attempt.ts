@@ -176,7 +176,10 @@ export async function unansweredSend(file: string, refreshToken: string): Promis
   return {pid: record.pid, host: record.host, ...recordedIdentity(record), atMs};
 }
 
-/** Settles an unanswered send whose answer was found after all (refresh.ts adoptInterruptedSave): refreshed, the token rotated. */
+/**
+ * Settles a send whose answer was found after all (refresh.ts adoptInterruptedSave, adoptKeptGrant):
+ * refreshed, the token rotated, and the record no longer points at where the answer was.
+ */
 export async function settleFoundAnswer(file: string, refreshToken: string, detail: string): Promise<void> {
   await writeJsonAtomic(file, {fingerprint: tokenFingerprint(refreshToken), outcome: 'ok', at: new Date().toISOString(), ...thisProcess(), detail, rotated: true} satisfies AttemptRecord);
 }
@@ -355,11 +358,6 @@ export async function keptGrantOf(file: string, refreshToken: string): Promise<s
   const record = await readRecord(file);
   if (!record || 'unreadable' in record || record.fingerprint !== tokenFingerprint(refreshToken)) return undefined;
   return record.outcome === 'ok' && record.rotated && typeof record.keptIn === 'string' && record.keptIn !== '' ? record.keptIn : undefined;
-}
-
-/** The grant kept in tui/refresh-kept/ (keptGrantOf) is in a token file now: the record no longer points there. */
-export async function settleKeptGrant(file: string, refreshToken: string, detail: string): Promise<void> {
-  await writeJsonAtomic(file, {fingerprint: tokenFingerprint(refreshToken), outcome: 'ok', at: new Date().toISOString(), ...thisProcess(), detail, rotated: true} satisfies AttemptRecord);
 }
 
 /**

@@ -32,7 +32,7 @@ import {endpoint, knownClients, resolveProvider, type ResolvedProvider} from './
 import {NotTokenResponseError, OAuthError, postToken} from './oauth/token-endpoint.js';
 import {errorTextMasker, maskError} from './credential-redactor.js';
 import {tokenFieldsFrom} from './oauth/token-file.js';
-import {attemptFile, keptGrantOf, legacyAttemptFile, NeedsLoginError, NotSentError, pruneAttemptRecords, RefreshOutcomeUnknownError, RefreshRefusedError, sendOnce, settleFoundAnswer, settleKeptGrant, unansweredSend} from './refresh-attempt.js';
+import {attemptFile, keptGrantOf, legacyAttemptFile, NeedsLoginError, NotSentError, pruneAttemptRecords, RefreshOutcomeUnknownError, RefreshRefusedError, sendOnce, settleFoundAnswer, unansweredSend} from './refresh-attempt.js';
 import {nativeTokensInsteadOfRefresh} from './native/sync.js';
 import {nativeFormat} from './native/formats.js';
 import {grantKey, MAX_RATE_LIMIT_WAITS, MAX_RETRY_AFTER_SECONDS, refreshLockBounds, withAccountGrantLock, type RefreshLockBounds} from './refresh-lock.js';
@@ -543,9 +543,7 @@ async function adoptInterruptedSave(deps: RefreshDeps, provider: string, account
     const stat = await fs.lstat(temp).catch(() => undefined);
     if (!stat?.isFile() || (stat.mode & 0o077) !== 0 || stat.mtimeMs < sender.atMs - CLOCK_SLACK_MS) continue;
     const found = await readTokenFile(temp).catch(() => undefined);
-    const fresh = found?.refresh_token;
-    if (!found || found.type !== token.type || typeof fresh !== 'string' || fresh === '' || fresh === spent || !found.access_token) continue;
-    if (otherAccount(found, token)) continue;
+    if (!isSuccessorGrant(found, token, spent)) continue;
     // Written as the killed process would have: under the store's lock and CCS's, and only over the
     // grant it was refreshed from (a file holding another by now keeps it, and this one stays).
     let taken = false;
@@ -556,7 +554,7 @@ async function adoptInterruptedSave(deps: RefreshDeps, provider: string, account
     if (!taken) return undefined;
     await fs.rm(temp, {force: true});
     await settleFoundAnswer(recordFile, spent, `answered; saved from ${name}, left by process ${sender.pid} (it ended before renaming it into place)`);
-    await markSpentCopies(deps.store, provider, spent, fresh);
+    await markSpentCopies(deps.store, provider, spent, found.refresh_token);
     return saved;
   }
   return undefined;
@@ -578,8 +576,7 @@ async function adoptKeptGrant(deps: RefreshDeps, provider: string, account: Acco
   if (name === undefined || name !== path.basename(name) || name.startsWith('.')) return undefined;
   const kept = path.join(deps.store.paths.refreshKept, name);
   const found = await readTokenFile(kept).catch(() => undefined);
-  const fresh = found?.refresh_token;
-  if (!found || found.type !== token.type || typeof fresh !== 'string' || fresh === '' || fresh === spent || !found.access_token || otherAccount(found, token)) return undefined;
+  if (!isSuccessorGrant(found, token, spent)) return undefined;
   // Only the grant's fields: the rest of the file may have changed since (disabled, a prefix, a note).
   const grant: Partial<TokenFile> = {};
   for (const field of grantFieldNames(findProvider(provider))) if (found[field] !== undefined) grant[field] = found[field];
@@ -594,13 +591,22 @@ async function adoptKeptGrant(deps: RefreshDeps, provider: string, account: Acco
     });
   if (!taken) return undefined;
   await fs.rm(kept, {force: true});
-  await settleKeptGrant(recordFile, spent, `answered; the grant kept in tui/refresh-kept/${name} was put back into ${account.tokenFile}`);
-  await markSpentCopies(deps.store, provider, spent, fresh);
+  await settleFoundAnswer(recordFile, spent, `answered; the grant kept in tui/refresh-kept/${name} was put back into ${account.tokenFile}`);
+  await markSpentCopies(deps.store, provider, spent, found.refresh_token);
   return saved;
 }
 
 /** How far a file's time may lag the clock the attempt record's time was read from (coarse kernel clocks). */
 const CLOCK_SLACK_MS = 1000;
+
+/**
+ * Whether `found` (a token found beside the file or kept aside) can be the grant `token`'s refresh of
+ * `spent` brought: the same type and account, an access token, and another refresh token.
+ */
+function isSuccessorGrant(found: TokenFile | undefined, token: TokenFile, spent: string): found is TokenFile & {refresh_token: string} {
+  const fresh = found?.refresh_token;
+  return found !== undefined && found.type === token.type && typeof fresh === 'string' && fresh !== '' && fresh !== spent && Boolean(found.access_token) && !otherAccount(found, token);
+}
 
 /** Whether two tokens name different accounts: an email or account id both have, differing. */
 function otherAccount(a: TokenFile, b: TokenFile): boolean {
