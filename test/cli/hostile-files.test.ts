@@ -199,6 +199,8 @@ describe('hostile files', () => {
     assert.match(list.stderr, /codex-huge\.json: is 600\.0 MB, too large for what it should hold \(at most 4 MB\); not read/);
     assert.doesNotMatch(list.stderr, /Cannot create a string/);
     assert.match(list.stdout, /a@example\.com/);
+    // The word is true of any file that cannot be read (not JSON, too large, or permission denied, as a non-root user meets).
+    assert.match(list.stdout, /b@example\.com.*! unreadable/);
     const json = JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout) as Array<{tokenFile: string; health: string}>;
     assert.equal(json.find((a) => a.tokenFile === 'codex-huge.json')?.health, 'unreadable');
   });
