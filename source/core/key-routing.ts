@@ -76,9 +76,13 @@ export function routeKey(name: string, input: string, context: KeyContext): KeyR
   // Ctrl-C asks like q where something unsaved would be lost; a second Ctrl-C at that prompt (or on
   // the too-small screen, where no prompt can show) quits at once.
   if (name === 'ctrl+c') return context.tooSmall || context.modal === 'confirm' ? {to: 'quit'} : {to: 'quit', ask: true};
-  // Too small, the screen underneath cannot be seen: no key but Ctrl-C acts (a `q` meant for a
-  // hidden text field must not quit), and the screen keeps its state for when the terminal grows.
-  if (context.tooSmall) return {to: 'none'};
+  // Too small, the screen underneath cannot be seen: it keeps its state for when the terminal grows,
+  // and no key acts on it but a quit. `q` quits as on a full screen (asking first where that would)
+  // unless something hidden could take it as text or as an answer: a field, a filter, a prompt.
+  if (context.tooSmall) {
+    const nothingHidden = (context.modal === undefined || context.modal === 'help' || context.modal === 'messages') && !context.filterEditing && !context.textFocused && !context.pasted && !context.typedIntoField;
+    return nothingHidden && actionForKey(name, context.scopes) === 'quit' ? {to: 'quit', ask: true} : {to: 'none'};
+  }
   if (context.pasted) return pasteRoute(context);
   if (context.modal === 'confirm') {
     // The prompt showed after this key was read (`dy` in one read): only a key typed after seeing it answers.

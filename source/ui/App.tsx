@@ -87,7 +87,7 @@ function Root({initialRoute}: {initialRoute?: Route}) {
     <ShellContext.Provider value={shell}>
       <Frame state={state} shell={shell} columns={fit.columns} rows={fit.rows} hidden={tooSmall} />
       <KeyCommitMark />
-      {tooSmall ? <TooSmall columns={columns} rows={rows} /> : null}
+      {tooSmall ? <TooSmall columns={columns} rows={rows} asking={state.modal?.kind === 'confirm'} /> : null}
     </ShellContext.Provider>
   );
 }

@@ -18,9 +18,15 @@ test('Ctrl-C quits from every layer, even a focused text field or an open prompt
   }
 });
 
-test('a too-small terminal ignores every key but Ctrl-C, even in a text field (q must not quit)', () => {
-  assert.deepEqual(routeKey('q', 'q', at({tooSmall: true})), {to: 'none'});
+test('a too-small terminal ignores every key but a quit; q quits only where no hidden field or prompt could take it', () => {
+  // As htop and k9s: q quits whatever the size (the screen may still ask first: unsaved rules).
+  assert.deepEqual(routeKey('q', 'q', at({tooSmall: true})), {to: 'quit', ask: true});
   assert.deepEqual(routeKey('q', 'q', at({tooSmall: true, modal: 'rename'})), {to: 'none'});
+  assert.deepEqual(routeKey('q', 'q', at({tooSmall: true, textFocused: true})), {to: 'none'});
+  assert.deepEqual(routeKey('q', 'q', at({tooSmall: true, filterEditing: true})), {to: 'none'});
+  assert.deepEqual(routeKey('q', 'q', at({tooSmall: true, modal: 'confirm'})), {to: 'none'}, 'a hidden prompt is not answered by q');
+  assert.deepEqual(routeKey('q', 'q', at({tooSmall: true, modal: 'help'})), {to: 'quit', ask: true}, 'as under the overlay on a full screen');
+  assert.deepEqual(routeKey('q', 'q', at({tooSmall: true, pasted: true})), {to: 'none'});
   assert.deepEqual(routeKey('x', 'x', at({tooSmall: true, textFocused: true})), {to: 'none'});
   assert.deepEqual(routeKey('j', 'j', at({tooSmall: true})), {to: 'none'});
   assert.deepEqual(routeKey('escape', '', at({tooSmall: true})), {to: 'none'});

@@ -190,10 +190,8 @@ test('below 60×20 a "terminal too small" screen says the current and the needed
   frame = await tui.waitFor(/work · alice@e/);
   await tui.resize(100, 19);
   await tui.waitFor('100×19');
+  // As htop and k9s: q quits whatever the size (no field or prompt is open underneath).
   await tui.press('q');
-  await new Promise((r) => setTimeout(r, 100));
-  assert.match(tui.frame(), /Terminal too small/, 'q does nothing while too small (it may be meant for a hidden field)');
-  await tui.press('ctrl+c');
   await tui.exited;
 });
 

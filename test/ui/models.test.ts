@@ -105,6 +105,23 @@ describe('model rules screen', () => {
     await tui.waitFor('Models');
   });
 
+  test('q on a too-small terminal with unsaved rules asks, and the too-small screen says a question waits; enlarged, it is answered', async () => {
+    tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'models', params: {provider: 'kimi'}}});
+    await tui.waitFor('Models 6/8 visible (static list)');
+    await tui.press('a');
+    await tui.type('x');
+    await tui.press('enter');
+    await tui.waitFor(/^\* unsaved/m);
+    await tui.resize(59, 19);
+    assert.doesNotMatch(await tui.waitFor('Terminal too small'), /question/);
+    await tui.press('q');
+    await tui.waitFor('A question is waiting: enlarge the window to answer it');
+    await tui.resize(100, 30);
+    await tui.waitFor('Quit and discard unsaved rule changes?');
+    await tui.press('n');
+    await tui.waitFor((frame) => !frame.includes('Quit and discard') && /^\* unsaved/m.test(frame));
+  });
+
   test('a screen key with unsaved rules warns; discarding them replaces the warning, which is no longer true', async () => {
     tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'models', params: {provider: 'kimi'}}});
     await tui.waitFor('Models 6/8 visible (static list)');
