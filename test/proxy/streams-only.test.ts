@@ -216,6 +216,31 @@ for (const id of STREAMS_ONLY) {
       }
     });
 
+    it('an answer sent only in the terminal Response (no item events) reaches a streaming Messages client and a Chat one', async () => {
+      const faithful = upstream.handler;
+      const call = {id: 'fc_1', type: 'function_call', status: 'completed', call_id: 'call_1', name: 'Read', arguments: '{"file_path":"a.txt"}'};
+      upstream.handler = (_req, res) => {
+        res.writeHead(200, {'content-type': 'text/event-stream'});
+        res.end(event({type: 'response.created', response: base}) + event({type: 'response.completed', response: {...base, status: 'completed', output: [messageItem('Only in the end'), call], usage}}));
+      };
+      try {
+        const messages = new Anthropic({apiKey: API_KEY, baseURL: `${f.url}/api/provider/${id}`, maxRetries: 0});
+        const stream = messages.messages.stream({model: c.model, max_tokens: 64, messages: [{role: 'user', content: 'hi'}], tools: [{name: 'Read', input_schema: {type: 'object'}}]});
+        const message = await stream.finalMessage();
+        assert.deepEqual(message.content, [
+          {type: 'text', text: 'Only in the end'},
+          {type: 'tool_use', id: 'call_1', name: 'Read', input: {file_path: 'a.txt'}},
+        ]);
+        assert.equal(message.stop_reason, 'tool_use');
+        const chat = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/api/provider/${id}/v1`, maxRetries: 0});
+        let text = '';
+        for await (const chunk of await chat.chat.completions.create({model: c.model, stream: true, messages: [{role: 'user', content: 'hi'}]})) text += chunk.choices[0]?.delta.content ?? '';
+        assert.equal(text, 'Only in the end');
+      } finally {
+        upstream.handler = faithful;
+      }
+    });
+
     it('Messages: a message with the text and usage; the upstream was asked to stream', async () => {
       const client = new Anthropic({apiKey: API_KEY, baseURL: `${f.url}/api/provider/${id}`, maxRetries: 0});
       const message = await client.messages.create({model: c.model, max_tokens: 64, messages: [{role: 'user', content: 'hi'}]});

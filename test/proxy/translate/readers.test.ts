@@ -249,6 +249,47 @@ describe('OpenAIResponsesReader', () => {
     assert.equal(events.flatMap((event) => (event.type === 'tool-call-args' ? [event.json] : [])).join(''), args);
   });
 
+  // A backend that streams no item events and puts the whole answer in its terminal Response: the
+  // text, reasoning and call were dropped (the stream's items were all it read).
+  it('a stream whose answer comes only in response.completed has it read from its output, once', () => {
+    const line = (event: object) => `data: ${JSON.stringify(event)}\n\n`;
+    const output = [
+      {type: 'reasoning', id: 'rs_1', summary: [{type: 'summary_text', text: 'think'}], encrypted_content: 'E'},
+      {type: 'message', id: 'msg_1', content: [{type: 'output_text', text: 'Only here'}]},
+      {type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'f', arguments: '{"a":1}'},
+    ];
+    const events = readChunks(new OpenAIResponsesReader(), line({type: 'response.created', response: {id: 'r'}}), line({type: 'response.completed', response: {id: 'r', status: 'completed', output}}));
+    assert.deepEqual(
+      events.filter((e) => e.type !== 'start' && e.type !== 'usage'),
+      [
+        {type: 'thinking', text: 'think'},
+        {type: 'thinking-signature', signature: 'E'},
+        {type: 'text', text: 'Only here'},
+        {type: 'tool-call-start', key: '2', id: 'call_1', name: 'f'},
+        {type: 'tool-call-args', key: '2', json: '{"a":1}'},
+        {type: 'tool-call-end', key: '2'},
+        {type: 'stop', reason: 'tool_use'},
+      ],
+    );
+    // Items streamed and done are not said again from the same output; one added and never done
+    // adds from output only what its deltas did not carry.
+    const again = readChunks(
+      new OpenAIResponsesReader(),
+      line({type: 'response.output_item.added', output_index: 0, item: {type: 'message', id: 'msg_1', content: []}}),
+      line({type: 'response.output_text.delta', output_index: 0, item_id: 'msg_1', delta: 'Hi'}),
+      line({type: 'response.output_item.done', output_index: 0, item: {type: 'message', id: 'msg_1', content: [{type: 'output_text', text: 'Hi'}]}}),
+      line({type: 'response.output_item.added', output_index: 1, item: {type: 'message', id: 'msg_2', content: []}}),
+      line({type: 'response.output_text.delta', output_index: 1, item_id: 'msg_2', delta: 'there'}),
+      line({type: 'response.output_item.added', output_index: 2, item: {type: 'message', id: 'msg_3', content: []}}),
+      line({type: 'response.completed', response: {status: 'completed', output: [
+        {type: 'message', id: 'msg_1', content: [{type: 'output_text', text: 'Hi'}]},
+        {type: 'message', id: 'msg_2', content: [{type: 'output_text', text: 'there'}]},
+        {type: 'message', id: 'msg_3', content: [{type: 'output_text', text: '!'}]},
+      ]}}),
+    );
+    assert.deepEqual(again.filter((e) => e.type === 'text').map((e) => (e as {text: string}).text), ['Hi', 'there', '!']);
+  });
+
   it('ends with an error when the stream closes before response.completed', () => {
     const events = readChunks(new OpenAIResponsesReader(), 'data: {"type":"response.output_text.delta","output_index":0,"delta":"x"}\n\n');
     assert.equal(events.at(-1)!.type, 'error');

@@ -42,6 +42,8 @@ export class OpenAIResponsesReader extends SseTurnReader {
   private readonly items = new Map<string, ItemState>();
   private readonly calls = new ToolCallQueue(this.out);
   private readonly keysById = new Map<string, string>();
+  /** Items whose `.done` came (keys and ids): the terminal Response's `output` adds only the others. */
+  private readonly doneKeys = new Set<string>();
   /** Summary parts seen in the open reasoning item: later parts are separated by a blank line. */
   private summaryParts = 0;
 
@@ -140,6 +142,9 @@ export class OpenAIResponsesReader extends SseTurnReader {
       this.calls.done(key, asString(item.arguments));
     }
     this.items.delete(key);
+    this.doneKeys.add(key);
+    const id = asString(item.id);
+    if (id) this.doneKeys.add(`id:${id}`);
   }
 
   /** What a completed message or reasoning item adds to its deltas: its text when none streamed, its signature. */
@@ -161,6 +166,14 @@ export class OpenAIResponsesReader extends SseTurnReader {
 
   private onFinished(response: JsonObject | undefined): void {
     this.out.start(asString(field(response, 'id')), asString(field(response, 'model')));
+    // Items the stream never finished (no `.done`; a backend that sends the answer only in its
+    // terminal Response, or an item added and never done): what is left of them comes from `output`.
+    for (const [index, value] of asArray(field(response, 'output')).entries()) {
+      const item = asRecord(value) ?? {};
+      const id = asString(item.id);
+      const key = (id && this.keysById.get(id)) || String(index);
+      if (!this.doneKeys.has(key) && !(id && this.doneKeys.has(`id:${id}`))) this.onItemDone(item, key);
+    }
     this.calls.flush();
     const usage = responsesUsage(field(response, 'usage'));
     if (usage) this.out.usage(usage);
@@ -179,7 +192,6 @@ export class OpenAIResponsesReader extends SseTurnReader {
         return;
       }
       reader.out.start(asString(body.id), asString(body.model));
-      for (const [index, item] of asArray(body.output).entries()) reader.onItemDone(asRecord(item) ?? {}, String(index));
       reader.onFinished(body);
     });
   }
