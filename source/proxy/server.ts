@@ -244,6 +244,11 @@ export class ProxyServer {
   private readonly recentRefused = new PerSecondCounts(60);
   private refusedRequests = 0;
   private refreshes = 0;
+  /**
+   * The refreshes (their result or their error, one object each) already logged: requests that meet
+   * one in flight share it (services/refresh.ts), and it is one refresh, logged and recorded once.
+   */
+  private readonly reportedRefreshes = new WeakSet<object>();
   /** Provider + NUL + account id of the cooldowns this process wrote to the account state (persistCooldown). */
   private readonly storedCooldowns = new Set<string>();
   /** Accounts (as listed) whose stored cooldown a success ended: the list may still show it until re-read. */
@@ -1580,23 +1585,34 @@ export class ProxyServer {
     res.end(body);
   }
 
+  /** Whether `refresh` (a refresh's result or error) is met here for the first time (reportedRefreshes). */
+  private firstReport(refresh: object): boolean {
+    if (this.reportedRefreshes.has(refresh)) return false;
+    this.reportedRefreshes.add(refresh);
+    return true;
+  }
+
   private async tryRefresh(row: ProviderRow, account: Account, force: boolean): Promise<RefreshTry> {
     try {
-      const {token, outcome} = await this.options.refresh(row.id, account.id, force).finally(() => this.accounts.forgetStats());
+      const fresh = await this.options.refresh(row.id, account.id, force).finally(() => this.accounts.forgetStats());
+      const {token, outcome} = fresh;
       // Nothing to refresh with (an API key, a file without a refresh token): nothing happened to
       // log, and sending the same credential again would only meet the same answer.
       if (outcome.kind === 'cannot') return {};
+      if (!this.firstReport(fresh)) return {token};
       // Masked from the first answer on, before the credential redactor's next look at the dirs.
       this.credentials.noteToken(sentEntryKey(this.accounts.pathOf(account), 'refreshed'), `refresh ${++this.refreshes}`, token);
       if (outcome.kind !== 'not-due') this.emit({type: 'refresh', provider: row.id, account: this.accounts.labelOf(account), ok: true});
       return {token};
     } catch (error) {
+      const shared = typeof error === 'object' && error !== null && !this.firstReport(error);
       const label = this.accounts.labelOf(account);
       const full = sanitizeLine((error as Error).message);
       // The lines name the account already: the error's own "claude a@x.com: " is not said twice.
       const own = [label, account.id].flatMap((name) => [`${row.id} ${name}: `, `${row.id} account ${name}: `]).find((prefix) => full.startsWith(prefix));
       const message = own ? full.slice(own.length) : full;
       const advice = errorAdvice(error);
+      if (shared) return {failed: {message, ...(advice ? {advice} : {})}};
       this.emit({type: 'refresh', provider: row.id, account: label, ok: false, message, ...(advice ? {advice} : {})});
       this.recordError(`${row.id}/${label}: refresh failed: ${message}`, advice);
       // Refused by the provider: the account shows refresh-failed, as after the TUI's `t` (close waits for the write).

@@ -4,6 +4,7 @@
 // sent again (the refusal was the one refresh).
 import assert from 'node:assert/strict';
 import {after, describe, it} from 'node:test';
+import {describeEvent} from '../../source/services/proxy/ipc.js';
 import {AccountStore} from '../../source/store/accounts.js';
 import {runBin} from '../helpers/cli.js';
 import {sendJson} from '../helpers/fake-upstreams.js';
@@ -106,5 +107,46 @@ describe('a refresh rate-limited for longer than a short wait, during a request'
     // Nor is the refresh sent again at each request while the endpoint asked to be left alone.
     for (let i = 0; i < 4; i++) assert.equal((await askMessages(f)).status, 200);
     assert.equal(f.tokenServer.requests.length, 1, 'no refresh sent before Retry-After');
+  });
+});
+
+// Requests that meet one refresh in flight share it (services/refresh.ts): it was logged, and a
+// refusal recorded, once per request ("token refresh ok" four times for the one refresh sent).
+describe('requests that share one refresh in flight', async () => {
+  const token = oauthToken('claude', 'me@example.com', {expired: new Date(Date.now() - 60_000).toISOString()});
+  const f = await proxyFixture({provider: 'claude', tokens: [{file: 'claude-me@example.com.json', token}]});
+  after(() => f.close());
+  const lines = (kind: string) => f.events.filter((e) => e.type === 'refresh').map((e) => describeEvent(e)).filter((line) => line.includes(kind));
+
+  it('log it once when it is granted', async () => {
+    const granted = f.tokenServer.handler;
+    f.tokenServer.handler = async (req, res, incoming) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return granted(req, res, incoming);
+    };
+    const answers = await Promise.all([1, 2, 3, 4].map(() => askMessages(f)));
+    assert.deepEqual(answers.map((a) => a.status), [200, 200, 200, 200]);
+    assert.equal(f.tokenServer.requests.length, 1, 'one refresh was sent');
+    assert.deepEqual(lines('token refresh'), ['claude/me@example.com token refresh ok']);
+  });
+});
+
+describe('requests that share one refused refresh', async () => {
+  const token = oauthToken('claude', 'me@example.com', {expired: new Date(Date.now() - 60_000).toISOString()});
+  const f = await proxyFixture({provider: 'claude', tokens: [{file: 'claude-me@example.com.json', token}]});
+  after(() => f.close());
+
+  it('log it and record it once', async () => {
+    f.tokenServer.handler = async (_req, res) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      sendJson(res, 400, {error: 'invalid_request', error_description: 'refresh temporarily refused'});
+    };
+    const answers = await Promise.all([1, 2, 3, 4].map(() => askMessages(f)));
+    assert.deepEqual(answers.map((a) => a.status), [200, 200, 200, 200], 'served with the access token it has');
+    assert.equal(f.tokenServer.requests.length, 1, 'one refresh was sent');
+    const failed = f.events.filter((e) => e.type === 'refresh').map((e) => describeEvent(e));
+    assert.equal(failed.length, 1, failed.join('\n'));
+    assert.match(failed[0]!, /token refresh failed: .*refresh temporarily refused/);
+    assert.equal(f.events.filter((e) => e.type === 'error' && /refresh failed/.test(JSON.stringify(e))).length, 1, JSON.stringify(f.events));
   });
 });
