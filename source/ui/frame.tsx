@@ -3,7 +3,7 @@
 import {Box} from 'ink';
 import {currentRoute, escapeActs, type AppAction, type AppState, type Route} from '../core/app-state.js';
 import {bindingsFor, confirmHint, type KeyScope} from '../core/keymap.js';
-import {Banner, bannerLines, bannerRows, HelpOverlay, HintBar, MessagesOverlay, promptRows, StatusLine, TitleBar} from './components/Chrome.js';
+import {Banner, bannerLines, bannerRows, HelpOverlay, HintBar, MessagesOverlay, promptMaxRows, promptRows, StatusLine, TitleBar} from './components/Chrome.js';
 import {unavailableActions} from './actions/targets.js';
 import {useAccounts} from './hooks/useAccounts.js';
 import {useProblems} from './hooks/useProblems.js';
@@ -30,7 +30,7 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
   const confirmChoices = state.modal?.kind === 'confirm' ? (state.modal.choices ?? []) : [];
   // A question wider than the line is wrapped (promptRows): the screen gives up the rows it takes,
   // as it gives up the banner's (title bar, hint bar, then the status line's rows).
-  const statusRows = confirmPrompt === undefined ? 1 : promptRows(confirmPrompt, confirmHint(confirmChoices), columns).length;
+  const statusRows = confirmPrompt === undefined ? 1 : promptRows(confirmPrompt, confirmHint(confirmChoices), columns, promptMaxRows(rows)).length;
   const bodyHeight = rows - 2 - statusRows - banner.length;
   const counts = snapshot
     ? `${countOf(snapshot.accounts.length, 'account')} · ${snapshot.providers.filter((p) => p.accounts.length > 0).length}/${countOf(snapshot.providers.length, 'provider')}`
@@ -80,6 +80,7 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
         message={confirmPrompt ? {text: confirmPrompt, kind: 'info'} : overlay ? undefined : (state.status ?? (state.busy.length ? {text: state.busy.at(-1)!.text, kind: 'info'} : undefined))}
         keep={confirmPrompt ? confirmHint(confirmChoices) : undefined}
         emphasize={Boolean(confirmPrompt)}
+        promptRowsMax={promptMaxRows(rows)}
         typing={typing}
       />
       {overlay ? (

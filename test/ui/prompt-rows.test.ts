@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import {afterEach, describe, test} from 'node:test';
 import {cellWidth} from '../../source/core/cells.js';
-import {promptRows, PROMPT_MAX_ROWS} from '../../source/ui/components/Chrome.js';
+import {promptMaxRows, promptRows, PROMPT_MAX_ROWS} from '../../source/ui/components/Chrome.js';
 import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
 import {renderTui, type TuiHandle} from '../helpers/ink.js';
@@ -64,5 +64,18 @@ describe('confirm prompts at 80 and 120 columns', () => {
     assert.ok(rows[0]!.startsWith('…'));
     assert.ok(rows.join(' ').endsWith('Reload, dropping your edits? [y/N, s: keep mine]'), rows.join('\n'));
     for (const row of rows) assert.ok(cellWidth(row) <= 40, row);
+  });
+
+  // The newcomer's long `e` question (an account's refusal quoted, then "Serve anyway?") lost its
+  // reason's start at 120×40, where the screen had room for all of it.
+  test('a taller terminal gives a question more rows: a quarter of them, at least four', () => {
+    assert.equal(promptMaxRows(12), PROMPT_MAX_ROWS);
+    assert.equal(promptMaxRows(20), 5);
+    assert.equal(promptMaxRows(24), 6);
+    assert.equal(promptMaxRows(40), 10);
+    const reason = Array.from({length: 60}, (_, i) => `word${i}`).join(' ');
+    const rows = promptRows(`${reason}. Reload, dropping your edits?`, '[y/N, s: keep mine]', 80, promptMaxRows(40));
+    assert.ok(rows.length > PROMPT_MAX_ROWS && rows.length <= 10, rows.join('\n'));
+    assert.equal(rows.join(' '), `${reason}. Reload, dropping your edits? [y/N, s: keep mine]`, 'whole, its start too');
   });
 });

@@ -38,37 +38,40 @@ export function TitleBar({title, width, activeTab, target}: {title: string; widt
   );
 }
 
-/** The most rows a question takes in the status area (the screen above gives them up while it is asked). */
+/** The fewest rows a question may take in the status area (the screen above gives them up while it is asked). */
 export const PROMPT_MAX_ROWS = 4;
+
+/** The rows a question may take on a terminal of `rows` rows: a quarter of them, at least PROMPT_MAX_ROWS. */
+export const promptMaxRows = (rows: number): number => Math.max(PROMPT_MAX_ROWS, Math.floor(rows / 4));
 
 /**
  * A question (`prompt`) and its choices (`choices`: `[y/N, s: keep mine]`) in rows of `width` cells:
- * wrapped at spaces, the choices whole and last. One row when it fits; past PROMPT_MAX_ROWS the start
+ * wrapped at spaces, the choices whole and last. One row when it fits; past `maxRows` the start
  * of the reason is cut (…), never the question at its end nor the choices.
  */
-export function promptRows(prompt: string, choices: string, width: number): string[] {
+export function promptRows(prompt: string, choices: string, width: number, maxRows = PROMPT_MAX_ROWS): string[] {
   const text = sanitizeLine(prompt);
   if (cellWidth(`${text} ${choices}`) <= width) return [`${text} ${choices}`];
   const rows = wrapWords(text, width);
   const last = rows[rows.length - 1]!;
   if (cellWidth(`${last} ${choices}`) <= width) rows[rows.length - 1] = `${last} ${choices}`;
   else rows.push(truncateCells(choices, width));
-  if (rows.length <= PROMPT_MAX_ROWS) return rows;
-  const kept = rows.slice(-PROMPT_MAX_ROWS);
+  if (rows.length <= maxRows) return rows;
+  const kept = rows.slice(-maxRows);
   kept[0] = `…${lastCells(kept[0]!, width - 1)}`;
   return kept;
 }
 
 /** The last action's result first (it matters most), then the counts and the CCS dir (cut from its start). */
-export function StatusLine(props: {width: number; counts: string; dir: string; message?: {text: string; kind: StatusKind}; emphasize?: boolean; keep?: string; typing?: boolean}) {
-  const {width, counts, dir, message, emphasize, keep, typing} = props;
+export function StatusLine(props: {width: number; counts: string; dir: string; message?: {text: string; kind: StatusKind}; emphasize?: boolean; keep?: string; typing?: boolean; promptRowsMax?: number}) {
+  const {width, counts, dir, message, emphasize, keep, typing, promptRowsMax} = props;
   const theme = useTheme();
   const color = message?.kind === 'error' ? theme.error : message?.kind === 'ok' ? theme.ok : undefined;
   // A question too long for the line is wrapped (promptRows): its reason, question and choices all show.
   if (message && keep && cellWidth(`${sanitizeLine(message.text)} ${keep}`) > width) {
     return (
       <Box width={width} flexDirection="column">
-        {promptRows(message.text, keep, width).map((row, i) => (
+        {promptRows(message.text, keep, width, promptRowsMax).map((row, i) => (
           <Text key={i} wrap="truncate" color={color} bold={emphasize}>
             {row}
           </Text>
