@@ -6,10 +6,12 @@ import type {ReactElement} from 'react';
 import {render} from 'ink';
 
 const ENTER_ALT_SCREEN = '\u001b[?1049h';
-const LEAVE_ALT_SCREEN = '\u001b[?1049l';
 const HIDE_CURSOR = '\u001b[?25l';
 const SHOW_CURSOR = '\u001b[?25h';
 const CLEAR_SCREEN = '\u001b[2J\u001b[H';
+// Left cleared: tmux (3.3) keeps the alternate screen's rows below the height it was entered at
+// when the window grew meanwhile, and shows them on the shell's screen after the TUI ends.
+const LEAVE_FULL_SCREEN = '\u001b[2J\u001b[?1049l';
 // xterm's bracketed paste mode: pasted text arrives between ESC[200~ and ESC[201~, so a pasted line
 // break is not an Enter (dispatcher.ts). Off again for whatever runs in the foreground, and on exit.
 const BRACKETED_PASTE_ON = '\u001b[?2004h';
@@ -216,7 +218,7 @@ export async function runFullScreen(app: (controls: FullScreenControls) => React
     } catch {
       /* terminal gone */
     }
-    write(BRACKETED_PASTE_OFF + SHOW_CURSOR + LEAVE_ALT_SCREEN);
+    write(BRACKETED_PASTE_OFF + SHOW_CURSOR + LEAVE_FULL_SCREEN);
   };
 
   write(ENTER_ALT_SCREEN + HIDE_CURSOR + CLEAR_SCREEN + BRACKETED_PASTE_ON);
@@ -233,7 +235,7 @@ export async function runFullScreen(app: (controls: FullScreenControls) => React
       // Frames Ink renders meanwhile (a clock, a status) would land in the foreground program's
       // screen: they are dropped, and the resize below redraws everything.
       stdout.write = (() => true) as typeof stdout.write;
-      write(BRACKETED_PASTE_OFF + SHOW_CURSOR + LEAVE_ALT_SCREEN);
+      write(BRACKETED_PASTE_OFF + SHOW_CURSOR + LEAVE_FULL_SCREEN);
       if (stdin.isTTY) stdin.setRawMode(false);
       stdin.pause();
       // pause() alone keeps the tty handle reading (Ink reads on 'readable'), so keys typed for the

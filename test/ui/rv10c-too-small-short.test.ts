@@ -27,3 +27,16 @@ test('a terminal too short for the too-small message shows its start: what is wr
   t.keys(['C-c']);
   assert.equal(await t.waitForExit(), 0);
 });
+
+// Newcomer (s39): started at 60×15, the window enlarged, then q: rows of the TUI's frame were left
+// on the shell's screen (tmux keeps the alternate screen's rows below the height it was entered at).
+test('started too small, enlarged, then quit: the shell gets its screen back with nothing of the TUI on it', {skip}, async () => {
+  const t = startBin(makeUiCcs(), {width: 60, height: 15});
+  await t.waitFor(/Terminal too small/);
+  t.resize(100, 30);
+  await t.waitFor(/work\s+alice@example\.com/);
+  t.keys(['q']);
+  assert.equal(await t.waitForExit(), 0);
+  const screen = t.screen();
+  assert.doesNotMatch(screen, /[┃│╭╮╰╯┏┓]|alice@example\.com|Providers/, screen);
+});
