@@ -96,3 +96,20 @@ test('a base URL with a word after it (a space or line break in it) is refused b
     ccs.cleanup();
   }
 });
+
+// A newcomer put IBM Bob's key in a file and gave it as --key-file (Vertex's flag): the flag was
+// dropped in silence and the login said "stdin was empty".
+test('login --key-file for a provider without key files says whose flag it is and how the key is given', async () => {
+  const ccs = makeTempCcs();
+  try {
+    const bob = await runBin(['login', 'bob', '--base-url', `http://gw.example/v1?key=${SECRET}`, '--allow-insecure-http', '--key-file', 'my key.txt'], ccs.env, '');
+    assert.equal(bob.code, 2, bob.stderr);
+    assert.equal(bob.stderr, "ccs-tui: --key-file is for a service-account key file (vertex); bob has none: its API key is read from stdin: ccs-tui login bob --base-url 'http://gw.example/v1?…' --allow-insecure-http < 'my key.txt'\n");
+    const codex = await runBin(['login', 'codex', '--key-file', 'k.json'], ccs.env, '');
+    assert.equal(codex.code, 2);
+    assert.match(codex.stderr, /--key-file is for a service-account key file \(vertex\); codex has none: it logs in with /);
+    assert.equal((await runBin(['accounts', '--json'], ccs.env)).stdout.trim(), '[]', 'nothing stored');
+  } finally {
+    ccs.cleanup();
+  }
+});

@@ -121,6 +121,11 @@ const login: CommandSpec = {
     const methods = row.logins.map((f) => f.kind);
     const method = loginMethod(row, Boolean(values.device));
     if (values.device && !methods.includes('device')) throw new UserError(`${row.id} has no device-code login (it uses: ${methods.join(', ')})`, 2);
+    // Never dropped in silence: a key put in a file for IBM Bob would otherwise meet "stdin was empty".
+    if (values['key-file'] !== undefined && method !== 'service-account') {
+      const instead = method === 'api-key' ? `its API key is read from stdin: ${keyLoginCommand(row.id, values['base-url'], values['allow-insecure-http'])} < ${shellWord(values['key-file'])}` : `it logs in with ${methods.join(' or ')}`;
+      throw new UserError(`--key-file is for a service-account key file (vertex); ${row.id} has none: ${instead}`, 2);
+    }
 
     // Ctrl-C ends every wait of a login at once (a prompt, the browser's callback, a device code's
     // polling): one press, said, nothing stored, exit 130.
@@ -169,9 +174,7 @@ const login: CommandSpec = {
         // At a terminal only Ctrl-D ends the prompt with nothing (an empty Enter is asked again): the person stopped.
         if (apiKey.trim() === '' && ctx.stdin.isTTY) throw new UserError(`no ${row.displayName} API key was entered; no account stored`);
         if (apiKey.trim() === '' && !controller.signal.aborted) {
-          // The URL as errors show it: a query or user info may carry a key (maskedUrl).
-          const baseUrl = givenBaseUrl ? ` --base-url ${shellWord(maskedUrl(givenBaseUrl.trim()))}` : '';
-          const command = `ccs-tui login ${row.id}${baseUrl}${values['allow-insecure-http'] ? ' --allow-insecure-http' : ''}`;
+          const command = keyLoginCommand(row.id, givenBaseUrl, values['allow-insecure-http']);
           throw new UserError(`no ${row.displayName} API key: stdin was empty (the key is read from stdin, never from the command line); pipe it in, e.g. ${command} < key.txt, or run ${command} in a terminal and paste it`, 2);
         }
         account = await login.addApiKeyAccount(deps, row.id, {apiKey, baseUrl: givenBaseUrl, nickname, signal: controller.signal, allowInsecureHttp: Boolean(values['allow-insecure-http'])});
@@ -304,4 +307,10 @@ async function storedBaseUrl(paths: CcsPaths, provider: string, name: string): P
   const [{AccountStore}, {matchedAs}] = await Promise.all([import('../../store/accounts.js'), import('../../core/accounts.js')]);
   const named = (await new AccountStore(paths).load()).accounts.filter((a) => a.provider === provider && a.apiKey !== undefined && ['nickname', 'email', 'id'].includes(matchedAs(a, name) ?? ''));
   return named.length === 1 ? named[0]!.baseUrl : undefined;
+}
+
+/** The API-key login command to show again (the key to come on stdin): the URL as errors show it, since a query or user info may carry a key (maskedUrl). */
+function keyLoginCommand(provider: string, baseUrl: string | undefined, insecure: boolean | undefined): string {
+  const url = baseUrl?.trim() ? ` --base-url ${shellWord(maskedUrl(baseUrl.trim()))}` : '';
+  return `ccs-tui login ${provider}${url}${insecure ? ' --allow-insecure-http' : ''}`;
 }
