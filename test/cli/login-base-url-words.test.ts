@@ -105,9 +105,19 @@ test('login --key-file for a provider without key files says whose flag it is an
     const bob = await runBin(['login', 'bob', '--base-url', `http://gw.example/v1?key=${SECRET}`, '--allow-insecure-http', '--key-file', 'my key.txt'], ccs.env, '');
     assert.equal(bob.code, 2, bob.stderr);
     assert.equal(bob.stderr, "ccs-tui: --key-file is for a service-account key file (vertex); bob has none: its API key is read from stdin: ccs-tui login bob --base-url 'http://gw.example/v1?…' --allow-insecure-http < 'my key.txt'\n");
-    const codex = await runBin(['login', 'codex', '--key-file', 'k.json'], ccs.env, '');
-    assert.equal(codex.code, 2);
-    assert.match(codex.stderr, /--key-file is for a service-account key file \(vertex\); codex has none: it logs in with /);
+    // Every flag of one kind of login, given to another kind: refused by name, nothing asked.
+    for (const [args, words] of [
+      [['codex', '--key-file', 'k.json'], /--key-file is for a service-account key file \(vertex\); codex has no such login \(its login: browser/],
+      [['codex', '--base-url', 'https://gw.example/v1'], /--base-url is for an API-key login's base URL \(aistudio, bob; other providers' addresses are endpoints in tui\.json\); codex has no such login/],
+      [['kimi', '--port', '1455'], /--port is for a browser login's callback port; kimi has no such login \(its login: device code\)/],
+      [['codex', '--device', '--port', '1455'], /--port is for a browser login's callback port; codex's login by device code \(--device\) takes none/],
+      [['aistudio', '--paste'], /--paste is for pasting the address a browser login ends on; aistudio has no such login \(its login: API key on stdin\)/],
+      [['aistudio', '--allow-insecure-http', '--device'], /aistudio has no device-code login/],
+    ] as const) {
+      const run = await runBin(['login', ...args], ccs.env, 'AIzaSyA-0123456789abcdefghijklmnopqrstu\n');
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, words);
+    }
     assert.equal((await runBin(['accounts', '--json'], ccs.env)).stdout.trim(), '[]', 'nothing stored');
   } finally {
     ccs.cleanup();

@@ -32,7 +32,7 @@ test('remove of an account whose token file is truncated JSON keeps its bytes (<
   const broken = JSON.stringify(tokenFixture('claude', 'carol@x.com'), null, 2).slice(0, 120);
   writeFileSync(tokenFile, broken, {mode: 0o600});
   const list = await runBin(['accounts'], ccs.env);
-  assert.match(list.stdout, /carol@x\.com.*corrupt/);
+  assert.match(list.stdout, /carol@x\.com.*! unreadable/);
   const run = await runBin(['remove', 'claude', 'carol@x.com', '--yes'], ccs.env);
   assert.equal(run.code, 0, run.stderr);
   assert.ok(!existsSync(tokenFile), 'the token file is removed');

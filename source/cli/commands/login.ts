@@ -73,6 +73,16 @@ export function loginJson(provider: string, account: Account | undefined) {
   return {provider, account: account ? accountJson(account) : null};
 }
 
+/** The login flags that mean something to one kind of login only, and what they are for (their errors say it). */
+const loggingInBy = (kind: LoginFlow['kind']) => PROVIDERS.filter((row) => row.logins.some((flow) => flow.kind === kind)).map((row) => row.id).join(', ');
+const FLAGS_OF_ONE_LOGIN: Record<string, {kind: LoginFlow['kind']; what: string}> = {
+  'key-file': {kind: 'service-account', what: `a service-account key file (${loggingInBy('service-account')})`},
+  'base-url': {kind: 'api-key', what: `an API-key login's base URL (${loggingInBy('api-key')}; other providers' addresses are endpoints in tui.json)`},
+  'allow-insecure-http': {kind: 'api-key', what: "an API-key login's plain http:// base URL"},
+  port: {kind: 'auth-code', what: "a browser login's callback port"},
+  paste: {kind: 'auth-code', what: 'pasting the address a browser login ends on'},
+};
+
 /** How each kind of login is done, as `login --help` lists it (`several`: the provider has other ways too). */
 function loginWay(flow: LoginFlow, several: boolean): string {
   switch (flow.kind) {
@@ -121,10 +131,16 @@ const login: CommandSpec = {
     const methods = row.logins.map((f) => f.kind);
     const method = loginMethod(row, Boolean(values.device));
     if (values.device && !methods.includes('device')) throw new UserError(`${row.id} has no device-code login (it uses: ${methods.join(', ')})`, 2);
-    // Never dropped in silence: a key put in a file for IBM Bob would otherwise meet "stdin was empty".
-    if (values['key-file'] !== undefined && method !== 'service-account') {
-      const instead = method === 'api-key' ? `its API key is read from stdin: ${keyLoginCommand(row.id, values['base-url'], values['allow-insecure-http'])} < ${shellWord(values['key-file'])}` : `it logs in with ${methods.join(' or ')}`;
-      throw new UserError(`--key-file is for a service-account key file (vertex); ${row.id} has none: ${instead}`, 2);
+    // A flag of another kind of login is never dropped in silence: IBM Bob's key put in a file and
+    // given as --key-file met "stdin was empty"; --base-url on codex changed nothing it said.
+    for (const [flag, {kind, what}] of Object.entries(FLAGS_OF_ONE_LOGIN)) {
+      if (values[flag as keyof typeof values] === undefined || method === kind) continue;
+      const way = loginWay(row.logins.find((f) => f.kind === method)!, false);
+      const instead =
+        method === 'api-key' && flag === 'key-file' ? `${row.id} has none: its API key is read from stdin: ${keyLoginCommand(row.id, values['base-url'], values['allow-insecure-http'])} < ${shellWord(String(values['key-file']))}`
+        : methods.includes(kind) ? `${row.id}'s login by ${way} (--device) takes none`
+        : `${row.id} has no such login (its login: ${way})`;
+      throw new UserError(`--${flag} is for ${what}; ${instead}`, 2);
     }
 
     // Ctrl-C ends every wait of a login at once (a prompt, the browser's callback, a device code's
