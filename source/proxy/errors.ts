@@ -42,7 +42,7 @@ export type PinnedFix = 'resume' | 'relogin' | 'login' | 'newkey' | 'addkey';
  * The way out when the one account a proxy serves `provider` with (pinned) cannot serve: how it was
  * pinned, `fix` for the account (`label`: its name among its siblings; `nicknamed`: that name is its
  * nickname, given back to a key added again), else the provider's pool.
- * One wording for both surfaces: the command line's flags and commands (`--account`, `ccs-tui run`;
+ * One wording for both surfaces: the command line's flags and commands (`--account`, `ccs-tui run`, `ccs-tui proxy switch`;
  * the TUI pins too, and a client reading the answer may not know which did it), the TUI's keys (`s` or
  * `e` on an account, `r` on the proxy screen moving the pin, `p`, `L`, `a`, `S` on the accounts
  * screen, core/keymap.ts).
@@ -55,7 +55,7 @@ export function pinnedAdvice(provider: string, label: string, fix?: PinnedFix, n
   const keys = {resume: `${key('account.pause')} on the accounts screen: resume it`, relogin: `${key('account.relogin')} on the accounts screen: log in again`, login: `${key('account.login')} on the accounts screen: log in again`, newkey: `${key('account.relogin')} on the accounts screen: a new key`, addkey: `${key('account.login')} on the accounts screen: add its key again`};
   const pool = `serve the ${provider} pool`;
   return {
-    command: [`pinned by --account, ccs-tui run or the TUI`, fix && commands[fix], `${fix ? 'or ' : ''}${pool} instead: ccs-tui run ${provider}${fix ? ', or restart the proxy without --account' : ''}`].filter(Boolean).join('; '),
+    command: [`pinned by --account, ccs-tui run or the TUI`, fix && commands[fix], `${fix ? 'or ' : ''}${pool} instead: ccs-tui proxy switch --provider ${provider}`].filter(Boolean).join('; '),
     // The keys work on the accounts screen, said once: the proxy screen's line has little room.
     tui: [`pinned by ${key('account.serve')} or ${key('account.launch')} (${actionKey('account.rotate', 'proxy')} moves it)`, fix && keys[fix], fix ? `or ${key('provider.serve')} there: ${pool}` : `${key('provider.serve')} on the accounts screen: ${pool}`].filter(Boolean).join('; '),
   };

@@ -217,7 +217,7 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
   // and `proxy stop`. Refused before anything is written (the pid file, the running proxy's log).
   // A stale one (its proxy SIGKILLed, or gone with a reboot) is replaced, and said so.
   const running = readRunningProxy(paths, (line) => io.stderr.write(`ccs-tui: ${line}\n`));
-  if (running && running.pid !== process.pid) throw new UserError(alreadyRunningText(running));
+  if (running && running.pid !== process.pid) throw new UserError(alreadyRunningText(running, options));
 
   const send = parentSender();
   let ensured: Awaited<ReturnType<typeof ensureApiKey>>;

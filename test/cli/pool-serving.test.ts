@@ -124,10 +124,66 @@ describe('a pool serves the account it says it serves', () => {
       assert.equal(refused.sentWith, undefined, `nothing goes upstream (sent with ${refused.sentWith})`);
       assert.equal(refused.status, 503, refused.text);
       const message = (JSON.parse(refused.text) as {error: {message: string}}).error.message;
-      assert.match(message, /Claude account Erin Work, which this proxy serves alone, is paused \(pinned by --account, ccs-tui run or the TUI; resume it: ccs-tui resume claude 'Erin Work'; or serve the claude pool instead: ccs-tui run claude, or restart the proxy without --account\)/);
+      assert.match(message, /Claude account Erin Work, which this proxy serves alone, is paused \(pinned by --account, ccs-tui run or the TUI; resume it: ccs-tui resume claude 'Erin Work'; or serve the claude pool instead: ccs-tui proxy switch --provider claude\)/);
       // Resumed, it serves again: still alone.
       assert.equal((await runBin(['resume', 'claude', 'erin@example.com'], ccs.env)).code, 0);
       assert.equal((await ask(port, upstream)).sentWith, tokenOf('erin@example.com'));
+    } finally {
+      await runBin(['proxy', 'stop'], ccs.env);
+      await upstream.close();
+      ccs.cleanup();
+    }
+  });
+
+  // No shell command moved a running proxy: the 503 of a paused pinned account said "restart the
+  // proxy without --account", and `proxy start` said "stop it first".
+  it('proxy switch moves the running proxy to another account or to the pool, without a restart; agents it moves are named', async () => {
+    const {ccs, upstream} = await twoAccounts();
+    ccs.writeRaw('cliproxy/config.yaml', `port: 8317\napi-keys:\n  - "${API_KEY}"\n`);
+    writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {claude: {api: upstream.url}}}));
+    const port = await freePort();
+    try {
+      const none = await runBin(['proxy', 'switch', '--provider', 'claude', '--account', 'Erin Work'], ccs.env);
+      assert.equal(none.code, 3, none.stderr);
+      assert.equal(none.stderr, "ccs-tui: no proxy is running to switch (start one serving it: ccs-tui proxy start --provider claude --account 'Erin Work')\n");
+      const started = await runBin(['proxy', 'start', '--port', String(port), '--provider', 'claude', '--account', 'Dave'], ccs.env);
+      assert.equal(started.code, 0, started.stderr);
+      const pid = /pid (\d+)/.exec(started.stdout)![1];
+      assert.equal((await ask(port, upstream)).sentWith, tokenOf('dave@example.com'));
+      const again = await runBin(['proxy', 'start', '--provider', 'claude', '--account', 'Erin Work'], ccs.env);
+      assert.equal(again.code, 1);
+      assert.match(again.stderr, /stop it first: ccs-tui proxy stop, or serve that on it: ccs-tui proxy switch --provider claude --account 'Erin Work'\n$/);
+      // An agent `run` started on Dave (this test's process stands in for it).
+      ccs.writeRaw('tui/agents.json', JSON.stringify([{pid: process.pid, agent: 'claude', provider: 'claude', account: 'Dave', port, startedAt: new Date().toISOString(), where: 'foreground'}]));
+      const toErin = await runBin(['proxy', 'switch', '--account', 'Erin Work'], ccs.env);
+      assert.equal(toErin.code, 0, toErin.stderr);
+      assert.equal(toErin.stdout, `proxy (pid ${pid}, port ${port}) now serves claude / Erin Work\n`);
+      assert.equal(toErin.stderr, `ccs-tui: warning: the proxy is shared with agents still running: claude pid ${process.pid} (started on claude / Dave) is now served by Erin Work\n`);
+      assert.equal((await ask(port, upstream)).sentWith, tokenOf('erin@example.com'), 'the same proxy, now Erin');
+      assert.equal(await servingLine(ccs), 'serving: claude / Erin Work');
+      // Erin paused: the 503 names the switch to the pool, and following it serves again.
+      assert.equal((await runBin(['pause', 'claude', 'Erin Work'], ccs.env)).code, 0);
+      const refused = await ask(port, upstream);
+      assert.equal(refused.status, 503);
+      assert.match(refused.text, /serve the claude pool instead: ccs-tui proxy switch --provider claude/);
+      const refusedSwitch = await runBin(['proxy', 'switch', '--provider', 'claude', '--account', 'Erin Work'], ccs.env);
+      assert.equal(refusedSwitch.code, 1);
+      assert.match(refusedSwitch.stderr, /--account: claude account Erin Work is paused; resume it: ccs-tui resume claude 'Erin Work', or serve the claude pool: ccs-tui proxy switch --provider claude\n/);
+      const toPool = await runBin(['proxy', 'switch', '--provider', 'claude', '--json'], ccs.env);
+      assert.equal(toPool.code, 0, toPool.stderr);
+      const json = JSON.parse(toPool.stdout) as {running: boolean; pid: number; provider: string; pool: boolean};
+      assert.equal(json.running, true);
+      assert.equal(json.pid, Number(pid));
+      assert.equal(json.provider, 'claude');
+      assert.equal((await ask(port, upstream)).sentWith, tokenOf('dave@example.com'), 'the pool serves Dave, the one not paused');
+      assert.match(await servingLine(ccs), /^serving: claude \/ pool/);
+      // Bad usage names the flag.
+      const bare = await runBin(['proxy', 'switch'], ccs.env);
+      assert.equal(bare.code, 2);
+      assert.match(bare.stderr, /--provider P \(its pool\) and\/or --account A/);
+      const unknown = await runBin(['proxy', 'switch', '--account', 'nobody'], ccs.env);
+      assert.equal(unknown.code, 2);
+      assert.match(unknown.stderr, /no account "nobody" \(--account\)/);
     } finally {
       await runBin(['proxy', 'stop'], ccs.env);
       await upstream.close();
@@ -203,7 +259,7 @@ describe('`ccs-tui run` says when the agent cannot be served as launched', () =>
     const limited = await ask(port, upstream);
     assert.equal(limited.status, 429, limited.text);
     assert.equal(limited.sentWith, undefined);
-    assert.match(limited.text, /Claude: Erin Work, which this proxy serves alone, is cooling down \(usage limit reached\); retry in \d+ s \(pinned by --account, ccs-tui run or the TUI; serve the claude pool instead: ccs-tui run claude\)/);
+    assert.match(limited.text, /Claude: Erin Work, which this proxy serves alone, is cooling down \(usage limit reached\); retry in \d+ s \(pinned by --account, ccs-tui run or the TUI; serve the claude pool instead: ccs-tui proxy switch --provider claude\)/);
     // Back to the pool: Dave serves (Erin Work still cooling), and it says pool again.
     assert.equal((await runBin(['run', 'claude'], env)).code, 0);
     assert.equal((await ask(port, upstream)).sentWith, tokenOf('dave@example.com'));

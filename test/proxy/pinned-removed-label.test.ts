@@ -35,7 +35,7 @@ describe('the pinned account removed', async () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const trouble = (await status()).pinnedTrouble;
     assert.equal(trouble?.message, 'Claude account studio2, which this proxy serves alone, is gone (removed, or its token file moved)');
-    assert.match(trouble?.advice?.command ?? '', /serve the claude pool instead: ccs-tui run claude/);
+    assert.match(trouble?.advice?.command ?? '', /serve the claude pool instead: ccs-tui proxy switch --provider claude/);
     const res = await fetch(`${f.url}/v1/messages`, {
       method: 'POST',
       headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},

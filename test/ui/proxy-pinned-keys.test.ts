@@ -199,7 +199,7 @@ test('the account the running proxy serves alone is removed: the proxy screen sa
   assert.equal(supervisor.current.totalRequests ?? 0, 0, 'said before any request');
   // `proxy status` says it too, in the command line's words.
   const status = await runBin(['proxy', 'status'], ccs.env);
-  assert.match(status.stdout, /^cannot serve: Claude account work, which this proxy serves alone, is gone \(removed, or its token file moved\) \(pinned by --account, ccs-tui run or the TUI; log in again: ccs-tui login claude; or serve the claude pool instead: ccs-tui run claude, or restart the proxy without --account\); requests get a 503$/m);
+  assert.match(status.stdout, /^cannot serve: Claude account work, which this proxy serves alone, is gone \(removed, or its token file moved\) \(pinned by --account, ccs-tui run or the TUI; log in again: ccs-tui login claude; or serve the claude pool instead: ccs-tui proxy switch --provider claude\); requests get a 503$/m);
   const json = JSON.parse((await runBin(['proxy', 'status', '--json'], ccs.env)).stdout) as {cannotServe: string | null};
   assert.match(json.cannotServe ?? '', /^Claude account work, which this proxy serves alone, is gone/);
 });

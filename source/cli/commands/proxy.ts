@@ -3,6 +3,7 @@
 // for Claude Code). The server itself is imported only when it runs.
 import {formatLocalTime} from '../../core/relative-time.js';
 import {countOf} from '../../core/wording.js';
+import {shellOption} from '../../core/quote.js';
 import {quoted, sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
 import type {ProxyPidFile} from '../../services/proxy/pid-file.js';
@@ -83,6 +84,50 @@ const start: CommandSpec = {
     return 0;
   },
 };
+
+const switchServing: CommandSpec = {
+  name: ['proxy', 'switch'],
+  usage: '--provider P [--account A] [--json]',
+  summary: "serve a provider's pool, or one of its accounts alone, on the running proxy, without a restart",
+  async run(ctx, args) {
+    const {values} = parseCommandArgs(this, args, {provider: targetOptions.provider, account: targetOptions.account, ...JSON_FLAG});
+    if (values.provider === undefined && values.account === undefined) throw new UserError('proxy switch: name what to serve: --provider P (its pool) and/or --account A (that account alone)', 2);
+    const [{readRunningProxy}, {serveOnRunningProxy}, {checkServeTarget}, {AccountStore}, {agentsOnPort}, {movedAgentsWarning}, {findAccount, accountLabeller}, {requireProvider}] = await Promise.all([
+      import('../../services/proxy/pid-file.js'),
+      import('../../services/proxy/control.js'),
+      import('../../services/proxy/serve-target.js'),
+      import('../../store/accounts.js'),
+      import('../../services/agents/running.js'),
+      import('../../services/agents/launch.js'),
+      import('../../core/accounts.js'),
+      import('../../providers/table.js'),
+    ]);
+    const store = new AccountStore(ctx.paths);
+    // The names first (exit 2 for one that names nothing), and an account that cannot serve alone is refused, as `proxy start` refuses it.
+    const provider = (await checkServeTarget(store, {provider: values.provider, account: values.account}, {command: 'proxy switch', now: Date.now()}))!;
+    const running = readRunningProxy(ctx.paths, sayStale(ctx));
+    if (!running) throw new FailureWithData(noProxyWords(provider, values.account), 3, {running: false});
+    if (running.kind === 'cliproxy-binary') throw new UserError(`the running proxy (pid ${running.pid}) is the CLIProxyAPI binary, which picks accounts itself; stop it to serve one: ccs-tui proxy stop`);
+    const {accounts} = await store.load();
+    const account = values.account === undefined ? undefined : findAccount(accounts, provider, values.account);
+    const before = agentsOnPort(ctx.paths, running.port);
+    const serving = await serveOnRunningProxy(ctx.paths, running.port, provider, account?.id);
+    const labelOf = accountLabeller(accounts);
+    const moved = movedAgentsWarning(before, {provider: requireProvider(provider), ...(account ? {account} : {})}, serving, labelOf);
+    if (moved) ctx.stderr.write(`ccs-tui: warning: ${moved}\n`);
+    if (values.json) printJson(ctx, (await runningStatus(ctx, readRunningProxy(ctx.paths) ?? running)).result);
+    else {
+      const what = account ? `${provider} / ${sanitizeLine(serving ?? labelOf(account))}` : `the ${provider} pool${serving ? ` (${sanitizeLine(serving)} first)` : ''}`;
+      ctx.stdout.write(`proxy (pid ${running.pid}, port ${running.port}) now serves ${what}\n`);
+    }
+    return 0;
+  },
+};
+
+/** No proxy to switch: the start that serves the same. */
+function noProxyWords(provider: string, account: string | undefined): string {
+  return `no proxy is running to switch (start one serving it: ccs-tui proxy start ${[shellOption('provider', provider), ...(account !== undefined ? [shellOption('account', account)] : [])].join(' ')})`;
+}
 
 const stop: CommandSpec = {
   name: ['proxy', 'stop'],
@@ -296,4 +341,4 @@ async function canServeByName(ctx: CliContext, provider: string, ref: string): P
 /** Says that a stale tui/proxy.json was removed (pid-file.ts readRunningProxy onStale), on stderr. */
 const sayStale = (ctx: CliContext) => (line: string) => ctx.stderr.write(`ccs-tui: ${line}\n`);
 
-export const proxyCommands: readonly CommandSpec[] = [serve, start, stop, status, env];
+export const proxyCommands: readonly CommandSpec[] = [serve, start, switchServing, stop, status, env];

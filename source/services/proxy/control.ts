@@ -47,7 +47,7 @@ export async function startBackgroundProxy(
   // A stale record (pid-file.ts readRunningProxy) is no refusal: the new proxy replaces it.
   const running = readRunningProxy(paths, options.onStale);
   if (running) {
-    throw new UserError(alreadyRunningText(running));
+    throw new UserError(alreadyRunningText(running, target));
   }
   await ensurePrivateDir(paths.logs);
   // The child's stderr goes to a file of this start's own, named proxy-stderr.log once it runs: a

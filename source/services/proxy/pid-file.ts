@@ -4,6 +4,7 @@ import {spawnSync} from 'node:child_process';
 import {createHmac, randomBytes, timingSafeEqual} from 'node:crypto';
 import {linkSync, readFileSync, renameSync, rmSync, statSync} from 'node:fs';
 import path from 'node:path';
+import {shellOption} from '../../core/quote.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {ensurePrivateDir, writeJsonAtomic} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
@@ -283,7 +284,12 @@ export function isControlProof(nonce: string, challenge: string, clientPort: num
  * The refusal of `proxy start` and `proxy serve` while a proxy runs: a second one would take over
  * tui/proxy.json, and the first would go on serving unseen by `proxy status` and `proxy stop`.
  */
-export const alreadyRunningText = (entry: ProxyPidFile) => `a proxy is already running (${runningProxyText(entry)}); stop it first: ccs-tui proxy stop`;
+export function alreadyRunningText(entry: ProxyPidFile, wanted?: {provider?: string; account?: string}): string {
+  // What was asked for may be served by the running one, without a restart (`proxy switch`; not by the CLIProxyAPI binary).
+  const options = [wanted?.provider !== undefined ? shellOption('provider', wanted.provider) : '', wanted?.account !== undefined ? shellOption('account', wanted.account) : ''].filter(Boolean);
+  const switchWay = options.length > 0 && entry.kind !== 'cliproxy-binary' ? `, or serve that on it: ccs-tui proxy switch ${options.join(' ')}` : '';
+  return `a proxy is already running (${runningProxyText(entry)}); stop it first: ccs-tui proxy stop${switchWay}`;
+}
 
 export async function writeProxyPidFile(paths: CcsPaths, entry: ProxyPidFile): Promise<void> {
   await ensurePrivateDir(paths.state);
