@@ -87,7 +87,7 @@ const start: CommandSpec = {
 
 const switchServing: CommandSpec = {
   name: ['proxy', 'switch'],
-  usage: '--provider P [--account A] [--json]',
+  usage: '[--provider P] [--account A] [--json]',
   summary: "serve a provider's pool, or one of its accounts alone, on the running proxy, without a restart",
   async run(ctx, args) {
     const {values} = parseCommandArgs(this, args, {provider: targetOptions.provider, account: targetOptions.account, ...JSON_FLAG});
