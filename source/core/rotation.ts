@@ -143,6 +143,18 @@ export function poolRest(accounts: readonly Account[], windows: WindowsByAccount
 }
 
 /**
+ * Why a provider's pool has no account to serve with now, undefined when it has one: `no codex
+ * account yet` or `none of the 2 claude accounts can serve now (paused, or needing you)`. A pool
+ * started so answers 503 until an account is added or mended (it picks one up when it is).
+ */
+export function poolEmptyText(accounts: readonly Account[], provider: string, now: number): string | undefined {
+  const own = accounts.filter((a) => a.provider === provider);
+  if (own.some((a) => canServeNow(a, now))) return undefined;
+  if (own.length === 0) return `no ${provider} account yet`;
+  return `${own.length === 1 ? `the only ${provider} account cannot` : `none of the ${own.length} ${provider} accounts can`} serve now (paused, or needing you)`;
+}
+
+/**
  * poolRest in words: `all 2 usable claude accounts are cooling down or used up: the first is back in
  * 30m (until …)`; undefined when the pool does not rest.
  */

@@ -56,7 +56,7 @@ test('env claude while the running proxy serves one claude account that has been
     assert.equal(refused.stdout, '');
     assert.match(
       refused.stderr,
-      /Claude Code cannot use Claude: the running proxy serves it with one account alone: claude account b@example\.com is paused; resume it: ccs-tui resume claude b@example\.com, or serve the claude pool: ccs-tui proxy stop, then ccs-tui proxy start --port \d+ --provider claude/,
+      /Claude Code cannot use Claude: the running proxy serves it with one account alone: claude account b@example\.com is paused; resume it: ccs-tui resume claude b@example\.com, or serve the claude pool: ccs-tui proxy switch --provider claude/,
     );
     // Another provider's exports are not this proxy's one account's business.
     ccs.writeToken('codex-dave@example.com.json', oauthToken('codex', 'dave@example.com'));
@@ -98,7 +98,7 @@ test('env claude: the account the proxy serves alone is followed by its id (rena
     assert.equal((await runBin(['remove', 'claude', 'b@example.com', '--yes'], ccs.env)).code, 0);
     const gone = await runBin(['env', 'claude'], ccs.env);
     assert.equal(gone.code, 1, gone.stdout + gone.stderr);
-    assert.match(gone.stderr, /one account alone: claude account work is gone \(removed, or its token file moved\); serve the claude pool: ccs-tui proxy stop, then ccs-tui proxy start --port \d+ --provider claude/);
+    assert.match(gone.stderr, /one account alone: claude account work is gone \(removed, or its token file moved\); serve the claude pool: ccs-tui proxy switch --provider claude/);
   } finally {
     await runBin(['proxy', 'stop'], ccs.env);
     ccs.cleanup();

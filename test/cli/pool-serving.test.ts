@@ -177,6 +177,10 @@ describe('a pool serves the account it says it serves', () => {
       assert.equal(json.provider, 'claude');
       assert.equal((await ask(port, upstream)).sentWith, tokenOf('dave@example.com'), 'the pool serves Dave, the one not paused');
       assert.match(await servingLine(ccs), /^serving: claude \/ pool/);
+      // A pool with no account that can serve is served (an account added is picked up), and said.
+      const empty = await runBin(['proxy', 'switch', '--provider', 'codex'], ccs.env);
+      assert.equal(empty.code, 0, empty.stderr);
+      assert.match(empty.stderr, /^ccs-tui: warning: no codex account yet: requests get 503 until one can \(ccs-tui accounts; ccs-tui login codex adds one\)$/m);
       // Bad usage names the flag.
       const bare = await runBin(['proxy', 'switch'], ccs.env);
       assert.equal(bare.code, 2);
@@ -199,7 +203,7 @@ describe('a pool serves the account it says it serves', () => {
     try {
       const started = await runBin(['proxy', 'start', '--port', String(port), '--provider', 'claude', '--account', 'dave@example.com'], ccs.env);
       assert.equal(started.code, 0, started.stderr);
-      const note = /; the running proxy \(pid \d+, port \d+\) serves Dave alone and keeps serving it; ccs-tui proxy stop, then ccs-tui proxy start --port \d+ --provider claude serves its pool$/m;
+      const note = /; the running proxy \(pid \d+, port \d+\) serves Dave alone and keeps serving it; ccs-tui proxy switch --provider claude serves its pool$/m;
       const used = await runBin(['use', 'claude', 'Erin Work'], ccs.env);
       assert.equal(used.code, 0, used.stderr);
       assert.match(used.stdout, /^claude: default is now Erin Work; the running proxy/);

@@ -182,10 +182,10 @@ test('ccs-tui pause and remove from a shell say so too when the running proxy se
   assert.doesNotMatch(other.stdout, /serves it alone/);
   const paused = await runBin(['pause', 'claude', 'alice@example.com'], ccs.env);
   assert.equal(paused.code, 0, paused.stderr);
-  assert.match(paused.stdout, new RegExp(`paused work.*; the running proxy \\(pid ${supervisor.current.pid}, port ${supervisor.current.port}\\) serves it alone and answers 503 until it is resumed: ccs-tui proxy stop, then ccs-tui proxy start --port ${supervisor.current.port} --provider claude serves the claude pool`));
+  assert.match(paused.stdout, new RegExp(`paused work.*; the running proxy \\(pid ${supervisor.current.pid}, port ${supervisor.current.port}\\) serves it alone and answers 503 until it is resumed: ccs-tui proxy switch --provider claude serves the claude pool`));
   const removed = await runBin(['remove', 'claude', 'alice@example.com', '--yes'], ccs.env);
   assert.equal(removed.code, 0, removed.stderr);
-  assert.match(removed.stdout, /removed work.*; the running proxy \(pid \d+, port \d+\) serves it alone and answers 503: ccs-tui proxy stop/);
+  assert.match(removed.stdout, /removed work.*; the running proxy \(pid \d+, port \d+\) serves it alone and answers 503: ccs-tui proxy switch --provider claude serves the claude pool/);
 });
 
 test('the account the running proxy serves alone is removed: the proxy screen says so under Serving before any request meets the 503, with the TUI\'s way out', async () => {

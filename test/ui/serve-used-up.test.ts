@@ -107,3 +107,13 @@ test('S on a pool with one account free: started, no note', async () => {
   const frame = flat(await tui.waitFor(/proxy running on port \d+ for claude/, 15_000));
   assert.doesNotMatch(frame, /usable claude account|back in/);
 });
+
+// Newcomer (s40): S on a provider with no account started a proxy serving "pool of 0" without a word.
+test('S on a provider with no account: started (one added is picked up), and the status says every request gets a 503 until then', async () => {
+  const tui = await open({});
+  await tui.press('j', 'j');
+  await tui.waitFor(/Gemini accounts \(0\)/);
+  await tui.press('S');
+  const frame = flat(await tui.waitFor(/proxy running on port \d+ for gemini/, 15_000));
+  assert.match(frame, /no gemini account yet: requests get 503 until one can \(a adds one\); proxy running on port \d+ for gemini/, frame);
+});

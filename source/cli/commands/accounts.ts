@@ -328,7 +328,7 @@ async function pinnedElsewhere(paths: CcsPaths, account: Account, label: string,
  */
 async function servedAloneNote(service: AccountService, paths: CcsPaths, account: Account, until = ''): Promise<string> {
   if (!(service instanceof AccountStore)) return '';
-  const [{readRunningProxy}, {poolRestartCommand}] = await Promise.all([import('../../services/proxy/pid-file.js'), import('../../services/proxy/wording.js')]);
+  const [{readRunningProxy}, {poolSwitchCommand}] = await Promise.all([import('../../services/proxy/pid-file.js'), import('../../services/proxy/wording.js')]);
   const running = readRunningProxy(paths);
   if (!running || running.kind !== 'builtin') return '';
   const {fetchProxyStatus} = await import('../../services/proxy/control.js');
@@ -339,7 +339,7 @@ async function servedAloneNote(service: AccountService, paths: CcsPaths, account
   } catch {
     return '';
   }
-  return `; the running proxy (pid ${running.pid}, port ${running.port}) serves it alone and answers 503${until ? ` ${until}` : ''}: ${poolRestartCommand(account.provider, running.port)} serves the ${account.provider} pool`;
+  return `; the running proxy (pid ${running.pid}, port ${running.port}) serves it alone and answers 503${until ? ` ${until}` : ''}: ${poolSwitchCommand(account.provider)} serves the ${account.provider} pool`;
 }
 
 export const accountCommands: CommandSpec[] = [

@@ -5,7 +5,7 @@ import {formatLocalTime} from '../../core/relative-time.js';
 import {countOf} from '../../core/wording.js';
 import {shellOption} from '../../core/quote.js';
 import {quoted, sanitizeLine} from '../../core/sanitize.js';
-import {UserError} from '../../core/types.js';
+import {UserError, type Account} from '../../core/types.js';
 import type {ProxyPidFile} from '../../services/proxy/pid-file.js';
 import {FailureWithData, JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
 
@@ -67,6 +67,10 @@ const start: CommandSpec = {
       {port: portValue(values.port), provider: values.provider, account: values.account},
       {env: ctx.env, useCliproxyBinary: settings.proxy.useCliproxyBinary, onStale: sayStale(ctx), refuseUnusable: true},
     );
+    if (entry.provider && !values.account) {
+      const {AccountStore} = await import('../../store/accounts.js');
+      await warnEmptyPool(ctx, (await new AccountStore(ctx.paths).load()).accounts, entry.provider);
+    }
     // Agents `run` started on another port, where no proxy is now (a proxy stop left them): said,
     // since this one does not serve them.
     const {readRunningAgents} = await import('../../services/agents/running.js');
@@ -115,6 +119,7 @@ const switchServing: CommandSpec = {
     const labelOf = accountLabeller(accounts);
     const moved = movedAgentsWarning(before, {provider: requireProvider(provider), ...(account ? {account} : {})}, serving, labelOf);
     if (moved) ctx.stderr.write(`ccs-tui: warning: ${moved}\n`);
+    if (!account) await warnEmptyPool(ctx, accounts, provider);
     if (values.json) printJson(ctx, (await runningStatus(ctx, readRunningProxy(ctx.paths) ?? running)).result);
     else {
       const what = account ? `${provider} / ${sanitizeLine(serving ?? labelOf(account))}` : `the ${provider} pool${serving ? ` (${sanitizeLine(serving)} first)` : ''}`;
@@ -123,6 +128,13 @@ const switchServing: CommandSpec = {
     return 0;
   },
 };
+
+/** A pool served with no account that can serve: every request gets a 503 until one is added or mended (said, not refused: the proxy picks one up when it comes). */
+async function warnEmptyPool(ctx: CliContext, accounts: readonly Account[], provider: string): Promise<void> {
+  const {poolEmptyText} = await import('../../core/rotation.js');
+  const empty = poolEmptyText(accounts, provider, Date.now());
+  if (empty) ctx.stderr.write(`ccs-tui: warning: ${empty}: requests get 503 until one can (ccs-tui accounts; ccs-tui login ${provider} adds one)\n`);
+}
 
 /** No proxy to switch: the start that serves the same. */
 function noProxyWords(provider: string, account: string | undefined): string {

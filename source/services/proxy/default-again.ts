@@ -7,7 +7,7 @@ import type {CcsPaths} from '../../store/paths.js';
 import {fetchProxyStatus, lookAtRunningProxy, type ProxyLook} from './control.js';
 import {readRunningProxy} from './pid-file.js';
 import {waitText} from './ipc.js';
-import {poolRestartCommand} from './wording.js';
+import {poolSwitchCommand} from './wording.js';
 import {actionKey} from '../../core/keymap.js';
 
 /**
@@ -43,6 +43,6 @@ export async function pinnedElsewhereNote(paths: CcsPaths, account: Account, lab
   if (!look) return undefined;
   const {running, status} = look;
   if (!status?.pinned || status.provider !== account.provider || !status.account || status.account === label || status.accountId === account.id) return undefined;
-  const toPool = where === 'tui' ? `${actionKey('provider.serve', 'home')} serves its pool` : `${poolRestartCommand(account.provider, running.port)} serves its pool`;
+  const toPool = where === 'tui' ? `${actionKey('provider.serve', 'home')} serves its pool` : `${poolSwitchCommand(account.provider)} serves its pool`;
   return `the running proxy (pid ${running.pid}, port ${running.port}) serves ${status.account} alone and keeps serving it; ${toPool}`;
 }

@@ -10,7 +10,7 @@ import {UserError, type Account, type ErrorSurface, type TokenFile} from '../../
 import {shellOption, shellQuoted, shellWord} from '../../core/quote.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {unusablePinnedAccount} from './serve-target.js';
-import {poolRestartCommand} from './wording.js';
+import {poolSwitchCommand} from './wording.js';
 import {codePointName, firstInvisible, invisibleKind} from '../../core/invisible.js';
 import {modelsListTarget} from '../../providers/models-list.js';
 import {accountResolution, type LiveBase, type LiveModelList} from '../../store/model-rules.js';
@@ -199,7 +199,7 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   // A running proxy that serves this provider with one account alone answers only with it.
   const pinned =
     options.pinnedAccount !== undefined && (options.rootServes ?? rootProvider().id) === row.id
-      ? unusablePinnedAccount(snapshot.accounts, row.id, options.pinnedAccount, now, options.surface === 'tui' ? `${actionKey('provider.serve', 'home')} on the accounts screen` : poolRestartCommand(row.id, served), options.pinnedAccountId, options.surface)
+      ? unusablePinnedAccount(snapshot.accounts, row.id, options.pinnedAccount, now, options.surface === 'tui' ? `${actionKey('provider.serve', 'home')} on the accounts screen` : poolSwitchCommand(row.id), options.pinnedAccountId, options.surface)
       : undefined;
   const reason = pinned ? `the running proxy serves it with one account alone: ${pinned}` : noUsableAccount(row, snapshot.accounts, now, options.surface);
   const noAccount = reason && `Claude Code cannot use ${row.displayName}: ${reason}`;

@@ -29,12 +29,11 @@ export function agentsLeftText(agents: readonly Pick<RunningAgent, 'agent' | 'pi
 }
 
 /**
- * The command line's way from a proxy serving one account alone to its provider's pool on the same
- * port (no command switches it live from a shell): `ccs-tui proxy stop, then ccs-tui proxy start
- * --port 8317 --provider claude`; without the port when it is not known.
+ * The command line's way from a proxy serving one account alone to its provider's pool, live on the
+ * running proxy: `ccs-tui proxy switch --provider claude`.
  */
-export function poolRestartCommand(provider: string, port: number | undefined): string {
-  return ['ccs-tui proxy stop, then ccs-tui proxy start', ...(port === undefined ? [] : [shellOption('port', String(port))]), shellOption('provider', provider)].join(' ');
+export function poolSwitchCommand(provider: string): string {
+  return `ccs-tui proxy switch ${shellOption('provider', provider)}`;
 }
 
 /** Running agents as questions and notes name them: `1 running agent (claude pid 4242)`. */

@@ -5,7 +5,7 @@ import {formatLocalTime} from '../../core/relative-time.js';
 import {accessTokenLeftWords, accountLabel, accountTrouble, canServeNow, coolingNow, defaultMoveNote, findAccount, keyRefusedTrouble, removedCorruptText, stateWord} from '../../core/accounts.js';
 import {actionKey, type KeyAction} from '../../core/keymap.js';
 import {UserError, type Account, type QuotaWindow} from '../../core/types.js';
-import {poolWaitText, usedUpTrouble} from '../../core/rotation.js';
+import {poolEmptyText, poolWaitText, usedUpTrouble} from '../../core/rotation.js';
 import {AccountStore, removalLoss} from '../../store/accounts.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
 import {cachedWindows, forgetQuotaEntries, readQuotaCache, type QuotaCache} from '../../services/quota/cache.js';
@@ -311,7 +311,7 @@ export async function serveProviderPool({services, provider, progress, confirm}:
   const result = await startAndSettle(services.proxy, {provider}, progress);
   // Started, but every account it could serve is resting: said first (the proxy screen it opens
   // shows the port), or the first 429 would be the news.
-  const wait = result.kind === 'ok' ? await poolWait(services, provider) : undefined;
+  const wait = result.kind === 'ok' ? ((await poolEmpty(services, provider)) ?? (await poolWait(services, provider))) : undefined;
   return {...result, ...(wait ? {text: `${wait}; ${result.text}`} : {}), navigate: {screen: 'proxy', params: {provider}}};
 }
 
@@ -324,6 +324,16 @@ async function cachedQuota(services: AppServices): Promise<QuotaCache | undefine
 /** The cached quota windows of one account. */
 async function quotaWindowsOf(services: AppServices, account: Account): Promise<readonly QuotaWindow[]> {
   return cachedWindows(await cachedQuota(services), [account]).get(account.id)!;
+}
+
+/** poolEmptyText for the provider's accounts as the files have them now, with what a request meets meanwhile and the key that adds one. */
+async function poolEmpty(services: AppServices, provider: string): Promise<string | undefined> {
+  try {
+    const empty = poolEmptyText((await services.targets.current.accounts.load()).accounts, provider, services.clock.now());
+    return empty && `${empty}: requests get 503 until one can (${actionKey('account.login', 'home')} adds one)`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** poolWaitText for the provider's accounts as the files have them now and their cached quota; undefined when they cannot be read. */
