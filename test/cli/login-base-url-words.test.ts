@@ -105,6 +105,15 @@ test('login --key-file for a provider without key files says whose flag it is an
     const bob = await runBin(['login', 'bob', '--base-url', `http://gw.example/v1?key=${SECRET}`, '--allow-insecure-http', '--key-file', 'my key.txt'], ccs.env, '');
     assert.equal(bob.code, 2, bob.stderr);
     assert.equal(bob.stderr, "ccs-tui: --key-file is for a service-account key file (vertex); bob has none: its API key is read from stdin: ccs-tui login bob --base-url 'http://gw.example/v1?…' --allow-insecure-http < 'my key.txt'\n");
+    // The command shown keeps every flag given (a nickname names the account the key replaces) and
+    // opens the file as given: `~` expanded, since a shell does not expand it quoted.
+    const named = await runBin(['login', 'aistudio', '--nickname', 'my studio', '--key-file', '~/my key.txt'], ccs.env, '');
+    assert.equal(named.code, 2, named.stderr);
+    assert.equal(named.stderr, `ccs-tui: --key-file is for a service-account key file (vertex); aistudio has none: its API key is read from stdin: ccs-tui login aistudio --nickname 'my studio' < '${ccs.env.HOME}/my key.txt'\n`);
+    // Without the base URL it needs, that is said first (the command shown would fail).
+    const noUrl = await runBin(['login', 'bob', '--key-file', 'k.txt'], ccs.env, '');
+    assert.equal(noUrl.code, 2);
+    assert.match(noUrl.stderr, /IBM Bob needs a base URL \(--base-url URL\)/);
     // Every flag of one kind of login, given to another kind: refused by name, nothing asked.
     for (const [args, words] of [
       [['codex', '--key-file', 'k.json'], /--key-file is for a service-account key file \(vertex\); codex has no such login \(its login: browser/],

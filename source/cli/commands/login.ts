@@ -6,11 +6,11 @@
 // and with echo off on a terminal (cli/stdin.ts readSecret: never on screen or in the scrollback).
 // Exits 0 only once the account is stored. Heavy modules load only when the command runs.
 import {maskCredentialsIn, maskedUrl, quoted, sanitizeLine} from '../../core/sanitize.js';
-import {shellWord} from '../../core/quote.js';
+import {shellOption, shellWord} from '../../core/quote.js';
 import {UserError, type Account} from '../../core/types.js';
 import {PROVIDERS, requireProvider} from '../../providers/table.js';
 import type {LoginFlow} from '../../providers/types.js';
-import type {CcsPaths} from '../../store/paths.js';
+import {expandHome, type CcsPaths} from '../../store/paths.js';
 import {parseCommandArgs, printJson, type CliContext, type CommandSpec, type OutputStream} from '../context.js';
 import {accountJson} from './accounts.js';
 import {portValue} from './proxy.js';
@@ -135,10 +135,11 @@ const login: CommandSpec = {
     // given as --key-file met "stdin was empty"; --base-url on codex changed nothing it said.
     for (const [flag, {kind, what}] of Object.entries(FLAGS_OF_ONE_LOGIN)) {
       if (values[flag as keyof typeof values] === undefined || method === kind) continue;
+      // A key in a file for a key login: said once the base URL is known (below), with the command that reads it.
+      if (method === 'api-key' && flag === 'key-file') continue;
       const way = loginWay(row.logins.find((f) => f.kind === method)!, false);
       const instead =
-        method === 'api-key' && flag === 'key-file' ? `${row.id} has none: its API key is read from stdin: ${keyLoginCommand(row.id, values['base-url'], values['allow-insecure-http'])} < ${shellWord(String(values['key-file']))}`
-        : methods.includes(kind) ? `${row.id}'s login by ${way} (--device) takes none`
+        methods.includes(kind) ? `${row.id}'s login by ${way} (--device) takes none`
         : `${row.id} has no such login (its login: ${way})`;
       throw new UserError(`--${flag} is for ${what}; ${instead}`, 2);
     }
@@ -175,6 +176,11 @@ const login: CommandSpec = {
         // A base URL that cannot be used (plain http:// to another machine) is refused before the key is read.
         const urlProblem = login.baseUrlProblem(row, givenBaseUrl?.trim() || undefined, 'cli', Boolean(values['allow-insecure-http']), deps.settings);
         if (urlProblem) throw new UserError(urlProblem, 2);
+        if (values['key-file'] !== undefined) {
+          // The command as given, its key file read from stdin: `~` expanded (a shell does not expand it quoted).
+          const file = shellWord(expandHome(values['key-file'], ctx.env));
+          throw new UserError(`--key-file is for ${FLAGS_OF_ONE_LOGIN['key-file']!.what}; ${row.id} has none: its API key is read from stdin: ${keyLoginCommand(row.id, values['base-url'], values['allow-insecure-http'], values.nickname)} < ${file}`, 2);
+        }
         const unused = givenBaseUrl ? login.baseUrlOverrideNote(deps.settings, row) : undefined;
         if (unused) say(`note: ${unused}`);
         const apiKey = await readSecret(ctx, {
@@ -190,7 +196,7 @@ const login: CommandSpec = {
         // At a terminal only Ctrl-D ends the prompt with nothing (an empty Enter is asked again): the person stopped.
         if (apiKey.trim() === '' && ctx.stdin.isTTY) throw new UserError(`no ${row.displayName} API key was entered; no account stored`);
         if (apiKey.trim() === '' && !controller.signal.aborted) {
-          const command = keyLoginCommand(row.id, givenBaseUrl, values['allow-insecure-http']);
+          const command = keyLoginCommand(row.id, givenBaseUrl, values['allow-insecure-http'], values.nickname);
           throw new UserError(`no ${row.displayName} API key: stdin was empty (the key is read from stdin, never from the command line); pipe it in, e.g. ${command} < key.txt, or run ${command} in a terminal and paste it`, 2);
         }
         account = await login.addApiKeyAccount(deps, row.id, {apiKey, baseUrl: givenBaseUrl, nickname, signal: controller.signal, allowInsecureHttp: Boolean(values['allow-insecure-http'])});
@@ -326,7 +332,7 @@ async function storedBaseUrl(paths: CcsPaths, provider: string, name: string): P
 }
 
 /** The API-key login command to show again (the key to come on stdin): the URL as errors show it, since a query or user info may carry a key (maskedUrl). */
-function keyLoginCommand(provider: string, baseUrl: string | undefined, insecure: boolean | undefined): string {
+function keyLoginCommand(provider: string, baseUrl: string | undefined, insecure: boolean | undefined, nickname?: string): string {
   const url = baseUrl?.trim() ? ` --base-url ${shellWord(maskedUrl(baseUrl.trim()))}` : '';
-  return `ccs-tui login ${provider}${url}${insecure ? ' --allow-insecure-http' : ''}`;
+  return `ccs-tui login ${provider}${url}${insecure ? ' --allow-insecure-http' : ''}${nickname !== undefined ? ` ${shellOption('nickname', nickname)}` : ''}`;
 }
