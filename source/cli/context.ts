@@ -3,7 +3,7 @@
 import {parseArgs, type ParseArgsConfig} from 'node:util';
 import {shellWord} from '../core/quote.js';
 import {findProvider} from '../providers/table.js';
-import {sanitizeLine, sanitizeText} from '../core/sanitize.js';
+import {quoted, sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {ccsPaths, resolveCcsDir, type CcsPaths} from '../store/paths.js';
 
@@ -58,9 +58,18 @@ export function parseCommandArgs<O extends CommandOptions>(
   const usage = `usage: ccs-tui ${spec.name.join(' ')} ${spec.usage}`;
   let parsed;
   try {
-    parsed = parseArgs({args, options, allowPositionals: true, strict: true});
+    parsed = parseArgs({args, options, allowPositionals: true, strict: true, tokens: true});
   } catch (error) {
     throw new UserError(`${flagProblem(spec, options, error as NodeJS.ErrnoException)}\n${usage}`, 2);
+  }
+  // A value given twice (`--provider claude --provider bob`): parseArgs keeps the last in silence,
+  // and which one was meant is not known.
+  const given = new Map<string, string>();
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== 'option' || token.value === undefined || (options[token.name] as {multiple?: boolean} | undefined)?.multiple) continue;
+    const before = given.get(token.name);
+    if (before !== undefined && before !== token.value) throw new UserError(`--${token.name} is given twice (${quoted(before)} and ${quoted(token.value)}); give it once\n${usage}`, 2);
+    given.set(token.name, token.value);
   }
   const max = positionals.required.length + (positionals.optional?.length ?? 0);
   if (parsed.positionals.length < positionals.required.length) {

@@ -142,6 +142,13 @@ describe('ccs-tui account commands (built binary)', () => {
     run = await runBin(['use', 'codex', 'nobody'], ccs.env);
     assert.equal(run.code, 2, 'no such account is bad usage');
     assert.match(run.stderr, /no codex account "nobody" \(accounts: alpha, beta\)/);
+    // A value given twice was the last one in silence (`--provider claude --provider bob` served bob).
+    for (const args of [['proxy', 'switch', '--provider', 'claude', '--provider', 'codex'], ['login', 'bob', '--nickname', 'a', '--nickname=b'], ['quota', '--provider', 'codex', '--provider', 'claude', '--json']]) {
+      run = await runBin(args, ccs.env, '');
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, /^ccs-tui: --(provider|nickname) is given twice \("(claude|a|codex)" and "(codex|b|claude)"\); give it once\nusage: ccs-tui /, args.join(' '));
+    }
+    assert.equal((await runBin(['accounts', '--json', '--json'], ccs.env)).code, 0, 'a switch twice is the same switch');
   });
 
   test('without a terminal the TUI says so, points at --help and exits 2', async () => {
