@@ -288,6 +288,19 @@ describe('OpenAIResponsesReader', () => {
       ]}}),
     );
     assert.deepEqual(again.filter((e) => e.type === 'text').map((e) => (e as {text: string}).text), ['Hi', 'there', '!']);
+    // Deltas with no item event at all (found by the CI's fake backend): the text is said once.
+    const bare = readChunks(
+      new OpenAIResponsesReader(),
+      line({type: 'response.output_text.delta', output_index: 0, item_id: 'msg_1', delta: 'kept'}),
+      line({type: 'response.completed', response: {status: 'completed', output: [{type: 'message', id: 'msg_1', content: [{type: 'output_text', text: 'kept'}]}]}}),
+    );
+    assert.deepEqual(bare.filter((e) => e.type === 'text').map((e) => (e as {text: string}).text), ['kept']);
+    const byId = readChunks(
+      new OpenAIResponsesReader(),
+      line({type: 'response.output_text.delta', item_id: 'msg_1', delta: 'kept'}),
+      line({type: 'response.completed', response: {status: 'completed', output: [{type: 'reasoning', id: 'rs_1', summary: []}, {type: 'message', id: 'msg_1', content: [{type: 'output_text', text: 'kept'}]}]}}),
+    );
+    assert.deepEqual(byId.filter((e) => e.type === 'text').map((e) => (e as {text: string}).text), ['kept'], 'found by its id at another index');
   });
 
   it('ends with an error when the stream closes before response.completed', () => {

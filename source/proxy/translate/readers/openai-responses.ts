@@ -120,8 +120,16 @@ export class OpenAIResponsesReader extends SseTurnReader {
   }
 
   private markStreamed(event: JsonObject): void {
-    const state = this.items.get(this.keyOf(event));
+    const key = this.keyOf(event);
+    const state = this.items.get(key);
     if (state) state.streamed = true;
+    else {
+      // Deltas of an item never announced (no `.added`): its text came, and the terminal Response's
+      // `output` must not give it again (onFinished), found there by its id too.
+      this.items.set(key, {type: '', streamed: true});
+      const id = asString(event.item_id);
+      if (id && !this.keysById.has(id)) this.keysById.set(id, key);
+    }
   }
 
   /** An item is complete: what its deltas did not carry comes from the item itself. */
