@@ -545,6 +545,8 @@ export function apiKeyFormProblem(apiKey: string): string | undefined {
   const key = apiKey.trim();
   if (!key) return 'the API key is empty';
   if (/\s/.test(key)) return 'the API key contains spaces or line breaks; paste only the key';
+  // The base URL pasted where the key was asked (IBM Bob asks for both): it would be stored, and sent, as the key.
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(key)) return 'the API key is an address (a URL), not a key; the base URL is given apart (--base-url, or the next step in the TUI)';
   return undefined;
 }
 

@@ -132,3 +132,18 @@ test('login --key-file for a provider without key files says whose flag it is an
     ccs.cleanup();
   }
 });
+
+// Newcomer (s40): the base URL typed at the TUI's key step was stored as IBM Bob's API key.
+test('an address given where the API key is asked is refused, saying where the base URL goes; nothing stored', async () => {
+  const ccs = makeTempCcs();
+  try {
+    for (const key of ['http://127.0.0.1:18941/v1', 'https://bob.example.com/v1?key=x']) {
+      const run = await runBin(['login', 'bob', '--base-url', 'https://bob.example.com/v1'], ccs.env, `${key}\n`);
+      assert.equal(run.code, 2, run.stderr);
+      assert.equal(run.stderr, 'ccs-tui: the API key is an address (a URL), not a key; the base URL is given apart (--base-url, or the next step in the TUI)\n');
+    }
+    assert.equal((await runBin(['accounts', '--json'], ccs.env)).stdout.trim(), '[]');
+  } finally {
+    ccs.cleanup();
+  }
+});

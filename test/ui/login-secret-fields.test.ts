@@ -120,3 +120,17 @@ test('a device login under way: the hint bar\'s Esc says cancel, as the step\'s 
     await fake.server.close();
   }
 });
+
+// Newcomer (s40): the base URL typed at step 1 was taken as the key, and step 2 asked for the base URL.
+test('IBM Bob: an address typed at the key step is refused there, saying the base URL comes next', async () => {
+  ccs = makeTempCcs();
+  tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'bob'}}});
+  await tui.waitFor('Enter skips');
+  await tui.press('enter');
+  await tui.waitFor('Step 1 of 2');
+  await tui.type('http://127.0.0.1:18941/v1');
+  await tui.press('enter');
+  const frame = await tui.waitFor((f) => f.replace(/\s+/g, ' ').includes('is an address (a URL), not a key'));
+  assert.match(frame.replace(/\s+/g, ' '), /the base URL is given apart \(--base-url, or the next step in the TUI\)/);
+  assert.match(frame, /Step 1 of 2/);
+});
