@@ -147,3 +147,16 @@ test('an address given where the API key is asked is refused, saying where the b
     ccs.cleanup();
   }
 });
+
+// Attack (s40): --port on a login that ends on the provider's own page was dropped without a word.
+test('login --port on a login that ends on a hosted page says the port is not used', async () => {
+  const ccs = makeTempCcs();
+  try {
+    const run = await runBin(['login', 'claude', '--port', '18999', '--paste', '--no-browser'], ccs.env, '');
+    assert.match(run.stderr, /^ccs-tui: note: --port 18999 is not used: this login ends on https:\/\/platform\.claude\.com\/oauth\/code\/callback, whose address you paste here; nothing listens on a port$/m, run.stderr);
+    const device = await runBin(['login', 'claude', '--device'], ccs.env, '');
+    assert.equal(device.stderr, 'ccs-tui: claude has no device-code login (its login: browser, or --paste the address it ends on)\n');
+  } finally {
+    ccs.cleanup();
+  }
+});

@@ -152,7 +152,7 @@ describe('a pool serves the account it says it serves', () => {
       assert.equal((await ask(port, upstream)).sentWith, tokenOf('dave@example.com'));
       const again = await runBin(['proxy', 'start', '--provider', 'claude', '--account', 'Erin Work'], ccs.env);
       assert.equal(again.code, 1);
-      assert.match(again.stderr, /stop it first: ccs-tui proxy stop, or serve that on it: ccs-tui proxy switch --provider claude --account 'Erin Work'\n$/);
+      assert.match(again.stderr, /a proxy is already running \(pid \d+, port \d+, claude \/ Dave\); stop it first: ccs-tui proxy stop, or serve that on it: ccs-tui proxy switch --provider claude --account 'Erin Work'\n$/);
       // An agent `run` started on Dave (this test's process stands in for it).
       ccs.writeRaw('tui/agents.json', JSON.stringify([{pid: process.pid, agent: 'claude', provider: 'claude', account: 'Dave', port, startedAt: new Date().toISOString(), where: 'foreground'}]));
       const toErin = await runBin(['proxy', 'switch', '--account', 'Erin Work'], ccs.env);

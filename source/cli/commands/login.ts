@@ -130,7 +130,7 @@ const login: CommandSpec = {
     const session = sessionKind(ctx.env);
     const methods = row.logins.map((f) => f.kind);
     const method = loginMethod(row, Boolean(values.device));
-    if (values.device && !methods.includes('device')) throw new UserError(`${row.id} has no device-code login (it uses: ${methods.join(', ')})`, 2);
+    if (values.device && !methods.includes('device')) throw new UserError(`${row.id} has no device-code login (its login: ${row.logins.map((flow) => loginWay(flow, false)).join('; or ')})`, 2);
     // A flag of another kind of login is never dropped in silence: IBM Bob's key put in a file and
     // given as --key-file met "stdin was empty"; --base-url on codex changed nothing it said.
     for (const [flag, {kind, what}] of Object.entries(FLAGS_OF_ONE_LOGIN)) {
@@ -247,6 +247,8 @@ const login: CommandSpec = {
         const flow = await login.beginAuthCodeLogin(deps, row.id, {paste, port, nickname});
         const s = flow.session;
         if (s.notice) say(`ccs-tui: ${s.notice}`);
+        // A port given that this login does not use (it ends on the provider's own page, pasted): said, not dropped.
+        if (port !== undefined && s.mode !== 'loopback' && new URL(s.redirectUri).port !== String(port)) say(`ccs-tui: note: --port ${port} is not used: this login ends on ${s.redirectUri}, whose address you paste here; nothing listens on a port`);
         // Advice names only what is true: the port is forwarded only when ccs-tui listens on it here.
         const hint = callbackForwardHint(s.redirectUri, s.port, ctx.env);
         const pasteLine = 'paste the address the browser ends on (or the code it shows) here and press Enter';

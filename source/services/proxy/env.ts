@@ -252,6 +252,8 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
       const aliasWay = livePicksNone
         ? `or, for every launch, give the model to use an alias holding the word opus (e.g. team-opus; sonnet and haiku name the smaller slots): ${options.surface === 'tui' ? `on the model rules screen (${actionKey('screen.models')})` : `ccs-tui alias add ${row.id} <model id> team-opus`}`
         : undefined;
+      // `env` says it too, after the by-hand exports (a newcomer found only those there).
+      if (aliasWay) notes.push(aliasWay);
       modelGap = {causes: [advice.cause, ...(neutralLive ? [neutralLive] : [])], ways: advice.ways, ...(aliasWay ? {aliasWay} : {})};
     }
   }

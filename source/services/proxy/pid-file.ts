@@ -258,7 +258,7 @@ export function readRunningProxy(paths: CcsPaths, onStale?: (line: string) => vo
 export const isRecordedProxyRunning = (entry: ProxyPidFile) => recordedProcessGone(entry) === undefined;
 
 /** A recorded proxy as refusals name it: "pid 123, port 8317, claude". */
-export const runningProxyText = (entry: ProxyPidFile) => `pid ${entry.pid}, port ${entry.port}${entry.provider ? `, ${sanitizeLine(entry.provider)}` : ''}`;
+export const runningProxyText = (entry: ProxyPidFile) => `pid ${entry.pid}, port ${entry.port}${entry.provider ? `, ${sanitizeLine(entry.provider)}${entry.account ? ` / ${sanitizeLine(entry.account)}` : ''}` : ''}`;
 
 /** 32 random bytes, hex: a proxy's record nonce (ProxyPidFile nonce), or a challenge for its controlProof. */
 export const newNonce = () => randomBytes(32).toString('hex');

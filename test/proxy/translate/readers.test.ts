@@ -301,6 +301,20 @@ describe('OpenAIResponsesReader', () => {
       line({type: 'response.completed', response: {status: 'completed', output: [{type: 'reasoning', id: 'rs_1', summary: []}, {type: 'message', id: 'msg_1', content: [{type: 'output_text', text: 'kept'}]}]}}),
     );
     assert.deepEqual(byId.filter((e) => e.type === 'text').map((e) => (e as {text: string}).text), ['kept'], 'found by its id at another index');
+    // Positions and ids in output that do not match the stream's (an attack's cases): what the
+    // stream finished is never given again.
+    const texts = (events: ReturnType<typeof readChunks>) => events.filter((e) => e.type === 'text').map((e) => (e as {text: string}).text);
+    const message = (text: string, id?: string) => ({type: 'message', ...(id ? {id} : {}), content: [{type: 'output_text', text}]});
+    const completed = (output: object[]) => line({type: 'response.completed', response: {status: 'completed', output}});
+    assert.deepEqual(texts(readChunks(new OpenAIResponsesReader(), line({type: 'response.output_item.added', output_index: 1, item: message('')}), line({type: 'response.output_text.delta', output_index: 1, delta: 'Hello'}), line({type: 'response.output_item.done', output_index: 1, item: message('Hello')}), completed([message('Hello')]))), ['Hello'], 'no ids, streamed at index 1, output at 0');
+    assert.deepEqual(texts(readChunks(new OpenAIResponsesReader(), line({type: 'response.output_item.done', item: message('A')}), line({type: 'response.output_item.done', item: message('B')}), completed([message('A'), message('B')]))), ['A', 'B'], 'done events with no index or id');
+    assert.deepEqual(texts(readChunks(new OpenAIResponsesReader(), line({type: 'response.output_item.added', output_index: 1, item: message('', 'msg_a')}), line({type: 'response.output_item.done', output_index: 1, item: message('Hello', 'msg_a')}), completed([message('Hello', 'msg_b')]))), ['Hello'], 'another id in output');
+    const call = {type: 'function_call', call_id: 'call_1', name: 'f', arguments: '{"a":1}'};
+    const twice = readChunks(new OpenAIResponsesReader(), line({type: 'response.output_item.added', output_index: 2, item: {...call, id: 'fc', arguments: ''}}), line({type: 'response.output_item.done', output_index: 2, item: {...call, id: 'fc'}}), completed([call]));
+    assert.equal(twice.filter((e) => e.type === 'tool-call-start').length, 1, JSON.stringify(twice));
+    // A call added, its arguments cut short, never done: finished from output by its call_id.
+    const open = readChunks(new OpenAIResponsesReader(), line({type: 'response.output_item.added', output_index: 0, item: {...call, id: 'fc', arguments: ''}}), line({type: 'response.function_call_arguments.delta', output_index: 0, delta: '{"a":'}), completed([{...call, id: 'other'}]));
+    assert.equal(open.filter((e) => e.type === 'tool-call-args').map((e) => (e as {json: string}).json).join(''), '{"a":1}');
   });
 
   it('ends with an error when the stream closes before response.completed', () => {

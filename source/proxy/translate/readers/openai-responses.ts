@@ -42,8 +42,8 @@ export class OpenAIResponsesReader extends SseTurnReader {
   private readonly items = new Map<string, ItemState>();
   private readonly calls = new ToolCallQueue(this.out);
   private readonly keysById = new Map<string, string>();
-  /** Items whose `.done` came (keys and ids): the terminal Response's `output` adds only the others. */
-  private readonly doneKeys = new Set<string>();
+  /** Whether any item event or delta came: then the stream itself is the answer, `output` only finishes what it left open. */
+  private streamedItems = false;
   /** Summary parts seen in the open reasoning item: later parts are separated by a blank line. */
   private summaryParts = 0;
 
@@ -107,6 +107,7 @@ export class OpenAIResponsesReader extends SseTurnReader {
   }
 
   private onItemAdded(event: JsonObject): void {
+    this.streamedItems = true;
     const item = asRecord(event.item) ?? {};
     const type = asString(item.type) ?? '';
     const key = this.keyOf(event);
@@ -120,6 +121,7 @@ export class OpenAIResponsesReader extends SseTurnReader {
   }
 
   private markStreamed(event: JsonObject): void {
+    this.streamedItems = true;
     const key = this.keyOf(event);
     const state = this.items.get(key);
     if (state) state.streamed = true;
@@ -134,6 +136,7 @@ export class OpenAIResponsesReader extends SseTurnReader {
 
   /** An item is complete: what its deltas did not carry comes from the item itself. */
   private onItemDone(item: JsonObject, key: string): void {
+    this.streamedItems = true;
     const type = asString(item.type) ?? '';
     const state = this.items.get(key);
     const streamed = state?.streamed ?? false;
@@ -150,9 +153,6 @@ export class OpenAIResponsesReader extends SseTurnReader {
       this.calls.done(key, asString(item.arguments));
     }
     this.items.delete(key);
-    this.doneKeys.add(key);
-    const id = asString(item.id);
-    if (id) this.doneKeys.add(`id:${id}`);
   }
 
   /** What a completed message or reasoning item adds to its deltas: its text when none streamed, its signature. */
@@ -174,19 +174,36 @@ export class OpenAIResponsesReader extends SseTurnReader {
 
   private onFinished(response: JsonObject | undefined): void {
     this.out.start(asString(field(response, 'id')), asString(field(response, 'model')));
-    // Items the stream never finished (no `.done`; a backend that sends the answer only in its
-    // terminal Response, or an item added and never done): what is left of them comes from `output`.
-    for (const [index, value] of asArray(field(response, 'output')).entries()) {
-      const item = asRecord(value) ?? {};
-      const id = asString(item.id);
-      const key = (id && this.keysById.get(id)) || String(index);
-      if (!this.doneKeys.has(key) && !(id && this.doneKeys.has(`id:${id}`))) this.onItemDone(item, key);
-    }
+    this.finishFromOutput(asArray(field(response, 'output')).map((item) => asRecord(item) ?? {}));
     this.calls.flush();
     const usage = responsesUsage(field(response, 'usage'));
     if (usage) this.out.usage(usage);
     this.out.stop(responsesStopReason(response));
     this.out.finish();
+  }
+
+  /**
+   * The terminal Response's `output` (whole items): a stream that carried no item at all (a backend
+   * that sends the answer only there) is read from it whole; otherwise only the items the stream left
+   * open (added, or given deltas, and never done) are finished from it, each found by its id (a call
+   * by its call_id too), else at its own position, and never an item the stream already finished:
+   * positions and ids need not match the stream's.
+   */
+  private finishFromOutput(output: readonly JsonObject[]): void {
+    if (!this.streamedItems) {
+      for (const [index, item] of output.entries()) this.onItemDone(item, String(index));
+      return;
+    }
+    const idOf = (item: JsonObject) => asString(item.id);
+    for (const key of [...this.items.keys()]) {
+      const ids = [...this.keysById].filter(([, k]) => k === key).map(([id]) => id);
+      const callId = this.calls.idOf(key);
+      const found =
+        output.find((item) => ids.includes(idOf(item) ?? '')) ??
+        (callId !== undefined ? output.find((item) => asString(item.call_id) === callId) : undefined) ??
+        (/^\d+$/.test(key) && idOf(output[Number(key)] ?? {}) === undefined ? output[Number(key)] : undefined);
+      if (found) this.onItemDone(found, key);
+    }
   }
 
   /** A whole body: a Response object (`output` items), or the SSE text of a streamed one. */

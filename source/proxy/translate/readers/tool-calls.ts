@@ -53,6 +53,11 @@ export class ToolCallQueue {
     return this.find(key) !== undefined;
   }
 
+  /** The id `key`'s call was announced with (a Responses call_id), undefined when none is known. */
+  idOf(key: string): string | undefined {
+    return this.find(key)?.id || undefined;
+  }
+
   /** Whether the arguments `key` has had so far are a whole JSON value. */
   hasWholeArguments(key: string): boolean {
     const call = this.find(key);
