@@ -111,7 +111,7 @@ const switchServing: CommandSpec = {
     const provider = (await checkServeTarget(store, {provider: values.provider, account: values.account}, {command: 'proxy switch', now: Date.now()}))!;
     const running = readRunningProxy(ctx.paths, sayStale(ctx));
     if (!running) throw new FailureWithData(noProxyWords(provider, values.account), 3, {running: false});
-    if (running.kind === 'cliproxy-binary') throw new UserError(`the running proxy (pid ${running.pid}) is the CLIProxyAPI binary, which picks accounts itself; stop it to serve one: ccs-tui proxy stop`);
+    if (running.kind === 'cliproxy-binary') throw new UserError(`the running proxy (pid ${running.pid}) is the CLIProxyAPI binary, which picks accounts itself; the built-in proxy serves one account or pool: set "proxy.useCliproxyBinary" to false in ${ctx.paths.settings}, then ccs-tui proxy stop and ccs-tui proxy start`);
     const {accounts} = await store.load();
     const account = values.account === undefined ? undefined : findAccount(accounts, provider, values.account);
     const before = agentsOnPort(ctx.paths, running.port);
