@@ -553,14 +553,20 @@ export class ProxyServer {
    * given (`ccs-tui run` reusing a running proxy). Running streams keep their account.
    */
   async serve(providerId: string, accountRef?: string): Promise<string | undefined> {
-    const row = this.requireProvider(providerId);
+    // '': every provider, by the model asked for (a proxy started without --provider).
+    const row = providerId === '' ? undefined : this.requireProvider(providerId);
     const {findAccount} = await import('../core/accounts.js');
     const all = await this.accounts.all();
-    const pinned = accountRef ? findAccount(all, row.id, accountRef) : undefined;
+    const pinned = accountRef && row ? findAccount(all, row.id, accountRef) : undefined;
     // The provider the root leaves serves its pool on its own route again: one account alone is the
     // served target's (status says only the root's), never a pin left where no status names it.
-    const left = this.options.provider !== row.id ? this.options.provider && this.pools.get(this.options.provider) : undefined;
+    const left = this.options.provider !== row?.id ? this.options.provider && this.pools.get(this.options.provider) : undefined;
     if (left && left.single) this.pools.set(this.options.provider!, left.withMode({current: this.poolSources.get(this.options.provider!)?.find((a) => a.default)?.id ?? left.current?.id, single: false}));
+    if (!row) {
+      this.pinnedAccountId = this.pinnedTokenFile = this.pinnedLabelSeen = undefined;
+      this.options.provider = this.options.account = undefined;
+      return undefined;
+    }
     this.pinnedAccountId = pinned?.id;
     this.pinnedTokenFile = pinned?.tokenFile;
     this.pinnedLabelSeen = pinned && accountLabel(pinned, all);

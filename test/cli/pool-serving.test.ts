@@ -181,10 +181,23 @@ describe('a pool serves the account it says it serves', () => {
       const empty = await runBin(['proxy', 'switch', '--provider', 'codex'], ccs.env);
       assert.equal(empty.code, 0, empty.stderr);
       assert.match(empty.stderr, /^ccs-tui: warning: no codex account yet: requests get 503 until one can \(ccs-tui accounts; ccs-tui login codex adds one\)$/m);
+      // Back to every provider by model, as a proxy started without --provider (no way back but a restart before).
+      assert.equal((await runBin(['proxy', 'switch', '--account', 'Dave'], ccs.env)).code, 0);
+      const every = await runBin(['proxy', 'switch', '--every-provider'], ccs.env);
+      assert.equal(every.code, 0, every.stderr);
+      assert.equal(every.stdout, `proxy (pid ${pid}, port ${port}) now serves every provider, by the model asked for\n`);
+      assert.match(every.stderr, /claude pid \d+ \(started on claude \/ Dave\) is now served by the claude pool/);
+      assert.match(await servingLine(ccs), /^serving: every provider/);
+      const byModel = await ask(port, upstream);
+      assert.equal(byModel.status, 200, byModel.text);
+      assert.equal(byModel.sentWith, tokenOf('dave@example.com'), 'a claude model goes to the claude pool');
+      const mixed = await runBin(['proxy', 'switch', '--every-provider', '--provider', 'claude'], ccs.env);
+      assert.equal(mixed.code, 2);
+      assert.match(mixed.stderr, /--every-provider serves every provider by the model asked for; it takes no --provider or --account/);
       // Bad usage names the flag.
       const bare = await runBin(['proxy', 'switch'], ccs.env);
       assert.equal(bare.code, 2);
-      assert.match(bare.stderr, /--provider P \(its pool\) and\/or --account A/);
+      assert.match(bare.stderr, /name what to serve: --provider P \(its pool\), --account A \(that account alone\), or --every-provider/);
       const unknown = await runBin(['proxy', 'switch', '--account', 'nobody'], ccs.env);
       assert.equal(unknown.code, 2);
       assert.match(unknown.stderr, /no account "nobody" \(--account\)/);

@@ -91,11 +91,13 @@ const start: CommandSpec = {
 
 const switchServing: CommandSpec = {
   name: ['proxy', 'switch'],
-  usage: '[--provider P] [--account A] [--json]',
-  summary: "serve a provider's pool, or one of its accounts alone, on the running proxy, without a restart",
+  usage: '[--provider P] [--account A] [--every-provider] [--json]',
+  summary: "serve a provider's pool, one of its accounts alone, or every provider by model, on the running proxy, without a restart",
   async run(ctx, args) {
-    const {values} = parseCommandArgs(this, args, {provider: targetOptions.provider, account: targetOptions.account, ...JSON_FLAG});
-    if (values.provider === undefined && values.account === undefined) throw new UserError('proxy switch: name what to serve: --provider P (its pool) and/or --account A (that account alone)', 2);
+    const {values} = parseCommandArgs(this, args, {provider: targetOptions.provider, account: targetOptions.account, 'every-provider': {type: 'boolean'}, ...JSON_FLAG});
+    const every = values['every-provider'] === true;
+    if (every && (values.provider !== undefined || values.account !== undefined)) throw new UserError('proxy switch: --every-provider serves every provider by the model asked for; it takes no --provider or --account', 2);
+    if (!every && values.provider === undefined && values.account === undefined) throw new UserError('proxy switch: name what to serve: --provider P (its pool), --account A (that account alone), or --every-provider (each request by its model, as a proxy started without --provider)', 2);
     const [{readRunningProxy}, {serveOnRunningProxy}, {checkServeTarget}, {AccountStore}, {agentsOnPort}, {movedAgentsWarning}, {findAccount, accountLabeller}, {requireProvider}] = await Promise.all([
       import('../../services/proxy/pid-file.js'),
       import('../../services/proxy/control.js'),
@@ -108,7 +110,7 @@ const switchServing: CommandSpec = {
     ]);
     const store = new AccountStore(ctx.paths);
     // The names first (exit 2 for one that names nothing), and an account that cannot serve alone is refused, as `proxy start` refuses it.
-    const provider = (await checkServeTarget(store, {provider: values.provider, account: values.account}, {command: 'proxy switch', now: Date.now()}))!;
+    const provider = every ? '' : (await checkServeTarget(store, {provider: values.provider, account: values.account}, {command: 'proxy switch', now: Date.now()}))!;
     const running = readRunningProxy(ctx.paths, sayStale(ctx));
     if (!running) throw new FailureWithData(noProxyWords(provider, values.account), 3, {running: false});
     if (running.kind === 'cliproxy-binary') throw new UserError(`the running proxy (pid ${running.pid}) is the CLIProxyAPI binary, which picks accounts itself; the built-in proxy serves one account or pool: set "proxy.useCliproxyBinary" to false in ${ctx.paths.settings}, then ccs-tui proxy stop and ccs-tui proxy start`);
@@ -117,12 +119,12 @@ const switchServing: CommandSpec = {
     const before = agentsOnPort(ctx.paths, running.port);
     const serving = await serveOnRunningProxy(ctx.paths, running.port, provider, account?.id);
     const labelOf = accountLabeller(accounts);
-    const moved = movedAgentsWarning(before, {provider: requireProvider(provider), ...(account ? {account} : {})}, serving, labelOf);
+    const moved = movedAgentsWarning(before, every ? 'every-provider' : {provider: requireProvider(provider), ...(account ? {account} : {})}, serving, labelOf);
     if (moved) ctx.stderr.write(`ccs-tui: warning: ${moved}\n`);
-    if (!account) await warnEmptyPool(ctx, accounts, provider);
+    if (!account && !every) await warnEmptyPool(ctx, accounts, provider);
     if (values.json) printJson(ctx, (await runningStatus(ctx, readRunningProxy(ctx.paths) ?? running)).result);
     else {
-      const what = account ? `${provider} / ${sanitizeLine(serving ?? labelOf(account))}` : `the ${provider} pool${serving ? ` (${sanitizeLine(serving)} first)` : ''}`;
+      const what = every ? 'every provider, by the model asked for' : account ? `${provider} / ${sanitizeLine(serving ?? labelOf(account))}` : `the ${provider} pool${serving ? ` (${sanitizeLine(serving)} first)` : ''}`;
       ctx.stdout.write(`proxy (pid ${running.pid}, port ${running.port}) now serves ${what}\n`);
     }
     return 0;
@@ -138,7 +140,8 @@ async function warnEmptyPool(ctx: CliContext, accounts: readonly Account[], prov
 
 /** No proxy to switch: the start that serves the same. */
 function noProxyWords(provider: string, account: string | undefined): string {
-  return `no proxy is running to switch (start one serving it: ccs-tui proxy start ${[shellOption('provider', provider), ...(account !== undefined ? [shellOption('account', account)] : [])].join(' ')})`;
+  const options = [...(provider ? [shellOption('provider', provider)] : []), ...(account !== undefined ? [shellOption('account', account)] : [])];
+  return `no proxy is running to switch (start one serving it: ${['ccs-tui proxy start', ...options].join(' ')})`;
 }
 
 const stop: CommandSpec = {

@@ -599,13 +599,14 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
  * The warning for agents already running on the shared proxy that a new target moves (agents.json
  * entries): the proxy serves one account per provider (the one pinned for its current provider), so
  * agents of the target's provider are now served by `serving`, and one pinned to an account of
- * another provider falls back to that provider's pool. Undefined when no running agent is moved.
+ * another provider falls back to that provider's pool (every one, for `every-provider`: `proxy
+ * switch --every-provider` pins none). Undefined when no running agent is moved.
  */
-export function movedAgentsWarning(agents: readonly RunningAgent[], target: RunTarget, serving: string | undefined, labelOf: (account: Account) => string = (a) => accountLabel(a)): string | undefined {
+export function movedAgentsWarning(agents: readonly RunningAgent[], target: RunTarget | 'every-provider', serving: string | undefined, labelOf: (account: Account) => string = (a) => accountLabel(a)): string | undefined {
   const moved: string[] = [];
   for (const agent of agents) {
     const was = `${agent.provider} / ${agent.account ?? 'pool'}`;
-    if (agent.provider === target.provider.id) {
+    if (target !== 'every-provider' && agent.provider === target.provider.id) {
       const now = target.account ? serving ?? labelOf(target.account) : `the ${target.provider.id} pool${serving ? ` (${serving} first)` : ''}`;
       if (target.account && agent.account === now) continue;
       if (!target.account && !agent.account) continue;

@@ -344,17 +344,17 @@ export async function endLocalWait(paths: CcsPaths, store: Pick<AccountStore, 'c
 }
 
 /**
- * Moves a running built-in proxy to a provider (its pool) or one of its accounts; returns the label
- * of the account that now serves. Throws with the proxy's own message when it refuses.
+ * Moves a running built-in proxy to a provider (its pool) or one of its accounts, or with `provider`
+ * '' to every provider by the model asked for; returns the label of the account that now serves. Throws with the proxy's own message when it refuses.
  */
 export async function serveOnRunningProxy(paths: CcsPaths, port: number, provider: string, account?: string): Promise<string | undefined> {
   const query = new URLSearchParams({provider, ...(account ? {account} : {})});
   const {status, body} = await controlRequest(paths, port, 'POST', `/_ccs-tui/serve?${query}`);
   const result = body as {account?: string | null; accountId?: string | null; error?: {message?: string}};
-  if (status !== 200) throw new UserError(`the running proxy (port ${port}) could not switch to ${provider}${account ? ` / ${account}` : ''}: ${result.error?.message ?? `it answered ${status}`}`);
+  if (status !== 200) throw new UserError(`the running proxy (port ${port}) could not switch to ${provider || 'every provider'}${account ? ` / ${account}` : ''}: ${result.error?.message ?? `it answered ${status}`}`);
   // tui/proxy.json says what it serves now: `proxy status`, and a restart, go by it.
   const entry = readRunningProxy(paths);
   // The id of the account it now serves alone, none for a pool (undefined is left out of the file).
-  if (entry?.port === port) await writeProxyPidFile(paths, {...entry, provider, account, accountId: (account && result.accountId) || undefined});
+  if (entry?.port === port) await writeProxyPidFile(paths, {...entry, provider: provider || undefined, account, accountId: (account && result.accountId) || undefined});
   return result.account ?? undefined;
 }
