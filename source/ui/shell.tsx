@@ -59,7 +59,8 @@ export function useShellValue(state: AppState, dispatch: Dispatch<AppAction>, re
   // Synchronous, so a second key pressed before the next render already finds the operation.
   const busy = useRef(new Map<string, {id: number; text?: string}>());
   const nextBusyId = useRef(1);
-  const {paths, clock} = useServices();
+  const services = useServices();
+  const {paths, clock} = services;
   /** Stops rereading the open question (a Question given as a function). */
   const stopRecheck = useRef<(() => void) | undefined>(undefined);
   useEffect(() => () => stopRecheck.current?.(), []);
@@ -78,6 +79,15 @@ export function useShellValue(state: AppState, dispatch: Dispatch<AppAction>, re
     const before = onLockWait((message) => setStatus(message, 'info'));
     return () => void onLockWait(before);
   }, [setStatus]);
+  // This TUI's proxy stopped from outside (`ccs-tui proxy stop`, another TUI): said at once, where
+  // `proxy running on port …` from its start may still stand (the proxy screen says it too).
+  useEffect(() => {
+    let stoppedBy = services.proxy?.current.stoppedBy;
+    return services.proxy?.subscribe((proxy) => {
+      if (proxy.stoppedBy !== undefined && proxy.stoppedBy !== stoppedBy) setStatus(`proxy ${proxy.stoppedBy}`, 'info');
+      stoppedBy = proxy.stoppedBy;
+    });
+  }, [services.proxy, setStatus]);
   const ask = (question: Question, wanted: ReadonlyArray<{action: KeyAction; scope: KeyScope; label: string}>) =>
     new Promise<'yes' | 'no' | KeyAction>((resolve) => {
       pendingConfirm.current?.('no');

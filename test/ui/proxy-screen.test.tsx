@@ -220,6 +220,8 @@ test('a proxy stopped from outside says who stopped it and that s starts it agai
     await tui.waitFor(/Serving\s+claude \/ bob@example\.com/);
     fake.set({phase: 'stopped', pid: undefined, stoppedBy: 'stopped by ccs-tui proxy stop (pid 17001)'});
     await tui.waitFor('stopped by ccs-tui proxy stop (pid 17001) (s starts it again)');
+    // The status line says it at once (a "proxy running on port …" from the start stood there for 10 s).
+    await tui.waitFor((f) => f.split('\n').at(-2)!.startsWith('proxy stopped by ccs-tui proxy stop (pid 17001)'));
     // The hints offer the start first, no stop or rotate.
     const frame = await tui.waitFor((f) => /^s start/.test(f.split('\n').at(-1)!));
     assert.doesNotMatch(frame.split('\n').at(-1)!, /x stop|r rotate/);
