@@ -56,6 +56,10 @@ for (const [width, height] of [[60, 20], [80, 24], [160, 45]] as const) {
     const legend = frame.split('\n').slice(1, 3).join(' · ');
     for (const mark of ['pool serves next', '* default', 'binding window', 'over pace', 'used up', '│ even pace', '? unknown']) assert.ok(legend.includes(mark), `${mark}: ${legend}`);
     assert.doesNotMatch(legend, /…/);
+    // Said to be the marks; a second row sits under the first, never at the edge (`│ even pace` there read as a border).
+    const [first, second] = frame.split('\n').slice(1, 3);
+    assert.match(first!, /^marks: /);
+    if (!first!.includes('? unknown')) assert.match(second!, /^ {7}\S/, second);
   });
 }
 

@@ -43,6 +43,9 @@ const LIST = 'quota';
 /** The provider's default account (as on the accounts screen), where ★ does not take its place. */
 const DEFAULT_MARK = '*';
 
+
+/** What the legend's first row begins with. */
+const LEGEND_LEAD = 'marks: ';
 export function QuotaScreen({width, height, params}: ScreenProps) {
   const {state, dispatch} = useShell();
   const {snapshot} = useAccounts();
@@ -70,7 +73,11 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
   const layout = quotaLayout(width, rows);
   // The legend takes a second row rather than lose its last marks on a narrow terminal. Every mark a
   // row can show is in it: ★ (a pool of 2+ serves it next) takes the place of * (the default).
-  const legend = packItems([`${BEST_MARK} pool serves next`, `${DEFAULT_MARK} default`, `${BINDING_MARK} binding window`, '▲ over pace', '! used up', '│ even pace', '? unknown'], width);
+  // Said to be the marks, its second row set under the first: a row beginning `│ even pace` read as
+  // a box border, a lone `? unknown` as a stray mark.
+  const legend = packItems([`${BEST_MARK} pool serves next`, `${DEFAULT_MARK} default`, `${BINDING_MARK} binding window`, '▲ over pace', '! used up', '│ even pace', '? unknown'], width - LEGEND_LEAD.length).map(
+    (row, i) => `${i === 0 ? LEGEND_LEAD : ' '.repeat(LEGEND_LEAD.length)}${row}`,
+  );
   // Rows with fewer windows are shorter; counting every row as the tallest never overflows.
   const listHeight = Math.max(1, Math.floor((height - legend.length - 1 - (filterShown ? 1 : 0)) / layout.rowHeight));
   // Rows reorder as results come in (sorted by headroom): a cursor the person moved stays on its
