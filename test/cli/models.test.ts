@@ -75,8 +75,12 @@ describe('ccs-tui models / alias / exclude (built binary)', () => {
       const hint = `${provider} has no static model list (the provider's live list is the only one); see it with: ccs-tui models ${provider} --account A --live`;
       assert.deepEqual(out.warnings, [hint]);
       const text = await runBin(['models', provider], ccs.env);
-      assert.match(text.stderr, new RegExp(`^ccs-tui: note: ${hint.replace(/[()]/g, '\\$&')}$`, 'm'));
+      assert.equal(text.stdout, `${provider}: no static model list; its models are the provider's live list: ccs-tui models ${provider} --account A --live\n`);
     }
+    // With an account of the provider, the command names it (its default, else its only one).
+    ccs.writeToken('bob-work.json', {type: 'bob', api_key: 'sk-bob-work-0123456789', base_url: 'http://127.0.0.1:9/v1'});
+    assert.match((await runBin(['models', 'bob'], ccs.env)).stdout, /ccs-tui models bob --account work --live\n$/);
+    assert.deepEqual(JSON.parse((await runBin(['models', 'bob', '--json'], ccs.env)).stdout).warnings, ["bob has no static model list (the provider's live list is the only one); see it with: ccs-tui models bob --account work --live"]);
     assert.match(JSON.parse((await runBin(['models', 'iflow', '--json'], ccs.env)).stdout).warnings.join('\n'), /the proxy serves iflow's live list when it gets one/);
     ccs.writeRaw('cliproxy/config.yaml', `${CONFIG}  " GEMINI":\n    - name: gemini-2.5-pro\n      alias: pro\n`);
     const gemini = JSON.parse((await runBin(['models', 'gemini', '--json'], ccs.env)).stdout);

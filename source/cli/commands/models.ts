@@ -72,8 +72,12 @@ const models: CommandSpec = {
     const {withAdvice} = await import('../../store/errors.js');
     const resolution = resolveContext(context);
     const liveError = context.liveError && withAdvice(context.liveError, context.liveAdvice, 'cli');
-    const notes = listNotes(provider, {...context, liveError}, resolution, values.live === true, values.account);
-    for (const {label, text} of notes) ctx.stderr.write(`ccs-tui: ${label}${text}\n`);
+    // With no --account, the live list's command names the provider's default account (or its only one).
+    const suggested = values.account ?? (resolution.source === 'static' && !values.live ? await defaultAccountName(ctx, provider) : undefined);
+    const notes = listNotes(provider, {...context, liveError}, resolution, values.live === true, suggested, values.account !== undefined);
+    // No static list and none asked: not an empty answer but none asked for; the table's line says how (below).
+    const noneAsked = resolution.counts.all === 0 && resolution.source === 'static' && !values.live;
+    for (const {label, text} of notes) if (values.json || !(noneAsked && text.startsWith(`${provider} has no static model list`))) ctx.stderr.write(`ccs-tui: ${label}${text}\n`);
     if (values.json) {
       // The notes are the list's warnings too: a JSON reader learns what a person reads on stderr.
       const json = modelsJson(resolution, context.account?.id);
@@ -82,6 +86,10 @@ const models: CommandSpec = {
     }
     const rows = resolution.models.map((m) => [shown(m.id), m.id === m.upstream ? '' : `← ${shown(m.upstream)}`, m.sentAs === m.upstream ? '' : `sent as ${shown(m.sentAs)}`]);
     const excludedRows = resolution.excluded.map((e) => [shown(e.id), `excluded by "${shown(e.pattern)}"`, '']);
+    if (noneAsked) {
+      ctx.stdout.write(`${provider}: no static model list; its models are the provider's live list: ${liveListCommand(provider, suggested)}\n`);
+      return 0;
+    }
     ctx.stdout.write(`${provider}: ${listedText(resolution)} (${resolution.source} list${context.livePartial ? ', partial' : ''})\n`);
     ctx.stdout.write((await formatTable(ctx, [...rows, ...excludedRows])).replace(/ +$/gm, ''));
     printWarnings(ctx, resolution);
@@ -95,7 +103,22 @@ const models: CommandSpec = {
  * `--json` also appended to `warnings`): why a live list is missing or partial, config.yaml keys
  * that do nothing, and where the list the proxy serves comes from when it is not this static one.
  */
-function listNotes(provider: string, context: RulesContext, resolution: ModelResolution, live: boolean, account: string | undefined): Array<{label: string; text: string}> {
+/** `ccs-tui models P --account A --live` (`--account A` as a placeholder when no account is known). */
+const liveListCommand = (provider: string, account: string | undefined) => `ccs-tui models ${provider} ${account !== undefined ? shellOption('account', account) : '--account A'} --live`;
+
+/** The name of `provider`'s default account (else its only one) as commands take it; undefined when it has none, or the list cannot be read. */
+async function defaultAccountName(ctx: CliContext, provider: string): Promise<string | undefined> {
+  try {
+    const [{AccountStore}, {accountLabel}] = await Promise.all([import('../../store/accounts.js'), import('../../core/accounts.js')]);
+    const own = (await new AccountStore(ctx.paths).load()).accounts.filter((a) => a.provider === provider);
+    const chosen = own.find((a) => a.default) ?? (own.length === 1 ? own[0] : undefined);
+    return chosen && accountLabel(chosen, own);
+  } catch {
+    return undefined;
+  }
+}
+
+function listNotes(provider: string, context: RulesContext, resolution: ModelResolution, live: boolean, account: string | undefined, accountGiven = true): Array<{label: string; text: string}> {
   const notes: Array<{label: string; text: string}> = [];
   if (context.liveError) notes.push({label: '', text: `no live list, showing the static one: ${context.liveError}`});
   if (context.livePartial) notes.push({label: '', text: `the live list is partial: ${context.livePartial}`});
@@ -103,7 +126,7 @@ function listNotes(provider: string, context: RulesContext, resolution: ModelRes
   // The proxy serves the live list when it has one (a complete one drops static ids it no longer
   // names, README "Models"): this static list may not be what /v1/models answers.
   if (resolution.source === 'static' && !live && hasModelsList(findProvider(provider)!)) {
-    const command = `ccs-tui models ${provider} ${context.account && account !== undefined ? shellOption('account', account) : '--account A'} --live`;
+    const command = liveListCommand(provider, (context.account || !accountGiven) ? account : undefined);
     notes.push({
       label: 'note: ',
       text: resolution.counts.all === 0
