@@ -3,7 +3,7 @@
 import {parseArgs, type ParseArgsConfig} from 'node:util';
 import {shellWord} from '../core/quote.js';
 import {findProvider} from '../providers/table.js';
-import {quoted, sanitizeLine, sanitizeText} from '../core/sanitize.js';
+import {sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {ccsPaths, resolveCcsDir, type CcsPaths} from '../store/paths.js';
 
@@ -68,7 +68,8 @@ export function parseCommandArgs<O extends CommandOptions>(
   for (const token of parsed.tokens ?? []) {
     if (token.kind !== 'option' || token.value === undefined || (options[token.name] as {multiple?: boolean} | undefined)?.multiple) continue;
     const before = given.get(token.name);
-    if (before !== undefined && before !== token.value) throw new UserError(`--${token.name} is given twice (${quoted(before)} and ${quoted(token.value)}); give it once\n${usage}`, 2);
+    // The values are not repeated: one may hold a key (a --base-url with user info or a query).
+    if (before !== undefined && before !== token.value) throw new UserError(`--${token.name} is given twice, with two values; give it once\n${usage}`, 2);
     given.set(token.name, token.value);
   }
   const max = positionals.required.length + (positionals.optional?.length ?? 0);

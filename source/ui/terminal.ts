@@ -6,12 +6,14 @@ import type {ReactElement} from 'react';
 import {render} from 'ink';
 
 const ENTER_ALT_SCREEN = '\u001b[?1049h';
+const LEAVE_ALT_SCREEN = '\u001b[?1049l';
 const HIDE_CURSOR = '\u001b[?25l';
 const SHOW_CURSOR = '\u001b[?25h';
-const CLEAR_SCREEN = '\u001b[2J\u001b[H';
-// Left cleared: tmux (3.3) keeps the alternate screen's rows below the height it was entered at
+const ERASE_SCREEN = '\u001b[2J';
+const CLEAR_SCREEN = `${ERASE_SCREEN}\u001b[H`;
+// Left erased: tmux (3.3) keeps the alternate screen's rows below the height it was entered at
 // when the window grew meanwhile, and shows them on the shell's screen after the TUI ends.
-const LEAVE_FULL_SCREEN = '\u001b[2J\u001b[?1049l';
+const LEAVE_FULL_SCREEN = ERASE_SCREEN + LEAVE_ALT_SCREEN;
 // xterm's bracketed paste mode: pasted text arrives between ESC[200~ and ESC[201~, so a pasted line
 // break is not an Enter (dispatcher.ts). Off again for whatever runs in the foreground, and on exit.
 const BRACKETED_PASTE_ON = '\u001b[?2004h';

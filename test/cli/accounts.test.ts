@@ -143,10 +143,11 @@ describe('ccs-tui account commands (built binary)', () => {
     assert.equal(run.code, 2, 'no such account is bad usage');
     assert.match(run.stderr, /no codex account "nobody" \(accounts: alpha, beta\)/);
     // A value given twice was the last one in silence (`--provider claude --provider bob` served bob).
-    for (const args of [['proxy', 'switch', '--provider', 'claude', '--provider', 'codex'], ['login', 'bob', '--nickname', 'a', '--nickname=b'], ['quota', '--provider', 'codex', '--provider', 'claude', '--json']]) {
+    for (const args of [['proxy', 'switch', '--provider', 'claude', '--provider', 'codex'], ['login', 'bob', '--nickname', 'a', '--nickname=b'], ['quota', '--provider', 'codex', '--provider', 'claude', '--json'], ['login', 'bob', '--base-url', 'https://u:s3cret@gw.example/v1?key=k3y', '--base-url', 'https://gw.example/v1']]) {
       run = await runBin(args, ccs.env, '');
       assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
-      assert.match(run.stderr, /^ccs-tui: --(provider|nickname) is given twice \("(claude|a|codex)" and "(codex|b|claude)"\); give it once\nusage: ccs-tui /, args.join(' '));
+      assert.match(run.stderr, /^ccs-tui: --(provider|nickname|base-url) is given twice, with two values; give it once\nusage: ccs-tui /, args.join(' '));
+      assert.doesNotMatch(run.stderr, /s3cret|k3y/, 'a value may hold a key: not repeated');
     }
     assert.equal((await runBin(['accounts', '--json', '--json'], ccs.env)).code, 0, 'a switch twice is the same switch');
   });

@@ -160,6 +160,7 @@ describe('a pool serves the account it says it serves', () => {
       assert.equal(toErin.stdout, `proxy (pid ${pid}, port ${port}) now serves claude / Erin Work\n`);
       assert.equal(toErin.stderr, `ccs-tui: warning: the proxy is shared with agents still running: claude pid ${process.pid} (started on claude / Dave) is now served by Erin Work\n`);
       assert.equal((await ask(port, upstream)).sentWith, tokenOf('erin@example.com'), 'the same proxy, now Erin');
+      assert.match((await runBin(['proxy', 'start'], ccs.env)).stderr, /a proxy is already running \(pid \d+, port \d+, claude \/ Erin Work\)/, 'named as status names it');
       assert.equal(await servingLine(ccs), 'serving: claude / Erin Work');
       // Erin paused: the 503 names the switch to the pool, and following it serves again.
       assert.equal((await runBin(['pause', 'claude', 'Erin Work'], ccs.env)).code, 0);
@@ -181,6 +182,9 @@ describe('a pool serves the account it says it serves', () => {
       const empty = await runBin(['proxy', 'switch', '--provider', 'codex'], ccs.env);
       assert.equal(empty.code, 0, empty.stderr);
       assert.match(empty.stderr, /^ccs-tui: warning: no codex account yet: requests get 503 until one can \(ccs-tui accounts; ccs-tui login codex adds one\)$/m);
+      // The root moved with it: what `env` pointed there reaches codex now (said, as `run` says it).
+      assert.match(empty.stderr, /^ccs-tui: warning: the proxy's root URL served the claude pool and now serves the codex pool: a client pointed there \(ccs-tui env\) now reaches Codex; ccs-tui env <provider> gives a provider's own route$/m);
+      assert.equal((await runBin(['proxy', 'switch', '--provider', 'claude'], ccs.env)).code, 0);
       // Back to every provider by model, as a proxy started without --provider (no way back but a restart before).
       assert.equal((await runBin(['proxy', 'switch', '--account', 'Dave'], ccs.env)).code, 0);
       const every = await runBin(['proxy', 'switch', '--every-provider'], ccs.env);

@@ -77,7 +77,7 @@ const models: CommandSpec = {
     const notes = listNotes(provider, {...context, liveError}, resolution, values.live === true, suggested, values.account !== undefined);
     // No static list and none asked: not an empty answer but none asked for; the table's line says how (below).
     const noneAsked = resolution.counts.all === 0 && resolution.source === 'static' && !values.live;
-    for (const {label, text} of notes) if (values.json || !(noneAsked && text.startsWith(`${provider} has no static model list`))) ctx.stderr.write(`ccs-tui: ${label}${text}\n`);
+    for (const {label, text, noStaticList} of notes) if (values.json || !(noneAsked && noStaticList)) ctx.stderr.write(`ccs-tui: ${label}${text}\n`);
     if (values.json) {
       // The notes are the list's warnings too: a JSON reader learns what a person reads on stderr.
       const json = modelsJson(resolution, context.account?.id);
@@ -88,6 +88,7 @@ const models: CommandSpec = {
     const excludedRows = resolution.excluded.map((e) => [shown(e.id), `excluded by "${shown(e.pattern)}"`, '']);
     if (noneAsked) {
       ctx.stdout.write(`${provider}: no static model list; its models are the provider's live list: ${liveListCommand(provider, suggested)}\n`);
+      printWarnings(ctx, resolution);
       return 0;
     }
     ctx.stdout.write(`${provider}: ${listedText(resolution)} (${resolution.source} list${context.livePartial ? ', partial' : ''})\n`);
@@ -97,12 +98,6 @@ const models: CommandSpec = {
   },
 };
 
-
-/**
- * What `models` says about the list besides the rules' own warnings, one line each (stderr; in
- * `--json` also appended to `warnings`): why a live list is missing or partial, config.yaml keys
- * that do nothing, and where the list the proxy serves comes from when it is not this static one.
- */
 /** `ccs-tui models P --account A --live` (`--account A` as a placeholder when no account is known). */
 const liveListCommand = (provider: string, account: string | undefined) => `ccs-tui models ${provider} ${account !== undefined ? shellOption('account', account) : '--account A'} --live`;
 
@@ -118,8 +113,15 @@ async function defaultAccountName(ctx: CliContext, provider: string): Promise<st
   }
 }
 
-function listNotes(provider: string, context: RulesContext, resolution: ModelResolution, live: boolean, account: string | undefined, accountGiven = true): Array<{label: string; text: string}> {
-  const notes: Array<{label: string; text: string}> = [];
+/**
+ * What `models` says about the list besides the rules' own warnings, one line each (stderr; in
+ * `--json` also appended to `warnings`): why a live list is missing or partial, config.yaml keys
+ * that do nothing, and where the list the proxy serves comes from when it is not this static one
+ * (`noStaticList`: the note that the provider has none, which the table's line says instead).
+ * `account`: the account the live list's command names; `accountGiven`: it was given with --account.
+ */
+function listNotes(provider: string, context: RulesContext, resolution: ModelResolution, live: boolean, account: string | undefined, accountGiven = true): Array<{label: string; text: string; noStaticList?: boolean}> {
+  const notes: Array<{label: string; text: string; noStaticList?: boolean}> = [];
   if (context.liveError) notes.push({label: '', text: `no live list, showing the static one: ${context.liveError}`});
   if (context.livePartial) notes.push({label: '', text: `the live list is partial: ${context.livePartial}`});
   for (const problem of context.configWarnings ?? []) notes.push({label: 'warning: ', text: sanitizeLine(problem)});
@@ -129,6 +131,7 @@ function listNotes(provider: string, context: RulesContext, resolution: ModelRes
     const command = liveListCommand(provider, (context.account || !accountGiven) ? account : undefined);
     notes.push({
       label: 'note: ',
+      ...(resolution.counts.all === 0 ? {noStaticList: true} : {}),
       text: resolution.counts.all === 0
         ? `${provider} has no static model list (the provider's live list is the only one); see it with: ${command}`
         : `the proxy serves ${provider}'s live list when it gets one, which may differ from this static list; see it with: ${command}`,

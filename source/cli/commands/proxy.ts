@@ -98,7 +98,7 @@ const switchServing: CommandSpec = {
     const every = values['every-provider'] === true;
     if (every && (values.provider !== undefined || values.account !== undefined)) throw new UserError('proxy switch: --every-provider serves every provider by the model asked for; it takes no --provider or --account', 2);
     if (!every && values.provider === undefined && values.account === undefined) throw new UserError('proxy switch: name what to serve: --provider P (its pool), --account A (that account alone), or --every-provider (each request by its model, as a proxy started without --provider)', 2);
-    const [{readRunningProxy}, {serveOnRunningProxy}, {checkServeTarget}, {AccountStore}, {agentsOnPort}, {movedAgentsWarning}, {findAccount, accountLabeller}, {requireProvider}] = await Promise.all([
+    const [{readRunningProxy}, {serveOnRunningProxy, fetchProxyStatus}, {checkServeTarget}, {AccountStore}, {agentsOnPort}, {movedAgentsWarning, rootMovedWarning}, {findAccount, accountLabeller}, {requireProvider}] = await Promise.all([
       import('../../services/proxy/pid-file.js'),
       import('../../services/proxy/control.js'),
       import('../../services/proxy/serve-target.js'),
@@ -117,10 +117,12 @@ const switchServing: CommandSpec = {
     const {accounts} = await store.load();
     const account = values.account === undefined ? undefined : findAccount(accounts, provider, values.account);
     const before = agentsOnPort(ctx.paths, running.port);
+    const statusBefore = await fetchProxyStatus(ctx.paths, running.port);
     const serving = await serveOnRunningProxy(ctx.paths, running.port, provider, account?.id);
     const labelOf = accountLabeller(accounts);
-    const moved = movedAgentsWarning(before, every ? 'every-provider' : {provider: requireProvider(provider), ...(account ? {account} : {})}, serving, labelOf);
-    if (moved) ctx.stderr.write(`ccs-tui: warning: ${moved}\n`);
+    const target = every ? ('every-provider' as const) : {provider: requireProvider(provider), ...(account ? {account} : {})};
+    // What it moves, as `run` says it: agents started on it, and clients pointed at its root URL.
+    for (const warning of [movedAgentsWarning(before, target, serving, labelOf), statusBefore && rootMovedWarning(statusBefore, target, serving, labelOf)]) if (warning) ctx.stderr.write(`ccs-tui: warning: ${warning}\n`);
     if (!account && !every) await warnEmptyPool(ctx, accounts, provider);
     if (values.json) printJson(ctx, (await runningStatus(ctx, readRunningProxy(ctx.paths) ?? running)).result);
     else {

@@ -284,6 +284,19 @@ function rootText(status: {provider?: string; pinned?: boolean; account?: string
   return status.provider === provider ? '' : `; its root still serves ${rootServed(status)}`;
 }
 
+/**
+ * The warning when a switch moves the running proxy's root to another provider (`status`: its status
+ * before the switch): what a client pointed at the root (ccs-tui env) reaches now. Undefined when the
+ * root keeps its provider. `target` 'every-provider': each request goes by its model from now on.
+ */
+export function rootMovedWarning(status: {provider?: string; pinned?: boolean; account?: string}, target: RunTarget | 'every-provider', serving: string | undefined, labelOf: (account: Account) => string): string | undefined {
+  const to = target === 'every-provider' ? undefined : target.provider.id;
+  if (status.provider === to) return undefined;
+  const now = target === 'every-provider' ? 'every provider, by the model asked for' : servingText(target, serving, labelOf);
+  const reaches = target === 'every-provider' ? 'the provider of the model it asks for' : target.provider.displayName;
+  return `the proxy's root URL served ${rootServed(status)} and now serves ${now}: a client pointed there (ccs-tui env) now reaches ${reaches}; ccs-tui env <provider> gives a provider's own route`;
+}
+
 /** What a running proxy's root routes serve: "claude / work", "the claude pool", or every provider by model. */
 function rootServed(status: {provider?: string; pinned?: boolean; account?: string}): string {
   if (!status.provider) return 'every provider, by the model asked for';
@@ -552,7 +565,8 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
         const moved = movedAgentsWarning(before, target, serving, labelOf);
         if (moved) warnings.push(moved);
         // The root moves too (one account per provider is the root's): what `ccs-tui env` pointed there goes with it.
-        if (status && status.provider !== target.provider.id) warnings.push(`the proxy's root URL served ${rootServed(status)} and now serves ${servingText(target, serving, labelOf)}: a client pointed there (ccs-tui env) now reaches ${target.provider.displayName}; ccs-tui env <provider> gives a provider's own route`);
+        const rootMoved = status && rootMovedWarning(status, target, serving, labelOf);
+        if (rootMoved) warnings.push(rootMoved);
       }
     } else {
       notes.push(`using the running CLIProxyAPI binary (pid ${running.pid}); it picks accounts itself`);

@@ -355,6 +355,7 @@ export async function serveOnRunningProxy(paths: CcsPaths, port: number, provide
   // tui/proxy.json says what it serves now: `proxy status`, and a restart, go by it.
   const entry = readRunningProxy(paths);
   // The id of the account it now serves alone, none for a pool (undefined is left out of the file).
-  if (entry?.port === port) await writeProxyPidFile(paths, {...entry, provider: provider || undefined, account, accountId: (account && result.accountId) || undefined});
+  // `account` as the proxy names it (its label, as `proxy status` says it), the id beside it.
+  if (entry?.port === port) await writeProxyPidFile(paths, {...entry, provider: provider || undefined, account: account && (result.account || account), accountId: (account && result.accountId) || undefined});
   return result.account ?? undefined;
 }

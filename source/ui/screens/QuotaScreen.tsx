@@ -43,9 +43,9 @@ const LIST = 'quota';
 /** The provider's default account (as on the accounts screen), where ★ does not take its place. */
 const DEFAULT_MARK = '*';
 
-
 /** What the legend's first row begins with. */
 const LEGEND_LEAD = 'marks: ';
+
 export function QuotaScreen({width, height, params}: ScreenProps) {
   const {state, dispatch} = useShell();
   const {snapshot} = useAccounts();

@@ -312,6 +312,26 @@ describe('OpenAIResponsesReader', () => {
     const call = {type: 'function_call', call_id: 'call_1', name: 'f', arguments: '{"a":1}'};
     const twice = readChunks(new OpenAIResponsesReader(), line({type: 'response.output_item.added', output_index: 2, item: {...call, id: 'fc', arguments: ''}}), line({type: 'response.output_item.done', output_index: 2, item: {...call, id: 'fc'}}), completed([call]));
     assert.equal(twice.filter((e) => e.type === 'tool-call-start').length, 1, JSON.stringify(twice));
+    // A review (s40): what the stream never sent, beside what it did, is the answer's too; one output
+    // item never finishes two open items (a call and a message without ids).
+    const mixed = readChunks(
+      new OpenAIResponsesReader(),
+      line({type: 'response.output_item.added', output_index: 0, item: {type: 'reasoning', id: 'rs_1', summary: []}}),
+      line({type: 'response.reasoning_summary_text.delta', output_index: 0, delta: 'th'}),
+      line({type: 'response.output_item.done', output_index: 0, item: {type: 'reasoning', id: 'rs_1', summary: [{type: 'summary_text', text: 'th'}]}}),
+      completed([{type: 'reasoning', id: 'rs_1', summary: [{type: 'summary_text', text: 'th'}]}, message('answer', 'msg_1'), {...call, id: 'fc_1'}]),
+    );
+    assert.deepEqual(texts(mixed), ['answer']);
+    assert.deepEqual(mixed.filter((e) => e.type === 'thinking').map((e) => (e as {text: string}).text), ['th']);
+    assert.equal(mixed.filter((e) => e.type === 'tool-call-start').length, 1);
+    assert.equal(mixed.at(-1)!.type === 'stop' ? (mixed.at(-1) as {reason: string}).reason : mixed.at(-1)!.type, 'tool_use');
+    const shared = readChunks(
+      new OpenAIResponsesReader(),
+      line({type: 'response.output_item.added', output_index: 0, item: {type: 'function_call', call_id: 'call_1', name: 'f', arguments: ''}}),
+      line({type: 'response.output_item.added', output_index: 1, item: {type: 'message', content: []}}),
+      completed([message('hi'), call]),
+    );
+    assert.equal(shared.filter((e) => e.type === 'tool-call-start').length, 1, JSON.stringify(shared));
     // A call added, its arguments cut short, never done: finished from output by its call_id.
     const open = readChunks(new OpenAIResponsesReader(), line({type: 'response.output_item.added', output_index: 0, item: {...call, id: 'fc', arguments: ''}}), line({type: 'response.function_call_arguments.delta', output_index: 0, delta: '{"a":'}), completed([{...call, id: 'other'}]));
     assert.equal(open.filter((e) => e.type === 'tool-call-args').map((e) => (e as {json: string}).json).join(''), '{"a":1}');

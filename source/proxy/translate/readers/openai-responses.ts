@@ -42,8 +42,12 @@ export class OpenAIResponsesReader extends SseTurnReader {
   private readonly items = new Map<string, ItemState>();
   private readonly calls = new ToolCallQueue(this.out);
   private readonly keysById = new Map<string, string>();
-  /** Whether any item event or delta came: then the stream itself is the answer, `output` only finishes what it left open. */
+  /** Whether any item event or delta came: then the stream itself is the answer, `output` only adds to it (finishFromOutput). */
   private streamedItems = false;
+  /** The item ids and call_ids the stream named (in any event): an `output` item with neither may be one it never sent. */
+  private readonly namedIds = new Set<string>();
+  /** The item types the stream carried (`message` for text deltas, `reasoning` for reasoning ones). */
+  private readonly streamedTypes = new Set<string>();
   /** Summary parts seen in the open reasoning item: later parts are separated by a blank line. */
   private summaryParts = 0;
 
@@ -60,14 +64,14 @@ export class OpenAIResponsesReader extends SseTurnReader {
         return;
       case 'response.output_text.delta':
       case 'response.refusal.delta':
-        this.markStreamed(event);
+        this.markStreamed(event, 'message');
         return this.say('text', asString(event.delta) ?? '');
       case 'response.reasoning_summary_part.added':
         if (this.summaryParts++ > 0) this.say('thinking', '\n\n');
         return;
       case 'response.reasoning_summary_text.delta':
       case 'response.reasoning_text.delta':
-        this.markStreamed(event);
+        this.markStreamed(event, 'reasoning');
         return this.say('thinking', asString(event.delta) ?? '');
       case 'response.function_call_arguments.delta':
         this.calls.args(this.keyOf(event), asString(event.delta) ?? '');
@@ -90,6 +94,13 @@ export class OpenAIResponsesReader extends SseTurnReader {
     }
   }
 
+  /** Notes an item's id, call_id and type as the stream's. */
+  private nameIds(item: JsonObject): void {
+    for (const id of [asString(item.id), asString(item.call_id)]) if (id) this.namedIds.add(id);
+    const type = asString(item.type);
+    if (type) this.streamedTypes.add(type);
+  }
+
   /** The item an event is about: its `output_index` (every item event has one), else the item id as announced. */
   private keyOf(event: JsonObject): string {
     const index = asNumber(event.output_index);
@@ -109,6 +120,7 @@ export class OpenAIResponsesReader extends SseTurnReader {
   private onItemAdded(event: JsonObject): void {
     this.streamedItems = true;
     const item = asRecord(event.item) ?? {};
+    this.nameIds(item);
     const type = asString(item.type) ?? '';
     const key = this.keyOf(event);
     const id = asString(item.id);
@@ -120,8 +132,11 @@ export class OpenAIResponsesReader extends SseTurnReader {
     }
   }
 
-  private markStreamed(event: JsonObject): void {
+  private markStreamed(event: JsonObject, type: 'message' | 'reasoning'): void {
     this.streamedItems = true;
+    this.streamedTypes.add(type);
+    const itemId = asString(event.item_id);
+    if (itemId) this.namedIds.add(itemId);
     const key = this.keyOf(event);
     const state = this.items.get(key);
     if (state) state.streamed = true;
@@ -137,6 +152,7 @@ export class OpenAIResponsesReader extends SseTurnReader {
   /** An item is complete: what its deltas did not carry comes from the item itself. */
   private onItemDone(item: JsonObject, key: string): void {
     this.streamedItems = true;
+    this.nameIds(item);
     const type = asString(item.type) ?? '';
     const state = this.items.get(key);
     const streamed = state?.streamed ?? false;
@@ -195,14 +211,29 @@ export class OpenAIResponsesReader extends SseTurnReader {
       return;
     }
     const idOf = (item: JsonObject) => asString(item.id);
+    // Each output item finishes one item at most (two open items must not both take it: a call twice).
+    const used = new Set<JsonObject>();
+    const unused = (item: JsonObject | undefined) => (item && !used.has(item) ? item : undefined);
     for (const key of [...this.items.keys()]) {
       const ids = [...this.keysById].filter(([, k]) => k === key).map(([id]) => id);
       const callId = this.calls.idOf(key);
       const found =
-        output.find((item) => ids.includes(idOf(item) ?? '')) ??
-        (callId !== undefined ? output.find((item) => asString(item.call_id) === callId) : undefined) ??
-        (/^\d+$/.test(key) && idOf(output[Number(key)] ?? {}) === undefined ? output[Number(key)] : undefined);
-      if (found) this.onItemDone(found, key);
+        output.find((item) => !used.has(item) && ids.includes(idOf(item) ?? '')) ??
+        (callId !== undefined ? output.find((item) => !used.has(item) && asString(item.call_id) === callId) : undefined) ??
+        (/^\d+$/.test(key) && idOf(output[Number(key)] ?? {}) === undefined ? unused(output[Number(key)]) : undefined);
+      if (!found) continue;
+      used.add(found);
+      this.onItemDone(found, key);
+    }
+    // Items the stream never sent are the answer's too, after what it streamed: a call whose call_id
+    // it never named, or an item of a type it carried none of, under an id it never named. Text under
+    // another id than the stream's is taken for the same text (a backend's ids may differ): never twice.
+    for (const [index, item] of output.entries()) {
+      const type = asString(item.type) ?? '';
+      const callId = asString(item.call_id);
+      const id = idOf(item);
+      const unsent = type === 'function_call' ? callId !== undefined && !this.namedIds.has(callId) : id !== undefined && !this.namedIds.has(id) && !this.streamedTypes.has(type);
+      if (!used.has(item) && unsent) this.onItemDone(item, `output:${index}`);
     }
   }
 
