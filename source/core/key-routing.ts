@@ -72,6 +72,14 @@ export type KeyRoute =
   | {to: 'action'; action: KeyAction};
 
 /** Routes one key press. `name` is the normalised key name (core/key-names.ts), `input` what was typed. */
+/**
+ * Whether the quit key quits on the too-small screen: nothing hidden under it could take the key as
+ * text or as an answer (a field, a filter, a prompt). The too-small screen names it only then.
+ */
+export function quitsWhenTooSmall(context: Pick<KeyContext, 'modal' | 'filterEditing' | 'textFocused' | 'pasted' | 'typedIntoField'>): boolean {
+  return (context.modal === undefined || context.modal === 'help' || context.modal === 'messages') && !context.filterEditing && !context.textFocused && !context.pasted && !context.typedIntoField;
+}
+
 export function routeKey(name: string, input: string, context: KeyContext): KeyRoute {
   // Ctrl-C asks like q where something unsaved would be lost; a second Ctrl-C at that prompt (or on
   // the too-small screen, where no prompt can show) quits at once.
@@ -79,10 +87,7 @@ export function routeKey(name: string, input: string, context: KeyContext): KeyR
   // Too small, the screen underneath cannot be seen: it keeps its state for when the terminal grows,
   // and no key acts on it but a quit. `q` quits as on a full screen (asking first where that would)
   // unless something hidden could take it as text or as an answer: a field, a filter, a prompt.
-  if (context.tooSmall) {
-    const nothingHidden = (context.modal === undefined || context.modal === 'help' || context.modal === 'messages') && !context.filterEditing && !context.textFocused && !context.pasted && !context.typedIntoField;
-    return nothingHidden && actionForKey(name, context.scopes) === 'quit' ? {to: 'quit', ask: true} : {to: 'none'};
-  }
+  if (context.tooSmall) return quitsWhenTooSmall(context) && actionForKey(name, context.scopes) === 'quit' ? {to: 'quit', ask: true} : {to: 'none'};
   if (context.pasted) return pasteRoute(context);
   if (context.modal === 'confirm') {
     // The prompt showed after this key was read (`dy` in one read): only a key typed after seeing it answers.

@@ -10,7 +10,9 @@ import {HintsProvider} from './hints.js';
 import {AccountsProvider, useAccounts} from './hooks/useAccounts.js';
 import type {AccountsSnapshot} from '../store/accounts.js';
 import {SizeContext, useTerminalSize} from './hooks/useTerminalSize.js';
-import {createKeyRegistry, KeyCommitMark, KeyRegistryContext} from './keys.js';
+import {createKeyRegistry, KeyCommitMark, KeyRegistryContext, routeOwner, topTextHandler, useKeyRegistry} from './keys.js';
+import {quitsWhenTooSmall} from '../core/key-routing.js';
+import {actionKey} from '../core/keymap.js';
 import {ServicesContext, useServices, type AppServices} from './services.js';
 import {ShellContext, useShellValue} from './shell.js';
 import type {SizeSource} from './terminal.js';
@@ -76,6 +78,9 @@ function Root({initialRoute}: {initialRoute?: Route}) {
   const {shell, answerConfirm} = useShellValue(state, dispatch, reload);
   const tooSmall = columns < MIN_COLUMNS || rows < MIN_ROWS;
   useKeyDispatcher({state, live, shell, answerConfirm, tooSmall});
+  // Whether `q` quits there, as the dispatcher will find it (no key changes focus while too small).
+  const registry = useKeyRegistry();
+  const quitKey = tooSmall && quitsWhenTooSmall({modal: state.modal?.kind, filterEditing: state.filterEditing !== undefined, textFocused: topTextHandler(registry, routeOwner(state)) !== undefined}) ? actionKey('quit') : undefined;
   useStatusExpiry(state.status, dispatch);
 
   // While the terminal is too small the frame stays mounted, hidden at its last usable size, so a
@@ -87,7 +92,7 @@ function Root({initialRoute}: {initialRoute?: Route}) {
     <ShellContext.Provider value={shell}>
       <Frame state={state} shell={shell} columns={fit.columns} rows={fit.rows} hidden={tooSmall} />
       <KeyCommitMark />
-      {tooSmall ? <TooSmall columns={columns} rows={rows} asking={state.modal?.kind === 'confirm'} /> : null}
+      {tooSmall ? <TooSmall columns={columns} rows={rows} asking={state.modal?.kind === 'confirm'} quitKey={quitKey} /> : null}
     </ShellContext.Provider>
   );
 }

@@ -380,14 +380,17 @@ export function MessagesOverlay({width, height, messages, offset = 0, onClamp}: 
 /**
  * Below MIN_COLUMNS × MIN_ROWS: the accounts list and a login no longer fit even compact.
  * `asking`: a yes/no question is open underneath (`q` with unsaved rules asks one); it waits, unseen.
+ * `quitKey`: the key that quits here besides Ctrl-C, when one does.
  */
-export function TooSmall({columns, rows, asking = false}: {columns: number; rows: number; asking?: boolean}) {
+export function TooSmall({columns, rows, asking = false, quitKey}: {columns: number; rows: number; asking?: boolean; quitKey?: string}) {
   const what = asking ? 'A question is waiting: enlarge the window to answer it' : 'Enlarge the window';
-  const full = ['Terminal too small', `It is ${columns}×${rows}; ccs-tui needs at least ${MIN_COLUMNS}×${MIN_ROWS}.`, `${what} (nothing is lost meanwhile), or press Ctrl-C to quit.`];
+  // `quitKey` (q) quits here only when nothing hidden could take it (core/key-routing.ts quitsWhenTooSmall).
+  const quits = quitKey ? `${quitKey} or Ctrl-C` : 'Ctrl-C';
+  const full = ['Terminal too small', `It is ${columns}×${rows}; ccs-tui needs at least ${MIN_COLUMNS}×${MIN_ROWS}.`, `${what} (nothing is lost meanwhile), or press ${quits} to quit.`];
   // Too short for all three (a small tmux pane): one sentence. Never more rows than the terminal has:
   // past its last row the terminal scrolls, and the start ("Terminal too small") was what it lost.
   const enlarge = asking ? 'enlarge it to answer the question waiting' : 'enlarge it';
-  const texts = full.reduce((n, text) => n + wrappedLines(text, columns), 0) <= rows ? full : [`Terminal too small: ${columns}×${rows}, needs ${MIN_COLUMNS}×${MIN_ROWS}; ${enlarge}, or Ctrl-C quits.`];
+  const texts = full.reduce((n, text) => n + wrappedLines(text, columns), 0) <= rows ? full : [`Terminal too small: ${columns}×${rows}, needs ${MIN_COLUMNS}×${MIN_ROWS}; ${enlarge}, or ${quits} quits.`];
   return (
     <Box flexDirection="column" width={columns} height={rows}>
       {texts
