@@ -57,7 +57,8 @@ export function pinnedAdvice(provider: string, label: string, fix?: PinnedFix, n
   return {
     command: [`pinned by --account, ccs-tui run or the TUI`, fix && commands[fix], `${fix ? 'or ' : ''}${pool} instead: ccs-tui proxy switch --provider ${provider}`].filter(Boolean).join('; '),
     // The keys work on the accounts screen, said once: the proxy screen's line has little room.
-    tui: [`pinned by ${key('account.serve')} or ${key('account.launch')} (${actionKey('account.rotate', 'proxy')} moves it)`, fix && keys[fix], fix ? `or ${key('provider.serve')} there: ${pool}` : `${key('provider.serve')} on the accounts screen: ${pool}`].filter(Boolean).join('; '),
+    // Not who pinned it: a shell may have (`proxy start --account`, `proxy switch`), which the proxy cannot tell from s or e.
+    tui: [`${actionKey('account.rotate', 'proxy')} on the proxy screen moves the pin`, fix && keys[fix], fix ? `or ${key('provider.serve')} there: ${pool}` : `${key('provider.serve')} on the accounts screen: ${pool}`].filter(Boolean).join('; '),
   };
 }
 

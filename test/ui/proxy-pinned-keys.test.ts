@@ -40,7 +40,7 @@ test('the pinned account paused: the proxy screen says which keys help (p resume
   assert.equal(res.status, 503);
   assert.match(await res.text(), /is paused \(pinned by --account, ccs-tui run or the TUI; resume it: ccs-tui resume claude work/);
   const frame = await tui.waitFor(/which this proxy serves alone, is paused/, 5000);
-  assert.match(frame, /error: Claude account work, which this proxy serves alone, is paused \(pinned by s or e \(r moves it\); p on the accounts screen: resume it; or S there: serve the claude pool\)/);
+  assert.match(frame, /error: Claude account work, which this proxy serves alone, is paused \(r on the proxy screen moves the pin; p on the accounts screen: resume it; or S there: serve the claude pool\)/);
   assert.doesNotMatch(frame, /--account|ccs-tui (run|resume)/);
 });
 
@@ -194,7 +194,7 @@ test('the account the running proxy serves alone is removed: the proxy screen sa
   assert.equal((await runBin(['remove', 'claude', 'alice@example.com', '--yes'], ccs.env)).code, 0);
   const frame = await tui.waitFor(/requests get a 503/, 10_000);
   assert.match(frame, /Serving\s+claude \/ work\s/, 'named as it was known, not by its id');
-  assert.match(frame.replace(/[│┃]/g, ' ').replace(/\s+/g, ' '), /! requests get a 503: Claude account work, which this proxy serves alone, is gone \(removed, or its token file moved\) \(pinned by s or e \(r moves it\); a on the accounts screen: log in again; or S there: serve the claude pool\)/);
+  assert.match(frame.replace(/[│┃]/g, ' ').replace(/\s+/g, ' '), /! requests get a 503: Claude account work, which this proxy serves alone, is gone \(removed, or its token file moved\) \(r on the proxy screen moves the pin; a on the accounts screen: log in again; or S there: serve the claude pool\)/);
   assert.doesNotMatch(frame, /--account|ccs-tui (run|login)/);
   assert.equal(supervisor.current.totalRequests ?? 0, 0, 'said before any request');
   // `proxy status` says it too, in the command line's words.
