@@ -332,6 +332,37 @@ describe('OpenAIResponsesReader', () => {
       completed([message('hi'), call]),
     );
     assert.equal(shared.filter((e) => e.type === 'tool-call-start').length, 1, JSON.stringify(shared));
+    // A fuzz (s40): an event with output_index and one without are the same item when its id says so
+    // (a call was said twice, or its arguments came out as other valid JSON: {"":1}).
+    const fc = {id: 'fc_0', type: 'function_call', call_id: 'call_0', name: 'shell'};
+    const mixedIndex = readChunks(
+      new OpenAIResponsesReader(),
+      line({type: 'response.output_item.added', item: {...fc, arguments: ''}}),
+      line({type: 'response.function_call_arguments.delta', item_id: 'fc_0', delta: '{"'}),
+      line({type: 'response.function_call_arguments.delta', item_id: 'fc_0', output_index: 0, delta: 'a'}),
+      line({type: 'response.function_call_arguments.delta', item_id: 'fc_0', delta: '":1}'}),
+      line({type: 'response.output_item.done', output_index: 0, item: {...fc, arguments: '{"a":1}'}}),
+      completed([{...fc, arguments: '{"a":1}'}]),
+    );
+    assert.equal(mixedIndex.filter((e) => e.type === 'tool-call-start').length, 1, JSON.stringify(mixedIndex));
+    assert.equal(mixedIndex.filter((e) => e.type === 'tool-call-args').map((e) => (e as {json: string}).json).join(''), '{"a":1}');
+    // A reasoning item with only its encrypted content, sent only in output beside streamed reasoning: kept.
+    const onlyEncrypted = readChunks(
+      new OpenAIResponsesReader(),
+      line({type: 'response.reasoning_summary_text.delta', item_id: 'rs_0', output_index: 0, delta: 'hmm'}),
+      completed([{id: 'rs_0', type: 'reasoning', summary: [{type: 'summary_text', text: 'hmm'}]}, {id: 'rs_1', type: 'reasoning', summary: [], encrypted_content: 'ENC'}]),
+    );
+    assert.deepEqual(onlyEncrypted.filter((e) => e.type === 'redacted-thinking').map((e) => (e as {data: string}).data), ['ENC']);
+    // Summary parts told by summary_index without part events; two reasoning items without added events: no blank line between items.
+    const parts = readChunks(
+      new OpenAIResponsesReader(),
+      line({type: 'response.reasoning_summary_text.delta', item_id: 'rs_0', output_index: 0, summary_index: 0, delta: 'one'}),
+      line({type: 'response.reasoning_summary_text.delta', item_id: 'rs_0', output_index: 0, summary_index: 1, delta: 'two'}),
+      line({type: 'response.reasoning_summary_part.added', item_id: 'rs_1', output_index: 1, summary_index: 0}),
+      line({type: 'response.reasoning_summary_text.delta', item_id: 'rs_1', output_index: 1, summary_index: 0, delta: 'three'}),
+      completed([]),
+    );
+    assert.equal(parts.filter((e) => e.type === 'thinking').map((e) => (e as {text: string}).text).join(''), 'one\n\ntwothree');
     // A call added, its arguments cut short, never done: finished from output by its call_id.
     const open = readChunks(new OpenAIResponsesReader(), line({type: 'response.output_item.added', output_index: 0, item: {...call, id: 'fc', arguments: ''}}), line({type: 'response.function_call_arguments.delta', output_index: 0, delta: '{"a":'}), completed([{...call, id: 'other'}]));
     assert.equal(open.filter((e) => e.type === 'tool-call-args').map((e) => (e as {json: string}).json).join(''), '{"a":1}');

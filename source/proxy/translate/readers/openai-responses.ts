@@ -38,18 +38,28 @@ interface ItemState {
   streamed: boolean;
 }
 
+/** Whether a message or reasoning item holds any text (a message's parts, a reasoning item's summary). */
+function holdsText(item: JsonObject): boolean {
+  const parts = asString(item.type) === 'reasoning' ? asArray(item.summary) : asArray(item.content);
+  return parts.some((part) => (asString(field(part, 'text')) ?? asString(field(part, 'refusal')) ?? '') !== '');
+}
+
 export class OpenAIResponsesReader extends SseTurnReader {
   private readonly items = new Map<string, ItemState>();
   private readonly calls = new ToolCallQueue(this.out);
+  /** An item's key (keyOf) by its id and by its output_index, as first seen: events that give one and not the other find it. */
   private readonly keysById = new Map<string, string>();
+  private readonly keysByIndex = new Map<string, string>();
   /** Whether any item event or delta came: then the stream itself is the answer, `output` only adds to it (finishFromOutput). */
   private streamedItems = false;
-  /** The item ids and call_ids the stream named (in any event): an `output` item with neither may be one it never sent. */
+  /** The item ids, and the call_ids, the stream named (in any event): an `output` item with neither may be one it never sent. */
   private readonly namedIds = new Set<string>();
-  /** The item types the stream carried (`message` for text deltas, `reasoning` for reasoning ones). */
+  private readonly namedCallIds = new Set<string>();
+  /** The item types the stream carried (`message` for text deltas, `reasoning` for reasoning ones), and those it carried an item of without an id. */
   private readonly streamedTypes = new Set<string>();
-  /** Summary parts seen in the open reasoning item: later parts are separated by a blank line. */
-  private summaryParts = 0;
+  private readonly namelessTypes = new Set<string>();
+  /** The reasoning summary part being read (its item's key, its summary_index): a new part of the same item starts after a blank line. */
+  private summaryAt: {key: string; index: number} | undefined;
 
   protected onJson(event: JsonObject): void {
     const type = asString(event.type) ?? '';
@@ -67,9 +77,11 @@ export class OpenAIResponsesReader extends SseTurnReader {
         this.markStreamed(event, 'message');
         return this.say('text', asString(event.delta) ?? '');
       case 'response.reasoning_summary_part.added':
-        if (this.summaryParts++ > 0) this.say('thinking', '\n\n');
-        return;
+        return this.summaryPart(event, true);
       case 'response.reasoning_summary_text.delta':
+        this.summaryPart(event, false);
+        this.markStreamed(event, 'reasoning');
+        return this.say('thinking', asString(event.delta) ?? '');
       case 'response.reasoning_text.delta':
         this.markStreamed(event, 'reasoning');
         return this.say('thinking', asString(event.delta) ?? '');
@@ -96,17 +108,40 @@ export class OpenAIResponsesReader extends SseTurnReader {
 
   /** Notes an item's id, call_id and type as the stream's. */
   private nameIds(item: JsonObject): void {
-    for (const id of [asString(item.id), asString(item.call_id)]) if (id) this.namedIds.add(id);
-    const type = asString(item.type);
+    const [id, callId, type] = [asString(item.id), asString(item.call_id), asString(item.type)];
+    if (id) this.namedIds.add(id);
+    if (callId) this.namedCallIds.add(callId);
     if (type) this.streamedTypes.add(type);
+    if (type && !id) this.namelessTypes.add(type);
   }
 
-  /** The item an event is about: its `output_index` (every item event has one), else the item id as announced. */
+  /**
+   * The item an event is about, one key for all its events: the key its id or its `output_index` was
+   * first seen with (an `.added` without an index and a `.done` with one are the same item), else its
+   * `output_index` (every item event of OpenAI's has one), else its id, else '0'.
+   */
   private keyOf(event: JsonObject): string {
-    const index = asNumber(event.output_index);
-    if (index !== undefined) return String(index);
     const id = asString(event.item_id) ?? asString(field(event.item, 'id'));
-    return (id && this.keysById.get(id)) ?? id ?? '0';
+    const index = asNumber(event.output_index);
+    const at = index === undefined ? undefined : String(index);
+    const key = (id !== undefined ? this.keysById.get(id) : undefined) ?? (at !== undefined ? this.keysByIndex.get(at) : undefined) ?? at ?? id ?? '0';
+    if (id !== undefined && !this.keysById.has(id)) this.keysById.set(id, key);
+    if (at !== undefined && !this.keysByIndex.has(at)) this.keysByIndex.set(at, key);
+    return key;
+  }
+
+  /**
+   * A reasoning summary part begins (`added`: its `.added` event) or goes on (a delta): a part of the
+   * same item after the one read last starts after a blank line, told by its summary_index (a stream
+   * may send deltas without part events), else by its `.added`.
+   */
+  private summaryPart(event: JsonObject, added: boolean): void {
+    const key = this.keyOf(event);
+    const given = asNumber(event.summary_index);
+    const same = this.summaryAt?.key === key;
+    const index = given ?? (same ? this.summaryAt!.index + (added ? 1 : 0) : 0);
+    if (same && index !== this.summaryAt!.index) this.say('thinking', '\n\n');
+    this.summaryAt = {key, index};
   }
 
   /** Text or reasoning now, or after the open call's arguments when it came inside them (ToolCallQueue heldWords). */
@@ -123,10 +158,7 @@ export class OpenAIResponsesReader extends SseTurnReader {
     this.nameIds(item);
     const type = asString(item.type) ?? '';
     const key = this.keyOf(event);
-    const id = asString(item.id);
-    if (id) this.keysById.set(id, key);
     this.items.set(key, {type, streamed: false});
-    if (type === 'reasoning') this.summaryParts = 0;
     if (type === 'function_call') {
       this.calls.announce(key, asString(item.call_id) ?? asString(item.id) ?? `call_${key}`, asString(item.name) ?? '');
     }
@@ -140,13 +172,9 @@ export class OpenAIResponsesReader extends SseTurnReader {
     const key = this.keyOf(event);
     const state = this.items.get(key);
     if (state) state.streamed = true;
-    else {
-      // Deltas of an item never announced (no `.added`): its text came, and the terminal Response's
-      // `output` must not give it again (onFinished), found there by its id too.
-      this.items.set(key, {type: '', streamed: true});
-      const id = asString(event.item_id);
-      if (id && !this.keysById.has(id)) this.keysById.set(id, key);
-    }
+    // Deltas of an item never announced (no `.added`): its text came, and the terminal Response's
+    // `output` must not give it again (finishFromOutput), found there by its id (keyOf noted it) too.
+    else this.items.set(key, {type, streamed: true});
   }
 
   /** An item is complete: what its deltas did not carry comes from the item itself. */
@@ -211,29 +239,37 @@ export class OpenAIResponsesReader extends SseTurnReader {
       return;
     }
     const idOf = (item: JsonObject) => asString(item.id);
+    const typeOf = (item: JsonObject) => asString(item.type) ?? '';
     // Each output item finishes one item at most (two open items must not both take it: a call twice).
     const used = new Set<JsonObject>();
-    const unused = (item: JsonObject | undefined) => (item && !used.has(item) ? item : undefined);
-    for (const key of [...this.items.keys()]) {
+    for (const [key, state] of [...this.items]) {
       const ids = [...this.keysById].filter(([, k]) => k === key).map(([id]) => id);
       const callId = this.calls.idOf(key);
+      // By its position (its output_index): an output item of its type, none other of the stream's by its id.
+      const atKey = /^\d+$/.test(key) ? output[Number(key)] : undefined;
       const found =
         output.find((item) => !used.has(item) && ids.includes(idOf(item) ?? '')) ??
         (callId !== undefined ? output.find((item) => !used.has(item) && asString(item.call_id) === callId) : undefined) ??
-        (/^\d+$/.test(key) && idOf(output[Number(key)] ?? {}) === undefined ? unused(output[Number(key)]) : undefined);
+        (atKey && !used.has(atKey) && (state.type === '' || state.type === typeOf(atKey)) && !this.namedIds.has(idOf(atKey) ?? '') ? atKey : undefined);
       if (!found) continue;
       used.add(found);
       this.onItemDone(found, key);
     }
     // Items the stream never sent are the answer's too, after what it streamed: a call whose call_id
-    // it never named, or an item of a type it carried none of, under an id it never named. Text under
-    // another id than the stream's is taken for the same text (a backend's ids may differ): never twice.
+    // it never named; an item of a type it carried none of; one with an id it never named that holds
+    // no text (reasoning with only its encrypted content), unless the stream sent items of that type
+    // without ids (it may be one of them). Text under another id than the stream's is
+    // taken for the same text (a backend's ids may differ): never twice.
     for (const [index, item] of output.entries()) {
-      const type = asString(item.type) ?? '';
-      const callId = asString(item.call_id);
+      if (used.has(item)) continue;
+      const type = typeOf(item);
       const id = idOf(item);
-      const unsent = type === 'function_call' ? callId !== undefined && !this.namedIds.has(callId) : id !== undefined && !this.namedIds.has(id) && !this.streamedTypes.has(type);
-      if (!used.has(item) && unsent) this.onItemDone(item, `output:${index}`);
+      const callId = asString(item.call_id);
+      const unsent =
+        type === 'function_call' ? callId !== undefined && !this.namedCallIds.has(callId)
+        : !this.streamedTypes.has(type) ? id === undefined || !this.namedIds.has(id)
+        : id !== undefined && !this.namedIds.has(id) && !holdsText(item) && !this.namelessTypes.has(type);
+      if (unsent) this.onItemDone(item, `output:${index}`);
     }
   }
 
