@@ -34,9 +34,15 @@ describe('request log lines at proxy stop', async () => {
     res.end(JSON.stringify(anthropicMessage('claude-opus-4-6', 'hello')));
   });
   const port = await startClaudeProxyChild(ccs, upstream);
+  // The answers are held until the test ends: Node 22's fetch cancels the body of a Response no one
+  // holds when it is collected, and the proxy then logged the stream as left by its client.
+  const held: Response[] = [];
   const ask = (query: string) =>
     fetch(`http://127.0.0.1:${port}/v1/messages?${query}`, {method: 'POST', headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'}, body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: query}]})}).then(
-      (r) => r.status,
+      (r) => {
+        held.push(r);
+        return r.status;
+      },
       () => 'cut',
     );
 
@@ -54,5 +60,6 @@ describe('request log lines at proxy stop', async () => {
     assert.equal(lines.filter((line) => / cut by stop \d+ ms$/.test(line)).length, 3, log);
     // The stream the stop cut is no upstream fault (it read "upstream stream broke: connection reset").
     assert.doesNotMatch(log, /stream broke|error:/, log);
+    for (const response of held.splice(0)) await response.body?.cancel().catch(() => undefined);
   });
 });
