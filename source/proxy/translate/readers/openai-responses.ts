@@ -230,8 +230,8 @@ export class OpenAIResponsesReader extends SseTurnReader {
    * The terminal Response's `output` (whole items): a stream that carried no item at all (a backend
    * that sends the answer only there) is read from it whole; otherwise only the items the stream left
    * open (added, or given deltas, and never done) are finished from it, each found by its id (a call
-   * by its call_id too), else at its own position, and never an item the stream already finished:
-   * positions and ids need not match the stream's.
+   * by its call_id too), else at its own position, and what it never sent is added after them; never
+   * an item the stream already finished: positions and ids need not match the stream's.
    */
   private finishFromOutput(output: readonly JsonObject[]): void {
     if (!this.streamedItems) {
@@ -258,8 +258,8 @@ export class OpenAIResponsesReader extends SseTurnReader {
     // Items the stream never sent are the answer's too, after what it streamed: a call whose call_id
     // it never named; an item of a type it carried none of; one with an id it never named that holds
     // no text (reasoning with only its encrypted content), unless the stream sent items of that type
-    // without ids (it may be one of them). Text under another id than the stream's is
-    // taken for the same text (a backend's ids may differ): never twice.
+    // without ids (it may be one of them). Text under another id than the stream's is taken for the
+    // same text (a backend's ids may differ): never twice.
     for (const [index, item] of output.entries()) {
       if (used.has(item)) continue;
       const type = typeOf(item);
