@@ -232,6 +232,8 @@ test('tmux: a CCS dir that is a file (CCS_DIR naming one), or whose cliproxy/ is
     assert.match(screen, /ccs-tui: \S+file-ccs(\/cliproxy)? is a file, not a directory: the CCS dir('s cliproxy\/| \(CCS_DIR, else ~\/\.ccs\)) must be a directory/);
     assert.doesNotMatch(screen, /unexpected|at \S+ \(/);
     assert.equal(await t.waitForExit(), 2);
+    // Two sessions in one test: the helper's afterEach kills only the last one started.
+    t.kill();
   }
 });
 
