@@ -71,7 +71,6 @@ export type KeyRoute =
   /** Offer the keymap action to the screen's handlers first, then apply shellActionFor(action). */
   | {to: 'action'; action: KeyAction};
 
-/** Routes one key press. `name` is the normalised key name (core/key-names.ts), `input` what was typed. */
 /**
  * Whether the quit key quits on the too-small screen: nothing hidden under it could take the key as
  * text or as an answer (a field, a filter, a prompt). The too-small screen names it only then.
@@ -80,6 +79,7 @@ export function quitsWhenTooSmall(context: Pick<KeyContext, 'modal' | 'filterEdi
   return (context.modal === undefined || context.modal === 'help' || context.modal === 'messages') && !context.filterEditing && !context.textFocused && !context.pasted && !context.typedIntoField;
 }
 
+/** Routes one key press. `name` is the normalised key name (core/key-names.ts), `input` what was typed. */
 export function routeKey(name: string, input: string, context: KeyContext): KeyRoute {
   // Ctrl-C asks like q where something unsaved would be lost; a second Ctrl-C at that prompt (or on
   // the too-small screen, where no prompt can show) quits at once.

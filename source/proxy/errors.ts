@@ -3,6 +3,7 @@ import {shellCommand, shellOption} from '../core/quote.js';
 import {actionKey, type KeyAction} from '../core/keymap.js';
 import type {ErrorAdvice} from '../core/types.js';
 import {withAdvice} from '../store/errors.js';
+import {poolSwitchCommand} from '../services/proxy/wording.js';
 
 export class HttpError extends Error {
   constructor(
@@ -55,7 +56,7 @@ export function pinnedAdvice(provider: string, label: string, fix?: PinnedFix, n
   const keys = {resume: `${key('account.pause')} on the accounts screen: resume it`, relogin: `${key('account.relogin')} on the accounts screen: log in again`, login: `${key('account.login')} on the accounts screen: log in again`, newkey: `${key('account.relogin')} on the accounts screen: a new key`, addkey: `${key('account.login')} on the accounts screen: add its key again`};
   const pool = `serve the ${provider} pool`;
   return {
-    command: [`pinned by --account, ccs-tui run or the TUI`, fix && commands[fix], `${fix ? 'or ' : ''}${pool} instead: ccs-tui proxy switch --provider ${provider}`].filter(Boolean).join('; '),
+    command: [`pinned by --account, ccs-tui run or the TUI`, fix && commands[fix], `${fix ? 'or ' : ''}${pool} instead: ${poolSwitchCommand(provider)}`].filter(Boolean).join('; '),
     // The keys work on the accounts screen, said once: the proxy screen's line has little room.
     // Not who pinned it: a shell may have (`proxy start --account`, `proxy switch`), which the proxy cannot tell from s or e.
     tui: [`${actionKey('account.rotate', 'proxy')} on the proxy screen moves the pin`, fix && keys[fix], fix ? `or ${key('provider.serve')} there: ${pool}` : `${key('provider.serve')} on the accounts screen: ${pool}`].filter(Boolean).join('; '),

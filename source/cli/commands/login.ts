@@ -73,8 +73,10 @@ export function loginJson(provider: string, account: Account | undefined) {
   return {provider, account: account ? accountJson(account) : null};
 }
 
-/** The login flags that mean something to one kind of login only, and what they are for (their errors say it). */
+/** The ids of the providers that log in by `kind`: `aistudio, bob`. */
 const loggingInBy = (kind: LoginFlow['kind']) => PROVIDERS.filter((row) => row.logins.some((flow) => flow.kind === kind)).map((row) => row.id).join(', ');
+
+/** The login flags that mean something to one kind of login only, and what they are for (their errors say it). */
 const FLAGS_OF_ONE_LOGIN: Record<string, {kind: LoginFlow['kind']; what: string}> = {
   'key-file': {kind: 'service-account', what: `a service-account key file (${loggingInBy('service-account')})`},
   'base-url': {kind: 'api-key', what: `an API-key login's base URL (${loggingInBy('api-key')}; other providers' addresses are endpoints in tui.json)`},

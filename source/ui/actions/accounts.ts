@@ -311,7 +311,7 @@ export async function serveProviderPool({services, provider, progress, confirm}:
   const result = await startAndSettle(services.proxy, {provider}, progress);
   // Started, but every account it could serve is resting: said first (the proxy screen it opens
   // shows the port), or the first 429 would be the news.
-  const wait = result.kind === 'ok' ? ((await poolEmpty(services, provider)) ?? (await poolWait(services, provider))) : undefined;
+  const wait = result.kind === 'ok' ? await poolWait(services, provider, true) : undefined;
   return {...result, ...(wait ? {text: `${wait}; ${result.text}`} : {}), navigate: {screen: 'proxy', params: {provider}}};
 }
 
@@ -326,20 +326,16 @@ async function quotaWindowsOf(services: AppServices, account: Account): Promise<
   return cachedWindows(await cachedQuota(services), [account]).get(account.id)!;
 }
 
-/** poolEmptyText for the provider's accounts as the files have them now, with what a request meets meanwhile and the key that adds one. */
-async function poolEmpty(services: AppServices, provider: string): Promise<string | undefined> {
-  try {
-    const empty = poolEmptyText((await services.targets.current.accounts.load()).accounts, provider, services.clock.now());
-    return empty && `${empty}: requests get 503 until one can (${actionKey('account.login', 'home')} adds one)`;
-  } catch {
-    return undefined;
-  }
-}
-
-/** poolWaitText for the provider's accounts as the files have them now and their cached quota; undefined when they cannot be read. */
-async function poolWait(services: AppServices, provider: string): Promise<string | undefined> {
+/**
+ * poolWaitText for the provider's accounts as the files have them now and their cached quota; with
+ * `empty`, first poolEmptyText (a pool with no account that can serve), with what a request meets
+ * meanwhile and the key that adds one. Undefined when neither holds, or the accounts cannot be read.
+ */
+async function poolWait(services: AppServices, provider: string, empty = false): Promise<string | undefined> {
   try {
     const own = (await services.targets.current.accounts.load()).accounts.filter((a) => a.provider === provider);
+    const none = empty ? poolEmptyText(own, provider, services.clock.now()) : undefined;
+    if (none) return `${none}: requests get 503 until one can (${actionKey('account.login', 'home')} adds one)`;
     return poolWaitText(own, cachedWindows(await cachedQuota(services), own), services.clock.now());
   } catch {
     return undefined;

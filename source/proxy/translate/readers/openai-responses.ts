@@ -78,10 +78,12 @@ export class OpenAIResponsesReader extends SseTurnReader {
         return this.say('text', asString(event.delta) ?? '');
       case 'response.reasoning_summary_part.added':
         return this.summaryPart(event, true);
-      case 'response.reasoning_summary_text.delta':
-        this.summaryPart(event, false);
-        this.markStreamed(event, 'reasoning');
+      case 'response.reasoning_summary_text.delta': {
+        const key = this.keyOf(event);
+        this.summaryPart(event, false, key);
+        this.markStreamed(event, 'reasoning', key);
         return this.say('thinking', asString(event.delta) ?? '');
+      }
       case 'response.reasoning_text.delta':
         this.markStreamed(event, 'reasoning');
         return this.say('thinking', asString(event.delta) ?? '');
@@ -135,8 +137,7 @@ export class OpenAIResponsesReader extends SseTurnReader {
    * same item after the one read last starts after a blank line, told by its summary_index (a stream
    * may send deltas without part events), else by its `.added`.
    */
-  private summaryPart(event: JsonObject, added: boolean): void {
-    const key = this.keyOf(event);
+  private summaryPart(event: JsonObject, added: boolean, key = this.keyOf(event)): void {
     const given = asNumber(event.summary_index);
     const same = this.summaryAt?.key === key;
     const index = given ?? (same ? this.summaryAt!.index + (added ? 1 : 0) : 0);
@@ -164,12 +165,11 @@ export class OpenAIResponsesReader extends SseTurnReader {
     }
   }
 
-  private markStreamed(event: JsonObject, type: 'message' | 'reasoning'): void {
+  private markStreamed(event: JsonObject, type: 'message' | 'reasoning', key = this.keyOf(event)): void {
     this.streamedItems = true;
     this.streamedTypes.add(type);
     const itemId = asString(event.item_id);
     if (itemId) this.namedIds.add(itemId);
-    const key = this.keyOf(event);
     const state = this.items.get(key);
     if (state) state.streamed = true;
     // Deltas of an item never announced (no `.added`): its text came, and the terminal Response's
