@@ -76,6 +76,7 @@ export type KeyAction =
   | 'field.prev'
   // proxy
   | 'proxy.start'
+  | 'proxy.serveEvery'
   | 'proxy.stop'
   | 'proxy.restart'
   | 'proxy.copyEnv'
@@ -170,6 +171,7 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'field.prev', keys: ['shift+tab'], scopes: ['field'], description: 'Typing an alias entry: back to its other field', hint: 'prev field'},
 
   {action: 'proxy.start', keys: ['s'], scopes: ['proxy'], description: 'Start the proxy', hint: 'start'},
+  {action: 'proxy.serveEvery', keys: ['a'], scopes: ['proxy'], description: 'Serve every provider, each request by the model it asks for (a running proxy is switched live, no restart; a stopped one starts so)', hint: 'every provider'},
   {action: 'proxy.stop', keys: ['x'], scopes: ['proxy'], description: 'Stop the proxy (asks first when running agents use it)', hint: 'stop'},
   {action: 'proxy.restart', keys: ['R'], scopes: ['proxy'], description: 'Restart the proxy (asks first when running agents use it)'},
   {action: 'proxy.copyEnv', keys: ['c'], scopes: ['proxy'], description: 'Copy the Claude Code exports (OSC 52)', hint: 'copy env'},

@@ -7,7 +7,7 @@ import {cutText} from '../core/redact.js';
 import {formatLocalClock} from '../core/relative-time.js';
 import {spawn, type ChildProcess} from 'node:child_process';
 import type {ProxyCommand, ProxyEvent, ProxyRequestBatch, ProxyStatus, ProxyTraffic, RotateAnswer, RotateResult} from './proxy/ipc.js';
-import {describeEvent, RotateRefusedError} from './proxy/ipc.js';
+import {describeEvent, RotateRefusedError, SERVED_BY_MODEL} from './proxy/ipc.js';
 import {withAdvice} from '../store/errors.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import {credentialRedactor} from './credential-redactor.js';
@@ -268,7 +268,7 @@ export class ProxySupervisor {
    * restart, same port, so whatever points at it keeps working. Returns the label now serving;
    * throws a UserError when the proxy is no built-in one or refuses.
    */
-  async serveOnAdopted(target: ServeTarget & {provider: string}): Promise<string | undefined> {
+  async serveOnAdopted(target: ServeTarget): Promise<string | undefined> {
     if (this.state.managed !== 'adopted' || this.state.phase !== 'running' || !this.state.port) throw new UserError('no proxy started outside this TUI is running');
     if (this.state.kind !== 'builtin') throw new UserError(`${adoptedText(this.state)} is the CLIProxyAPI binary: it cannot switch accounts live`);
     return this.serveLive(target);
@@ -276,10 +276,10 @@ export class ProxySupervisor {
 
   /**
    * Whether the TUI's own child can be switched to another target live (serveOnChild): a built-in
-   * proxy, running, and the target one provider (every provider by model is a start of its own).
+   * proxy, running, on the port asked for (a target without a provider: every provider by model).
    */
-  canServeOnChild(target: ServeTarget): target is ServeTarget & {provider: string} {
-    return this.state.managed === 'child' && this.state.phase === 'running' && this.state.kind === 'builtin' && Boolean(this.state.port) && this.child !== undefined && target.provider !== undefined && (target.port === undefined || target.port === this.state.port);
+  canServeOnChild(target: ServeTarget): boolean {
+    return this.state.managed === 'child' && this.state.phase === 'running' && this.state.kind === 'builtin' && Boolean(this.state.port) && this.child !== undefined && (target.port === undefined || target.port === this.state.port);
   }
 
   /**
@@ -287,21 +287,25 @@ export class ProxySupervisor {
    * elsewhere: no restart, so the requests under way (an agent's stream) go on. A restart after a
    * crash starts it on the new target. Throws a UserError when it refuses (nothing changes then).
    */
-  async serveOnChild(target: ServeTarget & {provider: string}): Promise<string | undefined> {
+  async serveOnChild(target: ServeTarget): Promise<string | undefined> {
     if (!this.canServeOnChild(target)) throw new UserError('the proxy of this TUI is not running');
     return this.serveLive(target);
   }
 
-  /** The live switch itself (`/_ccs-tui/serve`): the state's target follows, the port kept as it was asked. */
-  private async serveLive(target: ServeTarget & {provider: string}): Promise<string | undefined> {
+  /**
+   * The live switch itself (`/_ccs-tui/serve`; no provider: every provider by model, no account
+   * first): the state's target follows, the port kept as it was asked.
+   */
+  private async serveLive(target: ServeTarget): Promise<string | undefined> {
     const {port, pid, managed} = this.state;
-    const account = await serveOnRunningProxy(this.options.paths, port!, target.provider, target.account);
+    const account = await serveOnRunningProxy(this.options.paths, port!, target.provider ?? '', target.provider ? target.account : undefined);
     // Still the one followed: it now serves the target (a restart keeps it). The child's port stays
     // the one it was asked for (none: a port of its own choosing at each start).
     const keptPort = managed === 'child' ? this.state.target.port : port;
-    if (this.state.pid === pid) this.update({target: {provider: target.provider, account: target.account, ...(keptPort === undefined ? {} : {port: keptPort})}, account});
-    this.log(`now serving ${target.provider}${target.account ? ` / ${target.account}` : ' (its pool)'}${account ? `, ${account} first` : ''} (switched live, same port)`);
-    return account;
+    const served = target.provider ? {provider: target.provider, account: target.account} : {};
+    if (this.state.pid === pid) this.update({target: {...served, ...(keptPort === undefined ? {} : {port: keptPort})}, account: target.provider ? account : undefined, ...(target.provider ? {} : {pinned: false})});
+    this.log(`now serving ${target.provider ? `${target.provider}${target.account ? ` / ${target.account}` : ' (its pool)'}${account ? `, ${account} first` : ''}` : SERVED_BY_MODEL} (switched live, same port)`);
+    return target.provider ? account : undefined;
   }
 
   /**

@@ -99,3 +99,58 @@ test('s / S with an agent on the proxy started for something else ask before mov
   frame = flat(await tui.waitFor(/Agents\s+claude pid/, 5000));
   assert.match(frame, new RegExp(`Agents claude pid ${process.pid} \\(claude pool; now served from bob@example\\.com\\)`));
 });
+
+test('a on the proxy screen switches a proxy serving one account back to every provider live (asking when an agent started for that account moves), says so when it already does, and starts a stopped one so', async () => {
+  ccs = makeUiCcs();
+  supervisor = await childSupervisor(ccs);
+  tui = await renderTui({paths: ccs.paths, width: 170, height: 30, services: {proxy: supervisor}});
+  await tui.waitFor('alice@example.com');
+  await tui.press('l', 'j');
+  await tui.waitFor(/›.*bob@example\.com/);
+  await tui.press('s');
+  await tui.waitFor(/proxy running on port \d+ for claude \/ bob/, 15_000);
+  const {pid, port} = supervisor.current;
+  assert.ok(pid && port);
+  // The proxy screen offers the way back where it changes what is served.
+  let frame = flat(await tui.waitFor(/Serving\s+claude \/ bob@example\.com/, 10_000));
+  assert.match(frame, /a every provider/);
+  // `ccs-tui run claude bob` in another shell (this test's process stands in for the agent).
+  ccs.writeRaw('tui/agents.json', JSON.stringify([{pid: process.pid, agent: 'claude', provider: 'claude', account: 'bob@example.com', port, startedAt: new Date().toISOString(), where: 'foreground'}]));
+  await tui.press('a');
+  frame = flat(await tui.waitFor(/Switch\?/, 5000));
+  assert.match(frame, new RegExp(`1 running agent \\(claude pid ${process.pid}, started for claude / bob@example\\.com\\) uses this proxy: switching it serves that agent from its provider’s pool, by the model asked for\\. Switch\\?`));
+  await tui.press('n');
+  await tui.waitFor('not switched: the proxy serves what it served');
+  assert.equal(supervisor.current.target.provider, 'claude');
+  await tui.press('a');
+  await tui.waitFor(/Switch\?/, 5000);
+  await tui.press('y');
+  frame = flat(await tui.waitFor(/now serves every provider/, 15_000));
+  assert.match(frame, new RegExp(`proxy on port ${port} now serves every provider, picked by the model asked for \\(switched live: same port, no restart\\)`), frame);
+  assert.equal(supervisor.current.pid, pid, 'the same process: nothing was restarted');
+  assert.deepEqual(supervisor.current.target, {});
+  // What `proxy status`, env and a restart go by: no provider, no account.
+  const record = readRunningProxy(ccs.paths);
+  assert.equal(record?.pid, pid);
+  assert.equal(record?.provider, undefined);
+  assert.equal(record?.account, undefined);
+  frame = flat(await tui.waitFor((f) => /Serving\s+every provider/.test(f) && !/a every provider/.test(f), 10_000));
+  await tui.press('a');
+  await tui.waitFor('the proxy already serves every provider, picked by the model asked for');
+  assert.equal(supervisor.current.pid, pid);
+
+  // Stopped after serving claude's pool: `s` would serve the pool again, `a` starts it for every provider.
+  ccs.writeRaw('tui/agents.json', '[]');
+  await tui.press('escape');
+  await tui.waitFor('alice@example.com');
+  await tui.press('S');
+  await tui.waitFor(/now serves claude \/ its pool/, 15_000);
+  await tui.press('x');
+  await tui.waitFor(/proxy stopped/, 15_000);
+  await tui.waitFor((f) => /s serves the claude pool/.test(flat(f)) && /a every provider/.test(f), 5000);
+  await tui.press('a');
+  await tui.waitFor((f) => /Serving\s+every provider/.test(f) && /serving every provider/.test(f), 15_000);
+  assert.equal(supervisor.current.phase, 'running');
+  assert.deepEqual(supervisor.current.target, {});
+  assert.notEqual(supervisor.current.pid, pid);
+});

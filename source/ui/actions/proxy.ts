@@ -82,21 +82,26 @@ export function agentsLeftLine({proxy, paths}: Pick<AppServices, 'proxy' | 'path
  * account as the screens name it (what agents.json records). Undefined when none would move; the
  * question follows the agents while it is open (Question).
  */
-export function agentsMovedQuestion(services: Pick<AppServices, 'paths'>, target: {provider: string; account?: string}, label?: string): Question | undefined {
+export function agentsMovedQuestion(services: Pick<AppServices, 'paths'>, target: ServeTarget, label?: string): Question | undefined {
   if (movedText(services, target, label) === undefined) return undefined;
   return () => movedText(services, target, label) ?? `${NO_AGENT_NOW} Switch?`;
 }
 
-/** agentsMovedQuestion's text as it holds now. */
-function movedText(services: Pick<AppServices, 'paths'>, target: {provider: string; account?: string}, label?: string): string | undefined {
+/**
+ * agentsMovedQuestion's text as it holds now. Every provider (no provider in `target`): an agent
+ * started for one account is moved to its provider's pool; one started for a pool is not moved.
+ */
+function movedText(services: Pick<AppServices, 'paths'>, target: ServeTarget, label?: string): string | undefined {
   const running = readRunningProxy(services.paths);
   if (!running || running.kind !== 'builtin') return undefined;
   const asked = target.account === undefined ? undefined : (label ?? target.account);
-  const moved = agentsOnPort(services.paths, running.port).filter((agent) => agent.provider !== target.provider || agent.account !== asked);
+  const moves = (agent: RunningAgent) => (target.provider ? agent.provider !== target.provider || agent.account !== asked : agent.account !== undefined);
+  const moved = agentsOnPort(services.paths, running.port).filter(moves);
   if (moved.length === 0) return undefined;
   const one = moved.length === 1;
   const named = moved.map((agent) => `${agent.agent} pid ${agent.pid}, started for ${agent.provider} / ${agent.account ?? 'its pool'}`).join('; ');
-  return sanitizeLine(`${countOf(moved.length, 'running agent')} (${named}) ${one ? 'uses' : 'use'} this proxy: switching it serves ${one ? 'that agent' : 'them'} from ${target.provider} / ${asked ?? 'its pool'}. Switch?`);
+  const from = target.provider ? `from ${target.provider} / ${asked ?? 'its pool'}` : `from ${one ? 'its provider’s pool' : 'their providers’ pools'}, by the model asked for`;
+  return sanitizeLine(`${countOf(moved.length, 'running agent')} (${named}) ${one ? 'uses' : 'use'} this proxy: switching it serves ${one ? 'that agent' : 'them'} ${from}. Switch?`);
 }
 
 /** `s`: start the proxy for the requested target, else the last one, else every provider. */
@@ -216,13 +221,15 @@ export async function startAndSettle(proxy: NonNullable<AppServices['proxy']>, t
  */
 async function serveOnOther(proxy: NonNullable<AppServices['proxy']>, other: ProxyState, target: ServeTarget, progress?: (text: string) => void, label?: string): Promise<ActionResult> {
   const stopHint = `${actionKey('proxy.stop', 'proxy')} on the proxy screen stops it, then ${actionKey('proxy.start', 'proxy')} starts one in this TUI`;
-  if (!target.provider) throw new UserError(`${adoptedText(other)} is already running (${stopHint})`);
   if (other.kind !== 'builtin') throw new UserError(`${adoptedText(other)} is running and, being the CLIProxyAPI binary, cannot switch accounts live; nothing was stopped (${stopHint})`);
-  const what = `${target.provider} / ${label ?? target.account ?? 'its pool'}`;
+  const what = servedText(target, label);
   progress?.(`switching ${adoptedText(other)} to ${what}…`);
-  const serving = await proxy.serveOnAdopted({...target, provider: target.provider});
-  return {text: `${adoptedText(other)} now serves ${what}${!target.account && serving ? `, ${serving} first` : ''} (switched live: same port, no restart${narrowedText(target) ? `; ${narrowedText(target)}` : ''})`, kind: 'ok'};
+  const serving = await proxy.serveOnAdopted(target);
+  return {text: `${adoptedText(other)} now serves ${what}${!target.account && serving ? `, ${sanitizeLine(serving)} first` : ''} (switched live: same port, no restart${narrowedText(target) ? `; ${narrowedText(target)}` : ''})`, kind: 'ok'};
 }
+
+/** What a live switch serves, as its messages say it: "claude / work", "claude / its pool", or every provider by model. */
+const servedText = (target: ServeTarget, label?: string) => (target.provider ? `${target.provider} / ${label ?? target.account ?? 'its pool'}` : SERVED_BY_MODEL);
 
 /**
  * Whether to go on with what `does` (given whether one agent or several: `stopping the proxy leaves
@@ -239,13 +246,36 @@ async function agentsAgree(services: AppServices, state: ProxyState, confirm: Pr
   });
 }
 
-/** `s` / `S` while this TUI's own built-in proxy runs: switched to the target live (same port, no restart). */
-async function serveOnChild(proxy: NonNullable<AppServices['proxy']>, target: ServeTarget & {provider: string}, progress?: (text: string) => void, label?: string): Promise<ActionResult> {
-  const what = `${target.provider} / ${label ?? target.account ?? 'its pool'}`;
+/** `s` / `S` / `a` while this TUI's own built-in proxy runs: switched to the target live (same port, no restart). */
+async function serveOnChild(proxy: NonNullable<AppServices['proxy']>, target: ServeTarget, progress?: (text: string) => void, label?: string): Promise<ActionResult> {
+  const what = servedText(target, label);
   progress?.(`switching the proxy to ${what}…`);
   const serving = await proxy.serveOnChild(target);
   const notes = ['switched live: same port, no restart', narrowedText(target)].filter((n) => n !== undefined);
   return {text: `proxy on port ${proxy.current.port ?? '?'} now serves ${what}${!target.account && serving ? `, ${sanitizeLine(serving)} first` : ''} (${notes.join('; ')})`, kind: 'ok'};
+}
+
+/**
+ * `a`: serve every provider, each request by the model it asks for (what a start without a
+ * provider serves): a running built-in proxy is switched live (same port, no restart; what `proxy
+ * switch --every-provider` does), a stopped one starts so. Asks first when agents started for one
+ * account would move to their provider's pool.
+ */
+export async function serveEveryProvider({services, state, progress, confirm}: ProxyActionContext): Promise<ActionResult> {
+  if (!services.proxy) throw new UserError('no proxy supervisor in this session');
+  if (state?.phase === 'starting' || state?.phase === 'stopping' || state?.phase === 'restarting') {
+    return {text: `the proxy is ${state.phase === 'restarting' ? 'waiting to restart' : state.phase}; try again once it has`, kind: 'info', done: false};
+  }
+  // Not running here: one started elsewhere since (and not followed yet) is the one to switch.
+  const running = state?.phase === 'running' ? state : await services.proxy.runningElsewhere();
+  if (running && !running.target.provider) return {text: `the proxy already serves ${SERVED_BY_MODEL}`, kind: 'info', done: false};
+  if (running) {
+    const moved = agentsMovedQuestion(services, {});
+    if (moved && confirm && !(await confirm(moved))) return {text: 'not switched: the proxy serves what it served', kind: 'info', done: false};
+  }
+  // Stopped: on the port it last had, if one was asked for.
+  const port = running ? undefined : state?.target.port;
+  return startAndSettle(services.proxy, port === undefined ? {} : {port}, progress);
 }
 
 /** `x`: stop the proxy (a proxy adopted from outside this TUI too). */
@@ -331,6 +361,7 @@ export async function copyProxyEnv({services, state, env, envError}: ProxyAction
 /** Keymap action → the function it runs on the proxy screen. */
 export const PROXY_ACTIONS = {
   'proxy.start': startProxy,
+  'proxy.serveEvery': serveEveryProvider,
   'proxy.stop': stopProxy,
   'proxy.restart': restartProxy,
   'account.rotate': rotateProxy,

@@ -17,6 +17,7 @@ const OPERATION_OF: Partial<Record<KeyAction, AccountOperation>> = {
   'account.native': 'native',
   'account.clearCooldown': 'clear-cooldown',
   'proxy.start': 'proxy',
+  'proxy.serveEvery': 'proxy',
   'proxy.restart': 'proxy',
 };
 

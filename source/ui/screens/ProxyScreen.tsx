@@ -263,18 +263,20 @@ function waitingRows(cooling: ProxyState['cooling'], now: number): Array<[string
 
 /** The way out of each phase first: stop (and restart) a running proxy, start a stopped one. */
 function proxyHints(state: ProxyState | undefined): ScreenHints | undefined {
+  // `a` where it changes what is served: a proxy (running, or to start) that serves one provider.
+  const every = state?.target.provider ? [] : (['proxy.serveEvery'] as const);
   switch (state?.phase) {
     case undefined:
       return undefined;
     case 'running':
     case 'starting':
-      return {first: ['proxy.stop', 'proxy.restart'], labels: {'proxy.restart': 'restart'}, hide: ['proxy.start']};
+      return {first: ['proxy.stop', 'proxy.restart'], labels: {'proxy.restart': 'restart'}, hide: ['proxy.start', ...every]};
     case 'restarting':
-      return {first: ['proxy.stop'], hide: ['account.rotate']};
+      return {first: ['proxy.stop'], hide: ['account.rotate', 'proxy.serveEvery']};
     case 'stopping':
-      return state.replacing ? {first: ['proxy.stop'], hide: ['proxy.start', 'account.rotate']} : {first: ['proxy.start'], hide: ['proxy.stop', 'account.rotate']};
+      return state.replacing ? {first: ['proxy.stop'], hide: ['proxy.start', 'account.rotate', 'proxy.serveEvery']} : {first: ['proxy.start'], hide: ['proxy.stop', 'account.rotate', 'proxy.serveEvery']};
     case 'stopped':
     case 'failed':
-      return {first: ['proxy.start'], hide: ['proxy.stop', 'account.rotate']};
+      return {first: ['proxy.start'], hide: ['proxy.stop', 'account.rotate', ...every]};
   }
 }
