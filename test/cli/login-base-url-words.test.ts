@@ -160,3 +160,21 @@ test('login --port on a login that ends on a hosted page says the port is not us
     ccs.cleanup();
   }
 });
+
+// Newcomer (s40): --no-browser on a key login was taken without a word (no browser opens anyway).
+test('login --no-browser on a key or key-file login says it is not used, and the login goes on as without it', async () => {
+  const ccs = makeTempCcs();
+  try {
+    const bob = await runBin(['login', 'bob', '--no-browser', '--base-url', 'https://bob.example.com/v1'], ccs.env, '');
+    assert.equal(bob.code, 2, bob.stderr);
+    assert.match(bob.stderr, /^ccs-tui: note: --no-browser is not used: bob's login takes an API key and opens no browser$/m, bob.stderr);
+    assert.match(bob.stderr, /stdin was empty/);
+    const vertex = await runBin(['login', 'vertex', '--no-browser'], ccs.env, '');
+    assert.match(vertex.stderr, /^ccs-tui: note: --no-browser is not used: vertex's login takes a service-account key file and opens no browser$/m, vertex.stderr);
+    // A browser login takes it as it always did.
+    const claude = await runBin(['login', 'claude', '--paste', '--no-browser'], ccs.env, '');
+    assert.doesNotMatch(claude.stderr, /is not used/, claude.stderr);
+  } finally {
+    ccs.cleanup();
+  }
+});

@@ -145,6 +145,8 @@ const login: CommandSpec = {
         : `${row.id} has no such login (its login: ${way})`;
       throw new UserError(`--${flag} is for ${what}; ${instead}`, 2);
     }
+    // Kept, not refused (a script may give it to every login), but said: a key login opens no browser anyway.
+    if (values['no-browser'] && (method === 'api-key' || method === 'service-account')) say(`ccs-tui: note: --no-browser is not used: ${row.id}'s login takes ${method === 'api-key' ? 'an API key' : 'a service-account key file'} and opens no browser`);
 
     // Ctrl-C ends every wait of a login at once (a prompt, the browser's callback, a device code's
     // polling): one press, said, nothing stored, exit 130.
