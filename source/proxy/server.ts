@@ -103,7 +103,20 @@ export interface ProxyServerOptions {
   nonce?: string;
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+/** A Host field the proxy answers: a loopback name, with a port or without, and nothing else (no `@`, no path). */
+const LOOPBACK_HOST = /^(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?$/;
+
+/** Whether the request's head has more than one Host field (node:http keeps the first in req.headers and drops the rest). */
+function hostGivenTwice(rawHeaders: readonly string[]): boolean {
+  let seen = false;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length !== 4 || name.toLowerCase() !== 'host') continue;
+    if (seen) return true;
+    seen = true;
+  }
+  return false;
+}
 
 /** How the proxy's events are masked: they are logged, so a credential's cut echo too. */
 const LOGGED: RedactOptions = Object.freeze({cutEchoes: true});
@@ -689,12 +702,14 @@ export class ProxyServer {
   }
 
   private checkHost(req: IncomingMessage): void {
+    // A second Host field (which node:http drops) could name another site than the first: refused, whatever the first says.
+    if (hostGivenTwice(req.rawHeaders)) throw new HttpError(400, 'refusing a request with two Host fields: send one, naming 127.0.0.1 or localhost', 'invalid_request_error', {}, 'two Host fields');
     const raw = req.headers.host;
     // A client sends the same Host on every request: the last one accepted is not parsed again.
     if (raw !== undefined && raw === this.acceptedHost) return;
     const host = (raw ?? '').toLowerCase();
-    const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
-    if (!LOOPBACK_HOSTS.has(name)) {
+    // The whole field, not its start: `127.0.0.1:8317@evil.example` names another site to a browser.
+    if (!LOOPBACK_HOST.test(host)) {
       throw new HttpError(403, `refusing Host "${cutText(sanitizeLine(host), 100)}": the proxy only answers loopback names (127.0.0.1, localhost)`, 'permission_error', {}, 'Host not a loopback name');
     }
     this.acceptedHost = raw;

@@ -636,3 +636,33 @@ describe("the proxy's own 429 with a long reason", async () => {
     assert.match(line, /: every account is cooling down \(weekly limit reached for the Opus models.*; retry in \d+ s$/, line);
   });
 });
+
+// Attack (s41): a Host that starts with a loopback name but names another site (`…@evil.example`),
+// and a second Host field after an accepted one, were answered 200.
+describe('the Host field is checked whole, and only one is taken', async () => {
+  const f = await proxyFixture({provider: 'claude', tokens: claudeAccounts('a')});
+  after(() => f.close());
+  const {port} = new URL(f.url);
+  /** The status line of the proxy's answer to GET /v1/models with the key and these Host lines. */
+  const statusWith = async (...hosts: string[]) => {
+    const [answer] = await answersOnOneConnection(f.url, `GET /v1/models HTTP/1.1\r\n${hosts.map((h) => `Host: ${h}\r\n`).join('')}x-api-key: ${API_KEY}\r\n\r\n`, 1);
+    return answer!.slice(0, answer!.indexOf('\r\n'));
+  };
+  for (const host of [`127.0.0.1:${port}@evil.example`, `localhost:${port}@evil.example`, `[::1]:${port}@evil.example`, '127.0.0.1/evil.example', '127.0.0.1.evil.example', `localhost:${port}:80`, 'localhost:', `127.0.0.1:${port} evil.example`]) {
+    it(`refuses Host ${JSON.stringify(host)} (403)`, async () => {
+      assert.equal(await statusWith(host), 'HTTP/1.1 403 Forbidden');
+    });
+  }
+  for (const host of [`127.0.0.1:${port}`, '127.0.0.1', `LOCALHOST:${port}`, 'localhost', `[::1]:${port}`]) {
+    it(`answers Host ${JSON.stringify(host)}`, async () => {
+      assert.equal(await statusWith(host), 'HTTP/1.1 200 OK');
+    });
+  }
+  it('refuses two Host fields, even when the first is loopback and was accepted before (400)', async () => {
+    assert.equal(await statusWith(`127.0.0.1:${port}`), 'HTTP/1.1 200 OK');
+    const before = f.upstream.requests.length;
+    assert.equal(await statusWith(`127.0.0.1:${port}`, 'evil.example'), 'HTTP/1.1 400 Bad Request');
+    assert.equal(await statusWith(`localhost`, 'localhost'), 'HTTP/1.1 400 Bad Request');
+    assert.equal(f.upstream.requests.length, before, 'nothing reached the upstream');
+  });
+});
