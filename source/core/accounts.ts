@@ -151,6 +151,12 @@ export function refreshFailedWords(detail: string | undefined): string {
   return `${stateWord('refresh-failed')}${detail ? ` (${detail})` : ''}: its refresh token was not accepted, so it is never sent again; a new login is needed`;
 }
 
+/** How long (ms) the proxy rests an account whose credential the upstream refused (core/pool.ts COOLDOWN_MS.auth); a new key or login in its file ends the rest at once. */
+export const CREDENTIAL_REFUSAL_REST_MS = 30 * 60_000;
+
+/** CREDENTIAL_REFUSAL_REST_MS in words: "30 min". */
+export const REFUSAL_REST = `${CREDENTIAL_REFUSAL_REST_MS / 60_000} min`;
+
 /**
  * Why an API-key account shows `key-rejected`, for the command line: when, what the upstream said
  * (the account's healthDetail), and the ways out.
@@ -160,7 +166,8 @@ export function keyRejectedWords(account: Pick<Account, 'provider' | 'id' | 'nic
   // A key login given the account's nickname (or, without one, its id) replaces its key (store
   // saveLogin replacesKeyOfNickname); without either it would add another account.
   const login = `ccs-tui login ${account.provider} ${shellOption('nickname', account.nickname ?? account.id)}`;
-  return `${stateWord('key-rejected')}${when}${account.healthDetail ? ` (${account.healthDetail})` : ''}: requests still try it, and one that succeeds ends this; a new key: ${login}`;
+  // The proxy rests it COOLDOWN_MS.auth after a refusal (core/pool.ts), not forever: said, or "still tried" reads as at once.
+  return `${stateWord('key-rejected')}${when}${account.healthDetail ? ` (${account.healthDetail})` : ''}: the proxy tries it again ${REFUSAL_REST} after a refusal (at once after a new key), and a request that succeeds ends this; a new key: ${login}`;
 }
 
 /** Only a new login helps: the command line names `ccs-tui login <provider>`, the TUI its re-login key (store/errors.ts withAdvice). */

@@ -8,7 +8,7 @@
 // An overloaded provider (529, 503, Anthropic's `overloaded_error`) is not the account's fault
 // (issue 11): it cools nothing. The proxy may try another account once (see isOverloadAnswer); when
 // none is left the upstream's answer, Retry-After included, is the client's.
-import {canServeNow} from './accounts.js';
+import {canServeNow, CREDENTIAL_REFUSAL_REST_MS} from './accounts.js';
 import {parseJsonObject} from './json-object.js';
 import {clampProviderWait} from './provider-wait.js';
 import {rankByHeadroom, type RotationStrategy, type WindowsByAccount} from './rotation.js';
@@ -43,7 +43,7 @@ export interface Cooldown {
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
-export const COOLDOWN_MS = {auth: 30 * MINUTE, notFound: 12 * HOUR, backoffMax: 30 * MINUTE};
+export const COOLDOWN_MS = {auth: CREDENTIAL_REFUSAL_REST_MS, notFound: 12 * HOUR, backoffMax: 30 * MINUTE};
 /** Per-model waits (a 404) kept per account; the oldest go first. */
 export const MODEL_COOLDOWNS_KEPT = 32;
 
@@ -309,6 +309,8 @@ export type PickResult =
       cooling: boolean;
       /** Every account that bars the request does so for this model alone, after the upstream's 404 for it: the model is missing there, not the accounts busy. */
       modelMissing?: {model: string; until: number};
+      /** Every account that bars the request does so because the upstream refused its credential (401/403): a new key or login, not a wait, is the way out. */
+      credentialRefused?: boolean;
     };
 
 /**
@@ -500,13 +502,18 @@ export class AccountPool {
     const waiting = cooling.find((c) => !lacksModel(c));
     const others = cooling.length - lacking === 1 ? 'the other is' : 'the others are';
     // One account left to serve: named, not "every account" (the pool's others may be paused or need a login).
-    const all = accounts.length === 1 ? `${accounts[0]!.label}, the only account that can serve now, is` : 'every account is';
-    const reason = lacking > 0 && waiting ? `${countOf(lacking, 'account')} answered 404 for this model and ${others} cooling down (${waiting.message})` : `${all} cooling down (${soonest.message})`;
+    const one = accounts.length === 1 ? `${accounts[0]!.label}, the only account that can serve now,` : undefined;
+    const refused = cooling.every((c) => c.kind === 'auth');
+    const reason =
+      lacking > 0 && waiting ? `${countOf(lacking, 'account')} answered 404 for this model and ${others} cooling down (${waiting.message})`
+      : refused ? `${one ?? 'every account'} had its credential refused (${soonest.message})`
+      : `${one ? `${one} is` : 'every account is'} cooling down (${soonest.message})`;
     return {
       retryAfterMs: Math.max(SECOND, soonest.until - now),
       reason,
       cooling: true,
       ...(missing && model !== undefined ? {modelMissing: {model, until: soonest.until}} : {}),
+      ...(refused ? {credentialRefused: true} : {}),
     };
   }
 
@@ -593,6 +600,16 @@ export class AccountPool {
     this.rateLimitStreak.delete(id);
     this.serverStreak.delete(id);
     return had;
+  }
+
+  /** Ends the account's waits for a refused credential (its key or token changed since): true when there was one. */
+  endCredentialRefusals(id: string): boolean {
+    const cooldowns = this.cooldowns.get(id);
+    if (!cooldowns?.some((c) => c.kind === 'auth')) return false;
+    const kept = cooldowns.filter((c) => c.kind !== 'auth');
+    if (kept.length > 0) this.cooldowns.set(id, kept);
+    else this.cooldowns.delete(id);
+    return true;
   }
 
   /** The account served: its rate-limit and server-error streaks start over, and a server-error backoff ends. */

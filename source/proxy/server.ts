@@ -20,7 +20,8 @@ import {isoOrUndefined} from '../core/provider-wait.js';
 import type {RedactOptions} from '../core/redact.js';
 import type {RotationStrategy} from '../core/rotation.js';
 import {quoted, sanitizeLine} from '../core/sanitize.js';
-import {shellOption, shellWord} from '../core/quote.js';
+import {shellCommand, shellOption, shellWord} from '../core/quote.js';
+import {actionKey, type KeyAction} from '../core/keymap.js';
 import {countOf} from '../core/wording.js';
 import type {Account, ErrorAdvice, TokenFile} from '../core/types.js';
 import {findProvider, rootProvider, type ProviderRow} from '../providers/table.js';
@@ -920,6 +921,8 @@ export class ProxyServer {
         // An account that joins (resumed, logged in, its file added) brings its stored wait too.
         this.applyStoredCooldowns(pool, usable.filter((a) => !had.has(a.id)));
       }
+      // The files changed: a refused key replaced (a login writes its file anew) serves again now, beside the others too.
+      this.endChangedRefusals(row, pool, usable);
       // A person set the default (`ccs-tui rotate`, `use`, the TUI's `r` or `u`): the pool serves it
       // next, as after its own rotate, and says so. Told by when it was set (its `lastUsedAt`), not
       // only by which account it is: two quick changes (alice → work → alice) between two looks
@@ -1249,6 +1252,8 @@ export class ProxyServer {
         attempts.lastFailure = attempts.transient = {outcome, translation: prepared.translation};
         continue;
       }
+      // What was refused, so that another key or token in the file (a new key, a login) ends the wait at once (endChangedRefusals).
+      if (failure!.kind === 'auth') this.refusedCredentials.set(`${row.id}\u0000${account.id}`, row.adapter.bearer(token) ?? '');
       this.failOver(row, pool, poolAccount, attempts, failure!, now, client.model, `${row.id}/${poolAccount.label}: ${failure!.message}`, advice);
       attempts.lastFailure = {outcome, translation: prepared.translation};
       // A streamed body cannot be sent again: the client gets this answer; the account cools as usual.
@@ -1347,6 +1352,8 @@ export class ProxyServer {
     if (last && (pool.size === 1 || pool.single)) return 'exhausted';
     // Nothing is cooling down: every account left (paused or moved meanwhile); waiting will not help.
     if (!pick.cooling) throw await this.noAccountError(row);
+    // A refused key or token replaced since (a new key under the same name, a login): tried now.
+    if (pick.credentialRefused && this.endChangedRefusals(row, pool, this.poolSources.get(row.id) ?? [])) return 'next';
     const seconds = Math.max(1, Math.ceil(pick.retryAfterMs / 1000));
     // The model missing upstream (each account's 404 for it): the client's answer is that 404, not a
     // wait of hours that no retry outlasts.
@@ -1381,6 +1388,11 @@ export class ProxyServer {
     // Its log line and count are the proxy's own answer's; the line says when upstreams were asked
     // first (their 429s are in the failover lines above it), not as if none was.
     const asked = last && attempts.asked ? `, after asking ${countOf(attempts.asked, 'account')}` : '';
+    // Every account waits because its credential was refused: a new key or login is the way out, so
+    // no 429 that tells a client to retry later (it would, for half an hour).
+    if (pick.credentialRefused) {
+      throw new AdvisedHttpError(503, `${row.displayName}: ${pick.reason}; tried again in ${seconds} s, or at once with a new key or login`, this.refusedAdvice(row, pool), 'api_error', {'retry-after': String(seconds)}, `${cutText(pick.reason, 100)}${asked}; tried again in ${seconds} s`);
+    }
     // The log line's reason is cut to its length (refusal events): the reason quoted is cut, not the count and the wait after it.
     throw new HttpError(429, `${row.displayName}: ${pick.reason}; retry in ${seconds} s`, 'rate_limit_error', {'retry-after': String(seconds)}, `${cutText(pick.reason, 100)}${asked}; retry in ${seconds} s`);
   }
@@ -1418,6 +1430,7 @@ export class ProxyServer {
   private withCredential(row: ProviderRow, pool: AccountPool, account: Account, poolAccount: PoolMember, token: TokenFile, attempts: Attempts, now: number): Picked {
     if (!row.adapter.bearer(token)) {
       pool.recordFailure(account.id, {kind: 'auth', status: 401, message: 'no usable credential in the token file'}, now);
+      this.refusedCredentials.set(`${row.id}\u0000${account.id}`, '');
       markTried(attempts, account.id);
       return 'next';
     }
@@ -1452,6 +1465,45 @@ export class ProxyServer {
     const label = account ? this.pinnedLabelSeen! : sanitizeLine(this.pinnedLabelSeen ?? this.options.account ?? id);
     const state = !account ? 'is gone (removed, or its token file moved)' : account.paused ? 'is paused' : `cannot serve (${healthWords(account)})`;
     return {text: `${row.displayName} account ${label}, which this proxy serves alone, ${state}`, advice: pinnedAdvice(row.id, label, !account ? (row.logins.every((flow) => flow.kind === 'api-key') ? 'addkey' : 'login') : account.paused ? 'resume' : 'relogin', !account && label !== id)};
+  }
+
+  /**
+   * The credential each account's refusal wait was met with (provider NUL id → the credential sent,
+   * '' for none): another one in its token file ends that wait (endChangedRefusals).
+   */
+  private readonly refusedCredentials = new Map<string, string>();
+
+  /**
+   * Ends the waits of `pool`'s accounts (`usable`: as the pool was built from) whose credential the
+   * upstream refused and whose token file holds another one now: a new key under the same name, a
+   * login, another process's refresh. So they are tried at once, not after COOLDOWN_MS.auth (30 min).
+   * True when a wait ended.
+   */
+  private endChangedRefusals(row: ProviderRow, pool: AccountPool, usable: readonly Account[]): boolean {
+    if (this.refusedCredentials.size === 0) return false;
+    let ended = false;
+    for (const account of usable) {
+      const key = `${row.id}\u0000${account.id}`;
+      const refused = this.refusedCredentials.get(key);
+      if (refused === undefined) continue;
+      const token = this.accounts.token(account);
+      const held = token && (row.adapter.bearer(token) ?? '');
+      if (!held || held === refused) continue;
+      this.refusedCredentials.delete(key);
+      ended = pool.endCredentialRefusals(account.id) || ended;
+    }
+    return ended;
+  }
+
+  /** What a client is told to do when every account's credential was refused: a new key or login (by name when one account), or the wait cleared. */
+  private refusedAdvice(row: ProviderRow, pool: AccountPool): ErrorAdvice {
+    const members = pool.list();
+    const only = members.length === 1 ? members[0]! : undefined;
+    const keyed = only !== undefined && this.poolSources.get(row.id)?.find((a) => a.id === only.id)?.apiKey === true;
+    const fix = only ? (keyed ? `a new key: ccs-tui login ${row.id} ${shellOption('nickname', only.label)}` : `log in again: ccs-tui login ${row.id}`) : `ccs-tui accounts says which; ccs-tui login ${row.id} logs one in again`;
+    const clear = only ? `; or try it again now: ${shellCommand('ccs-tui cooldown clear', [row.id, only.label])}` : '';
+    const key = (action: KeyAction) => actionKey(action, 'home');
+    return {command: `${fix}${clear}`, tui: `${key('account.relogin')} on the accounts screen: ${keyed ? 'a new key' : 'log in again'}; ${key('account.clearCooldown')} there tries it again now`};
   }
 
   /** "Fail over": the account cools down, the event says why, and the pool is asked again. */

@@ -89,3 +89,60 @@ describe('a 403 that names no auth error (a model the key may not use)', async (
     assert.equal(account?.health, 'ok');
   });
 });
+
+// Newcomer (s41): one 401 on a lone key account answered every later request with a 429
+// `rate_limit_error` and Retry-After 1800, which clients retry, and a new key under the same name
+// (what that answer advised) changed nothing for half an hour.
+describe('a lone key account refused once: the next request is told the way out, and a new key serves at once', async () => {
+  const f = await proxyFixture({provider: 'bob', apiPath: '/v1', tokens: [{file: FILE, token: {type: 'bob', api_key: KEY}}]});
+  after(() => f.close());
+  const NEW_KEY = 'bob-replaced-key-9876543210fedcba';
+
+  it('answers 503 naming a new key (not a 429 to retry), then serves the new key without waiting', async () => {
+    f.upstream.handler = (_req, res) => sendJson(res, 401, {error: {message: 'invalid key', type: 'authentication_error'}});
+    assert.equal((await askChat(f.url, 'bob-model')).status, 401);
+    const sent = f.upstream.requests.length;
+    const resting = await askChat(f.url, 'bob-model');
+    assert.equal(resting.status, 503, resting.text);
+    assert.equal(f.upstream.requests.length, sent, 'the refused key was sent again at once');
+    const error = (JSON.parse(resting.text) as {error: {type: string; message: string}}).error;
+    assert.equal(error.type, 'api_error');
+    assert.match(error.message, /^IBM Bob: spare, the only account that can serve now, had its credential refused \(key rejected \(401\)\); tried again in 1800 s, or at once with a new key or login/);
+    assert.match(error.message, /a new key: ccs-tui login bob --nickname spare; or try it again now: ccs-tui cooldown clear bob spare/);
+    assert.ok(!resting.text.includes(KEY));
+
+    f.upstream.handler = (req, res) => sendJson(res, req.headers.authorization === `Bearer ${NEW_KEY}` ? 200 : 401, {id: 'c1', object: 'chat.completion', choices: [{index: 0, message: {role: 'assistant', content: 'hi'}, finish_reason: 'stop'}]});
+    f.ccs.writeToken(FILE, {type: 'bob', api_key: NEW_KEY});
+    const served = await askChat(f.url, 'bob-model');
+    assert.equal(served.status, 200, served.text);
+    assert.equal(f.upstream.requests.at(-1)?.headers.authorization, `Bearer ${NEW_KEY}`);
+  });
+
+  it('the same key written again (a file touched, nothing new) does not end the rest', async () => {
+    f.upstream.handler = (_req, res) => sendJson(res, 401, {error: {message: 'invalid key', type: 'authentication_error'}});
+    assert.equal((await askChat(f.url, 'bob-model')).status, 401);
+    f.ccs.writeToken(FILE, {type: 'bob', api_key: NEW_KEY});
+    const sent = f.upstream.requests.length;
+    assert.equal((await askChat(f.url, 'bob-model')).status, 503);
+    assert.equal(f.upstream.requests.length, sent);
+  });
+});
+
+describe('the account served alone (pinned) refused once, then its key replaced', async () => {
+  const f = await proxyFixture({provider: 'bob', apiPath: '/v1', serve: {provider: 'bob', account: 'spare'}, tokens: [{file: FILE, token: {type: 'bob', api_key: KEY}}, {file: 'bob-other.json', token: {type: 'bob', api_key: 'bob-other-key-0123456789abcdef'}}]});
+  after(() => f.close());
+  const NEW_KEY = 'bob-pinned-new-key-0123456789ab';
+
+  it('serves the new key at once, never the pool\'s other account', async () => {
+    f.upstream.handler = (_req, res) => sendJson(res, 401, {error: {message: 'invalid key', type: 'authentication_error'}});
+    assert.equal((await askChat(f.url, 'bob-model')).status, 401);
+    const resting = await askChat(f.url, 'bob-model');
+    assert.equal(resting.status, 503, resting.text);
+    assert.match(resting.text, /a new key: ccs-tui login bob --nickname spare/);
+    f.upstream.handler = (_req, res) => sendJson(res, 200, {id: 'c1', object: 'chat.completion', choices: [{index: 0, message: {role: 'assistant', content: 'hi'}, finish_reason: 'stop'}]});
+    f.ccs.writeToken(FILE, {type: 'bob', api_key: NEW_KEY});
+    const served = await askChat(f.url, 'bob-model');
+    assert.equal(served.status, 200, served.text);
+    assert.equal(f.upstream.requests.at(-1)?.headers.authorization, `Bearer ${NEW_KEY}`);
+  });
+});

@@ -2,7 +2,7 @@
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
 import {useMemo, type ReactNode} from 'react';
-import {accountLabel, HEALTH_TEXT, maskedNickname, nextCoolingEnd} from '../../core/accounts.js';
+import {accountLabel, HEALTH_TEXT, maskedNickname, nextCoolingEnd, REFUSAL_REST} from '../../core/accounts.js';
 import {actionKey} from '../../core/keymap.js';
 import {formatCooldown, formatLocalTime, formatRelative} from '../../core/relative-time.js';
 import {apiKeyPlainHttp, plainHttpHost} from '../../core/plain-http.js';
@@ -137,7 +137,7 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
     ...(baseUrlNote(account.baseUrl) && !rename ? [{text: baseUrlNote(account.baseUrl)!, color: theme.warn}] : []),
     ...(account.health === 'needs-login' && !rename ? [{text: `${HEALTH_TEXT['needs-login']}: ${actionKey('account.relogin', 'detail')} logs in as it again`, color: theme.warn}] : []),
     ...(account.health === 'key-rejected' && !rename
-      ? [{text: `! the provider refused this API key${account.healthSince ? ` at ${formatLocalTime(account.healthSince)} (${formatRelative(account.healthSince, now)})` : ''}; requests still try it (a success ends this). ${actionKey('account.test', 'detail')} asks the provider again; ${actionKey('account.relogin', 'detail')} replaces the key`, color: theme.warn}]
+      ? [{text: `! the provider refused this API key${account.healthSince ? ` at ${formatLocalTime(account.healthSince)} (${formatRelative(account.healthSince, now)})` : ''}; the proxy tries it again ${REFUSAL_REST} after a refusal (a success ends this). ${actionKey('account.test', 'detail')} asks the provider again; ${actionKey('account.relogin', 'detail')} replaces the key (tried at once)`, color: theme.warn}]
       : []),
     ...(account.health === 'refresh-unknown' && !rename
       ? [{text: `? the last refresh got no answer, so its refresh token is never sent again: requests work until the access token expires; ${actionKey('account.relogin', 'detail')} logs in again as it`, color: theme.warn}]
