@@ -39,9 +39,12 @@ export const COALESCE_CHUNK_MAX = 16 * 1024;
 /** An upstream broke off: how long what the maskers held may take to reach the client before its connection is cut anyway (ms). */
 const CUT_FLUSH_MS = 5_000;
 /**
- * A pass-through SSE stream's events that wait behind a hold not their own (SseRunMasker.blocked: a
- * choice's tool-call chunks behind a text tail or log probabilities that may begin a credential)
- * wait at most this long: the hold then ends as a block's end would (SseRunMasker.expire).
+ * A stream's delta whose end may begin a credential waits for the next of its run at most this long
+ * (ms), and so do the events behind it (SseRunMasker.holding: a choice's tool-call chunks behind a
+ * text tail or log probabilities that may begin one): the hold then ends as a block's end would
+ * (SseRunMasker.expire, StreamTranslator.release), and the run's part of an echo that goes on after
+ * it is still masked. Without it an upstream that paused (a model thinking before a tool call) held
+ * the client's last words until it spoke again, seconds or for good.
  */
 const HOLD_RELEASE_MS = 1_000;
 
@@ -144,7 +147,7 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
     let holding = json;
     /** A JSON body that outgrew it: its joined strings masked as it streams (json-run-mask.ts). */
     let streamed: JsonRunMasker | undefined;
-    /** Runs while events wait behind a hold (see HOLD_RELEASE_MS). */
+    /** Runs while a run's tail is held (see HOLD_RELEASE_MS). */
     let holdTimer: NodeJS.Timeout | undefined;
     const stopHoldTimer = () => {
       clearTimeout(holdTimer);
@@ -229,7 +232,7 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
     }
     // Only a message still arriving needs what follows (not made for most answers: issue 14).
     const watchHold = () => {
-      if (!runs!.blocked) {
+      if (!runs!.holding) {
         if (holdTimer) stopHoldTimer();
         return;
       }
@@ -391,6 +394,21 @@ export async function deliverTranslated(
     const stream = translator.stream(context);
     // A translator that masked its output with this redactor (StreamTranslator.masked) is written as it is.
     const masked = stream.masked ? (text: string) => text : (text: string) => masker.push(Buffer.from(text, 'utf8'));
+    // A run's held tail goes out after HOLD_RELEASE_MS without the upstream's next event (between the loop's writes: release is synchronous).
+    let holdTimer: NodeJS.Timeout | undefined;
+    const stopHoldTimer = () => {
+      clearTimeout(holdTimer);
+      holdTimer = undefined;
+    };
+    const watchHold = () => {
+      if (!stream.holding) return stopHoldTimer();
+      holdTimer ??= setTimeout(() => {
+        holdTimer = undefined;
+        if (res.writableEnded || res.destroyed || signal.aborted) return;
+        const out = masked(stream.release!());
+        if (out.length > 0) res.write(out);
+      }, HOLD_RELEASE_MS);
+    };
     // Said in the log as a break is: the client's stream ended with an error, not the answer.
     const logFailure = () => stream.failure !== undefined && onBroken(`upstream stream ended with an error: ${sanitizeLine(redactor.redact(stream.failure, ERROR_TEXT))}`);
     try {
@@ -410,12 +428,15 @@ export async function deliverTranslated(
           // The upstream said its answer is over: the client's stream ends now, not when an upstream
           // that holds its connection open lets go.
           if (stream.answered) break;
+          watchHold();
         }
       }
+      stopHoldTimer();
       await write(res, masked(stream.end()));
       res.end(masker.end());
       logFailure();
     } catch (error) {
+      stopHoldTimer();
       // A failure of the translator (an event too large) leaves the upstream answer unread: not kept.
       upstream.destroy();
       if (signal.aborted) return 200;

@@ -236,17 +236,16 @@ export class SseRunMasker {
   }
 
   /**
-   * Whether an event waits behind a hold without being part of it: a settled delta of another run,
-   * or an event of no run (a tool call's chunk, a keep-alive), behind a run's held tail; an event
-   * of a lane whose log probabilities wait, with no list of its own held. See expire.
+   * Whether a run's tail or log probabilities are held, and the events behind them with it (a settled
+   * delta of another run, a tool call's chunk, a keep-alive): the hold lasts at most deliver.ts
+   * HOLD_RELEASE_MS (expire).
    */
-  get blocked(): boolean {
-    if (this.held.length === 0 && this.logprobsHeld.length === 0) return false;
-    return this.held.some((held) => held.slots.every((slot) => slot.output !== undefined)) || this.logprobsHeld.some((wait) => wait.open === undefined || wait.open.size === 0);
+  get holding(): boolean {
+    return this.held.length > 0 || this.logprobsHeld.length > 0;
   }
 
   /**
-   * The hold lasted too long while events wait behind it (`blocked`, deliver.ts HOLD_RELEASE_MS):
+   * The hold lasted too long (`holding`, deliver.ts HOLD_RELEASE_MS):
    * every run ends, as at a block's end (a held tail that is a secret's start of CUT_ECHO_MIN
    * characters or more masked as cut, a shorter one let out and carried to the run that goes on,
    * whose part of the echo is masked: TextRunMasker.continueAfter), and the log probability lists

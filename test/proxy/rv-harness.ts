@@ -191,7 +191,7 @@ export const responsesEvent = (type: string, data: Record<string, unknown>) => s
  * has read `marker` (at most `patience` ms), `rest`. What the client read, and how long the
  * upstream waited for it to see `marker` (`patience` when it never did before the rest).
  */
-export async function streamUntilSeen(f: ProxyFixture, request: Record<string, unknown>, first: string[], rest: string[], marker: string, patience: number): Promise<{text: string; waited: number}> {
+export async function streamUntilSeen(f: ProxyFixture, request: Record<string, unknown>, first: string[], rest: string[], marker: string, patience: number, route = '/v1/chat/completions'): Promise<{text: string; waited: number}> {
   let seen!: () => void;
   const clientSaw = new Promise<void>((resolve) => (seen = resolve));
   let waited = 0;
@@ -207,7 +207,7 @@ export async function streamUntilSeen(f: ProxyFixture, request: Record<string, u
     for (const event of rest) res.write(event);
     res.end();
   };
-  const response = await fetch(`${f.url}/v1/chat/completions`, {method: 'POST', headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'}, body: JSON.stringify(request)});
+  const response = await fetch(`${f.url}${route}`, {method: 'POST', headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'}, body: JSON.stringify(request)});
   let text = '';
   const decoder = new TextDecoder();
   for await (const part of response.body!) {

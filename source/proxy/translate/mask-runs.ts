@@ -80,7 +80,12 @@ export class TurnEventMasker {
     return out ?? events;
   }
 
-  /** Everything held, masked as the run stands (the stream ended, failed or was broken off). */
+  /** Whether events wait for the open run's next piece (its tail may begin a credential). */
+  get holding(): boolean {
+    return this.held.length > 0;
+  }
+
+  /** Everything held, masked as the run stands (the stream ended, failed or was broken off, or the hold lasted too long). */
   end(): TurnEvent[] {
     return this.ending() ? this.flush() : [];
   }

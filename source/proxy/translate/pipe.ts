@@ -63,6 +63,10 @@ export function pipeStream(reader: TurnReader, writer: TurnWriter, readBody: (bo
     whole: (body) => last(readBody(body)),
     // What was held goes out before the error that ends the stream.
     fail: (message) => writer.write(masker.end()) + writer.fail(message),
+    release: () => writer.write(masker.end()),
+    get holding() {
+      return masker.holding;
+    },
     masked,
     get answered() {
       return reader.answered;

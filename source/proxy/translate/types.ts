@@ -47,6 +47,13 @@ export interface StreamTranslator {
   whole?(body: string): string;
   /** The upstream failed mid-stream (dropped connection, error event); ends the client stream with an error event. */
   fail(message: string): string;
+  /** A run's tail that may begin a credential is held for the run's next delta (pipe.ts, mask-runs.ts). */
+  readonly holding?: boolean;
+  /**
+   * The held tail waited too long (deliver.ts HOLD_RELEASE_MS): the run ends as at a block's end
+   * (what goes on after it is still masked as the rest of an echo); returns the client bytes to write now.
+   */
+  release?(): string;
   /**
    * True when every string a client reads from this output has been masked with the context's
    * redactor already (pipe.ts pipeStream): the caller need not mask the bytes again.
