@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
 import {runBin} from '../helpers/cli.js';
-import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
+import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
 import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
 
 let ccs: TempCcs | undefined;
@@ -37,4 +37,23 @@ test('an account cooling down after a limit (a proxy stored its wait): said on t
   tui = await renderTui({paths: ccs.paths, width: 120, height: 24, route: {screen: 'quota', params: {}}});
   const frame = await tui.waitFor('bob · spare');
   assert.match(frame, /bob · spare +cooling (9m \d+s|10m) \(until [\d:]+\) · unknown \(no quota source\)/);
+});
+
+// Newcomer (s41): the quota screen showed a Codex account's usage error alone, where `ccs-tui quota`
+// said its refresh had failed first (the cause of the error, and what to do).
+test('an account whose refresh failed, with a usage error cached: its state before the error on the quota screen, as in ccs-tui quota', async () => {
+  ccs = makeTempCcs();
+  const token = tokenFixture('codex', 'carol@example.com');
+  ccs.writeToken('codex-carol@example.com.json', token);
+  // Nothing is asked of the network: the usage and token endpoints refuse at once.
+  ccs.writeRaw('tui.json', JSON.stringify({endpoints: {codex: {usage: 'http://127.0.0.1:9/usage', token: 'http://127.0.0.1:9/token'}}}));
+  const {AccountStore} = await import('../../source/store/accounts.js');
+  await new AccountStore(ccs.paths).setRefreshFailed('codex', 'carol@example.com', 'invalid_grant', String(token.refresh_token));
+  const {updateQuotaEntry} = await import('../../source/services/quota/cache.js');
+  await updateQuotaEntry(ccs.paths, 'codex', 'carol@example.com', () => ({windows: [], fetchedAt: new Date().toISOString(), error: {kind: 'needs-login', message: 'usage endpoint answered 401'}}));
+  const cli = await runBin(['quota'], ccs.env);
+  assert.match(cli.stdout, /^codex +carol@example\.com +! refresh failed · no numbers yet/m, cli.stdout);
+  tui = await renderTui({paths: ccs.paths, width: 140, height: 24, route: {screen: 'quota', params: {}}});
+  const frame = await tui.waitFor('codex · carol@example.com');
+  assert.match(frame, /codex · carol@example\.com +! refresh failed · ! /, frame);
 });

@@ -162,14 +162,16 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
 }
 
 function accountNote(row: QuotaRow, now: number): {text: string; tone: 'error' | 'warn' | 'muted'} {
+  // The account's own state first, in `ccs-tui quota`'s words (quotaAccountState), then its quota's error or why there are no numbers.
+  const state = quotaAccountState(row.account, now);
   if (row.error) {
     const retry = row.error.retryAt ? ` (next try in ${formatDuration(Date.parse(row.error.retryAt) - now)})` : '';
     // Waits that end by themselves or by a fix elsewhere (a broken tui.json) are warnings, not the account's fault.
     const waits = row.error.kind === 'rate-limited' || row.error.kind === 'network' || row.error.kind === 'settings-unreadable';
-    return {text: `! ${sanitizeLine(quotaErrorText(row.error, 'tui'))}${retry}`, tone: waits ? 'warn' : 'error'};
+    // A refresh that failed (or a pause) is said before the usage error it explains, as `ccs-tui quota` says it.
+    const error = `! ${sanitizeLine(quotaErrorText(row.error, 'tui'))}${retry}`;
+    return {text: state ? `${state} · ${error}` : error, tone: waits && !needsAttention(row.account.health) ? 'warn' : 'error'};
   }
-  // The account's own state first, in `ccs-tui quota`'s words (quotaAccountState), then why there are no numbers.
-  const state = quotaAccountState(row.account, now);
   // A cooldown ends by itself: a warning, as the proxy's waits are.
   const tone = row.account.paused || !state ? 'muted' : needsAttention(row.account.health) ? 'error' : 'warn';
   if (!hasQuotaSource(row.account.provider)) return {text: `${state ? `${state} · ` : ''}unknown (${NO_QUOTA_SOURCE})`, tone};
