@@ -61,7 +61,9 @@ export class GeminiReader extends SseTurnReader {
     }
     const response = asRecord(chunk.response) ?? chunk;
     this.out.start(asString(response.responseId), asString(response.modelVersion));
-    const candidate = asArray(response.candidates)[0];
+    // The proxy never asks for candidateCount > 1: the client's one answer is candidate 0 (no
+    // `index`: 0), never another's parts joined to it, even when that one comes first in a chunk.
+    const candidate = asArray(response.candidates).find((one) => (asNumber(field(one, 'index')) ?? 0) === 0);
     for (const part of asArray(field(field(candidate, 'content'), 'parts'))) if (isRecord(part)) this.onPart(part);
     const usage = geminiUsage(response.usageMetadata);
     if (usage) this.out.usage(usage);

@@ -109,12 +109,20 @@ export class OpenAIChatReader extends SseTurnReader {
     this.out.start(asString(chunk.id), asString(chunk.model));
     // Moonshot (Kimi) streams its usage inside the last chunk's choice, not beside `choices`.
     let choiceUsage: unknown;
-    // The proxy never asks for n > 1: choices past the first are parts of the one answer (Copilot
-    // with Claude models puts the text and each tool call in a choice of its own), read in order.
+    // The proxy never asks for n > 1, and the client has one answer: its text, reasoning and finish
+    // reason are choice 0's (no `index`: 0). Another choice's are dropped, not joined to them (a
+    // second choice's delta inside the first's text split what the client reads, credentials too).
+    // Its tool calls are kept: Copilot with Claude models puts each call of the one answer in a
+    // choice of its own.
     for (const choice of asArray(chunk.choices)) {
+      const index = asNumber(field(choice, 'index')) ?? 0;
       const delta = field(choice, 'delta') ?? field(choice, 'message');
-      this.onDelta(delta, asNumber(field(choice, 'index')) ?? 0);
-      const finish = asString(field(choice, 'finish_reason'));
+      if (index === 0) {
+        this.onReasoning(reasoningOf(delta));
+        this.onText(asString(field(delta, 'content')));
+      }
+      this.onToolCalls(delta, index);
+      const finish = index === 0 ? asString(field(choice, 'finish_reason')) : undefined;
       if (finish) this.out.stop(chatStopReason(finish));
       choiceUsage = field(choice, 'usage') ?? choiceUsage;
     }
@@ -133,9 +141,7 @@ export class OpenAIChatReader extends SseTurnReader {
     });
   }
 
-  private onDelta(delta: unknown, choice: number): void {
-    this.onReasoning(reasoningOf(delta));
-    this.onText(asString(field(delta, 'content')));
+  private onToolCalls(delta: unknown, choice: number): void {
     const toolCalls = asArray(field(delta, 'tool_calls'));
     if (toolCalls.length) this.endThinking();
     for (const [position, call] of toolCalls.entries()) this.onToolCall(call, position, choice);
