@@ -108,6 +108,15 @@ export interface PairTranslator {
   countTokensResponse?(upstreamBody: string): Record<string, unknown>;
 }
 
+/**
+ * The upstream's 200 held no answer (its error event, a body that is no answer, a stream that ended
+ * before the turn did): a 502 in the client's error shape, never a 200 the client reads as an answer.
+ * One wording for every client protocol and for a stream's whole failure (deliver.ts).
+ */
+export function upstreamFailed(message: string): TranslateError {
+  return new TranslateError(`the upstream failed: ${message}`, 502);
+}
+
 /** A client request the translator cannot carry to the upstream (named field, 400). */
 export class TranslateError extends Error {
   constructor(

@@ -283,6 +283,11 @@ export class OpenAIResponsesReader extends SseTurnReader {
         reader.out.error(asString(error.message) ?? JSON.stringify(error), asString(error.code));
         return;
       }
+      // Any other JSON (`{}`, an object of another API) is no answer: not an empty completed one.
+      if (!Array.isArray(body.output)) {
+        reader.out.error('the upstream answered with JSON that is not a response (no output list)');
+        return;
+      }
       reader.out.start(asString(body.id), asString(body.model));
       reader.onFinished(body);
     });

@@ -17,7 +17,7 @@ import {pipeStream, type TurnReader, type TurnWriter} from '../pipe.js';
 import {tagSignature} from '../signatures.js';
 import {formatSse} from '../sse.js';
 import {safeToolId, toolNamesFor, type ToolNames} from '../tool-names.js';
-import {TranslateError, type ApiProtocol, type PairTranslator, type TranslateContext} from '../types.js';
+import {TranslateError, upstreamFailed, type ApiProtocol, type PairTranslator, type TranslateContext} from '../types.js';
 
 export interface AnthropicWriterOptions {
   /** The model id the client asked for: reported in `message_start` whatever the upstream says. */
@@ -279,7 +279,7 @@ export function anthropicMessage(events: TurnEvent[], options: AnthropicWriterOp
           break;
         }
         case 'error':
-          throw new TranslateError(`the upstream failed: ${String((wire.error as JsonObject).message)}`, 502);
+          throw upstreamFailed(String((wire.error as JsonObject).message));
       }
     },
     delta: (index, type, value) => {

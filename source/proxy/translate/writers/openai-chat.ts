@@ -17,7 +17,7 @@ import {chatCallSignatureField} from '../chat-history.js';
 import {GEMINI_SIGNATURE_FOR_NEXT_PART} from '../readers/gemini.js';
 import {tagSignature} from '../signatures.js';
 import type {ToolNames} from '../tool-names.js';
-import {TranslateError, type ApiProtocol} from '../types.js';
+import {upstreamFailed, type ApiProtocol} from '../types.js';
 
 export interface ChatWriterOptions {
   /** The model id the client asked for (reported in every chunk). */
@@ -203,7 +203,7 @@ export class OpenAIChatWriter implements TurnWriter {
           break;
         case 'error':
           // Not a chat.completion: an error status (deliver.ts), never a 200 the SDK reads as one without choices.
-          throw new TranslateError(`the upstream failed: ${event.message}`, 502);
+          throw upstreamFailed(event.message);
         default:
           break;
       }

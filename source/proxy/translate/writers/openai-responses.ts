@@ -18,7 +18,7 @@ import {tagSignature} from '../signatures.js';
 import {estimatedUsage} from '../estimate-tokens.js';
 import {formatSse} from '../sse.js';
 import type {ToolNames} from '../tool-names.js';
-import type {ApiProtocol} from '../types.js';
+import {TranslateError, upstreamFailed, type ApiProtocol} from '../types.js';
 
 /** Marks an Anthropic redacted-thinking payload inside a tagged `encrypted_content` (signatures never contain `:`). */
 export const REDACTED_THINKING_PREFIX = 'redacted:';
@@ -256,11 +256,17 @@ export class OpenAIResponsesWriter implements TurnWriter {
     return formatSse(type, {type, sequence_number: this.sequence++, ...data});
   }
 
-  /** A whole Responses object from a turn's events (`status: failed` with `error` when the upstream failed). */
+  /**
+   * A whole Responses object from a turn's events. Throws `TranslateError` (502) when the upstream
+   * reported an error instead of finishing the turn: an error status, as the other clients get (a 200
+   * `status: failed` was logged and counted as an answer).
+   */
   static body(events: TurnEvent[], options: ResponsesWriterOptions): JsonObject {
+    const failed = events.find((event) => event.type === 'error');
+    if (failed) throw upstreamFailed(failed.message);
     const writer = new OpenAIResponsesWriter(options);
     writer.write(events);
-    if (!writer.done) writer.fail('the upstream answer ended before the turn finished');
+    if (!writer.done) throw new TranslateError('the upstream answer ended before the turn finished', 502);
     return writer.response!;
   }
 }
