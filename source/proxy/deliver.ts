@@ -11,7 +11,7 @@ import type {StreamCollector} from './collect.js';
 import {HttpError} from './errors.js';
 import type {Translation} from './prepare.js';
 import {JsonRunMasker} from './json-run-mask.js';
-import {TranslateError, type AnswerWatch} from './translate/types.js';
+import {TranslateError, upstreamFailed, type AnswerWatch} from './translate/types.js';
 import {finalEventWatch} from './sse-final-event.js';
 import {SseRunMasker} from './sse-run-mask.js';
 import {forwardedResponseHeaders, isBodilessStatus, isFinalStatus} from './upstream.js';
@@ -36,6 +36,12 @@ export const COALESCE_MAX_BYTES = 64 * 1024;
 export const WHOLE_JSON_HOLD_MAX = 4 * 1024 * 1024;
 /** Chunks at least this long are masked on their own, never copied into a batch (bulk bodies). */
 export const COALESCE_CHUNK_MAX = 16 * 1024;
+/**
+ * How long a translated stream's head waits for the stream's first bytes (deliverTranslated): an
+ * upstream whose 200 is no answer says so at once, and a silent one still has the client see its
+ * answer start (ms).
+ */
+const HEAD_HOLD_MS = 1_000;
 /** An upstream broke off: how long what the maskers held may take to reach the client before its connection is cut anyway (ms). */
 const CUT_FLUSH_MS = 5_000;
 /**
@@ -387,13 +393,36 @@ export async function deliverTranslated(
   const {translator, context} = translation;
   const masker = redactor.stream();
   if (context.clientStream && !translation.countTokens) {
-    res.writeHead(200, {'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache'});
-    res.flushHeaders();
     // The same context object the request was planned with (request-memo.ts finds its facts through it).
     context.redactor = redactor;
     const stream = translator.stream(context);
     // A translator that masked its output with this redactor (StreamTranslator.masked) is written as it is.
     const masked = stream.masked ? (text: string) => text : (text: string) => masker.push(Buffer.from(text, 'utf8'));
+    // The head waits for the stream's first bytes (at most HEAD_HOLD_MS): a 200 whose body is no
+    // answer (not SSE, JSON that is none, an error first) is then answered as a client that asked
+    // for no stream is, an error status in its shape, not a 200 stream holding only an error event.
+    let headed = false;
+    const head = () => {
+      if (headed) return;
+      headed = true;
+      clearTimeout(holdHead);
+      res.writeHead(200, {'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache'});
+      res.flushHeaders();
+    };
+    const holdHead = setTimeout(head, HEAD_HOLD_MS);
+    const send = async (text: string) => {
+      if (text.length === 0) return;
+      head();
+      await write(res, masked(text));
+    };
+    /** Nothing was sent and the upstream's answer failed: its failure, logged, as an error status. */
+    const refused = () => !headed && stream.failure !== undefined;
+    const refuse = () => {
+      clearTimeout(holdHead);
+      const error = upstreamFailed(stream.failure!);
+      onBroken(sanitizeLine(redactor.redact(error.message, ERROR_TEXT)));
+      return deliverTranslatedError(translation, res, error.status, JSON.stringify({error: {message: error.message}}), redactor);
+    };
     // A run's held tail goes out after HOLD_RELEASE_MS without the upstream's next event (between the loop's writes: release is synchronous).
     let holdTimer: NodeJS.Timeout | undefined;
     const stopHoldTimer = () => {
@@ -405,8 +434,7 @@ export async function deliverTranslated(
       holdTimer ??= setTimeout(() => {
         holdTimer = undefined;
         if (res.writableEnded || res.destroyed || signal.aborted) return;
-        const out = masked(stream.release!());
-        if (out.length > 0) res.write(out);
+        void send(stream.release!());
       }, HOLD_RELEASE_MS);
     };
     // Said in the log as a break is: the client's stream ended with an error, not the answer.
@@ -414,17 +442,27 @@ export async function deliverTranslated(
     try {
       if (stream.whole && isWholeJson(upstream)) {
         // Asked to stream, the upstream answered with one JSON body: read whole, written as the stream.
-        await write(res, masked(stream.whole(redactor.redact(readText ?? (await readAll(upstream))))));
+        const out = stream.whole(redactor.redact(readText ?? (await readAll(upstream))));
+        if (refused()) return refuse();
+        await send(out);
+        head();
         res.end(masker.end());
         logFailure();
         return 200;
       }
       if (readText !== undefined) {
-        await write(res, masked(stream.push(redactor.redact(readText))));
+        const out = stream.push(redactor.redact(readText));
+        if (refused()) return refuse();
+        await send(out);
       } else {
         upstream.setEncoding('utf8');
         for await (const chunk of keptOnBreak(upstream)) {
-          await write(res, masked(stream.push(chunk as string)));
+          const out = stream.push(chunk as string);
+          if (refused()) {
+            upstream.destroy();
+            return refuse();
+          }
+          await send(out);
           // The upstream said its answer is over: the client's stream ends now, not when an upstream
           // that holds its connection open lets go.
           if (stream.answered) break;
@@ -432,18 +470,28 @@ export async function deliverTranslated(
         }
       }
       stopHoldTimer();
-      await write(res, masked(stream.end()));
+      const out = stream.end();
+      if (refused()) return refuse();
+      await send(out);
+      head();
       res.end(masker.end());
       logFailure();
     } catch (error) {
-      stopHoldTimer();
       // A failure of the translator (an event too large) leaves the upstream answer unread: not kept.
       upstream.destroy();
       if (signal.aborted) return 200;
       const message = `upstream stream broke: ${transportFailure(error)}`;
       onBroken(message);
+      if (!headed) {
+        // Nothing sent yet: the break as an error status, as a client that asked for no stream gets it.
+        clearTimeout(holdHead);
+        return deliverTranslatedError(translation, res, 502, JSON.stringify({error: {message}}), redactor);
+      }
       await write(res, masked(stream.fail(message)));
       res.end(masker.end());
+    } finally {
+      clearTimeout(holdHead);
+      stopHoldTimer();
     }
     return 200;
   }

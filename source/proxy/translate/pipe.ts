@@ -40,18 +40,27 @@ export interface TurnWriter {
  */
 export function pipeStream(reader: TurnReader, writer: TurnWriter, readBody: (body: string) => TurnEvent[], redactor?: Redactor): StreamTranslator {
   const masked = redactor !== undefined && writer.masksOtherStrings === true;
+  // A whole body is read by a reader of its own (readBody): its error is the stream's failure too.
+  let wholeFailure: string | undefined;
+  const readWhole = (body: string) => {
+    const events = readBody(body);
+    const last = events.at(-1);
+    if (last?.type === 'error') wholeFailure = last.message;
+    return events;
+  };
+  const failure = () => reader.failure ?? wholeFailure;
   if (!redactor || redactor.size === 0) {
     return {
       push: (chunk) => writer.write(reader.push(chunk)),
       end: () => writer.write(reader.end()),
-      whole: (body) => writer.write(readBody(body)),
+      whole: (body) => writer.write(readWhole(body)),
       fail: (message) => writer.fail(message),
       masked,
       get answered() {
         return reader.answered;
       },
       get failure() {
-        return reader.failure;
+        return failure();
       },
     };
   }
@@ -60,7 +69,7 @@ export function pipeStream(reader: TurnReader, writer: TurnWriter, readBody: (bo
   return {
     push: (chunk) => writer.write(masker.push(reader.push(chunk))),
     end: () => last(reader.end()),
-    whole: (body) => last(readBody(body)),
+    whole: (body) => last(readWhole(body)),
     // What was held goes out before the error that ends the stream.
     fail: (message) => writer.write(masker.end()) + writer.fail(message),
     release: () => writer.write(masker.end()),
@@ -72,7 +81,7 @@ export function pipeStream(reader: TurnReader, writer: TurnWriter, readBody: (bo
       return reader.answered;
     },
     get failure() {
-      return reader.failure;
+      return failure();
     },
   };
 }
