@@ -107,8 +107,8 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
   // end the proxy process).
   const status = upstream.statusCode!;
   if (!isFinalStatus(status)) throw new HttpError(502, `upstream answered with an invalid status code (${status})`, 'api_error');
-  // An error's or a redirect's may quote a token's start (redactHeaders).
-  const headers = redactor.redactHeaders(forwardedResponseHeaders(upstream.headers), status >= 300);
+  // Whole and cut echoes masked (redactHeaders).
+  const headers = redactor.redactHeaders(forwardedResponseHeaders(upstream.headers));
   // A bodiless status (a 304) keeps the upstream's length: it is not the length of a body sent.
   const declaredLength = upstream.headers['content-length'] !== undefined && !isBodilessStatus(status);
   const masker = redactor.stream();

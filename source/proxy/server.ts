@@ -1653,7 +1653,7 @@ export class ProxyServer {
     const redactor = this.credentials.currentForSender();
     const redacted = redactor.redact(text, options);
     const body = joined ? (maskJoinedJson(redacted, redactor) ?? redacted) : redacted;
-    const out = redactor.redactHeaders(Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'content-length')), status >= 300);
+    const out = redactor.redactHeaders(Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'content-length')));
     res.writeHead(status, {...out, 'content-length': Buffer.byteLength(body)});
     res.end(body);
   }

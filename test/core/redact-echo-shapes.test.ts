@@ -55,13 +55,13 @@ test('an error\'s or redirect\'s response header quoting the start of an account
     'www-authenticate': `Bearer realm="api", error="invalid_token", error_description="token ${OAT.slice(0, 30)}... expired"`,
     location: `https://app.example/cb#access_token=${OAT.slice(0, 40)}`,
   };
-  const headers = redactor.redactHeaders({...cut, 'content-type': 'application/json'}, true);
+  const headers = redactor.redactHeaders({...cut, 'content-type': 'application/json'});
   assert.equal(headers['www-authenticate'], 'Bearer realm="api", error="invalid_token", error_description="token sk-a...(redacted)... expired"');
   assert.equal(headers.location, 'https://app.example/cb#access_token=sk-a...(redacted)');
   assert.equal(headers['content-type'], 'application/json');
   // Another account's token that only shares the common `sk-ant-oat01-` start stays.
   const other = `sk-ant-oat01-ZZ${BODY}`;
-  assert.equal(redactor.redactHeaders({'x-note': other}, true)['x-note'], other);
+  assert.equal(redactor.redactHeaders({'x-note': other})['x-note'], other);
 });
 
 test('an error body still masks a whole echo and its cut start with ERROR_TEXT', () => {

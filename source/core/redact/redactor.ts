@@ -505,15 +505,16 @@ export class Redactor {
    * writeHead throws on it. Header values arrive as latin1, so every other character stays valid.
    * A header whose name holds an echo is dropped: a name is an RFC 9110 token, whose characters
    * spell most keys (Node gives it lowercased: a lowercase key whole), and no masked form is one.
-   * `cutEchoes`: an error's or a redirect's headers, whose words may quote the start of a token
-   * (`WWW-Authenticate: Bearer error_description="token sk-ant-oat01-AbC... expired"`, a `Location`
-   * cut short), as an error body's do; a success's (request ids unique per answer) only whole echoes,
-   * at no more cost per answer than before.
+   * Every value also has a cut echo masked (RedactOptions.cutEchoes), whatever the status: an
+   * error's words may quote the start of a token (`WWW-Authenticate: Bearer error_description="token
+   * sk-ant-oat01-AbC... expired"`), a `Location` may be cut short, and an upstream may split a token
+   * over two fields (`x-a: <its first 20 characters>`, `x-b: <the rest>`), which a client joins as
+   * it joins a body's pieces.
    */
-  redactHeaders<H extends Record<string, string | string[] | number | undefined>>(headers: H, cutEchoes = false): H {
+  redactHeaders<H extends Record<string, string | string[] | number | undefined>>(headers: H): H {
     if (this.count === 0) return headers;
     const out: Record<string, string | string[] | number | undefined> = {};
-    const valueOf = (value: string) => (cutEchoes ? this.redactWith(value, CUT_ECHOES, asciiMaskedForm) : this.headerValue(value));
+    const valueOf = (value: string) => this.headerValue(value);
     for (const name in headers) {
       if (!isOwn(headers, name) || this.headerValue(name) !== name) continue;
       const value = headers[name];
@@ -523,14 +524,14 @@ export class Redactor {
   }
 
   /**
-   * One header value redacted (ASCII masked forms), remembered as redactShort's values are (the same
-   * content-type with every answer).
+   * One header value (or name) redacted, cut echoes too (ASCII masked forms), remembered as
+   * redactShort's values are (the same content-type with every answer).
    */
   private headerValue(value: string): string {
-    if (value.length > SHORT_MEMO_LENGTH) return this.redactWith(value, {}, asciiMaskedForm);
+    if (value.length > SHORT_MEMO_LENGTH) return this.redactWith(value, CUT_ECHOES, asciiMaskedForm);
     let masked = this.headerMemo.get(value);
     if (masked === undefined) {
-      masked = this.redactWith(value, {}, asciiMaskedForm);
+      masked = this.redactWith(value, CUT_ECHOES, asciiMaskedForm);
       if (this.headerMemo.size >= SHORT_MEMO_SIZE) this.headerMemo.clear();
       this.headerMemo.set(value, masked);
     }
