@@ -54,6 +54,7 @@ import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
 import {translatorFor} from './translate/index.js';
 import {reasoningRefusal, SKIPPED_CALL_SIGNATURES, withoutReasoning, type ReasoningRefusal, type RetryScope, type WithoutReasoning} from './translate/reasoning-refusal.js';
 import {decodedAnswer, forwardedResponseHeaders, UncheckableEncoding, upstreamAddress, addHostFields} from './upstream.js';
+import {transcodedAnswer} from './charset.js';
 import {UpstreamAgents, type FreeSocketIdle} from './upstream-agents.js';
 import {controlProof} from '../services/proxy/pid-file.js';
 import {LIVE_LIST_TRIES} from '../services/proxy/serving-order.js';
@@ -1132,7 +1133,8 @@ export class ProxyServer {
 
       let upstream: IncomingMessage;
       try {
-        upstream = decodedAnswer(await this.send(prepared.url, prepared.headers, prepared.body, watch));
+        // Its content coding undone, then its charset made one the masker reads as the client does (charset.ts).
+        upstream = transcodedAnswer(decodedAnswer(await this.send(prepared.url, prepared.headers, prepared.body, watch)));
       } catch (error) {
         if (watch.aborted) {
           // Node cut a streamed body not complete in time and answered 408 itself (clientError): a refusal.

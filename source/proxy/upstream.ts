@@ -244,10 +244,14 @@ export function forwardedResponseHeaders(upstream: IncomingMessage['headers']): 
   return out;
 }
 
-/** A Content-Encoding the proxy cannot undo: the body could not be masked, so it is never forwarded. */
+/**
+ * An encoding the proxy cannot undo, a Content-Encoding (decodedAnswer) or a charset (charset.ts
+ * transcodedAnswer): the body could not be masked, so it is never forwarded; the client gets a 502
+ * with `message`. `encoding`: the header's words, sanitised.
+ */
 export class UncheckableEncoding extends Error {
-  constructor(readonly encoding: string) {
-    super(`upstream used a content encoding the proxy cannot check (${encoding})`);
+  constructor(readonly encoding: string, message = `upstream used a content encoding the proxy cannot check (${encoding})`) {
+    super(message);
   }
 }
 
