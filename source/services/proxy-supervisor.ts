@@ -190,8 +190,10 @@ export class ProxySupervisor {
         // signal) is said there, not as an error; one that ended without a word (killed) is an error.
         const tail = this.state.startedAt === undefined ? this.state.logTail : ownLogLines(this.options.paths, new Date(this.state.startedAt).toISOString());
         const said = tail.some((line) => STOPPED_LINE.test(line));
-        if (said) this.update({...INITIAL_STATE, logTail: tail});
-        else this.showError('the proxy stopped without saying why (killed?); its log is in tui/logs/proxy.log', {...INITIAL_STATE, logTail: tail});
+        // What it served stays the target `s` starts again (the proxy screen says so), as a child's does.
+        const stopped = {...INITIAL_STATE, target: this.state.target, logTail: tail};
+        if (said) this.update(stopped);
+        else this.showError('the proxy stopped without saying why (killed?); its log is in tui/logs/proxy.log', stopped);
       }
       return false;
     }

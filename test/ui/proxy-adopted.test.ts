@@ -186,3 +186,21 @@ test('C on the accounts screen reaches a background proxy this TUI never showed:
   await tui.press('C');
   await tui.waitFor('claude alice@example.com had no wait to end');
 });
+
+// Newcomer (s41): after `ccs-tui run` (or `e`) on one account and `ccs-tui proxy stop`, the proxy
+// screen said `s` serves every provider; the README says the last run's target.
+test('a background proxy stopped from a shell: the proxy screen says s serves what it served, and s starts that', async () => {
+  const {port} = await backgroundProxy();
+  const switched = await runBin(['proxy', 'switch', '--account', 'bob@example.com', '--provider', 'claude'], ccs!.env);
+  assert.equal(switched.code, 0, switched.stderr);
+  tui = await renderTui({paths: ccs!.paths, width: 180, height: 30, route: {screen: 'proxy', params: {}}, services: {proxy: supervisor}});
+  await tui.waitFor(/Serving\s+claude \/ bob@example\.com/, 10_000);
+  const stopped = await runBin(['proxy', 'stop'], ccs!.env);
+  assert.equal(stopped.code, 0, stopped.stderr);
+  await tui.waitFor(/Serving\s+nothing \(s serves claude \/ bob@example\.com\)/, 10_000);
+  await tui.press('s');
+  await tui.waitFor(/Serving\s+claude \/ bob@example\.com/, 15_000);
+  assert.equal(supervisor!.current.target.account !== undefined && supervisor!.current.target.provider, 'claude');
+  // On the port agents pointed at.
+  assert.equal(supervisor!.current.port, port);
+});
