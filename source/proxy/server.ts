@@ -822,6 +822,10 @@ export class ProxyServer {
     }
     const found = rows.find((row) => row.models.patterns?.some((p) => matchesPattern(p, model)));
     if (found) return {row: this.requireProvider(found.id)};
+    // The root provider's own model with no account of it yet: its provider is known (a 503 says none
+    // can serve), not "listed by no provider", and no other provider's list is asked about it.
+    const rootRow = root();
+    if (!rows.includes(rootRow) && (lists(this.servedList(rootRow).fromStatic) || rootRow.models.patterns?.some((p) => matchesPattern(p, model)))) return {row: rootRow};
     const unknown: {row: ProviderRow; why: string}[] = [];
     // A failure still cached counts as one met now: the model is not sent with another provider's
     // credential for the minute the failure is remembered (LIVE_LIST_FAILURE_TTL_MS).

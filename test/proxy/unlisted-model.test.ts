@@ -65,6 +65,19 @@ describe('a model no provider lists when the root provider has no account', asyn
     // Kimi's live list was asked (GET …/models, which this stand-in does not have); no inference went out.
     assert.deepEqual(upstream.requests.filter((r) => r.method !== 'GET'), []);
   });
+
+  // Newcomer (s41): a Claude model was said to be "listed by no provider" when no Claude account was set up.
+  it('a Claude model: no Claude account is the reason, not a model no provider lists', async () => {
+    const before = upstream.requests.length;
+    for (const model of ['claude-sonnet-4-5', 'claude-opus-4-6']) {
+      const answer = await ask(f.url, model);
+      assert.equal(answer.status, 503, answer.text);
+      assert.match(answer.text, /no Claude account/);
+      assert.doesNotMatch(answer.text, /listed by no provider/);
+    }
+    // Known as Claude's from its static list: no other provider's list was asked about it, nothing sent.
+    assert.equal(upstream.requests.length, before);
+  });
 });
 
 const AISTUDIO_KEY = 'AIzaSyTestKey0123456789abcdefghijklmno';
