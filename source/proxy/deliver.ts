@@ -45,12 +45,14 @@ const HEAD_HOLD_MS = 1_000;
 /** An upstream broke off: how long what the maskers held may take to reach the client before its connection is cut anyway (ms). */
 const CUT_FLUSH_MS = 5_000;
 /**
- * A stream's delta whose end may begin a credential waits for the next of its run at most this long
- * (ms), and so do the events behind it (SseRunMasker.holding: a choice's tool-call chunks behind a
- * text tail or log probabilities that may begin one): the hold then ends as a block's end would
- * (SseRunMasker.expire, StreamTranslator.release), and the run's part of an echo that goes on after
- * it is still masked. Without it an upstream that paused (a model thinking before a tool call) held
- * the client's last words until it spoke again, seconds or for good.
+ * How long (ms) a hold lasts at most: events that wait behind a hold not their own (SseRunMasker.blocked:
+ * a choice's tool-call chunks behind a text tail or log probabilities that may begin a credential),
+ * counted from when they began to wait; and a text or thinking delta whose end may begin one
+ * (SseRunMasker.holdsText, StreamTranslator.holding), through this much silence of the upstream (each
+ * chunk starts it again, so a token sent a character at a time is still whole when it is masked).
+ * The hold then ends as a block's end would (SseRunMasker.expire, StreamTranslator.release), and the
+ * run's part of an echo that goes on after it is still masked. Without the second, an upstream that
+ * paused (a model thinking before a tool call) held the client's last words until it spoke again.
  */
 const HOLD_RELEASE_MS = 1_000;
 
@@ -153,11 +155,14 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
     let holding = json;
     /** A JSON body that outgrew it: its joined strings masked as it streams (json-run-mask.ts). */
     let streamed: JsonRunMasker | undefined;
-    /** Runs while a run's tail is held (see HOLD_RELEASE_MS). */
+    /** Runs while events wait behind a hold, or a text tail is held through the upstream's silence (see HOLD_RELEASE_MS). */
     let holdTimer: NodeJS.Timeout | undefined;
+    /** What holdTimer counts: since events began to wait behind a hold (later chunks do not move it), or the upstream's silence. */
+    let holdSince: 'blocked' | 'silence' | undefined;
     const stopHoldTimer = () => {
       clearTimeout(holdTimer);
       holdTimer = undefined;
+      holdSince = undefined;
     };
     /** What the maskers still hold, masked (rest), through `streamed` when it is one. */
     const restOut = () => (streamed ? Buffer.concat([streamed.push(rest()), streamed.end()]) : rest());
@@ -237,15 +242,25 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       return;
     }
     // Only a message still arriving needs what follows (not made for most answers: issue 14).
+    const expire = () => {
+      stopHoldTimer();
+      if (!settled && !ended) deliver(runs!.expire());
+    };
     const watchHold = () => {
-      if (!runs!.holding) {
-        if (holdTimer) stopHoldTimer();
+      if (runs!.blocked) {
+        if (holdSince !== 'blocked') {
+          stopHoldTimer();
+          holdSince = 'blocked';
+          holdTimer = setTimeout(expire, HOLD_RELEASE_MS);
+        }
         return;
       }
-      holdTimer ??= setTimeout(() => {
-        holdTimer = undefined;
-        if (!settled && !ended) deliver(runs!.expire());
-      }, HOLD_RELEASE_MS);
+      stopHoldTimer();
+      // Through the upstream's silence only: a chunk that came starts the wait again.
+      if (runs!.holdsText) {
+        holdSince = 'silence';
+        holdTimer = setTimeout(expire, HOLD_RELEASE_MS);
+      }
     };
     /**
      * Masked bytes to the client, or held for the end when the body is complete and not started.
@@ -429,9 +444,11 @@ export async function deliverTranslated(
       clearTimeout(holdTimer);
       holdTimer = undefined;
     };
+    // Restarted by each upstream chunk: a release after this much silence of the upstream.
     const watchHold = () => {
-      if (!stream.holding) return stopHoldTimer();
-      holdTimer ??= setTimeout(() => {
+      stopHoldTimer();
+      if (!stream.holding) return;
+      holdTimer = setTimeout(() => {
         holdTimer = undefined;
         if (res.writableEnded || res.destroyed || signal.aborted) return;
         void send(stream.release!());

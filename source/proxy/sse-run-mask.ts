@@ -236,16 +236,26 @@ export class SseRunMasker {
   }
 
   /**
-   * Whether a run's tail or log probabilities are held, and the events behind them with it (a settled
-   * delta of another run, a tool call's chunk, a keep-alive): the hold lasts at most deliver.ts
-   * HOLD_RELEASE_MS (expire).
+   * Whether an event waits behind a hold without being part of it: a settled delta of another run,
+   * or an event of no run (a tool call's chunk, a keep-alive), behind a run's held tail; an event
+   * of a lane whose log probabilities wait, with no list of its own held. See expire.
    */
-  get holding(): boolean {
-    return this.held.length > 0 || this.logprobsHeld.length > 0;
+  get blocked(): boolean {
+    if (this.held.length === 0 && this.logprobsHeld.length === 0) return false;
+    return this.held.some((held) => held.slots.every((slot) => slot.output !== undefined)) || this.logprobsHeld.some((wait) => wait.open === undefined || wait.open.size === 0);
   }
 
   /**
-   * The hold lasted too long (`holding`, deliver.ts HOLD_RELEASE_MS):
+   * Whether a run a client shows as it comes (text, thinking, a refusal: not a tool's JSON input)
+   * holds a tail: what an upstream's silence lets out (deliver.ts HOLD_RELEASE_MS, expire). A tool's
+   * input is shown whole, and its carry across a let-out tail is not relied on: it waits for its next delta.
+   */
+  get holdsText(): boolean {
+    return this.held.some((held) => held.slots.some((slot) => slot.output === undefined && jsonTextOf(slot.run) === undefined));
+  }
+
+  /**
+   * The hold lasted too long (`blocked`, or `holdsText` through an upstream's silence; deliver.ts HOLD_RELEASE_MS):
    * every run ends, as at a block's end (a held tail that is a secret's start of CUT_ECHO_MIN
    * characters or more masked as cut, a shorter one let out and carried to the run that goes on,
    * whose part of the echo is masked: TextRunMasker.continueAfter), and the log probability lists

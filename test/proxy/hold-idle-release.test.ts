@@ -6,7 +6,7 @@
 // for the client to have seen the held text before it goes on.
 import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
-import {oneAccountFixture, type ProxyFixture} from './fixture.js';
+import {API_KEY, oneAccountFixture, type ProxyFixture} from './fixture.js';
 import {leaks, qwen, sseData, streamUntilSeen, tokenOf} from './rv-harness.js';
 
 const chat = (delta: Record<string, unknown>, finish: string | null = null) =>
@@ -45,5 +45,43 @@ describe('a held delta tail reaches the client while the upstream pauses', () =>
       const joined = textOf(text);
       assert.ok(joined.startsWith(`key ${token.slice(0, 5)}`) && joined.endsWith(' end') && !joined.includes(token.slice(5)), joined);
     });
+  }
+});
+
+// Attack (s41): the first version let a tail out 1 s after its hold began, however often the upstream
+// spoke: a token sent in tool-call arguments a character at a time, 300 ms apart, reached every
+// client whole. A tail now goes out only after 1 s of silence, and a tool's input waits for its next delta.
+describe('a token sent a character at a time, below the release time apart, is masked', () => {
+  const token = tokenOf(qwen);
+  let f: ProxyFixture;
+  before(async () => (f = await oneAccountFixture(qwen)));
+  after(() => f.close());
+  const toolChunk = (i: number, args: string) => chat({tool_calls: [{index: 0, ...(i === 0 ? {id: 'call_1', type: 'function', function: {name: 'run', arguments: args}} : {function: {arguments: args}})}]});
+  /** The upstream sends `events` one by one, `gapMs` apart. */
+  const paced = (events: string[], gapMs: number) => {
+    f.upstream.handler = async (_req, res) => {
+      res.writeHead(200, {'content-type': 'text/event-stream'});
+      for (const event of events) {
+        res.write(event);
+        await new Promise((resolve) => setTimeout(resolve, gapMs));
+      }
+      res.end();
+    };
+  };
+  const pieces = [...token.slice(0, 14)].concat(token.slice(14));
+  for (const [name, route, request] of [
+    ['Chat client, passed through', '/v1/chat/completions', {model: 'qwen3-coder-plus', stream: true, messages: [{role: 'user', content: 'hi'}]}],
+    ['Messages client, translated', '/v1/messages', {model: 'qwen3-coder-plus', max_tokens: 64, stream: true, messages: [{role: 'user', content: 'hi'}]}],
+  ] as const) {
+    for (const field of ['tool arguments', 'content'] as const) {
+      it(`${name}: ${field}`, async () => {
+        const events = field === 'content' ? [chat({role: 'assistant', content: 'key: '}), ...pieces.map((p) => chat({content: p})), chat({content: ' end'}), ...END] : [toolChunk(0, '{"k":"'), ...pieces.map((p, i) => toolChunk(i + 1, p)), toolChunk(99, '"}'), chat({}, 'tool_calls'), 'data: [DONE]\n\n'];
+        paced(events, 200);
+        const response = await fetch(`${f.url}${route}`, {method: 'POST', headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'}, body: JSON.stringify(request)});
+        const text = await response.text();
+        assert.equal(response.status, 200, text);
+        assert.ok(!leaks(text, token), 'the token reached the client');
+      });
+    }
   }
 });

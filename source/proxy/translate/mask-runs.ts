@@ -80,9 +80,13 @@ export class TurnEventMasker {
     return out ?? events;
   }
 
-  /** Whether events wait for the open run's next piece (its tail may begin a credential). */
+  /**
+   * Whether events wait for the open text or thinking run's next piece (its tail may begin a
+   * credential): what an upstream's silence lets out (release). A tool call's arguments are shown
+   * whole, and their carry across a let-out tail is not relied on: they wait for their next delta.
+   */
   get holding(): boolean {
-    return this.held.length > 0;
+    return this.held.length > 0 && this.runKey !== undefined && !this.runKey.startsWith('tool:');
   }
 
   /** Everything held, masked as the run stands (the stream ended, failed or was broken off, or the hold lasted too long). */

@@ -47,7 +47,7 @@ export interface StreamTranslator {
   whole?(body: string): string;
   /** The upstream failed mid-stream (dropped connection, error event); ends the client stream with an error event. */
   fail(message: string): string;
-  /** A run's tail that may begin a credential is held for the run's next delta (pipe.ts, mask-runs.ts). */
+  /** A text or thinking run's tail that may begin a credential is held for the run's next delta (pipe.ts, mask-runs.ts TurnEventMasker.holding). */
   readonly holding?: boolean;
   /**
    * The held tail waited too long (deliver.ts HOLD_RELEASE_MS): the run ends as at a block's end
