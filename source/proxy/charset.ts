@@ -44,8 +44,15 @@ const COMMON_ASCII_COMPATIBLE = /^(?:utf-?8|us-ascii|ascii|iso-?8859-\d{1,2}|lat
  */
 const NOT_ASCII_COMPATIBLE = new Set(['utf-16le', 'utf-16be', 'iso-2022-jp', 'replacement']);
 
-/** Content types whose bodies no client reads as text: passed as they are (their masking is byte-wise, as before). */
-const BINARY_TYPE = /^\s*(?:image|audio|video|font)\/|octet-stream|protobuf|grpc|\/(?:pdf|zip|gzip)\b/i;
+/**
+ * Media types (the Content-Type before its parameters, lower case) whose bodies no client reads as
+ * text: their first bytes are not looked at for UTF-16's NULs (a declared charset still counts: a
+ * client decodes `r.text` by it whatever the type).
+ */
+const BINARY_MEDIA_TYPE = /^(?:(?:image|audio|video|font)\/[^\s;]+|application\/(?:octet-stream|(?:x-)?protobuf|grpc(?:\+[a-z]+)?|pdf|zip|gzip))$/;
+
+/** Every `charset` parameter a Content-Type may hold, in any spelling a client's parser reads (RFC 2231's `charset*` too). */
+const CHARSET_PARAMETER = /charset\s*\*?[\d*]*\s*=/gi;
 
 /** The `charset` parameter of a Content-Type, lower case, unquoted; undefined when there is none (or it is empty). */
 export function charsetOf(contentType: string): string | undefined {
@@ -246,7 +253,15 @@ class Utf8Transcoder extends Transform {
  */
 export function transcodedAnswer(answer: IncomingMessage): IncomingMessage {
   const type = answer.headers['content-type'] ?? '';
-  if (BINARY_TYPE.test(type)) return answer;
+  // Parsers disagree on which of two charsets counts (Python's requests takes the last, this the
+  // first), and a quoted parameter can hide one from a simple reading: refused, as an unknown one is.
+  const charsets = type.match(CHARSET_PARAMETER)?.length ?? 0;
+  if (charsets > 1 || /charset\s*\*/i.test(type)) {
+    answer.destroy();
+    throw new UncheckableEncoding('several charsets', `upstream answered with a Content-Type that names its charset more than once, or in RFC 2231's form ("${sanitizeLine(type).slice(0, 120)}"): clients disagree on which counts, so the proxy cannot check it for credentials`);
+  }
+  const binary = BINARY_MEDIA_TYPE.test(type.split(';', 1)[0]!.trim().toLowerCase());
+  if (binary && charsets === 0) return answer;
   const label = charsetOf(type);
   const declared = label === undefined ? 'ascii' : declaredForm(label);
   if (declared === undefined) {
@@ -254,6 +269,8 @@ export function transcodedAnswer(answer: IncomingMessage): IncomingMessage {
     throw new UncheckableEncoding(sanitizeLine(label!).slice(0, 80), `upstream answered in charset ${sanitizeLine(label!).slice(0, 80)}, which the proxy cannot check for credentials (it passes UTF-8, UTF-16, UTF-32 and ASCII-compatible charsets)`);
   }
   if (declared !== 'ascii') return transcoded(answer, declared);
+  // A binary body's NULs are its own, not UTF-16's.
+  if (binary) return answer;
   // node:http's own answer whose first bytes came with its head (a whole JSON answer), or that ended:
   // decided on them now, and most pass as they are. Any other (a stream whose first event is still
   // to come, a decoded answer) is decided on its first bytes as they pass, not waited for: a stream's

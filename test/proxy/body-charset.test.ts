@@ -214,6 +214,30 @@ describe('an upstream answer in UTF-16, UTF-32 or UTF-7 (Claude upstream)', asyn
     assert.equal(got.status, 200);
     assert.ok(got.bytes.equals(body));
   });
+
+  // Attack (s41): a "binary" word anywhere in the Content-Type (a parameter too) passed a UTF-16 body
+  // as it was, and a declared charset on a binary type was not looked at: Python's requests decodes
+  // `r.text` by the charset whatever the type.
+  for (const type of ['application/json; charset=utf-16; x=grpc', 'application/json; profile=octet-stream; charset=utf-16', 'text/plain; charset=utf-16; name=a/pdf', 'application/octet-stream; charset=utf-16']) {
+    it(`a UTF-16 400 as ${JSON.stringify(type)}: transcoded and masked`, async () => {
+      answer(400, type, utf16(errorBody(TOKEN), true, true));
+      const got = await messages(f.url);
+      assertNoToken(got.bytes, type);
+      assert.ok(!got.bytes.includes(0), 'no NUL left');
+    });
+  }
+
+  // Attack (s41): two charset parameters (the proxy read the first, Python's requests the last), one
+  // hidden in a quoted parameter, or RFC 2231's charset*: refused, nothing of the body passed.
+  for (const type of ['application/json; charset=utf-8; charset=utf-16', 'application/json; a="; charset=utf-8 "; charset=utf-16', "application/json; charset*=''utf-16", 'application/json; charset=utf-16; charset=utf-16']) {
+    it(`a Content-Type naming its charset twice or in RFC 2231's form (${JSON.stringify(type)}): 502, the body not passed`, async () => {
+      answer(200, type, Buffer.concat([Buffer.from('中文', 'utf16le'), utf16(`{"x":"${TOKEN}"}`, true)]));
+      const got = await messages(f.url);
+      assert.equal(got.status, 502);
+      assertNoToken(got.bytes, type);
+      assert.match(JSON.parse(got.text).error.message, /names its charset more than once, or in RFC 2231's form/);
+    });
+  }
 });
 
 describe('a UTF-16 or UTF-32 answer on a translated route (Chat client onto a Claude upstream)', async () => {
