@@ -211,7 +211,7 @@ export function accountTrouble(account: Account, now: number): string | undefine
  * (canServeNow), so `s` asks and a launch warns, and neither refuses.
  */
 export function keyRefusedTrouble(account: Pick<Account, 'health' | 'provider' | 'id' | 'nickname' | 'healthDetail' | 'healthSince'>): string | undefined {
-  return account.health === 'key-rejected' ? `has its key refused (${healthWords(account)}): requests to it will likely be refused until it gets a new key` : undefined;
+  return account.health === 'key-rejected' ? `has its key refused (${healthWords(account)}): the proxy rests it ${REFUSAL_REST} after a refusal, and a new key ends the rest at once` : undefined;
 }
 
 /**

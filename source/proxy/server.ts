@@ -1259,7 +1259,7 @@ export class ProxyServer {
         continue;
       }
       // What was refused, so that another key or token in the file (a new key, a login) ends the wait at once (endChangedRefusals).
-      if (failure!.kind === 'auth') this.refusedCredentials.set(`${row.id}\u0000${account.id}`, row.adapter.bearer(token) ?? '');
+      if (failure!.kind === 'auth') this.refusedCredentials.set(`${row.id}\u0000${account.id}`, {credential: row.adapter.bearer(token) ?? '', markSeen: false});
       this.failOver(row, pool, poolAccount, attempts, failure!, now, client.model, `${row.id}/${poolAccount.label}: ${failure!.message}`, advice);
       attempts.lastFailure = {outcome, translation: prepared.translation};
       // A streamed body cannot be sent again: the client gets this answer; the account cools as usual.
@@ -1386,7 +1386,10 @@ export class ProxyServer {
         if (gone) throw new AdvisedHttpError(503, gone.text, gone.advice, 'api_error', {}, `pinned account cannot serve: ${gone.text}`);
         // An API key refused wants a new key under the same name; an OAuth token a new login.
         const keyed = this.poolSources.get(row.id)?.find((a) => a.id === pinned.id)?.apiKey === true;
-        throw new AdvisedHttpError(503, `${row.displayName}: ${pinned.label}, which this proxy serves alone, cannot serve now (${cooldown.message}); it is tried again in ${seconds} s`, pinnedAdvice(row.id, pinned.label, keyed ? 'newkey' : 'relogin'), 'api_error', {'retry-after': String(seconds)}, `pinned account refused (${cooldown.kind}); tried again in ${seconds} s`);
+        const advice = pinnedAdvice(row.id, pinned.label, keyed ? 'newkey' : 'relogin');
+        // A refusal that passed (the key is good: `t` says so) needs no new key: the wait ended by hand.
+        const clear = `${shellCommand('ccs-tui cooldown clear', [row.id, pinned.label])} tries it again now`;
+        throw new AdvisedHttpError(503, `${row.displayName}: ${pinned.label}, which this proxy serves alone, cannot serve now (${cooldown.message}); it is tried again in ${seconds} s`, {command: `${advice.command}; ${clear}`, tui: [advice.tui, `${actionKey('account.clearCooldown', 'home')} on the accounts screen tries it again now`].filter(Boolean).join('; ')}, 'api_error', {'retry-after': String(seconds)}, `pinned account refused (${cooldown.kind}); tried again in ${seconds} s`);
       }
       const why = cooldown?.message ?? 'cooling down';
       throw new AdvisedHttpError(429, `${row.displayName}: ${pinned.label}, which this proxy serves alone, is cooling down (${why}); retry in ${seconds} s`, pinnedAdvice(row.id, pinned.label), 'rate_limit_error', {'retry-after': String(seconds)}, `pinned account cooling; retry in ${seconds} s`);
@@ -1436,7 +1439,7 @@ export class ProxyServer {
   private withCredential(row: ProviderRow, pool: AccountPool, account: Account, poolAccount: PoolMember, token: TokenFile, attempts: Attempts, now: number): Picked {
     if (!row.adapter.bearer(token)) {
       pool.recordFailure(account.id, {kind: 'auth', status: 401, message: 'no usable credential in the token file'}, now);
-      this.refusedCredentials.set(`${row.id}\u0000${account.id}`, '');
+      this.refusedCredentials.set(`${row.id}\u0000${account.id}`, {credential: '', markSeen: false});
       markTried(attempts, account.id);
       return 'next';
     }
@@ -1475,15 +1478,17 @@ export class ProxyServer {
 
   /**
    * The credential each account's refusal wait was met with (provider NUL id → the credential sent,
-   * '' for none): another one in its token file ends that wait (endChangedRefusals).
+   * '' for none), and whether the account has since been seen marked `key-rejected` on disk: another
+   * credential in its token file, or that mark ended (a success with the key elsewhere: `t`, a live
+   * model list), ends that wait (endChangedRefusals).
    */
-  private readonly refusedCredentials = new Map<string, string>();
+  private readonly refusedCredentials = new Map<string, {credential: string; markSeen: boolean}>();
 
   /**
    * Ends the waits of `pool`'s accounts (`usable`: as the pool was built from) whose credential the
-   * upstream refused and whose token file holds another one now: a new key under the same name, a
-   * login, another process's refresh. So they are tried at once, not after COOLDOWN_MS.auth (30 min).
-   * True when a wait ended.
+   * upstream refused and whose token file holds another one now (a new key under the same name, a
+   * login, another process's refresh), or whose `key-rejected` mark a success elsewhere ended. So they
+   * are tried at once, not after COOLDOWN_MS.auth (30 min). True when a wait ended.
    */
   private endChangedRefusals(row: ProviderRow, pool: AccountPool, usable: readonly Account[]): boolean {
     if (this.refusedCredentials.size === 0) return false;
@@ -1492,9 +1497,14 @@ export class ProxyServer {
       const key = `${row.id}\u0000${account.id}`;
       const refused = this.refusedCredentials.get(key);
       if (refused === undefined) continue;
+      // The mark this refusal writes (noteKeyAnswer), seen once on disk, then gone: a request with the
+      // key succeeded since, in another process (`t`, `models --live`): the key is good again.
+      if (account.health === 'key-rejected') refused.markSeen = true;
+      const markEnded = refused.markSeen && account.health !== 'key-rejected';
       const token = this.accounts.token(account);
       const held = token && (row.adapter.bearer(token) ?? '');
-      if (!held || held === refused) continue;
+      // Blanks around a key are no new key (a client sends it trimmed or not at all).
+      if (!markEnded && (!held || held.trim() === refused.credential.trim())) continue;
       this.refusedCredentials.delete(key);
       ended = pool.endCredentialRefusals(account.id) || ended;
     }

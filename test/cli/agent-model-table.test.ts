@@ -90,7 +90,7 @@ describe('agents table', () => {
       assert.match(byHand.stdout, /^OPENAI_MODEL=gemini-2\.5-pro$/m);
       assert.equal(byHand.code, 0, byHand.stderr);
       assert.doesNotMatch(byHand.stderr, /would name no|OPENAI_MODEL/);
-      assert.match(byHand.stderr, /^ccs-tui: warning: aistudio account work has its key refused \(key rejected: HTTP 403 .*API key not valid.*\): requests to it will likely be refused until it gets a new key; a new key: ccs-tui login aistudio --nickname work$/m);
+      assert.match(byHand.stderr, /^ccs-tui: warning: aistudio account work has its key refused \(key rejected: HTTP 403 .*API key not valid.*\): the proxy rests it 30 min after a refusal, and a new key ends the rest at once; a new key: ccs-tui login aistudio --nickname work$/m);
       assert.ok(!byHand.stderr.includes('AIzaSyTestKeyWork000123'), 'the key is not printed');
       // The upstream takes the key again: the run's own list read ends the mark, so no warning.
       refuse = false;

@@ -146,3 +146,30 @@ describe('the account served alone (pinned) refused once, then its key replaced'
     assert.equal(f.upstream.requests.at(-1)?.headers.authorization, `Bearer ${NEW_KEY}`);
   });
 });
+
+// Newcomer (s41): `t` (or `models --live`) found the key good again and `accounts` said ok, while the
+// proxy kept answering 503 for the rest of its 30 minutes.
+describe('a refused key found good again by another process', async () => {
+  const f = await proxyFixture({provider: 'bob', apiPath: '/v1', tokens: [{file: FILE, token: {type: 'bob', api_key: KEY}}]});
+  after(() => f.close());
+  const store = new AccountStore(f.ccs.paths);
+
+  it('ends the rest once the key-rejected mark it wrote is gone (a success elsewhere), and not before', async () => {
+    f.upstream.handler = (_req, res) => sendJson(res, 401, {error: {message: 'invalid key', type: 'authentication_error'}});
+    assert.equal((await askChat(f.url, 'bob-model')).status, 401);
+    assert.equal(await healthOnceSettled(store, 'key-rejected'), 'key-rejected');
+    const sent = f.upstream.requests.length;
+    // Until the proxy has seen its own mark on disk (its account list is re-read within a few seconds), requests rest.
+    for (let i = 0; i < 20 && (await askChat(f.url, 'bob-model')).status === 503; i++) await new Promise((resolve) => setTimeout(resolve, 250));
+    assert.equal(f.upstream.requests.length, sent, 'the refused key was sent again before anything said it was good');
+    f.upstream.handler = (_req, res) => sendJson(res, 200, {id: 'c1', object: 'chat.completion', choices: [{index: 0, message: {role: 'assistant', content: 'hi'}, finish_reason: 'stop'}]});
+    // What `t` in the TUI does when the provider's model list answers with the key.
+    await store.clearKeyRejected('bob', 'spare');
+    let status = 0;
+    for (let i = 0; i < 40 && status !== 200; i++) {
+      status = (await askChat(f.url, 'bob-model')).status;
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    assert.equal(status, 200, 'still resting after the mark was ended');
+  });
+});

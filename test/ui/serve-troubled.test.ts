@@ -44,7 +44,7 @@ test('s on an IBM Bob account whose key was refused asks first, naming why and L
   let frame = await tui.waitFor('Serve anyway?');
   // The prompt wraps over the rows it needs: read as one line.
   const flat = (f: string) => f.replace(/\s+/g, ' ');
-  assert.match(flat(frame), /bob spare has its key refused \(key rejected.*\): requests to it will likely be refused until it gets a new key; L replaces the key\. Serve anyway\? \[y\/N\]/, frame);
+  assert.match(flat(frame), /bob spare has its key refused \(key rejected.*\): the proxy rests it 30 min after a refusal, and a new key ends the rest at once; L replaces the key\. Serve anyway\? \[y\/N\]/, frame);
   await tui.press('n');
   frame = await tui.waitFor('not served');
   assert.match(flat(frame), /not served \(L replaces the key\): bob spare has its key refused \(key rejected/);
