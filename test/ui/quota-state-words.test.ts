@@ -57,3 +57,19 @@ test('an account whose refresh failed, with a usage error cached: its state befo
   const frame = await tui.waitFor('codex · carol@example.com');
   assert.match(frame, /codex · carol@example\.com +! refresh failed · ! /, frame);
 });
+
+// Newcomer (s41): the state and a usage error that says the same were both shown (`! re-login · ! re-login: …`).
+test('an account that needs a login, with the usage error that says so: said once on the quota screen', async () => {
+  ccs = makeTempCcs();
+  const token = tokenFixture('codex', 'carol@example.com');
+  ccs.writeToken('codex-carol@example.com.json', token);
+  ccs.writeRaw('tui.json', JSON.stringify({endpoints: {codex: {usage: 'http://127.0.0.1:9/usage', token: 'http://127.0.0.1:9/token'}}}));
+  const {AccountStore} = await import('../../source/store/accounts.js');
+  await new AccountStore(ccs.paths).setNeedsLogin('codex', 'carol@example.com', 'revoked', String(token.refresh_token));
+  const {updateQuotaEntry} = await import('../../source/services/quota/cache.js');
+  await updateQuotaEntry(ccs.paths, 'codex', 'carol@example.com', () => ({windows: [], fetchedAt: new Date().toISOString(), error: {kind: 'needs-login', message: 'usage endpoint answered 401'}}));
+  tui = await renderTui({paths: ccs.paths, width: 140, height: 24, route: {screen: 'quota', params: {}}});
+  const frame = await tui.waitFor('codex · carol@example.com');
+  assert.match(frame, /codex · carol@example\.com +! re-login: usage endpoint answered 401/, frame);
+  assert.doesNotMatch(frame, /re-login · ! re-login/);
+});

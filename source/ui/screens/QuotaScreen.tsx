@@ -170,7 +170,9 @@ function accountNote(row: QuotaRow, now: number): {text: string; tone: 'error' |
     const waits = row.error.kind === 'rate-limited' || row.error.kind === 'network' || row.error.kind === 'settings-unreadable';
     // A refresh that failed (or a pause) is said before the usage error it explains, as `ccs-tui quota` says it.
     const error = `! ${sanitizeLine(quotaErrorText(row.error, 'tui'))}${retry}`;
-    return {text: state ? `${state} · ${error}` : error, tone: waits && !needsAttention(row.account.health) ? 'warn' : 'error'};
+    // Not said twice: a usage error that says the state itself (`! re-login: …` beside `! re-login`).
+    const said = state !== undefined && !error.startsWith(state);
+    return {text: said ? `${state} · ${error}` : error, tone: waits && !needsAttention(row.account.health) ? 'warn' : 'error'};
   }
   // A cooldown ends by itself: a warning, as the proxy's waits are.
   const tone = row.account.paused || !state ? 'muted' : needsAttention(row.account.health) ? 'error' : 'warn';
