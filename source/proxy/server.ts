@@ -580,6 +580,8 @@ export class ProxyServer {
     if (!row) {
       this.pinnedAccountId = this.pinnedTokenFile = this.pinnedLabelSeen = undefined;
       this.options.provider = this.options.account = undefined;
+      // Said in the log as a switch to one provider is (`rotated`): the log tells what served when.
+      this.emit({type: 'serves-every-provider'});
       return undefined;
     }
     this.pinnedAccountId = pinned?.id;

@@ -192,6 +192,8 @@ describe('a pool serves the account it says it serves', () => {
       assert.equal(every.stdout, `proxy (pid ${pid}, port ${port}) now serves every provider, by the model asked for\n`);
       assert.match(every.stderr, /claude pid \d+ \(started on claude \/ Dave\) is now served by the claude pool/);
       assert.match(await servingLine(ccs), /^serving: every provider/);
+      // The log says when it went back to every provider, as it says a switch to one (newcomer, s41).
+      assert.match(readFileSync(proxyLogPath(ccs.paths), 'utf8'), /now serves every provider, picked by the model asked for$/m);
       const byModel = await ask(port, upstream);
       assert.equal(byModel.status, 200, byModel.text);
       assert.equal(byModel.sentWith, tokenOf('dave@example.com'), 'a claude model goes to the claude pool');

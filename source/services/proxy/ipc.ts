@@ -47,6 +47,8 @@ export type ProxyEvent =
   | {type: 'refresh'; provider: string; account: string; ok: boolean; message?: string; advice?: ErrorAdvice}
   /** `pinned`: the provider is now served by this account alone (no pool), as ServingFacts. */
   | {type: 'rotated'; provider: string; account: string; pinned?: boolean}
+  /** Switched live to every provider, each request by the model it asks for (`proxy switch --every-provider`, `a`). */
+  | {type: 'serves-every-provider'}
   /** An error with what the proxy serves: its last error (status `lastError`) until a newer one. */
   | {type: 'error'; message: string; advice?: ErrorAdvice}
   /**
@@ -258,6 +260,8 @@ export function describeEvent(event: ProxyEvent, now = Date.now(), surface: Erro
       return `${event.provider}/${event.account} token refresh ${event.ok ? 'ok' : `failed: ${withAdvice(event.message ?? '', event.advice, surface, 'proxy')}`}`;
     case 'rotated':
       return `${event.provider} now serves ${event.pinned ? `only ${event.account} (pinned: the pool's other accounts are not used)` : event.account}`;
+    case 'serves-every-provider':
+      return `now serves ${SERVED_BY_MODEL}`;
     case 'error':
       return problemText({severity: 'error', message: withAdvice(event.message, event.advice, surface, 'proxy')});
     case 'problem':
