@@ -39,7 +39,8 @@ test('the pinned account paused: the proxy screen says which keys help (p resume
   // The client reads the command line's words (it may be any program, started anywhere).
   assert.equal(res.status, 503);
   assert.match(await res.text(), /is paused \(pinned by --account, ccs-tui run or the TUI; resume it: ccs-tui resume claude work/);
-  const frame = await tui.waitFor(/which this proxy serves alone, is paused/, 5000);
+  // The Error row (the 503's event), not the Serving row's line the status poll may bring first.
+  const frame = await tui.waitFor(/error: Claude account work, which this proxy serves alone, is paused/, 5000);
   assert.match(frame, /error: Claude account work, which this proxy serves alone, is paused \(r on the proxy screen moves the pin; p on the accounts screen: resume it; or S there: serve the claude pool\)/);
   assert.doesNotMatch(frame, /--account|ccs-tui (run|resume)/);
 });
