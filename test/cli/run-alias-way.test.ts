@@ -21,11 +21,11 @@ test('run bob: no model picked from the live list → the alias way is named; wi
     const env = {...ccs.env, CCS_TUI_AGENT_CLAUDE: JSON.stringify(['/bin/sh', '-c', 'env | grep ^ANTHROPIC_ | grep MODEL= | sort'])};
     const refused = await runBin(['run', 'bob', 'spare'], env);
     assert.equal(refused.code, 1, refused.stderr);
-    assert.match(refused.stderr, /^ {2}or, for every launch, give the model to use an alias holding the word opus \(e\.g\. team-opus; sonnet and haiku name the smaller slots\): ccs-tui alias add bob <model id> team-opus$/m, refused.stderr);
+    assert.match(refused.stderr, /^ {2}or, for every launch, give the model to use an alias holding the word opus \(e\.g\. team-opus; sonnet and haiku name the smaller slots\): ccs-tui alias add bob <model id> team-opus --fork$/m, refused.stderr);
     assert.equal(refused.stderr.split('team-opus; sonnet').length - 1, 1, `said once:\n${refused.stderr}`);
     // `env bob` names it too, after the by-hand exports (it named only those).
     const exports = await runBin(['env', 'bob'], ccs.env);
-    assert.match(exports.stdout + exports.stderr, /^# or, for every launch, give the model to use an alias holding the word opus .*: ccs-tui alias add bob <model id> team-opus$/m, exports.stdout + exports.stderr);
+    assert.match(exports.stdout + exports.stderr, /^# or, for every launch, give the model to use an alias holding the word opus .*: ccs-tui alias add bob <model id> team-opus --fork$/m, exports.stdout + exports.stderr);
     const added = await runBin(['alias', 'add', 'bob', 'bob-large', 'team-opus'], ccs.env);
     assert.equal(added.code, 0, added.stderr);
     const run = await runBin(['run', 'bob', 'spare'], env);

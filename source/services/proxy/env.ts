@@ -250,7 +250,7 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
       const neutralLive = liveCause(false);
       // Models listed, none picked: an alias with a tier word names one for every launch (README "env").
       const aliasWay = livePicksNone
-        ? `or, for every launch, give the model to use an alias holding the word opus (e.g. team-opus; sonnet and haiku name the smaller slots): ${options.surface === 'tui' ? `on the model rules screen (${actionKey('screen.models')})` : `ccs-tui alias add ${row.id} <model id> team-opus`}`
+        ? `or, for every launch, give the model to use an alias holding the word opus (e.g. team-opus; sonnet and haiku name the smaller slots): ${options.surface === 'tui' ? `on the model rules screen (${actionKey('screen.models')}; ${actionKey('rules.fork', 'models')} keeps its own id too)` : `ccs-tui alias add ${row.id} <model id> team-opus --fork`}`
         : undefined;
       // `env` says it too, after the by-hand exports (a newcomer found only those there).
       if (aliasWay) notes.push(aliasWay);
