@@ -83,3 +83,21 @@ test('a 2xx that is not a models list (nginx welcome page, other JSON) is refuse
     await models.close();
   }
 });
+
+// Newcomer (s41): work's key given as --nickname home was refused as "nickname home is already used
+// by key-…" (home itself): the key being work's was the point, and was not said.
+test('a key that is one account\'s, given under another account\'s nickname: refused saying whose key it is', async () => {
+  const server = await answering(200, 'application/json', () => JSON.stringify({object: 'list', data: [{id: 'bob-model', object: 'model'}]}));
+  const ccs = makeTempCcs();
+  try {
+    assert.equal((await runBin(['login', 'bob', '--base-url', server.url, '--nickname', 'work'], ccs.env, `${KEY}\n`)).code, 0);
+    assert.equal((await runBin(['login', 'bob', '--base-url', server.url, '--nickname', 'home'], ccs.env, 'bobkey-OTHEROTHEROTHER-0123456789abcd\n')).code, 0);
+    const run = await runBin(['login', 'bob', '--nickname', 'home'], ccs.env, `${KEY}\n`);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /this key is already bob account work's, and nickname "home" is account home: one key serves one account \(given under the name work, it replaces that account's key; to move it to home, remove work first\)/, run.stderr);
+    assertNoKeyPart(run.stdout + run.stderr, KEY);
+  } finally {
+    ccs.cleanup();
+    await server.close();
+  }
+});

@@ -80,7 +80,16 @@ async function refuseNicknameOfAnother(store: AccountStore, provider: string, ni
   const {accounts} = await store.load();
   const others = accounts.filter((a) => a.provider === provider && a.id !== relogin);
   const problem = known ? nicknameProblem(nickname, others) : nicknameNamesAnother(nickname, others);
-  if (problem) throw new UserError(`${problem}; choose another name`, 2);
+  if (!problem) return;
+  // The key is one account's already and the name another's: that is what to say (the clash alone
+  // named the other account as if the name were taken by a stranger).
+  const owner = known && relogin !== undefined ? accounts.find((a) => a.provider === provider && a.id === relogin) : undefined;
+  const named = owner && others.find((a) => a.nickname?.toLowerCase() === nickname.trim().toLowerCase());
+  if (owner && named) {
+    const label = (account: Account) => sanitizeLine(accountLabel(account, accounts.filter((a) => a.provider === provider)));
+    throw new UserError(`this key is already ${provider} account ${label(owner)}'s, and nickname ${quoted(nickname.trim())} is account ${label(named)}: one key serves one account (given under the name ${label(owner)}, it replaces that account's key; to move it to ${label(named)}, remove ${label(owner)} first)`, 2);
+  }
+  throw new UserError(`${problem}; choose another name`, 2);
 }
 
 /** The id of the `provider` account whose label (its email, which a label-named login stores the label as) or id is `label`. */
