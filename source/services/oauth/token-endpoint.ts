@@ -29,9 +29,12 @@ export class OAuthError extends Error {
     // A 429 is a request put off, not refused: the grant still holds (said so, not `refused: rate_limited`).
     // A 404 or 405 without an OAuth error code is no token endpoint's answer: the address is what is
     // wrong (a mistyped endpoints.<provider>.token), said so rather than `refused`.
+    // A server error with no OAuth code is a failure of the server, not a refusal of the grant (whose
+    // fate it leaves unknown: services/refresh.ts treats it so), said as what it answered.
     super(
       status === 429 ? `${hostOf(url)} is rate limiting: ${oauthCause(error, description)}`
       : error === `http_${status}` && (status === 404 || status === 405) ? `${hostOf(url)} is no token endpoint (it answered ${status}${description ? `: ${description}` : ''}): is that address right?`
+      : error === `http_${status}` && status >= 500 ? `${hostOf(url)} failed (it answered ${status}${description ? `: ${description}` : ''})`
       : `${hostOf(url)} refused: ${oauthCause(error, description)}`,
     );
     this.name = 'OAuthError';
