@@ -205,7 +205,11 @@ class Utf8Transcoder extends Transform {
   /** Undefined once decided: the body passes as it is. */
   private decoder: UnicodeToUtf8 | undefined;
 
-  constructor(private readonly declared: UnicodeForm | undefined) {
+  /** `binary`: a binary-typed body, taken for text only when its head is plainly that (binaryHeadIsText). */
+  constructor(
+    private readonly declared: UnicodeForm | undefined,
+    private readonly binary = false,
+  ) {
     super();
   }
 
@@ -229,7 +233,7 @@ class Utf8Transcoder extends Transform {
   private decide(): Buffer {
     const head = this.head!;
     this.head = undefined;
-    const form = unicodeFormOf(head, this.declared);
+    const form = this.binary && !binaryHeadIsText(head) ? undefined : unicodeFormOf(head, this.declared);
     if (form) this.decoder = new UnicodeToUtf8(form);
     return head;
   }
@@ -261,7 +265,6 @@ export function transcodedAnswer(answer: IncomingMessage): IncomingMessage {
     throw new UncheckableEncoding('several charsets', `upstream answered with a Content-Type that names its charset more than once, or in RFC 2231's form ("${sanitizeLine(type).slice(0, 120)}"): clients disagree on which counts, so the proxy cannot check it for credentials`);
   }
   const binary = BINARY_MEDIA_TYPE.test(type.split(';', 1)[0]!.trim().toLowerCase());
-  if (binary && charsets === 0) return answer;
   const label = charsetOf(type);
   const declared = label === undefined ? 'ascii' : declaredForm(label);
   if (declared === undefined) {
@@ -269,14 +272,35 @@ export function transcodedAnswer(answer: IncomingMessage): IncomingMessage {
     throw new UncheckableEncoding(sanitizeLine(label!).slice(0, 80), `upstream answered in charset ${sanitizeLine(label!).slice(0, 80)}, which the proxy cannot check for credentials (it passes UTF-8, UTF-16, UTF-32 and ASCII-compatible charsets)`);
   }
   if (declared !== 'ascii') return transcoded(answer, declared);
-  // A binary body's NULs are its own, not UTF-16's.
-  if (binary) return answer;
+  // A binary body's NULs are its own, not UTF-16's; but text in UTF-16 typed as binary is decoded
+  // by clients all the same (Python's requests guesses `r.text`'s encoding, json.loads sniffs it):
+  // a BOM, or ASCII letters with NULs between them, is taken as text (binaryHeadIsText).
+  if (binary) {
+    if (!(answer instanceof IncomingMessage && (answer.readableLength >= HEAD_BYTES || answer.complete))) return transcoded(answer, undefined, true);
+    const head = answer.read() as Buffer | null;
+    if (head === null) return answer;
+    answer.unshift(head);
+    return binaryHeadIsText(head) ? byHead(answer) : answer;
+  }
   // node:http's own answer whose first bytes came with its head (a whole JSON answer), or that ended:
   // decided on them now, and most pass as they are. Any other (a stream whose first event is still
   // to come, a decoded answer) is decided on its first bytes as they pass, not waited for: a stream's
   // head reaches the client while the upstream is silent (deliver.ts pipeThrough).
   if (answer instanceof IncomingMessage && (answer.readableLength >= HEAD_BYTES || answer.complete)) return byHead(answer);
   return transcoded(answer, undefined);
+}
+
+/**
+ * Whether a binary-typed body's first bytes are UTF-16 or UTF-32 text: a BOM, or printable ASCII with
+ * NULs where those forms put them. Stricter than unicodeFormOf, which takes any NUL: a binary
+ * format's own NULs (a length, a magic number) mostly stand beside other bytes.
+ */
+function binaryHeadIsText(head: Buffer): boolean {
+  if (head.length < HEAD_BYTES) return false;
+  const [b0, b1, b2, b3] = [head[0]!, head[1]!, head[2]!, head[3]!];
+  if ((b0 === 0xff && b1 === 0xfe) || (b0 === 0xfe && b1 === 0xff) || (b0 === 0 && b1 === 0 && b2 === 0xfe && b3 === 0xff)) return true;
+  const printable = (b: number) => (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d;
+  return (printable(b0) && b1 === 0 && printable(b2) && b3 === 0) || (b0 === 0 && printable(b1) && b2 === 0 && printable(b3)) || (printable(b0) && b1 === 0 && b2 === 0 && b3 === 0) || (b0 === 0 && b1 === 0 && b2 === 0 && printable(b3));
 }
 
 /** A node:http answer whose first bytes (up to HEAD_BYTES) are in its buffer or that ended: decided on them. */
@@ -296,8 +320,8 @@ function byHead(answer: IncomingMessage): IncomingMessage {
  * its type's charset (or JSON's and SSE's default) is UTF-8's reading of bytes that pass as they
  * are, and no reader passes a length on unchecked (deliver.ts pipeThrough sends the masked body's).
  */
-function transcoded(answer: IncomingMessage, declared: UnicodeForm | undefined): IncomingMessage {
-  const transcoder = new Utf8Transcoder(declared);
+function transcoded(answer: IncomingMessage, declared: UnicodeForm | undefined, binary = false): IncomingMessage {
+  const transcoder = new Utf8Transcoder(declared, binary);
   const headers = {...answer.headers};
   if (declared) {
     delete headers['content-length'];

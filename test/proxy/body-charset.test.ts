@@ -208,7 +208,8 @@ describe('an upstream answer in UTF-16, UTF-32 or UTF-7 (Claude upstream)', asyn
   });
 
   it('a binary type passes as before (its bytes unchanged)', async () => {
-    const body = utf16('not text to anyone', true);
+    // NULs of its own, not between ASCII letters (UTF-16 text typed as binary is transcoded: below).
+    const body = Buffer.from([1, 0, 0, 0, 0xde, 0xad, 0, 0xbe, 0xef, 0, 0x7f, 0x45, 0x4c, 0x46, 2, 1]);
     answer(200, 'application/octet-stream', body);
     const got = await messages(f.url);
     assert.equal(got.status, 200);
@@ -283,5 +284,44 @@ describe('a UTF-16 or UTF-32 answer on a translated route (Chat client onto a Cl
       .map((line) => (JSON.parse(line.slice(6)) as {choices: {delta: {content?: string}}[]}).choices[0]?.delta.content ?? '')
       .join('');
     assert.ok(text === `your key ${MASKED}.`, 'the joined deltas, masked');
+  });
+});
+
+// Attack (s41, third look): UTF-16 text typed as binary passed raw (requests guesses `r.text`'s
+// encoding, json.loads sniffs it), and a translated route quoted a UTF-16 body with a NUL between
+// every letter of the token, past the mask.
+describe('UTF-16 text typed as binary, and quoted in a translated error', async () => {
+  const f = await proxyFixture({provider: 'claude', tokens: [{file: 'claude-a.json', token: account}]});
+  after(() => f.close());
+  const answer = (status: number, type: string, bytes: Buffer) => {
+    f.upstream.handler = (_req, res) => {
+      res.writeHead(status, {'content-type': type, 'content-length': String(bytes.length)});
+      res.end(bytes);
+    };
+  };
+
+  for (const type of ['application/octet-stream', 'image/png', 'Application/Octet-Stream ; x=1']) {
+    it(`a UTF-16LE JSON answer typed ${JSON.stringify(type)}, no BOM: transcoded and masked`, async () => {
+      answer(200, type, utf16(JSON.stringify(anthropicMessage(MODEL, `k ${TOKEN}`)), true));
+      const got = await messages(f.url);
+      assertNoToken(got.bytes, type);
+    });
+  }
+
+  it('a real binary answer (a PNG head, NULs of its own) passes byte for byte', async () => {
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]), Buffer.from('IHDR'), Buffer.alloc(32, 0)]);
+    answer(200, 'image/png', png);
+    const got = await messages(f.url);
+    assert.equal(got.status, 200);
+    assert.ok(got.bytes.equals(png));
+  });
+
+  it('a Chat client (translated) on an upstream 200 of UTF-16 text typed as binary: the 502 quotes no token, even with its NULs taken out', async () => {
+    answer(200, 'application/x-foo', Buffer.concat([Buffer.from('中文', 'utf16le'), Buffer.from(`${TOKEN} is your key`, 'utf16le')]));
+    const got = await chat(f.url);
+    assert.equal(got.status, 502, got.text);
+    const message = (JSON.parse(got.text) as {error: {message: string}}).error.message;
+    assert.ok(!message.replace(/\u0000/g, '').includes(TOKEN), 'the token, letters apart');
+    assertNoToken(got.bytes, 'translated 502');
   });
 });

@@ -195,6 +195,10 @@ export class TurnEmitter {
 
   error(message: string, errorType?: string): void {
     if (this.done) return;
+    // Control characters out (a body in UTF-16 quoted as text puts a NUL between every letter): a
+    // credential among them would pass the mask, and a terminal shows it whole (attack, s41).
+    // eslint-disable-next-line no-control-regex
+    message = message.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, '');
     this.failure = message;
     this.openBlock(undefined);
     const event: TurnEvent = {type: 'error', message};
