@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type {ServerResponse} from 'node:http';
 import {after, describe, it} from 'node:test';
 import {anthropicMessage, anthropicStreamEvents} from '../helpers/fake-upstreams.js';
-import {API_KEY, oauthToken, proxyFixture} from './fixture.js';
+import {API_KEY, oauthToken, proxyFixture, type ProxyFixture} from './fixture.js';
 
 const account = oauthToken('claude', 'a@example.com');
 const TOKEN = String(account.access_token);
@@ -79,6 +79,22 @@ const chat = (url: string, stream = false) => post(url, '/v1/chat/completions', 
 const MASKED = `${TOKEN.slice(0, 4)}…(redacted)`;
 const errorBody = (text: string) => JSON.stringify({type: 'error', error: {type: 'invalid_request_error', message: `bad key ${text} here`}});
 
+/** The fixture's upstream answers `status` with `bytes` of type `type` (with Content-Length). */
+function answerWith(f: ProxyFixture, status: number, type: string, bytes: Buffer): void {
+  f.upstream.handler = (_req, res) => {
+    res.writeHead(status, {'content-type': type, 'content-length': String(bytes.length)});
+    res.end(bytes);
+  };
+}
+
+/** The fixture's upstream answers 200 with `bytes` of type `type`, in pieces of `size` bytes (writeInPieces). */
+function streamInPieces(f: ProxyFixture, type: string, bytes: Buffer, size: number): void {
+  f.upstream.handler = async (_req, res) => {
+    res.writeHead(200, {'content-type': type});
+    await writeInPieces(res, bytes, size);
+  };
+}
+
 /** Writes `bytes` in pieces of `size` bytes, a few ms apart (each its own read at the proxy), then ends. */
 async function writeInPieces(res: ServerResponse, bytes: Buffer, size: number): Promise<void> {
   for (let at = 0; at < bytes.length; at += size) {
@@ -91,13 +107,7 @@ async function writeInPieces(res: ServerResponse, bytes: Buffer, size: number): 
 describe('an upstream answer in UTF-16, UTF-32 or UTF-7 (Claude upstream)', async () => {
   const f = await proxyFixture({provider: 'claude', tokens: [{file: 'claude-a.json', token: account}]});
   after(() => f.close());
-  /** The upstream answers `status` with `bytes` of type `type` (with Content-Length). */
-  const answer = (status: number, type: string, bytes: Buffer) => {
-    f.upstream.handler = (_req, res) => {
-      res.writeHead(status, {'content-type': type, 'content-length': String(bytes.length)});
-      res.end(bytes);
-    };
-  };
+  const answer = (status: number, type: string, bytes: Buffer) => answerWith(f, status, type, bytes);
 
   for (const [name, type, bytes] of [
     ['UTF-16LE, undeclared (the testers\' case)', 'application/json', utf16(errorBody(TOKEN), true)],
@@ -133,10 +143,7 @@ describe('an upstream answer in UTF-16, UTF-32 or UTF-7 (Claude upstream)', asyn
   it('an SSE stream in UTF-16LE, cut inside code units and inside a surrogate pair across reads: the client reads the events in UTF-8, the token masked', async () => {
     const parts = ['Hello 😀, ', `your key ${TOKEN.slice(0, 9)}`, `${TOKEN.slice(9)} ok.`];
     const bytes = utf16(anthropicStreamEvents(MODEL, parts).join(''), true);
-    f.upstream.handler = async (_req, res) => {
-      res.writeHead(200, {'content-type': 'text/event-stream; charset=utf-16le'});
-      await writeInPieces(res, bytes, 7);
-    };
+    streamInPieces(f, 'text/event-stream; charset=utf-16le', bytes, 7);
     const got = await messages(f.url, true);
     assert.equal(got.status, 200);
     assertNoToken(got.bytes, 'utf-16le stream');
@@ -271,10 +278,7 @@ describe('a UTF-16 or UTF-32 answer on a translated route (Chat client onto a Cl
 
   it('a stream in UTF-16LE with a BOM, undeclared, cut at odd bytes: the Chat stream carries the text masked', async () => {
     const bytes = utf16(anthropicStreamEvents(MODEL, ['your key ', TOKEN.slice(0, 15), `${TOKEN.slice(15)}.`]).join(''), true, true);
-    f.upstream.handler = async (_req, res) => {
-      res.writeHead(200, {'content-type': 'text/event-stream'});
-      await writeInPieces(res, bytes, 5);
-    };
+    streamInPieces(f, 'text/event-stream', bytes, 5);
     const got = await chat(f.url, true);
     assert.equal(got.status, 200);
     assertNoToken(got.bytes, 'translated stream');
@@ -293,12 +297,7 @@ describe('a UTF-16 or UTF-32 answer on a translated route (Chat client onto a Cl
 describe('UTF-16 text typed as binary, and quoted in a translated error', async () => {
   const f = await proxyFixture({provider: 'claude', tokens: [{file: 'claude-a.json', token: account}]});
   after(() => f.close());
-  const answer = (status: number, type: string, bytes: Buffer) => {
-    f.upstream.handler = (_req, res) => {
-      res.writeHead(status, {'content-type': type, 'content-length': String(bytes.length)});
-      res.end(bytes);
-    };
-  };
+  const answer = (status: number, type: string, bytes: Buffer) => answerWith(f, status, type, bytes);
 
   for (const type of ['application/octet-stream', 'image/png', 'Application/Octet-Stream ; x=1']) {
     it(`a UTF-16LE JSON answer typed ${JSON.stringify(type)}, no BOM: transcoded and masked`, async () => {

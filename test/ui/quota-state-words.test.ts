@@ -6,6 +6,7 @@ import {afterEach, test} from 'node:test';
 import {runBin} from '../helpers/cli.js';
 import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
 import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
+import type {AccountStore} from '../../source/store/accounts.js';
 
 let ccs: TempCcs | undefined;
 let tui: TuiHandle | undefined;
@@ -41,16 +42,23 @@ test('an account cooling down after a limit (a proxy stored its wait): said on t
 
 // Newcomer (s41): the quota screen showed a Codex account's usage error alone, where `ccs-tui quota`
 // said its refresh had failed first (the cause of the error, and what to do).
+/**
+ * A Codex account marked by `mark` (its refresh token given), with a usage error of 401 cached just
+ * now; nothing is asked of the network (the usage and token endpoints refuse at once).
+ */
+async function codexWithUsageError(made: TempCcs, mark: (store: AccountStore, refreshToken: string) => Promise<void>): Promise<void> {
+  const token = tokenFixture('codex', 'carol@example.com');
+  made.writeToken('codex-carol@example.com.json', token);
+  made.writeRaw('tui.json', JSON.stringify({endpoints: {codex: {usage: 'http://127.0.0.1:9/usage', token: 'http://127.0.0.1:9/token'}}}));
+  const {AccountStore} = await import('../../source/store/accounts.js');
+  await mark(new AccountStore(made.paths), String(token.refresh_token));
+  const {updateQuotaEntry} = await import('../../source/services/quota/cache.js');
+  await updateQuotaEntry(made.paths, 'codex', 'carol@example.com', () => ({windows: [], fetchedAt: new Date().toISOString(), error: {kind: 'needs-login', message: 'usage endpoint answered 401'}}));
+}
+
 test('an account whose refresh failed, with a usage error cached: its state before the error on the quota screen, as in ccs-tui quota', async () => {
   ccs = makeTempCcs();
-  const token = tokenFixture('codex', 'carol@example.com');
-  ccs.writeToken('codex-carol@example.com.json', token);
-  // Nothing is asked of the network: the usage and token endpoints refuse at once.
-  ccs.writeRaw('tui.json', JSON.stringify({endpoints: {codex: {usage: 'http://127.0.0.1:9/usage', token: 'http://127.0.0.1:9/token'}}}));
-  const {AccountStore} = await import('../../source/store/accounts.js');
-  await new AccountStore(ccs.paths).setRefreshFailed('codex', 'carol@example.com', 'invalid_grant', String(token.refresh_token));
-  const {updateQuotaEntry} = await import('../../source/services/quota/cache.js');
-  await updateQuotaEntry(ccs.paths, 'codex', 'carol@example.com', () => ({windows: [], fetchedAt: new Date().toISOString(), error: {kind: 'needs-login', message: 'usage endpoint answered 401'}}));
+  await codexWithUsageError(ccs, (store, refreshToken) => store.setRefreshFailed('codex', 'carol@example.com', 'invalid_grant', refreshToken));
   const cli = await runBin(['quota'], ccs.env);
   assert.match(cli.stdout, /^codex +carol@example\.com +! refresh failed · no numbers yet/m, cli.stdout);
   tui = await renderTui({paths: ccs.paths, width: 140, height: 24, route: {screen: 'quota', params: {}}});
@@ -61,13 +69,7 @@ test('an account whose refresh failed, with a usage error cached: its state befo
 // Newcomer (s41): the state and a usage error that says the same were both shown (`! re-login · ! re-login: …`).
 test('an account that needs a login, with the usage error that says so: said once on the quota screen', async () => {
   ccs = makeTempCcs();
-  const token = tokenFixture('codex', 'carol@example.com');
-  ccs.writeToken('codex-carol@example.com.json', token);
-  ccs.writeRaw('tui.json', JSON.stringify({endpoints: {codex: {usage: 'http://127.0.0.1:9/usage', token: 'http://127.0.0.1:9/token'}}}));
-  const {AccountStore} = await import('../../source/store/accounts.js');
-  await new AccountStore(ccs.paths).setNeedsLogin('codex', 'carol@example.com', 'revoked', String(token.refresh_token));
-  const {updateQuotaEntry} = await import('../../source/services/quota/cache.js');
-  await updateQuotaEntry(ccs.paths, 'codex', 'carol@example.com', () => ({windows: [], fetchedAt: new Date().toISOString(), error: {kind: 'needs-login', message: 'usage endpoint answered 401'}}));
+  await codexWithUsageError(ccs, (store, refreshToken) => store.setNeedsLogin('codex', 'carol@example.com', 'revoked', refreshToken));
   tui = await renderTui({paths: ccs.paths, width: 140, height: 24, route: {screen: 'quota', params: {}}});
   const frame = await tui.waitFor('codex · carol@example.com');
   assert.match(frame, /codex · carol@example\.com +! re-login: usage endpoint answered 401/, frame);
