@@ -66,7 +66,8 @@ describe('rv10c: login --nickname the login could not give', () => {
     // KEY_2 is "home"'s: naming it "work" would make two accounts "work", so the store would drop it.
     const result = await runBin(['login', 'aistudio', '--nickname', 'work'], ccs.env, `${KEY_2}\n`);
     assert.equal(result.code, 2, `${result.stdout}${result.stderr}`);
-    assert.match(result.stderr, /nickname "work" is already used by/);
+    // Said as what it is (s41): the key is home's already, and "work" is another account.
+    assert.match(result.stderr, /this key is already aistudio account home's, and nickname "work" is account work: one key serves one account/);
     assert.deepEqual((await rows()).map((r) => r.nickname).sort(), ['home', 'work']);
   });
 });

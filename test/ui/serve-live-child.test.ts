@@ -125,7 +125,8 @@ test('a on the proxy screen switches a proxy serving one account back to every p
   await tui.press('a');
   await tui.waitFor(/Switch\?/, 5000);
   await tui.press('y');
-  frame = flat(await tui.waitFor(/now serves every provider/, 15_000));
+  // The status line's answer, not the log's line of the same switch (which may come first).
+  frame = flat(await tui.waitFor(/proxy on port \d+ now serves every provider/, 15_000));
   assert.match(frame, new RegExp(`proxy on port ${port} now serves every provider, picked by the model asked for \\(switched live: same port, no restart\\)`), frame);
   assert.equal(supervisor.current.pid, pid, 'the same process: nothing was restarted');
   assert.deepEqual(supervisor.current.target, {});
