@@ -9,6 +9,7 @@ import {builtProxySupervisor, stateWhen} from '../helpers/supervisor.js';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
+import {CLOCK_SECOND} from '../helpers/clock-text.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 after(async () => {
@@ -30,7 +31,7 @@ test("another provider's 0644 token file is a warning in the log, never the last
   const fromProxy = (l: string) => l.includes('qwen-gina.json') && !l.startsWith('ccs-tui: ');
   const running = await stateWhen(supervisor, (s) => s.phase === 'running' && Boolean(s.port) && s.logTail.some(fromProxy));
   const line = running.logTail.find(fromProxy)!;
-  assert.match(line, /^\d\d:\d\d:\d\d warning: .*qwen-gina\.json: readable by group and others \(mode 0644\)/);
+  assert.match(line, new RegExp(String.raw`^${CLOCK_SECOND} warning: .*qwen-gina\.json: readable by group and others \(mode 0644\)`));
   assert.ok(!running.logTail.some((l) => l.includes('qwen-gina.json') && /error: /.test(l)), 'never an error line');
   assert.equal(running.lastError, undefined, 'a warning is not the last error');
   const quiet = JSON.parse((await runBin(['proxy', 'status', '--json'], ccs.env)).stdout) as {lastError: string | null};

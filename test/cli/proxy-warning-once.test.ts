@@ -10,6 +10,7 @@ import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
 import {killAll, runBin, serveByHand} from '../helpers/cli.js';
 import {waitFor} from '../helpers/wait.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
+import {CLOCK_SECOND} from '../helpers/clock-text.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 after(async () => {
@@ -45,7 +46,7 @@ test("a supervised proxy's exposed secret files: one warning line each in the TU
   const tail = supervisor.current.logTail;
   assert.equal(count(tail, tokenLine), 1, tail.join('\n'));
   assert.equal(count(tail, configLine), 1, tail.join('\n'));
-  assert.match(tail.find((line) => tokenLine.test(line))!, /^\d\d:\d\d:\d\d warning: /);
+  assert.match(tail.find((line) => tokenLine.test(line))!, new RegExp(String.raw`^${CLOCK_SECOND} warning: `));
   assert.equal(count(logLines(ccs), tokenLine), 1);
   assert.equal(count(logLines(ccs), configLine), 1);
 });

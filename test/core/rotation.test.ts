@@ -3,6 +3,7 @@ import {test} from 'node:test';
 import {chooseNext, poolWaitText, rankByHeadroom, usedUpTrouble, usedUpWindow} from '../../source/core/rotation.js';
 import type {QuotaWindow} from '../../source/core/types.js';
 import {accountFixture} from '../helpers/accounts.js';
+import {CLOCK_MINUTE} from '../helpers/clock-text.js';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
 const HOUR = 3600_000;
@@ -113,7 +114,7 @@ test('usedUpWindow: of the used-up windows the one that resets last; an unknown 
   assert.ok(Number.isNaN(usedUpWindow([w('weekly', 100, 30 * HOUR), unknown], NOW)!.at));
   // A window whose reset has passed is no longer used up (its numbers are from before the reset).
   assert.equal(usedUpWindow([w('5h', 100, -60_000)], NOW), undefined);
-  assert.match(usedUpTrouble([w('5h', 100, HOUR)], NOW)!, /^has used up its 5h quota \(resets in 1h \(until \d\d:\d\d:00\)\): served alone/);
+  assert.match(usedUpTrouble([w('5h', 100, HOUR)], NOW)!, new RegExp(String.raw`^has used up its 5h quota \(resets in 1h \(until ${CLOCK_MINUTE}:00\)\): served alone`));
   assert.equal(usedUpTrouble([unknown], NOW), 'has used up its 5h quota: served alone, its requests would likely be refused until it resets');
 });
 

@@ -14,6 +14,7 @@ import {waitForState} from '../helpers/wait.js';
 import {binPath} from '../helpers/cli.js';
 import {answerByProtocol, startFakeUpstream, type FakeUpstream} from '../helpers/fake-upstreams.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
+import {CLOCK_SECOND} from '../helpers/clock-text.js';
 
 const waitFor = (supervisor: ProxySupervisor, predicate: (state: ProxyState) => boolean, timeoutMs?: number) => waitForState(supervisor, predicate, timeoutMs);
 
@@ -69,7 +70,7 @@ describe('ProxySupervisor', async () => {
     assert.equal(state.totalRequests, before + 120);
     assert.ok(state.logTail.at(-1)?.includes('POST /v1/messages claude-opus-4-6 → claude/a@example.com 200'), state.logTail.at(-1));
     // With the local time it came, as the lines of a proxy followed from its log file show theirs.
-    assert.match(state.logTail.at(-1)!, /^\d\d:\d\d:\d\d POST \/v1\/messages /);
+    assert.match(state.logTail.at(-1)!, new RegExp(String.raw`^${CLOCK_SECOND} POST /v1/messages `));
     // The log write of the last batch may land a moment after its IPC message.
     const logged = () => readFileSync(path.join(ccs.paths.logs, 'proxy.log'), 'utf8').split('\n').filter((line) => line.includes('POST /v1/messages claude-opus-4-6 → claude/a@example.com 200')).length;
     for (let waited = 0; logged() < before + 120 && waited < 3000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));

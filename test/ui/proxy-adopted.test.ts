@@ -14,6 +14,7 @@ import {runBin} from '../helpers/cli.js';
 import {answerByProtocol, freePort, sendJson, startFakeUpstream, type FakeUpstream} from '../helpers/fake-upstreams.js';
 import {renderTui, type TuiHandle} from '../helpers/ink.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
+import {CLOCK_SECOND} from '../helpers/clock-text.js';
 
 let ccs: TempCcs | undefined;
 let tui: TuiHandle | undefined;
@@ -94,7 +95,7 @@ test('R on an adopted background proxy restarts it in the background on the same
   tui = await renderTui({paths: ccs!.paths, width: 140, height: 30, route: {screen: 'proxy', params: {}}, services: {proxy: supervisor}});
   await tui.waitFor(`PID ${entry.pid}`, 10_000);
   // Its lines from the log file, each with its time on the local clock (not the file's ISO UTC).
-  const followed = await tui.waitFor(/\d\d:\d\d:\d\d listening on http:\/\/127\.0\.0\.1:/, 5000);
+  const followed = await tui.waitFor(new RegExp(String.raw`${CLOCK_SECOND} listening on http://127\.0\.0\.1:`), 5000);
   assert.doesNotMatch(followed, /\d{4}-\d\d-\d\dT\d\d:/);
   await tui.press('R');
   const frame = await tui.waitFor(new RegExp(`proxy running on port ${port} for claude \\(started by this TUI in the background, outlives this TUI\\)`), 20_000);

@@ -10,6 +10,7 @@ import {ProxySupervisor} from '../../source/services/proxy-supervisor.js';
 import {AccountStore} from '../../source/store/accounts.js';
 import type {TempCcs} from '../helpers/ccs.js';
 import {makeUiCcs} from './fixtures.js';
+import {CLOCK_MINUTE} from '../helpers/clock-text.js';
 
 let ccs: TempCcs | undefined;
 let tui: TuiHandle | undefined;
@@ -96,5 +97,5 @@ test('one account needing attention and another cooling down: both said, not the
   await store.setCooldown('claude', 'alice@example.com', {until: new Date(Date.now() + 10 * 60_000).toISOString(), kind: 'rate-limit', reason: 'rate limited'});
   tui = await renderTui({paths: ccs.paths, width: 130, height: 24});
   // bob cannot serve and alice, the one left, cools: none is free, said first.
-  await tui.waitFor(/Claude accounts \(2\) · none free until \d\d:\d\d · 1 needs attention · 1 cooling down/);
+  await tui.waitFor(new RegExp(String.raw`Claude accounts \(2\) · none free until ${CLOCK_MINUTE} · 1 needs attention · 1 cooling down`));
 });
