@@ -3,7 +3,8 @@
 import {parseArgs, type ParseArgsConfig} from 'node:util';
 import {shellWord} from '../core/quote.js';
 import {findProvider} from '../providers/table.js';
-import {sanitizeLine, sanitizeText} from '../core/sanitize.js';
+import {sanitizeLine} from '../core/sanitize.js';
+import {maskedLine} from '../core/redact.js';
 import {UserError} from '../core/types.js';
 import {ccsPaths, resolveCcsDir, type CcsPaths} from '../store/paths.js';
 
@@ -174,7 +175,7 @@ export async function formatTable(ctx: Pick<CliContext, 'paths' | 'target'>, raw
   // Cut only once masked and made one line: a secret cut first would no longer be known, and its head shown.
   const rows = rawRows.map((row) =>
     row.map((cell, col) => {
-      const shown = sanitizeLine(redactor.redact(sanitizeText(cell), {patterns: ctx.target !== 'local'}));
+      const shown = maskedLine(cell, (text) => redactor.redact(text, {patterns: ctx.target !== 'local'}));
       return names.includes(col) ? truncateName(shown, MAX_NAME_CELL) : shown;
     }),
   );

@@ -18,11 +18,11 @@ const VERSION = '0.1.0';
 
 /** An error message for the terminal: escapes stripped, credentials masked. */
 async function redactedMessage(ctx: CliContext, message: string): Promise<string> {
-  const {credentialRedactor} = await import('../services/credential-redactor.js');
+  const [{credentialRedactor}, {SHOWN_TEXT}] = await Promise.all([import('../services/credential-redactor.js'), import('../core/redact.js')]);
   let redacted = message;
   try {
     // A remote target's tokens are unknown here: generic credential shapes are masked too.
-    redacted = credentialRedactor(ctx.paths).redact(message, {patterns: isRemote(ctx), cutEchoes: true});
+    redacted = credentialRedactor(ctx.paths).redact(message, {...SHOWN_TEXT, patterns: isRemote(ctx)});
   } catch {
     // The token dirs themselves are unreadable (the very error being reported): nothing to match.
   }

@@ -6,7 +6,7 @@
 // (account first, then global; the first entry for an alias wins; `fork` keeps the original id).
 import {UserError, type ModelAlias} from './types.js';
 import {codePointName, firstInvisible, hasInvisible, invisibleKind, replaceInvisible} from './invisible.js';
-import {holdsCredential, maskCredentialsIn, quoted, sanitizeLine} from './sanitize.js';
+import {holdsCredential, maskCredentialsIn, quoted, sanitizeLine, withoutControls} from './sanitize.js';
 import {countOf} from './wording.js';
 
 /** Where a rule comes from: the account's token file or config.yaml. */
@@ -91,7 +91,7 @@ export function maskedModelName(name: string): string {
  * one way every list of rules and models, warning and rule message shows a name.
  */
 export function shownModelName(name: string): string {
-  return sanitizeLine(maskedModelName(name));
+  return sanitizeLine(maskedModelName(withoutControls(name)));
 }
 
 export interface ModelResolutionInput {

@@ -92,15 +92,37 @@ function showInvisible(text: string): string {
   });
 }
 
+/** Characters that may go on a token (API keys, OAuth tokens, base64url, JWTs): a run of them is one word. */
+export const TOKEN_CHARACTER = /[A-Za-z0-9_\-+/=.~]/;
+
+/** A run of what sanitizeText removes: escape sequences, C0/C1 controls (not tab or newline), bidi controls. */
+const REMOVED_RUN = new RegExp(`(?:${ESCAPE_SEQUENCES.source}|${CONTROL_CHARACTERS.source}|${BIDI_CONTROLS.source})+`, 'g');
+
+/**
+ * `text` without escape sequences, control characters (tab and newline kept) and bidi controls,
+ * what is left joined: for text about to be masked, so a credential with controls between its
+ * letters is whole where the masker looks (core/redact/excerpt.ts maskedLine).
+ */
+export function withoutControls(text: string): string {
+  return text.replace(REMOVED_RUN, '');
+}
+
 /**
  * Removes escape sequences, control characters and bidi controls, and shows invisible characters as
- * `\u200b` (showInvisible); keeps tabs and newlines.
+ * `\u200b` (showInvisible); keeps tabs and newlines. A run removed from between two characters of a
+ * token is shown as its first character's `\u0001` form instead: removed, the two sides would join,
+ * and a credential an upstream echoed with controls between its letters (which no masker matched)
+ * would stand whole on the screen, ready to copy (a name's `alice\u202etxt` likewise no longer reads
+ * as `alicetxt`).
  */
 export function sanitizeText(text: unknown): string {
   if (text === undefined || text === null) return '';
   // Printable ASCII holds none of what is removed or shown (the proxy's log line per request).
   if (typeof text === 'string' && PRINTABLE_PLAIN.test(text)) return text;
-  const clean = String(text).replace(ESCAPE_SEQUENCES, '').replace(CONTROL_CHARACTERS, '').replace(BIDI_CONTROLS, '');
+  const clean = String(text).replace(REMOVED_RUN, (run: string, offset: number, whole: string) => {
+    const joins = TOKEN_CHARACTER.test(whole[offset - 1] ?? '') && TOKEN_CHARACTER.test(whole[offset + run.length] ?? '');
+    return joins ? visibleForm(run[0]!) : '';
+  });
   return hasInvisible(clean) ? showInvisible(clean) : clean;
 }
 

@@ -2,7 +2,7 @@
 // a translated answer goes through the pair's translator (SSE event by event for a streaming
 // client, the whole body for one that did not ask for a stream, errors in the client's format).
 import type {IncomingMessage, ServerResponse} from 'node:http';
-import {ERROR_TEXT, type Redactor} from '../core/redact.js';
+import {ERROR_TEXT, maskedLine, type Redactor} from '../core/redact.js';
 import type {ApiProtocol} from '../providers/types.js';
 import {maskJoinedJson, mayJoinTexts, maskJoinedTexts} from '../core/joined-text-mask.js';
 import {sanitizeLine} from '../core/sanitize.js';
@@ -435,7 +435,7 @@ export async function deliverTranslated(
     const refuse = () => {
       clearTimeout(holdHead);
       const error = upstreamFailed(stream.failure!);
-      onBroken(sanitizeLine(redactor.redact(error.message, ERROR_TEXT)));
+      onBroken(maskedLine(error.message, (text) => redactor.redact(text, ERROR_TEXT)));
       return deliverTranslatedError(translation, res, error.status, JSON.stringify({error: {message: error.message}}), redactor);
     };
     // A run's held tail goes out after HOLD_RELEASE_MS without the upstream's next event (between the loop's writes: release is synchronous).
@@ -455,7 +455,7 @@ export async function deliverTranslated(
       }, HOLD_RELEASE_MS);
     };
     // Said in the log as a break is: the client's stream ended with an error, not the answer.
-    const logFailure = () => stream.failure !== undefined && onBroken(`upstream stream ended with an error: ${sanitizeLine(redactor.redact(stream.failure, ERROR_TEXT))}`);
+    const logFailure = () => stream.failure !== undefined && onBroken(`upstream stream ended with an error: ${maskedLine(stream.failure, (text) => redactor.redact(text, ERROR_TEXT))}`);
     try {
       if (stream.whole && isWholeJson(upstream)) {
         // Asked to stream, the upstream answered with one JSON body: read whole, written as the stream.
@@ -531,7 +531,7 @@ export async function deliverTranslated(
   } catch (error) {
     // The upstream reported a failure inside its 200 (an error event): the client's error, in its protocol's shape.
     if (error instanceof TranslateError) {
-      onBroken(sanitizeLine(redactor.redact(error.message, ERROR_TEXT)));
+      onBroken(maskedLine(error.message, (text) => redactor.redact(text, ERROR_TEXT)));
       return deliverTranslatedError(translation, res, error.status, JSON.stringify({error: {message: error.message}}), redactor);
     }
     throw error;

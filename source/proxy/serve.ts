@@ -6,7 +6,7 @@ import {constants as osConstants} from 'node:os';
 import {AmbiguousAccountError, findAccount, findAccountAnywhere} from '../core/accounts.js';
 import {quoted, redactSecrets, sanitizeLine} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
-import {cutText} from '../core/redact.js';
+import {cutText, maskedLine} from '../core/redact.js';
 import {alreadyRunningText, newNonce, processStartToken, proxyLogPath, proxyPidFilePath, readRunningProxy, removeProxyPidFile, runningProxyText, stopperText, type ProxyPidFile, type StopRequest} from '../services/proxy/pid-file.js';
 import {credentialRedactor} from '../services/credential-redactor.js';
 import {watchNativeFiles} from '../services/native/sync.js';
@@ -281,7 +281,7 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
   const credentials = credentialRedactor(paths);
   const ipc = () => send !== undefined && process.connected;
   /** An event's log text: described, sanitised, API keys masked (the time prefix is added by the caller). */
-  const textOf = (event: ProxyEvent) => cutText(sanitizeLine(redact(describeEvent(event), secrets)), LOG_LINE_MAX);
+  const textOf = (event: ProxyEvent) => cutText(maskedLine(describeEvent(event), (text) => redact(text, secrets)), LOG_LINE_MAX);
   // A request's or a refusal's text, remembered (the same text as textOf: secrets only grow, so their count versions them).
   const requestTexts = new LineMemo<Extract<ProxyEvent, {type: 'request' | 'refused'}>>(textOf);
   const lineOf = (event: ProxyEvent, at: number) => `${isoAt(at)} ${textOf(event)}`;

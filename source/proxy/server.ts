@@ -4,7 +4,7 @@
 // request moves to the next healthy account of the pool. Everything it does is reported as
 // ProxyEvents. The request path's steps live beside it: client-request.ts, prepare.ts, outcome.ts,
 // deliver.ts.
-import {cutText, ERROR_TEXT, excerpt, maskCredentialPatterns, redactedForm} from '../core/redact.js';
+import {cutText, ERROR_TEXT, excerpt, maskCredentialPatterns, redactedForm, SHOWN_TEXT} from '../core/redact.js';
 import {maskJoinedJson} from '../core/joined-text-mask.js';
 import {createHash, timingSafeEqual} from 'node:crypto';
 import {createServer, request as httpRequest, STATUS_CODES, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
@@ -120,8 +120,6 @@ function hostGivenTwice(rawHeaders: readonly string[]): boolean {
   return false;
 }
 
-/** How the proxy's events are masked: they are logged, so a credential's cut echo too. */
-const LOGGED: RedactOptions = Object.freeze({cutEchoes: true});
 /** Socket-sized stream buffers: fewer, larger writes for bulk bodies (SSE events are batched per event-loop turn by deliver.ts pipeThrough). */
 const STREAM_HIGH_WATER_MARK = 64 * 1024;
 /**
@@ -308,7 +306,7 @@ export class ProxyServer {
     const emit = options.emit ?? (() => {});
     // A request event (one per request) is flat and its keys are this file's: only its values are
     // masked. Events are logged: a credential's cut echo is masked too (cutEchoes), as in every log.
-    this.emit = (event) => emit(event.type === 'request' || event.type === 'refused' ? this.credentials.currentForSender().redactValues(event) : this.credentials.currentForSender().redactDeep(event, LOGGED));
+    this.emit = (event) => emit(event.type === 'request' || event.type === 'refused' ? this.credentials.currentForSender().redactValues(event) : this.credentials.currentForSender().redactDeep(event, SHOWN_TEXT));
     this.startedAt = this.now();
     this.port = options.port;
     this.accounts = new AccountSource(options.store, this.now, undefined, (file, stamp, token) => this.credentials.noteToken(file, stamp, token), (problem) => this.fileProblem(problem));

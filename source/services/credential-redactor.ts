@@ -4,7 +4,7 @@
 // Files are re-read only when their mtime or size changed, so asking often is cheap.
 import {statSync} from 'node:fs';
 import path from 'node:path';
-import {credentialsOf, maskCredentialPatterns, MIN_SECRET_LENGTH, Redactor, type RedactOptions} from '../core/redact.js';
+import {credentialsOf, maskCredentialPatterns, MIN_SECRET_LENGTH, Redactor, SHOWN_TEXT, type RedactOptions} from '../core/redact.js';
 import type {CcsPaths} from '../store/paths.js';
 import {fileStamp} from '../store/file-stamp.js';
 import {listJsonFiles, onTokenDirRead, onTokenFileRead, readTokenFileSync, readTokenJsonLoose} from '../store/tokens.js';
@@ -348,7 +348,7 @@ export function credentialRedactor(paths: CcsPaths): CredentialRedactor {
  */
 export function credentialMasker(paths: CcsPaths, ...extra: unknown[]): (text: string) => string {
   const own = new Redactor(extra.flatMap((value) => (typeof value === 'string' ? [value] : credentialsOf(value))));
-  return (text) => own.redact(credentialRedactor(paths).redact(text, {cutEchoes: true}), {cutEchoes: true});
+  return (text) => own.redact(credentialRedactor(paths).redact(text, SHOWN_TEXT), SHOWN_TEXT);
 }
 
 /**

@@ -3,13 +3,12 @@
 // (keeping its last log lines on screen), rotates it live with a message, and stops it when the TUI
 // quits. A proxy started elsewhere (`ccs-tui proxy start`) is found through `tui/proxy.json` and
 // managed over its loopback API instead.
-import {cutText} from '../core/redact.js';
+import {cutText, maskedLine, SHOWN_TEXT} from '../core/redact.js';
 import {formatLocalClock} from '../core/relative-time.js';
 import {spawn, type ChildProcess} from 'node:child_process';
 import type {ProxyCommand, ProxyEvent, ProxyRequestBatch, ProxyStatus, ProxyTraffic, RotateAnswer, RotateResult} from './proxy/ipc.js';
 import {describeEvent, RotateRefusedError, SERVED_BY_MODEL} from './proxy/ipc.js';
 import {withAdvice} from '../store/errors.js';
-import {sanitizeLine} from '../core/sanitize.js';
 import {credentialRedactor} from './credential-redactor.js';
 import {loadCliproxyConfig} from '../store/cliproxy-config.js';
 import type {CcsPaths} from '../store/paths.js';
@@ -156,7 +155,7 @@ export class ProxySupervisor {
   private log(...lines: string[]): string[] {
     // Every account's credentials and the proxy's API keys (added at start) masked, in every echoed form (issue 11).
     const redactor = credentialRedactor(this.options.paths);
-    const clean = lines.map((line) => cutText(sanitizeLine(redactor.redact(line, {cutEchoes: true})), 400));
+    const clean = lines.map((line) => cutText(maskedLine(line, (text) => redactor.redact(text, SHOWN_TEXT)), 400));
     // Each line with the local time it came, as an adopted proxy's lines from its log file show theirs (ownLogLines).
     const now = this.clock.now();
     const time = formatLocalClock(new Date(now).toISOString(), now);

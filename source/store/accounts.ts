@@ -16,7 +16,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import {isDeepStrictEqual} from 'node:util';
 import {ACCOUNT_ID_FIELDS, accountLabel, accountProject, effectiveDefault, type LoginOutcome, type NicknameChange, AmbiguousAccountError, ccsAccountId, matchedAs, defaultAfterLeaving, defaultProblem, findAccount, healthWords, canServeNow, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
-import {credentialsOf, joinWrappedBase64, Redactor} from '../core/redact.js';
+import {credentialsOf, joinWrappedBase64, Redactor, SHOWN_TEXT} from '../core/redact.js';
 import {shellCommand} from '../core/quote.js';
 import {maskedUrl, sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
@@ -158,7 +158,7 @@ const apiKeyOf = (token: TokenFile | undefined): Pick<Account, 'apiKey'> => (hel
  */
 function ownCredentialsMasked(text: string, token: TokenFile | undefined): string {
   const secrets = credentialsOf(token);
-  return secrets.length === 0 ? text : new Redactor(secrets).redact(text, {cutEchoes: true});
+  return secrets.length === 0 ? text : new Redactor(secrets).redact(text, SHOWN_TEXT);
 }
 
 /** A token file as read, with the stat stamp (file-stamp.ts, and its mode) it had. */

@@ -5,6 +5,7 @@ import {currentRoute, type AppAction, type AppState, type ConfirmChoice, type St
 import {keysOf, type KeyAction, type KeyScope} from '../core/keymap.js';
 import {sanitizeText} from '../core/sanitize.js';
 import {credentialRedactor} from '../services/credential-redactor.js';
+import {SHOWN_TEXT} from '../core/redact.js';
 import {onLockWait} from '../store/lock-wait.js';
 import {runAction, type ActionResult} from './actions/result.js';
 import {useServices} from './services.js';
@@ -70,7 +71,7 @@ export function useShellValue(state: AppState, dispatch: Dispatch<AppAction>, re
   whereNow.current = routeKey(state);
   // Status lines quote errors from servers and files: credentials masked, escapes stripped (issue 11).
   const setStatus = useCallback(
-    (text: string, kind?: StatusKind) => dispatch({type: 'status', text: sanitizeText(credentialRedactor(paths).redact(text, {cutEchoes: true})), kind}),
+    (text: string, kind?: StatusKind) => dispatch({type: 'status', text: sanitizeText(credentialRedactor(paths).redact(text, SHOWN_TEXT)), kind}),
     [dispatch, paths],
   );
   // A change waiting for a lock another process holds (a CCS command, another ccs-tui) says so: the
@@ -124,7 +125,7 @@ export function useShellValue(state: AppState, dispatch: Dispatch<AppAction>, re
           progress: (text) => {
             entry.text = text;
             setStatus(text, 'info');
-            dispatch({type: 'busy', id, text: sanitizeText(credentialRedactor(paths).redact(text, {cutEchoes: true}))});
+            dispatch({type: 'busy', id, text: sanitizeText(credentialRedactor(paths).redact(text, SHOWN_TEXT))});
           },
           end: () => {
             if (busy.current.get(key) === entry) busy.current.delete(key);

@@ -6,7 +6,9 @@ import {nicknameFormProblem} from '../../source/core/accounts.js';
 test('escape sequences from the network cannot reach the terminal', () => {
   const hostile = 'alice\u001b[2J\u001b]0;pwned\u0007@example.com\u001b]52;c;ZXZpbA==\u001b\\\u0007\u009b31m';
   assert.equal(sanitizeText(hostile), 'alice@example.com');
-  assert.equal(sanitizeText('a\u001bPq#0;2;0;0;0\u001b\\b'), 'ab', 'DCS (sixel) payloads are dropped');
+  assert.equal(sanitizeText('a \u001bPq#0;2;0;0;0\u001b\\b'), 'a b', 'DCS (sixel) payloads are dropped');
+  // Between two letters, what was removed is marked: removed, the two sides would read as one word.
+  assert.equal(sanitizeText('a\u001bPq#0;2;0;0;0\u001b\\b'), 'a\\u001bb');
   assert.equal(sanitizeText('tab\tand\nnewline kept\r'), 'tab\tand\nnewline kept');
   assert.equal(sanitizeLine('one\ntwo\tthree'), 'one two three');
   assert.equal(sanitizeText(undefined), '');
@@ -22,9 +24,11 @@ test('secrets are never shown whole', () => {
 
 test('bidi controls cannot reorder what a name looks like (RLO, isolates, LRM/RLM)', () => {
   // "alice\u202Emoc.elpmaxe@" would show as "alice@example.com" reversed in part: a spoofed name.
-  assert.equal(sanitizeLine('alice\u202Etxt.exe'), 'alicetxt.exe');
-  assert.equal(sanitizeLine('a\u2066b\u2067c\u2068d\u2069e'), 'abcde');
-  assert.equal(sanitizeLine('x\u200Ey\u200Fz\u061C'), 'xyz');
+  // Removed, and marked where they sat between two letters (`alicetxt.exe` would read as another name).
+  assert.equal(sanitizeLine('alice\u202Etxt.exe'), 'alice\\u202etxt.exe');
+  assert.equal(sanitizeLine('a\u2066b\u2067c\u2068d\u2069e'), 'a\\u2066b\\u2067c\\u2068d\\u2069e');
+  assert.equal(sanitizeLine('x\u200Ey\u200Fz\u061C'), 'x\\u200ey\\u200fz');
+  assert.equal(sanitizeLine('\u202Ealice@example.com \u2066bob\u2069'), 'alice@example.com bob');
   assert.equal(sanitizeText('\u202Aone\u202B\u202C\u202D'), 'one');
   // Letters of right-to-left scripts stay.
   assert.equal(sanitizeLine('שלום مرحبا'), 'שלום مرحبا');
@@ -47,8 +51,8 @@ test('invisible characters show as \\u200b-style text, so look-alike names diffe
     else assert.equal(out, `${kept}!`, JSON.stringify(kept));
   }
   assert.equal(stringWidth(sanitizeLine('👨\u200d👩\u200d👧')), 2);
-  // Bidi controls are still removed, not shown.
-  assert.equal(sanitizeLine('a\u202eb'), 'ab');
+  // Bidi controls are still removed, not shown, where they join nothing.
+  assert.equal(sanitizeLine('a \u202eb'), 'a b');
 });
 
 test('ZWNJ and ZWJ stay where a script writes them (RFC 5892 CONTEXTJ): Persian words, Indic conjuncts; between Latin letters they are still shown', () => {
@@ -117,4 +121,35 @@ test('holdsCredential / maskCredentialsIn: a key anywhere in a name (quoted, aft
     assert.equal(holdsCredential(id), false, id);
   }
   assert.equal(nicknameFormProblem(`home Bearer sk-${secret}`), `a nickname cannot be a key or token ("home Bearer sk-A…DDDD" looks like one, and a nickname is shown everywhere)`);
+});
+
+test('a token with controls between its letters never stands whole once sanitised, and is masked where the text is masked for a person', async () => {
+  const {excerpt, maskedLine, Redactor, SHOWN_TEXT, ERROR_TEXT} = await import('../../source/core/redact.js');
+  const token = 'sk-ant-api03-Zq7Xw2Lp9Rt4Vn6Bm8Kc1Hd3Jf5Gs0Ye-AAAA';
+  const redactor = new Redactor([token]);
+  // Each kind of what a terminal ignores, one between every two letters: a C0 control, DEL, a C1
+  // control, a CSI colour, an OSC title (BEL-ended), a bidi override, and runs of them.
+  const between = ['\u0001', '\u007f', '\u0085', '\u001b[0m', '\u001b]0;x\u0007', '\u202e', '\u0002\u001b[1m\u2066'];
+  for (const gap of between) {
+    const echoed = `refused: ${[...token].join(gap)} (bad key)`;
+    const label = JSON.stringify(gap);
+    // Shown as it came (masked by no one): the removed runs are marked, so no run of the screen is the token.
+    assert.ok(!sanitizeLine(echoed).includes(token), label);
+    assert.ok(!sanitizeText(redactor.redact(echoed)).includes(token), label);
+    // Masked for a person: the controls go first, then the token is found whole.
+    for (const shown of [excerpt(echoed, 300, redactor), maskedLine(echoed, redactor), redactor.redact(echoed, SHOWN_TEXT), redactor.redact(echoed, ERROR_TEXT)]) {
+      assert.ok(!shown.includes(token.slice(13, 25)), `${label}: ${shown}`);
+      assert.match(shown, /^refused: sk-a…\(redacted\) \(bad key\)$/, label);
+    }
+    // In a JSON error body the controls are escapes (`\u0001`), which a client decodes before its terminal shows them; JSON in JSON too.
+    for (const body of [JSON.stringify({error: {message: echoed}}), JSON.stringify({error: JSON.stringify({message: echoed})})]) {
+      const masked = redactor.redact(body, ERROR_TEXT);
+      assert.ok(!sanitizeText(JSON.stringify(JSON.parse(masked))).includes(token.slice(13, 25)), `${label}: ${masked}`);
+      assert.ok(!JSON.stringify(JSON.parse(masked)).replace(/\\u[0-9a-f]{4}/g, '').includes(token.slice(13, 25)), `${label}: ${masked}`);
+      // Escaped, a sequence's printable part (`[0m`) stays between the letters once its ESC is dropped, and shows; the rest is masked.
+      if (!/[\x20-\x7e]/.test(gap)) assert.match(masked, /sk-a…\(redacted\)/, label);
+    }
+  }
+  // Forwarded text (no option) is left as it came: a body's bytes are not the masker's to drop.
+  assert.equal(redactor.redact('a\u0001b'), 'a\u0001b');
 });

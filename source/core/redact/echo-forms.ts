@@ -185,6 +185,13 @@ export function hasPercentVerbatim(bytes: Uint8Array): boolean {
   return false;
 }
 
+/**
+ * A JSON `\u` escape, at any level (`\\u0001` in JSON inside JSON), of a character a terminal does
+ * not show: a C0 or C1 control but tab, newline and carriage return, DEL, a bidi control. A client
+ * decodes it and its terminal shows the letters around it as one word (RedactOptions.dropControls).
+ */
+export const ESCAPED_CONTROL = /\\+u(?:00(?:0[0-8bcefBCEF]|1[0-9a-fA-F]|7[fF]|[89][0-9a-fA-F])|20(?:0[eEfF]|2[a-eA-E]|6[6-9])|061[cC])/g;
+
 /** Whether text may hold an ESCAPED_VERBATIM escape (a cheap look for its first characters). */
 export const mayHoldEscapedVerbatim = (text: string): boolean => (text.includes('\\u00') || text.includes('%')) && ESCAPED_VERBATIM.test(text);
 

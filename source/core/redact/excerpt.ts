@@ -1,7 +1,7 @@
 // Text from the network or a file cut to a message's length without showing a credential: excerpt
 // (masked, sanitised, then cut) and cutText. Above the Redactor, which excerpt takes as a masker.
 import {pairSafeIndex} from '../code-units.js';
-import {sanitizeLine} from '../sanitize.js';
+import {sanitizeLine, TOKEN_CHARACTER, withoutControls} from '../sanitize.js';
 import type {Redactor} from './redactor.js';
 
 /** Text to mask: a function, or a Redactor (whose cut-echo masking is then used too). */
@@ -9,13 +9,22 @@ export type Masker = ((text: string) => string) | Redactor;
 
 /**
  * One line of at most `max` characters (plus `…`) of text from the network or a file, for a message:
- * masked whole FIRST, then sanitised (sanitizeLine), then cut (cutText). The masker is required
+ * maskedLine, then cut (cutText). The masker is required
  * because the order matters: a secret cut in half is no longer recognised by any later redaction.
  * Empty text → `(empty body)`.
  */
 export function excerpt(text: string, max: number, mask: Masker): string {
-  const masked = typeof mask === 'function' ? mask(text) : mask.redact(text, {cutEchoes: true});
-  return cutText(sanitizeLine(masked).trim(), max) || '(empty body)';
+  return cutText(maskedLine(text, mask).trim(), max) || '(empty body)';
+}
+
+/**
+ * Text from the network or a file as one line for a message or a log, whole: controls and escape
+ * sequences removed FIRST (withoutControls: a credential echoed with them between its letters is
+ * whole where the masker looks), then masked, then sanitised (sanitizeLine).
+ */
+export function maskedLine(text: string, mask: Masker): string {
+  const joined = withoutControls(text);
+  return sanitizeLine(typeof mask === 'function' ? mask(joined) : mask.redact(joined, {cutEchoes: true}));
 }
 
 /**
@@ -24,8 +33,6 @@ export function excerpt(text: string, max: number, mask: Masker): string {
  */
 export const REASON_CHARS = 300;
 
-/** Characters that may go on a token: a run of them is one word, wherever the text was cut. */
-const TOKEN_CHAR = /[A-Za-z0-9_\-+/=.~]/;
 
 /** Characters of a cut token still shown: what a masked form shows of a secret (redactedForm). */
 const CUT_TOKEN_SHOWN = 4;
@@ -41,7 +48,7 @@ export function cutText(text: string, max: number): string {
   // Never half a surrogate pair (core/code-units.ts).
   let cut = pairSafeIndex(text, max);
   let start = cut;
-  while (start > 0 && TOKEN_CHAR.test(text[start - 1]!)) start--;
-  if (TOKEN_CHAR.test(text[cut]!) && cut - start > CUT_TOKEN_SHOWN) cut = start;
+  while (start > 0 && TOKEN_CHARACTER.test(text[start - 1]!)) start--;
+  if (TOKEN_CHARACTER.test(text[cut]!) && cut - start > CUT_TOKEN_SHOWN) cut = start;
   return `${text.slice(0, cut)}…`;
 }

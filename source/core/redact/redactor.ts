@@ -4,11 +4,12 @@
 // (holdBytesFrom). One file because the two call each other. It puts the other files of
 // core/redact/ together; the options and constants only it reads are kept here.
 import {isOwn} from '../id-map.js';
-import {ASCII, BACKSLASH, BACKSLASH_U00, base64Cores, charPattern, CORE_MIN_BYTES, CUT_ESCAPE_AT_END, decodeEchoed, decodeVerbatimEscapes, ECHO_EXPANSION, ESCAPE_HINT, ESCAPED_VERBATIM, escapeRegExp, hasPercentVerbatim, mayHoldEscapedVerbatim, MIN_SECRET_LENGTH, PARTIAL_ESCAPE, PARTIAL_ESCAPES, PERCENT, redactedForm, utf8OfBytes, VERBATIM_CODES} from './echo-forms.js';
+import {ASCII, BACKSLASH, BACKSLASH_U00, base64Cores, charPattern, CORE_MIN_BYTES, CUT_ESCAPE_AT_END, decodeEchoed, decodeVerbatimEscapes, ECHO_EXPANSION, ESCAPED_CONTROL, ESCAPE_HINT, ESCAPED_VERBATIM, escapeRegExp, hasPercentVerbatim, mayHoldEscapedVerbatim, MIN_SECRET_LENGTH, PARTIAL_ESCAPE, PARTIAL_ESCAPES, PERCENT, redactedForm, utf8OfBytes, VERBATIM_CODES} from './echo-forms.js';
 import {CHAIN_CODES, chainToken, hasBase64Run, isBase64, PARTIAL_CHAIN_TOKEN, SPACE_FOLDED_WIDTH} from './wrapped-base64.js';
 import {CoreHeads, type EchoMask, LiteralFinder} from './finders.js';
 import {EchoFilter} from './echo-filter.js';
 import {maskCredentialPatterns} from './credentials.js';
+import {withoutControls} from '../sanitize.js';
 
 /** Characters of a secret's head that decide whether a stream's tail may be the start of an echo. */
 const HEAD_CHARS = 6;
@@ -24,6 +25,13 @@ export interface RedactOptions {
    * broken in two). For messages (excerpts, errors, logs), not for bodies forwarded.
    */
   cutEchoes?: boolean;
+  /**
+   * Escape sequences, C0/C1 controls (not tab or newline) and bidi controls removed before the
+   * look (core/sanitize.ts withoutControls), and JSON escapes of them (ESCAPED_CONTROL): for text a
+   * person reads, where a terminal ignores them and shows a token with them between its letters
+   * whole. Not for bodies forwarded as they came.
+   */
+  dropControls?: boolean;
 }
 
 /** An echo found in a text: where it starts and ends (exclusive), and its masked form. */
@@ -54,10 +62,16 @@ function publicPrefixLength(secret: string): number {
 const latin1Form = (masked: string) => Buffer.from(masked, 'utf8').toString('latin1');
 
 /**
- * For an error's text that a client or a person reads (an upstream's error body, the proxy's own
- * words quoting a failure): generic credential shapes and cut echoes masked too.
+ * For text a person reads, from secrets this Redactor knows (a log line, a stored reason, an error
+ * of a local account): cut echoes masked too, controls dropped first.
  */
-export const ERROR_TEXT: RedactOptions = Object.freeze({patterns: true, cutEchoes: true});
+export const SHOWN_TEXT: RedactOptions = Object.freeze({cutEchoes: true, dropControls: true});
+
+/**
+ * For an error's text that a client or a person reads (an upstream's error body, the proxy's own
+ * words quoting a failure): SHOWN_TEXT, and generic credential shapes masked too.
+ */
+export const ERROR_TEXT: RedactOptions = Object.freeze({...SHOWN_TEXT, patterns: true});
 
 /** The shortest start of a secret masked as a cut echo (see RedactOptions.cutEchoes). */
 export const CUT_ECHO_MIN = 12;
@@ -248,7 +262,7 @@ export class Redactor {
 
   /** The text with every known secret masked (and generic credential shapes, when asked). */
   redact(text: string, options: RedactOptions = NO_OPTIONS): string {
-    return this.redactWith(text, options);
+    return this.redactWith(options.dropControls ? withoutControls(text).replace(ESCAPED_CONTROL, '') : text, options);
   }
 
   /**
@@ -487,10 +501,10 @@ export class Redactor {
    * SHORT_MEMO_LENGTH characters are kept.
    */
   private redactShort(value: string): string {
-    if (value.length > SHORT_MEMO_LENGTH) return this.redact(value, CUT_ECHOES);
+    if (value.length > SHORT_MEMO_LENGTH) return this.redact(value, SHOWN_TEXT);
     let masked = this.shortMemo.get(value);
     if (masked === undefined) {
-      masked = this.redact(value, CUT_ECHOES);
+      masked = this.redact(value, SHOWN_TEXT);
       if (this.shortMemo.size >= SHORT_MEMO_SIZE) this.shortMemo.clear();
       this.shortMemo.set(value, masked);
     }

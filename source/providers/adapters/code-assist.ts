@@ -3,7 +3,7 @@
 // polled until `done`); an account Google wants verified, or one without Cloud Code, gets a message
 // saying so and nothing is stored. What the answers mean is in google.ts; the requests go out
 // through the HTTP client and clock the login service hands the adapter (IdentifyContext).
-import {excerpt, Redactor} from '../../core/redact.js';
+import {excerpt, maskedLine, Redactor} from '../../core/redact.js';
 import {parseJsonObject} from '../../core/json-object.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
@@ -25,7 +25,7 @@ const ONBOARD_LIMIT_MS = 120_000;
 function googleError(text: string, accessToken: string): string {
   const error = parseJsonObject(text)?.error as Record<string, unknown> | undefined;
   const mask = new Redactor([accessToken]);
-  if (error && typeof error === 'object') return mask.redact(sanitizeLine([error.status, error.message].filter((p) => typeof p === 'string' && p).join(': ')), {cutEchoes: true});
+  if (error && typeof error === 'object') return maskedLine([error.status, error.message].filter((p) => typeof p === 'string' && p).join(': '), mask);
   return excerpt(text, 200, mask);
 }
 

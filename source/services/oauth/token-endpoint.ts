@@ -4,7 +4,7 @@ import {redactSecrets} from '../../core/sanitize.js';
 import {bodyExcerpt, hostOf, jsonBody, requestSecrets, retryAfterSeconds, UnexpectedResponseError, type HttpClient, type HttpResponse} from '../http.js';
 import type {ResolvedProvider} from './provider-config.js';
 import {parseJsonObject} from '../../core/json-object.js';
-import {credentialsOf, excerpt, REASON_CHARS, Redactor} from '../../core/redact.js';
+import {credentialsOf, excerpt, REASON_CHARS, Redactor, SHOWN_TEXT} from '../../core/redact.js';
 
 export interface TokenResponse {
   access_token: string;
@@ -170,7 +170,7 @@ export function oauthErrorOf(response: HttpResponse, url: string, secrets: strin
 export function answerWords(body: Record<string, unknown> | undefined, secrets: string[]): (text: string) => string {
   const carried = credentialsOf(body);
   const own = carried.length ? new Redactor(carried) : undefined;
-  return (text) => redactSecrets(own ? own.redact(text, {cutEchoes: true}) : text, secrets);
+  return (text) => redactSecrets(own ? own.redact(text, SHOWN_TEXT) : text, secrets);
 }
 
 export {jsonBody};

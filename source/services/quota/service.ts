@@ -18,6 +18,7 @@ import {OAuthError} from '../oauth/token-endpoint.js';
 import {cacheEntry, directQuotaSink, keepUnchangedEntries, readQuotaCacheIfChanged, QuotaCacheWriter, readQuotaCache, type QuotaCache, type QuotaCacheEntry, type QuotaEntryChange, type QuotaEntrySink} from './cache.js';
 import {asQuotaError, DEFAULT_BACKOFF_MS, QuotaFetchError, settingsUnreadableQuotaError} from './errors.js';
 import {credentialRedactor} from '../credential-redactor.js';
+import {SHOWN_TEXT} from '../../core/redact.js';
 import {idMap} from '../../core/id-map.js';
 import {fetchQuota} from './fetchers.js';
 
@@ -106,7 +107,7 @@ export async function askAccountQuota(deps: QuotaDeps, account: Account, cached:
       windows: entry.windows,
       fetchedAt: new Date(clock.now()).toISOString(),
       // A usage endpoint may echo the token it was sent: the cache and every screen get it masked.
-      error: credentialRedactor(deps.paths).current().redactDeep(failure.toInfo(), {cutEchoes: true}),
+      error: credentialRedactor(deps.paths).current().redactDeep(failure.toInfo(), SHOWN_TEXT),
       ...(failure.retryAt === undefined ? {} : {backoffUntil: failure.retryAt}),
     });
   }
@@ -465,7 +466,7 @@ export class QuotaPoller {
       } catch (error) {
         if (signal.aborted) return;
         // The cache itself could not be written (disk full, lock held too long): show it, retry later.
-        entry = {windows: cacheEntry(this.cache, account.provider, account.id)?.windows ?? [], error: credentialRedactor(this.deps!.paths).current().redactDeep(asQuotaError(error).toInfo(), {cutEchoes: true})};
+        entry = {windows: cacheEntry(this.cache, account.provider, account.id)?.windows ?? [], error: credentialRedactor(this.deps!.paths).current().redactDeep(asQuotaError(error).toInfo(), SHOWN_TEXT)};
       }
       if (this.stopped) return;
       ((this.cache.accounts[account.provider] ??= idMap())[account.id] = entry);

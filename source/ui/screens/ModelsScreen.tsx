@@ -26,6 +26,7 @@ import {useScreenHints} from '../hints.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
 import {credentialRedactor} from '../../services/credential-redactor.js';
+import {SHOWN_TEXT} from '../../core/redact.js';
 import {useShell} from '../shell.js';
 import {agentsLosingProxy, quitStopsAgentsQuestion} from '../actions/proxy.js';
 import {useTheme} from '../theme.js';
@@ -432,6 +433,6 @@ function useOwnCredentialMask(): (text: string) => string {
   const {paths} = useServices();
   return useMemo(() => {
     const redactor = credentialRedactor(paths);
-    return (text: string) => redactor.redact(text, {cutEchoes: true});
+    return (text: string) => redactor.redact(text, SHOWN_TEXT);
   }, [paths]);
 }
