@@ -434,9 +434,9 @@ export async function deliverTranslated(
     const refused = () => !headed && stream.failure !== undefined;
     const refuse = () => {
       clearTimeout(holdHead);
-      const error = upstreamFailed(stream.failure!);
+      const error = upstreamFailed(stream.failure!, stream.failureType);
       onBroken(maskedLine(error.message, (text) => redactor.redact(text, ERROR_TEXT)));
-      return deliverTranslatedError(translation, res, error.status, JSON.stringify({error: {message: error.message}}), redactor);
+      return deliverTranslatedError(translation, res, error.status, error.upstreamBody, redactor);
     };
     // A run's held tail goes out after HOLD_RELEASE_MS without the upstream's next event (between the loop's writes: release is synchronous).
     let holdTimer: NodeJS.Timeout | undefined;
@@ -532,7 +532,7 @@ export async function deliverTranslated(
     // The upstream reported a failure inside its 200 (an error event): the client's error, in its protocol's shape.
     if (error instanceof TranslateError) {
       onBroken(maskedLine(error.message, (text) => redactor.redact(text, ERROR_TEXT)));
-      return deliverTranslatedError(translation, res, error.status, JSON.stringify({error: {message: error.message}}), redactor);
+      return deliverTranslatedError(translation, res, error.status, error.upstreamBody, redactor);
     }
     throw error;
   }

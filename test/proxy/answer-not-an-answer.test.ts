@@ -109,3 +109,61 @@ describe('a translated stream whose upstream answers well is still a 200 stream'
     assert.match(await response.text(), /event: error/);
   });
 });
+
+/** Each upstream protocol's error as the first event of its 200 stream, with the code word it gives. */
+const firstEventErrors: Record<string, (code: string) => string> = {
+  bob: (code) => `data: ${JSON.stringify({error: {message: `stopped: ${code}`, type: code, code}})}\n\n`,
+  claude: (code) => `event: error\ndata: ${JSON.stringify({type: 'error', error: {type: code, message: `stopped: ${code}`}})}\n\n`,
+  codex: (code) => `event: response.failed\ndata: ${JSON.stringify({type: 'response.failed', response: {id: 'r1', status: 'failed', error: {code, message: `stopped: ${code}`}}})}\n\n`,
+};
+
+/** What each upstream calls a rate limit, an overload and a refused request, and what the client gets for it. */
+const codeWords: Record<string, Array<{code: string; status: number; anthropic: string; openai: string}>> = {
+  bob: [
+    {code: 'rate_limit_exceeded', status: 429, anthropic: 'rate_limit_error', openai: 'rate_limit_error'},
+    {code: 'insufficient_quota', status: 429, anthropic: 'rate_limit_error', openai: 'rate_limit_error'},
+    {code: 'context_length_exceeded', status: 400, anthropic: 'invalid_request_error', openai: 'invalid_request_error'},
+    {code: 'server_error', status: 502, anthropic: 'api_error', openai: 'server_error'},
+  ],
+  claude: [
+    {code: 'overloaded_error', status: 503, anthropic: 'overloaded_error', openai: 'server_error'},
+    {code: 'rate_limit_error', status: 429, anthropic: 'rate_limit_error', openai: 'rate_limit_error'},
+    {code: 'invalid_request_error', status: 400, anthropic: 'invalid_request_error', openai: 'invalid_request_error'},
+  ],
+  codex: [
+    {code: 'rate_limit_exceeded', status: 429, anthropic: 'rate_limit_error', openai: 'rate_limit_error'},
+    {code: 'usage_limit_reached', status: 429, anthropic: 'rate_limit_error', openai: 'rate_limit_error'},
+    {code: 'server_is_overloaded', status: 503, anthropic: 'overloaded_error', openai: 'server_error'},
+  ],
+};
+
+for (const setup of setups) {
+  const provider = setup.fixture.provider;
+  describe(`${setup.name}: an error as the first event keeps its kind on the translated routes`, async () => {
+    const f = await proxyFixture(setup.fixture);
+    after(() => f.close());
+    for (const word of codeWords[provider]!) {
+      for (const route of setup.routes) {
+        for (const stream of [false, true]) {
+          it(`${route} (${stream ? 'stream' : 'no stream'}), ${word.code}: ${word.status} in the client's error shape, logged as ${word.status}`, async () => {
+            f.upstream.handler = (_req, res) => {
+              res.writeHead(200, {'content-type': 'text/event-stream'});
+              res.end(firstEventErrors[provider]!(word.code));
+            };
+            const answer = await ask(f, route, setup.model, stream);
+            assert.equal(answer.status, word.status, answer.text);
+            const json = JSON.parse(answer.text) as Record<string, unknown>;
+            const error = json.error as Record<string, unknown>;
+            // A client retries a rate limit or an overload after a wait, and shows a refused request as its own fault.
+            if (route === '/v1/messages') assert.deepEqual([json.type, error.type], ['error', word.anthropic]);
+            else assert.equal(error.type, word.openai, answer.text);
+            assert.match(String(error.message), new RegExp(`^the upstream failed: stopped: ${word.code}$`));
+            // An OpenAI client's SDK reads the upstream's own word as the error's code.
+            if (route !== '/v1/messages') assert.equal(error.code, word.code, answer.text);
+            assert.deepEqual(answer.logged.map((e) => e.type === 'request' && e.status), [word.status]);
+          });
+        }
+      }
+    }
+  });
+}

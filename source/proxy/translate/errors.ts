@@ -52,13 +52,22 @@ export function anthropicErrorType(status: number): string {
   return 'api_error';
 }
 
-/** Anthropic error `type` for an error reported inside a stream, from the upstream's code word. */
-export function anthropicStreamErrorType(code: string | undefined): string {
+/**
+ * The HTTP status an error reported inside a stream stands for, from the upstream's code word (an
+ * Anthropic error event's `type`, OpenAI's `code` or `type`, Google's `status`): 429 for a rate or
+ * quota limit, 503 for an overloaded or unavailable service, 400 for a request it refused, else 502.
+ */
+export function streamErrorStatus(code: string | undefined): number {
   const word = (code ?? '').toLowerCase();
-  if (/rate_limit|resource_exhausted|usage_limit|quota/.test(word)) return 'rate_limit_error';
-  if (/overloaded|unavailable/.test(word)) return 'overloaded_error';
-  if (/invalid|bad_request|context_length/.test(word)) return 'invalid_request_error';
-  return 'api_error';
+  if (/rate_limit|resource_exhausted|usage_limit|quota/.test(word)) return 429;
+  if (/overloaded|unavailable/.test(word)) return 503;
+  if (/invalid|bad_request|context_length/.test(word)) return 400;
+  return 502;
+}
+
+/** Anthropic error `type` for an error reported inside a stream, from the upstream's code word (streamErrorStatus). */
+export function anthropicStreamErrorType(code: string | undefined): string {
+  return anthropicErrorType(streamErrorStatus(code));
 }
 
 export function anthropicErrorBody(type: string, message: string): Record<string, unknown> {

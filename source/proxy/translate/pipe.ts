@@ -15,6 +15,8 @@ export interface TurnReader {
   readonly answered: boolean;
   /** The message of the `error` the turn ended with (the upstream's error event, a stream cut or garbled); undefined otherwise. */
   readonly failure?: string;
+  /** That error's code word, when the upstream gave one (TurnEvent `errorType`). */
+  readonly failureType?: string;
 }
 
 /** TurnEvents → client stream bytes, one per request (stateful). */
@@ -41,14 +43,15 @@ export interface TurnWriter {
 export function pipeStream(reader: TurnReader, writer: TurnWriter, readBody: (body: string) => TurnEvent[], redactor?: Redactor): StreamTranslator {
   const masked = redactor !== undefined && writer.masksOtherStrings === true;
   // A whole body is read by a reader of its own (readBody): its error is the stream's failure too.
-  let wholeFailure: string | undefined;
+  let wholeFailure: Extract<TurnEvent, {type: 'error'}> | undefined;
   const readWhole = (body: string) => {
     const events = readBody(body);
     const last = events.at(-1);
-    if (last?.type === 'error') wholeFailure = last.message;
+    if (last?.type === 'error') wholeFailure = last;
     return events;
   };
-  const failure = () => reader.failure ?? wholeFailure;
+  const failure = () => reader.failure ?? wholeFailure?.message;
+  const failureType = () => (reader.failure !== undefined ? reader.failureType : wholeFailure?.errorType);
   if (!redactor || redactor.size === 0) {
     return {
       push: (chunk) => writer.write(reader.push(chunk)),
@@ -61,6 +64,9 @@ export function pipeStream(reader: TurnReader, writer: TurnWriter, readBody: (bo
       },
       get failure() {
         return failure();
+      },
+      get failureType() {
+        return failureType();
       },
     };
   }
@@ -82,6 +88,9 @@ export function pipeStream(reader: TurnReader, writer: TurnWriter, readBody: (bo
     },
     get failure() {
       return failure();
+    },
+    get failureType() {
+      return failureType();
     },
   };
 }

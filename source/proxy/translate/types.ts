@@ -4,6 +4,7 @@
 // Same-protocol traffic never comes here: the proxy passes it through byte for byte.
 import type {Redactor} from '../../core/redact.js';
 import type {ApiProtocol} from '../../providers/table.js';
+import {streamErrorStatus} from './errors.js';
 
 export type {ApiProtocol};
 
@@ -66,6 +67,8 @@ export interface StreamTranslator {
   readonly answered?: boolean;
   /** The turn ended with an error (its reader's `failure`): the upstream's error event, or an event cut or garbled. */
   readonly failure?: string;
+  /** That error's code word when the upstream gave one (its reader's `failureType`: `rate_limit_error`, `RESOURCE_EXHAUSTED`). */
+  readonly failureType?: string;
 }
 
 export interface TranslatedError {
@@ -110,19 +113,30 @@ export interface PairTranslator {
 
 /**
  * The upstream's 200 held no answer (its error event, a body that is no answer, a stream that ended
- * before the turn did): a 502 in the client's error shape, never a 200 the client reads as an answer.
- * One wording for every client protocol and for a stream's whole failure (deliver.ts).
+ * before the turn did): an error status in the client's error shape, never a 200 the client reads as
+ * an answer. The status is the one the error's code word stands for (`code`: streamErrorStatus, so a
+ * rate limit stays a 429 the client waits on), 502 without one. One wording for every client
+ * protocol and for a stream's whole failure (deliver.ts).
  */
-export function upstreamFailed(message: string): TranslateError {
-  return new TranslateError(`the upstream failed: ${message}`, 502);
+export function upstreamFailed(message: string, code?: string): TranslateError {
+  return new TranslateError(`the upstream failed: ${message}`, streamErrorStatus(code), code);
 }
 
-/** A client request the translator cannot carry to the upstream (named field, 400). */
+/**
+ * A client request the translator cannot carry to the upstream (named field, 400), or an upstream
+ * failure found in its answer (upstreamFailed: its status, and the upstream's code word as `code`).
+ */
 export class TranslateError extends Error {
   constructor(
     message: string,
     readonly status = 400,
+    readonly code?: string,
   ) {
     super(message);
+  }
+
+  /** The error as an upstream error body, for the pair's translator.error (which reads `message` and `code`). */
+  get upstreamBody(): string {
+    return JSON.stringify({error: {message: this.message, code: this.code}});
   }
 }

@@ -27,6 +27,10 @@ export abstract class SseTurnReader implements TurnReader {
     return this.out.failure;
   }
 
+  get failureType(): string | undefined {
+    return this.out.failureType;
+  }
+
   push(chunk: string): TurnEvent[] {
     for (const event of this.sse.push(chunk)) this.onData(event.data);
     return this.out.take();

@@ -192,6 +192,8 @@ export class TurnEmitter {
 
   /** The message of the error the turn ended with (see error()). */
   failure: string | undefined;
+  /** Its code word, when the upstream gave one. */
+  failureType: string | undefined;
 
   error(message: string, errorType?: string): void {
     if (this.done) return;
@@ -200,6 +202,7 @@ export class TurnEmitter {
     // eslint-disable-next-line no-control-regex
     message = message.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, '');
     this.failure = message;
+    this.failureType = errorType;
     this.openBlock(undefined);
     const event: TurnEvent = {type: 'error', message};
     if (errorType) event.errorType = errorType;

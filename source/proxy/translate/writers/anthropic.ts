@@ -279,7 +279,7 @@ export function anthropicMessage(events: TurnEvent[], options: AnthropicWriterOp
           break;
         }
         case 'error':
-          throw upstreamFailed(String((wire.error as JsonObject).message));
+          throw upstreamFailed(String((wire.error as JsonObject).message), String((wire.error as JsonObject).type));
       }
     },
     delta: (index, type, value) => {

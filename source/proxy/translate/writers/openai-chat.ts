@@ -203,7 +203,7 @@ export class OpenAIChatWriter implements TurnWriter {
           break;
         case 'error':
           // Not a chat.completion: an error status (deliver.ts), never a 200 the SDK reads as one without choices.
-          throw upstreamFailed(event.message);
+          throw upstreamFailed(event.message, event.errorType);
         default:
           break;
       }
