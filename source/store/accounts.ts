@@ -152,6 +152,20 @@ export const heldApiKey = (token: TokenFile | undefined): string | undefined => 
 /** `apiKey` for a token file that holds an API key and no OAuth grant (heldApiKey). */
 const apiKeyOf = (token: TokenFile | undefined): Pick<Account, 'apiKey'> => (heldApiKey(token) ? {apiKey: true} : {});
 
+/** How long before its storing a login's own `last_refresh` may be and still be the login's moment. */
+const LOGIN_STORED_WITHIN_MS = 10 * 60_000;
+
+/**
+ * When a login's account was created: the moment its token was made (`last_refresh`, which the
+ * detail's "Last used" also reads), so the two agree to the second; the store's `now` when the token
+ * holds none, or one that is no moment of this login (in the future, or older than
+ * LOGIN_STORED_WITHIN_MS: a token file brought from elsewhere).
+ */
+function loginMoment(token: TokenFile, now: Date): string {
+  const made = Date.parse(stringField(token.last_refresh) ?? '');
+  return made <= now.getTime() && now.getTime() - made <= LOGIN_STORED_WITHIN_MS ? new Date(made).toISOString() : now.toISOString();
+}
+
 /**
  * A reason kept in the account state (a server's words) with the account's own credentials masked:
  * reasons are masked before they are stored, but one stored by an older version may hold them.
@@ -1417,7 +1431,7 @@ export class AccountStore implements AccountService {
           paused: false,
           registered: true,
           health: 'ok',
-          createdAt: this.now().toISOString(),
+          createdAt: loginMoment(login.token, this.now()),
         };
       }
       ctx.register(account);
