@@ -16,9 +16,9 @@
  *   operators, musical format controls);
  * - U+2800, the blank braille pattern, which renders as a blank cell.
  */
-const SOURCE = '(?! )[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}\\p{Zs}\\p{Cs}\\p{Default_Ignorable_Code_Point}\\u2800]';
-const ONE = new RegExp(SOURCE, 'u');
-const EVERY = new RegExp(SOURCE, 'gu');
+export const INVISIBLE_CHARACTER = '(?! )[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}\\p{Zs}\\p{Cs}\\p{Default_Ignorable_Code_Point}\\u2800]';
+const ONE = new RegExp(INVISIBLE_CHARACTER, 'u');
+const EVERY = new RegExp(INVISIBLE_CHARACTER, 'gu');
 
 /** The first character of the set in `text` (a whole code point), undefined when none. */
 export function firstInvisible(text: string): string | undefined {

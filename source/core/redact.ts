@@ -14,5 +14,5 @@
 export {MIN_SECRET_LENGTH, redactedForm} from './redact/echo-forms.js';
 export {joinWrappedBase64} from './redact/wrapped-base64.js';
 export {credentialsOf, maskCredentialPatterns} from './redact/credentials.js';
-export {CUT_ECHO_MIN, ERROR_TEXT, Redactor, SHOWN_TEXT, StreamRedactor, type RedactOptions} from './redact/redactor.js';
+export {CUT_ECHO_MIN, ERROR_TEXT, maskSeenThrough, Redactor, SHOWN_TEXT, StreamRedactor, type RedactOptions} from './redact/redactor.js';
 export {cutText, excerpt, maskedLine, REASON_CHARS, type Masker} from './redact/excerpt.js';

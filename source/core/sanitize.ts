@@ -43,7 +43,9 @@ function partOfSequence(char: string, before: string, after: string, letterBefor
   if ((code === 0x200c || code === 0x200d) && VIRAMA.test(before)) return true;
   if (code === 0x200c) return JOINING_LETTER.test(letterBefore) && LETTER.test(letterBefore) && JOINING_LETTER.test(after) && LETTER.test(after);
   if (code === 0x200d) return PICTOGRAPH.test(before) && /^\p{Extended_Pictographic}$/u.test(after);
-  if (code === 0xfe0e || code === 0xfe0f) return /^[\p{Extended_Pictographic}0-9#*]$/u.test(before);
+  // A keycap's base (`1`, `#`, `*`) takes one only with the keycap after it (1\ufe0f\u20e3): after a
+  // bare digit it shows nothing, and a digit is a token's letter.
+  if (code === 0xfe0e || code === 0xfe0f) return /^\p{Extended_Pictographic}$/u.test(before) || (/^[0-9#*]$/.test(before) && after === '\u20e3');
   if ((code >= 0xfe00 && code <= 0xfe0d) || (code >= 0xe0100 && code <= 0xe01ef)) return /^\p{Ideographic}$/u.test(before);
   if (code >= 0xe0020 && code <= 0xe007f) return TAG_RUN.test(before);
   return false;
@@ -92,6 +94,9 @@ function showInvisible(text: string): string {
   });
 }
 
+/** A character that takes a cell: no space, no line break (what a removed run would join). */
+const VISIBLE = /^\S$/;
+
 /** Characters that may go on a token (API keys, OAuth tokens, base64url, JWTs): a run of them is one word. */
 export const TOKEN_CHARACTER = /[A-Za-z0-9_\-+/=.~]/;
 
@@ -109,18 +114,18 @@ export function withoutControls(text: string): string {
 
 /**
  * Removes escape sequences, control characters and bidi controls, and shows invisible characters as
- * `\u200b` (showInvisible); keeps tabs and newlines. A run removed from between two characters of a
- * token is shown as its first character's `\u0001` form instead: removed, the two sides would join,
- * and a credential an upstream echoed with controls between its letters (which no masker matched)
- * would stand whole on the screen, ready to copy (a name's `alice\u202etxt` likewise no longer reads
- * as `alicetxt`).
+ * `\u200b` (showInvisible); keeps tabs and newlines. A run removed from between two visible
+ * characters is shown as its first character's `\u0001` form instead: removed, the two sides would
+ * join, and a credential an upstream echoed with controls between its letters (which no masker
+ * matched) would stand whole on the screen, ready to copy; a name would read as another
+ * (`alice\u202e@example.com` as `alice@example.com`, `alice\u202etxt` as `alicetxt`).
  */
 export function sanitizeText(text: unknown): string {
   if (text === undefined || text === null) return '';
   // Printable ASCII holds none of what is removed or shown (the proxy's log line per request).
   if (typeof text === 'string' && PRINTABLE_PLAIN.test(text)) return text;
   const clean = String(text).replace(REMOVED_RUN, (run: string, offset: number, whole: string) => {
-    const joins = TOKEN_CHARACTER.test(whole[offset - 1] ?? '') && TOKEN_CHARACTER.test(whole[offset + run.length] ?? '');
+    const joins = VISIBLE.test(whole[offset - 1] ?? '') && VISIBLE.test(whole[offset + run.length] ?? '');
     return joins ? visibleForm(run[0]!) : '';
   });
   return hasInvisible(clean) ? showInvisible(clean) : clean;

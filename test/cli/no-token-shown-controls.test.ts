@@ -12,14 +12,10 @@ import {makeTempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
 import {freePort, startFakeUpstream} from '../helpers/fake-upstreams.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
+import {drawnOnTerminal as drawn, writtenOutOfOrder} from '../helpers/terminal-draw.js';
 
 const planted = (name: string) => `${name}-PLANTED-${Math.random().toString(36).slice(2, 12)}-${'z'.repeat(6)}`;
 
-/** What a terminal draws of `text`: escape sequences, controls but tab and newline, and bidi controls dropped. */
-function drawn(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[@-Z\\-_]/g, '').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '');
-}
 
 /** Every JSON value in `text` (a body, an output) decoded, leaves joined by newlines, as a client shows a message. */
 function decodedLeaves(text: string): string {
@@ -51,10 +47,13 @@ describe('no token is ever shown, with controls between its letters', async () =
     codexRefresh: planted('codex-rt'),
   };
   const all = Object.values(secrets);
-  const gaps = ['\u0001', '\u001b[0m', '\u202e', '\u007f\u0085', '\u001b]0;t\u0007\u2066'];
+  // What a terminal draws as nothing, or that moves its cursor back over a letter written to be
+  // overwritten, between every two letters; and pieces written out of order (`\r`, tabs).
+  const gaps = ['\u0001', '\u001b[0m', '\u202e', '\u007f\u0085', '\u001b]0;t\u0007\u2066', 'X\u0008', 'X\u001b[1D', '\u200b', '\ufe0f', '\u0332'];
+  const forms = [...gaps.map((gap) => (secret: string) => [...secret].join(gap)), writtenOutOfOrder];
   let answer = 0;
-  /** Each secret with the next gap between every two of its letters. */
-  const interleaved = () => all.map((secret) => [...secret].join(gaps[answer++ % gaps.length]!)).join(' ');
+  /** Each secret in the next form, one a line (where `\r` returns to its start). */
+  const interleaved = () => `\n${all.map((secret) => forms[answer++ % forms.length]!(secret)).join('\n')}`;
   const upstream = await startFakeUpstream((req, res) => {
     // The first account answers 500 in plain text (failover: its text becomes the cooling reason),
     // the second 400 in JSON (passed to the client); the usage and token endpoints 500 and 400.

@@ -111,15 +111,21 @@ describe('a translated stream whose upstream answers well is still a 200 stream'
 });
 
 /** Each upstream protocol's error as the first event of its 200 stream, with the code word it gives. */
-const firstEventErrors: Record<string, (code: string) => string> = {
-  bob: (code) => `data: ${JSON.stringify({error: {message: `stopped: ${code}`, type: code, code}})}\n\n`,
+const firstEventErrors: Record<string, (code: string, type?: string) => string> = {
+  // OpenAI's own: `code` the word, `type` sometimes what was limited (`requests`, `tokens`).
+  bob: (code, type) => `data: ${JSON.stringify({error: {message: `stopped: ${code}`, type: type ?? code, code}})}\n\n`,
   claude: (code) => `event: error\ndata: ${JSON.stringify({type: 'error', error: {type: code, message: `stopped: ${code}`}})}\n\n`,
   codex: (code) => `event: response.failed\ndata: ${JSON.stringify({type: 'response.failed', response: {id: 'r1', status: 'failed', error: {code, message: `stopped: ${code}`}}})}\n\n`,
 };
 
 /** What each upstream calls a rate limit, an overload and a refused request, and what the client gets for it. */
-const codeWords: Record<string, Array<{code: string; status: number; anthropic: string; openai: string}>> = {
+const codeWords: Record<string, Array<{code: string; type?: string; status: number; anthropic: string; openai: string}>> = {
   bob: [
+    {code: 'rate_limit_exceeded', type: 'requests', status: 429, anthropic: 'rate_limit_error', openai: 'rate_limit_error'},
+    {code: 'rate_limit_exceeded', type: 'tokens', status: 429, anthropic: 'rate_limit_error', openai: 'rate_limit_error'},
+    {code: 'overloaded', type: 'server_error', status: 503, anthropic: 'overloaded_error', openai: 'server_error'},
+    // The account's key refused: no fault of the client's request (not a 400 it would not retry).
+    {code: 'invalid_api_key', type: 'invalid_request_error', status: 502, anthropic: 'api_error', openai: 'server_error'},
     {code: 'rate_limit_exceeded', status: 429, anthropic: 'rate_limit_error', openai: 'rate_limit_error'},
     {code: 'insufficient_quota', status: 429, anthropic: 'rate_limit_error', openai: 'rate_limit_error'},
     {code: 'context_length_exceeded', status: 400, anthropic: 'invalid_request_error', openai: 'invalid_request_error'},
@@ -145,10 +151,10 @@ for (const setup of setups) {
     for (const word of codeWords[provider]!) {
       for (const route of setup.routes) {
         for (const stream of [false, true]) {
-          it(`${route} (${stream ? 'stream' : 'no stream'}), ${word.code}: ${word.status} in the client's error shape, logged as ${word.status}`, async () => {
+          it(`${route} (${stream ? 'stream' : 'no stream'}), ${word.code}${word.type ? ` (type ${word.type})` : ''}: ${word.status} in the client's error shape, logged as ${word.status}`, async () => {
             f.upstream.handler = (_req, res) => {
               res.writeHead(200, {'content-type': 'text/event-stream'});
-              res.end(firstEventErrors[provider]!(word.code));
+              res.end(firstEventErrors[provider]!(word.code, word.type));
             };
             const answer = await ask(f, route, setup.model, stream);
             assert.equal(answer.status, word.status, answer.text);

@@ -1,8 +1,8 @@
 // Text from the network or a file cut to a message's length without showing a credential: excerpt
 // (masked, sanitised, then cut) and cutText. Above the Redactor, which excerpt takes as a masker.
 import {pairSafeIndex} from '../code-units.js';
-import {sanitizeLine, TOKEN_CHARACTER, withoutControls} from '../sanitize.js';
-import type {Redactor} from './redactor.js';
+import {sanitizeLine, TOKEN_CHARACTER} from '../sanitize.js';
+import {maskSeenThrough, type Redactor} from './redactor.js';
 
 /** Text to mask: a function, or a Redactor (whose cut-echo masking is then used too). */
 export type Masker = ((text: string) => string) | Redactor;
@@ -18,13 +18,12 @@ export function excerpt(text: string, max: number, mask: Masker): string {
 }
 
 /**
- * Text from the network or a file as one line for a message or a log, whole: controls and escape
- * sequences removed FIRST (withoutControls: a credential echoed with them between its letters is
- * whole where the masker looks), then masked, then sanitised (sanitizeLine).
+ * Text from the network or a file as one line for a message or a log, whole: masked as a terminal
+ * would draw it FIRST (maskSeenThrough: a credential echoed with controls or invisible characters
+ * between its letters is whole where the masker looks), then sanitised (sanitizeLine).
  */
 export function maskedLine(text: string, mask: Masker): string {
-  const joined = withoutControls(text);
-  return sanitizeLine(typeof mask === 'function' ? mask(joined) : mask.redact(joined, {cutEchoes: true}));
+  return sanitizeLine(maskSeenThrough(text, typeof mask === 'function' ? mask : (seen) => mask.redact(seen, {cutEchoes: true})));
 }
 
 /**

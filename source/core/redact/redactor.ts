@@ -4,12 +4,13 @@
 // (holdBytesFrom). One file because the two call each other. It puts the other files of
 // core/redact/ together; the options and constants only it reads are kept here.
 import {isOwn} from '../id-map.js';
-import {ASCII, BACKSLASH, BACKSLASH_U00, base64Cores, charPattern, CORE_MIN_BYTES, CUT_ESCAPE_AT_END, decodeEchoed, decodeVerbatimEscapes, ECHO_EXPANSION, ESCAPED_CONTROL, ESCAPE_HINT, ESCAPED_VERBATIM, escapeRegExp, hasPercentVerbatim, mayHoldEscapedVerbatim, MIN_SECRET_LENGTH, PARTIAL_ESCAPE, PARTIAL_ESCAPES, PERCENT, redactedForm, utf8OfBytes, VERBATIM_CODES} from './echo-forms.js';
+import {ASCII, BACKSLASH, BACKSLASH_U00, base64Cores, charPattern, CORE_MIN_BYTES, CUT_ESCAPE_AT_END, decodeEchoed, decodeVerbatimEscapes, ECHO_EXPANSION, ESCAPED_CONTROL, ESCAPED_SHORT_CONTROL, ESCAPE_HINT, ESCAPED_VERBATIM, escapeRegExp, hasPercentVerbatim, mayHoldEscapedVerbatim, MIN_SECRET_LENGTH, PARTIAL_ESCAPE, PARTIAL_ESCAPES, PERCENT, redactedForm, utf8OfBytes, VERBATIM_CODES} from './echo-forms.js';
 import {CHAIN_CODES, chainToken, hasBase64Run, isBase64, PARTIAL_CHAIN_TOKEN, SPACE_FOLDED_WIDTH} from './wrapped-base64.js';
 import {CoreHeads, type EchoMask, LiteralFinder} from './finders.js';
 import {EchoFilter} from './echo-filter.js';
 import {maskCredentialPatterns} from './credentials.js';
-import {withoutControls} from '../sanitize.js';
+import {TOKEN_CHARACTER, withoutControls} from '../sanitize.js';
+import {INVISIBLE_CHARACTER} from '../invisible.js';
 
 /** Characters of a secret's head that decide whether a stream's tail may be the start of an echo. */
 const HEAD_CHARS = 6;
@@ -26,10 +27,10 @@ export interface RedactOptions {
    */
   cutEchoes?: boolean;
   /**
-   * Escape sequences, C0/C1 controls (not tab or newline) and bidi controls removed before the
-   * look (core/sanitize.ts withoutControls), and JSON escapes of them (ESCAPED_CONTROL): for text a
-   * person reads, where a terminal ignores them and shows a token with them between its letters
-   * whole. Not for bodies forwarded as they came.
+   * Look at the text as a terminal draws it too (maskSeenThrough: controls, escape sequences and
+   * their JSON escapes gone, invisible characters and combining marks inside a token gone): for text
+   * a person reads, where a token with such characters between its letters is shown whole. When that
+   * look masks something, its text is the result. Not for bodies forwarded as they came.
    */
   dropControls?: boolean;
 }
@@ -60,6 +61,38 @@ function publicPrefixLength(secret: string): number {
 
 /** A masked form as a stream's latin1 text holds it: its UTF-8 bytes, one character each. */
 const latin1Form = (masked: string) => Buffer.from(masked, 'utf8').toString('latin1');
+
+/** A run of characters a terminal draws as nothing, or as a mark on the letter before (combining marks), between two characters of a token. */
+const DRAWN_AS_NOTHING_IN_TOKEN = new RegExp(`(?<=${TOKEN_CHARACTER.source})(?:${INVISIBLE_CHARACTER}|\\p{M})+(?=${TOKEN_CHARACTER.source})`, 'gu');
+
+/** Printable ASCII without a backslash: nothing in it a terminal hides, nothing escaped. */
+const PLAIN_TEXT = /^[\x20-\x5b\x5d-\x7e]*$/;
+
+/**
+ * `text` without what a person's terminal would hide or act on: escape sequences, controls (tab and
+ * newline kept) and bidi controls (core/sanitize.ts withoutControls), and their JSON escapes
+ * (ESCAPED_CONTROL, ESCAPED_SHORT_CONTROL) a client decodes before it prints. Among them are the
+ * ones that move the cursor back (`\r`, backspace, CSI `D`), which draw pieces written apart as one
+ * word: they go whatever is masked.
+ */
+export function withoutTerminalControls(text: string): string {
+  if (PLAIN_TEXT.test(text)) return text;
+  return withoutControls(text).replace(ESCAPED_CONTROL, '').replace(ESCAPED_SHORT_CONTROL, '$1');
+}
+
+/**
+ * `mask` applied to text a person reads, as a terminal draws it: withoutTerminalControls always;
+ * then, when the masker finds something there, with runs of invisible characters or combining marks
+ * between two characters of a token gone too (a variation selector after each digit, U+0332 under
+ * each letter), the result of that look (elsewhere they are kept: accents, emoji sequences).
+ */
+export function maskSeenThrough(text: string, mask: (text: string) => string): string {
+  const plain = withoutTerminalControls(text);
+  const drawn = PLAIN_TEXT.test(plain) ? plain : plain.replace(DRAWN_AS_NOTHING_IN_TOKEN, '');
+  if (drawn === plain) return mask(plain);
+  const masked = mask(drawn);
+  return masked !== drawn ? masked : mask(plain);
+}
 
 /**
  * For text a person reads, from secrets this Redactor knows (a log line, a stored reason, an error
@@ -262,7 +295,7 @@ export class Redactor {
 
   /** The text with every known secret masked (and generic credential shapes, when asked). */
   redact(text: string, options: RedactOptions = NO_OPTIONS): string {
-    return this.redactWith(options.dropControls ? withoutControls(text).replace(ESCAPED_CONTROL, '') : text, options);
+    return options.dropControls ? maskSeenThrough(text, (seen) => this.redactWith(seen, options)) : this.redactWith(text, options);
   }
 
   /**

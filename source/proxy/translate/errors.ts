@@ -55,12 +55,14 @@ export function anthropicErrorType(status: number): string {
 /**
  * The HTTP status an error reported inside a stream stands for, from the upstream's code word (an
  * Anthropic error event's `type`, OpenAI's `code` or `type`, Google's `status`): 429 for a rate or
- * quota limit, 503 for an overloaded or unavailable service, 400 for a request it refused, else 502.
+ * quota limit, 503 for an overloaded or unavailable service, 400 for a request it refused, else 502
+ * (an account's key or token refused, `invalid_api_key`, is no fault of the client's request).
  */
 export function streamErrorStatus(code: string | undefined): number {
   const word = (code ?? '').toLowerCase();
   if (/rate_limit|resource_exhausted|usage_limit|quota/.test(word)) return 429;
   if (/overloaded|unavailable/.test(word)) return 503;
+  if (/api_key|auth|token|permission|unauthenticated|unauthorized|forbidden|billing|credential/.test(word)) return 502;
   if (/invalid|bad_request|context_length/.test(word)) return 400;
   return 502;
 }

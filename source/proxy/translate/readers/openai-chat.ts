@@ -103,7 +103,8 @@ export class OpenAIChatReader extends SseTurnReader {
     if (text !== undefined) this.learnTemplate(chunk, text);
     const error = asRecord(chunk.error);
     if (error) {
-      this.out.error(asString(error.message) ?? JSON.stringify(error), asString(error.type) ?? asString(error.code));
+      // OpenAI's `code` is the word (`rate_limit_exceeded`); its `type` may be what was limited (`requests`, `tokens`).
+      this.out.error(asString(error.message) ?? JSON.stringify(error), asString(error.code) ?? asString(error.type));
       return;
     }
     this.out.start(asString(chunk.id), asString(chunk.model));
