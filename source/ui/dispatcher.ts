@@ -7,7 +7,7 @@ import {useEffect, useRef} from 'react';
 import {currentRoute, type AppState} from '../core/app-state.js';
 import {keyName, type RawKey} from '../core/key-names.js';
 import {actionKey, keysOf, type KeyAction} from '../core/keymap.js';
-import {sanitizeText} from '../core/sanitize.js';
+import {sanitizeText, withoutControls} from '../core/sanitize.js';
 import {PASTE_END, PASTE_START, pastedText, routeKey, shellActionFor} from '../core/key-routing.js';
 import {renameAccount} from './actions/accounts.js';
 import {agentsLosingProxy, quitStopsAgentsQuestion} from './actions/proxy.js';
@@ -271,8 +271,9 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
   const ended = (text: string, rest = ''): string => {
     afterPaste.current = {raw: rest, keys: rest === '' ? [] : [{input: rest, key: {}}]};
     holdOn();
-    // Escape sequences go whole (sanitizeText; it would drop a bare CR, so line ends are LF first).
-    return pastedText(sanitizeText(text.replace(/\r\n?/g, '\n')));
+    // Escape sequences go whole, what is around them joined (withoutControls: it would drop a bare
+    // CR, so line ends are LF first); invisible characters are shown (sanitizeText).
+    return pastedText(sanitizeText(withoutControls(text.replace(/\r\n?/g, '\n'))));
   };
   useEffect(() => {
     const onRead = (raw: string) => {

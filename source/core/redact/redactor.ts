@@ -9,7 +9,7 @@ import {CHAIN_CODES, chainToken, hasBase64Run, isBase64, PARTIAL_CHAIN_TOKEN, SP
 import {CoreHeads, type EchoMask, LiteralFinder} from './finders.js';
 import {EchoFilter} from './echo-filter.js';
 import {maskCredentialPatterns} from './credentials.js';
-import {TOKEN_CHARACTER, withoutControls} from '../sanitize.js';
+import {withoutControls} from '../sanitize.js';
 import {INVISIBLE_CHARACTER} from '../invisible.js';
 
 /** Characters of a secret's head that decide whether a stream's tail may be the start of an echo. */
@@ -62,8 +62,22 @@ function publicPrefixLength(secret: string): number {
 /** A masked form as a stream's latin1 text holds it: its UTF-8 bytes, one character each. */
 const latin1Form = (masked: string) => Buffer.from(masked, 'utf8').toString('latin1');
 
-/** A run of characters a terminal draws as nothing, or as a mark on the letter before (combining marks), between two characters of a token. */
-const DRAWN_AS_NOTHING_IN_TOKEN = new RegExp(`(?<=${TOKEN_CHARACTER.source})(?:${INVISIBLE_CHARACTER}|\\p{M})+(?=${TOKEN_CHARACTER.source})`, 'gu');
+/** One character a terminal draws as nothing, or as a mark on the letter before it (a combining mark). */
+const DRAWN_AS_NOTHING = new RegExp(`^(?:${INVISIBLE_CHARACTER}|\\p{M})$`, 'u');
+
+/**
+ * A run of such characters, raw or as JSON `\u` escapes at any level (a surrogate pair's two), between
+ * two visible characters (no backslash before it: a run of backslashes is tried once, not at each).
+ * Its escapes are checked by drawnAsNothing.
+ */
+const DRAWN_AS_NOTHING_RUN = new RegExp(`(?<=[^\\s\\\\])(?:${INVISIBLE_CHARACTER}|\\p{M}|\\\\+u[0-9a-fA-F]{4})+(?=\\S)`, 'gu');
+
+/** Whether a run DRAWN_AS_NOTHING_RUN found draws as nothing: each of its escapes is of such a character. */
+function drawnAsNothing(run: string): boolean {
+  const decoded = run.replace(/\\+u([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  for (const char of decoded) if (!DRAWN_AS_NOTHING.test(char)) return false;
+  return true;
+}
 
 /** Printable ASCII without a backslash: nothing in it a terminal hides, nothing escaped. */
 const PLAIN_TEXT = /^[\x20-\x5b\x5d-\x7e]*$/;
@@ -83,12 +97,13 @@ export function withoutTerminalControls(text: string): string {
 /**
  * `mask` applied to text a person reads, as a terminal draws it: withoutTerminalControls always;
  * then, when the masker finds something there, with runs of invisible characters or combining marks
- * between two characters of a token gone too (a variation selector after each digit, U+0332 under
- * each letter), the result of that look (elsewhere they are kept: accents, emoji sequences).
+ * (raw or JSON-escaped) between two visible characters gone too (a variation selector after each
+ * digit, U+0332 under each letter, `\u200b` escapes a client decodes), the result of that look
+ * (elsewhere they are kept: accents, emoji sequences).
  */
 export function maskSeenThrough(text: string, mask: (text: string) => string): string {
   const plain = withoutTerminalControls(text);
-  const drawn = PLAIN_TEXT.test(plain) ? plain : plain.replace(DRAWN_AS_NOTHING_IN_TOKEN, '');
+  const drawn = PLAIN_TEXT.test(plain) ? plain : plain.replace(DRAWN_AS_NOTHING_RUN, (run: string) => (drawnAsNothing(run) ? '' : run));
   if (drawn === plain) return mask(plain);
   const masked = mask(drawn);
   return masked !== drawn ? masked : mask(plain);
