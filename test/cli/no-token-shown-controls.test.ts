@@ -5,13 +5,14 @@
 // would draw it: command output, the proxy log, `proxy status` (text and JSON), the quota cache and
 // the bodies the proxy's client received (their JSON decoded, as a client shows its message).
 import assert from 'node:assert/strict';
-import {readdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
-import {after, describe, it} from 'node:test';
+import {describe, it} from 'node:test';
 import {makeTempCcs} from '../helpers/ccs.js';
+import {checkQuotaOutputs, plantEchoAccounts} from '../helpers/echo-accounts.js';
 import {runBin} from '../helpers/cli.js';
 import {freePort, startFakeUpstream} from '../helpers/fake-upstreams.js';
-import {API_KEY, oauthToken} from '../proxy/fixture.js';
+import {API_KEY} from '../proxy/fixture.js';
 import {drawnOnTerminal as drawn, writtenOutOfOrder} from '../helpers/terminal-draw.js';
 
 const planted = (name: string) => `${name}-PLANTED-${Math.random().toString(36).slice(2, 12)}-${'z'.repeat(6)}`;
@@ -67,25 +68,7 @@ describe('no token is ever shown, with controls between its letters', async () =
     res.writeHead(status, {'content-type': 'application/json'});
     res.end(JSON.stringify({error: {type: 'invalid_request_error', message: `bad request; known: ${interleaved()}`}}));
   });
-  ccs.writeToken('claude-a@example.com.json', oauthToken('claude', 'a@example.com', {access_token: secrets.accessA, refresh_token: secrets.refreshA}));
-  ccs.writeToken('claude-b@example.com.json', oauthToken('claude', 'b@example.com', {access_token: secrets.accessB, refresh_token: secrets.refreshB}));
-  ccs.writeToken('codex-c@example.com.json', oauthToken('codex', 'c@example.com', {access_token: secrets.codexAccess, refresh_token: secrets.codexRefresh, expired: new Date(Date.now() - 1000).toISOString()}));
-  ccs.writeRaw('cliproxy/config.yaml', `port: 8317\napi-keys:\n  - "${API_KEY}"\n`);
-  writeFileSync(
-    ccs.paths.settings,
-    JSON.stringify({
-      endpoints: {
-        claude: {api: upstream.url, usage: `${upstream.url}/claude/usage`},
-        codex: {usage: `${upstream.url}/codex/usage`, token: `${upstream.url}/codex/token`},
-      },
-      rotation: {strategy: 'fill-first'},
-    }),
-  );
-  after(async () => {
-    await runBin(['proxy', 'stop'], ccs.env);
-    await upstream.close();
-    ccs.cleanup();
-  });
+  plantEchoAccounts(ccs, upstream, secrets);
 
   const assertClean = (text: string, where: string) => {
     for (const shown of [drawn(text), drawn(decodedLeaves(text))]) {
@@ -124,16 +107,7 @@ describe('no token is ever shown, with controls between its letters', async () =
   });
 
   it('quota and refresh: command output and the quota cache carry no token a terminal would draw whole', async () => {
-    const quota = await runBin(['quota', '--refresh'], ccs.env);
-    assertClean(quota.stdout + quota.stderr, 'quota');
-    const json = await runBin(['quota', '--json'], ccs.env);
-    assertClean(json.stdout + json.stderr, 'quota --json');
-    assert.match(json.stdout + quota.stdout, /redacted/, 'the usage endpoint error is shown, masked');
-    for (const name of readdirSync(ccs.paths.state)) {
-      if (name.endsWith('.json')) assertClean(readFileSync(path.join(ccs.paths.state, name), 'utf8'), `cache ${name}`);
-    }
-    const accounts = await runBin(['accounts', '--json'], ccs.env);
-    assertClean(accounts.stdout + accounts.stderr, 'accounts --json');
+    await checkQuotaOutputs(ccs, assertClean);
     const table = await runBin(['accounts'], ccs.env);
     assertClean(table.stdout + table.stderr, 'accounts');
   });

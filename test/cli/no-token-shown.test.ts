@@ -3,13 +3,14 @@
 // every output is grepped for them: command stdout/stderr, the proxy log, `proxy status` (text and
 // JSON), the status endpoint, the quota cache, and the bodies the proxy's client received.
 import assert from 'node:assert/strict';
-import {readdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
-import {after, describe, it} from 'node:test';
+import {describe, it} from 'node:test';
 import {makeTempCcs} from '../helpers/ccs.js';
+import {checkQuotaOutputs, plantEchoAccounts} from '../helpers/echo-accounts.js';
 import {runBin} from '../helpers/cli.js';
 import {freePort, startFakeUpstream} from '../helpers/fake-upstreams.js';
-import {API_KEY, oauthToken} from '../proxy/fixture.js';
+import {API_KEY} from '../proxy/fixture.js';
 
 const planted = (name: string) => `${name}-PLANTED-${'x'.repeat(8)}-${Math.random().toString(36).slice(2, 12)}`;
 
@@ -38,25 +39,7 @@ describe('no token is ever shown', async () => {
     res.writeHead(status, {'content-type': 'application/json'});
     res.end(echo(req));
   });
-  ccs.writeToken('claude-a@example.com.json', oauthToken('claude', 'a@example.com', {access_token: secrets.accessA, refresh_token: secrets.refreshA}));
-  ccs.writeToken('claude-b@example.com.json', oauthToken('claude', 'b@example.com', {access_token: secrets.accessB, refresh_token: secrets.refreshB, id_token: secrets.idB}));
-  ccs.writeToken('codex-c@example.com.json', oauthToken('codex', 'c@example.com', {access_token: secrets.codexAccess, refresh_token: secrets.codexRefresh, expired: new Date(Date.now() - 1000).toISOString()}));
-  ccs.writeRaw('cliproxy/config.yaml', `port: 8317\napi-keys:\n  - "${API_KEY}"\n`);
-  writeFileSync(
-    ccs.paths.settings,
-    JSON.stringify({
-      endpoints: {
-        claude: {api: upstream.url, usage: `${upstream.url}/claude/usage`},
-        codex: {usage: `${upstream.url}/codex/usage`, token: `${upstream.url}/codex/token`},
-      },
-      rotation: {strategy: 'fill-first'},
-    }),
-  );
-  after(async () => {
-    await runBin(['proxy', 'stop'], ccs.env);
-    await upstream.close();
-    ccs.cleanup();
-  });
+  plantEchoAccounts(ccs, upstream, secrets);
 
   const assertClean = (text: string, where: string) => {
     for (const secret of all) {
@@ -94,15 +77,6 @@ describe('no token is ever shown', async () => {
   });
 
   it('quota and refresh: command output and the quota cache carry no token', async () => {
-    const quota = await runBin(['quota', '--refresh'], ccs.env);
-    assertClean(quota.stdout + quota.stderr, 'quota');
-    const json = await runBin(['quota', '--json'], ccs.env);
-    assertClean(json.stdout + json.stderr, 'quota --json');
-    assert.match(json.stdout + quota.stdout, /redacted/, 'the usage endpoint error is shown, masked');
-    for (const name of readdirSync(ccs.paths.state)) {
-      if (name.endsWith('.json')) assertClean(readFileSync(path.join(ccs.paths.state, name), 'utf8'), `cache ${name}`);
-    }
-    const accounts = await runBin(['accounts', '--json'], ccs.env);
-    assertClean(accounts.stdout + accounts.stderr, 'accounts');
+    await checkQuotaOutputs(ccs, assertClean);
   });
 });
