@@ -27,10 +27,10 @@ export interface RedactOptions {
    */
   cutEchoes?: boolean;
   /**
-   * Look at the text as a terminal draws it too (maskSeenThrough: controls, escape sequences and
-   * their JSON escapes gone, invisible characters and combining marks inside a token gone): for text
-   * a person reads, where a token with such characters between its letters is shown whole. When that
-   * look masks something, its text is the result. Not for bodies forwarded as they came.
+   * Look at the text as a terminal draws it (maskSeenThrough: controls, escape sequences and their
+   * JSON escapes gone; invisible characters and combining marks between two visible characters gone
+   * when that finds a credential): for text a person reads, where a token with such characters
+   * between its letters is shown whole. Not for bodies forwarded as they came.
    */
   dropControls?: boolean;
 }

@@ -4,7 +4,7 @@
 // `{status, msg}` (with HTTP 200), or plain text.
 import {cutText} from '../../core/redact.js';
 import {asRecord, asString, field} from './json.js';
-import type {TranslatedError} from './types.js';
+import {TranslateError, type TranslatedError} from './types.js';
 
 /** The human message of an upstream error body, whatever its shape; never longer than 1000 chars. */
 export function upstreamErrorMessage(status: number, body: string): string {
@@ -80,4 +80,15 @@ export function anthropicErrorBody(type: string, message: string): Record<string
 export function anthropicError(status: number, upstreamBody: string): TranslatedError {
   const httpStatus = status >= 400 && status <= 599 ? status : 502;
   return {status: httpStatus, body: anthropicErrorBody(anthropicErrorType(httpStatus), upstreamErrorMessage(status, upstreamBody))};
+}
+
+/**
+ * The upstream's 200 held no answer (its error event, a body that is no answer, a stream that ended
+ * before the turn did): an error status in the client's error shape, never a 200 the client reads as
+ * an answer. The status is the one the error's code word stands for (`code`: streamErrorStatus, so a
+ * rate limit stays a 429 the client waits on), 502 without one. One wording for every client
+ * protocol and for a stream's whole failure (deliver.ts).
+ */
+export function upstreamFailed(message: string, code?: string): TranslateError {
+  return new TranslateError(`the upstream failed: ${message}`, streamErrorStatus(code), code);
 }

@@ -4,7 +4,6 @@
 // Same-protocol traffic never comes here: the proxy passes it through byte for byte.
 import type {Redactor} from '../../core/redact.js';
 import type {ApiProtocol} from '../../providers/table.js';
-import {streamErrorStatus} from './errors.js';
 
 export type {ApiProtocol};
 
@@ -109,17 +108,6 @@ export interface PairTranslator {
   countTokens?(clientBody: Record<string, unknown>, context: TranslateContext): UpstreamRequestPlan | undefined;
   /** The upstream's count answer → `{input_tokens}`. */
   countTokensResponse?(upstreamBody: string): Record<string, unknown>;
-}
-
-/**
- * The upstream's 200 held no answer (its error event, a body that is no answer, a stream that ended
- * before the turn did): an error status in the client's error shape, never a 200 the client reads as
- * an answer. The status is the one the error's code word stands for (`code`: streamErrorStatus, so a
- * rate limit stays a 429 the client waits on), 502 without one. One wording for every client
- * protocol and for a stream's whole failure (deliver.ts).
- */
-export function upstreamFailed(message: string, code?: string): TranslateError {
-  return new TranslateError(`the upstream failed: ${message}`, streamErrorStatus(code), code);
 }
 
 /**

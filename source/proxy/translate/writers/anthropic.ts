@@ -9,7 +9,7 @@
 // them apart; tool names come back as the client named them (tool-names.ts).
 import {randomUUID} from 'node:crypto';
 import type {Redactor} from '../../../core/redact.js';
-import {anthropicError, anthropicErrorBody, anthropicStreamErrorType} from '../errors.js';
+import {anthropicError, anthropicErrorBody, anthropicStreamErrorType, upstreamFailed} from '../errors.js';
 import type {StopReason, TurnEvent, Usage} from '../events.js';
 import {estimatedUsage, estimateTokensOfText} from '../estimate-tokens.js';
 import {parseJsonObject, parseToolArguments, type JsonObject} from '../json.js';
@@ -17,7 +17,7 @@ import {pipeStream, type TurnReader, type TurnWriter} from '../pipe.js';
 import {tagSignature} from '../signatures.js';
 import {formatSse} from '../sse.js';
 import {safeToolId, toolNamesFor, type ToolNames} from '../tool-names.js';
-import {TranslateError, upstreamFailed, type ApiProtocol, type PairTranslator, type TranslateContext} from '../types.js';
+import {TranslateError, type ApiProtocol, type PairTranslator, type TranslateContext} from '../types.js';
 
 export interface AnthropicWriterOptions {
   /** The model id the client asked for: reported in `message_start` whatever the upstream says. */

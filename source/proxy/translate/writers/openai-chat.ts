@@ -17,7 +17,8 @@ import {chatCallSignatureField} from '../chat-history.js';
 import {GEMINI_SIGNATURE_FOR_NEXT_PART} from '../readers/gemini.js';
 import {tagSignature} from '../signatures.js';
 import type {ToolNames} from '../tool-names.js';
-import {upstreamFailed, type ApiProtocol} from '../types.js';
+import {upstreamFailed} from '../errors.js';
+import type {ApiProtocol} from '../types.js';
 
 export interface ChatWriterOptions {
   /** The model id the client asked for (reported in every chunk). */

@@ -18,7 +18,8 @@ import {tagSignature} from '../signatures.js';
 import {estimatedUsage} from '../estimate-tokens.js';
 import {formatSse} from '../sse.js';
 import type {ToolNames} from '../tool-names.js';
-import {TranslateError, upstreamFailed, type ApiProtocol} from '../types.js';
+import {TranslateError, type ApiProtocol} from '../types.js';
+import {upstreamFailed} from '../errors.js';
 
 /** Marks an Anthropic redacted-thinking payload inside a tagged `encrypted_content` (signatures never contain `:`). */
 export const REDACTED_THINKING_PREFIX = 'redacted:';
