@@ -79,8 +79,11 @@ function drawnAsNothing(run: string): boolean {
   return true;
 }
 
-/** Printable ASCII without a backslash: nothing in it a terminal hides, nothing escaped. */
-const PLAIN_TEXT = /^[\x20-\x5b\x5d-\x7e]*$/;
+/**
+ * Printable ASCII without a backslash, and the proxy's request-line arrow (`→`, as core/sanitize.ts
+ * PRINTABLE_PLAIN): nothing in it a terminal hides, nothing escaped; the proxy's log lines take this way.
+ */
+const PLAIN_TEXT = /^[\x20-\x5b\x5d-\x7e\u2192]*$/;
 
 /**
  * `text` without what a person's terminal would hide or act on: escape sequences, controls (tab and
