@@ -389,6 +389,16 @@ function wholeJsonMasked(body: Buffer, redactor: Redactor): Buffer {
 }
 
 /**
+ * A translated 200 that held no answer (its first event an error, a body that is none), found before
+ * a byte was written to the client: handed back, not answered (deliverTranslated). The caller takes
+ * it as an upstream error of `error.status` with `error.upstreamBody` (server.ts: a rate limit cools
+ * the account and the pool moves on, as for a 429 status), and answers it if nothing else serves.
+ */
+export interface RefusedAnswer {
+  refused: TranslateError;
+}
+
+/**
  * A translated success. A streaming client gets SSE from the stream translator (`fail` closes it
  * with an error event when the upstream breaks off); any other client gets `response(text)` as JSON.
  * `readText` is set when the body was already read (an answer checked for a hidden error).
@@ -396,6 +406,8 @@ function wholeJsonMasked(body: Buffer, redactor: Redactor): Buffer {
  * 200 answer, and the translator re-encodes that text, so every byte written goes through its
  * stream masker (which also catches a secret split across two writes), and each run of deltas is
  * masked between the reader and the writer (TranslateContext.redactor: a secret split across events).
+ * Resolves with the status sent, or with a RefusedAnswer (nothing written); `onAnswer` is called once,
+ * when the client's success begins (its head, or its whole JSON body), never for a refused one.
  */
 export async function deliverTranslated(
   translation: Translation,
@@ -405,7 +417,8 @@ export async function deliverTranslated(
   onBroken: (message: string) => void,
   redactor: Redactor,
   readText?: string,
-): Promise<number> {
+  onAnswer?: () => void,
+): Promise<number | RefusedAnswer> {
   const {translator, context} = translation;
   const masker = redactor.stream();
   if (context.clientStream && !translation.countTokens) {
@@ -422,6 +435,7 @@ export async function deliverTranslated(
       if (headed) return;
       headed = true;
       clearTimeout(holdHead);
+      onAnswer?.();
       res.writeHead(200, {'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache'});
       res.flushHeaders();
     };
@@ -431,13 +445,11 @@ export async function deliverTranslated(
       head();
       await write(res, masked(text));
     };
-    /** Nothing was sent and the upstream's answer failed: its failure, logged, as an error status. */
+    /** Nothing was sent and the upstream's answer failed: its failure, handed back (RefusedAnswer). */
     const refused = () => !headed && stream.failure !== undefined;
-    const refuse = () => {
+    const refuse = (): RefusedAnswer => {
       clearTimeout(holdHead);
-      const error = upstreamFailed(stream.failure!, stream.failureType);
-      onBroken(maskedLine(error.message, (text) => redactor.redact(text, ERROR_TEXT)));
-      return deliverTranslatedError(translation, res, error.status, error.upstreamBody, redactor);
+      return {refused: upstreamFailed(stream.failure!, stream.failureType)};
     };
     // A run's held tail goes out after HOLD_RELEASE_MS without the upstream's next event (between the loop's writes: release is synchronous).
     let holdTimer: NodeJS.Timeout | undefined;
@@ -530,13 +542,11 @@ export async function deliverTranslated(
   try {
     body = translation.countTokens ? (translator.countTokensResponse?.(text) ?? (JSON.parse(text) as Record<string, unknown>)) : translator.response(text, context);
   } catch (error) {
-    // The upstream reported a failure inside its 200 (an error event): the client's error, in its protocol's shape.
-    if (error instanceof TranslateError) {
-      onBroken(maskedLine(error.message, (text) => redactor.redact(text, ERROR_TEXT)));
-      return deliverTranslatedError(translation, res, error.status, error.upstreamBody, redactor);
-    }
+    // The upstream reported a failure inside its 200 (an error event): handed back (RefusedAnswer).
+    if (error instanceof TranslateError) return {refused: error};
     throw error;
   }
+  onAnswer?.();
   sendMaskedJson(res, 200, body, redactor);
   return 200;
 }

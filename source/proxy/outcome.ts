@@ -118,6 +118,26 @@ export async function classifyOutcome(row: ProviderRow, upstream: IncomingMessag
   };
 }
 
+/**
+ * A translated 200 that held only an error, before anything was sent (deliver.ts RefusedAnswer), as
+ * the error answer it stands for: `status` is the one its code word names (translate/errors.ts
+ * streamErrorStatus: 429 for a rate or quota limit), `text` its error body. Classified as an answer
+ * of that status is, so a rate limit cools the account and the request moves to the pool's next one;
+ * `headers` are the 200's (its Retry-After is kept).
+ */
+export function refusedAnswerOutcome(status: number, text: string, headers: Record<string, string>, now: number, credential: Credential = 'token'): ErrorOutcome {
+  const failure = classifyUpstreamFailure(status, headers, text, now, credential);
+  return {
+    kind: 'error',
+    status,
+    headers: {'content-type': 'application/json', ...retryAfterOf(headers)},
+    upstreamStatus: status,
+    upstreamText: text,
+    failure,
+    ...(!failure && isOverloadAnswer(status, text) ? {overload: true} : {}),
+  };
+}
+
 /** The upstream's Retry-After, kept on an answer the proxy rewrites: the client waits as the provider asked. */
 export function retryAfterOf(headers: Record<string, string>): Record<string, string> {
   return headers['retry-after'] ? {'retry-after': headers['retry-after']} : {};

@@ -39,13 +39,13 @@ import {AccountSource, requestArrived} from './accounts.js';
 import {bodySpent, ClientLeft, MAX_PARSED_BODY_BYTES, sendBody, STREAM_ABOVE_BYTES, type OutgoingBody} from './body.js';
 import type {Duplex} from 'node:stream';
 import {readClientRequest, readWhole, withBody, type ClientRequest} from './client-request.js';
-import {deliverCollected, deliverTranslated, deliverTranslatedError, pipeThrough, sendJson, type ClientGone} from './deliver.js';
+import {deliverCollected, deliverTranslated, deliverTranslatedError, pipeThrough, sendJson, type ClientGone, type RefusedAnswer} from './deliver.js';
 import {AdvisedHttpError, errorJson, HttpError, pinnedAdvice, type ErrorShape} from './errors.js';
 import {modelsPayload, type ListedModels} from './models.js';
 import {LiveListCache, providerModelList, ROUTING_LIST_DEADLINE_MS, ROUTING_LIST_TIMEOUT_MS, waitAtMost, type CachedList} from './live-models.js';
 import {hostOf, undiciHttpClient, type HttpClient} from '../services/http.js';
 import {keyRefusalReason, noteKeyAnswer} from '../services/key-check.js';
-import {classifyOutcome, plainSuccess, unreachable, type ErrorOutcome, type Outcome} from './outcome.js';
+import {classifyOutcome, plainSuccess, refusedAnswerOutcome, unreachable, type ErrorOutcome, type Outcome} from './outcome.js';
 import {prepareRequest, protocolPlan, streamedHeadHoldsTag, type ForwardEndpoint, type PreparedRequest, type ProtocolPlan, type TranslatorLookup, type Translation} from './prepare.js';
 import {closeAfterAnswer, CLIENT_TIMEOUTS, declaresBody, lingerOnClose, type ClientTimeouts} from './refusal.js';
 import {errorShapeOf, parseRoute, protocolOf, type Route} from './routes.js';
@@ -1186,18 +1186,33 @@ export class ProxyServer {
       }
       const headers = flatHeaders(upstream.headers);
       this.options.onQuotaHeaders?.(row.id, account.id, headers);
-      const outcome = plainSuccess(row, upstream, headers) ?? (await classifyOutcome(row, upstream, headers, now, account.apiKey ? 'key' : 'token'));
+      const credential = account.apiKey ? 'key' : 'token';
+      let outcome = plainSuccess(row, upstream, headers) ?? (await classifyOutcome(row, upstream, headers, now, credential));
       if (counting && outcome.kind === 'error') return countEstimate(prepared.sentModel, `upstream ${outcome.upstreamStatus}: ${this.excerpt(outcome.upstreamText)}`);
       if (outcome.kind !== 'error') {
-        if (!counting) {
+        const served = () => {
+          if (counting) return;
           pool.recordSuccess(account.id);
           this.noteServed(row, account, now);
           if (account.health === 'key-rejected' || this.keysRejected.size > 0) this.noteKeyAnswer(row, account, token, undefined);
           if (account.coolingUntil !== undefined || this.storedCooldowns.size > 0) this.endStoredCooldown(row, pool, account, poolAccount, now);
+        };
+        // A translated answer is a success once it begins (deliverTranslated's onAnswer): until then
+        // its 200 may hold only an error, which is this account's failure, not a success.
+        if (!prepared.translation) served();
+        const delivered = await this.deliver(prepared, upstream, res, watch, outcome, client.stream, active, protocolOf(route.endpoint), served);
+        if (typeof delivered === 'number') {
+          if (watch.aborted) active.broke ??= CLIENT_LEFT;
+          return this.finish(active, prepared.sentModel, delivered, false, true);
         }
-        const status = await this.deliver(prepared, upstream, res, watch, outcome, client.stream, active, protocolOf(route.endpoint));
-        if (watch.aborted) active.broke ??= CLIENT_LEFT;
-        return this.finish(active, prepared.sentModel, status, false, true);
+        // Its 200 held only an error, and nothing was sent: an error answer of the status its code
+        // word stands for (a rate limit: 429), classified as one, so the pool moves on as for a status.
+        if (watch.aborted) {
+          active.broke ??= CLIENT_LEFT;
+          return finish(prepared.sentModel, 0);
+        }
+        outcome = refusedAnswerOutcome(delivered.refused.status, delivered.refused.upstreamBody, headers, now, credential);
+        if (counting) return countEstimate(prepared.sentModel, `upstream ${outcome.upstreamStatus}: ${this.excerpt(delivered.refused.message)}`);
       }
       // Reasoning the upstream cannot verify (another provider's or account's): the same account once
       // more without the earlier turns' reasoning, then without any, else the conversation fails for
@@ -1615,7 +1630,7 @@ export class ProxyServer {
    * status sent. `clientStream`: the client asked for a stream (it reads the answer as SSE);
    * `protocol`: the route's, which a pass-through answer is in (its final event ends the client's).
    */
-  private deliver(prepared: PreparedRequest, upstream: IncomingMessage, res: ServerResponse, signal: ClientGone, outcome: Exclude<Outcome, ErrorOutcome>, clientStream: boolean, active: ActiveRequest, protocol: ApiProtocol): Promise<number> | number {
+  private deliver(prepared: PreparedRequest, upstream: IncomingMessage, res: ServerResponse, signal: ClientGone, outcome: Exclude<Outcome, ErrorOutcome>, clientStream: boolean, active: ActiveRequest, protocol: ApiProtocol, onAnswer: () => void): Promise<number | RefusedAnswer> | number {
     const onBroken = (message: string) => {
       // Cut by a stop (close): the stop broke it, not the upstream or the account.
       if (active.cut) return;
@@ -1624,7 +1639,7 @@ export class ProxyServer {
     };
     const readText = outcome.kind === 'success-read' ? outcome.text : undefined;
     const redactor = this.credentials.currentForSender();
-    if (prepared.translation) return deliverTranslated(prepared.translation, upstream, res, signal, onBroken, redactor, readText);
+    if (prepared.translation) return deliverTranslated(prepared.translation, upstream, res, signal, onBroken, redactor, readText, onAnswer);
     // A stream collected for a client that asked for none; an upstream that answered with a whole
     // document anyway passes it through as such.
     if (prepared.collect && /event-stream/i.test(String(upstream.headers['content-type'] ?? ''))) {

@@ -1,0 +1,191 @@
+// A translated upstream's 200 whose first event is a rate or quota limit (Codex's `response.failed`,
+// Anthropic's `event: error`, a Chat stream's `{error}` chunk) is that account's 429, found before
+// the client got a byte: the account cools and the request moves to the pool's next account, as for
+// a 429 status. Before, the client got the 429 though another account could serve, and the account
+// was counted a success (its rate-limit streak never grew). A limit met after the answer began, and
+// an error that is the client's (a context too long), are answered, never sent again.
+import assert from 'node:assert/strict';
+import {after, describe, it} from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import {startFakeInference} from '../helpers/fake-inference/server.js';
+import type {UpstreamHandler} from '../helpers/fake-upstreams.js';
+import {API_KEY, oauthToken, proxyFixture, type ProxyFixture} from './fixture.js';
+
+/** Each upstream protocol's error as the first event of its 200 stream. */
+const firstEventError: Record<string, (code: string) => string> = {
+  codex: (code) => `event: response.created\ndata: ${JSON.stringify({type: 'response.created', response: {id: 'r1', status: 'in_progress'}})}\n\nevent: response.failed\ndata: ${JSON.stringify({type: 'response.failed', response: {id: 'r1', status: 'failed', error: {code, message: `Rate limit reached: ${code}`}}})}\n\n`,
+  claude: (code) => `event: error\ndata: ${JSON.stringify({type: 'error', error: {type: code, message: `Limited: ${code}`}})}\n\n`,
+  qwen: (code) => `data: ${JSON.stringify({error: {message: `Limited: ${code}`, type: code, code}})}\n\n`,
+};
+
+/** A pool of two accounts of `provider` behind the fake inference upstream; `a@example.com` answers with `first` when it is set. */
+async function pool(provider: 'codex' | 'claude' | 'qwen', options: {now?: () => number} = {}) {
+  const upstream = await startFakeInference({script: () => ({text: 'served by the next account'})});
+  const extra = (id: string) => (provider === 'codex' ? {account_id: id} : {});
+  const f = await proxyFixture({
+    provider,
+    apiPath: provider === 'codex' ? '/backend-api/codex' : provider === 'qwen' ? '/v1' : undefined,
+    tokens: [
+      {file: `${provider}-a.json`, token: oauthToken(provider, 'a@example.com', extra('acct-a'))},
+      {file: `${provider}-b.json`, token: oauthToken(provider, 'b@example.com', extra('acct-b'))},
+    ],
+    upstream,
+    ...(options.now ? {now: options.now} : {}),
+  });
+  after(() => f.close());
+  const inner = upstream.handler;
+  const tried: string[] = [];
+  /** `a` answers its 200 with `first(code)` as long as `limited` says so; every request's account is noted in `tried`. */
+  const limitA = (code: string, limited: () => boolean = () => true, status = 200) => {
+    upstream.handler = (req, res, incoming) => {
+      const who = /at-(\w)@example\.com/.exec(String(req.headers.authorization ?? req.headers['x-api-key'] ?? ''))?.[1] ?? '?';
+      tried.push(who);
+      if (who === 'a' && limited()) {
+        res.writeHead(status, {'content-type': 'text/event-stream'});
+        return void res.end(firstEventError[provider]!(code));
+      }
+      return inner(req, res, incoming);
+    };
+  };
+  return {f, upstream, tried, limitA};
+}
+
+const failovers = (f: ProxyFixture) => f.events.filter((e) => e.type === 'failover') as Array<{from: string; reason: string; until?: number}>;
+
+describe('Claude Code → a Codex pool: a `response.failed` rate limit first moves the request to the next account', async () => {
+  const {f, tried, limitA} = await pool('codex');
+  const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
+
+  it('the stream is the next account\'s answer, and the limited account cools', async () => {
+    limitA('rate_limit_exceeded');
+    const message = await client.messages.stream({model: 'gpt-5-codex', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]}).finalMessage();
+    assert.equal(message.content[0]?.type === 'text' && message.content[0].text, 'served by the next account');
+    assert.deepEqual(tried, ['a', 'b']);
+    assert.deepEqual(failovers(f).map((e) => [e.from, e.reason]), [['a@example.com', 'rate limited']]);
+    const logged = f.events.filter((e) => e.type === 'request');
+    assert.deepEqual(logged.map((e) => e.type === 'request' && [e.status, e.account]), [[200, 'b@example.com']]);
+  });
+
+  it('the next request goes to the other account at once (the limited one is cooling)', async () => {
+    tried.length = 0;
+    const message = await client.messages.create({model: 'gpt-5-codex', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]});
+    assert.equal(message.content[0]?.type === 'text' && message.content[0].text, 'served by the next account');
+    assert.deepEqual(tried, ['b']);
+  });
+});
+
+describe('an OpenAI client (no stream) → a Claude pool: an `event: error` rate limit first moves it on', async () => {
+  const {f, tried, limitA} = await pool('claude');
+  const client = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/v1`, maxRetries: 0});
+
+  it('the completion is the next account\'s', async () => {
+    limitA('rate_limit_error');
+    const completion = await client.chat.completions.create({model: 'claude-sonnet-4-5', messages: [{role: 'user', content: 'hi'}]});
+    assert.equal(completion.choices[0]?.message.content, 'served by the next account');
+    assert.deepEqual(tried, ['a', 'b']);
+    assert.equal(failovers(f).length, 1);
+  });
+});
+
+describe('Codex CLI (Responses, stream) → a Qwen pool: a quota error chunk first moves it on', async () => {
+  const {f, tried, limitA} = await pool('qwen');
+  const client = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/v1`, maxRetries: 0});
+
+  it('the stream is the next account\'s answer', async () => {
+    limitA('insufficient_quota');
+    const stream = await client.responses.create({model: 'qwen3-coder-plus', input: 'hi', stream: true});
+    let text = '';
+    for await (const event of stream) if (event.type === 'response.output_text.delta') text += event.delta;
+    assert.equal(text, 'served by the next account');
+    assert.deepEqual(tried, ['a', 'b']);
+    assert.deepEqual(failovers(f).map((e) => e.reason), ['insufficient quota']);
+  });
+});
+
+describe('half an answer and then a limit, all before the client got a byte: the next account answers whole', async () => {
+  const {f, tried, upstream} = await pool('claude');
+  const inner = upstream.handler;
+  const openai = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/v1`, maxRetries: 0});
+
+  it('the client gets the next account\'s whole answer, never the half', async () => {
+    upstream.handler = (req, res, incoming) => {
+      const who = /at-(\w)@/.exec(String(req.headers.authorization ?? req.headers['x-api-key'] ?? ''))?.[1] ?? '?';
+      tried.push(who);
+      if (who !== 'a') return inner(req, res, incoming);
+      res.writeHead(200, {'content-type': 'text/event-stream'});
+      res.end(
+        `event: message_start\ndata: ${JSON.stringify({type: 'message_start', message: {id: 'm1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], stop_reason: null, usage: {input_tokens: 1, output_tokens: 0}}})}\n\n` +
+          `event: content_block_start\ndata: ${JSON.stringify({type: 'content_block_start', index: 0, content_block: {type: 'text', text: ''}})}\n\n` +
+          `event: content_block_delta\ndata: ${JSON.stringify({type: 'content_block_delta', index: 0, delta: {type: 'text_delta', text: 'Half an'}})}\n\n` +
+          firstEventError.claude!('overloaded_error'),
+      );
+    };
+    const stream = await openai.chat.completions.create({model: 'claude-sonnet-4-5', stream: true, messages: [{role: 'user', content: 'hi'}]});
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    assert.equal(text, 'served by the next account');
+    assert.deepEqual(tried, ['a', 'b']);
+  });
+});
+
+describe('what is not moved on', async () => {
+  const {f, tried, limitA} = await pool('claude');
+  const openai = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/v1`, maxRetries: 0});
+
+  it("an error that is the client's (a request it refused) is answered, the request sent once", async () => {
+    limitA('invalid_request_error');
+    await assert.rejects(openai.chat.completions.create({model: 'claude-sonnet-4-5', messages: [{role: 'user', content: 'hi'}]}), (error: unknown) => error instanceof OpenAI.BadRequestError && /Limited: invalid_request_error/.test(error.message));
+    assert.deepEqual(tried, ['a']);
+    assert.equal(failovers(f).length, 0);
+  });
+
+  it('a limit after the answer began is an error event in the 200 stream, not a second answer', async () => {
+    tried.length = 0;
+    f.upstream.handler = ((req, res) => {
+      tried.push(/at-(\w)@/.exec(String(req.headers.authorization ?? req.headers['x-api-key'] ?? ''))?.[1] ?? '?');
+      res.writeHead(200, {'content-type': 'text/event-stream'});
+      res.write(`event: message_start\ndata: ${JSON.stringify({type: 'message_start', message: {id: 'm1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], stop_reason: null, usage: {input_tokens: 1, output_tokens: 0}}})}\n\n`);
+      res.write(`event: content_block_start\ndata: ${JSON.stringify({type: 'content_block_start', index: 0, content_block: {type: 'text', text: ''}})}\n\n`);
+      res.write(`event: content_block_delta\ndata: ${JSON.stringify({type: 'content_block_delta', index: 0, delta: {type: 'text_delta', text: 'Half an answer'}})}\n\n`);
+      // Later than the head's wait for a first byte: the client has its 200 by then.
+      setTimeout(() => res.end(firstEventError.claude!('rate_limit_error')), 100);
+    }) satisfies UpstreamHandler;
+    const response = await fetch(`${f.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'},
+      body: JSON.stringify({model: 'claude-sonnet-4-5', stream: true, messages: [{role: 'user', content: 'hi'}]}),
+    });
+    assert.equal(response.status, 200);
+    const text = await response.text();
+    assert.match(text, /Half an answer/);
+    assert.match(text, /Limited: rate_limit_error/);
+    assert.equal(tried.length, 1);
+  });
+});
+
+describe('a lone account limited in its first event, again and again: its wait grows as for 429 statuses', async () => {
+  let clock = Date.now();
+  const upstream = await startFakeInference({script: () => ({text: 'never'})});
+  const f = await proxyFixture({provider: 'claude', tokens: [{file: 'claude-a.json', token: oauthToken('claude', 'a@example.com')}], upstream, now: () => clock});
+  after(() => f.close());
+  upstream.handler = ((_req, res) => {
+    res.writeHead(200, {'content-type': 'text/event-stream'});
+    res.end(firstEventError.claude!('rate_limit_error'));
+  }) satisfies UpstreamHandler;
+  const openai = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/v1`, maxRetries: 0});
+
+  it('each wait is longer than the one before (the 200 was never counted a success)', async () => {
+    const waits: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const before = failovers(f).length;
+      await assert.rejects(openai.chat.completions.create({model: 'claude-sonnet-4-5', messages: [{role: 'user', content: 'hi'}]}), (error: unknown) => error instanceof OpenAI.RateLimitError);
+      const event = failovers(f)[before];
+      assert.ok(event?.until !== undefined, JSON.stringify(f.events.slice(-3)));
+      waits.push(event.until - clock);
+      // Past the wait: the next request reaches the upstream again.
+      clock = event.until + 1;
+    }
+    assert.ok(waits[0]! < waits[1]! && waits[1]! < waits[2]!, `waits ${waits.join(', ')} ms`);
+  });
+});
