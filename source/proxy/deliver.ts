@@ -38,9 +38,9 @@ export const WHOLE_JSON_HOLD_MAX = 4 * 1024 * 1024;
 /** Chunks at least this long are masked on their own, never copied into a batch (bulk bodies). */
 export const COALESCE_CHUNK_MAX = 16 * 1024;
 /**
- * How long a translated stream's head waits for the stream's first bytes (deliverTranslated): an
- * upstream whose 200 is no answer says so at once, and a silent one still has the client see its
- * answer start (ms).
+ * How long a translated stream's head waits for the answer itself to begin (deliverTranslated): an
+ * upstream whose 200 is no answer, or only a limit after the message's start, says so at once, and a
+ * silent one (a model thinking) still has the client see its answer start (ms).
  */
 const HEAD_HOLD_MS = 1_000;
 /** An upstream broke off: how long what the maskers held may take to reach the client before its connection is cut anyway (ms). */
@@ -427,21 +427,31 @@ export async function deliverTranslated(
     const stream = translator.stream(context);
     // A translator that masked its output with this redactor (StreamTranslator.masked) is written as it is.
     const masked = stream.masked ? (text: string) => text : (text: string) => masker.push(Buffer.from(text, 'utf8'));
-    // The head waits for the stream's first bytes (at most HEAD_HOLD_MS): a 200 whose body is no
-    // answer (not SSE, JSON that is none, an error first) is then answered as a client that asked
-    // for no stream is, an error status in its shape, not a 200 stream holding only an error event.
+    // The head waits for the answer itself to begin (StreamTranslator.begun; at most HEAD_HOLD_MS),
+    // and the bytes of the message's start with it (a Codex `response.created` as `message_start`):
+    // a 200 whose body is no answer (not SSE, JSON that is none, an error before any text) is then
+    // handed back as the account's failure (RefusedAnswer), never a 200 stream holding only an error.
     let headed = false;
+    let start = '';
     const head = () => {
       if (headed) return;
       headed = true;
       clearTimeout(holdHead);
       onAnswer?.();
       res.writeHead(200, {'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache'});
-      res.flushHeaders();
+      if (!start) return void res.flushHeaders();
+      const held = start;
+      start = '';
+      res.write(masked(held));
     };
     const holdHead = setTimeout(head, HEAD_HOLD_MS);
-    const send = async (text: string) => {
-      if (text.length === 0) return;
+    /** `ended`: the upstream's answer is whole (its end, or one body): nothing more is held. */
+    const send = async (text: string, ended = false) => {
+      if (!headed && !ended && stream.begun === false) {
+        start += text;
+        return;
+      }
+      if (text.length === 0 && (headed || !start)) return;
       head();
       await write(res, masked(text));
     };
@@ -449,7 +459,7 @@ export async function deliverTranslated(
     const refused = () => !headed && stream.failure !== undefined;
     const refuse = (): RefusedAnswer => {
       clearTimeout(holdHead);
-      return {refused: upstreamFailed(stream.failure!, stream.failureType)};
+      return {refused: upstreamFailed(stream.failure!, stream.failureType, stream.failureDetail)};
     };
     // A run's held tail goes out after HOLD_RELEASE_MS without the upstream's next event (between the loop's writes: release is synchronous).
     let holdTimer: NodeJS.Timeout | undefined;
@@ -474,7 +484,7 @@ export async function deliverTranslated(
         // Asked to stream, the upstream answered with one JSON body: read whole, written as the stream.
         const out = stream.whole(redactor.redact(readText ?? (await readAll(upstream))));
         if (refused()) return refuse();
-        await send(out);
+        await send(out, true);
         head();
         res.end(masker.end());
         logFailure();
@@ -502,7 +512,7 @@ export async function deliverTranslated(
       stopHoldTimer();
       const out = stream.end();
       if (refused()) return refuse();
-      await send(out);
+      await send(out, true);
       head();
       res.end(masker.end());
       logFailure();

@@ -121,12 +121,15 @@ export async function classifyOutcome(row: ProviderRow, upstream: IncomingMessag
 /**
  * A translated 200 that held only an error, before anything was sent (deliver.ts RefusedAnswer), as
  * the error answer it stands for: `status` is the one its code word names (translate/errors.ts
- * streamErrorStatus: 429 for a rate or quota limit), `text` its error body. Classified as an answer
- * of that status is, so a rate limit cools the account and the request moves to the pool's next one;
+ * streamErrorStatus), `text` its error body (with the upstream's error object: the wait it names).
+ * A rate or quota limit (429) is classified as a 429 status is, so the account cools and the request
+ * moves to the pool's next one; an overload (503) tries the others, parking none. Any other is the
+ * client's answer, sent nowhere else: a code word of no known kind (an image too large, a policy)
+ * may be the request's own fault, and another account would only spend its usage on it too.
  * `headers` are the 200's (its Retry-After is kept).
  */
 export function refusedAnswerOutcome(status: number, text: string, headers: Record<string, string>, now: number, credential: Credential = 'token'): ErrorOutcome {
-  const failure = classifyUpstreamFailure(status, headers, text, now, credential);
+  const failure = status === 429 ? classifyUpstreamFailure(status, headers, text, now, credential) : undefined;
   return {
     kind: 'error',
     status,
@@ -134,7 +137,7 @@ export function refusedAnswerOutcome(status: number, text: string, headers: Reco
     upstreamStatus: status,
     upstreamText: text,
     failure,
-    ...(!failure && isOverloadAnswer(status, text) ? {overload: true} : {}),
+    ...(status === 503 ? {overload: true} : {}),
   };
 }
 

@@ -404,9 +404,14 @@ export class ProxyServer {
     return this.port;
   }
 
-  /** An upstream answer cut to one log line, credentials masked before the cut (core/redact.ts excerpt). */
+  /**
+   * An upstream answer cut to one log line, credentials masked before the cut (core/redact.ts
+   * excerpt): the accounts' own, and any text of a credential's shape (ERROR_TEXT), as in the
+   * error bodies the clients get.
+   */
   private excerpt(text: string): string {
-    return excerpt(text, 200, this.credentials.currentForSender());
+    const redactor = this.credentials.currentForSender();
+    return excerpt(text, 200, (seen) => redactor.redact(seen, ERROR_TEXT));
   }
 
   // ---- status and rotation ----

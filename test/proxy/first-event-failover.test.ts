@@ -1,9 +1,11 @@
-// A translated upstream's 200 whose first event is a rate or quota limit (Codex's `response.failed`,
-// Anthropic's `event: error`, a Chat stream's `{error}` chunk) is that account's 429, found before
-// the client got a byte: the account cools and the request moves to the pool's next account, as for
-// a 429 status. Before, the client got the 429 though another account could serve, and the account
-// was counted a success (its rate-limit streak never grew). A limit met after the answer began, and
-// an error that is the client's (a context too long), are answered, never sent again.
+// A translated upstream's 200 whose first event past the message's start is a rate or quota limit
+// (Codex's `response.failed` after its `response.created`, Anthropic's `event: error`, a Chat
+// stream's `{error}` chunk, Google's RESOURCE_EXHAUSTED) is that account's 429, met before the client
+// got a byte: the account cools for the wait the upstream names and the request moves to the pool's
+// next account, as for a 429 status. Before, the client got the 429 though another account could
+// serve, and the account was counted a success (its rate-limit streak never grew). A limit met after
+// the answer began, and an error of any other kind (the request's own fault, maybe), are answered,
+// never sent again.
 import assert from 'node:assert/strict';
 import {after, describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
@@ -12,17 +14,28 @@ import {startFakeInference} from '../helpers/fake-inference/server.js';
 import type {UpstreamHandler} from '../helpers/fake-upstreams.js';
 import {API_KEY, oauthToken, proxyFixture, type ProxyFixture} from './fixture.js';
 
-/** Each upstream protocol's error as the first event of its 200 stream. */
-const firstEventError: Record<string, (code: string) => string> = {
-  codex: (code) => `event: response.created\ndata: ${JSON.stringify({type: 'response.created', response: {id: 'r1', status: 'in_progress'}})}\n\nevent: response.failed\ndata: ${JSON.stringify({type: 'response.failed', response: {id: 'r1', status: 'failed', error: {code, message: `Rate limit reached: ${code}`}}})}\n\n`,
-  claude: (code) => `event: error\ndata: ${JSON.stringify({type: 'error', error: {type: code, message: `Limited: ${code}`}})}\n\n`,
-  qwen: (code) => `data: ${JSON.stringify({error: {message: `Limited: ${code}`, type: code, code}})}\n\n`,
+/** Each upstream protocol's error as the first event of its 200 stream (Codex's after its `response.created`, which `prelude` gives alone). */
+const firstEventError: Record<string, (code: string, extra?: Record<string, unknown>) => string> = {
+  codex: (code, extra) => `event: response.failed\ndata: ${JSON.stringify({type: 'response.failed', response: {id: 'r1', status: 'failed', error: {code, message: `Rate limit reached: ${code}`, ...extra}}})}\n\n`,
+  claude: (code, extra) => `event: error\ndata: ${JSON.stringify({type: 'error', error: {type: code, message: `Limited: ${code}`, ...extra}})}\n\n`,
+  qwen: (code, extra) => `data: ${JSON.stringify({error: {message: `Limited: ${code}`, type: code, code, ...extra}})}\n\n`,
+  gemini: (code, extra) => `data: ${JSON.stringify({error: {code: 429, message: `Limited: ${code}`, status: code, ...extra}})}\n\n`,
+};
+
+/** What each upstream sends before its answer's first word: Codex its `response.created` and `response.in_progress`, Anthropic its `message_start`, Chat its role chunk. */
+const prelude: Record<string, string> = {
+  codex:
+    `event: response.created\ndata: ${JSON.stringify({type: 'response.created', response: {id: 'r1', status: 'in_progress', output: []}})}\n\n` +
+    `event: response.in_progress\ndata: ${JSON.stringify({type: 'response.in_progress', response: {id: 'r1', status: 'in_progress', output: []}})}\n\n`,
+  claude: `event: message_start\ndata: ${JSON.stringify({type: 'message_start', message: {id: 'm1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], stop_reason: null, usage: {input_tokens: 1, output_tokens: 0}}})}\n\n`,
+  qwen: `data: ${JSON.stringify({id: 'c1', object: 'chat.completion.chunk', model: 'qwen3-coder-plus', choices: [{index: 0, delta: {role: 'assistant', content: ''}, finish_reason: null}]})}\n\n`,
+  gemini: '',
 };
 
 /** A pool of two accounts of `provider` behind the fake inference upstream; `a@example.com` answers with `first` when it is set. */
-async function pool(provider: 'codex' | 'claude' | 'qwen', options: {now?: () => number} = {}) {
-  const upstream = await startFakeInference({script: () => ({text: 'served by the next account'})});
-  const extra = (id: string) => (provider === 'codex' ? {account_id: id} : {});
+async function pool(provider: 'codex' | 'claude' | 'qwen' | 'gemini', options: {now?: () => number} = {}) {
+  const upstream = await startFakeInference({script: () => ({text: 'served by the next account'}), project: 'p1'});
+  const extra = (id: string) => (provider === 'codex' ? {account_id: id} : provider === 'gemini' ? {project_id: 'p1'} : {});
   const f = await proxyFixture({
     provider,
     apiPath: provider === 'codex' ? '/backend-api/codex' : provider === 'qwen' ? '/v1' : undefined,
@@ -36,16 +49,19 @@ async function pool(provider: 'codex' | 'claude' | 'qwen', options: {now?: () =>
   after(() => f.close());
   const inner = upstream.handler;
   const tried: string[] = [];
-  /** `a` answers its 200 with `first(code)` as long as `limited` says so; every request's account is noted in `tried`. */
-  const limitA = (code: string, limited: () => boolean = () => true, status = 200) => {
+  /**
+   * `who` (default `a`) answers its 200 with the provider's prelude, then, 50 ms later (its own
+   * read), the error of `code` (with `extra` fields in its error object); every request's account
+   * is noted in `tried`.
+   */
+  const limitA = (code: string, extra?: Record<string, unknown>, who: (account: string) => boolean = (account) => account === 'a') => {
     upstream.handler = (req, res, incoming) => {
-      const who = /at-(\w)@example\.com/.exec(String(req.headers.authorization ?? req.headers['x-api-key'] ?? ''))?.[1] ?? '?';
-      tried.push(who);
-      if (who === 'a' && limited()) {
-        res.writeHead(status, {'content-type': 'text/event-stream'});
-        return void res.end(firstEventError[provider]!(code));
-      }
-      return inner(req, res, incoming);
+      const account = /at-(\w)@example\.com/.exec(String(req.headers.authorization ?? req.headers['x-api-key'] ?? ''))?.[1] ?? '?';
+      tried.push(account);
+      if (!who(account)) return inner(req, res, incoming);
+      res.writeHead(200, {'content-type': 'text/event-stream'});
+      res.write(prelude[provider]!);
+      setTimeout(() => res.end(firstEventError[provider]!(code, extra)), 50);
     };
   };
   return {f, upstream, tried, limitA};
@@ -72,6 +88,87 @@ describe('Claude Code → a Codex pool: a `response.failed` rate limit first mov
     const message = await client.messages.create({model: 'gpt-5-codex', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]});
     assert.equal(message.content[0]?.type === 'text' && message.content[0].text, 'served by the next account');
     assert.deepEqual(tried, ['b']);
+  });
+});
+
+describe('an OpenAI Chat stream client → a Codex pool: the limit after `response.created` moves it on', async () => {
+  const {f, tried, limitA} = await pool('codex');
+  const client = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/v1`, maxRetries: 0});
+
+  it('the stream is the next account\'s, its first chunk never the limited account\'s', async () => {
+    limitA('rate_limit_exceeded');
+    const stream = await client.chat.completions.create({model: 'gpt-5-codex', stream: true, messages: [{role: 'user', content: 'hi'}]});
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    assert.equal(text, 'served by the next account');
+    assert.deepEqual(tried, ['a', 'b']);
+    assert.equal(failovers(f).length, 1);
+  });
+});
+
+describe('a Codex usage limit in the stream names its reset: the account waits that long, as for the 429 status', async () => {
+  const {f, tried, limitA} = await pool('codex');
+  const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
+
+  it('cools until the reset it names (2 h), not the 1 s of a rate limit without one', async () => {
+    limitA('usage_limit_reached', {type: 'usage_limit_reached', resets_in_seconds: 7200});
+    const sent = Date.now();
+    const message = await client.messages.stream({model: 'gpt-5-codex', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]}).finalMessage();
+    assert.equal(message.content[0]?.type === 'text' && message.content[0].text, 'served by the next account');
+    assert.deepEqual(tried, ['a', 'b']);
+    const [event] = failovers(f);
+    assert.equal(event?.reason, 'usage limit reached');
+    const wait = event!.until! - sent;
+    assert.ok(wait > 7_100_000 && wait < 7_300_000, `waits ${wait} ms`);
+  });
+});
+
+describe('Google\'s RESOURCE_EXHAUSTED in the stream names its retryDelay: the account waits that long', async () => {
+  const {f, tried, limitA} = await pool('gemini');
+  const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
+
+  it('the next account answers, and the limited one cools for the 90 s Google named', async () => {
+    limitA('RESOURCE_EXHAUSTED', {details: [{'@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '90s'}]});
+    const sent = Date.now();
+    const message = await client.messages.stream({model: 'gemini-2.5-pro', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]}).finalMessage();
+    assert.equal(message.content[0]?.type === 'text' && message.content[0].text, 'served by the next account');
+    assert.deepEqual(tried, ['a', 'b']);
+    const [event] = failovers(f);
+    const wait = event!.until! - sent;
+    assert.ok(wait > 85_000 && wait < 95_000, `waits ${wait} ms (${event?.reason})`);
+  });
+});
+
+describe('an error of no known kind in the first event is the client\'s: sent to no other account, backing none off', async () => {
+  const {f, tried, limitA} = await pool('codex');
+  const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
+
+  it('each request reaches one account once, and the client gets the error', async () => {
+    limitA('image_too_large', undefined, () => true);
+    for (let i = 0; i < 2; i++) {
+      await assert.rejects(client.messages.create({model: 'gpt-5-codex', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]}), (error: unknown) => error instanceof Anthropic.APIError && error.status === 502 && /image_too_large/.test(error.message));
+    }
+    assert.deepEqual(tried, ['a', 'a']);
+    assert.equal(failovers(f).length, 0);
+  });
+});
+
+describe('the first event\'s error text in the proxy\'s log: credentials masked', async () => {
+  const {f, limitA} = await pool('claude');
+  const client = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/v1`, maxRetries: 0});
+  const foreignKey = `sk-ant-api03-${'Q'.repeat(40)}`;
+
+  it('an account token and a credential-shaped key echoed in it are masked in the error event and the answer', async () => {
+    limitA('invalid_request_error', {message: `bad request for at-a@example.com-0123456789abcdef with ${foreignKey}`});
+    const before = f.events.length;
+    await assert.rejects(client.chat.completions.create({model: 'claude-sonnet-4-5', messages: [{role: 'user', content: 'hi'}]}), (error: unknown) => {
+      assert.ok(error instanceof OpenAI.BadRequestError, String(error));
+      assert.doesNotMatch(error.message, /0123456789abcdef|Q{20}/);
+      return true;
+    });
+    const logged = JSON.stringify(f.events.slice(before));
+    assert.match(logged, /bad request for/);
+    assert.doesNotMatch(logged, /0123456789abcdef|Q{20}/);
   });
 });
 

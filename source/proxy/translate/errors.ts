@@ -89,6 +89,6 @@ export function anthropicError(status: number, upstreamBody: string): Translated
  * rate limit stays a 429 the client waits on), 502 without one. One wording for every client
  * protocol and for a stream's whole failure (deliver.ts).
  */
-export function upstreamFailed(message: string, code?: string): TranslateError {
-  return new TranslateError(`the upstream failed: ${message}`, streamErrorStatus(code), code);
+export function upstreamFailed(message: string, code?: string, detail?: Record<string, unknown>): TranslateError {
+  return new TranslateError(`the upstream failed: ${message}`, streamErrorStatus(code), code, detail);
 }

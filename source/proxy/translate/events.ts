@@ -34,5 +34,8 @@ export type TurnEvent =
   | {type: 'tool-call-end'; key: string}
   | {type: 'usage'; usage: Usage}
   | {type: 'stop'; reason: StopReason; stopSequence?: string}
-  /** The upstream reported an error inside the stream. */
-  | {type: 'error'; message: string; errorType?: string};
+  /**
+   * The upstream reported an error inside the stream. `detail`: its error object as it sent it (a
+   * wait it names: Codex's `resets_in_seconds`, Google's `retryDelay`), for the pool's cooldown.
+   */
+  | {type: 'error'; message: string; errorType?: string; detail?: Record<string, unknown>};

@@ -17,6 +17,8 @@ export interface TurnReader {
   readonly failure?: string;
   /** That error's code word, when the upstream gave one (TurnEvent `errorType`). */
   readonly failureType?: string;
+  /** That error's object as the upstream sent it (TurnEvent `detail`). */
+  readonly failureDetail?: Record<string, unknown>;
 }
 
 /** TurnEvents → client stream bytes, one per request (stateful). */
@@ -52,13 +54,23 @@ export function pipeStream(reader: TurnReader, writer: TurnWriter, readBody: (bo
   };
   const failure = () => reader.failure ?? wholeFailure?.message;
   const failureType = () => (reader.failure !== undefined ? reader.failureType : wholeFailure?.errorType);
+  const failureDetail = () => (reader.failure !== undefined ? reader.failureDetail : wholeFailure?.detail);
+  // Whether the answer itself has begun (StreamTranslator.begun).
+  let begun = false;
+  const seen = (events: TurnEvent[]) => {
+    if (!begun) for (const event of events) if (beginsAnswer(event)) begun = true;
+    return events;
+  };
   if (!redactor || redactor.size === 0) {
     return {
-      push: (chunk) => writer.write(reader.push(chunk)),
-      end: () => writer.write(reader.end()),
-      whole: (body) => writer.write(readWhole(body)),
+      push: (chunk) => writer.write(seen(reader.push(chunk))),
+      end: () => writer.write(seen(reader.end())),
+      whole: (body) => writer.write(seen(readWhole(body))),
       fail: (message) => writer.fail(message),
       masked,
+      get begun() {
+        return begun;
+      },
       get answered() {
         return reader.answered;
       },
@@ -68,14 +80,17 @@ export function pipeStream(reader: TurnReader, writer: TurnWriter, readBody: (bo
       get failureType() {
         return failureType();
       },
+      get failureDetail() {
+        return failureDetail();
+      },
     };
   }
   const masker = new TurnEventMasker(redactor);
   const last = (events: TurnEvent[]) => writer.write([...masker.push(events), ...masker.end()]);
   return {
-    push: (chunk) => writer.write(masker.push(reader.push(chunk))),
-    end: () => last(reader.end()),
-    whole: (body) => last(readWhole(body)),
+    push: (chunk) => writer.write(masker.push(seen(reader.push(chunk)))),
+    end: () => last(seen(reader.end())),
+    whole: (body) => last(seen(readWhole(body))),
     // What was held goes out before the error that ends the stream.
     fail: (message) => writer.write(masker.end()) + writer.fail(message),
     release: () => writer.write(masker.end()),
@@ -83,6 +98,9 @@ export function pipeStream(reader: TurnReader, writer: TurnWriter, readBody: (bo
       return masker.holding;
     },
     masked,
+    get begun() {
+      return begun;
+    },
     get answered() {
       return reader.answered;
     },
@@ -92,7 +110,16 @@ export function pipeStream(reader: TurnReader, writer: TurnWriter, readBody: (bo
     get failureType() {
       return failureType();
     },
+    get failureDetail() {
+      return failureDetail();
+    },
   };
+}
+
+/** An event of the answer itself: not its start, its usage, an empty text (Chat's first chunk, a block's start) or an error. */
+function beginsAnswer(event: TurnEvent): boolean {
+  if (event.type === 'text' || event.type === 'thinking') return event.text.length > 0;
+  return event.type !== 'start' && event.type !== 'usage' && event.type !== 'error';
 }
 
 /** All events of a whole upstream stream held as text (a non-streaming client on a streaming upstream). */

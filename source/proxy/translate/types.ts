@@ -68,6 +68,14 @@ export interface StreamTranslator {
   readonly failure?: string;
   /** That error's code word when the upstream gave one (its reader's `failureType`: `rate_limit_error`, `RESOURCE_EXHAUSTED`). */
   readonly failureType?: string;
+  /** That error's object as the upstream sent it (its reader's `failureDetail`: the wait it names). */
+  readonly failureDetail?: Record<string, unknown>;
+  /**
+   * The answer itself has begun: the reader gave an event past the message's start and usage (a
+   * text, a call, a stop). Until then an error is the account's failure, and nothing need be sent
+   * (deliver.ts holds the head and the start's bytes for at most HEAD_HOLD_MS).
+   */
+  readonly begun?: boolean;
 }
 
 export interface TranslatedError {
@@ -119,12 +127,18 @@ export class TranslateError extends Error {
     message: string,
     readonly status = 400,
     readonly code?: string,
+    /** The upstream's error object (TurnEvent `detail`): kept in upstreamBody, where the pool reads the wait it names. */
+    readonly detail?: Record<string, unknown>,
   ) {
     super(message);
   }
 
-  /** The error as an upstream error body, for the pair's translator.error (which reads `message` and `code`). */
+  /**
+   * The error as an upstream error body, for the pair's translator.error (which reads `message` and
+   * `code`) and the pool's cooldown (core/pool.ts classifyUpstreamFailure: `resets_in_seconds`, `retryDelay`).
+   */
   get upstreamBody(): string {
-    return JSON.stringify({error: {message: this.message, code: this.code}});
+    // The detail's own `type` and `status` left out: the translators read the code word from them first (errors.ts upstreamErrorCode).
+    return JSON.stringify({error: {...this.detail, type: undefined, status: undefined, message: this.message, code: this.code}});
   }
 }

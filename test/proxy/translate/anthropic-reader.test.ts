@@ -37,7 +37,7 @@ describe('Anthropic reader', () => {
   it('an error body and a body that is not JSON both end in one error event (after the start every turn has)', () => {
     assert.deepEqual(AnthropicReader.readBody(JSON.stringify({type: 'error', error: {type: 'overloaded_error', message: 'Overloaded'}})), [
       {type: 'start'},
-      {type: 'error', message: 'Overloaded', errorType: 'overloaded_error'},
+      {type: 'error', message: 'Overloaded', errorType: 'overloaded_error', detail: {type: 'overloaded_error', message: 'Overloaded'}},
     ]);
     const [start, event, ...rest] = AnthropicReader.readBody('<html>502 Bad Gateway</html>');
     assert.deepEqual(start, {type: 'start'});

@@ -84,7 +84,7 @@ export class AnthropicReader extends SseTurnReader {
         return this.onEnd();
       case 'error': {
         const error = asRecord(event.error);
-        return this.out.error(asString(error?.message) ?? JSON.stringify(event.error ?? event), asString(error?.type));
+        return this.out.error(asString(error?.message) ?? JSON.stringify(event.error ?? event), asString(error?.type), error);
       }
       default:
         return; // ping, and event types added later

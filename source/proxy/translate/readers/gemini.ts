@@ -56,7 +56,7 @@ export class GeminiReader extends SseTurnReader {
   protected onJson(chunk: JsonObject): void {
     const error = asRecord(chunk.error);
     if (error) {
-      this.out.error(asString(error.message) ?? JSON.stringify(error), asString(error.status));
+      this.out.error(asString(error.message) ?? JSON.stringify(error), asString(error.status), error);
       return;
     }
     const response = asRecord(chunk.response) ?? chunk;

@@ -104,7 +104,7 @@ export class OpenAIChatReader extends SseTurnReader {
     const error = asRecord(chunk.error);
     if (error) {
       // OpenAI's `code` is the word (`rate_limit_exceeded`); its `type` may be what was limited (`requests`, `tokens`).
-      this.out.error(asString(error.message) ?? JSON.stringify(error), asString(error.code) ?? asString(error.type));
+      this.out.error(asString(error.message) ?? JSON.stringify(error), asString(error.code) ?? asString(error.type), error);
       return;
     }
     this.out.start(asString(chunk.id), asString(chunk.model));

@@ -99,11 +99,11 @@ export class OpenAIResponsesReader extends SseTurnReader {
         return;
       case 'response.failed': {
         const error = field(response, 'error');
-        this.out.error(asString(field(error, 'message')) ?? 'the upstream response failed', asString(field(error, 'code')));
+        this.out.error(asString(field(error, 'message')) ?? 'the upstream response failed', asString(field(error, 'code')), asRecord(error));
         return;
       }
       case 'error':
-        this.out.error(asString(event.message) ?? asString(field(event.error, 'message')) ?? JSON.stringify(event), asString(event.code) ?? undefined);
+        this.out.error(asString(event.message) ?? asString(field(event.error, 'message')) ?? JSON.stringify(event), asString(event.code) ?? undefined, asRecord(event.error) ?? event);
         return;
     }
   }
@@ -280,7 +280,7 @@ export class OpenAIResponsesReader extends SseTurnReader {
       const body = asRecord(value) ?? {};
       const error = asRecord(body.error);
       if (error && asString(body.status) !== 'completed') {
-        reader.out.error(asString(error.message) ?? JSON.stringify(error), asString(error.code));
+        reader.out.error(asString(error.message) ?? JSON.stringify(error), asString(error.code), error);
         return;
       }
       // Any other JSON (`{}`, an object of another API) is no answer: not an empty completed one.

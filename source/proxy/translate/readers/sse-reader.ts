@@ -31,6 +31,10 @@ export abstract class SseTurnReader implements TurnReader {
     return this.out.failureType;
   }
 
+  get failureDetail(): Record<string, unknown> | undefined {
+    return this.out.failureDetail;
+  }
+
   push(chunk: string): TurnEvent[] {
     for (const event of this.sse.push(chunk)) this.onData(event.data);
     return this.out.take();

@@ -194,8 +194,10 @@ export class TurnEmitter {
   failure: string | undefined;
   /** Its code word, when the upstream gave one. */
   failureType: string | undefined;
+  /** The upstream's error object, when it sent one (TurnEvent `detail`). */
+  failureDetail: Record<string, unknown> | undefined;
 
-  error(message: string, errorType?: string): void {
+  error(message: string, errorType?: string, detail?: Record<string, unknown>): void {
     if (this.done) return;
     // Control characters out (a body in UTF-16 quoted as text puts a NUL between every letter): a
     // credential among them would pass the mask, and a terminal shows it whole (attack, s41).
@@ -203,9 +205,11 @@ export class TurnEmitter {
     message = message.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, '');
     this.failure = message;
     this.failureType = errorType;
+    this.failureDetail = detail;
     this.openBlock(undefined);
     const event: TurnEvent = {type: 'error', message};
     if (errorType) event.errorType = errorType;
+    if (detail) event.detail = detail;
     this.events.push(event);
     this.done = true;
   }

@@ -255,6 +255,9 @@ export class AnthropicStreamWriter implements TurnWriter {
  * finishing the turn.
  */
 export function anthropicMessage(events: TurnEvent[], options: AnthropicWriterOptions): JsonObject {
+  // The upstream's own code word and error object, not the Anthropic type written for them (the pool reads its wait).
+  const failed = events.find((event) => event.type === 'error');
+  if (failed) throw upstreamFailed(failed.message, failed.errorType, failed.detail);
   let message: JsonObject = {};
   const content: JsonObject[] = [];
   const partialJson = new Map<number, string>();

@@ -204,7 +204,7 @@ export class OpenAIChatWriter implements TurnWriter {
           break;
         case 'error':
           // Not a chat.completion: an error status (deliver.ts), never a 200 the SDK reads as one without choices.
-          throw upstreamFailed(event.message, event.errorType);
+          throw upstreamFailed(event.message, event.errorType, event.detail);
         default:
           break;
       }

@@ -264,7 +264,7 @@ export class OpenAIResponsesWriter implements TurnWriter {
    */
   static body(events: TurnEvent[], options: ResponsesWriterOptions): JsonObject {
     const failed = events.find((event) => event.type === 'error');
-    if (failed) throw upstreamFailed(failed.message, failed.errorType);
+    if (failed) throw upstreamFailed(failed.message, failed.errorType, failed.detail);
     const writer = new OpenAIResponsesWriter(options);
     writer.write(events);
     if (!writer.done) throw new TranslateError('the upstream answer ended before the turn finished', 502);
