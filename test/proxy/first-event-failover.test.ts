@@ -106,12 +106,27 @@ describe('an OpenAI Chat stream client → a Codex pool: the limit after `respon
   });
 });
 
-describe('a Codex usage limit in the stream names its reset: the account waits that long, as for the 429 status', async () => {
-  const {f, tried, limitA} = await pool('codex');
+/** Codex's usage limit in the stream, in each shape it may take: `response.failed` with a code, or a type alone (as its 429 bodies), or an `error` event with the code inside its `error`. */
+const usageLimits: Array<{name: string; event: string}> = [
+  {name: '`response.failed`, its code', event: firstEventError.codex!('usage_limit_reached', {type: 'usage_limit_reached', resets_in_seconds: 7200})},
+  {name: '`response.failed`, its type alone', event: `event: response.failed\ndata: ${JSON.stringify({type: 'response.failed', response: {id: 'r1', status: 'failed', error: {type: 'usage_limit_reached', message: 'The usage limit has been reached', plan_type: 'plus', resets_in_seconds: 7200}}})}\n\n`},
+  {name: 'an `error` event, its code inside `error`', event: `event: error\ndata: ${JSON.stringify({type: 'error', error: {type: 'usage_limit_reached', code: 'usage_limit_reached', message: 'The usage limit has been reached', resets_in_seconds: 7200}})}\n\n`},
+];
+
+for (const shape of usageLimits) describe(`a Codex usage limit in the stream (${shape.name}) names its reset: the account waits that long, as for the 429 status`, async () => {
+  const {f, tried, upstream} = await pool('codex');
+  const inner = upstream.handler;
   const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
 
   it('cools until the reset it names (2 h), not the 1 s of a rate limit without one', async () => {
-    limitA('usage_limit_reached', {type: 'usage_limit_reached', resets_in_seconds: 7200});
+    upstream.handler = (req, res, incoming) => {
+      const account = /at-(\w)@/.exec(String(req.headers.authorization ?? ''))?.[1] ?? '?';
+      tried.push(account);
+      if (account !== 'a') return inner(req, res, incoming);
+      res.writeHead(200, {'content-type': 'text/event-stream'});
+      res.write(prelude.codex!);
+      setTimeout(() => res.end(shape.event), 50);
+    };
     const sent = Date.now();
     const message = await client.messages.stream({model: 'gpt-5-codex', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]}).finalMessage();
     assert.equal(message.content[0]?.type === 'text' && message.content[0].text, 'served by the next account');
