@@ -459,7 +459,8 @@ export async function deliverTranslated(
     const refused = () => !headed && stream.failure !== undefined;
     const refuse = (): RefusedAnswer => {
       clearTimeout(holdHead);
-      return {refused: upstreamFailed(stream.failure!, stream.failureType, stream.failureDetail)};
+      const {message, errorType, detail} = stream.failure!;
+      return {refused: upstreamFailed(message, errorType, detail)};
     };
     // A run's held tail goes out after HOLD_RELEASE_MS without the upstream's next event (between the loop's writes: release is synchronous).
     let holdTimer: NodeJS.Timeout | undefined;
@@ -478,7 +479,7 @@ export async function deliverTranslated(
       }, HOLD_RELEASE_MS);
     };
     // Said in the log as a break is: the client's stream ended with an error, not the answer.
-    const logFailure = () => stream.failure !== undefined && onBroken(`upstream stream ended with an error: ${maskedLine(stream.failure, (text) => redactor.redact(text, ERROR_TEXT))}`);
+    const logFailure = () => stream.failure !== undefined && onBroken(`upstream stream ended with an error: ${maskedLine(stream.failure.message, (text) => redactor.redact(text, ERROR_TEXT))}`);
     try {
       if (stream.whole && isWholeJson(upstream)) {
         // Asked to stream, the upstream answered with one JSON body: read whole, written as the stream.

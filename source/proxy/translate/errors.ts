@@ -39,6 +39,15 @@ export function upstreamErrorCode(body: string): string | undefined {
   }
 }
 
+/**
+ * The code word of an OpenAI or Codex error object: its `code`, else its `type` (Codex names its
+ * usage limit by `type` alone in its 429 bodies: `usage_limit_reached`); undefined when it has
+ * neither. What streamErrorStatus reads.
+ */
+export function errorCodeWord(error: unknown): string | undefined {
+  return asString(field(error, 'code')) ?? asString(field(error, 'type'));
+}
+
 /** Anthropic error `type` for an HTTP status (docs.anthropic.com "Errors"). */
 export function anthropicErrorType(status: number): string {
   if (status === 400 || status === 422) return 'invalid_request_error';

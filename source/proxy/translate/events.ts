@@ -39,3 +39,6 @@ export type TurnEvent =
    * wait it names: Codex's `resets_in_seconds`, Google's `retryDelay`), for the pool's cooldown.
    */
   | {type: 'error'; message: string; errorType?: string; detail?: Record<string, unknown>};
+
+/** The error a turn ended with (TurnReader and StreamTranslator `failure`). */
+export type ErrorEvent = Extract<TurnEvent, {type: 'error'}>;

@@ -1,7 +1,7 @@
 // A pair's stream is one reader (upstream protocol → TurnEvents) feeding one writer (TurnEvents →
 // client protocol). The interfaces both sides implement, and the glue every pair uses.
 import type {Redactor} from '../../core/redact.js';
-import type {TurnEvent} from './events.js';
+import type {ErrorEvent, TurnEvent} from './events.js';
 import {TurnEventMasker} from './mask-runs.js';
 import type {StreamTranslator} from './types.js';
 
@@ -13,12 +13,8 @@ export interface TurnReader {
   end(): TurnEvent[];
   /** The upstream said its answer is over (its terminal event): nothing it sends after changes the turn. */
   readonly answered: boolean;
-  /** The message of the `error` the turn ended with (the upstream's error event, a stream cut or garbled); undefined otherwise. */
-  readonly failure?: string;
-  /** That error's code word, when the upstream gave one (TurnEvent `errorType`). */
-  readonly failureType?: string;
-  /** That error's object as the upstream sent it (TurnEvent `detail`). */
-  readonly failureDetail?: Record<string, unknown>;
+  /** The `error` the turn ended with (the upstream's error event, a stream cut or garbled); undefined otherwise. */
+  readonly failure?: ErrorEvent;
 }
 
 /** TurnEvents → client stream bytes, one per request (stateful). */
@@ -45,16 +41,14 @@ export interface TurnWriter {
 export function pipeStream(reader: TurnReader, writer: TurnWriter, readBody: (body: string) => TurnEvent[], redactor?: Redactor): StreamTranslator {
   const masked = redactor !== undefined && writer.masksOtherStrings === true;
   // A whole body is read by a reader of its own (readBody): its error is the stream's failure too.
-  let wholeFailure: Extract<TurnEvent, {type: 'error'}> | undefined;
+  let wholeFailure: ErrorEvent | undefined;
   const readWhole = (body: string) => {
     const events = readBody(body);
     const last = events.at(-1);
     if (last?.type === 'error') wholeFailure = last;
     return events;
   };
-  const failure = () => reader.failure ?? wholeFailure?.message;
-  const failureType = () => (reader.failure !== undefined ? reader.failureType : wholeFailure?.errorType);
-  const failureDetail = () => (reader.failure !== undefined ? reader.failureDetail : wholeFailure?.detail);
+  const failure = () => reader.failure ?? wholeFailure;
   // Whether the answer itself has begun (StreamTranslator.begun).
   let begun = false;
   const seen = (events: TurnEvent[]) => {
@@ -76,12 +70,6 @@ export function pipeStream(reader: TurnReader, writer: TurnWriter, readBody: (bo
       },
       get failure() {
         return failure();
-      },
-      get failureType() {
-        return failureType();
-      },
-      get failureDetail() {
-        return failureDetail();
       },
     };
   }
@@ -106,12 +94,6 @@ export function pipeStream(reader: TurnReader, writer: TurnWriter, readBody: (bo
     },
     get failure() {
       return failure();
-    },
-    get failureType() {
-      return failureType();
-    },
-    get failureDetail() {
-      return failureDetail();
     },
   };
 }

@@ -4,6 +4,7 @@
 // Same-protocol traffic never comes here: the proxy passes it through byte for byte.
 import type {Redactor} from '../../core/redact.js';
 import type {ApiProtocol} from '../../providers/table.js';
+import type {ErrorEvent} from './events.js';
 
 export type {ApiProtocol};
 
@@ -64,12 +65,12 @@ export interface StreamTranslator {
    * stream with `end()` then, without waiting for an upstream that holds its connection open.
    */
   readonly answered?: boolean;
-  /** The turn ended with an error (its reader's `failure`): the upstream's error event, or an event cut or garbled. */
-  readonly failure?: string;
-  /** That error's code word when the upstream gave one (its reader's `failureType`: `rate_limit_error`, `RESOURCE_EXHAUSTED`). */
-  readonly failureType?: string;
-  /** That error's object as the upstream sent it (its reader's `failureDetail`: the wait it names). */
-  readonly failureDetail?: Record<string, unknown>;
+  /**
+   * The error the turn ended with (its reader's `failure`): the upstream's error event, or an event
+   * cut or garbled; its `errorType` is the upstream's code word when it gave one (`rate_limit_error`,
+   * `RESOURCE_EXHAUSTED`), its `detail` the upstream's error object (the wait it names).
+   */
+  readonly failure?: ErrorEvent;
   /**
    * The answer itself has begun: the reader gave an event past the message's start and usage (a
    * text, a call, a stop). Until then an error is the account's failure, and nothing need be sent

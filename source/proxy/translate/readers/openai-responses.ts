@@ -7,6 +7,7 @@
 // `include: ["reasoning.encrypted_content"]`): it becomes the thinking block's signature, or a
 // redacted-thinking block when the item had no summary text.
 import type {StopReason, TurnEvent, Usage} from '../events.js';
+import {errorCodeWord} from '../errors.js';
 import {asArray, asNumber, asRecord, asString, field, type JsonObject} from '../json.js';
 import {SseTurnReader} from './sse-reader.js';
 import {ToolCallQueue} from './tool-calls.js';
@@ -99,12 +100,12 @@ export class OpenAIResponsesReader extends SseTurnReader {
         return;
       case 'response.failed': {
         const error = field(response, 'error');
-        this.out.error(asString(field(error, 'message')) ?? 'the upstream response failed', codeWordOf(error), asRecord(error));
+        this.out.error(asString(field(error, 'message')) ?? 'the upstream response failed', errorCodeWord(error), asRecord(error));
         return;
       }
       case 'error':
         // Its code at the top (OpenAI's Responses stream) or inside its `error` (Codex's usage limit).
-        this.out.error(asString(event.message) ?? asString(field(event.error, 'message')) ?? JSON.stringify(event), asString(event.code) ?? codeWordOf(event.error), asRecord(event.error) ?? event);
+        this.out.error(asString(event.message) ?? asString(field(event.error, 'message')) ?? JSON.stringify(event), asString(event.code) ?? errorCodeWord(event.error), asRecord(event.error) ?? event);
         return;
     }
   }
@@ -281,7 +282,7 @@ export class OpenAIResponsesReader extends SseTurnReader {
       const body = asRecord(value) ?? {};
       const error = asRecord(body.error);
       if (error && asString(body.status) !== 'completed') {
-        reader.out.error(asString(error.message) ?? JSON.stringify(error), codeWordOf(error), error);
+        reader.out.error(asString(error.message) ?? JSON.stringify(error), errorCodeWord(error), error);
         return;
       }
       // Any other JSON (`{}`, an object of another API) is no answer: not an empty completed one.
@@ -293,12 +294,4 @@ export class OpenAIResponsesReader extends SseTurnReader {
       reader.onFinished(body);
     });
   }
-}
-
-/**
- * An error object's code word: its `code`, else its `type` (Codex names its usage limit by `type`
- * alone in its 429 bodies: `usage_limit_reached`); undefined when it has neither.
- */
-function codeWordOf(error: unknown): string | undefined {
-  return asString(field(error, 'code')) ?? asString(field(error, 'type'));
 }

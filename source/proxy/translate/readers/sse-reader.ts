@@ -2,7 +2,7 @@
 // reader, TurnEvents out through the TurnEmitter; and a whole body read the same way.
 import {cutText} from '../../../core/redact.js';
 import {upstreamErrorMessage} from '../errors.js';
-import type {TurnEvent} from '../events.js';
+import type {ErrorEvent, TurnEvent} from '../events.js';
 import {parseJsonObject, type JsonObject} from '../json.js';
 import type {TurnReader} from '../pipe.js';
 import {looksLikeSse, SseParser} from '../sse.js';
@@ -23,16 +23,8 @@ export abstract class SseTurnReader implements TurnReader {
     return this.out.finished || this.sawDoneMarker;
   }
 
-  get failure(): string | undefined {
+  get failure(): ErrorEvent | undefined {
     return this.out.failure;
-  }
-
-  get failureType(): string | undefined {
-    return this.out.failureType;
-  }
-
-  get failureDetail(): Record<string, unknown> | undefined {
-    return this.out.failureDetail;
   }
 
   push(chunk: string): TurnEvent[] {

@@ -2,7 +2,7 @@
 // readers report what the upstream said in whatever order it said it, and this class emits TurnEvents
 // in the order writers rely on.
 import {isHigh, isLow, isWellFormed, toWellFormed} from '../../../core/code-units.js';
-import type {StopReason, TurnEvent, Usage} from '../events.js';
+import type {ErrorEvent, StopReason, TurnEvent, Usage} from '../events.js';
 
 type Open = {kind: 'text'} | {kind: 'thinking'} | {kind: 'tool'; key: string} | undefined;
 
@@ -190,12 +190,8 @@ export class TurnEmitter {
     this.done = true;
   }
 
-  /** The message of the error the turn ended with (see error()). */
-  failure: string | undefined;
-  /** Its code word, when the upstream gave one. */
-  failureType: string | undefined;
-  /** The upstream's error object, when it sent one (TurnEvent `detail`). */
-  failureDetail: Record<string, unknown> | undefined;
+  /** The error the turn ended with (see error()). */
+  failure: ErrorEvent | undefined;
 
   error(message: string, errorType?: string, detail?: Record<string, unknown>): void {
     if (this.done) return;
@@ -203,13 +199,11 @@ export class TurnEmitter {
     // credential among them would pass the mask, and a terminal shows it whole (attack, s41).
     // eslint-disable-next-line no-control-regex
     message = message.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, '');
-    this.failure = message;
-    this.failureType = errorType;
-    this.failureDetail = detail;
     this.openBlock(undefined);
-    const event: TurnEvent = {type: 'error', message};
+    const event: ErrorEvent = {type: 'error', message};
     if (errorType) event.errorType = errorType;
     if (detail) event.detail = detail;
+    this.failure = event;
     this.events.push(event);
     this.done = true;
   }
