@@ -98,15 +98,12 @@ export class OpenAIResponsesReader extends SseTurnReader {
       case 'response.incomplete':
         this.onFinished(response);
         return;
-      case 'response.failed': {
-        const error = field(response, 'error');
-        this.out.error(asString(field(error, 'message')) ?? 'the upstream response failed', errorCodeWord(error), asRecord(error));
+      case 'response.failed':
+      case 'error': {
+        const {message, code, detail} = responsesStreamError(event)!;
+        this.out.error(message, code, detail);
         return;
       }
-      case 'error':
-        // Its code at the top (OpenAI's Responses stream) or inside its `error` (Codex's usage limit).
-        this.out.error(asString(event.message) ?? asString(field(event.error, 'message')) ?? JSON.stringify(event), asString(event.code) ?? errorCodeWord(event.error), asRecord(event.error) ?? event);
-        return;
     }
   }
 
@@ -294,4 +291,20 @@ export class OpenAIResponsesReader extends SseTurnReader {
       reader.onFinished(body);
     });
   }
+}
+
+/**
+ * The error an OpenAI Responses stream event reports: `response.failed`'s `response.error`, or an
+ * `error` event's code and message, at its top (OpenAI's Responses stream) or inside its `error`
+ * (Codex's usage limit); `detail` is the error object as sent (the wait it names). Undefined for any
+ * other event. Read here for the translators and for a pass-through stream collected whole (collect.ts).
+ */
+export function responsesStreamError(event: JsonObject): {message: string; code?: string; detail?: Record<string, unknown>} | undefined {
+  const type = asString(event.type);
+  if (type === 'response.failed') {
+    const error = field(event.response, 'error');
+    return {message: asString(field(error, 'message')) ?? 'the upstream response failed', code: errorCodeWord(error), detail: asRecord(error)};
+  }
+  if (type !== 'error') return undefined;
+  return {message: asString(event.message) ?? asString(field(event.error, 'message')) ?? JSON.stringify(event), code: asString(event.code) ?? errorCodeWord(event.error), detail: asRecord(event.error) ?? event};
 }
