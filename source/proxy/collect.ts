@@ -5,24 +5,28 @@
 // (deliver.ts sendMaskedJson).
 //
 // OpenAI Responses: the stream's terminal event carries the whole Response object (`response.completed`,
-// `response.incomplete`, `response.failed`), which is what OpenAI's non-stream Responses API answers
+// `response.incomplete`), which is what OpenAI's non-stream Responses API answers
 // with (CLIProxyAPI's codex executor answers a non-stream client the same way). The codex backend
 // with `store: false` sends that object with an empty `output`: the items come from the
 // `response.output_item.done` events (by `output_index`), or, when none came, a message item is
-// made of the `response.output_text.delta` texts. A top-level `error` event becomes a failed
-// Response as the translated Responses writer makes one (writers/openai-responses.ts fail); a
-// stream that ends without any of these is a broken answer (502).
+// made of the `response.output_text.delta` texts. A stream that failed (`response.failed`, an
+// `error` event) is the account's failure, handed back as a translated answer's is (deliver.ts
+// RefusedAnswer: a rate limit moves the pool on; any other failure is answered with the error status
+// its code word stands for, as a non-stream client is answered on the translated paths); a stream
+// that ends without any of these is a broken answer (502).
 import type {ApiProtocol} from '../providers/table.js';
-import {asArray, asNumber, asRecord, asString, field, parseJsonObject, type JsonObject} from './translate/json.js';
+import {upstreamFailed} from './translate/errors.js';
+import {asArray, asNumber, asRecord, asString, parseJsonObject, type JsonObject} from './translate/json.js';
+import {responsesStreamError} from './translate/readers/openai-responses.js';
 import {SseParser} from './translate/sse.js';
+import type {TranslateError} from './translate/types.js';
 import {openaiError} from './translate/writers/openai-chat.js';
 
-/** The client's answer: its status and JSON body; `broke` says why it is not the upstream's whole answer (the request log). */
-export interface CollectedAnswer {
-  status: number;
-  body: JsonObject;
-  broke?: string;
-}
+/**
+ * The client's answer: its status and JSON body; `broke` says why it is not the upstream's whole
+ * answer (the request log). Or `refused`: the stream failed, nothing is answered yet (deliver.ts RefusedAnswer).
+ */
+export type CollectedAnswer = {status: number; body: JsonObject; broke?: string} | {refused: TranslateError};
 
 export interface StreamCollector {
   /** Upstream SSE text, split anywhere. */
@@ -42,15 +46,13 @@ export function streamCollectorFor(protocol: ApiProtocol): (() => StreamCollecto
   return protocol === 'openai-responses' ? () => new ResponsesCollector() : undefined;
 }
 
-const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+const TERMINAL = new Set(['response.completed', 'response.incomplete']);
 
 /** The Response object of an OpenAI Responses stream (see the file comment). */
 export class ResponsesCollector implements StreamCollector {
   private readonly sse = new SseParser();
-  /** The last Response object seen (created, in_progress), for an `error` event's answer. */
-  private snapshot: JsonObject | undefined;
   private terminal: JsonObject | undefined;
-  private failure: {code: string; message: string} | undefined;
+  private failure: TranslateError | undefined;
   /** `response.output_item.done` items by `output_index` (arrival order where an event has none). */
   private readonly items = new Map<number, JsonObject>();
   /** `response.output_text.delta` texts by `output_index`, for a stream whose items never came done. */
@@ -67,10 +69,7 @@ export class ResponsesCollector implements StreamCollector {
   end(broke?: string): CollectedAnswer {
     for (const event of this.sse.end()) this.onData(event.data);
     if (this.terminal) return {status: 200, body: this.withOutput(this.terminal)};
-    if (this.failure) {
-      const base = this.snapshot ?? {id: `resp_${Date.now().toString(36)}`, object: 'response', created_at: Math.floor(Date.now() / 1000)};
-      return {status: 200, body: this.withOutput({...base, status: 'failed', error: this.failure, incomplete_details: null})};
-    }
+    if (this.failure) return {refused: this.failure};
     const why = broke ?? 'the upstream stream ended before its response.completed event';
     return {status: 502, body: openaiError(`upstream stream broke: ${why}`, 'api_error'), broke: why};
   }
@@ -81,21 +80,17 @@ export class ResponsesCollector implements StreamCollector {
     if (!event) return;
     const type = asString(event.type) ?? '';
     const response = asRecord(event.response);
-    if (TERMINAL.has(type) && response) {
+    const error = responsesStreamError(event);
+    if (error) {
+      this.failure = upstreamFailed(error.message, error.code, error.detail);
+    } else if (TERMINAL.has(type) && response) {
       this.terminal = response;
-    } else if (type === 'response.created' || type === 'response.in_progress') {
-      if (response) this.snapshot = response;
     } else if (type === 'response.output_item.done') {
       const item = asRecord(event.item);
       if (item) this.items.set(asNumber(event.output_index) ?? this.items.size, item);
     } else if (type === 'response.output_text.delta') {
       const index = asNumber(event.output_index) ?? 0;
       this.texts.set(index, (this.texts.get(index) ?? '') + (asString(event.delta) ?? ''));
-    } else if (type === 'error') {
-      const error = asRecord(event.error);
-      const code = asString(event.code) ?? asString(field(error, 'code')) ?? 'server_error';
-      const message = asString(event.message) ?? asString(field(error, 'message')) ?? 'the upstream reported an error';
-      this.failure = {code, message};
     }
   }
 

@@ -567,8 +567,11 @@ export async function deliverTranslated(
  * a pass-through to an upstream that answers only streams. Nothing is written until the stream has
  * ended or its terminal event came (the rest of the upstream answer is then only drained: keptOnBreak), so the answer is masked whole; a stream that breaks off (or outgrows MAX_BODY_BYTES) is
  * answered with a 502 naming why (`onBroken` logs it). `readText`: the body was already read.
+ * Resolves with the status sent, or with a RefusedAnswer (nothing written) when the stream failed (its
+ * `response.failed` or `error` event), as deliverTranslated does; `onAnswer` is called before any
+ * other answer is sent.
  */
-export async function deliverCollected(collector: StreamCollector, upstream: IncomingMessage, res: ServerResponse, signal: ClientGone, onBroken: (message: string) => void, redactor: Redactor, readText?: string): Promise<number> {
+export async function deliverCollected(collector: StreamCollector, upstream: IncomingMessage, res: ServerResponse, signal: ClientGone, onBroken: (message: string) => void, redactor: Redactor, readText?: string, onAnswer?: () => void): Promise<number | RefusedAnswer> {
   let broke: string | undefined;
   if (readText !== undefined) collector.push(readText);
   else {
@@ -592,7 +595,9 @@ export async function deliverCollected(collector: StreamCollector, upstream: Inc
   }
   if (signal.aborted) return 0;
   const answer = collector.end(broke);
+  if ('refused' in answer) return answer;
   if (answer.broke !== undefined) onBroken(`upstream stream broke: ${sanitizeLine(answer.broke)}`);
+  onAnswer?.();
   sendMaskedJson(res, answer.status, answer.body, redactor);
   return answer.status;
 }

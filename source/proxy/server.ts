@@ -1202,9 +1202,8 @@ export class ProxyServer {
           if (account.health === 'key-rejected' || this.keysRejected.size > 0) this.noteKeyAnswer(row, account, token, undefined);
           if (account.coolingUntil !== undefined || this.storedCooldowns.size > 0) this.endStoredCooldown(row, pool, account, poolAccount, now);
         };
-        // A translated answer is a success once it begins (deliverTranslated's onAnswer): until then
-        // its 200 may hold only an error, which is this account's failure, not a success.
-        if (!prepared.translation) served();
+        // A translated or collected answer is a success once it begins (deliver's onAnswer): until
+        // then its 200 may hold only an error, which is this account's failure, not a success.
         const delivered = await this.deliver(prepared, upstream, res, watch, outcome, client.stream, active, protocolOf(route.endpoint), served);
         if (typeof delivered === 'number') {
           if (watch.aborted) active.broke ??= CLIENT_LEFT;
@@ -1632,7 +1631,8 @@ export class ProxyServer {
 
   /**
    * "Stream": a success goes to the client, through the translator when there is one. Returns the
-   * status sent. `clientStream`: the client asked for a stream (it reads the answer as SSE);
+   * status sent, or a RefusedAnswer when a translated or collected 200 held only a failure (nothing
+   * sent); `onAnswer` runs when the success begins (at once for a pass-through). `clientStream`: the client asked for a stream (it reads the answer as SSE);
    * `protocol`: the route's, which a pass-through answer is in (its final event ends the client's).
    */
   private deliver(prepared: PreparedRequest, upstream: IncomingMessage, res: ServerResponse, signal: ClientGone, outcome: Exclude<Outcome, ErrorOutcome>, clientStream: boolean, active: ActiveRequest, protocol: ApiProtocol, onAnswer: () => void): Promise<number | RefusedAnswer> | number {
@@ -1648,8 +1648,9 @@ export class ProxyServer {
     // A stream collected for a client that asked for none; an upstream that answered with a whole
     // document anyway passes it through as such.
     if (prepared.collect && /event-stream/i.test(String(upstream.headers['content-type'] ?? ''))) {
-      return deliverCollected(prepared.collect(), upstream, res, signal, onBroken, redactor, readText);
+      return deliverCollected(prepared.collect(), upstream, res, signal, onBroken, redactor, readText, onAnswer);
     }
+    onAnswer();
     // Its promise as it is (it resolves with the status): no async wrapper, one hop less per answer.
     if (readText === undefined) return pipeThrough(upstream, res, signal, onBroken, redactor, clientStream, protocol);
     // A success read whole (one that may hide an error): its joined strings masked, as pipeThrough masks a whole JSON answer.

@@ -215,6 +215,77 @@ describe('Codex CLI (Responses, stream) → a Qwen pool: a quota error chunk fir
   });
 });
 
+// Codex's backend answers only streams: a Responses client that asked for none is answered with the
+// stream collected whole (collect.ts), so a failure anywhere in it is met before a byte is sent.
+describe('a Responses client (no stream) → a Codex pool, passed through and collected: a `response.failed` limit moves it on', async () => {
+  const {f, tried, limitA, upstream} = await pool('codex');
+  const inner = upstream.handler;
+  const client = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/api/provider/codex/v1`, maxRetries: 0});
+
+  it("the Response is the next account's, and only its answer is logged", async () => {
+    limitA('rate_limit_exceeded');
+    const response = await client.responses.create({model: 'gpt-5-codex', input: 'hi'});
+    assert.equal(response.status, 'completed');
+    assert.equal(response.output_text, 'served by the next account');
+    assert.deepEqual(tried, ['a', 'b']);
+    assert.deepEqual(failovers(f).map((e) => [e.from, e.reason]), [['a@example.com', 'rate limited']]);
+    assert.deepEqual(f.events.filter((e) => e.type === 'request').map((e) => e.type === 'request' && [e.status, e.account]), [[200, 'b@example.com']]);
+  });
+
+  it('the next request goes to the other account at once (the limited one is cooling)', async () => {
+    tried.length = 0;
+    upstream.handler = (req, res, incoming) => {
+      tried.push(/at-(\w)@/.exec(String(req.headers.authorization ?? ''))?.[1] ?? '?');
+      return inner(req, res, incoming);
+    };
+    assert.equal((await client.responses.create({model: 'gpt-5-codex', input: 'hi'})).output_text, 'served by the next account');
+    assert.deepEqual(tried, ['b']);
+  });
+
+  for (const shape of usageLimits) {
+    it(`a usage limit (${shape.name}) cools the account for the reset it names`, async () => {
+      const {f, tried, upstream} = await pool('codex');
+      const inner = upstream.handler;
+      upstream.handler = (req, res, incoming) => {
+        const account = /at-(\w)@/.exec(String(req.headers.authorization ?? ''))?.[1] ?? '?';
+        tried.push(account);
+        if (account !== 'a') return inner(req, res, incoming);
+        res.writeHead(200, {'content-type': 'text/event-stream'});
+        res.write(prelude.codex!);
+        setTimeout(() => res.end(shape.event), 50);
+      };
+      const client = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/api/provider/codex/v1`, maxRetries: 0});
+      const sent = Date.now();
+      assert.equal((await client.responses.create({model: 'gpt-5-codex', input: 'hi'})).output_text, 'served by the next account');
+      assert.deepEqual(tried, ['a', 'b']);
+      const [event] = failovers(f);
+      assert.equal(event?.reason, 'usage limit reached');
+      const wait = event!.until! - sent;
+      assert.ok(wait > 7_100_000 && wait < 7_300_000, `waits ${wait} ms`);
+    });
+  }
+
+  it('an overload on every account: each tried once, the client gets a 503 naming it, and none is parked', async () => {
+    const {f, tried, limitA} = await pool('codex');
+    limitA('server_is_overloaded', undefined, () => true);
+    const client = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/api/provider/codex/v1`, maxRetries: 0});
+    await assert.rejects(client.responses.create({model: 'gpt-5-codex', input: 'hi'}), (error: unknown) => error instanceof OpenAI.APIError && error.status === 503 && /Rate limit reached: server_is_overloaded/.test(error.message));
+    assert.deepEqual([...tried].sort(), ['a', 'b']);
+    assert.ok(failovers(f).every((e) => e.until === undefined || e.until - Date.now() < 60_000), JSON.stringify(failovers(f)));
+  });
+
+  it("an error of no known kind is the client's: an error status in OpenAI's shape, the request sent to one account once", async () => {
+    const {f, tried, limitA} = await pool('codex');
+    limitA('image_too_large', undefined, () => true);
+    const client = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/api/provider/codex/v1`, maxRetries: 0});
+    await assert.rejects(client.responses.create({model: 'gpt-5-codex', input: 'hi'}), (error: unknown) => error instanceof OpenAI.APIError && error.status === 502 && error.code === 'image_too_large' && /Rate limit reached: image_too_large/.test(error.message));
+    assert.deepEqual(tried, ['a']);
+    assert.equal(failovers(f).length, 0);
+    const logged = f.events.filter((e) => e.type === 'request');
+    assert.deepEqual(logged.map((e) => e.type === 'request' && [e.status, e.account]), [[502, 'a@example.com']]);
+  });
+});
+
 describe('half an answer and then a limit, all before the client got a byte: the next account answers whole', async () => {
   const {f, tried, upstream} = await pool('claude');
   const inner = upstream.handler;
