@@ -54,17 +54,19 @@ async function pool(provider: 'codex' | 'claude' | 'qwen' | 'gemini', options: {
    * read), the error of `code` (with `extra` fields in its error object); every request's account
    * is noted in `tried`.
    */
-  const limitA = (code: string, extra?: Record<string, unknown>, who: (account: string) => boolean = (account) => account === 'a') => {
+  const limitA = (code: string, extra?: Record<string, unknown>, who?: (account: string) => boolean) => limitAWith(firstEventError[provider]!(code, extra), who);
+  /** As limitA, with `event` (the upstream's bytes) for the error. */
+  const limitAWith = (event: string, who: (account: string) => boolean = (account) => account === 'a') => {
     upstream.handler = (req, res, incoming) => {
       const account = /at-(\w)@example\.com/.exec(String(req.headers.authorization ?? req.headers['x-api-key'] ?? ''))?.[1] ?? '?';
       tried.push(account);
       if (!who(account)) return inner(req, res, incoming);
       res.writeHead(200, {'content-type': 'text/event-stream'});
       res.write(prelude[provider]!);
-      setTimeout(() => res.end(firstEventError[provider]!(code, extra)), 50);
+      setTimeout(() => res.end(event), 50);
     };
   };
-  return {f, upstream, tried, limitA};
+  return {f, upstream, tried, limitA, limitAWith};
 }
 
 const failovers = (f: ProxyFixture) => f.events.filter((e) => e.type === 'failover') as Array<{from: string; reason: string; until?: number}>;
@@ -106,6 +108,15 @@ describe('an OpenAI Chat stream client → a Codex pool: the limit after `respon
   });
 });
 
+/** The request went from account a to b, and a waits for the 2 h reset its usage limit named (from `sent`, ms). */
+function movedOnForTheReset(f: ProxyFixture, tried: string[], sent: number): void {
+  assert.deepEqual(tried, ['a', 'b']);
+  const [event] = failovers(f);
+  assert.equal(event?.reason, 'usage limit reached');
+  const wait = event!.until! - sent;
+  assert.ok(wait > 7_100_000 && wait < 7_300_000, `waits ${wait} ms`);
+}
+
 /** Codex's usage limit in the stream, in each shape it may take: `response.failed` with a code, or a type alone (as its 429 bodies), or an `error` event with the code inside its `error`. */
 const usageLimits: Array<{name: string; event: string}> = [
   {name: '`response.failed`, its code', event: firstEventError.codex!('usage_limit_reached', {type: 'usage_limit_reached', resets_in_seconds: 7200})},
@@ -114,27 +125,15 @@ const usageLimits: Array<{name: string; event: string}> = [
 ];
 
 for (const shape of usageLimits) describe(`a Codex usage limit in the stream (${shape.name}) names its reset: the account waits that long, as for the 429 status`, async () => {
-  const {f, tried, upstream} = await pool('codex');
-  const inner = upstream.handler;
+  const {f, tried, limitAWith} = await pool('codex');
   const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
 
   it('cools until the reset it names (2 h), not the 1 s of a rate limit without one', async () => {
-    upstream.handler = (req, res, incoming) => {
-      const account = /at-(\w)@/.exec(String(req.headers.authorization ?? ''))?.[1] ?? '?';
-      tried.push(account);
-      if (account !== 'a') return inner(req, res, incoming);
-      res.writeHead(200, {'content-type': 'text/event-stream'});
-      res.write(prelude.codex!);
-      setTimeout(() => res.end(shape.event), 50);
-    };
+    limitAWith(shape.event);
     const sent = Date.now();
     const message = await client.messages.stream({model: 'gpt-5-codex', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]}).finalMessage();
     assert.equal(message.content[0]?.type === 'text' && message.content[0].text, 'served by the next account');
-    assert.deepEqual(tried, ['a', 'b']);
-    const [event] = failovers(f);
-    assert.equal(event?.reason, 'usage limit reached');
-    const wait = event!.until! - sent;
-    assert.ok(wait > 7_100_000 && wait < 7_300_000, `waits ${wait} ms`);
+    movedOnForTheReset(f, tried, sent);
   });
 });
 
@@ -244,24 +243,12 @@ describe('a Responses client (no stream) → a Codex pool, passed through and co
 
   for (const shape of usageLimits) {
     it(`a usage limit (${shape.name}) cools the account for the reset it names`, async () => {
-      const {f, tried, upstream} = await pool('codex');
-      const inner = upstream.handler;
-      upstream.handler = (req, res, incoming) => {
-        const account = /at-(\w)@/.exec(String(req.headers.authorization ?? ''))?.[1] ?? '?';
-        tried.push(account);
-        if (account !== 'a') return inner(req, res, incoming);
-        res.writeHead(200, {'content-type': 'text/event-stream'});
-        res.write(prelude.codex!);
-        setTimeout(() => res.end(shape.event), 50);
-      };
+      const {f, tried, limitAWith} = await pool('codex');
+      limitAWith(shape.event);
       const client = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/api/provider/codex/v1`, maxRetries: 0});
       const sent = Date.now();
       assert.equal((await client.responses.create({model: 'gpt-5-codex', input: 'hi'})).output_text, 'served by the next account');
-      assert.deepEqual(tried, ['a', 'b']);
-      const [event] = failovers(f);
-      assert.equal(event?.reason, 'usage limit reached');
-      const wait = event!.until! - sent;
-      assert.ok(wait > 7_100_000 && wait < 7_300_000, `waits ${wait} ms`);
+      movedOnForTheReset(f, tried, sent);
     });
   }
 
