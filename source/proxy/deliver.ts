@@ -568,8 +568,8 @@ export async function deliverTranslated(
  * ended or its terminal event came (the rest of the upstream answer is then only drained: keptOnBreak), so the answer is masked whole; a stream that breaks off (or outgrows MAX_BODY_BYTES) is
  * answered with a 502 naming why (`onBroken` logs it). `readText`: the body was already read.
  * Resolves with the status sent, or with a RefusedAnswer (nothing written) when the stream failed (its
- * `response.failed` or `error` event), as deliverTranslated does; `onAnswer` is called before any
- * other answer is sent.
+ * `response.failed` or `error` event), as deliverTranslated does; `onAnswer` is called before the
+ * collected answer is sent (not before the 502 of a stream that broke off).
  */
 export async function deliverCollected(collector: StreamCollector, upstream: IncomingMessage, res: ServerResponse, signal: ClientGone, onBroken: (message: string) => void, redactor: Redactor, readText?: string, onAnswer?: () => void): Promise<number | RefusedAnswer> {
   let broke: string | undefined;
@@ -596,8 +596,9 @@ export async function deliverCollected(collector: StreamCollector, upstream: Inc
   if (signal.aborted) return 0;
   const answer = collector.end(broke);
   if ('refused' in answer) return answer;
+  // A stream that broke off is answered with the proxy's 502, which is no success of the account's.
   if (answer.broke !== undefined) onBroken(`upstream stream broke: ${sanitizeLine(answer.broke)}`);
-  onAnswer?.();
+  else onAnswer?.();
   sendMaskedJson(res, answer.status, answer.body, redactor);
   return answer.status;
 }

@@ -126,17 +126,20 @@ export async function classifyOutcome(row: ProviderRow, upstream: IncomingMessag
  * moves to the pool's next one; an overload (503) tries the others, parking none. Any other is the
  * client's answer, sent nowhere else: a code word of no known kind (an image too large, a policy)
  * may be the request's own fault, and another account would only spend its usage on it too.
- * `headers` are the 200's (its Retry-After is kept).
+ * `headers` are the 200's (its Retry-After is kept; without one, the reset the error names is sent
+ * as one). `own`: the proxy words it (a pass-through client, whose protocol has no translator to).
  */
-export function refusedAnswerOutcome(status: number, text: string, headers: Record<string, string>, now: number, credential: Credential = 'token'): ErrorOutcome {
+export function refusedAnswerOutcome(status: number, text: string, headers: Record<string, string>, now: number, credential: Credential = 'token', own?: ProxyError): ErrorOutcome {
   const failure = status === 429 ? classifyUpstreamFailure(status, headers, text, now, credential) : undefined;
+  const named: Record<string, string> = failure?.resetAt !== undefined && failure.resetAt > now ? {'retry-after': String(Math.ceil((failure.resetAt - now) / 1000))} : {};
   return {
     kind: 'error',
     status,
-    headers: {'content-type': 'application/json', ...retryAfterOf(headers)},
+    headers: {'content-type': 'application/json', ...named, ...retryAfterOf(headers)},
     upstreamStatus: status,
     upstreamText: text,
     failure,
+    ...(own ? {own} : {}),
     ...(status === 503 ? {overload: true} : {}),
   };
 }

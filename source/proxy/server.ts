@@ -53,6 +53,7 @@ import {InFlight, type Slotted} from './in-flight.js';
 import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
 import {translatorFor} from './translate/index.js';
 import {reasoningRefusal, SKIPPED_CALL_SIGNATURES, withoutReasoning, type ReasoningRefusal, type RetryScope, type WithoutReasoning} from './translate/reasoning-refusal.js';
+import {openaiErrorType} from './translate/pairs/openai-client.js';
 import {decodedAnswer, forwardedResponseHeaders, UncheckableEncoding, upstreamAddress, addHostFields} from './upstream.js';
 import {transcodedAnswer} from './charset.js';
 import {UpstreamAgents, type FreeSocketIdle} from './upstream-agents.js';
@@ -1215,7 +1216,10 @@ export class ProxyServer {
           active.broke ??= CLIENT_LEFT;
           return finish(prepared.sentModel, 0);
         }
-        outcome = refusedAnswerOutcome(delivered.refused.status, delivered.refused.upstreamBody, headers, now, credential);
+        const {refused} = delivered;
+        // A pass-through client (a stream collected for it) gets it worded in OpenAI's error shape, as a translated one does.
+        const own = prepared.translation ? undefined : {message: refused.message, type: openaiErrorType(refused.status), code: refused.code};
+        outcome = refusedAnswerOutcome(refused.status, refused.upstreamBody, headers, now, credential, own);
         if (counting) return countEstimate(prepared.sentModel, `upstream ${outcome.upstreamStatus}: ${this.excerpt(delivered.refused.message)}`);
       }
       // Reasoning the upstream cannot verify (another provider's or account's): the same account once

@@ -7,6 +7,7 @@
 // the answer began, and an error of any other kind (the request's own fault, maybe), are answered,
 // never sent again.
 import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
 import {after, describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
@@ -270,6 +271,76 @@ describe('a Responses client (no stream) → a Codex pool, passed through and co
     assert.equal(failovers(f).length, 0);
     const logged = f.events.filter((e) => e.type === 'request');
     assert.deepEqual(logged.map((e) => e.type === 'request' && [e.status, e.account]), [[502, 'a@example.com']]);
+  });
+});
+
+describe('a collected Codex stream: what is not a limit', async () => {
+  const responses = (f: ProxyFixture) => new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/api/provider/codex/v1`, maxRetries: 0});
+
+  it("`slow_down` is Codex's word for an overload too: the next account answers, and none is parked", async () => {
+    const {f, tried, limitA} = await pool('codex');
+    limitA('slow_down');
+    assert.equal((await responses(f).responses.create({model: 'gpt-5-codex', input: 'hi'})).output_text, 'served by the next account');
+    assert.deepEqual(tried, ['a', 'b']);
+    assert.ok(failovers(f).every((e) => e.until === undefined), JSON.stringify(failovers(f)));
+  });
+
+  it("a stream that broke off (no terminal event) is the proxy's 502, and no success of the account's: its last use is not written", async () => {
+    const {f, limitAWith} = await pool('codex');
+    limitAWith(`event: response.output_text.delta\ndata: ${JSON.stringify({type: 'response.output_text.delta', output_index: 0, delta: 'Half'})}\n\n`, () => true);
+    await assert.rejects(responses(f).responses.create({model: 'gpt-5-codex', input: 'hi'}), (error: unknown) => error instanceof OpenAI.APIError && error.status === 502 && /upstream stream broke/.test(error.message));
+    await f.proxy.close();
+    let state = '';
+    try {
+      state = readFileSync(f.ccs.paths.accountState, 'utf8');
+    } catch {
+      // No state written at all: no last use either.
+    }
+    assert.doesNotMatch(state, /"served"/);
+  });
+
+  it('a failure message of megabytes is cut, masked and answered with its own status and code (masking it whole failed)', async () => {
+    const {f, limitAWith} = await pool('codex');
+    const message = `Invalid prompt: ${'sk-'.repeat(3_000_000)} at-a@example.com-0123456789abcdef`;
+    limitAWith(`event: error\ndata: ${JSON.stringify({type: 'error', code: 'invalid_prompt', message, param: 'x'.repeat(100_000)})}\n\n`, () => true);
+    const answer = await fetch(`${f.url}/api/provider/codex/v1/responses`, {method: 'POST', headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'}, body: JSON.stringify({model: 'gpt-5-codex', input: 'hi'})});
+    const text = await answer.text();
+    assert.equal(answer.status, 400, text.slice(0, 300));
+    assert.ok(text.length < 4000, `${text.length} characters`);
+    const {error} = JSON.parse(text) as {error: {message: string; type: string; param: unknown; code: string}};
+    assert.deepEqual([error.type, error.param, error.code], ['invalid_request_error', null, 'invalid_prompt']);
+    assert.match(error.message, /^the upstream failed: Invalid prompt: /);
+    assert.doesNotMatch(text + JSON.stringify(f.events), /0123456789abcdef/);
+  });
+
+  it('translated, the same megabytes: Claude Code gets the cut message in its error shape, with the status its code stands for', async () => {
+    const {f, limitAWith} = await pool('codex');
+    limitAWith(`event: response.failed\ndata: ${JSON.stringify({type: 'response.failed', response: {id: 'r1', status: 'failed', error: {code: 'context_length_exceeded', message: `Too long: ${'sk-'.repeat(3_000_000)} at-a@example.com-0123456789abcdef`}}})}\n\n`, () => true);
+    const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
+    await assert.rejects(client.messages.stream({model: 'gpt-5-codex', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]}).finalMessage(), (error: unknown) => {
+      assert.ok(error instanceof Anthropic.BadRequestError, String(error).slice(0, 300));
+      assert.ok(error.message.length < 4000, `${error.message.length} characters`);
+      assert.match(error.message, /Too long: /);
+      assert.doesNotMatch(error.message, /0123456789abcdef/);
+      return true;
+    });
+    assert.doesNotMatch(JSON.stringify(f.events), /0123456789abcdef/);
+  });
+
+  it('a lone account limited for a reset it names: the 429 says when (Retry-After), in OpenAI\'s error shape', async () => {
+    const upstream = await startFakeInference({script: () => ({text: 'unused'}), project: 'p1'});
+    const f = await proxyFixture({provider: 'codex', apiPath: '/backend-api/codex', tokens: [{file: 'codex-a.json', token: oauthToken('codex', 'a@example.com', {account_id: 'acct-a'})}], upstream});
+    after(() => f.close());
+    upstream.handler = (_req, res) => {
+      res.writeHead(200, {'content-type': 'text/event-stream'});
+      res.end(prelude.codex! + firstEventError.codex!('usage_limit_reached', {resets_in_seconds: 300}));
+    };
+    const answer = await fetch(`${f.url}/api/provider/codex/v1/responses`, {method: 'POST', headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'}, body: JSON.stringify({model: 'gpt-5-codex', input: 'hi'})});
+    const body = (await answer.json()) as {error: {type: string; code: string}};
+    assert.equal(answer.status, 429);
+    const wait = Number(answer.headers.get('retry-after'));
+    assert.ok(wait > 290 && wait <= 300, `Retry-After ${answer.headers.get('retry-after')}`);
+    assert.deepEqual([body.error.type, body.error.code], ['rate_limit_error', 'usage_limit_reached']);
   });
 });
 

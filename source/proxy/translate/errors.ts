@@ -6,7 +6,18 @@ import {cutText} from '../../core/redact.js';
 import {asRecord, asString, field} from './json.js';
 import {TranslateError, type TranslatedError} from './types.js';
 
-/** The human message of an upstream error body, whatever its shape; never longer than 1000 chars. */
+/**
+ * The most of an upstream's error message a client or the log gets (characters): a stream's error
+ * event is not bounded as an error status's body is (the proxy's MAX_ERROR_BODY), and masking a
+ * text of megabytes fails.
+ */
+export const ERROR_MESSAGE_MAX = 1000;
+/** The most of the upstream's error object (JSON characters) kept with a stream's error (TranslateError.detail). */
+const ERROR_DETAIL_MAX = 16 * 1024;
+/** A code word longer than this is no code word (an identifier such as `rate_limit_exceeded`). */
+const CODE_WORD_MAX = 200;
+
+/** The human message of an upstream error body, whatever its shape; never longer than ERROR_MESSAGE_MAX chars. */
 export function upstreamErrorMessage(status: number, body: string): string {
   let value: unknown;
   try {
@@ -24,7 +35,7 @@ export function upstreamErrorMessage(status: number, body: string): string {
     asString(field(value, 'message')) ??
     asString(field(value, 'msg')) ??
     body.trim();
-  return cutText(message || `the upstream answered ${status} with an empty body`, 1000);
+  return cutText(message || `the upstream answered ${status} with an empty body`, ERROR_MESSAGE_MAX);
 }
 
 /** The upstream's own error code or status word (`RESOURCE_EXHAUSTED`, `usage_limit_reached`...). */
@@ -64,13 +75,14 @@ export function anthropicErrorType(status: number): string {
 /**
  * The HTTP status an error reported inside a stream stands for, from the upstream's code word (an
  * Anthropic error event's `type`, OpenAI's `code` or `type`, Google's `status`): 429 for a rate or
- * quota limit, 503 for an overloaded or unavailable service, 400 for a request it refused, else 502
+ * quota limit, 503 for an overloaded or unavailable service (Codex's `slow_down`), 400 for a request it refused, else 502
  * (an account's key or token refused, `invalid_api_key`, is no fault of the client's request).
  */
 export function streamErrorStatus(code: string | undefined): number {
   const word = (code ?? '').toLowerCase();
   if (/rate_limit|resource_exhausted|usage_limit|quota/.test(word)) return 429;
-  if (/overloaded|unavailable/.test(word)) return 503;
+  // Codex names its capacity limits `server_is_overloaded` and `slow_down`.
+  if (/overloaded|unavailable|slow_down/.test(word)) return 503;
   if (/api_key|auth|token|permission|unauthenticated|unauthorized|forbidden|billing|credential/.test(word)) return 502;
   if (/invalid|bad_request|context_length/.test(word)) return 400;
   return 502;
@@ -96,8 +108,23 @@ export function anthropicError(status: number, upstreamBody: string): Translated
  * before the turn did): an error status in the client's error shape, never a 200 the client reads as
  * an answer. The status is the one the error's code word stands for (`code`: streamErrorStatus, so a
  * rate limit stays a 429 the client waits on), 502 without one. One wording for every client
- * protocol and for a stream's whole failure (deliver.ts).
+ * protocol and for a stream's whole failure (deliver.ts). The message is cut to ERROR_MESSAGE_MAX,
+ * and an error object over ERROR_DETAIL_MAX keeps only its short fields (the wait it names).
  */
 export function upstreamFailed(message: string, code?: string, detail?: Record<string, unknown>): TranslateError {
-  return new TranslateError(`the upstream failed: ${message}`, streamErrorStatus(code), code, detail);
+  const word = code !== undefined && code.length <= CODE_WORD_MAX ? code : undefined;
+  return new TranslateError(`the upstream failed: ${cutText(message, ERROR_MESSAGE_MAX)}`, streamErrorStatus(word), word, detail && boundedDetail(detail));
+}
+
+/** `detail` when its JSON is at most ERROR_DETAIL_MAX characters, else only its numbers, booleans and short strings. */
+function boundedDetail(detail: Record<string, unknown>): Record<string, unknown> {
+  let size: number;
+  try {
+    size = JSON.stringify(detail).length;
+  } catch {
+    size = Infinity;
+  }
+  if (size <= ERROR_DETAIL_MAX) return detail;
+  const short = (value: unknown) => typeof value === 'number' || typeof value === 'boolean' || (typeof value === 'string' && value.length <= CODE_WORD_MAX);
+  return Object.fromEntries(Object.entries(detail).filter(([, value]) => short(value)));
 }

@@ -2,6 +2,8 @@
 // readers report what the upstream said in whatever order it said it, and this class emits TurnEvents
 // in the order writers rely on.
 import {isHigh, isLow, isWellFormed, toWellFormed} from '../../../core/code-units.js';
+import {cutText} from '../../../core/redact.js';
+import {ERROR_MESSAGE_MAX} from '../errors.js';
 import type {ErrorEvent, StopReason, TurnEvent, Usage} from '../events.js';
 
 type Open = {kind: 'text'} | {kind: 'thinking'} | {kind: 'tool'; key: string} | undefined;
@@ -198,7 +200,8 @@ export class TurnEmitter {
     // Control characters out (a body in UTF-16 quoted as text puts a NUL between every letter): a
     // credential among them would pass the mask, and a terminal shows it whole (attack, s41).
     // eslint-disable-next-line no-control-regex
-    message = message.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, '');
+    // Cut as an error body is: a stream's error event is not bounded, and megabytes are not masked.
+    message = cutText(message.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, ''), ERROR_MESSAGE_MAX);
     this.openBlock(undefined);
     const event: ErrorEvent = {type: 'error', message};
     if (errorType) event.errorType = errorType;
