@@ -1,4 +1,5 @@
 // Pure account rules: identity, lookup by what a person types, and which account comes next.
+import {MIN_SECRET_LENGTH} from './redact.js';
 import {holdsCredential, maskCredentialsIn, quoted, sanitizeLine} from './sanitize.js';
 import {actionKey, type KeyAction} from './keymap.js';
 import {shellOption, shellWord} from './quote.js';
@@ -554,6 +555,9 @@ export function apiKeyFormProblem(apiKey: string): string | undefined {
   if (/\s/.test(key)) return 'the API key contains spaces or line breaks; paste only the key';
   // The base URL pasted where the key was asked (IBM Bob asks for both): it would be stored, and sent, as the key.
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(key)) return 'the API key is an address (a URL), not a key; the base URL is given apart (--base-url, or the next step in the TUI)';
+  // No provider's key is this short, and one this short could not be masked where it is echoed
+  // (MIN_SECRET_LENGTH): refused before it is sent anywhere.
+  if (key.length < MIN_SECRET_LENGTH) return `the API key is ${key.length} character${key.length === 1 ? '' : 's'} long, too short to be a key (a provider's keys are dozens of characters): paste the whole key`;
   return undefined;
 }
 

@@ -178,3 +178,19 @@ test('login --no-browser on a key or key-file login says it is not used, and the
     ccs.cleanup();
   }
 });
+
+// Newcomer (s44): a key of 3 characters was sent to the provider to be checked, and the error quoted it whole.
+test('a key too short to be one is refused before it is sent, naming its length, showing none of it; nothing stored', async () => {
+  const ccs = makeTempCcs();
+  try {
+    for (const key of ['q', 'q7x', 'q7x9k2m']) {
+      const run = await runBin(['login', 'aistudio'], ccs.env, `${key}\n`);
+      assert.equal(run.code, 2, run.stderr);
+      assert.equal(run.stderr, `ccs-tui: the API key is ${key.length} character${key.length === 1 ? '' : 's'} long, too short to be a key (a provider's keys are dozens of characters): paste the whole key\n`);
+      assert.ok(!run.stdout.includes(key) && !run.stderr.includes(key), run.stdout);
+    }
+    assert.equal((await runBin(['accounts', '--json'], ccs.env)).stdout.trim(), '[]', 'nothing stored');
+  } finally {
+    ccs.cleanup();
+  }
+});

@@ -35,3 +35,8 @@ test('the text fields: Backspace, Ctrl+D and the arrows step over a whole charac
   assert.equal(editText({text, cursor: 3}, '', 'left').draft.cursor, 1);
   assert.equal(editText({text, cursor: 1}, '', 'right').draft.cursor, 3);
 });
+
+test('a secret too short to be masked elsewhere (under MIN_SECRET_LENGTH) shows none of itself in its masked form', () => {
+  for (const secret of ['a', 'abc', 'abcd', 'abcdefg']) assert.equal(redactedForm(secret), '…(redacted)', secret);
+  assert.equal(redactedForm('abcdefgh'), 'abcd…(redacted)');
+});

@@ -134,3 +134,19 @@ test('IBM Bob: an address typed at the key step is refused there, saying the bas
   assert.match(frame.replace(/\s+/g, ' '), /the base URL is given apart \(--base-url, or the next step in the TUI\)/);
   assert.match(frame, /Step 1 of 2/);
 });
+
+// Newcomer (s44): a 3-character key went to generativelanguage.googleapis.com to be checked, and the
+// error showed it whole ("abc…(redacted)").
+test('Google AI Studio: a key too short to be one is refused at its step, before it is sent anywhere, and shown nowhere', async () => {
+  ccs = makeTempCcs();
+  tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'aistudio'}}});
+  await tui.waitFor('Enter skips');
+  await tui.press('enter');
+  await tui.waitFor('AIza');
+  await tui.type('q7x');
+  await tui.press('enter');
+  const frame = await tui.waitFor((f) => f.replace(/\s+/g, ' ').includes('too short to be a key'));
+  assert.match(frame.replace(/\s+/g, ' '), /the API key is 3 characters long, too short to be a key .*paste the whole key/);
+  assert.ok(!frame.includes('q7x'), frame);
+  assert.doesNotMatch(frame, /Checking|cannot reach/);
+});

@@ -9,9 +9,12 @@ import {headOf} from '../code-units.js';
 /** Secrets shorter than this are not masked (they would mask ordinary words and numbers). */
 export const MIN_SECRET_LENGTH = 8;
 
-/** `sk-ant-oat01-…` → `sk-a…(redacted)` (three code units shown when the fourth would be half a character). */
+/**
+ * `sk-ant-oat01-…` → `sk-a…(redacted)` (three code units shown when the fourth would be half a
+ * character); a secret shorter than MIN_SECRET_LENGTH shows none of it (four would be most of it).
+ */
 export function redactedForm(secret: string): string {
-  return `${headOf(secret, 4)}…(redacted)`;
+  return `${secret.length < MIN_SECRET_LENGTH ? '' : headOf(secret, 4)}…(redacted)`;
 }
 
 export function escapeRegExp(text: string): string {
