@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
 import {sortAccounts} from '../../source/core/account-order.js';
 import type {Account, QuotaWindow} from '../../source/core/types.js';
-import {tokenFixture, type TempCcs} from '../helpers/ccs.js';
+import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
 import {makeUiCcs} from './fixtures.js';
 
 let ccs: TempCcs | undefined;
@@ -146,4 +146,22 @@ test('sortAccounts: expiry soonest first, headroom most room first, unknown last
   const windows: Record<string, QuotaWindow[]> = {a: w(90), b: w(10)};
   assert.deepEqual(sortAccounts([a, b, c], 'headroom', (x) => windows[x.id], now).map((x) => x.id), ['b', 'a', 'c']);
   assert.deepEqual(sortAccounts([c, b, a], 'registered', () => undefined, now).map((x) => x.id), ['c', 'b', 'a']);
+});
+
+// Newcomer (s44): on an empty CCS dir, H left "no provider ma…" cut in a narrow pane and said "no
+// account matches the filter" though no filter was set.
+test('H on an empty CCS dir says no provider has an account, how to show them, and how to add one; whole, at 80 columns too', async () => {
+  for (const width of [100, 80]) {
+    ccs = makeTempCcs();
+    tui = await renderTui({paths: ccs.paths, width, height: 24});
+    await tui.waitFor('Press a to add one');
+    await tui.press('H');
+    const frame = await tui.waitFor('Providers (0)');
+    // Each pane's text apart: the left one is a column of its own.
+    const pane = (index: number) => frame.split('\n').map((line) => line.split(/[│┃]/)[index] ?? '').join(' ').replace(/\s+/g, ' ');
+    assert.match(pane(1), /no provider has an account \(H shows every provider\)/, frame);
+    assert.match(pane(3), /No account yet\. Press a to add one \(H shows every provider\)\./, frame);
+    assert.doesNotMatch(frame, /matches the filter|no provider ma…/, frame);
+    [tui, ccs] = cleanUp(tui, ccs);
+  }
 });

@@ -33,7 +33,7 @@ export function List<T>({items, cursor, height, renderRow, keyOf, emptyText, win
   if (items.length === 0) {
     return (
       <Box height={height}>
-        <Text dimColor wrap="truncate">
+        <Text dimColor wrap="wrap">
           {emptyText ?? '(empty)'}
         </Text>
       </Box>

@@ -150,7 +150,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
           cursor={providerIndex}
           height={providersListHeight}
           keyOf={(p) => p.provider.id}
-          emptyText="no provider matches the filter"
+          emptyText={hiddenProvidersText(state.hideEmpty, filterOf(state, 'providers'))}
           renderRow={(p, _i, isSelected) => <ProviderRow entry={p} selected={isSelected} focused={state.pane === 'providers'} width={leftWidth - 4} theme={theme} now={now} />}
         />
         <FilterLine list="providers" />
@@ -181,7 +181,9 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
               ? ''
               : selected && selected.accounts.length === 0
                 ? `No ${selected.provider.displayName} account yet. Press ${actionKey('account.login', 'home')} to add one.`
-                : noMatchText(selected, providers, shownAccounts)
+                : !selected && state.hideEmpty && !snapshot.providers.some((p) => p.accounts.length > 0)
+                  ? `No account yet. Press ${actionKey('account.login', 'home')} to add one (${actionKey('providers.hideEmpty', 'home')} shows every provider).`
+                  : noMatchText(selected, providers, shownAccounts)
           }
           renderRow={(a, _i, isSelected) => (
             <AccountRow
@@ -273,6 +275,13 @@ function useJump(
     const more = matches.length > 1 ? ` — ${index + 1} of ${matches.length} matching "${query}"; ${actionKey('jump', 'home')} then Enter for the next` : '';
     setStatus(`jumped to ${hit.name}${more}`, 'ok');
   }, [jump]);
+}
+
+/** Why the providers list is empty: its filter matches none, or `H` hides them all (none has an account), or both. */
+function hiddenProvidersText(hideEmpty: boolean, filter: string): string {
+  const shows = `${actionKey('providers.hideEmpty', 'home')} shows every provider`;
+  if (!filter) return hideEmpty ? `no provider has an account (${shows})` : 'no provider';
+  return hideEmpty ? `no provider with accounts matches the filter (${shows})` : 'no provider matches the filter';
 }
 
 /**
