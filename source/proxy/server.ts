@@ -560,7 +560,9 @@ export class ProxyServer {
     if (!provider) return {error: `unknown provider "${sanitizeLine(asked)}"`, refused: true};
     try {
       const account = await this.rotate(provider);
-      return account ? {provider, account} : {error: `${sanitizeLine(provider)}: no other healthy account to rotate to`, refused: true};
+      if (account) return {provider, account};
+      const none = (await this.poolFor(this.requireProvider(provider))).size === 0;
+      return {error: none ? `${sanitizeLine(provider)} has no accounts to rotate` : `${sanitizeLine(provider)}: no other healthy account to rotate to`, refused: true};
     } catch (error) {
       // A fault met while rotating (a file that cannot be read), not the proxy's "no".
       return {error: sanitizeLine((error as Error).message)};

@@ -37,3 +37,14 @@ describe('proxy rotate named by another spelling of the provider', async () => {
     assert.deepEqual(unknown, {error: 'unknown provider "nosuch"', refused: true});
   });
 });
+
+// Newcomer (s44): `r` for a provider with no account at all said "no other healthy account".
+describe('proxy rotate of a provider with no account', async () => {
+  const f = await proxyFixture({provider: 'claude', tokens: accountTokens('claude', ['a@example.com'])});
+  after(() => f.close());
+
+  it('says it has none, in the words `ccs-tui rotate` uses; a lone account has no other', async () => {
+    assert.deepEqual(await f.proxy.rotateResult('gemini'), {error: 'gemini has no accounts to rotate', refused: true});
+    assert.deepEqual(await f.proxy.rotateResult('claude'), {error: 'claude: no other healthy account to rotate to', refused: true});
+  });
+});
