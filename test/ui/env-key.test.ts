@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
 import type {Clipboard} from '../../source/services/clipboard.js';
 import {loadCliproxyConfig} from '../../source/store/cliproxy-config.js';
-import type {TempCcs} from '../helpers/ccs.js';
+import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
 import {makeUiCcs} from './fixtures.js';
 
@@ -33,6 +33,21 @@ test('the proxy screen: c on a config.yaml without api-keys generates and saves 
   await tui.press('c');
   await tui.waitFor((f) => /copied 2 export lines/.test(f) && !/generated one/.test(f));
   assert.equal((await loadCliproxyConfig(ccs.paths)).config.apiKeys.length, 1);
+});
+
+// Newcomer (s44): on an empty CCS dir, stopped, c said "copied 2 export lines" as if they worked;
+// running, it refused them for having no Claude account.
+test('the proxy screen, stopped, on an empty CCS dir: c copies the exports for later and says what they wait on', async () => {
+  ccs = makeTempCcs();
+  const copied: string[] = [];
+  const clipboard: Clipboard = {copy: (text) => void copied.push(text)};
+  tui = await renderTui({paths: ccs.paths, width: 200, height: 30, route: {screen: 'proxy', params: {}}, services: {clipboard}});
+  await tui.waitFor('ANTHROPIC_AUTH_TOKEN');
+  await tui.press('c');
+  const frame = await tui.waitFor(/copied 2 export lines/);
+  assert.match(frame.replace(/\s+/g, ' '), /copied 2 export lines \(OSC 52\); not usable yet, as the exports box says/);
+  assert.match(frame.replace(/\s+/g, ' '), /Claude Code exports \(c copies them\) │ │ Claude Code cannot use Claude: no Claude account/);
+  assert.match(copied.join(''), /export ANTHROPIC_AUTH_TOKEN='/);
 });
 
 test('ccs-tui env on a CCS dir without config.yaml generates and saves one and says it in the same words', async () => {

@@ -354,8 +354,10 @@ export async function copyProxyEnv({services, state, env, envError}: ProxyAction
   const {config, generated} = await ensureApiKey(services.paths);
   const vars = env.vars.map((v) => (v.name === 'ANTHROPIC_AUTH_TOKEN' ? {...v, value: config.apiKeys[0]!} : v));
   services.clipboard.copy(`${exportLines({...env, vars}).join('\n')}\n`);
-  const copied = `copied ${countOf(vars.length, 'export line')}${services.clipboard.caveat ?? ' (OSC 52)'}`;
-  return {text: generated ? `${generatedKeyNote(services.paths)}; ${copied}` : copied, kind: 'ok'};
+  // Kept for later, stopped: said to wait on what the exports box names (the running proxy's refusal).
+  const later = env.noAccount ? '; not usable yet, as the exports box says' : '';
+  const copied = `copied ${countOf(vars.length, 'export line')}${services.clipboard.caveat ?? ' (OSC 52)'}${later}`;
+  return {text: generated ? `${generatedKeyNote(services.paths)}; ${copied}` : copied, kind: later ? 'info' : 'ok'};
 }
 
 /** Keymap action → the function it runs on the proxy screen. */
