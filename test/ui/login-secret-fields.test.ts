@@ -142,7 +142,8 @@ test('Google AI Studio: a key too short to be one is refused at its step, before
   tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'aistudio'}}});
   await tui.waitFor('Enter skips');
   await tui.press('enter');
-  await tui.waitFor('AIza');
+  // The empty field is labelled (a masked field is otherwise only a cursor).
+  assert.match(await tui.waitFor('AIza'), /^Key:$/m);
   await tui.type('q7x');
   await tui.press('enter');
   const frame = await tui.waitFor((f) => f.replace(/\s+/g, ' ').includes('too short to be a key'));

@@ -412,21 +412,25 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
               <Box key="api-key" flexDirection="column">
                 <Text wrap="wrap">{`${view.login.needsBaseUrl ? 'Step 1 of 2: paste' : 'Paste'} the ${replacingKey ? `new ${row.displayName} API key for ${sanitizeLine(accountLabel(again!))}` : `${row.displayName} API key`} (shown masked)`}</Text>
                 {view.login.keyExample ? <Text color={theme.muted} wrap="wrap">{`e.g. ${view.login.keyExample}`}</Text> : null}
-                <TextField
-                  focus
-                  mask
-                  initialValue={keyTyped}
-                  onChange={clearFieldError}
-                  onSubmit={(key) => {
-                    // A key that cannot be one is said here, not after the base URL's step.
-                    const problem = apiKeyFormProblem(key);
-                    if (problem) return setFieldError(problem);
-                    if (view.login.needsBaseUrl) return (urlDraft.current = undefined), setApiKey(key);
-                    void session?.submitApiKey(key).then(setFieldError);
-                  }}
-                  onCancel={stepBack}
-                  escLabel={escLabel}
-                />
+                {/* Labelled as the name's field is: an empty masked field is otherwise only a cursor. */}
+                <Box>
+                  <Text>Key: </Text>
+                  <TextField
+                    focus
+                    mask
+                    initialValue={keyTyped}
+                    onChange={clearFieldError}
+                    onSubmit={(key) => {
+                      // A key that cannot be one is said here, not after the base URL's step.
+                      const problem = apiKeyFormProblem(key);
+                      if (problem) return setFieldError(problem);
+                      if (view.login.needsBaseUrl) return (urlDraft.current = undefined), setApiKey(key);
+                      void session?.submitApiKey(key).then(setFieldError);
+                    }}
+                    onCancel={stepBack}
+                    escLabel={escLabel}
+                  />
+                </Box>
               </Box>
             ) : (
               <Box key="base-url" flexDirection="column">
