@@ -40,3 +40,14 @@ test('a secret too short to be masked elsewhere (under MIN_SECRET_LENGTH) shows 
   for (const secret of ['a', 'abc', 'abcd', 'abcdefg']) assert.equal(redactedForm(secret), '…(redacted)', secret);
   assert.equal(redactedForm('abcdefgh'), 'abcd…(redacted)');
 });
+
+test('cutText: a token with characters drawn as nothing between its letters is one run at the cut, dropped as a plain one is', () => {
+  const token = 'sk-ABCDEFGHIJKLMNOPQRSTUVWX';
+  for (const between of ['', '\u0000', '\u200b', '\u0301', '\u001b']) {
+    const spelled = [...token].join(between);
+    for (let max = 5; max < 5 + spelled.length; max++) {
+      const shown = cutText(`word ${spelled} end`, max).replace(/[\u0000\u200b\u0301\u001b]/g, '');
+      assert.ok(!shown.includes('sk-AB'), `${JSON.stringify(between)} cut at ${max}: ${shown}`);
+    }
+  }
+});

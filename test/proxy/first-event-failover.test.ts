@@ -34,9 +34,13 @@ const prelude: Record<string, string> = {
 };
 
 /** A pool of two accounts of `provider` behind the fake inference upstream; `a@example.com` answers with `first` when it is set. */
-async function pool(provider: 'codex' | 'claude' | 'qwen' | 'gemini', options: {now?: () => number} = {}) {
+async function pool(provider: 'codex' | 'claude' | 'qwen' | 'gemini', options: {now?: () => number; accessToken?: string} = {}) {
   const upstream = await startFakeInference({script: () => ({text: 'served by the next account'}), project: 'p1'});
-  const extra = (id: string) => (provider === 'codex' ? {account_id: id} : provider === 'gemini' ? {project_id: 'p1'} : {});
+  // `accessToken`: account a's (b's is the fixture's), a token as real ones are, of token characters only.
+  const extra = (id: string) => ({
+    ...(provider === 'codex' ? {account_id: id} : provider === 'gemini' ? {project_id: 'p1'} : {}),
+    ...(options.accessToken && id === 'acct-a' ? {access_token: options.accessToken} : {}),
+  });
   const f = await proxyFixture({
     provider,
     apiPath: provider === 'codex' ? '/backend-api/codex' : provider === 'qwen' ? '/v1' : undefined,
@@ -341,6 +345,56 @@ describe('a collected Codex stream: what is not a limit', async () => {
     const wait = Number(answer.headers.get('retry-after'));
     assert.ok(wait > 290 && wait <= 300, `Retry-After ${answer.headers.get('retry-after')}`);
     assert.deepEqual([body.error.type, body.error.code], ['rate_limit_error', 'usage_limit_reached']);
+  });
+});
+
+// Attack (s44) on the bounded failure: what the bounding must keep, and what no cut may show.
+describe('a failure bounded: the wait it names kept, no credential shown at the cut, a deep error object read', async () => {
+  const ask = (f: ProxyFixture) => fetch(`${f.url}/api/provider/codex/v1/responses`, {method: 'POST', headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'}, body: JSON.stringify({model: 'gpt-5-codex', input: 'hi'})});
+
+  it("Google's RESOURCE_EXHAUSTED with a long message: the account still cools for the retryDelay in `details`", async () => {
+    const {f, tried, limitA} = await pool('gemini');
+    limitA('RESOURCE_EXHAUSTED', {message: `Quota exceeded. ${'x'.repeat(20_000)}`, details: [{'@type': 'type.googleapis.com/google.rpc.Help', links: ['y'.repeat(30_000)]}, {'@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '7200s'}]});
+    const sent = Date.now();
+    const message = await new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0}).messages.stream({model: 'gemini-2.5-pro', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]}).finalMessage();
+    assert.equal(message.content[0]?.type === 'text' && message.content[0].text, 'served by the next account');
+    assert.deepEqual(tried, ['a', 'b']);
+    const wait = failovers(f)[0]!.until! - sent;
+    assert.ok(wait > 7_100_000 && wait < 7_300_000, `waits ${wait} ms`);
+  });
+
+  for (const [name, between] of [['NULs', '\u0000'], ['zero-width spaces', '\u200b'], ['combining marks', '\u0301']] as const) {
+    it(`a credential across the 1,000-character cut with ${name} between its letters shows no more than a masked form`, async () => {
+      const token = 'sk-TOKENa-0123456789abcdefghijklmnopqrstuvwxyzABCDEF';
+      const {f, limitAWith} = await pool('codex', {accessToken: token});
+      // The account's own token, and a key of a known shape no account holds: 4 characters at most (sk-T…, sk-p…).
+      for (const [secret, tooMuch] of [[token, /sk-TO/], ['sk-proj-ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij0123456789', /sk-proj/]] as const) {
+        for (const at of [960, 975, 990, 997]) {
+          const message = `${'y'.repeat(at)} ${[...secret].join(between)} and more`;
+          limitAWith(`event: error\ndata: ${JSON.stringify({type: 'error', code: 'invalid_prompt', message})}\n\n`, () => true);
+          const shown = ((await (await ask(f)).json()) as {error: {message: string}}).error.message.replace(/[\u0000\u200b\u0301]/g, '');
+          assert.doesNotMatch(shown, tooMuch, `${name} at ${at}: ${shown.slice(-30)}`);
+        }
+      }
+      assert.doesNotMatch(JSON.stringify(f.events).replace(/\\u0000|\u200b|\u0301/g, ''), /sk-TO|sk-proj/);
+    });
+  }
+
+  it('a rate limit with no message and an error object nested 200,000 deep moves the pool on (writing it as the message overflowed the stack)', async () => {
+    const {f, tried, limitAWith} = await pool('codex');
+    limitAWith(`event: error\ndata: {"type":"error","code":"rate_limit_exceeded","extra":${'['.repeat(200_000)}${']'.repeat(200_000)}}\n\n`);
+    const message = await new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0}).messages.create({model: 'gpt-5-codex', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]});
+    assert.equal(message.content[0]?.type === 'text' && message.content[0].text, 'served by the next account');
+    assert.deepEqual(tried, ['a', 'b']);
+  });
+
+  it('the same on a collected stream, and with a deep `details` beside a message: the client gets the failure, never the stack overflow', async () => {
+    const {f, limitAWith} = await pool('codex');
+    limitAWith(`event: error\ndata: {"type":"error","code":"invalid_prompt","message":"bad prompt","details":${'['.repeat(9_000)}${']'.repeat(9_000)}}\n\n`, () => true);
+    const answer = await ask(f);
+    const text = await answer.text();
+    assert.equal(answer.status, 400, text.slice(0, 200));
+    assert.match(text, /the upstream failed: bad prompt/);
   });
 });
 

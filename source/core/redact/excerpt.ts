@@ -37,17 +37,31 @@ export const REASON_CHARS = 300;
 const CUT_TOKEN_SHOWN = 4;
 
 /**
+ * Characters a terminal draws as nothing (controls, format characters such as a zero-width space,
+ * combining marks): between a token's letters they do not end it for a person reading it.
+ */
+const DRAWN_AS_NOTHING = /[\p{Cc}\p{Cf}\p{Mn}\p{Me}]/u;
+
+/**
  * `text` when at most `max` characters, else its first `max` and `…`. A cut inside a run of token
- * characters drops that run's part when it is longer than a masked form shows: a cut credential
- * (one no masker knew, or text not masked yet) shows no more of itself than redactedForm does.
- * For text that goes out unmasked by a masker that knows the secrets, use excerpt instead.
+ * characters (with characters drawn as nothing among them) drops that run's part when it shows more
+ * than a masked form does: a cut credential (one no masker knew, or text not masked yet) shows no
+ * more of itself than redactedForm does. For text that goes out unmasked by a masker that knows the
+ * secrets, use excerpt instead.
  */
 export function cutText(text: string, max: number): string {
   if (text.length <= max) return text;
   // Never half a surrogate pair (core/code-units.ts).
   let cut = pairSafeIndex(text, max);
   let start = cut;
-  while (start > 0 && TOKEN_CHARACTER.test(text[start - 1]!)) start--;
-  if (TOKEN_CHARACTER.test(text[cut]!) && cut - start > CUT_TOKEN_SHOWN) cut = start;
+  let shown = 0;
+  for (; start > 0; start--) {
+    const char = text[start - 1]!;
+    if (TOKEN_CHARACTER.test(char)) shown++;
+    else if (!DRAWN_AS_NOTHING.test(char)) break;
+  }
+  let next = cut;
+  while (next < text.length && DRAWN_AS_NOTHING.test(text[next]!)) next++;
+  if (next < text.length && TOKEN_CHARACTER.test(text[next]!) && shown > CUT_TOKEN_SHOWN) cut = start;
   return `${text.slice(0, cut)}…`;
 }

@@ -116,15 +116,50 @@ export function upstreamFailed(message: string, code?: string, detail?: Record<s
   return new TranslateError(`the upstream failed: ${cutText(message, ERROR_MESSAGE_MAX)}`, streamErrorStatus(word), word, detail && boundedDetail(detail));
 }
 
-/** `detail` when its JSON is at most ERROR_DETAIL_MAX characters, else only its numbers, booleans and short strings. */
+/**
+ * `detail` without its message (the TranslateError's own, cut, replaces it) when the rest is small
+ * (smallJson, ERROR_DETAIL_MAX); else its small fields only, and of an array the small entries (Google
+ * names its wait in `details`, one entry among others).
+ */
 function boundedDetail(detail: Record<string, unknown>): Record<string, unknown> {
-  let size: number;
-  try {
-    size = JSON.stringify(detail).length;
-  } catch {
-    size = Infinity;
+  const rest = Object.fromEntries(Object.entries(detail).filter(([name]) => name !== 'message'));
+  if (smallJson(rest, ERROR_DETAIL_MAX)) return rest;
+  const kept: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(rest)) {
+    if (Array.isArray(value)) {
+      const entries = value.filter((entry) => smallJson(entry, ENTRY_MAX)).slice(0, 16);
+      if (entries.length > 0) kept[name] = entries;
+    } else if (smallJson(value, ENTRY_MAX)) kept[name] = value;
   }
-  if (size <= ERROR_DETAIL_MAX) return detail;
-  const short = (value: unknown) => typeof value === 'number' || typeof value === 'boolean' || (typeof value === 'string' && value.length <= CODE_WORD_MAX);
-  return Object.fromEntries(Object.entries(detail).filter(([, value]) => short(value)));
+  return kept;
+}
+
+/** The most of one field or array entry of a large error object kept (JSON characters). */
+const ENTRY_MAX = 1024;
+
+/**
+ * Whether `value` as JSON is at most `max` characters and 32 levels deep: looked at without
+ * recursion first, since JSON.stringify overflows the stack on a value nested some thousands deep.
+ */
+function smallJson(value: unknown, max: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 0]];
+  for (let seen = 0; pending.length > 0; seen++) {
+    const [next, depth] = pending.pop()!;
+    if (seen > max || depth > 32) return false;
+    if (typeof next === 'string' && next.length > max) return false;
+    if (next !== null && typeof next === 'object') for (const child of Object.values(next)) pending.push([child, depth + 1]);
+  }
+  return JSON.stringify(value).length <= max;
+}
+
+/**
+ * An error object or event that has no message, as text in its place: its JSON, cut to
+ * ERROR_MESSAGE_MAX; a plain phrase when it cannot be written (nested too deep for JSON.stringify).
+ */
+export function errorObjectText(value: unknown): string {
+  try {
+    return cutText(JSON.stringify(value) ?? 'the upstream reported an error without a message', ERROR_MESSAGE_MAX);
+  } catch {
+    return 'the upstream reported an error without a message (its error object could not be read)';
+  }
 }

@@ -7,6 +7,7 @@
 // (OpenAI's convention), so the three are added and the cached parts reported beside.
 import {ownValue} from '../../../core/id-map.js';
 import {cutText} from '../../../core/redact.js';
+import {errorObjectText} from '../errors.js';
 import type {StopReason, TurnEvent, Usage} from '../events.js';
 import {asArray, asNumber, asRecord, asString, field, isRecord, type JsonObject} from '../json.js';
 import {SseTurnReader} from './sse-reader.js';
@@ -84,7 +85,7 @@ export class AnthropicReader extends SseTurnReader {
         return this.onEnd();
       case 'error': {
         const error = asRecord(event.error);
-        return this.out.error(asString(error?.message) ?? JSON.stringify(event.error ?? event), asString(error?.type), error);
+        return this.out.error(asString(error?.message) ?? errorObjectText(event.error ?? event), asString(error?.type), error);
       }
       default:
         return; // ping, and event types added later

@@ -10,6 +10,7 @@
 // signature prefixed with GEMINI_SIGNATURE_FOR_NEXT_PART so the request translator puts it back on
 // the part that follows.
 import {randomUUID} from 'node:crypto';
+import {errorObjectText} from '../errors.js';
 import type {StopReason, TurnEvent, Usage} from '../events.js';
 import {asArray, asNumber, asRecord, asString, field, isRecord, type JsonObject} from '../json.js';
 import {SseTurnReader} from './sse-reader.js';
@@ -56,7 +57,7 @@ export class GeminiReader extends SseTurnReader {
   protected onJson(chunk: JsonObject): void {
     const error = asRecord(chunk.error);
     if (error) {
-      this.out.error(asString(error.message) ?? JSON.stringify(error), asString(error.status), error);
+      this.out.error(asString(error.message) ?? errorObjectText(error), asString(error.status), error);
       return;
     }
     const response = asRecord(chunk.response) ?? chunk;

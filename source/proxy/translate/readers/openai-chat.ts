@@ -8,7 +8,7 @@
 // when it is not sent back there: it becomes a signature for the next part, as the Gemini reader's
 // (readers/gemini.ts), which the Chat request builders put back on that call.
 import type {StopReason, TurnEvent, Usage} from '../events.js';
-import {errorCodeWord} from '../errors.js';
+import {errorCodeWord, errorObjectText} from '../errors.js';
 import {asArray, asNumber, asRecord, asString, field, isRecord, parseJsonObject, type JsonObject} from '../json.js';
 import {chatCallThoughtSignature} from '../chat-history.js';
 import {ChunkTemplate} from './chunk-template.js';
@@ -105,7 +105,7 @@ export class OpenAIChatReader extends SseTurnReader {
     const error = asRecord(chunk.error);
     if (error) {
       // OpenAI's `code` is the word (`rate_limit_exceeded`); its `type` may be what was limited (`requests`, `tokens`).
-      this.out.error(asString(error.message) ?? JSON.stringify(error), errorCodeWord(error), error);
+      this.out.error(asString(error.message) ?? errorObjectText(error), errorCodeWord(error), error);
       return;
     }
     this.out.start(asString(chunk.id), asString(chunk.model));

@@ -7,7 +7,7 @@
 // `include: ["reasoning.encrypted_content"]`): it becomes the thinking block's signature, or a
 // redacted-thinking block when the item had no summary text.
 import type {StopReason, TurnEvent, Usage} from '../events.js';
-import {errorCodeWord} from '../errors.js';
+import {errorCodeWord, errorObjectText} from '../errors.js';
 import {asArray, asNumber, asRecord, asString, field, type JsonObject} from '../json.js';
 import {SseTurnReader} from './sse-reader.js';
 import {ToolCallQueue} from './tool-calls.js';
@@ -279,7 +279,7 @@ export class OpenAIResponsesReader extends SseTurnReader {
       const body = asRecord(value) ?? {};
       const error = asRecord(body.error);
       if (error && asString(body.status) !== 'completed') {
-        reader.out.error(asString(error.message) ?? JSON.stringify(error), errorCodeWord(error), error);
+        reader.out.error(asString(error.message) ?? errorObjectText(error), errorCodeWord(error), error);
         return;
       }
       // Any other JSON (`{}`, an object of another API) is no answer: not an empty completed one.
@@ -306,5 +306,5 @@ export function responsesStreamError(event: JsonObject): {message: string; code?
     return {message: asString(field(error, 'message')) ?? 'the upstream response failed', code: errorCodeWord(error), detail: asRecord(error)};
   }
   if (type !== 'error') return undefined;
-  return {message: asString(event.message) ?? asString(field(event.error, 'message')) ?? JSON.stringify(event), code: asString(event.code) ?? errorCodeWord(event.error), detail: asRecord(event.error) ?? event};
+  return {message: asString(event.message) ?? asString(field(event.error, 'message')) ?? errorObjectText(event), code: asString(event.code) ?? errorCodeWord(event.error), detail: asRecord(event.error) ?? event};
 }
