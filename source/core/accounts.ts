@@ -557,7 +557,7 @@ export function apiKeyFormProblem(apiKey: string): string | undefined {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(key)) return 'the API key is an address (a URL), not a key; the base URL is given apart (--base-url, or the next step in the TUI)';
   // No provider's key is this short, and one this short could not be masked where it is echoed
   // (MIN_SECRET_LENGTH): refused before it is sent anywhere.
-  if (key.length < MIN_SECRET_LENGTH) return `the API key is ${key.length} character${key.length === 1 ? '' : 's'} long, too short to be a key (a provider's keys are dozens of characters): paste the whole key`;
+  if (key.length < MIN_SECRET_LENGTH) return `the API key is ${key.length} character${key.length === 1 ? '' : 's'} long, too short to be masked where it is echoed (from ${MIN_SECRET_LENGTH} on; a provider's keys are dozens of characters, a gateway's can be made longer): paste the whole key`;
   return undefined;
 }
 

@@ -186,7 +186,7 @@ test('a key too short to be one is refused before it is sent, naming its length,
     for (const key of ['q', 'q7x', 'q7x9k2m']) {
       const run = await runBin(['login', 'aistudio'], ccs.env, `${key}\n`);
       assert.equal(run.code, 2, run.stderr);
-      assert.equal(run.stderr, `ccs-tui: the API key is ${key.length} character${key.length === 1 ? '' : 's'} long, too short to be a key (a provider's keys are dozens of characters): paste the whole key\n`);
+      assert.equal(run.stderr, `ccs-tui: the API key is ${key.length} character${key.length === 1 ? '' : 's'} long, too short to be masked where it is echoed (from 8 on; a provider's keys are dozens of characters, a gateway's can be made longer): paste the whole key\n`);
       assert.ok(!run.stdout.includes(key) && !run.stderr.includes(key), run.stdout);
     }
     assert.equal((await runBin(['accounts', '--json'], ccs.env)).stdout.trim(), '[]', 'nothing stored');

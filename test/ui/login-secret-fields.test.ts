@@ -146,8 +146,8 @@ test('Google AI Studio: a key too short to be one is refused at its step, before
   assert.match(await tui.waitFor('AIza'), /^Key:$/m);
   await tui.type('q7x');
   await tui.press('enter');
-  const frame = await tui.waitFor((f) => f.replace(/\s+/g, ' ').includes('too short to be a key'));
-  assert.match(frame.replace(/\s+/g, ' '), /the API key is 3 characters long, too short to be a key .*paste the whole key/);
+  const frame = await tui.waitFor((f) => f.replace(/\s+/g, ' ').includes('too short to be masked'));
+  assert.match(frame.replace(/\s+/g, ' '), /the API key is 3 characters long, too short to be masked where it is echoed .*a gateway's can be made longer\): paste the whole key/);
   assert.ok(!frame.includes('q7x'), frame);
   assert.doesNotMatch(frame, /Checking|cannot reach/);
 });
