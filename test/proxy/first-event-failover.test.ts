@@ -354,7 +354,10 @@ describe('a failure bounded: the wait it names kept, no credential shown at the 
 
   it("Google's RESOURCE_EXHAUSTED with a long message: the account still cools for the retryDelay in `details`", async () => {
     const {f, tried, limitA} = await pool('gemini');
-    limitA('RESOURCE_EXHAUSTED', {message: `Quota exceeded. ${'x'.repeat(20_000)}`, details: [{'@type': 'type.googleapis.com/google.rpc.Help', links: ['y'.repeat(30_000)]}, {'@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '7200s'}]});
+    // The wait the 21st entry of `details` names, after a large one and 19 small ones, beside a field of 200,000 numbers.
+    const help = (i: number) => ({'@type': 'type.googleapis.com/google.rpc.Help', links: [{description: `see ${i}`, url: 'https://ai.google.dev/gemini-api/docs/rate-limits'}]});
+    const details = [{'@type': 'type.googleapis.com/google.rpc.Help', links: ['y'.repeat(30_000)]}, ...Array.from({length: 19}, (_, i) => help(i)), {'@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '7200s'}];
+    limitA('RESOURCE_EXHAUSTED', {message: `Quota exceeded. ${'x'.repeat(20_000)}`, counts: Array.from({length: 200_000}, (_, i) => i), details});
     const sent = Date.now();
     const message = await new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0}).messages.stream({model: 'gemini-2.5-pro', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]}).finalMessage();
     assert.equal(message.content[0]?.type === 'text' && message.content[0].text, 'served by the next account');

@@ -118,24 +118,35 @@ export function upstreamFailed(message: string, code?: string, detail?: Record<s
 
 /**
  * `detail` without its message (the TranslateError's own, cut, replaces it) when the rest is small
- * (smallJson, ERROR_DETAIL_MAX); else its small fields only, and of an array the small entries (Google
- * names its wait in `details`, one entry among others).
+ * (smallJson, ERROR_DETAIL_MAX); else its small fields, and of an array its small entries among the
+ * first ENTRIES_LOOKED_AT (Google names its wait in `details`, one entry among others), while they
+ * fit in ERROR_DETAIL_MAX together.
  */
 function boundedDetail(detail: Record<string, unknown>): Record<string, unknown> {
   const rest = Object.fromEntries(Object.entries(detail).filter(([name]) => name !== 'message'));
   if (smallJson(rest, ERROR_DETAIL_MAX)) return rest;
+  let left = ERROR_DETAIL_MAX;
+  const fits = (value: unknown) => {
+    if (!smallJson(value, ENTRY_MAX)) return false;
+    const size = JSON.stringify(value).length;
+    if (size > left) return false;
+    left -= size;
+    return true;
+  };
   const kept: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(rest)) {
     if (Array.isArray(value)) {
-      const entries = value.filter((entry) => smallJson(entry, ENTRY_MAX)).slice(0, 16);
+      const entries = value.slice(0, ENTRIES_LOOKED_AT).filter(fits);
       if (entries.length > 0) kept[name] = entries;
-    } else if (smallJson(value, ENTRY_MAX)) kept[name] = value;
+    } else if (fits(value)) kept[name] = value;
   }
   return kept;
 }
 
 /** The most of one field or array entry of a large error object kept (JSON characters). */
 const ENTRY_MAX = 1024;
+/** The entries of an array of a large error object looked at. */
+const ENTRIES_LOOKED_AT = 256;
 
 /**
  * Whether `value` as JSON is at most `max` characters and 32 levels deep: looked at without
@@ -143,13 +154,18 @@ const ENTRY_MAX = 1024;
  */
 function smallJson(value: unknown, max: number): boolean {
   const pending: Array<[unknown, number]> = [[value, 0]];
-  for (let seen = 0; pending.length > 0; seen++) {
+  // Every value takes a character at least: more values than `max` is more JSON than that.
+  let values = 1;
+  while (pending.length > 0) {
     const [next, depth] = pending.pop()!;
-    if (seen > max || depth > 32) return false;
+    if (depth > 32) return false;
     if (typeof next === 'string' && next.length > max) return false;
-    if (next !== null && typeof next === 'object') for (const child of Object.values(next)) pending.push([child, depth + 1]);
+    if (next === null || typeof next !== 'object') continue;
+    values += Array.isArray(next) ? next.length : Object.keys(next).length;
+    if (values > max) return false;
+    for (const child of Object.values(next)) pending.push([child, depth + 1]);
   }
-  return JSON.stringify(value).length <= max;
+  return (JSON.stringify(value) ?? '').length <= max;
 }
 
 /**
