@@ -51,3 +51,8 @@ test('cutText: a token with characters drawn as nothing between its letters is o
     }
   }
 });
+
+test('cutText: a line break or a tab still ends a token run (the words before it are kept)', () => {
+  assert.equal(cutText('see https://example.com/docs\nrequest_id_abcdef0123456789', 40), 'see https://example.com/docs\n…');
+  assert.equal(cutText('word\tabcdefghijklmnop', 10), 'word\t…');
+});

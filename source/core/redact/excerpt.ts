@@ -37,10 +37,11 @@ export const REASON_CHARS = 300;
 const CUT_TOKEN_SHOWN = 4;
 
 /**
- * Characters a terminal draws as nothing (controls, format characters such as a zero-width space,
- * combining marks): between a token's letters they do not end it for a person reading it.
+ * Characters a terminal draws as nothing (controls but the line breaks and tabs, format characters
+ * such as a zero-width space, combining marks): between a token's letters they do not end it for a
+ * person reading it.
  */
-const DRAWN_AS_NOTHING = /[\p{Cc}\p{Cf}\p{Mn}\p{Me}]/u;
+const DRAWN_AS_NOTHING = /(?![\t\n\v\f\r])[\p{Cc}\p{Cf}\p{Mn}\p{Me}]/u;
 
 /**
  * `text` when at most `max` characters, else its first `max` and `…`. A cut inside a run of token
