@@ -43,10 +43,11 @@ test('a secret too short to be masked elsewhere (under MIN_SECRET_LENGTH) shows 
 
 test('cutText: a token with characters drawn as nothing between its letters is one run at the cut, dropped as a plain one is', () => {
   const token = 'sk-ABCDEFGHIJKLMNOPQRSTUVWX';
-  for (const between of ['', '\u0000', '\u200b', '\u0301', '\u001b']) {
+  // Tag characters and supplementary variation selectors are surrogate pairs.
+  for (const between of ['', '\u0000', '\u200b', '\u0301', '\u001b', '\u{E0020}', '\u{E0100}', '\u{1D167}']) {
     const spelled = [...token].join(between);
     for (let max = 5; max < 5 + spelled.length; max++) {
-      const shown = cutText(`word ${spelled} end`, max).replace(/[\u0000\u200b\u0301\u001b]/g, '');
+      const shown = cutText(`word ${spelled} end`, max).replace(/[\u0000\u200b\u0301\u001b\u{E0020}\u{E0100}\u{1D167}]/gu, '');
       assert.ok(!shown.includes('sk-AB'), `${JSON.stringify(between)} cut at ${max}: ${shown}`);
     }
   }

@@ -1,8 +1,8 @@
 // Text from the network or a file cut to a message's length without showing a credential: excerpt
 // (masked, sanitised, then cut) and cutText. Above the Redactor, which excerpt takes as a masker.
-import {pairSafeIndex} from '../code-units.js';
+import {charAfter, charBefore, pairSafeIndex} from '../code-units.js';
 import {sanitizeLine, TOKEN_CHARACTER} from '../sanitize.js';
-import {maskSeenThrough, type Redactor} from './redactor.js';
+import {DRAWN_AS_NOTHING, maskSeenThrough, type Redactor} from './redactor.js';
 
 /** Text to mask: a function, or a Redactor (whose cut-echo masking is then used too). */
 export type Masker = ((text: string) => string) | Redactor;
@@ -37,11 +37,11 @@ export const REASON_CHARS = 300;
 const CUT_TOKEN_SHOWN = 4;
 
 /**
- * Characters a terminal draws as nothing (controls but the line breaks and tabs, format characters
- * such as a zero-width space, combining marks): between a token's letters they do not end it for a
- * person reading it.
+ * A character (a code point) drawn as nothing or as a mark (DRAWN_AS_NOTHING) but no space or line
+ * break: between a token's letters it does not end the token for a person reading it, as the masker
+ * looks through it (maskSeenThrough).
  */
-const DRAWN_AS_NOTHING = /(?![\t\n\v\f\r])[\p{Cc}\p{Cf}\p{Mn}\p{Me}]/u;
+const joinsToken = (char: string) => !/\s/.test(char) && DRAWN_AS_NOTHING.test(char);
 
 /**
  * `text` when at most `max` characters, else its first `max` and `…`. A cut inside a run of token
@@ -56,13 +56,14 @@ export function cutText(text: string, max: number): string {
   let cut = pairSafeIndex(text, max);
   let start = cut;
   let shown = 0;
-  for (; start > 0; start--) {
-    const char = text[start - 1]!;
+  // By whole characters: a tag character or a supplementary variation selector is a surrogate pair.
+  for (let before = charBefore(text, start); start > 0; start = before, before = charBefore(text, start)) {
+    const char = text.slice(before, start);
     if (TOKEN_CHARACTER.test(char)) shown++;
-    else if (!DRAWN_AS_NOTHING.test(char)) break;
+    else if (!joinsToken(char)) break;
   }
   let next = cut;
-  while (next < text.length && DRAWN_AS_NOTHING.test(text[next]!)) next++;
+  while (next < text.length && joinsToken(text.slice(next, charAfter(text, next)))) next = charAfter(text, next);
   if (next < text.length && TOKEN_CHARACTER.test(text[next]!) && shown > CUT_TOKEN_SHOWN) cut = start;
   return `${text.slice(0, cut)}…`;
 }

@@ -63,7 +63,7 @@ function publicPrefixLength(secret: string): number {
 const latin1Form = (masked: string) => Buffer.from(masked, 'utf8').toString('latin1');
 
 /** One character a terminal draws as nothing, or as a mark on the letter before it (a combining mark). */
-const DRAWN_AS_NOTHING = new RegExp(`^(?:${INVISIBLE_CHARACTER}|\\p{M})$`, 'u');
+export const DRAWN_AS_NOTHING = new RegExp(`^(?:${INVISIBLE_CHARACTER}|\\p{M})$`, 'u');
 
 /**
  * A run of such characters, raw or as JSON `\u` escapes at any level (a surrogate pair's two), between
