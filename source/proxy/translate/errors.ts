@@ -133,14 +133,15 @@ function boundedDetail(detail: Record<string, unknown>): Record<string, unknown>
     left -= size;
     return true;
   };
-  const kept: Record<string, unknown> = {};
+  // Built from pairs (a field named `__proto__` stays a field, never the object's prototype).
+  const kept: Array<[string, unknown]> = [];
   for (const [name, value] of Object.entries(rest)) {
     if (Array.isArray(value)) {
       const entries = value.slice(0, ENTRIES_LOOKED_AT).filter(fits);
-      if (entries.length > 0) kept[name] = entries;
-    } else if (fits(value)) kept[name] = value;
+      if (entries.length > 0) kept.push([name, entries]);
+    } else if (fits(value)) kept.push([name, value]);
   }
-  return kept;
+  return Object.fromEntries(kept);
 }
 
 /** The most of one field or array entry of a large error object kept (JSON characters). */
