@@ -561,7 +561,9 @@ export class ProxyServer {
     try {
       const account = await this.rotate(provider);
       if (account) return {provider, account};
-      const none = (await this.poolFor(this.requireProvider(provider))).size === 0;
+      // None at all (paused ones count: they are the provider's), in `ccs-tui rotate`'s words.
+      await this.accounts.reloadIfChanged();
+      const none = !(await this.accounts.all()).some((a) => a.provider === provider);
       return {error: none ? `${sanitizeLine(provider)} has no accounts to rotate` : `${sanitizeLine(provider)}: no other healthy account to rotate to`, refused: true};
     } catch (error) {
       // A fault met while rotating (a file that cannot be read), not the proxy's "no".

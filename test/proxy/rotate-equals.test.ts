@@ -2,7 +2,11 @@
 // rotating again and again reaches every account in turn, as `ccs-tui rotate` does. It went a → b →
 // a → b, and the third account was never served by a rotation.
 import assert from 'node:assert/strict';
+import {mkdirSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
 import {after, describe, it} from 'node:test';
+import {AccountStore} from '../../source/store/accounts.js';
+import {tokenFixture} from '../helpers/ccs.js';
 import {accountTokens, proxyFixture} from './fixture.js';
 
 describe('proxy rotate, most-headroom, three accounts of equal room', async () => {
@@ -46,5 +50,12 @@ describe('proxy rotate of a provider with no account', async () => {
   it('says it has none, in the words `ccs-tui rotate` uses; a lone account has no other', async () => {
     assert.deepEqual(await f.proxy.rotateResult('gemini'), {error: 'gemini has no accounts to rotate', refused: true});
     assert.deepEqual(await f.proxy.rotateResult('claude'), {error: 'claude: no other healthy account to rotate to', refused: true});
+  });
+
+  it('a provider whose only account is paused has one: none other can serve (as `ccs-tui rotate` says no other is usable)', async () => {
+    mkdirSync(f.ccs.paths.pausedDir, {recursive: true, mode: 0o700});
+    writeFileSync(path.join(f.ccs.paths.pausedDir, 'gemini-g@example.com.json'), JSON.stringify(tokenFixture('gemini', 'g@example.com')), {mode: 0o600});
+    assert.match(await new AccountStore(f.ccs.paths).rotate('gemini').then(() => 'rotated', (error: Error) => error.message), /no other usable gemini account/);
+    assert.deepEqual(await f.proxy.rotateResult('gemini'), {error: 'gemini: no other healthy account to rotate to', refused: true});
   });
 });
