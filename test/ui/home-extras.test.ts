@@ -150,11 +150,11 @@ test('sortAccounts: expiry soonest first, headroom most room first, unknown last
 
 // Newcomer (s44): on an empty CCS dir, H left "no provider ma…" cut in a narrow pane and said "no
 // account matches the filter" though no filter was set.
-test('H on an empty CCS dir says no provider has an account, how to show them, and how to add one; whole, at 80 columns too', async () => {
-  for (const width of [100, 80]) {
+test('H on an empty CCS dir says no provider has an account, how to show them, and how to add one; whole, wrapped at the word, down to 60×20', async () => {
+  for (const [width, height] of [[100, 24], [80, 24], [60, 20]]) {
     ccs = makeTempCcs();
-    tui = await renderTui({paths: ccs.paths, width, height: 24});
-    await tui.waitFor('Press a to add one');
+    tui = await renderTui({paths: ccs.paths, width, height});
+    await tui.waitFor('Providers (12)');
     await tui.press('H');
     const frame = await tui.waitFor('Providers (0)');
     // Each pane's text apart: the left one is a column of its own.
@@ -162,6 +162,8 @@ test('H on an empty CCS dir says no provider has an account, how to show them, a
     assert.match(pane(1), /no provider has an account \(H shows every provider\)/, frame);
     assert.match(pane(3), /No account yet\. Press a to add one \(H shows every provider\)\./, frame);
     assert.doesNotMatch(frame, /matches the filter|no provider ma…/, frame);
+    // Wrapped at the word, no line begun with the space it broke at (a column out of line).
+    assert.deepEqual(frame.split('\n').flatMap((line) => line.split(/[│┃]/).filter((cell) => /^  \S/.test(cell))), [], frame);
     [tui, ccs] = cleanUp(tui, ccs);
   }
 });

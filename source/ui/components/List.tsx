@@ -32,10 +32,13 @@ export function List<T>({items, cursor, height, renderRow, keyOf, emptyText, win
   const window = given ?? own;
   if (items.length === 0) {
     return (
-      <Box height={height}>
-        <Text dimColor wrap="wrap">
-          {emptyText ?? '(empty)'}
-        </Text>
+      // Word by word, wrapped by the layout: Ink's own wrapping starts a line with the space it broke at.
+      <Box height={height} flexWrap="wrap" columnGap={1}>
+        {(emptyText ?? '(empty)').split(' ').map((word, index) => (
+          <Text key={index} dimColor wrap="truncate">
+            {word}
+          </Text>
+        ))}
       </Box>
     );
   }
