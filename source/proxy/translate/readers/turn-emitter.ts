@@ -198,9 +198,9 @@ export class TurnEmitter {
   error(message: string, errorType?: string, detail?: Record<string, unknown>): void {
     if (this.done) return;
     // Control characters out (a body in UTF-16 quoted as text puts a NUL between every letter): a
-    // credential among them would pass the mask, and a terminal shows it whole (attack, s41).
+    // credential among them would pass the mask, and a terminal shows it whole (attack, s41). Cut as
+    // an error body is: a stream's error event is not bounded, and megabytes are not masked.
     // eslint-disable-next-line no-control-regex
-    // Cut as an error body is: a stream's error event is not bounded, and megabytes are not masked.
     message = cutText(message.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, ''), ERROR_MESSAGE_MAX);
     this.openBlock(undefined);
     const event: ErrorEvent = {type: 'error', message};
