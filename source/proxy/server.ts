@@ -1551,13 +1551,21 @@ export class ProxyServer {
 
   /** "Fail over": the account cools down, the event says why, and the pool is asked again. */
   private failOver(row: ProviderRow, pool: AccountPool, from: PoolMember, attempts: Attempts, failure: UpstreamFailure, now: number, model: string | undefined, logLine: string, advice?: ErrorAdvice): void {
-    // Met now; sent at `now` (the attempt's start): a request already in flight adds to no streak.
-    const cooldown = pool.recordFailure(from.id, failure, this.now(), model, now);
-    this.emit({type: 'failover', provider: row.id, from: from.label, reason: failure.message, until: cooldown?.until, ...(cooldown?.model ? {model: shownModelName(cooldown.model)} : {})});
-    if (cooldown && !cooldown.model && (cooldown.kind === 'quota' || cooldown.kind === 'rate-limit')) this.persistCooldown(row, from, {until: new Date(cooldown.until).toISOString(), kind: cooldown.kind, reason: cooldown.message, met: new Date(this.now()).toISOString()});
+    this.coolAccount(row, pool, from, failure, now, model);
     this.recordError(logLine, advice);
     if (!attempts.tried?.has(from.id)) attempts.asked = (attempts.asked ?? 0) + 1;
     markTried(attempts, from.id);
+  }
+
+  /**
+   * The account's failure recorded in its pool (a cooldown for a limit or a refusal, saved for a
+   * restart when it is a quota or rate limit of the whole account) and said as a `failover` event.
+   * `now`: when the request was sent (ms): one already in flight adds to no streak.
+   */
+  private coolAccount(row: ProviderRow, pool: AccountPool, from: PoolMember, failure: UpstreamFailure, now: number, model: string | undefined): void {
+    const cooldown = pool.recordFailure(from.id, failure, this.now(), model, now);
+    this.emit({type: 'failover', provider: row.id, from: from.label, reason: failure.message, until: cooldown?.until, ...(cooldown?.model ? {model: shownModelName(cooldown.model)} : {})});
+    if (cooldown && !cooldown.model && (cooldown.kind === 'quota' || cooldown.kind === 'rate-limit')) this.persistCooldown(row, from, {until: new Date(cooldown.until).toISOString(), kind: cooldown.kind, reason: cooldown.message, met: new Date(this.now()).toISOString()});
   }
 
   /**

@@ -42,3 +42,10 @@ export type TurnEvent =
 
 /** The error a turn ended with (TurnReader and StreamTranslator `failure`). */
 export type ErrorEvent = Extract<TurnEvent, {type: 'error'}>;
+
+/** What a stream's error event says, as its protocol's reader reads it: message, code word, and the error object as sent. */
+export interface StreamError {
+  message: string;
+  code?: string;
+  detail?: Record<string, unknown>;
+}

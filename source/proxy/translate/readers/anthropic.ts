@@ -8,7 +8,7 @@
 import {ownValue} from '../../../core/id-map.js';
 import {cutText} from '../../../core/redact.js';
 import {errorObjectText} from '../errors.js';
-import type {StopReason, TurnEvent, Usage} from '../events.js';
+import type {StopReason, StreamError, TurnEvent, Usage} from '../events.js';
 import {asArray, asNumber, asRecord, asString, field, isRecord, type JsonObject} from '../json.js';
 import {SseTurnReader} from './sse-reader.js';
 
@@ -84,8 +84,8 @@ export class AnthropicReader extends SseTurnReader {
       case 'message_stop':
         return this.onEnd();
       case 'error': {
-        const error = asRecord(event.error);
-        return this.out.error(asString(error?.message) ?? errorObjectText(event.error ?? event), asString(error?.type), error);
+        const error = anthropicStreamError(event);
+        return this.out.error(error.message, error.code, error.detail);
       }
       default:
         return; // ping, and event types added later
@@ -207,4 +207,14 @@ export class AnthropicReader extends SseTurnReader {
       if (reason) reader.out.stop(ownValue(STOP_REASONS, reason) ?? 'end_turn', asString(body.stop_sequence));
     });
   }
+}
+
+/**
+ * What an Anthropic `error` event reports (`{type: 'error', error: {type, message}}`): its message
+ * (the error object described when it has none), its code word (`overloaded_error`,
+ * `rate_limit_error`) and the error object as sent. Read here for the translators.
+ */
+export function anthropicStreamError(event: JsonObject): StreamError {
+  const error = asRecord(event.error);
+  return {message: asString(error?.message) ?? errorObjectText(event.error ?? event), code: asString(error?.type), detail: error};
 }

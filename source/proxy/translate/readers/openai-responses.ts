@@ -6,7 +6,7 @@
 // Reasoning comes back as `encrypted_content` on the reasoning item's `.done` (asked for with
 // `include: ["reasoning.encrypted_content"]`): it becomes the thinking block's signature, or a
 // redacted-thinking block when the item had no summary text.
-import type {StopReason, TurnEvent, Usage} from '../events.js';
+import type {StopReason, StreamError, TurnEvent, Usage} from '../events.js';
 import {errorCodeWord, errorObjectText} from '../errors.js';
 import {asArray, asNumber, asRecord, asString, field, type JsonObject} from '../json.js';
 import {SseTurnReader} from './sse-reader.js';
@@ -299,7 +299,7 @@ export class OpenAIResponsesReader extends SseTurnReader {
  * (Codex's usage limit); `detail` is the error object as sent (the wait it names). Undefined for any
  * other event. Read here for the translators and for a pass-through stream collected whole (collect.ts).
  */
-export function responsesStreamError(event: JsonObject): {message: string; code?: string; detail?: Record<string, unknown>} | undefined {
+export function responsesStreamError(event: JsonObject): StreamError | undefined {
   const type = asString(event.type);
   if (type === 'response.failed') {
     const error = field(event.response, 'error');
