@@ -11,6 +11,7 @@ import type {StreamCollector} from './collect.js';
 import {HttpError} from './errors.js';
 import type {Translation} from './prepare.js';
 import {JsonRunMasker} from './json-run-mask.js';
+import type {StreamError} from './translate/events.js';
 import {TranslateError, type AnswerWatch} from './translate/types.js';
 import {upstreamFailed} from './translate/errors.js';
 import {finalEventWatch} from './sse-final-event.js';
@@ -103,8 +104,19 @@ const POOLED_BATCH_MIN = Buffer.poolSize >>> 1;
  * body goes out chunked. A complete body is written with the headers and the end in one write. A
  * stream (no length) whose first bytes are not there by the end of this event-loop turn gets its
  * headers flushed alone then (the client sees the answer start while the upstream is silent).
+ * A stream whose final event says it failed (sse-final-event.ts) goes to the client as it came, and
+ * is then said in the log and handed to `onLateFailure`.
  */
-export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, client: ClientGone, onBroken: (message: string) => void, redactor: Redactor, clientStream = false, protocol?: ApiProtocol): Promise<number> {
+export function pipeThrough(
+  upstream: IncomingMessage,
+  res: ServerResponse,
+  client: ClientGone,
+  onBroken: (message: string) => void,
+  redactor: Redactor,
+  clientStream = false,
+  protocol?: ApiProtocol,
+  onLateFailure?: LateFailure,
+): Promise<number> {
   // node:http parses a status that res.writeHead refuses (`099`, a 101 nothing asked for): refused here, where the caller
   // still answers 502, since the head is written later from an event handler (where a throw would
   // end the proxy process).
@@ -138,6 +150,11 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
   const json = !sse && redactor.size > 0 && /json/i.test(String(upstream.headers['content-type'] ?? ''));
   /** A complete body (already masked byte-wise), masked whole. */
   const whole = json ? (body: Buffer) => wholeJsonMasked(body, redactor) : (body: Buffer) => body;
+  /** The stream's final event said it failed: the log and the caller are told (once the client has all of it). */
+  const endedInFailure = () => {
+    const failure = final!.failure;
+    if (failure) lateFailure(failure, onBroken, redactor, onLateFailure);
+  };
   return new Promise<number>((resolve) => {
     let ended = false;
     let settled = false;
@@ -234,12 +251,14 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       // its head and its end in one write, without a 'data' and an 'end' turn (issue 14: most JSON
       // answers, and short streams, are complete before they are piped).
       const body = upstream.read() as Buffer | null;
+      if (final && body !== null) final.push(body);
       const out = body === null ? undefined : mask(body);
       ended = true;
       const last = rest();
       const all = whole(last.length === 0 ? (out ?? last) : out === undefined || out.length === 0 ? last : Buffer.concat([out, last]));
       if (!head(all.length)) return;
       res.end(all.length > 0 ? all : undefined);
+      if (final) endedInFailure();
       return;
     }
     // Only a message still arriving needs what follows (not made for most answers: issue 14).
@@ -366,6 +385,7 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       for (const out of held) if (out.length > 0) res.write(out);
       held = [];
       res.end(last.length > 0 ? last : undefined);
+      if (final) endedInFailure();
     };
     const onUpstreamClose = () => {
       if (!ended) settle(new Error('aborted'));
@@ -399,6 +419,21 @@ export interface RefusedAnswer {
 }
 
 /**
+ * An answer that began as a success and ended in the upstream's error event (a rate limit after a
+ * stream's first events): too late for its request to move on, but the account's failure all the
+ * same (server.ts cools the account for a limit, so the client's retry goes to another). `failure`
+ * has the status its code word stands for (errors.ts upstreamFailed: a rate limit is a 429) and the
+ * error object in its upstreamBody (the wait it names).
+ */
+export type LateFailure = (failure: TranslateError) => void;
+
+/** Said in the log as a break is (the client's stream ended with an error, not the answer), then handed to `onLateFailure`. */
+function lateFailure(error: StreamError, onBroken: (message: string) => void, redactor: Redactor, onLateFailure: LateFailure | undefined): void {
+  onBroken(`upstream stream ended with an error: ${maskedLine(error.message, (text) => redactor.redact(text, ERROR_TEXT))}`);
+  onLateFailure?.(upstreamFailed(error.message, error.code, error.detail));
+}
+
+/**
  * A translated success. A streaming client gets SSE from the stream translator (`fail` closes it
  * with an error event when the upstream breaks off); any other client gets `response(text)` as JSON.
  * `readText` is set when the body was already read (an answer checked for a hidden error).
@@ -407,7 +442,8 @@ export interface RefusedAnswer {
  * stream masker (which also catches a secret split across two writes), and each run of deltas is
  * masked between the reader and the writer (TranslateContext.redactor: a secret split across events).
  * Resolves with the status sent, or with a RefusedAnswer (nothing written); `onAnswer` is called once,
- * when the client's success begins (its head, or its whole JSON body), never for a refused one.
+ * when the client's success begins (its head, or its whole JSON body), never for a refused one;
+ * `onLateFailure` when a stream that began ended in the upstream's error event (LateFailure).
  */
 export async function deliverTranslated(
   translation: Translation,
@@ -418,6 +454,7 @@ export async function deliverTranslated(
   redactor: Redactor,
   readText?: string,
   onAnswer?: () => void,
+  onLateFailure?: LateFailure,
 ): Promise<number | RefusedAnswer> {
   const {translator, context} = translation;
   const masker = redactor.stream();
@@ -478,8 +515,10 @@ export async function deliverTranslated(
         void send(stream.release!());
       }, HOLD_RELEASE_MS);
     };
-    // Said in the log as a break is: the client's stream ended with an error, not the answer.
-    const logFailure = () => stream.failure !== undefined && onBroken(`upstream stream ended with an error: ${maskedLine(stream.failure.message, (text) => redactor.redact(text, ERROR_TEXT))}`);
+    const logFailure = () => {
+      const failure = stream.failure;
+      if (failure) lateFailure({message: failure.message, code: failure.errorType, detail: failure.detail}, onBroken, redactor, onLateFailure);
+    };
     try {
       if (stream.whole && isWholeJson(upstream)) {
         // Asked to stream, the upstream answered with one JSON body: read whole, written as the stream.

@@ -39,7 +39,8 @@ import {AccountSource, requestArrived} from './accounts.js';
 import {bodySpent, ClientLeft, MAX_PARSED_BODY_BYTES, sendBody, STREAM_ABOVE_BYTES, type OutgoingBody} from './body.js';
 import type {Duplex} from 'node:stream';
 import {readClientRequest, readWhole, withBody, type ClientRequest} from './client-request.js';
-import {deliverCollected, deliverTranslated, deliverTranslatedError, pipeThrough, sendJson, type ClientGone, type RefusedAnswer} from './deliver.js';
+import type {TranslateError} from './translate/types.js';
+import {deliverCollected, deliverTranslated, deliverTranslatedError, pipeThrough, sendJson, type ClientGone, type LateFailure, type RefusedAnswer} from './deliver.js';
 import {AdvisedHttpError, errorJson, HttpError, pinnedAdvice, type ErrorShape} from './errors.js';
 import {modelsPayload, type ListedModels} from './models.js';
 import {LiveListCache, providerModelList, ROUTING_LIST_DEADLINE_MS, ROUTING_LIST_TIMEOUT_MS, waitAtMost, type CachedList} from './live-models.js';
@@ -1207,9 +1208,16 @@ export class ProxyServer {
           if (account.health === 'key-rejected' || this.keysRejected.size > 0) this.noteKeyAnswer(row, account, token, undefined);
           if (account.coolingUntil !== undefined || this.storedCooldowns.size > 0) this.endStoredCooldown(row, pool, account, poolAccount, now);
         };
+        // A stream that began and then ended in a rate or quota limit: too late for this request to
+        // move on, but the account cools as for a 429 status (the client's retry goes to another).
+        const endedInLimit = (failure: TranslateError) => {
+          if (counting || failure.status !== 429) return;
+          const limit = refusedAnswerOutcome(429, failure.upstreamBody, headers, now, credential).failure;
+          if (limit) this.coolAccount(row, pool, poolAccount, limit, now, client.model);
+        };
         // A translated or collected answer is a success once it begins (deliver's onAnswer): until
         // then its 200 may hold only an error, which is this account's failure, not a success.
-        const delivered = await this.deliver(prepared, upstream, res, watch, outcome, client.stream, active, protocolOf(route.endpoint), served);
+        const delivered = await this.deliver(prepared, upstream, res, watch, outcome, client.stream, active, protocolOf(route.endpoint), served, endedInLimit);
         if (typeof delivered === 'number') {
           if (watch.aborted) active.broke ??= CLIENT_LEFT;
           return this.finish(active, prepared.sentModel, delivered, false, true);
@@ -1648,10 +1656,22 @@ export class ProxyServer {
   /**
    * "Stream": a success goes to the client, through the translator when there is one. Returns the
    * status sent, or a RefusedAnswer when a translated or collected 200 held only a failure (nothing
-   * sent); `onAnswer` runs when the success begins (at once for a pass-through). `clientStream`: the client asked for a stream (it reads the answer as SSE);
+   * sent); `onAnswer` runs when the success begins (at once for a pass-through), `onLateFailure`
+   * when a stream that began ended in the upstream's error event. `clientStream`: the client asked for a stream (it reads the answer as SSE);
    * `protocol`: the route's, which a pass-through answer is in (its final event ends the client's).
    */
-  private deliver(prepared: PreparedRequest, upstream: IncomingMessage, res: ServerResponse, signal: ClientGone, outcome: Exclude<Outcome, ErrorOutcome>, clientStream: boolean, active: ActiveRequest, protocol: ApiProtocol, onAnswer: () => void): Promise<number | RefusedAnswer> | number {
+  private deliver(
+    prepared: PreparedRequest,
+    upstream: IncomingMessage,
+    res: ServerResponse,
+    signal: ClientGone,
+    outcome: Exclude<Outcome, ErrorOutcome>,
+    clientStream: boolean,
+    active: ActiveRequest,
+    protocol: ApiProtocol,
+    onAnswer: () => void,
+    onLateFailure: LateFailure,
+  ): Promise<number | RefusedAnswer> | number {
     const onBroken = (message: string) => {
       // Cut by a stop (close): the stop broke it, not the upstream or the account.
       if (active.cut) return;
@@ -1660,7 +1680,7 @@ export class ProxyServer {
     };
     const readText = outcome.kind === 'success-read' ? outcome.text : undefined;
     const redactor = this.credentials.currentForSender();
-    if (prepared.translation) return deliverTranslated(prepared.translation, upstream, res, signal, onBroken, redactor, readText, onAnswer);
+    if (prepared.translation) return deliverTranslated(prepared.translation, upstream, res, signal, onBroken, redactor, readText, onAnswer, onLateFailure);
     // A stream collected for a client that asked for none; an upstream that answered with a whole
     // document anyway passes it through as such.
     if (prepared.collect && /event-stream/i.test(String(upstream.headers['content-type'] ?? ''))) {
@@ -1668,7 +1688,7 @@ export class ProxyServer {
     }
     onAnswer();
     // Its promise as it is (it resolves with the status): no async wrapper, one hop less per answer.
-    if (readText === undefined) return pipeThrough(upstream, res, signal, onBroken, redactor, clientStream, protocol);
+    if (readText === undefined) return pipeThrough(upstream, res, signal, onBroken, redactor, clientStream, protocol, onLateFailure);
     // A success read whole (one that may hide an error): its joined strings masked, as pipeThrough masks a whole JSON answer.
     this.endMasked(res, outcome.status, forwardedResponseHeaders(upstream.headers), readText, {}, true);
     return outcome.status;

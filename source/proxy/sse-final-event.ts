@@ -11,7 +11,17 @@
 // breaks, so text that quotes one (a model writing about these protocols) never starts a line. An
 // upstream that words the final event otherwise (`type` not first) is not seen: its stream ends when
 // the upstream closes it, as before.
+//
+// A final event that says the answer failed (Anthropic `error`, Responses `response.failed`) is kept
+// (up to FAILED_EVENT_MAX bytes) and read once it is whole: the answer began as a success and ended
+// in the upstream's error, which the proxy then takes as the account's failure (a rate limit cools
+// it) though its client already has the stream (deliver.ts LateFailure).
 import type {ApiProtocol} from '../providers/types.js';
+import {anthropicStreamError} from './translate/readers/anthropic.js';
+import type {StreamError} from './translate/events.js';
+import {responsesStreamError} from './translate/readers/openai-responses.js';
+import {parseJsonObject, type JsonObject} from './translate/json.js';
+import {SseParser} from './translate/sse.js';
 
 const LF = 10;
 const CR = 13;
@@ -26,14 +36,31 @@ interface Marker {
   bytes: Buffer;
   /** What the marker's line must hold before it. */
   before: RegExp;
+  /** The event's name, when it says the answer failed (its event is kept and read: `failure`). */
+  failure?: string;
 }
 
 const named = (...names: string[]): Marker[] => names.map((name) => ({bytes: Buffer.from(name, 'latin1'), before: NAMED}));
+const failed = (name: string): Marker => ({bytes: Buffer.from(name, 'latin1'), before: NAMED, failure: name});
 const MARKERS: Partial<Record<ApiProtocol, Marker[]>> = {
-  anthropic: named('message_stop'),
+  // Anthropic ends a stream that failed with an `error` event (docs.anthropic.com "Streaming Messages": error events).
+  anthropic: [...named('message_stop'), failed('error')],
   'openai-chat': [{bytes: Buffer.from('[DONE]', 'latin1'), before: DATA}],
-  'openai-responses': named('response.completed', 'response.incomplete', 'response.failed'),
+  'openai-responses': [...named('response.completed', 'response.incomplete'), failed('response.failed')],
 };
+/**
+ * Events that say the answer failed without ending it: a Responses `error` event (Codex's usage
+ * limit may come as one, the stream closed after it; `response.failed` may follow it). Read as
+ * a final failure is, by a watch of their own, while the stream goes on to its end.
+ */
+const FAILURES: Partial<Record<ApiProtocol, Marker[]>> = {
+  'openai-responses': [failed('error')],
+};
+/** The most bytes of a failed final event kept to read it (an error event is a few hundred). */
+export const FAILED_EVENT_MAX = 64 * 1024;
+/** A name goes on with these bytes (`message_stop_x` is not `message_stop`): letters, digits, `_`, `.`, `-`. */
+const isNameByte = (byte: number | undefined) =>
+  byte !== undefined && ((byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || byte === 0x5f || byte === 0x2e || byte === 0x2d);
 /** A line start this long is kept across a read: a marker may be cut by one (PREFIX_MAX + the longest marker). */
 const CARRY_MAX = PREFIX_MAX + 20;
 const NONE = Buffer.alloc(0);
@@ -45,7 +72,9 @@ const isBreak = (byte: number | undefined) => byte === LF || byte === CR;
 /** The watch of a stream of `protocol` (client and upstream alike), or undefined when it has no final event the proxy knows. */
 export function finalEventWatch(protocol: ApiProtocol | undefined): FinalEventWatch | undefined {
   const markers = protocol === undefined ? undefined : MARKERS[protocol];
-  return markers ? new FinalEventWatch(markers) : undefined;
+  if (!markers) return undefined;
+  const failures = FAILURES[protocol!];
+  return new FinalEventWatch(markers, protocol, failures && new FinalEventWatch(failures, protocol));
 }
 
 export class FinalEventWatch {
@@ -61,12 +90,25 @@ export class FinalEventWatch {
   private carry: Buffer | undefined = NONE;
   /** The event's blank line came but for the LF of its CRLF: the next read ends it, whatever it holds. */
   private crlfDue = false;
+  /** The marker that counted. */
+  private found: Marker | undefined;
+  /** A failed final event: how its marker came (an event's name, or its data's `type`), and the bytes after it (copies). */
+  private kept: {form: 'event' | 'data'; bytes: Buffer[]; size: number} | undefined;
 
-  constructor(private readonly markers: readonly Marker[]) {}
+  /** Whether `errors` has read its event whole (it is pushed no more). */
+  private errorsOver = false;
+
+  constructor(
+    private readonly markers: readonly Marker[],
+    private readonly protocol?: ApiProtocol,
+    /** The watch of the protocol's failures that end nothing (FAILURES). */
+    private readonly errors?: FinalEventWatch,
+  ) {}
 
   /** The next bytes of the stream as they came: true once the final event has come whole. */
   push(chunk: Buffer): boolean {
     if (chunk.length === 0) return false;
+    if (this.errors && !this.errorsOver) this.errorsOver = this.errors.push(chunk);
     let from = 0;
     if (!this.seen) {
       const after = this.find(chunk);
@@ -77,12 +119,47 @@ export class FinalEventWatch {
       this.seen = true;
       from = after;
     }
+    if (this.kept) this.keep(chunk.subarray(from));
     const ended = this.blankLine(chunk, from);
     this.last = chunk[chunk.length - 1]!;
     return ended;
   }
 
-  /** The offset in `chunk` right after the first marker that counts, or -1. */
+  /**
+   * The upstream's error, when the final event that came said the answer failed (Anthropic `error`,
+   * Responses `response.failed`), or an event before it did (a Responses `error`), and could be read
+   * (at most FAILED_EVENT_MAX bytes, its data JSON); else undefined. The final event's first. As the
+   * protocol's reader reads it: its message, code word (`rate_limit_error`, `usage_limit_reached`)
+   * and error object (the wait it names).
+   */
+  get failure(): StreamError | undefined {
+    const event = this.failedEvent();
+    if (!event) return this.errorsOver ? this.errors!.failure : undefined;
+    return this.protocol === 'anthropic' ? anthropicStreamError(event) : responsesStreamError(event);
+  }
+
+  /** The failed final event's data, read as its SSE (the marker's line made whole again from what counted). */
+  private failedEvent(): JsonObject | undefined {
+    const kept = this.kept;
+    const name = this.found?.failure;
+    if (!kept || name === undefined || kept.size > FAILED_EVENT_MAX) return undefined;
+    const parser = new SseParser();
+    // Its line start is known by what counted (NAMED): the event's name, or a data object whose first key is `type`.
+    const start = kept.form === 'event' ? `event: ${name}` : `data: {"type":"${name}`;
+    const events = [...parser.push(start), ...kept.bytes.flatMap((bytes) => parser.push(bytes)), ...parser.end()];
+    const data = events[0]?.data;
+    return data === undefined ? undefined : parseJsonObject(data);
+  }
+
+  /** Bytes of a failed final event, kept while they fit (FAILED_EVENT_MAX; one over it is not read). */
+  private keep(bytes: Buffer): void {
+    const kept = this.kept!;
+    if (kept.size > FAILED_EVENT_MAX || bytes.length === 0) return;
+    kept.size += bytes.length;
+    if (kept.size <= FAILED_EVENT_MAX) kept.bytes.push(Buffer.from(bytes));
+  }
+
+  /** The offset in `chunk` right after the first marker that counts, or -1 (`found` and, for a failure, `kept` set). */
   private find(chunk: Buffer): number {
     const carry = this.carry;
     if (carry !== undefined && carry.length > 0) {
@@ -92,16 +169,28 @@ export class FinalEventWatch {
       for (const marker of this.markers) {
         for (let at = joined.indexOf(marker.bytes); at >= 0; at = joined.indexOf(marker.bytes, at + 1)) {
           const end = at + marker.bytes.length;
-          if (end > carry.length && this.counts(joined, at, NONE, marker)) return end - carry.length;
+          if (end > carry.length && this.counts(joined, at, NONE, marker)) return this.take(marker, joined, at, end - carry.length);
         }
       }
     }
     for (const marker of this.markers) {
       for (let at = chunk.indexOf(marker.bytes); at >= 0; at = chunk.indexOf(marker.bytes, at + 1)) {
-        if (this.counts(chunk, at, carry, marker)) return at + marker.bytes.length;
+        if (this.counts(chunk, at, carry, marker)) return this.take(marker, chunk, at, at + marker.bytes.length);
       }
     }
     return -1;
+  }
+
+  /** The marker at `at` in `bytes` counted: remembered (and a failure's event kept from `after`, its offset in the chunk). */
+  private take(marker: Marker, bytes: Buffer, at: number, after: number): number {
+    this.found = marker;
+    if (marker.failure !== undefined) {
+      let start = at;
+      while (start > 0 && !isBreak(bytes[start - 1])) start--;
+      const form = bytes[start] === 0x65 /* e */ || (start === 0 && this.carry?.[0] === 0x65) ? 'event' : 'data';
+      this.kept = {form, bytes: [], size: 0};
+    }
+    return after;
   }
 
   /** Whether the marker at `at` is an event's name or type: its line (begun with `carry` when it starts before `bytes`) holds just that before it. */
@@ -109,6 +198,8 @@ export class FinalEventWatch {
     let start = at;
     while (start > 0 && at - start <= PREFIX_MAX && !isBreak(bytes[start - 1])) start--;
     if (at - start > PREFIX_MAX) return false;
+    // The name ends here (what follows it is not more of a name; a name cut by the read counts).
+    if (isNameByte(bytes[at + marker.bytes.length])) return false;
     let before = bytes.toString('latin1', start, at);
     if (start === 0) {
       if (carry === undefined) return false;

@@ -5,7 +5,9 @@
 // next account, as for a 429 status. Before, the client got the 429 though another account could
 // serve, and the account was counted a success (its rate-limit streak never grew). A limit met after
 // the answer began, and an error of any other kind (the request's own fault, maybe), are answered,
-// never sent again.
+// never sent again; but a limit that ends a stream already begun (translated, or passed through as
+// Claude Code on Claude and Codex CLI on Codex get it) still cools the account, so the client's
+// retry and the requests after it go to another account.
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {after, describe, it} from 'node:test';
@@ -71,8 +73,37 @@ async function pool(provider: 'codex' | 'claude' | 'qwen' | 'gemini', options: {
       setTimeout(() => res.end(event), 50);
     };
   };
-  return {f, upstream, tried, limitA, limitAWith};
+  /**
+   * `who` (default `a`) answers its 200 with the provider's prelude and the answer's first words,
+   * then, 100 ms later (past the head's wait: the client has its 200 by then), `event`. `whole`:
+   * the whole stream in one write, with its length (the proxy has it all before it answers).
+   */
+  const limitAfterBegun = (event: string, options: {whole?: boolean; who?: (account: string) => boolean} = {}) => {
+    const who = options.who ?? ((account: string) => account === 'a');
+    upstream.handler = (req, res, incoming) => {
+      const account = /at-(\w)@example\.com/.exec(String(req.headers.authorization ?? req.headers['x-api-key'] ?? ''))?.[1] ?? '?';
+      tried.push(account);
+      if (!who(account)) return inner(req, res, incoming);
+      const begun = prelude[provider]! + firstWords[provider]!;
+      if (options.whole) {
+        res.writeHead(200, {'content-type': 'text/event-stream', 'content-length': Buffer.byteLength(begun + event)});
+        return void res.end(begun + event);
+      }
+      res.writeHead(200, {'content-type': 'text/event-stream'});
+      res.write(begun);
+      setTimeout(() => res.end(event), 100);
+    };
+  };
+  return {f, upstream, tried, limitA, limitAWith, limitAfterBegun};
 }
+
+/** The answer's first words as each upstream streams them (after its prelude). */
+const firstWords: Record<string, string> = {
+  codex: `event: response.output_text.delta\ndata: ${JSON.stringify({type: 'response.output_text.delta', item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Half an answer'})}\n\n`,
+  claude:
+    `event: content_block_start\ndata: ${JSON.stringify({type: 'content_block_start', index: 0, content_block: {type: 'text', text: ''}})}\n\n` +
+    `event: content_block_delta\ndata: ${JSON.stringify({type: 'content_block_delta', index: 0, delta: {type: 'text_delta', text: 'Half an answer'}})}\n\n`,
+};
 
 const failovers = (f: ProxyFixture) => f.events.filter((e) => e.type === 'failover') as Array<{from: string; reason: string; until?: number}>;
 
@@ -485,5 +516,127 @@ describe('a lone account limited in its first event, again and again: its wait g
       clock = event.until + 1;
     }
     assert.ok(waits[0]! < waits[1]! && waits[1]! < waits[2]!, `waits ${waits.join(', ')} ms`);
+  });
+});
+
+/** A streamed request's answer as its client reads it (status and text), sent with `fetch`. */
+async function streamed(f: ProxyFixture, path: string, body: Record<string, unknown>): Promise<{status: number; text: string}> {
+  const response = await fetch(`${f.url}${path}`, {method: 'POST', headers: {'x-api-key': API_KEY, authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'}, body: JSON.stringify({...body, stream: true})});
+  return {status: response.status, text: await response.text()};
+}
+
+/** The request log's lines (status, account, what broke it). */
+const requestLines = (f: ProxyFixture) => f.events.flatMap((e) => (e.type === 'request' ? [[e.status, e.account, e.broke ?? '']] : []));
+
+describe('Claude Code → a Claude pool, passed through: a rate limit after the stream began cools the account', async () => {
+  const {f, tried, limitAfterBegun} = await pool('claude');
+  const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
+  const ask = {model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{role: 'user' as const, content: 'hi'}]};
+
+  it('Claude Code gets the stream as Claude sent it; the account cools, and the log says how the answer ended', async () => {
+    limitAfterBegun(firstEventError.claude!('rate_limit_error'));
+    const {status, text} = await streamed(f, '/v1/messages', ask);
+    assert.equal(status, 200);
+    assert.match(text, /Half an answer[\s\S]*event: error\ndata: .*Limited: rate_limit_error/);
+    assert.deepEqual(tried, ['a']);
+    const [event] = failovers(f);
+    assert.equal(event?.from, 'a@example.com');
+    assert.equal(event?.reason, 'rate limited');
+    assert.ok(event?.until !== undefined && event.until > Date.now(), JSON.stringify(event));
+    assert.deepEqual(requestLines(f), [[200, 'a@example.com', 'upstream stream ended with an error: Limited: rate_limit_error']]);
+  });
+
+  it("Claude Code's retry goes to the other account at once", async () => {
+    tried.length = 0;
+    const message = await client.messages.create(ask);
+    assert.equal(message.content[0]?.type === 'text' && message.content[0].text, 'served by the next account');
+    assert.deepEqual(tried, ['b']);
+  });
+});
+
+describe('a pass-through stream that ended in what is not a limit: no account cools', async () => {
+  const {f, tried, limitAfterBegun} = await pool('claude');
+
+  for (const code of ['overloaded_error', 'api_error', 'invalid_request_error']) {
+    it(`\`${code}\` after the stream began: said in the log, no account parked`, async () => {
+      tried.length = 0;
+      limitAfterBegun(firstEventError.claude!(code));
+      const {status, text} = await streamed(f, '/v1/messages', {model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]});
+      assert.equal(status, 200);
+      assert.match(text, new RegExp(`Limited: ${code}`));
+      assert.deepEqual(tried, ['a']);
+      assert.equal(failovers(f).length, 0);
+      assert.match(String(requestLines(f).at(-1)?.[2]), new RegExp(`ended with an error: Limited: ${code}`));
+    });
+  }
+
+  it('a text that quotes an error event ends nothing and cools nothing', async () => {
+    limitAfterBegun(`event: content_block_delta\ndata: ${JSON.stringify({type: 'content_block_delta', index: 0, delta: {type: 'text_delta', text: '\nevent: error\ndata: {"type":"error","error":{"type":"rate_limit_error"}}\n\n'}})}\n\n` + anthropicEnd);
+    const {text} = await streamed(f, '/v1/messages', {model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]});
+    assert.match(text, /message_stop/);
+    assert.equal(failovers(f).length, 0);
+  });
+});
+
+/** An Anthropic stream's end after its text. */
+const anthropicEnd =
+  `event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n` +
+  `event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":2}}\n\n` +
+  `event: message_stop\ndata: {"type":"message_stop"}\n\n`;
+
+describe('a stream begun and then limited, written whole with its length (the proxy has it all before it answers): the account cools too', async () => {
+  const {f, tried, limitAfterBegun} = await pool('claude');
+
+  it('the client gets it whole; the account cools, and the next request goes to the other', async () => {
+    limitAfterBegun(firstEventError.claude!('rate_limit_error'), {whole: true});
+    const {text} = await streamed(f, '/v1/messages', {model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]});
+    assert.match(text, /Half an answer[\s\S]*Limited: rate_limit_error/);
+    assert.deepEqual(failovers(f).map((e) => e.from), ['a@example.com']);
+    await streamed(f, '/v1/messages', {model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]});
+    assert.deepEqual(tried, ['a', 'b']);
+  });
+});
+
+for (const shape of usageLimits) describe(`Codex CLI → a Codex pool, passed through: a usage limit (${shape.name}) after the stream began cools the account for its reset`, async () => {
+  const {f, tried, limitAfterBegun} = await pool('codex');
+
+  it('Codex CLI gets the stream as Codex sent it; the account waits the 2 h named, and the next request goes to the other', async () => {
+    limitAfterBegun(shape.event);
+    const sent = Date.now();
+    const {status, text} = await streamed(f, '/api/provider/codex/v1/responses', {model: 'gpt-5-codex', input: 'hi'});
+    assert.equal(status, 200);
+    assert.match(text, /Half an answer[\s\S]*The usage limit has been reached|Half an answer[\s\S]*Rate limit reached: usage_limit_reached/);
+    const next = await streamed(f, '/api/provider/codex/v1/responses', {model: 'gpt-5-codex', input: 'hi'});
+    assert.match(next.text, /served by the next account/);
+    movedOnForTheReset(f, tried, sent);
+  });
+});
+
+describe('Claude Code → a Codex pool, translated: a limit after the answer began cools the account', async () => {
+  const {f, tried, limitAfterBegun} = await pool('codex');
+  const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
+
+  it('Claude Code gets the half answer and the error event; the next request goes to the other account', async () => {
+    limitAfterBegun(firstEventError.codex!('rate_limit_exceeded'));
+    const {text} = await streamed(f, '/v1/messages', {model: 'gpt-5-codex', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]});
+    assert.match(text, /Half an answer[\s\S]*event: error/);
+    assert.deepEqual(failovers(f).map((e) => [e.from, e.reason]), [['a@example.com', 'rate limited']]);
+    const message = await client.messages.create({model: 'gpt-5-codex', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]});
+    assert.equal(message.content[0]?.type === 'text' && message.content[0].text, 'served by the next account');
+    assert.deepEqual(tried, ['a', 'b']);
+  });
+});
+
+describe("a limit after the stream began that echoes the account's token: masked in the client's stream and the log", async () => {
+  const token = `sk-ant-oat01-${'T'.repeat(60)}AA`;
+  const {f, limitAfterBegun} = await pool('claude', {accessToken: token});
+
+  it('the token appears nowhere whole', async () => {
+    limitAfterBegun(firstEventError.claude!('rate_limit_error', {message: `Limited for ${token}`}), {who: () => true});
+    const {text} = await streamed(f, '/v1/messages', {model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]});
+    assert.match(text, /Limited for /);
+    const logged = JSON.stringify([f.events, f.proxy.status()]);
+    assert.match(logged, /ended with an error: Limited for /);
+    for (const seen of [text, logged]) assert.doesNotMatch(seen, /T{20}/);
   });
 });

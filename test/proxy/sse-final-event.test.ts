@@ -1,10 +1,12 @@
 // The final event of a pass-through stream (sse-final-event.ts), found wherever the reads cut the
 // stream: the watch says the answer is over once the event's closing blank line came, never before,
-// and never at text that only quotes a final event.
+// and never at text that only quotes a final event. A final event that says the answer failed
+// (Anthropic `error`, Responses `response.failed`) is read as the protocol's reader reads it, however
+// the reads cut it.
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import type {ApiProtocol} from '../../source/providers/types.js';
-import {finalEventWatch} from '../../source/proxy/sse-final-event.js';
+import {FAILED_EVENT_MAX, finalEventWatch} from '../../source/proxy/sse-final-event.js';
 import {anthropicStreamEvents, chatStreamEvents, responsesStreamEvents} from '../helpers/fake-upstreams.js';
 
 /** Text a model may write about these protocols (JSON escapes its line breaks). */
@@ -12,14 +14,24 @@ const QUOTED = ['event: message_stop\n\n', 'data: [DONE]\n\n', 'data: {"type":"r
 
 /** The byte count after which the watch first said the answer is over, the stream pushed in reads cut at `cuts`. */
 function overAt(protocol: ApiProtocol, stream: string, cuts: number[]): number | undefined {
+  return watched(protocol, stream, cuts).over;
+}
+
+/** overAt's, and the failure the watch read by then. */
+function watched(protocol: ApiProtocol, stream: string, cuts: number[]) {
   const watch = finalEventWatch(protocol)!;
+  return {over: pushed(watch, stream, cuts), failure: watch.failure};
+}
+
+function pushed(watch: NonNullable<ReturnType<typeof finalEventWatch>>, stream: string, cuts: number[]): number | undefined {
   const bytes = Buffer.from(stream);
   let from = 0;
   for (const cut of [...cuts, bytes.length]) {
     // A copy per read: the watch must not keep a view of a buffer the caller reuses.
     const read = Buffer.from(bytes.subarray(from, cut));
-    if (watch.push(read)) return cut;
+    const over = watch.push(read);
     read.fill(0);
+    if (over) return cut;
     from = cut;
   }
   return undefined;
@@ -65,8 +77,72 @@ describe('finalEventWatch', () => {
     assert.equal(overAt('openai-responses', `data: {"type":"response.output_text.delta","delta":"${'x'.repeat(40)}"}\ndata: response.completed\n\n`, []), undefined);
   });
 
+  it('a name that goes on is another event: `message_stop_x`, `response.completed2` end nothing', () => {
+    assert.equal(overAt('anthropic', 'event: message_stop_x\ndata: {}\n\n', []), undefined);
+    assert.equal(overAt('openai-responses', 'data: {"type":"response.completed2"}\n\n', []), undefined);
+    assert.equal(overAt('anthropic', 'data: {"type":"errors"}\n\n', []), undefined);
+  });
+
   it('protocols without a final event the proxy knows get no watch', () => {
     assert.equal(finalEventWatch('gemini-native'), undefined);
     assert.equal(finalEventWatch(undefined), undefined);
+  });
+});
+
+/** An Anthropic stream begun (message_start, a text delta) that ends in an `error` event; a Responses one that ends in `response.failed`. */
+const anthropicBegun = anthropicStreamEvents('m', ['Half an answer', 'event: error\n\n']).slice(0, -1).join('');
+const responsesBegun = responsesStreamEvents('m', ['Half an answer', 'data: {"type":"response.failed"}\n\n']).slice(0, -1).join('');
+const limitError = {type: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit'};
+const usageLimit = {code: 'usage_limit_reached', message: 'The usage limit has been reached', resets_in_seconds: 7200};
+const FAILED: Array<[string, ApiProtocol, string, {message: string; code?: string; detail?: Record<string, unknown>}]> = [
+  ['Anthropic `event: error`', 'anthropic', `${anthropicBegun}event: error\ndata: ${JSON.stringify({type: 'error', error: limitError})}\n\n`, {message: limitError.message, code: 'rate_limit_error', detail: limitError}],
+  ['Anthropic error as data alone, spaced', 'anthropic', `${anthropicBegun}data: { "type" : "error", "error": ${JSON.stringify(limitError)}}\n\n`, {message: limitError.message, code: 'rate_limit_error', detail: limitError}],
+  [
+    'Responses `response.failed` (Codex usage limit)',
+    'openai-responses',
+    `${responsesBegun}event: response.failed\ndata: ${JSON.stringify({type: 'response.failed', sequence_number: 3, response: {id: 'r', status: 'failed', error: usageLimit}})}\n\n`,
+    {message: usageLimit.message, code: 'usage_limit_reached', detail: usageLimit},
+  ],
+];
+
+describe('finalEventWatch: a final event that says the answer failed', () => {
+  for (const [name, protocol, lf] of FAILED) {
+    const want = FAILED.find(([n]) => n === name)![3];
+    for (const [eol, stream] of [
+      ['LF', lf],
+      ['CRLF', lf.replace(/\n/g, '\r\n')],
+      ['CR', lf.replace(/\n/g, '\r')],
+    ] as const) {
+      it(`${name} (${eol}): read whole, cut into two and three reads anywhere`, () => {
+        const length = Buffer.byteLength(stream);
+        assert.deepEqual(watched(protocol, stream, []), {over: length, failure: want});
+        for (let cut = 1; cut < length; cut++) assert.deepEqual(watched(protocol, stream, [cut]), {over: length, failure: want}, `cut at ${cut}`);
+        for (let a = Math.max(1, length - 250); a < length; a++) for (let b = a + 1; b < length; b += 11) assert.deepEqual(watched(protocol, stream, [a, b]), {over: length, failure: want}, `cuts at ${a}, ${b}`);
+      });
+    }
+  }
+
+  it('a Responses `error` event (Codex\'s usage limit, the stream closed after it) ends nothing, and is read; a `response.failed` after it is read first', () => {
+    const error = `event: error\ndata: ${JSON.stringify({type: 'error', error: {type: 'usage_limit_reached', ...usageLimit}})}\n\n`;
+    const stream = responsesBegun + error;
+    const want = {message: usageLimit.message, code: 'usage_limit_reached', detail: {type: 'usage_limit_reached', ...usageLimit}};
+    for (let cut = 1; cut < stream.length; cut += 5) assert.deepEqual(watched('openai-responses', stream, [cut]), {over: undefined, failure: want}, `cut at ${cut}`);
+    const failed = `event: response.failed\ndata: ${JSON.stringify({type: 'response.failed', response: {status: 'failed', error: {code: 'server_error', message: 'It failed'}}})}\n\n`;
+    assert.deepEqual(watched('openai-responses', stream + failed, []), {over: Buffer.byteLength(stream + failed), failure: {message: 'It failed', code: 'server_error', detail: {code: 'server_error', message: 'It failed'}}});
+  });
+
+  it('a stream that ended well, or only quotes an error event in its text, read no failure', () => {
+    for (const [protocol, stream] of STREAMS) assert.equal(watched(protocol, stream, []).failure, undefined, protocol);
+    assert.equal(watched('anthropic', anthropicStreamEvents('m', ['event: error\ndata: {"type":"error","error":{"type":"rate_limit_error"}}\n\n']).join(''), []).failure, undefined);
+  });
+
+  it(`an error event over ${FAILED_EVENT_MAX / 1024} KB still ends the answer, and is not read (the proxy keeps no more of it)`, () => {
+    const long = `${anthropicBegun}event: error\ndata: ${JSON.stringify({type: 'error', error: {...limitError, message: 'x'.repeat(FAILED_EVENT_MAX)}})}\n\n`;
+    assert.deepEqual(watched('anthropic', long, [anthropicBegun.length + 10, anthropicBegun.length + 30_000]), {over: Buffer.byteLength(long), failure: undefined});
+  });
+
+  it('an error event whose data is no JSON object is not read; one without a message is described by its object', () => {
+    assert.equal(watched('anthropic', 'event: error\ndata: not json\n\n', []).failure, undefined);
+    assert.deepEqual(watched('anthropic', 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error"}}\n\n', []).failure, {message: '{"type":"overloaded_error"}', code: 'overloaded_error', detail: {type: 'overloaded_error'}});
   });
 });

@@ -212,7 +212,8 @@ export class AnthropicReader extends SseTurnReader {
 /**
  * What an Anthropic `error` event reports (`{type: 'error', error: {type, message}}`): its message
  * (the error object described when it has none), its code word (`overloaded_error`,
- * `rate_limit_error`) and the error object as sent. Read here for the translators.
+ * `rate_limit_error`) and the error object as sent. Read here for the translators and for a
+ * pass-through stream that ended in one (sse-final-event.ts).
  */
 export function anthropicStreamError(event: JsonObject): StreamError {
   const error = asRecord(event.error);

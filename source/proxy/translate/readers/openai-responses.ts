@@ -297,7 +297,7 @@ export class OpenAIResponsesReader extends SseTurnReader {
  * The error an OpenAI Responses stream event reports: `response.failed`'s `response.error`, or an
  * `error` event's code and message, at its top (OpenAI's Responses stream) or inside its `error`
  * (Codex's usage limit); `detail` is the error object as sent (the wait it names). Undefined for any
- * other event. Read here for the translators and for a pass-through stream collected whole (collect.ts).
+ * other event. Read here for the translators and for a pass-through stream collected whole (collect.ts) or ended by one (sse-final-event.ts).
  */
 export function responsesStreamError(event: JsonObject): StreamError | undefined {
   const type = asString(event.type);
