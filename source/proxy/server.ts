@@ -475,6 +475,9 @@ export class ProxyServer {
 
   /** status() with the served provider's pool brought up to date with the files first (a new default, a pause). */
   async currentStatus(): Promise<ProxyStatus> {
+    // A broken tui.json read again, as a request would: the status says whether it still is.
+    const rereading = this.settingsIfFixed();
+    if (rereading) await rereading;
     // Every pool, not only the served provider's: an account that cannot serve since (needing a
     // login after its refresh was refused, paused) is no longer listed as waiting.
     await this.accounts.reloadIfChanged();
@@ -483,7 +486,12 @@ export class ProxyServer {
     // it takes the account's name as it is now, which the status names it by).
     const trouble = this.options.provider ? this.pinnedGone(this.requireProvider(this.options.provider), await this.accounts.all()) : undefined;
     const status = this.status();
-    return trouble ? {...status, pinnedTrouble: this.credentials.currentForSender().redactDeep({message: trouble.text, advice: trouble.advice})} : status;
+    const unreadable = settingsUnreadable(this.options.settings);
+    return {
+      ...status,
+      ...(trouble ? {pinnedTrouble: this.credentials.currentForSender().redactDeep({message: trouble.text, advice: trouble.advice})} : {}),
+      ...(unreadable === undefined ? {} : {settingsTrouble: new SettingsUnreadableError(unreadable).message}),
+    };
   }
 
   /** most-headroom's order for a pool (the quota ranking of its usable accounts); undefined for other strategies. */

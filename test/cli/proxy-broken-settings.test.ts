@@ -1,6 +1,7 @@
 // A proxy started while tui.json is broken (`proxy serve` by hand, and the TUI's proxy child): it
 // answers 503 naming the file and sends no token anywhere while the file stays broken, and serves
-// once the file is fixed, without a restart, through the endpoints the fixed file names. A broken
+// once the file is fixed, without a restart, through the endpoints the fixed file names; `proxy
+// status` says so before a request meets it. A broken
 // config.yaml stops the TUI's proxy child at start: the TUI says the file, and does not restart it.
 import assert from 'node:assert/strict';
 import {writeFileSync} from 'node:fs';
@@ -79,13 +80,23 @@ describe('a proxy started on a broken tui.json or config.yaml', async () => {
     const {ccs, fixed} = brokenCcs(gateway);
     cleanups.push(() => ccs.cleanup());
     const served = await serveByHand(['--port', '0', '--provider', 'claude'], ccs.env, started);
+    // `proxy status` says it before any request meets it, and names the file and its position.
+    const status = await runBin(['proxy', 'status'], ccs.env);
+    assert.match(status.stdout, /^cannot serve: .*tui\.json:3:1: invalid JSON \(.*\); no token is sent to any provider until it is fixed.*; requests get a 503$/m);
+    const json = JSON.parse((await runBin(['proxy', 'status', '--json'], ccs.env)).stdout) as {cannotServe: string | null};
+    assert.match(String(json.cannotServe), /tui\.json:3:1: invalid JSON/);
     await assertRefusesWhileBroken(served.port, gateway);
     // Still broken, other bytes (a second bad edit): still refused, still nothing sent.
     writeFileSync(ccs.paths.settings, '{\n  "endpoints": {\n\n');
     assert.equal((await askClaude(served.port)).status, 503);
     assert.deepEqual(gateway.requests.map((r) => r.path), []);
+    assert.match((await runBin(['proxy', 'status'], ccs.env)).stdout, /^cannot serve: .*tui\.json:4:1: invalid JSON/m);
     writeFileSync(ccs.paths.settings, '{\n  "endpoints": {\n');
     await assertServesOnceFixed(served.port, gateway, ccs, fixed);
+    // Fixed: the status says nothing of it any more.
+    const fine = await runBin(['proxy', 'status'], ccs.env);
+    assert.doesNotMatch(fine.stdout, /cannot serve|tui\.json/);
+    assert.equal((JSON.parse((await runBin(['proxy', 'status', '--json'], ccs.env)).stdout) as {cannotServe: string | null}).cannotServe, null);
     served.shell.kill('SIGTERM');
     assert.equal((await served.exited).code, 0, served.output.stderr);
   });

@@ -319,8 +319,9 @@ async function runningStatus(ctx: CliContext, running: ProxyPidFile) {
     accountId: accountId ?? null,
     pool,
     poolSize: size ?? null,
-    // Why the account served alone cannot serve now (removed, paused, needing a login), with the way out; null when it can, or for a pool.
-    cannotServe: live?.pinnedTrouble ? withAdvice(live.pinnedTrouble.message, live.pinnedTrouble.advice, 'cli') : null,
+    // Why the account served alone cannot serve now (removed, paused, needing a login), with the way
+    // out, or why no account can (tui.json cannot be read); null when it can, or for a pool that can.
+    cannotServe: live?.pinnedTrouble ? withAdvice(live.pinnedTrouble.message, live.pinnedTrouble.advice, 'cli') : (live?.settingsTrouble ?? null),
     requestsPerMinute: live?.requestsPerMinute ?? null,
     totalRequests: live?.totalRequests ?? null,
     refusedPerMinute: live?.refusedPerMinute ?? null,

@@ -140,6 +140,11 @@ export interface ProxyStatus {
    * the way out: every request to it gets a 503 until then. Absent for a pool, or a usable account.
    */
   pinnedTrouble?: {message: string; advice?: ErrorAdvice};
+  /**
+   * Why no request can be served now whatever the account: tui.json cannot be read (the file and
+   * the position named), so no token is sent until it is fixed; every forwarded request gets a 503.
+   */
+  settingsTrouble?: string;
   /** Requests that got an upstream's answer (or a local one in its place), each with a log line. */
   requestsPerMinute: number;
   totalRequests: number;
