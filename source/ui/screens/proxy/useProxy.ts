@@ -4,6 +4,7 @@ import {useEffect, useState} from 'react';
 import {readRunningAgents, type RunningAgent} from '../../../services/agents/running.js';
 import type {ClaudeCodeEnv} from '../../../services/proxy/env.js';
 import type {ProxyState} from '../../../services/proxy-supervisor.js';
+import {UNREADABLE_CONFIG_CONSEQUENCE} from '../../../store/cliproxy-config.js';
 import {useServices} from '../../services.js';
 
 export interface ProxyView {
@@ -78,11 +79,20 @@ export function useProxy(requested?: string): ProxyView {
         }),
       )
       .then((result) => !cancelled && setEnv({env: result}))
-      .catch((error: Error) => !cancelled && setEnv({error: error.message}));
+      .catch((error: Error) => !cancelled && setEnv({error: exportsProblem(error)}));
     return () => {
       cancelled = true;
     };
   }, [paths, provider, port, phase, filesChanged, rootServes, pinnedAccount]);
 
   return {state, env: env.asking ? undefined : env.env, envError: env.error, askingLive: env.asking === true, agents};
+}
+
+/**
+ * Why there are no exports, in their place and on `c`: a broken config.yaml by its place and fault
+ * only (the banner above says it whole, with what else stops until it is fixed).
+ */
+function exportsProblem(error: Error): string {
+  const consequence = `; ${UNREADABLE_CONFIG_CONSEQUENCE}`;
+  return error.message.endsWith(consequence) ? `${error.message.slice(0, -consequence.length)}; fix it by hand` : error.message;
 }
