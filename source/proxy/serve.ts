@@ -18,7 +18,7 @@ import {CorruptFileError, ensurePrivateDir, jsonText, readTextIfExists, FILE_MOD
 import {fileVersion, withFileLock} from '../store/file-lock.js';
 import {fileStamp} from '../store/file-stamp.js';
 import type {CcsPaths} from '../store/paths.js';
-import {loadSettings, settingsOnceFixed} from '../store/settings.js';
+import {loadSettings, settingsWhenChanged} from '../store/settings.js';
 import {onExposedSecret} from '../store/secret-files.js';
 import {poolSize} from '../services/proxy/wording.js';
 import {checkServeTarget} from '../services/proxy/serve-target.js';
@@ -321,7 +321,7 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
     store,
     settings,
     // Started on a broken tui.json: served once it is fixed, without a restart.
-    ...(loadedSettings.problem ? {rereadSettings: settingsOnceFixed(paths)} : {}),
+    ...(loadedSettings.problem ? {rereadSettings: settingsWhenChanged(paths)} : {}),
     config: () => {
       const current = getConfig();
       // Asked twice per request: its keys join the log's secrets once per version of the file.

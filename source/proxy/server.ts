@@ -72,9 +72,10 @@ export interface ProxyServerOptions {
   store: AccountStore;
   settings: TuiSettings;
   /**
-   * tui.json as it now is, once it parses: asked before each request while `settings` came from a
-   * broken file (store/settings.ts settingsUnreadable), undefined while it is still broken. The
-   * proxy then serves with what it returns, without a restart. Unset: a broken file stays broken.
+   * tui.json as it now is when it changed (store/settings.ts settingsWhenChanged), else undefined:
+   * asked before each request while `settings` came from a broken file (settingsUnreadable). Once it
+   * parses the proxy serves with it, without a restart; still broken, its fault as it now is is the
+   * one the proxy's 503 and status say. Unset: a broken file stays broken.
    */
   rereadSettings?: () => Promise<TuiSettings | undefined>;
   /** The current config.yaml (the caller reloads it when the file changes). */
@@ -713,9 +714,11 @@ export class ProxyServer {
   }
 
   private async takeFixedSettings(reread: () => Promise<TuiSettings | undefined>): Promise<void> {
-    const fixed = await reread();
-    if (!fixed || settingsUnreadable(this.options.settings) === undefined) return;
-    this.options.settings = fixed;
+    const read = await reread();
+    if (!read || settingsUnreadable(this.options.settings) === undefined) return;
+    this.options.settings = read;
+    // Still broken: only its fault is new (where the 503 and the status point).
+    if (settingsUnreadable(read) !== undefined) return;
     this.resolvedProviders.clear();
     this.pools.clear();
     this.poolSources.clear();

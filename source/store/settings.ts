@@ -310,14 +310,15 @@ async function settingsFromText(paths: CcsPaths, text: string, report: boolean):
 
 /**
  * For a reader that started on a broken tui.json and waits for its fix (the proxy): each call reads
- * the file again when it changed since the last call (size, mtime, inode) and returns its settings
- * once it parses; undefined while it is still broken, missing or unchanged. A missing file is no
- * fix (unlike at start, where it reads as the defaults): an editor that saves by renaming the old
- * file away and writing the new one (vim) leaves a moment without it, and taking the defaults then
- * would send tokens to the default hosts the file being saved overrides. Not reported again: the
- * reader said the problem once.
+ * the file again when it changed since the last call (size, mtime, inode) and returns its settings:
+ * the fixed ones once it parses, or while it is still broken the unreadable ones with its fault as
+ * it is now (settingsUnreadable: another line and column after another bad edit); undefined while
+ * it is missing or unchanged. A missing file is no fix (unlike at start, where it reads as the
+ * defaults): an editor that saves by renaming the old file away and writing the new one (vim)
+ * leaves a moment without it, and taking the defaults then would send tokens to the default hosts
+ * the file being saved overrides. Not reported again: the reader said the problem once.
  */
-export function settingsOnceFixed(paths: CcsPaths): () => Promise<TuiSettings | undefined> {
+export function settingsWhenChanged(paths: CcsPaths): () => Promise<TuiSettings | undefined> {
   let stamp: string | undefined;
   return async () => {
     const {stat} = await import('node:fs/promises');
@@ -329,8 +330,7 @@ export function settingsOnceFixed(paths: CcsPaths): () => Promise<TuiSettings | 
     stamp = next;
     const text = await readTextIfExists(paths.settings);
     if (text === undefined) return undefined; // removed since the stat: as above
-    const {settings} = await settingsFromText(paths, text, false);
-    return settingsUnreadable(settings) === undefined ? settings : undefined;
+    return (await settingsFromText(paths, text, false)).settings;
   };
 }
 

@@ -90,12 +90,15 @@ describe('a proxy started on a broken tui.json or config.yaml', async () => {
     writeFileSync(ccs.paths.settings, '{\n  "endpoints": {\n\n');
     assert.equal((await askClaude(served.port)).status, 503);
     assert.deepEqual(gateway.requests.map((r) => r.path), []);
+    // Another bad edit: the status and the 503 point where the file is broken now.
     assert.match((await runBin(['proxy', 'status'], ccs.env)).stdout, /^cannot serve: .*tui\.json:4:1: invalid JSON/m);
+    assert.match(await (await askClaude(served.port)).text(), /tui\.json:4:1: invalid JSON/);
     writeFileSync(ccs.paths.settings, '{\n  "endpoints": {\n');
     await assertServesOnceFixed(served.port, gateway, ccs, fixed);
-    // Fixed: the status says nothing of it any more.
+    // Fixed: no cannot serve line; the last error is history (requests have succeeded since).
     const fine = await runBin(['proxy', 'status'], ccs.env);
-    assert.doesNotMatch(fine.stdout, /cannot serve|tui\.json/);
+    assert.doesNotMatch(fine.stdout, /cannot serve/);
+    assert.match(fine.stdout, /^last error .*requests have succeeded since: .*tui\.json:4:1/m);
     assert.equal((JSON.parse((await runBin(['proxy', 'status', '--json'], ccs.env)).stdout) as {cannotServe: string | null}).cannotServe, null);
     served.shell.kill('SIGTERM');
     assert.equal((await served.exited).code, 0, served.output.stderr);

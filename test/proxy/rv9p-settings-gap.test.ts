@@ -1,5 +1,5 @@
 // rv9p probe: a proxy started on a broken tui.json re-reads it per request and serves once it is
-// fixed (server.ts settingsIfFixed, store/settings.ts settingsOnceFixed). An editor that saves by
+// fixed (server.ts settingsIfFixed, store/settings.ts settingsWhenChanged). An editor that saves by
 // renaming the old file away and writing a new one (vim's default on Unix) leaves a moment with no
 // tui.json: a request in that moment reads the defaults as "fixed", and from then on the proxy never
 // reads tui.json again, so the overrides the user just saved (a company gateway) are never used and
@@ -11,7 +11,7 @@ import {ProxyServer} from '../../source/proxy/server.js';
 import {ensureFresh} from '../../source/services/refresh.js';
 import {AccountStore} from '../../source/store/accounts.js';
 import {loadCliproxyConfig} from '../../source/store/cliproxy-config.js';
-import {loadSettings, settingsOnceFixed} from '../../source/store/settings.js';
+import {loadSettings, settingsWhenChanged} from '../../source/store/settings.js';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {startFakeTokenServer, startFakeUpstream} from '../helpers/fake-upstreams.js';
 import {guardLoopback} from '../helpers/loopback-guard.js';
@@ -37,7 +37,7 @@ test('rv9p: a broken tui.json saved through a moment without the file: the saved
       provider: 'claude',
       store,
       settings: loaded.settings,
-      rereadSettings: settingsOnceFixed(ccs.paths),
+      rereadSettings: settingsWhenChanged(ccs.paths),
       config: () => config,
       refresh: (provider, accountId, force) => ensureFresh({store, settings: proxy!.settings}, provider, accountId, {force}),
     });
