@@ -2,7 +2,7 @@
 // a translated answer goes through the pair's translator (SSE event by event for a streaming
 // client, the whole body for one that did not ask for a stream, errors in the client's format).
 import type {IncomingMessage, ServerResponse} from 'node:http';
-import {ERROR_TEXT, maskedLine, type Redactor} from '../core/redact.js';
+import {cutText, ERROR_TEXT, maskedLine, type Redactor} from '../core/redact.js';
 import type {ApiProtocol} from '../providers/types.js';
 import {maskJoinedJson, mayJoinTexts, maskJoinedTexts} from '../core/joined-text-mask.js';
 import {sanitizeLine} from '../core/sanitize.js';
@@ -13,7 +13,7 @@ import type {Translation} from './prepare.js';
 import {JsonRunMasker} from './json-run-mask.js';
 import type {StreamError} from './translate/events.js';
 import {TranslateError, type AnswerWatch} from './translate/types.js';
-import {upstreamFailed} from './translate/errors.js';
+import {ERROR_MESSAGE_MAX, upstreamFailed} from './translate/errors.js';
 import {finalEventWatch} from './sse-final-event.js';
 import {SseRunMasker} from './sse-run-mask.js';
 import {forwardedResponseHeaders, isBodilessStatus, isFinalStatus} from './upstream.js';
@@ -217,7 +217,11 @@ export function pipeThrough(
       if (error) {
         upstream.destroy();
         if (!client.aborted) {
-          onBroken(`upstream stream broke: ${transportFailure(error)}`);
+          // A failure event came whole before the break (codex may close at once after its `error`
+          // event): that is how the answer ended, and the account's failure, as at a clean end.
+          const failure = final?.failure;
+          if (failure) lateFailure(failure, onBroken, redactor, onLateFailure);
+          else onBroken(`upstream stream broke: ${transportFailure(error)}`);
           // What was held back goes out (masked) before the connection is cut: the chunks of this
           // turn not masked yet, then what the maskers hold (events waiting for their log
           // probabilities, a run's tail); not the tail of a JSON body held whole (its start was
@@ -427,9 +431,12 @@ export interface RefusedAnswer {
  */
 export type LateFailure = (failure: TranslateError) => void;
 
-/** Said in the log as a break is (the client's stream ended with an error, not the answer), then handed to `onLateFailure`. */
+/**
+ * Said in the log as a break is (the client's stream ended with an error, not the answer), cut as
+ * a translated stream's error is (ERROR_MESSAGE_MAX), then handed to `onLateFailure`.
+ */
 function lateFailure(error: StreamError, onBroken: (message: string) => void, redactor: Redactor, onLateFailure: LateFailure | undefined): void {
-  onBroken(`upstream stream ended with an error: ${maskedLine(error.message, (text) => redactor.redact(text, ERROR_TEXT))}`);
+  onBroken(`upstream stream ended with an error: ${maskedLine(cutText(error.message, ERROR_MESSAGE_MAX), (text) => redactor.redact(text, ERROR_TEXT))}`);
   onLateFailure?.(upstreamFailed(error.message, error.code, error.detail));
 }
 

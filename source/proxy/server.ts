@@ -1223,7 +1223,8 @@ export class ProxyServer {
         // move on, but the account cools as for a 429 status (the client's retry goes to another).
         const endedInLimit = (failure: TranslateError) => {
           if (counting || failure.status !== 429) return;
-          const limit = refusedAnswerOutcome(429, failure.upstreamBody, headers, now, credential).failure;
+          // The wait it names counts from now (the stream may have run for minutes), not from the send.
+          const limit = refusedAnswerOutcome(429, failure.upstreamBody, headers, this.now(), credential).failure;
           if (limit) this.coolAccount(row, pool, poolAccount, limit, now, client.model);
         };
         // A translated or collected answer is a success once it begins (deliver's onAnswer): until

@@ -126,15 +126,19 @@ export class FinalEventWatch {
   }
 
   /**
-   * The upstream's error, when the final event that came said the answer failed (Anthropic `error`,
-   * Responses `response.failed`), or an event before it did (a Responses `error`), and could be read
-   * (at most FAILED_EVENT_MAX bytes, its data JSON); else undefined. The final event's first. As the
-   * protocol's reader reads it: its message, code word (`rate_limit_error`, `usage_limit_reached`)
-   * and error object (the wait it names).
+   * The upstream's error, when an event that came said the answer failed (Anthropic `error`,
+   * Responses `response.failed` or `error`) and could be read (at most FAILED_EVENT_MAX bytes, its
+   * data JSON; its closing blank line need not have come: the upstream may close without it); else
+   * undefined. The first such event's, as the protocol's translating reader keeps the first error
+   * (a Responses usage limit's `error` event, then a `response.failed` that names nothing). As that
+   * reader reads it: its message, code word (`rate_limit_error`, `usage_limit_reached`) and error
+   * object (the wait it names).
    */
   get failure(): StreamError | undefined {
+    const earlier = this.errors?.failure;
+    if (earlier) return earlier;
     const event = this.failedEvent();
-    if (!event) return this.errorsOver ? this.errors!.failure : undefined;
+    if (!event) return undefined;
     return this.protocol === 'anthropic' ? anthropicStreamError(event) : responsesStreamError(event);
   }
 

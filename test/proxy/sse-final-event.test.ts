@@ -122,13 +122,17 @@ describe('finalEventWatch: a final event that says the answer failed', () => {
     }
   }
 
-  it('a Responses `error` event (Codex\'s usage limit, the stream closed after it) ends nothing, and is read; a `response.failed` after it is read first', () => {
+  it('a Responses `error` event (Codex\'s usage limit, the stream closed after it) ends nothing, and is read, its blank line come or not', () => {
     const error = `event: error\ndata: ${JSON.stringify({type: 'error', error: {type: 'usage_limit_reached', ...usageLimit}})}\n\n`;
     const stream = responsesBegun + error;
     const want = {message: usageLimit.message, code: 'usage_limit_reached', detail: {type: 'usage_limit_reached', ...usageLimit}};
     for (let cut = 1; cut < stream.length; cut += 5) assert.deepEqual(watched('openai-responses', stream, [cut]), {over: undefined, failure: want}, `cut at ${cut}`);
-    const failed = `event: response.failed\ndata: ${JSON.stringify({type: 'response.failed', response: {status: 'failed', error: {code: 'server_error', message: 'It failed'}}})}\n\n`;
-    assert.deepEqual(watched('openai-responses', stream + failed, []), {over: Buffer.byteLength(stream + failed), failure: {message: 'It failed', code: 'server_error', detail: {code: 'server_error', message: 'It failed'}}});
+    assert.deepEqual(watched('openai-responses', stream.slice(0, -1), []), {over: undefined, failure: want}, 'closed without its blank line');
+    // A `response.failed` after it: the first error is what failed, as the translating reader keeps it.
+    for (const error of [null, {code: 'server_error', message: 'It failed'}]) {
+      const failed = `event: response.failed\ndata: ${JSON.stringify({type: 'response.failed', response: {status: 'failed', error}})}\n\n`;
+      assert.deepEqual(watched('openai-responses', stream + failed, []), {over: Buffer.byteLength(stream + failed), failure: want});
+    }
   });
 
   it('a stream that ended well, or only quotes an error event in its text, read no failure', () => {
