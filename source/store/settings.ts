@@ -269,6 +269,11 @@ function merge<T>(defaults: T, value: unknown): T {
  * says the cause with its own consequence instead.
  */
 export async function loadSettings(paths: CcsPaths, {report = true}: {report?: boolean} = {}): Promise<LoadedSettings> {
+  return (await readSettings(paths, report)) ?? {settings: DEFAULT_SETTINGS};
+}
+
+/** tui.json's settings as loadSettings reads them; undefined when there is no file. */
+async function readSettings(paths: CcsPaths, report: boolean): Promise<LoadedSettings | undefined> {
   let text: string | undefined;
   try {
     text = await readTextIfExists(paths.settings);
@@ -279,7 +284,7 @@ export async function loadSettings(paths: CcsPaths, {report = true}: {report?: b
     if (cause === undefined) throw error;
     return unreadableSettings(paths, cause, report);
   }
-  return text === undefined ? {settings: DEFAULT_SETTINGS} : settingsFromText(paths, text, report);
+  return text === undefined ? undefined : settingsFromText(paths, text, report);
 }
 
 /** The defaults, marked unreadable (no token is sent: endpointOverrides), with `cause` said as the problem. */
@@ -328,9 +333,9 @@ export function settingsWhenChanged(paths: CcsPaths): () => Promise<TuiSettings 
     );
     if (next === undefined || next === stamp) return undefined;
     stamp = next;
-    const text = await readTextIfExists(paths.settings);
-    if (text === undefined) return undefined; // removed since the stat: as above
-    return (await settingsFromText(paths, text, false)).settings;
+    // Removed since the stat: as above. One that cannot be read at all (now a directory) is as
+    // broken as one that does not parse, and said so.
+    return (await readSettings(paths, false))?.settings;
   };
 }
 
