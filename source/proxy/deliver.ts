@@ -150,10 +150,13 @@ export function pipeThrough(
   const json = !sse && redactor.size > 0 && /json/i.test(String(upstream.headers['content-type'] ?? ''));
   /** A complete body (already masked byte-wise), masked whole. */
   const whole = json ? (body: Buffer) => wholeJsonMasked(body, redactor) : (body: Buffer) => body;
-  /** The stream's final event said it failed: the log and the caller are told (once the client has all of it). */
-  const endedInFailure = () => {
-    const failure = final!.failure;
+  let failureTold = false;
+  /** An event of the stream said it failed: the log and the caller are told, once (true then). */
+  const endedInFailure = (): boolean => {
+    if (failureTold) return true;
+    const failure = final?.failure;
     if (failure) lateFailure(failure, onBroken, redactor, onLateFailure);
+    return (failureTold = failure !== undefined);
   };
   return new Promise<number>((resolve) => {
     let ended = false;
@@ -216,12 +219,12 @@ export function pipeThrough(
       held = [];
       if (error) {
         upstream.destroy();
+        // A failure event came before the break (codex may close at once after its `error` event,
+        // a client may leave on reading it): that is how the answer ended, and the account's
+        // failure, as at a clean end.
+        const failed = endedInFailure();
         if (!client.aborted) {
-          // A failure event came whole before the break (codex may close at once after its `error`
-          // event): that is how the answer ended, and the account's failure, as at a clean end.
-          const failure = final?.failure;
-          if (failure) lateFailure(failure, onBroken, redactor, onLateFailure);
-          else onBroken(`upstream stream broke: ${transportFailure(error)}`);
+          if (!failed) onBroken(`upstream stream broke: ${transportFailure(error)}`);
           // What was held back goes out (masked) before the connection is cut: the chunks of this
           // turn not masked yet, then what the maskers hold (events waiting for their log
           // probabilities, a run's tail); not the tail of a JSON body held whole (its start was

@@ -12,13 +12,15 @@
 // upstream that words the final event otherwise (`type` not first) is not seen: its stream ends when
 // the upstream closes it, as before.
 //
-// A final event that says the answer failed (Anthropic `error`, Responses `response.failed`) is kept
-// (up to FAILED_EVENT_MAX bytes) and read once it is whole: the answer began as a success and ended
+// An event that says the answer failed (Anthropic `error`, Responses `response.failed`, which end
+// it; a Responses `error` event and a Chat error chunk, which need not: FAILURES) is kept (up to
+// FAILED_EVENT_MAX bytes) and read once the stream is over: the answer began as a success and ended
 // in the upstream's error, which the proxy then takes as the account's failure (a rate limit cools
 // it) though its client already has the stream (deliver.ts LateFailure).
 import type {ApiProtocol} from '../providers/types.js';
 import {anthropicStreamError} from './translate/readers/anthropic.js';
 import type {StreamError} from './translate/events.js';
+import {chatStreamError} from './translate/readers/openai-chat.js';
 import {responsesStreamError} from './translate/readers/openai-responses.js';
 import {parseJsonObject, type JsonObject} from './translate/json.js';
 import {SseParser} from './translate/sse.js';
@@ -36,12 +38,17 @@ interface Marker {
   bytes: Buffer;
   /** What the marker's line must hold before it. */
   before: RegExp;
-  /** The event's name, when it says the answer failed (its event is kept and read: `failure`). */
-  failure?: string;
+  /**
+   * Set when the event says the answer failed (its event is kept and read: `failure`): how its line
+   * began up to the marker's end, made whole again to read it, by the form that counted.
+   */
+  failure?: {event?: string; data: string};
 }
 
 const named = (...names: string[]): Marker[] => names.map((name) => ({bytes: Buffer.from(name, 'latin1'), before: NAMED}));
-const failed = (name: string): Marker => ({bytes: Buffer.from(name, 'latin1'), before: NAMED, failure: name});
+const failed = (name: string): Marker => ({bytes: Buffer.from(name, 'latin1'), before: NAMED, failure: {event: `event: ${name}`, data: `data: {"type":"${name}`}});
+/** A Chat chunk that reports an error: `data: {"error": {…}}`, the object's first key. */
+const CHAT_ERROR: Marker = {bytes: Buffer.from('error', 'latin1'), before: /^data: ?\{[ \t]*"$/, failure: {data: 'data: {"error'}};
 const MARKERS: Partial<Record<ApiProtocol, Marker[]>> = {
   // Anthropic ends a stream that failed with an `error` event (docs.anthropic.com "Streaming Messages": error events).
   anthropic: [...named('message_stop'), failed('error')],
@@ -50,10 +57,12 @@ const MARKERS: Partial<Record<ApiProtocol, Marker[]>> = {
 };
 /**
  * Events that say the answer failed without ending it: a Responses `error` event (Codex's usage
- * limit may come as one, the stream closed after it; `response.failed` may follow it). Read as
- * a final failure is, by a watch of their own, while the stream goes on to its end.
+ * limit may come as one, the stream closed after it; `response.failed` may follow it), a Chat
+ * error chunk (`[DONE]` may follow it). Read as a final failure is, by a watch of their own, while
+ * the stream goes on to its end.
  */
 const FAILURES: Partial<Record<ApiProtocol, Marker[]>> = {
+  'openai-chat': [CHAT_ERROR],
   'openai-responses': [failed('error')],
 };
 /** The most bytes of a failed final event kept to read it (an error event is a few hundred). */
@@ -139,17 +148,17 @@ export class FinalEventWatch {
     if (earlier) return earlier;
     const event = this.failedEvent();
     if (!event) return undefined;
-    return this.protocol === 'anthropic' ? anthropicStreamError(event) : responsesStreamError(event);
+    return this.protocol === 'anthropic' ? anthropicStreamError(event) : this.protocol === 'openai-chat' ? chatStreamError(event) : responsesStreamError(event);
   }
 
   /** The failed final event's data, read as its SSE (the marker's line made whole again from what counted). */
   private failedEvent(): JsonObject | undefined {
     const kept = this.kept;
-    const name = this.found?.failure;
-    if (!kept || name === undefined || kept.size > FAILED_EVENT_MAX) return undefined;
+    const failure = this.found?.failure;
+    if (!kept || failure === undefined || kept.size > FAILED_EVENT_MAX) return undefined;
     const parser = new SseParser();
-    // Its line start is known by what counted (NAMED): the event's name, or a data object whose first key is `type`.
-    const start = kept.form === 'event' ? `event: ${name}` : `data: {"type":"${name}`;
+    // Its line start is known by what counted (the marker's `before`): the event's name, or the data object's first key.
+    const start = (kept.form === 'event' ? failure.event : undefined) ?? failure.data;
     const events = [...parser.push(start), ...kept.bytes.flatMap((bytes) => parser.push(bytes)), ...parser.end()];
     const data = events[0]?.data;
     return data === undefined ? undefined : parseJsonObject(data);

@@ -135,6 +135,19 @@ describe('finalEventWatch: a final event that says the answer failed', () => {
     }
   });
 
+  it('an OpenAI Chat error chunk (`data: {"error": …}`) ends nothing and is read, cut anywhere, with `[DONE]` after it or not', () => {
+    const begun = chatStreamEvents('m', ['Half an answer', 'data: {"error":{"code":"rate_limit_exceeded"}}\n\n']).slice(0, -2).join('');
+    const error = {message: 'Rate limit reached for requests', type: 'requests', code: 'rate_limit_exceeded'};
+    const stream = `${begun}data: ${JSON.stringify({error})}\n\n`;
+    const want = {message: error.message, code: 'rate_limit_exceeded', detail: error};
+    for (let cut = 1; cut < stream.length; cut += 3) assert.deepEqual(watched('openai-chat', stream, [cut]), {over: undefined, failure: want}, `cut at ${cut}`);
+    assert.deepEqual(watched('openai-chat', `${stream}data: [DONE]\n\n`, []), {over: Buffer.byteLength(stream) + 14, failure: want});
+    assert.deepEqual(watched('openai-chat', `${begun}data: { "error" : ${JSON.stringify(error)}}\n`, []).failure, want, 'spaced, closed without its blank line');
+    // Not its first key, or `errors`: no error chunk the proxy reads.
+    assert.equal(watched('openai-chat', `${begun}data: ${JSON.stringify({id: 'c', error})}\n\n`, []).failure, undefined);
+    assert.equal(watched('openai-chat', `${begun}data: ${JSON.stringify({errors: [error]})}\n\n`, []).failure, undefined);
+  });
+
   it('a stream that ended well, or only quotes an error event in its text, read no failure', () => {
     for (const [protocol, stream] of STREAMS) assert.equal(watched(protocol, stream, []).failure, undefined, protocol);
     assert.equal(watched('anthropic', anthropicStreamEvents('m', ['event: error\ndata: {"type":"error","error":{"type":"rate_limit_error"}}\n\n']).join(''), []).failure, undefined);

@@ -7,7 +7,7 @@
 // signature beside the call, `extra_content.google.thought_signature`, and refuses the next request
 // when it is not sent back there: it becomes a signature for the next part, as the Gemini reader's
 // (readers/gemini.ts), which the Chat request builders put back on that call.
-import type {StopReason, TurnEvent, Usage} from '../events.js';
+import type {StopReason, StreamError, TurnEvent, Usage} from '../events.js';
 import {errorCodeWord, errorObjectText} from '../errors.js';
 import {asArray, asNumber, asRecord, asString, field, isRecord, parseJsonObject, type JsonObject} from '../json.js';
 import {chatCallThoughtSignature} from '../chat-history.js';
@@ -102,10 +102,9 @@ export class OpenAIChatReader extends SseTurnReader {
    */
   protected onJson(chunk: JsonObject, text?: string): void {
     if (text !== undefined) this.learnTemplate(chunk, text);
-    const error = asRecord(chunk.error);
+    const error = chatStreamError(chunk);
     if (error) {
-      // OpenAI's `code` is the word (`rate_limit_exceeded`); its `type` may be what was limited (`requests`, `tokens`).
-      this.out.error(asString(error.message) ?? errorObjectText(error), errorCodeWord(error), error);
+      this.out.error(error.message, error.code, error.detail);
       return;
     }
     this.out.start(asString(chunk.id), asString(chunk.model));
@@ -226,4 +225,15 @@ export class OpenAIChatReader extends SseTurnReader {
       if (isRecord(body)) reader.onJson(body);
     });
   }
+}
+
+/**
+ * The error an OpenAI Chat stream chunk reports (`{error: {message, code, type}}`), else undefined:
+ * its message (the object described when it has none), its code word (OpenAI's `code` is the word,
+ * `rate_limit_exceeded`; its `type` may be what was limited, `requests`) and the error object as
+ * sent. Read here for the translators and for a pass-through stream (sse-final-event.ts).
+ */
+export function chatStreamError(chunk: JsonObject): StreamError | undefined {
+  const error = asRecord(chunk.error);
+  return error && {message: asString(error.message) ?? errorObjectText(error), code: errorCodeWord(error), detail: error};
 }
