@@ -16,6 +16,7 @@ import OpenAI from 'openai';
 import {startFakeInference} from '../helpers/fake-inference/server.js';
 import type {UpstreamHandler} from '../helpers/fake-upstreams.js';
 import {API_KEY, oauthToken, proxyFixture, type ProxyFixture} from './fixture.js';
+import {accountOf, twoAccountPool, type PoolProvider} from './two-account-pool.js';
 
 /** Each upstream protocol's error as the first event of its 200 stream (Codex's after its `response.created`, which `prelude` gives alone). */
 const firstEventError: Record<string, (code: string, extra?: Record<string, unknown>) => string> = {
@@ -35,27 +36,9 @@ const prelude: Record<string, string> = {
   gemini: '',
 };
 
-/** A pool of two accounts of `provider` behind the fake inference upstream; `a@example.com` answers with `first` when it is set. */
-async function pool(provider: 'codex' | 'claude' | 'qwen' | 'gemini', options: {now?: () => number; accessToken?: string} = {}) {
-  const upstream = await startFakeInference({script: () => ({text: 'served by the next account'}), project: 'p1'});
-  // `accessToken`: account a's (b's is the fixture's), a token as real ones are, of token characters only.
-  const extra = (id: string) => ({
-    ...(provider === 'codex' ? {account_id: id} : provider === 'gemini' ? {project_id: 'p1'} : {}),
-    ...(options.accessToken && id === 'acct-a' ? {access_token: options.accessToken} : {}),
-  });
-  const f = await proxyFixture({
-    provider,
-    apiPath: provider === 'codex' ? '/backend-api/codex' : provider === 'qwen' ? '/v1' : undefined,
-    tokens: [
-      {file: `${provider}-a.json`, token: oauthToken(provider, 'a@example.com', extra('acct-a'))},
-      {file: `${provider}-b.json`, token: oauthToken(provider, 'b@example.com', extra('acct-b'))},
-    ],
-    upstream,
-    ...(options.now ? {now: options.now} : {}),
-  });
-  after(() => f.close());
-  const inner = upstream.handler;
-  const tried: string[] = [];
+/** twoAccountPool, with ways for account a to answer with a limit. */
+async function pool(provider: PoolProvider, options: {now?: () => number; accessToken?: string} = {}) {
+  const {f, upstream, inner, tried} = await twoAccountPool(provider, options);
   /**
    * `who` (default `a`) answers its 200 with the provider's prelude, then, 50 ms later (its own
    * read), the error of `code` (with `extra` fields in its error object); every request's account
@@ -65,7 +48,7 @@ async function pool(provider: 'codex' | 'claude' | 'qwen' | 'gemini', options: {
   /** As limitA, with `event` (the upstream's bytes) for the error. */
   const limitAWith = (event: string, who: (account: string) => boolean = (account) => account === 'a') => {
     upstream.handler = (req, res, incoming) => {
-      const account = /at-(\w)@example\.com/.exec(String(req.headers.authorization ?? req.headers['x-api-key'] ?? ''))?.[1] ?? '?';
+      const account = accountOf(req);
       tried.push(account);
       if (!who(account)) return inner(req, res, incoming);
       res.writeHead(200, {'content-type': 'text/event-stream'});
@@ -81,7 +64,7 @@ async function pool(provider: 'codex' | 'claude' | 'qwen' | 'gemini', options: {
   const limitAfterBegun = (event: string, options: {whole?: boolean; who?: (account: string) => boolean} = {}) => {
     const who = options.who ?? ((account: string) => account === 'a');
     upstream.handler = (req, res, incoming) => {
-      const account = /at-(\w)@example\.com/.exec(String(req.headers.authorization ?? req.headers['x-api-key'] ?? ''))?.[1] ?? '?';
+      const account = accountOf(req);
       tried.push(account);
       if (!who(account)) return inner(req, res, incoming);
       const begun = prelude[provider]! + firstWords[provider]!;
@@ -270,7 +253,7 @@ describe('a Responses client (no stream) → a Codex pool, passed through and co
   it('the next request goes to the other account at once (the limited one is cooling)', async () => {
     tried.length = 0;
     upstream.handler = (req, res, incoming) => {
-      tried.push(/at-(\w)@/.exec(String(req.headers.authorization ?? ''))?.[1] ?? '?');
+      tried.push(accountOf(req));
       return inner(req, res, incoming);
     };
     assert.equal((await client.responses.create({model: 'gpt-5-codex', input: 'hi'})).output_text, 'served by the next account');
@@ -439,7 +422,7 @@ describe('half an answer and then a limit, all before the client got a byte: the
 
   it('the client gets the next account\'s whole answer, never the half', async () => {
     upstream.handler = (req, res, incoming) => {
-      const who = /at-(\w)@/.exec(String(req.headers.authorization ?? req.headers['x-api-key'] ?? ''))?.[1] ?? '?';
+      const who = accountOf(req);
       tried.push(who);
       if (who !== 'a') return inner(req, res, incoming);
       res.writeHead(200, {'content-type': 'text/event-stream'});
@@ -472,7 +455,7 @@ describe('what is not moved on', async () => {
   it('a limit after the answer began is an error event in the 200 stream, not a second answer', async () => {
     tried.length = 0;
     f.upstream.handler = ((req, res) => {
-      tried.push(/at-(\w)@/.exec(String(req.headers.authorization ?? req.headers['x-api-key'] ?? ''))?.[1] ?? '?');
+      tried.push(accountOf(req));
       res.writeHead(200, {'content-type': 'text/event-stream'});
       res.write(`event: message_start\ndata: ${JSON.stringify({type: 'message_start', message: {id: 'm1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], stop_reason: null, usage: {input_tokens: 1, output_tokens: 0}}})}\n\n`);
       res.write(`event: content_block_start\ndata: ${JSON.stringify({type: 'content_block_start', index: 0, content_block: {type: 'text', text: ''}})}\n\n`);

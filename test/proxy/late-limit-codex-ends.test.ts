@@ -3,38 +3,15 @@
 // connection dropped right after it, a `response.failed` naming nothing after it), as the same bytes
 // translated for Claude Code do; and the wait it names counts from when it came, not from the send.
 import assert from 'node:assert/strict';
-import {after, describe, it} from 'node:test';
-import {startFakeInference} from '../helpers/fake-inference/server.js';
+import {describe, it} from 'node:test';
 import type {ServerResponse} from 'node:http';
-import {API_KEY, oauthToken, proxyFixture, type ProxyFixture} from './fixture.js';
+import {API_KEY, type ProxyFixture} from './fixture.js';
+import {twoAccountPool} from './two-account-pool.js';
 
-type Script = (res: ServerResponse) => void;
-
-/** Two accounts of `provider`; account a answers with `script` (set per test), b with the fake's answer. */
-async function pool(provider: 'codex' | 'claude', options: {now?: () => number} = {}) {
-  const upstream = await startFakeInference({script: () => ({text: 'served by the next account'}), project: 'p1'});
-  const extra = (id: string) => (provider === 'codex' ? {account_id: id} : {});
-  const f = await proxyFixture({
-    provider,
-    apiPath: provider === 'codex' ? '/backend-api/codex' : undefined,
-    tokens: [
-      {file: `${provider}-a.json`, token: oauthToken(provider, 'a@example.com', extra('acct-a'))},
-      {file: `${provider}-b.json`, token: oauthToken(provider, 'b@example.com', extra('acct-b'))},
-    ],
-    upstream,
-    ...(options.now ? {now: options.now} : {}),
-  });
-  after(() => f.close());
-  const inner = upstream.handler;
-  const tried: string[] = [];
-  let script: Script | undefined;
-  upstream.handler = (req, res, incoming) => {
-    const account = /at-(\w)@example\.com/.exec(String(req.headers.authorization ?? req.headers['x-api-key'] ?? ''))?.[1] ?? '?';
-    tried.push(account);
-    if (account !== 'a' || !script) return inner(req, res, incoming);
-    script(res);
-  };
-  return {f, tried, set: (s: Script) => (script = s)};
+/** Two codex accounts; account a answers with the script `set` gives it, b with the fake's answer. */
+async function pool(provider: 'codex', options: {now?: () => number} = {}) {
+  const {f, tried, answerA} = await twoAccountPool(provider, options);
+  return {f, tried, set: answerA};
 }
 
 const codexBegun =
