@@ -12,11 +12,15 @@
 // upstream that words the final event otherwise (`type` not first) is not seen: its stream ends when
 // the upstream closes it, as before.
 //
-// An event that says the answer failed (Anthropic `error`, Responses `response.failed`, which end
-// it; a Responses `error` event and a Chat error chunk, which need not: FAILURES) is kept (up to
-// FAILED_EVENT_MAX bytes) and read once the stream is over: the answer began as a success and ended
-// in the upstream's error, which the proxy then takes as the account's failure (a rate limit cools
-// it) though its client already has the stream (deliver.ts LateFailure).
+// An event that says the answer failed (Responses `response.failed`, a final event; an Anthropic
+// `error` event, a Responses `error` event and a Chat error chunk, after which the upstream closes
+// the stream or sends its final event: FAILURES) is kept (up to FAILED_EVENT_MAX bytes) and read
+// once the stream is over: the answer began as a success and ended in the upstream's error, which
+// the proxy then takes as the account's failure (a rate limit cools it) though its client already
+// has the stream (deliver.ts LateFailure). Those that end nothing come at the stream's end, so only
+// the last FAILURE_LOOK_BYTES of each read are searched for them: a search for `error` over a whole
+// read of text is slow (a short needle whose first letter is everywhere: ~19 µs for 30 KB).
+
 import type {ApiProtocol} from '../providers/types.js';
 import {anthropicStreamError} from './translate/readers/anthropic.js';
 import type {StreamError} from './translate/events.js';
@@ -50,21 +54,27 @@ const failed = (name: string): Marker => ({bytes: Buffer.from(name, 'latin1'), b
 /** A Chat chunk that reports an error: `data: {"error": {…}}`, the object's first key. */
 const CHAT_ERROR: Marker = {bytes: Buffer.from('error', 'latin1'), before: /^data: ?\{[ \t]*"$/, failure: {data: 'data: {"error'}};
 const MARKERS: Partial<Record<ApiProtocol, Marker[]>> = {
-  // Anthropic ends a stream that failed with an `error` event (docs.anthropic.com "Streaming Messages": error events).
-  anthropic: [...named('message_stop'), failed('error')],
+  anthropic: named('message_stop'),
   'openai-chat': [{bytes: Buffer.from('[DONE]', 'latin1'), before: DATA}],
   'openai-responses': [...named('response.completed', 'response.incomplete'), failed('response.failed')],
 };
 /**
- * Events that say the answer failed without ending it: a Responses `error` event (Codex's usage
- * limit may come as one, the stream closed after it; `response.failed` may follow it), a Chat
- * error chunk (`[DONE]` may follow it). Read as a final failure is, by a watch of their own, while
- * the stream goes on to its end.
+ * Events that say the answer failed without being its final event: Anthropic's `error` event (it
+ * closes a stream that failed: docs.anthropic.com "Streaming Messages", error events), a Responses
+ * `error` event (Codex's usage limit may come as one, the stream closed after it; `response.failed`
+ * may follow it), a Chat error chunk (`[DONE]` may follow it). Read as a final failure is, by a
+ * watch of their own, while the stream goes on to its end.
  */
 const FAILURES: Partial<Record<ApiProtocol, Marker[]>> = {
+  anthropic: [failed('error')],
   'openai-chat': [CHAT_ERROR],
   'openai-responses': [failed('error')],
 };
+/**
+ * The bytes at the end of each read searched for FAILURES (a failure event, and the final event
+ * after it, fit: an error event is a few hundred bytes). One further from a read's end is not seen.
+ */
+export const FAILURE_LOOK_BYTES = 2 * 1024;
 /** The most bytes of a failed final event kept to read it (an error event is a few hundred). */
 export const FAILED_EVENT_MAX = 64 * 1024;
 /** A name goes on with these bytes (`message_stop_x` is not `message_stop`): letters, digits, `_`, `.`, `-`. */
@@ -83,7 +93,7 @@ export function finalEventWatch(protocol: ApiProtocol | undefined): FinalEventWa
   const markers = protocol === undefined ? undefined : MARKERS[protocol];
   if (!markers) return undefined;
   const failures = FAILURES[protocol!];
-  return new FinalEventWatch(markers, protocol, failures && new FinalEventWatch(failures, protocol));
+  return new FinalEventWatch(markers, protocol, failures && new FinalEventWatch(failures, protocol, undefined, FAILURE_LOOK_BYTES));
 }
 
 export class FinalEventWatch {
@@ -112,6 +122,8 @@ export class FinalEventWatch {
     private readonly protocol?: ApiProtocol,
     /** The watch of the protocol's failures that end nothing (FAILURES). */
     private readonly errors?: FinalEventWatch,
+    /** Only this many bytes at the end of each read are searched (FAILURE_LOOK_BYTES); all when unset. */
+    private readonly lookBytes?: number,
   ) {}
 
   /** The next bytes of the stream as they came: true once the final event has come whole. */
@@ -186,8 +198,9 @@ export class FinalEventWatch {
         }
       }
     }
+    const from = this.lookBytes === undefined ? 0 : Math.max(0, chunk.length - this.lookBytes);
     for (const marker of this.markers) {
-      for (let at = chunk.indexOf(marker.bytes); at >= 0; at = chunk.indexOf(marker.bytes, at + 1)) {
+      for (let at = chunk.indexOf(marker.bytes, from); at >= 0; at = chunk.indexOf(marker.bytes, at + 1)) {
         if (this.counts(chunk, at, carry, marker)) return this.take(marker, chunk, at, at + marker.bytes.length);
       }
     }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import type {ApiProtocol} from '../../source/providers/types.js';
-import {FAILED_EVENT_MAX, finalEventWatch} from '../../source/proxy/sse-final-event.js';
+import {FAILED_EVENT_MAX, FAILURE_LOOK_BYTES, finalEventWatch} from '../../source/proxy/sse-final-event.js';
 import {anthropicStreamEvents, chatStreamEvents, responsesStreamEvents} from '../helpers/fake-upstreams.js';
 
 /** Text a model may write about these protocols (JSON escapes its line breaks). */
@@ -105,9 +105,11 @@ const FAILED: Array<[string, ApiProtocol, string, {message: string; code?: strin
   ],
 ];
 
-describe('finalEventWatch: a final event that says the answer failed', () => {
+describe('finalEventWatch: an event that says the answer failed', () => {
   for (const [name, protocol, lf] of FAILED) {
     const want = FAILED.find(([n]) => n === name)![3];
+    // Responses' `response.failed` is its final event; Anthropic's `error` is the last one of a stream its upstream then closes.
+    const final = protocol === 'openai-responses';
     for (const [eol, stream] of [
       ['LF', lf],
       ['CRLF', lf.replace(/\n/g, '\r\n')],
@@ -115,12 +117,23 @@ describe('finalEventWatch: a final event that says the answer failed', () => {
     ] as const) {
       it(`${name} (${eol}): read whole, cut into two and three reads anywhere`, () => {
         const length = Buffer.byteLength(stream);
-        assert.deepEqual(watched(protocol, stream, []), {over: length, failure: want});
-        for (let cut = 1; cut < length; cut++) assert.deepEqual(watched(protocol, stream, [cut]), {over: length, failure: want}, `cut at ${cut}`);
-        for (let a = Math.max(1, length - 250); a < length; a++) for (let b = a + 1; b < length; b += 11) assert.deepEqual(watched(protocol, stream, [a, b]), {over: length, failure: want}, `cuts at ${a}, ${b}`);
+        const over = final ? length : undefined;
+        assert.deepEqual(watched(protocol, stream, []), {over, failure: want});
+        for (let cut = 1; cut < length; cut++) assert.deepEqual(watched(protocol, stream, [cut]), {over, failure: want}, `cut at ${cut}`);
+        for (let a = Math.max(1, length - 250); a < length; a++) for (let b = a + 1; b < length; b += 11) assert.deepEqual(watched(protocol, stream, [a, b]), {over, failure: want}, `cuts at ${a}, ${b}`);
       });
     }
   }
+
+  it(`an error event whose start is over ${FAILURE_LOOK_BYTES / 1024} KB from the end of its read is not looked for (a read is not searched whole for it); within, it is`, () => {
+    const error = `event: error\ndata: ${JSON.stringify({type: 'error', error: limitError})}\n\n`;
+    // An upstream that holds the stream open after its error event and sends more in the same read.
+    const after = (bytes: number) => `: ${'x'.repeat(bytes)}\n\n`;
+    assert.equal(watched('anthropic', `${anthropicBegun}${error}${after(FAILURE_LOOK_BYTES)}`, []).failure, undefined);
+    assert.equal(watched('anthropic', `${anthropicBegun}${error}${after(FAILURE_LOOK_BYTES - error.length - 10)}`, []).failure?.code, 'rate_limit_error');
+    // Read on its own, or cut anywhere in it, it is seen wherever the read before ended.
+    assert.equal(watched('anthropic', `${anthropicBegun}${'x'.repeat(10_000)}\n\n${error}`, [anthropicBegun.length + 10_002]).failure?.code, 'rate_limit_error');
+  });
 
   it('a Responses `error` event (Codex\'s usage limit, the stream closed after it) ends nothing, and is read, its blank line come or not', () => {
     const error = `event: error\ndata: ${JSON.stringify({type: 'error', error: {type: 'usage_limit_reached', ...usageLimit}})}\n\n`;
@@ -153,9 +166,11 @@ describe('finalEventWatch: a final event that says the answer failed', () => {
     assert.equal(watched('anthropic', anthropicStreamEvents('m', ['event: error\ndata: {"type":"error","error":{"type":"rate_limit_error"}}\n\n']).join(''), []).failure, undefined);
   });
 
-  it(`an error event over ${FAILED_EVENT_MAX / 1024} KB still ends the answer, and is not read (the proxy keeps no more of it)`, () => {
+  it(`an error event over ${FAILED_EVENT_MAX / 1024} KB is not read (the proxy keeps no more of it); a final one still ends the answer`, () => {
     const long = `${anthropicBegun}event: error\ndata: ${JSON.stringify({type: 'error', error: {...limitError, message: 'x'.repeat(FAILED_EVENT_MAX)}})}\n\n`;
-    assert.deepEqual(watched('anthropic', long, [anthropicBegun.length + 10, anthropicBegun.length + 30_000]), {over: Buffer.byteLength(long), failure: undefined});
+    assert.deepEqual(watched('anthropic', long, [anthropicBegun.length + 10, anthropicBegun.length + 30_000]), {over: undefined, failure: undefined});
+    const failed = `${responsesBegun}event: response.failed\ndata: ${JSON.stringify({type: 'response.failed', response: {status: 'failed', error: {...usageLimit, message: 'x'.repeat(FAILED_EVENT_MAX)}}})}\n\n`;
+    assert.deepEqual(watched('openai-responses', failed, [responsesBegun.length + 10, responsesBegun.length + 30_000]), {over: Buffer.byteLength(failed), failure: undefined});
   });
 
   it('an error event whose data is no JSON object is not read; one without a message is described by its object', () => {
