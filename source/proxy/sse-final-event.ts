@@ -71,8 +71,10 @@ const FAILURES: Partial<Record<ApiProtocol, Marker[]>> = {
   'openai-responses': [failed('error')],
 };
 /**
- * The bytes at the end of each read searched for FAILURES (a failure event, and the final event
- * after it, fit: an error event is a few hundred bytes). One further from a read's end is not seen.
+ * The bytes searched for FAILURES at the end of each read, and before a final event found in it,
+ * from the start of the line they begin in and the line before it (a failure event is a few hundred
+ * bytes: it fits, and so does what may follow it in its read but a final event, however long that
+ * is; a longer one is seen by its start). One further from both is not seen.
  */
 export const FAILURE_LOOK_BYTES = 2 * 1024;
 /** The most bytes of a failed final event kept to read it (an error event is a few hundred). */
@@ -126,19 +128,29 @@ export class FinalEventWatch {
     private readonly lookBytes?: number,
   ) {}
 
-  /** The next bytes of the stream as they came: true once the final event has come whole. */
-  push(chunk: Buffer): boolean {
+  /**
+   * The next bytes of the stream as they came: true once the final event has come whole.
+   * `lookFrom`: where in `chunk` a watch of `lookBytes` begins to look this time (push's own, for
+   * its `errors`), when not at its last `lookBytes`.
+   */
+  push(chunk: Buffer, lookFrom?: number): boolean {
     if (chunk.length === 0) return false;
-    if (this.errors && !this.errorsOver) this.errorsOver = this.errors.push(chunk);
     let from = 0;
+    /** Where the final event's marker ends in this read, when it came in this one. */
+    let finalHere = -1;
     if (!this.seen) {
-      const after = this.find(chunk);
-      if (after < 0) {
-        this.keepLine(chunk);
-        return false;
+      const after = this.find(chunk, lookFrom);
+      if (after >= 0) {
+        this.seen = true;
+        from = finalHere = after;
       }
-      this.seen = true;
-      from = after;
+    }
+    // The failures that end nothing: in the read's last bytes, and in those before a final event
+    // that came in it (codex's `error` event and a large `response.failed` after it, in one read).
+    if (this.errors && !this.errorsOver) this.errorsOver = this.errors.push(chunk, finalHere < 0 ? undefined : Math.max(0, Math.min(chunk.length - FAILURE_LOOK_BYTES, finalHere - this.found!.bytes.length - FAILURE_LOOK_BYTES)));
+    if (!this.seen) {
+      this.keepLine(chunk);
+      return false;
     }
     if (this.kept) this.keep(chunk.subarray(from));
     const ended = this.blankLine(chunk, from);
@@ -185,7 +197,7 @@ export class FinalEventWatch {
   }
 
   /** The offset in `chunk` right after the first marker that counts, or -1 (`found` and, for a failure, `kept` set). */
-  private find(chunk: Buffer): number {
+  private find(chunk: Buffer, lookFrom?: number): number {
     const carry = this.carry;
     if (carry !== undefined && carry.length > 0) {
       // A marker cut by the read: looked for in the line's start joined with this chunk's (rare:
@@ -198,7 +210,14 @@ export class FinalEventWatch {
         }
       }
     }
-    const from = this.lookBytes === undefined ? 0 : Math.max(0, chunk.length - this.lookBytes);
+    let from = lookFrom ?? (this.lookBytes === undefined ? 0 : Math.max(0, chunk.length - this.lookBytes));
+    if (from > 0) {
+      // Begun inside a line: from that line's start, and the line before it (an event's `event:`
+      // line), so an error event longer than the window is seen by its start (LF line ends; a
+      // stream of CRs alone is searched whole).
+      const line = chunk.lastIndexOf(LF, from - 1);
+      from = line <= 0 ? 0 : chunk.lastIndexOf(LF, line - 1) + 1;
+    }
     for (const marker of this.markers) {
       for (let at = chunk.indexOf(marker.bytes, from); at >= 0; at = chunk.indexOf(marker.bytes, at + 1)) {
         if (this.counts(chunk, at, carry, marker)) return this.take(marker, chunk, at, at + marker.bytes.length);
