@@ -104,8 +104,8 @@ const POOLED_BATCH_MIN = Buffer.poolSize >>> 1;
  * body goes out chunked. A complete body is written with the headers and the end in one write. A
  * stream (no length) whose first bytes are not there by the end of this event-loop turn gets its
  * headers flushed alone then (the client sees the answer start while the upstream is silent).
- * A stream whose final event says it failed (sse-final-event.ts) goes to the client as it came, and
- * is then said in the log and handed to `onLateFailure`.
+ * A stream with an event that says it failed (sse-final-event.ts `failure`) goes to the client as it
+ * came, and is then said in the log and handed to `onLateFailure`.
  */
 export function pipeThrough(
   upstream: IncomingMessage,
