@@ -151,13 +151,15 @@ export function pipeThrough(
   /** A complete body (already masked byte-wise), masked whole. */
   const whole = json ? (body: Buffer) => wholeJsonMasked(body, redactor) : (body: Buffer) => body;
   let failureTold = false;
-  /** An event of the stream said it failed: the log and the caller are told, once (true then). */
-  const endedInFailure = (): boolean => {
-    if (failureTold) return true;
-    const failure = final?.failure;
-    if (failure) lateFailure(failure, onBroken, redactor, onLateFailure);
-    return (failureTold = failure !== undefined);
-  };
+  /** An event of the stream said it failed: the log and the caller are told, once (true then). Made only for a watched stream (not on a JSON answer's path). */
+  const endedInFailure =
+    final &&
+    ((): boolean => {
+      if (failureTold) return true;
+      const failure = final.failure;
+      if (failure) lateFailure(failure, onBroken, redactor, onLateFailure);
+      return (failureTold = failure !== undefined);
+    });
   return new Promise<number>((resolve) => {
     let ended = false;
     let settled = false;
@@ -222,7 +224,7 @@ export function pipeThrough(
         // A failure event came before the break (codex may close at once after its `error` event,
         // a client may leave on reading it): that is how the answer ended, and the account's
         // failure, as at a clean end.
-        const failed = endedInFailure();
+        const failed = endedInFailure?.() ?? false;
         if (!client.aborted) {
           if (!failed) onBroken(`upstream stream broke: ${transportFailure(error)}`);
           // What was held back goes out (masked) before the connection is cut: the chunks of this
@@ -265,7 +267,7 @@ export function pipeThrough(
       const all = whole(last.length === 0 ? (out ?? last) : out === undefined || out.length === 0 ? last : Buffer.concat([out, last]));
       if (!head(all.length)) return;
       res.end(all.length > 0 ? all : undefined);
-      if (final) endedInFailure();
+      endedInFailure?.();
       return;
     }
     // Only a message still arriving needs what follows (not made for most answers: issue 14).
@@ -392,7 +394,7 @@ export function pipeThrough(
       for (const out of held) if (out.length > 0) res.write(out);
       held = [];
       res.end(last.length > 0 ? last : undefined);
-      if (final) endedInFailure();
+      endedInFailure?.();
     };
     const onUpstreamClose = () => {
       if (!ended) settle(new Error('aborted'));
